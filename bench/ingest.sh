@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# bench/ingest.sh: how fast `testsift ingest` reads a CI history, next to the quick-xml floor.
+#
+# usage (from the repository root):
+#   bench/ingest.sh [--quick] [HISTORY_DIR]
+#
+# Without HISTORY_DIR, uses target/bench-history (1000 runs x 5000 tests x 4 shards), generating
+# it with `synth` if it does not exist yet; --quick uses target/bench-history-quick (100 runs x
+# 2000 tests) instead. Builds the workspace in release mode, warms the page cache, then runs the
+# floor and `testsift ingest HISTORY --store <fresh dir> --quiet` 3 times each and prints a
+# Markdown table (best-of-3 wall time, throughput, peak RSS) on stdout. Progress goes to stderr.
+#
+# environment:
+#   RAYON_NUM_THREADS  threads for both tools (default: nproc)
+#   TESTSIFT_BIN       testsift binary to measure (default: target/release/testsift); when set,
+#                      only the bench crate is built, e.g. to compare against an older build
+#   BENCH_REPEAT       runs per tool (default: 3)
+set -euo pipefail
+
+log() { printf 'ingest.sh: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 2; }
+usage() { sed -n '3,9p' "$0" | sed 's/^# \{0,1\}//'; }
+
+quick=0
+history=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=1 ;;
+        -h | --help) usage; exit 0 ;;
+        -*) die "unknown option $1 (try --help)" ;;
+        *)
+            [ -z "$history" ] || die "only one HISTORY_DIR may be given"
+            history=$1
+            ;;
+    esac
+    shift
+done
+
+if [ ! -f bench/ingest.sh ] || [ ! -f Cargo.toml ]; then
+    die "run this from the repository root: bench/ingest.sh"
+fi
+
+threads=${RAYON_NUM_THREADS:-$(nproc)}
+export RAYON_NUM_THREADS=$threads
+repeat=${BENCH_REPEAT:-3}
+
+# --- build -------------------------------------------------------------------------------------
+if [ -n "${TESTSIFT_BIN:-}" ]; then
+    log "building the bench tools (TESTSIFT_BIN=$TESTSIFT_BIN)"
+    cargo build --release -p testsift-bench >&2
+    testsift=$TESTSIFT_BIN
+else
+    log "building the workspace (release)"
+    cargo build --release --workspace >&2
+    testsift=target/release/testsift
+fi
+synth=target/release/synth
+floor=target/release/floor
+[ -x "$testsift" ] || die "$testsift is not an executable; build testsift or set TESTSIFT_BIN"
+
+# --- history -----------------------------------------------------------------------------------
+if [ -z "$history" ]; then
+    if [ "$quick" = 1 ]; then
+        history=target/bench-history-quick runs=100 tests=2000
+    else
+        history=target/bench-history runs=1000 tests=5000
+    fi
+    if [ ! -d "$history" ]; then
+        log "generating $history ($runs runs x $tests tests x 4 shards)"
+        rm -rf "$history.partial"
+        "$synth" --runs "$runs" --tests "$tests" --shards 4 "$history.partial"
+        mv "$history.partial" "$history"
+    fi
+fi
+[ -d "$history" ] || die "$history is not a directory"
+
+# --- measuring tools ---------------------------------------------------------------------------
+time_bin=""
+if [ ! -x /usr/bin/time ] && [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    log "installing GNU time (Debian package 'time') for peak RSS"
+    apt-get install -y time > /dev/null 2>&1 \
+        || { apt-get update > /dev/null 2>&1 && apt-get install -y time > /dev/null 2>&1; } \
+        || log "could not install 'time'; falling back to /proc polling"
+fi
+if [ -x /usr/bin/time ] && /usr/bin/time -v true > /dev/null 2>&1; then
+    time_bin=/usr/bin/time
+    rss_method="GNU time -v (maximum resident set size)"
+else
+    rss_method="/proc/PID/status VmHWM, polled every 20 ms (may miss a last-moment peak)"
+fi
+
+work=$(mktemp -d target/bench-ingest.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# run_measured NAME CMD...: runs CMD with stdout in $work/NAME.out; sets wall (s) and rss_kb.
+run_measured() {
+    local name=$1
+    shift
+    local t0 t1 status=0
+    t0=$(date +%s.%N)
+    if [ -n "$time_bin" ]; then
+        "$time_bin" -v -o "$work/$name.time" "$@" > "$work/$name.out" || status=$?
+        t1=$(date +%s.%N)
+        rss_kb=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$work/$name.time")
+    else
+        "$@" > "$work/$name.out" &
+        local pid=$! hwm
+        rss_kb=0
+        while hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2> /dev/null) && [ -n "$hwm" ]; do
+            if [ "$hwm" -gt "$rss_kb" ]; then rss_kb=$hwm; fi
+            sleep 0.02
+        done
+        wait "$pid" || status=$?
+        t1=$(date +%s.%N)
+    fi
+    [ "$status" = 0 ] || die "$* exited with status $status"
+    wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+}
+
+# keep_best KIND I: after run I of KIND, updates best_wall, best_run and max_rss_kb.
+keep_best() {
+    log "$1 run $2: ${wall} s, peak RSS $((rss_kb / 1024)) MB"
+    if [ -z "$best_wall" ] || awk -v a="$wall" -v b="$best_wall" 'BEGIN { exit !(a < b) }'; then
+        best_wall=$wall best_run="$1-$2"
+    fi
+    if [ "$rss_kb" -gt "$max_rss_kb" ]; then max_rss_kb=$rss_kb; fi
+}
+
+# --- measure -----------------------------------------------------------------------------------
+log "warming the page cache with $history"
+find "$history" -type f -exec cat {} + > /dev/null
+
+log "floor: $floor --threads $threads $history (x$repeat)"
+best_wall="" best_run="" max_rss_kb=0
+for i in $(seq 1 "$repeat"); do
+    run_measured "floor-$i" "$floor" --threads "$threads" "$history"
+    keep_best floor "$i"
+done
+floor_wall=$best_wall floor_rss_kb=$max_rss_kb
+floor_json=$(cat "$work/$best_run.out")
+json_field() { printf '%s\n' "$floor_json" | sed -E "s/.*\"$1\":([0-9.]+).*/\\1/"; }
+xml_bytes=$(json_field bytes)
+xml_files=$(json_field files)
+testcases=$(json_field testcases)
+floor_inner_mbs=$(json_field mb_per_s)
+
+log "testsift: $testsift ingest $history --store <fresh dir> --quiet (x$repeat)"
+best_wall="" best_run="" max_rss_kb=0
+for i in $(seq 1 "$repeat"); do
+    store=$(mktemp -d "$work/store-$i.XXXXXX")
+    run_measured "ingest-$i" "$testsift" ingest "$history" --store "$store" --quiet
+    keep_best ingest "$i"
+    store_bytes=$(du -sb "$store" | cut -f1)
+    rm -rf "$store"
+done
+ingest_wall=$best_wall ingest_rss_kb=$max_rss_kb
+
+# --- report ------------------------------------------------------------------------------------
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+floor_mbs=$(calc '%.1f' "$xml_bytes / 1e6 / $floor_wall")
+ingest_mbs=$(calc '%.1f' "$xml_bytes / 1e6 / $ingest_wall")
+floor_cps=$(calc '%.0f' "$testcases / $floor_wall")
+ingest_cps=$(calc '%.0f' "$testcases / $ingest_wall")
+ratio=$(calc '%.3f' "$floor_wall / $ingest_wall")
+ratio_pct=$(calc '%.1f' "100 * $floor_wall / $ingest_wall")
+cpu=$(awk -F': *' '/^(model name|Model|cpu model)/ { print $2; exit }' /proc/cpuinfo 2> /dev/null || true)
+
+cat << EOF
+## testsift ingest vs the quick-xml floor
+
+| measure | floor | testsift ingest |
+|---|---:|---:|
+| MB/s (XML bytes / wall) | $floor_mbs | $ingest_mbs |
+| test cases/s | $floor_cps | $ingest_cps |
+| peak RSS MB (max of $repeat) | $(calc '%.1f' "$floor_rss_kb / 1024") | $(calc '%.1f' "$ingest_rss_kb / 1024") |
+| wall s (best of $repeat) | $floor_wall | $ingest_wall |
+
+- ingest/floor throughput: $ratio (ingest runs at $ratio_pct % of the floor's speed)
+- input: \`$history\`, $xml_files XML files, $(calc '%.1f' "$xml_bytes / 1e6") MB, $testcases test cases
+- store: $(calc '%.1f' "$store_bytes / 1e6") MB (\`du -sb\`), store/XML = $(calc '%.3f' "$store_bytes / $xml_bytes")
+- threads: $threads (RAYON_NUM_THREADS for both; floor --threads $threads)
+- floor's in-process rate (read + parse only, no process start or directory walk): $floor_inner_mbs MB/s
+- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(uname -m), ${cpu:-unknown CPU}, nproc $(nproc)
+- MB = 10^6 bytes; peak RSS from $rss_method
+EOF

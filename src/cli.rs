@@ -1,0 +1,121 @@
+//! The command line: every subcommand, flag and help text.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Reads the JUnit XML reports CI leaves behind, across many runs, into a local history, and
+/// tells which tests are flaky, broken, slow or not worth their cost.
+#[derive(Debug, Parser)]
+#[command(name = "testsift", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read CI artifact folders, report files or archives and append them to the history.
+    Ingest(IngestArgs),
+    /// Summarise what the history holds.
+    Stats(StatsArgs),
+    /// Print the stored tables and their columns, with types and meaning.
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArg {
+    /// Directory of the history. It is created by the first ingest.
+    #[arg(
+        long,
+        env = "TESTSIFT_STORE",
+        default_value = ".testsift",
+        value_name = "DIR"
+    )]
+    pub store: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Folders, report files (*.xml, *.xml.gz) or archives (.zip, .tar.gz, .tgz, .tar) to read.
+    /// By default each immediate subfolder of a folder is one CI run; a file or archive given
+    /// directly is one run.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    /// How many levels below each PATH the run folders are. 0 makes PATH itself one run (the
+    /// default when --run-id is given); 2 suits layouts like PATH/branch/run.
+    #[arg(long, value_name = "N")]
+    pub run_depth: Option<usize>,
+
+    /// Make any report with an error fatal: nothing is written and the exit code is 2.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Largest report accepted, in bytes after decompression. Larger ones are skipped with an
+    /// error, so one runaway file cannot exhaust memory.
+    #[arg(long, default_value_t = 1 << 30, value_name = "BYTES")]
+    pub max_file_size: u64,
+
+    /// Hide the progress bar (it is shown only when stderr is a terminal anyway).
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Run id, for ingesting one run from inside a CI job; used when the run has no run.json.
+    #[arg(long, help_heading = "Run metadata (when there is no run.json)")]
+    pub run_id: Option<String>,
+
+    /// Commit the run tested.
+    #[arg(long, help_heading = "Run metadata (when there is no run.json)")]
+    pub commit: Option<String>,
+
+    /// Branch the run tested.
+    #[arg(long, help_heading = "Run metadata (when there is no run.json)")]
+    pub branch: Option<String>,
+
+    /// When the run happened, as RFC 3339 (2026-01-31T02:00:00Z) or a date-time taken as UTC.
+    #[arg(long, value_parser = parse_timestamp, help_heading = "Run metadata (when there is no run.json)")]
+    pub timestamp: Option<jiff::Timestamp>,
+
+    /// CI attempt of the run (2 for the first re-run of the same pipeline).
+    #[arg(long, help_heading = "Run metadata (when there is no run.json)")]
+    pub attempt: Option<u32>,
+
+    /// Platform or job the runs belong to: the same test on two variants is two series.
+    #[arg(long, help_heading = "Run metadata (when there is no run.json)")]
+    pub variant: Option<String>,
+}
+
+fn parse_timestamp(s: &str) -> Result<jiff::Timestamp, String> {
+    crate::junit::values::parse_timestamp(s)
+        .ok_or_else(|| format!("{s:?} is not a timestamp; use RFC 3339, e.g. 2026-01-31T02:00:00Z"))
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StatsFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: StatsFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

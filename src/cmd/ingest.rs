@@ -1,0 +1,53 @@
+//! `testsift ingest`: wiring from the command line to [`crate::ingest`].
+
+use crate::cli::IngestArgs;
+use crate::error::EXIT_OK;
+use crate::ingest::{self, Options, Overrides};
+use crate::store::Store;
+use std::io::Write;
+use std::process::ExitCode;
+
+pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
+    let store = Store::at(&args.store.store);
+    let options = Options {
+        run_depth: args
+            .run_depth
+            .unwrap_or(if args.run_id.is_some() { 0 } else { 1 }),
+        paths: args.paths,
+        max_file_size: args.max_file_size,
+        strict: args.strict,
+        progress: !args.quiet,
+        overrides: Overrides {
+            run_id: args.run_id,
+            commit: args.commit,
+            branch: args.branch,
+            timestamp: args.timestamp,
+            attempt: args.attempt,
+            variant: args.variant,
+        },
+    };
+    let mut stderr = std::io::stderr().lock();
+    let summary = ingest::ingest(&options, &store, &mut |line| {
+        let _ = writeln!(stderr, "{line}");
+    })?;
+    drop(stderr);
+    if !args.quiet {
+        eprintln!(
+            "testsift: {} runs found: {} ingested ({} test executions from {} reports), {} already in {}{}; {} files with errors, {} warnings",
+            summary.runs_found,
+            summary.runs_ingested,
+            summary.executions,
+            summary.reports,
+            summary.runs_already_ingested,
+            store.dir().display(),
+            if summary.runs_without_tests > 0 {
+                format!(", {} without any readable test", summary.runs_without_tests)
+            } else {
+                String::new()
+            },
+            summary.files_with_errors,
+            summary.warnings,
+        );
+    }
+    Ok(ExitCode::from(EXIT_OK))
+}

@@ -1,0 +1,16 @@
+//! One module per subcommand: arguments in, library calls, output out.
+
+mod ingest;
+mod schema;
+mod stats;
+
+use crate::cli::{Cli, Command};
+use std::process::ExitCode;
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Ingest(args) => ingest::run(args),
+        Command::Stats(args) => stats::run(args),
+        Command::Schema => schema::run(),
+    }
+}

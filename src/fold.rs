@@ -1,0 +1,435 @@
+//! Folds the `<testcase>` elements of one CI run into one row per test: retries written inside
+//! an element (`flakyFailure`, `rerunFailure`) and retries written as repeated elements (Gradle
+//! test-retry, pytest-rerunfailures) both become attempts of a single row. Also names each test:
+//! its canonical id, its parameter-free family, and a fingerprint of how it failed.
+
+use crate::junit::{Case, Outcome, Report};
+use std::collections::HashMap;
+use std::fmt;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Final status of a test in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    Passed,
+    Failed,
+    Error,
+    Skipped,
+    /// Failed, then passed within the same run.
+    Flaky,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Passed,
+        Status::Failed,
+        Status::Error,
+        Status::Skipped,
+        Status::Flaky,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Passed => "passed",
+            Status::Failed => "failed",
+            Status::Error => "error",
+            Status::Skipped => "skipped",
+            Status::Flaky => "flaky",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    fn is_failure(self) -> bool {
+        matches!(self, Status::Failed | Status::Error)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One test in one run, borrowing its strings from the run's parsed reports.
+#[derive(Debug, Clone)]
+pub struct Row<'r> {
+    pub suite: &'r str,
+    pub classname: &'r str,
+    pub name: &'r str,
+    pub file: &'r str,
+    pub line: Option<u32>,
+    pub status: Status,
+    pub attempts: u32,
+    pub failed_attempts: u32,
+    /// All attempts, in seconds.
+    pub duration: Option<f64>,
+    /// The last attempt, in seconds.
+    pub duration_last: Option<f64>,
+    pub failure_type: &'r str,
+    pub message: &'r str,
+    pub output: &'r str,
+    pub fingerprint: Option<u64>,
+    /// Index of the report (in the slice given to [`fold`]) the test first appeared in.
+    pub report: usize,
+    /// Read from a report that had errors (truncated, malformed): the row may miss attempts.
+    pub partial: bool,
+    /// Status of the last attempt that was not skipped, for folding repeats.
+    last_run: Option<Status>,
+}
+
+impl Row<'_> {
+    /// Where the test lives: its class, else its file, else its suite.
+    pub fn scope(&self) -> &str {
+        scope(self.classname, self.file, self.suite)
+    }
+}
+
+fn scope<'a>(classname: &'a str, file: &'a str, suite: &'a str) -> &'a str {
+    if !classname.is_empty() {
+        classname
+    } else if !file.is_empty() {
+        file
+    } else {
+        suite
+    }
+}
+
+/// Writes the canonical test id, `scope::name`, into `out`.
+pub fn write_test_id(out: &mut String, scope: &str, name: &str) {
+    out.clear();
+    out.push_str(scope);
+    out.push_str("::");
+    out.push_str(name);
+}
+
+/// Writes the family id (the test id with parameters stripped) into `out`.
+pub fn write_family(out: &mut String, scope: &str, name: &str) {
+    out.clear();
+    out.push_str(strip_index_suffix(scope));
+    out.push_str("::");
+    out.push_str(family_name(name));
+}
+
+/// A test name without its parameters: `test_x[1]`, `test(int)[2]`, `test(x=2)`,
+/// `testAdd with data set #0` and GoogleTest's `Name/3` all name their family.
+pub fn family_name(name: &str) -> &str {
+    let mut s = name.trim_end();
+    loop {
+        let before = s;
+        if let Some(i) = s.find(" with data set ") {
+            s = s[..i].trim_end();
+        }
+        if let Some(stripped) = strip_group(s, '[', ']').or_else(|| strip_group(s, '(', ')')) {
+            s = stripped;
+        }
+        s = strip_index_suffix(s);
+        if s == before {
+            break;
+        }
+    }
+    if s.is_empty() { name } else { s }
+}
+
+/// `s` without a trailing balanced `open…close` group, when something precedes it.
+fn strip_group(s: &str, open: char, close: char) -> Option<&str> {
+    if !s.ends_with(close) {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (i, c) in s.char_indices().rev() {
+        if c == close {
+            depth += 1;
+        } else if c == open {
+            depth -= 1;
+            if depth == 0 {
+                let head = s[..i].trim_end();
+                return (!head.is_empty()).then_some(head);
+            }
+        }
+    }
+    None
+}
+
+/// `Name/3` → `Name` (value-parameterised GoogleTest, numbered subtests).
+fn strip_index_suffix(s: &str) -> &str {
+    match s.rsplit_once('/') {
+        Some((head, tail))
+            if !head.is_empty() && !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            head
+        }
+        _ => s,
+    }
+}
+
+/// Hash of a failure with what varies between occurrences of the same failure masked:
+/// numbers, hex ids, addresses, temp paths and durations.
+pub fn fingerprint(failure_type: &str, message: &str) -> u64 {
+    let mut masked = String::with_capacity(failure_type.len() + message.len() + 1);
+    masked.push_str(failure_type);
+    masked.push('\n');
+    let mut tokens =
+        message.split_inclusive(|c: char| c.is_whitespace() || "\"'()[]{}<>,;=".contains(c));
+    for token in tokens.by_ref() {
+        let (word, sep) = match token.char_indices().last() {
+            Some((i, c)) if c.is_whitespace() || "\"'()[]{}<>,;=".contains(c) => {
+                (&token[..i], &token[i..])
+            }
+            _ => (token, ""),
+        };
+        if is_temp_path(word) {
+            masked.push_str("<tmp>");
+        } else {
+            mask_word(word, &mut masked);
+        }
+        masked.push_str(sep);
+    }
+    xxh3_64(masked.as_bytes())
+}
+
+fn is_temp_path(word: &str) -> bool {
+    const TEMP: [&str; 6] = [
+        "/tmp/",
+        "/var/folders/",
+        "/private/var/",
+        "/var/tmp/",
+        "\\Temp\\",
+        "\\tmp\\",
+    ];
+    TEMP.iter().any(|t| word.contains(t))
+}
+
+/// Runs of digits become `#`, and so do hex-looking runs (`0x7ffd`, `deadbeef`, uuids).
+fn mask_word(word: &str, out: &mut String) {
+    let bytes = word.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_alphanumeric() {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            let run = &word[start..i];
+            let has_digit = run.bytes().any(|c| c.is_ascii_digit());
+            let hexish = run.len() >= 8 && run.bytes().all(|c| c.is_ascii_hexdigit());
+            if hexish || (has_digit && is_numberish(run)) {
+                out.push('#');
+            } else if has_digit {
+                // `test42` stays a name, but its digits vary: mask them only.
+                for c in run.chars() {
+                    out.push(if c.is_ascii_digit() { '#' } else { c });
+                }
+            } else {
+                out.push_str(run);
+            }
+        } else {
+            let ch_len = word[i..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&word[i..i + ch_len]);
+            i += ch_len;
+        }
+    }
+}
+
+/// `12`, `0x7f`, `12ms`, `1e5`, `3s`: a number, maybe with a unit or radix prefix.
+fn is_numberish(run: &str) -> bool {
+    let digits = run.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = &run[digits..];
+    digits > 0
+        && (rest.is_empty() || rest.len() <= 3 || rest.starts_with('x') || rest.starts_with('e'))
+}
+
+fn attempt_summary(case: &Case) -> (Status, u32, u32) {
+    match case.outcome.unwrap_or(Outcome::Passed) {
+        Outcome::Passed if case.flaky_retries > 0 => {
+            (Status::Flaky, 1 + case.flaky_retries, case.flaky_retries)
+        }
+        Outcome::Passed if case.flaky_attr => (Status::Flaky, 2, 1),
+        Outcome::Passed => (Status::Passed, 1, 0),
+        Outcome::Skipped => (Status::Skipped, 1, 0),
+        o @ (Outcome::Failed | Outcome::Error) => {
+            let n = 1 + case.rerun_retries + case.flaky_retries;
+            (
+                if o == Outcome::Error {
+                    Status::Error
+                } else {
+                    Status::Failed
+                },
+                n,
+                n,
+            )
+        }
+    }
+}
+
+fn add(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (None, None) => None,
+        _ => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+    }
+}
+
+/// Folds the test cases of all reports of one run into rows, in order of first appearance.
+pub fn fold(reports: &[Report]) -> Vec<Row<'_>> {
+    let capacity = reports.iter().map(|r| r.cases.len()).sum();
+    let mut rows: Vec<Row<'_>> = Vec::with_capacity(capacity);
+    let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(capacity);
+    for (report_idx, report) in reports.iter().enumerate() {
+        let partial = !report.complete || report.has_errors();
+        for case in &report.cases {
+            let (status, attempts, failed) = attempt_summary(case);
+            let classname = report.str(case.classname);
+            let file = report.str(case.file);
+            let suite = report.str(case.suite);
+            let name = report.str(case.name);
+            let duration = add(case.time, case.retries_time);
+            let key = (scope(classname, file, suite), name);
+            match index.get(&key) {
+                None => {
+                    index.insert(key, rows.len());
+                    rows.push(Row {
+                        suite,
+                        classname,
+                        name,
+                        file,
+                        line: case.line,
+                        status,
+                        attempts,
+                        failed_attempts: failed,
+                        duration,
+                        duration_last: case.time,
+                        failure_type: report.str(case.failure_type),
+                        message: report.str(case.message),
+                        output: report.str(case.output),
+                        fingerprint: None,
+                        report: report_idx,
+                        partial,
+                        last_run: (status != Status::Skipped).then_some(status),
+                    });
+                }
+                Some(&i) => {
+                    let row = &mut rows[i];
+                    row.attempts += attempts;
+                    row.failed_attempts += failed;
+                    row.duration = add(row.duration, duration);
+                    row.duration_last = case.time;
+                    row.partial |= partial;
+                    if status != Status::Skipped {
+                        row.last_run = Some(status);
+                    }
+                    if row.message.is_empty() && !case.message.is_empty() {
+                        row.message = report.str(case.message);
+                        row.failure_type = report.str(case.failure_type);
+                    }
+                    if row.output.is_empty() {
+                        row.output = report.str(case.output);
+                    }
+                    row.status = match row.last_run {
+                        None => Status::Skipped,
+                        Some(s) if s.is_failure() => s,
+                        Some(_) if row.failed_attempts > 0 => Status::Flaky,
+                        Some(_) => Status::Passed,
+                    };
+                }
+            }
+        }
+    }
+    for row in &mut rows {
+        if row.status != Status::Passed && row.status != Status::Skipped {
+            row.fingerprint = Some(fingerprint(row.failure_type, row.message));
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::junit::parse;
+
+    #[test]
+    fn families() {
+        assert_eq!(family_name("test_x[1]"), "test_x");
+        assert_eq!(family_name("test_x[a-[b]]"), "test_x");
+        assert_eq!(family_name("testFoo(int)[1]"), "testFoo");
+        assert_eq!(family_name("test(x=2)"), "test");
+        assert_eq!(family_name("testAdd with data set #0"), "testAdd");
+        assert_eq!(family_name("Param/3"), "Param");
+        assert_eq!(family_name("[1]"), "[1]");
+        assert_eq!(family_name("plain"), "plain");
+        let mut out = String::new();
+        write_family(&mut out, "Inst/MyTest/0", "Works/2");
+        assert_eq!(out, "Inst/MyTest::Works");
+    }
+
+    #[test]
+    fn fingerprints_ignore_what_varies() {
+        let a = fingerprint(
+            "AssertionError",
+            "expected 3 but was 4 after 120ms at 0x7ffd1234 in /tmp/junit123/x.txt",
+        );
+        let b = fingerprint(
+            "AssertionError",
+            "expected 5 but was 9 after 88ms at 0x7ffd9999 in /tmp/junit999/x.txt",
+        );
+        let c = fingerprint("AssertionError", "connection refused");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(fingerprint("A", "x"), fingerprint("B", "x"));
+    }
+
+    #[test]
+    fn repeated_elements_fold_into_one_row() {
+        let r = parse(
+            br#"<testsuite name="s">
+              <testcase classname="C" name="t" time="1"><failure message="m1"/></testcase>
+              <testcase classname="C" name="u" time="1"><skipped/></testcase>
+              <testcase classname="C" name="t" time="2"/>
+              <testcase classname="C" name="v" time="1"/>
+              <testcase classname="C" name="v" time="1"><error message="late"/></testcase>
+              <testcase classname="C" name="t" time="0.5"><skipped/></testcase>
+            </testsuite>"#,
+        );
+        let reports = [r];
+        let rows = fold(&reports);
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.name,
+                    r.status,
+                    r.attempts,
+                    r.failed_attempts,
+                    r.duration,
+                    r.duration_last,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("t", Status::Flaky, 3, 1, Some(3.5), Some(0.5)),
+                ("u", Status::Skipped, 1, 0, Some(1.0), Some(1.0)),
+                ("v", Status::Error, 2, 1, Some(2.0), Some(1.0)),
+            ]
+        );
+        assert_eq!(rows[0].message, "m1");
+        assert!(rows[0].fingerprint.is_some() && rows[1].fingerprint.is_none());
+    }
+
+    #[test]
+    fn rows_across_reports_of_a_run_fold_too() {
+        let a = parse(b"<testsuite><testcase classname=\"C\" name=\"t\" time=\"1\"><failure/></testcase></testsuite>");
+        let b = parse(b"<testsuite><testcase classname=\"C\" name=\"t\" time=\"1\"/></testsuite>");
+        let reports = [a, b];
+        let rows = fold(&reports);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].status, rows[0].attempts, rows[0].report),
+            (Status::Flaky, 2, 0)
+        );
+    }
+}

@@ -1,0 +1,500 @@
+//! Ingest: discovered runs are parsed in parallel (rayon across runs and their files), each
+//! run folded into rows in the parallel stage, then batches of runs are turned into columns and
+//! appended to a new store segment on the calling thread, while the next batch is parsed.
+//! A bad file is a message and a count, never the end of the ingest (unless `strict`).
+
+use crate::discover::{self, DiscoveredRun, Input, InputKind, RunMeta};
+use crate::fold;
+use crate::junit::{self, Severity};
+use crate::store::columns::{self, ReportRecord, RunRecord, RunRows};
+use crate::store::{Store, StoreError};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+/// Metadata given on the command line, for runs whose run.json does not say.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub run_id: Option<String>,
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+    pub timestamp: Option<jiff::Timestamp>,
+    pub attempt: Option<u32>,
+    pub variant: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    pub run_depth: usize,
+    pub max_file_size: u64,
+    pub strict: bool,
+    pub overrides: Overrides,
+    pub progress: bool,
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Summary {
+    pub runs_found: usize,
+    pub runs_ingested: usize,
+    pub runs_already_ingested: usize,
+    pub runs_without_tests: usize,
+    pub reports: usize,
+    pub executions: usize,
+    pub files_with_errors: usize,
+    pub warnings: usize,
+    pub bytes: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Discover(#[from] discover::DiscoverError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "--run-id names a single run, but {0} runs were found (use --run-depth 0 to ingest PATH as one run)"
+    )]
+    RunIdNeedsOneRun(usize),
+    #[error("{0} report file(s) had errors and --strict is set; nothing was written")]
+    Strict(usize),
+    #[error("no CI runs found under the given paths (reports are *.xml, *.xml.gz, .zip, .tar.gz)")]
+    NothingFound,
+    #[error("none of the {0} new runs held a readable test case; nothing was written")]
+    NothingUsable(usize),
+    #[error("building columns: {0}")]
+    Columns(#[from] polars::prelude::PolarsError),
+}
+
+/// Runs parsed per batch: bounds memory to a batch of parsed reports.
+const BATCH_BYTES: u64 = 256 << 20;
+const BATCH_RUNS: usize = 512;
+
+enum Outcome {
+    AlreadyIngested,
+    NoTests {
+        problems: Vec<String>,
+        files_with_errors: usize,
+        warnings: usize,
+        bytes: u64,
+    },
+    Done(Box<Parsed>),
+}
+
+struct Parsed {
+    rows: RunRows,
+    record: RunRecord,
+    reports: Vec<ReportRecord>,
+    problems: Vec<String>,
+    files_with_errors: usize,
+    warnings: usize,
+    bytes: u64,
+}
+
+/// Ingests `options.paths` into `store`. Problems go to `report_problem` as they are found, one
+/// line each (`path:line:column: severity: message`).
+pub fn ingest(
+    options: &Options,
+    store: &Store,
+    report_problem: &mut dyn FnMut(&str),
+) -> Result<Summary, IngestError> {
+    let (runs, problems) = discover::discover(&options.paths, options.run_depth)?;
+    let mut summary = Summary {
+        runs_found: runs.len(),
+        ..Summary::default()
+    };
+    for p in &problems {
+        if p.fatal_for_input {
+            summary.files_with_errors += 1;
+            report_problem(&format!("{}: error: {}", p.location, p.message));
+        } else {
+            summary.warnings += 1;
+            report_problem(&format!("{}: warning: {}", p.location, p.message));
+        }
+    }
+    if runs.is_empty() {
+        return Err(IngestError::NothingFound);
+    }
+    if options.overrides.run_id.is_some() && runs.len() > 1 {
+        return Err(IngestError::RunIdNeedsOneRun(runs.len()));
+    }
+
+    let lock = store.lock(|| {
+        report_problem(&format!(
+            "{}: waiting for another ingest to finish",
+            store.dir().display()
+        ))
+    })?;
+    let manifest = store.manifest()?;
+    store.remove_orphans(&manifest, &lock)?;
+    let existing = existing_runs(store)?;
+
+    let total: u64 = runs.iter().flat_map(|r| &r.inputs).map(|i| i.size).sum();
+    let bar = progress_bar(options.progress, total);
+    let batches = batches(&runs);
+
+    let mut segment = None;
+    let mut run_records = Vec::new();
+    let mut report_records = Vec::new();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut new_runs = 0usize;
+    let (tx, rx) = mpsc::sync_channel::<Vec<Outcome>>(1);
+    let result: Result<(), IngestError> = std::thread::scope(|scope| {
+        let bar = &bar;
+        let existing = &existing;
+        let runs = &runs;
+        scope.spawn(move || {
+            for range in batches {
+                let parsed: Vec<Outcome> = runs[range]
+                    .par_iter()
+                    .map(|run| process_run(run, options, existing, bar))
+                    .collect();
+                if tx.send(parsed).is_err() {
+                    return;
+                }
+            }
+        });
+        for batch in rx {
+            let mut done = Vec::new();
+            for outcome in batch {
+                match outcome {
+                    Outcome::AlreadyIngested => summary.runs_already_ingested += 1,
+                    Outcome::NoTests {
+                        problems,
+                        files_with_errors,
+                        warnings,
+                        bytes,
+                    } => {
+                        new_runs += 1;
+                        summary.runs_without_tests += 1;
+                        summary.files_with_errors += files_with_errors;
+                        summary.warnings += warnings;
+                        summary.bytes += bytes;
+                        problems.iter().for_each(|p| report_problem(p));
+                    }
+                    Outcome::Done(parsed) => {
+                        new_runs += 1;
+                        let p = *parsed;
+                        p.problems.iter().for_each(|line| report_problem(line));
+                        summary.files_with_errors += p.files_with_errors;
+                        summary.warnings += p.warnings;
+                        summary.bytes += p.bytes;
+                        if !seen.insert((p.record.run.clone(), p.record.variant.clone())) {
+                            summary.warnings += 1;
+                            report_problem(&format!(
+                                "{}: warning: run {:?} (variant {:?}) appears twice in this ingest; the second copy was skipped",
+                                p.record.source, p.record.run, p.record.variant
+                            ));
+                            continue;
+                        }
+                        summary.runs_ingested += 1;
+                        summary.reports += p.reports.len();
+                        summary.executions += p.rows.len();
+                        run_records.push(p.record);
+                        report_records.extend(p.reports);
+                        done.push(p.rows);
+                    }
+                }
+            }
+            if done.is_empty() {
+                continue;
+            }
+            let df = columns::executions_frame(&done)?;
+            if segment.is_none() {
+                segment = Some(store.begin_segment(&manifest, &lock)?);
+            }
+            if let Some(seg) = segment.as_mut() {
+                seg.write_executions(&df)?;
+            }
+        }
+        Ok(())
+    });
+    bar.finish_and_clear();
+    result?;
+
+    if options.strict && summary.files_with_errors > 0 {
+        // The segment was never committed: dropping it leaves an unlisted directory that the
+        // next ingest removes.
+        return Err(IngestError::Strict(summary.files_with_errors));
+    }
+    if let Some(seg) = segment {
+        let runs_df = columns::runs_frame(&run_records)?;
+        let reports_df = columns::reports_frame(&report_records)?;
+        seg.commit(runs_df, reports_df, manifest)?;
+    } else if new_runs > 0 {
+        return Err(IngestError::NothingUsable(new_runs));
+    }
+    Ok(summary)
+}
+
+fn existing_runs(store: &Store) -> Result<HashSet<(String, String)>, IngestError> {
+    use crate::store::schema::{RUN, VARIANT};
+    use polars::prelude::*;
+    let df = store.runs()?.select([col(RUN), col(VARIANT)]).collect()?;
+    let runs = df.column(RUN)?.str()?;
+    let variants = df.column(VARIANT)?.str()?;
+    Ok(runs
+        .iter()
+        .zip(variants.iter())
+        .map(|(r, v)| {
+            (
+                r.unwrap_or_default().to_string(),
+                v.unwrap_or_default().to_string(),
+            )
+        })
+        .collect())
+}
+
+/// Splits runs into consecutive batches bounded by bytes and count.
+fn batches(runs: &[DiscoveredRun]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, run) in runs.iter().enumerate() {
+        bytes += run.inputs.iter().map(|x| x.size).sum::<u64>();
+        if bytes >= BATCH_BYTES || i + 1 - start >= BATCH_RUNS {
+            out.push(start..i + 1);
+            start = i + 1;
+            bytes = 0;
+        }
+    }
+    if start < runs.len() {
+        out.push(start..runs.len());
+    }
+    out
+}
+
+fn progress_bar(enabled: bool, total: u64) -> ProgressBar {
+    if !enabled || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+/// The run key and variant this run will be stored under.
+fn identity(
+    run: &DiscoveredRun,
+    meta: &RunMeta,
+    overrides: &Overrides,
+) -> (String, String, String, Option<u32>) {
+    let run_id = meta
+        .run_id
+        .clone()
+        .or_else(|| overrides.run_id.clone())
+        .unwrap_or_else(|| run.name.clone());
+    let attempt = meta.attempt.or(overrides.attempt);
+    let key = match attempt {
+        Some(a) if a > 1 => format!("{run_id}#{a}"),
+        _ => run_id.clone(),
+    };
+    let variant = meta
+        .variant
+        .clone()
+        .or_else(|| meta.job.clone())
+        .or_else(|| overrides.variant.clone())
+        .unwrap_or_default();
+    (key, variant, run_id, attempt)
+}
+
+fn process_run(
+    run: &DiscoveredRun,
+    options: &Options,
+    existing: &HashSet<(String, String)>,
+    bar: &ProgressBar,
+) -> Outcome {
+    let mut meta = run.meta.clone();
+    let only_plain = run
+        .inputs
+        .iter()
+        .all(|i| matches!(i.kind, InputKind::Xml | InputKind::XmlGz));
+    if only_plain {
+        let (key, variant, ..) = identity(run, &meta, &options.overrides);
+        if existing.contains(&(key, variant)) {
+            bar.inc(run.inputs.iter().map(|i| i.size).sum());
+            return Outcome::AlreadyIngested;
+        }
+    }
+    let mut problems = Vec::new();
+    let mut files_with_errors = 0;
+    let mut warnings = 0;
+    let loaded: Vec<_> = run
+        .inputs
+        .par_iter()
+        .map(|input: &Input| {
+            let out = discover::load(input, options.max_file_size);
+            bar.inc(input.size);
+            out
+        })
+        .collect();
+    let mut reports = Vec::new();
+    for (input, (loaded, load_problems, run_json)) in run.inputs.iter().zip(loaded) {
+        for p in load_problems {
+            if p.fatal_for_input {
+                files_with_errors += 1;
+                problems.push(format!("{}: error: {}", p.location, p.message));
+            } else {
+                warnings += 1;
+                problems.push(format!("{}: warning: {}", p.location, p.message));
+            }
+        }
+        if let Some(json) = run_json {
+            let location = format!("{}!/run.json", input.path.display());
+            let (archive_meta, meta_problems) = discover::meta_from_json(&json, &location);
+            for p in meta_problems {
+                warnings += 1;
+                problems.push(format!("{}: warning: {}", p.location, p.message));
+            }
+            if meta == RunMeta::default() {
+                meta = archive_meta;
+            }
+        }
+        reports.extend(loaded);
+    }
+    let (key, variant, run_id, attempt) = identity(run, &meta, &options.overrides);
+    if existing.contains(&(key.clone(), variant.clone())) {
+        return Outcome::AlreadyIngested;
+    }
+    let bytes: u64 = reports.iter().map(|r| r.bytes.len() as u64).sum();
+    let parsed: Vec<(junit::Report, String)> = reports
+        .par_iter()
+        .map(|r| {
+            (
+                junit::parse(&r.bytes),
+                format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&r.bytes)),
+            )
+        })
+        .collect();
+    let mut report_records = Vec::with_capacity(parsed.len());
+    for (loaded, (report, hash)) in reports.iter().zip(&parsed) {
+        let mut lines = Vec::new();
+        for p in &report.problems {
+            let severity = match p.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let element = if p.element.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", p.element)
+            };
+            let line = if p.line == 0 {
+                format!("{}: {severity}: {element}{}", loaded.display, p.message)
+            } else {
+                format!(
+                    "{}:{}:{}: {severity}: {element}{}",
+                    loaded.display, p.line, p.column, p.message
+                )
+            };
+            lines.push(line);
+        }
+        let status = if report.has_errors() {
+            files_with_errors += 1;
+            "error"
+        } else if report.problems.is_empty() {
+            "ok"
+        } else {
+            "warning"
+        };
+        warnings += report
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Warning)
+            .count();
+        report_records.push(ReportRecord {
+            run: key.clone(),
+            variant: variant.clone(),
+            path: loaded.display.clone(),
+            size: loaded.bytes.len() as u64,
+            hash: hash.clone(),
+            cases: u32::try_from(report.cases.len()).unwrap_or(u32::MAX),
+            status,
+            problems: report
+                .problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        });
+        problems.extend(lines);
+    }
+    drop(reports);
+    let parsed_reports: Vec<junit::Report> = parsed.into_iter().map(|(r, _)| r).collect();
+    let rows = fold::fold(&parsed_reports);
+    if rows.is_empty() {
+        return Outcome::NoTests {
+            problems,
+            files_with_errors,
+            warnings,
+            bytes,
+        };
+    }
+    let (timestamp, time_source) = if let Some(ts) = meta.timestamp {
+        (ts, "run.json")
+    } else if let Some(ts) = options.overrides.timestamp {
+        (ts, "cli")
+    } else if let Some(ts) = parsed_reports
+        .iter()
+        .filter_map(|r| r.earliest_timestamp)
+        .min()
+    {
+        (ts, "suite-timestamp")
+    } else if let Some(ts) = run
+        .inputs
+        .iter()
+        .filter_map(|i| i.mtime)
+        .min()
+        .and_then(|t| jiff::Timestamp::try_from(t).ok())
+    {
+        (ts, "file-mtime")
+    } else {
+        (jiff::Timestamp::now(), "ingest-time")
+    };
+    let report_names: Vec<String> = report_records.iter().map(|r| r.path.clone()).collect();
+    let parse_errors = u32::try_from(
+        report_records
+            .iter()
+            .filter(|r| r.status == "error")
+            .count(),
+    )
+    .unwrap_or(u32::MAX);
+    let record = RunRecord {
+        run: key.clone(),
+        variant: variant.clone(),
+        run_id,
+        attempt,
+        commit: meta
+            .commit
+            .clone()
+            .or_else(|| options.overrides.commit.clone()),
+        branch: meta
+            .branch
+            .clone()
+            .or_else(|| options.overrides.branch.clone()),
+        job: meta.job.clone(),
+        pipeline: meta.pipeline.clone(),
+        timestamp_ms: timestamp.as_millisecond(),
+        time_source,
+        source: run.source.display().to_string(),
+        reports: u32::try_from(report_records.len()).unwrap_or(u32::MAX),
+        executions: u32::try_from(rows.len()).unwrap_or(u32::MAX),
+        parse_errors,
+        extra: serde_json::Value::Object(meta.extra.clone()).to_string(),
+    };
+    let rows = RunRows::new(key, variant, &rows, report_names);
+    Outcome::Done(Box::new(Parsed {
+        rows,
+        record,
+        reports: report_records,
+        problems,
+        files_with_errors,
+        warnings,
+        bytes,
+    }))
+}

@@ -1,0 +1,144 @@
+//! The JUnit XML parser: one report's bytes in, its `<testcase>` elements out, plus every problem
+//! found on the way, each with a line, a column and an element path.
+//!
+//! Strings a report yields live in one arena per report ([`Report::text`]) so that parsing a
+//! test case costs no allocation of its own; [`Str`] is a range into it.
+
+mod decode;
+mod reader;
+pub mod values;
+
+pub use reader::parse;
+
+use jiff::Timestamp;
+use std::fmt;
+
+/// A string held in a [`Report`]'s arena.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Str {
+    start: u32,
+    len: u32,
+}
+
+impl Str {
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+}
+
+/// What one `<testcase>` element said about its own attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    Failed,
+    Error,
+    Skipped,
+}
+
+/// One `<testcase>` element as written.
+#[derive(Debug, Clone, Default)]
+pub struct Case {
+    /// Innermost enclosing `<testsuite name>`.
+    pub suite: Str,
+    pub classname: Str,
+    pub name: Str,
+    /// The `file` attribute (pytest xunit1, PHPUnit, rspec, jest-junit).
+    pub file: Str,
+    pub line: Option<u32>,
+    /// The element's own `time`, in seconds.
+    pub time: Option<f64>,
+    pub outcome: Option<Outcome>,
+    /// `flakyFailure`/`flakyError` children: failed attempts before a final pass.
+    pub flaky_retries: u32,
+    /// `rerunFailure`/`rerunError` children: failed attempts after the element's own failure.
+    pub rerun_retries: u32,
+    /// Sum of the `time` attributes of those retry children, when any had one.
+    pub retries_time: Option<f64>,
+    /// `flaky="true"` on the element (Firebase Test Lab).
+    pub flaky_attr: bool,
+    pub failure_type: Str,
+    /// The failure's `message` attribute, or the start of its text; at most [`MESSAGE_MAX`] bytes.
+    pub message: Str,
+    /// The start of the case's `<system-out>`/`<system-err>`, kept only for cases that did not
+    /// simply pass; at most [`OUTPUT_MAX`] bytes.
+    pub output: Str,
+}
+
+/// Bytes of a failure message kept.
+pub const MESSAGE_MAX: usize = 1024;
+/// Bytes of a failing case's output kept.
+pub const OUTPUT_MAX: usize = 512;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// A problem in one report, located by line, column and element path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub severity: Severity,
+    pub line: u32,
+    pub column: u32,
+    /// Like `testsuites/testsuite[2]/testcase[17]/@time`; empty outside any element.
+    pub element: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    /// `line:column: [element: ]message`; callers put the file in front.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: ", self.line, self.column)?;
+        if !self.element.is_empty() {
+            write!(f, "{}: ", self.element)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// One parsed report.
+#[derive(Debug, Default)]
+pub struct Report {
+    text: String,
+    pub cases: Vec<Case>,
+    /// The earliest `<testsuite timestamp>` in the file.
+    pub earliest_timestamp: Option<Timestamp>,
+    pub problems: Vec<Problem>,
+    /// False when parsing stopped before the end of the document (truncation, malformed XML);
+    /// the cases read up to that point are kept.
+    pub complete: bool,
+}
+
+impl Report {
+    pub fn str(&self, s: Str) -> &str {
+        let start = s.start as usize;
+        self.text.get(start..start + s.len as usize).unwrap_or("")
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(|p| p.severity == Severity::Error)
+    }
+
+    fn push_str(&mut self, s: &str) -> Str {
+        let start = self.text.len();
+        self.text.push_str(s);
+        // A report's arena stays far below 4 GiB: reports are capped by --max-file-size.
+        Str {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            len: u32::try_from(s.len()).unwrap_or(0),
+        }
+    }
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary.
+pub(crate) fn truncate_str(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}

@@ -1,0 +1,928 @@
+//! The quick-xml event loop. It walks `testsuites`/`testsuite`/`testcase`, reads attributes in
+//! one pass, and skips every body it does not need (`system-out`, `properties`, stack traces)
+//! with `read_to_end`, which only scans for the closing tag.
+
+use super::decode::{decode, line_column};
+use super::values::{self, StatusHint, TimeProblem};
+use super::{Case, MESSAGE_MAX, OUTPUT_MAX, Outcome, Problem, Report, Severity, Str, truncate_str};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::{Reader, XmlVersion};
+use std::borrow::Cow;
+
+/// Elements nested deeper than this are refused: real reports stay under ten levels, and a
+/// limit keeps hostile nesting from costing memory.
+pub const MAX_DEPTH: usize = 64;
+/// Warnings kept per report; the rest are counted in one closing line.
+const MAX_WARNINGS: usize = 20;
+
+/// Parses one report. Never fails: what could not be read is in [`Report::problems`], and the
+/// cases read before a fatal problem are kept.
+pub fn parse(bytes: &[u8]) -> Report {
+    let mut report = Report::default();
+    let Some(text) = decode(bytes, &mut report.problems) else {
+        return report;
+    };
+    let mut parser = Parser {
+        text: &text,
+        report,
+        frames: Vec::new(),
+        case: None,
+        root_seen: false,
+        root_closed: false,
+        text_before_root: false,
+        warnings_dropped: 0,
+    };
+    parser.check_control_chars();
+    parser.run();
+    let mut report = parser.report;
+    if parser.warnings_dropped > 0 {
+        report.problems.push(Problem {
+            severity: Severity::Warning,
+            line: 0,
+            column: 0,
+            element: String::new(),
+            message: format!("{} more warnings not shown", parser.warnings_dropped),
+        });
+    }
+    report
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Suites,
+    Suite,
+    Case,
+    Other,
+}
+
+struct Frame {
+    kind: Kind,
+    /// Name as written, only for elements outside the JUnit vocabulary (for element paths).
+    other_name: Option<String>,
+    /// 1-based position among same-kind siblings.
+    index: u32,
+    suites_seen: u32,
+    cases_seen: u32,
+    suite_name: Str,
+    opened_at: usize,
+}
+
+#[derive(Default)]
+struct CaseState {
+    case: Case,
+    has_error: bool,
+    has_failure: bool,
+    has_skipped: bool,
+    hint: Option<StatusHint>,
+    flaky_message: Str,
+    flaky_type: Str,
+    output: Option<(usize, usize)>,
+}
+
+struct Parser<'t> {
+    text: &'t str,
+    report: Report,
+    frames: Vec<Frame>,
+    case: Option<CaseState>,
+    root_seen: bool,
+    root_closed: bool,
+    text_before_root: bool,
+    warnings_dropped: usize,
+}
+
+/// Local part of a possibly prefixed name: `ns:testsuite` is a `testsuite`.
+fn local(name: &str) -> &str {
+    name.rsplit(':').next().unwrap_or(name)
+}
+
+impl<'t> Parser<'t> {
+    fn run(&mut self) {
+        let text = self.text;
+        let mut reader = Reader::from_str(text);
+        loop {
+            let at = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+            let event = match reader.read_event() {
+                Ok(event) => event,
+                Err(e) => {
+                    if usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX) >= text.len()
+                        && self.root_seen
+                    {
+                        self.truncated(at);
+                    } else {
+                        let pos = usize::try_from(reader.error_position()).unwrap_or(at);
+                        self.fail_at(pos, format!("malformed XML: {e}"));
+                    }
+                    return;
+                }
+            };
+            let keep_going = match event {
+                Event::Start(e) => self.start(&mut reader, &e, at, false),
+                Event::Empty(e) => self.start(&mut reader, &e, at, true),
+                Event::End(_) => {
+                    self.end();
+                    true
+                }
+                Event::Text(t) => self.loose_text(t.as_ref(), at),
+                Event::CData(_) | Event::GeneralRef(_) => self.loose_text("x", at),
+                Event::Decl(_) => {
+                    if at > 0 && !text[..at].trim_start_matches('\u{FEFF}').trim().is_empty() {
+                        self.warn_at(
+                            at,
+                            "the XML declaration is not at the start of the file".into(),
+                        );
+                    } else if at > 0 {
+                        self.warn_at(at, "whitespace before the XML declaration".into());
+                    }
+                    true
+                }
+                Event::DocType(dtd) => {
+                    if dtd.as_ref().contains("<!ENTITY") {
+                        self.fail_at(
+                            at,
+                            "the document declares entities in a DTD (possible entity-expansion or \
+                             external-entity attack); refused, nothing was expanded or fetched"
+                                .into(),
+                        );
+                        return;
+                    }
+                    self.warn_at(at, "DOCTYPE ignored".into());
+                    true
+                }
+                Event::Comment(_) | Event::PI(_) => true,
+                Event::Eof => {
+                    self.eof(text.len());
+                    return;
+                }
+            };
+            if !keep_going {
+                return;
+            }
+        }
+    }
+
+    fn start(
+        &mut self,
+        reader: &mut Reader<&'t [u8]>,
+        e: &BytesStart<'t>,
+        at: usize,
+        empty: bool,
+    ) -> bool {
+        let qname = e.name();
+        let name = local(qname.as_ref());
+        if self.root_closed {
+            self.warn_at(
+                at,
+                format!("element <{name}> after the root element ignored"),
+            );
+            return false;
+        }
+        if !self.root_seen {
+            self.root_seen = true;
+            if name != "testsuites" && name != "testsuite" {
+                self.fail_at(
+                    at,
+                    format!(
+                        "not a JUnit report: the root element is <{}>, expected <testsuites> or <testsuite>",
+                        qname.as_ref()
+                    ),
+                );
+                return false;
+            }
+        }
+        if self.frames.len() >= MAX_DEPTH {
+            self.fail_at(
+                at,
+                format!("elements nested deeper than {MAX_DEPTH} levels; refused"),
+            );
+            return false;
+        }
+        if self.case.is_some() {
+            return self.case_child(reader, e, name, at, empty);
+        }
+        match name {
+            "testsuites" | "testsuite" => {
+                let kind = if name == "testsuite" {
+                    Kind::Suite
+                } else {
+                    Kind::Suites
+                };
+                let index = self.next_index(kind);
+                let parent_suite = self.current_suite();
+                self.frames.push(Frame {
+                    kind,
+                    other_name: None,
+                    index,
+                    suites_seen: 0,
+                    cases_seen: 0,
+                    suite_name: parent_suite,
+                    opened_at: at,
+                });
+                if kind == Kind::Suite {
+                    self.suite_attributes(e, at);
+                }
+                if empty {
+                    self.frames.pop();
+                    self.after_pop();
+                }
+                true
+            }
+            "testcase" => {
+                let index = self.next_index(Kind::Case);
+                self.frames.push(Frame {
+                    kind: Kind::Case,
+                    other_name: None,
+                    index,
+                    suites_seen: 0,
+                    cases_seen: 0,
+                    suite_name: Str::default(),
+                    opened_at: at,
+                });
+                let mut state = CaseState::default();
+                state.case.suite = self.current_suite();
+                self.case_attributes(e, &mut state, at);
+                self.case = Some(state);
+                if empty {
+                    self.end();
+                }
+                true
+            }
+            "properties" | "system-out" | "system-err" => {
+                empty || self.skip(reader, e, at).is_some()
+            }
+            _ => {
+                if !empty {
+                    self.frames.push(Frame {
+                        kind: Kind::Other,
+                        other_name: Some(name.to_string()),
+                        index: 0,
+                        suites_seen: 0,
+                        cases_seen: 0,
+                        suite_name: Str::default(),
+                        opened_at: at,
+                    });
+                }
+                true
+            }
+        }
+    }
+
+    /// A child of `<testcase>`: outcomes, retries, output; everything else is skipped whole.
+    fn case_child(
+        &mut self,
+        reader: &mut Reader<&'t [u8]>,
+        e: &BytesStart<'t>,
+        name: &str,
+        at: usize,
+        empty: bool,
+    ) -> bool {
+        enum Child {
+            Failure,
+            Error,
+            Skipped,
+            Flaky,
+            Rerun,
+            Output,
+            Other,
+        }
+        let child = match name {
+            "failure" => Child::Failure,
+            "error" => Child::Error,
+            "skipped" => Child::Skipped,
+            "flakyFailure" | "flakyError" => Child::Flaky,
+            "rerunFailure" | "rerunError" => Child::Rerun,
+            "system-out" | "system-err" => Child::Output,
+            _ => Child::Other,
+        };
+        let (mut message, mut kind, mut time) = (None::<Cow<'_, str>>, None::<Cow<'_, str>>, None);
+        if !matches!(child, Child::Output | Child::Other) {
+            for attr in e.attributes().with_checks(false) {
+                let Ok(attr) = attr else {
+                    self.warn_at(at, format!("unreadable attribute on <{name}>"));
+                    break;
+                };
+                match local(attr.key.as_ref()) {
+                    "message" => message = Some(self.attr_value(&attr, at)),
+                    "type" => kind = Some(self.attr_value(&attr, at)),
+                    "time" => time = Some(self.attr_value(&attr, at)),
+                    _ => {}
+                }
+            }
+        }
+        let body = if empty {
+            None
+        } else {
+            match self.skip(reader, e, at) {
+                Some(span) => Some(span),
+                None => return false,
+            }
+        };
+        let text = self.text;
+        let Some(state) = self.case.as_mut() else {
+            return true;
+        };
+        let first_failure = !(state.has_error || state.has_failure);
+        match child {
+            Child::Failure | Child::Error | Child::Flaky | Child::Rerun => {
+                let wanted = match child {
+                    Child::Flaky => state.flaky_message.is_empty() && first_failure,
+                    _ => first_failure,
+                };
+                match child {
+                    Child::Failure => state.has_failure = true,
+                    Child::Error => state.has_error = true,
+                    Child::Flaky => state.case.flaky_retries += 1,
+                    _ => state.case.rerun_retries += 1,
+                }
+                if matches!(child, Child::Flaky | Child::Rerun)
+                    && let Some(t) = time
+                        .as_deref()
+                        .and_then(|t| values::parse_seconds(t).ok().flatten())
+                {
+                    *state.case.retries_time.get_or_insert(0.0) += t;
+                }
+                if wanted {
+                    let msg = match message.as_deref().map(str::trim) {
+                        Some(m) if !m.is_empty() => Cow::Borrowed(truncate_str(m, MESSAGE_MAX)),
+                        _ => body.map_or(Cow::Borrowed(""), |(s, e)| body_text(&text[s..e])),
+                    };
+                    let msg = self.report.push_str(&msg);
+                    let ty = self.report.push_str(kind.as_deref().unwrap_or("").trim());
+                    let Some(state) = self.case.as_mut() else {
+                        return true;
+                    };
+                    if matches!(child, Child::Flaky) {
+                        state.flaky_message = msg;
+                        state.flaky_type = ty;
+                    } else {
+                        state.case.message = msg;
+                        state.case.failure_type = ty;
+                    }
+                }
+            }
+            Child::Skipped => {
+                state.has_skipped = true;
+                if state.case.message.is_empty()
+                    && let Some(m) = message.as_deref().map(str::trim).filter(|m| !m.is_empty())
+                {
+                    let m = truncate_str(m, MESSAGE_MAX).to_owned();
+                    let msg = self.report.push_str(&m);
+                    if let Some(state) = self.case.as_mut() {
+                        state.case.message = msg;
+                    }
+                }
+            }
+            Child::Output => {
+                if state.output.is_none() {
+                    state.output = body;
+                }
+            }
+            Child::Other => {}
+        }
+        true
+    }
+
+    /// Skips an element's body; returns the byte range of its content.
+    fn skip(
+        &mut self,
+        reader: &mut Reader<&'t [u8]>,
+        e: &BytesStart<'t>,
+        at: usize,
+    ) -> Option<(usize, usize)> {
+        let content_start = usize::try_from(reader.buffer_position()).unwrap_or(at);
+        match reader.read_to_end(e.name()) {
+            Ok(span) => {
+                let start = usize::try_from(span.start).unwrap_or(content_start);
+                let end = usize::try_from(span.end).unwrap_or(start);
+                Some((start.min(self.text.len()), end.min(self.text.len())))
+            }
+            Err(err) => {
+                let pos = usize::try_from(reader.error_position()).unwrap_or(at);
+                let name = local(e.name().as_ref()).to_string();
+                self.frames.push(Frame {
+                    kind: Kind::Other,
+                    other_name: Some(name.clone()),
+                    index: 0,
+                    suites_seen: 0,
+                    cases_seen: 0,
+                    suite_name: Str::default(),
+                    opened_at: at,
+                });
+                let reached_end = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX)
+                    >= self.text.len();
+                if reached_end {
+                    self.truncated(at);
+                } else {
+                    self.fail_at(pos, format!("malformed XML inside <{name}>: {err}"));
+                }
+                None
+            }
+        }
+    }
+
+    fn end(&mut self) {
+        let Some(frame) = self.frames.pop() else {
+            return;
+        };
+        if frame.kind == Kind::Case
+            && let Some(state) = self.case.take()
+        {
+            self.finish_case(state);
+        }
+        self.after_pop();
+    }
+
+    fn after_pop(&mut self) {
+        if self.frames.is_empty() {
+            self.root_closed = true;
+        }
+    }
+
+    fn finish_case(&mut self, mut state: CaseState) {
+        let outcome = if state.has_error {
+            Outcome::Error
+        } else if state.has_failure {
+            Outcome::Failed
+        } else if state.has_skipped {
+            Outcome::Skipped
+        } else {
+            match state.hint {
+                Some(StatusHint::Failed) => Outcome::Failed,
+                Some(StatusHint::Error) => Outcome::Error,
+                Some(StatusHint::Skipped) => Outcome::Skipped,
+                None => Outcome::Passed,
+            }
+        };
+        state.case.outcome = Some(outcome);
+        if outcome == Outcome::Passed && state.case.message.is_empty() {
+            state.case.message = state.flaky_message;
+            state.case.failure_type = state.flaky_type;
+        }
+        let retried =
+            state.case.flaky_retries + state.case.rerun_retries > 0 || state.case.flaky_attr;
+        if (outcome != Outcome::Passed || retried)
+            && let Some((s, e)) = state.output
+        {
+            let excerpt = body_text_max(&self.text[s..e], OUTPUT_MAX);
+            state.case.output = self.report.push_str(&excerpt);
+        }
+        self.report.cases.push(state.case);
+    }
+
+    fn suite_attributes(&mut self, e: &BytesStart<'t>, at: usize) {
+        let mut name = None;
+        for attr in e.attributes().with_checks(false) {
+            let Ok(attr) = attr else {
+                self.warn_at(at, "unreadable attribute on <testsuite>".into());
+                break;
+            };
+            match local(attr.key.as_ref()) {
+                "name" => name = Some(self.attr_value(&attr, at)),
+                "timestamp" => {
+                    let raw = self.attr_value(&attr, at);
+                    match values::parse_timestamp(&raw) {
+                        Some(ts) => {
+                            let earliest = self.report.earliest_timestamp.get_or_insert(ts);
+                            *earliest = (*earliest).min(ts);
+                        }
+                        None if raw.trim().is_empty() => {}
+                        None => self.warn_attr(
+                            at,
+                            "timestamp",
+                            format!("unrecognised timestamp {raw:?}; ignored"),
+                        ),
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(name) = name {
+            let s = self.report.push_str(name.trim());
+            if let Some(frame) = self.frames.last_mut() {
+                frame.suite_name = s;
+            }
+        }
+    }
+
+    fn case_attributes(&mut self, e: &BytesStart<'t>, state: &mut CaseState, at: usize) {
+        for attr in e.attributes().with_checks(false) {
+            let Ok(attr) = attr else {
+                self.warn_at(at, "unreadable attribute on <testcase>".into());
+                break;
+            };
+            let key = local(attr.key.as_ref());
+            match key {
+                "name" => state.case.name = self.intern(&attr, at),
+                "classname" | "class" => state.case.classname = self.intern(&attr, at),
+                "file" => state.case.file = self.intern(&attr, at),
+                "line" => state.case.line = attr.value.trim().parse().ok(),
+                "time" => match values::parse_seconds(&attr.value) {
+                    Ok(t) => state.case.time = t,
+                    Err(problem) => {
+                        let what = match problem {
+                            TimeProblem::Negative => "negative duration",
+                            TimeProblem::NotANumber => "invalid duration",
+                        };
+                        self.warn_attr(
+                            at,
+                            "time",
+                            format!("{what} {:?}; treated as unknown", attr.value),
+                        );
+                    }
+                },
+                "status" | "result" => {
+                    if let Some(h) = values::status_hint(&attr.value) {
+                        // A failing hint wins over a skipping one (`status="run" result="skipped"`
+                        // never says fail, but `status="fail" result="..."` must not be lost).
+                        if state.hint.is_none() || h != StatusHint::Skipped {
+                            state.hint = Some(h);
+                        }
+                    }
+                }
+                "flaky" => state.case.flaky_attr = attr.value.trim().eq_ignore_ascii_case("true"),
+                _ => {}
+            }
+        }
+    }
+
+    fn intern(&mut self, attr: &quick_xml::events::attributes::Attribute<'_>, at: usize) -> Str {
+        let value = self.attr_value(attr, at);
+        self.report.push_str(value.trim())
+    }
+
+    /// The attribute's value with entities resolved and whitespace normalised; the raw value,
+    /// with a warning, when it refers to an entity that does not exist.
+    fn attr_value<'a>(
+        &mut self,
+        attr: &quick_xml::events::attributes::Attribute<'a>,
+        at: usize,
+    ) -> Cow<'a, str> {
+        let raw = &attr.value;
+        if !raw
+            .bytes()
+            .any(|b| matches!(b, b'&' | b'\n' | b'\r' | b'\t'))
+        {
+            return raw.clone();
+        }
+        match attr.normalized_value(XmlVersion::Implicit1_0) {
+            Ok(v) => v,
+            Err(err) => {
+                let key = local(attr.key.as_ref()).to_string();
+                self.warn_attr(at, &key, format!("{err}; value kept as written"));
+                raw.clone()
+            }
+        }
+    }
+
+    /// Text outside any element: whitespace is fine, anything else is reported once.
+    fn loose_text(&mut self, text: &str, at: usize) -> bool {
+        if !self.frames.is_empty() || text.trim().is_empty() {
+            return true;
+        }
+        if self.root_closed {
+            self.warn_at(at, "text after the root element ignored".into());
+            return false;
+        }
+        if !self.text_before_root {
+            self.text_before_root = true;
+            self.warn_at(at, "text before the root element ignored".into());
+        }
+        true
+    }
+
+    fn eof(&mut self, at: usize) {
+        if !self.root_seen {
+            let message = if self.text_before_root {
+                "not XML: no root element found"
+            } else {
+                "no XML content: the file has no root element"
+            };
+            self.fail_at(at, message.into());
+        } else if !self.frames.is_empty() {
+            let opened = self.frames.last().map_or(0, |f| f.opened_at);
+            self.truncated(opened);
+        } else {
+            self.report.complete = true;
+        }
+    }
+
+    fn truncated(&mut self, opened_at: usize) {
+        let (line, column) = line_column(self.text, opened_at);
+        let open = self.element_path();
+        let kept = self.report.cases.len();
+        self.fail_at(
+            self.text.len(),
+            format!(
+                "unexpected end of file: <{}> opened at {line}:{column} is not closed (truncated report?); \
+                 {kept} test cases before it kept",
+                open.rsplit('/').next().unwrap_or(&open).split('[').next().unwrap_or("")
+            ),
+        );
+    }
+
+    fn check_control_chars(&mut self) {
+        let bytes = self.text.as_bytes();
+        if let Some(pos) = bytes
+            .iter()
+            .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        {
+            let message = format!(
+                "raw control character U+{:04X} (not allowed in XML 1.0); kept as is",
+                bytes[pos]
+            );
+            self.warn_at(pos, message);
+        }
+    }
+
+    fn next_index(&mut self, kind: Kind) -> u32 {
+        let Some(parent) = self.frames.last_mut() else {
+            return 1;
+        };
+        let counter = match kind {
+            Kind::Case => &mut parent.cases_seen,
+            _ => &mut parent.suites_seen,
+        };
+        *counter += 1;
+        *counter
+    }
+
+    fn current_suite(&self) -> Str {
+        self.frames
+            .iter()
+            .rev()
+            .map(|f| f.suite_name)
+            .find(|s| !s.is_empty())
+            .unwrap_or_default()
+    }
+
+    fn element_path(&self) -> String {
+        let mut path = String::new();
+        for frame in &self.frames {
+            if !path.is_empty() {
+                path.push('/');
+            }
+            match frame.kind {
+                Kind::Suites => path.push_str("testsuites"),
+                Kind::Suite => path.push_str("testsuite"),
+                Kind::Case => path.push_str("testcase"),
+                Kind::Other => path.push_str(frame.other_name.as_deref().unwrap_or("?")),
+            }
+            if frame.kind != Kind::Other
+                && frame.index > 0
+                && !(frame.kind == Kind::Suites && path.len() == 10)
+            {
+                path.push_str(&format!("[{}]", frame.index));
+            }
+        }
+        path
+    }
+
+    fn warn_attr(&mut self, at: usize, attr: &str, message: String) {
+        let element = format!("{}/@{attr}", self.element_path());
+        self.push(Severity::Warning, at, element, message);
+    }
+
+    fn warn_at(&mut self, at: usize, message: String) {
+        let element = self.element_path();
+        self.push(Severity::Warning, at, element, message);
+    }
+
+    fn fail_at(&mut self, at: usize, message: String) {
+        let element = self.element_path();
+        self.push(Severity::Error, at, element, message);
+    }
+
+    fn push(&mut self, severity: Severity, at: usize, element: String, message: String) {
+        if severity == Severity::Warning
+            && self
+                .report
+                .problems
+                .iter()
+                .filter(|p| p.severity == Severity::Warning)
+                .count()
+                >= MAX_WARNINGS
+        {
+            self.warnings_dropped += 1;
+            return;
+        }
+        let (line, column) = line_column(self.text, at);
+        self.report.problems.push(Problem {
+            severity,
+            line,
+            column,
+            element,
+            message,
+        });
+    }
+}
+
+/// Readable text of an element body: CDATA markers dropped, entities resolved, trimmed, at most
+/// [`MESSAGE_MAX`] bytes.
+fn body_text(raw: &str) -> Cow<'_, str> {
+    body_text_max(raw, MESSAGE_MAX)
+}
+
+fn body_text_max(raw: &str, max: usize) -> Cow<'_, str> {
+    // Look at a little more than we keep, so escapes and CDATA markers do not eat the budget.
+    let raw = truncate_str(raw.trim(), max * 2);
+    if !raw.contains('<') && !raw.contains('&') {
+        return Cow::Borrowed(truncate_str(raw, max));
+    }
+    let mut out = String::with_capacity(raw.len().min(max));
+    let mut rest = raw;
+    while !rest.is_empty() && out.len() < max {
+        if let Some(after) = rest.strip_prefix("<![CDATA[") {
+            let end = after.find("]]>").unwrap_or(after.len());
+            out.push_str(&after[..end]);
+            rest = after.get(end + 3..).unwrap_or("");
+        } else if rest.starts_with('<') {
+            // A nested element (`<stackTrace>`): drop the tag, keep its text.
+            let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+            rest = &rest[end..];
+        } else {
+            let end = rest.find('<').unwrap_or(rest.len());
+            let chunk = &rest[..end];
+            match quick_xml::escape::unescape(chunk) {
+                Ok(s) => out.push_str(&s),
+                Err(_) => out.push_str(chunk),
+            }
+            rest = &rest[end..];
+        }
+    }
+    Cow::Owned(truncate_str(out.trim(), max).to_owned())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests on literal input
+mod tests {
+    use super::*;
+
+    fn names(r: &Report) -> Vec<(&str, &str, Option<Outcome>)> {
+        r.cases
+            .iter()
+            .map(|c| (r.str(c.classname), r.str(c.name), c.outcome))
+            .collect()
+    }
+
+    #[test]
+    fn surefire_retries_are_read() {
+        let r = parse(
+            br#"<?xml version="1.0"?>
+<testsuite name="S" timestamp="2024-01-02T03:04:05">
+  <testcase classname="a.B" name="ok" time="0.5"/>
+  <testcase classname="a.B" name="flaky" time="0.1">
+    <flakyFailure message="boom 1" type="AssertionError" time="0.2"><stackTrace>at x</stackTrace></flakyFailure>
+    <flakyFailure message="boom 2" type="AssertionError" time="0.3"/>
+  </testcase>
+  <testcase classname="a.B" name="bad" time="1,234.5">
+    <failure message="expected &lt;1&gt; but was &lt;2&gt;" type="AE"><![CDATA[trace]]></failure>
+    <rerunFailure message="again"/>
+    <system-out><![CDATA[hello out]]></system-out>
+  </testcase>
+  <testcase classname="a.B" name="skip"><skipped/></testcase>
+</testsuite>"#,
+        );
+        assert!(r.complete && r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(
+            names(&r),
+            vec![
+                ("a.B", "ok", Some(Outcome::Passed)),
+                ("a.B", "flaky", Some(Outcome::Passed)),
+                ("a.B", "bad", Some(Outcome::Failed)),
+                ("a.B", "skip", Some(Outcome::Skipped)),
+            ]
+        );
+        let flaky = &r.cases[1];
+        assert_eq!((flaky.flaky_retries, flaky.retries_time), (2, Some(0.5)));
+        assert_eq!(r.str(flaky.message), "boom 1");
+        let bad = &r.cases[2];
+        assert_eq!(bad.time, Some(1234.5));
+        assert_eq!(bad.rerun_retries, 1);
+        assert_eq!(r.str(bad.message), "expected <1> but was <2>");
+        assert_eq!(r.str(bad.output), "hello out");
+        assert_eq!(r.str(bad.suite), "S");
+        assert_eq!(
+            r.earliest_timestamp.map(|t| t.to_string()).as_deref(),
+            Some("2024-01-02T03:04:05Z")
+        );
+    }
+
+    #[test]
+    fn message_falls_back_to_body_text() {
+        let r = parse(
+            b"<testsuite><testcase name=\"t\"><failure><![CDATA[\n  line one\nline two]]></failure></testcase></testsuite>",
+        );
+        assert_eq!(r.str(r.cases[0].message), "line one\nline two");
+    }
+
+    #[test]
+    fn truncated_report_keeps_earlier_cases() {
+        let r = parse(b"<testsuite name=\"s\">\n<testcase name=\"a\"/>\n<testcase name=\"b\"><failure message=\"x\">tra");
+        assert!(!r.complete);
+        assert_eq!(r.cases.len(), 1);
+        let p = &r.problems[0];
+        assert_eq!(p.severity, Severity::Error);
+        assert!(p.message.contains("unexpected end of file"), "{p}");
+        let r = parse(b"<testsuites><testsuite name=\"s\"><testcase name=\"a\"></testcase>");
+        assert_eq!(r.cases.len(), 1);
+        assert!(
+            r.problems[0].message.contains("<testsuite> opened at 1:13"),
+            "{}",
+            r.problems[0]
+        );
+    }
+
+    #[test]
+    fn non_junit_root_is_refused() {
+        let r = parse(b"<?xml version=\"1.0\"?>\n<test-run><test-case/></test-run>");
+        assert!(r.cases.is_empty());
+        assert_eq!((r.problems[0].line, r.problems[0].column), (2, 1));
+        assert!(r.problems[0].message.contains("not a JUnit report"));
+    }
+
+    #[test]
+    fn entity_declarations_are_refused() {
+        let r = parse(
+            b"<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;\">]>\
+              <testsuite><testcase name=\"&lol2;\"/></testsuite>",
+        );
+        assert!(r.cases.is_empty());
+        assert!(r.problems[0].message.contains("entities"));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let mut doc = String::from("<testsuites>");
+        for _ in 0..100_000 {
+            doc.push_str("<testsuite>");
+        }
+        let r = parse(doc.as_bytes());
+        assert!(r.problems[0].message.contains("nested deeper"));
+    }
+
+    #[test]
+    fn mismatched_tag_keeps_earlier_cases() {
+        let r =
+            parse(b"<testsuite><testcase name=\"a\"/><testcase name=\"b\"></testcas></testsuite>");
+        assert_eq!(r.cases.len(), 1);
+        assert_eq!(r.problems[0].severity, Severity::Error);
+        assert!(
+            r.problems[0].element.starts_with("testsuite"),
+            "{}",
+            r.problems[0]
+        );
+    }
+
+    #[test]
+    fn odd_times_warn_with_an_element_path() {
+        let r = parse(b"<testsuites><testsuite><testcase name=\"a\"/><testcase name=\"b\" time=\"-1\"/></testsuite></testsuites>");
+        assert_eq!(r.cases[1].time, None);
+        assert_eq!(
+            r.problems[0].element,
+            "testsuites/testsuite[1]/testcase[2]/@time"
+        );
+        assert_eq!(r.problems[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn status_attributes_and_namespaces() {
+        let r = parse(
+            b"<ns:testsuites xmlns:ns=\"u\"><ns:testsuite name=\"g\">\
+              <ns:testcase name=\"n\" status=\"notrun\"/><ns:testcase name=\"f\" status=\"fail\"/>\
+              <ns:testcase name=\"p\" status=\"run\" result=\"completed\"/></ns:testsuite></ns:testsuites>",
+        );
+        let outcomes: Vec<_> = r.cases.iter().map(|c| c.outcome).collect();
+        assert_eq!(
+            outcomes,
+            vec![
+                Some(Outcome::Skipped),
+                Some(Outcome::Failed),
+                Some(Outcome::Passed)
+            ]
+        );
+    }
+
+    #[test]
+    fn garbage_after_root_is_a_warning() {
+        let r = parse(b"<testsuite><testcase name=\"a\"/></testsuite>\ngarbage");
+        assert_eq!(r.cases.len(), 1);
+        assert!(!r.has_errors());
+        assert!(r.problems[0].message.contains("after the root"));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let alphabet = b"<>/=\"' &;![]CDATA?xmltestsuitecasefailure\n\x00\xff\xfe";
+        for len in 0..2000 {
+            let bytes: Vec<u8> = (0..len % 300)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            let _ = parse(&bytes);
+        }
+    }
+}

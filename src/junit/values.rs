@@ -1,0 +1,188 @@
+//! Attribute values as real reports write them: durations with thousands separators or units,
+//! timestamps in half a dozen formats, and the `status`/`result` attributes some runners add.
+
+use jiff::Timestamp;
+
+/// Why a `time` value was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeProblem {
+    Negative,
+    NotANumber,
+}
+
+/// Parses a duration in seconds: `"1.5"`, `"1,234.5"` (thousands separator), `"0,5"` (decimal
+/// comma), `"12s"`, `"250ms"`, `"1.4e-05"`, `"0."`. Empty means absent, not an error.
+pub fn parse_seconds(raw: &str) -> Result<Option<f64>, TimeProblem> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let (number, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n.trim_end(), 0.001)
+    } else if let Some(n) = s.strip_suffix("us").or_else(|| s.strip_suffix("µs")) {
+        (n.trim_end(), 1e-6)
+    } else if let Some(n) = s.strip_suffix("ns") {
+        (n.trim_end(), 1e-9)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n.trim_end(), 1.0)
+    } else if let Some(n) = s.strip_suffix("sec") {
+        (n.trim_end(), 1.0)
+    } else {
+        (s, 1.0)
+    };
+    let value = match number.parse::<f64>() {
+        Ok(v) => v,
+        Err(_) => parse_with_commas(number).ok_or(TimeProblem::NotANumber)?,
+    };
+    if !value.is_finite() {
+        return Err(TimeProblem::NotANumber);
+    }
+    if value < 0.0 {
+        return Err(TimeProblem::Negative);
+    }
+    Ok(Some(value * scale))
+}
+
+/// `1,234.5` and `2,503` are thousands separators; `0,5` is a decimal comma.
+fn parse_with_commas(s: &str) -> Option<f64> {
+    if !s.contains(',') {
+        return None;
+    }
+    let is_thousands = s.contains('.') || {
+        let mut groups = s.split(',');
+        let head = groups.next().unwrap_or("");
+        !head.is_empty() && head.len() <= 3 && groups.all(|g| g.len() == 3)
+    };
+    let cleaned = if is_thousands {
+        s.replace(',', "")
+    } else if s.matches(',').count() == 1 {
+        s.replace(',', ".")
+    } else {
+        return None;
+    };
+    cleaned.parse::<f64>().ok()
+}
+
+/// Parses a suite or run timestamp. Accepts RFC 3339 with a zone, a naive ISO-8601 date-time
+/// (taken as UTC, which is what Surefire, Gradle and pytest mean), a trailing ` UTC`/` GMT`,
+/// and RFC 2822 (`Sat, 03 Dec 2022 23:10:07 GMT`).
+pub fn parse_timestamp(raw: &str) -> Option<Timestamp> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(ts) = s.parse::<Timestamp>() {
+        return Some(ts);
+    }
+    let naive = s
+        .strip_suffix(" UTC")
+        .or_else(|| s.strip_suffix(" GMT"))
+        .unwrap_or(s)
+        .trim_end_matches('Z');
+    if let Ok(dt) = naive.replace(' ', "T").parse::<jiff::civil::DateTime>() {
+        return dt
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
+    }
+    jiff::fmt::rfc2822::parse(s).ok().map(|z| z.timestamp())
+}
+
+/// What a `status` or `result` attribute says about a test case, when it says anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusHint {
+    Failed,
+    Error,
+    Skipped,
+}
+
+/// Maps GoogleTest (`status="notrun"`, `result="skipped"`), CTest (`status="fail"`), tst
+/// (`disabled`) and similar attribute values; `run`, `passed`, `completed` and the rest say
+/// nothing beyond what the child elements say.
+pub fn status_hint(value: &str) -> Option<StatusHint> {
+    let v = value.trim();
+    let eq = |s: &str| v.eq_ignore_ascii_case(s);
+    if eq("fail") || eq("failed") || eq("failure") {
+        Some(StatusHint::Failed)
+    } else if eq("error") || eq("errored") {
+        Some(StatusHint::Error)
+    } else if eq("notrun")
+        || eq("skipped")
+        || eq("skip")
+        || eq("disabled")
+        || eq("ignored")
+        || eq("suppressed")
+        || eq("pending")
+    {
+        Some(StatusHint::Skipped)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_in_every_written_form() {
+        assert_eq!(parse_seconds("1.5"), Ok(Some(1.5)));
+        assert_eq!(parse_seconds("1,234.5"), Ok(Some(1234.5)));
+        assert_eq!(parse_seconds("2,503"), Ok(Some(2503.0)));
+        assert_eq!(parse_seconds("0,5"), Ok(Some(0.5)));
+        assert_eq!(parse_seconds("12s"), Ok(Some(12.0)));
+        assert_eq!(parse_seconds("250ms"), Ok(Some(0.25)));
+        assert_eq!(parse_seconds("1.4e-05"), Ok(Some(1.4e-05)));
+        assert_eq!(parse_seconds("0."), Ok(Some(0.0)));
+        assert_eq!(parse_seconds(""), Ok(None));
+        assert_eq!(parse_seconds("  "), Ok(None));
+        assert_eq!(parse_seconds("-1"), Err(TimeProblem::Negative));
+        assert_eq!(parse_seconds("time"), Err(TimeProblem::NotANumber));
+        assert_eq!(parse_seconds("NaN"), Err(TimeProblem::NotANumber));
+        assert_eq!(parse_seconds("1,2,3"), Err(TimeProblem::NotANumber));
+    }
+
+    #[test]
+    fn timestamps_in_every_written_form() {
+        let utc = |s: &str| parse_timestamp(s).map(|t| t.to_string());
+        assert_eq!(
+            utc("2024-05-01T10:00:00Z").as_deref(),
+            Some("2024-05-01T10:00:00Z")
+        );
+        assert_eq!(
+            utc("2024-05-01T12:00:00+02:00").as_deref(),
+            Some("2024-05-01T10:00:00Z")
+        );
+        assert_eq!(
+            utc("2024-05-01T10:00:00").as_deref(),
+            Some("2024-05-01T10:00:00Z")
+        );
+        assert_eq!(
+            utc("2024-05-01T10:00:00.250").as_deref(),
+            Some("2024-05-01T10:00:00.25Z")
+        );
+        assert_eq!(
+            utc("2021-03-07T10:36:56 UTC").as_deref(),
+            Some("2021-03-07T10:36:56Z")
+        );
+        assert_eq!(
+            utc("2021-03-07 10:36:56").as_deref(),
+            Some("2021-03-07T10:36:56Z")
+        );
+        assert_eq!(
+            utc("Sat, 03 Dec 2022 23:10:07 GMT").as_deref(),
+            Some("2022-12-03T23:10:07Z")
+        );
+        assert_eq!(utc("yesterday"), None);
+        assert_eq!(utc(""), None);
+    }
+
+    #[test]
+    fn status_attributes() {
+        assert_eq!(status_hint("notrun"), Some(StatusHint::Skipped));
+        assert_eq!(status_hint("FAIL"), Some(StatusHint::Failed));
+        assert_eq!(status_hint("error"), Some(StatusHint::Error));
+        assert_eq!(status_hint("run"), None);
+        assert_eq!(status_hint("completed"), None);
+    }
+}

@@ -1,0 +1,17 @@
+//! testsift reads the JUnit XML reports CI leaves behind and answers which tests are flaky,
+//! broken, slow or not worth their cost. The pipeline, one way:
+//!
+//! 1. [`discover`] finds CI runs and the reports (plain, gzipped or inside archives) in each;
+//! 2. [`junit`] parses each report into test cases, with located problems for bad input;
+//! 3. [`fold`] folds a run's test cases into one row per test (retries become attempts);
+//! 4. [`store`] appends those rows to a Parquet history, atomically;
+//! 5. analyses read the history back as Polars lazy queries.
+
+pub mod cli;
+pub mod cmd;
+pub mod discover;
+pub mod error;
+pub mod fold;
+pub mod ingest;
+pub mod junit;
+pub mod store;

@@ -1,0 +1,241 @@
+//! The stored tables: every column name exists here once, with its type and meaning, which
+//! `testsift schema` prints and the README documents.
+
+/// One stored column.
+pub struct ColumnDoc {
+    pub name: &'static str,
+    pub dtype: &'static str,
+    pub meaning: &'static str,
+}
+
+/// One stored table.
+pub struct TableDoc {
+    pub name: &'static str,
+    pub file: &'static str,
+    pub meaning: &'static str,
+    pub columns: &'static [ColumnDoc],
+}
+
+pub const RUN: &str = "run";
+pub const VARIANT: &str = "variant";
+pub const SUITE: &str = "suite";
+pub const CLASSNAME: &str = "classname";
+pub const NAME: &str = "name";
+pub const FILE: &str = "file";
+pub const LINE: &str = "line";
+pub const TEST_ID: &str = "test_id";
+pub const FAMILY: &str = "family";
+pub const STATUS: &str = "status";
+pub const ATTEMPTS: &str = "attempts";
+pub const FAILED_ATTEMPTS: &str = "failed_attempts";
+pub const DURATION: &str = "duration";
+pub const DURATION_LAST: &str = "duration_last";
+pub const FAILURE_TYPE: &str = "failure_type";
+pub const MESSAGE: &str = "message";
+pub const FINGERPRINT: &str = "fingerprint";
+pub const OUTPUT: &str = "output";
+pub const REPORT: &str = "report";
+pub const PARTIAL: &str = "partial";
+
+pub const RUN_ID: &str = "run_id";
+pub const ATTEMPT: &str = "attempt";
+pub const COMMIT: &str = "commit";
+pub const BRANCH: &str = "branch";
+pub const JOB: &str = "job";
+pub const PIPELINE: &str = "pipeline";
+pub const TIMESTAMP: &str = "timestamp";
+pub const TIME_SOURCE: &str = "time_source";
+pub const SOURCE: &str = "source";
+pub const REPORTS: &str = "reports";
+pub const EXECUTIONS: &str = "executions";
+pub const PARSE_ERRORS: &str = "parse_errors";
+pub const EXTRA: &str = "extra";
+
+pub const PATH: &str = "path";
+pub const SIZE: &str = "size";
+pub const HASH: &str = "hash";
+pub const CASES: &str = "cases";
+pub const PROBLEMS: &str = "problems";
+
+pub const EXECUTIONS_FILE: &str = "executions.parquet";
+pub const RUNS_FILE: &str = "runs.parquet";
+pub const REPORTS_FILE: &str = "reports.parquet";
+
+const fn col(name: &'static str, dtype: &'static str, meaning: &'static str) -> ColumnDoc {
+    ColumnDoc {
+        name,
+        dtype,
+        meaning,
+    }
+}
+
+pub const TABLES: &[TableDoc] = &[
+    TableDoc {
+        name: "executions",
+        file: EXECUTIONS_FILE,
+        meaning: "One row per test per run and variant (retries folded into one row).",
+        columns: &[
+            col(
+                RUN,
+                "string",
+                "Run key: the run id, plus `#N` when the run is attempt N > 1 of a CI re-run.",
+            ),
+            col(
+                VARIANT,
+                "string",
+                "Platform or job the run belongs to (run.json `variant`, else `job`, else --variant); empty when none.",
+            ),
+            col(SUITE, "string", "Innermost enclosing <testsuite name>."),
+            col(
+                CLASSNAME,
+                "string",
+                "The testcase `classname` attribute; empty when absent.",
+            ),
+            col(NAME, "string", "The testcase `name` attribute."),
+            col(
+                FILE,
+                "string?",
+                "The testcase `file` attribute, when present.",
+            ),
+            col(LINE, "u32?", "The testcase `line` attribute, when present."),
+            col(
+                TEST_ID,
+                "string",
+                "Canonical test id `scope::name`, scope = classname, else file, else suite.",
+            ),
+            col(
+                FAMILY,
+                "string",
+                "The test id with parameters stripped (`[1]`, `(x=2)`, `with data set #0`, `/3`).",
+            ),
+            col(
+                STATUS,
+                "string",
+                "passed | failed | error | skipped | flaky (failed, then passed within the run).",
+            ),
+            col(
+                ATTEMPTS,
+                "u32",
+                "Attempts within the run (retries written as child elements or as repeated testcases).",
+            ),
+            col(FAILED_ATTEMPTS, "u32", "Attempts that failed or errored."),
+            col(
+                DURATION,
+                "f64?",
+                "Seconds, all attempts summed; null when no attempt had a readable time.",
+            ),
+            col(DURATION_LAST, "f64?", "Seconds of the last attempt."),
+            col(
+                FAILURE_TYPE,
+                "string?",
+                "The failure's `type` attribute (first failing attempt).",
+            ),
+            col(
+                MESSAGE,
+                "string?",
+                "The failure's message, else the start of its text; at most 1 KiB.",
+            ),
+            col(
+                FINGERPRINT,
+                "u64?",
+                "Hash of failure type and message with numbers, hex, addresses, temp paths and durations masked; null for passed/skipped.",
+            ),
+            col(
+                OUTPUT,
+                "string?",
+                "Start of the test's system-out/system-err (at most 512 bytes), kept only for tests that did not simply pass.",
+            ),
+            col(
+                REPORT,
+                "string",
+                "The report file the test first appeared in (`archive.zip!/entry.xml` inside archives).",
+            ),
+            col(
+                PARTIAL,
+                "bool",
+                "True when that report had errors (e.g. truncated): the row may miss attempts.",
+            ),
+        ],
+    },
+    TableDoc {
+        name: "runs",
+        file: RUNS_FILE,
+        meaning: "One row per CI run and variant.",
+        columns: &[
+            col(RUN, "string", "Run key (see executions.run)."),
+            col(VARIANT, "string", "See executions.variant."),
+            col(
+                RUN_ID,
+                "string",
+                "run.json `run_id`, else --run-id, else the folder or file name.",
+            ),
+            col(
+                ATTEMPT,
+                "u32?",
+                "CI attempt of the run (re-run button), when known.",
+            ),
+            col(COMMIT, "string?", "Commit the run tested, when known."),
+            col(BRANCH, "string?", "Branch, when known."),
+            col(JOB, "string?", "CI job name, when known."),
+            col(
+                PIPELINE,
+                "string?",
+                "CI pipeline or workflow name, when known.",
+            ),
+            col(
+                TIMESTAMP,
+                "datetime[ms, UTC]",
+                "When the run happened (see time_source).",
+            ),
+            col(
+                TIME_SOURCE,
+                "string",
+                "run.json | cli | suite-timestamp | file-mtime: where timestamp came from.",
+            ),
+            col(
+                SOURCE,
+                "string",
+                "The run folder, report or archive it was read from.",
+            ),
+            col(REPORTS, "u32", "Report files read."),
+            col(EXECUTIONS, "u32", "Rows in executions for this run."),
+            col(
+                PARSE_ERRORS,
+                "u32",
+                "Report files of this run that had errors (their good test cases are kept).",
+            ),
+            col(
+                EXTRA,
+                "string",
+                "run.json keys testsift does not know, as a JSON object.",
+            ),
+        ],
+    },
+    TableDoc {
+        name: "reports",
+        file: REPORTS_FILE,
+        meaning: "One row per ingested report file: the manifest of inputs.",
+        columns: &[
+            col(RUN, "string", "Run key."),
+            col(VARIANT, "string", "Variant."),
+            col(
+                PATH,
+                "string",
+                "Path as found (`archive.zip!/entry.xml` inside archives).",
+            ),
+            col(SIZE, "u64", "Bytes (decompressed)."),
+            col(HASH, "string", "xxh3-128 of the bytes, hex."),
+            col(CASES, "u32", "<testcase> elements read."),
+            col(
+                STATUS,
+                "string",
+                "ok | warning | error: error means the file counts in parse_errors.",
+            ),
+            col(
+                PROBLEMS,
+                "string",
+                "Problems found, one `line:column: message` per line.",
+            ),
+        ],
+    },
+];
