@@ -243,11 +243,20 @@ fn is_numberish(run: &str) -> bool {
 }
 
 fn attempt_summary(case: &Case) -> (Status, u32, u32) {
-    match case.outcome.unwrap_or(Outcome::Passed) {
+    let outcome = case.outcome.unwrap_or(Outcome::Passed);
+    if case.flaky_attr && outcome != Outcome::Skipped {
+        // Firebase Test Lab marks a test that failed and then passed on retry with
+        // `flaky="true"`, keeping the failed attempts' `<failure>` children.
+        let failed = u32::from(matches!(outcome, Outcome::Failed | Outcome::Error))
+            + case.rerun_retries
+            + case.flaky_retries;
+        let failed = failed.max(1);
+        return (Status::Flaky, failed + 1, failed);
+    }
+    match outcome {
         Outcome::Passed if case.flaky_retries > 0 => {
             (Status::Flaky, 1 + case.flaky_retries, case.flaky_retries)
         }
-        Outcome::Passed if case.flaky_attr => (Status::Flaky, 2, 1),
         Outcome::Passed => (Status::Passed, 1, 0),
         Outcome::Skipped => (Status::Skipped, 1, 0),
         o @ (Outcome::Failed | Outcome::Error) => {

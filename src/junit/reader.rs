@@ -26,15 +26,25 @@ pub fn parse(bytes: &[u8]) -> Report {
         text: &text,
         report,
         frames: Vec::new(),
-        case: None,
+        open_cases: Vec::new(),
         root_seen: false,
         root_closed: false,
         text_before_root: false,
+        markup_in_values: None,
         warnings_dropped: 0,
     };
     parser.check_control_chars();
     parser.run();
     let mut report = parser.report;
+    if let Some((index, count)) = parser.markup_in_values
+        && count > 1
+        && let Some(problem) = report.problems.get_mut(index)
+    {
+        problem.message.push_str(&format!(
+            "; {} more attribute values in this file have the same problem",
+            count - 1
+        ));
+    }
     if parser.warnings_dropped > 0 {
         report.problems.push(Problem {
             severity: Severity::Warning,
@@ -70,6 +80,9 @@ struct Frame {
 #[derive(Default)]
 struct CaseState {
     case: Case,
+    /// Where the case goes in [`Report::cases`]: a case nested in another one closes first, but
+    /// cases are kept in document order.
+    slot: usize,
     has_error: bool,
     has_failure: bool,
     has_skipped: bool,
@@ -83,10 +96,14 @@ struct Parser<'t> {
     text: &'t str,
     report: Report,
     frames: Vec<Frame>,
-    case: Option<CaseState>,
+    /// The `<testcase>` elements open, innermost last: some hand-written reports nest a test
+    /// case (or a suite of them) inside another one, and each is a test case of its own.
+    open_cases: Vec<CaseState>,
     root_seen: bool,
     root_closed: bool,
     text_before_root: bool,
+    /// The problem reporting the first `<` inside an attribute value, and how many there were.
+    markup_in_values: Option<(usize, usize)>,
     warnings_dropped: usize,
 }
 
@@ -179,13 +196,21 @@ impl<'t> Parser<'t> {
         if !self.root_seen {
             self.root_seen = true;
             if name != "testsuites" && name != "testsuite" {
-                self.fail_at(
-                    at,
+                let message = if self.text_before_root {
+                    // doctest writes to stdout, so `hello from <main.cpp>` lands before the root.
+                    format!(
+                        "not a JUnit report: the first element, <{}>, comes after text that is \
+                         not XML (program output mixed into the report?); expected <testsuites> \
+                         or <testsuite>",
+                        qname.as_ref()
+                    )
+                } else {
                     format!(
                         "not a JUnit report: the root element is <{}>, expected <testsuites> or <testsuite>",
                         qname.as_ref()
-                    ),
-                );
+                    )
+                };
+                self.fail_at(at, message);
                 return false;
             }
         }
@@ -196,7 +221,9 @@ impl<'t> Parser<'t> {
             );
             return false;
         }
-        if self.case.is_some() {
+        self.check_attribute_markup(e, name, at);
+        let in_case = self.frames.last().is_some_and(|f| f.kind == Kind::Case);
+        if in_case && !matches!(name, "testcase" | "testsuite" | "testsuites") {
             return self.case_child(reader, e, name, at, empty);
         }
         match name {
@@ -237,10 +264,13 @@ impl<'t> Parser<'t> {
                     suite_name: Str::default(),
                     opened_at: at,
                 });
-                let mut state = CaseState::default();
+                let mut state = CaseState {
+                    slot: self.report.cases.len(),
+                    ..CaseState::default()
+                };
                 state.case.suite = self.current_suite();
                 self.case_attributes(e, &mut state, at);
-                self.case = Some(state);
+                self.open_cases.push(state);
                 if empty {
                     self.end();
                 }
@@ -317,7 +347,7 @@ impl<'t> Parser<'t> {
             }
         };
         let text = self.text;
-        let Some(state) = self.case.as_mut() else {
+        let Some(state) = self.open_cases.last_mut() else {
             return true;
         };
         let first_failure = !(state.has_error || state.has_failure);
@@ -347,7 +377,7 @@ impl<'t> Parser<'t> {
                     };
                     let msg = self.report.push_str(&msg);
                     let ty = self.report.push_str(kind.as_deref().unwrap_or("").trim());
-                    let Some(state) = self.case.as_mut() else {
+                    let Some(state) = self.open_cases.last_mut() else {
                         return true;
                     };
                     if matches!(child, Child::Flaky) {
@@ -366,7 +396,7 @@ impl<'t> Parser<'t> {
                 {
                     let m = truncate_str(m, MESSAGE_MAX).to_owned();
                     let msg = self.report.push_str(&m);
-                    if let Some(state) = self.case.as_mut() {
+                    if let Some(state) = self.open_cases.last_mut() {
                         state.case.message = msg;
                     }
                 }
@@ -424,7 +454,7 @@ impl<'t> Parser<'t> {
             return;
         };
         if frame.kind == Kind::Case
-            && let Some(state) = self.case.take()
+            && let Some(state) = self.open_cases.pop()
         {
             self.finish_case(state);
         }
@@ -465,7 +495,8 @@ impl<'t> Parser<'t> {
             let excerpt = body_text_max(&self.text[s..e], OUTPUT_MAX);
             state.case.output = self.report.push_str(&excerpt);
         }
-        self.report.cases.push(state.case);
+        let slot = state.slot.min(self.report.cases.len());
+        self.report.cases.insert(slot, state.case);
     }
 
     fn suite_attributes(&mut self, e: &BytesStart<'t>, at: usize) {
@@ -631,6 +662,58 @@ impl<'t> Parser<'t> {
             );
             self.warn_at(pos, message);
         }
+    }
+
+    /// `<` inside an attribute value is not well-formed XML, though quick-xml reads past it. It
+    /// is an error (the file is not what its producer meant to write), located at the first
+    /// one; the value is kept as written and reading goes on, since the structure is intact.
+    fn check_attribute_markup(&mut self, e: &BytesStart<'t>, name: &str, at: usize) {
+        let raw: &str = e;
+        let Some(pos) = raw.find('<') else {
+            return;
+        };
+        if let Some((_, count)) = self.markup_in_values.as_mut() {
+            *count += 1;
+            return;
+        }
+        let attr = e
+            .attributes()
+            .with_checks(false)
+            .flatten()
+            .find(|a| a.value.contains('<'))
+            .map(|a| local(a.key.as_ref()).to_string());
+        let mut element = self.child_path(name);
+        let message = match attr {
+            Some(attr) => {
+                element.push_str(&format!("/@{attr}"));
+                format!(
+                    "`<` in the value of attribute {attr:?} is not allowed in XML (the producer \
+                     should write `&lt;`); the value is kept as written"
+                )
+            }
+            None => "`<` inside a tag is not allowed in XML".into(),
+        };
+        self.markup_in_values = Some((self.report.problems.len(), 1));
+        self.push(Severity::Error, at + 1 + pos, element, message);
+    }
+
+    /// The element path `name` will have once it is opened under the current element.
+    fn child_path(&self, name: &str) -> String {
+        let mut path = self.element_path();
+        let index = match (name, self.frames.last()) {
+            ("testcase", Some(parent)) => Some(parent.cases_seen + 1),
+            ("testsuite" | "testsuites", Some(parent)) => Some(parent.suites_seen + 1),
+            ("testsuite", None) => Some(1),
+            _ => None,
+        };
+        if !path.is_empty() {
+            path.push('/');
+        }
+        path.push_str(name);
+        if let Some(index) = index {
+            path.push_str(&format!("[{index}]"));
+        }
+        path
     }
 
     fn next_index(&mut self, kind: Kind) -> u32 {
@@ -840,6 +923,17 @@ mod tests {
     }
 
     #[test]
+    fn output_before_a_non_junit_element_is_named_as_such() {
+        // doctest's exe_with_static_libs_junit.txt: the program's stdout precedes the report.
+        let r = parse(b"<?xml version=\"1.0\"?>\nhello from <main.cpp>\n<testsuites></testsuites>");
+        assert!(r.cases.is_empty());
+        let error = r.problems.iter().find(|p| p.severity == Severity::Error);
+        let error = error.expect("an error");
+        assert_eq!((error.line, error.column), (2, 12));
+        assert!(error.message.contains("program output mixed"), "{error}");
+    }
+
+    #[test]
     fn entity_declarations_are_refused() {
         let r = parse(
             b"<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;\">]>\
@@ -899,6 +993,58 @@ mod tests {
                 Some(Outcome::Passed)
             ]
         );
+    }
+
+    #[test]
+    fn testcases_nested_in_testcases_are_read_in_document_order() {
+        // xunit-viewer's test.xml: a sub-test inside a test case, and a suite inside another.
+        let r = parse(
+            b"<testsuites><testsuite name=\"s\">\
+              <testcase name=\"outer\"><failure message=\"m\"/><testcase name=\"sub\"/></testcase>\
+              <testcase name=\"holder\"><testsuite name=\"inner\"><testcase name=\"deep\"/></testsuite></testcase>\
+              <testcase name=\"last\"/></testsuite></testsuites>",
+        );
+        assert!(r.complete && r.problems.is_empty(), "{:?}", r.problems);
+        let read: Vec<_> = r
+            .cases
+            .iter()
+            .map(|c| (r.str(c.suite), r.str(c.name), c.outcome))
+            .collect();
+        assert_eq!(
+            read,
+            vec![
+                ("s", "outer", Some(Outcome::Failed)),
+                ("s", "sub", Some(Outcome::Passed)),
+                ("s", "holder", Some(Outcome::Passed)),
+                ("inner", "deep", Some(Outcome::Passed)),
+                ("s", "last", Some(Outcome::Passed)),
+            ]
+        );
+    }
+
+    #[test]
+    fn lt_in_attribute_value_is_a_located_error() {
+        // xunit-viewer's with_html.xml: expat rejects it, quick-xml alone would not.
+        let r = parse(
+            b"<testsuite>\n  <testcase name=\"a\">\n    <error message=\"<b>BOO</b>\" type=\"<i>x</i>\"/>\n  </testcase>\n\
+              <testcase name=\"b\"><failure message=\"x < y\"/></testcase></testsuite>",
+        );
+        assert_eq!(
+            r.cases.len(),
+            2,
+            "the structure is intact, so reading goes on"
+        );
+        let errors: Vec<_> = r
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .collect();
+        assert_eq!(errors.len(), 1, "{:?}", r.problems);
+        let p = errors[0];
+        assert_eq!((p.line, p.column), (3, 21));
+        assert_eq!(p.element, "testsuite[1]/testcase[1]/error/@message");
+        assert!(p.message.contains("&lt;"), "{p}");
+        assert!(p.message.contains("1 more attribute values"), "{p}");
     }
 
     #[test]
