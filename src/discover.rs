@@ -409,7 +409,7 @@ fn unreadable_dir(dir: &Path, err: &io::Error) -> Problem {
 fn read_run_json(path: &Path, problems: &mut Vec<Problem>) -> RunMeta {
     let location = display_path(path);
     let bytes = File::open(path)
-        .map_err(ReadError::Io)
+        .map_err(|e| ReadError::Io(e, Vec::new()))
         .and_then(|file| read_bounded(file, RUN_JSON_LIMIT, 0));
     match bytes {
         Ok(bytes) => {
@@ -430,7 +430,7 @@ fn read_run_json(path: &Path, problems: &mut Vec<Problem>) -> RunMeta {
 fn run_json_read_error(err: &ReadError) -> String {
     match err {
         ReadError::TooLarge => format!("run.json is larger than {RUN_JSON_LIMIT} bytes"),
-        ReadError::Io(err) => format!("cannot read: {err}"),
+        ReadError::Io(err, _) => format!("cannot read: {err}"),
     }
 }
 
@@ -527,6 +527,21 @@ impl Loaded {
                 display: self.archive.clone(),
                 bytes,
             }),
+            // A report cut short inside its compression (a CI job killed mid-upload) still
+            // holds the test cases before the cut: parse what decompressed, and say so.
+            Err(ReadError::Io(err, partial)) if !partial.is_empty() => {
+                self.problems.push(Problem::warning(
+                    self.archive.clone(),
+                    format!(
+                        "cannot read to the end: {err}; the first {} bytes are parsed",
+                        partial.len()
+                    ),
+                ));
+                self.reports.push(LoadedReport {
+                    display: self.archive.clone(),
+                    bytes: partial,
+                });
+            }
             Err(err) => self
                 .problems
                 .push(self.read_problem(self.archive.clone(), &err)),
@@ -640,7 +655,7 @@ impl Loaded {
         } else {
             read_bounded(reader, limit, declared_size)
         };
-        let keep_going = !matches!(bytes, Err(ReadError::Io(_)));
+        let keep_going = !matches!(bytes, Err(ReadError::Io(..)));
         match (role, bytes) {
             (EntryRole::Report, Ok(bytes)) => self.reports.push(LoadedReport { display, bytes }),
             (EntryRole::Report, Err(err)) => {
@@ -664,7 +679,7 @@ impl Loaded {
                 "report is larger than the limit of {} bytes (--max-file-size)",
                 self.limit
             ),
-            ReadError::Io(err) => format!("cannot read: {err}"),
+            ReadError::Io(err, _) => format!("cannot read: {err}"),
         };
         Problem::skipped(location, message)
     }
@@ -714,7 +729,8 @@ fn classify_entry(name: &str) -> Result<Option<(EntryRole, String)>, &'static st
 
 enum ReadError {
     TooLarge,
-    Io(io::Error),
+    /// The error and the bytes read before it (a truncated gzip stream still yields its start).
+    Io(io::Error, Vec<u8>),
 }
 
 /// Reads at most `limit` bytes; one byte more means the data is too large. Reading through
@@ -723,10 +739,9 @@ enum ReadError {
 fn read_bounded(reader: impl Read, limit: u64, size_hint: u64) -> Result<Vec<u8>, ReadError> {
     let capacity = size_hint.min(limit).min(PREALLOCATE_AT_MOST);
     let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
-    reader
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
+    if let Err(err) = reader.take(limit.saturating_add(1)).read_to_end(&mut bytes) {
+        return Err(ReadError::Io(err, bytes));
+    }
     if u64::try_from(bytes.len()).map_or(true, |len| len > limit) {
         return Err(ReadError::TooLarge);
     }

@@ -76,6 +76,7 @@ enum Outcome {
     AlreadyIngested,
     NoTests {
         problems: Vec<String>,
+        reports: Vec<ReportRecord>,
         files_with_errors: usize,
         warnings: usize,
         bytes: u64,
@@ -163,12 +164,16 @@ pub fn ingest(
                     Outcome::AlreadyIngested => summary.runs_already_ingested += 1,
                     Outcome::NoTests {
                         problems,
+                        reports,
                         files_with_errors,
                         warnings,
                         bytes,
                     } => {
                         new_runs += 1;
                         summary.runs_without_tests += 1;
+                        // Kept so that `stats` lists the bad files, but stored only alongside
+                        // runs that did hold tests: a run without a readable test is no run.
+                        report_records.extend(reports);
                         summary.files_with_errors += files_with_errors;
                         summary.warnings += warnings;
                         summary.bytes += bytes;
@@ -223,7 +228,9 @@ pub fn ingest(
         let runs_df = columns::runs_frame(&run_records)?;
         let reports_df = columns::reports_frame(&report_records)?;
         seg.commit(runs_df, reports_df, manifest)?;
-    } else if new_runs > 0 {
+    } else if new_runs > 0 && summary.runs_already_ingested == 0 {
+        // Nothing usable anywhere: not in the new runs, and nothing of these paths was stored
+        // before. (Re-ingesting a tree whose one unreadable run was reported last time is fine.)
         return Err(IngestError::NothingUsable(new_runs));
     }
     Ok(summary)
@@ -232,9 +239,23 @@ pub fn ingest(
 fn existing_runs(store: &Store) -> Result<HashSet<(String, String)>, IngestError> {
     use crate::store::schema::{RUN, VARIANT};
     use polars::prelude::*;
-    let df = store.runs()?.select([col(RUN), col(VARIANT)]).collect()?;
-    let runs = df.column(RUN)?.str()?;
-    let variants = df.column(VARIANT)?.str()?;
+    let as_store_error = |source: PolarsError| StoreError::Parquet {
+        path: store.dir().display().to_string(),
+        message: source.to_string(),
+    };
+    let df = store
+        .runs()?
+        .select([col(RUN), col(VARIANT)])
+        .collect()
+        .map_err(as_store_error)?;
+    let runs = df
+        .column(RUN)
+        .and_then(|c| c.str().cloned())
+        .map_err(as_store_error)?;
+    let variants = df
+        .column(VARIANT)
+        .and_then(|c| c.str().cloned())
+        .map_err(as_store_error)?;
     Ok(runs
         .iter()
         .zip(variants.iter())
@@ -430,6 +451,7 @@ fn process_run(
     if rows.is_empty() {
         return Outcome::NoTests {
             problems,
+            reports: report_records,
             files_with_errors,
             warnings,
             bytes,

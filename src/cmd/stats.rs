@@ -19,7 +19,7 @@ pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match args.format {
         StatsFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &s)?;
+            serde_json::to_writer_pretty(&mut out, &s).map_err(std::io::Error::from)?;
             writeln!(out)?;
         }
         StatsFormat::Table => {

@@ -23,7 +23,7 @@ const FORMAT: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: String,
         #[source]
@@ -33,12 +33,14 @@ pub enum StoreError {
         "{path}: unreadable store manifest: {message} (was the store written by a newer testsift?)"
     )]
     Manifest { path: String, message: String },
-    #[error("{path}: {source}")]
-    Parquet {
-        path: String,
-        #[source]
-        source: PolarsError,
-    },
+    #[error(
+        "{path}: listed in {manifest} but missing: the store is damaged (restore it, or ingest into a new store)"
+    )]
+    MissingSegment { path: String, manifest: String },
+    /// Polars errors carry their cause in their message; keeping it as a message (not a
+    /// source) prints it once.
+    #[error("{path}: {message}")]
+    Parquet { path: String, message: String },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
@@ -51,7 +53,7 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
 fn pq_err(path: &Path) -> impl FnOnce(PolarsError) -> StoreError + '_ {
     move |source| StoreError::Parquet {
         path: path.display().to_string(),
-        source,
+        message: source.to_string(),
     }
 }
 
@@ -239,6 +241,12 @@ impl Store {
         }
         let mut frames = Vec::with_capacity(paths.len());
         for path in &paths {
+            if !path.is_file() {
+                return Err(StoreError::MissingSegment {
+                    path: path.display().to_string(),
+                    manifest: self.dir.join(MANIFEST).display().to_string(),
+                });
+            }
             let s = path.to_string_lossy().into_owned();
             frames.push(
                 LazyFrame::scan_parquet(PlRefPath::new(s), ScanArgsParquet::default())

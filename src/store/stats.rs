@@ -29,7 +29,7 @@ pub struct Stats {
 fn err(store: &Store) -> impl FnOnce(PolarsError) -> StoreError + '_ {
     move |source| StoreError::Parquet {
         path: store.dir().display().to_string(),
-        source,
+        message: source.to_string(),
     }
 }
 
@@ -77,6 +77,7 @@ pub fn stats(store: &Store) -> Result<Stats, StoreError> {
     let bad = reports
         .filter(col(STATUS).eq(lit("error")))
         .select([col(RUN), col(PATH), col(PROBLEMS)])
+        .unique(Some(cols([RUN, PATH])), UniqueKeepStrategy::First)
         .sort([RUN, PATH], SortMultipleOptions::default())
         .collect()
         .map_err(err(store))?;
