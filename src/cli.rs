@@ -20,6 +20,9 @@ pub enum Command {
     Stats(StatsArgs),
     /// Print the stored tables and their columns, with types and meaning.
     Schema,
+    /// Give every test one verdict (stable, flaky, broken, fixed, new, insufficient-data),
+    /// with the evidence: retries, same-commit contradictions and flip rate.
+    Flaky(FlakyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +110,50 @@ pub struct StatsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: StatsFormat,
+}
+
+/// Output format of an analysis.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Csv,
+    Md,
+}
+
+#[derive(Debug, Args)]
+pub struct FlakyArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    #[command(flatten)]
+    pub window: crate::analysis::window::WindowArgs,
+
+    /// Output format: a table of the tests that are not stable, or every test as JSON
+    /// (versioned by `schema_version`), CSV or Markdown.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+
+    /// Executed runs (not skipped, not infrastructure failures) a test needs before a flip
+    /// alone can make it flaky or it can be called stable; fewer is `new` (the test appeared
+    /// inside the window) or `insufficient-data`.
+    #[arg(
+        long,
+        default_value_t = 5,
+        value_name = "N",
+        help_heading = "Thresholds"
+    )]
+    pub min_runs: usize,
+
+    /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
+    /// infrastructure failure: excluded from the analysis and listed separately.
+    #[arg(
+        long,
+        default_value_t = 0.8,
+        value_name = "SHARE",
+        help_heading = "Thresholds"
+    )]
+    pub infra_threshold: f64,
 }
 
 #[cfg(test)]

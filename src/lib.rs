@@ -5,12 +5,15 @@
 //! 2. [`junit`] parses each report into test cases, with located problems for bad input;
 //! 3. [`fold`] folds a run's test cases into one row per test (retries become attempts);
 //! 4. [`store`] appends those rows to a Parquet history, atomically;
-//! 5. analyses read the history back as Polars lazy queries.
+//! 5. [`analysis`] reads the history back as Polars lazy queries into plain results, which
+//!    [`export`] renders.
 
+pub mod analysis;
 pub mod cli;
 pub mod cmd;
 pub mod discover;
 pub mod error;
+pub mod export;
 pub mod fold;
 pub mod ingest;
 pub mod junit;

@@ -1,5 +1,6 @@
 //! One module per subcommand: arguments in, library calls, output out.
 
+mod flaky;
 mod ingest;
 mod schema;
 mod stats;
@@ -12,5 +13,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest(args) => ingest::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Schema => schema::run(),
+        Command::Flaky(args) => flaky::run(args),
     }
 }

@@ -809,7 +809,11 @@ fn first_control_char(bytes: &[u8]) -> Option<usize> {
         }
         offset += BLOCK;
     }
-    chunks.remainder().iter().position(|&b| bad(b)).map(|i| offset + i)
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| bad(b))
+        .map(|i| offset + i)
 }
 
 /// Readable text of an element body: CDATA markers dropped, entities resolved, trimmed, at most

@@ -1,0 +1,741 @@
+//! `flaky`: one verdict per test and variant (stable, flaky, broken, fixed, new,
+//! insufficient-data) with the evidence behind it. Formulas: docs/analysis.md.
+//!
+//! One Polars query joins the executions to the window's runs; the per-test sequential logic
+//! (streaks, flips, same-commit contradictions) then runs in plain Rust over the collected
+//! columns, one test at a time, in run order.
+
+use super::window::{RunInfo, WindowArgs, runs_in_window};
+use super::{AnalysisError, query_err};
+use crate::store::Store;
+use crate::store::schema::*;
+use polars::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Version of the JSON output; bumped when a field changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+/// Weight lost per run of age in the decayed flip rate (Apple, ICSE-SEIP 2020).
+pub const DECAY: f64 = 0.1;
+/// Consecutive hard failures that make a broken streak.
+pub const STREAK: usize = 3;
+/// Runs with fewer executed tests are never called infrastructure failures.
+pub const INFRA_MIN_TESTS: usize = 5;
+/// How many failure fingerprints a flaky test reports.
+const TOP_FINGERPRINTS: usize = 3;
+/// z for a two-sided 95% interval.
+const Z95: f64 = 1.959_963_985;
+
+/// Thresholds of the analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlakyOptions {
+    /// Below this many executed runs (not skipped, not infrastructure) a test without retry or
+    /// same-commit evidence is `new` or `insufficient-data`.
+    pub min_runs: usize,
+    /// A run where more than this share of executed tests fail is an infrastructure failure.
+    pub infra_threshold: f64,
+}
+
+impl Default for FlakyOptions {
+    fn default() -> Self {
+        FlakyOptions {
+            min_runs: 5,
+            infra_threshold: 0.8,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Broken,
+    Flaky,
+    Fixed,
+    New,
+    InsufficientData,
+    Stable,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Broken => "broken",
+            Verdict::Flaky => "flaky",
+            Verdict::Fixed => "fixed",
+            Verdict::New => "new",
+            Verdict::InsufficientData => "insufficient-data",
+            Verdict::Stable => "stable",
+        }
+    }
+}
+
+/// The whole result of `testsift flaky`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlakyReport {
+    pub schema_version: u32,
+    pub options: FlakyOptions,
+    pub summary: Summary,
+    pub infrastructure_runs: Vec<InfraRun>,
+    pub tests: Vec<TestVerdict>,
+}
+
+/// Headline figures over the window.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Runs (run key and variant) in the window.
+    pub runs: usize,
+    pub first_run: Option<String>,
+    pub last_run: Option<String>,
+    pub infrastructure_runs: usize,
+    /// Non-infrastructure runs with at least one failed test.
+    pub red_runs: usize,
+    /// Red runs whose every failure was a flaky failure of a flaky test.
+    pub red_only_flaky_runs: usize,
+    /// red_only_flaky_runs / (runs - infrastructure_runs): the "flaky PR rate".
+    pub flaky_run_rate: f64,
+    pub tests: usize,
+    pub stable: usize,
+    pub flaky: usize,
+    pub broken: usize,
+    pub fixed: usize,
+    pub new: usize,
+    pub insufficient_data: usize,
+    /// Executed (not skipped) executions outside infrastructure runs.
+    pub executions: usize,
+    /// Flaky executions of flaky tests.
+    pub flaky_executions: usize,
+    pub flaky_executions_per_1000: f64,
+}
+
+/// A run excluded as an infrastructure failure.
+#[derive(Debug, Clone, Serialize)]
+pub struct InfraRun {
+    pub run: String,
+    pub variant: String,
+    pub commit: Option<String>,
+    pub timestamp: String,
+    pub executed: usize,
+    pub failed: usize,
+    pub failed_share: f64,
+}
+
+/// A run, as the result names it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRef {
+    pub run: String,
+    pub commit: Option<String>,
+    pub timestamp: String,
+}
+
+/// A streak of hard failures (every attempt failed, no pass on the same commit).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Streak {
+    /// The first failing run: the change that broke the test.
+    pub first: RunRef,
+    pub length: usize,
+    /// The first passing run after the streak; none while the test is still broken.
+    pub ended: Option<RunRef>,
+}
+
+/// A failure fingerprint of a flaky test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailureGroup {
+    /// 16 hex digits.
+    pub fingerprint: String,
+    pub count: usize,
+    pub example: String,
+}
+
+/// One test and variant, its verdict and the evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestVerdict {
+    pub test_id: String,
+    pub classname: String,
+    pub name: String,
+    pub family: String,
+    pub variant: String,
+    pub verdict: Verdict,
+    /// Executed runs: not skipped, not infrastructure runs.
+    pub runs: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    /// Evidence 1: runs where the test failed, then passed on a retry (status flaky).
+    pub retry_runs: usize,
+    /// Evidence 2: commits on which the test both passed and failed.
+    pub same_commit_commits: usize,
+    /// Evidence 3: flips between consecutive outcomes per branch, minus those that start or
+    /// end a broken streak.
+    pub flips: usize,
+    /// Consecutive outcome pairs per branch: the sum of (n - 1).
+    pub transitions: usize,
+    pub flip_rate: f64,
+    pub flip_rate_decayed: f64,
+    /// Executions outside broken streaks.
+    pub non_broken_executions: usize,
+    /// Of those, failed or flaky ones.
+    pub flaky_executions: usize,
+    pub flake_rate: Option<f64>,
+    pub flake_rate_low: Option<f64>,
+    pub flake_rate_high: Option<f64>,
+    pub first_flaky: Option<RunRef>,
+    pub last_flaky: Option<RunRef>,
+    /// The latest broken streak, if any.
+    pub streak: Option<Streak>,
+    pub fingerprints: Vec<FailureGroup>,
+    /// Estimated CI seconds this test's flakiness cost (flaky tests only).
+    pub ci_seconds: f64,
+}
+
+/// A test's outcome in one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    /// Failed or errored on every attempt.
+    Fail,
+    /// Failed, then passed on a retry within the run.
+    Retry,
+}
+
+impl Outcome {
+    fn passed(self) -> bool {
+        !matches!(self, Outcome::Fail)
+    }
+}
+
+/// One executed (not skipped, not infrastructure) outcome of a test, in run order.
+#[derive(Debug, Clone, Copy)]
+pub struct Point {
+    /// Index into the window's runs.
+    pub run: usize,
+    pub outcome: Outcome,
+}
+
+/// What the sequence of a test's outcomes shows, before costs and messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    pub retry_runs: usize,
+    pub same_commit_commits: usize,
+    pub flips: usize,
+    pub transitions: usize,
+    pub flip_rate: f64,
+    pub flip_rate_decayed: f64,
+    /// Per point: inside a broken streak.
+    pub in_streak: Vec<bool>,
+    /// (first point, length, index of the first point after it) of the latest streak.
+    pub streak: Option<(usize, usize, Option<usize>)>,
+    pub broken_now: bool,
+}
+
+/// Retry, same-commit and flip evidence and broken streaks for one test's points (run order).
+pub fn evidence(points: &[Point], runs: &[RunInfo]) -> Evidence {
+    let commit = |p: &Point| runs.get(p.run).and_then(|r| r.commit.as_deref());
+    let mut passed_on: BTreeSet<&str> = BTreeSet::new();
+    let mut failed_on: BTreeSet<&str> = BTreeSet::new();
+    for p in points {
+        if let Some(c) = commit(p) {
+            if p.outcome.passed() {
+                passed_on.insert(c);
+            } else {
+                failed_on.insert(c);
+            }
+        }
+    }
+    let same_commit_commits = failed_on.intersection(&passed_on).count();
+    let hard: Vec<bool> = points
+        .iter()
+        .map(|p| p.outcome == Outcome::Fail && !commit(p).is_some_and(|c| passed_on.contains(c)))
+        .collect();
+
+    let mut in_streak = vec![false; points.len()];
+    let mut starts = vec![false; points.len()];
+    let mut ends = vec![false; points.len()];
+    let mut streak = None;
+    let mut i = 0;
+    while i < points.len() {
+        if !hard[i] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < points.len() && hard[i] {
+            i += 1;
+        }
+        let len = i - start;
+        if len >= STREAK {
+            in_streak[start..i].iter_mut().for_each(|s| *s = true);
+            starts[start] = true;
+            ends[i - 1] = true;
+            streak = Some((start, len, (i < points.len()).then_some(i)));
+        }
+    }
+    let broken_now = matches!(streak, Some((_, _, None)));
+
+    let mut by_branch: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+    for (i, p) in points.iter().enumerate() {
+        let branch = runs.get(p.run).and_then(|r| r.branch.as_deref());
+        by_branch.entry(branch).or_default().push(i);
+    }
+    let (mut flips, mut transitions) = (0, 0);
+    let (mut weighted, mut weights) = (0.0, 0.0);
+    for idx in by_branch.values() {
+        let n = idx.len().saturating_sub(1);
+        for (t, pair) in idx.windows(2).enumerate() {
+            let (a, b) = (pair[0], pair[1]);
+            let flip =
+                points[a].outcome.passed() != points[b].outcome.passed() && !starts[b] && !ends[a];
+            let age = (n - 1 - t) as i32;
+            let w = (1.0 - DECAY).powi(age);
+            weights += w;
+            if flip {
+                flips += 1;
+                weighted += w;
+            }
+        }
+        transitions += n;
+    }
+    Evidence {
+        retry_runs: points
+            .iter()
+            .filter(|p| p.outcome == Outcome::Retry)
+            .count(),
+        same_commit_commits,
+        flips,
+        transitions,
+        flip_rate: ratio(flips as f64, transitions as f64),
+        flip_rate_decayed: ratio(weighted, weights),
+        in_streak,
+        streak,
+        broken_now,
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
+}
+
+/// The 95% Wilson score interval of `x` successes in `n` trials.
+pub fn wilson(x: usize, n: usize) -> Option<(f64, f64)> {
+    if n == 0 {
+        return None;
+    }
+    let (x, n) = (x as f64, n as f64);
+    let p = x / n;
+    let z2 = Z95 * Z95;
+    let denom = 1.0 + z2 / n;
+    let center = (p + z2 / (2.0 * n)) / denom;
+    let half = Z95 / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    Some(((center - half).max(0.0), (center + half).min(1.0)))
+}
+
+/// The verdict the evidence supports; `appeared_late` is true when the test is absent from
+/// earlier runs of its variant in the window.
+pub fn verdict(ev: &Evidence, runs: usize, min_runs: usize, appeared_late: bool) -> Verdict {
+    if runs == 0 {
+        Verdict::InsufficientData
+    } else if ev.broken_now {
+        Verdict::Broken
+    } else if ev.retry_runs > 0 || ev.same_commit_commits > 0 || (ev.flips > 0 && runs >= min_runs)
+    {
+        Verdict::Flaky
+    } else if ev.streak.is_some() {
+        Verdict::Fixed
+    } else if runs < min_runs {
+        if appeared_late {
+            Verdict::New
+        } else {
+            Verdict::InsufficientData
+        }
+    } else {
+        Verdict::Stable
+    }
+}
+
+/// The executions of the window, as collected columns.
+struct Rows {
+    df: DataFrame,
+}
+
+const ORDER: &str = "__order";
+
+/// Runs the analysis over the store.
+pub fn flaky(
+    store: &Store,
+    window: &WindowArgs,
+    options: &FlakyOptions,
+) -> Result<FlakyReport, AnalysisError> {
+    let runs = runs_in_window(store, window)?;
+    let keys = DataFrame::new(
+        runs.len(),
+        vec![
+            StringChunked::from_iter_values(RUN.into(), runs.iter().map(|r| r.run.as_str()))
+                .into_column(),
+            StringChunked::from_iter_values(
+                VARIANT.into(),
+                runs.iter().map(|r| r.variant.as_str()),
+            )
+            .into_column(),
+            UInt32Chunked::from_iter_values(
+                ORDER.into(),
+                (0..runs.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
+            )
+            .into_column(),
+        ],
+    )
+    .map_err(query_err(store))?;
+    let df = store
+        .executions()?
+        .select([
+            col(RUN),
+            col(VARIANT),
+            col(CLASSNAME),
+            col(NAME),
+            col(TEST_ID),
+            col(FAMILY),
+            col(STATUS),
+            col(ATTEMPTS),
+            col(FAILED_ATTEMPTS),
+            col(DURATION),
+            col(MESSAGE),
+            col(FINGERPRINT),
+        ])
+        .join(
+            keys.lazy(),
+            [col(RUN), col(VARIANT)],
+            [col(RUN), col(VARIANT)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .sort([TEST_ID, VARIANT, ORDER], SortMultipleOptions::default())
+        .collect()
+        .map_err(query_err(store))?;
+    analyse(&Rows { df }, &runs, options).map_err(query_err(store))
+}
+
+fn analyse(rows: &Rows, runs: &[RunInfo], options: &FlakyOptions) -> PolarsResult<FlakyReport> {
+    let df = &rows.df;
+    let classname = df.column(CLASSNAME)?.str()?;
+    let name = df.column(NAME)?.str()?;
+    let test_id = df.column(TEST_ID)?.str()?;
+    let family = df.column(FAMILY)?.str()?;
+    let variant = df.column(VARIANT)?.str()?;
+    let status = df.column(STATUS)?.str()?;
+    let attempts = df.column(ATTEMPTS)?.u32()?;
+    let failed_attempts = df.column(FAILED_ATTEMPTS)?.u32()?;
+    let duration = df.column(DURATION)?.f64()?;
+    let message = df.column(MESSAGE)?.str()?;
+    let fingerprint = df.column(FINGERPRINT)?.u64()?;
+    let order = df.column(ORDER)?.u32()?;
+    let height = df.height();
+    let run_of = |i: usize| order.get(i).map_or(0, |o| o as usize);
+    let outcome_of = |i: usize| match status.get(i).unwrap_or_default() {
+        "passed" => Some(Outcome::Pass),
+        "failed" | "error" => Some(Outcome::Fail),
+        "flaky" => Some(Outcome::Retry),
+        _ => None,
+    };
+
+    // Per run: executed tests, failed tests, summed test time.
+    let mut executed = vec![0usize; runs.len()];
+    let mut failed = vec![0usize; runs.len()];
+    let mut seconds = vec![0f64; runs.len()];
+    for i in 0..height {
+        let r = run_of(i);
+        seconds[r] += duration.get(i).unwrap_or(0.0);
+        if let Some(o) = outcome_of(i) {
+            executed[r] += 1;
+            failed[r] += usize::from(o == Outcome::Fail);
+        }
+    }
+    let infra: Vec<bool> = (0..runs.len())
+        .map(|r| {
+            executed[r] >= INFRA_MIN_TESTS
+                && failed[r] as f64 > options.infra_threshold * executed[r] as f64
+        })
+        .collect();
+    let first_of_variant: HashMap<&str, usize> =
+        runs.iter()
+            .enumerate()
+            .rev()
+            .fold(HashMap::new(), |mut m, (i, r)| {
+                m.insert(r.variant.as_str(), i);
+                m
+            });
+    // The next attempt of each run: same run id and variant, higher attempt.
+    let rerun: Vec<Option<usize>> = runs
+        .iter()
+        .map(|r| {
+            let a = r.attempt.unwrap_or(1);
+            runs.iter()
+                .enumerate()
+                .filter(|(_, o)| {
+                    o.run_id == r.run_id && o.variant == r.variant && o.attempt.unwrap_or(1) > a
+                })
+                .min_by_key(|(_, o)| o.attempt.unwrap_or(1))
+                .map(|(i, _)| i)
+        })
+        .collect();
+    let run_ref = |r: usize| {
+        runs.get(r).map(|r| RunRef {
+            run: r.run.clone(),
+            commit: r.commit.clone(),
+            timestamp: r.timestamp(),
+        })
+    };
+
+    let mut tests = Vec::new();
+    // Per run: does every failure in it belong to a flaky failure of a flaky test?
+    let mut real_failure = vec![false; runs.len()];
+    let mut total_executions = 0usize;
+    let mut start = 0;
+    while start < height {
+        let key = (test_id.get(start), variant.get(start));
+        let mut end = start + 1;
+        while end < height && (test_id.get(end), variant.get(end)) == key {
+            end += 1;
+        }
+        let rows: Vec<usize> = (start..end).filter(|&i| !infra[run_of(i)]).collect();
+        let mut points = Vec::new();
+        let mut point_rows = Vec::new();
+        for &i in &rows {
+            if let Some(outcome) = outcome_of(i) {
+                points.push(Point {
+                    run: run_of(i),
+                    outcome,
+                });
+                point_rows.push(i);
+            }
+        }
+        total_executions += points.len();
+        let ev = evidence(&points, runs);
+        let first_run = run_of(start);
+        let var = variant.get(start).unwrap_or_default();
+        let appeared_late = first_of_variant.get(var).is_some_and(|&f| first_run > f);
+        let v = verdict(&ev, points.len(), options.min_runs, appeared_late);
+
+        let flaky_idx: Vec<usize> = (0..points.len())
+            .filter(|&k| !ev.in_streak[k] && points[k].outcome != Outcome::Pass)
+            .collect();
+        for (k, p) in points.iter().enumerate() {
+            if p.outcome == Outcome::Fail && (v != Verdict::Flaky || ev.in_streak[k]) {
+                real_failure[p.run] = true;
+            }
+        }
+        let non_broken = ev.in_streak.iter().filter(|s| !**s).count();
+        let interval = wilson(flaky_idx.len(), non_broken);
+        let mut groups: BTreeMap<u64, (usize, String)> = BTreeMap::new();
+        let mut ci_seconds = 0.0;
+        if v == Verdict::Flaky {
+            for &k in &flaky_idx {
+                let i = point_rows[k];
+                if let Some(fp) = fingerprint.get(i) {
+                    let g = groups
+                        .entry(fp)
+                        .or_insert_with(|| (0, message.get(i).unwrap_or_default().to_string()));
+                    g.0 += 1;
+                }
+                let n = f64::from(attempts.get(i).unwrap_or(1).max(1));
+                let f = f64::from(failed_attempts.get(i).unwrap_or(0));
+                ci_seconds += duration.get(i).unwrap_or(0.0) * (f / n).min(1.0);
+                if points[k].outcome == Outcome::Fail
+                    && let Some(again) = rerun[points[k].run]
+                {
+                    ci_seconds += seconds[again] / failed[points[k].run].max(1) as f64;
+                }
+            }
+        }
+        let mut fingerprints: Vec<FailureGroup> = groups
+            .into_iter()
+            .map(|(fp, (count, example))| FailureGroup {
+                fingerprint: format!("{fp:016x}"),
+                count,
+                example,
+            })
+            .collect();
+        fingerprints.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then(a.fingerprint.cmp(&b.fingerprint))
+        });
+        fingerprints.truncate(TOP_FINGERPRINTS);
+        let streak = ev.streak.map(|(s, len, after)| Streak {
+            first: run_ref(points[s].run).unwrap_or_else(|| RunRef {
+                run: String::new(),
+                commit: None,
+                timestamp: String::new(),
+            }),
+            length: len,
+            ended: after.and_then(|a| run_ref(points[a].run)),
+        });
+        let last = end - 1;
+        let skipped = (start..end).filter(|&i| outcome_of(i).is_none()).count();
+        tests.push(TestVerdict {
+            test_id: key.0.unwrap_or_default().to_string(),
+            classname: classname.get(last).unwrap_or_default().to_string(),
+            name: name.get(last).unwrap_or_default().to_string(),
+            family: family.get(last).unwrap_or_default().to_string(),
+            variant: var.to_string(),
+            verdict: v,
+            runs: points.len(),
+            passed: points.iter().filter(|p| p.outcome.passed()).count(),
+            failed: points.iter().filter(|p| !p.outcome.passed()).count(),
+            skipped,
+            retry_runs: ev.retry_runs,
+            same_commit_commits: ev.same_commit_commits,
+            flips: ev.flips,
+            transitions: ev.transitions,
+            flip_rate: ev.flip_rate,
+            flip_rate_decayed: ev.flip_rate_decayed,
+            non_broken_executions: non_broken,
+            flaky_executions: flaky_idx.len(),
+            flake_rate: (non_broken > 0).then(|| flaky_idx.len() as f64 / non_broken as f64),
+            flake_rate_low: interval.map(|i| i.0),
+            flake_rate_high: interval.map(|i| i.1),
+            first_flaky: flaky_idx.first().and_then(|&k| run_ref(points[k].run)),
+            last_flaky: flaky_idx.last().and_then(|&k| run_ref(points[k].run)),
+            streak,
+            fingerprints,
+            ci_seconds,
+        });
+        start = end;
+    }
+    tests.sort_by(|a, b| {
+        a.verdict
+            .cmp(&b.verdict)
+            .then(
+                b.flake_rate
+                    .unwrap_or(0.0)
+                    .total_cmp(&a.flake_rate.unwrap_or(0.0)),
+            )
+            .then_with(|| a.test_id.cmp(&b.test_id))
+            .then_with(|| a.variant.cmp(&b.variant))
+    });
+
+    let count = |v: Verdict| tests.iter().filter(|t| t.verdict == v).count();
+    let infra_runs: Vec<InfraRun> = (0..runs.len())
+        .filter(|&r| infra[r])
+        .map(|r| InfraRun {
+            run: runs[r].run.clone(),
+            variant: runs[r].variant.clone(),
+            commit: runs[r].commit.clone(),
+            timestamp: runs[r].timestamp(),
+            executed: executed[r],
+            failed: failed[r],
+            failed_share: ratio(failed[r] as f64, executed[r] as f64),
+        })
+        .collect();
+    let counted: Vec<usize> = (0..runs.len()).filter(|&r| !infra[r]).collect();
+    let red: Vec<usize> = counted.iter().copied().filter(|&r| failed[r] > 0).collect();
+    let red_only_flaky = red.iter().filter(|&&r| !real_failure[r]).count();
+    let flaky_executions: usize = tests
+        .iter()
+        .filter(|t| t.verdict == Verdict::Flaky)
+        .map(|t| t.flaky_executions)
+        .sum();
+    let summary = Summary {
+        runs: runs.len(),
+        first_run: runs.first().map(|r| r.run.clone()),
+        last_run: runs.last().map(|r| r.run.clone()),
+        infrastructure_runs: infra_runs.len(),
+        red_runs: red.len(),
+        red_only_flaky_runs: red_only_flaky,
+        flaky_run_rate: ratio(red_only_flaky as f64, counted.len() as f64),
+        tests: tests.len(),
+        stable: count(Verdict::Stable),
+        flaky: count(Verdict::Flaky),
+        broken: count(Verdict::Broken),
+        fixed: count(Verdict::Fixed),
+        new: count(Verdict::New),
+        insufficient_data: count(Verdict::InsufficientData),
+        executions: total_executions,
+        flaky_executions,
+        flaky_executions_per_1000: 1000.0 * ratio(flaky_executions as f64, total_executions as f64),
+    };
+    Ok(FlakyReport {
+        schema_version: SCHEMA_VERSION,
+        options: options.clone(),
+        summary,
+        infrastructure_runs: infra_runs,
+        tests,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs(commits: &str) -> Vec<RunInfo> {
+        commits
+            .chars()
+            .enumerate()
+            .map(|(i, c)| RunInfo {
+                run: format!("r{i}"),
+                variant: String::new(),
+                run_id: format!("r{i}"),
+                attempt: None,
+                commit: Some(c.to_string()),
+                branch: Some("main".into()),
+                timestamp_ms: i as i64,
+            })
+            .collect()
+    }
+
+    /// `.` pass, `F` fail, `~` retry.
+    fn points(s: &str) -> Vec<Point> {
+        s.chars()
+            .enumerate()
+            .map(|(run, c)| Point {
+                run,
+                outcome: match c {
+                    'F' => Outcome::Fail,
+                    '~' => Outcome::Retry,
+                    _ => Outcome::Pass,
+                },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_lone_failure_is_two_flips() {
+        let ev = evidence(&points("..F.."), &runs("abcde"));
+        assert_eq!((ev.flips, ev.transitions), (2, 4));
+        assert_eq!(ev.flip_rate, 0.5);
+        // Transitions, newest first, have weights 1, 0.9, 0.81, 0.729; flips at ages 1 and 2.
+        let expected = (0.9 + 0.81) / (1.0 + 0.9 + 0.81 + 0.729);
+        assert!((ev.flip_rate_decayed - expected).abs() < 1e-12);
+        assert_eq!(verdict(&ev, 5, 5, false), Verdict::Flaky);
+    }
+
+    #[test]
+    fn streak_flips_are_explained() {
+        let ev = evidence(&points("..FFF.."), &runs("abcdefg"));
+        assert_eq!(ev.flips, 0);
+        assert_eq!(ev.streak, Some((2, 3, Some(5))));
+        assert_eq!(verdict(&ev, 7, 5, false), Verdict::Fixed);
+        let ev = evidence(&points("..FFF"), &runs("abcde"));
+        assert!(ev.broken_now);
+        assert_eq!(verdict(&ev, 5, 5, false), Verdict::Broken);
+    }
+
+    #[test]
+    fn same_commit_pass_breaks_a_streak() {
+        let ev = evidence(&points("FFF."), &runs("abcc"));
+        assert_eq!(ev.same_commit_commits, 1);
+        assert_eq!(ev.streak, None);
+        assert_eq!(ev.flips, 1);
+    }
+
+    #[test]
+    fn retries_count_as_passes_for_flips() {
+        let ev = evidence(&points("..~..~"), &runs("abcdef"));
+        assert_eq!((ev.retry_runs, ev.flips, ev.same_commit_commits), (2, 0, 0));
+        assert_eq!(verdict(&ev, 6, 5, false), Verdict::Flaky);
+    }
+
+    #[test]
+    fn wilson_interval() {
+        let (lo, hi) = wilson(1, 10).expect("n > 0");
+        assert!((lo - 0.017_876).abs() < 1e-5, "{lo}");
+        assert!((hi - 0.404_150).abs() < 1e-5, "{hi}");
+        assert_eq!(wilson(0, 0), None);
+    }
+}

@@ -1,0 +1,263 @@
+//! The window of runs an analysis looks at (`--since`, `--last-runs`, `--branch`) and the one
+//! order of runs every analysis uses: timestamp, then run key in natural order (`run-2` before
+//! `run-10`, `1009` before `1009#2`), then variant.
+
+use super::{AnalysisError, query_err};
+use crate::store::Store;
+use crate::store::schema::*;
+use clap::Args;
+use polars::prelude::*;
+use serde::Serialize;
+use std::cmp::Ordering;
+
+/// Flags that choose the runs an analysis reads.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WindowArgs {
+    /// Only runs at most this long before the newest run in the history (`30d`, `12h`, `2w`),
+    /// or from this date on (`2026-10-01`, `2026-10-01T00:00:00Z`).
+    #[arg(long, value_name = "AGE|DATE", value_parser = parse_since, help_heading = "Window")]
+    pub since: Option<Since>,
+
+    /// Only the newest N runs (counted by run key, so the variants of one CI run count once).
+    #[arg(long, value_name = "N", help_heading = "Window")]
+    pub last_runs: Option<usize>,
+
+    /// Only runs of this branch.
+    #[arg(long, value_name = "B", help_heading = "Window")]
+    pub branch: Option<String>,
+}
+
+/// The start of a `--since` window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    /// Milliseconds before the newest run.
+    Age(i64),
+    /// An absolute instant, in milliseconds since the epoch.
+    At(i64),
+}
+
+/// Parses `30d`, `12h`, `90m`, `2w`, or a date / RFC 3339 timestamp.
+pub fn parse_since(s: &str) -> Result<Since, String> {
+    let t = s.trim();
+    let unit = |c: char| -> Option<i64> {
+        Some(match c {
+            'm' => 60_000,
+            'h' => 3_600_000,
+            'd' => 86_400_000,
+            'w' => 7 * 86_400_000,
+            _ => return None,
+        })
+    };
+    if let Some(last) = t.chars().last()
+        && let Some(ms) = unit(last)
+        && let Ok(n) = t[..t.len() - 1].parse::<i64>()
+        && n >= 0
+    {
+        return Ok(Since::Age(n.saturating_mul(ms)));
+    }
+    let date = format!("{t}T00:00:00Z");
+    crate::junit::values::parse_timestamp(t)
+        .or_else(|| crate::junit::values::parse_timestamp(&date))
+        .map(|ts| Since::At(ts.as_millisecond()))
+        .ok_or_else(|| format!("{s:?} is neither an age (30d, 12h, 2w) nor a date (2026-10-01)"))
+}
+
+/// One run (run key and variant) inside the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunInfo {
+    pub run: String,
+    pub variant: String,
+    pub run_id: String,
+    pub attempt: Option<u32>,
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+    /// Milliseconds since the epoch, UTC.
+    pub timestamp_ms: i64,
+}
+
+impl RunInfo {
+    pub fn timestamp(&self) -> String {
+        jiff::Timestamp::from_millisecond(self.timestamp_ms)
+            .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// Compares strings so that digit runs compare as numbers: `run-2` < `run-10`.
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let da = a.iter().take_while(|c| c.is_ascii_digit()).count();
+                let db = b.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (na, nb) = (&a[..da], &b[..db]);
+                let ta = trim_zeros(na);
+                let tb = trim_zeros(nb);
+                let ord = ta
+                    .len()
+                    .cmp(&tb.len())
+                    .then_with(|| ta.cmp(tb))
+                    .then(da.cmp(&db));
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+                a = &a[da..];
+                b = &b[db..];
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(y);
+                }
+                a = &a[1..];
+                b = &b[1..];
+            }
+        }
+    }
+}
+
+fn trim_zeros(digits: &[u8]) -> &[u8] {
+    let zeros = digits.iter().take_while(|&&c| c == b'0').count();
+    &digits[zeros..]
+}
+
+/// The run order every analysis uses.
+pub fn run_order(a: &RunInfo, b: &RunInfo) -> Ordering {
+    a.timestamp_ms
+        .cmp(&b.timestamp_ms)
+        .then_with(|| natural_cmp(&a.run, &b.run))
+        .then_with(|| natural_cmp(&a.variant, &b.variant))
+}
+
+/// The runs in the window, oldest first.
+pub fn runs_in_window(store: &Store, window: &WindowArgs) -> Result<Vec<RunInfo>, AnalysisError> {
+    let df = store
+        .runs()?
+        .select([
+            col(RUN),
+            col(VARIANT),
+            col(RUN_ID),
+            col(ATTEMPT),
+            col(COMMIT),
+            col(BRANCH),
+            col(TIMESTAMP).cast(DataType::Int64).alias(TIMESTAMP),
+        ])
+        .collect()
+        .map_err(query_err(store))?;
+    let mut runs = runs_from_frame(&df).map_err(query_err(store))?;
+    select(&mut runs, window);
+    Ok(runs)
+}
+
+fn runs_from_frame(df: &DataFrame) -> PolarsResult<Vec<RunInfo>> {
+    let run = df.column(RUN)?.str()?;
+    let variant = df.column(VARIANT)?.str()?;
+    let run_id = df.column(RUN_ID)?.str()?;
+    let attempt = df.column(ATTEMPT)?.u32()?;
+    let commit = df.column(COMMIT)?.str()?;
+    let branch = df.column(BRANCH)?.str()?;
+    let ts = df.column(TIMESTAMP)?.i64()?;
+    Ok((0..df.height())
+        .map(|i| RunInfo {
+            run: run.get(i).unwrap_or_default().to_string(),
+            variant: variant.get(i).unwrap_or_default().to_string(),
+            run_id: run_id.get(i).unwrap_or_default().to_string(),
+            attempt: attempt.get(i),
+            commit: commit.get(i).filter(|c| !c.is_empty()).map(str::to_string),
+            branch: branch.get(i).filter(|c| !c.is_empty()).map(str::to_string),
+            timestamp_ms: ts.get(i).unwrap_or(0),
+        })
+        .collect())
+}
+
+/// Orders `runs` and keeps those the window selects: branch first, then `--since`, then
+/// `--last-runs`.
+pub fn select(runs: &mut Vec<RunInfo>, window: &WindowArgs) {
+    if let Some(b) = &window.branch {
+        runs.retain(|r| r.branch.as_deref() == Some(b.as_str()));
+    }
+    runs.sort_by(run_order);
+    if let Some(since) = window.since {
+        let newest = runs.last().map_or(0, |r| r.timestamp_ms);
+        let start = match since {
+            Since::Age(ms) => newest.saturating_sub(ms),
+            Since::At(ms) => ms,
+        };
+        runs.retain(|r| r.timestamp_ms >= start);
+    }
+    if let Some(n) = window.last_runs {
+        let mut keys: Vec<&str> = runs.iter().rev().map(|r| r.run.as_str()).collect();
+        keys.dedup();
+        let mut seen = std::collections::HashSet::new();
+        let mut keep = std::collections::HashSet::new();
+        for k in keys {
+            if seen.insert(k) && seen.len() <= n {
+                keep.insert(k.to_string());
+            }
+        }
+        runs.retain(|r| keep.contains(&r.run));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(key: &str, ts: i64, branch: &str) -> RunInfo {
+        RunInfo {
+            run: key.into(),
+            variant: String::new(),
+            run_id: key.into(),
+            attempt: None,
+            commit: None,
+            branch: Some(branch.into()),
+            timestamp_ms: ts,
+        }
+    }
+
+    #[test]
+    fn natural_order() {
+        assert_eq!(natural_cmp("run-2", "run-10"), Ordering::Less);
+        assert_eq!(natural_cmp("1009", "1009#2"), Ordering::Less);
+        assert_eq!(natural_cmp("run-02", "run-2"), Ordering::Greater);
+        assert_eq!(natural_cmp("a", "b"), Ordering::Less);
+    }
+
+    #[test]
+    fn since_parses_ages_and_dates() {
+        assert_eq!(parse_since("30d"), Ok(Since::Age(30 * 86_400_000)));
+        assert_eq!(parse_since("2w"), Ok(Since::Age(14 * 86_400_000)));
+        assert!(matches!(parse_since("2026-10-01"), Ok(Since::At(_))));
+        assert!(parse_since("soon").is_err());
+    }
+
+    #[test]
+    fn window_orders_and_cuts() {
+        let mut runs = vec![
+            run("run-10", 5, "main"),
+            run("run-2", 5, "main"),
+            run("run-1", 1, "dev"),
+            run("run-3", 9, "main"),
+        ];
+        let w = WindowArgs {
+            branch: Some("main".into()),
+            last_runs: Some(2),
+            ..Default::default()
+        };
+        select(&mut runs, &w);
+        let keys: Vec<&str> = runs.iter().map(|r| r.run.as_str()).collect();
+        assert_eq!(keys, ["run-10", "run-3"]);
+        let mut runs = vec![run("a", 0, "m"), run("b", 86_400_000, "m")];
+        select(
+            &mut runs,
+            &WindowArgs {
+                since: Some(Since::Age(3_600_000)),
+                ..Default::default()
+            },
+        );
+        assert_eq!(runs.len(), 1);
+    }
+}
