@@ -4,7 +4,7 @@
 //! its canonical id, its parameter-free family, and a fingerprint of how it failed.
 
 use crate::junit::{Case, Outcome, Report};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::fmt;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -119,7 +119,10 @@ pub fn family_name(name: &str) -> &str {
     let mut s = name.trim_end();
     loop {
         let before = s;
-        if let Some(i) = s.find(" with data set ") {
+        // `contains(' ')` is a fast byte scan; most names have no space and skip the substring search.
+        if s.contains(' ')
+            && let Some(i) = s.find(" with data set ")
+        {
             s = s[..i].trim_end();
         }
         if let Some(stripped) = strip_group(s, '[', ']').or_else(|| strip_group(s, '(', ')')) {
@@ -285,7 +288,8 @@ fn add(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 pub fn fold(reports: &[Report]) -> Vec<Row<'_>> {
     let capacity = reports.iter().map(|r| r.cases.len()).sum();
     let mut rows: Vec<Row<'_>> = Vec::with_capacity(capacity);
-    let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(capacity);
+    let mut index: FxHashMap<(&str, &str), usize> =
+        FxHashMap::with_capacity_and_hasher(capacity, Default::default());
     for (report_idx, report) in reports.iter().enumerate() {
         let partial = !report.complete || report.has_errors();
         for case in &report.cases {

@@ -109,7 +109,11 @@ struct Parser<'t> {
 
 /// Local part of a possibly prefixed name: `ns:testsuite` is a `testsuite`.
 fn local(name: &str) -> &str {
-    name.rsplit(':').next().unwrap_or(name)
+    // A plain byte loop: names are short, and this runs for every element and attribute.
+    match name.bytes().rposition(|b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
 }
 
 impl<'t> Parser<'t> {
