@@ -69,7 +69,7 @@ pub enum IngestError {
 }
 
 /// Runs parsed per batch: bounds memory to a batch of parsed reports.
-const BATCH_BYTES: u64 = 256 << 20;
+const BATCH_BYTES: u64 = 64 << 20;
 const BATCH_RUNS: usize = 512;
 
 enum Outcome {
