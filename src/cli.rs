@@ -62,7 +62,8 @@ pub struct IngestArgs {
     #[arg(long, default_value_t = 1 << 30, value_name = "BYTES")]
     pub max_file_size: u64,
 
-    /// Hide the progress bar (it is shown only when stderr is a terminal anyway).
+    /// Hide the progress bar and the closing summary; problems are still printed. The progress
+    /// bar is shown only when stderr is a terminal.
     #[arg(long, short)]
     pub quiet: bool,
 

@@ -217,6 +217,27 @@ fn discover_dir(
     if run_depth == 0 {
         runs.push(folder_run(root, items, problems));
     } else {
+        // `testsift ingest build/test-results` from inside one CI job is a common slip: a folder
+        // of plain reports with no run folders would silently become one run per file.
+        let has_dirs = items.iter().any(|i| matches!(i.kind, ItemKind::Dir));
+        let plain = items
+            .iter()
+            .filter(|i| {
+                matches!(
+                    i.kind,
+                    ItemKind::Report(InputKind::Xml | InputKind::XmlGz, ..)
+                )
+            })
+            .count();
+        if run_depth == 1 && !has_dirs && plain > 1 {
+            problems.push(Problem::warning(
+                display_path(root),
+                format!(
+                    "holds {plain} report files but no run folders, so each file is taken as one run \
+                     (use --run-depth 0 if they are one run)"
+                ),
+            ));
+        }
         find_runs(items, 1, run_depth, runs, problems);
     }
     Ok(())
@@ -1009,6 +1030,20 @@ mod tests {
             &zip_of(&[("x.xml", REPORT)]),
         );
         dir
+    }
+
+    #[test]
+    fn a_flat_folder_of_reports_warns_that_each_file_is_a_run() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in ["a.xml", "b.xml"] {
+            std::fs::write(dir.path().join(name), "<testsuite/>").expect("write");
+        }
+        let (runs, problems) = discover(&[dir.path().to_path_buf()], 1).expect("discover");
+        assert_eq!(runs.len(), 2);
+        assert!(
+            problems.iter().any(|p| p.message.contains("--run-depth 0")),
+            "{problems:?}"
+        );
     }
 
     #[test]
