@@ -23,6 +23,9 @@ pub enum Command {
     /// Give every test one verdict (stable, flaky, broken, fixed, new, insufficient-data),
     /// with the evidence: retries, same-commit contradictions and flip rate.
     Flaky(FlakyArgs),
+    /// Show where the CI time goes: time per suite (or class, file, family) with its trend,
+    /// the slowest tests, and the CI load per day.
+    Slow(SlowArgs),
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +151,48 @@ pub struct FlakyArgs {
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
     /// infrastructure failure: excluded from the analysis and listed separately.
+    #[arg(
+        long,
+        default_value_t = 0.8,
+        value_name = "SHARE",
+        help_heading = "Thresholds"
+    )]
+    pub infra_threshold: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct SlowArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    #[command(flatten)]
+    pub window: crate::analysis::window::WindowArgs,
+
+    /// Output format: tables of the top groups and tests and the load per day, or everything
+    /// as JSON (versioned by `schema_version`) or Markdown; CSV holds the groups.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+
+    /// What the time is summed over.
+    #[arg(long, value_enum, default_value = "suite")]
+    pub by: crate::analysis::slow::GroupBy,
+
+    /// Groups and tests shown in the table and Markdown output (JSON and CSV hold all).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub top: usize,
+
+    /// A group is flagged as getting slower when its median per-run time in the last 7 days
+    /// is at least this many percent above the 7 days before.
+    #[arg(
+        long,
+        default_value_t = 20.0,
+        value_name = "PERCENT",
+        help_heading = "Thresholds"
+    )]
+    pub slower_threshold: f64,
+
+    /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
+    /// infrastructure failure: left out of the time statistics, still counted in the load.
     #[arg(
         long,
         default_value_t = 0.8,

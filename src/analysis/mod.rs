@@ -2,6 +2,7 @@
 //! of runs and returns plain `Serialize` structs. They never print; `export` renders them.
 
 pub mod flaky;
+pub mod slow;
 pub mod window;
 
 use crate::store::StoreError;

@@ -3,6 +3,7 @@
 mod flaky;
 mod ingest;
 mod schema;
+mod slow;
 mod stats;
 
 use crate::cli::{Cli, Command};
@@ -14,5 +15,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(args) => stats::run(args),
         Command::Schema => schema::run(),
         Command::Flaky(args) => flaky::run(args),
+        Command::Slow(args) => slow::run(args),
     }
 }

@@ -2,6 +2,7 @@
 //! Markdown. Exporters take the `Serialize` results, never DataFrames.
 
 pub mod flaky;
+pub mod slow;
 
 /// Escapes untrusted text for a Markdown table cell: `|`, backticks, HTML and newlines.
 pub fn md_cell(s: &str) -> String {

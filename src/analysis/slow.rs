@@ -1,0 +1,486 @@
+//! `slow`: where the CI time goes. Per group (suite, class, file or family): total time, share,
+//! median and p95 of per-run time, Theil–Sen trend and the last-7-days change; per test:
+//! median, p95, max and coefficient of variation of its duration; per day: the CI load.
+//! Formulas: docs/analysis.md.
+//!
+//! One Polars query joins the executions to the window's runs; the statistics then run in plain
+//! Rust over the collected columns, in run order.
+
+use super::flaky::INFRA_MIN_TESTS;
+use super::window::{RunInfo, WindowArgs, runs_in_window};
+use super::{AnalysisError, query_err};
+use crate::store::Store;
+use crate::store::schema::*;
+use polars::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Version of the JSON output; bumped when a field changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+/// Length of each of the two periods the week-over-week change compares.
+const PERIOD_MS: i64 = 7 * 86_400_000;
+/// Group name for executions that lack the grouping attribute (a `file` when grouping by file).
+pub const UNKNOWN_GROUP: &str = "(none)";
+
+/// What the time is summed over.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum GroupBy {
+    /// The innermost `<testsuite name>`.
+    #[default]
+    Suite,
+    /// The testcase `classname`.
+    Class,
+    /// The testcase `file` attribute.
+    File,
+    /// The test id with parameters stripped.
+    Family,
+}
+
+/// Settings of the analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlowOptions {
+    pub by: GroupBy,
+    /// A group is `getting_slower` when its last-7-days change is at least this share (0.2 = 20%).
+    pub slower_threshold: f64,
+    /// A run where more than this share of executed tests fail is an infrastructure failure
+    /// and left out of the duration statistics.
+    pub infra_threshold: f64,
+}
+
+impl Default for SlowOptions {
+    fn default() -> Self {
+        SlowOptions {
+            by: GroupBy::Suite,
+            slower_threshold: 0.2,
+            infra_threshold: 0.8,
+        }
+    }
+}
+
+/// The whole result of `testsift slow`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlowReport {
+    pub schema_version: u32,
+    pub options: SlowOptions,
+    pub summary: Summary,
+    /// By total time, descending.
+    pub groups: Vec<GroupTime>,
+    /// By median duration, descending.
+    pub tests: Vec<TestTime>,
+    /// Oldest day first.
+    pub days: Vec<DayLoad>,
+}
+
+/// Headline figures over the window.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Runs (run key and variant) in the window.
+    pub runs: usize,
+    pub first_run: Option<String>,
+    pub last_run: Option<String>,
+    /// Runs left out of the group and test statistics as infrastructure failures.
+    pub infrastructure_runs: usize,
+    /// Summed test time of the runs that are not infrastructure failures, in seconds.
+    pub total_seconds: f64,
+}
+
+/// One group's time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupTime {
+    pub group: String,
+    /// Runs in which the group had at least one execution.
+    pub runs: usize,
+    pub total_seconds: f64,
+    /// total_seconds over the total of all groups.
+    pub share: f64,
+    /// Median of the group's per-run time (the sum of its executions' durations in a run).
+    pub median_seconds: f64,
+    /// p95 (nearest rank) of the per-run time.
+    pub p95_seconds: f64,
+    /// Theil–Sen slope of per-run time over the run's position in the window, seconds per run.
+    pub slope_seconds_per_run: Option<f64>,
+    /// Median per-run time in the last 7 days before the newest run.
+    pub recent_median_seconds: Option<f64>,
+    /// Median per-run time in the 7 days before those.
+    pub prior_median_seconds: Option<f64>,
+    /// recent / prior − 1.
+    pub change: Option<f64>,
+    pub getting_slower: bool,
+}
+
+/// One test and variant's durations over its executed (not skipped) runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestTime {
+    pub test_id: String,
+    pub classname: String,
+    pub name: String,
+    pub variant: String,
+    /// Executions with a known duration.
+    pub runs: usize,
+    pub total_seconds: f64,
+    pub median_seconds: f64,
+    pub p95_seconds: f64,
+    pub max_seconds: f64,
+    /// Sample standard deviation over the mean; none with fewer than 2 runs or a zero mean.
+    pub cv: Option<f64>,
+}
+
+/// The CI load of one UTC day (every run of the day, infrastructure failures included).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayLoad {
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    pub runs: usize,
+    /// Executions that ran (not skipped).
+    pub executions: usize,
+    /// Summed durations of all executions, in hours.
+    pub test_hours: f64,
+    /// Sum of (attempts − 1): extra attempts spent on retries within runs.
+    pub retries: u64,
+}
+
+/// The median of `xs` (mean of the two middle values when the count is even).
+pub fn median(xs: &[f64]) -> Option<f64> {
+    let s = sorted(xs);
+    let n = s.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(s[n / 2]),
+        _ => Some((s[n / 2 - 1] + s[n / 2]) / 2.0),
+    }
+}
+
+/// The nearest-rank percentile: the smallest value with at least `p`% of the values at or
+/// below it, `sorted[ceil(p/100 · n) − 1]`.
+pub fn percentile(xs: &[f64], p: f64) -> Option<f64> {
+    let s = sorted(xs);
+    if s.is_empty() {
+        return None;
+    }
+    let rank = (p / 100.0 * s.len() as f64).ceil() as usize;
+    Some(s[rank.clamp(1, s.len()) - 1])
+}
+
+fn sorted(xs: &[f64]) -> Vec<f64> {
+    let mut s = xs.to_vec();
+    s.sort_by(f64::total_cmp);
+    s
+}
+
+/// The Theil–Sen slope: the median of `(y_j − y_i) / (x_j − x_i)` over all pairs with
+/// `x_i < x_j`. None with fewer than two distinct `x`.
+pub fn theil_sen(points: &[(f64, f64)]) -> Option<f64> {
+    let mut slopes = Vec::new();
+    for (i, &(xi, yi)) in points.iter().enumerate() {
+        for &(xj, yj) in &points[i + 1..] {
+            if xj != xi {
+                slopes.push((yj - yi) / (xj - xi));
+            }
+        }
+    }
+    median(&slopes)
+}
+
+/// The sample coefficient of variation, `sd / mean` with `sd` over n − 1.
+pub fn coefficient_of_variation(xs: &[f64]) -> Option<f64> {
+    let n = xs.len() as f64;
+    if xs.len() < 2 {
+        return None;
+    }
+    let mean = xs.iter().sum::<f64>() / n;
+    if mean == 0.0 {
+        return None;
+    }
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    Some(var.sqrt() / mean)
+}
+
+const ORDER: &str = "__order";
+
+/// Runs the analysis over the store.
+pub fn slow(
+    store: &Store,
+    window: &WindowArgs,
+    options: &SlowOptions,
+) -> Result<SlowReport, AnalysisError> {
+    let runs = runs_in_window(store, window)?;
+    let keys = DataFrame::new(
+        runs.len(),
+        vec![
+            StringChunked::from_iter_values(RUN.into(), runs.iter().map(|r| r.run.as_str()))
+                .into_column(),
+            StringChunked::from_iter_values(
+                VARIANT.into(),
+                runs.iter().map(|r| r.variant.as_str()),
+            )
+            .into_column(),
+            UInt32Chunked::from_iter_values(
+                ORDER.into(),
+                (0..runs.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
+            )
+            .into_column(),
+        ],
+    )
+    .map_err(query_err(store))?;
+    let group = match options.by {
+        GroupBy::Suite => SUITE,
+        GroupBy::Class => CLASSNAME,
+        GroupBy::File => FILE,
+        GroupBy::Family => FAMILY,
+    };
+    let df = store
+        .executions()?
+        .select([
+            col(RUN),
+            col(VARIANT),
+            col(group).alias(GROUP),
+            col(CLASSNAME),
+            col(NAME),
+            col(TEST_ID),
+            col(STATUS),
+            col(ATTEMPTS),
+            col(DURATION),
+        ])
+        .join(
+            keys.lazy(),
+            [col(RUN), col(VARIANT)],
+            [col(RUN), col(VARIANT)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .sort([TEST_ID, VARIANT, ORDER], SortMultipleOptions::default())
+        .collect()
+        .map_err(query_err(store))?;
+    analyse(&df, &runs, options).map_err(query_err(store))
+}
+
+const GROUP: &str = "__group";
+
+fn analyse(df: &DataFrame, runs: &[RunInfo], options: &SlowOptions) -> PolarsResult<SlowReport> {
+    let group = df.column(GROUP)?.str()?;
+    let classname = df.column(CLASSNAME)?.str()?;
+    let name = df.column(NAME)?.str()?;
+    let test_id = df.column(TEST_ID)?.str()?;
+    let variant = df.column(VARIANT)?.str()?;
+    let status = df.column(STATUS)?.str()?;
+    let attempts = df.column(ATTEMPTS)?.u32()?;
+    let duration = df.column(DURATION)?.f64()?;
+    let order = df.column(ORDER)?.u32()?;
+    let height = df.height();
+    let run_of = |i: usize| order.get(i).map_or(0, |o| o as usize);
+    let skipped = |i: usize| status.get(i) == Some("skipped");
+
+    // Per run: executed and failed tests (for the infrastructure guard).
+    let mut executed = vec![0usize; runs.len()];
+    let mut failed = vec![0usize; runs.len()];
+    for i in 0..height {
+        if !skipped(i) {
+            let r = run_of(i);
+            executed[r] += 1;
+            failed[r] += usize::from(matches!(status.get(i), Some("failed" | "error")));
+        }
+    }
+    let infra: Vec<bool> = (0..runs.len())
+        .map(|r| {
+            executed[r] >= INFRA_MIN_TESTS
+                && failed[r] as f64 > options.infra_threshold * executed[r] as f64
+        })
+        .collect();
+
+    // Per day: every run of the window.
+    let day_of = |r: &RunInfo| {
+        jiff::Timestamp::from_millisecond(r.timestamp_ms)
+            .map(|t| t.strftime("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    let mut days: BTreeMap<String, DayLoad> = BTreeMap::new();
+    for r in runs {
+        let day = day_of(r);
+        days.entry(day.clone())
+            .or_insert_with(|| DayLoad {
+                day,
+                runs: 0,
+                executions: 0,
+                test_hours: 0.0,
+                retries: 0,
+            })
+            .runs += 1;
+    }
+    let run_day: Vec<String> = runs.iter().map(day_of).collect();
+
+    // Per group: time per run; per test: its durations.
+    let mut per_group: BTreeMap<&str, BTreeMap<usize, f64>> = BTreeMap::new();
+    let mut tests = Vec::new();
+    let mut start = 0;
+    while start < height {
+        let key = (test_id.get(start), variant.get(start));
+        let mut end = start + 1;
+        while end < height && (test_id.get(end), variant.get(end)) == key {
+            end += 1;
+        }
+        let mut durations = Vec::new();
+        for i in start..end {
+            let r = run_of(i);
+            let d = duration.get(i);
+            if let Some(load) = days.get_mut(&run_day[r]) {
+                load.executions += usize::from(!skipped(i));
+                load.test_hours += d.unwrap_or(0.0) / 3600.0;
+                load.retries += u64::from(attempts.get(i).unwrap_or(1).saturating_sub(1));
+            }
+            if infra[r] {
+                continue;
+            }
+            let g = group
+                .get(i)
+                .filter(|g| !g.is_empty())
+                .unwrap_or(UNKNOWN_GROUP);
+            *per_group.entry(g).or_default().entry(r).or_default() += d.unwrap_or(0.0);
+            if let (false, Some(d)) = (skipped(i), d) {
+                durations.push(d);
+            }
+        }
+        if let (Some(median_seconds), Some(p95_seconds)) =
+            (median(&durations), percentile(&durations, 95.0))
+        {
+            tests.push(TestTime {
+                test_id: key.0.unwrap_or_default().to_string(),
+                classname: classname.get(start).unwrap_or_default().to_string(),
+                name: name.get(start).unwrap_or_default().to_string(),
+                variant: key.1.unwrap_or_default().to_string(),
+                runs: durations.len(),
+                total_seconds: durations.iter().sum(),
+                median_seconds,
+                p95_seconds,
+                max_seconds: durations.iter().copied().fold(f64::MIN, f64::max),
+                cv: coefficient_of_variation(&durations),
+            });
+        }
+        start = end;
+    }
+    tests.sort_by(|a, b| {
+        b.median_seconds
+            .total_cmp(&a.median_seconds)
+            .then_with(|| a.test_id.cmp(&b.test_id))
+            .then_with(|| a.variant.cmp(&b.variant))
+    });
+
+    let total_seconds: f64 = per_group.values().flat_map(|m| m.values()).sum();
+    let newest = runs.last().map_or(0, |r| r.timestamp_ms);
+    let mut groups: Vec<GroupTime> = per_group
+        .into_iter()
+        .map(|(g, per_run)| group_time(g, &per_run, runs, newest, total_seconds, options))
+        .collect();
+    groups.sort_by(|a, b| {
+        b.total_seconds
+            .total_cmp(&a.total_seconds)
+            .then_with(|| a.group.cmp(&b.group))
+    });
+
+    Ok(SlowReport {
+        schema_version: SCHEMA_VERSION,
+        options: options.clone(),
+        summary: Summary {
+            runs: runs.len(),
+            first_run: runs.first().map(|r| r.run.clone()),
+            last_run: runs.last().map(|r| r.run.clone()),
+            infrastructure_runs: infra.iter().filter(|&&x| x).count(),
+            total_seconds,
+        },
+        groups,
+        tests,
+        days: days.into_values().collect(),
+    })
+}
+
+/// One group's statistics from its time per run (keyed by position in the window).
+fn group_time(
+    group: &str,
+    per_run: &BTreeMap<usize, f64>,
+    runs: &[RunInfo],
+    newest: i64,
+    total: f64,
+    options: &SlowOptions,
+) -> GroupTime {
+    let times: Vec<f64> = per_run.values().copied().collect();
+    let points: Vec<(f64, f64)> = per_run.iter().map(|(&r, &t)| (r as f64, t)).collect();
+    let in_period = |lo: i64, hi: i64| -> Vec<f64> {
+        per_run
+            .iter()
+            .filter(|&(&r, _)| {
+                runs.get(r)
+                    .is_some_and(|x| x.timestamp_ms > lo && x.timestamp_ms <= hi)
+            })
+            .map(|(_, &t)| t)
+            .collect()
+    };
+    let recent = median(&in_period(newest - PERIOD_MS, newest));
+    let prior = median(&in_period(newest - 2 * PERIOD_MS, newest - PERIOD_MS));
+    let change = match (recent, prior) {
+        (Some(r), Some(p)) if p > 0.0 => Some(r / p - 1.0),
+        _ => None,
+    };
+    let total_seconds: f64 = times.iter().sum();
+    GroupTime {
+        group: group.to_string(),
+        runs: times.len(),
+        total_seconds,
+        share: if total > 0.0 {
+            total_seconds / total
+        } else {
+            0.0
+        },
+        median_seconds: median(&times).unwrap_or(0.0),
+        p95_seconds: percentile(&times, 95.0).unwrap_or(0.0),
+        slope_seconds_per_run: theil_sen(&points),
+        recent_median_seconds: recent,
+        prior_median_seconds: prior,
+        change,
+        getting_slower: change.is_some_and(|c| c >= options.slower_threshold),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    }
+
+    #[test]
+    fn nearest_rank_percentile() {
+        let xs: Vec<f64> = (1..=20).map(f64::from).collect();
+        // ceil(0.95 · 20) = 19
+        assert_eq!(percentile(&xs, 95.0), Some(19.0));
+        // ceil(0.95 · 5) = 5: the maximum
+        assert_eq!(percentile(&[5.0, 1.0, 4.0, 2.0, 3.0], 95.0), Some(5.0));
+        assert_eq!(percentile(&[7.0], 95.0), Some(7.0));
+        assert_eq!(percentile(&xs, 50.0), Some(10.0));
+        assert_eq!(percentile(&[], 95.0), None);
+    }
+
+    #[test]
+    fn theil_sen_ignores_an_outlier() {
+        // y = 2x + 1 except an outlier at x = 2; slopes of the 10 pairs:
+        // from (0,1): 2, 49.5, 2, 2; from (1,3): 97, 2, 2; from (2,100): -93, -45.5;
+        // (3,7)-(4,9): 2. Sorted, the middle two are 2 and 2.
+        let pts = [(0.0, 1.0), (1.0, 3.0), (2.0, 100.0), (3.0, 7.0), (4.0, 9.0)];
+        assert_eq!(theil_sen(&pts), Some(2.0));
+        // Slopes 1, 4/2 and 3: median 2.
+        assert_eq!(theil_sen(&[(0.0, 0.0), (1.0, 1.0), (2.0, 4.0)]), Some(2.0));
+        assert_eq!(theil_sen(&[(1.0, 5.0)]), None);
+        assert_eq!(theil_sen(&[(1.0, 5.0), (1.0, 6.0)]), None);
+    }
+
+    #[test]
+    fn coefficient_of_variation_is_sample_based() {
+        // mean 2, sample variance ((1)+(0)+(1))/2 = 1
+        let cv = coefficient_of_variation(&[1.0, 2.0, 3.0]).expect("three values");
+        assert!((cv - 0.5).abs() < 1e-12);
+        assert_eq!(coefficient_of_variation(&[1.0]), None);
+        assert_eq!(coefficient_of_variation(&[0.0, 0.0]), None);
+    }
+}

@@ -1,0 +1,36 @@
+//! `testsift slow`: where the CI time goes.
+
+use crate::analysis::slow::{SlowOptions, slow};
+use crate::cli::{OutputFormat, SlowArgs};
+use crate::error::EXIT_OK;
+use crate::export;
+use crate::store::Store;
+use anyhow::Context;
+use std::io::Write;
+use std::process::ExitCode;
+
+pub fn run(args: SlowArgs) -> anyhow::Result<ExitCode> {
+    let store = Store::at(&args.store.store);
+    if !store.exists() {
+        anyhow::bail!(
+            "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
+            store.dir().display()
+        );
+    }
+    let options = SlowOptions {
+        by: args.by,
+        slower_threshold: args.slower_threshold / 100.0,
+        infra_threshold: args.infra_threshold,
+    };
+    let report = slow(&store, &args.window, &options)
+        .with_context(|| format!("reading {}", store.dir().display()))?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        OutputFormat::Table => export::slow::table(&report, args.top, &mut out)?,
+        OutputFormat::Json => export::slow::json(&report, &mut out)?,
+        OutputFormat::Csv => export::slow::csv(&report, &mut out)?,
+        OutputFormat::Md => export::slow::markdown(&report, args.top, &mut out)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::from(EXIT_OK))
+}
