@@ -220,8 +220,10 @@ pub fn ingest(
     result?;
 
     if options.strict && summary.files_with_errors > 0 {
-        // The segment was never committed: dropping it leaves an unlisted directory that the
-        // next ingest removes.
+        // The segment was never committed; remove its files so that nothing is left behind.
+        if let Some(seg) = segment {
+            seg.abandon()?;
+        }
         return Err(IngestError::Strict(summary.files_with_errors));
     }
     if let Some(seg) = segment {

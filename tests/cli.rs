@@ -666,6 +666,10 @@ fn strict_with_a_bad_report_exits_2_and_leaves_the_store_unchanged() {
     assert!(err.contains("--strict"), "{err}");
     assert_eq!(fs::read(store.join("manifest.json")).unwrap(), manifest);
     assert_eq!(stats(&store), before);
+    assert!(
+        tmp_segments(&store).is_empty(),
+        "a refused ingest leaves no files"
+    );
 
     // Whatever the refused ingest left behind is cleaned up by the next one.
     assert_code(&ingest(&store, &[&mixed], &["--quiet"]), 0);

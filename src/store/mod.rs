@@ -286,6 +286,13 @@ impl SegmentWriter {
         self.executions.write_batch(df).map_err(pq_err(&path))
     }
 
+    /// Drops the segment without listing it (for `--strict`). A segment left by a crash is
+    /// removed by the next ingest instead.
+    pub fn abandon(self) -> Result<(), StoreError> {
+        drop(self.executions);
+        fs::remove_dir_all(&self.tmp).map_err(io_err(&self.tmp))
+    }
+
     /// Makes the segment durable and lists it in the manifest.
     pub fn commit(
         self,
