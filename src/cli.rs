@@ -26,6 +26,9 @@ pub enum Command {
     /// Show where the CI time goes: time per suite (or class, file, family) with its trend,
     /// the slowest tests, and the CI load per day.
     Slow(SlowArgs),
+    /// Rank tests by the failure events they catch per second (greedy set cover), print the
+    /// diminishing-returns curve, and list the tests that caught nothing the rest did not.
+    Trim(TrimArgs),
 }
 
 #[derive(Debug, Args)]
@@ -200,6 +203,49 @@ pub struct SlowArgs {
         help_heading = "Thresholds"
     )]
     pub infra_threshold: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct TrimArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    #[command(flatten)]
+    pub window: crate::analysis::window::WindowArgs,
+
+    /// Output format: the headline, the tests in greedy order and the candidates as tables, or
+    /// everything as JSON (versioned by `schema_version`) or Markdown; CSV holds the tests in
+    /// greedy order (the curve).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+
+    /// Tests and candidates shown in the table and Markdown output (JSON and CSV hold all).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub top: usize,
+
+    /// Executed runs (not skipped, not infrastructure failures) a test needs before it can be
+    /// a trim candidate; with fewer it is kept.
+    #[arg(
+        long,
+        default_value_t = 50,
+        value_name = "N",
+        help_heading = "Thresholds"
+    )]
+    pub min_runs: usize,
+
+    /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
+    /// infrastructure failure: its failures are not detections and its runs are not counted.
+    #[arg(
+        long,
+        default_value_t = 0.8,
+        value_name = "SHARE",
+        help_heading = "Thresholds"
+    )]
+    pub infra_threshold: f64,
+    /// Count only the broken-streak failures of tests that `testsift flaky` calls flaky (with
+    /// its default thresholds); by default every hard failure is a detection.
+    #[arg(long, help_heading = "Thresholds")]
+    pub exclude_flaky: bool,
 }
 
 #[cfg(test)]

@@ -790,6 +790,9 @@ fn help_for_every_subcommand_exits_0() {
         &["ingest", "--help"],
         &["stats", "--help"],
         &["schema", "--help"],
+        &["flaky", "--help"],
+        &["slow", "--help"],
+        &["trim", "--help"],
         &["help", "ingest"],
     ] {
         let out = testsift().args(args).output().unwrap();

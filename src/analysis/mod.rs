@@ -3,6 +3,7 @@
 
 pub mod flaky;
 pub mod slow;
+pub mod trim;
 pub mod window;
 
 use crate::store::StoreError;

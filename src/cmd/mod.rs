@@ -5,6 +5,7 @@ mod ingest;
 mod schema;
 mod slow;
 mod stats;
+mod trim;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -16,5 +17,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Schema => schema::run(),
         Command::Flaky(args) => flaky::run(args),
         Command::Slow(args) => slow::run(args),
+        Command::Trim(args) => trim::run(args),
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod flaky;
 pub mod slow;
+pub mod trim;
 
 /// Escapes untrusted text for a Markdown table cell: `|`, backticks, HTML and newlines.
 pub fn md_cell(s: &str) -> String {

@@ -1,0 +1,36 @@
+//! `testsift trim`: the diminishing-returns curve and what to trim.
+
+use crate::analysis::trim::{TrimOptions, trim};
+use crate::cli::{OutputFormat, TrimArgs};
+use crate::error::EXIT_OK;
+use crate::export;
+use crate::store::Store;
+use anyhow::Context;
+use std::io::Write;
+use std::process::ExitCode;
+
+pub fn run(args: TrimArgs) -> anyhow::Result<ExitCode> {
+    let store = Store::at(&args.store.store);
+    if !store.exists() {
+        anyhow::bail!(
+            "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
+            store.dir().display()
+        );
+    }
+    let options = TrimOptions {
+        min_runs: args.min_runs,
+        infra_threshold: args.infra_threshold,
+        exclude_flaky: args.exclude_flaky,
+    };
+    let report = trim(&store, &args.window, &options)
+        .with_context(|| format!("reading {}", store.dir().display()))?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        OutputFormat::Table => export::trim::table(&report, args.top, &mut out)?,
+        OutputFormat::Json => export::trim::json(&report, &mut out)?,
+        OutputFormat::Csv => export::trim::csv(&report, &mut out)?,
+        OutputFormat::Md => export::trim::markdown(&report, args.top, &mut out)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::from(EXIT_OK))
+}
