@@ -5,7 +5,7 @@
 //! (streaks, flips, same-commit contradictions) then runs in plain Rust over the collected
 //! columns, one test at a time, in run order.
 
-use super::window::{RunInfo, WindowArgs, runs_in_window};
+use super::window::{ORDER, RunInfo, WindowArgs, run_order_frame, runs_in_window};
 use super::{AnalysisError, query_err};
 use crate::store::Store;
 use crate::store::schema::*;
@@ -356,8 +356,6 @@ struct Rows {
     df: DataFrame,
 }
 
-const ORDER: &str = "__order";
-
 /// Runs the analysis over the store.
 pub fn flaky(
     store: &Store,
@@ -365,24 +363,7 @@ pub fn flaky(
     options: &FlakyOptions,
 ) -> Result<FlakyReport, AnalysisError> {
     let runs = runs_in_window(store, window)?;
-    let keys = DataFrame::new(
-        runs.len(),
-        vec![
-            StringChunked::from_iter_values(RUN.into(), runs.iter().map(|r| r.run.as_str()))
-                .into_column(),
-            StringChunked::from_iter_values(
-                VARIANT.into(),
-                runs.iter().map(|r| r.variant.as_str()),
-            )
-            .into_column(),
-            UInt32Chunked::from_iter_values(
-                ORDER.into(),
-                (0..runs.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
-            )
-            .into_column(),
-        ],
-    )
-    .map_err(query_err(store))?;
+    let keys = run_order_frame(&runs).map_err(query_err(store))?;
     let df = store
         .executions()?
         .select([

@@ -7,7 +7,7 @@
 //! Rust over the collected columns, in run order.
 
 use super::flaky::INFRA_MIN_TESTS;
-use super::window::{RunInfo, WindowArgs, runs_in_window};
+use super::window::{ORDER, RunInfo, WindowArgs, run_order_frame, runs_in_window};
 use super::{AnalysisError, query_err};
 use crate::store::Store;
 use crate::store::schema::*;
@@ -196,8 +196,6 @@ pub fn coefficient_of_variation(xs: &[f64]) -> Option<f64> {
     Some(var.sqrt() / mean)
 }
 
-const ORDER: &str = "__order";
-
 /// Runs the analysis over the store.
 pub fn slow(
     store: &Store,
@@ -205,24 +203,7 @@ pub fn slow(
     options: &SlowOptions,
 ) -> Result<SlowReport, AnalysisError> {
     let runs = runs_in_window(store, window)?;
-    let keys = DataFrame::new(
-        runs.len(),
-        vec![
-            StringChunked::from_iter_values(RUN.into(), runs.iter().map(|r| r.run.as_str()))
-                .into_column(),
-            StringChunked::from_iter_values(
-                VARIANT.into(),
-                runs.iter().map(|r| r.variant.as_str()),
-            )
-            .into_column(),
-            UInt32Chunked::from_iter_values(
-                ORDER.into(),
-                (0..runs.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
-            )
-            .into_column(),
-        ],
-    )
-    .map_err(query_err(store))?;
+    let keys = run_order_frame(&runs).map_err(query_err(store))?;
     let group = match options.by {
         GroupBy::Suite => SUITE,
         GroupBy::Class => CLASSNAME,

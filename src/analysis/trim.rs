@@ -8,7 +8,7 @@
 //! the tests; the tests it never needed are the trim candidates.
 
 use super::flaky::{FlakyOptions, INFRA_MIN_TESTS, Outcome, Point, Verdict, evidence, verdict};
-use super::window::{RunInfo, WindowArgs, runs_in_window};
+use super::window::{ORDER, RunInfo, WindowArgs, run_order_frame, runs_in_window};
 use super::{AnalysisError, query_err};
 use crate::store::Store;
 use crate::store::schema::*;
@@ -18,7 +18,6 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Version of the JSON output; bumped when a field changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;
-const ORDER: &str = "__order";
 const DAY_MS: f64 = 86_400_000.0;
 
 /// Thresholds of the analysis.
@@ -366,24 +365,7 @@ pub fn trim(
     options: &TrimOptions,
 ) -> Result<TrimReport, AnalysisError> {
     let runs = runs_in_window(store, window)?;
-    let keys = DataFrame::new(
-        runs.len(),
-        vec![
-            StringChunked::from_iter_values(RUN.into(), runs.iter().map(|r| r.run.as_str()))
-                .into_column(),
-            StringChunked::from_iter_values(
-                VARIANT.into(),
-                runs.iter().map(|r| r.variant.as_str()),
-            )
-            .into_column(),
-            UInt32Chunked::from_iter_values(
-                ORDER.into(),
-                (0..runs.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
-            )
-            .into_column(),
-        ],
-    )
-    .map_err(query_err(store))?;
+    let keys = run_order_frame(&runs).map_err(query_err(store))?;
     let df = store
         .executions()?
         .select([

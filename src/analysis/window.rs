@@ -133,6 +133,31 @@ pub fn run_order(a: &RunInfo, b: &RunInfo) -> Ordering {
 }
 
 /// The runs in the window, oldest first.
+/// Column of [`run_order_frame`] holding each run's position in window order.
+pub const ORDER: &str = "__order";
+
+/// The window's runs as a frame of (run, variant, position), for joining executions onto
+/// their run order.
+pub fn run_order_frame(runs: &[RunInfo]) -> PolarsResult<DataFrame> {
+    DataFrame::new(
+        runs.len(),
+        vec![
+            StringChunked::from_iter_values(RUN.into(), runs.iter().map(|r| r.run.as_str()))
+                .into_column(),
+            StringChunked::from_iter_values(
+                VARIANT.into(),
+                runs.iter().map(|r| r.variant.as_str()),
+            )
+            .into_column(),
+            UInt32Chunked::from_iter_values(
+                ORDER.into(),
+                (0..runs.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
+            )
+            .into_column(),
+        ],
+    )
+}
+
 pub fn runs_in_window(store: &Store, window: &WindowArgs) -> Result<Vec<RunInfo>, AnalysisError> {
     let df = store
         .runs()?

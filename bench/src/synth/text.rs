@@ -573,8 +573,8 @@ pub(crate) fn properties(module: &str, rerun_count: u8) -> Vec<(&'static str, St
         ("os.arch", "amd64".to_owned()),
         ("os.version", "6.5.0-1025-azure".to_owned()),
         ("user.name", "runner".to_owned()),
-        ("user.dir", format!("/home/runner/work/acme/acme/{module}")),
-        ("basedir", format!("/home/runner/work/acme/acme/{module}")),
+        ("user.dir", format!("/builds/acme/{module}")),
+        ("basedir", format!("/builds/acme/{module}")),
         ("java.io.tmpdir", "/tmp".to_owned()),
         ("file.encoding", "UTF-8".to_owned()),
         ("line.separator", "\n".to_owned()),
@@ -583,7 +583,7 @@ pub(crate) fn properties(module: &str, rerun_count: u8) -> Vec<(&'static str, St
         (
             "surefire.test.class.path",
             format!(
-                "/home/runner/work/acme/acme/{module}/target/test-classes:/home/runner/work/acme/acme/{module}/target/classes:/home/runner/.m2/repository/org/junit/jupiter/junit-jupiter-api/5.10.2/junit-jupiter-api-5.10.2.jar"
+                "/builds/acme/{module}/target/test-classes:/builds/acme/{module}/target/classes:/home/runner/.m2/repository/org/junit/jupiter/junit-jupiter-api/5.10.2/junit-jupiter-api-5.10.2.jar"
             ),
         ),
     ]
