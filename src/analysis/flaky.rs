@@ -6,7 +6,7 @@
 //! columns, one test at a time, in run order.
 
 use super::window::{ORDER, RunInfo, WindowArgs, run_order_frame, runs_in_window};
-use super::{AnalysisError, query_err};
+use super::{AnalysisError, RunCounts, query_err};
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
@@ -20,7 +20,7 @@ pub const DECAY: f64 = 0.1;
 /// Consecutive hard failures that make a broken streak.
 pub const STREAK: usize = 3;
 /// Runs with fewer executed tests are never called infrastructure failures.
-pub const INFRA_MIN_TESTS: usize = 5;
+pub use super::INFRA_MIN_TESTS;
 /// How many failure fingerprints a flaky test reports.
 const TOP_FINGERPRINTS: usize = 3;
 /// z for a two-sided 95% interval.
@@ -415,24 +415,14 @@ fn analyse(rows: &Rows, runs: &[RunInfo], options: &FlakyOptions) -> PolarsResul
         _ => None,
     };
 
-    // Per run: executed tests, failed tests, summed test time.
-    let mut executed = vec![0usize; runs.len()];
-    let mut failed = vec![0usize; runs.len()];
+    // Per run: summed test time.
     let mut seconds = vec![0f64; runs.len()];
     for i in 0..height {
-        let r = run_of(i);
-        seconds[r] += duration.get(i).unwrap_or(0.0);
-        if let Some(o) = outcome_of(i) {
-            executed[r] += 1;
-            failed[r] += usize::from(o == Outcome::Fail);
-        }
+        seconds[run_of(i)] += duration.get(i).unwrap_or(0.0);
     }
-    let infra: Vec<bool> = (0..runs.len())
-        .map(|r| {
-            executed[r] >= INFRA_MIN_TESTS
-                && failed[r] as f64 > options.infra_threshold * executed[r] as f64
-        })
-        .collect();
+    let counts = RunCounts::new(runs.len(), order, status);
+    let infra = counts.infrastructure(options.infra_threshold);
+    let (executed, failed) = (&counts.executed, &counts.failed);
     let first_of_variant: HashMap<&str, usize> =
         runs.iter()
             .enumerate()

@@ -27,3 +27,48 @@ pub(crate) fn query_err(
         message: source.to_string(),
     }
 }
+
+/// A run needs at least this many executed tests to count as an infrastructure failure, so a
+/// one-test project whose test is broken is not hidden.
+pub const INFRA_MIN_TESTS: usize = 5;
+
+/// Per run (by window position): tests executed (not skipped) and tests that failed or errored.
+pub(crate) struct RunCounts {
+    pub executed: Vec<usize>,
+    pub failed: Vec<usize>,
+}
+
+impl RunCounts {
+    pub(crate) fn new(
+        n_runs: usize,
+        order: &polars::prelude::UInt32Chunked,
+        status: &polars::prelude::StringChunked,
+    ) -> RunCounts {
+        let mut counts = RunCounts {
+            executed: vec![0; n_runs],
+            failed: vec![0; n_runs],
+        };
+        for (r, st) in order.iter().zip(status.iter()) {
+            let (Some(r), Some(st)) = (r, st) else {
+                continue;
+            };
+            let r = r as usize;
+            if r >= n_runs || st == "skipped" {
+                continue;
+            }
+            counts.executed[r] += 1;
+            counts.failed[r] += usize::from(matches!(st, "failed" | "error"));
+        }
+        counts
+    }
+
+    /// Which runs are infrastructure failures: at least [`INFRA_MIN_TESTS`] executed tests, and
+    /// more than `threshold` of them failed. Every analysis leaves the same runs out.
+    pub(crate) fn infrastructure(&self, threshold: f64) -> Vec<bool> {
+        self.executed
+            .iter()
+            .zip(&self.failed)
+            .map(|(&e, &f)| e >= INFRA_MIN_TESTS && f as f64 > threshold * e as f64)
+            .collect()
+    }
+}

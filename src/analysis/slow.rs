@@ -6,9 +6,8 @@
 //! One Polars query joins the executions to the window's runs; the statistics then run in plain
 //! Rust over the collected columns, in run order.
 
-use super::flaky::INFRA_MIN_TESTS;
 use super::window::{ORDER, RunInfo, WindowArgs, run_order_frame, runs_in_window};
-use super::{AnalysisError, query_err};
+use super::{AnalysisError, RunCounts, query_err};
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
@@ -251,22 +250,7 @@ fn analyse(df: &DataFrame, runs: &[RunInfo], options: &SlowOptions) -> PolarsRes
     let run_of = |i: usize| order.get(i).map_or(0, |o| o as usize);
     let skipped = |i: usize| status.get(i) == Some("skipped");
 
-    // Per run: executed and failed tests (for the infrastructure guard).
-    let mut executed = vec![0usize; runs.len()];
-    let mut failed = vec![0usize; runs.len()];
-    for i in 0..height {
-        if !skipped(i) {
-            let r = run_of(i);
-            executed[r] += 1;
-            failed[r] += usize::from(matches!(status.get(i), Some("failed" | "error")));
-        }
-    }
-    let infra: Vec<bool> = (0..runs.len())
-        .map(|r| {
-            executed[r] >= INFRA_MIN_TESTS
-                && failed[r] as f64 > options.infra_threshold * executed[r] as f64
-        })
-        .collect();
+    let infra = RunCounts::new(runs.len(), order, status).infrastructure(options.infra_threshold);
 
     // Per day: every run of the window.
     let day_of = |r: &RunInfo| {

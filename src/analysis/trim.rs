@@ -7,9 +7,9 @@
 //! the same commit are one failure event. A greedy weighted set cover over the events orders
 //! the tests; the tests it never needed are the trim candidates.
 
-use super::flaky::{FlakyOptions, INFRA_MIN_TESTS, Outcome, Point, Verdict, evidence, verdict};
+use super::flaky::{FlakyOptions, Outcome, Point, Verdict, evidence, verdict};
 use super::window::{ORDER, RunInfo, WindowArgs, run_order_frame, runs_in_window};
-use super::{AnalysisError, query_err};
+use super::{AnalysisError, RunCounts, query_err};
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
@@ -409,21 +409,7 @@ fn collect(
         "flaky" => Some(Outcome::Retry),
         _ => None,
     };
-    // flaky's infrastructure guard.
-    let mut executed = vec![0usize; runs.len()];
-    let mut failed = vec![0usize; runs.len()];
-    for i in 0..df.height() {
-        if let Some(o) = outcome_of(i) {
-            executed[run_of(i)] += 1;
-            failed[run_of(i)] += usize::from(o == Outcome::Fail);
-        }
-    }
-    let infra: Vec<bool> = (0..runs.len())
-        .map(|r| {
-            executed[r] >= INFRA_MIN_TESTS
-                && failed[r] as f64 > options.infra_threshold * executed[r] as f64
-        })
-        .collect();
+    let infra = RunCounts::new(runs.len(), order, status).infrastructure(options.infra_threshold);
     let mut tests: Vec<TestRows> = Vec::new();
     let height = df.height();
     let mut start = 0;
