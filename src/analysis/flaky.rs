@@ -635,19 +635,7 @@ mod tests {
     use super::*;
 
     fn runs(commits: &str) -> Vec<RunInfo> {
-        commits
-            .chars()
-            .enumerate()
-            .map(|(i, c)| RunInfo {
-                run: format!("r{i}"),
-                variant: String::new(),
-                run_id: format!("r{i}"),
-                attempt: None,
-                commit: Some(c.to_string()),
-                branch: Some("main".into()),
-                timestamp_ms: i as i64,
-            })
-            .collect()
+        crate::analysis::window::runs_on_commits(commits)
     }
 
     /// `.` pass, `F` fail, `~` retry.

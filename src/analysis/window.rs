@@ -158,6 +158,24 @@ pub fn run_order_frame(runs: &[RunInfo]) -> PolarsResult<DataFrame> {
     )
 }
 
+/// Test helper: one run per character of `commits`, on that commit, in order.
+#[cfg(test)]
+pub(crate) fn runs_on_commits(commits: &str) -> Vec<RunInfo> {
+    commits
+        .chars()
+        .enumerate()
+        .map(|(i, c)| RunInfo {
+            run: format!("r{i}"),
+            variant: String::new(),
+            run_id: format!("r{i}"),
+            attempt: None,
+            commit: Some(c.to_string()),
+            branch: Some("main".into()),
+            timestamp_ms: i as i64,
+        })
+        .collect()
+}
+
 pub fn runs_in_window(store: &Store, window: &WindowArgs) -> Result<Vec<RunInfo>, AnalysisError> {
     let df = store
         .runs()?
