@@ -29,6 +29,10 @@ pub enum Command {
     /// Rank tests by the failure events they catch per second (greedy set cover), print the
     /// diminishing-returns curve, and list the tests that caught nothing the rest did not.
     Trim(TrimArgs),
+    /// Gate a CI job on the history: exit 1, with one line per tripped gate on stderr, when a
+    /// test is broken, became flaky in the newest runs, a suite got slower, or the flaky run
+    /// rate is over a limit; exit 0 otherwise.
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -246,6 +250,70 @@ pub struct TrimArgs {
     /// its default thresholds); by default every hard failure is a detection.
     #[arg(long, help_heading = "Thresholds")]
     pub exclude_flaky: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    #[command(flatten)]
+    pub window: crate::analysis::window::WindowArgs,
+
+    /// Gates that fail the check, comma-separated: `broken` (a test is broken now),
+    /// `new-flaky` (a test is flaky that was not before the newest --new-runs runs), `slower`
+    /// (a suite is flagged as getting slower). `--max-flaky-rate` adds its own gate.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "broken,new-flaky",
+        value_name = "GATES"
+    )]
+    pub fail_on: Vec<crate::analysis::gate::Gate>,
+
+    /// Fail when the flaky run rate (share of runs that were red only because of flaky tests)
+    /// is above this share, e.g. 0.05 for 5%.
+    #[arg(long, value_name = "SHARE")]
+    pub max_flaky_rate: Option<f64>,
+
+    /// How many of the newest runs (by run key) the `new-flaky` gate looks at: a test is newly
+    /// flaky when it is flaky over the window but was not over the window without these runs.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub new_runs: usize,
+
+    /// Executed runs a test needs before a flip alone can make it flaky (as in `flaky`).
+    #[arg(
+        long,
+        default_value_t = 5,
+        value_name = "N",
+        help_heading = "Thresholds"
+    )]
+    pub min_runs: usize,
+
+    /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
+    /// infrastructure failure, as in `flaky` and `slow`.
+    #[arg(
+        long,
+        default_value_t = 0.8,
+        value_name = "SHARE",
+        help_heading = "Thresholds"
+    )]
+    pub infra_threshold: f64,
+
+    /// What the `slower` gate sums time over (as `slow --by`).
+    #[arg(long, value_enum, default_value = "suite", help_heading = "Thresholds")]
+    pub by: crate::analysis::slow::GroupBy,
+
+    /// The `slower` gate trips when a group's median per-run time in the last 7 days is at
+    /// least this many percent above the 7 days before (as in `slow`).
+    #[arg(
+        long,
+        default_value_t = 20.0,
+        value_name = "PERCENT",
+        help_heading = "Thresholds"
+    )]
+    pub slower_threshold: f64,
 }
 
 #[cfg(test)]

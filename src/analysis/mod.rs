@@ -2,6 +2,7 @@
 //! of runs and returns plain `Serialize` structs. They never print; `export` renders them.
 
 pub mod flaky;
+pub mod gate;
 pub mod slow;
 pub mod trim;
 pub mod window;

@@ -25,6 +25,11 @@ pub struct WindowArgs {
     /// Only runs of this branch.
     #[arg(long, value_name = "B", help_heading = "Window")]
     pub branch: Option<String>,
+
+    /// Leave out the newest N run keys after the rest of the window is chosen: the "before"
+    /// side of a comparison such as `check --fail-on new-flaky`. Not a flag.
+    #[arg(skip)]
+    pub drop_newest: usize,
 }
 
 /// The start of a `--since` window.
@@ -217,7 +222,7 @@ fn runs_from_frame(df: &DataFrame) -> PolarsResult<Vec<RunInfo>> {
 }
 
 /// Orders `runs` and keeps those the window selects: branch first, then `--since`, then
-/// `--last-runs`.
+/// `--last-runs`, then leaves out the newest `drop_newest` run keys.
 pub fn select(runs: &mut Vec<RunInfo>, window: &WindowArgs) {
     if let Some(b) = &window.branch {
         runs.retain(|r| r.branch.as_deref() == Some(b.as_str()));
@@ -232,17 +237,25 @@ pub fn select(runs: &mut Vec<RunInfo>, window: &WindowArgs) {
         runs.retain(|r| r.timestamp_ms >= start);
     }
     if let Some(n) = window.last_runs {
-        let mut keys: Vec<&str> = runs.iter().rev().map(|r| r.run.as_str()).collect();
-        keys.dedup();
-        let mut seen = std::collections::HashSet::new();
-        let mut keep = std::collections::HashSet::new();
-        for k in keys {
-            if seen.insert(k) && seen.len() <= n {
-                keep.insert(k.to_string());
-            }
-        }
+        let keep = newest_keys(runs, n);
         runs.retain(|r| keep.contains(&r.run));
     }
+    if window.drop_newest > 0 {
+        let drop = newest_keys(runs, window.drop_newest);
+        runs.retain(|r| !drop.contains(&r.run));
+    }
+}
+
+/// The newest `n` run keys of `runs` (in run order), so the variants of one CI run count once.
+fn newest_keys(runs: &[RunInfo], n: usize) -> std::collections::HashSet<String> {
+    let mut keys = std::collections::HashSet::new();
+    for r in runs.iter().rev() {
+        if keys.len() == n && !keys.contains(&r.run) {
+            break;
+        }
+        keys.insert(r.run.clone());
+    }
+    keys
 }
 
 #[cfg(test)]
@@ -302,5 +315,25 @@ mod tests {
             },
         );
         assert_eq!(runs.len(), 1);
+    }
+
+    #[test]
+    fn drop_newest_leaves_out_whole_run_keys() {
+        let mut a2 = run("run-2", 7, "main");
+        a2.variant = "windows".into();
+        let mut runs = vec![
+            run("run-1", 1, "main"),
+            run("run-2", 5, "main"),
+            run("run-3", 6, "main"),
+            a2,
+        ];
+        let w = WindowArgs {
+            drop_newest: 1,
+            ..Default::default()
+        };
+        select(&mut runs, &w);
+        let keys: Vec<&str> = runs.iter().map(|r| r.run.as_str()).collect();
+        // run-2's windows variant is the newest entry, so run-2 (both variants) goes.
+        assert_eq!(keys, ["run-1", "run-3"]);
     }
 }

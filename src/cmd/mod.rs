@@ -1,5 +1,6 @@
 //! One module per subcommand: arguments in, library calls, output out.
 
+mod check;
 mod flaky;
 mod ingest;
 mod schema;
@@ -18,5 +19,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Flaky(args) => flaky::run(args),
         Command::Slow(args) => slow::run(args),
         Command::Trim(args) => trim::run(args),
+        Command::Check(args) => check::run(args),
     }
 }
