@@ -179,11 +179,13 @@ fn short(commit: &str) -> &str {
 /// "a, b, c and 4 more".
 fn name_list(items: impl ExactSizeIterator<Item = String>) -> String {
     let n = items.len();
-    let mut names: Vec<String> = items.take(NAMED).collect();
+    let names: Vec<String> = items.take(NAMED).collect();
+    let names = names.join(", ");
     if n > NAMED {
-        names.push(format!("and {} more", n - NAMED));
+        format!("{names} and {} more", n - NAMED)
+    } else {
+        names
     }
-    names.join(", ")
 }
 
 #[cfg(test)]
