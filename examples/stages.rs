@@ -37,11 +37,12 @@ fn main() {
     let reports: Vec<_> = data.par_iter().map(|d| testsift::junit::parse(d)).collect();
     let parse = t.elapsed().as_secs_f64();
     let t = Instant::now();
+    let registry = testsift::store::columns::TestRegistry::default();
     let rows: usize = reports
         .par_iter()
         .map(|r| {
             let rows = testsift::fold::fold(std::slice::from_ref(r));
-            testsift::store::columns::RunRows::new(String::new(), String::new(), &rows, vec![])
+            testsift::store::columns::RunRows::new(String::new(), String::new(), &rows, &registry)
                 .len()
         })
         .sum();

@@ -38,6 +38,17 @@ impl Status {
         }
     }
 
+    /// The stored code: the position in [`Status::ALL`].
+    pub fn code(self) -> u32 {
+        match self {
+            Status::Passed => 0,
+            Status::Failed => 1,
+            Status::Error => 2,
+            Status::Skipped => 3,
+            Status::Flaky => 4,
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|st| st.as_str() == s)
     }

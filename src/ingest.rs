@@ -6,7 +6,7 @@
 use crate::discover::{self, DiscoveredRun, Input, InputKind, RunMeta};
 use crate::fold;
 use crate::junit::{self, Severity};
-use crate::store::columns::{self, ReportRecord, RunRecord, RunRows};
+use crate::store::columns::{self, ReportRecord, RunRecord, RunRows, TestRegistry};
 use crate::store::{Store, StoreError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -141,16 +141,18 @@ pub fn ingest(
     let mut report_records = Vec::new();
     let mut seen: HashSet<(String, String)> = HashSet::new();
     let mut new_runs = 0usize;
+    let registry = TestRegistry::default();
     let (tx, rx) = mpsc::sync_channel::<Vec<Outcome>>(1);
     let result: Result<(), IngestError> = std::thread::scope(|scope| {
         let bar = &bar;
         let existing = &existing;
         let runs = &runs;
+        let registry = &registry;
         scope.spawn(move || {
             for range in batches {
                 let parsed: Vec<Outcome> = runs[range]
                     .par_iter()
-                    .map(|run| process_run(run, options, existing, bar))
+                    .map(|run| process_run(run, options, existing, registry, bar))
                     .collect();
                 if tx.send(parsed).is_err() {
                     return;
@@ -192,6 +194,8 @@ pub fn ingest(
                                 "{}: warning: run {:?} (variant {:?}) appears twice in this ingest; the second copy was skipped",
                                 p.record.source, p.record.run, p.record.variant
                             ));
+                            // Its tests' names may be the only copy this ingest made of them.
+                            done.push(p.rows.names_only());
                             continue;
                         }
                         summary.runs_ingested += 1;
@@ -206,12 +210,13 @@ pub fn ingest(
             if done.is_empty() {
                 continue;
             }
-            let df = columns::executions_frame(&done)?;
+            let executions = columns::executions_frame(&done)?;
+            let tests = columns::tests_frame(&done)?;
             if segment.is_none() {
                 segment = Some(store.begin_segment(&manifest, &lock)?);
             }
             if let Some(seg) = segment.as_mut() {
-                seg.write_executions(&df)?;
+                seg.write_batch(&executions, &tests)?;
             }
         }
         Ok(())
@@ -330,6 +335,7 @@ fn process_run(
     run: &DiscoveredRun,
     options: &Options,
     existing: &HashSet<(String, String)>,
+    registry: &TestRegistry,
     bar: &ProgressBar,
 ) -> Outcome {
     let mut meta = run.meta.clone();
@@ -480,7 +486,6 @@ fn process_run(
     } else {
         (jiff::Timestamp::now(), "ingest-time")
     };
-    let report_names: Vec<String> = report_records.iter().map(|r| r.path.clone()).collect();
     let parse_errors = u32::try_from(
         report_records
             .iter()
@@ -511,7 +516,7 @@ fn process_run(
         parse_errors,
         extra: serde_json::Value::Object(meta.extra.clone()).to_string(),
     };
-    let rows = RunRows::new(key, variant, &rows, report_names);
+    let rows = RunRows::new(key, variant, &rows, registry);
     Outcome::Done(Box::new(Parsed {
         rows,
         record,

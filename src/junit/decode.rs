@@ -52,7 +52,10 @@ pub(super) fn decode<'a>(bytes: &'a [u8], problems: &mut Vec<Problem>) -> Option
         }
         return Some(Cow::Owned(text.into_owned()));
     }
-    match std::str::from_utf8(body) {
+    // The SIMD check is several times faster on valid input; std's says where invalid input
+    // goes wrong.
+    let valid = simdutf8::basic::from_utf8(body).map_err(|_| ());
+    match valid.or_else(|()| std::str::from_utf8(body)) {
         Ok(text) => {
             check_declared_label(text, false, problems);
             Some(Cow::Borrowed(text))

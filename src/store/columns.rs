@@ -1,32 +1,88 @@
-//! Rows to columns: a run's folded rows are copied into one string arena per run (in the
-//! parallel parse stage, so the reports can be dropped), and whole batches of runs become
-//! DataFrames in the sequential stage. Also the runs and reports tables.
+//! Rows to columns. The executions table stores, per row, the run, a 64-bit test key and the
+//! outcome; a test's names (suite, classname, name, file, line, report, test id, family) are
+//! stored once per segment in the tests table under that key, and [`crate::store::Store::executions`]
+//! joins them back. A run's rows are reduced to that form in the parallel parse stage (so the
+//! reports can be dropped, and a test's names are copied and named only the first time an ingest
+//! sees the test); whole batches of runs become DataFrames in the sequential stage. Also the runs
+//! and reports tables.
 
 use super::schema::*;
 use crate::fold::{Row, Status, write_family, write_test_id};
 use polars::prelude::*;
+use rustc_hash::FxHashSet;
+use std::sync::Mutex;
 
 type Span = (u32, u32);
 
-/// One run's rows, owning their strings.
+/// The test keys an ingest has already given names for, shared by the parallel parse stage so
+/// that each test's names are copied once per ingest rather than once per run.
+#[derive(Debug, Default)]
+pub struct TestRegistry {
+    seen: Mutex<FxHashSet<u64>>,
+}
+
+impl TestRegistry {
+    /// Marks `keys` as seen; returns, per key, whether it was new.
+    fn register(&self, keys: &[u64]) -> Vec<bool> {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        keys.iter().map(|k| seen.insert(*k)).collect()
+    }
+}
+
+/// The key of a test: a hash of everything that names it. Two rows with the same suite,
+/// classname, name, file and line share one row of the tests table. `scratch` is reused
+/// between calls.
+pub fn test_key(
+    scratch: &mut Vec<u8>,
+    suite: &str,
+    classname: &str,
+    name: &str,
+    file: &str,
+    line: Option<u32>,
+) -> u64 {
+    scratch.clear();
+    for part in [suite, classname, name, file] {
+        scratch.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        scratch.extend_from_slice(part.as_bytes());
+    }
+    scratch.extend_from_slice(&line.map_or(u64::MAX, u64::from).to_le_bytes());
+    xxhash_rust::xxh3::xxh3_64(scratch)
+}
+
+/// The key of a run: a hash of its run key and variant.
+pub fn run_key(run: &str, variant: &str) -> u64 {
+    let mut scratch = Vec::new();
+    for part in [run, variant] {
+        scratch.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        scratch.extend_from_slice(part.as_bytes());
+    }
+    xxhash_rust::xxh3::xxh3_64(&scratch)
+}
+
+/// The key of a report: a hash of its run's key and its position among the run's reports.
+pub fn report_key(run_key: u64, position: u32) -> u64 {
+    let mut bytes = [0u8; 12];
+    bytes[..8].copy_from_slice(&run_key.to_le_bytes());
+    bytes[8..].copy_from_slice(&position.to_le_bytes());
+    xxhash_rust::xxh3::xxh3_64(&bytes)
+}
+
+/// One run's rows, owning what they need once the reports are gone.
 #[derive(Debug, Default)]
 pub struct RunRows {
     pub run: String,
     pub variant: String,
+    key: u64,
     arena: String,
-    reports: Vec<String>,
     rows: Vec<StoredRow>,
+    tests: Vec<StoredTest>,
 }
 
 #[derive(Debug)]
 struct StoredRow {
-    suite: Span,
-    classname: Span,
-    name: Span,
-    file: Span,
-    line: Option<u32>,
-    test_id: Span,
-    family: Span,
+    test: u64,
+    /// Position of the report among the run's reports.
+    report: u32,
     status: Status,
     attempts: u32,
     failed_attempts: u32,
@@ -36,45 +92,68 @@ struct StoredRow {
     message: Span,
     fingerprint: Option<u64>,
     output: Span,
-    report: u32,
     partial: bool,
 }
 
+/// A test seen for the first time in this ingest.
+#[derive(Debug)]
+struct StoredTest {
+    key: u64,
+    suite: Span,
+    classname: Span,
+    name: Span,
+    file: Span,
+    line: Option<u32>,
+    test_id: Span,
+    family: Span,
+}
+
 impl RunRows {
-    /// Copies `rows` (which borrow from parsed reports) into an owned form, naming each test.
-    pub fn new(run: String, variant: String, rows: &[Row<'_>], reports: Vec<String>) -> RunRows {
-        let bytes: usize = rows
+    /// Reduces `rows` (which borrow from parsed reports) to keys and outcomes, naming the tests
+    /// `registry` has not seen before in this ingest.
+    pub fn new(run: String, variant: String, rows: &[Row<'_>], registry: &TestRegistry) -> RunRows {
+        let mut key_bytes = Vec::new();
+        let keys: Vec<u64> = rows
             .iter()
-            .map(|r| 2 * (r.scope().len() + r.name.len()) + r.suite.len() + r.message.len() + 16)
-            .sum();
+            .map(|r| test_key(&mut key_bytes, r.suite, r.classname, r.name, r.file, r.line))
+            .collect();
+        let new = registry.register(&keys);
         let mut out = RunRows {
+            key: run_key(&run, &variant),
             run,
             variant,
-            arena: String::with_capacity(bytes),
-            reports,
+            arena: String::new(),
             rows: Vec::with_capacity(rows.len()),
+            tests: Vec::new(),
         };
         let mut scratch = String::new();
-        for r in rows {
-            let suite = out.push(r.suite);
-            let classname = out.push(r.classname);
-            let name = out.push(r.name);
-            let file = out.push(r.file);
-            write_test_id(&mut scratch, r.scope(), r.name);
-            let test_id = out.push(&scratch);
-            write_family(&mut scratch, r.scope(), r.name);
-            let family = out.push(&scratch);
+        for ((r, &key), &is_new) in rows.iter().zip(&keys).zip(&new) {
+            if is_new {
+                let suite = out.push(r.suite);
+                let classname = out.push(r.classname);
+                let name = out.push(r.name);
+                let file = out.push(r.file);
+                write_test_id(&mut scratch, r.scope(), r.name);
+                let test_id = out.push(&scratch);
+                write_family(&mut scratch, r.scope(), r.name);
+                let family = out.push(&scratch);
+                out.tests.push(StoredTest {
+                    key,
+                    suite,
+                    classname,
+                    name,
+                    file,
+                    line: r.line,
+                    test_id,
+                    family,
+                });
+            }
             let failure_type = out.push(r.failure_type);
             let message = out.push(r.message);
             let output = out.push(r.output);
             out.rows.push(StoredRow {
-                suite,
-                classname,
-                name,
-                file,
-                line: r.line,
-                test_id,
-                family,
+                test: key,
+                report: u32::try_from(r.report).unwrap_or(u32::MAX),
                 status: r.status,
                 attempts: r.attempts,
                 failed_attempts: r.failed_attempts,
@@ -84,7 +163,6 @@ impl RunRows {
                 message,
                 fingerprint: r.fingerprint,
                 output,
-                report: u32::try_from(r.report).unwrap_or(u32::MAX),
                 partial: r.partial,
             });
         }
@@ -99,7 +177,21 @@ impl RunRows {
         self.rows.is_empty()
     }
 
+    /// The same run without its rows: only the names of the tests it saw first.
+    pub fn names_only(mut self) -> RunRows {
+        self.rows.clear();
+        self
+    }
+
+    /// Tests named for the first time in this ingest by this run.
+    pub fn new_tests(&self) -> usize {
+        self.tests.len()
+    }
+
     fn push(&mut self, s: &str) -> Span {
+        if s.is_empty() {
+            return (0, 0);
+        }
         let start = self.arena.len();
         self.arena.push_str(s);
         (
@@ -110,7 +202,7 @@ impl RunRows {
 
     fn get(&self, (start, len): Span) -> &str {
         self.arena
-            .get(start as usize..(start + len) as usize)
+            .get(start as usize..(start as usize).saturating_add(len as usize))
             .unwrap_or("")
     }
 
@@ -119,78 +211,128 @@ impl RunRows {
     }
 }
 
-fn string_col<'a>(
-    runs: &'a [RunRows],
-    name: &str,
-    f: impl Fn(&'a RunRows, &'a StoredRow) -> &'a str,
-) -> Column {
-    let it = runs
-        .iter()
+fn rows(runs: &[RunRows]) -> impl Iterator<Item = (&RunRows, &StoredRow)> {
+    runs.iter()
         .flat_map(|r| r.rows.iter().map(move |row| (r, row)))
-        .map(|(r, row)| f(r, row));
-    StringChunked::from_iter_values(name.into(), it).into_column()
 }
 
-fn opt_string_col<'a>(
-    runs: &'a [RunRows],
-    name: &str,
-    f: impl Fn(&'a RunRows, &'a StoredRow) -> Option<&'a str>,
-) -> Column {
-    let it = runs
-        .iter()
-        .flat_map(|r| r.rows.iter().map(move |row| (r, row)))
-        .map(|(r, row)| f(r, row));
-    StringChunked::from_iter_options(name.into(), it).into_column()
+fn tests(runs: &[RunRows]) -> impl Iterator<Item = (&RunRows, &StoredTest)> {
+    runs.iter()
+        .flat_map(|r| r.tests.iter().map(move |t| (r, t)))
 }
 
-fn rows(runs: &[RunRows]) -> impl Iterator<Item = &StoredRow> {
-    runs.iter().flat_map(|r| r.rows.iter())
-}
-
-/// The executions table for a batch of runs.
+/// The stored executions table (test names by key) for a batch of runs.
 pub fn executions_frame(runs: &[RunRows]) -> PolarsResult<DataFrame> {
     let height: usize = runs.iter().map(RunRows::len).sum();
+    let opt_str = |name: &str, f: fn(&StoredRow) -> Span| {
+        StringChunked::from_iter_options(name.into(), rows(runs).map(|(r, row)| r.opt(f(row))))
+            .into_column()
+    };
     let columns = vec![
-        string_col(runs, RUN, |r, _| &r.run),
-        string_col(runs, VARIANT, |r, _| &r.variant),
-        string_col(runs, SUITE, |r, row| r.get(row.suite)),
-        string_col(runs, CLASSNAME, |r, row| r.get(row.classname)),
-        string_col(runs, NAME, |r, row| r.get(row.name)),
-        opt_string_col(runs, FILE, |r, row| r.opt(row.file)),
-        UInt32Chunked::from_iter_options(LINE.into(), rows(runs).map(|r| r.line)).into_column(),
-        string_col(runs, TEST_ID, |r, row| r.get(row.test_id)),
-        string_col(runs, FAMILY, |r, row| r.get(row.family)),
-        string_col(runs, STATUS, |_, row| row.status.as_str()),
-        UInt32Chunked::from_iter_values(ATTEMPTS.into(), rows(runs).map(|r| r.attempts))
+        UInt64Chunked::from_iter_values(
+            RUN_KEY.into(),
+            runs.iter()
+                .flat_map(|r| std::iter::repeat_n(r.key, r.rows.len())),
+        )
+        .into_column(),
+        UInt64Chunked::from_iter_values(TEST.into(), rows(runs).map(|(_, row)| row.test))
+            .into_column(),
+        UInt64Chunked::from_iter_values(
+            REPORT_KEY.into(),
+            rows(runs).map(|(r, row)| report_key(r.key, row.report)),
+        )
+        .into_column(),
+        UInt32Chunked::from_iter_values(
+            STATUS.into(),
+            rows(runs).map(|(_, row)| row.status.code()),
+        )
+        .into_column(),
+        UInt32Chunked::from_iter_values(ATTEMPTS.into(), rows(runs).map(|(_, r)| r.attempts))
             .into_column(),
         UInt32Chunked::from_iter_values(
             FAILED_ATTEMPTS.into(),
-            rows(runs).map(|r| r.failed_attempts),
+            rows(runs).map(|(_, r)| r.failed_attempts),
         )
         .into_column(),
-        Float64Chunked::from_iter_options(DURATION.into(), rows(runs).map(|r| r.duration))
+        Float64Chunked::from_iter_options(DURATION.into(), rows(runs).map(|(_, r)| r.duration))
             .into_column(),
         Float64Chunked::from_iter_options(
             DURATION_LAST.into(),
-            rows(runs).map(|r| r.duration_last),
+            rows(runs).map(|(_, r)| r.duration_last),
         )
         .into_column(),
-        opt_string_col(runs, FAILURE_TYPE, |r, row| r.opt(row.failure_type)),
-        opt_string_col(runs, MESSAGE, |r, row| r.opt(row.message)),
-        UInt64Chunked::from_iter_options(FINGERPRINT.into(), rows(runs).map(|r| r.fingerprint))
-            .into_column(),
-        opt_string_col(runs, OUTPUT, |r, row| r.opt(row.output)),
-        string_col(runs, REPORT, |r, row| {
-            r.reports
-                .get(row.report as usize)
-                .map_or("", String::as_str)
-        }),
-        BooleanChunked::from_iter_values(PARTIAL.into(), rows(runs).map(|r| r.partial))
+        opt_str(FAILURE_TYPE, |r| r.failure_type),
+        opt_str(MESSAGE, |r| r.message),
+        UInt64Chunked::from_iter_options(
+            FINGERPRINT.into(),
+            rows(runs).map(|(_, r)| r.fingerprint),
+        )
+        .into_column(),
+        opt_str(OUTPUT, |r| r.output),
+        BooleanChunked::from_iter_values(PARTIAL.into(), rows(runs).map(|(_, r)| r.partial))
             .into_column(),
     ];
     DataFrame::new(height, columns)
 }
 
+/// The columns of the stored executions file.
+pub fn stored_executions_schema() -> Schema {
+    let s = DataType::String;
+    Schema::from_iter([
+        Field::new(RUN_KEY.into(), DataType::UInt64),
+        Field::new(TEST.into(), DataType::UInt64),
+        Field::new(REPORT_KEY.into(), DataType::UInt64),
+        Field::new(STATUS.into(), DataType::UInt32),
+        Field::new(ATTEMPTS.into(), DataType::UInt32),
+        Field::new(FAILED_ATTEMPTS.into(), DataType::UInt32),
+        Field::new(DURATION.into(), DataType::Float64),
+        Field::new(DURATION_LAST.into(), DataType::Float64),
+        Field::new(FAILURE_TYPE.into(), s.clone()),
+        Field::new(MESSAGE.into(), s.clone()),
+        Field::new(FINGERPRINT.into(), DataType::UInt64),
+        Field::new(OUTPUT.into(), s),
+        Field::new(PARTIAL.into(), DataType::Boolean),
+    ])
+}
+
+/// The tests table for the tests named by a batch of runs.
+pub fn tests_frame(runs: &[RunRows]) -> PolarsResult<DataFrame> {
+    let height: usize = runs.iter().map(RunRows::new_tests).sum();
+    let str_col = |name: &str, f: fn(&StoredTest) -> Span| {
+        StringChunked::from_iter_values(name.into(), tests(runs).map(|(r, t)| r.get(f(t))))
+            .into_column()
+    };
+    let columns = vec![
+        UInt64Chunked::from_iter_values(TEST.into(), tests(runs).map(|(_, t)| t.key)).into_column(),
+        str_col(SUITE, |t| t.suite),
+        str_col(CLASSNAME, |t| t.classname),
+        str_col(NAME, |t| t.name),
+        StringChunked::from_iter_options(FILE.into(), tests(runs).map(|(r, t)| r.opt(t.file)))
+            .into_column(),
+        UInt32Chunked::from_iter_options(LINE.into(), tests(runs).map(|(_, t)| t.line))
+            .into_column(),
+        str_col(TEST_ID, |t| t.test_id),
+        str_col(FAMILY, |t| t.family),
+    ];
+    DataFrame::new(height, columns)
+}
+
+pub fn tests_schema() -> Schema {
+    let s = DataType::String;
+    Schema::from_iter([
+        Field::new(TEST.into(), DataType::UInt64),
+        Field::new(SUITE.into(), s.clone()),
+        Field::new(CLASSNAME.into(), s.clone()),
+        Field::new(NAME.into(), s.clone()),
+        Field::new(FILE.into(), s.clone()),
+        Field::new(LINE.into(), DataType::UInt32),
+        Field::new(TEST_ID.into(), s.clone()),
+        Field::new(FAMILY.into(), s),
+    ])
+}
+
+/// The executions as readers see them: the stored columns with the test's names joined back,
+/// in this order.
 pub fn executions_schema() -> Schema {
     let s = DataType::String;
     Schema::from_iter([
@@ -214,7 +356,22 @@ pub fn executions_schema() -> Schema {
         Field::new(OUTPUT.into(), s.clone()),
         Field::new(REPORT.into(), s),
         Field::new(PARTIAL.into(), DataType::Boolean),
+        Field::new(TEST.into(), DataType::UInt64),
     ])
+}
+
+/// Status codes and names, for turning stored codes back into names.
+pub fn status_frame() -> PolarsResult<DataFrame> {
+    let codes =
+        UInt32Chunked::from_iter_values(STATUS.into(), Status::ALL.iter().map(|s| s.code()));
+    let names = StringChunked::from_iter_values(
+        "status_name".into(),
+        Status::ALL.iter().map(|s| s.as_str()),
+    );
+    DataFrame::new(
+        Status::ALL.len(),
+        vec![codes.into_column(), names.into_column()],
+    )
 }
 
 /// One row of the runs table.
@@ -271,6 +428,11 @@ pub fn runs_frame(runs: &[RunRecord]) -> PolarsResult<DataFrame> {
         u(EXECUTIONS, |r| r.executions),
         u(PARSE_ERRORS, |r| r.parse_errors),
         s(EXTRA, |r| &r.extra),
+        UInt64Chunked::from_iter_values(
+            RUN_KEY.into(),
+            runs.iter().map(|r| run_key(&r.run, &r.variant)),
+        )
+        .into_column(),
     ];
     DataFrame::new(runs.len(), columns)
 }
@@ -293,6 +455,7 @@ pub fn runs_schema() -> Schema {
         Field::new(EXECUTIONS.into(), DataType::UInt32),
         Field::new(PARSE_ERRORS.into(), DataType::UInt32),
         Field::new(EXTRA.into(), s),
+        Field::new(RUN_KEY.into(), DataType::UInt64),
     ])
 }
 
@@ -310,6 +473,17 @@ pub struct ReportRecord {
 }
 
 pub fn reports_frame(reports: &[ReportRecord]) -> PolarsResult<DataFrame> {
+    // A run's reports are consecutive, in the order its rows number them.
+    let mut keys = Vec::with_capacity(reports.len());
+    let mut position = 0u32;
+    for (i, r) in reports.iter().enumerate() {
+        let same_run = i > 0
+            && reports
+                .get(i - 1)
+                .is_some_and(|p| p.run == r.run && p.variant == r.variant);
+        position = if same_run { position + 1 } else { 0 };
+        keys.push(report_key(run_key(&r.run, &r.variant), position));
+    }
     let s = |name: &str, f: fn(&ReportRecord) -> &str| {
         StringChunked::from_iter_values(name.into(), reports.iter().map(f)).into_column()
     };
@@ -323,6 +497,7 @@ pub fn reports_frame(reports: &[ReportRecord]) -> PolarsResult<DataFrame> {
             .into_column(),
         s(STATUS, |r| r.status),
         s(PROBLEMS, |r| &r.problems),
+        UInt64Chunked::from_vec(REPORT_KEY.into(), keys).into_column(),
     ];
     DataFrame::new(reports.len(), columns)
 }
@@ -338,5 +513,60 @@ pub fn reports_schema() -> Schema {
         Field::new(CASES.into(), DataType::UInt32),
         Field::new(STATUS.into(), s.clone()),
         Field::new(PROBLEMS.into(), s),
+        Field::new(REPORT_KEY.into(), DataType::UInt64),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_do_not_run_fields_together() {
+        let mut b = Vec::new();
+        let ab_c = test_key(&mut b, "s", "ab", "c", "", None);
+        let a_bc = test_key(&mut b, "s", "a", "bc", "", None);
+        assert_ne!(ab_c, a_bc);
+        assert_ne!(
+            test_key(&mut b, "s", "a", "b", "", Some(0)),
+            test_key(&mut b, "s", "a", "b", "", None)
+        );
+        assert_eq!(ab_c, test_key(&mut b, "s", "ab", "c", "", None));
+        assert_ne!(run_key("1", "linux"), run_key("1l", "inux"));
+        assert_ne!(report_key(7, 0), report_key(7, 1));
+    }
+
+    #[test]
+    fn registry_names_each_test_once() {
+        let registry = TestRegistry::default();
+        assert_eq!(registry.register(&[1, 2]), [true, true]);
+        assert_eq!(registry.register(&[2, 3, 3]), [false, true, false]);
+    }
+
+    #[test]
+    fn reports_are_numbered_within_their_run() {
+        let record = |run: &str, path: &str| ReportRecord {
+            run: run.into(),
+            path: path.into(),
+            ..ReportRecord::default()
+        };
+        let df =
+            reports_frame(&[record("a", "x"), record("a", "y"), record("b", "z")]).expect("frame");
+        let keys: Vec<Option<u64>> = df
+            .column(REPORT_KEY)
+            .and_then(|c| c.u64().cloned())
+            .expect("u64 column")
+            .iter()
+            .collect();
+        let a = run_key("a", "");
+        let b = run_key("b", "");
+        assert_eq!(
+            keys,
+            [
+                Some(report_key(a, 0)),
+                Some(report_key(a, 1)),
+                Some(report_key(b, 0))
+            ]
+        );
+    }
 }

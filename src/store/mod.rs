@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 const MANIFEST: &str = "manifest.json";
 const LOCK: &str = "lock";
 const SEGMENTS: &str = "segments";
-const FORMAT: u32 = 1;
+/// Format 2 keeps a test's names once per segment (tests.parquet) instead of once per row.
+const FORMAT: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -116,6 +117,15 @@ impl Store {
                 path: path.display().to_string(),
                 message: e.to_string(),
             })?;
+        if manifest.format < FORMAT {
+            return Err(StoreError::Manifest {
+                path: path.display().to_string(),
+                message: format!(
+                    "format {} was written by an older testsift; this one reads format {FORMAT}: ingest the artifacts again into a new store",
+                    manifest.format
+                ),
+            });
+        }
         if manifest.format > FORMAT {
             return Err(StoreError::Manifest {
                 path: path.display().to_string(),
@@ -200,14 +210,20 @@ impl Store {
         fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
         let path = tmp.join(schema::EXECUTIONS_FILE);
         let file = File::create(&path).map_err(io_err(&path))?;
-        let writer = parquet_writer(file)
-            .batched(&columns::executions_schema())
+        let executions = parquet_writer(file)
+            .batched(&columns::stored_executions_schema())
+            .map_err(pq_err(&path))?;
+        let path = tmp.join(schema::TESTS_FILE);
+        let file = File::create(&path).map_err(io_err(&path))?;
+        let tests = parquet_writer(file)
+            .batched(&columns::tests_schema())
             .map_err(pq_err(&path))?;
         Ok(SegmentWriter {
             store: self.clone(),
             id,
             tmp,
-            executions: writer,
+            executions,
+            tests,
             rows: 0,
         })
     }
@@ -221,9 +237,50 @@ impl Store {
             .collect())
     }
 
-    /// All executions, as a lazy scan over every segment.
+    /// All executions, as a lazy scan over every segment with each test's names joined back
+    /// from the tests tables (columns in [`columns::executions_schema`] order, row order kept).
     pub fn executions(&self) -> Result<LazyFrame, StoreError> {
-        self.scan(schema::EXECUTIONS_FILE, columns::executions_schema())
+        let stored = self.scan(schema::EXECUTIONS_FILE, columns::stored_executions_schema())?;
+        let tests = self
+            .tests()?
+            .unique(Some(cols([schema::TEST])), UniqueKeepStrategy::Any);
+        let runs =
+            self.runs()?
+                .select([col(schema::RUN_KEY), col(schema::RUN), col(schema::VARIANT)]);
+        let reports = self.reports()?.select([
+            col(schema::REPORT_KEY),
+            col(schema::PATH).alias(schema::REPORT),
+        ]);
+        let status = columns::status_frame().map_err(pq_err(&self.dir))?.lazy();
+        let names: Vec<Expr> = columns::executions_schema()
+            .iter_names()
+            .map(|n| {
+                if n.as_str() == schema::STATUS {
+                    col("status_name").alias(schema::STATUS)
+                } else {
+                    col(n.clone())
+                }
+            })
+            .collect();
+        let join = |on: &str| {
+            let mut args =
+                JoinArgs::new(JoinType::Left).with_build_side(Some(JoinBuildSide::PreferRight));
+            args.maintain_order = MaintainOrderJoin::Left;
+            (vec![col(on)], vec![col(on)], args)
+        };
+        let (l, r, a) = join(schema::RUN_KEY);
+        let stored = stored.join(runs, l, r, a);
+        let (l, r, a) = join(schema::TEST);
+        let stored = stored.join(tests, l, r, a);
+        let (l, r, a) = join(schema::REPORT_KEY);
+        let stored = stored.join(reports, l, r, a);
+        let (l, r, a) = join(schema::STATUS);
+        Ok(stored.join(status, l, r, a).select(names))
+    }
+
+    /// The tests tables of every segment (a test key may appear in several).
+    pub fn tests(&self) -> Result<LazyFrame, StoreError> {
+        self.scan(schema::TESTS_FILE, columns::tests_schema())
     }
 
     pub fn runs(&self) -> Result<LazyFrame, StoreError> {
@@ -273,23 +330,36 @@ pub struct SegmentWriter {
     id: u64,
     tmp: PathBuf,
     executions: polars::io::parquet::write::BatchedWriter<File>,
+    tests: polars::io::parquet::write::BatchedWriter<File>,
     rows: u64,
 }
 
 impl SegmentWriter {
-    pub fn write_executions(&mut self, df: &DataFrame) -> Result<(), StoreError> {
-        if df.height() == 0 {
+    /// Appends a batch: its executions, and the names of the tests first seen in it.
+    pub fn write_batch(
+        &mut self,
+        executions: &DataFrame,
+        tests: &DataFrame,
+    ) -> Result<(), StoreError> {
+        if tests.height() > 0 {
+            let path = self.tmp.join(schema::TESTS_FILE);
+            self.tests.write_batch(tests).map_err(pq_err(&path))?;
+        }
+        if executions.height() == 0 {
             return Ok(());
         }
-        self.rows += df.height() as u64;
+        self.rows += executions.height() as u64;
         let path = self.tmp.join(schema::EXECUTIONS_FILE);
-        self.executions.write_batch(df).map_err(pq_err(&path))
+        self.executions
+            .write_batch(executions)
+            .map_err(pq_err(&path))
     }
 
     /// Drops the segment without listing it (for `--strict`). A segment left by a crash is
     /// removed by the next ingest instead.
     pub fn abandon(self) -> Result<(), StoreError> {
         drop(self.executions);
+        drop(self.tests);
         fs::remove_dir_all(&self.tmp).map_err(io_err(&self.tmp))
     }
 
@@ -303,6 +373,9 @@ impl SegmentWriter {
         let exec_path = self.tmp.join(schema::EXECUTIONS_FILE);
         self.executions.finish().map_err(pq_err(&exec_path))?;
         sync(&exec_path)?;
+        let tests_path = self.tmp.join(schema::TESTS_FILE);
+        self.tests.finish().map_err(pq_err(&tests_path))?;
+        sync(&tests_path)?;
         for (df, name) in [
             (&mut runs, schema::RUNS_FILE),
             (&mut reports, schema::REPORTS_FILE),

@@ -35,6 +35,9 @@ pub const MESSAGE: &str = "message";
 pub const FINGERPRINT: &str = "fingerprint";
 pub const OUTPUT: &str = "output";
 pub const REPORT: &str = "report";
+pub const TEST: &str = "test";
+pub const RUN_KEY: &str = "run_key";
+pub const REPORT_KEY: &str = "report_key";
 pub const PARTIAL: &str = "partial";
 
 pub const RUN_ID: &str = "run_id";
@@ -60,6 +63,7 @@ pub const PROBLEMS: &str = "problems";
 pub const EXECUTIONS_FILE: &str = "executions.parquet";
 pub const RUNS_FILE: &str = "runs.parquet";
 pub const REPORTS_FILE: &str = "reports.parquet";
+pub const TESTS_FILE: &str = "tests.parquet";
 
 const fn col(name: &'static str, dtype: &'static str, meaning: &'static str) -> ColumnDoc {
     ColumnDoc {
@@ -73,7 +77,7 @@ pub const TABLES: &[TableDoc] = &[
     TableDoc {
         name: "executions",
         file: EXECUTIONS_FILE,
-        meaning: "One row per test per run and variant (retries folded into one row).",
+        meaning: "One row per test per run and variant (retries folded into one row). Stored compactly: a `run_key` (joins runs.run_key for run and variant), the `test` key (joins tests.test for suite … family), a `report_key` (joins reports.report_key for the report path) and a status code (u32: 0 passed, 1 failed, 2 error, 3 skipped, 4 flaky); reading the store joins the names back, and this is the joined view.",
         columns: &[
             col(
                 RUN,
@@ -155,6 +159,26 @@ pub const TABLES: &[TableDoc] = &[
                 "bool",
                 "True when that report had errors (e.g. truncated): the row may miss attempts.",
             ),
+            col(
+                TEST,
+                "u64",
+                "Test key: xxh3-64 of suite, classname, name, file and line; joins tests.test.",
+            ),
+        ],
+    },
+    TableDoc {
+        name: "tests",
+        file: TESTS_FILE,
+        meaning: "The names of the tests a segment's executions refer to, one row per test key per segment (the same key may recur in several segments; its names are the same).",
+        columns: &[
+            col(TEST, "u64", "Test key (see executions.test)."),
+            col(SUITE, "string", "See executions.suite."),
+            col(CLASSNAME, "string", "See executions.classname."),
+            col(NAME, "string", "See executions.name."),
+            col(FILE, "string?", "See executions.file."),
+            col(LINE, "u32?", "See executions.line."),
+            col(TEST_ID, "string", "See executions.test_id."),
+            col(FAMILY, "string", "See executions.family."),
         ],
     },
     TableDoc {
@@ -209,6 +233,11 @@ pub const TABLES: &[TableDoc] = &[
                 "string",
                 "run.json keys testsift does not know, as a JSON object.",
             ),
+            col(
+                RUN_KEY,
+                "u64",
+                "xxh3-64 of run and variant; the stored executions refer to their run by it.",
+            ),
         ],
     },
     TableDoc {
@@ -235,6 +264,11 @@ pub const TABLES: &[TableDoc] = &[
                 PROBLEMS,
                 "string",
                 "Problems found, one `line:column: message` per line.",
+            ),
+            col(
+                REPORT_KEY,
+                "u64",
+                "xxh3-64 of the run_key and the report's position in its run; the stored executions refer to their report by it.",
             ),
         ],
     },
