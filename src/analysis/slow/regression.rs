@@ -154,11 +154,20 @@ mod tests {
 
     #[test]
     fn one_slow_run_is_not_a_step() {
-        let mut xs = [1.0; 11];
-        for k in 0..xs.len() {
-            xs.fill(1.0);
-            xs[k] = 9.0;
-            assert_eq!(detect(&xs, &RULE), None, "outlier at {k}");
+        // Any position, and any `min_runs` from 3 (the median of 3+ values ignores one value).
+        let mut xs = [1.0, 1.1, 0.9, 1.0, 1.2, 1.0, 0.8, 1.1, 1.0, 0.9, 1.0, 1.1];
+        let base = xs;
+        for min_runs in 3..=6 {
+            for k in 0..xs.len() {
+                xs = base;
+                xs[k] = 9.0;
+                let rule = StepRule { min_runs, ..RULE };
+                assert_eq!(
+                    detect(&xs, &rule),
+                    None,
+                    "outlier at {k}, min_runs {min_runs}"
+                );
+            }
         }
     }
 
