@@ -175,8 +175,9 @@ pub struct SlowArgs {
     #[command(flatten)]
     pub window: crate::analysis::window::WindowArgs,
 
-    /// Output format: tables of the top groups and tests and the load per day, or everything
-    /// as JSON (versioned by `schema_version`) or Markdown; CSV holds the groups.
+    /// Output format: tables of the top groups, tests, regressions and unbalanced runs and the
+    /// load per day, or everything as JSON (versioned by `schema_version`) or Markdown; CSV
+    /// holds one table (`--csv-table`).
     #[arg(long, value_enum, default_value = "table")]
     pub format: OutputFormat,
 
@@ -207,6 +208,39 @@ pub struct SlowArgs {
         help_heading = "Thresholds"
     )]
     pub infra_threshold: f64,
+
+    /// A duration regression needs at least N executions of the test before the step and N
+    /// from it on, and the median of its last N still above the threshold.
+    #[arg(
+        long,
+        default_value_t = 5,
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..),
+        help_heading = "Thresholds"
+    )]
+    pub regression_min_runs: u64,
+
+    /// A duration regression is a step in median duration of at least this many percent…
+    #[arg(
+        long,
+        default_value_t = 20.0,
+        value_name = "PERCENT",
+        help_heading = "Thresholds"
+    )]
+    pub regression_min_step: f64,
+
+    /// …and of at least this many seconds.
+    #[arg(
+        long,
+        default_value_t = 0.5,
+        value_name = "SECONDS",
+        help_heading = "Thresholds"
+    )]
+    pub regression_min_seconds: f64,
+
+    /// The table `--format csv` writes.
+    #[arg(long, value_enum, default_value = "groups")]
+    pub csv_table: crate::export::slow::CsvTable,
 }
 
 #[derive(Debug, Args)]

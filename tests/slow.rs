@@ -41,6 +41,10 @@ fn basic() -> PathBuf {
     fixtures().join("slow/basic")
 }
 
+fn ci() -> PathBuf {
+    fixtures().join("slow/ci")
+}
+
 fn group<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["groups"]
         .as_array()
@@ -229,6 +233,404 @@ fn history_search_suite_gets_slower() {
 
     let tests = r["tests"].as_array().unwrap();
     assert_eq!(tests[0]["name"], "rebuildsIndexFromScratch");
+}
+
+/// fixtures/history: the 1.3× step of SearchIndexTest from run 13 is found where it happened,
+/// for the two tests whose step exceeds 0.5 s; its three same-commit re-runs are waste.
+#[test]
+fn history_regressions_and_reruns() {
+    let r = slow_json(&fixtures().join("history"), &[]);
+    let regs = r["regressions"].as_array().unwrap();
+    let names: Vec<&str> = regs.iter().map(|g| g["name"].as_str().unwrap()).collect();
+    // Steps 5.67 → 7.12 s and 2.38 → 3.15 s; fuzzyQuery's ≈ 0.3 s is below 0.5 s.
+    assert_eq!(
+        names,
+        ["rebuildsIndexFromScratch", "incrementalUpdateIsVisible"]
+    );
+    for g in regs {
+        assert_eq!(g["run"], "1013");
+        assert_eq!(g["timestamp"], "2026-10-12T02:00:00Z");
+        // Runs 1–12 less the outage, run 11; runs 13–25.
+        assert_eq!(g["runs_before"], 11);
+        assert_eq!(g["runs_after"], 13);
+        let step = g["step"].as_f64().unwrap();
+        assert!((0.2..0.4).contains(&step), "{step}");
+    }
+    // Runs 10 (1009#2), 17 (1017 on run 16's commit) and 21 (1020#2).
+    assert_eq!(r["summary"]["reruns"], 3);
+    let days: Vec<&str> = r["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["reruns"] == 1)
+        .map(|d| d["day"].as_str().unwrap())
+        .collect();
+    assert_eq!(days, ["2026-10-09", "2026-10-16", "2026-10-19"]);
+    // Its one flakyFailure has no `time`: no failed-attempt time is known.
+    close(&r["summary"]["flaky_retry_seconds"], 0.0);
+    // Reports in one folder per run: one shard each, nothing to balance.
+    assert_eq!(r["sharding"]["sharded_runs"], 0);
+    assert!(r["sharding"]["imbalance"].is_null());
+    assert_eq!(
+        r["run_shards"].as_array().unwrap().len(),
+        24,
+        "all but the outage"
+    );
+}
+
+/// fixtures/slow/ci: waste = 3 s of flaky failed attempts + the 15 s re-run run-06#2.
+#[test]
+fn ci_history_waste() {
+    let r = slow_json(&ci(), &[]);
+    let s = &r["summary"];
+    assert_eq!(s["runs"], 12);
+    close(&s["total_seconds"], 160.0);
+    assert_eq!(s["retries"], 3);
+    assert_eq!(
+        s["reruns"], 1,
+        "run-06#2; the windows run-10 is another variant"
+    );
+    close(&s["flaky_retry_seconds"], 3.0);
+    close(&s["rerun_seconds"], 15.0);
+    close(&s["waste_seconds"], 18.0);
+
+    let days = r["days"].as_array().unwrap();
+    assert_eq!(days.len(), 10);
+    let expected = [
+        // day, runs, executions, test s, retries, re-runs, flaky retry s, re-run s
+        ("2026-04-01", 1, 5, 11.0, 0, 0, 0.0, 0.0),
+        ("2026-04-02", 1, 5, 11.0, 0, 0, 0.0, 0.0),
+        ("2026-04-03", 1, 5, 13.0, 1, 0, 2.0, 0.0),
+        ("2026-04-04", 1, 5, 19.0, 0, 0, 0.0, 0.0),
+        ("2026-04-05", 1, 5, 11.0, 0, 0, 0.0, 0.0),
+        ("2026-04-06", 2, 10, 30.0, 0, 1, 0.0, 15.0),
+        ("2026-04-07", 1, 5, 15.0, 0, 0, 0.0, 0.0),
+        ("2026-04-08", 1, 5, 14.0, 2, 0, 1.0, 0.0),
+        ("2026-04-09", 1, 5, 13.0, 0, 0, 0.0, 0.0),
+        ("2026-04-10", 2, 7, 23.0, 0, 0, 0.0, 0.0),
+    ];
+    for (d, (day, runs, execs, test_s, retries, reruns, flaky_s, rerun_s)) in
+        days.iter().zip(expected)
+    {
+        assert_eq!(d["day"], day);
+        assert_eq!(d["runs"], runs, "{day}");
+        assert_eq!(d["executions"], execs, "{day}");
+        close(&d["test_hours"], test_s / 3600.0);
+        assert_eq!(d["retries"], retries, "{day}");
+        assert_eq!(d["reruns"], reruns, "{day}");
+        close(&d["flaky_retry_hours"], flaky_s / 3600.0);
+        close(&d["rerun_hours"], rerun_s / 3600.0);
+        close(&d["waste_hours"], (flaky_s + rerun_s) / 3600.0);
+    }
+
+    // Without run-06's first attempt in the window, run-06#2 is nobody's re-run.
+    let r = slow_json(&ci(), &["--since", "2026-04-06T03:00:00Z"]);
+    assert_eq!(r["summary"]["reruns"], 0);
+    close(&r["summary"]["waste_seconds"], 1.0);
+}
+
+/// A persistent step (grows), one slow run (spike) and a slow spell that ended (bump): only
+/// the first is a regression.
+#[test]
+fn ci_history_regressions() {
+    let r = slow_json(&ci(), &[]);
+    assert_eq!(r["options"]["regression_min_runs"], 5);
+    close(&r["options"]["regression_min_step"], 0.2);
+    close(&r["options"]["regression_min_seconds"], 0.5);
+    let regs = r["regressions"].as_array().unwrap();
+    assert_eq!(regs.len(), 1, "{regs:?}");
+    let g = &regs[0];
+    assert_eq!(g["test_id"], "com.example.Build::grows");
+    assert_eq!(g["name"], "grows");
+    assert_eq!(g["variant"], "linux");
+    assert_eq!(g["run"], "run-06");
+    assert_eq!(g["commit"], "c06");
+    assert_eq!(g["timestamp"], "2026-04-06T02:00:00Z");
+    assert_eq!(g["runs_before"], 5);
+    assert_eq!(g["runs_after"], 6);
+    close(&g["median_before_seconds"], 2.0);
+    close(&g["median_after_seconds"], 4.0);
+    close(&g["recent_median_seconds"], 4.0);
+    close(&g["step_seconds"], 2.0);
+    close(&g["step"], 1.0);
+
+    // With 3 runs a side, spike and bump are still no regression (their medians say so).
+    let r = slow_json(&ci(), &["--regression-min-runs", "3"]);
+    let names: Vec<&str> = r["regressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["grows"]);
+    assert_eq!(r["regressions"][0]["run"], "run-06");
+
+    // Each threshold can rule the step out: 11 runs cannot give 6 + 6; +100% < +150%; 2 s < 2.5 s.
+    for flags in [
+        ["--regression-min-runs", "6"],
+        ["--regression-min-step", "150"],
+        ["--regression-min-seconds", "2.5"],
+    ] {
+        let r = slow_json(&ci(), &flags);
+        assert_eq!(r["regressions"].as_array().unwrap().len(), 0, "{flags:?}");
+    }
+
+    // fixtures/slow/basic has 6 runs: nothing by default; with 3 a side, a1 1 2 3 | 4 5 10.
+    let r = slow_json(&basic(), &[]);
+    assert_eq!(r["regressions"].as_array().unwrap().len(), 0);
+    let r = slow_json(&basic(), &["--regression-min-runs", "3"]);
+    let regs = r["regressions"].as_array().unwrap();
+    assert_eq!(regs.len(), 1);
+    assert_eq!(regs[0]["name"], "a1");
+    assert_eq!(regs[0]["run"], "run-4");
+    close(&regs[0]["median_before_seconds"], 2.0);
+    close(&regs[0]["median_after_seconds"], 5.0);
+    close(&regs[0]["step"], 1.5);
+}
+
+/// Two shard folders per linux run; run-10 also has a windows job.
+#[test]
+fn ci_history_shards() {
+    let r = slow_json(&ci(), &[]);
+    let runs = r["run_shards"].as_array().unwrap();
+    let expected = [
+        // run, shard-1, shard-2, slowest, summed, critical, mean, imbalance, excess
+        (
+            "run-01",
+            4.0,
+            7.0,
+            "shard-2",
+            11.0,
+            7.0,
+            5.5,
+            7.0 / 5.5 - 1.0,
+            1.5,
+        ),
+        (
+            "run-02",
+            4.0,
+            7.0,
+            "shard-2",
+            11.0,
+            7.0,
+            5.5,
+            7.0 / 5.5 - 1.0,
+            1.5,
+        ),
+        (
+            "run-03",
+            4.0,
+            9.0,
+            "shard-2",
+            13.0,
+            9.0,
+            6.5,
+            9.0 / 6.5 - 1.0,
+            2.5,
+        ),
+        (
+            "run-04",
+            12.0,
+            7.0,
+            "shard-1",
+            19.0,
+            12.0,
+            9.5,
+            12.0 / 9.5 - 1.0,
+            2.5,
+        ),
+        (
+            "run-05",
+            4.0,
+            7.0,
+            "shard-2",
+            11.0,
+            7.0,
+            5.5,
+            7.0 / 5.5 - 1.0,
+            1.5,
+        ),
+        (
+            "run-06",
+            8.0,
+            7.0,
+            "shard-1",
+            15.0,
+            8.0,
+            7.5,
+            8.0 / 7.5 - 1.0,
+            0.5,
+        ),
+        (
+            "run-06#2",
+            8.0,
+            7.0,
+            "shard-1",
+            15.0,
+            8.0,
+            7.5,
+            8.0 / 7.5 - 1.0,
+            0.5,
+        ),
+        (
+            "run-07",
+            8.0,
+            7.0,
+            "shard-1",
+            15.0,
+            8.0,
+            7.5,
+            8.0 / 7.5 - 1.0,
+            0.5,
+        ),
+        (
+            "run-08",
+            6.0,
+            8.0,
+            "shard-2",
+            14.0,
+            8.0,
+            7.0,
+            8.0 / 7.0 - 1.0,
+            1.0,
+        ),
+        (
+            "run-09",
+            6.0,
+            7.0,
+            "shard-2",
+            13.0,
+            7.0,
+            6.5,
+            7.0 / 6.5 - 1.0,
+            0.5,
+        ),
+    ];
+    assert_eq!(runs.len(), 11);
+    for (x, (run, s1, s2, slowest, summed, critical, mean, imbalance, excess)) in
+        runs.iter().zip(expected)
+    {
+        assert_eq!(x["run"], run);
+        assert_eq!(x["variants"], 1, "{run}");
+        let shards = x["shards"].as_array().unwrap();
+        assert_eq!(shards.len(), 2, "{run}");
+        assert_eq!(shards[0]["shard"], "shard-1");
+        close(&shards[0]["seconds"], s1);
+        assert_eq!(shards[1]["shard"], "shard-2");
+        close(&shards[1]["seconds"], s2);
+        assert_eq!(x["slowest_shard"], slowest, "{run}");
+        close(&x["summed_seconds"], summed);
+        close(&x["critical_path_seconds"], critical);
+        close(&x["mean_shard_seconds"], mean);
+        close(&x["imbalance"], imbalance);
+        close(&x["excess_seconds"], excess);
+    }
+    let last = &runs[10];
+    assert_eq!(last["run"], "run-10");
+    assert_eq!(last["variants"], 2);
+    assert_eq!(last["commit"], "c10");
+    let shards: Vec<(&str, f64)> = last["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["shard"].as_str().unwrap(), s["seconds"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(
+        shards,
+        [
+            ("linux/shard-1", 6.0),
+            ("linux/shard-2", 7.0),
+            ("windows", 10.0)
+        ]
+    );
+    assert_eq!(last["slowest_shard"], "windows");
+    close(&last["summed_seconds"], 23.0);
+    close(&last["critical_path_seconds"], 10.0);
+    close(&last["mean_shard_seconds"], 23.0 / 3.0);
+    close(&last["imbalance"], 30.0 / 23.0 - 1.0);
+    close(&last["excess_seconds"], 10.0 - 23.0 / 3.0);
+
+    let s = &r["sharding"];
+    assert_eq!(s["sharded_runs"], 11);
+    close(&s["summed_seconds"], 160.0);
+    close(&s["critical_path_seconds"], 91.0);
+    let mean_sum = 68.5 + 23.0 / 3.0;
+    close(&s["excess_seconds"], 91.0 - mean_sum);
+    close(&s["imbalance"], 91.0 / mean_sum - 1.0);
+    close(&s["median_imbalance"], 12.0 / 9.5 - 1.0);
+}
+
+#[test]
+fn ci_history_table_csv_and_markdown() {
+    let paths = [ci()];
+    let table = slow_out(&paths, &[], &["--top", "2"]);
+    assert!(
+        table.contains("\nwaste: 18.00 s (3.00 s in failed attempts of flaky tests, 15.00 s in 1 same-commit re-run); 3 retries\n"),
+        "{table}"
+    );
+    assert!(table.contains("duration regressions (median stepped up and stayed up): 1"));
+    assert!(table.contains("shards: 11 runs with 2 or more; critical path 91.00 s of 160.00 s summed, imbalance 19.5% (median 26.3%), 14.83 s above balanced"), "{table}");
+    // --top 2: the two runs furthest above balance (2.5 s each, in run order).
+    let tail: Vec<&str> = table
+        .lines()
+        .skip_while(|l| !l.starts_with("run "))
+        .skip(1)
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(tail, ["run-03", "run-04"], "{table}");
+
+    let csv = |t: &str| slow_out(&paths, &[], &["--format", "csv", "--csv-table", t]);
+    let runs = csv("runs");
+    let lines: Vec<&str> = runs.lines().collect();
+    assert_eq!(lines.len(), 12);
+    assert_eq!(
+        lines[0],
+        "run,timestamp,commit,variants,shards,summed_seconds,critical_path_seconds,slowest_shard,mean_shard_seconds,imbalance,excess_seconds"
+    );
+    assert_eq!(
+        lines[11],
+        "run-10,2026-04-10T02:00:00Z,c10,2,3,23.000000,10.000000,windows,7.666667,0.304348,2.333333"
+    );
+    let regs = csv("regressions");
+    assert_eq!(regs.lines().count(), 2);
+    assert!(regs.lines().nth(1).unwrap().starts_with("com.example.Build::grows,com.example.Build,grows,linux,run-06,c06,2026-04-06T02:00:00Z,5,6,2.000000,4.000000,4.000000,2.000000,1.000000"));
+    let days = csv("days");
+    assert!(
+        days.contains("\n2026-04-06,2,10,0.008333,0,1,0.000000,0.004167,0.004167\n"),
+        "{days}"
+    );
+    assert_eq!(csv("tests").lines().count(), 8);
+    assert_eq!(csv("groups").lines().count(), 3);
+
+    let md = slow_out(&paths, &[], &["--format", "md"]);
+    assert!(md.contains("## Duration regressions"));
+    assert!(
+        md.contains(
+            "| com.example.Build::grows | linux | run-06 | c06 | 2.00 | 4.00 | 2.00 | +100.0% |"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("## Shards"));
+    assert!(
+        md.contains("| run-10 | 3 | 23.00 | 10.00 | windows | 7.67 | 30.4% | 2.33 |"),
+        "{md}"
+    );
+}
+
+#[test]
+fn regression_min_runs_must_be_positive() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = testsift()
+        .args(["slow", "--regression-min-runs", "0", "--store"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("--regression-min-runs"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -1,16 +1,22 @@
 //! `slow`: where the CI time goes. Per group (suite, class, file or family): total time, share,
 //! median and p95 of per-run time, Theil–Sen trend and the last-7-days change; per test:
-//! median, p95, max and coefficient of variation of its duration; per day: the CI load.
-//! Formulas: docs/analysis.md.
+//! median, p95, max and coefficient of variation of its duration, and duration regressions
+//! (`regression`); per day: the CI load with its waste; per run: shards, critical path and
+//! imbalance (`runs`). Formulas: docs/analysis.md.
 //!
 //! One Polars query joins the executions to the window's runs; the statistics then run in plain
-//! Rust over the collected columns, in run order.
+//! Rust over the collected columns, in run order. A second query sums time per run and report
+//! file, which is all the per-run figures need.
+
+mod regression;
+mod runs;
 
 use super::window::{ORDER, RunInfo, WindowArgs, run_order_frame, runs_in_window};
 use super::{AnalysisError, RunCounts, query_err};
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
+use regression::StepRule;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -45,6 +51,13 @@ pub struct SlowOptions {
     /// A run where more than this share of executed tests fail is an infrastructure failure
     /// and left out of the duration statistics.
     pub infra_threshold: f64,
+    /// A duration regression needs at least this many runs before and after the step, and the
+    /// last this many runs still slow.
+    pub regression_min_runs: usize,
+    /// A duration regression is a step of at least this share (0.2 = +20%)…
+    pub regression_min_step: f64,
+    /// …and at least this many seconds.
+    pub regression_min_seconds: f64,
 }
 
 impl Default for SlowOptions {
@@ -53,6 +66,9 @@ impl Default for SlowOptions {
             by: GroupBy::Suite,
             slower_threshold: 0.2,
             infra_threshold: 0.8,
+            regression_min_runs: 5,
+            regression_min_step: 0.2,
+            regression_min_seconds: 0.5,
         }
     }
 }
@@ -69,6 +85,12 @@ pub struct SlowReport {
     pub tests: Vec<TestTime>,
     /// Oldest day first.
     pub days: Vec<DayLoad>,
+    /// Tests whose median duration stepped up and stayed up; largest step (seconds) first.
+    pub regressions: Vec<Regression>,
+    /// Per run key (its variants together), oldest first: shards, critical path, imbalance.
+    pub run_shards: Vec<RunShards>,
+    /// The shard figures over all runs with at least two shards.
+    pub sharding: ShardSummary,
 }
 
 /// Headline figures over the window.
@@ -82,6 +104,16 @@ pub struct Summary {
     pub infrastructure_runs: usize,
     /// Summed test time of the runs that are not infrastructure failures, in seconds.
     pub total_seconds: f64,
+    /// Extra attempts within runs, `Σ (attempts − 1)`, over every run of the window.
+    pub retries: u64,
+    /// Same-commit re-runs: runs whose commit and variant an earlier run of the window had.
+    pub reruns: usize,
+    /// Failed-attempt time of flaky executions (outside re-runs), in seconds.
+    pub flaky_retry_seconds: f64,
+    /// Summed test time of the same-commit re-runs, in seconds.
+    pub rerun_seconds: f64,
+    /// flaky_retry_seconds + rerun_seconds.
+    pub waste_seconds: f64,
 }
 
 /// One group's time.
@@ -137,6 +169,85 @@ pub struct DayLoad {
     pub test_hours: f64,
     /// Sum of (attempts − 1): extra attempts spent on retries within runs.
     pub retries: u64,
+    /// Same-commit re-runs among the day's runs.
+    pub reruns: usize,
+    /// Failed-attempt time of flaky executions outside re-runs, in hours.
+    pub flaky_retry_hours: f64,
+    /// Summed test time of the day's same-commit re-runs, in hours.
+    pub rerun_hours: f64,
+    /// flaky_retry_hours + rerun_hours.
+    pub waste_hours: f64,
+}
+
+/// A step up in one test's (and variant's) duration that persisted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Regression {
+    pub test_id: String,
+    pub classname: String,
+    pub name: String,
+    pub variant: String,
+    /// The first run of the slower segment: its run key, commit and timestamp.
+    pub run: String,
+    pub commit: Option<String>,
+    pub timestamp: String,
+    /// Executions before and from the step (those the per-test figures use).
+    pub runs_before: usize,
+    pub runs_after: usize,
+    pub median_before_seconds: f64,
+    pub median_after_seconds: f64,
+    /// Median of the last `regression_min_runs` executions.
+    pub recent_median_seconds: f64,
+    /// median_after − median_before.
+    pub step_seconds: f64,
+    /// median_after / median_before − 1.
+    pub step: f64,
+}
+
+/// One shard's summed test time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShardTime {
+    /// `variant/folder`: the variant when the run key has several, the report folder below
+    /// what the variant's report folders share when there are several; `.` when neither.
+    pub shard: String,
+    pub seconds: f64,
+}
+
+/// One run key's shards.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunShards {
+    pub run: String,
+    /// Of the key's first variant.
+    pub timestamp: String,
+    pub commit: Option<String>,
+    /// Variants (runs table rows) of the key that are not infrastructure failures.
+    pub variants: usize,
+    /// By shard name.
+    pub shards: Vec<ShardTime>,
+    /// The slowest shard (the first by name on a tie).
+    pub slowest_shard: String,
+    pub summed_seconds: f64,
+    /// The slowest shard's time.
+    pub critical_path_seconds: f64,
+    /// summed_seconds / number of shards.
+    pub mean_shard_seconds: f64,
+    /// critical_path / mean_shard − 1: 0 when balanced (or one shard).
+    pub imbalance: f64,
+    /// critical_path − mean_shard: what perfect balance would take off the critical path.
+    pub excess_seconds: f64,
+}
+
+/// Shard figures over the runs with at least two shards.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ShardSummary {
+    pub sharded_runs: usize,
+    pub summed_seconds: f64,
+    pub critical_path_seconds: f64,
+    /// Σ critical_path − Σ mean_shard.
+    pub excess_seconds: f64,
+    /// Σ critical_path / Σ mean_shard − 1 (time-weighted); none without sharded runs.
+    pub imbalance: Option<f64>,
+    /// Median of the runs' imbalance.
+    pub median_imbalance: Option<f64>,
 }
 
 /// The median of `xs` (mean of the two middle values when the count is even).
@@ -223,7 +334,7 @@ pub fn slow(
             col(DURATION),
         ])
         .join(
-            keys.lazy(),
+            keys.clone().lazy(),
             [col(RUN), col(VARIANT)],
             [col(RUN), col(VARIANT)],
             JoinArgs::new(JoinType::Inner),
@@ -231,12 +342,74 @@ pub fn slow(
         .sort([TEST_ID, VARIANT, ORDER], SortMultipleOptions::default())
         .collect()
         .map_err(query_err(store))?;
-    analyse(&df, &runs, options).map_err(query_err(store))
+    // Per run and report file: summed time, and the failed attempts' time of flaky executions
+    // (all attempts minus the last, passing one).
+    let per_report = store
+        .executions()?
+        .select([
+            col(RUN),
+            col(VARIANT),
+            col(REPORT),
+            col(STATUS),
+            col(DURATION),
+            col(DURATION_LAST),
+        ])
+        .join(
+            keys.lazy(),
+            [col(RUN), col(VARIANT)],
+            [col(RUN), col(VARIANT)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col(ORDER), col(REPORT)])
+        .agg([
+            col(DURATION).sum().alias(SECONDS),
+            when(col(STATUS).eq(lit("flaky")))
+                .then(col(DURATION) - col(DURATION_LAST))
+                .otherwise(lit(0.0))
+                .sum()
+                .alias(FLAKY_RETRY),
+        ])
+        .sort([ORDER, REPORT], SortMultipleOptions::default())
+        .collect()
+        .map_err(query_err(store))?;
+    analyse(&df, &per_report, &runs, options).map_err(query_err(store))
 }
 
 const GROUP: &str = "__group";
+const SECONDS: &str = "__seconds";
+const FLAKY_RETRY: &str = "__flaky_retry";
 
-fn analyse(df: &DataFrame, runs: &[RunInfo], options: &SlowOptions) -> PolarsResult<SlowReport> {
+/// Sums the per-report rows into per-run figures.
+fn run_times(per_report: &DataFrame, n_runs: usize) -> PolarsResult<runs::RunTimes> {
+    let order = per_report.column(ORDER)?.u32()?;
+    let report = per_report.column(REPORT)?.str()?;
+    let seconds = per_report.column(SECONDS)?.f64()?;
+    let flaky_retry = per_report.column(FLAKY_RETRY)?.f64()?;
+    let mut times = runs::RunTimes::new(n_runs);
+    for (((o, rep), s), f) in order
+        .iter()
+        .zip(report.iter())
+        .zip(seconds.iter())
+        .zip(flaky_retry.iter())
+    {
+        if let Some(o) = o {
+            times.add(
+                o as usize,
+                rep.unwrap_or_default(),
+                s.unwrap_or(0.0),
+                f.unwrap_or(0.0),
+            );
+        }
+    }
+    Ok(times)
+}
+
+fn analyse(
+    df: &DataFrame,
+    per_report: &DataFrame,
+    runs: &[RunInfo],
+    options: &SlowOptions,
+) -> PolarsResult<SlowReport> {
     let group = df.column(GROUP)?.str()?;
     let classname = df.column(CLASSNAME)?.str()?;
     let name = df.column(NAME)?.str()?;
@@ -268,14 +441,44 @@ fn analyse(df: &DataFrame, runs: &[RunInfo], options: &SlowOptions) -> PolarsRes
                 executions: 0,
                 test_hours: 0.0,
                 retries: 0,
+                reruns: 0,
+                flaky_retry_hours: 0.0,
+                rerun_hours: 0.0,
+                waste_hours: 0.0,
             })
             .runs += 1;
     }
     let run_day: Vec<String> = runs.iter().map(day_of).collect();
 
+    // Waste: a re-run's whole time; elsewhere the failed attempts of flaky executions.
+    let times = run_times(per_report, runs.len())?;
+    let rerun = runs::reruns(runs);
+    let (mut flaky_retry_seconds, mut rerun_seconds) = (0.0, 0.0);
+    for (r, day) in run_day.iter().enumerate() {
+        let (flaky, again) = if rerun[r] {
+            (0.0, times.seconds[r])
+        } else {
+            (times.flaky_retry[r], 0.0)
+        };
+        flaky_retry_seconds += flaky;
+        rerun_seconds += again;
+        if let Some(load) = days.get_mut(day) {
+            load.reruns += usize::from(rerun[r]);
+            load.flaky_retry_hours += flaky / 3600.0;
+            load.rerun_hours += again / 3600.0;
+            load.waste_hours += (flaky + again) / 3600.0;
+        }
+    }
+    let rule = StepRule {
+        min_runs: options.regression_min_runs.max(1),
+        min_step: options.regression_min_step,
+        min_seconds: options.regression_min_seconds,
+    };
+
     // Per group: time per run; per test: its durations.
     let mut per_group: BTreeMap<&str, BTreeMap<usize, f64>> = BTreeMap::new();
     let mut tests = Vec::new();
+    let mut regressions = Vec::new();
     let mut start = 0;
     while start < height {
         let key = (test_id.get(start), variant.get(start));
@@ -284,6 +487,7 @@ fn analyse(df: &DataFrame, runs: &[RunInfo], options: &SlowOptions) -> PolarsRes
             end += 1;
         }
         let mut durations = Vec::new();
+        let mut at_run = Vec::new();
         for i in start..end {
             let r = run_of(i);
             let d = duration.get(i);
@@ -302,7 +506,28 @@ fn analyse(df: &DataFrame, runs: &[RunInfo], options: &SlowOptions) -> PolarsRes
             *per_group.entry(g).or_default().entry(r).or_default() += d.unwrap_or(0.0);
             if let (false, Some(d)) = (skipped(i), d) {
                 durations.push(d);
+                at_run.push(r);
             }
+        }
+        if let Some(step) = regression::detect(&durations, &rule)
+            && let Some(run) = runs.get(at_run[step.at])
+        {
+            regressions.push(Regression {
+                test_id: key.0.unwrap_or_default().to_string(),
+                classname: classname.get(start).unwrap_or_default().to_string(),
+                name: name.get(start).unwrap_or_default().to_string(),
+                variant: key.1.unwrap_or_default().to_string(),
+                run: run.run.clone(),
+                commit: run.commit.clone(),
+                timestamp: run.timestamp(),
+                runs_before: step.at,
+                runs_after: durations.len() - step.at,
+                median_before_seconds: step.median_before,
+                median_after_seconds: step.median_after,
+                recent_median_seconds: step.median_recent,
+                step_seconds: step.median_after - step.median_before,
+                step: step.median_after / step.median_before - 1.0,
+            });
         }
         if let (Some(median_seconds), Some(p95_seconds)) =
             (median(&durations), percentile(&durations, 95.0))
@@ -329,6 +554,15 @@ fn analyse(df: &DataFrame, runs: &[RunInfo], options: &SlowOptions) -> PolarsRes
             .then_with(|| a.variant.cmp(&b.variant))
     });
 
+    regressions.sort_by(|a, b| {
+        b.step_seconds
+            .total_cmp(&a.step_seconds)
+            .then_with(|| a.test_id.cmp(&b.test_id))
+            .then_with(|| a.variant.cmp(&b.variant))
+    });
+    let run_shards = runs::run_shards(runs, &infra, &times);
+    let sharding = runs::shard_summary(&run_shards);
+
     let total_seconds: f64 = per_group.values().flat_map(|m| m.values()).sum();
     let newest = runs.last().map_or(0, |r| r.timestamp_ms);
     let mut groups: Vec<GroupTime> = per_group
@@ -350,10 +584,18 @@ fn analyse(df: &DataFrame, runs: &[RunInfo], options: &SlowOptions) -> PolarsRes
             last_run: runs.last().map(|r| r.run.clone()),
             infrastructure_runs: infra.iter().filter(|&&x| x).count(),
             total_seconds,
+            retries: days.values().map(|d| d.retries).sum(),
+            reruns: rerun.iter().filter(|&&x| x).count(),
+            flaky_retry_seconds,
+            rerun_seconds,
+            waste_seconds: flaky_retry_seconds + rerun_seconds,
         },
         groups,
         tests,
         days: days.into_values().collect(),
+        regressions,
+        run_shards,
+        sharding,
     })
 }
 

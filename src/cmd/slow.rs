@@ -21,6 +21,9 @@ pub fn run(args: SlowArgs) -> anyhow::Result<ExitCode> {
         by: args.by,
         slower_threshold: args.slower_threshold / 100.0,
         infra_threshold: args.infra_threshold,
+        regression_min_runs: usize::try_from(args.regression_min_runs).unwrap_or(usize::MAX),
+        regression_min_step: args.regression_min_step / 100.0,
+        regression_min_seconds: args.regression_min_seconds,
     };
     let report = slow(&store, &args.window, &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;
@@ -28,7 +31,7 @@ pub fn run(args: SlowArgs) -> anyhow::Result<ExitCode> {
     match args.format {
         OutputFormat::Table => export::slow::table(&report, args.top, &mut out)?,
         OutputFormat::Json => export::slow::json(&report, &mut out)?,
-        OutputFormat::Csv => export::slow::csv(&report, &mut out)?,
+        OutputFormat::Csv => export::slow::csv(&report, args.csv_table, &mut out)?,
         OutputFormat::Md => export::slow::markdown(&report, args.top, &mut out)?,
     }
     out.flush()?;
