@@ -65,6 +65,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                     by: args.by,
                     slower_threshold: args.slower_threshold / 100.0,
                     infra_threshold: args.infra_threshold,
+                    ..SlowOptions::default()
                 };
                 gate::slower(&slow(&store, &args.window, &options).with_context(reading)?)
             }
