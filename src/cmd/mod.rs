@@ -3,6 +3,7 @@
 mod flaky;
 mod ingest;
 mod schema;
+mod select;
 mod slow;
 mod stats;
 mod trim;
@@ -18,5 +19,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Flaky(args) => flaky::run(args),
         Command::Slow(args) => slow::run(args),
         Command::Trim(args) => trim::run(args),
+        Command::Select(args) => select::run(args),
     }
 }
