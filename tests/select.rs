@@ -46,13 +46,18 @@ fn escape_xml(s: &str) -> String {
 
 /// A report of (classname, name, seconds, failed) cases.
 fn junit(cases: &[(&str, &str, f64, bool)]) -> String {
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"s\">\n");
+    let mut xml =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"s\">\n");
     for (class, name, time, failed) in cases {
         xml.push_str(&format!(
             "  <testcase classname=\"{}\" name=\"{}\" time=\"{time}\">{}</testcase>\n",
             escape_xml(class),
             escape_xml(name),
-            if *failed { "<failure message=\"boom\"/>" } else { "" }
+            if *failed {
+                "<failure message=\"boom\"/>"
+            } else {
+                ""
+            }
         ));
     }
     xml.push_str("</testsuite>\n");
@@ -94,12 +99,19 @@ fn quarantine_lists_the_flaky_tests() {
         ]
     );
     assert!(stderr(&out).contains("4 of 12 tests selected to quarantine"));
-    let json: Value = serde_json::from_str(&select_ok(&store, &["quarantine", "--runner", "json"])).unwrap();
+    let json: Value =
+        serde_json::from_str(&select_ok(&store, &["quarantine", "--runner", "json"])).unwrap();
     assert_eq!(json["schema_version"], 1);
     let retry = &json["tests"][2];
     assert_eq!(retry["name"], "retryOnly");
     assert_eq!(retry["reason"], "flaky");
-    assert!(retry["evidence"].as_array().unwrap().iter().any(|e| e.as_str().unwrap().contains("retry")));
+    assert!(
+        retry["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("retry"))
+    );
 }
 
 #[test]
@@ -111,7 +123,11 @@ fn skip_lists_the_trim_candidates() {
     let out = select_ok(&store, &["skip", "--runner", "plain", "--min-runs", "5"]);
     assert_eq!(
         out.lines().collect::<Vec<_>>(),
-        ["com.example.Trim::d", "com.example.Trim::g", "com.example.Trim::b"]
+        [
+            "com.example.Trim::d",
+            "com.example.Trim::g",
+            "com.example.Trim::b"
+        ]
     );
     let none = select_ok(&store, &["skip", "--runner", "plain"]);
     assert_eq!(none, "", "no candidate with the default 50 runs");
@@ -169,7 +185,8 @@ fn priority_puts_new_then_likely_failures_first() {
         out.lines().collect::<Vec<_>>(),
         ["b::B3", "a::A2", "a::A3", "b::B2", "b::B1", "a::A1"]
     );
-    let json: Value = serde_json::from_str(&select_ok(&store, &["priority", "--runner", "json"])).unwrap();
+    let json: Value =
+        serde_json::from_str(&select_ok(&store, &["priority", "--runner", "json"])).unwrap();
     assert_eq!(json["tests"][0]["reason"], "new");
     close(&json["tests"][1]["score"], 1.0 / 2.71);
     close(&json["tests"][2]["score"], 0.81 / 2.71);
@@ -177,7 +194,11 @@ fn priority_puts_new_then_likely_failures_first() {
     // An order cannot be given to a runner as an exclusion list.
     let out = select(&store, &["priority", "--runner", "pytest"]);
     assert_code(&out, 2);
-    assert!(stderr(&out).contains("use --runner plain or --runner json"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("use --runner plain or --runner json"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -197,28 +218,71 @@ fn shards_balance_by_longest_time_first() {
     let err = stderr(&out);
     // 12 / 11.75 − 1 = 2.1%; the current split of r3 is a 22 s, b 3.5 s measured:
     // 22 / 12.75 − 1 = 72.5%, and 20 / 11.75 − 1 = 70.2% from the medians.
-    assert!(err.contains("12.0 s, 11.5 s predicted; imbalance 2.1%"), "{err}");
+    assert!(
+        err.contains("12.0 s, 11.5 s predicted; imbalance 2.1%"),
+        "{err}"
+    );
     assert!(err.contains("current split of run \"r3\" by variant (\"a\", \"b\"): 22.0 s, 3.5 s measured; imbalance 72.5% measured, 70.2% predicted"), "{err}");
-    let json: Value = serde_json::from_str(&select_ok(&store, &["shards", "--count", "2", "--runner", "json"])).unwrap();
+    let json: Value = serde_json::from_str(&select_ok(
+        &store,
+        &["shards", "--count", "2", "--runner", "json"],
+    ))
+    .unwrap();
     close(&json["shards"]["imbalance"], 12.0 / 11.75 - 1.0);
     close(&json["shards"]["current"]["imbalance"], 22.0 / 12.75 - 1.0);
-    close(&json["shards"]["current"]["predicted_imbalance"], 20.0 / 11.75 - 1.0);
+    close(
+        &json["shards"]["current"]["predicted_imbalance"],
+        20.0 / 11.75 - 1.0,
+    );
     // One shard for a runner: every other shard's tests excluded.
-    let one = select_ok(&store, &["shards", "--count", "2", "--shard", "1", "--runner", "nextest"]);
+    let one = select_ok(
+        &store,
+        &[
+            "shards", "--count", "2", "--shard", "1", "--runner", "nextest",
+        ],
+    );
     assert_eq!(
         one,
         "not ((binary_id(=a) & test(=A2)) | (binary_id(=a) & test(=A3)) | \
          (binary_id(=b) & test(=B2)) | (binary_id(=b) & test(=B3)))\n"
     );
-    assert_eq!(select_ok(&store, &["shards", "--count", "2", "--shard", "2", "--runner", "plain"]), "a::A2\na::A3\nb::B2\nb::B3\n");
+    assert_eq!(
+        select_ok(
+            &store,
+            &[
+                "shards", "--count", "2", "--shard", "2", "--runner", "plain"
+            ]
+        ),
+        "a::A2\na::A3\nb::B2\nb::B3\n"
+    );
     // By class: a (20 s) and b (3.5 s).
-    let by_class = select_ok(&store, &["shards", "--count", "2", "--by", "class", "--runner", "plain"]);
-    assert!(by_class.starts_with("# shard 1/2: 20.000 s predicted, 3 tests\n"), "{by_class}");
+    let by_class = select_ok(
+        &store,
+        &[
+            "shards", "--count", "2", "--by", "class", "--runner", "plain",
+        ],
+    );
+    assert!(
+        by_class.starts_with("# shard 1/2: 20.000 s predicted, 3 tests\n"),
+        "{by_class}"
+    );
     for (args, message) in [
-        (vec!["shards", "--count", "2", "--runner", "jest"], "pass --shard I (1 to 2)"),
-        (vec!["shards", "--count", "2", "--shard", "3", "--runner", "jest"], "there are 2 shards"),
-        (vec!["quarantine", "--shard", "1", "--runner", "plain"], "--shard needs `select shards`"),
-        (vec!["quarantine", "--shell", "--runner", "gradle"], "only as a file"),
+        (
+            vec!["shards", "--count", "2", "--runner", "jest"],
+            "pass --shard I (1 to 2)",
+        ),
+        (
+            vec!["shards", "--count", "2", "--shard", "3", "--runner", "jest"],
+            "there are 2 shards",
+        ),
+        (
+            vec!["quarantine", "--shard", "1", "--runner", "plain"],
+            "--shard needs `select shards`",
+        ),
+        (
+            vec!["quarantine", "--shell", "--runner", "gradle"],
+            "only as a file",
+        ),
     ] {
         let out = select(&store, &args);
         assert_code(&out, 2);
@@ -251,7 +315,11 @@ fn hostile_history(dir: &Path) -> (PathBuf, Vec<String>) {
         let fillers: Vec<String> = (0..10).map(|k| format!("tests::passes_{k}")).collect();
         let cases: Vec<(&str, &str, f64, bool)> = cases
             .into_iter()
-            .chain(fillers.iter().map(|f| ("tiny-nextest", f.as_str(), 0.01, false)))
+            .chain(
+                fillers
+                    .iter()
+                    .map(|f| ("tiny-nextest", f.as_str(), 0.01, false)),
+            )
             .collect();
         run_folder(&h, run, "c1", i as u32 + 1, "", &junit(&cases));
     }
@@ -264,7 +332,9 @@ fn hostile_names_in_every_format() {
     let store = dir.path().join("store");
     let (history, names) = hostile_history(dir.path());
     ingest_ok(&store, &history);
-    for runner in ["plain", "json", "pytest", "nextest", "maven", "gradle", "jest", "go"] {
+    for runner in [
+        "plain", "json", "pytest", "nextest", "maven", "gradle", "jest", "go",
+    ] {
         let out = select(&store, &["quarantine", "--runner", runner]);
         assert_code(&out, 0);
         // Warnings name the tests with control characters escaped: one line each.
@@ -272,9 +342,19 @@ fn hostile_names_in_every_format() {
             assert!(line.starts_with("testsift: "), "{runner}: {line}");
         }
     }
-    let json: Value = serde_json::from_str(&select_ok(&store, &["quarantine", "--runner", "json"])).unwrap();
-    let listed: BTreeSet<&str> = json["tests"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert!(listed == names.iter().map(String::as_str).collect(), "{} listed", listed.len());
+    let json: Value =
+        serde_json::from_str(&select_ok(&store, &["quarantine", "--runner", "json"])).unwrap();
+    let listed: BTreeSet<&str> = json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        listed == names.iter().map(String::as_str).collect(),
+        "{} listed",
+        listed.len()
+    );
     // The shell form, read back by a real shell, gives one argument per deselected test and
     // runs nothing: `$(touch pwned)` stays text.
     let shell = select_ok(&store, &["quarantine", "--runner", "go", "--shell"]);
@@ -284,7 +364,10 @@ fn hostile_names_in_every_format() {
         .arg(format!("printf '%s\\0' {shell}"))
         .output()
         .unwrap();
-    let args: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().split_terminator('\0').collect();
+    let args: Vec<&str> = std::str::from_utf8(&out.stdout)
+        .unwrap()
+        .split_terminator('\0')
+        .collect();
     assert_eq!(args.len(), 1);
     assert!(args[0].starts_with("-skip=") && args[0].contains("\\$\\(touch pwned\\)"));
     assert!(!dir.path().join("pwned").exists());
@@ -363,7 +446,15 @@ fn pytest_deselects_exactly_the_quarantined_tests() {
     let args_file = dir.path().join("deselect.txt");
     let out = select(
         &store,
-        &["quarantine", "--runner", "pytest", "--root", project.to_str().unwrap(), "--out", args_file.to_str().unwrap()],
+        &[
+            "quarantine",
+            "--runner",
+            "pytest",
+            "--root",
+            project.to_str().unwrap(),
+            "--out",
+            args_file.to_str().unwrap(),
+        ],
     );
     assert_code(&out, 0);
     assert_eq!(stdout(&out), "");
@@ -380,7 +471,17 @@ fn pytest_deselects_exactly_the_quarantined_tests() {
     .into();
     // The argument file, then the shell form: both leave out exactly the flaky tests, and
     // the rest pass although TESTSIFT_FLAKY=1 makes the flaky ones fail.
-    let shell = select_ok(&store, &["quarantine", "--runner", "pytest", "--root", project.to_str().unwrap(), "--shell"]);
+    let shell = select_ok(
+        &store,
+        &[
+            "quarantine",
+            "--runner",
+            "pytest",
+            "--root",
+            project.to_str().unwrap(),
+            "--shell",
+        ],
+    );
     let from_file = run(&["-v", &format!("@{}", args_file.display())], true);
     let from_shell = Command::new("sh")
         .current_dir(&project)
@@ -434,7 +535,11 @@ fn jest_skips_exactly_the_quarantined_tests() {
     let pattern = select_ok(&store, &["quarantine", "--runner", "jest"]);
     let result = dir.path().join("result.json");
     let out = run(
-        &["--json", &format!("--outputFile={}", result.display()), &format!("--testNamePattern={}", pattern.trim_end())],
+        &[
+            "--json",
+            &format!("--outputFile={}", result.display()),
+            &format!("--testNamePattern={}", pattern.trim_end()),
+        ],
         true,
         dir.path(),
     );
@@ -464,9 +569,13 @@ fn jest_skips_exactly_the_quarantined_tests() {
     );
     assert_eq!(
         passed,
-        ["Cart adds an item", "Cart talks to the network again", "top level [1]"]
-            .map(String::from)
-            .into()
+        [
+            "Cart adds an item",
+            "Cart talks to the network again",
+            "top level [1]"
+        ]
+        .map(String::from)
+        .into()
     );
 }
 
@@ -478,7 +587,10 @@ fn cargo() -> Command {
 }
 
 fn nextest_available() -> bool {
-    let ok = cargo().arg("--version").output().is_ok_and(|o| o.status.success());
+    let ok = cargo()
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
         eprintln!("SKIPPED: cargo nextest is not installed (cargo install cargo-nextest)");
     }

@@ -43,7 +43,7 @@ pub fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
         (Some(plan), _) => summary(plan, &mut err)?,
         (None, Kind::Quarantine | Kind::Skip) => writeln!(
             err,
-            "testsift: {} of {} tests selected to {} over {} runs",
+            "testsift: {} of {} tests selected to {} over {} runs{}",
             selection.tests.len(),
             selection.known_tests,
             if selection.kind == Kind::Skip {
@@ -51,7 +51,11 @@ pub fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
             } else {
                 "quarantine"
             },
-            selection.runs
+            selection.runs,
+            match emitted.left_out {
+                0 => String::new(),
+                n => format!("; {n} left out of the output (see the warnings)"),
+            }
         )?,
         (None, _) => {}
     }

@@ -145,7 +145,10 @@ fn collect(df: &DataFrame, runs: Vec<RunInfo>, infra_threshold: f64) -> PolarsRe
         if let Some(d) = seconds {
             t.durations.push(d);
         }
-        for (parts, key) in [(&mut by_variant, v), (&mut by_report, report.get(i).unwrap_or_default())] {
+        for (parts, key) in [
+            (&mut by_variant, v),
+            (&mut by_report, report.get(i).unwrap_or_default()),
+        ] {
             let part = parts[r].entry(key.to_string()).or_default();
             part.0.insert(id.to_string());
             part.1 += seconds.unwrap_or(0.0);

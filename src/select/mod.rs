@@ -243,11 +243,7 @@ fn quarantine(
 }
 
 /// Trim candidates on at least one (kept) variant, most time saved first.
-fn skip(
-    hist: &History,
-    report: &TrimReport,
-    keep_variant: &dyn Fn(&str) -> bool,
-) -> Vec<Selected> {
+fn skip(hist: &History, report: &TrimReport, keep_variant: &dyn Fn(&str) -> bool) -> Vec<Selected> {
     let tests = by_id(hist);
     let mut out: Vec<Selected> = Vec::new();
     for c in &report.candidates {

@@ -154,7 +154,11 @@ pub(crate) fn plan(hist: &History, count: usize, by: Unit) -> (Vec<Selected>, Sh
             s
         })
         .collect();
-    tests.sort_by(|a, b| a.shard.cmp(&b.shard).then_with(|| a.test_id.cmp(&b.test_id)));
+    tests.sort_by(|a, b| {
+        a.shard
+            .cmp(&b.shard)
+            .then_with(|| a.test_id.cmp(&b.test_id))
+    });
     let predicted: BTreeMap<&str, f64> = hist
         .tests
         .iter()
@@ -168,10 +172,7 @@ pub(crate) fn plan(hist: &History, count: usize, by: Unit) -> (Vec<Selected>, Sh
         imbalance: imbalance(&loads),
         unknown_duration_tests: medians.iter().filter(|m| m.is_none()).count(),
         assumed_seconds: assumed,
-        current: hist
-            .current_split
-            .as_ref()
-            .map(|c| current(c, &predicted)),
+        current: hist.current_split.as_ref().map(|c| current(c, &predicted)),
     };
     (tests, plan)
 }

@@ -66,6 +66,7 @@ pub fn skip(targets: &[Target], all: &[Target]) -> Emitted {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests on literal input
 mod tests {
     use super::super::hostile::names;
     use super::*;
@@ -73,7 +74,13 @@ mod tests {
     #[test]
     fn each_level_matches_exactly_itself() {
         let mut list = names();
-        list.extend(["a.b".into(), "x+y".into(), "[1]".into(), "c:\\d".into(), "tab\t".into()]);
+        list.extend([
+            "a.b".into(),
+            "x+y".into(),
+            "[1]".into(),
+            "c:\\d".into(),
+            "tab\t".into(),
+        ]);
         for n in list.iter().flat_map(|n| n.split('/')) {
             let e = escape(n);
             assert!(!e.contains('\n'));

@@ -52,9 +52,11 @@ pub fn exclude(targets: &[Target]) -> Emitted {
                 lines.push_str(&groovy_string(&p));
                 lines.push('\n');
             }
-            Err(why) => out
-                .warnings
-                .push(format!("{}: {why}; left out", show(&t.test_id))),
+            Err(why) => {
+                out.left_out += 1;
+                out.warnings
+                    .push(format!("{}: {why}; left out", show(&t.test_id)));
+            }
         }
     }
     out.text = format!(
@@ -66,6 +68,7 @@ pub fn exclude(targets: &[Target]) -> Emitted {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests on literal input
 mod tests {
     use super::super::hostile::names;
     use super::*;
@@ -82,7 +85,10 @@ mod tests {
     #[test]
     fn documented_syntax() {
         let out = exclude(&[
-            t("com.example.parser.JsonParserTest", "rejectsTrailingComma()"),
+            t(
+                "com.example.parser.JsonParserTest",
+                "rejectsTrailingComma()",
+            ),
             t("com.example.Legacy", "testOld"),
         ]);
         assert_eq!(

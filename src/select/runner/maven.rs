@@ -15,7 +15,9 @@ pub fn pattern(t: &Target) -> Result<String, String> {
         return Err("its classname is not a Java class name".into());
     }
     if !java_name(&t.name, false) {
-        return Err("its name is not a Java method name, which Surefire cannot match exactly".into());
+        return Err(
+            "its name is not a Java method name, which Surefire cannot match exactly".into(),
+        );
     }
     Ok(format!("{}#{}", t.classname, t.name))
 }
@@ -34,9 +36,11 @@ pub fn exclude(targets: &[Target]) -> Emitted {
                 out.text.push('\n');
                 patterns.push(format!("!{p}"));
             }
-            Err(why) => out
-                .warnings
-                .push(format!("{}: {why}; left out", show(&t.test_id))),
+            Err(why) => {
+                out.left_out += 1;
+                out.warnings
+                    .push(format!("{}: {why}; left out", show(&t.test_id)));
+            }
         }
     }
     if !patterns.is_empty() {
@@ -48,6 +52,7 @@ pub fn exclude(targets: &[Target]) -> Emitted {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests on literal input
 mod tests {
     use super::super::hostile::names;
     use super::*;
@@ -77,7 +82,9 @@ mod tests {
         );
         assert_eq!(
             out.args.unwrap(),
-            ["-Dtest=!com.example.calc.CalculatorTest#testDivide,!com.example.Outer$InnerTest#test_cache2"]
+            [
+                "-Dtest=!com.example.calc.CalculatorTest#testDivide,!com.example.Outer$InnerTest#test_cache2"
+            ]
         );
     }
 

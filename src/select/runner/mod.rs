@@ -81,6 +81,8 @@ pub struct Emitted {
     pub args: Option<Vec<String>>,
     /// Tests left out or caught beyond the selection, one sentence each.
     pub warnings: Vec<String>,
+    /// Selected tests the format could not express, so left out.
+    pub left_out: usize,
 }
 
 /// Settings some formats need.
@@ -176,6 +178,7 @@ pub fn render(
                     let part = plain(ids);
                     out.text.push_str(&part.text);
                     out.warnings.extend(part.warnings);
+                    out.left_out += part.left_out;
                 }
             }
             out
@@ -194,7 +197,12 @@ pub fn render(
                 runner: name,
             });
         }
-        (_, Kind::Shards, None) => return Err(RenderError::NeedShard { runner: name, count }),
+        (_, Kind::Shards, None) => {
+            return Err(RenderError::NeedShard {
+                runner: name,
+                count,
+            });
+        }
         (_, Kind::Shards, Some(i)) => {
             let others: Vec<Target> = selection
                 .tests
@@ -230,6 +238,7 @@ pub fn plain<'a>(ids: impl Iterator<Item = &'a str>) -> Emitted {
     let mut out = Emitted::default();
     for id in ids {
         if id.contains(['\n', '\r']) {
+            out.left_out += 1;
             out.warnings
                 .push(format!("{}: has a line break; left out", show(id)));
         } else {
@@ -311,6 +320,7 @@ pub(crate) mod hostile {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests on literal input
 mod tests {
     use super::hostile::through_sh;
     use super::*;

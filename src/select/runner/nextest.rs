@@ -54,11 +54,12 @@ pub fn exclude(targets: &[Target]) -> Emitted {
     Emitted {
         text: format!("{expr}\n"),
         args: Some(vec!["-E".into(), expr]),
-        warnings: Vec::new(),
+        ..Emitted::default()
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests on literal input
 mod tests {
     use super::super::hostile::{names, through_sh};
     use super::super::shell_line;
@@ -92,7 +93,12 @@ mod tests {
     #[test]
     fn hostile_names_round_trip() {
         let mut all = names();
-        all.extend([" lead".into(), "trail\t".into(), "a)b,c\\d/e".into(), "\u{7}".into()]);
+        all.extend([
+            " lead".into(),
+            "trail\t".into(),
+            "a)b,c\\d/e".into(),
+            "\u{7}".into(),
+        ]);
         for n in &all {
             let e = escape(n);
             assert_eq!(&unescape(&e), n);

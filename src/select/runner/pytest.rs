@@ -80,9 +80,11 @@ pub fn deselect(targets: &[Target], ctx: &Context) -> Emitted {
                 out.warnings.extend(warning);
                 args.push(format!("--deselect={id}"));
             }
-            Err(why) => out
-                .warnings
-                .push(format!("{}: {why}; left out", show(&t.test_id))),
+            Err(why) => {
+                out.left_out += 1;
+                out.warnings
+                    .push(format!("{}: {why}; left out", show(&t.test_id)));
+            }
         }
     }
     for a in &args {
@@ -94,6 +96,7 @@ pub fn deselect(targets: &[Target], ctx: &Context) -> Emitted {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests on literal input
 mod tests {
     use super::super::hostile::{names, through_sh};
     use super::super::shell_line;
@@ -112,13 +115,20 @@ mod tests {
     #[test]
     fn node_ids_from_the_file_attribute() {
         let root = Path::new("/nonexistent");
-        let t = target("tests.test_cart.TestCart", "test_add[a-1]", Some("tests/test_cart.py"));
+        let t = target(
+            "tests.test_cart.TestCart",
+            "test_add[a-1]",
+            Some("tests/test_cart.py"),
+        );
         assert_eq!(
             node_id(&t, root).unwrap().0,
             "tests/test_cart.py::TestCart::test_add[a-1]"
         );
         let t = target("tests.test_cart", "test_total", Some("tests/test_cart.py"));
-        assert_eq!(node_id(&t, root).unwrap().0, "tests/test_cart.py::test_total");
+        assert_eq!(
+            node_id(&t, root).unwrap().0,
+            "tests/test_cart.py::test_total"
+        );
     }
 
     #[test]
@@ -143,9 +153,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let targets: Vec<Target> = names()
             .iter()
-            .map(|n| target("tests.test_x", &format!("test_p[{n}]"), Some("tests/test_x.py")))
+            .map(|n| {
+                target(
+                    "tests.test_x",
+                    &format!("test_p[{n}]"),
+                    Some("tests/test_x.py"),
+                )
+            })
             .collect();
-        let out = deselect(&targets, &Context { root: dir.path().into() });
+        let out = deselect(
+            &targets,
+            &Context {
+                root: dir.path().into(),
+            },
+        );
         let expected: Vec<String> = names()
             .iter()
             .filter(|n| !n.contains('\n'))
