@@ -219,10 +219,10 @@ fn shards_balance_by_longest_time_first() {
     // 12 / 11.75 − 1 = 2.1%; the current split of r3 is a 22 s, b 3.5 s measured:
     // 22 / 12.75 − 1 = 72.5%, and 20 / 11.75 − 1 = 70.2% from the medians.
     assert!(
-        err.contains("12.0 s, 11.5 s predicted; imbalance 2.1%"),
+        err.contains("12.000 s, 11.500 s predicted; imbalance 2.1%"),
         "{err}"
     );
-    assert!(err.contains("current split of run \"r3\" by variant (\"a\", \"b\"): 22.0 s, 3.5 s measured; imbalance 72.5% measured, 70.2% predicted"), "{err}");
+    assert!(err.contains("current split of run \"r3\" by variant (\"a\", \"b\"): 22.000 s, 3.500 s measured; imbalance 72.5% measured, 70.2% predicted"), "{err}");
     let json: Value = serde_json::from_str(&select_ok(
         &store,
         &["shards", "--count", "2", "--runner", "json"],
@@ -290,6 +290,39 @@ fn shards_balance_by_longest_time_first() {
     }
     let out = select(&store, &["shards", "--runner", "plain"]);
     assert_code(&out, 2);
+}
+
+#[test]
+fn the_current_split_can_be_report_files() {
+    // One run, no variants, two report files with disjoint tests (two CI jobs' artifacts in
+    // one folder): x.xml 3 + 1 = 4 s, y.xml 2 s; 4 / 3 − 1 = 33.3%.
+    let dir = tempfile::tempdir().unwrap();
+    let h = dir.path().join("history");
+    run_folder(
+        &h,
+        "r1",
+        "c1",
+        1,
+        "",
+        &junit(&[("X", "x1", 3.0, false), ("X", "x2", 1.0, false)]),
+    );
+    std::fs::rename(h.join("r1/junit.xml"), h.join("r1/x.xml")).unwrap();
+    write(&h.join("r1/y.xml"), junit(&[("Y", "y1", 2.0, false)]));
+    let store = dir.path().join("store");
+    ingest_ok(&store, &h);
+    let out = select(&store, &["shards", "--count", "2", "--runner", "plain"]);
+    assert_code(&out, 0);
+    let err = stderr(&out);
+    assert!(err.contains("by report"), "{err}");
+    assert!(
+        err.contains("4.000 s, 2.000 s measured; imbalance 33.3% measured"),
+        "{err}"
+    );
+    // LPT: 3 → 1, 2 → 2, 1 → 2: 3 s and 3 s.
+    assert!(
+        err.contains("3.000 s, 3.000 s predicted; imbalance 0.0%"),
+        "{err}"
+    );
 }
 
 /// Hostile test names, each failing once and passing once on the same commit: all flaky.

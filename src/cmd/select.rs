@@ -75,7 +75,7 @@ pub fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
 fn summary(plan: &ShardPlan, err: &mut impl Write) -> std::io::Result<()> {
     let secs = |xs: Vec<f64>| {
         xs.iter()
-            .map(|x| format!("{x:.1} s"))
+            .map(|x| format!("{x:.3} s"))
             .collect::<Vec<_>>()
             .join(", ")
     };
