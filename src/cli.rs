@@ -293,6 +293,11 @@ pub struct SelectArgs {
     #[arg(long, value_enum, default_value = "test", help_heading = "Shards")]
     pub by: crate::select::shards::Unit,
 
+    /// What the current split, which the plan is compared with, is made of: the variants of
+    /// the newest run that has several, or the report files of the newest run.
+    #[arg(long, value_enum, default_value = "variant", help_heading = "Shards")]
+    pub current_split: crate::select::history::SplitBy,
+
     /// The directory pytest node ids are relative to (pytest's rootdir), to find which part
     /// of a dotted classname is the file when the reports have no `file` attribute.
     #[arg(long, default_value = ".", value_name = "DIR")]

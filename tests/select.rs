@@ -312,8 +312,28 @@ fn the_current_split_can_be_report_files() {
     ingest_ok(&store, &h);
     let out = select(&store, &["shards", "--count", "2", "--runner", "plain"]);
     assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains(
+            "no current split to compare with: no run in the window has several variants"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = select(
+        &store,
+        &[
+            "shards",
+            "--count",
+            "2",
+            "--runner",
+            "plain",
+            "--current-split",
+            "report",
+        ],
+    );
+    assert_code(&out, 0);
     let err = stderr(&out);
-    assert!(err.contains("by report"), "{err}");
+    assert!(err.contains("by report file"), "{err}");
     assert!(
         err.contains("4.000 s, 2.000 s measured; imbalance 33.3% measured"),
         "{err}"
@@ -322,6 +342,29 @@ fn the_current_split_can_be_report_files() {
     assert!(
         err.contains("3.000 s, 3.000 s predicted; imbalance 0.0%"),
         "{err}"
+    );
+
+    // Two variants running the same tests are platforms, not shards.
+    let h = dir.path().join("platforms");
+    for v in ["linux", "mac"] {
+        run_folder(
+            &h,
+            "r1",
+            "c1",
+            1,
+            v,
+            &junit(&[("X", "x1", 1.0, false), ("X", "x2", 1.0, false)]),
+        );
+    }
+    let store = dir.path().join("platforms-store");
+    ingest_ok(&store, &h);
+    let out = select(&store, &["shards", "--count", "2", "--runner", "plain"]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out)
+            .contains("the variants of run \"r1\" share 2 tests: they are platforms, not shards"),
+        "{}",
+        stderr(&out)
     );
 }
 

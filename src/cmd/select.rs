@@ -2,6 +2,7 @@
 
 use crate::cli::SelectArgs;
 use crate::error::EXIT_OK;
+use crate::select::history::SplitBy;
 use crate::select::runner::{Context, render, show};
 use crate::select::shards::ShardPlan;
 use crate::select::{Kind, SelectOptions, select};
@@ -27,6 +28,7 @@ pub fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
             .count
             .map_or(1, |c| usize::try_from(c).unwrap_or(usize::MAX)),
         shard_by: args.by,
+        split_by: args.current_split,
     };
     let (selection, all) = select(&store, &args.window, &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;
@@ -97,12 +99,15 @@ fn summary(plan: &ShardPlan, err: &mut impl Write) -> std::io::Result<()> {
             plan.unknown_duration_tests, plan.assumed_seconds
         )?;
     }
-    match &plan.current {
-        Some(c) => writeln!(
+    match (&plan.current, &plan.no_current) {
+        (Some(c), _) => writeln!(
             err,
             "testsift: current split of run {} by {} ({}): {} measured; imbalance {:.1}% measured, {:.1}% predicted",
             show(&c.run),
-            c.by,
+            match c.by {
+                SplitBy::Variant => "variant",
+                SplitBy::Report => "report file",
+            },
             c.parts
                 .iter()
                 .map(|p| show(&p.name))
@@ -112,9 +117,10 @@ fn summary(plan: &ShardPlan, err: &mut impl Write) -> std::io::Result<()> {
             100.0 * c.imbalance,
             100.0 * c.predicted_imbalance
         ),
-        None => writeln!(
+        (None, why) => writeln!(
             err,
-            "testsift: no current split to compare with (no run has several variants or report files with disjoint tests)"
+            "testsift: no current split to compare with: {}",
+            why.as_deref().unwrap_or("none found")
         ),
     }
 }

@@ -1,6 +1,6 @@
 //! The per-test history `select` needs and the analyses do not return: every test's names and
 //! `file` attribute (to map it back to a runner's id), its executed outcomes in run order, its
-//! durations, and how the newest multi-part run was split (variants or report files).
+//! durations, and how the newest sharded run was split (its variants, or its report files).
 
 use crate::analysis::flaky::Outcome;
 use crate::analysis::window::{ORDER, RunInfo, WindowArgs, run_order_frame, runs_in_window};
@@ -26,7 +26,7 @@ pub struct TestHistory {
     pub durations: Vec<f64>,
 }
 
-/// One part of the newest run that was split into several (variants, else report files).
+/// One part of the newest sharded run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Part {
     pub name: String,
@@ -35,22 +35,33 @@ pub struct Part {
     pub seconds: f64,
 }
 
-/// How the newest multi-part run was split.
+/// What a run's current split is made of.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum SplitBy {
+    /// The variants (jobs) of the newest run that has several.
+    #[default]
+    Variant,
+    /// The report files of the newest run.
+    Report,
+}
+
+/// How the newest sharded run was split.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurrentSplit {
     pub run: String,
-    /// `variant` or `report`.
-    pub by: &'static str,
+    pub by: SplitBy,
     pub parts: Vec<Part>,
 }
 
 /// Everything `select` reads from the store.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct History {
     pub runs: Vec<RunInfo>,
     /// Sorted by test id.
     pub tests: Vec<TestHistory>,
-    pub current_split: Option<CurrentSplit>,
+    /// The current split, or why there is none.
+    pub current_split: Result<CurrentSplit, String>,
 }
 
 /// Reads the window's executions, without the runs `infra_threshold` calls infrastructure
@@ -60,6 +71,7 @@ pub fn history(
     window: &WindowArgs,
     variant: Option<&str>,
     infra_threshold: f64,
+    split_by: SplitBy,
 ) -> Result<History, AnalysisError> {
     let mut runs = runs_in_window(store, window)?;
     if let Some(v) = variant {
@@ -89,10 +101,15 @@ pub fn history(
         .sort([TEST_ID, ORDER, VARIANT], SortMultipleOptions::default())
         .collect()
         .map_err(query_err(store))?;
-    collect(&df, runs, infra_threshold).map_err(query_err(store))
+    collect(&df, runs, infra_threshold, split_by).map_err(query_err(store))
 }
 
-fn collect(df: &DataFrame, runs: Vec<RunInfo>, infra_threshold: f64) -> PolarsResult<History> {
+fn collect(
+    df: &DataFrame,
+    runs: Vec<RunInfo>,
+    infra_threshold: f64,
+    split_by: SplitBy,
+) -> PolarsResult<History> {
     let suite = df.column(SUITE)?.str()?;
     let classname = df.column(CLASSNAME)?.str()?;
     let name = df.column(NAME)?.str()?;
@@ -106,11 +123,22 @@ fn collect(df: &DataFrame, runs: Vec<RunInfo>, infra_threshold: f64) -> PolarsRe
     let run_of = |i: usize| order.get(i).map_or(0, |o| o as usize);
     let infra = RunCounts::new(runs.len(), order, status).infrastructure(infra_threshold);
 
+    // The run whose split is compared: the newest run key with several variants, or the
+    // newest run (key and variant) for report files. Only its rows are kept for it.
+    let split_positions: Vec<usize> = match split_by {
+        SplitBy::Variant => runs
+            .iter()
+            .rev()
+            .map(|r| r.run.as_str())
+            .find(|key| runs.iter().filter(|r| r.run == *key).count() >= 2)
+            .map(|key| (0..runs.len()).filter(|&p| runs[p].run == key).collect())
+            .unwrap_or_default(),
+        SplitBy::Report => runs.len().checked_sub(1).into_iter().collect(),
+    };
+    let mut parts: BTreeMap<String, (BTreeSet<String>, f64)> = BTreeMap::new();
+    let mut shared = 0usize;
+
     let mut tests: Vec<TestHistory> = Vec::new();
-    // Per run position: part name -> (tests, seconds), by variant and by report.
-    type Parts = BTreeMap<String, (BTreeSet<String>, f64)>;
-    let mut by_variant: Vec<Parts> = vec![Parts::new(); runs.len()];
-    let mut by_report: Vec<Parts> = vec![Parts::new(); runs.len()];
     for i in 0..df.height() {
         let r = run_of(i);
         if r >= runs.len() || infra[r] {
@@ -145,11 +173,14 @@ fn collect(df: &DataFrame, runs: Vec<RunInfo>, infra_threshold: f64) -> PolarsRe
         if let Some(d) = seconds {
             t.durations.push(d);
         }
-        for (parts, key) in [
-            (&mut by_variant, v),
-            (&mut by_report, report.get(i).unwrap_or_default()),
-        ] {
-            let part = parts[r].entry(key.to_string()).or_default();
+        if split_positions.contains(&r) {
+            let key = match split_by {
+                SplitBy::Variant => v,
+                SplitBy::Report => report.get(i).unwrap_or_default(),
+            };
+            let in_other = parts.iter().any(|(k, p)| k != key && p.0.contains(id));
+            shared += usize::from(in_other);
+            let part = parts.entry(key.to_string()).or_default();
             part.0.insert(id.to_string());
             part.1 += seconds.unwrap_or(0.0);
         }
@@ -158,52 +189,40 @@ fn collect(df: &DataFrame, runs: Vec<RunInfo>, infra_threshold: f64) -> PolarsRe
         t.variants.sort();
     }
 
-    // The newest run key whose variants (else report files) split its tests into several
-    // disjoint parts. Variants that share tests are platforms, not shards.
-    let mut current_split = None;
-    let mut keys: Vec<&str> = runs.iter().map(|r| r.run.as_str()).collect();
-    keys.dedup();
-    'keys: for key in keys.iter().rev() {
-        let positions: Vec<usize> = (0..runs.len()).filter(|&r| runs[r].run == *key).collect();
-        let mut variant_parts = Parts::new();
-        for &r in &positions {
-            for (k, v) in &by_variant[r] {
-                let e = variant_parts.entry(k.clone()).or_default();
-                e.0.extend(v.0.iter().cloned());
-                e.1 += v.1;
-            }
-        }
-        let mut report_parts = Parts::new();
-        if positions.len() == 1 {
-            report_parts = by_report[positions[0]].clone();
-        }
-        for (by, parts) in [("variant", variant_parts), ("report", report_parts)] {
-            if parts.len() >= 2 && disjoint(&parts) {
-                current_split = Some(CurrentSplit {
-                    run: key.to_string(),
-                    by,
-                    parts: parts
-                        .into_iter()
-                        .map(|(name, (tests, seconds))| Part {
-                            name,
-                            tests,
-                            seconds,
-                        })
-                        .collect(),
-                });
-                break 'keys;
-            }
-        }
-    }
+    let run = split_positions
+        .first()
+        .map(|&p| runs[p].run.clone())
+        .unwrap_or_default();
+    let what = match split_by {
+        SplitBy::Variant => "variants",
+        SplitBy::Report => "report files",
+    };
+    let current_split = if split_positions.is_empty() || parts.len() < 2 {
+        Err(match split_by {
+            SplitBy::Variant => "no run in the window has several variants".to_string(),
+            SplitBy::Report => format!("the newest run, {run:?}, has fewer than two report files"),
+        })
+    } else if shared > 0 {
+        Err(format!(
+            "the {what} of run {run:?} share {shared} tests: they are platforms, not shards"
+        ))
+    } else {
+        Ok(CurrentSplit {
+            run,
+            by: split_by,
+            parts: parts
+                .into_iter()
+                .map(|(name, (tests, seconds))| Part {
+                    name,
+                    tests,
+                    seconds,
+                })
+                .collect(),
+        })
+    };
     Ok(History {
         runs,
         tests,
         current_split,
     })
-}
-
-fn disjoint(parts: &BTreeMap<String, (BTreeSet<String>, f64)>) -> bool {
-    let total: usize = parts.values().map(|p| p.0.len()).sum();
-    let union: BTreeSet<&String> = parts.values().flat_map(|p| p.0.iter()).collect();
-    total == union.len()
 }

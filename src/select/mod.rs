@@ -45,6 +45,8 @@ pub struct SelectOptions {
     pub variant: Option<String>,
     pub shard_count: usize,
     pub shard_by: shards::Unit,
+    /// What the current split to compare shards with is made of.
+    pub split_by: history::SplitBy,
 }
 
 /// One selected test, with why it was selected.
@@ -102,6 +104,7 @@ pub fn select(
         window,
         options.variant.as_deref(),
         options.infra_threshold,
+        options.split_by,
     )?;
     // The analyses report per variant; `--variant` keeps that variant's results.
     let keep_variant = |v: &str| options.variant.as_deref().is_none_or(|w| w == v);

@@ -2,7 +2,7 @@
 //! longest-processing-time-first, with the predicted time per shard and the imbalance, beside
 //! the split the newest multi-part run used. Formulas and worked example: docs/select.md.
 
-use super::history::{CurrentSplit, History, TestHistory};
+use super::history::{CurrentSplit, History, SplitBy, TestHistory};
 use super::{Selected, base};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -30,6 +30,8 @@ pub struct ShardPlan {
     pub unknown_duration_tests: usize,
     pub assumed_seconds: f64,
     pub current: Option<CurrentPlan>,
+    /// Why there is no current split to compare with.
+    pub no_current: Option<String>,
 }
 
 /// One planned shard.
@@ -46,8 +48,7 @@ pub struct Shard {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CurrentPlan {
     pub run: String,
-    /// `variant` or `report`.
-    pub by: String,
+    pub by: SplitBy,
     pub parts: Vec<CurrentPart>,
     /// max / mean − 1 of the parts' measured times in that run.
     pub imbalance: f64,
@@ -172,7 +173,12 @@ pub(crate) fn plan(hist: &History, count: usize, by: Unit) -> (Vec<Selected>, Sh
         imbalance: imbalance(&loads),
         unknown_duration_tests: medians.iter().filter(|m| m.is_none()).count(),
         assumed_seconds: assumed,
-        current: hist.current_split.as_ref().map(|c| current(c, &predicted)),
+        current: hist
+            .current_split
+            .as_ref()
+            .ok()
+            .map(|c| current(c, &predicted)),
+        no_current: hist.current_split.as_ref().err().cloned(),
     };
     (tests, plan)
 }
@@ -196,7 +202,7 @@ fn current(c: &CurrentSplit, predicted: &BTreeMap<&str, f64>) -> CurrentPlan {
     let planned: Vec<f64> = parts.iter().map(|p| p.predicted_seconds).collect();
     CurrentPlan {
         run: c.run.clone(),
-        by: c.by.to_string(),
+        by: c.by,
         imbalance: imbalance(&measured),
         predicted_imbalance: imbalance(&planned),
         parts,
