@@ -108,10 +108,10 @@ pub fn select(
     )?;
     // The analyses report per variant; `--variant` keeps that variant's results.
     let keep_variant = |v: &str| options.variant.as_deref().is_none_or(|w| w == v);
-    let tests = match options.kind {
+    let (tests, plan) = match options.kind {
         Kind::Quarantine => {
             let report = flaky(store, window, &flaky_options(options))?;
-            quarantine(&hist, &report, &keep_variant)
+            (quarantine(&hist, &report, &keep_variant), None)
         }
         Kind::Skip => {
             let trim_options = TrimOptions {
@@ -120,19 +120,16 @@ pub fn select(
                 ..TrimOptions::default()
             };
             let report = trim(store, window, &trim_options)?;
-            skip(&hist, &report, &keep_variant)
+            (skip(&hist, &report, &keep_variant), None)
         }
         Kind::Priority => {
             let report = flaky(store, window, &flaky_options(options))?;
-            priority::order(&hist, &report, &keep_variant)
+            (priority::order(&hist, &report, &keep_variant), None)
         }
-        Kind::Shards => Vec::new(),
-    };
-    let (tests, plan) = if options.kind == Kind::Shards {
-        let (tests, plan) = shards::plan(&hist, options.shard_count, options.shard_by);
-        (tests, Some(plan))
-    } else {
-        (tests, None)
+        Kind::Shards => {
+            let (tests, plan) = shards::plan(&hist, options.shard_count, options.shard_by);
+            (tests, Some(plan))
+        }
     };
     let all = hist.tests.iter().map(runner::Target::from).collect();
     Ok((

@@ -93,8 +93,9 @@ pub struct Context {
     pub root: PathBuf,
 }
 
-/// Writes an exclusion of `targets` for `runner`; `all` is every test in the window.
-pub fn exclude(runner: Runner, targets: &[Target], all: &[Target], ctx: &Context) -> Emitted {
+/// Writes an exclusion of `targets` for `runner`; `all` is every test in the window. JSON is
+/// written by [`render`] from the whole selection and never reaches here.
+fn exclude(runner: Runner, targets: &[Target], all: &[Target], ctx: &Context) -> Emitted {
     match runner {
         Runner::Pytest => pytest::deselect(targets, ctx),
         Runner::Nextest => nextest::exclude(targets),
@@ -102,8 +103,7 @@ pub fn exclude(runner: Runner, targets: &[Target], all: &[Target], ctx: &Context
         Runner::Gradle => gradle::exclude(targets),
         Runner::Jest => jest::exclude(targets, all),
         Runner::Go => go::skip(targets, all),
-        Runner::Plain => plain(targets.iter().map(|t| t.test_id.as_str())),
-        Runner::Json => Emitted::default(),
+        Runner::Plain | Runner::Json => plain(targets.iter().map(|t| t.test_id.as_str())),
     }
 }
 
