@@ -280,8 +280,8 @@ pub struct SelectArgs {
     #[arg(long, value_name = "V", help_heading = "Window")]
     pub variant: Option<String>,
 
-    /// Shards to plan.
-    #[arg(long, value_name = "K", required_if_eq("kind", "shards"), value_parser = clap::value_parser!(u64).range(1..), help_heading = "Shards")]
+    /// Shards to plan (1 to 1024).
+    #[arg(long, value_name = "K", required_if_eq("kind", "shards"), value_parser = clap::value_parser!(u64).range(1..=1024), help_heading = "Shards")]
     pub count: Option<u64>,
 
     /// Shard to write for a runner: its tests for plain, every other shard's tests excluded

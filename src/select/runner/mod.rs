@@ -233,6 +233,79 @@ pub fn render(
     Ok(emitted)
 }
 
+/// The summary for stderr: what was selected, what was left out, and for shards the predicted
+/// times and the comparison with the current split.
+pub fn notes(selection: &super::Selection, emitted: &Emitted) -> Vec<String> {
+    use super::Kind;
+    use super::history::SplitBy;
+    use super::shards::Unit;
+    let secs = |xs: &mut dyn Iterator<Item = f64>| {
+        xs.map(|x| format!("{x:.3} s"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut lines = Vec::new();
+    match (&selection.shards, selection.kind) {
+        (Some(plan), _) => {
+            lines.push(format!(
+                "{} shards by {}: {} predicted; imbalance {:.1}%",
+                plan.count,
+                match plan.by {
+                    Unit::Test => "test",
+                    Unit::Class => "class",
+                },
+                secs(&mut plan.shards.iter().map(|s| s.predicted_seconds)),
+                100.0 * plan.imbalance
+            ));
+            if plan.unknown_duration_tests > 0 {
+                lines.push(format!(
+                    "{} tests without a known duration counted as {:.3} s each",
+                    plan.unknown_duration_tests, plan.assumed_seconds
+                ));
+            }
+            match (&plan.current, &plan.no_current) {
+                (Some(c), _) => lines.push(format!(
+                    "current split of run {} by {} ({}): {} measured; imbalance {:.1}% measured, {:.1}% predicted",
+                    show(&c.run),
+                    match c.by {
+                        SplitBy::Variant => "variant",
+                        SplitBy::Report => "report file",
+                    },
+                    c.parts
+                        .iter()
+                        .map(|p| show(&p.name))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    secs(&mut c.parts.iter().map(|p| p.seconds)),
+                    100.0 * c.imbalance,
+                    100.0 * c.predicted_imbalance
+                )),
+                (None, why) => lines.push(format!(
+                    "no current split to compare with: {}",
+                    why.as_deref().unwrap_or("none found")
+                )),
+            }
+        }
+        (None, Kind::Quarantine | Kind::Skip) => lines.push(format!(
+            "{} of {} tests selected to {} over {} runs{}",
+            selection.tests.len(),
+            selection.known_tests,
+            if selection.kind == Kind::Skip {
+                "skip"
+            } else {
+                "quarantine"
+            },
+            selection.runs,
+            match emitted.left_out {
+                0 => String::new(),
+                n => format!("; {n} left out of the output (see the warnings)"),
+            }
+        )),
+        (None, _) => {}
+    }
+    lines
+}
+
 /// One id per line; ids with a line break cannot be written that way and are left out.
 pub fn plain<'a>(ids: impl Iterator<Item = &'a str>) -> Emitted {
     let mut out = Emitted::default();
