@@ -471,8 +471,11 @@ fn install(runner: &str) -> bool {
     }
 }
 
+/// Where scripts/install-runners.sh installs: target/runners, under CARGO_TARGET_DIR when set.
 fn runners_dir() -> PathBuf {
-    root().join("target/runners")
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root().join("target"), |t| root().join(t))
+        .join("runners")
 }
 
 /// Two runs of commit `c1` from `report(run, flaky)`, the second with the flaky tests failing.
@@ -679,7 +682,8 @@ fn nextest_runs_all_but_the_quarantined_tests() {
         return;
     }
     let manifest = root().join("tests/runners/nextest/Cargo.toml");
-    let junit = runners_dir().join("nextest-store/ci/junit.xml");
+    // tests/runners/nextest/.config/nextest.toml keeps nextest's store here.
+    let junit = root().join("target/runners/nextest-store/ci/junit.xml");
     let run = |args: &[&str], flaky: bool| {
         cargo()
             .arg("run")
