@@ -502,6 +502,13 @@ fn pytest_deselects_exactly_the_quarantined_tests() {
     if !install("pytest") {
         return;
     }
+    // xunit2 (pytest's default) has no `file` attribute: the node ids' files are found under
+    // --root. xunit1 has one, which is used even when --root points nowhere.
+    pytest_case("xunit2", None);
+    pytest_case("xunit1", Some(Path::new("/nonexistent")));
+}
+
+fn pytest_case(family: &str, root_dir: Option<&Path>) {
     let pytest = runners_dir().join("pytest-venv/bin/pytest");
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("project");
@@ -517,12 +524,22 @@ fn pytest_deselects_exactly_the_quarantined_tests() {
     };
     let history = two_runs(dir.path(), |folder, flaky| {
         let xml = folder.join("junit.xml");
-        run(&["-q", &format!("--junitxml={}", xml.display())], flaky);
+        let family = format!("junit_family={family}");
+        run(
+            &[
+                "-q",
+                "-o",
+                &family,
+                &format!("--junitxml={}", xml.display()),
+            ],
+            flaky,
+        );
         assert!(xml.is_file());
     });
     let store = dir.path().join("store");
     ingest_ok(&store, &history);
     let args_file = dir.path().join("deselect.txt");
+    let root_dir = root_dir.unwrap_or(&project).to_str().unwrap();
     let out = select(
         &store,
         &[
@@ -530,13 +547,18 @@ fn pytest_deselects_exactly_the_quarantined_tests() {
             "--runner",
             "pytest",
             "--root",
-            project.to_str().unwrap(),
+            root_dir,
             "--out",
             args_file.to_str().unwrap(),
         ],
     );
     assert_code(&out, 0);
     assert_eq!(stdout(&out), "");
+    assert!(
+        !stderr(&out).contains("warning"),
+        "{family}: {}",
+        stderr(&out)
+    );
 
     let all_ids = stdout(&run(&["--collect-only", "-q"], false));
     let all: BTreeSet<&str> = all_ids.lines().filter(|l| l.contains("::")).collect();
@@ -557,7 +579,7 @@ fn pytest_deselects_exactly_the_quarantined_tests() {
             "--runner",
             "pytest",
             "--root",
-            project.to_str().unwrap(),
+            root_dir,
             "--shell",
         ],
     );
