@@ -5,15 +5,14 @@
 //!
 //! Equality matchers end at an unescaped `)` or `,`; the escapes nextest accepts inside them
 //! are `\\`, `\/`, `\)`, `\,`, `\n`, `\r`, `\t` and `\u{HEX}`, which is how every other control
-//! character and a leading or trailing space (which the parser would trim) are written.
+//! character is written. Spaces are kept as they are: nextest does not trim them.
 
 use super::{Emitted, Target};
 
 /// Escapes `s` for an equality matcher (`=...`).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let last = s.chars().count().saturating_sub(1);
-    for (i, c) in s.chars().enumerate() {
+    for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
             '/' => out.push_str("\\/"),
@@ -22,7 +21,7 @@ pub fn escape(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() || (c.is_whitespace() && (i == 0 || i == last)) => {
+            c if c.is_control() => {
                 out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
             }
             c => out.push(c),
@@ -103,7 +102,6 @@ mod tests {
             let e = escape(n);
             assert_eq!(&unescape(&e), n);
             assert!(!e.contains('\n'));
-            assert!(!e.starts_with(' ') && !e.ends_with(' '));
         }
     }
 
