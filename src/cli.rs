@@ -33,6 +33,9 @@ pub enum Command {
     /// test is broken, became flaky in the newest runs, a suite got slower, or the flaky run
     /// rate is over a limit; exit 0 otherwise.
     Check(CheckArgs),
+    /// Write tests to quarantine, skip, run first or split into shards, in a test runner's own
+    /// syntax (pytest, nextest, maven, gradle, jest, go) or as plain ids or JSON.
+    Select(SelectArgs),
 }
 
 #[derive(Debug, Args)]
@@ -348,6 +351,74 @@ pub struct CheckArgs {
         help_heading = "Thresholds"
     )]
     pub slower_threshold: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct SelectArgs {
+    /// What to select: flaky tests (quarantine), trim candidates (skip), every test by failure
+    /// likelihood (priority), or every test in K shards of near-equal time (shards).
+    #[arg(value_enum)]
+    pub kind: crate::select::Kind,
+
+    /// The runner the output is for; see docs/select.md for how to pass each.
+    #[arg(long, value_enum)]
+    pub runner: crate::select::runner::Runner,
+
+    /// Write the output to FILE instead of stdout (`-` is stdout).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Print the selection as shell-quoted command-line arguments instead of the file form.
+    #[arg(long)]
+    pub shell: bool,
+
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    #[command(flatten)]
+    pub window: crate::analysis::window::WindowArgs,
+
+    /// Only this variant's runs (platform or job).
+    #[arg(long, value_name = "V", help_heading = "Window")]
+    pub variant: Option<String>,
+
+    /// Shards to plan (1 to 1024).
+    #[arg(long, value_name = "K", required_if_eq("kind", "shards"), value_parser = clap::value_parser!(u64).range(1..=1024), help_heading = "Shards")]
+    pub count: Option<u64>,
+
+    /// Shard to write for a runner: its tests for plain, every other shard's tests excluded
+    /// for the runner formats.
+    #[arg(long, value_name = "I", help_heading = "Shards")]
+    pub shard: Option<usize>,
+
+    /// What a shard is made of.
+    #[arg(long, value_enum, default_value = "test", help_heading = "Shards")]
+    pub by: crate::select::shards::Unit,
+
+    /// What the current split, which the plan is compared with, is made of: the variants of
+    /// the newest run that has several, or the report files of the newest run.
+    #[arg(long, value_enum, default_value = "variant", help_heading = "Shards")]
+    pub current_split: crate::select::history::SplitBy,
+
+    /// The directory pytest node ids are relative to (pytest's rootdir), to find which part
+    /// of a dotted classname is the file when the reports have no `file` attribute.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub root: PathBuf,
+
+    /// Executed runs the analysis needs (quarantine and priority: `flaky`'s --min-runs,
+    /// default 5; skip: `trim`'s, default 50).
+    #[arg(long, value_name = "N", help_heading = "Thresholds")]
+    pub min_runs: Option<usize>,
+
+    /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
+    /// infrastructure failure and left out.
+    #[arg(
+        long,
+        default_value_t = 0.8,
+        value_name = "SHARE",
+        help_heading = "Thresholds"
+    )]
+    pub infra_threshold: f64,
 }
 
 #[cfg(test)]

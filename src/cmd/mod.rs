@@ -4,6 +4,7 @@ mod check;
 mod flaky;
 mod ingest;
 mod schema;
+mod select;
 mod slow;
 mod stats;
 mod trim;
@@ -20,5 +21,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Slow(args) => slow::run(args),
         Command::Trim(args) => trim::run(args),
         Command::Check(args) => check::run(args),
+        Command::Select(args) => select::run(args),
     }
 }

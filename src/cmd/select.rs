@@ -1,0 +1,56 @@
+//! `testsift select`: a selection in a runner's syntax.
+
+use crate::cli::SelectArgs;
+use crate::error::EXIT_OK;
+use crate::select::runner::{Context, notes, render};
+use crate::select::{SelectOptions, select};
+use crate::store::Store;
+use anyhow::Context as _;
+use std::io::Write;
+use std::process::ExitCode;
+
+pub fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
+    let store = Store::at(&args.store.store);
+    if !store.exists() {
+        anyhow::bail!(
+            "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
+            store.dir().display()
+        );
+    }
+    let options = SelectOptions {
+        kind: args.kind,
+        min_runs: args.min_runs,
+        infra_threshold: args.infra_threshold,
+        variant: args.variant.clone(),
+        shard_count: args
+            .count
+            .map_or(1, |c| usize::try_from(c).unwrap_or(usize::MAX)),
+        shard_by: args.by,
+        split_by: args.current_split,
+    };
+    let (selection, all) = select(&store, &args.window, &options)
+        .with_context(|| format!("reading {}", store.dir().display()))?;
+    let ctx = Context {
+        root: args.root.clone(),
+    };
+    let emitted = render(&selection, &all, args.runner, args.shard, args.shell, &ctx)?;
+
+    let mut err = std::io::stderr().lock();
+    for w in &emitted.warnings {
+        writeln!(err, "testsift: warning: {w}")?;
+    }
+    for line in notes(&selection, &emitted) {
+        writeln!(err, "testsift: {line}")?;
+    }
+
+    match args.out.as_deref().filter(|p| p.as_os_str() != "-") {
+        Some(path) => std::fs::write(path, emitted.text.as_bytes())
+            .with_context(|| format!("{}: cannot write the selection", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(emitted.text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::from(EXIT_OK))
+}

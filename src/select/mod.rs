@@ -1,0 +1,273 @@
+//! `select`: turns the analyses into lists a test runner can act on. Which tests (flaky ones to
+//! quarantine, trim candidates to skip, every test by failure likelihood, or K shards of
+//! near-equal time) is decided here as a plain `Selection`; [`runner`] then writes it in each
+//! runner's own syntax. Formulas and each runner's syntax: docs/select.md.
+
+pub mod history;
+pub mod priority;
+pub mod runner;
+pub mod shards;
+
+use crate::analysis::AnalysisError;
+use crate::analysis::flaky::{FlakyOptions, FlakyReport, Verdict, flaky};
+use crate::analysis::trim::{TrimOptions, TrimReport, trim};
+use crate::analysis::window::WindowArgs;
+use crate::store::Store;
+use history::{History, TestHistory};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Version of the JSON output; bumped when a field changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What to select.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// Tests `testsift flaky` calls flaky, to keep out of the gating run.
+    Quarantine,
+    /// Trim candidates of `testsift trim`, to leave out of the run.
+    Skip,
+    /// Every test, most likely to fail first, for fail-fast ordering.
+    Priority,
+    /// Every test or class in K groups of near-equal historical time.
+    Shards,
+}
+
+/// Settings of a selection.
+#[derive(Debug, Clone)]
+pub struct SelectOptions {
+    pub kind: Kind,
+    /// Overrides the `min_runs` of the analysis the kind uses (flaky: 5, trim: 50).
+    pub min_runs: Option<usize>,
+    pub infra_threshold: f64,
+    /// Only this variant's runs.
+    pub variant: Option<String>,
+    pub shard_count: usize,
+    pub shard_by: shards::Unit,
+    /// What the current split to compare shards with is made of.
+    pub split_by: history::SplitBy,
+}
+
+/// One selected test, with why it was selected.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Selected {
+    pub test_id: String,
+    pub classname: String,
+    pub name: String,
+    pub suite: String,
+    pub file: Option<String>,
+    pub variants: Vec<String>,
+    /// `flaky`, `move-to-nightly`, `review-for-deletion`, `new`, `history` or `shard`.
+    pub reason: String,
+    /// Executed runs in the window (not skipped, not infrastructure failures).
+    pub runs: usize,
+    /// Runs in which it failed at least once (retried or not).
+    pub failures: usize,
+    pub failure_rate: f64,
+    pub failure_rate_decayed: f64,
+    /// `testsift flaky`'s flake rate, for tests it calls flaky.
+    pub flake_rate: Option<f64>,
+    /// Failure-likelihood score (priority only).
+    pub score: Option<f64>,
+    pub median_seconds: Option<f64>,
+    /// 1-based shard (shards only).
+    pub shard: Option<usize>,
+    /// The evidence, one short sentence each.
+    pub evidence: Vec<String>,
+}
+
+/// The whole result of `testsift select`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Selection {
+    pub schema_version: u32,
+    pub kind: Kind,
+    /// Runs (run key and variant) in the window.
+    pub runs: usize,
+    /// Tests in the window.
+    pub known_tests: usize,
+    /// quarantine, skip: the selected tests; priority: every test, most likely to fail first;
+    /// shards: every test, by shard.
+    pub tests: Vec<Selected>,
+    pub shards: Option<shards::ShardPlan>,
+}
+
+/// Runs the selection over the store. Also returns every test in the window, which the runner
+/// formats need to warn when a pattern would catch more than the selection.
+pub fn select(
+    store: &Store,
+    window: &WindowArgs,
+    options: &SelectOptions,
+) -> Result<(Selection, Vec<runner::Target>), AnalysisError> {
+    let hist = history::history(
+        store,
+        window,
+        options.variant.as_deref(),
+        options.infra_threshold,
+        options.split_by,
+    )?;
+    // The analyses report per variant; `--variant` keeps that variant's results.
+    let keep_variant = |v: &str| options.variant.as_deref().is_none_or(|w| w == v);
+    let (tests, plan) = match options.kind {
+        Kind::Quarantine => {
+            let report = flaky(store, window, &flaky_options(options))?;
+            (quarantine(&hist, &report, &keep_variant), None)
+        }
+        Kind::Skip => {
+            let trim_options = TrimOptions {
+                min_runs: options.min_runs.unwrap_or(TrimOptions::default().min_runs),
+                infra_threshold: options.infra_threshold,
+                ..TrimOptions::default()
+            };
+            let report = trim(store, window, &trim_options)?;
+            (skip(&hist, &report, &keep_variant), None)
+        }
+        Kind::Priority => {
+            let report = flaky(store, window, &flaky_options(options))?;
+            (priority::order(&hist, &report, &keep_variant), None)
+        }
+        Kind::Shards => {
+            let (tests, plan) = shards::plan(&hist, options.shard_count, options.shard_by);
+            (tests, Some(plan))
+        }
+    };
+    let all = hist.tests.iter().map(runner::Target::from).collect();
+    Ok((
+        Selection {
+            schema_version: SCHEMA_VERSION,
+            kind: options.kind,
+            runs: hist.runs.len(),
+            known_tests: hist.tests.len(),
+            tests,
+            shards: plan,
+        },
+        all,
+    ))
+}
+
+fn flaky_options(options: &SelectOptions) -> FlakyOptions {
+    FlakyOptions {
+        min_runs: options.min_runs.unwrap_or(FlakyOptions::default().min_runs),
+        infra_threshold: options.infra_threshold,
+    }
+}
+
+/// The common part of a selected test: names and its history's figures.
+pub(crate) fn base(t: &TestHistory, reason: &str) -> Selected {
+    let failures = t
+        .outcomes
+        .iter()
+        .filter(|o| **o != crate::analysis::flaky::Outcome::Pass)
+        .count();
+    Selected {
+        test_id: t.test_id.clone(),
+        classname: t.classname.clone(),
+        name: t.name.clone(),
+        suite: t.suite.clone(),
+        file: t.file.clone(),
+        variants: t.variants.clone(),
+        reason: reason.to_string(),
+        runs: t.outcomes.len(),
+        failures,
+        failure_rate: if t.outcomes.is_empty() {
+            0.0
+        } else {
+            failures as f64 / t.outcomes.len() as f64
+        },
+        failure_rate_decayed: priority::decayed_failure_rate(&t.outcomes),
+        median_seconds: crate::analysis::slow::median(&t.durations),
+        ..Selected::default()
+    }
+}
+
+fn by_id(hist: &History) -> BTreeMap<&str, &TestHistory> {
+    hist.tests.iter().map(|t| (t.test_id.as_str(), t)).collect()
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+/// Tests `flaky` calls flaky on at least one (kept) variant.
+fn quarantine(
+    hist: &History,
+    report: &FlakyReport,
+    keep_variant: &dyn Fn(&str) -> bool,
+) -> Vec<Selected> {
+    let tests = by_id(hist);
+    let mut out: BTreeMap<&str, Selected> = BTreeMap::new();
+    for v in &report.tests {
+        if v.verdict != Verdict::Flaky || !keep_variant(&v.variant) {
+            continue;
+        }
+        let Some(t) = tests.get(v.test_id.as_str()) else {
+            continue;
+        };
+        let s = out
+            .entry(v.test_id.as_str())
+            .or_insert_with(|| base(t, Verdict::Flaky.as_str()));
+        s.flake_rate = match (s.flake_rate, v.flake_rate) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let on = if v.variant.is_empty() {
+            String::new()
+        } else {
+            format!(" on {}", v.variant)
+        };
+        if v.retry_runs > 0 {
+            s.evidence
+                .push(format!("passed on a retry in {} runs{on}", v.retry_runs));
+        }
+        if v.same_commit_commits > 0 {
+            s.evidence.push(format!(
+                "passed and failed on the same commit {} times{on}",
+                v.same_commit_commits
+            ));
+        }
+        if v.flips > 0 {
+            s.evidence.push(format!(
+                "{} flips in {} transitions{on}",
+                v.flips, v.transitions
+            ));
+        }
+        if let Some(r) = v.flake_rate {
+            s.evidence.push(format!(
+                "flake rate {} of {} runs{on}",
+                pct(r),
+                v.non_broken_executions
+            ));
+        }
+    }
+    out.into_values().collect()
+}
+
+/// Trim candidates on at least one (kept) variant, most time saved first.
+fn skip(hist: &History, report: &TrimReport, keep_variant: &dyn Fn(&str) -> bool) -> Vec<Selected> {
+    let tests = by_id(hist);
+    let mut out: Vec<Selected> = Vec::new();
+    for c in &report.candidates {
+        if !keep_variant(&c.variant) {
+            continue;
+        }
+        let Some(t) = tests.get(c.test_id.as_str()) else {
+            continue;
+        };
+        if out.iter().any(|s| s.test_id == c.test_id) {
+            continue;
+        }
+        let mut s = base(t, c.advice.as_str());
+        s.evidence.push(format!(
+            "caught {} failure events in {} runs, all also caught by kept tests",
+            c.events, c.runs
+        ));
+        s.evidence.push(format!(
+            "95% upper bound on its rate of catching what the kept tests miss: {}",
+            pct(c.detection_rate_upper)
+        ));
+        s.evidence
+            .push(format!("{:.2} CI hours a week", c.hours_per_week));
+        out.push(s);
+    }
+    out
+}

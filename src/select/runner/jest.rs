@@ -1,0 +1,108 @@
+//! jest: a `--testNamePattern` regular expression that matches every test except the selected
+//! ones. jest tests the pattern (a JavaScript `RegExp` with the `i` flag) against a test's full
+//! name: its describe blocks and title joined by spaces. jest-junit's default templates write
+//! that same full name into `name` (`{classname} {title}`), which is what this reads.
+//!
+//! The pattern is `^(?!(?:NAME|NAME...)$)` with every name escaped: `\` before each of
+//! `\^$.*+?()[]{}|/-`, and `\n`, `\r`, `\t`, `\xHH` for control characters. Because of the
+//! `i` flag, a test whose name differs from a selected one only in case is skipped too; such
+//! tests are named in a warning.
+
+use super::{Emitted, Target, show};
+use std::collections::BTreeSet;
+
+/// Escapes `s` to match itself in a JavaScript regular expression.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '^' | '$' | '.' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|'
+            | '/' | '-' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `(?:A|B|...)`: the selected names, escaped.
+pub fn alternation(names: &[&str]) -> String {
+    let escaped: Vec<String> = names.iter().map(|n| escape(n)).collect();
+    format!("(?:{})", escaped.join("|"))
+}
+
+pub fn exclude(targets: &[Target], all: &[Target]) -> Emitted {
+    let mut out = Emitted::default();
+    // jest-junit writes `{classname} {title}`, which starts with a space for a test outside any
+    // describe block; jest's full name has none.
+    let names: BTreeSet<&str> = targets.iter().map(|t| t.name.trim_start()).collect();
+    let pattern = if names.is_empty() {
+        ".*".to_string()
+    } else {
+        let list: Vec<&str> = names.iter().copied().collect();
+        format!("^(?!{}$)", alternation(&list))
+    };
+    let folded: BTreeSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    for t in all {
+        let name = t.name.trim_start();
+        if !names.contains(name) && folded.contains(&name.to_lowercase()) {
+            out.warnings.push(format!(
+                "{}: also skipped, since jest matches names without regard to case",
+                show(&t.test_id)
+            ));
+        }
+    }
+    out.text = format!("{pattern}\n");
+    out.args = Some(vec![format!("--testNamePattern={pattern}")]);
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests on literal input
+mod tests {
+    use super::super::hostile::names;
+    use super::*;
+
+    #[test]
+    fn the_alternation_matches_exactly_the_names() {
+        let hostile = names();
+        let mut list: Vec<&str> = hostile.iter().map(String::as_str).collect();
+        list.extend(["a.b", "x-y", "[1] (2) {3}", "c:\\temp", "^$", "tab\there"]);
+        // JavaScript and the regex crate agree on these escapes.
+        let re = regex::Regex::new(&format!("^{}$", alternation(&list))).unwrap();
+        for n in &list {
+            assert!(re.is_match(n), "{n:?}");
+        }
+        for other in [
+            "aXb", "x", "<script>", "pipe", "and", "it", "line", "c:\\tem", "", "tab",
+        ] {
+            assert!(!re.is_match(other), "{other:?}");
+        }
+        assert!(!re.is_match(&"a".repeat(10 * 1024 + 1)));
+        assert!(!alternation(&list).contains('\n'));
+    }
+
+    #[test]
+    fn the_pattern_skips_the_selection_and_warns_about_case() {
+        let t = |n: &str| Target {
+            test_id: n.into(),
+            name: n.into(),
+            ..Target::default()
+        };
+        let all = [t("Cart adds"), t("cart ADDS"), t("Cart removes")];
+        let out = exclude(&all[..1], &all);
+        assert_eq!(out.text, "^(?!(?:Cart adds)$)\n");
+        assert_eq!(out.args.unwrap(), ["--testNamePattern=^(?!(?:Cart adds)$)"]);
+        assert_eq!(out.warnings.len(), 1);
+        assert!(out.warnings[0].contains("cart ADDS"));
+        assert_eq!(exclude(&[], &all).text, ".*\n");
+    }
+}

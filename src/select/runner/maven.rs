@@ -1,0 +1,104 @@
+//! Maven Surefire: an excludes file (`-Dsurefire.excludesFile=FILE`, one `Class#method`
+//! pattern per line, `#` lines are comments) or, with `--shell`, `-Dtest=!Class#method,...`.
+//!
+//! In Surefire's patterns `,` separates patterns, `!` excludes, `#` separates the class from
+//! the method, `+` separates methods, `*` and `?` are wildcards and `%regex[...]` switches to
+//! regular expressions. Only names without those characters are exact, so a test is written
+//! only when its class is a dotted Java name and its method a Java identifier; any other (a
+//! display name, a parameterised invocation) is left out with a warning.
+
+use super::{Emitted, Target, java_name, show};
+
+/// The `Class#method` pattern of `t`, or why there is none.
+pub fn pattern(t: &Target) -> Result<String, String> {
+    if !java_name(&t.classname, true) {
+        return Err("its classname is not a Java class name".into());
+    }
+    if !java_name(&t.name, false) {
+        return Err(
+            "its name is not a Java method name, which Surefire cannot match exactly".into(),
+        );
+    }
+    Ok(format!("{}#{}", t.classname, t.name))
+}
+
+pub fn exclude(targets: &[Target]) -> Emitted {
+    let mut out = Emitted {
+        text: "# testsift select: tests for -Dsurefire.excludesFile, one Class#method a line\n"
+            .into(),
+        ..Emitted::default()
+    };
+    let mut patterns = Vec::new();
+    for t in targets {
+        match pattern(t) {
+            Ok(p) => {
+                out.text.push_str(&p);
+                out.text.push('\n');
+                patterns.push(format!("!{p}"));
+            }
+            Err(why) => {
+                out.left_out += 1;
+                out.warnings
+                    .push(format!("{}: {why}; left out", show(&t.test_id)));
+            }
+        }
+    }
+    if !patterns.is_empty() {
+        out.args = Some(vec![format!("-Dtest={}", patterns.join(","))]);
+    } else {
+        out.args = Some(Vec::new());
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests on literal input
+mod tests {
+    use super::super::hostile::names;
+    use super::*;
+
+    fn t(c: &str, n: &str) -> Target {
+        Target {
+            test_id: format!("{c}::{n}"),
+            classname: c.into(),
+            name: n.into(),
+            ..Target::default()
+        }
+    }
+
+    #[test]
+    fn documented_syntax() {
+        let out = exclude(&[
+            t("com.example.calc.CalculatorTest", "testDivide"),
+            t("com.example.Outer$InnerTest", "test_cache2"),
+        ]);
+        assert_eq!(
+            out.text.lines().collect::<Vec<_>>(),
+            [
+                "# testsift select: tests for -Dsurefire.excludesFile, one Class#method a line",
+                "com.example.calc.CalculatorTest#testDivide",
+                "com.example.Outer$InnerTest#test_cache2",
+            ]
+        );
+        assert_eq!(
+            out.args.unwrap(),
+            [
+                "-Dtest=!com.example.calc.CalculatorTest#testDivide,!com.example.Outer$InnerTest#test_cache2"
+            ]
+        );
+    }
+
+    #[test]
+    fn hostile_and_inexact_names_are_left_out() {
+        let mut targets: Vec<Target> = names().iter().map(|n| t("com.example.T", n)).collect();
+        targets.push(t("com.example.T", "parsesNumber(String)[1]"));
+        targets.push(t("com.example.T", "star*"));
+        targets.push(t("com.example.T", "a,b"));
+        targets.push(t("not a class", "testOk"));
+        let out = exclude(&targets);
+        // Only the comment line and the 10 KB name of plain letters, which is a Java identifier.
+        assert_eq!(out.text.lines().count(), 2);
+        assert_eq!(out.warnings.len(), targets.len() - 1);
+        assert!(out.warnings.iter().all(|w| !w.contains('\n')));
+    }
+}

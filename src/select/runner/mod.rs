@@ -1,0 +1,429 @@
+//! Writes a selection in each runner's own syntax. Every name comes from a report anyone can
+//! write, so each format quotes or escapes it; a name a format cannot express exactly is left
+//! out with a warning (printed on stderr), never approximated by a pattern that could catch
+//! other tests. Each runner's syntax, and how to pass the output: docs/select.md.
+
+pub mod go;
+pub mod gradle;
+pub mod jest;
+pub mod maven;
+pub mod nextest;
+pub mod pytest;
+
+use super::Selected;
+use super::history::TestHistory;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// What the output is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Runner {
+    /// `pytest @FILE`: one `--deselect=NODEID` per line.
+    Pytest,
+    /// `cargo nextest run -E "$(cat FILE)"`: a filterset.
+    Nextest,
+    /// `mvn test -Dsurefire.excludesFile=FILE`: one `Class#method` per line.
+    Maven,
+    /// `gradle test --init-script FILE`: an init script with `excludeTestsMatching`.
+    Gradle,
+    /// `jest --testNamePattern="$(cat FILE)"`: a regular expression.
+    Jest,
+    /// `go test -skip "$(cat FILE)"`: a regular expression.
+    Go,
+    /// One test id per line.
+    Plain,
+    /// The selection with reasons, rates and evidence, versioned by `schema_version`.
+    Json,
+}
+
+/// A test as the runner formats see it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Target {
+    pub test_id: String,
+    pub classname: String,
+    pub name: String,
+    pub suite: String,
+    pub file: Option<String>,
+}
+
+impl From<&TestHistory> for Target {
+    fn from(t: &TestHistory) -> Target {
+        Target {
+            test_id: t.test_id.clone(),
+            classname: t.classname.clone(),
+            name: t.name.clone(),
+            suite: t.suite.clone(),
+            file: t.file.clone(),
+        }
+    }
+}
+
+impl From<&Selected> for Target {
+    fn from(t: &Selected) -> Target {
+        Target {
+            test_id: t.test_id.clone(),
+            classname: t.classname.clone(),
+            name: t.name.clone(),
+            suite: t.suite.clone(),
+            file: t.file.clone(),
+        }
+    }
+}
+
+/// What a runner format produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Emitted {
+    /// The file form: what `--out` writes and stdout shows.
+    pub text: String,
+    /// The same as command-line arguments, for `--shell`; none where the runner takes the
+    /// selection only as a file.
+    pub args: Option<Vec<String>>,
+    /// Tests left out or caught beyond the selection, one sentence each.
+    pub warnings: Vec<String>,
+    /// Selected tests the format could not express, so left out.
+    pub left_out: usize,
+}
+
+/// Settings some formats need.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The directory pytest node ids are relative to (its rootdir), to tell which part of a
+    /// dotted classname is the file.
+    pub root: PathBuf,
+}
+
+/// Writes an exclusion of `targets` for `runner`; `all` is every test in the window. JSON is
+/// written by [`render`] from the whole selection and never reaches here.
+fn exclude(runner: Runner, targets: &[Target], all: &[Target], ctx: &Context) -> Emitted {
+    match runner {
+        Runner::Pytest => pytest::deselect(targets, ctx),
+        Runner::Nextest => nextest::exclude(targets),
+        Runner::Maven => maven::exclude(targets),
+        Runner::Gradle => gradle::exclude(targets),
+        Runner::Jest => jest::exclude(targets, all),
+        Runner::Go => go::skip(targets, all),
+        Runner::Plain | Runner::Json => plain(targets.iter().map(|t| t.test_id.as_str())),
+    }
+}
+
+/// A selection the chosen output cannot take.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(
+        "{kind} is an order, and {runner} takes no order from a list; use --runner plain or --runner json"
+    )]
+    NoOrder { kind: &'static str, runner: String },
+    #[error("shards for {runner} are written one at a time: pass --shard I (1 to {count})")]
+    NeedShard { runner: String, count: usize },
+    #[error("--shard {shard} is out of range: there are {count} shards")]
+    ShardRange { shard: usize, count: usize },
+    #[error("--shard needs `select shards`")]
+    ShardWithoutShards,
+    #[error("{runner} takes the selection only as a file: drop --shell (and write it with --out)")]
+    NoShell { runner: String },
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+fn runner_name(runner: Runner) -> String {
+    use clap::ValueEnum;
+    runner
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string())
+}
+
+/// Renders `selection` for `runner`. For shards, `shard` (1-based) picks the shard to run:
+/// plain lists its tests, a runner format excludes every other shard's tests.
+pub fn render(
+    selection: &super::Selection,
+    all: &[Target],
+    runner: Runner,
+    shard: Option<usize>,
+    shell: bool,
+    ctx: &Context,
+) -> Result<Emitted, RenderError> {
+    use super::Kind;
+    let name = runner_name(runner);
+    let count = selection.shards.as_ref().map_or(0, |p| p.count);
+    match (selection.kind, shard) {
+        (Kind::Shards, Some(s)) if s == 0 || s > count => {
+            return Err(RenderError::ShardRange { shard: s, count });
+        }
+        (Kind::Shards, _) => {}
+        (_, Some(_)) => return Err(RenderError::ShardWithoutShards),
+        _ => {}
+    }
+    if shell && matches!(runner, Runner::Plain | Runner::Json | Runner::Gradle) {
+        return Err(RenderError::NoShell { runner: name });
+    }
+    let emitted = match (runner, selection.kind, shard) {
+        (Runner::Json, ..) => Emitted {
+            text: serde_json::to_string_pretty(selection)? + "\n",
+            ..Emitted::default()
+        },
+        (Runner::Plain, Kind::Shards, None) => {
+            let mut out = Emitted::default();
+            if let Some(plan) = &selection.shards {
+                for s in &plan.shards {
+                    out.text.push_str(&format!(
+                        "# shard {}/{}: {:.3} s predicted, {} tests\n",
+                        s.shard, plan.count, s.predicted_seconds, s.tests
+                    ));
+                    let ids = selection
+                        .tests
+                        .iter()
+                        .filter(|t| t.shard == Some(s.shard))
+                        .map(|t| t.test_id.as_str());
+                    let part = plain(ids);
+                    out.text.push_str(&part.text);
+                    out.warnings.extend(part.warnings);
+                    out.left_out += part.left_out;
+                }
+            }
+            out
+        }
+        (Runner::Plain, Kind::Shards, Some(i)) => plain(
+            selection
+                .tests
+                .iter()
+                .filter(|t| t.shard == Some(i))
+                .map(|t| t.test_id.as_str()),
+        ),
+        (Runner::Plain, ..) => plain(selection.tests.iter().map(|t| t.test_id.as_str())),
+        (_, Kind::Priority, _) => {
+            return Err(RenderError::NoOrder {
+                kind: "priority",
+                runner: name,
+            });
+        }
+        (_, Kind::Shards, None) => {
+            return Err(RenderError::NeedShard {
+                runner: name,
+                count,
+            });
+        }
+        (_, Kind::Shards, Some(i)) => {
+            let others: Vec<Target> = selection
+                .tests
+                .iter()
+                .filter(|t| t.shard != Some(i))
+                .map(Target::from)
+                .collect();
+            exclude(runner, &others, all, ctx)
+        }
+        (_, Kind::Quarantine | Kind::Skip, _) => {
+            let targets: Vec<Target> = selection.tests.iter().map(Target::from).collect();
+            exclude(runner, &targets, all, ctx)
+        }
+    };
+    if shell {
+        return match &emitted.args {
+            Some(args) => Ok(Emitted {
+                text: if args.is_empty() {
+                    String::new()
+                } else {
+                    shell_line(args)
+                },
+                ..emitted
+            }),
+            None => Err(RenderError::NoShell { runner: name }),
+        };
+    }
+    Ok(emitted)
+}
+
+/// The summary for stderr: what was selected, what was left out, and for shards the predicted
+/// times and the comparison with the current split.
+pub fn notes(selection: &super::Selection, emitted: &Emitted) -> Vec<String> {
+    use super::Kind;
+    use super::history::SplitBy;
+    use super::shards::Unit;
+    let secs = |xs: &mut dyn Iterator<Item = f64>| {
+        xs.map(|x| format!("{x:.3} s"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut lines = Vec::new();
+    match (&selection.shards, selection.kind) {
+        (Some(plan), _) => {
+            lines.push(format!(
+                "{} shards by {}: {} predicted; imbalance {:.1}%",
+                plan.count,
+                match plan.by {
+                    Unit::Test => "test",
+                    Unit::Class => "class",
+                },
+                secs(&mut plan.shards.iter().map(|s| s.predicted_seconds)),
+                100.0 * plan.imbalance
+            ));
+            if plan.unknown_duration_tests > 0 {
+                lines.push(format!(
+                    "{} tests without a known duration counted as {:.3} s each",
+                    plan.unknown_duration_tests, plan.assumed_seconds
+                ));
+            }
+            match (&plan.current, &plan.no_current) {
+                (Some(c), _) => lines.push(format!(
+                    "current split of run {} by {} ({}): {} measured; imbalance {:.1}% measured, {:.1}% predicted",
+                    show(&c.run),
+                    match c.by {
+                        SplitBy::Variant => "variant",
+                        SplitBy::Report => "report file",
+                    },
+                    c.parts
+                        .iter()
+                        .map(|p| show(&p.name))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    secs(&mut c.parts.iter().map(|p| p.seconds)),
+                    100.0 * c.imbalance,
+                    100.0 * c.predicted_imbalance
+                )),
+                (None, why) => lines.push(format!(
+                    "no current split to compare with: {}",
+                    why.as_deref().unwrap_or("none found")
+                )),
+            }
+        }
+        (None, Kind::Quarantine | Kind::Skip) => lines.push(format!(
+            "{} of {} tests selected to {} over {} runs{}",
+            selection.tests.len(),
+            selection.known_tests,
+            if selection.kind == Kind::Skip {
+                "skip"
+            } else {
+                "quarantine"
+            },
+            selection.runs,
+            match emitted.left_out {
+                0 => String::new(),
+                n => format!("; {n} left out of the output (see the warnings)"),
+            }
+        )),
+        (None, _) => {}
+    }
+    lines
+}
+
+/// One id per line; ids with a line break cannot be written that way and are left out.
+pub fn plain<'a>(ids: impl Iterator<Item = &'a str>) -> Emitted {
+    let mut out = Emitted::default();
+    for id in ids {
+        if id.contains(['\n', '\r']) {
+            out.left_out += 1;
+            out.warnings
+                .push(format!("{}: has a line break; left out", show(id)));
+        } else {
+            out.text.push_str(id);
+            out.text.push('\n');
+        }
+    }
+    out
+}
+
+/// A name for a warning: quoted, control characters escaped, long names shortened.
+pub fn show(s: &str) -> String {
+    const MAX: usize = 120;
+    if s.chars().count() > MAX {
+        let head: String = s.chars().take(MAX).collect();
+        format!("{head:?}... ({} bytes)", s.len())
+    } else {
+        format!("{s:?}")
+    }
+}
+
+/// Quotes a word for a POSIX shell: bare when only safe characters, else in single quotes.
+pub fn shell_quote(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// The arguments as one shell command line, one argument per line.
+pub fn shell_line(args: &[String]) -> String {
+    let words: Vec<String> = args.iter().map(|a| shell_quote(a)).collect();
+    let mut s = words.join(" \\\n  ");
+    s.push('\n');
+    s
+}
+
+/// Is `s` a Java identifier, or a dotted sequence of them (`$` for nested classes included)?
+pub(crate) fn java_name(s: &str, dotted: bool) -> bool {
+    (dotted || !s.contains('.'))
+        && s.split('.').all(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+                && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        })
+}
+
+#[cfg(test)]
+pub(crate) mod hostile {
+    //! Names a report from a fork can carry, for every format's tests.
+    pub fn names() -> Vec<String> {
+        vec![
+            "<script>alert(1)</script>".into(),
+            "x\" onload=\"alert(1)".into(),
+            "back`tick`".into(),
+            "$(rm -rf /)".into(),
+            "pipe|and|bar".into(),
+            "it's".into(),
+            "line\nbreak".into(),
+            "a".repeat(10 * 1024),
+        ]
+    }
+
+    /// Parses `words` back with a real POSIX shell and returns what it got.
+    pub fn through_sh(line: &str) -> Vec<String> {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf '%s\\0' {line}"))
+            .output()
+            .expect("sh runs");
+        assert!(out.status.success());
+        let s = String::from_utf8(out.stdout).expect("utf-8");
+        s.split_terminator('\0').map(str::to_string).collect()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests on literal input
+mod tests {
+    use super::hostile::through_sh;
+    use super::*;
+
+    #[test]
+    fn shell_quoting_survives_a_real_shell() {
+        let names = hostile::names();
+        let line = shell_line(&names);
+        assert_eq!(through_sh(&line), names);
+        assert_eq!(shell_quote("plain-word_1.x"), "plain-word_1.x");
+        assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn plain_leaves_out_line_breaks() {
+        let names = hostile::names();
+        let out = plain(names.iter().map(String::as_str));
+        assert_eq!(out.text.lines().count(), names.len() - 1);
+        assert_eq!(out.warnings.len(), 1);
+        assert!(out.warnings[0].contains("\\n"), "{}", out.warnings[0]);
+        assert!(!out.warnings[0].contains('\n'));
+    }
+
+    #[test]
+    fn java_names() {
+        assert!(java_name("com.example.Foo$Inner", true));
+        assert!(java_name("testAdd", false));
+        assert!(!java_name("test add", false));
+        assert!(!java_name("a.b", false));
+        assert!(!java_name("com..Foo", true));
+        assert!(!java_name("1abc", false));
+    }
+}

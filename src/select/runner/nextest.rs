@@ -1,0 +1,128 @@
+//! cargo-nextest: a filterset for `cargo nextest run -E`. nextest's JUnit output names the
+//! binary id (`crate`, `crate::test_file`, `crate::bin/name`) in `classname` and the test's
+//! path in `name`, so each test is `binary_id(=ID) & test(=NAME)`, and the selection is run
+//! without them: `not (A | B | ...)`.
+//!
+//! Equality matchers end at an unescaped `)` or `,`; the escapes nextest accepts inside them
+//! are `\\`, `\/`, `\)`, `\,`, `\n`, `\r`, `\t` and `\u{HEX}`, which is how every other control
+//! character is written. Spaces are kept as they are: nextest does not trim them.
+
+use super::{Emitted, Target};
+
+/// Escapes `s` for an equality matcher (`=...`).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '/' => out.push_str("\\/"),
+            ')' => out.push_str("\\)"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The filterset that matches exactly `t`.
+pub fn matcher(t: &Target) -> String {
+    if t.classname.is_empty() {
+        format!("test(={})", escape(&t.name))
+    } else {
+        format!(
+            "(binary_id(={}) & test(={}))",
+            escape(&t.classname),
+            escape(&t.name)
+        )
+    }
+}
+
+pub fn exclude(targets: &[Target]) -> Emitted {
+    let expr = if targets.is_empty() {
+        "all()".to_string()
+    } else {
+        let any: Vec<String> = targets.iter().map(matcher).collect();
+        format!("not ({})", any.join(" | "))
+    };
+    Emitted {
+        text: format!("{expr}\n"),
+        args: Some(vec!["-E".into(), expr]),
+        ..Emitted::default()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests on literal input
+mod tests {
+    use super::super::hostile::{names, through_sh};
+    use super::super::shell_line;
+    use super::*;
+
+    /// Reverses [`escape`] and checks that no matcher-ending character is left bare.
+    fn unescape(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            assert!(c != ')' && c != ',', "bare {c:?} in {s:?}");
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('r') => out.push('\r'),
+                Some('t') => out.push('\t'),
+                Some('u') => {
+                    let hex: String = chars.by_ref().skip(1).take_while(|&c| c != '}').collect();
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).unwrap()).unwrap());
+                }
+                Some(c) => out.push(c),
+                None => panic!("dangling backslash in {s:?}"),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn hostile_names_round_trip() {
+        let mut all = names();
+        all.extend([
+            " lead".into(),
+            "trail\t".into(),
+            "a)b,c\\d/e".into(),
+            "\u{7}".into(),
+        ]);
+        for n in &all {
+            let e = escape(n);
+            assert_eq!(&unescape(&e), n);
+            assert!(!e.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn expression_shape() {
+        let t = |c: &str, n: &str| Target {
+            classname: c.into(),
+            name: n.into(),
+            ..Target::default()
+        };
+        let out = exclude(&[t("shop-core", "cart::tests::a"), t("shop-core::it", "b(x)")]);
+        assert_eq!(
+            out.text,
+            "not ((binary_id(=shop-core) & test(=cart::tests::a)) | \
+             (binary_id(=shop-core::it) & test(=b(x\\))))\n"
+        );
+        assert_eq!(exclude(&[]).text, "all()\n");
+        // The shell form reads back as `-E` and the expression, whatever the names.
+        let hostile: Vec<Target> = names().iter().map(|n| t("bin", n)).collect();
+        let out = exclude(&hostile);
+        let args = out.args.unwrap();
+        assert_eq!(through_sh(&shell_line(&args)), args);
+    }
+}

@@ -1,0 +1,182 @@
+//! pytest: node ids (`path/to/test_x.py::Class::test[param]`) rebuilt from what
+//! `--junitxml` wrote, as an argument file of `--deselect=NODEID` lines (`pytest @FILE`,
+//! pytest 8.2 and later) or, with `--shell`, as quoted arguments.
+//!
+//! pytest writes `classname` as the node id's path with `/` turned into `.` and `.py`
+//! dropped, then its classes, joined by `.`; `name` is the function with its parameter id.
+//! The `file` attribute (junit_family=xunit1) says where the path ends; without it (xunit2,
+//! the default) the longest dotted prefix naming an existing `.py` file under the root decides.
+
+use super::{Context, Emitted, Target, show};
+use std::path::Path;
+
+/// The node id of `t`; a warning when its file had to be guessed; `Err` with the reason when
+/// none can be written.
+pub fn node_id(t: &Target, root: &Path) -> Result<(String, Option<String>), String> {
+    if t.name.contains(['\n', '\r']) || t.classname.contains(['\n', '\r']) {
+        return Err("has a line break, which pytest never writes into a node id".into());
+    }
+    let join = |file: &str, classes: &[&str]| {
+        let mut id = file.to_string();
+        for c in classes {
+            id.push_str("::");
+            id.push_str(c);
+        }
+        id.push_str("::");
+        id.push_str(&t.name);
+        id
+    };
+    let parts: Vec<&str> = if t.classname.is_empty() {
+        Vec::new()
+    } else {
+        t.classname.split('.').collect()
+    };
+    if let Some(file) = t.file.as_deref().filter(|f| f.ends_with(".py")) {
+        let module = file.trim_end_matches(".py").replace(['/', '\\'], ".");
+        let module_parts = module.split('.').count();
+        if t.classname == module {
+            return Ok((join(file, &[]), None));
+        }
+        if t.classname.starts_with(&format!("{module}.")) {
+            return Ok((join(file, &parts[module_parts..]), None));
+        }
+    }
+    if parts.is_empty() {
+        return Err("has neither a classname nor a file attribute".into());
+    }
+    for end in (1..=parts.len()).rev() {
+        let file = format!("{}.py", parts[..end].join("/"));
+        if root.join(&file).is_file() {
+            return Ok((join(&file, &parts[end..]), None));
+        }
+    }
+    // pytest's default python_files are test_*.py and *_test.py.
+    let guess = parts
+        .iter()
+        .rposition(|p| p.starts_with("test_") || p.ends_with("_test"));
+    match guess {
+        Some(end) => {
+            let file = format!("{}.py", parts[..=end].join("/"));
+            let warning = format!(
+                "{}: no {file} under {}; guessed it from the name (pass --root)",
+                show(&t.test_id),
+                root.display()
+            );
+            Ok((join(&file, &parts[end + 1..]), Some(warning)))
+        }
+        None => Err(format!(
+            "no part of its classname names a .py file under {} (pass --root)",
+            root.display()
+        )),
+    }
+}
+
+pub fn deselect(targets: &[Target], ctx: &Context) -> Emitted {
+    let mut out = Emitted::default();
+    let mut args = Vec::new();
+    for t in targets {
+        match node_id(t, &ctx.root) {
+            Ok((id, warning)) => {
+                out.warnings.extend(warning);
+                args.push(format!("--deselect={id}"));
+            }
+            Err(why) => {
+                out.left_out += 1;
+                out.warnings
+                    .push(format!("{}: {why}; left out", show(&t.test_id)));
+            }
+        }
+    }
+    for a in &args {
+        out.text.push_str(a);
+        out.text.push('\n');
+    }
+    out.args = Some(args);
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests on literal input
+mod tests {
+    use super::super::hostile::{names, through_sh};
+    use super::super::shell_line;
+    use super::*;
+
+    fn target(classname: &str, name: &str, file: Option<&str>) -> Target {
+        Target {
+            test_id: format!("{classname}::{name}"),
+            classname: classname.into(),
+            name: name.into(),
+            file: file.map(str::to_string),
+            ..Target::default()
+        }
+    }
+
+    #[test]
+    fn node_ids_from_the_file_attribute() {
+        let root = Path::new("/nonexistent");
+        let t = target(
+            "tests.test_cart.TestCart",
+            "test_add[a-1]",
+            Some("tests/test_cart.py"),
+        );
+        assert_eq!(
+            node_id(&t, root).unwrap().0,
+            "tests/test_cart.py::TestCart::test_add[a-1]"
+        );
+        let t = target("tests.test_cart", "test_total", Some("tests/test_cart.py"));
+        assert_eq!(
+            node_id(&t, root).unwrap().0,
+            "tests/test_cart.py::test_total"
+        );
+    }
+
+    #[test]
+    fn node_ids_from_files_under_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("tests/api")).unwrap();
+        std::fs::write(dir.path().join("tests/api/client.py"), "").unwrap();
+        let t = target("tests.api.client.TestClient.Nested", "test_get[x.y]", None);
+        let (id, warning) = node_id(&t, dir.path()).unwrap();
+        assert_eq!(id, "tests/api/client.py::TestClient::Nested::test_get[x.y]");
+        assert_eq!(warning, None);
+        // Not on disk: guessed from pytest's default file pattern, with a warning.
+        let t = target("tests.test_other.TestA", "test_b", None);
+        let (id, warning) = node_id(&t, dir.path()).unwrap();
+        assert_eq!(id, "tests/test_other.py::TestA::test_b");
+        assert!(warning.unwrap().contains("guessed"));
+        assert!(node_id(&target("pkg.Thing", "check", None), dir.path()).is_err());
+    }
+
+    #[test]
+    fn hostile_names_are_one_argument_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let targets: Vec<Target> = names()
+            .iter()
+            .map(|n| {
+                target(
+                    "tests.test_x",
+                    &format!("test_p[{n}]"),
+                    Some("tests/test_x.py"),
+                )
+            })
+            .collect();
+        let out = deselect(
+            &targets,
+            &Context {
+                root: dir.path().into(),
+            },
+        );
+        let expected: Vec<String> = names()
+            .iter()
+            .filter(|n| !n.contains('\n'))
+            .map(|n| format!("--deselect=tests/test_x.py::test_p[{n}]"))
+            .collect();
+        // The argument file: one argument per line, exactly.
+        assert_eq!(out.text.lines().collect::<Vec<_>>(), expected);
+        assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
+        // The shell form: a real shell reads back exactly these arguments.
+        let args = out.args.unwrap();
+        assert_eq!(through_sh(&shell_line(&args)), expected);
+    }
+}

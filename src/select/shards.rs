@@ -1,0 +1,237 @@
+//! `select shards`: tests or classes split into K groups of near-equal historical time by
+//! longest-processing-time-first, with the predicted time per shard and the imbalance, beside
+//! the split the newest multi-part run used. Formulas and worked example: docs/select.md.
+
+use super::history::{CurrentSplit, History, SplitBy, TestHistory};
+use super::{Selected, base};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What is kept together on one shard.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unit {
+    /// Each test on its own.
+    #[default]
+    Test,
+    /// All tests of a class (its `classname`; file or suite when there is none).
+    Class,
+}
+
+/// The planned split.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShardPlan {
+    pub by: Unit,
+    pub count: usize,
+    pub shards: Vec<Shard>,
+    /// max / mean − 1 of the predicted shard times.
+    pub imbalance: f64,
+    /// Tests without a known duration, given `assumed_seconds` (the median of the others).
+    pub unknown_duration_tests: usize,
+    pub assumed_seconds: f64,
+    pub current: Option<CurrentPlan>,
+    /// Why there is no current split to compare with.
+    pub no_current: Option<String>,
+}
+
+/// One planned shard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shard {
+    /// 1-based.
+    pub shard: usize,
+    pub predicted_seconds: f64,
+    pub units: usize,
+    pub tests: usize,
+}
+
+/// The split the newest multi-part run used, measured and predicted the same way as the plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CurrentPlan {
+    pub run: String,
+    pub by: SplitBy,
+    pub parts: Vec<CurrentPart>,
+    /// max / mean − 1 of the parts' measured times in that run.
+    pub imbalance: f64,
+    /// max / mean − 1 of the parts' times predicted from median durations.
+    pub predicted_imbalance: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CurrentPart {
+    pub name: String,
+    pub tests: usize,
+    pub seconds: f64,
+    pub predicted_seconds: f64,
+}
+
+/// max / mean − 1; 0 for no load.
+pub fn imbalance(loads: &[f64]) -> f64 {
+    let total: f64 = loads.iter().sum();
+    if loads.is_empty() || total <= 0.0 {
+        return 0.0;
+    }
+    let max = loads.iter().copied().fold(f64::MIN, f64::max);
+    max / (total / loads.len() as f64) - 1.0
+}
+
+/// Longest processing time first: units by time descending (then by key), each onto the shard
+/// with the least time so far (the lowest-numbered on ties). Returns each unit's shard (0-based).
+pub fn lpt(times: &[f64], count: usize, keys: &[&str]) -> Vec<usize> {
+    let count = count.max(1);
+    let mut idx: Vec<usize> = (0..times.len()).collect();
+    idx.sort_by(|&a, &b| times[b].total_cmp(&times[a]).then(keys[a].cmp(keys[b])));
+    let mut load = vec![0.0f64; count];
+    let mut shard = vec![0; times.len()];
+    for i in idx {
+        let mut best = 0;
+        for s in 1..count {
+            if load[s] < load[best] {
+                best = s;
+            }
+        }
+        load[best] += times[i];
+        shard[i] = best;
+    }
+    shard
+}
+
+fn unit_key(t: &TestHistory, by: Unit) -> String {
+    match by {
+        Unit::Test => t.test_id.clone(),
+        Unit::Class if !t.classname.is_empty() => t.classname.clone(),
+        Unit::Class => t.file.clone().unwrap_or_else(|| t.suite.clone()),
+    }
+}
+
+pub(crate) fn plan(hist: &History, count: usize, by: Unit) -> (Vec<Selected>, ShardPlan) {
+    let medians: Vec<Option<f64>> = hist
+        .tests
+        .iter()
+        .map(|t| crate::analysis::slow::median(&t.durations))
+        .collect();
+    let known: Vec<f64> = medians.iter().flatten().copied().collect();
+    let assumed = crate::analysis::slow::median(&known).unwrap_or(0.0);
+    let seconds: Vec<f64> = medians.iter().map(|m| m.unwrap_or(assumed)).collect();
+
+    let mut units: BTreeMap<String, (f64, Vec<usize>)> = BTreeMap::new();
+    for (i, t) in hist.tests.iter().enumerate() {
+        let u = units.entry(unit_key(t, by)).or_default();
+        u.0 += seconds[i];
+        u.1.push(i);
+    }
+    let keys: Vec<&str> = units.keys().map(String::as_str).collect();
+    let times: Vec<f64> = units.values().map(|u| u.0).collect();
+    let assignment = lpt(&times, count, &keys);
+    let count = count.max(1);
+    let mut shards: Vec<Shard> = (0..count)
+        .map(|s| Shard {
+            shard: s + 1,
+            predicted_seconds: 0.0,
+            units: 0,
+            tests: 0,
+        })
+        .collect();
+    let mut shard_of_test = vec![0; hist.tests.len()];
+    for ((_, (time, members)), &s) in units.iter().zip(&assignment) {
+        shards[s].predicted_seconds += time;
+        shards[s].units += 1;
+        shards[s].tests += members.len();
+        for &m in members {
+            shard_of_test[m] = s;
+        }
+    }
+    let loads: Vec<f64> = shards.iter().map(|s| s.predicted_seconds).collect();
+    let mut tests: Vec<Selected> = hist
+        .tests
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut s = base(t, "shard");
+            s.shard = Some(shard_of_test[i] + 1);
+            s.evidence.push(match medians[i] {
+                Some(m) => format!("median {m:.3} s over {} runs", t.durations.len()),
+                None => format!("no duration known; assumed {assumed:.3} s"),
+            });
+            s
+        })
+        .collect();
+    tests.sort_by(|a, b| {
+        a.shard
+            .cmp(&b.shard)
+            .then_with(|| a.test_id.cmp(&b.test_id))
+    });
+    let predicted: BTreeMap<&str, f64> = hist
+        .tests
+        .iter()
+        .zip(&seconds)
+        .map(|(t, s)| (t.test_id.as_str(), *s))
+        .collect();
+    let plan = ShardPlan {
+        by,
+        count,
+        shards,
+        imbalance: imbalance(&loads),
+        unknown_duration_tests: medians.iter().filter(|m| m.is_none()).count(),
+        assumed_seconds: assumed,
+        current: hist
+            .current_split
+            .as_ref()
+            .ok()
+            .map(|c| current(c, &predicted)),
+        no_current: hist.current_split.as_ref().err().cloned(),
+    };
+    (tests, plan)
+}
+
+fn current(c: &CurrentSplit, predicted: &BTreeMap<&str, f64>) -> CurrentPlan {
+    let parts: Vec<CurrentPart> = c
+        .parts
+        .iter()
+        .map(|p| CurrentPart {
+            name: p.name.clone(),
+            tests: p.tests.len(),
+            seconds: p.seconds,
+            predicted_seconds: p
+                .tests
+                .iter()
+                .map(|t| predicted.get(t.as_str()).copied().unwrap_or(0.0))
+                .sum(),
+        })
+        .collect();
+    let measured: Vec<f64> = parts.iter().map(|p| p.seconds).collect();
+    let planned: Vec<f64> = parts.iter().map(|p| p.predicted_seconds).collect();
+    CurrentPlan {
+        run: c.run.clone(),
+        by: c.by,
+        imbalance: imbalance(&measured),
+        predicted_imbalance: imbalance(&planned),
+        parts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lpt_balances_by_hand() {
+        // 7, 5, 4, 3, 3, 2 on shards A, B, each onto the lighter one: 7→A (7, 0), 5→B (7, 5),
+        // 4→B (7, 9), 3→A (10, 9), 3→B (10, 12), 2→A (12, 12).
+        let keys = ["a", "b", "c", "d", "e", "f"];
+        let s = lpt(&[7.0, 5.0, 4.0, 3.0, 3.0, 2.0], 2, &keys);
+        assert_eq!(s, [0, 1, 1, 0, 1, 0]);
+        let mut load = [0.0; 2];
+        for (i, t) in [7.0, 5.0, 4.0, 3.0, 3.0, 2.0].iter().enumerate() {
+            load[s[i]] += t;
+        }
+        assert_eq!(load, [12.0, 12.0]);
+        assert_eq!(imbalance(&load), 0.0);
+    }
+
+    #[test]
+    fn imbalance_is_max_over_mean_minus_one() {
+        assert!((imbalance(&[30.0, 10.0]) - 0.5).abs() < 1e-12);
+        assert_eq!(imbalance(&[]), 0.0);
+        assert_eq!(imbalance(&[0.0, 0.0]), 0.0);
+    }
+}

@@ -1,0 +1,775 @@
+//! `testsift select` end to end: selections on hand-built histories, the runner formats on
+//! hostile names, and real runs of pytest, jest and cargo-nextest with the exported lists on
+//! the tiny projects in tests/runners/ (see its README).
+
+// A failed unwrap in a test is a test failure with a backtrace, which is what we want.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Ingests `history` into `store` and checks it worked.
+fn ingest_ok(store: &Path, history: &Path) {
+    let out = ingest(store, &[history], &["--quiet"]);
+    assert_code(&out, 0);
+}
+
+/// Runs `testsift select ARGS --store STORE` and returns its output.
+fn select(store: &Path, args: &[&str]) -> std::process::Output {
+    testsift()
+        .arg("select")
+        .args(args)
+        .arg("--store")
+        .arg(store)
+        .output()
+        .unwrap()
+}
+
+fn select_ok(store: &Path, args: &[&str]) -> String {
+    let out = select(store, args);
+    assert_code(&out, 0);
+    stdout(&out)
+}
+
+fn escape_xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\n', "&#10;")
+}
+
+/// A report of (classname, name, seconds, failed) cases.
+fn junit(cases: &[(&str, &str, f64, bool)]) -> String {
+    let mut xml =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"s\">\n");
+    for (class, name, time, failed) in cases {
+        xml.push_str(&format!(
+            "  <testcase classname=\"{}\" name=\"{}\" time=\"{time}\">{}</testcase>\n",
+            escape_xml(class),
+            escape_xml(name),
+            if *failed {
+                "<failure message=\"boom\"/>"
+            } else {
+                ""
+            }
+        ));
+    }
+    xml.push_str("</testsuite>\n");
+    xml
+}
+
+/// A run folder with a run.json (run id, commit, timestamp, variant) and one report.
+fn run_folder(dir: &Path, run: &str, commit: &str, day: u32, variant: &str, report: &str) {
+    let folder = if variant.is_empty() {
+        dir.join(run)
+    } else {
+        dir.join(format!("{run}-{variant}"))
+    };
+    write(
+        &folder.join("run.json"),
+        format!(
+            "{{\"run_id\": \"{run}\", \"commit\": \"{commit}\", \"branch\": \"main\", \
+             \"timestamp\": \"2026-03-{day:02}T02:00:00Z\", \"variant\": \"{variant}\"}}\n"
+        ),
+    );
+    write(&folder.join("junit.xml"), report);
+}
+
+#[test]
+fn quarantine_lists_the_flaky_tests() {
+    // fixtures/flaky/README.md works out the verdicts by hand: these four are flaky.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest_ok(&store, &fixtures().join("flaky/basic"));
+    let out = select(&store, &["quarantine", "--runner", "plain"]);
+    assert_code(&out, 0);
+    assert_eq!(
+        stdout(&out).lines().collect::<Vec<_>>(),
+        [
+            "com.example.FixtureTest::lowRate",
+            "com.example.FixtureTest::rerunOnly",
+            "com.example.FixtureTest::retryOnly",
+            "com.example.FixtureTest::testParse[2]",
+        ]
+    );
+    assert!(stderr(&out).contains("4 of 12 tests selected to quarantine"));
+    let json: Value =
+        serde_json::from_str(&select_ok(&store, &["quarantine", "--runner", "json"])).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    let retry = &json["tests"][2];
+    assert_eq!(retry["name"], "retryOnly");
+    assert_eq!(retry["reason"], "flaky");
+    assert!(
+        retry["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("retry"))
+    );
+}
+
+#[test]
+fn skip_lists_the_trim_candidates() {
+    // fixtures/trim/README.md: with --min-runs 5 the candidates are d, g, b.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest_ok(&store, &fixtures().join("trim/basic"));
+    let out = select_ok(&store, &["skip", "--runner", "plain", "--min-runs", "5"]);
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "com.example.Trim::d",
+            "com.example.Trim::g",
+            "com.example.Trim::b"
+        ]
+    );
+    let none = select_ok(&store, &["skip", "--runner", "plain"]);
+    assert_eq!(none, "", "no candidate with the default 50 runs");
+}
+
+/// Three runs, each split into variants `a` and `b` with disjoint tests (a sharded CI):
+///
+/// | test | r1 | r2 | r3 | median |
+/// |---|---|---|---|---|
+/// | a::A1 | 8 | 10 | 12 | 10 |
+/// | a::A2 | 6 | 6 | 6 (fails) | 6 |
+/// | a::A3 | 4 (fails) | 4 | 4 | 4 |
+/// | b::B1 | 2 | 2 | 2 | 2 |
+/// | b::B2 | 1 | 1 | 1 | 1 |
+/// | b::B3 | - | - | 0.5 | 0.5 |
+fn sharded_history(dir: &Path) -> PathBuf {
+    let h = dir.join("history");
+    for (i, run) in ["r1", "r2", "r3"].iter().enumerate() {
+        let a1 = [8.0, 10.0, 12.0][i];
+        run_folder(
+            &h,
+            run,
+            &format!("c{i}"),
+            i as u32 + 1,
+            "a",
+            &junit(&[
+                ("a", "A1", a1, false),
+                ("a", "A2", 6.0, i == 2),
+                ("a", "A3", 4.0, i == 0),
+            ]),
+        );
+        let mut b = vec![("b", "B1", 2.0, false), ("b", "B2", 1.0, false)];
+        if i == 2 {
+            b.push(("b", "B3", 0.5, false));
+        }
+        run_folder(&h, run, &format!("c{i}"), i as u32 + 1, "b", &junit(&b));
+    }
+    h
+}
+
+fn close(v: &Value, expected: f64) {
+    let x = v.as_f64().unwrap();
+    assert!((x - expected).abs() < 1e-6, "{x} != {expected}");
+}
+
+#[test]
+fn priority_puts_new_then_likely_failures_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest_ok(&store, &sharded_history(dir.path()));
+    let out = select_ok(&store, &["priority", "--runner", "plain"]);
+    // B3 is new; A2 failed in the newest run (decayed rate 1 / 2.71), A3 in the oldest
+    // (0.81 / 2.71); the rest never failed and go cheapest first.
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["b::B3", "a::A2", "a::A3", "b::B2", "b::B1", "a::A1"]
+    );
+    let json: Value =
+        serde_json::from_str(&select_ok(&store, &["priority", "--runner", "json"])).unwrap();
+    assert_eq!(json["tests"][0]["reason"], "new");
+    close(&json["tests"][1]["score"], 1.0 / 2.71);
+    close(&json["tests"][2]["score"], 0.81 / 2.71);
+    close(&json["tests"][5]["score"], 0.0);
+    // An order cannot be given to a runner as an exclusion list.
+    let out = select(&store, &["priority", "--runner", "pytest"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("use --runner plain or --runner json"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn shards_balance_by_longest_time_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest_ok(&store, &sharded_history(dir.path()));
+    // Medians 10, 6, 4, 2, 1, 0.5 onto the lighter of two shards: 10→1, 6→2, 4→2, 2→1,
+    // 1→2, 0.5→2: shard 1 = A1 + B1 = 12 s, shard 2 = A2 + A3 + B2 + B3 = 11.5 s.
+    let out = select(&store, &["shards", "--count", "2", "--runner", "plain"]);
+    assert_code(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        "# shard 1/2: 12.000 s predicted, 2 tests\na::A1\nb::B1\n\
+         # shard 2/2: 11.500 s predicted, 4 tests\na::A2\na::A3\nb::B2\nb::B3\n"
+    );
+    let err = stderr(&out);
+    // 12 / 11.75 − 1 = 2.1%; the current split of r3 is a 22 s, b 3.5 s measured:
+    // 22 / 12.75 − 1 = 72.5%, and 20 / 11.75 − 1 = 70.2% from the medians.
+    assert!(
+        err.contains("12.000 s, 11.500 s predicted; imbalance 2.1%"),
+        "{err}"
+    );
+    assert!(err.contains("current split of run \"r3\" by variant (\"a\", \"b\"): 22.000 s, 3.500 s measured; imbalance 72.5% measured, 70.2% predicted"), "{err}");
+    let json: Value = serde_json::from_str(&select_ok(
+        &store,
+        &["shards", "--count", "2", "--runner", "json"],
+    ))
+    .unwrap();
+    close(&json["shards"]["imbalance"], 12.0 / 11.75 - 1.0);
+    close(&json["shards"]["current"]["imbalance"], 22.0 / 12.75 - 1.0);
+    close(
+        &json["shards"]["current"]["predicted_imbalance"],
+        20.0 / 11.75 - 1.0,
+    );
+    // One shard for a runner: every other shard's tests excluded.
+    let one = select_ok(
+        &store,
+        &[
+            "shards", "--count", "2", "--shard", "1", "--runner", "nextest",
+        ],
+    );
+    assert_eq!(
+        one,
+        "not ((binary_id(=a) & test(=A2)) | (binary_id(=a) & test(=A3)) | \
+         (binary_id(=b) & test(=B2)) | (binary_id(=b) & test(=B3)))\n"
+    );
+    assert_eq!(
+        select_ok(
+            &store,
+            &[
+                "shards", "--count", "2", "--shard", "2", "--runner", "plain"
+            ]
+        ),
+        "a::A2\na::A3\nb::B2\nb::B3\n"
+    );
+    // By class: a (20 s) and b (3.5 s).
+    let by_class = select_ok(
+        &store,
+        &[
+            "shards", "--count", "2", "--by", "class", "--runner", "plain",
+        ],
+    );
+    assert!(
+        by_class.starts_with("# shard 1/2: 20.000 s predicted, 3 tests\n"),
+        "{by_class}"
+    );
+    for (args, message) in [
+        (
+            vec!["shards", "--count", "2", "--runner", "jest"],
+            "pass --shard I (1 to 2)",
+        ),
+        (
+            vec!["shards", "--count", "2", "--shard", "3", "--runner", "jest"],
+            "there are 2 shards",
+        ),
+        (
+            vec!["quarantine", "--shard", "1", "--runner", "plain"],
+            "--shard needs `select shards`",
+        ),
+        (
+            vec!["quarantine", "--shell", "--runner", "gradle"],
+            "only as a file",
+        ),
+    ] {
+        let out = select(&store, &args);
+        assert_code(&out, 2);
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+    let out = select(&store, &["shards", "--runner", "plain"]);
+    assert_code(&out, 2);
+}
+
+#[test]
+fn the_current_split_can_be_report_files() {
+    // One run, no variants, two report files with disjoint tests (two CI jobs' artifacts in
+    // one folder): x.xml 3 + 1 = 4 s, y.xml 2 s; 4 / 3 − 1 = 33.3%.
+    let dir = tempfile::tempdir().unwrap();
+    let h = dir.path().join("history");
+    run_folder(
+        &h,
+        "r1",
+        "c1",
+        1,
+        "",
+        &junit(&[("X", "x1", 3.0, false), ("X", "x2", 1.0, false)]),
+    );
+    std::fs::rename(h.join("r1/junit.xml"), h.join("r1/x.xml")).unwrap();
+    write(&h.join("r1/y.xml"), junit(&[("Y", "y1", 2.0, false)]));
+    let store = dir.path().join("store");
+    ingest_ok(&store, &h);
+    let out = select(&store, &["shards", "--count", "2", "--runner", "plain"]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains(
+            "no current split to compare with: no run in the window has several variants"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = select(
+        &store,
+        &[
+            "shards",
+            "--count",
+            "2",
+            "--runner",
+            "plain",
+            "--current-split",
+            "report",
+        ],
+    );
+    assert_code(&out, 0);
+    let err = stderr(&out);
+    assert!(err.contains("by report file"), "{err}");
+    assert!(
+        err.contains("4.000 s, 2.000 s measured; imbalance 33.3% measured"),
+        "{err}"
+    );
+    // LPT: 3 → 1, 2 → 2, 1 → 2: 3 s and 3 s.
+    assert!(
+        err.contains("3.000 s, 3.000 s predicted; imbalance 0.0%"),
+        "{err}"
+    );
+
+    // Two variants running the same tests are platforms, not shards.
+    let h = dir.path().join("platforms");
+    for v in ["linux", "mac"] {
+        run_folder(
+            &h,
+            "r1",
+            "c1",
+            1,
+            v,
+            &junit(&[("X", "x1", 1.0, false), ("X", "x2", 1.0, false)]),
+        );
+    }
+    let store = dir.path().join("platforms-store");
+    ingest_ok(&store, &h);
+    let out = select(&store, &["shards", "--count", "2", "--runner", "plain"]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out)
+            .contains("the variants of run \"r1\" share 2 tests: they are platforms, not shards"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Hostile test names, each failing once and passing once on the same commit: all flaky.
+/// Ten tests that always pass keep the failing run from looking like an infrastructure
+/// failure (8 of 18 failed, under 80%).
+fn hostile_history(dir: &Path) -> (PathBuf, Vec<String>) {
+    let names: Vec<String> = vec![
+        "<script>alert(1)</script>".into(),
+        "x\" onload=\"alert(1)".into(),
+        "back`tick`".into(),
+        "$(touch pwned)".into(),
+        "pipe|bar".into(),
+        "it's".into(),
+        "line\nbreak".into(),
+        "a".repeat(10 * 1024),
+    ];
+    let h = dir.join("history");
+    for (i, run) in ["r1", "r2"].iter().enumerate() {
+        let cases: Vec<(&str, &str, f64, bool)> = names
+            .iter()
+            .map(|n| ("tiny-nextest", n.as_str(), 0.01, i == 1))
+            .collect();
+        let fillers: Vec<String> = (0..10).map(|k| format!("tests::passes_{k}")).collect();
+        let cases: Vec<(&str, &str, f64, bool)> = cases
+            .into_iter()
+            .chain(
+                fillers
+                    .iter()
+                    .map(|f| ("tiny-nextest", f.as_str(), 0.01, false)),
+            )
+            .collect();
+        run_folder(&h, run, "c1", i as u32 + 1, "", &junit(&cases));
+    }
+    (h, names)
+}
+
+#[test]
+fn hostile_names_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let (history, names) = hostile_history(dir.path());
+    ingest_ok(&store, &history);
+    for runner in [
+        "plain", "json", "pytest", "nextest", "maven", "gradle", "jest", "go",
+    ] {
+        let out = select(&store, &["quarantine", "--runner", runner]);
+        assert_code(&out, 0);
+        // Warnings name the tests with control characters escaped: one line each.
+        for line in stderr(&out).lines() {
+            assert!(line.starts_with("testsift: "), "{runner}: {line}");
+        }
+    }
+    let json: Value =
+        serde_json::from_str(&select_ok(&store, &["quarantine", "--runner", "json"])).unwrap();
+    let listed: BTreeSet<&str> = json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        listed == names.iter().map(String::as_str).collect(),
+        "{} listed",
+        listed.len()
+    );
+    // The shell form, read back by a real shell, gives one argument per deselected test and
+    // runs nothing: `$(touch pwned)` stays text.
+    let shell = select_ok(&store, &["quarantine", "--runner", "go", "--shell"]);
+    let out = Command::new("sh")
+        .current_dir(dir.path())
+        .arg("-c")
+        .arg(format!("printf '%s\\0' {shell}"))
+        .output()
+        .unwrap();
+    let args: Vec<&str> = std::str::from_utf8(&out.stdout)
+        .unwrap()
+        .split_terminator('\0')
+        .collect();
+    assert_eq!(args.len(), 1);
+    assert!(args[0].starts_with("-skip=") && args[0].contains("\\$\\(touch pwned\\)"));
+    assert!(!dir.path().join("pwned").exists());
+}
+
+/// Runs `scripts/install-runners.sh RUNNER`; false (and a note on stderr) when it cannot.
+fn install(runner: &str) -> bool {
+    let out = Command::new("bash")
+        .arg(root().join("scripts/install-runners.sh"))
+        .arg(runner)
+        .output();
+    match out {
+        Ok(o) if o.status.success() => true,
+        Ok(o) => {
+            eprintln!(
+                "SKIPPED: {runner} could not be installed by scripts/install-runners.sh:\n{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            false
+        }
+        Err(e) => {
+            eprintln!("SKIPPED: {runner}: cannot run scripts/install-runners.sh: {e}");
+            false
+        }
+    }
+}
+
+/// Where scripts/install-runners.sh installs: target/runners, under CARGO_TARGET_DIR when set.
+fn runners_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root().join("target"), |t| root().join(t))
+        .join("runners")
+}
+
+/// Two runs of commit `c1` from `report(run, flaky)`, the second with the flaky tests failing.
+fn two_runs(dir: &Path, mut report: impl FnMut(&Path, bool)) -> PathBuf {
+    let h = dir.join("history");
+    for (i, run) in ["run-1", "run-2"].iter().enumerate() {
+        let folder = h.join(run);
+        std::fs::create_dir_all(&folder).unwrap();
+        write(
+            &folder.join("run.json"),
+            format!(
+                "{{\"run_id\": \"{run}\", \"commit\": \"c1\", \"branch\": \"main\", \
+                 \"timestamp\": \"2026-03-0{}T02:00:00Z\"}}\n",
+                i + 1
+            ),
+        );
+        report(&folder, i == 1);
+    }
+    h
+}
+
+#[test]
+fn pytest_deselects_exactly_the_quarantined_tests() {
+    if !install("pytest") {
+        return;
+    }
+    // xunit2 (pytest's default) has no `file` attribute: the node ids' files are found under
+    // --root. xunit1 has one, which is used even when --root points nowhere.
+    pytest_case("xunit2", None);
+    pytest_case("xunit1", Some(Path::new("/nonexistent")));
+}
+
+fn pytest_case(family: &str, root_dir: Option<&Path>) {
+    let pytest = runners_dir().join("pytest-venv/bin/pytest");
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    copy_dir(&root().join("tests/runners/pytest"), &project);
+    let run = |args: &[&str], flaky: bool| {
+        Command::new(&pytest)
+            .current_dir(&project)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env("TESTSIFT_FLAKY", if flaky { "1" } else { "0" })
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let history = two_runs(dir.path(), |folder, flaky| {
+        let xml = folder.join("junit.xml");
+        let family = format!("junit_family={family}");
+        run(
+            &[
+                "-q",
+                "-o",
+                &family,
+                &format!("--junitxml={}", xml.display()),
+            ],
+            flaky,
+        );
+        assert!(xml.is_file());
+    });
+    let store = dir.path().join("store");
+    ingest_ok(&store, &history);
+    let args_file = dir.path().join("deselect.txt");
+    let root_dir = root_dir.unwrap_or(&project).to_str().unwrap();
+    let out = select(
+        &store,
+        &[
+            "quarantine",
+            "--runner",
+            "pytest",
+            "--root",
+            root_dir,
+            "--out",
+            args_file.to_str().unwrap(),
+        ],
+    );
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out), "");
+    assert!(
+        !stderr(&out).contains("warning"),
+        "{family}: {}",
+        stderr(&out)
+    );
+
+    let all_ids = stdout(&run(&["--collect-only", "-q"], false));
+    let all: BTreeSet<&str> = all_ids.lines().filter(|l| l.contains("::")).collect();
+    assert_eq!(all.len(), 7, "{all_ids}");
+    let flaky: BTreeSet<&str> = [
+        "tests/test_shop.py::test_flaky_network",
+        "tests/test_shop.py::TestCart::test_names[<script>]",
+        "tests/test_shop.py::TestCart::test_names[$(echo pwned) `x` | 'q' \" onload=]",
+        "tests/test_shop.py::TestCart::test_names[two words]",
+    ]
+    .into();
+    // The argument file, then the shell form: both leave out exactly the flaky tests, and
+    // the rest pass although TESTSIFT_FLAKY=1 makes the flaky ones fail.
+    let shell = select_ok(
+        &store,
+        &[
+            "quarantine",
+            "--runner",
+            "pytest",
+            "--root",
+            root_dir,
+            "--shell",
+        ],
+    );
+    let from_file = run(&["-v", &format!("@{}", args_file.display())], true);
+    let from_shell = Command::new("sh")
+        .current_dir(&project)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("TESTSIFT_FLAKY", "1")
+        .arg("-c")
+        .arg(format!("{} -v {shell}", pytest.display()))
+        .output()
+        .unwrap();
+    for out in [from_file, from_shell] {
+        let text = stdout(&out);
+        assert_code(&out, 0);
+        let ran: BTreeSet<&str> = text
+            .lines()
+            .filter_map(|l| l.split_once(" PASSED").or_else(|| l.split_once(" FAILED")))
+            .map(|(id, _)| id)
+            .collect();
+        let expected: BTreeSet<&str> = all.difference(&flaky).copied().collect();
+        assert_eq!(ran, expected, "{text}");
+        assert!(text.contains("3 passed, 4 deselected"), "{text}");
+    }
+}
+
+#[test]
+fn jest_skips_exactly_the_quarantined_tests() {
+    if !install("jest") {
+        return;
+    }
+    let modules = runners_dir().join("jest/node_modules");
+    let jest = modules.join(".bin/jest");
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    copy_dir(&root().join("tests/runners/jest"), &project);
+    std::os::unix::fs::symlink(&modules, project.join("node_modules")).unwrap();
+    let run = |args: &[&str], flaky: bool, junit_dir: &Path| {
+        Command::new(&jest)
+            .current_dir(&project)
+            .env("TESTSIFT_FLAKY", if flaky { "1" } else { "0" })
+            .env("JEST_JUNIT_OUTPUT_DIR", junit_dir)
+            .arg("--ci")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let history = two_runs(dir.path(), |folder, flaky| {
+        run(&[], flaky, folder);
+        assert!(folder.join("junit.xml").is_file());
+    });
+    let store = dir.path().join("store");
+    ingest_ok(&store, &history);
+    let pattern = select_ok(&store, &["quarantine", "--runner", "jest"]);
+    let result = dir.path().join("result.json");
+    let out = run(
+        &[
+            "--json",
+            &format!("--outputFile={}", result.display()),
+            &format!("--testNamePattern={}", pattern.trim_end()),
+        ],
+        true,
+        dir.path(),
+    );
+    assert_code(&out, 0);
+    let json: Value = serde_json::from_slice(&std::fs::read(&result).unwrap()).unwrap();
+    let mut passed = BTreeSet::new();
+    let mut skipped = BTreeSet::new();
+    for file in json["testResults"].as_array().unwrap() {
+        for t in file["assertionResults"].as_array().unwrap() {
+            let name = t["fullName"].as_str().unwrap().to_string();
+            match t["status"].as_str().unwrap() {
+                "passed" => passed.insert(name),
+                "pending" => skipped.insert(name),
+                other => panic!("{name}: {other}"),
+            };
+        }
+    }
+    assert_eq!(
+        skipped,
+        [
+            "Cart talks to the network",
+            "Cart <script>alert(1)</script> \" onload= `x` $(echo pwned) | 'q' (a+b)*?",
+            "top level flaky",
+        ]
+        .map(String::from)
+        .into()
+    );
+    assert_eq!(
+        passed,
+        [
+            "Cart adds an item",
+            "Cart talks to the network again",
+            "top level [1]"
+        ]
+        .map(String::from)
+        .into()
+    );
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.env("CARGO_TARGET_DIR", runners_dir().join("nextest"))
+        .arg("nextest");
+    cmd
+}
+
+fn nextest_available() -> bool {
+    let ok = cargo()
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIPPED: cargo nextest is not installed (cargo install cargo-nextest)");
+    }
+    ok
+}
+
+#[test]
+fn nextest_runs_all_but_the_quarantined_tests() {
+    if !nextest_available() {
+        return;
+    }
+    let manifest = root().join("tests/runners/nextest/Cargo.toml");
+    // tests/runners/nextest/.config/nextest.toml keeps nextest's store here.
+    let junit = root().join("target/runners/nextest-store/ci/junit.xml");
+    let run = |args: &[&str], flaky: bool| {
+        cargo()
+            .arg("run")
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .args(["--profile", "ci"])
+            .args(args)
+            .env("TESTSIFT_FLAKY", if flaky { "1" } else { "0" })
+            .output()
+            .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let history = two_runs(dir.path(), |folder, flaky| {
+        let out = run(&[], flaky);
+        assert_eq!(out.status.success(), !flaky, "{}", stderr(&out));
+        std::fs::copy(&junit, folder.join("junit.xml")).unwrap();
+    });
+    let store = dir.path().join("store");
+    ingest_ok(&store, &history);
+    let expr = select_ok(&store, &["quarantine", "--runner", "nextest"]);
+    assert_eq!(
+        expr,
+        "not ((binary_id(=tiny-nextest::it) & test(=end_to_end)) | \
+         (binary_id(=tiny-nextest) & test(=tests::talks_to_the_network)))\n"
+    );
+    let out = run(&["-E", expr.trim_end()], true);
+    assert_code(&out, 0);
+    let err = stderr(&out);
+    let ran: BTreeSet<&str> = err
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("PASS ["))
+        .filter_map(|l| l.split_once(") ").map(|(_, test)| test))
+        .collect();
+    assert_eq!(
+        ran,
+        [
+            "tiny-nextest tests::adds",
+            "tiny-nextest tests::talks_to_the_network_again",
+            "tiny-nextest::it adds",
+        ]
+        .into(),
+        "{err}"
+    );
+    assert!(err.contains("3 tests run: 3 passed, 2 skipped"), "{err}");
+
+    // Hostile names make a filterset nextest parses, and it excludes none of the real tests.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest_ok(&store, &hostile_history(dir.path()).0);
+    let expr = select_ok(&store, &["quarantine", "--runner", "nextest"]);
+    let out = cargo()
+        .args(["list", "--manifest-path"])
+        .arg(&manifest)
+        .args(["--message-format", "json", "-E", expr.trim_end()])
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut matched = 0;
+    for suite in list["rust-suites"].as_object().unwrap().values() {
+        for case in suite["testcases"].as_object().unwrap().values() {
+            assert_eq!(case["filter-match"]["status"], "matches");
+            matched += 1;
+        }
+    }
+    assert_eq!(matched, 5);
+}
