@@ -5,13 +5,14 @@
 //! (streaks, flips, same-commit contradictions) then runs in plain Rust over the collected
 //! columns, one test at a time, in run order.
 
-use super::window::{ORDER, RunInfo, WindowArgs, run_order_frame, runs_in_window};
+use super::window::{ORDER, RunInfo, WindowArgs, runs_in_window};
 use super::{AnalysisError, RunCounts, query_err};
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Version of the JSON output; bumped when a field changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -227,24 +228,60 @@ pub struct Evidence {
     pub broken_now: bool,
 }
 
+/// Each run's commit and branch as small numbers, so the per-test work compares integers
+/// instead of strings.
+struct CommitIds {
+    commit: Vec<Option<u32>>,
+    branch: Vec<Option<u32>>,
+}
+
+impl CommitIds {
+    fn new(runs: &[RunInfo]) -> CommitIds {
+        fn number<'a>(ids: &mut HashMap<&'a str, u32>, s: Option<&'a str>) -> Option<u32> {
+            let next = u32::try_from(ids.len()).expect("fewer than 2^32 commits");
+            s.map(|s| *ids.entry(s).or_insert(next))
+        }
+        let (mut commits, mut branches) = (HashMap::new(), HashMap::new());
+        CommitIds {
+            commit: runs
+                .iter()
+                .map(|r| number(&mut commits, r.commit.as_deref()))
+                .collect(),
+            branch: runs
+                .iter()
+                .map(|r| number(&mut branches, r.branch.as_deref()))
+                .collect(),
+        }
+    }
+}
+
 /// Retry, same-commit and flip evidence and broken streaks for one test's points (run order).
 pub fn evidence(points: &[Point], runs: &[RunInfo]) -> Evidence {
-    let commit = |p: &Point| runs.get(p.run).and_then(|r| r.commit.as_deref());
-    let mut passed_on: BTreeSet<&str> = BTreeSet::new();
-    let mut failed_on: BTreeSet<&str> = BTreeSet::new();
+    evidence_with(points, &CommitIds::new(runs))
+}
+
+/// [`evidence`] with the runs' commits and branches already numbered.
+fn evidence_with(points: &[Point], ids: &CommitIds) -> Evidence {
+    let commit = |p: &Point| ids.commit.get(p.run).copied().flatten();
+    let (mut passed_on, mut failed_on): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
     for p in points {
         if let Some(c) = commit(p) {
             if p.outcome.passed() {
-                passed_on.insert(c);
+                passed_on.push(c);
             } else {
-                failed_on.insert(c);
+                failed_on.push(c);
             }
         }
     }
-    let same_commit_commits = failed_on.intersection(&passed_on).count();
+    for set in [&mut passed_on, &mut failed_on] {
+        set.sort_unstable();
+        set.dedup();
+    }
+    let passed_on_commit = |c: u32| passed_on.binary_search(&c).is_ok();
+    let same_commit_commits = failed_on.iter().filter(|&&c| passed_on_commit(c)).count();
     let hard: Vec<bool> = points
         .iter()
-        .map(|p| p.outcome == Outcome::Fail && !commit(p).is_some_and(|c| passed_on.contains(c)))
+        .map(|p| p.outcome == Outcome::Fail && !commit(p).is_some_and(passed_on_commit))
         .collect();
 
     let mut in_streak = vec![false; points.len()];
@@ -271,9 +308,9 @@ pub fn evidence(points: &[Point], runs: &[RunInfo]) -> Evidence {
     }
     let broken_now = matches!(streak, Some((_, _, None)));
 
-    let mut by_branch: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+    let mut by_branch: BTreeMap<Option<u32>, Vec<usize>> = BTreeMap::new();
     for (i, p) in points.iter().enumerate() {
-        let branch = runs.get(p.run).and_then(|r| r.branch.as_deref());
+        let branch = ids.branch.get(p.run).copied().flatten();
         by_branch.entry(branch).or_default().push(i);
     }
     let (mut flips, mut transitions) = (0, 0);
@@ -351,28 +388,26 @@ pub fn verdict(ev: &Evidence, runs: usize, min_runs: usize, appeared_late: bool)
     }
 }
 
-/// The executions of the window, as collected columns.
-struct Rows {
-    df: DataFrame,
-}
-
 /// Runs the analysis over the store.
+///
+/// The main query reads only the columns the per-run logic needs, and neither joins nor sorts:
+/// on 10 million executions, a join onto the window's run order or a sort by the string test id
+/// copies every selected column and costs several gigabytes. Instead, [`Rows`] maps each row to
+/// its window position and groups the rows by test in plain Rust (a hash map over the borrowed
+/// test ids, then a counting sort of row numbers). The test's classname, name and family, long
+/// strings the same in every run, are then read for one row per test only ([`names`]).
 pub fn flaky(
     store: &Store,
     window: &WindowArgs,
     options: &FlakyOptions,
 ) -> Result<FlakyReport, AnalysisError> {
     let runs = runs_in_window(store, window)?;
-    let keys = run_order_frame(&runs).map_err(query_err(store))?;
     let df = store
         .executions()?
         .select([
             col(RUN),
             col(VARIANT),
-            col(CLASSNAME),
-            col(NAME),
             col(TEST_ID),
-            col(FAMILY),
             col(STATUS),
             col(ATTEMPTS),
             col(FAILED_ATTEMPTS),
@@ -380,24 +415,204 @@ pub fn flaky(
             col(MESSAGE),
             col(FINGERPRINT),
         ])
-        .join(
-            keys.lazy(),
-            [col(RUN), col(VARIANT)],
-            [col(RUN), col(VARIANT)],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .sort([TEST_ID, VARIANT, ORDER], SortMultipleOptions::default())
         .collect()
         .map_err(query_err(store))?;
-    analyse(&Rows { df }, &runs, options).map_err(query_err(store))
+    let rows = Rows::new(&df, &runs).map_err(query_err(store))?;
+    let names = names(store, &df, &rows)?;
+    analyse(&df, &rows, &names, &runs, options).map_err(query_err(store))
 }
 
-fn analyse(rows: &Rows, runs: &[RunInfo], options: &FlakyOptions) -> PolarsResult<FlakyReport> {
-    let df = &rows.df;
-    let classname = df.column(CLASSNAME)?.str()?;
-    let name = df.column(NAME)?.str()?;
+/// The executions' window positions and outcomes, grouped by test.
+struct Rows {
+    /// Per row: its run's position in the window; none when the run is outside it.
+    order: Vec<Option<u32>>,
+    outcome: Vec<Option<Outcome>>,
+    /// `rows[start[t]..start[t + 1]]` are the window rows of the `t`-th test (in test id, then
+    /// variant, order), in run order.
+    rows: Vec<u32>,
+    start: Vec<usize>,
+}
+
+impl Rows {
+    fn new(df: &DataFrame, runs: &[RunInfo]) -> PolarsResult<Rows> {
+        let position: FxHashMap<(&str, &str), u32> = runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let i = u32::try_from(i).expect("fewer than 2^32 runs");
+                ((r.run.as_str(), r.variant.as_str()), i)
+            })
+            .collect();
+        let run = df.column(RUN)?.str()?;
+        let variant = df.column(VARIANT)?.str()?;
+        let test_id = df.column(TEST_ID)?.str()?;
+        let order: Vec<Option<u32>> = run
+            .iter()
+            .zip(variant.iter())
+            .map(|(r, v)| {
+                position
+                    .get(&(r.unwrap_or_default(), v.unwrap_or_default()))
+                    .copied()
+            })
+            .collect();
+        let outcome: Vec<Option<Outcome>> = df
+            .column(STATUS)?
+            .str()?
+            .iter()
+            .map(|s| match s.unwrap_or_default() {
+                "passed" => Some(Outcome::Pass),
+                "failed" | "error" => Some(Outcome::Fail),
+                "flaky" => Some(Outcome::Retry),
+                _ => None,
+            })
+            .collect();
+
+        let mut slot: FxHashMap<(&str, &str), u32> = FxHashMap::default();
+        let mut keys: Vec<(&str, &str)> = Vec::new();
+        let mut slots: Vec<(u32, u32)> = Vec::new();
+        for (i, ((t, v), o)) in test_id.iter().zip(variant.iter()).zip(&order).enumerate() {
+            if o.is_none() {
+                continue;
+            }
+            let key = (t.unwrap_or_default(), v.unwrap_or_default());
+            let s = *slot.entry(key).or_insert_with(|| {
+                keys.push(key);
+                u32::try_from(keys.len() - 1).expect("fewer than 2^32 tests")
+            });
+            slots.push((s, u32::try_from(i).expect("fewer than 2^32 rows")));
+        }
+        // Rank the tests by key, then counting-sort the rows into their test's bucket.
+        let mut by_key: Vec<usize> = (0..keys.len()).collect();
+        by_key.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
+        let mut rank = vec![0usize; keys.len()];
+        for (r, &k) in by_key.iter().enumerate() {
+            rank[k] = r;
+        }
+        let mut start = vec![0usize; keys.len() + 1];
+        for &(s, _) in &slots {
+            start[rank[s as usize] + 1] += 1;
+        }
+        for t in 0..keys.len() {
+            start[t + 1] += start[t];
+        }
+        let mut next = start.clone();
+        let mut rows = vec![0u32; slots.len()];
+        for &(s, i) in &slots {
+            let t = rank[s as usize];
+            rows[next[t]] = i;
+            next[t] += 1;
+        }
+        for t in 0..keys.len() {
+            rows[start[t]..start[t + 1]].sort_by_key(|&i| order[i as usize]);
+        }
+        Ok(Rows {
+            order,
+            outcome,
+            rows,
+            start,
+        })
+    }
+
+    fn tests(&self) -> usize {
+        self.start.len() - 1
+    }
+
+    fn of_test(&self, t: usize) -> &[u32] {
+        &self.rows[self.start[t]..self.start[t + 1]]
+    }
+}
+
+/// A test's classname, name and family, by (test id, variant).
+type Names = FxHashMap<(String, String), [String; 3]>;
+
+/// The classname, name and family of every test as its newest execution in the window gives
+/// them, read for those executions only: a filter on their runs lets the Parquet reader skip the
+/// other row groups.
+fn names(store: &Store, df: &DataFrame, rows: &Rows) -> Result<Names, AnalysisError> {
+    let err = || query_err(store);
+    let run = df.column(RUN).map_err(err())?.str().map_err(err())?;
+    let variant = df.column(VARIANT).map_err(err())?.str().map_err(err())?;
+    let test_id = df.column(TEST_ID).map_err(err())?.str().map_err(err())?;
+    let newest: Vec<usize> = (0..rows.tests())
+        .filter_map(|t| rows.of_test(t).last().map(|&i| i as usize))
+        .collect();
+    let pick = |c: &StringChunked, name: &str| {
+        StringChunked::from_iter_values(
+            name.into(),
+            newest.iter().map(|&i| c.get(i).unwrap_or_default()),
+        )
+        .into_column()
+    };
+    let wanted = DataFrame::new(
+        newest.len(),
+        vec![
+            pick(run, RUN),
+            pick(variant, VARIANT),
+            pick(test_id, TEST_ID),
+        ],
+    )
+    .map_err(err())?;
+    let mut wanted_runs: Vec<&str> = newest
+        .iter()
+        .map(|&i| run.get(i).unwrap_or_default())
+        .collect();
+    wanted_runs.sort_unstable();
+    wanted_runs.dedup();
+    let wanted_runs = Series::new(RUN.into(), wanted_runs);
+    let keys = [col(RUN), col(VARIANT), col(TEST_ID)];
+    let found = store
+        .executions()?
+        .filter(col(RUN).is_in(lit(wanted_runs).implode(false), false))
+        .select([
+            col(RUN),
+            col(VARIANT),
+            col(TEST_ID),
+            col(CLASSNAME),
+            col(NAME),
+            col(FAMILY),
+        ])
+        .join(
+            wanted.lazy(),
+            keys.clone(),
+            keys,
+            JoinArgs::new(JoinType::Inner),
+        )
+        .collect()
+        .map_err(err())?;
+    let col_str = |name: &str| -> Result<StringChunked, AnalysisError> {
+        Ok(found
+            .column(name)
+            .map_err(err())?
+            .str()
+            .map_err(err())?
+            .clone())
+    };
+    let (t, v, c, n, f) = (
+        col_str(TEST_ID)?,
+        col_str(VARIANT)?,
+        col_str(CLASSNAME)?,
+        col_str(NAME)?,
+        col_str(FAMILY)?,
+    );
+    let text = |ca: &StringChunked, i: usize| ca.get(i).unwrap_or_default().to_string();
+    Ok((0..found.height())
+        .map(|i| {
+            (
+                (text(&t, i), text(&v, i)),
+                [text(&c, i), text(&n, i), text(&f, i)],
+            )
+        })
+        .collect())
+}
+
+fn analyse(
+    df: &DataFrame,
+    rows: &Rows,
+    names: &Names,
+    runs: &[RunInfo],
+    options: &FlakyOptions,
+) -> PolarsResult<FlakyReport> {
     let test_id = df.column(TEST_ID)?.str()?;
-    let family = df.column(FAMILY)?.str()?;
     let variant = df.column(VARIANT)?.str()?;
     let status = df.column(STATUS)?.str()?;
     let attempts = df.column(ATTEMPTS)?.u32()?;
@@ -405,22 +620,20 @@ fn analyse(rows: &Rows, runs: &[RunInfo], options: &FlakyOptions) -> PolarsResul
     let duration = df.column(DURATION)?.f64()?;
     let message = df.column(MESSAGE)?.str()?;
     let fingerprint = df.column(FINGERPRINT)?.u64()?;
-    let order = df.column(ORDER)?.u32()?;
-    let height = df.height();
-    let run_of = |i: usize| order.get(i).map_or(0, |o| o as usize);
-    let outcome_of = |i: usize| match status.get(i).unwrap_or_default() {
-        "passed" => Some(Outcome::Pass),
-        "failed" | "error" => Some(Outcome::Fail),
-        "flaky" => Some(Outcome::Retry),
-        _ => None,
-    };
+    // Rows outside the window are in no test's group; these two are read for every row.
+    let run_of = |i: usize| rows.order[i].map_or(0, |o| o as usize);
+    let outcome_of = |i: usize| rows.outcome[i];
+    let commits = CommitIds::new(runs);
 
     // Per run: summed test time.
     let mut seconds = vec![0f64; runs.len()];
-    for i in 0..height {
-        seconds[run_of(i)] += duration.get(i).unwrap_or(0.0);
+    for (r, d) in rows.order.iter().zip(duration.iter()) {
+        if let Some(r) = r {
+            seconds[*r as usize] += d.unwrap_or(0.0);
+        }
     }
-    let counts = RunCounts::new(runs.len(), order, status);
+    let order = UInt32Chunked::from_iter_options(ORDER.into(), rows.order.iter().copied());
+    let counts = RunCounts::new(runs.len(), &order, status);
     let infra = counts.infrastructure(options.infra_threshold);
     let (executed, failed) = (&counts.executed, &counts.failed);
     let first_of_variant: HashMap<&str, usize> =
@@ -457,17 +670,16 @@ fn analyse(rows: &Rows, runs: &[RunInfo], options: &FlakyOptions) -> PolarsResul
     // Per run: does every failure in it belong to a flaky failure of a flaky test?
     let mut real_failure = vec![false; runs.len()];
     let mut total_executions = 0usize;
-    let mut start = 0;
-    while start < height {
-        let key = (test_id.get(start), variant.get(start));
-        let mut end = start + 1;
-        while end < height && (test_id.get(end), variant.get(end)) == key {
-            end += 1;
-        }
-        let rows: Vec<usize> = (start..end).filter(|&i| !infra[run_of(i)]).collect();
+    for t in 0..rows.tests() {
+        let all: Vec<usize> = rows
+            .of_test(t)
+            .iter()
+            .map(|&i| i as usize)
+            .collect();
+        let first = all[0];
         let mut points = Vec::new();
         let mut point_rows = Vec::new();
-        for &i in &rows {
+        for &i in all.iter().filter(|&&i| !infra[run_of(i)]) {
             if let Some(outcome) = outcome_of(i) {
                 points.push(Point {
                     run: run_of(i),
@@ -477,9 +689,9 @@ fn analyse(rows: &Rows, runs: &[RunInfo], options: &FlakyOptions) -> PolarsResul
             }
         }
         total_executions += points.len();
-        let ev = evidence(&points, runs);
-        let first_run = run_of(start);
-        let var = variant.get(start).unwrap_or_default();
+        let ev = evidence_with(&points, &commits);
+        let first_run = run_of(first);
+        let var = variant.get(first).unwrap_or_default();
         let appeared_late = first_of_variant.get(var).is_some_and(|&f| first_run > f);
         let v = verdict(&ev, points.len(), options.min_runs, appeared_late);
 
@@ -537,13 +749,17 @@ fn analyse(rows: &Rows, runs: &[RunInfo], options: &FlakyOptions) -> PolarsResul
             length: len,
             ended: after.and_then(|a| run_ref(points[a].run)),
         });
-        let last = end - 1;
-        let skipped = (start..end).filter(|&i| outcome_of(i).is_none()).count();
+        let skipped = all.iter().filter(|&&i| outcome_of(i).is_none()).count();
+        let id = test_id.get(first).unwrap_or_default().to_string();
+        let [classname, name, family] = names
+            .get(&(id.clone(), var.to_string()))
+            .cloned()
+            .unwrap_or_default();
         tests.push(TestVerdict {
-            test_id: key.0.unwrap_or_default().to_string(),
-            classname: classname.get(last).unwrap_or_default().to_string(),
-            name: name.get(last).unwrap_or_default().to_string(),
-            family: family.get(last).unwrap_or_default().to_string(),
+            test_id: id,
+            classname,
+            name,
+            family,
             variant: var.to_string(),
             verdict: v,
             runs: points.len(),
@@ -567,7 +783,6 @@ fn analyse(rows: &Rows, runs: &[RunInfo], options: &FlakyOptions) -> PolarsResul
             fingerprints,
             ci_seconds,
         });
-        start = end;
     }
     tests.sort_by(|a, b| {
         a.verdict
