@@ -95,7 +95,8 @@ fi
 work=$(mktemp -d target/bench-analyses-run.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# run_measured NAME CMD...: runs CMD with stdout in $work/NAME.out; sets wall (s) and rss_kb.
+# run_measured NAME CMD...: runs CMD with stdout in $work/NAME.out; sets wall (s), rss_kb and
+# cpu (user + system seconds; "n/a" without GNU time).
 run_measured() {
     local name=$1
     shift
@@ -105,7 +106,9 @@ run_measured() {
         "$time_bin" -v -o "$work/$name.time" "$@" > "$work/$name.out" || status=$?
         t1=$(date +%s.%N)
         rss_kb=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$work/$name.time")
+        cpu=$(awk -F: '/(User|System) time \(seconds\)/ { s += $2 } END { printf "%.2f", s }' "$work/$name.time")
     else
+        cpu=n/a
         "$@" > "$work/$name.out" &
         local pid=$! hwm
         rss_kb=0
@@ -131,10 +134,11 @@ else
     log "this testsift has no 'report' subcommand; skipping it"
 fi
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 rows=""
 fail=0
 for cmd in "${commands[@]}"; do
-    best="" max_rss_kb=0
+    best="" best_cpu="" max_rss_kb=0
     for i in $(seq 1 "$repeat"); do
         case $cmd in
             report)
@@ -143,9 +147,9 @@ for cmd in "${commands[@]}"; do
                 ;;
             *) run_measured "$cmd-$i" "$testsift" "$cmd" --store "$store" --format json ;;
         esac
-        log "$cmd run $i: ${wall} s, peak RSS $((rss_kb / 1024)) MB"
+        log "$cmd run $i: ${wall} s wall, $cpu s CPU, peak RSS $((rss_kb / 1024)) MB"
         if [ -z "$best" ] || awk -v a="$wall" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-            best=$wall
+            best=$wall best_cpu=$cpu
         fi
         if [ "$rss_kb" -gt "$max_rss_kb" ]; then max_rss_kb=$rss_kb; fi
     done
@@ -157,25 +161,26 @@ for cmd in "${commands[@]}"; do
     fi
     label="\`$cmd\`"
     [ "$cmd" = report ] && label="\`report --out DIR\`"
-    rows+="| $label | $best | $rss_mb | $verdict |"$'\n'
+    rows+="| $label | $best | $best_cpu | $rss_mb | $verdict |"$'\n'
 done
 
-cpu=$(awk -F': *' '/^(model name|Model|cpu model)/ { print $2; exit }' /proc/cpuinfo 2> /dev/null || true)
+cpu_model=$(awk -F': *' '/^(model name|Model|cpu model)/ { print $2; exit }' /proc/cpuinfo 2> /dev/null || true)
 mem=$(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo 2> /dev/null || true)
 
 cat << EOF
 ## testsift analyses on $executions test executions
 
-| command | wall s (best of $repeat) | peak RSS MB (max of $repeat) | < 10 s and < 3 GB |
-|---|---:|---:|---|
+| command | wall s (best of $repeat) | CPU s, user + system (that run) | peak RSS MB (max of $repeat) | < 10 s and < 3 GB |
+|---|---:|---:|---:|---|
 ${rows%$'\n'}
 
 - history: \`$history\` ($runs runs x $tests tests x 4 shards), store \`$store\`:
   $store_runs runs, $executions executions, $(du -sb "$store" | awk '{ printf "%.1f MB", $1 / 1e6 }')
 - each command reads the store with the default window (the whole history) and writes its
   output to a file (\`--format json\` for flaky, slow and trim)
-- threads: $threads (RAYON_NUM_THREADS, POLARS_MAX_THREADS)
-- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(uname -m), ${cpu:-unknown CPU}, nproc $(nproc), ${mem:-unknown memory}
+- threads: $threads (RAYON_NUM_THREADS, POLARS_MAX_THREADS); load average before the first
+  command: $load_before (other processes share the cores, so compare CPU time too)
+- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(uname -m), ${cpu_model:-unknown CPU}, nproc $(nproc), ${mem:-unknown memory}
 - MB = 2^20 bytes of RSS; peak RSS from $rss_method
 EOF
 exit "$fail"

@@ -229,20 +229,25 @@ pub struct Evidence {
 }
 
 /// Each run's commit and branch as small numbers, so the per-test work compares integers
-/// instead of strings.
-struct CommitIds {
+/// instead of strings, and the decay weights `0.9^age` computed once.
+struct RunIndex {
     commit: Vec<Option<u32>>,
     branch: Vec<Option<u32>>,
+    /// `weight[k]` = (1 − DECAY)^k.
+    weight: Vec<f64>,
 }
 
-impl CommitIds {
-    fn new(runs: &[RunInfo]) -> CommitIds {
+impl RunIndex {
+    fn new(runs: &[RunInfo]) -> RunIndex {
         fn number<'a>(ids: &mut HashMap<&'a str, u32>, s: Option<&'a str>) -> Option<u32> {
             let next = u32::try_from(ids.len()).expect("fewer than 2^32 commits");
             s.map(|s| *ids.entry(s).or_insert(next))
         }
         let (mut commits, mut branches) = (HashMap::new(), HashMap::new());
-        CommitIds {
+        RunIndex {
+            weight: (0..runs.len())
+                .map(|k| (1.0 - DECAY).powi(i32::try_from(k).unwrap_or(i32::MAX)))
+                .collect(),
             commit: runs
                 .iter()
                 .map(|r| number(&mut commits, r.commit.as_deref()))
@@ -257,11 +262,11 @@ impl CommitIds {
 
 /// Retry, same-commit and flip evidence and broken streaks for one test's points (run order).
 pub fn evidence(points: &[Point], runs: &[RunInfo]) -> Evidence {
-    evidence_with(points, &CommitIds::new(runs))
+    evidence_with(points, &RunIndex::new(runs))
 }
 
 /// [`evidence`] with the runs' commits and branches already numbered.
-fn evidence_with(points: &[Point], ids: &CommitIds) -> Evidence {
+fn evidence_with(points: &[Point], ids: &RunIndex) -> Evidence {
     let commit = |p: &Point| ids.commit.get(p.run).copied().flatten();
     let (mut passed_on, mut failed_on): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
     for p in points {
@@ -306,6 +311,28 @@ fn evidence_with(points: &[Point], ids: &CommitIds) -> Evidence {
             streak = Some((start, len, (i < points.len()).then_some(i)));
         }
     }
+    let retry_runs = points
+        .iter()
+        .filter(|p| p.outcome == Outcome::Retry)
+        .count();
+    // A test that has just started failing: 1 or 2 hard failures end the series, and nothing
+    // before them shows flakiness (every earlier execution passed or lies in a broken streak).
+    // Its first failures cannot be told from a fresh breakage yet, and calling a broken test
+    // flaky sends people to re-run it; so it is broken until it passes again.
+    let n = points.len();
+    let tail = hard.iter().rev().take_while(|&&h| h).count();
+    if (1..STREAK).contains(&tail)
+        && retry_runs == 0
+        && same_commit_commits == 0
+        && points[..n - tail]
+            .iter()
+            .zip(&in_streak)
+            .all(|(p, &s)| p.outcome.passed() || s)
+    {
+        in_streak[n - tail..].iter_mut().for_each(|s| *s = true);
+        starts[n - tail] = true;
+        streak = Some((n - tail, tail, None));
+    }
     let broken_now = matches!(streak, Some((_, _, None)));
 
     let mut by_branch: BTreeMap<Option<u32>, Vec<usize>> = BTreeMap::new();
@@ -321,8 +348,7 @@ fn evidence_with(points: &[Point], ids: &CommitIds) -> Evidence {
             let (a, b) = (pair[0], pair[1]);
             let flip =
                 points[a].outcome.passed() != points[b].outcome.passed() && !starts[b] && !ends[a];
-            let age = (n - 1 - t) as i32;
-            let w = (1.0 - DECAY).powi(age);
+            let w = ids.weight.get(n - 1 - t).copied().unwrap_or(0.0);
             weights += w;
             if flip {
                 flips += 1;
@@ -332,10 +358,7 @@ fn evidence_with(points: &[Point], ids: &CommitIds) -> Evidence {
         transitions += n;
     }
     Evidence {
-        retry_runs: points
-            .iter()
-            .filter(|p| p.outcome == Outcome::Retry)
-            .count(),
+        retry_runs,
         same_commit_commits,
         flips,
         transitions,
@@ -426,11 +449,22 @@ pub fn flaky(
 struct Rows {
     /// Per row: its run's position in the window; none when the run is outside it.
     order: Vec<Option<u32>>,
-    outcome: Vec<Option<Outcome>>,
-    /// `rows[start[t]..start[t + 1]]` are the window rows of the `t`-th test (in test id, then
-    /// variant, order), in run order.
-    rows: Vec<u32>,
+    /// `entries[start[t]..start[t + 1]]` are the window's executions of the `t`-th test (in test
+    /// id, then variant, order), in run order. Each carries its run and outcome, so the per-test
+    /// pass reads contiguous memory instead of jumping across 10 million rows.
+    entries: Vec<Entry>,
     start: Vec<usize>,
+}
+
+/// One execution in its test's group.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// Row in the collected frame.
+    row: u32,
+    /// Position of its run in the window.
+    run: u32,
+    /// None for a skipped execution.
+    outcome: Option<Outcome>,
 }
 
 impl Rows {
@@ -446,42 +480,48 @@ impl Rows {
         let run = df.column(RUN)?.str()?;
         let variant = df.column(VARIANT)?.str()?;
         let test_id = df.column(TEST_ID)?.str()?;
+        let status = df.column(STATUS)?.str()?;
+        // A run's executions are stored together: look its position up once per stretch.
+        let mut last: Option<((&str, &str), Option<u32>)> = None;
         let order: Vec<Option<u32>> = run
             .iter()
             .zip(variant.iter())
             .map(|(r, v)| {
-                position
-                    .get(&(r.unwrap_or_default(), v.unwrap_or_default()))
-                    .copied()
-            })
-            .collect();
-        let outcome: Vec<Option<Outcome>> = df
-            .column(STATUS)?
-            .str()?
-            .iter()
-            .map(|s| match s.unwrap_or_default() {
-                "passed" => Some(Outcome::Pass),
-                "failed" | "error" => Some(Outcome::Fail),
-                "flaky" => Some(Outcome::Retry),
-                _ => None,
+                let key = (r.unwrap_or_default(), v.unwrap_or_default());
+                match last {
+                    Some((k, o)) if k == key => o,
+                    _ => {
+                        let o = position.get(&key).copied();
+                        last = Some((key, o));
+                        o
+                    }
+                }
             })
             .collect();
 
         let mut slot: FxHashMap<(&str, &str), u32> = FxHashMap::default();
         let mut keys: Vec<(&str, &str)> = Vec::new();
-        let mut slots: Vec<(u32, u32)> = Vec::new();
-        for (i, ((t, v), o)) in test_id.iter().zip(variant.iter()).zip(&order).enumerate() {
-            if o.is_none() {
+        let mut slots: Vec<(u32, Entry)> = Vec::new();
+        let rows = test_id.iter().zip(variant.iter()).zip(status.iter());
+        for (i, (((t, v), st), o)) in rows.zip(&order).enumerate() {
+            let Some(o) = *o else {
                 continue;
-            }
+            };
             let key = (t.unwrap_or_default(), v.unwrap_or_default());
             let s = *slot.entry(key).or_insert_with(|| {
                 keys.push(key);
                 u32::try_from(keys.len() - 1).expect("fewer than 2^32 tests")
             });
-            slots.push((s, u32::try_from(i).expect("fewer than 2^32 rows")));
+            let outcome = match st.unwrap_or_default() {
+                "passed" => Some(Outcome::Pass),
+                "failed" | "error" => Some(Outcome::Fail),
+                "flaky" => Some(Outcome::Retry),
+                _ => None,
+            };
+            let row = u32::try_from(i).expect("fewer than 2^32 rows");
+            slots.push((s, Entry { row, run: o, outcome }));
         }
-        // Rank the tests by key, then counting-sort the rows into their test's bucket.
+        // Rank the tests by key, then counting-sort the entries into their test's bucket.
         let mut by_key: Vec<usize> = (0..keys.len()).collect();
         by_key.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
         let mut rank = vec![0usize; keys.len()];
@@ -496,19 +536,26 @@ impl Rows {
             start[t + 1] += start[t];
         }
         let mut next = start.clone();
-        let mut rows = vec![0u32; slots.len()];
-        for &(s, i) in &slots {
+        let mut entries = vec![
+            Entry {
+                row: 0,
+                run: 0,
+                outcome: None
+            };
+            slots.len()
+        ];
+        for &(s, e) in &slots {
             let t = rank[s as usize];
-            rows[next[t]] = i;
+            entries[next[t]] = e;
             next[t] += 1;
         }
+        drop(slots);
         for t in 0..keys.len() {
-            rows[start[t]..start[t + 1]].sort_by_key(|&i| order[i as usize]);
+            entries[start[t]..start[t + 1]].sort_by_key(|e| e.run);
         }
         Ok(Rows {
             order,
-            outcome,
-            rows,
+            entries,
             start,
         })
     }
@@ -517,8 +564,8 @@ impl Rows {
         self.start.len() - 1
     }
 
-    fn of_test(&self, t: usize) -> &[u32] {
-        &self.rows[self.start[t]..self.start[t + 1]]
+    fn of_test(&self, t: usize) -> &[Entry] {
+        &self.entries[self.start[t]..self.start[t + 1]]
     }
 }
 
@@ -534,7 +581,7 @@ fn names(store: &Store, df: &DataFrame, rows: &Rows) -> Result<Names, AnalysisEr
     let variant = df.column(VARIANT).map_err(err())?.str().map_err(err())?;
     let test_id = df.column(TEST_ID).map_err(err())?.str().map_err(err())?;
     let newest: Vec<usize> = (0..rows.tests())
-        .filter_map(|t| rows.of_test(t).last().map(|&i| i as usize))
+        .filter_map(|t| rows.of_test(t).last().map(|e| e.row as usize))
         .collect();
     let pick = |c: &StringChunked, name: &str| {
         StringChunked::from_iter_values(
@@ -605,6 +652,26 @@ fn names(store: &Store, df: &DataFrame, rows: &Rows) -> Result<Names, AnalysisEr
         .collect())
 }
 
+/// Random access by row number into a column of many chunks (a Parquet scan gives one per row
+/// group): a binary search over the chunk ends, where `ChunkedArray::get` walks the chunks.
+fn indexed<'a, T: PolarsDataType>(
+    ca: &'a ChunkedArray<T>,
+) -> impl Fn(usize) -> Option<T::Physical<'a>> + 'a {
+    let arrays: Vec<&T::Array> = ca.downcast_iter().collect();
+    let ends: Vec<usize> = ca
+        .chunk_lengths()
+        .scan(0, |end, len| {
+            *end += len;
+            Some(*end)
+        })
+        .collect();
+    move |i| {
+        let c = ends.partition_point(|&e| e <= i);
+        let start = c.checked_sub(1).map_or(0, |p| ends[p]);
+        arrays.get(c).and_then(|a| a.get(i - start))
+    }
+}
+
 fn analyse(
     df: &DataFrame,
     rows: &Rows,
@@ -612,22 +679,21 @@ fn analyse(
     runs: &[RunInfo],
     options: &FlakyOptions,
 ) -> PolarsResult<FlakyReport> {
-    let test_id = df.column(TEST_ID)?.str()?;
-    let variant = df.column(VARIANT)?.str()?;
     let status = df.column(STATUS)?.str()?;
-    let attempts = df.column(ATTEMPTS)?.u32()?;
-    let failed_attempts = df.column(FAILED_ATTEMPTS)?.u32()?;
-    let duration = df.column(DURATION)?.f64()?;
-    let message = df.column(MESSAGE)?.str()?;
-    let fingerprint = df.column(FINGERPRINT)?.u64()?;
+    let duration_col = df.column(DURATION)?.f64()?;
+    let test_id = indexed(df.column(TEST_ID)?.str()?);
+    let variant = indexed(df.column(VARIANT)?.str()?);
+    let attempts = indexed(df.column(ATTEMPTS)?.u32()?);
+    let failed_attempts = indexed(df.column(FAILED_ATTEMPTS)?.u32()?);
+    let duration = indexed(duration_col);
+    let message = indexed(df.column(MESSAGE)?.str()?);
+    let fingerprint = indexed(df.column(FINGERPRINT)?.u64()?);
     // Rows outside the window are in no test's group; these two are read for every row.
-    let run_of = |i: usize| rows.order[i].map_or(0, |o| o as usize);
-    let outcome_of = |i: usize| rows.outcome[i];
-    let commits = CommitIds::new(runs);
+    let commits = RunIndex::new(runs);
 
     // Per run: summed test time.
     let mut seconds = vec![0f64; runs.len()];
-    for (r, d) in rows.order.iter().zip(duration.iter()) {
+    for (r, d) in rows.order.iter().zip(duration_col.iter()) {
         if let Some(r) = r {
             seconds[*r as usize] += d.unwrap_or(0.0);
         }
@@ -671,27 +737,23 @@ fn analyse(
     let mut real_failure = vec![false; runs.len()];
     let mut total_executions = 0usize;
     for t in 0..rows.tests() {
-        let all: Vec<usize> = rows
-            .of_test(t)
-            .iter()
-            .map(|&i| i as usize)
-            .collect();
-        let first = all[0];
+        let all = rows.of_test(t);
+        let first = all[0].row as usize;
         let mut points = Vec::new();
         let mut point_rows = Vec::new();
-        for &i in all.iter().filter(|&&i| !infra[run_of(i)]) {
-            if let Some(outcome) = outcome_of(i) {
+        for e in all.iter().filter(|e| !infra[e.run as usize]) {
+            if let Some(outcome) = e.outcome {
                 points.push(Point {
-                    run: run_of(i),
+                    run: e.run as usize,
                     outcome,
                 });
-                point_rows.push(i);
+                point_rows.push(e.row as usize);
             }
         }
         total_executions += points.len();
         let ev = evidence_with(&points, &commits);
-        let first_run = run_of(first);
-        let var = variant.get(first).unwrap_or_default();
+        let first_run = all[0].run as usize;
+        let var = variant(first).unwrap_or_default();
         let appeared_late = first_of_variant.get(var).is_some_and(|&f| first_run > f);
         let v = verdict(&ev, points.len(), options.min_runs, appeared_late);
 
@@ -710,15 +772,15 @@ fn analyse(
         if v == Verdict::Flaky {
             for &k in &flaky_idx {
                 let i = point_rows[k];
-                if let Some(fp) = fingerprint.get(i) {
+                if let Some(fp) = fingerprint(i) {
                     let g = groups
                         .entry(fp)
-                        .or_insert_with(|| (0, message.get(i).unwrap_or_default().to_string()));
+                        .or_insert_with(|| (0, message(i).unwrap_or_default().to_string()));
                     g.0 += 1;
                 }
-                let n = f64::from(attempts.get(i).unwrap_or(1).max(1));
-                let f = f64::from(failed_attempts.get(i).unwrap_or(0));
-                ci_seconds += duration.get(i).unwrap_or(0.0) * (f / n).min(1.0);
+                let n = f64::from(attempts(i).unwrap_or(1).max(1));
+                let f = f64::from(failed_attempts(i).unwrap_or(0));
+                ci_seconds += duration(i).unwrap_or(0.0) * (f / n).min(1.0);
                 if points[k].outcome == Outcome::Fail
                     && let Some(again) = rerun[points[k].run]
                 {
@@ -749,8 +811,8 @@ fn analyse(
             length: len,
             ended: after.and_then(|a| run_ref(points[a].run)),
         });
-        let skipped = all.iter().filter(|&&i| outcome_of(i).is_none()).count();
-        let id = test_id.get(first).unwrap_or_default().to_string();
+        let skipped = all.iter().filter(|e| e.outcome.is_none()).count();
+        let id = test_id(first).unwrap_or_default().to_string();
         let [classname, name, family] = names
             .get(&(id.clone(), var.to_string()))
             .cloned()
@@ -888,6 +950,25 @@ mod tests {
         let ev = evidence(&points("..FFF"), &runs("abcde"));
         assert!(ev.broken_now);
         assert_eq!(verdict(&ev, 5, 5, false), Verdict::Broken);
+    }
+
+    #[test]
+    fn fresh_failures_at_the_end_are_broken_until_a_pass() {
+        for (series, streak) in [("......FF", (6, 2)), ("FFF...F", (6, 1)), ("F", (0, 1))] {
+            let ev = evidence(&points(series), &runs(&"abcdefgh"[..series.len()]));
+            assert_eq!(ev.streak, Some((streak.0, streak.1, None)), "{series}");
+            assert_eq!(ev.flips, 0, "{series}");
+            assert_eq!(verdict(&ev, series.len(), 5, false), Verdict::Broken);
+        }
+        // Flakiness before the failures, or a pass after them: flaky.
+        for series in ["..F...FF", ".~....FF", "......F."] {
+            let ev = evidence(&points(series), &runs("abcdefgh"));
+            assert!(!ev.broken_now, "{series}");
+            assert_eq!(verdict(&ev, 8, 5, false), Verdict::Flaky, "{series}");
+        }
+        // Passed on the same commit in a re-run: not a hard failure.
+        let ev = evidence(&points("......F."), &runs("abcdefgg"));
+        assert_eq!((ev.same_commit_commits, ev.broken_now), (1, false));
     }
 
     #[test]
