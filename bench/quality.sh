@@ -4,7 +4,7 @@
 # usage (from the repository root):
 #   bench/quality.sh [--runs N] [--tests N] [--verbose] [SEED...]
 #
-# For each SEED (default: 1 2 3), generates target/bench-quality/RUNSxTESTS-seed-SEED with
+# For each SEED (default: 1 to 8), generates target/bench-quality/RUNSxTESTS-seed-SEED with
 # `synth` (200 runs x 5000 tests x 4 shards by default; reused when present), ingests it into a
 # store beside it, runs `testsift flaky --format json` over the whole history, and scores the
 # verdicts against the history's truth.json with the `quality` tool: precision and recall of
@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3)
+[ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5 6 7 8)
 
 if [ ! -f bench/quality.sh ] || [ ! -f Cargo.toml ]; then
     die "run this from the repository root: bench/quality.sh"

@@ -297,14 +297,23 @@ fn renamed_test_and_flaky_pr_rate() {
     }
     // Disappearing is neither a failure nor a flip.
     let old = test(&r, "oldName");
-    assert_eq!((old["flips"].as_u64(), old["failed"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (old["flips"].as_u64(), old["failed"].as_u64()),
+        (Some(0), Some(0))
+    );
     assert!(old["streak"].is_null());
 
     let t = test(&r, "flakyOne");
-    assert_eq!((t["flips"].as_u64(), t["transitions"].as_u64()), (Some(4), Some(9)));
+    assert_eq!(
+        (t["flips"].as_u64(), t["transitions"].as_u64()),
+        (Some(4), Some(9))
+    );
     close(&t["flake_rate"], 0.2);
     let t = test(&r, "flakyTwo");
-    assert_eq!((t["flips"].as_u64(), t["retry_runs"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(
+        (t["flips"].as_u64(), t["retry_runs"].as_u64()),
+        (Some(2), Some(1))
+    );
     assert_eq!(test(&r, "brokenLate")["streak"]["first"]["run"], "run-7");
 
     // Red runs: 2 (flakyTwo), 3 (flakyOne), 7-10 (brokenLate; flakyOne too in 8). Only runs 2

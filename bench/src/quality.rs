@@ -487,7 +487,10 @@ mod tests {
         ]);
         let mut lines = Vec::new();
         let c = score(&truth(), &v, &Targets::default(), &mut lines);
-        assert_eq!((c.flaky_tp, c.flaky_fp, c.flaky_found, c.flaky_fn), (2, 0, 2, 0));
+        assert_eq!(
+            (c.flaky_tp, c.flaky_fp, c.flaky_found, c.flaky_fn),
+            (2, 0, 2, 0)
+        );
         assert_eq!((c.flaky_low, c.flaky_low_found), (1, 0));
         assert_eq!((c.broken_tp, c.broken_fp, c.broken_fn), (1, 0, 0));
         assert_eq!((c.fixed, c.fixed_found, c.exact_counts), (1, 1, 1));
@@ -518,7 +521,11 @@ mod tests {
         assert_eq!(misses.len(), 4, "{misses:?}");
         assert!(misses[2].contains("1 broken test(s) called flaky"));
         assert!(lines.iter().any(|l| l == "missing: a.A::b2"));
-        assert!(lines.iter().any(|l| l.starts_with("called flaky, truly not: a.A::other")));
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("called flaky, truly not: a.A::other"))
+        );
     }
 
     #[test]

@@ -10,8 +10,8 @@ use super::{AnalysisError, RunCounts, query_err};
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
-use serde::Serialize;
 use rustc_hash::FxHashMap;
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// Version of the JSON output; bumped when a field changes meaning or disappears.
@@ -519,7 +519,14 @@ impl Rows {
                 _ => None,
             };
             let row = u32::try_from(i).expect("fewer than 2^32 rows");
-            slots.push((s, Entry { row, run: o, outcome }));
+            slots.push((
+                s,
+                Entry {
+                    row,
+                    run: o,
+                    outcome,
+                },
+            ));
         }
         // Rank the tests by key, then counting-sort the entries into their test's bucket.
         let mut by_key: Vec<usize> = (0..keys.len()).collect();

@@ -75,7 +75,11 @@ fn run() -> Result<ExitCode> {
     }
     if args.positional.len() > 2 {
         println!("{}", quality::row("all", &all));
-        missed.extend(all.misses(&targets).into_iter().map(|m| format!("all: {m}")));
+        missed.extend(
+            all.misses(&targets)
+                .into_iter()
+                .map(|m| format!("all: {m}")),
+        );
     }
     for m in &missed {
         eprintln!("quality: target missed: {m}");

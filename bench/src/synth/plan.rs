@@ -503,7 +503,12 @@ mod tests {
         let suite = Suite::plan(&cfg);
         let runs = suite.plan_runs(&cfg);
         let broken: Vec<usize> = (0..suite.special.len())
-            .filter(|&s| matches!(suite.tests[suite.special[s]].behaviour, Behaviour::Broken { .. }))
+            .filter(|&s| {
+                matches!(
+                    suite.tests[suite.special[s]].behaviour,
+                    Behaviour::Broken { .. }
+                )
+            })
             .collect();
         assert!(!broken.is_empty());
         let mut checked = 0;
