@@ -9,17 +9,20 @@
 # target/bench-analyses-RUNSxTESTS.store (reused when present), checks the execution count with
 # `testsift stats`, then times `flaky`, `slow` and `trim` (and `report --out DIR` when the binary
 # has that subcommand) on the store, BENCH_REPEAT times each, and prints a Markdown table (best
-# wall time, peak RSS) on stdout. Progress goes to stderr. The analyses read the store only.
+# wall time, its CPU time, peak RSS) on stdout. Progress goes to stderr. The analyses read the
+# store only.
 #
 # environment:
 #   RAYON_NUM_THREADS, POLARS_MAX_THREADS  threads (default: nproc)
 #   TESTSIFT_BIN   testsift binary to measure (default: target/release/testsift, built here)
 #   BENCH_REPEAT   runs per command (default: 3)
+#   BENCH_COMMANDS the commands to time (default: "flaky slow trim report"; report only when the
+#                  binary has it)
 set -euo pipefail
 
 log() { printf 'analyses.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 2; }
-usage() { sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
 runs=2000
 tests=5000
@@ -127,12 +130,20 @@ run_measured() {
 log "warming the page cache with $store"
 find "$store" -type f -exec cat {} + > /dev/null
 
-commands=(flaky slow trim)
-if "$testsift" report --help > /dev/null 2>&1; then
-    commands+=(report)
-else
-    log "this testsift has no 'report' subcommand; skipping it"
-fi
+commands=()
+for cmd in ${BENCH_COMMANDS:-flaky slow trim report}; do
+    case $cmd in
+        flaky | slow | trim) commands+=("$cmd") ;;
+        report)
+            if "$testsift" report --help > /dev/null 2>&1; then
+                commands+=(report)
+            else
+                log "this testsift has no 'report' subcommand; skipping it"
+            fi
+            ;;
+        *) die "BENCH_COMMANDS: unknown command $cmd" ;;
+    esac
+done
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 rows=""

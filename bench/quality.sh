@@ -19,7 +19,7 @@ set -euo pipefail
 
 log() { printf 'quality.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 2; }
-usage() { sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; }
 
 runs=200
 tests=5000
