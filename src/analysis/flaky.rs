@@ -1,9 +1,10 @@
 //! `flaky`: one verdict per test and variant (stable, flaky, broken, fixed, new,
 //! insufficient-data) with the evidence behind it. Formulas: docs/analysis.md.
 //!
-//! One Polars query joins the executions to the window's runs; the per-test sequential logic
-//! (streaks, flips, same-commit contradictions) then runs in plain Rust over the collected
-//! columns, one test at a time, in run order.
+//! One Polars query reads the executions' columns; rows are then placed in the window's run
+//! order and grouped by test in plain Rust, and the per-test sequential logic (streaks, flips,
+//! same-commit contradictions) runs one test at a time, in run order. A second, small query
+//! reads each test's names from its newest execution.
 
 use super::window::{ORDER, RunInfo, WindowArgs, runs_in_window};
 use super::{AnalysisError, RunCounts, query_err};
