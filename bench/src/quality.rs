@@ -188,14 +188,8 @@ fn share(a: u64, b: u64) -> Option<f64> {
 /// Reads and parses a JSON file, naming it in every error.
 pub fn read_json(path: &Path) -> Result<Value> {
     let bytes = std::fs::read(path).map_err(|e| BenchError::io("cannot read", path, &e))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        BenchError::new(format!(
-            "{}:{}:{}: invalid JSON: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        ))
-    })
+    serde_json::from_slice(&bytes)
+        .map_err(|e| BenchError::new(format!("{}: invalid JSON: {e}", path.display())))
 }
 
 fn field<'a>(v: &'a Value, key: &str, at: &str) -> Result<&'a Value> {

@@ -47,17 +47,22 @@ fn run() -> Result<ExitCode> {
         )));
     }
     let targets = Targets::default();
-    println!("{}", quality::header());
-    let mut all = Counts::default();
-    let mut missed = Vec::new();
+    // Read everything first, so that bad input fails before any output.
+    let mut histories = Vec::new();
     for pair in args.positional.chunks(2) {
         let (truth_path, flaky_path) = (PathBuf::from(&pair[0]), PathBuf::from(&pair[1]));
         let truth_name = truth_path.display().to_string();
         let truth = quality::parse_truth(&quality::read_json(&truth_path)?, &truth_name)?;
         let flaky_name = flaky_path.display().to_string();
         let verdicts = quality::parse_verdicts(&quality::read_json(&flaky_path)?, &flaky_name)?;
+        histories.push((truth_name, truth, verdicts));
+    }
+    println!("{}", quality::header());
+    let mut all = Counts::default();
+    let mut missed = Vec::new();
+    for (truth_name, truth, verdicts) in &histories {
         let mut wrong = Vec::new();
-        let counts = quality::score(&truth, &verdicts, &targets, &mut wrong);
+        let counts = quality::score(truth, verdicts, &targets, &mut wrong);
         let label = format!("{truth_name} ({} runs)", truth.runs);
         println!("{}", quality::row(&label, &counts));
         if args.switch("--verbose") {
