@@ -21,6 +21,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const DECAY: f64 = 0.1;
 /// Consecutive hard failures that make a broken streak.
 pub const STREAK: usize = 3;
+/// A streak reaching the newest execution of a test with flake rate p outside its streaks is
+/// broken only when p^length is below this: a test flaking at 0.2 needs 5 failures in a row.
+pub const CHANCE: f64 = 0.001;
 /// Runs with fewer executed tests are never called infrastructure failures.
 pub use super::INFRA_MIN_TESTS;
 /// How many failure fingerprints a flaky test reports.
@@ -294,6 +297,7 @@ fn evidence_with(points: &[Point], ids: &RunIndex) -> Evidence {
     let mut starts = vec![false; points.len()];
     let mut ends = vec![false; points.len()];
     let mut streak = None;
+    let mut earlier_streak = None;
     let mut i = 0;
     while i < points.len() {
         if !hard[i] {
@@ -309,6 +313,7 @@ fn evidence_with(points: &[Point], ids: &RunIndex) -> Evidence {
             in_streak[start..i].iter_mut().for_each(|s| *s = true);
             starts[start] = true;
             ends[i - 1] = true;
+            earlier_streak = streak;
             streak = Some((start, len, (i < points.len()).then_some(i)));
         }
     }
@@ -316,6 +321,24 @@ fn evidence_with(points: &[Point], ids: &RunIndex) -> Evidence {
         .iter()
         .filter(|p| p.outcome == Outcome::Retry)
         .count();
+    // A streak that reaches the newest execution of a test that flakes outside its streaks may
+    // be chance: with flake rate p, k failures in a row happen with probability p^k. It makes
+    // the test broken only once that is below CHANCE; until then its failures are flaky ones.
+    if let Some((start, len, None)) = streak {
+        let outside = in_streak.iter().filter(|s| !**s).count();
+        let flaky_outside = points
+            .iter()
+            .zip(&in_streak)
+            .filter(|(p, s)| !**s && p.outcome != Outcome::Pass)
+            .count();
+        let p = ratio(flaky_outside as f64, outside as f64);
+        if p.powi(i32::try_from(len).unwrap_or(i32::MAX)) >= CHANCE {
+            in_streak[start..].iter_mut().for_each(|s| *s = false);
+            starts[start] = false;
+            ends[points.len() - 1] = false;
+            streak = earlier_streak;
+        }
+    }
     // A test that has just started failing: 1 or 2 hard failures end the series, and nothing
     // before them shows flakiness (every earlier execution passed or lies in a broken streak).
     // Its first failures cannot be told from a fresh breakage yet, and calling a broken test
@@ -977,6 +1000,24 @@ mod tests {
         // Passed on the same commit in a re-run: not a hard failure.
         let ev = evidence(&points("......F."), &runs("abcdefgg"));
         assert_eq!((ev.same_commit_commits, ev.broken_now), (1, false));
+    }
+
+    #[test]
+    fn a_chance_streak_of_a_flaky_test_is_not_broken() {
+        // Outside the last 3 runs, 2 failures in 10 executions: p = 0.2, 0.2^3 = 0.008 ≥ 0.001.
+        let ev = evidence(&points(".F...F....FFF"), &runs("abcdefghijklm"));
+        assert!(!ev.broken_now);
+        assert_eq!(ev.streak, None);
+        assert_eq!(ev.flips, 5);
+        assert_eq!(verdict(&ev, 13, 5, false), Verdict::Flaky);
+        // 0.2^5 = 0.00032 < 0.001: broken.
+        let ev = evidence(&points(".F...F....FFFFF"), &runs("abcdefghijklmno"));
+        assert_eq!(ev.streak, Some((10, 5, None)));
+        assert_eq!(verdict(&ev, 15, 5, false), Verdict::Broken);
+        // An earlier streak stays the reported one when the last is set aside.
+        let ev = evidence(&points("FFF.F...FFF"), &runs("abcdefghijk"));
+        assert_eq!(ev.streak, Some((0, 3, Some(3))));
+        assert!(!ev.broken_now);
     }
 
     #[test]
