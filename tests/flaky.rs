@@ -276,3 +276,63 @@ fn every_format_renders() {
         assert!(text.contains(needle), "{format}:\n{text}");
     }
 }
+
+#[test]
+fn renamed_test_and_flaky_pr_rate() {
+    // fixtures/flaky/README.md, "renamed/": oldName is renamed to newName from run 7 on.
+    let r = flaky_json(&fixtures().join("flaky/renamed"), &[]);
+    let expected = [
+        ("steady", "stable", 10),
+        ("flakyOne", "flaky", 10),
+        ("flakyTwo", "flaky", 10),
+        ("brokenLate", "broken", 10),
+        ("oldName", "stable", 6),
+        ("newName", "new", 4),
+    ];
+    assert_eq!(r["tests"].as_array().unwrap().len(), expected.len());
+    for (name, verdict, runs) in expected {
+        let t = test(&r, name);
+        assert_eq!(t["verdict"], verdict, "{name}");
+        assert_eq!(t["runs"], runs, "{name}");
+    }
+    // Disappearing is neither a failure nor a flip.
+    let old = test(&r, "oldName");
+    assert_eq!(
+        (old["flips"].as_u64(), old["failed"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert!(old["streak"].is_null());
+
+    let t = test(&r, "flakyOne");
+    assert_eq!(
+        (t["flips"].as_u64(), t["transitions"].as_u64()),
+        (Some(4), Some(9))
+    );
+    close(&t["flake_rate"], 0.2);
+    let t = test(&r, "flakyTwo");
+    assert_eq!(
+        (t["flips"].as_u64(), t["retry_runs"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(test(&r, "brokenLate")["streak"]["first"]["run"], "run-7");
+
+    // Red runs: 2 (flakyTwo), 3 (flakyOne), 7-10 (brokenLate; flakyOne too in 8). Only runs 2
+    // and 3 are red because of flaky tests alone: 2 of 10.
+    let s = &r["summary"];
+    for (k, v) in [
+        ("runs", 10),
+        ("infrastructure_runs", 0),
+        ("red_runs", 6),
+        ("red_only_flaky_runs", 2),
+        ("executions", 50),
+        ("flaky_executions", 4),
+        ("stable", 2),
+        ("flaky", 2),
+        ("broken", 1),
+        ("new", 1),
+    ] {
+        assert_eq!(s[k], v, "{k}");
+    }
+    close(&s["flaky_run_rate"], 0.2);
+    close(&s["flaky_executions_per_1000"], 80.0);
+}

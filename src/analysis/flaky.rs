@@ -1,17 +1,19 @@
 //! `flaky`: one verdict per test and variant (stable, flaky, broken, fixed, new,
 //! insufficient-data) with the evidence behind it. Formulas: docs/analysis.md.
 //!
-//! One Polars query joins the executions to the window's runs; the per-test sequential logic
-//! (streaks, flips, same-commit contradictions) then runs in plain Rust over the collected
-//! columns, one test at a time, in run order.
+//! One Polars query reads the executions' columns; rows are then placed in the window's run
+//! order and grouped by test in plain Rust, and the per-test sequential logic (streaks, flips,
+//! same-commit contradictions) runs one test at a time, in run order. A second, small query
+//! reads each test's names from its newest execution.
 
-use super::window::{ORDER, RunInfo, WindowArgs, run_order_frame, runs_in_window};
+use super::window::{ORDER, RunInfo, WindowArgs, runs_in_window};
 use super::{AnalysisError, RunCounts, query_err};
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 /// Version of the JSON output; bumped when a field changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -19,6 +21,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const DECAY: f64 = 0.1;
 /// Consecutive hard failures that make a broken streak.
 pub const STREAK: usize = 3;
+/// A streak reaching the newest execution of a test with flake rate p outside its streaks is
+/// broken only when p^length is below this: a test flaking at 0.2 needs 5 failures in a row.
+pub const CHANCE: f64 = 0.001;
 /// Runs with fewer executed tests are never called infrastructure failures.
 pub use super::INFRA_MIN_TESTS;
 /// How many failure fingerprints a flaky test reports.
@@ -227,30 +232,72 @@ pub struct Evidence {
     pub broken_now: bool,
 }
 
+/// Each run's commit and branch as small numbers, so the per-test work compares integers
+/// instead of strings, and the decay weights `0.9^age` computed once.
+struct RunIndex {
+    commit: Vec<Option<u32>>,
+    branch: Vec<Option<u32>>,
+    /// `weight[k]` = (1 − DECAY)^k.
+    weight: Vec<f64>,
+}
+
+impl RunIndex {
+    fn new(runs: &[RunInfo]) -> RunIndex {
+        fn number<'a>(ids: &mut HashMap<&'a str, u32>, s: Option<&'a str>) -> Option<u32> {
+            let next = u32::try_from(ids.len()).expect("fewer than 2^32 commits");
+            s.map(|s| *ids.entry(s).or_insert(next))
+        }
+        let (mut commits, mut branches) = (HashMap::new(), HashMap::new());
+        RunIndex {
+            weight: (0..runs.len())
+                .map(|k| (1.0 - DECAY).powi(i32::try_from(k).unwrap_or(i32::MAX)))
+                .collect(),
+            commit: runs
+                .iter()
+                .map(|r| number(&mut commits, r.commit.as_deref()))
+                .collect(),
+            branch: runs
+                .iter()
+                .map(|r| number(&mut branches, r.branch.as_deref()))
+                .collect(),
+        }
+    }
+}
+
 /// Retry, same-commit and flip evidence and broken streaks for one test's points (run order).
 pub fn evidence(points: &[Point], runs: &[RunInfo]) -> Evidence {
-    let commit = |p: &Point| runs.get(p.run).and_then(|r| r.commit.as_deref());
-    let mut passed_on: BTreeSet<&str> = BTreeSet::new();
-    let mut failed_on: BTreeSet<&str> = BTreeSet::new();
+    evidence_with(points, &RunIndex::new(runs))
+}
+
+/// [`evidence`] with the runs' commits and branches already numbered.
+fn evidence_with(points: &[Point], ids: &RunIndex) -> Evidence {
+    let commit = |p: &Point| ids.commit.get(p.run).copied().flatten();
+    let (mut passed_on, mut failed_on): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
     for p in points {
         if let Some(c) = commit(p) {
             if p.outcome.passed() {
-                passed_on.insert(c);
+                passed_on.push(c);
             } else {
-                failed_on.insert(c);
+                failed_on.push(c);
             }
         }
     }
-    let same_commit_commits = failed_on.intersection(&passed_on).count();
+    for set in [&mut passed_on, &mut failed_on] {
+        set.sort_unstable();
+        set.dedup();
+    }
+    let passed_on_commit = |c: u32| passed_on.binary_search(&c).is_ok();
+    let same_commit_commits = failed_on.iter().filter(|&&c| passed_on_commit(c)).count();
     let hard: Vec<bool> = points
         .iter()
-        .map(|p| p.outcome == Outcome::Fail && !commit(p).is_some_and(|c| passed_on.contains(c)))
+        .map(|p| p.outcome == Outcome::Fail && !commit(p).is_some_and(passed_on_commit))
         .collect();
 
     let mut in_streak = vec![false; points.len()];
     let mut starts = vec![false; points.len()];
     let mut ends = vec![false; points.len()];
     let mut streak = None;
+    let mut earlier_streak = None;
     let mut i = 0;
     while i < points.len() {
         if !hard[i] {
@@ -266,14 +313,55 @@ pub fn evidence(points: &[Point], runs: &[RunInfo]) -> Evidence {
             in_streak[start..i].iter_mut().for_each(|s| *s = true);
             starts[start] = true;
             ends[i - 1] = true;
+            earlier_streak = streak;
             streak = Some((start, len, (i < points.len()).then_some(i)));
         }
     }
+    let retry_runs = points
+        .iter()
+        .filter(|p| p.outcome == Outcome::Retry)
+        .count();
+    // A streak that reaches the newest execution of a test that flakes outside its streaks may
+    // be chance: with flake rate p, k failures in a row happen with probability p^k. It makes
+    // the test broken only once that is below CHANCE; until then its failures are flaky ones.
+    if let Some((start, len, None)) = streak {
+        let outside = in_streak.iter().filter(|s| !**s).count();
+        let flaky_outside = points
+            .iter()
+            .zip(&in_streak)
+            .filter(|(p, s)| !**s && p.outcome != Outcome::Pass)
+            .count();
+        let p = ratio(flaky_outside as f64, outside as f64);
+        if p.powi(i32::try_from(len).unwrap_or(i32::MAX)) >= CHANCE {
+            in_streak[start..].iter_mut().for_each(|s| *s = false);
+            starts[start] = false;
+            ends[points.len() - 1] = false;
+            streak = earlier_streak;
+        }
+    }
+    // A test that has just started failing: 1 or 2 hard failures end the series, and nothing
+    // before them shows flakiness (every earlier execution passed or lies in a broken streak).
+    // Its first failures cannot be told from a fresh breakage yet, and calling a broken test
+    // flaky sends people to re-run it; so it is broken until it passes again.
+    let n = points.len();
+    let tail = hard.iter().rev().take_while(|&&h| h).count();
+    if (1..STREAK).contains(&tail)
+        && retry_runs == 0
+        && same_commit_commits == 0
+        && points[..n - tail]
+            .iter()
+            .zip(&in_streak)
+            .all(|(p, &s)| p.outcome.passed() || s)
+    {
+        in_streak[n - tail..].iter_mut().for_each(|s| *s = true);
+        starts[n - tail] = true;
+        streak = Some((n - tail, tail, None));
+    }
     let broken_now = matches!(streak, Some((_, _, None)));
 
-    let mut by_branch: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+    let mut by_branch: BTreeMap<Option<u32>, Vec<usize>> = BTreeMap::new();
     for (i, p) in points.iter().enumerate() {
-        let branch = runs.get(p.run).and_then(|r| r.branch.as_deref());
+        let branch = ids.branch.get(p.run).copied().flatten();
         by_branch.entry(branch).or_default().push(i);
     }
     let (mut flips, mut transitions) = (0, 0);
@@ -284,8 +372,7 @@ pub fn evidence(points: &[Point], runs: &[RunInfo]) -> Evidence {
             let (a, b) = (pair[0], pair[1]);
             let flip =
                 points[a].outcome.passed() != points[b].outcome.passed() && !starts[b] && !ends[a];
-            let age = (n - 1 - t) as i32;
-            let w = (1.0 - DECAY).powi(age);
+            let w = ids.weight.get(n - 1 - t).copied().unwrap_or(0.0);
             weights += w;
             if flip {
                 flips += 1;
@@ -295,10 +382,7 @@ pub fn evidence(points: &[Point], runs: &[RunInfo]) -> Evidence {
         transitions += n;
     }
     Evidence {
-        retry_runs: points
-            .iter()
-            .filter(|p| p.outcome == Outcome::Retry)
-            .count(),
+        retry_runs,
         same_commit_commits,
         flips,
         transitions,
@@ -351,28 +435,26 @@ pub fn verdict(ev: &Evidence, runs: usize, min_runs: usize, appeared_late: bool)
     }
 }
 
-/// The executions of the window, as collected columns.
-struct Rows {
-    df: DataFrame,
-}
-
 /// Runs the analysis over the store.
+///
+/// The main query reads only the columns the per-run logic needs, and neither joins nor sorts:
+/// on 10 million executions, a join onto the window's run order or a sort by the string test id
+/// copies every selected column and costs several gigabytes. Instead, [`Rows`] maps each row to
+/// its window position and groups the rows by test in plain Rust (a hash map over the borrowed
+/// test ids, then a counting sort of row numbers). The test's classname, name and family, long
+/// strings the same in every run, are then read for one row per test only ([`names`]).
 pub fn flaky(
     store: &Store,
     window: &WindowArgs,
     options: &FlakyOptions,
 ) -> Result<FlakyReport, AnalysisError> {
     let runs = runs_in_window(store, window)?;
-    let keys = run_order_frame(&runs).map_err(query_err(store))?;
     let df = store
         .executions()?
         .select([
             col(RUN),
             col(VARIANT),
-            col(CLASSNAME),
-            col(NAME),
             col(TEST_ID),
-            col(FAMILY),
             col(STATUS),
             col(ATTEMPTS),
             col(FAILED_ATTEMPTS),
@@ -380,47 +462,275 @@ pub fn flaky(
             col(MESSAGE),
             col(FINGERPRINT),
         ])
-        .join(
-            keys.lazy(),
-            [col(RUN), col(VARIANT)],
-            [col(RUN), col(VARIANT)],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .sort([TEST_ID, VARIANT, ORDER], SortMultipleOptions::default())
         .collect()
         .map_err(query_err(store))?;
-    analyse(&Rows { df }, &runs, options).map_err(query_err(store))
+    let rows = Rows::new(&df, &runs).map_err(query_err(store))?;
+    let names = names(store, &df, &rows)?;
+    analyse(&df, &rows, &names, &runs, options).map_err(query_err(store))
 }
 
-fn analyse(rows: &Rows, runs: &[RunInfo], options: &FlakyOptions) -> PolarsResult<FlakyReport> {
-    let df = &rows.df;
-    let classname = df.column(CLASSNAME)?.str()?;
-    let name = df.column(NAME)?.str()?;
-    let test_id = df.column(TEST_ID)?.str()?;
-    let family = df.column(FAMILY)?.str()?;
-    let variant = df.column(VARIANT)?.str()?;
-    let status = df.column(STATUS)?.str()?;
-    let attempts = df.column(ATTEMPTS)?.u32()?;
-    let failed_attempts = df.column(FAILED_ATTEMPTS)?.u32()?;
-    let duration = df.column(DURATION)?.f64()?;
-    let message = df.column(MESSAGE)?.str()?;
-    let fingerprint = df.column(FINGERPRINT)?.u64()?;
-    let order = df.column(ORDER)?.u32()?;
-    let height = df.height();
-    let run_of = |i: usize| order.get(i).map_or(0, |o| o as usize);
-    let outcome_of = |i: usize| match status.get(i).unwrap_or_default() {
-        "passed" => Some(Outcome::Pass),
-        "failed" | "error" => Some(Outcome::Fail),
-        "flaky" => Some(Outcome::Retry),
-        _ => None,
+/// The executions' window positions and outcomes, grouped by test.
+struct Rows {
+    /// Per row: its run's position in the window; none when the run is outside it.
+    order: Vec<Option<u32>>,
+    /// `entries[start[t]..start[t + 1]]` are the window's executions of the `t`-th test (in test
+    /// id, then variant, order), in run order. Each carries its run and outcome, so the per-test
+    /// pass reads contiguous memory instead of jumping across 10 million rows.
+    entries: Vec<Entry>,
+    start: Vec<usize>,
+}
+
+/// One execution in its test's group.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// Row in the collected frame.
+    row: u32,
+    /// Position of its run in the window.
+    run: u32,
+    /// None for a skipped execution.
+    outcome: Option<Outcome>,
+}
+
+impl Rows {
+    fn new(df: &DataFrame, runs: &[RunInfo]) -> PolarsResult<Rows> {
+        let position: FxHashMap<(&str, &str), u32> = runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let i = u32::try_from(i).expect("fewer than 2^32 runs");
+                ((r.run.as_str(), r.variant.as_str()), i)
+            })
+            .collect();
+        let run = df.column(RUN)?.str()?;
+        let variant = df.column(VARIANT)?.str()?;
+        let test_id = df.column(TEST_ID)?.str()?;
+        let status = df.column(STATUS)?.str()?;
+        // A run's executions are stored together: look its position up once per stretch.
+        let mut last: Option<((&str, &str), Option<u32>)> = None;
+        let order: Vec<Option<u32>> = run
+            .iter()
+            .zip(variant.iter())
+            .map(|(r, v)| {
+                let key = (r.unwrap_or_default(), v.unwrap_or_default());
+                match last {
+                    Some((k, o)) if k == key => o,
+                    _ => {
+                        let o = position.get(&key).copied();
+                        last = Some((key, o));
+                        o
+                    }
+                }
+            })
+            .collect();
+
+        let mut slot: FxHashMap<(&str, &str), u32> = FxHashMap::default();
+        let mut keys: Vec<(&str, &str)> = Vec::new();
+        let mut slots: Vec<(u32, Entry)> = Vec::new();
+        let rows = test_id.iter().zip(variant.iter()).zip(status.iter());
+        for (i, (((t, v), st), o)) in rows.zip(&order).enumerate() {
+            let Some(o) = *o else {
+                continue;
+            };
+            let key = (t.unwrap_or_default(), v.unwrap_or_default());
+            let s = *slot.entry(key).or_insert_with(|| {
+                keys.push(key);
+                u32::try_from(keys.len() - 1).expect("fewer than 2^32 tests")
+            });
+            let outcome = match st.unwrap_or_default() {
+                "passed" => Some(Outcome::Pass),
+                "failed" | "error" => Some(Outcome::Fail),
+                "flaky" => Some(Outcome::Retry),
+                _ => None,
+            };
+            let row = u32::try_from(i).expect("fewer than 2^32 rows");
+            slots.push((
+                s,
+                Entry {
+                    row,
+                    run: o,
+                    outcome,
+                },
+            ));
+        }
+        // Rank the tests by key, then counting-sort the entries into their test's bucket.
+        let mut by_key: Vec<usize> = (0..keys.len()).collect();
+        by_key.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
+        let mut rank = vec![0usize; keys.len()];
+        for (r, &k) in by_key.iter().enumerate() {
+            rank[k] = r;
+        }
+        let mut start = vec![0usize; keys.len() + 1];
+        for &(s, _) in &slots {
+            start[rank[s as usize] + 1] += 1;
+        }
+        for t in 0..keys.len() {
+            start[t + 1] += start[t];
+        }
+        let mut next = start.clone();
+        let mut entries = vec![
+            Entry {
+                row: 0,
+                run: 0,
+                outcome: None
+            };
+            slots.len()
+        ];
+        for &(s, e) in &slots {
+            let t = rank[s as usize];
+            entries[next[t]] = e;
+            next[t] += 1;
+        }
+        drop(slots);
+        for t in 0..keys.len() {
+            entries[start[t]..start[t + 1]].sort_by_key(|e| e.run);
+        }
+        Ok(Rows {
+            order,
+            entries,
+            start,
+        })
+    }
+
+    fn tests(&self) -> usize {
+        self.start.len() - 1
+    }
+
+    fn of_test(&self, t: usize) -> &[Entry] {
+        &self.entries[self.start[t]..self.start[t + 1]]
+    }
+}
+
+/// A test's classname, name and family, by (test id, variant).
+type Names = FxHashMap<(String, String), [String; 3]>;
+
+/// The classname, name and family of every test as its newest execution in the window gives
+/// them, read for those executions only: a filter on their runs lets the Parquet reader skip the
+/// other row groups.
+fn names(store: &Store, df: &DataFrame, rows: &Rows) -> Result<Names, AnalysisError> {
+    let err = || query_err(store);
+    let run = df.column(RUN).map_err(err())?.str().map_err(err())?;
+    let variant = df.column(VARIANT).map_err(err())?.str().map_err(err())?;
+    let test_id = df.column(TEST_ID).map_err(err())?.str().map_err(err())?;
+    let newest: Vec<usize> = (0..rows.tests())
+        .filter_map(|t| rows.of_test(t).last().map(|e| e.row as usize))
+        .collect();
+    let pick = |c: &StringChunked, name: &str| {
+        StringChunked::from_iter_values(
+            name.into(),
+            newest.iter().map(|&i| c.get(i).unwrap_or_default()),
+        )
+        .into_column()
     };
+    let wanted = DataFrame::new(
+        newest.len(),
+        vec![
+            pick(run, RUN),
+            pick(variant, VARIANT),
+            pick(test_id, TEST_ID),
+        ],
+    )
+    .map_err(err())?;
+    let mut wanted_runs: Vec<&str> = newest
+        .iter()
+        .map(|&i| run.get(i).unwrap_or_default())
+        .collect();
+    wanted_runs.sort_unstable();
+    wanted_runs.dedup();
+    let wanted_runs = Series::new(RUN.into(), wanted_runs);
+    let keys = [col(RUN), col(VARIANT), col(TEST_ID)];
+    let found = store
+        .executions()?
+        .filter(col(RUN).is_in(lit(wanted_runs).implode(false), false))
+        .select([
+            col(RUN),
+            col(VARIANT),
+            col(TEST_ID),
+            col(CLASSNAME),
+            col(NAME),
+            col(FAMILY),
+        ])
+        .join(
+            wanted.lazy(),
+            keys.clone(),
+            keys,
+            JoinArgs::new(JoinType::Inner),
+        )
+        .collect()
+        .map_err(err())?;
+    let col_str = |name: &str| -> Result<StringChunked, AnalysisError> {
+        Ok(found
+            .column(name)
+            .map_err(err())?
+            .str()
+            .map_err(err())?
+            .clone())
+    };
+    let (t, v, c, n, f) = (
+        col_str(TEST_ID)?,
+        col_str(VARIANT)?,
+        col_str(CLASSNAME)?,
+        col_str(NAME)?,
+        col_str(FAMILY)?,
+    );
+    let text = |ca: &StringChunked, i: usize| ca.get(i).unwrap_or_default().to_string();
+    Ok((0..found.height())
+        .map(|i| {
+            (
+                (text(&t, i), text(&v, i)),
+                [text(&c, i), text(&n, i), text(&f, i)],
+            )
+        })
+        .collect())
+}
+
+/// Random access by row number into a column of many chunks (a Parquet scan gives one per row
+/// group): a binary search over the chunk ends, where `ChunkedArray::get` walks the chunks.
+fn indexed<'a, T: PolarsDataType>(
+    ca: &'a ChunkedArray<T>,
+) -> impl Fn(usize) -> Option<T::Physical<'a>> + 'a {
+    let arrays: Vec<&T::Array> = ca.downcast_iter().collect();
+    let ends: Vec<usize> = ca
+        .chunk_lengths()
+        .scan(0, |end, len| {
+            *end += len;
+            Some(*end)
+        })
+        .collect();
+    move |i| {
+        let c = ends.partition_point(|&e| e <= i);
+        let start = c.checked_sub(1).map_or(0, |p| ends[p]);
+        arrays.get(c).and_then(|a| a.get(i - start))
+    }
+}
+
+fn analyse(
+    df: &DataFrame,
+    rows: &Rows,
+    names: &Names,
+    runs: &[RunInfo],
+    options: &FlakyOptions,
+) -> PolarsResult<FlakyReport> {
+    let status = df.column(STATUS)?.str()?;
+    let duration_col = df.column(DURATION)?.f64()?;
+    let test_id = indexed(df.column(TEST_ID)?.str()?);
+    let variant = indexed(df.column(VARIANT)?.str()?);
+    let attempts = indexed(df.column(ATTEMPTS)?.u32()?);
+    let failed_attempts = indexed(df.column(FAILED_ATTEMPTS)?.u32()?);
+    let duration = indexed(duration_col);
+    let message = indexed(df.column(MESSAGE)?.str()?);
+    let fingerprint = indexed(df.column(FINGERPRINT)?.u64()?);
+    // Rows outside the window are in no test's group; these two are read for every row.
+    let commits = RunIndex::new(runs);
 
     // Per run: summed test time.
     let mut seconds = vec![0f64; runs.len()];
-    for i in 0..height {
-        seconds[run_of(i)] += duration.get(i).unwrap_or(0.0);
+    for (r, d) in rows.order.iter().zip(duration_col.iter()) {
+        if let Some(r) = r {
+            seconds[*r as usize] += d.unwrap_or(0.0);
+        }
     }
-    let counts = RunCounts::new(runs.len(), order, status);
+    let order = UInt32Chunked::from_iter_options(ORDER.into(), rows.order.iter().copied());
+    let counts = RunCounts::new(runs.len(), &order, status);
     let infra = counts.infrastructure(options.infra_threshold);
     let (executed, failed) = (&counts.executed, &counts.failed);
     let first_of_variant: HashMap<&str, usize> =
@@ -457,29 +767,24 @@ fn analyse(rows: &Rows, runs: &[RunInfo], options: &FlakyOptions) -> PolarsResul
     // Per run: does every failure in it belong to a flaky failure of a flaky test?
     let mut real_failure = vec![false; runs.len()];
     let mut total_executions = 0usize;
-    let mut start = 0;
-    while start < height {
-        let key = (test_id.get(start), variant.get(start));
-        let mut end = start + 1;
-        while end < height && (test_id.get(end), variant.get(end)) == key {
-            end += 1;
-        }
-        let rows: Vec<usize> = (start..end).filter(|&i| !infra[run_of(i)]).collect();
+    for t in 0..rows.tests() {
+        let all = rows.of_test(t);
+        let first = all[0].row as usize;
         let mut points = Vec::new();
         let mut point_rows = Vec::new();
-        for &i in &rows {
-            if let Some(outcome) = outcome_of(i) {
+        for e in all.iter().filter(|e| !infra[e.run as usize]) {
+            if let Some(outcome) = e.outcome {
                 points.push(Point {
-                    run: run_of(i),
+                    run: e.run as usize,
                     outcome,
                 });
-                point_rows.push(i);
+                point_rows.push(e.row as usize);
             }
         }
         total_executions += points.len();
-        let ev = evidence(&points, runs);
-        let first_run = run_of(start);
-        let var = variant.get(start).unwrap_or_default();
+        let ev = evidence_with(&points, &commits);
+        let first_run = all[0].run as usize;
+        let var = variant(first).unwrap_or_default();
         let appeared_late = first_of_variant.get(var).is_some_and(|&f| first_run > f);
         let v = verdict(&ev, points.len(), options.min_runs, appeared_late);
 
@@ -498,15 +803,15 @@ fn analyse(rows: &Rows, runs: &[RunInfo], options: &FlakyOptions) -> PolarsResul
         if v == Verdict::Flaky {
             for &k in &flaky_idx {
                 let i = point_rows[k];
-                if let Some(fp) = fingerprint.get(i) {
+                if let Some(fp) = fingerprint(i) {
                     let g = groups
                         .entry(fp)
-                        .or_insert_with(|| (0, message.get(i).unwrap_or_default().to_string()));
+                        .or_insert_with(|| (0, message(i).unwrap_or_default().to_string()));
                     g.0 += 1;
                 }
-                let n = f64::from(attempts.get(i).unwrap_or(1).max(1));
-                let f = f64::from(failed_attempts.get(i).unwrap_or(0));
-                ci_seconds += duration.get(i).unwrap_or(0.0) * (f / n).min(1.0);
+                let n = f64::from(attempts(i).unwrap_or(1).max(1));
+                let f = f64::from(failed_attempts(i).unwrap_or(0));
+                ci_seconds += duration(i).unwrap_or(0.0) * (f / n).min(1.0);
                 if points[k].outcome == Outcome::Fail
                     && let Some(again) = rerun[points[k].run]
                 {
@@ -537,13 +842,17 @@ fn analyse(rows: &Rows, runs: &[RunInfo], options: &FlakyOptions) -> PolarsResul
             length: len,
             ended: after.and_then(|a| run_ref(points[a].run)),
         });
-        let last = end - 1;
-        let skipped = (start..end).filter(|&i| outcome_of(i).is_none()).count();
+        let skipped = all.iter().filter(|e| e.outcome.is_none()).count();
+        let id = test_id(first).unwrap_or_default().to_string();
+        let [classname, name, family] = names
+            .get(&(id.clone(), var.to_string()))
+            .cloned()
+            .unwrap_or_default();
         tests.push(TestVerdict {
-            test_id: key.0.unwrap_or_default().to_string(),
-            classname: classname.get(last).unwrap_or_default().to_string(),
-            name: name.get(last).unwrap_or_default().to_string(),
-            family: family.get(last).unwrap_or_default().to_string(),
+            test_id: id,
+            classname,
+            name,
+            family,
             variant: var.to_string(),
             verdict: v,
             runs: points.len(),
@@ -567,7 +876,6 @@ fn analyse(rows: &Rows, runs: &[RunInfo], options: &FlakyOptions) -> PolarsResul
             fingerprints,
             ci_seconds,
         });
-        start = end;
     }
     tests.sort_by(|a, b| {
         a.verdict
@@ -673,6 +981,43 @@ mod tests {
         let ev = evidence(&points("..FFF"), &runs("abcde"));
         assert!(ev.broken_now);
         assert_eq!(verdict(&ev, 5, 5, false), Verdict::Broken);
+    }
+
+    #[test]
+    fn fresh_failures_at_the_end_are_broken_until_a_pass() {
+        for (series, streak) in [("......FF", (6, 2)), ("FFF...F", (6, 1)), ("F", (0, 1))] {
+            let ev = evidence(&points(series), &runs(&"abcdefgh"[..series.len()]));
+            assert_eq!(ev.streak, Some((streak.0, streak.1, None)), "{series}");
+            assert_eq!(ev.flips, 0, "{series}");
+            assert_eq!(verdict(&ev, series.len(), 5, false), Verdict::Broken);
+        }
+        // Flakiness before the failures, or a pass after them: flaky.
+        for series in ["..F...FF", ".~....FF", "......F."] {
+            let ev = evidence(&points(series), &runs("abcdefgh"));
+            assert!(!ev.broken_now, "{series}");
+            assert_eq!(verdict(&ev, 8, 5, false), Verdict::Flaky, "{series}");
+        }
+        // Passed on the same commit in a re-run: not a hard failure.
+        let ev = evidence(&points("......F."), &runs("abcdefgg"));
+        assert_eq!((ev.same_commit_commits, ev.broken_now), (1, false));
+    }
+
+    #[test]
+    fn a_chance_streak_of_a_flaky_test_is_not_broken() {
+        // Outside the last 3 runs, 2 failures in 10 executions: p = 0.2, 0.2^3 = 0.008 ≥ 0.001.
+        let ev = evidence(&points(".F...F....FFF"), &runs("abcdefghijklm"));
+        assert!(!ev.broken_now);
+        assert_eq!(ev.streak, None);
+        assert_eq!(ev.flips, 5);
+        assert_eq!(verdict(&ev, 13, 5, false), Verdict::Flaky);
+        // 0.2^5 = 0.00032 < 0.001: broken.
+        let ev = evidence(&points(".F...F....FFFFF"), &runs("abcdefghijklmno"));
+        assert_eq!(ev.streak, Some((10, 5, None)));
+        assert_eq!(verdict(&ev, 15, 5, false), Verdict::Broken);
+        // An earlier streak stays the reported one when the last is set aside.
+        let ev = evidence(&points("FFF.F...FFF"), &runs("abcdefghijk"));
+        assert_eq!(ev.streak, Some((0, 3, Some(3))));
+        assert!(!ev.broken_now);
     }
 
     #[test]

@@ -18,8 +18,9 @@ fn rate(t: &TestVerdict) -> String {
 fn note(t: &TestVerdict) -> String {
     match (&t.streak, t.verdict) {
         (Some(s), Verdict::Broken) => format!(
-            "failing for {} runs since {} ({})",
+            "failing for {} run{} since {} ({})",
             s.length,
+            if s.length == 1 { "" } else { "s" },
             s.first.run,
             s.first.commit.as_deref().unwrap_or("-")
         ),

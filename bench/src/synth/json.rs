@@ -91,7 +91,7 @@ pub(crate) fn truth_json(config: &Config, suite: &Suite, runs: &[Run]) -> (Strin
     let _ = write!(
         out,
         "{{\n  \"generator\": \"testsift-bench synth\",\n  \"seed\": {},\n  \"runs\": {},\n  \"tests\": {},\n  \"shards\": {},\n  \
-         \"notes\": \"run numbers are 1-based and match the run-NNNN directories; start_run and end_run are inclusive, end_run null means still failing in the last run; \
+         \"notes\": \"run numbers are 1-based and match the run-NNNN directories; a broken test fails in every run from start_run to end_run inclusive (re-runs of a commit included) and passes in every other run, end_run null means still failing in the last run; \
          retries is Surefire's rerunFailingTestsCount for the test's module; runs_flaky counts runs where the test failed and then passed on a retry, runs_failed runs where it failed every attempt; \
          slow means a median duration of at least {SLOW_SECS} s\",\n  \"behaviours\": [",
         config.seed, config.runs, config.tests, config.shards
@@ -112,15 +112,21 @@ pub(crate) fn truth_json(config: &Config, suite: &Suite, runs: &[Run]) -> (Strin
         let retries = suite.retries(t);
         if let Some(special) = test.special {
             let (mut flaky_runs, mut failed_runs) = (0, 0);
+            let (mut first_failed, mut last_failed) = (0, 0);
             for run in runs {
                 match run.outcomes[special as usize] {
                     Outcome::Pass => {}
                     Outcome::Flaky { .. } => flaky_runs += 1,
-                    Outcome::Fail { .. } => failed_runs += 1,
+                    Outcome::Fail { .. } => {
+                        failed_runs += 1;
+                        if first_failed == 0 {
+                            first_failed = run.number;
+                        }
+                        last_failed = run.number;
+                    }
                 }
             }
             match test.behaviour {
-                Behaviour::Steady => {}
                 Behaviour::Flaky { rate } => {
                     counts.flaky += 1;
                     entry(
@@ -130,16 +136,24 @@ pub(crate) fn truth_json(config: &Config, suite: &Suite, runs: &[Run]) -> (Strin
                         ),
                     );
                 }
-                Behaviour::Broken { start, end } => {
+                // The runs that really failed, not the planned ones: a planned start or end on a
+                // re-run moves to the next new commit, and a breakage planned for a re-run of the
+                // last run never shows (the test then stays out of the truth).
+                Behaviour::Broken { .. } if failed_runs > 0 => {
                     counts.broken += 1;
-                    let end = end.map_or_else(|| "null".to_owned(), |e| e.to_string());
+                    let end = if last_failed == config.runs {
+                        "null".to_owned()
+                    } else {
+                        last_failed.to_string()
+                    };
                     entry(
                         &mut out,
                         format!(
-                            "{id}, \"kind\": \"broken\", \"start_run\": {start}, \"end_run\": {end}, \"retries\": {retries}, \"runs_failed\": {failed_runs}}}"
+                            "{id}, \"kind\": \"broken\", \"start_run\": {first_failed}, \"end_run\": {end}, \"retries\": {retries}, \"runs_failed\": {failed_runs}}}"
                         ),
                     );
                 }
+                Behaviour::Steady | Behaviour::Broken { .. } => {}
             }
         }
         if test.skipped {

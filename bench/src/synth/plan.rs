@@ -63,7 +63,9 @@ pub(crate) enum Behaviour {
     Steady,
     /// Each attempt fails independently with probability `rate`.
     Flaky { rate: f64 },
-    /// Fails in every run `start..=end` (1-based run numbers); `end: None` = to the last run.
+    /// Fails on the commits of runs `start..=end` (1-based run numbers; `end: None` = to the last
+    /// run). A re-run tests the commit of the run it repeats, so it fails exactly when that run
+    /// did: a breakage arrives and leaves with a commit, never between two attempts of one.
     Broken { start: u32, end: Option<u32> },
 }
 
@@ -121,6 +123,9 @@ pub(crate) struct Run {
     pub(crate) commit: String,
     pub(crate) pipeline: u32,
     pub(crate) attempt: u8,
+    /// The number of the pipeline's first run, whose commit this run tests: `number` itself,
+    /// or that of the run a re-run repeats.
+    pub(crate) code: u32,
     /// Unix seconds.
     pub(crate) timestamp: i64,
     /// Indexed like [`Suite::special`].
@@ -235,8 +240,8 @@ impl Suite {
                         .iter()
                         .any(|o| matches!(o, Outcome::Fail { .. }))
             });
-            let (commit, attempt) = match rerun {
-                Some(prev) if rng.chance(RERUN_SHARE) => (prev.commit.clone(), 2),
+            let (commit, attempt, code) = match rerun {
+                Some(prev) if rng.chance(RERUN_SHARE) => (prev.commit.clone(), 2, prev.code),
                 _ => {
                     pipeline += 1;
                     (
@@ -247,6 +252,7 @@ impl Suite {
                             rng.next_u64() as u32
                         ),
                         1,
+                        number,
                     )
                 }
             };
@@ -260,7 +266,7 @@ impl Suite {
                         &mut outcome_rng,
                         self.tests[t].behaviour,
                         self.retries(t),
-                        number,
+                        code,
                     )
                 })
                 .collect();
@@ -269,6 +275,7 @@ impl Suite {
                 commit,
                 pipeline,
                 attempt,
+                code,
                 timestamp,
                 outcomes,
             });
@@ -277,12 +284,13 @@ impl Suite {
     }
 }
 
-/// What `behaviour` does in run `number` with `retries` Surefire reruns.
-fn outcome(rng: &mut Rng, behaviour: Behaviour, retries: u8, number: u32) -> Outcome {
+/// What `behaviour` does in a run that tests the commit of run `code` (see [`Run::code`]), with
+/// `retries` Surefire reruns.
+fn outcome(rng: &mut Rng, behaviour: Behaviour, retries: u8, code: u32) -> Outcome {
     match behaviour {
         Behaviour::Steady => Outcome::Pass,
         Behaviour::Broken { start, end } => {
-            if number >= start && end.is_none_or(|end| number <= end) {
+            if code >= start && end.is_none_or(|end| code <= end) {
                 Outcome::Fail {
                     attempts: retries + 1,
                 }
@@ -484,7 +492,34 @@ mod tests {
             let prev = &runs[rerun.number as usize - 2];
             assert_eq!(prev.commit, rerun.commit);
             assert_eq!(prev.pipeline, rerun.pipeline);
+            assert_eq!(prev.code, rerun.code);
             assert!(prev.timestamp < rerun.timestamp);
         }
+    }
+
+    #[test]
+    fn a_rerun_of_a_broken_commit_fails_again() {
+        let cfg = config(300, 4000);
+        let suite = Suite::plan(&cfg);
+        let runs = suite.plan_runs(&cfg);
+        let broken: Vec<usize> = (0..suite.special.len())
+            .filter(|&s| {
+                matches!(
+                    suite.tests[suite.special[s]].behaviour,
+                    Behaviour::Broken { .. }
+                )
+            })
+            .collect();
+        assert!(!broken.is_empty());
+        let mut checked = 0;
+        for rerun in runs.iter().filter(|r| r.attempt == 2) {
+            let prev = &runs[rerun.number as usize - 2];
+            for &s in &broken {
+                let failed = |r: &Run| matches!(r.outcomes[s], Outcome::Fail { .. });
+                assert_eq!(failed(prev), failed(rerun), "run {}", rerun.number);
+                checked += usize::from(failed(rerun));
+            }
+        }
+        assert!(checked > 0, "no re-run of a broken commit in this plan");
     }
 }
