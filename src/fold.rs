@@ -49,6 +49,11 @@ impl Status {
         }
     }
 
+    /// The status a stored code stands for.
+    pub fn from_code(code: u32) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.code() == code)
+    }
+
     pub fn parse(s: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|st| st.as_str() == s)
     }

@@ -8,11 +8,11 @@
 //! the tests; the tests it never needed are the trim candidates.
 
 use super::flaky::{FlakyOptions, Outcome, Point, Verdict, evidence, verdict};
-use super::window::{ORDER, RunInfo, WindowArgs, run_order_frame, runs_in_window};
-use super::{AnalysisError, RunCounts, query_err};
+use super::window::{RunInfo, WindowArgs, runs_in_window};
+use super::AnalysisError;
+use super::load::{Series, load};
+use crate::fold::Status;
 use crate::store::Store;
-use crate::store::schema::*;
-use polars::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -365,86 +365,44 @@ pub fn trim(
     options: &TrimOptions,
 ) -> Result<TrimReport, AnalysisError> {
     let runs = runs_in_window(store, window)?;
-    let keys = run_order_frame(&runs).map_err(query_err(store))?;
-    let df = store
-        .executions()?
-        .select([
-            col(RUN),
-            col(VARIANT),
-            col(CLASSNAME),
-            col(NAME),
-            col(TEST_ID),
-            col(STATUS),
-            col(DURATION),
-        ])
-        .join(
-            keys.lazy(),
-            [col(RUN), col(VARIANT)],
-            [col(RUN), col(VARIANT)],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .sort([TEST_ID, VARIANT, ORDER], SortMultipleOptions::default())
-        .collect()
-        .map_err(query_err(store))?;
-    let (tests, infra) = collect(&df, &runs, options).map_err(query_err(store))?;
+    let (series, counts) = load(store, &runs)?;
+    let infra = counts.infrastructure(options.infra_threshold);
+    let tests = collect(series, &infra);
     Ok(analyse(tests, &runs, &infra, options))
 }
 
-fn collect(
-    df: &DataFrame,
-    runs: &[RunInfo],
-    options: &TrimOptions,
-) -> PolarsResult<(Vec<TestRows>, Vec<bool>)> {
-    let classname = df.column(CLASSNAME)?.str()?;
-    let name = df.column(NAME)?.str()?;
-    let test_id = df.column(TEST_ID)?.str()?;
-    let variant = df.column(VARIANT)?.str()?;
-    let status = df.column(STATUS)?.str()?;
-    let duration = df.column(DURATION)?.f64()?;
-    let order = df.column(ORDER)?.u32()?;
-    let run_of = |i: usize| order.get(i).map_or(0, |o| o as usize);
-    let outcome_of = |i: usize| match status.get(i).unwrap_or_default() {
-        "passed" => Some(Outcome::Pass),
-        "failed" | "error" => Some(Outcome::Fail),
-        "flaky" => Some(Outcome::Retry),
-        _ => None,
-    };
-    let infra = RunCounts::new(runs.len(), order, status).infrastructure(options.infra_threshold);
-    let mut tests: Vec<TestRows> = Vec::new();
-    let height = df.height();
-    let mut start = 0;
-    while start < height {
-        let key = (test_id.get(start), variant.get(start));
-        let mut end = start + 1;
-        while end < height && (test_id.get(end), variant.get(end)) == key {
-            end += 1;
-        }
-        let mut t = TestRows {
-            test_id: key.0.unwrap_or_default().to_string(),
-            classname: classname.get(end - 1).unwrap_or_default().to_string(),
-            name: name.get(end - 1).unwrap_or_default().to_string(),
-            variant: key.1.unwrap_or_default().to_string(),
-            points: Vec::new(),
-            durations: Vec::new(),
-        };
-        for i in start..end {
-            let r = run_of(i);
-            if infra[r] {
-                continue;
-            }
-            if let Some(o) = outcome_of(i) {
-                t.points.push((r, o));
-                if let Some(d) = duration.get(i) {
+/// Each series' executed outcomes and durations outside infrastructure runs.
+fn collect(series: Vec<Series>, infra: &[bool]) -> Vec<TestRows> {
+    series
+        .into_iter()
+        .filter_map(|s| {
+            let mut t = TestRows {
+                test_id: s.test_id,
+                classname: s.classname,
+                name: s.name,
+                variant: s.variant,
+                points: Vec::new(),
+                durations: Vec::new(),
+            };
+            for e in &s.points {
+                let r = e.run as usize;
+                if infra.get(r).copied().unwrap_or(true) {
+                    continue;
+                }
+                let outcome = match e.status {
+                    Status::Passed => Outcome::Pass,
+                    Status::Failed | Status::Error => Outcome::Fail,
+                    Status::Flaky => Outcome::Retry,
+                    Status::Skipped => continue,
+                };
+                t.points.push((r, outcome));
+                if let Some(d) = e.duration {
                     t.durations.push(d);
                 }
             }
-        }
-        if !t.points.is_empty() {
-            tests.push(t);
-        }
-        start = end;
-    }
-    Ok((tests, infra))
+            (!t.points.is_empty()).then_some(t)
+        })
+        .collect()
 }
 
 fn analyse(

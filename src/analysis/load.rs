@@ -1,0 +1,228 @@
+//! The window's executions in compact form, grouped by test and variant. Read from the stored
+//! keys (a run key, a test key and a status code per row), so that no string is materialised
+//! per row; each test's names are read once from the tests tables. Analyses over millions of
+//! executions start from here.
+
+use super::window::RunInfo;
+use super::{AnalysisError, RunCounts, query_err};
+use crate::fold::Status;
+use crate::store::Store;
+use crate::store::columns::run_key;
+use crate::store::schema::*;
+use polars::prelude::*;
+use rustc_hash::FxHashMap;
+
+/// One execution of a test, by window position.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Exec {
+    /// Position of the run in the window.
+    pub run: u32,
+    pub status: Status,
+    pub attempts: u32,
+    pub failed_attempts: u32,
+    pub duration: Option<f64>,
+    pub duration_last: Option<f64>,
+}
+
+/// One test (by test id) on one variant, with its executions in window order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub test_id: String,
+    pub classname: String,
+    pub name: String,
+    pub family: String,
+    pub suite: String,
+    pub variant: String,
+    pub points: Vec<Exec>,
+}
+
+/// The names of one test id, from the first test key that carries it.
+struct Names {
+    test_id: String,
+    classname: String,
+    name: String,
+    family: String,
+    suite: String,
+}
+
+/// Every series in the window, sorted by test id then variant, and the per-run counts of
+/// executed and failed tests (for the infrastructure rule).
+pub(crate) fn load(store: &Store, runs: &[RunInfo]) -> Result<(Vec<Series>, RunCounts), AnalysisError> {
+    let mut counts = RunCounts {
+        executed: vec![0; runs.len()],
+        failed: vec![0; runs.len()],
+    };
+    if runs.is_empty() {
+        return Ok((Vec::new(), counts));
+    }
+    let (names, id_of_key) = names(store)?;
+
+    // Window position and variant (interned) of each run key.
+    let mut variants: Vec<&str> = Vec::new();
+    let mut run_pos: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
+    for (i, r) in runs.iter().enumerate() {
+        let v = match variants.iter().position(|v| *v == r.variant) {
+            Some(v) => v,
+            None => {
+                variants.push(&r.variant);
+                variants.len() - 1
+            }
+        };
+        let pos = u32::try_from(i).unwrap_or(u32::MAX);
+        run_pos.insert(run_key(&r.run, &r.variant), (pos, v as u32));
+    }
+
+    let df = store
+        .stored_executions()?
+        .select([
+            col(RUN_KEY),
+            col(TEST),
+            col(STATUS),
+            col(ATTEMPTS),
+            col(FAILED_ATTEMPTS),
+            col(DURATION),
+            col(DURATION_LAST),
+        ])
+        .collect()
+        .map_err(query_err(store))?;
+    let columns = (|| -> PolarsResult<_> {
+        Ok((
+            df.column(RUN_KEY)?.u64()?.clone(),
+            df.column(TEST)?.u64()?.clone(),
+            df.column(STATUS)?.u32()?.clone(),
+            df.column(ATTEMPTS)?.u32()?.clone(),
+            df.column(FAILED_ATTEMPTS)?.u32()?.clone(),
+            df.column(DURATION)?.f64()?.clone(),
+            df.column(DURATION_LAST)?.f64()?.clone(),
+        ))
+    })()
+    .map_err(query_err(store))?;
+    let (run_keys, tests, status, attempts, failed, duration, duration_last) = columns;
+
+    let mut group_of: FxHashMap<(u32, u32), usize> = FxHashMap::default();
+    let mut groups: Vec<((u32, u32), Vec<Exec>)> = Vec::new();
+    let rows = run_keys
+        .iter()
+        .zip(tests.iter())
+        .zip(status.iter())
+        .zip(attempts.iter())
+        .zip(failed.iter())
+        .zip(duration.iter())
+        .zip(duration_last.iter());
+    for ((((((rk, tk), st), at), fa), du), dl) in rows {
+        let (Some(rk), Some(tk), Some(st)) = (rk, tk, st) else {
+            continue;
+        };
+        let Some(&(pos, variant)) = run_pos.get(&rk) else {
+            continue;
+        };
+        let Some(&id) = id_of_key.get(&tk) else {
+            continue;
+        };
+        let Some(status) = Status::from_code(st) else {
+            continue;
+        };
+        if status != Status::Skipped {
+            counts.executed[pos as usize] += 1;
+            counts.failed[pos as usize] += usize::from(matches!(status, Status::Failed | Status::Error));
+        }
+        let g = *group_of.entry((id, variant)).or_insert_with(|| {
+            groups.push(((id, variant), Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(Exec {
+            run: pos,
+            status,
+            attempts: at.unwrap_or(1),
+            failed_attempts: fa.unwrap_or(0),
+            duration: du,
+            duration_last: dl,
+        });
+    }
+    drop(df);
+
+    let mut series: Vec<Series> = groups
+        .into_iter()
+        .map(|((id, variant), mut points)| {
+            points.sort_by_key(|p| p.run);
+            let n = &names[id as usize];
+            Series {
+                test_id: n.test_id.clone(),
+                classname: n.classname.clone(),
+                name: n.name.clone(),
+                family: n.family.clone(),
+                suite: n.suite.clone(),
+                variant: variants[variant as usize].to_string(),
+                points,
+            }
+        })
+        .collect();
+    series.sort_by(|a, b| {
+        a.test_id
+            .cmp(&b.test_id)
+            .then_with(|| a.variant.cmp(&b.variant))
+    });
+    Ok((series, counts))
+}
+
+/// Each distinct test id's names, and the test id (as an index into them) of every test key.
+fn names(store: &Store) -> Result<(Vec<Names>, FxHashMap<u64, u32>), AnalysisError> {
+    let df = store
+        .tests()?
+        .select([
+            col(TEST),
+            col(TEST_ID),
+            col(CLASSNAME),
+            col(NAME),
+            col(FAMILY),
+            col(SUITE),
+        ])
+        .collect()
+        .map_err(query_err(store))?;
+    let read = || -> PolarsResult<_> {
+        Ok((
+            df.column(TEST)?.u64()?.clone(),
+            df.column(TEST_ID)?.str()?.clone(),
+            df.column(CLASSNAME)?.str()?.clone(),
+            df.column(NAME)?.str()?.clone(),
+            df.column(FAMILY)?.str()?.clone(),
+            df.column(SUITE)?.str()?.clone(),
+        ))
+    };
+    let (key, test_id, classname, name, family, suite) = read().map_err(query_err(store))?;
+    let mut names: Vec<Names> = Vec::new();
+    let mut index: FxHashMap<String, u32> = FxHashMap::default();
+    let mut id_of_key: FxHashMap<u64, u32> = FxHashMap::default();
+    let rows = key
+        .iter()
+        .zip(test_id.iter())
+        .zip(classname.iter())
+        .zip(name.iter())
+        .zip(family.iter())
+        .zip(suite.iter());
+    for (((((k, id), c), n), f), s) in rows {
+        let (Some(k), Some(id)) = (k, id) else {
+            continue;
+        };
+        if id_of_key.contains_key(&k) {
+            continue;
+        }
+        let i = match index.get(id) {
+            Some(&i) => i,
+            None => {
+                let i = u32::try_from(names.len()).unwrap_or(u32::MAX);
+                names.push(Names {
+                    test_id: id.to_string(),
+                    classname: c.unwrap_or_default().to_string(),
+                    name: n.unwrap_or_default().to_string(),
+                    family: f.unwrap_or_default().to_string(),
+                    suite: s.unwrap_or_default().to_string(),
+                });
+                index.insert(id.to_string(), i);
+                i
+            }
+        };
+        id_of_key.insert(k, i);
+    }
+    Ok((names, id_of_key))
+}
