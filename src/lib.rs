@@ -17,4 +17,5 @@ pub mod export;
 pub mod fold;
 pub mod ingest;
 pub mod junit;
+pub mod report;
 pub mod store;

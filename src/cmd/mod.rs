@@ -2,6 +2,7 @@
 
 mod flaky;
 mod ingest;
+mod report;
 mod schema;
 mod slow;
 mod stats;
@@ -18,5 +19,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Flaky(args) => flaky::run(args),
         Command::Slow(args) => slow::run(args),
         Command::Trim(args) => trim::run(args),
+        Command::Report(args) => report::run(args),
     }
 }
