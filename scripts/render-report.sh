@@ -45,9 +45,9 @@ height=$(grep -o 'data-page-height="[0-9]*"' "$work/dom.html" | grep -o '[0-9]*'
 [ -s "$png" ] || { log "error: no screenshot written"; exit 1; }
 
 status=0
-# Console lines look like: [..:INFO:CONSOLE(12)] "message", source: file:///... (12)
+# Console lines look like: [..:INFO:CONSOLE:12] "message", source: file:///... (12)
 # (errors, CSP violations and uncaught exceptions all come out this way).
-if grep -E 'CONSOLE\(|Uncaught|Content Security Policy|Refused to' "$work/console.log" >"$work/errors.log"; then
+if grep -E 'CONSOLE[(:]|Uncaught|Content Security Policy|Refused to' "$work/console.log" >"$work/errors.log"; then
     log "error: the page logged to the console:"
     cat "$work/errors.log" >&2
     status=1

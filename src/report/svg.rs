@@ -79,7 +79,7 @@ pub fn heatmap(runs: &[HistoryRun], tests: &[TimelineTest]) -> String {
     );
     for (row, t) in tests.iter().enumerate() {
         let y = TOP + row as f64 * ROW;
-        let label = shorten(&short_test(&t.test_id), 40);
+        let label = shorten(&short_test(&t.test_id), 34);
         let variant = if t.variant.is_empty() {
             String::new()
         } else {
@@ -166,10 +166,16 @@ pub fn sparkline(values: &[Option<f64>], label: &str) -> String {
         s.push_str("</svg>");
         return s;
     };
-    let span = if hi > lo { hi - lo } else { 1.0 };
     let n = values.len().max(2) - 1;
     let x = |i: usize| 2.0 + (W - 4.0) * i as f64 / n as f64;
-    let y = |v: f64| H - 3.0 - (H - 6.0) * (v - lo) / span;
+    // A constant series is a line through the middle.
+    let y = |v: f64| {
+        if hi > lo {
+            H - 3.0 - (H - 6.0) * (v - lo) / (hi - lo)
+        } else {
+            H / 2.0
+        }
+    };
     let mut segment: Vec<String> = Vec::new();
     let flush = |segment: &mut Vec<String>, s: &mut String| {
         if segment.len() > 1 {
@@ -254,7 +260,12 @@ pub fn day_bars(days: &[DayLoad]) -> String {
     const LEFT: f64 = 52.0;
     const TOP: f64 = 10.0;
     const PLOT_H: f64 = 140.0;
-    let step = if days.len() > 45 { 8.0 } else { 16.0 };
+    // Wide enough that the first and last day labels never meet.
+    let step = if days.len() > 45 {
+        8.0
+    } else {
+        (220.0 / days.len().max(1) as f64).clamp(16.0, 40.0)
+    };
     let width = (LEFT + days.len() as f64 * step + 10.0).max(320.0);
     let height = TOP + PLOT_H + 30.0;
     let (per_hour, unit) = time_unit(days.iter().map(|d| d.test_hours).fold(0.0, f64::max));
