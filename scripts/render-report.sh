@@ -3,6 +3,7 @@
 # see it, and checks it.
 #
 # usage: scripts/render-report.sh REPORT_HTML PNG [WIDTH]
+#        SCALE=0.75 scripts/render-report.sh ...   (device scale factor of the screenshot)
 #
 # Writes a full-page screenshot to PNG (WIDTH pixels wide, 1280 by default; 390 looks like a
 # phone), then loads the page again with console logging on and dumps the DOM after scripts ran.
@@ -13,7 +14,7 @@
 set -euo pipefail
 
 log() { printf 'render-report.sh: %s\n' "$*" >&2; }
-[ $# -ge 2 ] || { sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '4,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 html=$1
 png=$2
 width=${3:-1280}
@@ -40,6 +41,7 @@ flags=(--headless=new --no-sandbox --disable-gpu --hide-scrollbars --no-first-ru
 # 2. The page's full height at this width, then a screenshot of all of it.
 height=$(grep -o 'data-page-height="[0-9]*"' "$work/dom.html" | grep -o '[0-9]*' || true)
 "$chromium" "${flags[@]}" --window-size="$width,${height:-3000}" --virtual-time-budget=3000 \
+    --force-device-scale-factor="${SCALE:-1}" \
     --screenshot="$png" "$url" >/dev/null 2>"$work/shot.log" || {
     log "error: chromium could not take the screenshot"; cat "$work/shot.log" >&2; exit 1; }
 [ -s "$png" ] || { log "error: no screenshot written"; exit 1; }

@@ -30,7 +30,7 @@ fn test_cell(id: &str, variant: &str) -> String {
     if variant.is_empty() {
         md(id, NAME)
     } else {
-        format!("{} \\@{}", md(id, NAME), md(variant, SHORT))
+        format!("{} \\({}\\)", md(id, NAME), md(variant, SHORT))
     }
 }
 
