@@ -309,8 +309,9 @@ fn changes_against_a_given_previous_report() {
         "flaky": {"tests": [
             // Now flaky at 25%: rose by 15 points.
             test("concurrentCheckoutKeepsStockConsistent", "flaky", Some(0.10)),
-            // Now flaky: newly flaky.
-            test("mergeGuestCartOnLogin", "stable", Some(0.0)),
+            // Now flaky: newly flaky. The previous file is untrusted too: its verdict text is
+            // shown as `before`, escaped.
+            test("mergeGuestCartOnLogin", "<img src=x onerror=alert(1)>|`x`", Some(0.0)),
             // Now fixed: fixed.
             test("checkoutRejectsEmptyCart", "broken", None),
             // Now broken: newly broken.
@@ -373,6 +374,16 @@ fn changes_against_a_given_previous_report() {
     let search = find(&r["slow"]["groups"], "group", "SearchIndexTest");
     assert_eq!(slower[0]["after_seconds"], search["recent_median_seconds"]);
     assert_eq!(c["previous_generated_at"], "2026-10-22T03:00:00Z");
+    assert_eq!(
+        c["newly_flaky"][0]["before"],
+        "<img src=x onerror=alert(1)>|`x`"
+    );
+    let page = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!page.contains("<img src=x"));
+    assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;|`x`"));
+    let md = fs::read_to_string(out.join("report.md")).unwrap();
+    assert_markdown_is_inert(&md);
+    assert!(md.contains("**Slower suites** (1)"), "{md}");
 }
 
 #[test]

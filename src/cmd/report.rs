@@ -63,6 +63,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
     )
     .with_context(|| format!("reading {}", store.dir().display()))?;
+    if report.headline.runs == 0 {
+        eprintln!(
+            "testsift: warning: no runs in the window (check --since, --last-runs and --branch); the report is empty"
+        );
+    }
 
     let previous = if args.no_previous {
         None

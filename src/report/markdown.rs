@@ -141,8 +141,12 @@ fn change_list(s: &mut String, title: &str, list: &[VerdictChange]) {
             s,
             "- {} ({} → {})",
             test_cell(&c.test_id, &c.variant),
-            c.before.as_deref().unwrap_or("not in the previous report"),
-            c.after
+            // `before` comes from the previous report.json, a file like any other.
+            md(
+                c.before.as_deref().unwrap_or("not in the previous report"),
+                SHORT
+            ),
+            md(&c.after, SHORT)
         );
     }
     s.push_str(&more(list.len().saturating_sub(TOP), "tests"));
@@ -245,7 +249,7 @@ fn flaky(r: &Report) -> String {
                     format!(
                         "{} ({}, {})",
                         md(&x.run, SHORT),
-                        x.status,
+                        md(&x.status, SHORT),
                         commit(x.commit.as_deref())
                     )
                 })
