@@ -36,6 +36,10 @@ pub enum Command {
     /// Write tests to quarantine, skip, run first or split into shards, in a test runner's own
     /// syntax (pytest, nextest, maven, gradle, jest, go) or as plain ids or JSON.
     Select(SelectArgs),
+    /// Write report.html, report.md and report.json: headline numbers, flaky and broken tests
+    /// with their runs, slow suites, CI load, the trim curve, and what changed since the
+    /// previous report. Ingests PATH first when given.
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -412,6 +416,79 @@ pub struct SelectArgs {
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
     /// infrastructure failure and left out.
+    #[arg(
+        long,
+        default_value_t = 0.8,
+        value_name = "SHARE",
+        help_heading = "Thresholds"
+    )]
+    pub infra_threshold: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Artifact folders, report files or archives to ingest into the store first (as
+    /// `testsift ingest PATH...` does; runs already in the store are skipped).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    #[command(flatten)]
+    pub window: crate::analysis::window::WindowArgs,
+
+    /// Folder the three files are written to; created when missing.
+    #[arg(long, default_value = "report", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// A report.json to compare with. Without it, the newest report kept in STORE/reports/ is
+    /// used.
+    #[arg(long, value_name = "FILE")]
+    pub previous: Option<PathBuf>,
+
+    /// Compare with no previous report.
+    #[arg(long, conflicts_with = "previous")]
+    pub no_previous: bool,
+
+    /// How many levels below each PATH the run folders are (see `testsift ingest --help`).
+    #[arg(long, value_name = "N")]
+    pub run_depth: Option<usize>,
+
+    /// Hide the ingest progress and summary; problems are still printed.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Executed runs a test needs before a flip alone can make it flaky (as in `testsift flaky`).
+    #[arg(
+        long,
+        default_value_t = 5,
+        value_name = "N",
+        help_heading = "Thresholds"
+    )]
+    pub min_runs: usize,
+
+    /// Executed runs a test needs before it can be a trim candidate (as in `testsift trim`).
+    #[arg(
+        long,
+        default_value_t = 50,
+        value_name = "N",
+        help_heading = "Thresholds"
+    )]
+    pub trim_min_runs: usize,
+
+    /// A suite is getting slower when its last-7-days median is this many percent above the 7
+    /// days before; the same figure flags suites slower than in the previous report.
+    #[arg(
+        long,
+        default_value_t = 20.0,
+        value_name = "PERCENT",
+        help_heading = "Thresholds"
+    )]
+    pub slower_threshold: f64,
+
+    /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
+    /// infrastructure failure, left out of every analysis.
     #[arg(
         long,
         default_value_t = 0.8,

@@ -17,5 +17,6 @@ pub mod export;
 pub mod fold;
 pub mod ingest;
 pub mod junit;
+pub mod report;
 pub mod select;
 pub mod store;

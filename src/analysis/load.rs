@@ -47,7 +47,10 @@ struct Names {
 
 /// Every series in the window, sorted by test id then variant, and the per-run counts of
 /// executed and failed tests (for the infrastructure rule).
-pub(crate) fn load(store: &Store, runs: &[RunInfo]) -> Result<(Vec<Series>, RunCounts), AnalysisError> {
+pub(crate) fn load(
+    store: &Store,
+    runs: &[RunInfo],
+) -> Result<(Vec<Series>, RunCounts), AnalysisError> {
     let mut counts = RunCounts {
         executed: vec![0; runs.len()],
         failed: vec![0; runs.len()],
@@ -124,7 +127,8 @@ pub(crate) fn load(store: &Store, runs: &[RunInfo]) -> Result<(Vec<Series>, RunC
         };
         if status != Status::Skipped {
             counts.executed[pos as usize] += 1;
-            counts.failed[pos as usize] += usize::from(matches!(status, Status::Failed | Status::Error));
+            counts.failed[pos as usize] +=
+                usize::from(matches!(status, Status::Failed | Status::Error));
         }
         let g = *group_of.entry((id, variant)).or_insert_with(|| {
             groups.push(((id, variant), Vec::new()));

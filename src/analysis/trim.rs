@@ -7,10 +7,10 @@
 //! the same commit are one failure event. A greedy weighted set cover over the events orders
 //! the tests; the tests it never needed are the trim candidates.
 
-use super::flaky::{FlakyOptions, Outcome, Point, Verdict, evidence, verdict};
-use super::window::{RunInfo, WindowArgs, runs_in_window};
 use super::AnalysisError;
+use super::flaky::{FlakyOptions, Outcome, Point, Verdict, evidence, verdict};
 use super::load::{Series, load};
+use super::window::{RunInfo, WindowArgs, runs_in_window};
 use crate::fold::Status;
 use crate::store::Store;
 use serde::Serialize;

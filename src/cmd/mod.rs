@@ -3,6 +3,7 @@
 mod check;
 mod flaky;
 mod ingest;
+mod report;
 mod schema;
 mod select;
 mod slow;
@@ -22,5 +23,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Trim(args) => trim::run(args),
         Command::Check(args) => check::run(args),
         Command::Select(args) => select::run(args),
+        Command::Report(args) => report::run(args),
     }
 }

@@ -281,10 +281,7 @@ impl Store {
     /// The executions as stored: keys instead of names (see [`columns::stored_executions_schema`]),
     /// for analyses that group millions of rows by key and read each test's names once.
     pub fn stored_executions(&self) -> Result<LazyFrame, StoreError> {
-        self.scan(
-            schema::EXECUTIONS_FILE,
-            columns::stored_executions_schema(),
-        )
+        self.scan(schema::EXECUTIONS_FILE, columns::stored_executions_schema())
     }
 
     /// The tests tables of every segment (a test key may appear in several).

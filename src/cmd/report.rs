@@ -1,0 +1,141 @@
+//! `testsift report`: ingest PATH when given, build the report once, compare it with the
+//! previous one, write report.html, report.md and report.json, and keep a copy in the store.
+
+use crate::analysis::flaky::FlakyOptions;
+use crate::analysis::slow::{GroupBy, SlowOptions};
+use crate::analysis::trim::TrimOptions;
+use crate::cli::{IngestArgs, ReportArgs, StoreArg};
+use crate::error::EXIT_OK;
+use crate::report::{self, ReportOptions, archive, diff};
+use crate::store::Store;
+use anyhow::Context;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    if !args.paths.is_empty() {
+        super::ingest::run(IngestArgs {
+            paths: args.paths.clone(),
+            store: StoreArg {
+                store: args.store.store.clone(),
+            },
+            run_depth: args.run_depth,
+            strict: false,
+            max_file_size: 1 << 30,
+            quiet: args.quiet,
+            run_id: None,
+            commit: None,
+            branch: None,
+            timestamp: None,
+            attempt: None,
+            variant: None,
+        })?;
+    }
+    let store = Store::at(&args.store.store);
+    if !store.exists() {
+        anyhow::bail!(
+            "{}: no history here yet; give artifact folders (`testsift report PATH --out DIR`) or run `testsift ingest PATH` first (or pass --store)",
+            store.dir().display()
+        );
+    }
+    let now = generation_time()?;
+    let options = ReportOptions {
+        flaky: FlakyOptions {
+            min_runs: args.min_runs,
+            infra_threshold: args.infra_threshold,
+        },
+        slow: SlowOptions {
+            by: GroupBy::Suite,
+            slower_threshold: args.slower_threshold / 100.0,
+            infra_threshold: args.infra_threshold,
+            ..SlowOptions::default()
+        },
+        trim: TrimOptions {
+            min_runs: args.trim_min_runs,
+            infra_threshold: args.infra_threshold,
+            exclude_flaky: false,
+        },
+    };
+    let mut report = report::build(
+        &store,
+        &args.window,
+        &options,
+        now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    )
+    .with_context(|| format!("reading {}", store.dir().display()))?;
+    if report.headline.runs == 0 {
+        eprintln!(
+            "testsift: warning: no runs in the window (check --since, --last-runs and --branch); the report is empty"
+        );
+    }
+
+    let previous = if args.no_previous {
+        None
+    } else if let Some(path) = &args.previous {
+        Some(diff::read_previous(path, report::SCHEMA_VERSION)?)
+            .map(|p| (p, path.display().to_string()))
+    } else {
+        match archive::newest(&store).context("looking for the previous report")? {
+            Some(path) => match diff::read_previous(&path, report::SCHEMA_VERSION) {
+                Ok(p) => Some((p, path.display().to_string())),
+                Err(e) => {
+                    eprintln!("testsift: warning: {e}; comparing with no previous report");
+                    None
+                }
+            },
+            None => None,
+        }
+    };
+    if let Some((previous, source)) = previous {
+        report.changes = Some(diff::changes(
+            &previous,
+            &source,
+            &report.flaky,
+            &report.slow,
+        ));
+    }
+
+    let mut json = Vec::new();
+    report::json::render(&report, &mut json)?;
+    let markdown = report::markdown::render(&report);
+    let html = report::html::render(&report, &report::html::nonce());
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let mut written = Vec::new();
+    for (name, bytes) in [
+        ("report.html", html.as_bytes()),
+        ("report.md", markdown.as_bytes()),
+        ("report.json", json.as_slice()),
+    ] {
+        let path = args.out.join(name);
+        write(&path, bytes)?;
+        written.push(path);
+    }
+    archive::keep(&store, now, &json).context("keeping a copy of report.json in the store")?;
+    let mut out = std::io::stdout().lock();
+    for path in written {
+        writeln!(out, "{}", path.display())?;
+    }
+    out.flush()?;
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+/// Now, or `SOURCE_DATE_EPOCH` (seconds) when set, so a report can be made reproducibly.
+fn generation_time() -> anyhow::Result<jiff::Timestamp> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => {
+            let secs: i64 = v
+                .trim()
+                .parse()
+                .with_context(|| format!("SOURCE_DATE_EPOCH={v:?} is not a number of seconds"))?;
+            jiff::Timestamp::from_second(secs)
+                .with_context(|| format!("SOURCE_DATE_EPOCH={v:?} is out of range"))
+        }
+        Err(_) => Ok(jiff::Timestamp::now()),
+    }
+}
+
+fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+}

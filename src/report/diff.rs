@@ -1,0 +1,264 @@
+//! Night over night: what changed between a previous report.json and this report. Rules and a
+//! worked example: docs/report-json.md.
+//!
+//! The previous report is read with its own small, tolerant structs (unknown fields ignored),
+//! so a report written by an older or newer testsift of the same schema version still compares.
+
+use crate::analysis::flaky::{FlakyReport, Verdict};
+use crate::analysis::slow::SlowReport;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A flaky test's rate must rise by at least this much (absolute, 0.05 = 5 points) to be listed.
+pub const RATE_RISE: f64 = 0.05;
+
+/// Why a previous report could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviousError {
+    #[error("{path}: cannot read the previous report: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: not a testsift report.json: {message}")]
+    Json {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "{path}: report schema_version {found} is not {expected}; pass --no-previous or a report written by this version"
+    )]
+    Version {
+        path: String,
+        found: u32,
+        expected: u32,
+    },
+}
+
+/// The parts of a previous report.json the comparison needs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Previous {
+    pub schema_version: u32,
+    #[serde(default)]
+    pub generated_at: Option<String>,
+    pub flaky: PreviousFlaky,
+    pub slow: PreviousSlow,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PreviousFlaky {
+    pub tests: Vec<PreviousTest>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PreviousTest {
+    pub test_id: String,
+    #[serde(default)]
+    pub variant: String,
+    pub verdict: String,
+    #[serde(default)]
+    pub flake_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PreviousSlow {
+    pub groups: Vec<PreviousGroup>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PreviousGroup {
+    pub group: String,
+    pub median_seconds: f64,
+    #[serde(default)]
+    pub recent_median_seconds: Option<f64>,
+}
+
+/// Reads and checks a previous report.json.
+pub fn read_previous(path: &Path, schema_version: u32) -> Result<Previous, PreviousError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| PreviousError::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    let previous: Previous = serde_json::from_slice(&bytes).map_err(|e| PreviousError::Json {
+        path: shown.clone(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    if previous.schema_version != schema_version {
+        return Err(PreviousError::Version {
+            path: shown,
+            found: previous.schema_version,
+            expected: schema_version,
+        });
+    }
+    Ok(previous)
+}
+
+/// A test whose verdict changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerdictChange {
+    pub test_id: String,
+    pub variant: String,
+    /// The previous verdict; none when the test was not in the previous report.
+    pub before: Option<String>,
+    pub after: String,
+}
+
+/// A flaky test whose flake rate rose.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RateChange {
+    pub test_id: String,
+    pub variant: String,
+    pub before: f64,
+    pub after: f64,
+}
+
+/// A suite that got slower.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SuiteChange {
+    pub group: String,
+    /// Previous median per-run time (last 7 days, else the window), seconds.
+    pub before_seconds: f64,
+    pub after_seconds: f64,
+    /// after / before − 1.
+    pub change: f64,
+}
+
+/// What changed since the previous report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Changes {
+    /// Where the previous report came from.
+    pub previous: String,
+    pub previous_generated_at: Option<String>,
+    pub newly_flaky: Vec<VerdictChange>,
+    pub newly_broken: Vec<VerdictChange>,
+    /// Broken before, present and not broken now.
+    pub fixed: Vec<VerdictChange>,
+    /// Flaky before, present now and neither flaky nor broken.
+    pub no_longer_flaky: Vec<VerdictChange>,
+    pub flake_rate_rose: Vec<RateChange>,
+    pub slower_suites: Vec<SuiteChange>,
+    /// Tests in this report and not the previous one, and the reverse.
+    pub tests_added: usize,
+    pub tests_removed: usize,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.newly_flaky.is_empty()
+            && self.newly_broken.is_empty()
+            && self.fixed.is_empty()
+            && self.no_longer_flaky.is_empty()
+            && self.flake_rate_rose.is_empty()
+            && self.slower_suites.is_empty()
+    }
+}
+
+/// The suite figure compared night over night.
+fn suite_seconds(recent: Option<f64>, median: f64) -> f64 {
+    recent.unwrap_or(median)
+}
+
+/// Compares this report's analyses with a previous report.
+pub fn changes(
+    previous: &Previous,
+    source: &str,
+    flaky: &FlakyReport,
+    slow: &SlowReport,
+) -> Changes {
+    let before: HashMap<(&str, &str), &PreviousTest> = previous
+        .flaky
+        .tests
+        .iter()
+        .map(|t| ((t.test_id.as_str(), t.variant.as_str()), t))
+        .collect();
+    let mut c = Changes {
+        previous: source.to_string(),
+        previous_generated_at: previous.generated_at.clone(),
+        newly_flaky: Vec::new(),
+        newly_broken: Vec::new(),
+        fixed: Vec::new(),
+        no_longer_flaky: Vec::new(),
+        flake_rate_rose: Vec::new(),
+        slower_suites: Vec::new(),
+        tests_added: 0,
+        tests_removed: 0,
+    };
+    let flaky_s = Verdict::Flaky.as_str();
+    let broken_s = Verdict::Broken.as_str();
+    let mut seen = 0;
+    for t in &flaky.tests {
+        let prev = before.get(&(t.test_id.as_str(), t.variant.as_str()));
+        if prev.is_some() {
+            seen += 1;
+        } else {
+            c.tests_added += 1;
+        }
+        let was = prev.map(|p| p.verdict.as_str());
+        let now = t.verdict.as_str();
+        let change = || VerdictChange {
+            test_id: t.test_id.clone(),
+            variant: t.variant.clone(),
+            before: was.map(str::to_string),
+            after: now.to_string(),
+        };
+        if t.verdict == Verdict::Flaky && was != Some(flaky_s) {
+            c.newly_flaky.push(change());
+        }
+        if t.verdict == Verdict::Broken && was != Some(broken_s) {
+            c.newly_broken.push(change());
+        }
+        if was == Some(broken_s) && t.verdict != Verdict::Broken {
+            c.fixed.push(change());
+        }
+        if was == Some(flaky_s) && !matches!(t.verdict, Verdict::Flaky | Verdict::Broken) {
+            c.no_longer_flaky.push(change());
+        }
+        if let (Some(p), Verdict::Flaky, Some(after)) = (prev, t.verdict, t.flake_rate)
+            && p.verdict == flaky_s
+            && let Some(b) = p.flake_rate
+            && after - b >= RATE_RISE
+        {
+            c.flake_rate_rose.push(RateChange {
+                test_id: t.test_id.clone(),
+                variant: t.variant.clone(),
+                before: b,
+                after,
+            });
+        }
+    }
+    c.tests_removed = previous.flaky.tests.len().saturating_sub(seen);
+    c.flake_rate_rose
+        .sort_by(|a, b| (b.after - b.before).total_cmp(&(a.after - a.before)));
+
+    let groups: HashMap<&str, &PreviousGroup> = previous
+        .slow
+        .groups
+        .iter()
+        .map(|g| (g.group.as_str(), g))
+        .collect();
+    for g in &slow.groups {
+        let Some(p) = groups.get(g.group.as_str()) else {
+            continue;
+        };
+        let b = suite_seconds(p.recent_median_seconds, p.median_seconds);
+        let a = suite_seconds(g.recent_median_seconds, g.median_seconds);
+        if b > 0.0 && a / b - 1.0 >= slow.options.slower_threshold {
+            c.slower_suites.push(SuiteChange {
+                group: g.group.clone(),
+                before_seconds: b,
+                after_seconds: a,
+                change: a / b - 1.0,
+            });
+        }
+    }
+    c.slower_suites
+        .sort_by(|a, b| b.change.total_cmp(&a.change));
+    c
+}

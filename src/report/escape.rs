@@ -1,0 +1,123 @@
+//! Escaping and shortening of untrusted text (test names, messages, run ids, paths) for each
+//! output. Everything that came from a report passes through here before it is written.
+
+/// Escapes text for HTML element content and double-quoted attribute values: no report text
+/// can open a tag, close an attribute or start an entity. Control characters other than
+/// newline and tab become spaces.
+pub fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for one GitHub-flavoured Markdown table cell or list item: every character
+/// Markdown or GitHub gives a meaning to is backslash-escaped or written as an entity, so the
+/// text shows as written (no links, images, emphasis, code, math, mentions or raw HTML), and
+/// newlines become `<br>` so a cell stays on one line.
+pub fn markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 4);
+    for c in s.chars() {
+        push_markdown(&mut out, c);
+    }
+    out
+}
+
+fn push_markdown(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        // `@name` would notify a user in a pull-request comment.
+        '@' => out.push_str("&#64;"),
+        // `.` and `:` too, so no `www.x` or `scheme:` text becomes a link.
+        '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '{' | '}' | '#' | '!' | '|' | '~'
+        | '$' | '.' | ':' => {
+            out.push('\\');
+            out.push(c);
+        }
+        '\r' => {}
+        '\n' => out.push_str("<br>"),
+        c if c.is_control() => out.push(' '),
+        c => out.push(c),
+    }
+}
+
+/// Like [`markdown`], but stops before the escaped text passes `max_bytes`, ending in `…` when
+/// it had to cut: a bound on what one cell can add to the file, whatever the input.
+pub fn markdown_capped(s: &str, max_bytes: usize) -> String {
+    let mut out = String::new();
+    let mut one = String::new();
+    for c in s.chars() {
+        one.clear();
+        push_markdown(&mut one, c);
+        if out.len() + one.len() > max_bytes {
+            out.push('…');
+            return out;
+        }
+        out.push_str(&one);
+    }
+    out
+}
+
+/// The first `max_chars` characters of `s`, with `…` when it was longer.
+pub fn shorten(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// `s` on one line: newlines and other control characters become spaces.
+pub fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escapes_markup_and_quotes() {
+        assert_eq!(
+            html("<script>alert('x')</script>\" onload=\"y\"&amp;"),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot; onload=&quot;y&quot;&amp;amp;"
+        );
+        assert_eq!(html("a\u{0}b\nc"), "a b\nc");
+    }
+
+    #[test]
+    fn markdown_escapes_everything_with_a_meaning() {
+        assert_eq!(
+            markdown("a|b `c` <img> [x](y) $(rm -rf) @me #1\n*_"),
+            "a\\|b \\`c\\` &lt;img&gt; \\[x\\]\\(y\\) \\$\\(rm -rf\\) &#64;me \\#1<br>\\*\\_"
+        );
+    }
+
+    #[test]
+    fn capped_markdown_stays_under_its_bound() {
+        let s = "<".repeat(10_000);
+        let out = markdown_capped(&s, 100);
+        assert!(out.len() <= 100 + '…'.len_utf8(), "{}", out.len());
+        assert!(out.ends_with('…'));
+        assert_eq!(markdown_capped("ok", 100), "ok");
+    }
+
+    #[test]
+    fn shorten_counts_characters() {
+        assert_eq!(shorten("héllo", 3), "hél…");
+        assert_eq!(shorten("héllo", 5), "héllo");
+    }
+}

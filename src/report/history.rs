@@ -1,0 +1,325 @@
+//! The one place the report reads the store itself: the per-run detail the analysis structs do
+//! not carry (each selected test's status in each run, each selected suite's time per run).
+//! It returns plain structs; the renderers never see a DataFrame.
+
+use crate::analysis::slow::UNKNOWN_GROUP;
+use crate::analysis::window::{ORDER, RunInfo, run_order_frame};
+use crate::analysis::{AnalysisError, query_err};
+use crate::store::Store;
+use crate::store::schema::*;
+use polars::prelude::*;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+/// Status letters of a timeline cell.
+pub const CELL_PASS: char = '.';
+pub const CELL_FAIL: char = 'F';
+pub const CELL_FLAKY: char = '~';
+pub const CELL_SKIP: char = 's';
+/// The run had no execution of the test.
+pub const CELL_ABSENT: char = ' ';
+/// The run was an infrastructure failure (whatever the test did in it).
+pub const CELL_INFRA: char = 'I';
+
+/// One run of the window, as the report names it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryRun {
+    pub run: String,
+    pub variant: String,
+    pub commit: Option<String>,
+    pub timestamp: String,
+    /// Left out of the analyses as an infrastructure failure.
+    pub infrastructure: bool,
+}
+
+/// A test's row of the timeline heat map.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineTest {
+    pub test_id: String,
+    pub variant: String,
+    /// One letter per recent run, oldest first (see docs/report-json.md).
+    pub cells: String,
+}
+
+/// A failed or flaky run of a test: the evidence behind its verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunStatus {
+    pub run: String,
+    pub commit: Option<String>,
+    pub timestamp: String,
+    /// `failed`, `error` or `flaky`.
+    pub status: String,
+    /// The failure message, at most [`MESSAGE_CHARS`] characters.
+    pub message: Option<String>,
+}
+
+/// Characters of a failure message kept per listed run.
+pub const MESSAGE_CHARS: usize = 300;
+
+/// The failed and flaky runs of one test, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerdictRuns {
+    pub test_id: String,
+    pub variant: String,
+    pub runs: Vec<RunStatus>,
+    /// Further failed or flaky runs, older than those listed.
+    pub more: usize,
+}
+
+/// A suite's summed test time per run of the window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SuiteSeries {
+    pub group: String,
+    /// One value per run of the window, oldest first, in seconds; null where the suite did not
+    /// run or the run was an infrastructure failure.
+    pub seconds: Vec<Option<f64>>,
+}
+
+/// The per-run detail of the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct History {
+    /// Every run of the window, oldest first.
+    pub runs: Vec<HistoryRun>,
+    /// How many of the newest runs the timeline covers.
+    pub recent_runs: usize,
+    pub timeline: Vec<TimelineTest>,
+    pub verdict_runs: Vec<VerdictRuns>,
+    pub suites: Vec<SuiteSeries>,
+}
+
+/// What to read, chosen by the caller from the analysis results.
+pub struct Selection<'a> {
+    /// Tests (id, variant) for the timeline, in display order.
+    pub timeline: &'a [(String, String)],
+    /// Tests (id, variant) whose failed and flaky runs are listed.
+    pub evidence: &'a [(String, String)],
+    /// Runs of the timeline.
+    pub recent_runs: usize,
+    /// Failed and flaky runs listed per test.
+    pub runs_per_test: usize,
+    /// Suite names (as `slow` names them).
+    pub suites: &'a [String],
+    /// (run, variant) of the infrastructure runs.
+    pub infrastructure: &'a HashSet<(String, String)>,
+}
+
+/// Reads the per-run detail for `selection` over `runs` (the window, oldest first).
+pub fn history(
+    store: &Store,
+    runs: &[RunInfo],
+    selection: &Selection<'_>,
+) -> Result<History, AnalysisError> {
+    let history_runs: Vec<HistoryRun> = runs
+        .iter()
+        .map(|r| HistoryRun {
+            run: r.run.clone(),
+            variant: r.variant.clone(),
+            commit: r.commit.clone(),
+            timestamp: r.timestamp(),
+            infrastructure: selection
+                .infrastructure
+                .contains(&(r.run.clone(), r.variant.clone())),
+        })
+        .collect();
+    let (timeline, verdict_runs) =
+        test_statuses(store.executions()?, runs, &history_runs, selection)
+            .map_err(query_err(store))?;
+    let suites = suite_series(store.executions()?, runs, &history_runs, selection.suites)
+        .map_err(query_err(store))?;
+    Ok(History {
+        recent_runs: selection.recent_runs.min(runs.len()),
+        runs: history_runs,
+        timeline,
+        verdict_runs,
+        suites,
+    })
+}
+
+fn test_statuses(
+    executions: LazyFrame,
+    runs: &[RunInfo],
+    history_runs: &[HistoryRun],
+    selection: &Selection<'_>,
+) -> PolarsResult<(Vec<TimelineTest>, Vec<VerdictRuns>)> {
+    let mut ids: Vec<&str> = selection
+        .timeline
+        .iter()
+        .chain(selection.evidence)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // Per test: per run, the status and the failure message.
+    type Cell = Option<(String, Option<String>)>;
+    let mut status_of: HashMap<(String, String), Vec<Cell>> = HashMap::new();
+    if !ids.is_empty() && !runs.is_empty() {
+        let keys = run_order_frame(runs)?;
+        let df = executions
+            .select([
+                col(RUN),
+                col(VARIANT),
+                col(TEST_ID),
+                col(STATUS),
+                col(MESSAGE),
+            ])
+            .filter(col(TEST_ID).is_in(lit(Series::new("ids".into(), ids)).implode(false), false))
+            .join(
+                keys.lazy(),
+                [col(RUN), col(VARIANT)],
+                [col(RUN), col(VARIANT)],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .collect()?;
+        let test_id = df.column(TEST_ID)?.str()?;
+        let variant = df.column(VARIANT)?.str()?;
+        let status = df.column(STATUS)?.str()?;
+        let order = df.column(ORDER)?.u32()?;
+        let message = df.column(MESSAGE)?.str()?;
+        for i in 0..df.height() {
+            let (Some(t), Some(v), Some(s), Some(o)) =
+                (test_id.get(i), variant.get(i), status.get(i), order.get(i))
+            else {
+                continue;
+            };
+            let o = o as usize;
+            if o >= runs.len() {
+                continue;
+            }
+            status_of
+                .entry((t.to_string(), v.to_string()))
+                .or_insert_with(|| vec![None; runs.len()])[o] = Some((
+                s.to_string(),
+                message
+                    .get(i)
+                    .filter(|m| !m.is_empty())
+                    .map(|m| super::escape::shorten(m, MESSAGE_CHARS)),
+            ));
+        }
+    }
+    let recent = selection.recent_runs.min(runs.len());
+    let first = runs.len() - recent;
+    let timeline = selection
+        .timeline
+        .iter()
+        .map(|key| {
+            let statuses = status_of.get(key);
+            let cells = (first..runs.len())
+                .map(|r| {
+                    if history_runs[r].infrastructure {
+                        return CELL_INFRA;
+                    }
+                    match statuses.and_then(|s| s[r].as_ref()).map(|c| c.0.as_str()) {
+                        None => CELL_ABSENT,
+                        Some("passed") => CELL_PASS,
+                        Some("failed" | "error") => CELL_FAIL,
+                        Some("flaky") => CELL_FLAKY,
+                        Some(_) => CELL_SKIP,
+                    }
+                })
+                .collect();
+            TimelineTest {
+                test_id: key.0.clone(),
+                variant: key.1.clone(),
+                cells,
+            }
+        })
+        .collect();
+    let verdict_runs = selection
+        .evidence
+        .iter()
+        .map(|key| {
+            let mut bad: Vec<RunStatus> = status_of
+                .get(key)
+                .map(|s| {
+                    s.iter()
+                        .enumerate()
+                        .rev()
+                        .filter(|(r, _)| !history_runs[*r].infrastructure)
+                        .filter_map(|(r, cell)| {
+                            let (st, message) = cell.as_ref()?;
+                            matches!(st.as_str(), "failed" | "error" | "flaky").then(|| RunStatus {
+                                run: history_runs[r].run.clone(),
+                                commit: history_runs[r].commit.clone(),
+                                timestamp: history_runs[r].timestamp.clone(),
+                                status: st.clone(),
+                                message: message.clone(),
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let more = bad.len().saturating_sub(selection.runs_per_test);
+            bad.truncate(selection.runs_per_test);
+            VerdictRuns {
+                test_id: key.0.clone(),
+                variant: key.1.clone(),
+                runs: bad,
+                more,
+            }
+        })
+        .collect();
+    Ok((timeline, verdict_runs))
+}
+
+fn suite_series(
+    executions: LazyFrame,
+    runs: &[RunInfo],
+    history_runs: &[HistoryRun],
+    suites: &[String],
+) -> PolarsResult<Vec<SuiteSeries>> {
+    if suites.is_empty() || runs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stored: Vec<&str> = suites
+        .iter()
+        .map(|g| if g == UNKNOWN_GROUP { "" } else { g.as_str() })
+        .collect();
+    let keys = run_order_frame(runs)?;
+    let df = executions
+        .select([
+            col(RUN),
+            col(VARIANT),
+            col(SUITE).fill_null(lit("")).alias(SUITE),
+            col(DURATION),
+        ])
+        .filter(col(SUITE).is_in(
+            lit(Series::new("suites".into(), stored)).implode(false),
+            false,
+        ))
+        .join(
+            keys.lazy(),
+            [col(RUN), col(VARIANT)],
+            [col(RUN), col(VARIANT)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col(SUITE), col(ORDER)])
+        .agg([col(DURATION).sum()])
+        .collect()?;
+    let suite = df.column(SUITE)?.str()?;
+    let order = df.column(ORDER)?.u32()?;
+    let seconds = df.column(DURATION)?.f64()?;
+    let mut by_suite: HashMap<&str, Vec<Option<f64>>> = HashMap::new();
+    for i in 0..df.height() {
+        let (Some(s), Some(o)) = (suite.get(i), order.get(i)) else {
+            continue;
+        };
+        let o = o as usize;
+        if o >= runs.len() || history_runs[o].infrastructure {
+            continue;
+        }
+        let name = if s.is_empty() { UNKNOWN_GROUP } else { s };
+        by_suite
+            .entry(name)
+            .or_insert_with(|| vec![None; runs.len()])[o] = Some(seconds.get(i).unwrap_or(0.0));
+    }
+    Ok(suites
+        .iter()
+        .map(|g| SuiteSeries {
+            group: g.clone(),
+            seconds: by_suite
+                .get(g.as_str())
+                .cloned()
+                .unwrap_or_else(|| vec![None; runs.len()]),
+        })
+        .collect())
+}
