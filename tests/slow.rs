@@ -623,20 +623,22 @@ fn ci_history_table_csv_and_markdown() {
 fn slices_do_not_change_the_result() {
     use testsift::analysis::slow::{SlowOptions, slow_in_slices};
     use testsift::analysis::window::WindowArgs;
-    for (history, options) in [
-        (ci(), SlowOptions::default()),
-        (
-            fixtures().join("history"),
-            SlowOptions {
-                regression_min_runs: 3,
-                ..SlowOptions::default()
-            },
-        ),
+    let three = SlowOptions {
+        regression_min_runs: 3,
+        ..SlowOptions::default()
+    };
+    // The last store has two segments (two ingests): slices cut across them.
+    for (histories, options) in [
+        (vec![ci()], SlowOptions::default()),
+        (vec![fixtures().join("history")], three.clone()),
+        (vec![basic(), ci()], three),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join("store");
-        let out = ingest(&store, &[&history], &["--quiet"]);
-        assert!(out.status.success(), "{}", stderr(&out));
+        for history in &histories {
+            let out = ingest(&store, &[history], &["--quiet"]);
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
         let store = testsift::store::Store::at(&store);
         let window = WindowArgs::default();
         let whole = slow_in_slices(&store, &window, &options, 1 << 20).unwrap();
