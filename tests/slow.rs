@@ -617,6 +617,66 @@ fn ci_history_table_csv_and_markdown() {
     );
 }
 
+/// The analysis reads the executions in slices; many small slices (reports, tests and runs
+/// cut across them) give the result of one.
+#[test]
+fn slices_do_not_change_the_result() {
+    use testsift::analysis::slow::{SlowOptions, slow_in_slices};
+    use testsift::analysis::window::WindowArgs;
+    let three = SlowOptions {
+        regression_min_runs: 3,
+        ..SlowOptions::default()
+    };
+    // The last store has two segments (two ingests): slices cut across them.
+    for (histories, options) in [
+        (vec![ci()], SlowOptions::default()),
+        (vec![fixtures().join("history")], three.clone()),
+        (vec![basic(), ci()], three),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        for history in &histories {
+            let out = ingest(&store, &[history], &["--quiet"]);
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+        let store = testsift::store::Store::at(&store);
+        let window = WindowArgs::default();
+        let whole = slow_in_slices(&store, &window, &options, 1 << 20).unwrap();
+        let whole = serde_json::to_value(&whole).unwrap();
+        for rows in [1, 7, 64] {
+            let sliced = slow_in_slices(&store, &window, &options, rows).unwrap();
+            same(&whole, &serde_json::to_value(&sliced).unwrap(), "");
+        }
+        assert!(!whole["regressions"].as_array().unwrap().is_empty());
+    }
+}
+
+/// Equal JSON, numbers within 1e-9 (relative).
+fn same(a: &Value, b: &Value, path: &str) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}");
+            for (k, v) in x {
+                same(v, &y[k], &format!("{path}.{k}"));
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}");
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                same(v, w, &format!("{path}[{i}]"));
+            }
+        }
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+                "{path}: {x} != {y}"
+            );
+        }
+        _ => assert_eq!(a, b, "{path}"),
+    }
+}
+
 #[test]
 fn regression_min_runs_must_be_positive() {
     let dir = tempfile::tempdir().unwrap();

@@ -4,9 +4,10 @@
 //! (`regression`); per day: the CI load with its waste; per run: shards, critical path and
 //! imbalance (`runs`). Formulas: docs/analysis.md.
 //!
-//! One Polars query joins the executions to the window's runs; the statistics then run in plain
-//! Rust over the collected columns, in run order. A second query sums time per run and report
-//! file, which is all the per-run figures need.
+//! Three Polars group-bys over the executions of the window's runs do the per-execution work:
+//! per run and report file (time, flaky retry time, counts), per group and run (time), and per
+//! test (its durations as a list in run order). The statistics then run in plain Rust over
+//! those aggregates.
 
 mod regression;
 mod runs;
@@ -16,6 +17,7 @@ use super::{AnalysisError, RunCounts, query_err};
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
+use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
 use regression::StepRule;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -252,36 +254,40 @@ pub struct ShardSummary {
 
 /// The median of `xs` (mean of the two middle values when the count is even).
 pub fn median(xs: &[f64]) -> Option<f64> {
-    let s = sorted(xs);
-    let n = s.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(s[n / 2]),
-        _ => Some((s[n / 2 - 1] + s[n / 2]) / 2.0),
+    median_in_place(&mut xs.to_vec())
+}
+
+/// [`median`] by selection, reordering `xs`: linear time, where sorting would be n log n.
+fn median_in_place(xs: &mut [f64]) -> Option<f64> {
+    let n = xs.len();
+    if n == 0 {
+        return None;
     }
+    let (left, &mut upper, _) = xs.select_nth_unstable_by(n / 2, f64::total_cmp);
+    if n % 2 == 1 {
+        return Some(upper);
+    }
+    // The lower middle value is the largest of the values left of the upper one.
+    let lower = left.iter().copied().max_by(f64::total_cmp).unwrap_or(upper);
+    Some((lower + upper) / 2.0)
 }
 
 /// The nearest-rank percentile: the smallest value with at least `p`% of the values at or
 /// below it, `sorted[ceil(p/100 · n) − 1]`.
 pub fn percentile(xs: &[f64], p: f64) -> Option<f64> {
-    let s = sorted(xs);
-    if s.is_empty() {
+    if xs.is_empty() {
         return None;
     }
-    let rank = (p / 100.0 * s.len() as f64).ceil() as usize;
-    Some(s[rank.clamp(1, s.len()) - 1])
-}
-
-fn sorted(xs: &[f64]) -> Vec<f64> {
+    let rank = (p / 100.0 * xs.len() as f64).ceil() as usize;
     let mut s = xs.to_vec();
-    s.sort_by(f64::total_cmp);
-    s
+    let (_, &mut v, _) = s.select_nth_unstable_by(rank.clamp(1, xs.len()) - 1, f64::total_cmp);
+    Some(v)
 }
 
 /// The Theil–Sen slope: the median of `(y_j − y_i) / (x_j − x_i)` over all pairs with
 /// `x_i < x_j`. None with fewer than two distinct `x`.
 pub fn theil_sen(points: &[(f64, f64)]) -> Option<f64> {
-    let mut slopes = Vec::new();
+    let mut slopes = Vec::with_capacity(points.len() * points.len().saturating_sub(1) / 2);
     for (i, &(xi, yi)) in points.iter().enumerate() {
         for &(xj, yj) in &points[i + 1..] {
             if xj != xi {
@@ -289,7 +295,7 @@ pub fn theil_sen(points: &[(f64, f64)]) -> Option<f64> {
             }
         }
     }
-    median(&slopes)
+    median_in_place(&mut slopes)
 }
 
 /// The sample coefficient of variation, `sd / mean` with `sd` over n − 1.
@@ -306,12 +312,148 @@ pub fn coefficient_of_variation(xs: &[f64]) -> Option<f64> {
     Some(var.sqrt() / mean)
 }
 
+const GROUP: &str = "__group";
+const SECONDS: &str = "__seconds";
+const FLAKY_RETRY: &str = "__flaky_retry";
+const EXECUTED: &str = "__executed";
+const FAILED: &str = "__failed";
+const RETRIES: &str = "__retries";
+/// Executions read per slice of the store: the in-memory engine materialises a slice's columns
+/// at once, so slicing bounds memory whatever the history's size.
+const SLICE_ROWS: IdxSize = 1 << 21;
+
+/// Everything the analysis needs from the executions, summed slice by slice.
+struct Sums {
+    /// Per run (window position): time, flaky retry time and folders.
+    times: runs::RunTimes,
+    counts: RunCounts,
+    retries: Vec<u64>,
+    /// Per group and run: summed duration (infrastructure runs included).
+    per_group: BTreeMap<Option<String>, BTreeMap<usize, f64>>,
+    /// Per test and variant: (run, duration) of executions that ran and have a duration.
+    per_test: BTreeMap<(String, String), TestAcc>,
+}
+
+#[derive(Default)]
+struct TestAcc {
+    classname: String,
+    name: String,
+    points: Vec<(u32, f64)>,
+}
+
+impl Sums {
+    fn new(n_runs: usize) -> Sums {
+        Sums {
+            times: runs::RunTimes::new(n_runs),
+            counts: RunCounts {
+                executed: vec![0; n_runs],
+                failed: vec![0; n_runs],
+            },
+            retries: vec![0; n_runs],
+            per_group: BTreeMap::new(),
+            per_test: BTreeMap::new(),
+        }
+    }
+
+    /// Adds one slice's per-report rows.
+    fn add_reports(&mut self, df: &DataFrame) -> PolarsResult<()> {
+        let order = df.column(ORDER)?.u32()?;
+        let report = df.column(REPORT)?.str()?;
+        let seconds = df.column(SECONDS)?.f64()?;
+        let flaky_retry = df.column(FLAKY_RETRY)?.f64()?;
+        let executed = df.column(EXECUTED)?.u64()?;
+        let failed = df.column(FAILED)?.u64()?;
+        let retries = df.column(RETRIES)?.u64()?;
+        let n_runs = self.retries.len();
+        for i in 0..df.height() {
+            let Some(r) = order.get(i).map(|o| o as usize).filter(|&r| r < n_runs) else {
+                continue;
+            };
+            self.times.add(
+                r,
+                report.get(i).unwrap_or_default(),
+                seconds.get(i).unwrap_or(0.0),
+                flaky_retry.get(i).unwrap_or(0.0),
+            );
+            let n =
+                |c: &UInt64Chunked| usize::try_from(c.get(i).unwrap_or(0)).unwrap_or(usize::MAX);
+            self.counts.executed[r] += n(executed);
+            self.counts.failed[r] += n(failed);
+            self.retries[r] += retries.get(i).unwrap_or(0);
+        }
+        Ok(())
+    }
+
+    /// Adds one slice's per-group rows.
+    fn add_groups(&mut self, df: &DataFrame) -> PolarsResult<()> {
+        let group = df.column(GROUP)?.str()?;
+        let order = df.column(ORDER)?.u32()?;
+        let seconds = df.column(SECONDS)?.f64()?;
+        for i in 0..df.height() {
+            let Some(r) = order.get(i) else {
+                continue;
+            };
+            let g = group.get(i).filter(|g| !g.is_empty()).map(str::to_string);
+            *self
+                .per_group
+                .entry(g)
+                .or_default()
+                .entry(r as usize)
+                .or_default() += seconds.get(i).unwrap_or(0.0);
+        }
+        Ok(())
+    }
+
+    /// Adds one slice's per-test lists.
+    fn add_tests(&mut self, df: &DataFrame) -> PolarsResult<()> {
+        let test_id = df.column(TEST_ID)?.str()?;
+        let variant = df.column(VARIANT)?.str()?;
+        let classname = df.column(CLASSNAME)?.str()?;
+        let name = df.column(NAME)?.str()?;
+        let durations = df.column(DURATION)?.list()?;
+        let orders = df.column(ORDER)?.list()?;
+        for i in 0..df.height() {
+            let (Some(d), Some(o)) = (durations.get_as_series(i), orders.get_as_series(i)) else {
+                continue;
+            };
+            let key = (
+                test_id.get(i).unwrap_or_default().to_string(),
+                variant.get(i).unwrap_or_default().to_string(),
+            );
+            // The names of the first stored execution: slices come in store order.
+            let acc = self.per_test.entry(key).or_insert_with(|| TestAcc {
+                classname: classname.get(i).unwrap_or_default().to_string(),
+                name: name.get(i).unwrap_or_default().to_string(),
+                points: Vec::new(),
+            });
+            for (d, o) in d.f64()?.iter().zip(o.u32()?.iter()) {
+                if let (Some(d), Some(o)) = (d, o) {
+                    acc.points.push((o, d));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Runs the analysis over the store.
 pub fn slow(
     store: &Store,
     window: &WindowArgs,
     options: &SlowOptions,
 ) -> Result<SlowReport, AnalysisError> {
+    slow_in_slices(store, window, options, SLICE_ROWS)
+}
+
+/// [`slow`], reading `slice_rows` executions at a time (the result does not depend on it, up
+/// to the order floating-point sums are taken in).
+pub fn slow_in_slices(
+    store: &Store,
+    window: &WindowArgs,
+    options: &SlowOptions,
+    slice_rows: IdxSize,
+) -> Result<SlowReport, AnalysisError> {
+    let slice_rows = slice_rows.max(1);
     let runs = runs_in_window(store, window)?;
     let keys = run_order_frame(&runs).map_err(query_err(store))?;
     let group = match options.by {
@@ -320,203 +462,183 @@ pub fn slow(
         GroupBy::File => FILE,
         GroupBy::Family => FAMILY,
     };
-    let df = store
+    // The row count, as `stats` takes it: `attempts` is never null (`len()` over the segments'
+    // union asks for a 128-bit sum the enabled Polars features lack).
+    let total = store
         .executions()?
-        .select([
-            col(RUN),
-            col(VARIANT),
-            col(group).alias(GROUP),
-            col(CLASSNAME),
-            col(NAME),
-            col(TEST_ID),
-            col(STATUS),
-            col(ATTEMPTS),
-            col(DURATION),
-        ])
-        .join(
-            keys.clone().lazy(),
-            [col(RUN), col(VARIANT)],
-            [col(RUN), col(VARIANT)],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .sort([TEST_ID, VARIANT, ORDER], SortMultipleOptions::default())
+        .select([col(ATTEMPTS).count().alias(SECONDS)])
         .collect()
         .map_err(query_err(store))?;
-    // Per run and report file: summed time, and the failed attempts' time of flaky executions
-    // (all attempts minus the last, passing one).
-    let per_report = store
-        .executions()?
-        .select([
-            col(RUN),
-            col(VARIANT),
-            col(REPORT),
-            col(STATUS),
-            col(DURATION),
-            col(DURATION_LAST),
-        ])
-        .join(
-            keys.lazy(),
-            [col(RUN), col(VARIANT)],
-            [col(RUN), col(VARIANT)],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .group_by([col(ORDER), col(REPORT)])
-        .agg([
-            col(DURATION).sum().alias(SECONDS),
-            when(col(STATUS).eq(lit("flaky")))
-                .then(col(DURATION) - col(DURATION_LAST))
-                .otherwise(lit(0.0))
-                .sum()
-                .alias(FLAKY_RETRY),
-        ])
-        .sort([ORDER, REPORT], SortMultipleOptions::default())
-        .collect()
+    let total = total
+        .column(SECONDS)
+        .and_then(|c| c.get(0))
+        .map(|v| v.extract::<IdxSize>().unwrap_or(0))
         .map_err(query_err(store))?;
-    analyse(&df, &per_report, &runs, options).map_err(query_err(store))
-}
-
-const GROUP: &str = "__group";
-const SECONDS: &str = "__seconds";
-const FLAKY_RETRY: &str = "__flaky_retry";
-
-/// Sums the per-report rows into per-run figures.
-fn run_times(per_report: &DataFrame, n_runs: usize) -> PolarsResult<runs::RunTimes> {
-    let order = per_report.column(ORDER)?.u32()?;
-    let report = per_report.column(REPORT)?.str()?;
-    let seconds = per_report.column(SECONDS)?.f64()?;
-    let flaky_retry = per_report.column(FLAKY_RETRY)?.f64()?;
-    let mut times = runs::RunTimes::new(n_runs);
-    for (((o, rep), s), f) in order
-        .iter()
-        .zip(report.iter())
-        .zip(seconds.iter())
-        .zip(flaky_retry.iter())
-    {
-        if let Some(o) = o {
-            times.add(
-                o as usize,
-                rep.unwrap_or_default(),
-                s.unwrap_or(0.0),
-                f.unwrap_or(0.0),
-            );
+    // Store order survives the join, so a test's `first()` names are those of its first
+    // stored execution, whatever the threads do.
+    let mut join_args = JoinArgs::new(JoinType::Inner);
+    join_args.maintain_order = MaintainOrderJoin::Left;
+    let mut sums = Sums::new(runs.len());
+    let mut offset: IdxSize = 0;
+    while offset < total {
+        // One slice of executions, joined to the window's runs (ORDER = run position).
+        let slice = store
+            .executions()?
+            .slice(i64::from(offset), slice_rows)
+            .select([
+                col(RUN),
+                col(VARIANT),
+                col(group).alias(GROUP),
+                col(TEST_ID),
+                col(CLASSNAME),
+                col(NAME),
+                col(STATUS),
+                col(ATTEMPTS),
+                col(DURATION),
+                col(DURATION_LAST),
+                col(REPORT),
+            ])
+            .join(
+                keys.clone().lazy(),
+                [col(RUN), col(VARIANT)],
+                [col(RUN), col(VARIANT)],
+                join_args.clone(),
+            )
+            .collect()
+            .map_err(query_err(store))?;
+        offset = offset.saturating_add(slice_rows);
+        if slice.height() == 0 {
+            continue;
         }
+        let [per_report, per_group, per_test] = aggregates(slice.lazy());
+        sums.add_reports(&per_report.collect().map_err(query_err(store))?)
+            .map_err(query_err(store))?;
+        sums.add_groups(&per_group.collect().map_err(query_err(store))?)
+            .map_err(query_err(store))?;
+        sums.add_tests(&per_test.collect().map_err(query_err(store))?)
+            .map_err(query_err(store))?;
     }
-    Ok(times)
+    analyse(sums, &runs, options).map_err(query_err(store))
 }
 
-fn analyse(
-    df: &DataFrame,
-    per_report: &DataFrame,
-    runs: &[RunInfo],
-    options: &SlowOptions,
-) -> PolarsResult<SlowReport> {
-    let group = df.column(GROUP)?.str()?;
-    let classname = df.column(CLASSNAME)?.str()?;
-    let name = df.column(NAME)?.str()?;
-    let test_id = df.column(TEST_ID)?.str()?;
-    let variant = df.column(VARIANT)?.str()?;
-    let status = df.column(STATUS)?.str()?;
-    let attempts = df.column(ATTEMPTS)?.u32()?;
-    let duration = df.column(DURATION)?.f64()?;
-    let order = df.column(ORDER)?.u32()?;
-    let height = df.height();
-    let run_of = |i: usize| order.get(i).map_or(0, |o| o as usize);
-    let skipped = |i: usize| status.get(i) == Some("skipped");
+/// The three group-bys over a slice of executions: per run and report file, per group and
+/// run, and per test (its run positions and durations as lists).
+fn aggregates(slice: LazyFrame) -> [LazyFrame; 3] {
+    let status_is = |s: &str| col(STATUS).eq(lit(s));
+    let count = |e: Expr| e.cast(DataType::UInt64).sum().cast(DataType::UInt64);
+    let per_report = slice.clone().group_by([col(ORDER), col(REPORT)]).agg([
+        col(DURATION).sum().alias(SECONDS),
+        // All attempts minus the last, passing one.
+        when(status_is("flaky"))
+            .then(col(DURATION) - col(DURATION_LAST))
+            .otherwise(lit(0.0))
+            .sum()
+            .alias(FLAKY_RETRY),
+        count(status_is("skipped").not()).alias(EXECUTED),
+        count(status_is("failed").or(status_is("error"))).alias(FAILED),
+        when(col(ATTEMPTS).gt(lit(1u32)))
+            .then(col(ATTEMPTS) - lit(1u32))
+            .otherwise(lit(0u32))
+            .cast(DataType::UInt64)
+            .sum()
+            .cast(DataType::UInt64)
+            .alias(RETRIES),
+    ]);
+    let per_group = slice
+        .clone()
+        .group_by([col(GROUP), col(ORDER)])
+        .agg([col(DURATION).sum().alias(SECONDS)]);
+    let per_test = slice
+        .filter(status_is("skipped").not().and(col(DURATION).is_not_null()))
+        .group_by([col(TEST_ID), col(VARIANT)])
+        .agg([
+            col(CLASSNAME).first(),
+            col(NAME).first(),
+            col(DURATION),
+            col(ORDER),
+        ]);
+    [per_report, per_group, per_test]
+}
 
-    let infra = RunCounts::new(runs.len(), order, status).infrastructure(options.infra_threshold);
+fn analyse(sums: Sums, runs: &[RunInfo], options: &SlowOptions) -> PolarsResult<SlowReport> {
+    let infra = sums.counts.infrastructure(options.infra_threshold);
 
-    // Per day: every run of the window.
-    let day_of = |r: &RunInfo| {
-        jiff::Timestamp::from_millisecond(r.timestamp_ms)
-            .map(|t| t.strftime("%Y-%m-%d").to_string())
-            .unwrap_or_default()
-    };
-    let mut days: BTreeMap<String, DayLoad> = BTreeMap::new();
-    for r in runs {
-        let day = day_of(r);
-        days.entry(day.clone())
-            .or_insert_with(|| DayLoad {
-                day,
-                runs: 0,
-                executions: 0,
-                test_hours: 0.0,
-                retries: 0,
-                reruns: 0,
-                flaky_retry_hours: 0.0,
-                rerun_hours: 0.0,
-                waste_hours: 0.0,
-            })
-            .runs += 1;
-    }
-    let run_day: Vec<String> = runs.iter().map(day_of).collect();
-
-    // Waste: a re-run's whole time; elsewhere the failed attempts of flaky executions.
-    let times = run_times(per_report, runs.len())?;
+    // Per day: every run of the window; waste is a re-run's whole time, elsewhere the failed
+    // attempts of flaky executions.
     let rerun = runs::reruns(runs);
+    let mut days: BTreeMap<String, DayLoad> = BTreeMap::new();
     let (mut flaky_retry_seconds, mut rerun_seconds) = (0.0, 0.0);
-    for (r, day) in run_day.iter().enumerate() {
+    for (r, run) in runs.iter().enumerate() {
+        let day = jiff::Timestamp::from_millisecond(run.timestamp_ms)
+            .map(|t| t.strftime("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        let load = days.entry(day.clone()).or_insert_with(|| DayLoad {
+            day,
+            runs: 0,
+            executions: 0,
+            test_hours: 0.0,
+            retries: 0,
+            reruns: 0,
+            flaky_retry_hours: 0.0,
+            rerun_hours: 0.0,
+            waste_hours: 0.0,
+        });
+        let seconds = sums.times.seconds[r];
         let (flaky, again) = if rerun[r] {
-            (0.0, times.seconds[r])
+            (0.0, seconds)
         } else {
-            (times.flaky_retry[r], 0.0)
+            (sums.times.flaky_retry[r], 0.0)
         };
         flaky_retry_seconds += flaky;
         rerun_seconds += again;
-        if let Some(load) = days.get_mut(day) {
-            load.reruns += usize::from(rerun[r]);
-            load.flaky_retry_hours += flaky / 3600.0;
-            load.rerun_hours += again / 3600.0;
-            load.waste_hours += (flaky + again) / 3600.0;
-        }
+        load.runs += 1;
+        load.executions += sums.counts.executed[r];
+        load.test_hours += seconds / 3600.0;
+        load.retries += sums.retries[r];
+        load.reruns += usize::from(rerun[r]);
+        load.flaky_retry_hours += flaky / 3600.0;
+        load.rerun_hours += again / 3600.0;
+        load.waste_hours += (flaky + again) / 3600.0;
     }
+
+    // Per test: its durations' spread, and a regression if there is one.
     let rule = StepRule {
         min_runs: options.regression_min_runs.max(1),
         min_step: options.regression_min_step,
         min_seconds: options.regression_min_seconds,
     };
-
-    // Per group: time per run; per test: its durations.
-    let mut per_group: BTreeMap<&str, BTreeMap<usize, f64>> = BTreeMap::new();
-    let mut tests = Vec::new();
-    let mut regressions = Vec::new();
-    let mut start = 0;
-    while start < height {
-        let key = (test_id.get(start), variant.get(start));
-        let mut end = start + 1;
-        while end < height && (test_id.get(end), variant.get(end)) == key {
-            end += 1;
-        }
-        let mut durations = Vec::new();
-        let mut at_run = Vec::new();
-        for i in start..end {
-            let r = run_of(i);
-            let d = duration.get(i);
-            if let Some(load) = days.get_mut(&run_day[r]) {
-                load.executions += usize::from(!skipped(i));
-                load.test_hours += d.unwrap_or(0.0) / 3600.0;
-                load.retries += u64::from(attempts.get(i).unwrap_or(1).saturating_sub(1));
-            }
-            if infra[r] {
-                continue;
-            }
-            let g = group
-                .get(i)
-                .filter(|g| !g.is_empty())
-                .unwrap_or(UNKNOWN_GROUP);
-            *per_group.entry(g).or_default().entry(r).or_default() += d.unwrap_or(0.0);
-            if let (false, Some(d)) = (skipped(i), d) {
-                durations.push(d);
-                at_run.push(r);
-            }
-        }
-        if let Some(step) = regression::detect(&durations, &rule)
-            && let Some(run) = runs.get(at_run[step.at])
+    let (mut tests, mut regressions): (Vec<TestTime>, Vec<Regression>) = (Vec::new(), Vec::new());
+    for ((test_id, variant), mut acc) in sums.per_test {
+        acc.points.sort_by_key(|&(o, _)| o);
+        acc.points
+            .retain(|&(o, _)| !infra.get(o as usize).copied().unwrap_or(true));
+        let durations: Vec<f64> = acc.points.iter().map(|&(_, d)| d).collect();
+        let durations = &durations;
+        let (Some(median_seconds), Some(p95_seconds)) =
+            (median(durations), percentile(durations, 95.0))
+        else {
+            continue;
+        };
+        tests.push(TestTime {
+            test_id: test_id.clone(),
+            classname: acc.classname.clone(),
+            name: acc.name.clone(),
+            variant: variant.clone(),
+            runs: durations.len(),
+            total_seconds: durations.iter().sum(),
+            median_seconds,
+            p95_seconds,
+            max_seconds: durations.iter().copied().fold(f64::MIN, f64::max),
+            cv: coefficient_of_variation(durations),
+        });
+        if let Some(step) = regression::detect(durations, &rule)
+            && let Some(run) = runs.get(acc.points[step.at].0 as usize)
         {
             regressions.push(Regression {
-                test_id: key.0.unwrap_or_default().to_string(),
-                classname: classname.get(start).unwrap_or_default().to_string(),
-                name: name.get(start).unwrap_or_default().to_string(),
-                variant: key.1.unwrap_or_default().to_string(),
+                test_id,
+                classname: acc.classname,
+                name: acc.name,
+                variant,
                 run: run.run.clone(),
                 commit: run.commit.clone(),
                 timestamp: run.timestamp(),
@@ -529,23 +651,6 @@ fn analyse(
                 step: step.median_after / step.median_before - 1.0,
             });
         }
-        if let (Some(median_seconds), Some(p95_seconds)) =
-            (median(&durations), percentile(&durations, 95.0))
-        {
-            tests.push(TestTime {
-                test_id: key.0.unwrap_or_default().to_string(),
-                classname: classname.get(start).unwrap_or_default().to_string(),
-                name: name.get(start).unwrap_or_default().to_string(),
-                variant: key.1.unwrap_or_default().to_string(),
-                runs: durations.len(),
-                total_seconds: durations.iter().sum(),
-                median_seconds,
-                p95_seconds,
-                max_seconds: durations.iter().copied().fold(f64::MIN, f64::max),
-                cv: coefficient_of_variation(&durations),
-            });
-        }
-        start = end;
     }
     tests.sort_by(|a, b| {
         b.median_seconds
@@ -553,21 +658,30 @@ fn analyse(
             .then_with(|| a.test_id.cmp(&b.test_id))
             .then_with(|| a.variant.cmp(&b.variant))
     });
-
     regressions.sort_by(|a, b| {
         b.step_seconds
             .total_cmp(&a.step_seconds)
             .then_with(|| a.test_id.cmp(&b.test_id))
             .then_with(|| a.variant.cmp(&b.variant))
     });
-    let run_shards = runs::run_shards(runs, &infra, &times);
-    let sharding = runs::shard_summary(&run_shards);
 
+    // Per group: time per run, outside infrastructure runs.
+    let mut per_group: BTreeMap<&str, BTreeMap<usize, f64>> = BTreeMap::new();
+    for (g, per_run) in &sums.per_group {
+        let g = g.as_deref().unwrap_or(UNKNOWN_GROUP);
+        for (&r, &t) in per_run {
+            if !infra.get(r).copied().unwrap_or(true) {
+                *per_group.entry(g).or_default().entry(r).or_default() += t;
+            }
+        }
+    }
     let total_seconds: f64 = per_group.values().flat_map(|m| m.values()).sum();
     let newest = runs.last().map_or(0, |r| r.timestamp_ms);
+    // Theil–Sen is n²/2 slopes per group: spread the groups over the cores.
+    let per_group: Vec<(&str, BTreeMap<usize, f64>)> = per_group.into_iter().collect();
     let mut groups: Vec<GroupTime> = per_group
-        .into_iter()
-        .map(|(g, per_run)| group_time(g, &per_run, runs, newest, total_seconds, options))
+        .par_iter()
+        .map(|(g, per_run)| group_time(g, per_run, runs, newest, total_seconds, options))
         .collect();
     groups.sort_by(|a, b| {
         b.total_seconds
@@ -575,6 +689,8 @@ fn analyse(
             .then_with(|| a.group.cmp(&b.group))
     });
 
+    let run_shards = runs::run_shards(runs, &infra, &sums.times);
+    let sharding = runs::shard_summary(&run_shards);
     Ok(SlowReport {
         schema_version: SCHEMA_VERSION,
         options: options.clone(),
@@ -584,7 +700,7 @@ fn analyse(
             last_run: runs.last().map(|r| r.run.clone()),
             infrastructure_runs: infra.iter().filter(|&&x| x).count(),
             total_seconds,
-            retries: days.values().map(|d| d.retries).sum(),
+            retries: sums.retries.iter().sum(),
             reruns: rerun.iter().filter(|&&x| x).count(),
             flaky_retry_seconds,
             rerun_seconds,

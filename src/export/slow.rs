@@ -48,13 +48,22 @@ fn headline(r: &SlowReport) -> String {
     )
 }
 
+/// Seconds below an hour, hours from there on.
+fn span(seconds: f64) -> String {
+    if seconds.abs() >= 3600.0 {
+        format!("{:.2} h", seconds / 3600.0)
+    } else {
+        format!("{seconds:.2} s")
+    }
+}
+
 fn waste_line(r: &SlowReport) -> String {
     let s = &r.summary;
     format!(
-        "waste: {:.2} s ({:.2} s in failed attempts of flaky tests, {:.2} s in {} same-commit re-run{}); {} retries",
-        s.waste_seconds,
-        s.flaky_retry_seconds,
-        s.rerun_seconds,
+        "waste: {} ({} in failed attempts of flaky tests, {} in {} same-commit re-run{}); {} retries",
+        span(s.waste_seconds),
+        span(s.flaky_retry_seconds),
+        span(s.rerun_seconds),
         s.reruns,
         if s.reruns == 1 { "" } else { "s" },
         s.retries
@@ -66,13 +75,13 @@ fn shard_line(r: &SlowReport) -> String {
     match s.imbalance {
         None => "shards: no run with more than one shard".into(),
         Some(imbalance) => format!(
-            "shards: {} runs with 2 or more; critical path {:.2} s of {:.2} s summed, imbalance {} (median {}), {:.2} s above balanced",
+            "shards: {} runs with 2 or more; critical path {} of {} summed, imbalance {} (median {}), {} above balanced",
             s.sharded_runs,
-            s.critical_path_seconds,
-            s.summed_seconds,
+            span(s.critical_path_seconds),
+            span(s.summed_seconds),
             pct(imbalance),
             s.median_imbalance.map_or_else(|| "-".into(), pct),
-            s.excess_seconds
+            span(s.excess_seconds)
         ),
     }
 }
@@ -594,7 +603,7 @@ mod tests {
     fn waste_regressions_and_shards_in_every_format() {
         let table = render(|r, o| table(r, 20, o));
         assert!(
-            table.contains("\nwaste: 3602.00 s (2.00 s in failed attempts of flaky tests, 3600.00 s in 1 same-commit re-run); 1 retries\n"),
+            table.contains("\nwaste: 1.00 h (2.00 s in failed attempts of flaky tests, 1.00 h in 1 same-commit re-run); 1 retries\n"),
             "{table}"
         );
         assert!(table.contains("duration regressions (median stepped up and stayed up): 1"));

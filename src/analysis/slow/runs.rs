@@ -59,7 +59,7 @@ pub(super) fn reruns(runs: &[RunInfo]) -> Vec<bool> {
 }
 
 /// The path components the folders have in common, from the start.
-fn common_prefix<'a>(folders: &[Vec<&'a str>]) -> usize {
+fn common_prefix(folders: &[Vec<&str>]) -> usize {
     let Some(first) = folders.first() else {
         return 0;
     };
