@@ -12,14 +12,17 @@
 mod regression;
 mod runs;
 
-use super::window::{ORDER, RunInfo, WindowArgs, run_order_frame, runs_in_window};
+use super::window::{RunInfo, WindowArgs, runs_in_window};
 use super::{AnalysisError, RunCounts, query_err};
+use crate::fold::Status;
 use crate::store::Store;
+use crate::store::columns::run_key;
 use crate::store::schema::*;
 use polars::prelude::*;
 use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
 use regression::StepRule;
 use serde::Serialize;
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 /// Version of the JSON output; bumped when a field changes meaning or disappears.
@@ -312,14 +315,8 @@ pub fn coefficient_of_variation(xs: &[f64]) -> Option<f64> {
     Some(var.sqrt() / mean)
 }
 
-const GROUP: &str = "__group";
-const SECONDS: &str = "__seconds";
-const FLAKY_RETRY: &str = "__flaky_retry";
-const EXECUTED: &str = "__executed";
-const FAILED: &str = "__failed";
-const RETRIES: &str = "__retries";
-/// Executions read per slice of the store: the in-memory engine materialises a slice's columns
-/// at once, so slicing bounds memory whatever the history's size.
+/// Executions read per slice of the store, so memory stays bounded whatever the history's
+/// size.
 const SLICE_ROWS: IdxSize = 1 << 21;
 
 /// Everything the analysis needs from the executions, summed slice by slice.
@@ -341,6 +338,143 @@ struct TestAcc {
     points: Vec<(u32, f64)>,
 }
 
+/// What the stored keys stand for: the window's runs, each test key's test id and group, and
+/// each report key's path. Built once; every execution is then summed by integer keys.
+struct Keys {
+    /// Run key -> (window position, variant index).
+    run: FxHashMap<u64, (u32, u32)>,
+    variants: Vec<String>,
+    /// Test key -> (test index, group index).
+    test: FxHashMap<u64, (u32, u32)>,
+    /// Per test index: test id, classname, name.
+    tests: Vec<(String, String, String)>,
+    /// Per group index: the group (None when the test has none, e.g. no `file`).
+    groups: Vec<Option<String>>,
+    /// Report key -> report path.
+    report: FxHashMap<u64, String>,
+}
+
+impl Keys {
+    fn read(store: &Store, runs: &[RunInfo], by: GroupBy) -> Result<Keys, AnalysisError> {
+        let mut keys = Keys {
+            run: FxHashMap::default(),
+            variants: Vec::new(),
+            test: FxHashMap::default(),
+            tests: Vec::new(),
+            groups: Vec::new(),
+            report: FxHashMap::default(),
+        };
+        for (i, r) in runs.iter().enumerate() {
+            let v = match keys.variants.iter().position(|v| *v == r.variant) {
+                Some(v) => v,
+                None => {
+                    keys.variants.push(r.variant.clone());
+                    keys.variants.len() - 1
+                }
+            };
+            let pos = u32::try_from(i).unwrap_or(u32::MAX);
+            keys.run
+                .insert(run_key(&r.run, &r.variant), (pos, v as u32));
+        }
+        let group = match by {
+            GroupBy::Suite => SUITE,
+            GroupBy::Class => CLASSNAME,
+            GroupBy::File => FILE,
+            GroupBy::Family => FAMILY,
+        };
+        let df = store
+            .tests()?
+            .select([
+                col(TEST),
+                col(TEST_ID),
+                col(CLASSNAME),
+                col(NAME),
+                col(group).alias(GROUP),
+            ])
+            .collect()
+            .map_err(query_err(store))?;
+        let read = || -> PolarsResult<_> {
+            Ok((
+                df.column(TEST)?.u64()?.clone(),
+                df.column(TEST_ID)?.str()?.clone(),
+                df.column(CLASSNAME)?.str()?.clone(),
+                df.column(NAME)?.str()?.clone(),
+                df.column(GROUP)?.str()?.clone(),
+            ))
+        };
+        let (key, test_id, classname, name, grp) = read().map_err(query_err(store))?;
+        let mut test_index: FxHashMap<String, u32> = FxHashMap::default();
+        let mut group_index: FxHashMap<Option<String>, u32> = FxHashMap::default();
+        let rows = key
+            .iter()
+            .zip(test_id.iter())
+            .zip(classname.iter())
+            .zip(name.iter())
+            .zip(grp.iter());
+        for ((((k, id), c), n), g) in rows {
+            let (Some(k), Some(id)) = (k, id) else {
+                continue;
+            };
+            if keys.test.contains_key(&k) {
+                continue;
+            }
+            let t = match test_index.get(id) {
+                Some(&t) => t,
+                None => {
+                    let t = u32::try_from(keys.tests.len()).unwrap_or(u32::MAX);
+                    keys.tests.push((
+                        id.to_string(),
+                        c.unwrap_or_default().to_string(),
+                        n.unwrap_or_default().to_string(),
+                    ));
+                    test_index.insert(id.to_string(), t);
+                    t
+                }
+            };
+            let g = g.filter(|g| !g.is_empty()).map(str::to_string);
+            let gi = match group_index.get(&g) {
+                Some(&gi) => gi,
+                None => {
+                    let gi = u32::try_from(keys.groups.len()).unwrap_or(u32::MAX);
+                    keys.groups.push(g.clone());
+                    group_index.insert(g, gi);
+                    gi
+                }
+            };
+            keys.test.insert(k, (t, gi));
+        }
+        let df = store
+            .reports()?
+            .select([col(REPORT_KEY), col(PATH)])
+            .collect()
+            .map_err(query_err(store))?;
+        let read = || -> PolarsResult<_> {
+            Ok((
+                df.column(REPORT_KEY)?.u64()?.clone(),
+                df.column(PATH)?.str()?.clone(),
+            ))
+        };
+        let (rk, path) = read().map_err(query_err(store))?;
+        for (k, p) in rk.iter().zip(path.iter()) {
+            if let (Some(k), Some(p)) = (k, p) {
+                keys.report.entry(k).or_insert_with(|| p.to_string());
+            }
+        }
+        Ok(keys)
+    }
+}
+
+/// Sums by integer keys, before the names are attached.
+#[derive(Default)]
+struct KeySums {
+    /// (run position, report key) -> (seconds, flaky retry seconds).
+    per_report: FxHashMap<(u32, u64), (f64, f64)>,
+    /// (group index, run position) -> seconds.
+    per_group: FxHashMap<(u32, u32), f64>,
+    /// (test index, variant index) -> (run position, duration).
+    per_test: FxHashMap<(u32, u32), Vec<(u32, f64)>>,
+}
+
 impl Sums {
     fn new(n_runs: usize) -> Sums {
         Sums {
@@ -355,86 +489,102 @@ impl Sums {
         }
     }
 
-    /// Adds one slice's per-report rows.
-    fn add_reports(&mut self, df: &DataFrame) -> PolarsResult<()> {
-        let order = df.column(ORDER)?.u32()?;
-        let report = df.column(REPORT)?.str()?;
-        let seconds = df.column(SECONDS)?.f64()?;
-        let flaky_retry = df.column(FLAKY_RETRY)?.f64()?;
-        let executed = df.column(EXECUTED)?.u64()?;
-        let failed = df.column(FAILED)?.u64()?;
-        let retries = df.column(RETRIES)?.u64()?;
-        let n_runs = self.retries.len();
-        for i in 0..df.height() {
-            let Some(r) = order.get(i).map(|o| o as usize).filter(|&r| r < n_runs) else {
+    /// Adds one slice of stored executions.
+    fn add_slice(&mut self, df: &DataFrame, keys: &Keys, acc: &mut KeySums) -> PolarsResult<()> {
+        let run_key = df.column(RUN_KEY)?.u64()?;
+        let test = df.column(TEST)?.u64()?;
+        let report = df.column(REPORT_KEY)?.u64()?;
+        let status = df.column(STATUS)?.u32()?;
+        let attempts = df.column(ATTEMPTS)?.u32()?;
+        let duration = df.column(DURATION)?.f64()?;
+        let duration_last = df.column(DURATION_LAST)?.f64()?;
+        let rows = run_key
+            .iter()
+            .zip(test.iter())
+            .zip(report.iter())
+            .zip(status.iter())
+            .zip(attempts.iter())
+            .zip(duration.iter())
+            .zip(duration_last.iter());
+        for ((((((rk, tk), rep), st), at), du), dl) in rows {
+            let (Some(rk), Some(tk)) = (rk, tk) else {
                 continue;
             };
-            self.times.add(
-                r,
-                report.get(i).unwrap_or_default(),
-                seconds.get(i).unwrap_or(0.0),
-                flaky_retry.get(i).unwrap_or(0.0),
-            );
-            let n =
-                |c: &UInt64Chunked| usize::try_from(c.get(i).unwrap_or(0)).unwrap_or(usize::MAX);
-            self.counts.executed[r] += n(executed);
-            self.counts.failed[r] += n(failed);
-            self.retries[r] += retries.get(i).unwrap_or(0);
-        }
-        Ok(())
-    }
-
-    /// Adds one slice's per-group rows.
-    fn add_groups(&mut self, df: &DataFrame) -> PolarsResult<()> {
-        let group = df.column(GROUP)?.str()?;
-        let order = df.column(ORDER)?.u32()?;
-        let seconds = df.column(SECONDS)?.f64()?;
-        for i in 0..df.height() {
-            let Some(r) = order.get(i) else {
+            let Some(&(pos, variant)) = keys.run.get(&rk) else {
                 continue;
             };
-            let g = group.get(i).filter(|g| !g.is_empty()).map(str::to_string);
-            *self
-                .per_group
-                .entry(g)
-                .or_default()
-                .entry(r as usize)
-                .or_default() += seconds.get(i).unwrap_or(0.0);
-        }
-        Ok(())
-    }
-
-    /// Adds one slice's per-test lists.
-    fn add_tests(&mut self, df: &DataFrame) -> PolarsResult<()> {
-        let test_id = df.column(TEST_ID)?.str()?;
-        let variant = df.column(VARIANT)?.str()?;
-        let classname = df.column(CLASSNAME)?.str()?;
-        let name = df.column(NAME)?.str()?;
-        let durations = df.column(DURATION)?.list()?;
-        let orders = df.column(ORDER)?.list()?;
-        for i in 0..df.height() {
-            let (Some(d), Some(o)) = (durations.get_as_series(i), orders.get_as_series(i)) else {
+            let Some(status) = st.and_then(Status::from_code) else {
                 continue;
             };
-            let key = (
-                test_id.get(i).unwrap_or_default().to_string(),
-                variant.get(i).unwrap_or_default().to_string(),
-            );
-            // The names of the first stored execution: slices come in store order.
-            let acc = self.per_test.entry(key).or_insert_with(|| TestAcc {
-                classname: classname.get(i).unwrap_or_default().to_string(),
-                name: name.get(i).unwrap_or_default().to_string(),
-                points: Vec::new(),
-            });
-            for (d, o) in d.f64()?.iter().zip(o.u32()?.iter()) {
-                if let (Some(d), Some(o)) = (d, o) {
-                    acc.points.push((o, d));
-                }
+            let r = pos as usize;
+            let seconds = du.unwrap_or(0.0);
+            let flaky_retry = if status == Status::Flaky {
+                du.zip(dl).map_or(0.0, |(d, l)| d - l)
+            } else {
+                0.0
+            };
+            let e = acc
+                .per_report
+                .entry((pos, rep.unwrap_or(0)))
+                .or_insert((0.0, 0.0));
+            e.0 += seconds;
+            e.1 += flaky_retry;
+            if status != Status::Skipped {
+                self.counts.executed[r] += 1;
+            }
+            if matches!(status, Status::Failed | Status::Error) {
+                self.counts.failed[r] += 1;
+            }
+            self.retries[r] += u64::from(at.unwrap_or(1).saturating_sub(1));
+            let Some(&(t, g)) = keys.test.get(&tk) else {
+                continue;
+            };
+            *acc.per_group.entry((g, pos)).or_insert(0.0) += seconds;
+            if status != Status::Skipped
+                && let Some(d) = du
+            {
+                acc.per_test.entry((t, variant)).or_default().push((pos, d));
             }
         }
         Ok(())
     }
+
+    /// Attaches the names to the key sums.
+    fn finish(&mut self, keys: &Keys, acc: KeySums) {
+        let mut per_report: Vec<_> = acc.per_report.into_iter().collect();
+        per_report.sort_by_key(|&((pos, rk), _)| (pos, rk));
+        for ((pos, rk), (seconds, flaky_retry)) in per_report {
+            let path = keys.report.get(&rk).map_or("", String::as_str);
+            self.times.add(pos as usize, path, seconds, flaky_retry);
+        }
+        for ((g, pos), seconds) in acc.per_group {
+            let group = keys.groups.get(g as usize).cloned().flatten();
+            *self
+                .per_group
+                .entry(group)
+                .or_default()
+                .entry(pos as usize)
+                .or_default() += seconds;
+        }
+        for ((t, v), mut points) in acc.per_test {
+            let Some((id, classname, name)) = keys.tests.get(t as usize) else {
+                continue;
+            };
+            let variant = keys.variants.get(v as usize).cloned().unwrap_or_default();
+            points.sort_by_key(|p| p.0);
+            self.per_test.insert(
+                (id.clone(), variant),
+                TestAcc {
+                    classname: classname.clone(),
+                    name: name.clone(),
+                    points,
+                },
+            );
+        }
+    }
 }
+
+const GROUP: &str = "__group";
 
 /// Runs the analysis over the store.
 pub fn slow(
@@ -445,8 +595,8 @@ pub fn slow(
     slow_in_slices(store, window, options, SLICE_ROWS)
 }
 
-/// [`slow`], reading `slice_rows` executions at a time (the result does not depend on it, up
-/// to the order floating-point sums are taken in).
+/// [`slow`], reading `slice_rows` stored executions at a time (the result does not depend on
+/// it, up to the order floating-point sums are taken in).
 pub fn slow_in_slices(
     store: &Store,
     window: &WindowArgs,
@@ -455,109 +605,43 @@ pub fn slow_in_slices(
 ) -> Result<SlowReport, AnalysisError> {
     let slice_rows = slice_rows.max(1);
     let runs = runs_in_window(store, window)?;
-    let keys = run_order_frame(&runs).map_err(query_err(store))?;
-    let group = match options.by {
-        GroupBy::Suite => SUITE,
-        GroupBy::Class => CLASSNAME,
-        GroupBy::File => FILE,
-        GroupBy::Family => FAMILY,
-    };
-    // The row count, as `stats` takes it: `attempts` is never null (`len()` over the segments'
-    // union asks for a 128-bit sum the enabled Polars features lack).
+    let keys = Keys::read(store, &runs, options.by)?;
+    // The row count, as `stats` takes it (`len()` over the segments' union asks for a 128-bit
+    // sum the enabled Polars features lack).
     let total = store
-        .executions()?
-        .select([col(ATTEMPTS).count().alias(SECONDS)])
+        .stored_executions()?
+        .select([col(ATTEMPTS).count().alias(ATTEMPTS)])
         .collect()
         .map_err(query_err(store))?;
     let total = total
-        .column(SECONDS)
+        .column(ATTEMPTS)
         .and_then(|c| c.get(0))
         .map(|v| v.extract::<IdxSize>().unwrap_or(0))
         .map_err(query_err(store))?;
-    // Store order survives the join, so a test's `first()` names are those of its first
-    // stored execution, whatever the threads do.
-    let mut join_args = JoinArgs::new(JoinType::Inner);
-    join_args.maintain_order = MaintainOrderJoin::Left;
     let mut sums = Sums::new(runs.len());
+    let mut acc = KeySums::default();
     let mut offset: IdxSize = 0;
     while offset < total {
-        // One slice of executions, joined to the window's runs (ORDER = run position).
         let slice = store
-            .executions()?
+            .stored_executions()?
             .slice(i64::from(offset), slice_rows)
             .select([
-                col(RUN),
-                col(VARIANT),
-                col(group).alias(GROUP),
-                col(TEST_ID),
-                col(CLASSNAME),
-                col(NAME),
+                col(RUN_KEY),
+                col(TEST),
+                col(REPORT_KEY),
                 col(STATUS),
                 col(ATTEMPTS),
                 col(DURATION),
                 col(DURATION_LAST),
-                col(REPORT),
             ])
-            .join(
-                keys.clone().lazy(),
-                [col(RUN), col(VARIANT)],
-                [col(RUN), col(VARIANT)],
-                join_args.clone(),
-            )
             .collect()
             .map_err(query_err(store))?;
         offset = offset.saturating_add(slice_rows);
-        if slice.height() == 0 {
-            continue;
-        }
-        let [per_report, per_group, per_test] = aggregates(slice.lazy());
-        sums.add_reports(&per_report.collect().map_err(query_err(store))?)
-            .map_err(query_err(store))?;
-        sums.add_groups(&per_group.collect().map_err(query_err(store))?)
-            .map_err(query_err(store))?;
-        sums.add_tests(&per_test.collect().map_err(query_err(store))?)
+        sums.add_slice(&slice, &keys, &mut acc)
             .map_err(query_err(store))?;
     }
+    sums.finish(&keys, acc);
     analyse(sums, &runs, options).map_err(query_err(store))
-}
-
-/// The three group-bys over a slice of executions: per run and report file, per group and
-/// run, and per test (its run positions and durations as lists).
-fn aggregates(slice: LazyFrame) -> [LazyFrame; 3] {
-    let status_is = |s: &str| col(STATUS).eq(lit(s));
-    let count = |e: Expr| e.cast(DataType::UInt64).sum().cast(DataType::UInt64);
-    let per_report = slice.clone().group_by([col(ORDER), col(REPORT)]).agg([
-        col(DURATION).sum().alias(SECONDS),
-        // All attempts minus the last, passing one.
-        when(status_is("flaky"))
-            .then(col(DURATION) - col(DURATION_LAST))
-            .otherwise(lit(0.0))
-            .sum()
-            .alias(FLAKY_RETRY),
-        count(status_is("skipped").not()).alias(EXECUTED),
-        count(status_is("failed").or(status_is("error"))).alias(FAILED),
-        when(col(ATTEMPTS).gt(lit(1u32)))
-            .then(col(ATTEMPTS) - lit(1u32))
-            .otherwise(lit(0u32))
-            .cast(DataType::UInt64)
-            .sum()
-            .cast(DataType::UInt64)
-            .alias(RETRIES),
-    ]);
-    let per_group = slice
-        .clone()
-        .group_by([col(GROUP), col(ORDER)])
-        .agg([col(DURATION).sum().alias(SECONDS)]);
-    let per_test = slice
-        .filter(status_is("skipped").not().and(col(DURATION).is_not_null()))
-        .group_by([col(TEST_ID), col(VARIANT)])
-        .agg([
-            col(CLASSNAME).first(),
-            col(NAME).first(),
-            col(DURATION),
-            col(ORDER),
-        ]);
-    [per_report, per_group, per_test]
 }
 
 fn analyse(sums: Sums, runs: &[RunInfo], options: &SlowOptions) -> PolarsResult<SlowReport> {
