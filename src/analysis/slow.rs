@@ -21,8 +21,8 @@ use crate::store::schema::*;
 use polars::prelude::*;
 use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
 use regression::StepRule;
-use serde::Serialize;
 use rustc_hash::FxHashMap;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the JSON output; bumped when a field changes meaning or disappears.

@@ -121,11 +121,34 @@ pub fn history(
                 .contains(&(r.run.clone(), r.variant.clone())),
         })
         .collect();
-    let (timeline, verdict_runs) =
-        test_statuses(store.executions()?, runs, &history_runs, selection)
-            .map_err(query_err(store))?;
-    let suites = suite_series(store.executions()?, runs, &history_runs, selection.suites)
-        .map_err(query_err(store))?;
+    let mut ids: Vec<&str> = selection
+        .timeline
+        .iter()
+        .chain(selection.evidence)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let (timeline, verdict_runs) = test_statuses(
+        store.executions_of_tests(&ids)?,
+        runs,
+        &history_runs,
+        selection,
+        !ids.is_empty(),
+    )
+    .map_err(query_err(store))?;
+    let stored: Vec<&str> = selection
+        .suites
+        .iter()
+        .map(|g| if g == UNKNOWN_GROUP { "" } else { g.as_str() })
+        .collect();
+    let suites = suite_series(
+        store.executions_of_keys(SUITE, &stored)?,
+        runs,
+        &history_runs,
+        selection.suites,
+    )
+    .map_err(query_err(store))?;
     Ok(History {
         recent_runs: selection.recent_runs.min(runs.len()),
         runs: history_runs,
@@ -140,19 +163,13 @@ fn test_statuses(
     runs: &[RunInfo],
     history_runs: &[HistoryRun],
     selection: &Selection<'_>,
+    any_tests: bool,
 ) -> PolarsResult<(Vec<TimelineTest>, Vec<VerdictRuns>)> {
-    let mut ids: Vec<&str> = selection
-        .timeline
-        .iter()
-        .chain(selection.evidence)
-        .map(|(id, _)| id.as_str())
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    // Per test: per run, the status and the failure message.
+    // Per test: per run, the status and the failure message. `executions` holds the selected
+    // tests' rows only.
     type Cell = Option<(String, Option<String>)>;
     let mut status_of: HashMap<(String, String), Vec<Cell>> = HashMap::new();
-    if !ids.is_empty() && !runs.is_empty() {
+    if any_tests && !runs.is_empty() {
         let keys = run_order_frame(runs)?;
         let df = executions
             .select([
@@ -162,7 +179,6 @@ fn test_statuses(
                 col(STATUS),
                 col(MESSAGE),
             ])
-            .filter(col(TEST_ID).is_in(lit(Series::new("ids".into(), ids)).implode(false), false))
             .join(
                 keys.lazy(),
                 [col(RUN), col(VARIANT)],
@@ -270,10 +286,6 @@ fn suite_series(
     if suites.is_empty() || runs.is_empty() {
         return Ok(Vec::new());
     }
-    let stored: Vec<&str> = suites
-        .iter()
-        .map(|g| if g == UNKNOWN_GROUP { "" } else { g.as_str() })
-        .collect();
     let keys = run_order_frame(runs)?;
     let df = executions
         .select([
@@ -282,10 +294,6 @@ fn suite_series(
             col(SUITE).fill_null(lit("")).alias(SUITE),
             col(DURATION),
         ])
-        .filter(col(SUITE).is_in(
-            lit(Series::new("suites".into(), stored)).implode(false),
-            false,
-        ))
         .join(
             keys.lazy(),
             [col(RUN), col(VARIANT)],
