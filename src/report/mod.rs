@@ -200,9 +200,18 @@ pub fn build(
         by: GroupBy::Suite,
         ..options.slow.clone()
     };
-    let flaky = flaky(store, window, &options.flaky)?;
-    let slow = slow(store, window, &slow_options)?;
-    let trim = trim(store, window, &options.trim)?;
+    // flaky beside slow-then-trim: the analyses are partly sequential, so two at a time keep
+    // both cores busy, and running the two smaller ones in turn bounds the peak memory.
+    let (flaky, slow_trim) = rayon::join(
+        || flaky(store, window, &options.flaky),
+        || -> Result<_, AnalysisError> {
+            let slow = slow(store, window, &slow_options)?;
+            let trim = trim(store, window, &options.trim)?;
+            Ok((slow, trim))
+        },
+    );
+    let flaky = flaky?;
+    let (slow, trim) = slow_trim?;
     let runs = runs_in_window(store, window)?;
 
     let flaky_top = top_flaky(&flaky);
