@@ -223,6 +223,15 @@ fn main_job_on_the_fixture_history() {
     assert!(md.contains("### Flaky tests (2)"), "{md}");
     assert!(md.contains("### Broken tests (2)"), "{md}");
     assert!(md.contains("| 1018 | 2f87abe53e |"), "{md}");
+    // SearchIndexTest's step up at run 13 (run_id 1013), as `slow` finds it for its two
+    // slowest tests (fixtures/slow/README.md).
+    assert!(md.contains("### Duration regressions (2)"), "{md}");
+    let step = md
+        .lines()
+        .find(|l| l.contains("rebuildsIndexFromScratch"))
+        .unwrap_or_default();
+    assert!(step.contains("| 1013 | "), "{step}");
+    assert!(page.contains(r#"<section id="regressions">"#));
 
     // A copy is kept in the store, for the next report.
     let kept: Vec<_> = fs::read_dir(store.join("reports")).unwrap().collect();

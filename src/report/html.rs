@@ -182,13 +182,14 @@ pub fn render(r: &Report, nonce: &str) -> String {
 <style>{STYLE}</style></head><body>
 "#
     );
-    let sections: [fn(&Report) -> String; 10] = [
+    let sections: [fn(&Report) -> String; 11] = [
         header,
         changes,
         flaky,
         timeline,
         broken,
         slow,
+        regressions,
         load,
         trim,
         infrastructure,
@@ -229,7 +230,7 @@ fn header(r: &Report) -> String {
             .unwrap_or_default(),
         html(&r.generated_at)
     );
-    s.push_str(r##"<nav><a href="#flaky">Flaky</a><a href="#timeline">Timeline</a><a href="#broken">Broken</a><a href="#slow">Slow suites</a><a href="#load">CI load</a><a href="#trim">Trim</a><a href="#infra">Infrastructure</a></nav></header><main>"##);
+    s.push_str(r##"<nav><a href="#flaky">Flaky</a><a href="#timeline">Timeline</a><a href="#broken">Broken</a><a href="#slow">Slow suites</a><a href="#regressions">Regressions</a><a href="#load">CI load</a><a href="#trim">Trim</a><a href="#infra">Infrastructure</a></nav></header><main>"##);
     s.push_str(r#"<div class="cards">"#);
     let bad = |n: usize| if n > 0 { "bad" } else { "good" };
     card(&mut s, "", h.tests.to_string(), "tests");
@@ -609,6 +610,48 @@ fn slow(r: &Report) -> String {
     s
 }
 
+/// Tests whose median duration stepped up and stayed up, biggest step in seconds first.
+fn regressions(r: &Report) -> String {
+    const SHOWN: usize = 50;
+    let list = &r.slow.regressions;
+    let mut s = String::from(
+        r#"<section id="regressions"><h2>Duration regressions</h2><p class="sub">Tests whose median time per run stepped up at one run and stayed up (docs/analysis.md); the run and commit are where the step happened.</p>"#,
+    );
+    if list.is_empty() {
+        s.push_str("<p>None in the window.</p></section>");
+        return s;
+    }
+    let mut sorted: Vec<_> = list.iter().collect();
+    sorted.sort_by(|a, b| b.step_seconds.total_cmp(&a.step_seconds));
+    s.push_str(r#"<div class="scroll"><table class="sortable"><thead><tr><th>test</th><th>since run</th><th>commit</th><th class="num">before</th><th class="num">after</th><th class="num">step</th></tr></thead><tbody>"#);
+    for g in sorted.iter().take(SHOWN) {
+        let _ = write!(
+            s,
+            "<tr>{}<td>{}</td><td><code>{}</code></td>",
+            name_cell(&g.test_id, &g.variant),
+            html(&shorten(&g.run, NAME)),
+            short_commit(g.commit.as_deref())
+        );
+        s.push_str(&num(
+            g.median_before_seconds,
+            format!("{:.2} s", g.median_before_seconds),
+        ));
+        s.push_str(&num(
+            g.median_after_seconds,
+            format!("{:.2} s", g.median_after_seconds),
+        ));
+        s.push_str(&num(
+            g.step_seconds,
+            format!("+{:.2} s ({:+.0}%)", g.step_seconds, 100.0 * g.step),
+        ));
+        s.push_str("</tr>");
+    }
+    s.push_str("</tbody></table></div>");
+    s.push_str(&more(list.len().saturating_sub(SHOWN), "regressions"));
+    s.push_str("</section>");
+    s
+}
+
 fn load(r: &Report) -> String {
     let days = &r.slow.days;
     let shown = &days[days.len().saturating_sub(DAYS)..];
@@ -626,13 +669,14 @@ fn load(r: &Report) -> String {
         return s;
     }
     let _ = write!(s, r#"<div class="chartbox">{}</div>"#, svg::day_bars(shown));
-    s.push_str(r#"<details><summary>As a table</summary><div class="scroll"><table class="sortable"><thead><tr><th>day</th><th class="num">runs</th><th class="num">executions</th><th class="num">test-hours</th><th class="num">retries</th></tr></thead><tbody>"#);
+    s.push_str(r#"<details><summary>As a table</summary><div class="scroll"><table class="sortable"><thead><tr><th>day</th><th class="num">runs</th><th class="num">executions</th><th class="num">test-hours</th><th class="num">retries</th><th class="num">waste hours</th></tr></thead><tbody>"#);
     for d in shown.iter().rev() {
         let _ = write!(s, "<tr><td>{}</td>", html(&d.day));
         s.push_str(&num(d.runs as f64, d.runs.to_string()));
         s.push_str(&num(d.executions as f64, d.executions.to_string()));
         s.push_str(&num(d.test_hours, format!("{:.2}", d.test_hours)));
         s.push_str(&num(d.retries as f64, d.retries.to_string()));
+        s.push_str(&num(d.waste_hours, format!("{:.2}", d.waste_hours)));
         s.push_str("</tr>");
     }
     s.push_str("</tbody></table></div></details></section>");

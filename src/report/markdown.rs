@@ -53,12 +53,13 @@ type Section = fn(&Report) -> String;
 /// The whole file.
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    let sections: [(&str, Section); 8] = [
+    let sections: [(&str, Section); 9] = [
         ("headline", headline),
         ("changes", changes),
         ("flaky tests", flaky),
         ("broken tests", broken),
         ("slow suites", slow),
+        ("duration regressions", regressions),
         ("what to trim", trim),
         ("CI load per day", load),
         ("infrastructure failures", infrastructure),
@@ -324,6 +325,36 @@ fn slow(r: &Report) -> String {
         );
     }
     s.push_str(&more(groups.len().saturating_sub(TOP), "suites"));
+    s.push('\n');
+    s
+}
+
+/// Tests whose median duration stepped up and stayed up, biggest step in seconds first.
+fn regressions(r: &Report) -> String {
+    let list = &r.slow.regressions;
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut sorted: Vec<_> = list.iter().collect();
+    sorted.sort_by(|a, b| b.step_seconds.total_cmp(&a.step_seconds));
+    let mut s = format!(
+        "### Duration regressions ({})\n\n| test | since run | commit | median before | after | step |\n|---|---|---|---:|---:|---:|\n",
+        list.len()
+    );
+    for g in sorted.iter().take(TOP) {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.2} s | {:.2} s | +{:.2} s ({:+.0}%) |",
+            test_cell(&g.test_id, &g.variant),
+            md(&g.run, NAME),
+            commit(g.commit.as_deref()),
+            g.median_before_seconds,
+            g.median_after_seconds,
+            g.step_seconds,
+            100.0 * g.step
+        );
+    }
+    s.push_str(&more(list.len().saturating_sub(TOP), "regressions"));
     s.push('\n');
     s
 }
