@@ -37,12 +37,127 @@ pub struct Series {
 }
 
 /// The names of one test id, from the first test key that carries it.
-struct Names {
-    test_id: String,
-    classname: String,
-    name: String,
-    family: String,
-    suite: String,
+pub(crate) struct Names {
+    pub test_id: String,
+    pub classname: String,
+    pub name: String,
+    pub family: String,
+    pub suite: String,
+}
+
+/// What the stored keys stand for in a window: each run key's window position and variant,
+/// each test key's test id (an index into `names`) and group (an index into `groups`).
+pub(crate) struct Keys {
+    /// Run key -> (window position, variant index).
+    pub run: FxHashMap<u64, (u32, u32)>,
+    pub variants: Vec<String>,
+    /// Test key -> (test index, group index).
+    pub test: FxHashMap<u64, (u32, u32)>,
+    /// Per test index (one per distinct test id).
+    pub names: Vec<Names>,
+    /// Per group index: the value of the grouping column (None when empty, e.g. no `file`).
+    pub groups: Vec<Option<String>>,
+}
+
+impl Keys {
+    /// Reads the tests tables once; `group` is the tests-table column tests are grouped by.
+    pub(crate) fn read(
+        store: &Store,
+        runs: &[RunInfo],
+        group: &str,
+    ) -> Result<Keys, AnalysisError> {
+        let mut keys = Keys {
+            run: FxHashMap::default(),
+            variants: Vec::new(),
+            test: FxHashMap::default(),
+            names: Vec::new(),
+            groups: Vec::new(),
+        };
+        for (i, r) in runs.iter().enumerate() {
+            let v = match keys.variants.iter().position(|v| *v == r.variant) {
+                Some(v) => v,
+                None => {
+                    keys.variants.push(r.variant.clone());
+                    keys.variants.len() - 1
+                }
+            };
+            let pos = u32::try_from(i).unwrap_or(u32::MAX);
+            let v = u32::try_from(v).unwrap_or(u32::MAX);
+            keys.run.insert(run_key(&r.run, &r.variant), (pos, v));
+        }
+        const GROUP: &str = "__group";
+        let df = store
+            .tests()?
+            .select([
+                col(TEST),
+                col(TEST_ID),
+                col(CLASSNAME),
+                col(NAME),
+                col(FAMILY),
+                col(SUITE),
+                col(group).alias(GROUP),
+            ])
+            .collect()
+            .map_err(query_err(store))?;
+        let read = || -> PolarsResult<_> {
+            Ok((
+                df.column(TEST)?.u64()?.clone(),
+                df.column(TEST_ID)?.str()?.clone(),
+                df.column(CLASSNAME)?.str()?.clone(),
+                df.column(NAME)?.str()?.clone(),
+                df.column(FAMILY)?.str()?.clone(),
+                df.column(SUITE)?.str()?.clone(),
+                df.column(GROUP)?.str()?.clone(),
+            ))
+        };
+        let (key, test_id, classname, name, family, suite, grp) =
+            read().map_err(query_err(store))?;
+        let mut test_index: FxHashMap<String, u32> = FxHashMap::default();
+        let mut group_index: FxHashMap<Option<String>, u32> = FxHashMap::default();
+        let rows = key
+            .iter()
+            .zip(test_id.iter())
+            .zip(classname.iter())
+            .zip(name.iter())
+            .zip(family.iter())
+            .zip(suite.iter())
+            .zip(grp.iter());
+        for ((((((k, id), c), n), f), s), g) in rows {
+            let (Some(k), Some(id)) = (k, id) else {
+                continue;
+            };
+            if keys.test.contains_key(&k) {
+                continue;
+            }
+            let t = match test_index.get(id) {
+                Some(&t) => t,
+                None => {
+                    let t = u32::try_from(keys.names.len()).unwrap_or(u32::MAX);
+                    keys.names.push(Names {
+                        test_id: id.to_string(),
+                        classname: c.unwrap_or_default().to_string(),
+                        name: n.unwrap_or_default().to_string(),
+                        family: f.unwrap_or_default().to_string(),
+                        suite: s.unwrap_or_default().to_string(),
+                    });
+                    test_index.insert(id.to_string(), t);
+                    t
+                }
+            };
+            let g = g.filter(|g| !g.is_empty()).map(str::to_string);
+            let gi = match group_index.get(&g) {
+                Some(&gi) => gi,
+                None => {
+                    let gi = u32::try_from(keys.groups.len()).unwrap_or(u32::MAX);
+                    keys.groups.push(g.clone());
+                    group_index.insert(g, gi);
+                    gi
+                }
+            };
+            keys.test.insert(k, (t, gi));
+        }
+        Ok(keys)
+    }
 }
 
 /// Every series in the window, sorted by test id then variant, and the per-run counts of
@@ -58,22 +173,7 @@ pub(crate) fn load(
     if runs.is_empty() {
         return Ok((Vec::new(), counts));
     }
-    let (names, id_of_key) = names(store)?;
-
-    // Window position and variant (interned) of each run key.
-    let mut variants: Vec<&str> = Vec::new();
-    let mut run_pos: FxHashMap<u64, (u32, u32)> = FxHashMap::default();
-    for (i, r) in runs.iter().enumerate() {
-        let v = match variants.iter().position(|v| *v == r.variant) {
-            Some(v) => v,
-            None => {
-                variants.push(&r.variant);
-                variants.len() - 1
-            }
-        };
-        let pos = u32::try_from(i).unwrap_or(u32::MAX);
-        run_pos.insert(run_key(&r.run, &r.variant), (pos, v as u32));
-    }
+    let keys = Keys::read(store, runs, SUITE)?;
 
     let df = store
         .stored_executions()?
@@ -116,10 +216,10 @@ pub(crate) fn load(
         let (Some(rk), Some(tk), Some(st)) = (rk, tk, st) else {
             continue;
         };
-        let Some(&(pos, variant)) = run_pos.get(&rk) else {
+        let Some(&(pos, variant)) = keys.run.get(&rk) else {
             continue;
         };
-        let Some(&id) = id_of_key.get(&tk) else {
+        let Some(&(id, _)) = keys.test.get(&tk) else {
             continue;
         };
         let Some(status) = Status::from_code(st) else {
@@ -149,14 +249,14 @@ pub(crate) fn load(
         .into_iter()
         .map(|((id, variant), mut points)| {
             points.sort_by_key(|p| p.run);
-            let n = &names[id as usize];
+            let n = &keys.names[id as usize];
             Series {
                 test_id: n.test_id.clone(),
                 classname: n.classname.clone(),
                 name: n.name.clone(),
                 family: n.family.clone(),
                 suite: n.suite.clone(),
-                variant: variants[variant as usize].to_string(),
+                variant: keys.variants[variant as usize].clone(),
                 points,
             }
         })
@@ -167,66 +267,4 @@ pub(crate) fn load(
             .then_with(|| a.variant.cmp(&b.variant))
     });
     Ok((series, counts))
-}
-
-/// Each distinct test id's names, and the test id (as an index into them) of every test key.
-fn names(store: &Store) -> Result<(Vec<Names>, FxHashMap<u64, u32>), AnalysisError> {
-    let df = store
-        .tests()?
-        .select([
-            col(TEST),
-            col(TEST_ID),
-            col(CLASSNAME),
-            col(NAME),
-            col(FAMILY),
-            col(SUITE),
-        ])
-        .collect()
-        .map_err(query_err(store))?;
-    let read = || -> PolarsResult<_> {
-        Ok((
-            df.column(TEST)?.u64()?.clone(),
-            df.column(TEST_ID)?.str()?.clone(),
-            df.column(CLASSNAME)?.str()?.clone(),
-            df.column(NAME)?.str()?.clone(),
-            df.column(FAMILY)?.str()?.clone(),
-            df.column(SUITE)?.str()?.clone(),
-        ))
-    };
-    let (key, test_id, classname, name, family, suite) = read().map_err(query_err(store))?;
-    let mut names: Vec<Names> = Vec::new();
-    let mut index: FxHashMap<String, u32> = FxHashMap::default();
-    let mut id_of_key: FxHashMap<u64, u32> = FxHashMap::default();
-    let rows = key
-        .iter()
-        .zip(test_id.iter())
-        .zip(classname.iter())
-        .zip(name.iter())
-        .zip(family.iter())
-        .zip(suite.iter());
-    for (((((k, id), c), n), f), s) in rows {
-        let (Some(k), Some(id)) = (k, id) else {
-            continue;
-        };
-        if id_of_key.contains_key(&k) {
-            continue;
-        }
-        let i = match index.get(id) {
-            Some(&i) => i,
-            None => {
-                let i = u32::try_from(names.len()).unwrap_or(u32::MAX);
-                names.push(Names {
-                    test_id: id.to_string(),
-                    classname: c.unwrap_or_default().to_string(),
-                    name: n.unwrap_or_default().to_string(),
-                    family: f.unwrap_or_default().to_string(),
-                    suite: s.unwrap_or_default().to_string(),
-                });
-                index.insert(id.to_string(), i);
-                i
-            }
-        };
-        id_of_key.insert(k, i);
-    }
-    Ok((names, id_of_key))
 }

@@ -12,11 +12,11 @@
 mod regression;
 mod runs;
 
+use super::load::Keys;
 use super::window::{RunInfo, WindowArgs, runs_in_window};
 use super::{AnalysisError, RunCounts, query_err};
 use crate::fold::Status;
 use crate::store::Store;
-use crate::store::columns::run_key;
 use crate::store::schema::*;
 use polars::prelude::*;
 use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
@@ -338,130 +338,27 @@ struct TestAcc {
     points: Vec<(u32, f64)>,
 }
 
-/// What the stored keys stand for: the window's runs, each test key's test id and group, and
-/// each report key's path. Built once; every execution is then summed by integer keys.
-struct Keys {
-    /// Run key -> (window position, variant index).
-    run: FxHashMap<u64, (u32, u32)>,
-    variants: Vec<String>,
-    /// Test key -> (test index, group index).
-    test: FxHashMap<u64, (u32, u32)>,
-    /// Per test index: test id, classname, name.
-    tests: Vec<(String, String, String)>,
-    /// Per group index: the group (None when the test has none, e.g. no `file`).
-    groups: Vec<Option<String>>,
-    /// Report key -> report path.
-    report: FxHashMap<u64, String>,
-}
-
-impl Keys {
-    fn read(store: &Store, runs: &[RunInfo], by: GroupBy) -> Result<Keys, AnalysisError> {
-        let mut keys = Keys {
-            run: FxHashMap::default(),
-            variants: Vec::new(),
-            test: FxHashMap::default(),
-            tests: Vec::new(),
-            groups: Vec::new(),
-            report: FxHashMap::default(),
-        };
-        for (i, r) in runs.iter().enumerate() {
-            let v = match keys.variants.iter().position(|v| *v == r.variant) {
-                Some(v) => v,
-                None => {
-                    keys.variants.push(r.variant.clone());
-                    keys.variants.len() - 1
-                }
-            };
-            let pos = u32::try_from(i).unwrap_or(u32::MAX);
-            keys.run
-                .insert(run_key(&r.run, &r.variant), (pos, v as u32));
+/// Each report key's path, for the report folders (shards).
+fn report_paths(store: &Store) -> Result<FxHashMap<u64, String>, AnalysisError> {
+    let df = store
+        .reports()?
+        .select([col(REPORT_KEY), col(PATH)])
+        .collect()
+        .map_err(query_err(store))?;
+    let read = || -> PolarsResult<_> {
+        Ok((
+            df.column(REPORT_KEY)?.u64()?.clone(),
+            df.column(PATH)?.str()?.clone(),
+        ))
+    };
+    let (rk, path) = read().map_err(query_err(store))?;
+    let mut paths = FxHashMap::default();
+    for (k, p) in rk.iter().zip(path.iter()) {
+        if let (Some(k), Some(p)) = (k, p) {
+            paths.entry(k).or_insert_with(|| p.to_string());
         }
-        let group = match by {
-            GroupBy::Suite => SUITE,
-            GroupBy::Class => CLASSNAME,
-            GroupBy::File => FILE,
-            GroupBy::Family => FAMILY,
-        };
-        let df = store
-            .tests()?
-            .select([
-                col(TEST),
-                col(TEST_ID),
-                col(CLASSNAME),
-                col(NAME),
-                col(group).alias(GROUP),
-            ])
-            .collect()
-            .map_err(query_err(store))?;
-        let read = || -> PolarsResult<_> {
-            Ok((
-                df.column(TEST)?.u64()?.clone(),
-                df.column(TEST_ID)?.str()?.clone(),
-                df.column(CLASSNAME)?.str()?.clone(),
-                df.column(NAME)?.str()?.clone(),
-                df.column(GROUP)?.str()?.clone(),
-            ))
-        };
-        let (key, test_id, classname, name, grp) = read().map_err(query_err(store))?;
-        let mut test_index: FxHashMap<String, u32> = FxHashMap::default();
-        let mut group_index: FxHashMap<Option<String>, u32> = FxHashMap::default();
-        let rows = key
-            .iter()
-            .zip(test_id.iter())
-            .zip(classname.iter())
-            .zip(name.iter())
-            .zip(grp.iter());
-        for ((((k, id), c), n), g) in rows {
-            let (Some(k), Some(id)) = (k, id) else {
-                continue;
-            };
-            if keys.test.contains_key(&k) {
-                continue;
-            }
-            let t = match test_index.get(id) {
-                Some(&t) => t,
-                None => {
-                    let t = u32::try_from(keys.tests.len()).unwrap_or(u32::MAX);
-                    keys.tests.push((
-                        id.to_string(),
-                        c.unwrap_or_default().to_string(),
-                        n.unwrap_or_default().to_string(),
-                    ));
-                    test_index.insert(id.to_string(), t);
-                    t
-                }
-            };
-            let g = g.filter(|g| !g.is_empty()).map(str::to_string);
-            let gi = match group_index.get(&g) {
-                Some(&gi) => gi,
-                None => {
-                    let gi = u32::try_from(keys.groups.len()).unwrap_or(u32::MAX);
-                    keys.groups.push(g.clone());
-                    group_index.insert(g, gi);
-                    gi
-                }
-            };
-            keys.test.insert(k, (t, gi));
-        }
-        let df = store
-            .reports()?
-            .select([col(REPORT_KEY), col(PATH)])
-            .collect()
-            .map_err(query_err(store))?;
-        let read = || -> PolarsResult<_> {
-            Ok((
-                df.column(REPORT_KEY)?.u64()?.clone(),
-                df.column(PATH)?.str()?.clone(),
-            ))
-        };
-        let (rk, path) = read().map_err(query_err(store))?;
-        for (k, p) in rk.iter().zip(path.iter()) {
-            if let (Some(k), Some(p)) = (k, p) {
-                keys.report.entry(k).or_insert_with(|| p.to_string());
-            }
-        }
-        Ok(keys)
     }
+    Ok(paths)
 }
 
 /// Sums by integer keys, before the names are attached.
@@ -550,11 +447,11 @@ impl Sums {
     }
 
     /// Attaches the names to the key sums.
-    fn finish(&mut self, keys: &Keys, acc: KeySums) {
+    fn finish(&mut self, keys: &Keys, reports: &FxHashMap<u64, String>, acc: KeySums) {
         let mut per_report: Vec<_> = acc.per_report.into_iter().collect();
         per_report.sort_by_key(|&((pos, rk), _)| (pos, rk));
         for ((pos, rk), (seconds, flaky_retry)) in per_report {
-            let path = keys.report.get(&rk).map_or("", String::as_str);
+            let path = reports.get(&rk).map_or("", String::as_str);
             self.times.add(pos as usize, path, seconds, flaky_retry);
         }
         for ((g, pos), seconds) in acc.per_group {
@@ -567,24 +464,22 @@ impl Sums {
                 .or_default() += seconds;
         }
         for ((t, v), mut points) in acc.per_test {
-            let Some((id, classname, name)) = keys.tests.get(t as usize) else {
+            let Some(names) = keys.names.get(t as usize) else {
                 continue;
             };
             let variant = keys.variants.get(v as usize).cloned().unwrap_or_default();
             points.sort_by_key(|p| p.0);
             self.per_test.insert(
-                (id.clone(), variant),
+                (names.test_id.clone(), variant),
                 TestAcc {
-                    classname: classname.clone(),
-                    name: name.clone(),
+                    classname: names.classname.clone(),
+                    name: names.name.clone(),
                     points,
                 },
             );
         }
     }
 }
-
-const GROUP: &str = "__group";
 
 /// Runs the analysis over the store.
 pub fn slow(
@@ -605,7 +500,14 @@ pub fn slow_in_slices(
 ) -> Result<SlowReport, AnalysisError> {
     let slice_rows = slice_rows.max(1);
     let runs = runs_in_window(store, window)?;
-    let keys = Keys::read(store, &runs, options.by)?;
+    let group = match options.by {
+        GroupBy::Suite => SUITE,
+        GroupBy::Class => CLASSNAME,
+        GroupBy::File => FILE,
+        GroupBy::Family => FAMILY,
+    };
+    let keys = Keys::read(store, &runs, group)?;
+    let reports = report_paths(store)?;
     // The row count, as `stats` takes it (`len()` over the segments' union asks for a 128-bit
     // sum the enabled Polars features lack).
     let total = store
@@ -640,7 +542,7 @@ pub fn slow_in_slices(
         sums.add_slice(&slice, &keys, &mut acc)
             .map_err(query_err(store))?;
     }
-    sums.finish(&keys, acc);
+    sums.finish(&keys, &reports, acc);
     analyse(sums, &runs, options).map_err(query_err(store))
 }
 
