@@ -3,6 +3,7 @@
 
 pub mod flaky;
 pub mod gate;
+pub mod history;
 pub mod load;
 pub mod slow;
 pub mod trim;

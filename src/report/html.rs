@@ -6,10 +6,10 @@
 //! per-page nonce blocks any script but the page's own, should escaping ever be missed.
 
 use super::escape::{html, one_line, shorten};
-use super::history::VerdictRuns;
 use super::svg;
 use super::{HTML_ROWS, Report, top_broken, top_flaky};
 use crate::analysis::flaky::RunRef;
+use crate::analysis::history::VerdictRuns;
 use std::fmt::Write;
 
 /// Characters of a test id shown in a table cell; the full id (to 1,000) is in its tooltip.

@@ -8,7 +8,6 @@
 pub mod archive;
 pub mod diff;
 pub mod escape;
-pub mod history;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -16,12 +15,12 @@ pub mod svg;
 
 use crate::analysis::AnalysisError;
 use crate::analysis::flaky::{FlakyOptions, FlakyReport, TestVerdict, Verdict, flaky};
+use crate::analysis::history::{self, History};
 use crate::analysis::slow::{GroupBy, SlowOptions, SlowReport, slow};
 use crate::analysis::trim::{TrimOptions, TrimReport, trim};
 use crate::analysis::window::{Since, WindowArgs, runs_in_window};
 use crate::store::Store;
 use diff::Changes;
-use history::History;
 use serde::Serialize;
 use std::collections::HashSet;
 

@@ -3,7 +3,7 @@
 //! `<svg>` element; every piece of report text in it is HTML-escaped.
 
 use super::escape::{html, shorten};
-use super::history::{
+use crate::analysis::history::{
     CELL_ABSENT, CELL_FAIL, CELL_FLAKY, CELL_INFRA, CELL_PASS, CELL_SKIP, HistoryRun, TimelineTest,
 };
 use crate::analysis::slow::DayLoad;

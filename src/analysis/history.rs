@@ -1,10 +1,10 @@
-//! The one place the report reads the store itself: the per-run detail the analysis structs do
-//! not carry (each selected test's status in each run, each selected suite's time per run).
-//! It returns plain structs; the renderers never see a DataFrame.
+//! The per-run detail the report shows beside the analyses: each selected test's status in each
+//! run, each selected suite's time per run. An analysis like the others: it reads the store and
+//! returns plain structs, so the report code never sees a DataFrame.
 
-use crate::analysis::slow::UNKNOWN_GROUP;
-use crate::analysis::window::{ORDER, RunInfo, run_order_frame};
-use crate::analysis::{AnalysisError, query_err};
+use super::slow::UNKNOWN_GROUP;
+use super::window::{ORDER, RunInfo, run_order_frame};
+use super::{AnalysisError, query_err};
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
@@ -49,12 +49,9 @@ pub struct RunStatus {
     pub timestamp: String,
     /// `failed`, `error` or `flaky`.
     pub status: String,
-    /// The failure message, at most [`MESSAGE_CHARS`] characters.
+    /// The failure message as stored (at most 1 KiB); renderers shorten it.
     pub message: Option<String>,
 }
-
-/// Characters of a failure message kept per listed run.
-pub const MESSAGE_CHARS: usize = 300;
 
 /// The failed and flaky runs of one test, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -205,10 +202,7 @@ fn test_statuses(
                 .entry((t.to_string(), v.to_string()))
                 .or_insert_with(|| vec![None; runs.len()])[o] = Some((
                 s.to_string(),
-                message
-                    .get(i)
-                    .filter(|m| !m.is_empty())
-                    .map(|m| super::escape::shorten(m, MESSAGE_CHARS)),
+                message.get(i).filter(|m| !m.is_empty()).map(str::to_string),
             ));
         }
     }
