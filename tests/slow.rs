@@ -13,22 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// Ingests `paths` (with `ingest_args`) into a new store and runs `slow` on it with `args`.
 fn slow_out(paths: &[PathBuf], ingest_args: &[&str], args: &[&str]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let mut ia = vec!["--quiet"];
-    ia.extend_from_slice(ingest_args);
-    let out = ingest(&store, paths, &ia);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = testsift()
-        .arg("slow")
-        .arg("--store")
-        .arg(&store)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
-    stdout(&out)
+    ingest_and_run("slow", paths, ingest_args, args)
 }
 
 fn slow_json(history: &Path, args: &[&str]) -> Value {

@@ -12,20 +12,7 @@ use serde_json::Value;
 
 /// Ingests fixtures/trim/basic into a new store and runs `trim` on it with `args`.
 fn trim_out(args: &[&str]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let out = ingest(&store, &[fixtures().join("trim/basic")], &["--quiet"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = testsift()
-        .arg("trim")
-        .arg("--store")
-        .arg(&store)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
-    stdout(&out)
+    ingest_and_run("trim", &[fixtures().join("trim/basic")], &[], args)
 }
 
 fn trim_json(args: &[&str]) -> Value {

@@ -45,6 +45,33 @@ pub fn ingest<P: AsRef<Path>>(store: &Path, paths: &[P], extra: &[&str]) -> Outp
     cmd.output().unwrap()
 }
 
+/// Ingests `paths` into a new temporary store (`--quiet` plus `ingest_args`), runs `testsift
+/// COMMAND --store STORE ARGS...`, asserts that both succeed and the command prints nothing on
+/// stderr, and returns its stdout.
+pub fn ingest_and_run<P: AsRef<Path>>(
+    command: &str,
+    paths: &[P],
+    ingest_args: &[&str],
+    args: &[&str],
+) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let mut ia = vec!["--quiet"];
+    ia.extend_from_slice(ingest_args);
+    let out = ingest(&store, paths, &ia);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = testsift()
+        .arg(command)
+        .arg("--store")
+        .arg(&store)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    stdout(&out)
+}
+
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }

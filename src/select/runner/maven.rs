@@ -57,14 +57,7 @@ mod tests {
     use super::super::hostile::names;
     use super::*;
 
-    fn t(c: &str, n: &str) -> Target {
-        Target {
-            test_id: format!("{c}::{n}"),
-            classname: c.into(),
-            name: n.into(),
-            ..Target::default()
-        }
-    }
+    use super::super::hostile::java as t;
 
     #[test]
     fn documented_syntax() {

@@ -379,6 +379,16 @@ pub(crate) mod hostile {
         ]
     }
 
+    /// A Java-style target: test id `class::name`.
+    pub fn java(classname: &str, name: &str) -> super::Target {
+        super::Target {
+            test_id: format!("{classname}::{name}"),
+            classname: classname.into(),
+            name: name.into(),
+            ..super::Target::default()
+        }
+    }
+
     /// Parses `words` back with a real POSIX shell and returns what it got.
     pub fn through_sh(line: &str) -> Vec<String> {
         let out = std::process::Command::new("sh")
