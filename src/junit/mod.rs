@@ -4,6 +4,7 @@
 //! Strings a report yields live in one arena per report ([`Report::text`]) so that parsing a
 //! test case costs no allocation of its own; [`Str`] is a range into it.
 
+mod attrs;
 mod decode;
 mod reader;
 pub mod values;

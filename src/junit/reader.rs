@@ -2,6 +2,7 @@
 //! one pass, and skips every body it does not need (`system-out`, `properties`, stack traces)
 //! with `read_to_end`, which only scans for the closing tag.
 
+use super::attrs::attrs;
 use super::decode::{decode, line_column};
 use super::values::{self, StatusHint, TimeProblem};
 use super::{Case, MESSAGE_MAX, OUTPUT_MAX, Outcome, Problem, Report, Severity, Str, truncate_str};
@@ -329,7 +330,7 @@ impl<'t> Parser<'t> {
         };
         let (mut message, mut kind, mut time) = (None::<Cow<'_, str>>, None::<Cow<'_, str>>, None);
         if !matches!(child, Child::Output | Child::Other) {
-            for attr in e.attributes().with_checks(false) {
+            for attr in attrs(e.attributes_raw()) {
                 let Ok(attr) = attr else {
                     self.warn_at(at, format!("unreadable attribute on <{name}>"));
                     break;
@@ -505,7 +506,7 @@ impl<'t> Parser<'t> {
 
     fn suite_attributes(&mut self, e: &BytesStart<'t>, at: usize) {
         let mut name = None;
-        for attr in e.attributes().with_checks(false) {
+        for attr in attrs(e.attributes_raw()) {
             let Ok(attr) = attr else {
                 self.warn_at(at, "unreadable attribute on <testsuite>".into());
                 break;
@@ -539,16 +540,28 @@ impl<'t> Parser<'t> {
     }
 
     fn case_attributes(&mut self, e: &BytesStart<'t>, state: &mut CaseState, at: usize) {
-        for attr in e.attributes().with_checks(false) {
+        let raw = e.attributes_raw();
+        // One look at the whole tag: values are taken as written unless the tag holds a
+        // character that attribute-value normalisation would change (nearly none do).
+        let plain = memchr::memchr3(b'&', b'\n', b'\r', raw.as_bytes()).is_none()
+            && memchr::memchr(b'\t', raw.as_bytes()).is_none();
+        for attr in attrs(raw) {
             let Ok(attr) = attr else {
                 self.warn_at(at, "unreadable attribute on <testcase>".into());
                 break;
             };
             let key = local(attr.key.as_ref());
+            let intern = |parser: &mut Self| {
+                if plain {
+                    parser.report.push_str(trim(&attr.value))
+                } else {
+                    parser.intern(&attr, at)
+                }
+            };
             match key {
-                "name" => state.case.name = self.intern(&attr, at),
-                "classname" | "class" => state.case.classname = self.intern(&attr, at),
-                "file" => state.case.file = self.intern(&attr, at),
+                "name" => state.case.name = intern(self),
+                "classname" | "class" => state.case.classname = intern(self),
+                "file" => state.case.file = intern(self),
                 "line" => state.case.line = attr.value.trim().parse().ok(),
                 "time" => match values::parse_seconds(&attr.value) {
                     Ok(t) => state.case.time = t,
@@ -581,7 +594,7 @@ impl<'t> Parser<'t> {
 
     fn intern(&mut self, attr: &quick_xml::events::attributes::Attribute<'_>, at: usize) -> Str {
         let value = self.attr_value(attr, at);
-        self.report.push_str(value.trim())
+        self.report.push_str(trim(&value))
     }
 
     /// The attribute's value with entities resolved and whitespace normalised; the raw value,
@@ -670,7 +683,7 @@ impl<'t> Parser<'t> {
     /// one; the value is kept as written and reading goes on, since the structure is intact.
     fn check_attribute_markup(&mut self, e: &BytesStart<'t>, name: &str, at: usize) {
         let raw: &str = e;
-        let Some(pos) = raw.find('<') else {
+        let Some(pos) = memchr::memchr(b'<', raw.as_bytes()) else {
             return;
         };
         if let Some((_, count)) = self.markup_in_values.as_mut() {
@@ -796,6 +809,16 @@ impl<'t> Parser<'t> {
             element,
             message,
         });
+    }
+}
+
+/// `s.trim()`, without the Unicode whitespace tables when both ends are plain ASCII (almost
+/// every name in a report).
+fn trim(s: &str) -> &str {
+    let plain = |b: &u8| b.is_ascii_graphic();
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if plain(a) && plain(z) => s,
+        _ => s.trim(),
     }
 }
 

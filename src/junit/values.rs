@@ -13,6 +13,9 @@ pub enum TimeProblem {
 /// Parses a duration in seconds: `"1.5"`, `"1,234.5"` (thousands separator), `"0,5"` (decimal
 /// comma), `"12s"`, `"250ms"`, `"1.4e-05"`, `"0."`. Empty means absent, not an error.
 pub fn parse_seconds(raw: &str) -> Result<Option<f64>, TimeProblem> {
+    if let Some(v) = plain_decimal(raw) {
+        return Ok(Some(v));
+    }
     let s = raw.trim();
     if s.is_empty() {
         return Ok(None);
@@ -41,6 +44,40 @@ pub fn parse_seconds(raw: &str) -> Result<Option<f64>, TimeProblem> {
         return Err(TimeProblem::Negative);
     }
     Ok(Some(value * scale))
+}
+
+/// `digits[.digits]`, as nearly every producer writes `time`: the digits as an integer divided by
+/// a power of ten. While the integer stays below 2^53 and the power at most 10^22 both are exact
+/// in an `f64`, so the one rounding of the division gives the value `str::parse` gives (the
+/// classic fast path); anything else goes the long way.
+fn plain_decimal(s: &str) -> Option<f64> {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    const EXACT: u64 = 1 << 53;
+    let bytes = s.as_bytes();
+    let (mut mantissa, mut decimals, mut dot) = (0u64, 0usize, false);
+    for &b in bytes {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                decimals += usize::from(dot);
+                if mantissa >= EXACT {
+                    return None;
+                }
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    // `""`, `"."`, `"5."` and `".5"` go the long way, which says what they mean.
+    if bytes.first().is_none_or(|b| !b.is_ascii_digit())
+        || bytes.last().is_none_or(|b| !b.is_ascii_digit())
+    {
+        return None;
+    }
+    Some(mantissa as f64 / *POW10.get(decimals)?)
 }
 
 /// `1,234.5` and `2,503` are thousands separators; `0,5` is a decimal comma.
@@ -140,6 +177,59 @@ mod tests {
         assert_eq!(parse_seconds("time"), Err(TimeProblem::NotANumber));
         assert_eq!(parse_seconds("NaN"), Err(TimeProblem::NotANumber));
         assert_eq!(parse_seconds("1,2,3"), Err(TimeProblem::NotANumber));
+    }
+
+    #[test]
+    fn plain_decimals_parse_exactly_as_std_does() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut cases: Vec<String> = [
+            "0",
+            "0.0",
+            "0.005",
+            "12",
+            "1.5",
+            "0.1",
+            "0.3",
+            "123456.789012345",
+            "999999999999999",
+            "0.000000000000001",
+            "007.250",
+            "1234567890.12345",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let whole = seed % 100_000;
+            let places = (seed >> 20) % 10;
+            let frac = (seed >> 32) % 10u64.pow(places as u32).max(1);
+            cases.push(if places == 0 {
+                whole.to_string()
+            } else {
+                format!("{whole}.{frac:0width$}", width = places as usize)
+            });
+        }
+        for case in &cases {
+            let fast = plain_decimal(case);
+            assert_eq!(fast, case.parse::<f64>().ok(), "{case}");
+            assert!(fast.is_some(), "{case} should take the fast path");
+        }
+        for slow in [
+            "",
+            ".5",
+            "5.",
+            "1e3",
+            "1.2.3",
+            " 1",
+            "1,5",
+            "-1",
+            "12345678901234567890",
+        ] {
+            assert_eq!(plain_decimal(slow), None, "{slow:?}");
+        }
     }
 
     #[test]

@@ -212,13 +212,42 @@ impl RunRows {
 }
 
 fn rows(runs: &[RunRows]) -> impl Iterator<Item = (&RunRows, &StoredRow)> {
-    runs.iter()
-        .flat_map(|r| r.rows.iter().map(move |row| (r, row)))
+    ExactLen {
+        left: runs.iter().map(|r| r.rows.len()).sum(),
+        inner: runs
+            .iter()
+            .flat_map(|r| r.rows.iter().map(move |row| (r, row))),
+    }
 }
 
 fn tests(runs: &[RunRows]) -> impl Iterator<Item = (&RunRows, &StoredTest)> {
-    runs.iter()
-        .flat_map(|r| r.tests.iter().map(move |t| (r, t)))
+    ExactLen {
+        left: runs.iter().map(|r| r.tests.len()).sum(),
+        inner: runs
+            .iter()
+            .flat_map(|r| r.tests.iter().map(move |t| (r, t))),
+    }
+}
+
+/// A flattened iterator that knows its length, so that columns built from it are allocated
+/// once at their final size instead of doubling (and copying) their way there.
+struct ExactLen<I> {
+    inner: I,
+    left: usize,
+}
+
+impl<I: Iterator> Iterator for ExactLen<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        let item = self.inner.next()?;
+        self.left = self.left.saturating_sub(1);
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
 }
 
 /// The stored executions table (test names by key) for a batch of runs.
@@ -228,49 +257,45 @@ pub fn executions_frame(runs: &[RunRows]) -> PolarsResult<DataFrame> {
         StringChunked::from_iter_options(name.into(), rows(runs).map(|(r, row)| r.opt(f(row))))
             .into_column()
     };
+    // The fixed-width columns in one pass over the rows, each into a vector of its final size.
+    let mut run_keys = Vec::with_capacity(height);
+    let mut tests = Vec::with_capacity(height);
+    let mut report_keys = Vec::with_capacity(height);
+    let mut statuses = Vec::with_capacity(height);
+    let mut attempts = Vec::with_capacity(height);
+    let mut failed_attempts = Vec::with_capacity(height);
+    let mut durations = Vec::with_capacity(height);
+    let mut durations_last = Vec::with_capacity(height);
+    let mut fingerprints = Vec::with_capacity(height);
+    let mut partial = Vec::with_capacity(height);
+    for (r, row) in rows(runs) {
+        run_keys.push(r.key);
+        tests.push(row.test);
+        report_keys.push(report_key(r.key, row.report));
+        statuses.push(row.status.code());
+        attempts.push(row.attempts);
+        failed_attempts.push(row.failed_attempts);
+        durations.push(row.duration);
+        durations_last.push(row.duration_last);
+        fingerprints.push(row.fingerprint);
+        partial.push(row.partial);
+    }
     let columns = vec![
-        UInt64Chunked::from_iter_values(
-            RUN_KEY.into(),
-            runs.iter()
-                .flat_map(|r| std::iter::repeat_n(r.key, r.rows.len())),
-        )
-        .into_column(),
-        UInt64Chunked::from_iter_values(TEST.into(), rows(runs).map(|(_, row)| row.test))
+        UInt64Chunked::from_vec(RUN_KEY.into(), run_keys).into_column(),
+        UInt64Chunked::from_vec(TEST.into(), tests).into_column(),
+        UInt64Chunked::from_vec(REPORT_KEY.into(), report_keys).into_column(),
+        UInt32Chunked::from_vec(STATUS.into(), statuses).into_column(),
+        UInt32Chunked::from_vec(ATTEMPTS.into(), attempts).into_column(),
+        UInt32Chunked::from_vec(FAILED_ATTEMPTS.into(), failed_attempts).into_column(),
+        Float64Chunked::from_iter_options(DURATION.into(), durations.into_iter()).into_column(),
+        Float64Chunked::from_iter_options(DURATION_LAST.into(), durations_last.into_iter())
             .into_column(),
-        UInt64Chunked::from_iter_values(
-            REPORT_KEY.into(),
-            rows(runs).map(|(r, row)| report_key(r.key, row.report)),
-        )
-        .into_column(),
-        UInt32Chunked::from_iter_values(
-            STATUS.into(),
-            rows(runs).map(|(_, row)| row.status.code()),
-        )
-        .into_column(),
-        UInt32Chunked::from_iter_values(ATTEMPTS.into(), rows(runs).map(|(_, r)| r.attempts))
-            .into_column(),
-        UInt32Chunked::from_iter_values(
-            FAILED_ATTEMPTS.into(),
-            rows(runs).map(|(_, r)| r.failed_attempts),
-        )
-        .into_column(),
-        Float64Chunked::from_iter_options(DURATION.into(), rows(runs).map(|(_, r)| r.duration))
-            .into_column(),
-        Float64Chunked::from_iter_options(
-            DURATION_LAST.into(),
-            rows(runs).map(|(_, r)| r.duration_last),
-        )
-        .into_column(),
         opt_str(FAILURE_TYPE, |r| r.failure_type),
         opt_str(MESSAGE, |r| r.message),
-        UInt64Chunked::from_iter_options(
-            FINGERPRINT.into(),
-            rows(runs).map(|(_, r)| r.fingerprint),
-        )
-        .into_column(),
-        opt_str(OUTPUT, |r| r.output),
-        BooleanChunked::from_iter_values(PARTIAL.into(), rows(runs).map(|(_, r)| r.partial))
+        UInt64Chunked::from_iter_options(FINGERPRINT.into(), fingerprints.into_iter())
             .into_column(),
+        opt_str(OUTPUT, |r| r.output),
+        BooleanChunked::from_iter_values(PARTIAL.into(), partial.into_iter()).into_column(),
     ];
     DataFrame::new(height, columns)
 }

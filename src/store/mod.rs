@@ -364,8 +364,12 @@ fn segment_name(id: u64) -> String {
 }
 
 fn parquet_writer(file: File) -> ParquetWriter<File> {
+    // zstd's fastest level: on the ingest benchmark it compresses about twice as fast as the
+    // default level 3, for a store a few percent larger (still near 1% of the XML).
     ParquetWriter::new(file)
-        .with_compression(ParquetCompression::Zstd(None))
+        .with_compression(ParquetCompression::Zstd(
+            polars_parquet::write::ZstdLevel::try_new(1).ok(),
+        ))
         .with_statistics(StatisticsOptions::default())
 }
 
