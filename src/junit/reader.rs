@@ -139,7 +139,9 @@ impl<'t> Parser<'t> {
                     if usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX) >= text.len()
                         && self.root_seen
                     {
-                        self.truncated(at);
+                        // The file ends inside a tag: name the innermost element left open.
+                        let opened = self.frames.last().map_or(at, |f| f.opened_at);
+                        self.truncated(opened);
                     } else {
                         let pos = usize::try_from(reader.error_position()).unwrap_or(at);
                         self.fail_at(pos, format!("malformed XML: {e}"));
@@ -967,6 +969,13 @@ mod tests {
             "{}",
             r.problems[0]
         );
+        // Cut inside a tag: the open element is the test case, where it opened; the problem
+        // itself sits at the end of the file.
+        let r = parse(b"<testsuite>\n  <testcase name=\"a\"/>\n  <testcase name=\"b\">\n    <failure message=\"bo");
+        assert_eq!(r.cases.len(), 1);
+        let p = &r.problems[0];
+        assert!(p.message.contains("<testcase> opened at 3:3"), "{p}");
+        assert_eq!((p.line, p.column), (4, 25), "{p}");
     }
 
     #[test]
