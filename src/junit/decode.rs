@@ -94,7 +94,9 @@ fn declared_encoding(head: &[u8]) -> Option<String> {
 /// A declaration whose encoding label names no encoding at all (`"UTF-16 LE"`) is an error,
 /// though the text is still read as what its bytes say.
 fn check_declared_label(text: &str, utf16: bool, problems: &mut Vec<Problem>) {
-    let Some(label) = declared_encoding(text.as_bytes()) else {
+    // The declaration sits at the start; its first 512 bytes are all it takes to read it.
+    let head = &text.as_bytes()[..text.len().min(512)];
+    let Some(label) = declared_encoding(head) else {
         return;
     };
     if encoding_rs::Encoding::for_label(label.as_bytes()).is_none() {

@@ -121,6 +121,10 @@ impl Report {
         self.problems.iter().any(|p| p.severity == Severity::Error)
     }
 
+    fn reserve_text(&mut self, additional: usize) {
+        self.text.reserve(additional);
+    }
+
     fn push_str(&mut self, s: &str) -> Str {
         let start = self.text.len();
         self.text.push_str(s);

@@ -9,6 +9,7 @@ use super::{Case, MESSAGE_MAX, OUTPUT_MAX, Outcome, Problem, Report, Severity, S
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 use std::borrow::Cow;
+use std::io;
 
 /// Elements nested deeper than this are refused: real reports stay under ten levels, and a
 /// limit keeps hostile nesting from costing memory.
@@ -19,10 +20,20 @@ const MAX_WARNINGS: usize = 20;
 /// Parses one report. Never fails: what could not be read is in [`Report::problems`], and the
 /// cases read before a fatal problem are kept.
 pub fn parse(bytes: &[u8]) -> Report {
+    parse_with(bytes, true)
+}
+
+/// [`parse`], with `fast_skip` off reading every body through quick-xml (for tests that check
+/// the fast path reads the same).
+fn parse_with(bytes: &[u8], fast_skip: bool) -> Report {
     let mut report = Report::default();
     let Some(text) = decode(bytes, &mut report.problems) else {
         return report;
     };
+    // Sized from the text so that the case list and the name arena grow once at most: reports
+    // run a few hundred bytes of XML per test case, about a quarter of it names.
+    report.cases.reserve(text.len() / 300);
+    report.reserve_text(text.len() / 4);
     let mut parser = Parser {
         text: &text,
         report,
@@ -33,6 +44,7 @@ pub fn parse(bytes: &[u8]) -> Report {
         text_before_root: false,
         markup_in_values: None,
         warnings_dropped: 0,
+        fast_skip,
     };
     parser.check_control_chars();
     parser.run();
@@ -106,6 +118,8 @@ struct Parser<'t> {
     /// The problem reporting the first `<` inside an attribute value, and how many there were.
     markup_in_values: Option<(usize, usize)>,
     warnings_dropped: usize,
+    /// Step over text-only bodies with [`plain_body_end`] instead of quick-xml's events.
+    fast_skip: bool,
 }
 
 /// Local part of a possibly prefixed name: `ns:testsuite` is a `testsuite`.
@@ -436,6 +450,31 @@ impl<'t> Parser<'t> {
         at: usize,
     ) -> Option<(usize, usize)> {
         let content_start = usize::try_from(reader.buffer_position()).unwrap_or(at);
+        if self.fast_skip
+            && let Some(end) = plain_body_end(
+                self.text.as_bytes(),
+                content_start,
+                e.name().as_ref().as_bytes(),
+            )
+        {
+            // Text and CDATA only, up to the closing tag: step over them here, and let the
+            // reader read the closing tag itself so that its open-element bookkeeping holds.
+            io::BufRead::consume(&mut reader.stream(), end - content_start);
+            return match reader.read_event() {
+                Ok(Event::End(_)) => Some((content_start, end)),
+                other => {
+                    // plain_body_end saw `</name>` at `end`, so this cannot happen; were it to,
+                    // the file is reported rather than misread.
+                    let reason = match other {
+                        Err(err) => err.to_string(),
+                        Ok(_) => "unexpected content".to_string(),
+                    };
+                    let name = local(e.name().as_ref()).to_string();
+                    self.fail_at(end, format!("malformed XML inside <{name}>: {reason}"));
+                    None
+                }
+            };
+        }
         match reader.read_to_end(e.name()) {
             Ok(span) => {
                 let start = usize::try_from(span.start).unwrap_or(content_start);
@@ -857,6 +896,59 @@ fn first_control_char(bytes: &[u8]) -> Option<usize> {
 
 /// Readable text of an element body: CDATA markers dropped, entities resolved, trimmed, at most
 /// [`MESSAGE_MAX`] bytes.
+/// Where the closing `</name>` of an element starts, when everything between `from` (just past
+/// its start tag) and there is text or CDATA; `None` as soon as anything else (a child element,
+/// a comment, a mismatched or unterminated tag) shows up, for quick-xml to read in full. Output
+/// and stack-trace bodies are nearly always of this kind, and scanning them for `<` and `]]>`
+/// costs a fraction of reading them as events.
+fn plain_body_end(text: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut i = from;
+    loop {
+        let lt = i + memchr::memchr(b'<', text.get(i..)?)?;
+        let rest = &text[lt + 1..];
+        if let Some(after) = rest.strip_prefix(b"/") {
+            let after = after.strip_prefix(name)?;
+            let close = after
+                .iter()
+                .position(|&b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))?;
+            return (after[close] == b'>').then_some(lt);
+        }
+        if let Some(cdata) = rest.strip_prefix(b"![CDATA[") {
+            let end = memchr::memmem::find(cdata, b"]]>")?;
+            i = lt + 1 + b"![CDATA[".len() + end + b"]]>".len();
+            continue;
+        }
+        // A self-closing child (`<property name=".." value=".."/>`) with a plain name.
+        if !rest
+            .first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        {
+            return None;
+        }
+        let mut j = 0;
+        loop {
+            j += memchr::memchr3(b'>', b'"', b'\'', rest.get(j..)?)?;
+            let quote = rest[j];
+            if quote == b'>' {
+                break;
+            }
+            j += 1 + memchr::memchr(quote, rest.get(j + 1..)?)? + 1;
+        }
+        let name_end = rest.iter().position(|&b| {
+            !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+        })?;
+        let self_closing = j > 0 && rest.get(j - 1) == Some(&b'/');
+        let name_ends_well = matches!(
+            rest.get(name_end),
+            Some(b' ' | b'\t' | b'\n' | b'\r' | b'/')
+        );
+        if !self_closing || name_end >= j || !name_ends_well {
+            return None;
+        }
+        i = lt + 1 + j + 1;
+    }
+}
+
 fn body_text(raw: &str) -> Cow<'_, str> {
     body_text_max(raw, MESSAGE_MAX)
 }
@@ -901,6 +993,94 @@ mod tests {
             .iter()
             .map(|c| (r.str(c.classname), r.str(c.name), c.outcome))
             .collect()
+    }
+
+    /// The fast body skip reads exactly what quick-xml's `read_to_end` reads: same cases,
+    /// messages, excerpts and problems (positions included), on bodies mixing every kind of
+    /// content, whole and cut short at every byte.
+    #[test]
+    fn fast_skip_reads_what_read_to_end_reads() {
+        let pieces = [
+            "plain text",
+            "  \n ",
+            "<![CDATA[a < b ]] > c]]>",
+            "&amp; &lt;x&gt;",
+            "&bogus;",
+            "<b>child</b>",
+            "<!-- note -->",
+            "<system-out>nested</system-out>",
+            "</system-outx>",
+            "</failure >",
+            "<![CDATA[never closed",
+            "<",
+            "\u{e9}\u{4e2d}",
+            "<property name=\"a\" value=\"x>y/>\"/>",
+            "<p a='1' b=\"'\"/>",
+            "<p/>",
+            "<p a=\"unterminated/>",
+            "<1bad/>",
+            "<p:q x=\"1\"\n/>",
+            "<open>",
+            "<p\"x\"/>",
+        ];
+        let mut docs = Vec::new();
+        for a in &pieces {
+            for b in &pieces {
+                for c in ["", "\n  ", "<![CDATA[z]]>"] {
+                    let body = format!("{a}{b}{c}");
+                    docs.push(format!(
+                        "<testsuite name=\"s\"><properties>{body}</properties>\
+                         <testcase name=\"t\"><failure message=\"\">{body}</failure>\
+                         <system-out>{body}</system-out ><system-err>{body}\n</system-err>\
+                         </testcase><testcase name=\"u\"/></testsuite>"
+                    ));
+                }
+            }
+        }
+        let mut checked = 0;
+        for doc in &docs {
+            let cuts = (1..doc.len())
+                .filter(|&i| doc.is_char_boundary(i))
+                .step_by(7);
+            for end in cuts.chain([doc.len()]) {
+                let bytes = &doc.as_bytes()[..end];
+                let fast = format!("{:?}", parse_with(bytes, true));
+                let slow = format!("{:?}", parse_with(bytes, false));
+                assert_eq!(fast, slow, "document {:?}", &doc[..end]);
+                checked += 1;
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
+    }
+
+    /// The same check on every fixture the project ships, and on the conformance corpus
+    /// (`../shared/junit-corpus`, read in place) where it is present.
+    #[test]
+    fn fast_skip_reads_fixtures_as_read_to_end_does() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "xml") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        walk(&root.join("fixtures"), &mut files);
+        assert!(files.len() > 20, "{}", files.len());
+        let corpus = root.join("../shared/junit-corpus");
+        if corpus.is_dir() {
+            walk(&corpus, &mut files);
+        }
+        for path in files {
+            let bytes = std::fs::read(&path).unwrap();
+            let fast = format!("{:?}", parse_with(&bytes, true));
+            let slow = format!("{:?}", parse_with(&bytes, false));
+            assert_eq!(fast, slow, "{}", path.display());
+        }
     }
 
     #[test]
