@@ -7,9 +7,11 @@
 //! manifest, so the next ingest ingests them again, once. A lock file keeps two ingests apart.
 
 pub mod columns;
+mod parquet;
 pub mod schema;
 pub mod stats;
 
+use parquet::ParquetFile;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
@@ -210,13 +212,15 @@ impl Store {
         fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
         let path = tmp.join(schema::EXECUTIONS_FILE);
         let file = File::create(&path).map_err(io_err(&path))?;
-        let executions = parquet_writer(file)
-            .batched(&columns::stored_executions_schema())
-            .map_err(pq_err(&path))?;
+        let executions = ParquetFile::create(
+            file,
+            &columns::stored_executions_schema(),
+            EXECUTIONS_DICTIONARY,
+        )
+        .map_err(pq_err(&path))?;
         let path = tmp.join(schema::TESTS_FILE);
         let file = File::create(&path).map_err(io_err(&path))?;
-        let tests = parquet_writer(file)
-            .batched(&columns::tests_schema())
+        let tests = ParquetFile::create(file, &columns::tests_schema(), TESTS_DICTIONARY)
             .map_err(pq_err(&path))?;
         Ok(SegmentWriter {
             store: self.clone(),
@@ -363,23 +367,27 @@ fn segment_name(id: u64) -> String {
     format!("{id:08}")
 }
 
-fn parquet_writer(file: File) -> ParquetWriter<File> {
-    // zstd's fastest level: on the ingest benchmark it compresses about twice as fast as the
-    // default level 3, for a store a few percent larger (still near 1% of the XML).
-    ParquetWriter::new(file)
-        .with_compression(ParquetCompression::Zstd(
-            polars_parquet::write::ZstdLevel::try_new(1).ok(),
-        ))
-        .with_statistics(StatisticsOptions::default())
-}
+/// Executions columns given a dictionary: none. Measured on the ingest benchmark, even status
+/// and attempt counts cost more to dictionary-encode than the compressor takes to pack them
+/// plain, for the same file size; run and report keys are hashes (a hash table per batch), and
+/// test keys, durations, messages and output excerpts hardly repeat within a batch.
+const EXECUTIONS_DICTIONARY: &[&str] = &[];
+
+/// Tests columns worth a dictionary: many tests share a suite, class, file or family.
+const TESTS_DICTIONARY: &[&str] = &[
+    schema::SUITE,
+    schema::CLASSNAME,
+    schema::FILE,
+    schema::FAMILY,
+];
 
 /// Writes one segment: executions in batches as runs are parsed, runs and reports at the end.
 pub struct SegmentWriter {
     store: Store,
     id: u64,
     tmp: PathBuf,
-    executions: polars::io::parquet::write::BatchedWriter<File>,
-    tests: polars::io::parquet::write::BatchedWriter<File>,
+    executions: ParquetFile,
+    tests: ParquetFile,
     rows: u64,
 }
 
@@ -392,16 +400,14 @@ impl SegmentWriter {
     ) -> Result<(), StoreError> {
         if tests.height() > 0 {
             let path = self.tmp.join(schema::TESTS_FILE);
-            self.tests.write_batch(tests).map_err(pq_err(&path))?;
+            self.tests.write(tests).map_err(pq_err(&path))?;
         }
         if executions.height() == 0 {
             return Ok(());
         }
         self.rows += executions.height() as u64;
         let path = self.tmp.join(schema::EXECUTIONS_FILE);
-        self.executions
-            .write_batch(executions)
-            .map_err(pq_err(&path))
+        self.executions.write(executions).map_err(pq_err(&path))
     }
 
     /// Drops the segment without listing it (for `--strict`). A segment left by a crash is
@@ -431,7 +437,7 @@ impl SegmentWriter {
         ] {
             let path = self.tmp.join(name);
             let file = File::create(&path).map_err(io_err(&path))?;
-            parquet_writer(file).finish(df).map_err(pq_err(&path))?;
+            ParquetFile::write_all(file, df).map_err(pq_err(&path))?;
             sync(&path)?;
         }
         let segments = self.store.dir.join(SEGMENTS);
