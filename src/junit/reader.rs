@@ -45,6 +45,7 @@ fn parse_with(bytes: &[u8], fast_paths: bool) -> Report {
         markup_in_values: None,
         warnings_dropped: 0,
         fast_paths,
+        scanned: None,
     };
     parser.check_control_chars();
     parser.run();
@@ -121,6 +122,8 @@ struct Parser<'t> {
     /// Read self-closing test cases with [`empty_testcase_end`] and step over text-only bodies
     /// with [`plain_body_end`] instead of quick-xml's events.
     fast_paths: bool,
+    /// What the fast path found in the tag it hands to [`Parser::start`].
+    scanned: Option<TagScan>,
 }
 
 /// Local part of a possibly prefixed name: `ns:testsuite` is a `testsuite`.
@@ -153,9 +156,10 @@ impl<'t> Parser<'t> {
                 && after_markup
                 && self.root_seen
                 && !self.root_closed
-                && let Some(end) = empty_testcase_end(text.as_bytes(), at)
+                && let Some((end, scan)) = empty_testcase_end(text.as_bytes(), at)
                 && let Some(content) = text.get(at + 1..end - 1)
             {
+                self.scanned = Some(scan);
                 // `<testcase .../>`, read here rather than by quick-xml, whose per-tag work
                 // (a search per quote, a UTF-8 check) cost more than the rest of reading it.
                 let pos = usize::try_from(reader.buffer_position()).unwrap_or(at);
@@ -237,6 +241,8 @@ impl<'t> Parser<'t> {
         at: usize,
         empty: bool,
     ) -> bool {
+        // What the fast path already found in this tag, if it read it.
+        let scan = self.scanned.take();
         let qname = e.name();
         let name = local(qname.as_ref());
         if self.root_closed {
@@ -274,7 +280,9 @@ impl<'t> Parser<'t> {
             );
             return false;
         }
-        self.check_attribute_markup(e, name, at);
+        if scan.is_none_or(|s| s.lt) {
+            self.check_attribute_markup(e, name, at);
+        }
         let in_case = self.frames.last().is_some_and(|f| f.kind == Kind::Case);
         if in_case && !matches!(name, "testcase" | "testsuite" | "testsuites") {
             return self.case_child(reader, e, name, at, empty);
@@ -322,7 +330,7 @@ impl<'t> Parser<'t> {
                     ..CaseState::default()
                 };
                 state.case.suite = self.current_suite();
-                self.case_attributes(e, &mut state, at);
+                self.case_attributes(e, &mut state, at, scan);
                 self.open_cases.push(state);
                 if empty {
                     self.end();
@@ -612,12 +620,19 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn case_attributes(&mut self, e: &BytesStart<'t>, state: &mut CaseState, at: usize) {
+    fn case_attributes(
+        &mut self,
+        e: &BytesStart<'t>,
+        state: &mut CaseState,
+        at: usize,
+        scan: Option<TagScan>,
+    ) {
         let raw = e.attributes_raw();
         // One look at the whole tag: values are taken as written unless the tag holds a
         // character that attribute-value normalisation would change (nearly none do).
-        let plain = memchr::memchr3(b'&', b'\n', b'\r', raw.as_bytes()).is_none()
-            && memchr::memchr(b'\t', raw.as_bytes()).is_none();
+        let plain = !scan
+            .unwrap_or_else(|| scan_tag(raw.as_bytes()))
+            .to_normalise;
         for attr in attrs(raw) {
             let Ok(attr) = attr else {
                 self.warn_at(at, "unreadable attribute on <testcase>".into());
@@ -918,11 +933,47 @@ fn first_control_char(bytes: &[u8]) -> Option<usize> {
 
 /// Readable text of an element body: CDATA markers dropped, entities resolved, trimmed, at most
 /// [`MESSAGE_MAX`] bytes.
-/// Where the `>` of a `<testcase .../>` tag starting at `at` is, when finding it takes no
-/// quote tracking: the first `>` is preceded by `/`, and before it the tag holds no `'` and an
-/// even number of `"` (so that `>` is outside every value). Anything else, including a test
-/// case with children, is `None`, for quick-xml to read.
-fn empty_testcase_end(text: &[u8], at: usize) -> Option<usize> {
+/// What one pass over a tag's bytes found.
+#[derive(Debug, Clone, Copy)]
+struct TagScan {
+    quotes: usize,
+    apostrophes: bool,
+    /// A `<`: markup inside an attribute value.
+    lt: bool,
+    /// A character attribute-value normalisation changes: `&`, tab, newline, carriage return.
+    to_normalise: bool,
+}
+
+/// Counts and flags over `tag`, each a branch-free pass of its own so that it compiles to
+/// vector code (tags run 100-200 bytes; a search per character class cost more than these).
+fn scan_tag(tag: &[u8]) -> TagScan {
+    TagScan {
+        quotes: count_byte(tag, b'"'),
+        apostrophes: has_any(tag, |b| b == b'\''),
+        lt: has_any(tag, |b| b == b'<'),
+        to_normalise: has_any(tag, |b| {
+            (b == b'&') | (b == b'\t') | (b == b'\n') | (b == b'\r')
+        }),
+    }
+}
+
+fn count_byte(bytes: &[u8], needle: u8) -> usize {
+    // u8 counters, so chunks of at most 255 bytes.
+    bytes
+        .chunks(255)
+        .map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + u8::from(b == needle))))
+        .sum()
+}
+
+fn has_any(bytes: &[u8], class: impl Fn(u8) -> bool) -> bool {
+    bytes.iter().fold(0u8, |acc, &b| acc | u8::from(class(b))) != 0
+}
+
+/// Where the `>` of a `<testcase .../>` tag starting at `at` is, with what [`scan_tag`] found
+/// in it, when finding it takes no quote tracking: the first `>` is preceded by `/`, and before
+/// it the tag holds no `'` and an even number of `"` (so that `>` is outside every value).
+/// Anything else, including a test case with children, is `None`, for quick-xml to read.
+fn empty_testcase_end(text: &[u8], at: usize) -> Option<(usize, TagScan)> {
     let rest = text.get(at..)?.strip_prefix(b"<testcase")?;
     if !matches!(rest.first(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
         return None;
@@ -932,11 +983,8 @@ fn empty_testcase_end(text: &[u8], at: usize) -> Option<usize> {
     if tag.last() != Some(&b'/') {
         return None;
     }
-    // Branch-free, so that it compiles to vector code: tags run 100-200 bytes.
-    let (quotes, apostrophes) = tag.iter().fold((0u32, 0u32), |(q, a), &b| {
-        (q + u32::from(b == b'"'), a + u32::from(b == b'\''))
-    });
-    (quotes % 2 == 0 && apostrophes == 0).then_some(at + "<testcase".len() + gt)
+    let scan = scan_tag(tag);
+    (scan.quotes % 2 == 0 && !scan.apostrophes).then_some((at + "<testcase".len() + gt, scan))
 }
 
 /// Where the closing `</name>` of an element starts, when everything between `from` (just past
