@@ -7,8 +7,9 @@
 # Without HISTORY_DIR, uses target/bench-history (1000 runs x 5000 tests x 4 shards), generating
 # it with `synth` if it does not exist yet; --quick uses target/bench-history-quick (100 runs x
 # 2000 tests) instead. Builds the workspace in release mode, warms the page cache, then runs the
-# floor and `testsift ingest HISTORY --store <fresh dir> --quiet` 3 times each and prints a
-# Markdown table (best-of-3 wall time, throughput, peak RSS) on stdout. Progress goes to stderr.
+# floor and `testsift ingest HISTORY --store <fresh dir> --quiet` 3 times each, taking turns, and
+# prints a Markdown table (best wall time, throughput, CPU time, peak RSS, and the median ratio
+# of the back-to-back pairs) on stdout. Progress goes to stderr.
 #
 # environment:
 #   RAYON_NUM_THREADS  threads for both tools (default: nproc)
@@ -19,7 +20,7 @@ set -euo pipefail
 
 log() { printf 'ingest.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 2; }
-usage() { sed -n '3,9p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'; }
 
 quick=0
 history=""
@@ -102,7 +103,9 @@ run_measured() {
         "$time_bin" -v -o "$work/$name.time" "$@" > "$work/$name.out" || status=$?
         t1=$(date +%s.%N)
         rss_kb=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$work/$name.time")
+        cpu_s=$(awk -F: '/(User|System) time \(seconds\)/ { s += $2 } END { printf "%.2f", s }' "$work/$name.time")
     else
+        cpu_s=""
         "$@" > "$work/$name.out" &
         local pid=$! hwm
         rss_kb=0
@@ -117,43 +120,54 @@ run_measured() {
     wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 }
 
-# keep_best KIND I: after run I of KIND, updates best_wall, best_run and max_rss_kb.
+# keep_best KIND I: after run I of KIND, updates KIND's best wall, best run, best CPU time and
+# peak RSS (variables named <KIND>_best_wall and so on).
 keep_best() {
-    log "$1 run $2: ${wall} s, peak RSS $((rss_kb / 1024)) MB"
-    if [ -z "$best_wall" ] || awk -v a="$wall" -v b="$best_wall" 'BEGIN { exit !(a < b) }'; then
-        best_wall=$wall best_run="$1-$2"
+    local kind=$1 i=$2 best
+    log "$kind run $i: ${wall} s wall, ${cpu_s} s CPU, peak RSS $((rss_kb / 1024)) MB"
+    best=$(eval echo "\${${kind}_best_wall:-}")
+    if [ -z "$best" ] || awk -v a="$wall" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+        eval "${kind}_best_wall=$wall ${kind}_best_run=$kind-$i"
     fi
-    if [ "$rss_kb" -gt "$max_rss_kb" ]; then max_rss_kb=$rss_kb; fi
+    best=$(eval echo "\${${kind}_best_cpu:-}")
+    if [ -n "$cpu_s" ] && { [ -z "$best" ] || awk -v a="$cpu_s" -v b="$best" 'BEGIN { exit !(a < b) }'; }; then
+        eval "${kind}_best_cpu=$cpu_s"
+    fi
+    best=$(eval echo "\${${kind}_max_rss_kb:-0}")
+    if [ "$rss_kb" -gt "$best" ]; then eval "${kind}_max_rss_kb=$rss_kb"; fi
 }
 
 # --- measure -----------------------------------------------------------------------------------
 log "warming the page cache with $history"
 find "$history" -type f -exec cat {} + > /dev/null
 
-log "floor: $floor --threads $threads $history (x$repeat)"
-best_wall="" best_run="" max_rss_kb=0
+# The two tools take turns (floor, ingest, floor, ingest, ...): on a shared machine whose speed
+# drifts from minute to minute, each pair of runs sees about the same machine, and the median of
+# the pairs' ratios is reported next to the ratio of the best runs.
+log "floor: $floor --threads $threads $history"
+log "testsift: $testsift ingest $history --store <fresh dir> --quiet"
+log "alternating, $repeat runs each"
+pair_ratios=""
 for i in $(seq 1 "$repeat"); do
     run_measured "floor-$i" "$floor" --threads "$threads" "$history"
     keep_best floor "$i"
+    pair_floor=$wall
+    store=$(mktemp -d "$work/store-$i.XXXXXX")
+    run_measured "ingest-$i" "$testsift" ingest "$history" --store "$store" --quiet
+    keep_best ingest "$i"
+    pair_ratios="$pair_ratios $(awk -v f="$pair_floor" -v g="$wall" 'BEGIN { printf "%.4f", f / g }')"
+    store_bytes=$(du -sb "$store" | cut -f1)
+    rm -rf "$store"
 done
-floor_wall=$best_wall floor_rss_kb=$max_rss_kb
-floor_json=$(cat "$work/$best_run.out")
+floor_wall=$floor_best_wall floor_rss_kb=$floor_max_rss_kb
+ingest_wall=$ingest_best_wall ingest_rss_kb=$ingest_max_rss_kb
+median_ratio=$(printf '%s\n' $pair_ratios | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+floor_json=$(cat "$work/$floor_best_run.out")
 json_field() { printf '%s\n' "$floor_json" | sed -E "s/.*\"$1\":([0-9.]+).*/\\1/"; }
 xml_bytes=$(json_field bytes)
 xml_files=$(json_field files)
 testcases=$(json_field testcases)
 floor_inner_mbs=$(json_field mb_per_s)
-
-log "testsift: $testsift ingest $history --store <fresh dir> --quiet (x$repeat)"
-best_wall="" best_run="" max_rss_kb=0
-for i in $(seq 1 "$repeat"); do
-    store=$(mktemp -d "$work/store-$i.XXXXXX")
-    run_measured "ingest-$i" "$testsift" ingest "$history" --store "$store" --quiet
-    keep_best ingest "$i"
-    store_bytes=$(du -sb "$store" | cut -f1)
-    rm -rf "$store"
-done
-ingest_wall=$best_wall ingest_rss_kb=$max_rss_kb
 
 # --- report ------------------------------------------------------------------------------------
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
@@ -163,6 +177,13 @@ floor_cps=$(calc '%.0f' "$testcases / $floor_wall")
 ingest_cps=$(calc '%.0f' "$testcases / $ingest_wall")
 ratio=$(calc '%.3f' "$floor_wall / $ingest_wall")
 ratio_pct=$(calc '%.1f' "100 * $floor_wall / $ingest_wall")
+median_pct=$(calc '%.1f' "100 * $median_ratio")
+if [ -n "${floor_best_cpu:-}" ] && [ -n "${ingest_best_cpu:-}" ]; then
+    cpu_row="| CPU s, user + system (best of $repeat) | $floor_best_cpu | $ingest_best_cpu |"
+    cpu_line="- CPU time ratio (floor/ingest, best runs): $(calc '%.3f' "$floor_best_cpu / $ingest_best_cpu")"
+else
+    cpu_row="" cpu_line="- CPU time: not measured (no GNU time)"
+fi
 cpu=$(awk -F': *' '/^(model name|Model|cpu model)/ { print $2; exit }' /proc/cpuinfo 2> /dev/null || true)
 
 cat << EOF
@@ -174,8 +195,11 @@ cat << EOF
 | test cases/s | $floor_cps | $ingest_cps |
 | peak RSS MB (max of $repeat) | $(calc '%.1f' "$floor_rss_kb / 1024") | $(calc '%.1f' "$ingest_rss_kb / 1024") |
 | wall s (best of $repeat) | $floor_wall | $ingest_wall |
+$cpu_row
 
-- ingest/floor throughput: $ratio (ingest runs at $ratio_pct % of the floor's speed)
+- ingest/floor throughput, best runs: $ratio (ingest runs at $ratio_pct % of the floor's speed)
+- ingest/floor throughput, median of the $repeat back-to-back pairs: $median_ratio ($median_pct %)
+$cpu_line
 - input: \`$history\`, $xml_files XML files, $(calc '%.1f' "$xml_bytes / 1e6") MB, $testcases test cases
 - store: $(calc '%.1f' "$store_bytes / 1e6") MB (\`du -sb\`), store/XML = $(calc '%.3f' "$store_bytes / $xml_bytes")
 - threads: $threads (RAYON_NUM_THREADS for both; floor --threads $threads)
