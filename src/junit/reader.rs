@@ -1001,7 +1001,8 @@ fn empty_testcase_end(text: &[u8], at: usize) -> Option<(usize, TagScan)> {
         return None;
     }
     let scan = scan_tag(tag);
-    (scan.quotes % 2 == 0 && !scan.apostrophes).then_some((at + "<testcase".len() + gt, scan))
+    (scan.quotes.is_multiple_of(2) && !scan.apostrophes)
+        .then_some((at + "<testcase".len() + gt, scan))
 }
 
 /// Where the closing `</name>` of an element starts, when everything between `from` (just past

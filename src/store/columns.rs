@@ -268,10 +268,25 @@ pub fn executions_frame(runs: &[RunRows]) -> PolarsResult<DataFrame> {
     let mut durations_last = Vec::with_capacity(height);
     let mut fingerprints = Vec::with_capacity(height);
     let mut partial = Vec::with_capacity(height);
+    // Report keys hashed once per report, not once per row.
+    let mut report_cache: Vec<u64> = Vec::new();
+    let mut cached_run = None;
     for (r, row) in rows(runs) {
+        if cached_run != Some(r.key) {
+            cached_run = Some(r.key);
+            report_cache.clear();
+        }
+        let report = row.report as usize;
+        // A run has a handful of reports; the bound only keeps an absurd index from filling
+        // the cache.
+        while report_cache.len() <= report && report_cache.len() < 1 << 16 {
+            let position = u32::try_from(report_cache.len()).unwrap_or(u32::MAX);
+            report_cache.push(report_key(r.key, position));
+        }
         run_keys.push(r.key);
         tests.push(row.test);
-        report_keys.push(report_key(r.key, row.report));
+        let key = report_cache.get(report).copied();
+        report_keys.push(key.unwrap_or_else(|| report_key(r.key, row.report)));
         statuses.push(row.status.code());
         attempts.push(row.attempts);
         failed_attempts.push(row.failed_attempts);
@@ -287,17 +302,31 @@ pub fn executions_frame(runs: &[RunRows]) -> PolarsResult<DataFrame> {
         UInt32Chunked::from_vec(STATUS.into(), statuses).into_column(),
         UInt32Chunked::from_vec(ATTEMPTS.into(), attempts).into_column(),
         UInt32Chunked::from_vec(FAILED_ATTEMPTS.into(), failed_attempts).into_column(),
-        Float64Chunked::from_iter_options(DURATION.into(), durations.into_iter()).into_column(),
-        Float64Chunked::from_iter_options(DURATION_LAST.into(), durations_last.into_iter())
-            .into_column(),
+        f64_column(DURATION, durations),
+        f64_column(DURATION_LAST, durations_last),
         opt_str(FAILURE_TYPE, |r| r.failure_type),
         opt_str(MESSAGE, |r| r.message),
-        UInt64Chunked::from_iter_options(FINGERPRINT.into(), fingerprints.into_iter())
-            .into_column(),
+        if fingerprints.iter().all(Option::is_none) {
+            UInt64Chunked::full_null(FINGERPRINT.into(), height).into_column()
+        } else {
+            UInt64Chunked::from_iter_options(FINGERPRINT.into(), fingerprints.into_iter())
+                .into_column()
+        },
         opt_str(OUTPUT, |r| r.output),
         BooleanChunked::from_iter_values(PARTIAL.into(), partial.into_iter()).into_column(),
     ];
     DataFrame::new(height, columns)
+}
+
+/// A nullable float column, without the per-value null bookkeeping when nothing is null (the
+/// usual case for durations).
+fn f64_column(name: &str, values: Vec<Option<f64>>) -> Column {
+    if values.iter().all(Option::is_some) {
+        let values = values.into_iter().map(|v| v.unwrap_or_default()).collect();
+        Float64Chunked::from_vec(name.into(), values).into_column()
+    } else {
+        Float64Chunked::from_iter_options(name.into(), values.into_iter()).into_column()
+    }
 }
 
 /// The columns of the stored executions file.
