@@ -11,14 +11,17 @@ use std::borrow::Cow;
 
 /// Iterator over `(key, raw value)` pairs of a tag's attribute text (what follows the name).
 pub(super) struct Attrs<'t> {
-    rest: &'t str,
+    text: &'t str,
+    /// Where the next attribute is looked for in `text`.
+    pos: usize,
     done: bool,
 }
 
 /// The attributes of `raw`, a tag's text after its name.
 pub(super) fn attrs(raw: &str) -> Attrs<'_> {
     Attrs {
-        rest: raw,
+        text: raw,
+        pos: 0,
         done: false,
     }
 }
@@ -34,9 +37,9 @@ impl<'t> Iterator for Attrs<'t> {
         if self.done {
             return None;
         }
-        let rest = self.rest;
-        let bytes = rest.as_bytes();
-        let mut i = 0;
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let mut i = self.pos;
         while i < bytes.len() && is_space(bytes[i]) {
             i += 1;
         }
@@ -74,15 +77,14 @@ impl<'t> Iterator for Attrs<'t> {
         let value_end = value_start + len;
         // Every index above sits next to an ASCII byte, so these slices are on char boundaries;
         // `get` keeps that a checked fact rather than an assumption.
-        let (Some(key), Some(value), Some(next)) = (
-            rest.get(key_start..key_end),
-            rest.get(value_start..value_end),
-            rest.get(value_end + 1..),
+        let (Some(key), Some(value)) = (
+            text.get(key_start..key_end),
+            text.get(value_start..value_end),
         ) else {
             self.done = true;
             return Some(Err(()));
         };
-        self.rest = next;
+        self.pos = value_end + 1;
         Some(Ok(Attribute {
             key: QName(key),
             value: Cow::Borrowed(value),
