@@ -14,10 +14,12 @@ use polars_parquet::write::{
     WriteOptions, row_group_iter, to_parquet_schema,
 };
 use std::fs::File;
+use std::io::{BufWriter, Write};
 
 /// One Parquet file being written, a row group per [`ParquetFile::write`].
 pub struct ParquetFile {
-    writer: FileWriter<File>,
+    /// Buffered: the writer issues many small writes (page headers, statistics, footer).
+    writer: FileWriter<BufWriter<File>>,
     fields: Vec<ParquetType>,
     encodings: Buffer<Vec<Encoding>>,
     options: WriteOptions,
@@ -49,7 +51,7 @@ impl ParquetFile {
             data_page_size: None,
         };
         Ok(Self {
-            writer: FileWriter::try_new(file, arrow, options)?,
+            writer: FileWriter::try_new(BufWriter::with_capacity(1 << 20, file), arrow, options)?,
             fields,
             encodings: Buffer::from(encodings),
             options,
@@ -83,7 +85,9 @@ impl ParquetFile {
 
     /// Writes the footer (with the arrow schema, so readers get the same types back).
     pub fn finish(mut self) -> PolarsResult<u64> {
-        self.writer.end(None)
+        let size = self.writer.end(None)?;
+        self.writer.into_inner().flush()?;
+        Ok(size)
     }
 
     /// Writes all of `df` as one file, every column offered a dictionary (as polars does).
