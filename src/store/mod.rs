@@ -212,6 +212,7 @@ impl Store {
         fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
         let path = tmp.join(schema::EXECUTIONS_FILE);
         let file = File::create(&path).map_err(io_err(&path))?;
+        let executions_sync = File::open(&path).map_err(io_err(&path))?;
         let executions = ParquetFile::create(
             file,
             &columns::stored_executions_schema(),
@@ -227,6 +228,7 @@ impl Store {
             id,
             tmp,
             executions,
+            executions_sync,
             tests,
             rows: 0,
         })
@@ -387,6 +389,9 @@ pub struct SegmentWriter {
     id: u64,
     tmp: PathBuf,
     executions: ParquetFile,
+    /// A second handle on the executions file, to flush each batch to disk while the next one
+    /// is parsed; the commit then waits on the last batch only.
+    executions_sync: File,
     tests: ParquetFile,
     rows: u64,
 }
@@ -407,13 +412,15 @@ impl SegmentWriter {
         }
         self.rows += executions.height() as u64;
         let path = self.tmp.join(schema::EXECUTIONS_FILE);
-        self.executions.write(executions).map_err(pq_err(&path))
+        self.executions.write(executions).map_err(pq_err(&path))?;
+        self.executions_sync.sync_data().map_err(io_err(&path))
     }
 
     /// Drops the segment without listing it (for `--strict`). A segment left by a crash is
     /// removed by the next ingest instead.
     pub fn abandon(self) -> Result<(), StoreError> {
         drop(self.executions);
+        drop(self.executions_sync);
         drop(self.tests);
         fs::remove_dir_all(&self.tmp).map_err(io_err(&self.tmp))
     }
