@@ -276,15 +276,24 @@ fn existing_runs(store: &Store) -> Result<HashSet<(String, String)>, IngestError
 }
 
 /// Splits runs into consecutive batches bounded by bytes and count.
+/// Batches of runs for the pipeline: up to BATCH_BYTES of XML (or BATCH_RUNS runs) each, and
+/// smaller towards the end, where the writer finishing the last batch alone is time the parse
+/// threads stand idle: no batch holds more than a quarter of what is left (down to a sixteenth
+/// of BATCH_BYTES).
 fn batches(runs: &[DiscoveredRun]) -> Vec<std::ops::Range<usize>> {
+    let size = |run: &DiscoveredRun| run.inputs.iter().map(|x| x.size).sum::<u64>();
+    let mut left: u64 = runs.iter().map(size).sum();
     let mut out = Vec::new();
     let (mut start, mut bytes) = (0, 0u64);
+    let mut limit = BATCH_BYTES.min((left / 4).max(BATCH_BYTES / 16));
     for (i, run) in runs.iter().enumerate() {
-        bytes += run.inputs.iter().map(|x| x.size).sum::<u64>();
-        if bytes >= BATCH_BYTES || i + 1 - start >= BATCH_RUNS {
+        bytes += size(run);
+        if bytes >= limit || i + 1 - start >= BATCH_RUNS {
             out.push(start..i + 1);
             start = i + 1;
+            left = left.saturating_sub(bytes);
             bytes = 0;
+            limit = BATCH_BYTES.min((left / 4).max(BATCH_BYTES / 16));
         }
     }
     if start < runs.len() {
