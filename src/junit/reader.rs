@@ -931,8 +931,6 @@ fn first_control_char(bytes: &[u8]) -> Option<usize> {
         .map(|i| offset + i)
 }
 
-/// Readable text of an element body: CDATA markers dropped, entities resolved, trimmed, at most
-/// [`MESSAGE_MAX`] bytes.
 /// What one pass over a tag's bytes found.
 #[derive(Debug, Clone, Copy)]
 struct TagScan {
@@ -1020,10 +1018,10 @@ fn cdata_end(cdata: &[u8]) -> Option<usize> {
 }
 
 /// Where the closing `</name>` of an element starts, when everything between `from` (just past
-/// its start tag) and there is text or CDATA; `None` as soon as anything else (a child element,
-/// a comment, a mismatched or unterminated tag) shows up, for quick-xml to read in full. Output
-/// and stack-trace bodies are nearly always of this kind, and scanning them for `<` and `]]>`
-/// costs a fraction of reading them as events.
+/// its start tag) and there is text, CDATA or self-closing children with plain names; `None` as
+/// soon as anything else (a child with content, a comment, a mismatched or unterminated tag)
+/// shows up, for quick-xml to read in full. Output and stack-trace bodies, and `<properties>`,
+/// are nearly always of this kind, and scanning them costs a fraction of reading them as events.
 fn plain_body_end(text: &[u8], from: usize, name: &[u8]) -> Option<usize> {
     let mut i = from;
     loop {
@@ -1072,6 +1070,8 @@ fn plain_body_end(text: &[u8], from: usize, name: &[u8]) -> Option<usize> {
     }
 }
 
+/// Readable text of an element body: CDATA markers dropped, entities resolved, trimmed, at most
+/// [`MESSAGE_MAX`] bytes.
 fn body_text(raw: &str) -> Cow<'_, str> {
     body_text_max(raw, MESSAGE_MAX)
 }
