@@ -1,6 +1,9 @@
 //! The quick-xml event loop. It walks `testsuites`/`testsuite`/`testcase`, reads attributes in
-//! one pass, and skips every body it does not need (`system-out`, `properties`, stack traces)
-//! with `read_to_end`, which only scans for the closing tag.
+//! one pass, and skips every body it does not need (`system-out`, `properties`, stack traces).
+//! Two fast paths read the common shapes without quick-xml's per-event work: self-closing
+//! `<testcase .../>` tags ([`empty_testcase_end`]) and bodies of text, CDATA and self-closing
+//! children ([`plain_body_end`]); everything else goes through quick-xml (`read_to_end` for
+//! bodies), and a test checks both ways read the same.
 
 use super::attrs::attrs;
 use super::decode::{decode, line_column};
@@ -45,7 +48,6 @@ fn parse_with(bytes: &[u8], fast_paths: bool) -> Report {
         markup_in_values: None,
         warnings_dropped: 0,
         fast_paths,
-        scanned: None,
     };
     parser.check_control_chars();
     parser.run();
@@ -122,8 +124,6 @@ struct Parser<'t> {
     /// Read self-closing test cases with [`empty_testcase_end`] and step over text-only bodies
     /// with [`plain_body_end`] instead of quick-xml's events.
     fast_paths: bool,
-    /// What the fast path found in the tag it hands to [`Parser::start`].
-    scanned: Option<TagScan>,
 }
 
 /// Local part of a possibly prefixed name: `ns:testsuite` is a `testsuite`.
@@ -159,13 +159,12 @@ impl<'t> Parser<'t> {
                 && let Some((end, scan)) = empty_testcase_end(text.as_bytes(), at)
                 && let Some(content) = text.get(at + 1..end - 1)
             {
-                self.scanned = Some(scan);
                 // `<testcase .../>`, read here rather than by quick-xml, whose per-tag work
                 // (a search per quote, a UTF-8 check) cost more than the rest of reading it.
                 let pos = usize::try_from(reader.buffer_position()).unwrap_or(at);
                 io::BufRead::consume(&mut reader.stream(), end + 1 - pos);
                 let e = BytesStart::from_content(content, "testcase".len());
-                if !self.start(&mut reader, &e, at, true) {
+                if !self.start(&mut reader, &e, at, true, Some(scan)) {
                     return;
                 }
                 continue;
@@ -190,8 +189,8 @@ impl<'t> Parser<'t> {
             // `<` of markup it has not read yet, which the fast path must leave to it.
             after_markup = !matches!(event, Event::Text(_));
             let keep_going = match event {
-                Event::Start(e) => self.start(&mut reader, &e, at, false),
-                Event::Empty(e) => self.start(&mut reader, &e, at, true),
+                Event::Start(e) => self.start(&mut reader, &e, at, false, None),
+                Event::Empty(e) => self.start(&mut reader, &e, at, true, None),
                 Event::End(_) => {
                     self.end();
                     true
@@ -240,9 +239,9 @@ impl<'t> Parser<'t> {
         e: &BytesStart<'t>,
         at: usize,
         empty: bool,
+        // What the fast path already found in this tag, when it read it.
+        scan: Option<TagScan>,
     ) -> bool {
-        // What the fast path already found in this tag, if it read it.
-        let scan = self.scanned.take();
         let qname = e.name();
         let name = local(qname.as_ref());
         if self.root_closed {

@@ -268,32 +268,30 @@ pub fn executions_frame(runs: &[RunRows]) -> PolarsResult<DataFrame> {
     let mut durations_last = Vec::with_capacity(height);
     let mut fingerprints = Vec::with_capacity(height);
     let mut partial = Vec::with_capacity(height);
-    // Report keys hashed once per report, not once per row.
-    let mut report_cache: Vec<u64> = Vec::new();
-    let mut cached_run = None;
-    for (r, row) in rows(runs) {
-        if cached_run != Some(r.key) {
-            cached_run = Some(r.key);
-            report_cache.clear();
+    let mut run_reports: Vec<u64> = Vec::new();
+    for r in runs {
+        // Report keys hashed once per report, not once per row.
+        run_reports.clear();
+        for row in &r.rows {
+            let report = row.report as usize;
+            // A run has a handful of reports; the bound only keeps an absurd index from
+            // filling the list.
+            while run_reports.len() <= report && run_reports.len() < 1 << 16 {
+                let position = u32::try_from(run_reports.len()).unwrap_or(u32::MAX);
+                run_reports.push(report_key(r.key, position));
+            }
+            let key = run_reports.get(report).copied();
+            report_keys.push(key.unwrap_or_else(|| report_key(r.key, row.report)));
+            run_keys.push(r.key);
+            tests.push(row.test);
+            statuses.push(row.status.code());
+            attempts.push(row.attempts);
+            failed_attempts.push(row.failed_attempts);
+            durations.push(row.duration);
+            durations_last.push(row.duration_last);
+            fingerprints.push(row.fingerprint);
+            partial.push(row.partial);
         }
-        let report = row.report as usize;
-        // A run has a handful of reports; the bound only keeps an absurd index from filling
-        // the cache.
-        while report_cache.len() <= report && report_cache.len() < 1 << 16 {
-            let position = u32::try_from(report_cache.len()).unwrap_or(u32::MAX);
-            report_cache.push(report_key(r.key, position));
-        }
-        run_keys.push(r.key);
-        tests.push(row.test);
-        let key = report_cache.get(report).copied();
-        report_keys.push(key.unwrap_or_else(|| report_key(r.key, row.report)));
-        statuses.push(row.status.code());
-        attempts.push(row.attempts);
-        failed_attempts.push(row.failed_attempts);
-        durations.push(row.duration);
-        durations_last.push(row.duration_last);
-        fingerprints.push(row.fingerprint);
-        partial.push(row.partial);
     }
     let columns = vec![
         UInt64Chunked::from_vec(RUN_KEY.into(), run_keys).into_column(),
