@@ -5,6 +5,7 @@
 
 use crate::junit::{Case, Outcome, Report};
 use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -316,9 +317,9 @@ pub fn fold(reports: &[Report]) -> Vec<Row<'_>> {
             let name = report.str(case.name);
             let duration = add(case.time, case.retries_time);
             let key = (scope(classname, file, suite), name);
-            match index.get(&key) {
-                None => {
-                    index.insert(key, rows.len());
+            match index.entry(key) {
+                Entry::Vacant(slot) => {
+                    slot.insert(rows.len());
                     rows.push(Row {
                         suite,
                         classname,
@@ -339,8 +340,8 @@ pub fn fold(reports: &[Report]) -> Vec<Row<'_>> {
                         last_run: (status != Status::Skipped).then_some(status),
                     });
                 }
-                Some(&i) => {
-                    let row = &mut rows[i];
+                Entry::Occupied(slot) => {
+                    let row = &mut rows[*slot.get()];
                     row.attempts += attempts;
                     row.failed_attempts += failed;
                     row.duration = add(row.duration, duration);

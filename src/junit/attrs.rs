@@ -12,67 +12,83 @@ use std::borrow::Cow;
 /// Iterator over `(key, raw value)` pairs of a tag's attribute text (what follows the name).
 pub(super) struct Attrs<'t> {
     text: &'t str,
-    /// Where the next attribute is looked for in `text`.
+    /// Where the next attribute is looked for in `text`; past its end once iteration is over.
     pos: usize,
-    done: bool,
 }
 
 /// The attributes of `raw`, a tag's text after its name.
 pub(super) fn attrs(raw: &str) -> Attrs<'_> {
-    Attrs {
-        text: raw,
-        pos: 0,
-        done: false,
-    }
+    Attrs { text: raw, pos: 0 }
 }
 
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+impl<'t> Attrs<'t> {
+    /// Ends the iteration with an unreadable attribute.
+    fn fail(&mut self) -> Option<Result<Attribute<'t>, ()>> {
+        self.pos = usize::MAX;
+        Some(Err(()))
+    }
+}
+
 impl<'t> Iterator for Attrs<'t> {
     type Item = Result<Attribute<'t>, ()>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
         let text = self.text;
         let bytes = text.as_bytes();
         let mut i = self.pos;
-        while i < bytes.len() && is_space(bytes[i]) {
-            i += 1;
-        }
-        if i == bytes.len() {
-            self.done = true;
-            return None;
-        }
-        // The key's first byte is taken whatever it is (even `=`), as quick-xml does.
-        let key_start = i;
+        // Whitespace, then the key's first byte, taken whatever it is (even `=`), as quick-xml
+        // does.
+        let key_start = loop {
+            match bytes.get(i) {
+                Some(&b) if is_space(b) => i += 1,
+                Some(_) => break i,
+                None => {
+                    self.pos = usize::MAX;
+                    return None;
+                }
+            }
+        };
         i += 1;
-        while i < bytes.len() && bytes[i] != b'=' && !is_space(bytes[i]) {
+        while let Some(&b) = bytes.get(i) {
+            if b == b'=' || is_space(b) {
+                break;
+            }
             i += 1;
         }
         let key_end = i;
-        while i < bytes.len() && is_space(bytes[i]) {
-            i += 1;
-        }
-        if i == bytes.len() || bytes[i] != b'=' {
-            self.done = true;
-            return Some(Err(()));
-        }
-        i += 1;
-        while i < bytes.len() && is_space(bytes[i]) {
-            i += 1;
-        }
-        let Some(&quote) = bytes.get(i).filter(|&&q| q == b'"' || q == b'\'') else {
-            self.done = true;
-            return Some(Err(()));
+        // `key="value"` nearly always; spaces around `=` are allowed.
+        let quote = match bytes.get(i..i + 2) {
+            Some(&[b'=', q]) if q == b'"' || q == b'\'' => {
+                i += 2;
+                q
+            }
+            _ => {
+                while bytes.get(i).is_some_and(|&b| is_space(b)) {
+                    i += 1;
+                }
+                if bytes.get(i) != Some(&b'=') {
+                    return self.fail();
+                }
+                i += 1;
+                while bytes.get(i).is_some_and(|&b| is_space(b)) {
+                    i += 1;
+                }
+                match bytes.get(i) {
+                    Some(&q) if q == b'"' || q == b'\'' => {
+                        i += 1;
+                        q
+                    }
+                    _ => return self.fail(),
+                }
+            }
         };
-        let value_start = i + 1;
+        let value_start = i;
         let Some(len) = memchr::memchr(quote, bytes.get(value_start..).unwrap_or_default()) else {
-            self.done = true;
-            return Some(Err(()));
+            return self.fail();
         };
         let value_end = value_start + len;
         // Every index above sits next to an ASCII byte, so these slices are on char boundaries;
@@ -81,8 +97,7 @@ impl<'t> Iterator for Attrs<'t> {
             text.get(key_start..key_end),
             text.get(value_start..value_end),
         ) else {
-            self.done = true;
-            return Some(Err(()));
+            return self.fail();
         };
         self.pos = value_end + 1;
         Some(Ok(Attribute {
@@ -140,6 +155,15 @@ mod tests {
             " name=\"unterminated",
             " name=",
             " =\"novalue\"",
+            " k= \"v\" j =\"w\" i = 'x'",
+            " k=\"\" j=''",
+            " k",
+            " k ",
+            " k =",
+            " k= ",
+            " k=x\"",
+            " k=\"",
+            "\tk\t=\t\"v\"\t",
         ] {
             assert_eq!(ours(raw), theirs(raw), "{raw:?}");
         }
