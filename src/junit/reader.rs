@@ -933,7 +933,8 @@ fn first_control_char(bytes: &[u8]) -> Option<usize> {
 /// What one pass over a tag's bytes found.
 #[derive(Debug, Clone, Copy)]
 struct TagScan {
-    quotes: usize,
+    /// An odd number of `"`: the tag ends inside a value.
+    odd_quotes: bool,
     apostrophes: bool,
     /// A `<`: markup inside an attribute value.
     lt: bool,
@@ -941,46 +942,74 @@ struct TagScan {
     to_normalise: bool,
 }
 
-/// Counts and flags over `tag` in one pass of 16-byte blocks with lane-wise counters, which
-/// compiles to vector code (tags run 100-200 bytes; a search per character class, or a plain
-/// byte loop, cost several times more).
+/// Flags and quote parity over `tag` in one pass of 16-byte blocks with lane-wise
+/// accumulators, which compiles to vector code (tags run 100-200 bytes; a search per character
+/// class, or a plain byte loop, cost several times more). The last partial block is read as
+/// the tag's last 16 bytes with the lanes already seen masked off, or zero-padded when the tag
+/// is shorter than a block.
 fn scan_tag(tag: &[u8]) -> TagScan {
     const LANES: usize = 16;
-    let mut scan = TagScan {
-        quotes: 0,
-        apostrophes: false,
-        lt: false,
-        to_normalise: false,
+    const APOSTROPHE: u8 = 1;
+    const LT: u8 = 2;
+    const NORMALISE: u8 = 4;
+    // Per lane: quote parity, and the flags of the classes seen.
+    let (mut parity, mut flags) = ([0u8; LANES], [0u8; LANES]);
+    // `keep[i]` is 0xFF for lanes to read and 0 for lanes to ignore.
+    let mut add = |block: &[u8; LANES], keep: &[u8; LANES]| {
+        for i in 0..LANES {
+            let b = block[i];
+            let normalise = (b == b'&') | (b == b'\t') | (b == b'\n') | (b == b'\r');
+            parity[i] ^= u8::from(b == b'"') & keep[i];
+            let class = (u8::from(b == b'\'') * APOSTROPHE)
+                | (u8::from(b == b'<') * LT)
+                | (u8::from(normalise) * NORMALISE);
+            flags[i] |= class & keep[i];
+        }
     };
-    // u8 lane counters take at most 255 blocks before they are added up.
-    for part in tag.chunks(LANES * 255) {
-        let (mut q, mut a, mut l, mut n) = ([0u8; LANES], [0u8; LANES], [0u8; LANES], [0u8; LANES]);
-        let mut add = |block: &[u8; LANES]| {
-            for i in 0..LANES {
-                let b = block[i];
-                q[i] += u8::from(b == b'"');
-                a[i] |= u8::from(b == b'\'');
-                l[i] |= u8::from(b == b'<');
-                n[i] |= u8::from((b == b'&') | (b == b'\t') | (b == b'\n') | (b == b'\r'));
+    const ALL: [u8; LANES] = [0xFF; LANES];
+    let mut blocks = tag.chunks_exact(LANES);
+    for block in blocks.by_ref() {
+        if let Ok(block) = <&[u8; LANES]>::try_from(block) {
+            add(block, &ALL);
+        }
+    }
+    let tail = blocks.remainder().len();
+    if tail > 0 {
+        let last = tag
+            .len()
+            .checked_sub(LANES)
+            .and_then(|from| <&[u8; LANES]>::try_from(&tag[from..]).ok());
+        match last {
+            Some(last) => {
+                // `KEEP[tail..][..LANES]` keeps the last `tail` lanes.
+                const KEEP: [u8; 2 * LANES] = {
+                    let mut keep = [0u8; 2 * LANES];
+                    let mut i = LANES;
+                    while i < 2 * LANES {
+                        keep[i] = 0xFF;
+                        i += 1;
+                    }
+                    keep
+                };
+                if let Ok(keep) = <&[u8; LANES]>::try_from(&KEEP[tail..tail + LANES]) {
+                    add(last, keep);
+                }
             }
-        };
-        let mut blocks = part.chunks_exact(LANES);
-        for block in blocks.by_ref() {
-            if let Ok(block) = <&[u8; LANES]>::try_from(block) {
-                add(block);
+            None => {
+                let mut padded = [0u8; LANES];
+                padded[..tail].copy_from_slice(blocks.remainder());
+                add(&padded, &ALL);
             }
         }
-        // The tail, padded with zero bytes (which are in no class).
-        let tail = blocks.remainder();
-        let mut padded = [0u8; LANES];
-        padded[..tail.len()].copy_from_slice(tail);
-        add(&padded);
-        scan.quotes += q.iter().map(|&c| usize::from(c)).sum::<usize>();
-        scan.apostrophes |= a.iter().any(|&f| f != 0);
-        scan.lt |= l.iter().any(|&f| f != 0);
-        scan.to_normalise |= n.iter().any(|&f| f != 0);
     }
-    scan
+    let parity = parity.iter().fold(0, |acc, &p| acc ^ p);
+    let flags = flags.iter().fold(0, |acc, &f| acc | f);
+    TagScan {
+        odd_quotes: parity & 1 == 1,
+        apostrophes: flags & APOSTROPHE != 0,
+        lt: flags & LT != 0,
+        to_normalise: flags & NORMALISE != 0,
+    }
 }
 
 /// Where the `>` of a `<testcase .../>` tag starting at `at` is, with what [`scan_tag`] found
@@ -998,8 +1027,7 @@ fn empty_testcase_end(text: &[u8], at: usize) -> Option<(usize, TagScan)> {
         return None;
     }
     let scan = scan_tag(tag);
-    (scan.quotes.is_multiple_of(2) && !scan.apostrophes)
-        .then_some((at + "<testcase".len() + gt, scan))
+    (!scan.odd_quotes && !scan.apostrophes).then_some((at + "<testcase".len() + gt, scan))
 }
 
 /// Where the `]]>` closing a CDATA section starts in `cdata` (what follows `<![CDATA[`).
@@ -1223,7 +1251,8 @@ mod tests {
                     })
                     .collect();
                 let scan = scan_tag(&tag);
-                assert_eq!(scan.quotes, tag.iter().filter(|&&b| b == b'"').count());
+                let quotes = tag.iter().filter(|&&b| b == b'"').count();
+                assert_eq!(scan.odd_quotes, quotes % 2 == 1);
                 assert_eq!(scan.apostrophes, tag.contains(&b'\''));
                 assert_eq!(scan.lt, tag.contains(&b'<'));
                 assert_eq!(
