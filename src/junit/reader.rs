@@ -330,9 +330,13 @@ impl<'t> Parser<'t> {
                 };
                 state.case.suite = self.current_suite();
                 self.case_attributes(e, &mut state, at, scan);
-                self.open_cases.push(state);
                 if empty {
-                    self.end();
+                    // What `end` does, without a round trip through `open_cases`.
+                    self.frames.pop();
+                    self.finish_case(state);
+                    self.after_pop();
+                } else {
+                    self.open_cases.push(state);
                 }
                 true
             }
