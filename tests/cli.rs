@@ -895,6 +895,32 @@ fn max_file_size_refuses_larger_reports_measured_after_decompression() {
     assert_eq!(executions(&store).height(), 40);
 }
 
+#[test]
+fn max_file_size_refuses_a_plain_report_one_byte_over_and_keeps_one_at_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = report("com.example.Plain", &cases(12, 0));
+    let path = dir.path().join("plain.xml");
+    write(&path, xml.as_bytes());
+    let store = dir.path().join("store");
+
+    let limit = (xml.len() - 1).to_string();
+    let out = ingest(&store, &[&path], &["--max-file-size", &limit, "--quiet"]);
+    assert_code(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with(&path.display().to_string())
+                && l.contains("error")
+                && l.contains("--max-file-size")),
+        "{err}"
+    );
+
+    let limit = xml.len().to_string();
+    let out = ingest(&store, &[&path], &["--max-file-size", &limit, "--quiet"]);
+    assert_code(&out, 0);
+    assert_eq!(executions(&store).height(), 12);
+}
+
 /// Counts `(os error N)` in `text`: each underlying I/O error should be printed once.
 fn os_errors(text: &str) -> usize {
     text.matches("(os error").count()
