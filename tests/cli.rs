@@ -872,13 +872,18 @@ fn max_file_size_refuses_larger_reports_measured_after_decompression() {
     let dir = tempfile::tempdir().unwrap();
     let xml = report("com.example.Big", &cases(40, 0));
     let gz = gzip_bytes(xml.as_bytes());
-    let limit = (xml.len() - 1).to_string();
     assert!(gz.len() < xml.len() - 1, "the gzip is below the limit");
     let path = dir.path().join("big.xml.gz");
     write(&path, gz);
-    let store = dir.path().join("store");
+    assert_size_limit_is_inclusive(&path, xml.len(), 40);
+}
 
-    let out = ingest(&store, &[&path], &["--max-file-size", &limit, "--quiet"]);
+/// Ingests `path` with `--max-file-size` one byte below `size` (refused, naming the file and
+/// the flag) and then at `size` (kept, with `rows` executions).
+fn assert_size_limit_is_inclusive(path: &Path, size: usize, rows: usize) {
+    let store = path.with_extension("store");
+    let limit = (size - 1).to_string();
+    let out = ingest(&store, &[path], &["--max-file-size", &limit, "--quiet"]);
     assert_code(&out, 2);
     let err = stderr(&out);
     assert!(
@@ -889,10 +894,10 @@ fn max_file_size_refuses_larger_reports_measured_after_decompression() {
         "{err}"
     );
 
-    let limit = xml.len().to_string();
-    let out = ingest(&store, &[&path], &["--max-file-size", &limit, "--quiet"]);
+    let limit = size.to_string();
+    let out = ingest(&store, &[path], &["--max-file-size", &limit, "--quiet"]);
     assert_code(&out, 0);
-    assert_eq!(executions(&store).height(), 40);
+    assert_eq!(executions(&store).height(), rows);
 }
 
 #[test]
@@ -901,24 +906,7 @@ fn max_file_size_refuses_a_plain_report_one_byte_over_and_keeps_one_at_the_limit
     let xml = report("com.example.Plain", &cases(12, 0));
     let path = dir.path().join("plain.xml");
     write(&path, xml.as_bytes());
-    let store = dir.path().join("store");
-
-    let limit = (xml.len() - 1).to_string();
-    let out = ingest(&store, &[&path], &["--max-file-size", &limit, "--quiet"]);
-    assert_code(&out, 2);
-    let err = stderr(&out);
-    assert!(
-        err.lines()
-            .any(|l| l.starts_with(&path.display().to_string())
-                && l.contains("error")
-                && l.contains("--max-file-size")),
-        "{err}"
-    );
-
-    let limit = xml.len().to_string();
-    let out = ingest(&store, &[&path], &["--max-file-size", &limit, "--quiet"]);
-    assert_code(&out, 0);
-    assert_eq!(executions(&store).height(), 12);
+    assert_size_limit_is_inclusive(&path, xml.len(), 12);
 }
 
 /// Counts `(os error N)` in `text`: each underlying I/O error should be printed once.
