@@ -60,7 +60,9 @@ pub enum IngestError {
     RunIdNeedsOneRun(usize),
     #[error("{0} report file(s) had errors and --strict is set; nothing was written")]
     Strict(usize),
-    #[error("no CI runs found under the given paths (reports are *.xml, *.xml.gz, .zip, .tar.gz)")]
+    #[error(
+        "no CI runs found under the given paths (reports are .xml, .xml.gz, .zip, .tar, .tar.gz or .tgz files)"
+    )]
     NothingFound,
     #[error("none of the {0} new runs held a readable test case; nothing was written")]
     NothingUsable(usize),
