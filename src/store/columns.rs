@@ -9,6 +9,8 @@
 use super::schema::*;
 use crate::fold::{Row, Status, write_family, write_test_id};
 use polars::prelude::*;
+use polars_arrow::array::MutableBinaryViewArray;
+use polars_arrow::bitmap::{Bitmap, MutableBitmap};
 use rustc_hash::FxHashSet;
 use std::sync::Mutex;
 
@@ -211,15 +213,6 @@ impl RunRows {
     }
 }
 
-fn rows(runs: &[RunRows]) -> impl Iterator<Item = (&RunRows, &StoredRow)> {
-    ExactLen {
-        left: runs.iter().map(|r| r.rows.len()).sum(),
-        inner: runs
-            .iter()
-            .flat_map(|r| r.rows.iter().map(move |row| (r, row))),
-    }
-}
-
 fn tests(runs: &[RunRows]) -> impl Iterator<Item = (&RunRows, &StoredTest)> {
     ExactLen {
         left: runs.iter().map(|r| r.tests.len()).sum(),
@@ -253,10 +246,6 @@ impl<I: Iterator> Iterator for ExactLen<I> {
 /// The stored executions table (test names by key) for a batch of runs.
 pub fn executions_frame(runs: &[RunRows]) -> PolarsResult<DataFrame> {
     let height: usize = runs.iter().map(RunRows::len).sum();
-    let opt_str = |name: &str, f: fn(&StoredRow) -> Span| {
-        StringChunked::from_iter_options(name.into(), rows(runs).map(|(r, row)| r.opt(f(row))))
-            .into_column()
-    };
     // The fixed-width columns in one pass over the rows, each into a vector of its final size.
     let mut run_keys = Vec::with_capacity(height);
     let mut tests = Vec::with_capacity(height);
@@ -267,6 +256,7 @@ pub fn executions_frame(runs: &[RunRows]) -> PolarsResult<DataFrame> {
     let mut durations = Vec::with_capacity(height);
     let mut durations_last = Vec::with_capacity(height);
     let mut fingerprints = Vec::with_capacity(height);
+    let mut fingerprint_valid = MutableBitmap::with_capacity(height);
     let mut partial = Vec::with_capacity(height);
     let mut run_reports: Vec<u64> = Vec::new();
     for r in runs {
@@ -289,10 +279,13 @@ pub fn executions_frame(runs: &[RunRows]) -> PolarsResult<DataFrame> {
             failed_attempts.push(row.failed_attempts);
             durations.push(row.duration);
             durations_last.push(row.duration_last);
-            fingerprints.push(row.fingerprint);
+            fingerprints.push(row.fingerprint.unwrap_or_default());
+            fingerprint_valid.push(row.fingerprint.is_some());
             partial.push(row.partial);
         }
     }
+    let fingerprint_valid = Bitmap::from(fingerprint_valid);
+    let fingerprint_valid = (fingerprint_valid.unset_bits() > 0).then_some(fingerprint_valid);
     let columns = vec![
         UInt64Chunked::from_vec(RUN_KEY.into(), run_keys).into_column(),
         UInt64Chunked::from_vec(TEST.into(), tests).into_column(),
@@ -302,18 +295,42 @@ pub fn executions_frame(runs: &[RunRows]) -> PolarsResult<DataFrame> {
         UInt32Chunked::from_vec(FAILED_ATTEMPTS.into(), failed_attempts).into_column(),
         f64_column(DURATION, durations),
         f64_column(DURATION_LAST, durations_last),
-        opt_str(FAILURE_TYPE, |r| r.failure_type),
-        opt_str(MESSAGE, |r| r.message),
-        if fingerprints.iter().all(Option::is_none) {
-            UInt64Chunked::full_null(FINGERPRINT.into(), height).into_column()
-        } else {
-            UInt64Chunked::from_iter_options(FINGERPRINT.into(), fingerprints.into_iter())
-                .into_column()
-        },
-        opt_str(OUTPUT, |r| r.output),
+        sparse_str_column(runs, height, FAILURE_TYPE, |r| r.failure_type),
+        sparse_str_column(runs, height, MESSAGE, |r| r.message),
+        UInt64Chunked::from_vec_validity(FINGERPRINT.into(), fingerprints, fingerprint_valid)
+            .into_column(),
+        sparse_str_column(runs, height, OUTPUT, |r| r.output),
         BooleanChunked::from_iter_values(PARTIAL.into(), partial.into_iter()).into_column(),
     ];
     DataFrame::new(height, columns)
+}
+
+/// A string column of the rows that is mostly null (failure messages, output excerpts): the
+/// nulls between two values go in with one call rather than one per row.
+fn sparse_str_column(
+    runs: &[RunRows],
+    height: usize,
+    name: &str,
+    field: fn(&StoredRow) -> Span,
+) -> Column {
+    let mut values = MutableBinaryViewArray::<str>::with_capacity(height);
+    let mut nulls = 0;
+    for r in runs {
+        for row in &r.rows {
+            match r.opt(field(row)) {
+                None => nulls += 1,
+                Some(value) => {
+                    if nulls > 0 {
+                        values.extend_null(nulls);
+                        nulls = 0;
+                    }
+                    values.push_value(value);
+                }
+            }
+        }
+    }
+    values.extend_null(nulls);
+    StringChunked::with_chunk(name.into(), values.freeze()).into_column()
 }
 
 /// A nullable float column, without the per-value null bookkeeping when nothing is null (the
