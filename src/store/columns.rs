@@ -32,23 +32,55 @@ impl TestRegistry {
 }
 
 /// The key of a test: a hash of everything that names it. Two rows with the same suite,
-/// classname, name, file and line share one row of the tests table. `scratch` is reused
-/// between calls.
-pub fn test_key(
-    scratch: &mut Vec<u8>,
-    suite: &str,
-    classname: &str,
-    name: &str,
-    file: &str,
-    line: Option<u32>,
-) -> u64 {
-    scratch.clear();
-    for part in [suite, classname, name, file] {
-        scratch.extend_from_slice(&(part.len() as u64).to_le_bytes());
-        scratch.extend_from_slice(part.as_bytes());
+/// classname, name, file and line share one row of the tests table. Each part is hashed with
+/// the hash of the parts before it as the seed (xxh3-64 takes the length of what it hashes into
+/// account, so parts cannot run together), and the parts a report's consecutive tests share
+/// (suite, classname, file) come first, so that [`TestKeys`] hashes them once per run of equal
+/// ones rather than once per test.
+pub fn test_key(suite: &str, classname: &str, name: &str, file: &str, line: Option<u32>) -> u64 {
+    name_key(scope_key(suite, classname, file), name, line)
+}
+
+fn scope_key(suite: &str, classname: &str, file: &str) -> u64 {
+    use xxhash_rust::xxh3::xxh3_64_with_seed as h;
+    h(
+        file.as_bytes(),
+        h(classname.as_bytes(), h(suite.as_bytes(), 0)),
+    )
+}
+
+fn name_key(scope: u64, name: &str, line: Option<u32>) -> u64 {
+    use xxhash_rust::xxh3::xxh3_64_with_seed as h;
+    let seed = line.map_or(scope, |line| h(&line.to_le_bytes(), scope));
+    h(name.as_bytes(), seed)
+}
+
+/// [`test_key`] for a sequence of tests, reusing the hash of the suite, classname and file
+/// while they stay the same from one test to the next.
+#[derive(Default)]
+struct TestKeys<'a> {
+    last: Option<(&'a str, &'a str, &'a str, u64)>,
+}
+
+impl<'a> TestKeys<'a> {
+    fn key(
+        &mut self,
+        suite: &'a str,
+        classname: &'a str,
+        name: &str,
+        file: &'a str,
+        line: Option<u32>,
+    ) -> u64 {
+        let scope = match self.last {
+            Some((s, c, f, scope)) if s == suite && c == classname && f == file => scope,
+            _ => {
+                let scope = scope_key(suite, classname, file);
+                self.last = Some((suite, classname, file, scope));
+                scope
+            }
+        };
+        name_key(scope, name, line)
     }
-    scratch.extend_from_slice(&line.map_or(u64::MAX, u64::from).to_le_bytes());
-    xxhash_rust::xxh3::xxh3_64(scratch)
 }
 
 /// The key of a run: a hash of its run key and variant.
@@ -114,10 +146,10 @@ impl RunRows {
     /// Reduces `rows` (which borrow from parsed reports) to keys and outcomes, naming the tests
     /// `registry` has not seen before in this ingest.
     pub fn new(run: String, variant: String, rows: &[Row<'_>], registry: &TestRegistry) -> RunRows {
-        let mut key_bytes = Vec::new();
+        let mut test_keys = TestKeys::default();
         let keys: Vec<u64> = rows
             .iter()
-            .map(|r| test_key(&mut key_bytes, r.suite, r.classname, r.name, r.file, r.line))
+            .map(|r| test_keys.key(r.suite, r.classname, r.name, r.file, r.line))
             .collect();
         let new = registry.register(&keys);
         let mut out = RunRows {
@@ -592,17 +624,50 @@ mod tests {
 
     #[test]
     fn keys_do_not_run_fields_together() {
-        let mut b = Vec::new();
-        let ab_c = test_key(&mut b, "s", "ab", "c", "", None);
-        let a_bc = test_key(&mut b, "s", "a", "bc", "", None);
-        assert_ne!(ab_c, a_bc);
+        // A character moved across each boundary between two parts gives another key.
+        let key = |s, c, n, f| test_key(s, c, n, f, None);
+        assert_ne!(key("ab", "c", "n", "f"), key("a", "bc", "n", "f"));
+        assert_ne!(key("s", "ab", "c", "f"), key("s", "a", "bc", "f"));
+        assert_ne!(key("s", "c", "nf", ""), key("s", "c", "n", "f"));
+        assert_ne!(key("s", "cf", "n", ""), key("s", "c", "n", "f"));
+        assert_ne!(key("", "s", "n", ""), key("s", "", "n", ""));
         assert_ne!(
-            test_key(&mut b, "s", "a", "b", "", Some(0)),
-            test_key(&mut b, "s", "a", "b", "", None)
+            test_key("s", "a", "b", "", Some(0)),
+            test_key("s", "a", "b", "", None)
         );
-        assert_eq!(ab_c, test_key(&mut b, "s", "ab", "c", "", None));
+        assert_ne!(
+            test_key("s", "a", "b", "", Some(1)),
+            test_key("s", "a", "b", "", Some(2))
+        );
+        assert_eq!(key("s", "ab", "c", ""), key("s", "ab", "c", ""));
         assert_ne!(run_key("1", "linux"), run_key("1l", "inux"));
         assert_ne!(report_key(7, 0), report_key(7, 1));
+    }
+
+    #[test]
+    fn keys_of_a_sequence_are_the_keys_of_each_test() {
+        let tests = [
+            ("s", "A", "t1", "a.py", Some(3)),
+            ("s", "A", "t2", "a.py", Some(9)),
+            ("s", "A", "t2", "a.py", None),
+            ("s", "B", "t1", "a.py", Some(3)),
+            ("s", "B", "t1", "b.py", Some(3)),
+            ("s2", "B", "t1", "b.py", Some(3)),
+            ("s", "A", "t1", "a.py", Some(3)),
+        ];
+        let mut keys = TestKeys::default();
+        let got: Vec<u64> = tests
+            .iter()
+            .map(|&(s, c, n, f, l)| keys.key(s, c, n, f, l))
+            .collect();
+        let want: Vec<u64> = tests
+            .iter()
+            .map(|&(s, c, n, f, l)| test_key(s, c, n, f, l))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(got[0], got[6]);
+        let distinct: std::collections::HashSet<_> = got[..6].iter().collect();
+        assert_eq!(distinct.len(), 6);
     }
 
     #[test]

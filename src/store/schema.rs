@@ -162,7 +162,7 @@ pub const TABLES: &[TableDoc] = &[
             col(
                 TEST,
                 "u64",
-                "Test key: xxh3-64 of suite, classname, name, file and line; joins tests.test.",
+                "Test key: a hash of suite, classname, file, line and name (xxh3-64 of each, seeded with the hash of the ones before); joins tests.test.",
             ),
         ],
     },
