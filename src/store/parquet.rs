@@ -5,7 +5,8 @@
 //! not pay. On ingest that was about a tenth of all the work, spent on columns such as test
 //! keys and durations whose values hardly repeat within a batch. Here the store says which
 //! columns get a dictionary; the rest are written plain and left to the compressor. The files
-//! are the same kind of Parquet (arrow schema in the footer, statistics), compressed with LZ4.
+//! are the same kind of Parquet (arrow schema in the footer, null counts, min/max statistics
+//! where the caller asks), compressed with LZ4.
 
 use polars::prelude::*;
 use polars_buffer::Buffer;
@@ -27,8 +28,14 @@ pub struct ParquetFile {
 
 impl ParquetFile {
     /// Starts a file with `schema`'s columns; those named in `dictionary` are dictionary
-    /// encoded (where their values allow it), the others plain.
-    pub fn create(file: File, schema: &Schema, dictionary: &[&str]) -> PolarsResult<Self> {
+    /// encoded (where their values allow it), the others plain. With `min_max`, each column
+    /// chunk records its smallest and largest value (null counts are always kept).
+    pub fn create(
+        file: File,
+        schema: &Schema,
+        dictionary: &[&str],
+        min_max: bool,
+    ) -> PolarsResult<Self> {
         let arrow = schema.to_arrow(CompatLevel::newest());
         let fields = to_parquet_schema(&arrow)?.fields().to_vec();
         let encodings: Vec<Vec<Encoding>> = schema
@@ -42,7 +49,11 @@ impl ParquetFile {
             })
             .collect();
         let options = WriteOptions {
-            statistics: StatisticsOptions::default(),
+            statistics: StatisticsOptions {
+                min_value: min_max,
+                max_value: min_max,
+                ..StatisticsOptions::default()
+            },
             // LZ4 (Parquet's LZ4_RAW codec): on the ingest benchmark it takes 7% fewer
             // instructions in all than zstd at its fastest level, for a store 1.6 times as
             // large (about 2% of the XML it came from).
@@ -97,7 +108,7 @@ impl ParquetFile {
             .into_iter()
             .map(|n| n.as_str())
             .collect();
-        let mut out = Self::create(file, df.schema(), &names)?;
+        let mut out = Self::create(file, df.schema(), &names, true)?;
         out.write(df)?;
         out.finish()
     }
