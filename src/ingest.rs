@@ -319,6 +319,33 @@ fn progress_bar(enabled: bool, total: u64) -> ProgressBar {
     bar
 }
 
+/// What reading one input gave: its reports already parsed, or (for archives, which may rename
+/// the run) only read.
+enum Loaded {
+    Parsed(Vec<ParsedReport>),
+    Read(Vec<discover::LoadedReport>),
+}
+
+/// One report, parsed; its bytes are gone.
+struct ParsedReport {
+    display: String,
+    size: u64,
+    /// xxh3-128 of the bytes, hex.
+    hash: String,
+    report: junit::Report,
+}
+
+impl ParsedReport {
+    fn new(loaded: discover::LoadedReport) -> ParsedReport {
+        ParsedReport {
+            size: loaded.bytes.len() as u64,
+            hash: format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&loaded.bytes)),
+            report: junit::parse(&loaded.bytes),
+            display: loaded.display,
+        }
+    }
+}
+
 /// The run key and variant this run will be stored under.
 fn identity(
     run: &DiscoveredRun,
@@ -366,13 +393,21 @@ fn process_run(
     let mut problems = Vec::new();
     let mut files_with_errors = 0;
     let mut warnings = 0;
+    // Each report is hashed and parsed right after it is read, while its bytes are still in
+    // the core's cache, and its bytes freed then. Only an archive can hold a run.json that
+    // renames the run; those runs are read whole first, and parsed only if the run is new.
     let loaded: Vec<_> = run
         .inputs
         .par_iter()
         .map(|input: &Input| {
-            let out = discover::load(input, options.max_file_size);
+            let (reports, load_problems, run_json) = discover::load(input, options.max_file_size);
             bar.inc(input.size);
-            out
+            let reports = if only_plain {
+                Loaded::Parsed(reports.into_iter().map(ParsedReport::new).collect())
+            } else {
+                Loaded::Read(reports)
+            };
+            (reports, load_problems, run_json)
         })
         .collect();
     let mut reports = Vec::new();
@@ -397,24 +432,28 @@ fn process_run(
                 meta = archive_meta;
             }
         }
-        reports.extend(loaded);
+        reports.push(loaded);
     }
     let (key, variant, run_id, attempt) = identity(run, &meta, &options.overrides);
     if existing.contains(&(key.clone(), variant.clone())) {
         return Outcome::AlreadyIngested;
     }
-    let bytes: u64 = reports.iter().map(|r| r.bytes.len() as u64).sum();
-    let parsed: Vec<(junit::Report, String)> = reports
-        .par_iter()
-        .map(|r| {
-            (
-                junit::parse(&r.bytes),
-                format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&r.bytes)),
-            )
+    let parsed: Vec<ParsedReport> = reports
+        .into_par_iter()
+        .flat_map_iter(|loaded| match loaded {
+            Loaded::Parsed(parsed) => parsed,
+            Loaded::Read(read) => read.into_iter().map(ParsedReport::new).collect(),
         })
         .collect();
+    let bytes: u64 = parsed.iter().map(|r| r.size).sum();
     let mut report_records = Vec::with_capacity(parsed.len());
-    for (loaded, (report, hash)) in reports.iter().zip(&parsed) {
+    for ParsedReport {
+        display,
+        size,
+        hash,
+        report,
+    } in &parsed
+    {
         let mut lines = Vec::new();
         for p in &report.problems {
             let severity = match p.severity {
@@ -427,11 +466,11 @@ fn process_run(
                 format!("{}: ", p.element)
             };
             let line = if p.line == 0 {
-                format!("{}: {severity}: {element}{}", loaded.display, p.message)
+                format!("{display}: {severity}: {element}{}", p.message)
             } else {
                 format!(
-                    "{}:{}:{}: {severity}: {element}{}",
-                    loaded.display, p.line, p.column, p.message
+                    "{display}:{}:{}: {severity}: {element}{}",
+                    p.line, p.column, p.message
                 )
             };
             lines.push(line);
@@ -452,8 +491,8 @@ fn process_run(
         report_records.push(ReportRecord {
             run: key.clone(),
             variant: variant.clone(),
-            path: loaded.display.clone(),
-            size: loaded.bytes.len() as u64,
+            path: display.clone(),
+            size: *size,
             hash: hash.clone(),
             cases: u32::try_from(report.cases.len()).unwrap_or(u32::MAX),
             status,
@@ -466,8 +505,7 @@ fn process_run(
         });
         problems.extend(lines);
     }
-    drop(reports);
-    let parsed_reports: Vec<junit::Report> = parsed.into_iter().map(|(r, _)| r).collect();
+    let parsed_reports: Vec<junit::Report> = parsed.into_iter().map(|r| r.report).collect();
     let rows = fold::fold(&parsed_reports);
     if rows.is_empty() {
         return Outcome::NoTests {
