@@ -48,6 +48,7 @@ fn parse_with(bytes: &[u8], fast_paths: bool) -> Report {
         markup_in_values: None,
         warnings_dropped: 0,
         fast_paths,
+        last_classname: Str::default(),
     };
     parser.check_control_chars();
     parser.run();
@@ -124,6 +125,9 @@ struct Parser<'t> {
     /// Read self-closing test cases with [`empty_testcase_end`] and step over text-only bodies
     /// with [`plain_body_end`] instead of quick-xml's events.
     fast_paths: bool,
+    /// The classname of the last test case read: the next case of the same class shares its
+    /// span instead of another copy (consecutive cases nearly always share their class).
+    last_classname: Str,
 }
 
 /// Local part of a possibly prefixed name: `ns:testsuite` is a `testsuite`.
@@ -651,7 +655,16 @@ impl<'t> Parser<'t> {
             };
             match key {
                 "name" => state.case.name = intern(self),
-                "classname" | "class" => state.case.classname = intern(self),
+                "classname" | "class" => {
+                    let last = self.last_classname;
+                    state.case.classname =
+                        if plain && last.len > 0 && self.report.str(last) == trim(&attr.value) {
+                            last
+                        } else {
+                            intern(self)
+                        };
+                    self.last_classname = state.case.classname;
+                }
                 "file" => state.case.file = intern(self),
                 "line" => state.case.line = attr.value.trim().parse().ok(),
                 "time" => match values::parse_seconds(&attr.value) {

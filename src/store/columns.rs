@@ -49,6 +49,11 @@ fn scope_key(suite: &str, classname: &str, file: &str) -> u64 {
     )
 }
 
+/// The same string in memory (or both empty).
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (a.is_empty() || std::ptr::eq(a.as_ptr(), b.as_ptr()))
+}
+
 fn name_key(scope: u64, name: &str, line: Option<u32>) -> u64 {
     use xxhash_rust::xxh3::xxh3_64_with_seed as h;
     let seed = line.map_or(scope, |line| h(&line.to_le_bytes(), scope));
@@ -56,7 +61,9 @@ fn name_key(scope: u64, name: &str, line: Option<u32>) -> u64 {
 }
 
 /// [`test_key`] for a sequence of tests, reusing the hash of the suite, classname and file
-/// while they stay the same from one test to the next.
+/// while they stay the same from one test to the next. "The same" is the same bytes in memory
+/// (the parser gives consecutive cases of a class one copy of its name): comparing contents
+/// would read every name once more, from memory long out of the core's cache.
 #[derive(Default)]
 struct TestKeys<'a> {
     last: Option<(&'a str, &'a str, &'a str, u64)>,
@@ -72,7 +79,9 @@ impl<'a> TestKeys<'a> {
         line: Option<u32>,
     ) -> u64 {
         let scope = match self.last {
-            Some((s, c, f, scope)) if s == suite && c == classname && f == file => scope,
+            Some((s, c, f, scope)) if same(s, suite) && same(c, classname) && same(f, file) => {
+                scope
+            }
             _ => {
                 let scope = scope_key(suite, classname, file);
                 self.last = Some((suite, classname, file, scope));
@@ -278,7 +287,8 @@ impl<I: Iterator> Iterator for ExactLen<I> {
 /// The stored executions table (test names by key) for a batch of runs.
 pub fn executions_frame(runs: &[RunRows]) -> PolarsResult<DataFrame> {
     let height: usize = runs.iter().map(RunRows::len).sum();
-    // The fixed-width columns in one pass over the rows, each into a vector of its final size.
+    // Every column in one pass over the rows, the fixed-width ones into vectors of their final
+    // size.
     let mut run_keys = Vec::with_capacity(height);
     let mut tests = Vec::with_capacity(height);
     let mut report_keys = Vec::with_capacity(height);
@@ -290,6 +300,9 @@ pub fn executions_frame(runs: &[RunRows]) -> PolarsResult<DataFrame> {
     let mut fingerprints = Vec::with_capacity(height);
     let mut fingerprint_valid = MutableBitmap::with_capacity(height);
     let mut partial = Vec::with_capacity(height);
+    let mut failure_types = SparseStrings::with_capacity(height);
+    let mut messages = SparseStrings::with_capacity(height);
+    let mut outputs = SparseStrings::with_capacity(height);
     let mut run_reports: Vec<u64> = Vec::new();
     for r in runs {
         // Report keys hashed once per report, not once per row.
@@ -314,6 +327,9 @@ pub fn executions_frame(runs: &[RunRows]) -> PolarsResult<DataFrame> {
             fingerprints.push(row.fingerprint.unwrap_or_default());
             fingerprint_valid.push(row.fingerprint.is_some());
             partial.push(row.partial);
+            failure_types.push(r.opt(row.failure_type));
+            messages.push(r.opt(row.message));
+            outputs.push(r.opt(row.output));
         }
     }
     let fingerprint_valid = Bitmap::from(fingerprint_valid);
@@ -327,42 +343,48 @@ pub fn executions_frame(runs: &[RunRows]) -> PolarsResult<DataFrame> {
         UInt32Chunked::from_vec(FAILED_ATTEMPTS.into(), failed_attempts).into_column(),
         f64_column(DURATION, durations),
         f64_column(DURATION_LAST, durations_last),
-        sparse_str_column(runs, height, FAILURE_TYPE, |r| r.failure_type),
-        sparse_str_column(runs, height, MESSAGE, |r| r.message),
+        failure_types.finish(FAILURE_TYPE),
+        messages.finish(MESSAGE),
         UInt64Chunked::from_vec_validity(FINGERPRINT.into(), fingerprints, fingerprint_valid)
             .into_column(),
-        sparse_str_column(runs, height, OUTPUT, |r| r.output),
+        outputs.finish(OUTPUT),
         BooleanChunked::from_iter_values(PARTIAL.into(), partial.into_iter()).into_column(),
     ];
     DataFrame::new(height, columns)
 }
 
-/// A string column of the rows that is mostly null (failure messages, output excerpts): the
-/// nulls between two values go in with one call rather than one per row.
-fn sparse_str_column(
-    runs: &[RunRows],
-    height: usize,
-    name: &str,
-    field: fn(&StoredRow) -> Span,
-) -> Column {
-    let mut values = MutableBinaryViewArray::<str>::with_capacity(height);
-    let mut nulls = 0;
-    for r in runs {
-        for row in &r.rows {
-            match r.opt(field(row)) {
-                None => nulls += 1,
-                Some(value) => {
-                    if nulls > 0 {
-                        values.extend_null(nulls);
-                        nulls = 0;
-                    }
-                    values.push_value(value);
+/// A string column that is mostly null (failure messages, output excerpts), built a value at a
+/// time: the nulls between two values go in with one call rather than one per row.
+struct SparseStrings {
+    values: MutableBinaryViewArray<str>,
+    nulls: usize,
+}
+
+impl SparseStrings {
+    fn with_capacity(height: usize) -> Self {
+        SparseStrings {
+            values: MutableBinaryViewArray::with_capacity(height),
+            nulls: 0,
+        }
+    }
+
+    fn push(&mut self, value: Option<&str>) {
+        match value {
+            None => self.nulls += 1,
+            Some(value) => {
+                if self.nulls > 0 {
+                    self.values.extend_null(self.nulls);
+                    self.nulls = 0;
                 }
+                self.values.push_value(value);
             }
         }
     }
-    values.extend_null(nulls);
-    StringChunked::with_chunk(name.into(), values.freeze()).into_column()
+
+    fn finish(mut self, name: &str) -> Column {
+        self.values.extend_null(self.nulls);
+        StringChunked::with_chunk(name.into(), self.values.freeze()).into_column()
+    }
 }
 
 /// A nullable float column, without the per-value null bookkeeping when nothing is null (the
