@@ -4,10 +4,10 @@
 //! its canonical id, its parameter-free family, and a fingerprint of how it failed.
 
 use crate::junit::{Case, Outcome, Report};
+use crate::store::columns::{TestKeys, same};
 use rustc_hash::FxHashMap;
-use std::collections::hash_map::Entry;
 use std::fmt;
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 /// Final status of a test in a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -93,6 +93,8 @@ pub struct Row<'r> {
     pub report: usize,
     /// Read from a report that had errors (truncated, malformed): the row may miss attempts.
     pub partial: bool,
+    /// The test's key in the store (see [`crate::store::columns::test_key`]).
+    pub key: u64,
     /// Status of the last attempt that was not skipped, for folding repeats.
     last_run: Option<Status>,
 }
@@ -301,25 +303,95 @@ fn add(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     }
 }
 
+/// The keys of one test case: its key in the store, and the key repeats of it fold by (a
+/// hash of its scope and name).
+#[derive(Debug, Clone, Copy)]
+pub struct CaseKeys {
+    pub test: u64,
+    pub fold: u64,
+}
+
+/// The keys of every case of `report`. Meant to run right after the report is parsed, while
+/// its names are still in the core's cache: afterwards [`fold_keyed`] only reads the names of
+/// the tests it sees repeated.
+pub fn case_keys(report: &Report) -> Vec<CaseKeys> {
+    let mut test_keys = TestKeys::default();
+    let mut last_scope: Option<(&str, u64)> = None;
+    report
+        .cases
+        .iter()
+        .map(|case| {
+            let suite = report.str(case.suite);
+            let classname = report.str(case.classname);
+            let name = report.str(case.name);
+            let file = report.str(case.file);
+            let test = test_keys.key(suite, classname, name, file, case.line);
+            let scope = scope(classname, file, suite);
+            let scope_hash = match last_scope {
+                Some((last, hash)) if same(last, scope) => hash,
+                _ => {
+                    let hash = xxh3_64(scope.as_bytes());
+                    last_scope = Some((scope, hash));
+                    hash
+                }
+            };
+            CaseKeys {
+                test,
+                fold: xxh3_64_with_seed(name.as_bytes(), scope_hash),
+            }
+        })
+        .collect()
+}
+
 /// Folds the test cases of all reports of one run into rows, in order of first appearance.
 pub fn fold(reports: &[Report]) -> Vec<Row<'_>> {
+    let keys: Vec<Vec<CaseKeys>> = reports.iter().map(case_keys).collect();
+    fold_keyed(reports, &keys)
+}
+
+/// [`fold`] with each report's [`case_keys`] already computed (`keys[i]` for `reports[i]`;
+/// computed here when missing).
+pub fn fold_keyed<'r>(reports: &'r [Report], keys: &[Vec<CaseKeys>]) -> Vec<Row<'r>> {
     let capacity = reports.iter().map(|r| r.cases.len()).sum();
     let mut rows: Vec<Row<'_>> = Vec::with_capacity(capacity);
-    let mut index: FxHashMap<(&str, &str), usize> =
+    // Rows by fold key; two different tests whose keys collide go by name in `spilled`.
+    let mut index: FxHashMap<u64, usize> =
         FxHashMap::with_capacity_and_hasher(capacity, Default::default());
+    let mut spilled: FxHashMap<(&str, &str), usize> = FxHashMap::default();
     for (report_idx, report) in reports.iter().enumerate() {
         let partial = !report.complete || report.has_errors();
-        for case in &report.cases {
+        let computed;
+        let report_keys = match keys.get(report_idx) {
+            Some(k) if k.len() == report.cases.len() => k,
+            _ => {
+                computed = case_keys(report);
+                &computed
+            }
+        };
+        for (case, keys) in report.cases.iter().zip(report_keys) {
             let (status, attempts, failed) = attempt_summary(case);
             let classname = report.str(case.classname);
             let file = report.str(case.file);
             let suite = report.str(case.suite);
             let name = report.str(case.name);
             let duration = add(case.time, case.retries_time);
-            let key = (scope(classname, file, suite), name);
-            match index.entry(key) {
-                Entry::Vacant(slot) => {
-                    slot.insert(rows.len());
+            let scope = scope(classname, file, suite);
+            let found = match index.get(&keys.fold).copied() {
+                None => {
+                    index.insert(keys.fold, rows.len());
+                    None
+                }
+                Some(i) if rows[i].scope() == scope && rows[i].name == name => Some(i),
+                Some(_) => match spilled.get(&(scope, name)) {
+                    Some(&i) => Some(i),
+                    None => {
+                        spilled.insert((scope, name), rows.len());
+                        None
+                    }
+                },
+            };
+            match found {
+                None => {
                     rows.push(Row {
                         suite,
                         classname,
@@ -337,11 +409,12 @@ pub fn fold(reports: &[Report]) -> Vec<Row<'_>> {
                         fingerprint: None,
                         report: report_idx,
                         partial,
+                        key: keys.test,
                         last_run: (status != Status::Skipped).then_some(status),
                     });
                 }
-                Entry::Occupied(slot) => {
-                    let row = &mut rows[*slot.get()];
+                Some(i) => {
+                    let row = &mut rows[i];
                     row.attempts += attempts;
                     row.failed_attempts += failed;
                     row.duration = add(row.duration, duration);
@@ -448,6 +521,31 @@ mod tests {
         );
         assert_eq!(rows[0].message, "m1");
         assert!(rows[0].fingerprint.is_some() && rows[1].fingerprint.is_none());
+    }
+
+    #[test]
+    fn tests_whose_fold_keys_collide_stay_apart() {
+        let r = parse(
+            br#"<testsuite name="s">
+              <testcase classname="C" name="t"><failure/></testcase>
+              <testcase classname="C" name="u"/>
+              <testcase classname="C" name="t"/>
+              <testcase classname="C" name="u"><skipped/></testcase>
+            </testsuite>"#,
+        );
+        // Every case given the same fold key, as a hash collision would.
+        let keys: Vec<CaseKeys> = case_keys(&r)
+            .into_iter()
+            .map(|k| CaseKeys { fold: 7, ..k })
+            .collect();
+        let reports = [r];
+        let rows = fold_keyed(&reports, &[keys]);
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| (r.name, r.status, r.attempts))
+            .collect();
+        assert_eq!(got, vec![("t", Status::Flaky, 2), ("u", Status::Passed, 2)]);
+        assert_ne!(rows[0].key, rows[1].key);
     }
 
     #[test]

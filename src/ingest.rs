@@ -333,14 +333,17 @@ struct ParsedReport {
     /// xxh3-128 of the bytes, hex.
     hash: String,
     report: junit::Report,
+    keys: Vec<fold::CaseKeys>,
 }
 
 impl ParsedReport {
     fn new(loaded: discover::LoadedReport) -> ParsedReport {
+        let report = junit::parse(&loaded.bytes);
         ParsedReport {
             size: loaded.bytes.len() as u64,
             hash: format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&loaded.bytes)),
-            report: junit::parse(&loaded.bytes),
+            keys: fold::case_keys(&report),
+            report,
             display: loaded.display,
         }
     }
@@ -452,6 +455,7 @@ fn process_run(
         size,
         hash,
         report,
+        ..
     } in &parsed
     {
         let mut lines = Vec::new();
@@ -505,8 +509,9 @@ fn process_run(
         });
         problems.extend(lines);
     }
-    let parsed_reports: Vec<junit::Report> = parsed.into_iter().map(|r| r.report).collect();
-    let rows = fold::fold(&parsed_reports);
+    let (parsed_reports, keys): (Vec<junit::Report>, Vec<Vec<fold::CaseKeys>>) =
+        parsed.into_iter().map(|r| (r.report, r.keys)).unzip();
+    let rows = fold::fold_keyed(&parsed_reports, &keys);
     if rows.is_empty() {
         return Outcome::NoTests {
             problems,

@@ -50,7 +50,7 @@ fn scope_key(suite: &str, classname: &str, file: &str) -> u64 {
 }
 
 /// The same string in memory (or both empty).
-fn same(a: &str, b: &str) -> bool {
+pub fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && (a.is_empty() || std::ptr::eq(a.as_ptr(), b.as_ptr()))
 }
 
@@ -65,12 +65,12 @@ fn name_key(scope: u64, name: &str, line: Option<u32>) -> u64 {
 /// (the parser gives consecutive cases of a class one copy of its name): comparing contents
 /// would read every name once more, from memory long out of the core's cache.
 #[derive(Default)]
-struct TestKeys<'a> {
+pub struct TestKeys<'a> {
     last: Option<(&'a str, &'a str, &'a str, u64)>,
 }
 
 impl<'a> TestKeys<'a> {
-    fn key(
+    pub fn key(
         &mut self,
         suite: &'a str,
         classname: &'a str,
@@ -155,11 +155,7 @@ impl RunRows {
     /// Reduces `rows` (which borrow from parsed reports) to keys and outcomes, naming the tests
     /// `registry` has not seen before in this ingest.
     pub fn new(run: String, variant: String, rows: &[Row<'_>], registry: &TestRegistry) -> RunRows {
-        let mut test_keys = TestKeys::default();
-        let keys: Vec<u64> = rows
-            .iter()
-            .map(|r| test_keys.key(r.suite, r.classname, r.name, r.file, r.line))
-            .collect();
+        let keys: Vec<u64> = rows.iter().map(|r| r.key).collect();
         let new = registry.register(&keys);
         let mut out = RunRows {
             key: run_key(&run, &variant),
