@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use flate2::read::MultiGzDecoder;
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 /// The run metadata file, directly in a run folder or at the root of a run archive.
@@ -244,6 +245,9 @@ fn discover_dir(
 }
 
 /// Handles the `items` of a folder at `level - 1` below PATH, descending until `run_depth`.
+/// The items are looked at in parallel (listing a run folder and reading its run.json is a
+/// few system calls each, and a history has thousands of runs); what they give is kept in
+/// their order.
 fn find_runs(
     items: Vec<Item>,
     level: usize,
@@ -251,37 +255,57 @@ fn find_runs(
     runs: &mut Vec<DiscoveredRun>,
     problems: &mut Vec<Problem>,
 ) {
-    for item in items {
-        match item.kind {
-            ItemKind::Dir => match list_dir(&item.path, problems) {
-                Ok(children) if level == run_depth => {
-                    runs.push(folder_run(&item.path, children, problems));
-                }
-                Ok(children) => find_runs(children, level + 1, run_depth, runs, problems),
-                Err(err) => problems.push(unreadable_dir(&item.path, &err)),
-            },
-            ItemKind::Report(kind, suffix_len, metadata) if level == run_depth => {
-                runs.push(file_run(&item.path, kind, suffix_len, &metadata));
+    let found: Vec<(Vec<DiscoveredRun>, Vec<Problem>)> = items
+        .into_par_iter()
+        .map(|item| {
+            let mut runs = Vec::new();
+            let mut problems = Vec::new();
+            find_item_runs(item, level, run_depth, &mut runs, &mut problems);
+            (runs, problems)
+        })
+        .collect();
+    for (item_runs, item_problems) in found {
+        runs.extend(item_runs);
+        problems.extend(item_problems);
+    }
+}
+
+fn find_item_runs(
+    item: Item,
+    level: usize,
+    run_depth: usize,
+    runs: &mut Vec<DiscoveredRun>,
+    problems: &mut Vec<Problem>,
+) {
+    match item.kind {
+        ItemKind::Dir => match list_dir(&item.path, problems) {
+            Ok(children) if level == run_depth => {
+                runs.push(folder_run(&item.path, children, problems));
             }
-            ItemKind::Report(..) => problems.push(Problem::warning(
-                display_path(&item.path),
-                format!(
-                    "not inside a run folder at depth {run_depth}; skipped \
-                     (use --run-depth 0 to ingest PATH as one run)"
-                ),
-            )),
-            // A run.json above the run level usually means PATH points at a run (or a
-            // folder of runs) one level shallower than --run-depth says; the folder holding it
-            // is at `level - 1`.
-            ItemKind::RunJson => problems.push(Problem::warning(
-                display_path(&item.path),
-                format!(
-                    "not inside a run folder at depth {run_depth}; ignored \
-                     (use --run-depth {} to make its folder a run)",
-                    level - 1
-                ),
-            )),
+            Ok(children) => find_runs(children, level + 1, run_depth, runs, problems),
+            Err(err) => problems.push(unreadable_dir(&item.path, &err)),
+        },
+        ItemKind::Report(kind, suffix_len, metadata) if level == run_depth => {
+            runs.push(file_run(&item.path, kind, suffix_len, &metadata));
         }
+        ItemKind::Report(..) => problems.push(Problem::warning(
+            display_path(&item.path),
+            format!(
+                "not inside a run folder at depth {run_depth}; skipped \
+                 (use --run-depth 0 to ingest PATH as one run)"
+            ),
+        )),
+        // A run.json above the run level usually means PATH points at a run (or a
+        // folder of runs) one level shallower than --run-depth says; the folder holding it
+        // is at `level - 1`.
+        ItemKind::RunJson => problems.push(Problem::warning(
+            display_path(&item.path),
+            format!(
+                "not inside a run folder at depth {run_depth}; ignored \
+                 (use --run-depth {} to make its folder a run)",
+                level - 1
+            ),
+        )),
     }
 }
 
