@@ -138,8 +138,12 @@ keep_best() {
 }
 
 # --- measure -----------------------------------------------------------------------------------
-log "warming the page cache with $history"
-find "$history" -type f -exec cat {} + > /dev/null
+# The files are read once more before every measured run, not only once up front: the kernel
+# may drop page-cache pages that sat idle for a while (memory pressure, or a proactive reclaimer
+# such as DAMON on virtual machines), and a run that finds part of the history back on disk
+# measures the disk.
+warm() { find "$history" -type f -exec cat {} + > /dev/null; }
+log "warming the page cache with $history (and again before every run)"
 
 # The two tools take turns (floor, ingest, floor, ingest, ...): on a shared machine whose speed
 # drifts from minute to minute, each pair of runs sees about the same machine, and the median of
@@ -149,10 +153,12 @@ log "testsift: $testsift ingest $history --store <fresh dir> --quiet"
 log "alternating, $repeat runs each"
 pair_ratios=""
 for i in $(seq 1 "$repeat"); do
+    warm
     run_measured "floor-$i" "$floor" --threads "$threads" "$history"
     keep_best floor "$i"
     pair_floor=$wall
     store=$(mktemp -d "$work/store-$i.XXXXXX")
+    warm
     run_measured "ingest-$i" "$testsift" ingest "$history" --store "$store" --quiet
     keep_best ingest "$i"
     pair_ratios="$pair_ratios $(awk -v f="$pair_floor" -v g="$wall" 'BEGIN { printf "%.4f", f / g }')"

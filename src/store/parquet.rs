@@ -9,11 +9,13 @@
 //! where the caller asks), compressed with LZ4.
 
 use polars::prelude::*;
-use polars_buffer::Buffer;
+use polars_parquet::read::ParquetError;
 use polars_parquet::write::{
-    CompressionOptions, Encoding, FileWriter, ParquetType, StatisticsOptions, Version,
-    WriteOptions, row_group_iter, to_parquet_schema,
+    CompressedPage, CompressionOptions, Compressor, DynIter, DynStreamingIterator, Encoding,
+    FileWriter, ParquetType, StatisticsOptions, Version, WriteOptions, array_to_columns,
+    fallible_streaming_iterator, to_parquet_schema,
 };
+use rayon::prelude::*;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
@@ -22,7 +24,7 @@ pub struct ParquetFile {
     /// Buffered: the writer issues many small writes (page headers, statistics, footer).
     writer: FileWriter<BufWriter<File>>,
     fields: Vec<ParquetType>,
-    encodings: Buffer<Vec<Encoding>>,
+    encodings: Vec<Vec<Encoding>>,
     options: WriteOptions,
 }
 
@@ -64,7 +66,7 @@ impl ParquetFile {
         Ok(Self {
             writer: FileWriter::try_new(BufWriter::with_capacity(1 << 20, file), arrow, options)?,
             fields,
-            encodings: Buffer::from(encodings),
+            encodings,
             options,
         })
     }
@@ -83,12 +85,33 @@ impl ParquetFile {
             if rows == 0 {
                 continue;
             }
-            let group = row_group_iter(
-                batch,
-                self.encodings.clone(),
-                self.fields.clone(),
-                self.options,
-            );
+            // Each column encoded and compressed on its own rayon task (the writer's calling
+            // thread would otherwise do it all, while the parse threads wait for it); the
+            // pages are then written in column order.
+            let options = self.options;
+            let columns: Vec<Vec<Vec<CompressedPage>>> = batch
+                .into_arrays()
+                .into_par_iter()
+                .zip(self.fields.par_iter())
+                .zip(self.encodings.par_iter())
+                .map(|((array, field), encoding)| {
+                    array_to_columns(array, field.clone(), options, encoding)?
+                        .into_iter()
+                        .map(|pages| {
+                            let pages = pages
+                                .map(|p| p.map_err(|e| ParquetError::OutOfSpec(e.to_string())));
+                            Compressor::new(pages, options.compression, Vec::new())
+                                .collect::<Result<Vec<_>, _>>()
+                                .map_err(PolarsError::from)
+                        })
+                        .collect()
+                })
+                .collect::<PolarsResult<_>>()?;
+            let group = DynIter::new(columns.iter().flatten().map(|pages| {
+                Ok(DynStreamingIterator::new(
+                    fallible_streaming_iterator::convert(pages.iter().map(Ok)),
+                ))
+            }));
             self.writer.write(rows as u64, group)?;
         }
         Ok(())
