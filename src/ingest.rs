@@ -134,7 +134,13 @@ pub fn ingest(
     })?;
     let manifest = store.manifest()?;
     store.remove_orphans(&manifest, &lock)?;
-    let existing = existing_runs(store)?;
+    // A store with nothing in it yet has no runs to skip (and reading its empty runs table
+    // would only set polars up: a few milliseconds, single-threaded, at the start).
+    let existing = if manifest.segments.is_empty() {
+        HashSet::new()
+    } else {
+        existing_runs(store)?
+    };
 
     let total: u64 = runs.iter().flat_map(|r| &r.inputs).map(|i| i.size).sum();
     let bar = progress_bar(options.progress, total);
