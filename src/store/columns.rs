@@ -110,32 +110,39 @@ pub fn report_key(run_key: u64, position: u32) -> u64 {
     xxhash_rust::xxh3::xxh3_64(&bytes)
 }
 
-/// One run's rows, owning what they need once the reports are gone.
+/// One run's rows, owning what they need once the reports are gone, column by column (so that
+/// a batch's columns are a copy of each run's, and the per-row work is done in the parallel
+/// parse stage).
 #[derive(Debug, Default)]
 pub struct RunRows {
     pub run: String,
     pub variant: String,
     key: u64,
     arena: String,
-    rows: Vec<StoredRow>,
     tests: Vec<StoredTest>,
+    test: Vec<u64>,
+    report_key: Vec<u64>,
+    status: Vec<u32>,
+    attempts: Vec<u32>,
+    failed_attempts: Vec<u32>,
+    /// NaN where unknown (a parsed duration is never NaN).
+    duration: Vec<f64>,
+    duration_last: Vec<f64>,
+    /// How many durations (of both columns) are unknown.
+    unknown_durations: usize,
+    partial: Vec<bool>,
+    /// The rows that have them, with their values: most rows passed and have none.
+    fingerprints: Vec<(u32, u64)>,
+    failure_types: Vec<(u32, Span)>,
+    messages: Vec<(u32, Span)>,
+    outputs: Vec<(u32, Span)>,
 }
 
-#[derive(Debug)]
-struct StoredRow {
-    test: u64,
-    /// Position of the report among the run's reports.
-    report: u32,
-    status: Status,
-    attempts: u32,
-    failed_attempts: u32,
-    duration: Option<f64>,
-    duration_last: Option<f64>,
-    failure_type: Span,
-    message: Span,
-    fingerprint: Option<u64>,
-    output: Span,
-    partial: bool,
+/// Which sparse string list of a run a value goes to.
+enum ListOf {
+    FailureTypes,
+    Messages,
+    Outputs,
 }
 
 /// A test seen for the first time in this ingest.
@@ -157,16 +164,28 @@ impl RunRows {
     pub fn new(run: String, variant: String, rows: &[Row<'_>], registry: &TestRegistry) -> RunRows {
         let keys: Vec<u64> = rows.iter().map(|r| r.key).collect();
         let new = registry.register(&keys);
+        let n = rows.len();
+        let key = run_key(&run, &variant);
         let mut out = RunRows {
-            key: run_key(&run, &variant),
+            key,
             run,
             variant,
-            arena: String::new(),
-            rows: Vec::with_capacity(rows.len()),
-            tests: Vec::new(),
+            test: keys,
+            report_key: Vec::with_capacity(n),
+            status: Vec::with_capacity(n),
+            attempts: Vec::with_capacity(n),
+            failed_attempts: Vec::with_capacity(n),
+            duration: Vec::with_capacity(n),
+            duration_last: Vec::with_capacity(n),
+            partial: Vec::with_capacity(n),
+            ..RunRows::default()
         };
+        // Report keys hashed once per report, not once per row. A run has a handful of
+        // reports; the bound only keeps an absurd index from filling the list.
+        let mut report_keys: Vec<u64> = Vec::new();
         let mut scratch = String::new();
-        for ((r, &key), &is_new) in rows.iter().zip(&keys).zip(&new) {
+        for (i, (r, &is_new)) in rows.iter().zip(&new).enumerate() {
+            let row = u32::try_from(i).unwrap_or(u32::MAX);
             if is_new {
                 let suite = out.push(r.suite);
                 let classname = out.push(r.classname);
@@ -177,7 +196,7 @@ impl RunRows {
                 write_family(&mut scratch, r.scope(), r.name);
                 let family = out.push(&scratch);
                 out.tests.push(StoredTest {
-                    key,
+                    key: r.key,
                     suite,
                     classname,
                     name,
@@ -187,39 +206,62 @@ impl RunRows {
                     family,
                 });
             }
-            let failure_type = out.push(r.failure_type);
-            let message = out.push(r.message);
-            let output = out.push(r.output);
-            out.rows.push(StoredRow {
-                test: key,
-                report: u32::try_from(r.report).unwrap_or(u32::MAX),
-                status: r.status,
-                attempts: r.attempts,
-                failed_attempts: r.failed_attempts,
-                duration: r.duration,
-                duration_last: r.duration_last,
-                failure_type,
-                message,
-                fingerprint: r.fingerprint,
-                output,
-                partial: r.partial,
-            });
+            while report_keys.len() <= r.report && report_keys.len() < 1 << 16 {
+                let at = u32::try_from(report_keys.len()).unwrap_or(u32::MAX);
+                report_keys.push(report_key(key, at));
+            }
+            let report = report_keys
+                .get(r.report)
+                .copied()
+                .unwrap_or_else(|| report_key(key, u32::try_from(r.report).unwrap_or(u32::MAX)));
+            out.report_key.push(report);
+            out.status.push(r.status.code());
+            out.attempts.push(r.attempts);
+            out.failed_attempts.push(r.failed_attempts);
+            out.unknown_durations +=
+                usize::from(r.duration.is_none()) + usize::from(r.duration_last.is_none());
+            out.duration.push(r.duration.unwrap_or(f64::NAN));
+            out.duration_last.push(r.duration_last.unwrap_or(f64::NAN));
+            out.partial.push(r.partial);
+            if let Some(fingerprint) = r.fingerprint {
+                out.fingerprints.push((row, fingerprint));
+            }
+            for (text, list) in [
+                (r.failure_type, ListOf::FailureTypes),
+                (r.message, ListOf::Messages),
+                (r.output, ListOf::Outputs),
+            ] {
+                if !text.is_empty() {
+                    let span = out.push(text);
+                    match list {
+                        ListOf::FailureTypes => out.failure_types.push((row, span)),
+                        ListOf::Messages => out.messages.push((row, span)),
+                        ListOf::Outputs => out.outputs.push((row, span)),
+                    }
+                }
+            }
         }
         out
     }
 
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.test.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.test.is_empty()
     }
 
     /// The same run without its rows: only the names of the tests it saw first.
-    pub fn names_only(mut self) -> RunRows {
-        self.rows.clear();
-        self
+    pub fn names_only(self) -> RunRows {
+        RunRows {
+            run: self.run,
+            variant: self.variant,
+            key: self.key,
+            arena: self.arena,
+            tests: self.tests,
+            ..RunRows::default()
+        }
     }
 
     /// Tests named for the first time in this ingest by this run.
@@ -283,114 +325,107 @@ impl<I: Iterator> Iterator for ExactLen<I> {
 /// The stored executions table (test names by key) for a batch of runs.
 pub fn executions_frame(runs: &[RunRows]) -> PolarsResult<DataFrame> {
     let height: usize = runs.iter().map(RunRows::len).sum();
-    // Every column in one pass over the rows, the fixed-width ones into vectors of their final
-    // size.
+    // Each column a copy of the runs' columns, one after the other.
+    fn concat<T: Copy>(runs: &[RunRows], height: usize, f: fn(&RunRows) -> &[T]) -> Vec<T> {
+        let mut out = Vec::with_capacity(height);
+        runs.iter().for_each(|r| out.extend_from_slice(f(r)));
+        out
+    }
     let mut run_keys = Vec::with_capacity(height);
-    let mut tests = Vec::with_capacity(height);
-    let mut report_keys = Vec::with_capacity(height);
-    let mut statuses = Vec::with_capacity(height);
-    let mut attempts = Vec::with_capacity(height);
-    let mut failed_attempts = Vec::with_capacity(height);
-    let mut durations = Vec::with_capacity(height);
-    let mut durations_last = Vec::with_capacity(height);
-    let mut fingerprints = Vec::with_capacity(height);
-    let mut fingerprint_valid = MutableBitmap::with_capacity(height);
-    let mut partial = Vec::with_capacity(height);
+    runs.iter()
+        .for_each(|r| run_keys.extend(std::iter::repeat_n(r.key, r.len())));
+    let unknown_durations = runs.iter().any(|r| r.unknown_durations > 0);
+    let durations = |name: &str, f: fn(&RunRows) -> &[f64]| {
+        let values = concat(runs, height, f);
+        if unknown_durations {
+            let known: MutableBitmap = values.iter().map(|v| !v.is_nan()).collect();
+            Float64Chunked::from_vec_validity(name.into(), values, Some(known.into())).into_column()
+        } else {
+            Float64Chunked::from_vec(name.into(), values).into_column()
+        }
+    };
+    // Sparse columns: the values at the rows that have one, nulls in between.
+    let mut fingerprints = vec![0u64; height];
+    let mut fingerprint_known = MutableBitmap::from_len_zeroed(height);
     let mut failure_types = SparseStrings::with_capacity(height);
     let mut messages = SparseStrings::with_capacity(height);
     let mut outputs = SparseStrings::with_capacity(height);
-    let mut run_reports: Vec<u64> = Vec::new();
+    let mut offset = 0;
     for r in runs {
-        // Report keys hashed once per report, not once per row.
-        run_reports.clear();
-        for row in &r.rows {
-            let report = row.report as usize;
-            // A run has a handful of reports; the bound only keeps an absurd index from
-            // filling the list.
-            while run_reports.len() <= report && run_reports.len() < 1 << 16 {
-                let position = u32::try_from(run_reports.len()).unwrap_or(u32::MAX);
-                run_reports.push(report_key(r.key, position));
+        for &(row, value) in &r.fingerprints {
+            let at = offset + row as usize;
+            if let Some(slot) = fingerprints.get_mut(at) {
+                *slot = value;
+                fingerprint_known.set(at, true);
             }
-            let key = run_reports.get(report).copied();
-            report_keys.push(key.unwrap_or_else(|| report_key(r.key, row.report)));
-            run_keys.push(r.key);
-            tests.push(row.test);
-            statuses.push(row.status.code());
-            attempts.push(row.attempts);
-            failed_attempts.push(row.failed_attempts);
-            durations.push(row.duration);
-            durations_last.push(row.duration_last);
-            fingerprints.push(row.fingerprint.unwrap_or_default());
-            fingerprint_valid.push(row.fingerprint.is_some());
-            partial.push(row.partial);
-            failure_types.push(r.opt(row.failure_type));
-            messages.push(r.opt(row.message));
-            outputs.push(r.opt(row.output));
         }
+        failure_types.extend(r, offset, &r.failure_types);
+        messages.extend(r, offset, &r.messages);
+        outputs.extend(r, offset, &r.outputs);
+        offset += r.len();
     }
-    let fingerprint_valid = Bitmap::from(fingerprint_valid);
-    let fingerprint_valid = (fingerprint_valid.unset_bits() > 0).then_some(fingerprint_valid);
+    let fingerprint_known = Bitmap::from(fingerprint_known);
+    let fingerprint_known = (fingerprint_known.unset_bits() > 0).then_some(fingerprint_known);
     let columns = vec![
         UInt64Chunked::from_vec(RUN_KEY.into(), run_keys).into_column(),
-        UInt64Chunked::from_vec(TEST.into(), tests).into_column(),
-        UInt64Chunked::from_vec(REPORT_KEY.into(), report_keys).into_column(),
-        UInt32Chunked::from_vec(STATUS.into(), statuses).into_column(),
-        UInt32Chunked::from_vec(ATTEMPTS.into(), attempts).into_column(),
-        UInt32Chunked::from_vec(FAILED_ATTEMPTS.into(), failed_attempts).into_column(),
-        f64_column(DURATION, durations),
-        f64_column(DURATION_LAST, durations_last),
-        failure_types.finish(FAILURE_TYPE),
-        messages.finish(MESSAGE),
-        UInt64Chunked::from_vec_validity(FINGERPRINT.into(), fingerprints, fingerprint_valid)
+        UInt64Chunked::from_vec(TEST.into(), concat(runs, height, |r| &r.test)).into_column(),
+        UInt64Chunked::from_vec(REPORT_KEY.into(), concat(runs, height, |r| &r.report_key))
             .into_column(),
-        outputs.finish(OUTPUT),
-        BooleanChunked::from_iter_values(PARTIAL.into(), partial.into_iter()).into_column(),
+        UInt32Chunked::from_vec(STATUS.into(), concat(runs, height, |r| &r.status)).into_column(),
+        UInt32Chunked::from_vec(ATTEMPTS.into(), concat(runs, height, |r| &r.attempts))
+            .into_column(),
+        UInt32Chunked::from_vec(
+            FAILED_ATTEMPTS.into(),
+            concat(runs, height, |r| &r.failed_attempts),
+        )
+        .into_column(),
+        durations(DURATION, |r| &r.duration),
+        durations(DURATION_LAST, |r| &r.duration_last),
+        failure_types.finish(FAILURE_TYPE, height),
+        messages.finish(MESSAGE, height),
+        UInt64Chunked::from_vec_validity(FINGERPRINT.into(), fingerprints, fingerprint_known)
+            .into_column(),
+        outputs.finish(OUTPUT, height),
+        BooleanChunked::from_iter_values(
+            PARTIAL.into(),
+            runs.iter().flat_map(|r| r.partial.iter().copied()),
+        )
+        .into_column(),
     ];
     DataFrame::new(height, columns)
 }
 
-/// A string column that is mostly null (failure messages, output excerpts), built a value at a
-/// time: the nulls between two values go in with one call rather than one per row.
+/// A string column that is mostly null (failure messages, output excerpts), built from the
+/// rows that have a value: the nulls between two values go in with one call.
 struct SparseStrings {
     values: MutableBinaryViewArray<str>,
-    nulls: usize,
+    len: usize,
 }
 
 impl SparseStrings {
     fn with_capacity(height: usize) -> Self {
         SparseStrings {
             values: MutableBinaryViewArray::with_capacity(height),
-            nulls: 0,
+            len: 0,
         }
     }
 
-    fn push(&mut self, value: Option<&str>) {
-        match value {
-            None => self.nulls += 1,
-            Some(value) => {
-                if self.nulls > 0 {
-                    self.values.extend_null(self.nulls);
-                    self.nulls = 0;
-                }
-                self.values.push_value(value);
+    /// Appends `run`'s values, its row 0 being row `offset` of the column.
+    fn extend(&mut self, run: &RunRows, offset: usize, values: &[(u32, Span)]) {
+        for &(row, span) in values {
+            let at = offset + row as usize;
+            if at < self.len {
+                continue;
             }
+            self.values.extend_null(at - self.len);
+            self.values.push_value(run.get(span));
+            self.len = at + 1;
         }
     }
 
-    fn finish(mut self, name: &str) -> Column {
-        self.values.extend_null(self.nulls);
+    fn finish(mut self, name: &str, height: usize) -> Column {
+        self.values.extend_null(height.saturating_sub(self.len));
         StringChunked::with_chunk(name.into(), self.values.freeze()).into_column()
-    }
-}
-
-/// A nullable float column, without the per-value null bookkeeping when nothing is null (the
-/// usual case for durations).
-fn f64_column(name: &str, values: Vec<Option<f64>>) -> Column {
-    if values.iter().all(Option::is_some) {
-        let values = values.into_iter().map(|v| v.unwrap_or_default()).collect();
-        Float64Chunked::from_vec(name.into(), values).into_column()
-    } else {
-        Float64Chunked::from_iter_options(name.into(), values.into_iter()).into_column()
     }
 }
 
