@@ -1,6 +1,8 @@
 //! Ingest: discovered runs are parsed in parallel (rayon across runs and their files), each
-//! run folded into rows in the parallel stage, then batches of runs are turned into columns and
-//! appended to a new store segment on the calling thread, while the next batch is parsed.
+//! report hashed, parsed and keyed as soon as it is read and each run folded into columns of
+//! rows in the parallel stage; then the calling thread joins a batch of runs' columns and
+//! appends them to a new store segment (each column encoded on its own rayon task), while the
+//! next batch is parsed.
 //! A bad file is a message and a count, never the end of the ingest (unless `strict`).
 
 use crate::discover::{self, DiscoveredRun, Input, InputKind, RunMeta};
