@@ -327,11 +327,19 @@ fn progress_bar(enabled: bool, total: u64) -> ProgressBar {
     bar
 }
 
-/// What reading one input gave: its reports already parsed, or (for archives, which may rename
-/// the run) only read.
+/// A report of a run: already parsed, or (from an archive, which may rename the run) only read.
 enum Loaded {
-    Parsed(Vec<ParsedReport>),
-    Read(Vec<discover::LoadedReport>),
+    Parsed(ParsedReport),
+    Read(discover::LoadedReport),
+}
+
+impl Loaded {
+    fn parse(self) -> ParsedReport {
+        match self {
+            Loaded::Parsed(parsed) => parsed,
+            Loaded::Read(read) => ParsedReport::new(read),
+        }
+    }
 }
 
 /// One report, parsed; its bytes are gone.
@@ -413,10 +421,13 @@ fn process_run(
         .map(|input: &Input| {
             let (reports, load_problems, run_json) = discover::load(input, options.max_file_size);
             bar.inc(input.size);
-            let reports = if only_plain {
-                Loaded::Parsed(reports.into_iter().map(ParsedReport::new).collect())
+            let reports: Vec<Loaded> = if only_plain {
+                reports
+                    .into_iter()
+                    .map(|r| Loaded::Parsed(ParsedReport::new(r)))
+                    .collect()
             } else {
-                Loaded::Read(reports)
+                reports.into_iter().map(Loaded::Read).collect()
             };
             (reports, load_problems, run_json)
         })
@@ -443,19 +454,14 @@ fn process_run(
                 meta = archive_meta;
             }
         }
-        reports.push(loaded);
+        reports.extend(loaded);
     }
     let (key, variant, run_id, attempt) = identity(run, &meta, &options.overrides);
     if existing.contains(&(key.clone(), variant.clone())) {
         return Outcome::AlreadyIngested;
     }
-    let parsed: Vec<ParsedReport> = reports
-        .into_par_iter()
-        .flat_map_iter(|loaded| match loaded {
-            Loaded::Parsed(parsed) => parsed,
-            Loaded::Read(read) => read.into_iter().map(ParsedReport::new).collect(),
-        })
-        .collect();
+    // The reports of an archive are parsed in parallel here, each on its own task.
+    let parsed: Vec<ParsedReport> = reports.into_par_iter().map(Loaded::parse).collect();
     let bytes: u64 = parsed.iter().map(|r| r.size).sum();
     let mut report_records = Vec::with_capacity(parsed.len());
     for ParsedReport {
