@@ -171,7 +171,12 @@ pub fn ingest(
                 }
             }
         });
+        // The last batch written, kept until the next one is about to be built: freed then,
+        // its memory is taken again at once instead of going back to the kernel while the
+        // writer waits for the next batch (and being faulted in, zeroed, once more).
+        let mut written = None;
         for batch in rx {
+            drop(written.take());
             let mut done = Vec::new();
             for outcome in batch {
                 match outcome {
@@ -230,6 +235,7 @@ pub fn ingest(
             if let Some(seg) = segment.as_mut() {
                 seg.write_batch(&executions, &tests)?;
             }
+            written = Some((executions, tests, done));
         }
         Ok(())
     });
