@@ -4,7 +4,7 @@
 //! its canonical id, its parameter-free family, and a fingerprint of how it failed.
 
 use crate::junit::{Case, Outcome, Report};
-use crate::store::columns::{TestKeys, same};
+use crate::store::columns::{LastHash, TestKeys};
 use rustc_hash::FxHashMap;
 use std::fmt;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
@@ -316,7 +316,7 @@ pub struct CaseKeys {
 /// the tests it sees repeated.
 pub fn case_keys(report: &Report) -> Vec<CaseKeys> {
     let mut test_keys = TestKeys::default();
-    let mut last_scope: Option<(&str, u64)> = None;
+    let mut scopes = LastHash::<1>::default();
     report
         .cases
         .iter()
@@ -327,14 +327,7 @@ pub fn case_keys(report: &Report) -> Vec<CaseKeys> {
             let file = report.str(case.file);
             let test = test_keys.key(suite, classname, name, file, case.line);
             let scope = scope(classname, file, suite);
-            let scope_hash = match last_scope {
-                Some((last, hash)) if same(last, scope) => hash,
-                _ => {
-                    let hash = xxh3_64(scope.as_bytes());
-                    last_scope = Some((scope, hash));
-                    hash
-                }
-            };
+            let scope_hash = scopes.get([scope], |[s]| xxh3_64(s.as_bytes()));
             CaseKeys {
                 test,
                 fold: xxh3_64_with_seed(name.as_bytes(), scope_hash),

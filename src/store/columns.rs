@@ -50,7 +50,7 @@ fn scope_key(suite: &str, classname: &str, file: &str) -> u64 {
 }
 
 /// The same string in memory (or both empty).
-pub fn same(a: &str, b: &str) -> bool {
+fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && (a.is_empty() || std::ptr::eq(a.as_ptr(), b.as_ptr()))
 }
 
@@ -60,13 +60,33 @@ fn name_key(scope: u64, name: &str, line: Option<u32>) -> u64 {
     h(name.as_bytes(), seed)
 }
 
+/// The hash of some key parts, kept while the next parts asked for are the same strings in
+/// memory (the parser gives consecutive cases of a class one copy of its name): comparing
+/// contents would read every name once more, from memory long out of the core's cache.
+#[derive(Default)]
+pub struct LastHash<'a, const N: usize> {
+    last: Option<([&'a str; N], u64)>,
+}
+
+impl<'a, const N: usize> LastHash<'a, N> {
+    /// The hash of `parts`, computed with `hash` unless the last parts were the same.
+    pub fn get(&mut self, parts: [&'a str; N], hash: impl FnOnce(&[&'a str; N]) -> u64) -> u64 {
+        match &self.last {
+            Some((last, h)) if last.iter().zip(&parts).all(|(a, b)| same(a, b)) => *h,
+            _ => {
+                let h = hash(&parts);
+                self.last = Some((parts, h));
+                h
+            }
+        }
+    }
+}
+
 /// [`test_key`] for a sequence of tests, reusing the hash of the suite, classname and file
-/// while they stay the same from one test to the next. "The same" is the same bytes in memory
-/// (the parser gives consecutive cases of a class one copy of its name): comparing contents
-/// would read every name once more, from memory long out of the core's cache.
+/// while they stay the same from one test to the next.
 #[derive(Default)]
 pub struct TestKeys<'a> {
-    last: Option<(&'a str, &'a str, &'a str, u64)>,
+    scopes: LastHash<'a, 3>,
 }
 
 impl<'a> TestKeys<'a> {
@@ -78,18 +98,23 @@ impl<'a> TestKeys<'a> {
         file: &'a str,
         line: Option<u32>,
     ) -> u64 {
-        let scope = match self.last {
-            Some((s, c, f, scope)) if same(s, suite) && same(c, classname) && same(f, file) => {
-                scope
-            }
-            _ => {
-                let scope = scope_key(suite, classname, file);
-                self.last = Some((suite, classname, file, scope));
-                scope
-            }
-        };
+        let scope = self
+            .scopes
+            .get([suite, classname, file], |&[s, c, f]| scope_key(s, c, f));
         name_key(scope, name, line)
     }
+}
+
+fn push_text(arena: &mut String, s: &str) -> Span {
+    if s.is_empty() {
+        return (0, 0);
+    }
+    let start = arena.len();
+    arena.push_str(s);
+    (
+        u32::try_from(start).unwrap_or(u32::MAX),
+        u32::try_from(s.len()).unwrap_or(0),
+    )
 }
 
 /// The key of a run: a hash of its run key and variant.
@@ -136,13 +161,6 @@ pub struct RunRows {
     failure_types: Vec<(u32, Span)>,
     messages: Vec<(u32, Span)>,
     outputs: Vec<(u32, Span)>,
-}
-
-/// Which sparse string list of a run a value goes to.
-enum ListOf {
-    FailureTypes,
-    Messages,
-    Outputs,
 }
 
 /// A test seen for the first time in this ingest.
@@ -227,17 +245,12 @@ impl RunRows {
                 out.fingerprints.push((row, fingerprint));
             }
             for (text, list) in [
-                (r.failure_type, ListOf::FailureTypes),
-                (r.message, ListOf::Messages),
-                (r.output, ListOf::Outputs),
+                (r.failure_type, &mut out.failure_types),
+                (r.message, &mut out.messages),
+                (r.output, &mut out.outputs),
             ] {
                 if !text.is_empty() {
-                    let span = out.push(text);
-                    match list {
-                        ListOf::FailureTypes => out.failure_types.push((row, span)),
-                        ListOf::Messages => out.messages.push((row, span)),
-                        ListOf::Outputs => out.outputs.push((row, span)),
-                    }
+                    list.push((row, push_text(&mut out.arena, text)));
                 }
             }
         }
@@ -270,15 +283,7 @@ impl RunRows {
     }
 
     fn push(&mut self, s: &str) -> Span {
-        if s.is_empty() {
-            return (0, 0);
-        }
-        let start = self.arena.len();
-        self.arena.push_str(s);
-        (
-            u32::try_from(start).unwrap_or(u32::MAX),
-            u32::try_from(s.len()).unwrap_or(0),
-        )
+        push_text(&mut self.arena, s)
     }
 
     fn get(&self, (start, len): Span) -> &str {
