@@ -146,6 +146,9 @@ pub fn ingest(
 
     let total: u64 = runs.iter().flat_map(|r| &r.inputs).map(|i| i.size).sum();
     let bar = progress_bar(options.progress, total);
+    // Lines printed while the bar is drawn: the bar is taken off the screen for each one and
+    // drawn again below it, so neither garbles the other.
+    let report_problem = &mut |line: &str| bar.suspend(|| report_problem(line));
     let batches = batches(&runs);
 
     let mut segment = None;

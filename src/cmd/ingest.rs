@@ -26,11 +26,11 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
             variant: args.variant,
         },
     };
-    let mut stderr = std::io::stderr().lock();
+    // The stderr lock is taken per line, never across the ingest: the progress bar draws to
+    // stderr from another thread, and a lock held here would block it forever.
     let summary = ingest::ingest(&options, &store, &mut |line| {
-        let _ = writeln!(stderr, "{line}");
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
     })?;
-    drop(stderr);
     if !args.quiet {
         eprintln!(
             "testsift: {} runs found: {} ingested ({} test executions from {} reports), {} already in {}{}; {} files with errors, {} warnings",
