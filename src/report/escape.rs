@@ -78,6 +78,38 @@ pub fn shorten(s: &str, max_chars: usize) -> String {
     }
 }
 
+/// Whether `c` must never reach a terminal, a CSV cell, a runner's argument list or stderr as
+/// itself: C0 and C1 controls (ESC starts terminal sequences, OSC 52 writes the clipboard), DEL,
+/// and the bidirectional overrides and isolates that reorder what a reader sees.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+/// Text from a report made safe to print on a terminal (tables, plain lists, stderr): every
+/// character of [`is_unsafe_char`] is written as a visible escape (`\x1b`, `\u{202e}`), and
+/// newline and tab as `\n`, `\t`, so one value stays on one line. Backslashes are left as they
+/// are: text that only looks like an escape does nothing on a terminal.
+pub fn terminal(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x100 && is_unsafe_char(c) => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// `s` on one line: newlines and other control characters become spaces.
 pub fn one_line(s: &str) -> String {
     s.chars()
@@ -113,6 +145,17 @@ mod tests {
         assert!(out.len() <= 100 + '…'.len_utf8(), "{}", out.len());
         assert!(out.ends_with('…'));
         assert_eq!(markdown_capped("ok", 100), "ok");
+    }
+
+    #[test]
+    fn terminal_text_has_no_control_characters_left() {
+        assert_eq!(terminal("plain name"), "plain name");
+        assert_eq!(
+            terminal("a\u{1b}]52;c;cm0gLXJm\u{7}b\nc\\d\u{202e}e\u{9b}"),
+            "a\\x1b]52;c;cm0gLXJm\\x07b\\nc\\d\\u{202e}e\\x9b"
+        );
+        let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        assert!(!terminal(&all).chars().any(is_unsafe_char));
     }
 
     #[test]
