@@ -1,0 +1,96 @@
+//! The binary in a real terminal: a pseudo-terminal made by `script` (util-linux), so stderr is a
+//! terminal and the progress bar draws, as it does for a person. Redirected output (every other
+//! test) cannot see a hang between the bar and other writers of stderr (issue 13).
+
+mod common;
+
+use common::root;
+use std::path::Path;
+use std::process::Command;
+
+/// Runs `testsift ARGS` under a pseudo-terminal with a time limit; returns what the terminal
+/// showed and the exit code (124 when the time limit killed it).
+fn in_terminal(args: &str) -> (String, i32) {
+    let bin = env!("CARGO_BIN_EXE_testsift");
+    let line = format!("{bin} {args}");
+    let out = Command::new("timeout")
+        .args(["-k", "5", "60", "script", "-qec", &line, "/dev/null"])
+        .current_dir(root())
+        .env_remove("TESTSIFT_STORE")
+        .env("COLUMNS", "100")
+        .env("LINES", "30")
+        .output()
+        .expect("`script` (util-linux) and `timeout` (coreutils) are on every CI machine");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn quoted(path: &Path) -> String {
+    format!("'{}'", path.display())
+}
+
+/// Ingest in a terminal ends, draws its progress bar, and prints its summary.
+#[test]
+fn issue_13_ingest_in_a_terminal_ends_and_draws_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let (screen, code) = in_terminal(&format!(
+        "ingest fixtures/history --store {}",
+        quoted(&store)
+    ));
+    assert_ne!(
+        code, 124,
+        "ingest hung in a terminal; the screen:\n{screen}"
+    );
+    assert_eq!(code, 0, "the screen:\n{screen}");
+    assert!(
+        screen.contains("[00:00:"),
+        "no progress bar was drawn; the screen:\n{screen}"
+    );
+    assert!(screen.contains("runs found"), "{screen}");
+
+    // Again, with every run already stored: the bar and the summary, no hang.
+    let (screen, code) = in_terminal(&format!(
+        "ingest fixtures/history --store {}",
+        quoted(&store)
+    ));
+    assert_eq!(code, 0, "the screen:\n{screen}");
+    assert!(screen.contains("already in"), "{screen}");
+}
+
+/// Problem lines printed while the bar is drawn (a bad file among good ones) do not hang either.
+#[test]
+fn issue_13_ingest_with_bad_files_in_a_terminal_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let (screen, code) = in_terminal(&format!(
+        "ingest fixtures/bad --run-depth 0 --run-id bad --store {}",
+        quoted(&store)
+    ));
+    assert_ne!(
+        code, 124,
+        "ingest hung in a terminal; the screen:\n{screen}"
+    );
+    assert!(screen.contains("error:"), "{screen}");
+}
+
+/// The README's main job, `report PATH --out DIR`, in a terminal.
+#[test]
+fn issue_13_report_in_a_terminal_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let out = dir.path().join("out");
+    let (screen, code) = in_terminal(&format!(
+        "report fixtures/history --out {} --store {}",
+        quoted(&out),
+        quoted(&store)
+    ));
+    assert_ne!(
+        code, 124,
+        "report hung in a terminal; the screen:\n{screen}"
+    );
+    assert_eq!(code, 0, "the screen:\n{screen}");
+    assert!(out.join("report.html").is_file());
+}
