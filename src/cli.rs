@@ -40,6 +40,10 @@ pub enum Command {
     /// with their runs, slow suites, CI load, the trim curve, and what changed since the
     /// previous report. Ingests PATH first when given.
     Report(ReportArgs),
+    /// Replay the history run by run to measure how well a selection would have done: each run
+    /// after a training span is ordered from the runs before it only, and scored on what it did
+    /// (APFD, APFDc, time to the first failure), against simple heuristics, random and optimal.
+    Backtest(BacktestArgs),
 }
 
 #[derive(Debug, Args)]
@@ -507,4 +511,47 @@ mod tests {
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
     }
+}
+
+/// What `backtest` replays.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BacktestKind {
+    /// The `select priority` order: how early each run's failures would have run.
+    Priority,
+}
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// The selection to replay.
+    #[arg(value_enum)]
+    pub kind: BacktestKind,
+
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    #[command(flatten)]
+    pub window: crate::analysis::window::WindowArgs,
+
+    /// Runs at the start of the window that only train the model and are not scored.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub train_runs: usize,
+
+    /// Seed of the random order it is compared with.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub seed: u64,
+
+    /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
+    /// infrastructure failure: neither scored nor learned from.
+    #[arg(
+        long,
+        default_value_t = 0.8,
+        value_name = "SHARE",
+        help_heading = "Thresholds"
+    )]
+    pub infra_threshold: f64,
+
+    /// Output format: a table, JSON (versioned by `schema_version`), CSV (one line per order)
+    /// or Markdown.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
 }

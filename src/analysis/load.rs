@@ -22,6 +22,9 @@ pub struct Exec {
     pub failed_attempts: u32,
     pub duration: Option<f64>,
     pub duration_last: Option<f64>,
+    /// Position of the row in the store: within a run, the order the tests appear in its
+    /// reports (the order the runner ran them, for runners that write as they go).
+    pub row: u32,
 }
 
 /// One test (by test id) on one variant, with its executions in window order.
@@ -212,7 +215,7 @@ pub(crate) fn load(
         .zip(failed.iter())
         .zip(duration.iter())
         .zip(duration_last.iter());
-    for ((((((rk, tk), st), at), fa), du), dl) in rows {
+    for (row, ((((((rk, tk), st), at), fa), du), dl)) in rows.enumerate() {
         let (Some(rk), Some(tk), Some(st)) = (rk, tk, st) else {
             continue;
         };
@@ -241,6 +244,7 @@ pub(crate) fn load(
             failed_attempts: fa.unwrap_or(0),
             duration: du,
             duration_last: dl,
+            row: u32::try_from(row).unwrap_or(u32::MAX),
         });
     }
     drop(df);

@@ -1,6 +1,7 @@
 //! Analyses over the stored history: each reads the store as Polars lazy queries over a window
 //! of runs and returns plain `Serialize` structs. They never print; `export` renders them.
 
+pub mod backtest;
 pub mod flaky;
 pub mod gate;
 pub mod history;

@@ -1,5 +1,6 @@
 //! One module per subcommand: arguments in, library calls, output out.
 
+mod backtest;
 mod check;
 mod flaky;
 mod ingest;
@@ -24,5 +25,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Select(args) => select::run(args),
         Command::Report(args) => report::run(args),
+        Command::Backtest(args) => backtest::run(args),
     }
 }

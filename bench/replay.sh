@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The priority replay benchmark: for each history kind of bench/replay/generate.py and each seed,
+# generate a history, ingest it, run `testsift backtest priority`, and print the mean APFD and
+# APFDc of each order per kind, averaged over the seeds.
+#
+# Usage: bench/replay.sh            (BENCH_SEEDS="1 2 3 4", BENCH_RUNS=200, BENCH_TESTS=500)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seeds=${BENCH_SEEDS:-1 2 3 4}
+runs=${BENCH_RUNS:-200}
+tests=${BENCH_TESTS:-500}
+train=${BENCH_TRAIN:-20}
+# TESTSIFT_BIN: a binary already built (the scores do not depend on the build; the times do).
+if [ -z "${TESTSIFT_BIN:-}" ]; then
+  cargo build --release -q
+fi
+bin=${TESTSIFT_BIN:-target/release/testsift}
+work=${BENCH_WORK:-target/replay}
+rm -rf "$work"
+mkdir -p "$work"
+for kind in persistent recurring flaky new cofail mixed; do
+  for seed in $seeds; do
+    hist="$work/$kind-$seed"
+    python3 bench/replay/generate.py "$kind" "$seed" "$hist/runs" --runs "$runs" --tests "$tests"
+    "$bin" ingest "$hist/runs" --store "$hist/store" --quiet
+    /usr/bin/time -f "%e %M" -o "$hist/time" \
+      "$bin" backtest priority --store "$hist/store" --train-runs "$train" --format json > "$hist/backtest.json"
+  done
+done
+python3 - "$work" $seeds <<'PY'
+import json, sys, os
+work, seeds = sys.argv[1], sys.argv[2:]
+kinds = ["persistent", "recurring", "flaky", "new", "cofail", "mixed"]
+orders = ["optimal", "testsift", "last-failed-first", "most-failures", "runner-order", "random"]
+print("mean APFD / mean APFDc over seeds " + " ".join(seeds) + "; backtest wall s and peak MB (max)")
+print("| kind | " + " | ".join(orders) + " | wall s | MB |")
+print("|---|" + "---:|" * (len(orders) + 2))
+for kind in kinds:
+    apfd = {o: [] for o in orders}; apfdc = {o: [] for o in orders}; wall = mem = 0.0
+    for s in seeds:
+        d = json.load(open(os.path.join(work, f"{kind}-{s}", "backtest.json")))
+        for o in d["orders"]:
+            apfd[o["order"]].append(o["mean_apfd"]); apfdc[o["order"]].append(o["mean_apfdc"])
+        w, m = open(os.path.join(work, f"{kind}-{s}", "time")).read().split()
+        wall = max(wall, float(w)); mem = max(mem, int(m) / 1024)
+    cell = lambda o: f"{sum(apfd[o])/len(apfd[o]):.3f} / {sum(apfdc[o])/len(apfdc[o]):.3f}"
+    print(f"| {kind} | " + " | ".join(cell(o) for o in orders) + f" | {wall:.2f} | {mem:.0f} |")
+PY
