@@ -162,9 +162,12 @@ impl DiscoverError {
 /// Walks the PATHs and returns the runs found (sorted by source path) plus problems
 /// (run.json errors, skipped loose files, unreadable directories). Err only when a PATH does not
 /// exist or cannot be read at all.
+///
+/// `run_depth` None is the default layout: each immediate subfolder of a folder is one run,
+/// unless the folder itself looks like one run (see [`one_run_reason`]).
 pub fn discover(
     paths: &[PathBuf],
-    run_depth: usize,
+    run_depth: Option<usize>,
 ) -> Result<(Vec<DiscoveredRun>, Vec<Problem>), DiscoverError> {
     let mut runs = Vec::new();
     let mut problems = Vec::new();
@@ -179,13 +182,19 @@ pub fn discover(
         let metadata = fs::metadata(path).map_err(|err| DiscoverError::from_io(path, err))?;
         if metadata.is_dir() {
             discover_dir(path, run_depth, &mut runs, &mut problems)?;
+        } else if !metadata.is_file() {
+            problems.push(not_regular(path, &metadata));
         } else if let Some((kind, suffix_len)) = file_kind(path) {
+            runs.push(file_run(path, kind, suffix_len, &metadata));
+        } else if let Some(kind) = sniff(path) {
+            // Named on purpose, so the content decides, whatever the name ends with.
+            let suffix_len = extension_len(&file_name(path));
             runs.push(file_run(path, kind, suffix_len, &metadata));
         } else {
             problems.push(Problem::warning(
                 display_path(path),
                 "not a report, archive or directory; skipped \
-                 (expected .xml, .xml.gz, .zip, .tar, .tar.gz or .tgz)",
+                 (its content is not XML, gzip, zip or tar)",
             ));
         }
     }
@@ -208,13 +217,17 @@ struct Item {
 
 fn discover_dir(
     root: &Path,
-    run_depth: usize,
+    run_depth: Option<usize>,
     runs: &mut Vec<DiscoveredRun>,
     problems: &mut Vec<Problem>,
 ) -> Result<(), DiscoverError> {
     // Unlike a folder further down, an unreadable PATH means nothing the user asked for can be
     // ingested, so it is an error rather than a problem.
     let items = list_dir(root, problems).map_err(|err| DiscoverError::from_io(root, err))?;
+    let Some(run_depth) = run_depth else {
+        discover_default(root, items, runs, problems)?;
+        return Ok(());
+    };
     if run_depth == 0 {
         runs.push(folder_run(root, items, problems));
     } else {
@@ -242,6 +255,182 @@ fn discover_dir(
         find_runs(items, 1, run_depth, runs, problems);
     }
     Ok(())
+}
+
+/// Folder names build tools write their test reports into (Maven's `target/surefire-reports`,
+/// Gradle's `build/test-results/test`, Bazel's `bazel-testlogs`): a run folder never has such a
+/// name, and reports below one belong to a build, not to a history of runs.
+const BUILD_DIRS: [&str; 7] = [
+    "target",
+    "build",
+    "test-results",
+    "test-reports",
+    "surefire-reports",
+    "failsafe-reports",
+    "bazel-testlogs",
+];
+
+fn is_build_dir(name: &OsStr) -> bool {
+    let name = name.to_string_lossy();
+    BUILD_DIRS.iter().any(|dir| name.eq_ignore_ascii_case(dir))
+}
+
+/// The default layout (no `--run-depth`): PATH is one run when it looks like one, else each
+/// immediate subfolder (or report file, or archive) is one run.
+fn discover_default(
+    root: &Path,
+    items: Vec<Item>,
+    runs: &mut Vec<DiscoveredRun>,
+    problems: &mut Vec<Problem>,
+) -> Result<(), DiscoverError> {
+    if one_run_reason(&items) {
+        runs.push(folder_run(root, items, problems));
+        return Ok(());
+    }
+    let loose_plain = items
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.kind,
+                ItemKind::Report(InputKind::Xml | InputKind::XmlGz, ..)
+            )
+        })
+        .count();
+    let has_dirs = items.iter().any(|i| matches!(i.kind, ItemKind::Dir));
+    if !has_dirs && loose_plain > 0 {
+        // Loose reports beside archives: the archives are runs of a history, so each file is.
+        problems.push(Problem::warning(
+            display_path(root),
+            format!(
+                "holds {loose_plain} report files and archives but no run folders, so each file \
+                 is taken as one run (use --run-depth 0 if they are one run)"
+            ),
+        ));
+    }
+    let mut found = Vec::new();
+    let mut found_problems = Vec::new();
+    find_runs(items, 1, 1, &mut found, &mut found_problems);
+    match modules(root, &found) {
+        Modules::OneBuild(names) => {
+            // The subfolders are the modules of one build: PATH is the run. Listed again so
+            // that nothing said about the subfolders as runs (an empty one) is kept.
+            let items =
+                list_dir(root, problems).map_err(|err| DiscoverError::from_io(root, err))?;
+            problems.push(Problem::warning(
+                display_path(root),
+                format!(
+                    "taken as one run: its subfolders {} hold different reports in build-tool \
+                     report folders, as the modules of one build do (use --run-depth 1 to take \
+                     each subfolder as a run)",
+                    names.join(", ")
+                ),
+            ));
+            runs.push(folder_run(root, items, problems));
+        }
+        Modules::Ambiguous(names) => {
+            problems.push(Problem::warning(
+                display_path(root),
+                format!(
+                    "took {} subfolders as runs ({}); their reports sit in build-tool report \
+                     folders, so if they are the modules of one build use --run-depth 0",
+                    names.len(),
+                    names.join(", ")
+                ),
+            ));
+            runs.extend(found);
+            problems.extend(found_problems);
+        }
+        Modules::No => {
+            runs.extend(found);
+            problems.extend(found_problems);
+        }
+    }
+    Ok(())
+}
+
+/// Whether a folder's own listing shows that it is one run: it holds run.json, or a build
+/// tool's output folder (`target`, `build`, ...), or report files and no subfolders or
+/// archives (`target/surefire-reports`, `build/test-results/test`).
+fn one_run_reason(items: &[Item]) -> bool {
+    let mut dirs = false;
+    let mut plain = false;
+    let mut archives = false;
+    for item in items {
+        match &item.kind {
+            ItemKind::RunJson => return true,
+            ItemKind::Dir => {
+                if item.path.file_name().is_some_and(is_build_dir) {
+                    return true;
+                }
+                dirs = true;
+            }
+            ItemKind::Report(InputKind::Xml | InputKind::XmlGz, ..) => plain = true,
+            ItemKind::Report(..) => archives = true,
+        }
+    }
+    plain && !dirs && !archives
+}
+
+/// What the runs found one level below PATH say about PATH.
+enum Modules {
+    /// Not build modules: the runs stand.
+    No,
+    /// Build modules of one run: the subfolders named.
+    OneBuild(Vec<String>),
+    /// Subfolders whose reports all sit in build-tool folders, but whose report names repeat
+    /// (a history of runs, or modules with same-named reports): taken as runs, with a warning.
+    Ambiguous(Vec<String>),
+}
+
+/// Two or more subfolders with reports, no run.json and no archives, every report below a
+/// build-tool report folder, look like the modules of one build. Runs of a history repeat
+/// their report names (the same test classes run each time); modules do not, so disjoint
+/// report names decide.
+fn modules(root: &Path, runs: &[DiscoveredRun]) -> Modules {
+    let with_reports: Vec<&DiscoveredRun> = runs.iter().filter(|r| !r.inputs.is_empty()).collect();
+    if with_reports.len() < 2 {
+        return Modules::No;
+    }
+    let mut names = std::collections::HashSet::new();
+    let mut disjoint = true;
+    for run in &with_reports {
+        if run.source == root
+            || run.meta != RunMeta::default()
+            || run.source.join(RUN_JSON).exists()
+        {
+            return Modules::No;
+        }
+        for input in &run.inputs {
+            if !matches!(input.kind, InputKind::Xml | InputKind::XmlGz) {
+                return Modules::No;
+            }
+            let Ok(relative) = input.path.strip_prefix(&run.source) else {
+                return Modules::No;
+            };
+            let in_build_dir = relative
+                .parent()
+                .is_some_and(|dir| dir.iter().any(is_build_dir));
+            if !in_build_dir {
+                return Modules::No;
+            }
+        }
+    }
+    for run in &with_reports {
+        let own: std::collections::HashSet<&OsStr> = run
+            .inputs
+            .iter()
+            .filter_map(|i| i.path.file_name())
+            .collect();
+        for name in own {
+            disjoint &= names.insert(name);
+        }
+    }
+    let listed = with_reports.iter().map(|r| r.name.clone()).collect();
+    if disjoint {
+        Modules::OneBuild(listed)
+    } else {
+        Modules::Ambiguous(listed)
+    }
 }
 
 /// Handles the `items` of a folder at `level - 1` below PATH, descending until `run_depth`.
@@ -437,6 +626,11 @@ fn list_dir(dir: &Path, problems: &mut Vec<Problem>) -> io::Result<Vec<Item>> {
         if metadata.is_dir() {
             continue;
         }
+        // Opening a FIFO blocks until something writes to it, and a device may never end.
+        if !metadata.is_file() {
+            problems.push(not_regular(&path, &metadata));
+            continue;
+        }
         let kind = match report {
             Some((kind, suffix_len)) => ItemKind::Report(kind, suffix_len, metadata),
             None => ItemKind::RunJson,
@@ -447,16 +641,128 @@ fn list_dir(dir: &Path, problems: &mut Vec<Problem>) -> io::Result<Vec<Item>> {
     Ok(items)
 }
 
+/// A warning for something named like a report that is not a regular file; it is never opened.
+fn not_regular(path: &Path, metadata: &Metadata) -> Problem {
+    Problem::warning(
+        display_path(path),
+        format!(
+            "not a regular file ({}); skipped without opening it",
+            file_type_name(metadata)
+        ),
+    )
+}
+
+fn file_type_name(metadata: &Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let file_type = metadata.file_type();
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+    }
+    if metadata.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
+}
+
+/// Opens `path` for reading only if it is a regular file (after symlinks), so that a FIFO or
+/// device put where a report was listed is never opened.
+fn open_regular(path: &Path) -> Result<File, String> {
+    let metadata = fs::metadata(path).map_err(|err| format!("cannot open: {err}"))?;
+    if !metadata.is_file() {
+        return Err(format!(
+            "not a regular file ({}); skipped without opening it",
+            file_type_name(&metadata)
+        ));
+    }
+    File::open(path).map_err(|err| format!("cannot open: {err}"))
+}
+
+/// Bytes looked at to tell what a file named on the command line holds: a tar header's magic
+/// sits at offset 257.
+const SNIFF_BYTES: usize = 512;
+
+/// What a file's content says it is: XML (any encoding a report may use), gzip (a gzipped
+/// report or tarball), zip or tar. `None` for anything else.
+fn sniff(path: &Path) -> Option<InputKind> {
+    let file = open_regular(path).ok()?;
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    file.take(SNIFF_BYTES as u64).read_to_end(&mut head).ok()?;
+    if head.starts_with(b"\x1f\x8b") {
+        let mut inner = Vec::with_capacity(SNIFF_BYTES);
+        let file = open_regular(path).ok()?;
+        // A short or broken stream still yields its start; what decompressed decides.
+        let _ = MultiGzDecoder::new(BufReader::new(file))
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut inner);
+        return Some(if is_tar(&inner) {
+            InputKind::TarGz
+        } else {
+            InputKind::XmlGz
+        });
+    }
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return Some(InputKind::Zip);
+    }
+    if is_tar(&head) {
+        return Some(InputKind::Tar);
+    }
+    is_xml(&head).then_some(InputKind::Xml)
+}
+
+fn is_tar(head: &[u8]) -> bool {
+    head.get(257..262) == Some(b"ustar")
+}
+
+/// Starts like an XML document: `<` after an optional byte order mark and white space, or
+/// UTF-16 with or without its byte order mark.
+fn is_xml(head: &[u8]) -> bool {
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        return true;
+    }
+    if head.starts_with(b"<\0") || head.starts_with(b"\0<") {
+        return true;
+    }
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    text.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'<')
+}
+
+/// The length of a name's last `.ext` (0 when there is none, or for a hidden file's only dot).
+fn extension_len(name: &str) -> usize {
+    match name.rfind('.') {
+        Some(0) | None => 0,
+        Some(dot) => name.len() - dot,
+    }
+}
+
 fn unreadable_dir(dir: &Path, err: &io::Error) -> Problem {
     Problem::skipped(display_path(dir), format!("cannot read directory: {err}"))
 }
 
 fn read_run_json(path: &Path, problems: &mut Vec<Problem>) -> RunMeta {
     let location = display_path(path);
-    let bytes = File::open(path)
-        .map_err(|e| ReadError::Io(e, Vec::new()))
-        .and_then(|file| read_bounded(file, RUN_JSON_LIMIT, 0));
-    match bytes {
+    let file = match open_regular(path) {
+        Ok(file) => file,
+        Err(message) => {
+            problems.push(Problem::warning(
+                location,
+                format!("{message}; using default run metadata"),
+            ));
+            return RunMeta::default();
+        }
+    };
+    match read_bounded(file, RUN_JSON_LIMIT, 0) {
         Ok(bytes) => {
             let (meta, found) = meta_from_json(&bytes, &location);
             problems.extend(found);
@@ -528,10 +834,10 @@ pub fn load(input: &Input, limit: u64) -> (Vec<LoadedReport>, Vec<Problem>, Opti
         problems: Vec::new(),
         run_json: None,
     };
-    let file = match File::open(&input.path) {
+    let file = match open_regular(&input.path) {
         Ok(file) => file,
-        Err(err) => {
-            let problem = Problem::skipped(loaded.archive, format!("cannot open: {err}"));
+        Err(message) => {
+            let problem = Problem::skipped(loaded.archive, message);
             return (Vec::new(), vec![problem], None);
         }
     };
@@ -857,12 +1163,12 @@ pub fn meta_from_json(bytes: &[u8], location: &str) -> (RunMeta, Vec<Problem>) {
     for (key, value) in object {
         match key.as_str() {
             "run_id" => meta.run_id = fields.run_id(&key, value),
-            "commit" => meta.commit = fields.string(&key, value),
+            "commit" => meta.commit = fields.run_id(&key, value),
             "branch" => meta.branch = fields.string(&key, value),
             "timestamp" => meta.timestamp = fields.timestamp(&key, value),
             "attempt" => meta.attempt = fields.attempt(&key, value),
-            "job" => meta.job = fields.string(&key, value),
-            "pipeline" => meta.pipeline = fields.string(&key, value),
+            "job" => meta.job = fields.run_id(&key, value),
+            "pipeline" => meta.pipeline = fields.run_id(&key, value),
             "variant" => meta.variant = fields.string(&key, value),
             _ => {
                 meta.extra.insert(key, value);
@@ -916,7 +1222,8 @@ impl Fields<'_> {
         }
     }
 
-    /// CI systems number their runs, and writers often emit the number as-is.
+    /// CI systems number their runs, pipelines and jobs (and Subversion its commits), and
+    /// writers often emit the number as-is.
     fn run_id(&mut self, key: &str, value: Value) -> Option<String> {
         match value {
             Value::Number(number) if number.is_i64() || number.is_u64() => Some(number.to_string()),
@@ -1095,7 +1402,7 @@ mod tests {
         for name in ["a.xml", "b.xml"] {
             std::fs::write(dir.path().join(name), "<testsuite/>").expect("write");
         }
-        let (runs, problems) = discover(&[dir.path().to_path_buf()], 1).expect("discover");
+        let (runs, problems) = discover(&[dir.path().to_path_buf()], Some(1)).expect("discover");
         assert_eq!(runs.len(), 2);
         assert!(
             problems.iter().any(|p| p.message.contains("--run-depth 0")),
@@ -1123,7 +1430,7 @@ mod tests {
     fn depth_one_makes_each_subfolder_a_run_with_every_report_below_it() {
         let dir = history();
         let root = dir.path();
-        let (runs, problems) = discover(&[root.to_path_buf()], 1).unwrap();
+        let (runs, problems) = discover(&[root.to_path_buf()], Some(1)).unwrap();
         assert_eq!(problems, []);
         assert_eq!(run_names(&runs), ["run-01", "run-02"]);
         assert_eq!(
@@ -1151,7 +1458,7 @@ mod tests {
     fn display_paths_are_joined_from_the_path_given() {
         let dir = history();
         let root = dir.path();
-        let (runs, _) = discover(&[root.to_path_buf()], 1).unwrap();
+        let (runs, _) = discover(&[root.to_path_buf()], Some(1)).unwrap();
         let input = &runs[0].inputs[2];
         let (reports, problems, _) = load(input, 1 << 20);
         assert_eq!(problems, []);
@@ -1166,7 +1473,7 @@ mod tests {
     fn depth_zero_makes_the_path_one_run() {
         let dir = history();
         let root = dir.path();
-        let (runs, problems) = discover(&[root.to_path_buf()], 0).unwrap();
+        let (runs, problems) = discover(&[root.to_path_buf()], Some(0)).unwrap();
         assert_eq!(problems, []);
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].source, root);
@@ -1181,7 +1488,7 @@ mod tests {
         write(root, "pipe-a/run-1/out/TEST-a.xml", REPORT);
         write(root, "pipe-b/run-2.zip", &zip_of(&[("TEST-b.xml", REPORT)]));
         let loose = write(root, "loose.xml", REPORT);
-        let (runs, problems) = discover(&[root.to_path_buf()], 2).unwrap();
+        let (runs, problems) = discover(&[root.to_path_buf()], Some(2)).unwrap();
         assert_eq!(run_names(&runs), ["run-1", "run-2"]);
         assert_eq!(input_paths(root, &runs[0]), ["pipe-a/run-1/out/TEST-a.xml"]);
         assert_eq!(input_paths(root, &runs[1]), ["pipe-b/run-2.zip"]);
@@ -1206,7 +1513,7 @@ mod tests {
         write(root, "run-19.tar.gz", &gzip(&tar_of(&[("a.xml", REPORT)])));
         write(root, "TEST-x.xml", REPORT);
         write(root, "README.md", b"# artifacts");
-        let (runs, problems) = discover(&[root.to_path_buf()], 1).unwrap();
+        let (runs, problems) = discover(&[root.to_path_buf()], Some(1)).unwrap();
         assert_eq!(problems, []);
         assert_eq!(run_names(&runs), ["TEST-x", "run-17", "run-18", "run-19"]);
         assert!(runs.iter().all(|run| run.inputs.len() == 1));
@@ -1218,7 +1525,7 @@ mod tests {
         let dir = TempDir::new().unwrap();
         let gz = write(dir.path(), "nightly.xml.gz", &gzip(REPORT));
         let notes = write(dir.path(), "notes.txt", b"hello");
-        let (runs, problems) = discover(&[gz.clone(), notes.clone(), gz.clone()], 1).unwrap();
+        let (runs, problems) = discover(&[gz.clone(), notes.clone(), gz.clone()], Some(1)).unwrap();
         assert_eq!(run_names(&runs), ["nightly"]);
         assert_eq!(runs[0].source, gz);
         assert_eq!(problems.len(), 1);
@@ -1234,7 +1541,7 @@ mod tests {
     fn a_missing_path_is_an_error() {
         let dir = TempDir::new().unwrap();
         let missing = dir.path().join("nope");
-        let err = discover(std::slice::from_ref(&missing), 1).unwrap_err();
+        let err = discover(std::slice::from_ref(&missing), Some(1)).unwrap_err();
         assert!(matches!(err, DiscoverError::NotFound { .. }));
         assert_eq!(
             err.to_string(),
@@ -1250,7 +1557,7 @@ mod tests {
         write(root, "run-1/.testsift/TEST-y.xml", REPORT);
         write(root, "run-1/._TEST-a.xml", b"\0\x05\x16\x07");
         write(root, "run-1/TEST-a.xml", REPORT);
-        let (runs, problems) = discover(&[root.to_path_buf()], 1).unwrap();
+        let (runs, problems) = discover(&[root.to_path_buf()], Some(1)).unwrap();
         assert_eq!(problems, []);
         assert_eq!(run_names(&runs), ["run-1"]);
         assert_eq!(input_paths(root, &runs[0]), ["run-1/TEST-a.xml"]);
@@ -1268,7 +1575,7 @@ mod tests {
         std::os::unix::fs::symlink(root.join("run-1"), root.join("latest")).unwrap();
         std::os::unix::fs::symlink(&shared, root.join("run-1/linked.xml")).unwrap();
         std::os::unix::fs::symlink(root.join("gone.xml"), root.join("run-1/broken.xml")).unwrap();
-        let (runs, problems) = discover(&[root.to_path_buf()], 1).unwrap();
+        let (runs, problems) = discover(&[root.to_path_buf()], Some(1)).unwrap();
         assert_eq!(run_names(&runs), ["run-1"]);
         assert_eq!(
             input_paths(root, &runs[0]),
@@ -1297,7 +1604,7 @@ mod tests {
                 "pipeline": "ci", "variant": "linux", "runner": {"os": "ubuntu"}, "shard": 2
             }"#,
         );
-        let (runs, problems) = discover(&[root.to_path_buf()], 1).unwrap();
+        let (runs, problems) = discover(&[root.to_path_buf()], Some(1)).unwrap();
         assert_eq!(problems, []);
         let mut extra = Map::new();
         extra.insert("runner".to_owned(), serde_json::json!({"os": "ubuntu"}));
@@ -1328,7 +1635,7 @@ mod tests {
             "run-1/run.json",
             b"{\n  \"commit\": \"abc\"\n  \"branch\": 1\n}",
         );
-        let (runs, problems) = discover(&[root.to_path_buf()], 1).unwrap();
+        let (runs, problems) = discover(&[root.to_path_buf()], Some(1)).unwrap();
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].meta, RunMeta::default());
         assert_eq!(runs[0].inputs.len(), 1);
@@ -1344,7 +1651,7 @@ mod tests {
     #[test]
     fn run_json_values_of_the_wrong_type_are_problems_naming_the_key() {
         let (meta, problems) = meta_from_json(
-            br#"{"commit": 12, "attempt": -1, "timestamp": "yesterday", "branch": "main",
+            br#"{"commit": true, "attempt": -1, "timestamp": "yesterday", "branch": "main",
                  "job": null, "run_id": 4711}"#,
             "r/run.json",
         );
@@ -1360,7 +1667,7 @@ mod tests {
             messages,
             [
                 "\"attempt\": expected a whole number from 0 to 4294967295, found -1; ignored",
-                "\"commit\": expected a string, found a number; ignored",
+                "\"commit\": expected a string, found a boolean; ignored",
                 "\"timestamp\": expected an RFC 3339 timestamp such as 2024-05-01T10:00:00Z, \
                  found \"yesterday\"; ignored",
             ]
@@ -1404,7 +1711,7 @@ mod tests {
         let root = dir.path();
         write(root, "TEST-a.xml", REPORT);
         let json = write(root, "run.json", b"{}");
-        let (runs, problems) = discover(&[root.to_path_buf()], 1).unwrap();
+        let (runs, problems) = discover(&[root.to_path_buf()], Some(1)).unwrap();
         assert_eq!(run_names(&runs), ["TEST-a"]);
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].location, display_path(&json));
@@ -1416,7 +1723,7 @@ mod tests {
         let dir = TempDir::new().unwrap();
         let root = dir.path();
         write(root, "run-1/log.txt", b"cancelled");
-        let (runs, problems) = discover(&[root.to_path_buf()], 1).unwrap();
+        let (runs, problems) = discover(&[root.to_path_buf()], Some(1)).unwrap();
         assert_eq!(runs.len(), 1);
         assert!(runs[0].inputs.is_empty());
         assert_eq!(problems.len(), 1);
@@ -1582,7 +1889,7 @@ mod tests {
         let zip = write(root, "run-1/b.zip", b"PK\x03\x04 this is not a zip archive");
         let gz = write(root, "run-1/c.xml.gz", b"\x1f\x8b garbage");
         let tgz = write(root, "run-1/d.tgz", &gzip(b"not a tar archive, just text"));
-        let (runs, problems) = discover(&[root.to_path_buf()], 1).unwrap();
+        let (runs, problems) = discover(&[root.to_path_buf()], Some(1)).unwrap();
         assert_eq!(problems, []);
         let mut reports = Vec::new();
         let mut problems = Vec::new();
