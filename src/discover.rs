@@ -1538,6 +1538,57 @@ mod tests {
     }
 
     #[test]
+    fn content_decides_what_a_named_file_is() {
+        let dir = TempDir::new().unwrap();
+        let cases: [(&str, Vec<u8>, Option<InputKind>); 8] = [
+            ("a.junit-xml", REPORT.to_vec(), Some(InputKind::Xml)),
+            (
+                "b.out",
+                b"\xEF\xBB\xBF\n  <?xml version=\"1.0\"?><testsuite/>".to_vec(),
+                Some(InputKind::Xml),
+            ),
+            ("c.utf16", b"\xFF\xFE<\0t\0".to_vec(), Some(InputKind::Xml)),
+            ("d.bin", gzip(REPORT), Some(InputKind::XmlGz)),
+            (
+                "e.bin",
+                gzip(&tar_of(&[("x.xml", REPORT)])),
+                Some(InputKind::TarGz),
+            ),
+            ("f.bin", zip_of(&[("x.xml", REPORT)]), Some(InputKind::Zip)),
+            ("g.bin", tar_of(&[("x.xml", REPORT)]), Some(InputKind::Tar)),
+            ("h.txt", b"just text".to_vec(), None),
+        ];
+        for (name, bytes, kind) in cases {
+            let path = write(dir.path(), name, &bytes);
+            assert_eq!(sniff(&path), kind, "{name}");
+        }
+        assert_eq!(extension_len("junit.golden"), ".golden".len());
+        assert_eq!(extension_len("README"), 0);
+        assert_eq!(extension_len(".hidden"), 0);
+    }
+
+    #[test]
+    fn by_default_a_folder_of_loose_reports_is_one_run_and_build_modules_are_merged() {
+        let dir = TempDir::new().unwrap();
+        let root = dir.path();
+        write(root, "flat/TEST-a.xml", REPORT);
+        write(root, "flat/TEST-b.xml.gz", &gzip(REPORT));
+        let (runs, problems) = discover(&[root.join("flat")], None).unwrap();
+        assert_eq!(problems, []);
+        assert_eq!(run_names(&runs), ["flat"]);
+        assert_eq!(runs[0].inputs.len(), 2);
+
+        write(root, "r/core/build/test-results/test/TEST-a.xml", REPORT);
+        write(root, "r/api/build/test-results/test/TEST-b.xml", REPORT);
+        write(root, "r/docs/readme.txt", b"no reports here");
+        let (runs, problems) = discover(&[root.join("r")], None).unwrap();
+        assert_eq!(run_names(&runs), ["r"]);
+        assert_eq!(runs[0].inputs.len(), 2);
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.contains("api, core"));
+    }
+
+    #[test]
     fn a_missing_path_is_an_error() {
         let dir = TempDir::new().unwrap();
         let missing = dir.path().join("nope");

@@ -3,6 +3,9 @@
 //! collisions with stored runs, files named on the command line, empty reports, files that are
 //! not regular files, and runs whose every report is unreadable.
 
+// Tests build their own trees; a failed unwrap is a test failure with a backtrace.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;
