@@ -63,6 +63,7 @@ pub struct IngestArgs {
     /// Folders, report files (*.xml, *.xml.gz) or archives (.zip, .tar.gz, .tgz, .tar) to read.
     /// By default each immediate subfolder of a folder is one CI run; a file or archive given
     /// directly is one run.
+    /// A file given directly is read by its content, whatever its name ends with.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -71,6 +72,8 @@ pub struct IngestArgs {
 
     /// How many levels below each PATH the run folders are. 0 makes PATH itself one run (the
     /// default when --run-id is given); 2 suits layouts like PATH/branch/run.
+    /// Without it, a folder that holds reports and no subfolders, or run.json, or a build tool's
+    /// output folder (target, build), or the modules of one build, is itself one run.
     #[arg(long, value_name = "N")]
     pub run_depth: Option<usize>,
 

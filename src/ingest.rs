@@ -5,6 +5,7 @@
 //! next batch is parsed.
 //! A bad file is a message and a count, never the end of the ingest (unless `strict`).
 
+use crate::ci_vars::CiRun;
 use crate::discover::{self, DiscoveredRun, Input, InputKind, RunMeta};
 use crate::fold;
 use crate::junit::{self, Severity};
@@ -12,7 +13,7 @@ use crate::store::columns::{self, ReportRecord, RunRecord, RunRows, TestRegistry
 use crate::store::{Store, StoreError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::mpsc;
 
@@ -30,11 +31,14 @@ pub struct Overrides {
 #[derive(Debug, Clone)]
 pub struct Options {
     pub paths: Vec<PathBuf>,
-    pub run_depth: usize,
+    /// None: the default layout (see [`discover::discover`]).
+    pub run_depth: Option<usize>,
     pub max_file_size: u64,
     pub strict: bool,
     pub overrides: Overrides,
     pub progress: bool,
+    /// What the CI's own variables say; used for a single run, after run.json and the flags.
+    pub ci: Option<CiRun>,
 }
 
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -139,9 +143,18 @@ pub fn ingest(
     // A store with nothing in it yet has no runs to skip (and reading its empty runs table
     // would only set polars up: a few milliseconds, single-threaded, at the start).
     let existing = if manifest.segments.is_empty() {
-        HashSet::new()
+        Stored::default()
     } else {
-        existing_runs(store)?
+        Stored {
+            runs: existing_runs(store)?,
+            reports: stored_report_hashes(store)?,
+        }
+    };
+    // The CI's variables describe the job's own run, never a history of many.
+    let ci = if runs.len() == 1 {
+        options.ci.as_ref().map(|ci| &ci.meta)
+    } else {
+        None
     };
 
     let total: u64 = runs.iter().flat_map(|r| &r.inputs).map(|i| i.size).sum();
@@ -162,12 +175,13 @@ pub fn ingest(
         let bar = &bar;
         let existing = &existing;
         let runs = &runs;
+        let ci = &ci;
         let registry = &registry;
         scope.spawn(move || {
             for range in batches {
                 let parsed: Vec<Outcome> = runs[range]
                     .par_iter()
-                    .map(|run| process_run(run, options, existing, registry, bar))
+                    .map(|run| process_run(run, options, *ci, existing, registry, bar))
                     .collect();
                 if tx.send(parsed).is_err() {
                     return;
@@ -219,6 +233,9 @@ pub fn ingest(
                             continue;
                         }
                         summary.runs_ingested += 1;
+                        if p.rows.is_empty() {
+                            summary.runs_without_tests += 1;
+                        }
                         summary.reports += p.reports.len();
                         summary.executions += p.rows.len();
                         run_records.push(p.record);
@@ -245,6 +262,14 @@ pub fn ingest(
     bar.finish_and_clear();
     result?;
 
+    if segment.is_some() && summary.executions == 0 && summary.runs_already_ingested == 0 {
+        // Only runs whose reports hold no test case, and nothing else given: an empty
+        // report from a CI job that ran nothing is then an error, as no run at all is.
+        if let Some(seg) = segment {
+            seg.abandon()?;
+        }
+        return Err(IngestError::NothingUsable(new_runs));
+    }
     if options.strict && summary.files_with_errors > 0 {
         // The segment was never committed; remove its files so that nothing is left behind.
         if let Some(seg) = segment {
@@ -262,6 +287,51 @@ pub fn ingest(
         return Err(IngestError::NothingUsable(new_runs));
     }
     Ok(summary)
+}
+
+/// What the store holds already: its runs, and the content hashes of the reports stored under
+/// each (run, variant), sorted (also for runs whose every report was unreadable, which have
+/// report rows but no run row).
+#[derive(Default)]
+struct Stored {
+    runs: HashSet<(String, String)>,
+    reports: HashMap<(String, String), Vec<String>>,
+}
+
+fn stored_report_hashes(
+    store: &Store,
+) -> Result<HashMap<(String, String), Vec<String>>, IngestError> {
+    use crate::store::schema::{HASH, RUN, VARIANT};
+    use polars::prelude::*;
+    let as_store_error = |source: PolarsError| StoreError::Parquet {
+        path: store.dir().display().to_string(),
+        message: source.to_string(),
+    };
+    let df = store
+        .reports()?
+        .select([col(RUN), col(VARIANT), col(HASH)])
+        .collect()
+        .map_err(as_store_error)?;
+    let column = |name: &str| {
+        df.column(name)
+            .and_then(|c| c.str().cloned())
+            .map_err(as_store_error)
+    };
+    let (runs, variants, hashes) = (column(RUN)?, column(VARIANT)?, column(HASH)?);
+    let mut stored: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for ((run, variant), hash) in runs.iter().zip(variants.iter()).zip(hashes.iter()) {
+        stored
+            .entry((
+                run.unwrap_or_default().to_owned(),
+                variant.unwrap_or_default().to_owned(),
+            ))
+            .or_default()
+            .push(hash.unwrap_or_default().to_owned());
+    }
+    stored
+        .values_mut()
+        .for_each(|hashes| hashes.sort_unstable());
+    Ok(stored)
 }
 
 fn existing_runs(store: &Store) -> Result<HashSet<(String, String)>, IngestError> {
@@ -336,19 +406,32 @@ fn progress_bar(enabled: bool, total: u64) -> ProgressBar {
     bar
 }
 
-/// A report of a run: already parsed, or (from an archive, which may rename the run) only read.
+/// A report of a run: already parsed, or only read and hashed (from an archive, which may
+/// rename the run, or of a run whose name is taken and whose content decides).
 enum Loaded {
     Parsed(ParsedReport),
-    Read(discover::LoadedReport),
+    Read(discover::LoadedReport, String),
 }
 
 impl Loaded {
     fn parse(self) -> ParsedReport {
         match self {
             Loaded::Parsed(parsed) => parsed,
-            Loaded::Read(read) => ParsedReport::new(read),
+            Loaded::Read(read, hash) => ParsedReport::with_hash(read, hash),
         }
     }
+
+    fn hash(&self) -> &str {
+        match self {
+            Loaded::Parsed(parsed) => &parsed.hash,
+            Loaded::Read(_, hash) => hash,
+        }
+    }
+}
+
+/// xxh3-128 of a report's bytes, hex: what the reports table stores.
+fn content_hash(bytes: &[u8]) -> String {
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
 }
 
 /// One report, parsed; its bytes are gone.
@@ -363,10 +446,15 @@ struct ParsedReport {
 
 impl ParsedReport {
     fn new(loaded: discover::LoadedReport) -> ParsedReport {
+        let hash = content_hash(&loaded.bytes);
+        ParsedReport::with_hash(loaded, hash)
+    }
+
+    fn with_hash(loaded: discover::LoadedReport, hash: String) -> ParsedReport {
         let report = junit::parse(&loaded.bytes);
         ParsedReport {
             size: loaded.bytes.len() as u64,
-            hash: format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&loaded.bytes)),
+            hash,
             keys: fold::case_keys(&report),
             report,
             display: loaded.display,
@@ -374,18 +462,58 @@ impl ParsedReport {
     }
 }
 
-/// The run key and variant this run will be stored under.
+/// Where a run's id came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IdSource {
+    RunJson,
+    Flag,
+    Ci,
+    /// The folder or file name: not unique across CI runs (`junit.xml` every time).
+    Name,
+}
+
+/// The run key and variant a run is stored under, and the run id and attempt they come from.
+struct Identity {
+    key: String,
+    variant: String,
+    run_id: String,
+    attempt: Option<u32>,
+    source: IdSource,
+}
+
+impl Identity {
+    fn stored_key(&self) -> (String, String) {
+        (self.key.clone(), self.variant.clone())
+    }
+}
+
+/// Each field from run.json, else the flags, else the CI's variables (`ci`, given only for a
+/// single run); the id falls back to the folder or file name, with `suffix` appended when a
+/// stored run took that name already.
 fn identity(
     run: &DiscoveredRun,
     meta: &RunMeta,
     overrides: &Overrides,
-) -> (String, String, String, Option<u32>) {
-    let run_id = meta
-        .run_id
-        .clone()
-        .or_else(|| overrides.run_id.clone())
-        .unwrap_or_else(|| run.name.clone());
-    let attempt = meta.attempt.or(overrides.attempt);
+    ci: Option<&RunMeta>,
+    suffix: Option<&str>,
+) -> Identity {
+    let ci_id = ci.and_then(|ci| ci.run_id.clone());
+    let (run_id, source) = if let Some(id) = meta.run_id.clone() {
+        (id, IdSource::RunJson)
+    } else if let Some(id) = overrides.run_id.clone() {
+        (id, IdSource::Flag)
+    } else if let Some(id) = ci_id {
+        (id, IdSource::Ci)
+    } else {
+        match suffix {
+            Some(suffix) => (format!("{}~{suffix}", run.name), IdSource::Name),
+            None => (run.name.clone(), IdSource::Name),
+        }
+    };
+    let attempt = meta
+        .attempt
+        .or(overrides.attempt)
+        .or_else(|| ci.and_then(|ci| ci.attempt));
     let key = match attempt {
         Some(a) if a > 1 => format!("{run_id}#{a}"),
         _ => run_id.clone(),
@@ -395,14 +523,30 @@ fn identity(
         .clone()
         .or_else(|| meta.job.clone())
         .or_else(|| overrides.variant.clone())
+        .or_else(|| ci.and_then(|ci| ci.job.clone()))
         .unwrap_or_default();
-    (key, variant, run_id, attempt)
+    Identity {
+        key,
+        variant,
+        run_id,
+        attempt,
+        source,
+    }
+}
+
+/// A short hash of a run's sorted report hashes: the suffix that tells apart two runs whose
+/// names are the same.
+fn short_hash(hashes: &[String]) -> String {
+    let joined = hashes.join("\n");
+    let full = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(joined.as_bytes()));
+    full[..8].to_owned()
 }
 
 fn process_run(
     run: &DiscoveredRun,
     options: &Options,
-    existing: &HashSet<(String, String)>,
+    ci: Option<&RunMeta>,
+    existing: &Stored,
     registry: &TestRegistry,
     bar: &ProgressBar,
 ) -> Outcome {
@@ -411,12 +555,17 @@ fn process_run(
         .inputs
         .iter()
         .all(|i| matches!(i.kind, InputKind::Xml | InputKind::XmlGz));
+    // A run named by the folder or file name may share that name with a different stored run;
+    // its content decides, so it is read and hashed before it is parsed.
+    let mut parse_at_once = only_plain;
     if only_plain {
-        let (key, variant, ..) = identity(run, &meta, &options.overrides);
-        if existing.contains(&(key, variant)) {
+        let id = identity(run, &meta, &options.overrides, ci, None);
+        let taken = existing.runs.contains(&id.stored_key());
+        if taken && id.source != IdSource::Name {
             bar.inc(run.inputs.iter().map(|i| i.size).sum());
             return Outcome::AlreadyIngested;
         }
+        parse_at_once = !taken;
     }
     let mut problems = Vec::new();
     let mut files_with_errors = 0;
@@ -430,13 +579,19 @@ fn process_run(
         .map(|input: &Input| {
             let (reports, load_problems, run_json) = discover::load(input, options.max_file_size);
             bar.inc(input.size);
-            let reports: Vec<Loaded> = if only_plain {
+            let reports: Vec<Loaded> = if parse_at_once {
                 reports
                     .into_iter()
                     .map(|r| Loaded::Parsed(ParsedReport::new(r)))
                     .collect()
             } else {
-                reports.into_iter().map(Loaded::Read).collect()
+                reports
+                    .into_iter()
+                    .map(|r| {
+                        let hash = content_hash(&r.bytes);
+                        Loaded::Read(r, hash)
+                    })
+                    .collect()
             };
             (reports, load_problems, run_json)
         })
@@ -465,10 +620,49 @@ fn process_run(
         }
         reports.extend(loaded);
     }
-    let (key, variant, run_id, attempt) = identity(run, &meta, &options.overrides);
-    if existing.contains(&(key.clone(), variant.clone())) {
-        return Outcome::AlreadyIngested;
+    let mut hashes: Vec<String> = reports.iter().map(|r| r.hash().to_owned()).collect();
+    hashes.sort_unstable();
+    let mut id = identity(run, &meta, &options.overrides, ci, None);
+    let stored = |id: &Identity| {
+        let key = id.stored_key();
+        (existing.runs.contains(&key), existing.reports.get(&key))
+    };
+    match stored(&id) {
+        (_, Some(stored)) if *stored == hashes => return Outcome::AlreadyIngested,
+        (true, _) if id.source != IdSource::Name => return Outcome::AlreadyIngested,
+        (true, _) | (false, Some(_)) if id.source == IdSource::Name => {
+            // The name is taken by a stored run with other reports (the next CI run's
+            // `junit.xml`): a name made unique by the content, never a silent skip.
+            let renamed = identity(
+                run,
+                &meta,
+                &options.overrides,
+                ci,
+                Some(&short_hash(&hashes)),
+            );
+            if let (true, _) | (_, Some(_)) = stored(&renamed) {
+                return Outcome::AlreadyIngested;
+            }
+            warnings += 1;
+            problems.push(format!(
+                "{}: warning: a stored run is already named {:?} and holds other reports; \
+                 this run is stored as {:?} (give runs their own id with run.json \"run_id\" \
+                 or --run-id)",
+                run.source.display(),
+                id.key,
+                renamed.key
+            ));
+            id = renamed;
+        }
+        _ => {}
     }
+    let Identity {
+        key,
+        variant,
+        run_id,
+        attempt,
+        ..
+    } = id;
     // The reports of an archive are parsed in parallel here, each on its own task.
     let parsed: Vec<ParsedReport> = reports.into_par_iter().map(Loaded::parse).collect();
     let bytes: u64 = parsed.iter().map(|r| r.size).sum();
@@ -535,7 +729,16 @@ fn process_run(
     let (parsed_reports, keys): (Vec<junit::Report>, Vec<Vec<fold::CaseKeys>>) =
         parsed.into_iter().map(|r| (r.report, r.keys)).unzip();
     let rows = fold::fold_keyed(&parsed_reports, &keys);
-    if rows.is_empty() {
+    let clean_reports = report_records.iter().any(|r| r.status != "error");
+    if rows.is_empty() && clean_reports {
+        // A report with no test case (everything filtered out, a suite that ran nothing) is
+        // valid: the run is stored with zero executions, and said so.
+        warnings += 1;
+        problems.push(format!(
+            "{}: warning: its reports hold no test case; the run is stored with 0 test executions",
+            run.source.display()
+        ));
+    } else if rows.is_empty() {
         return Outcome::NoTests {
             problems,
             reports: report_records,
@@ -548,6 +751,8 @@ fn process_run(
         (ts, "run.json")
     } else if let Some(ts) = options.overrides.timestamp {
         (ts, "cli")
+    } else if let Some(ts) = ci.and_then(|ci| ci.timestamp) {
+        (ts, "ci")
     } else if let Some(ts) = parsed_reports
         .iter()
         .filter_map(|r| r.earliest_timestamp)
@@ -580,13 +785,21 @@ fn process_run(
         commit: meta
             .commit
             .clone()
-            .or_else(|| options.overrides.commit.clone()),
+            .or_else(|| options.overrides.commit.clone())
+            .or_else(|| ci.and_then(|ci| ci.commit.clone())),
         branch: meta
             .branch
             .clone()
-            .or_else(|| options.overrides.branch.clone()),
-        job: meta.job.clone(),
-        pipeline: meta.pipeline.clone(),
+            .or_else(|| options.overrides.branch.clone())
+            .or_else(|| ci.and_then(|ci| ci.branch.clone())),
+        job: meta
+            .job
+            .clone()
+            .or_else(|| ci.and_then(|ci| ci.job.clone())),
+        pipeline: meta
+            .pipeline
+            .clone()
+            .or_else(|| ci.and_then(|ci| ci.pipeline.clone())),
         timestamp_ms: timestamp.as_millisecond(),
         time_source,
         source: run.source.display().to_string(),

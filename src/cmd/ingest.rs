@@ -12,11 +12,12 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     let options = Options {
         run_depth: args
             .run_depth
-            .unwrap_or(if args.run_id.is_some() { 0 } else { 1 }),
+            .or_else(|| args.run_id.is_some().then_some(0)),
         paths: args.paths,
         max_file_size: args.max_file_size,
         strict: args.strict,
         progress: !args.quiet,
+        ci: crate::ci_vars::from_process_env(),
         overrides: Overrides {
             run_id: args.run_id,
             commit: args.commit,

@@ -24,6 +24,50 @@ pub fn fixtures() -> PathBuf {
     root().join("fixtures")
 }
 
+/// The CI variables `ingest` reads for a single run's identity (docs/ci.md): removed from every
+/// test's environment, since the CI running the tests sets some of them.
+pub const CI_VARS: &[&str] = &[
+    "GITHUB_ACTIONS",
+    "GITHUB_RUN_ID",
+    "GITHUB_RUN_ATTEMPT",
+    "GITHUB_SHA",
+    "GITHUB_REF_NAME",
+    "GITHUB_HEAD_REF",
+    "GITHUB_JOB",
+    "GITHUB_WORKFLOW",
+    "GITLAB_CI",
+    "CI_PIPELINE_ID",
+    "CI_JOB_ID",
+    "CI_COMMIT_SHA",
+    "CI_COMMIT_REF_NAME",
+    "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
+    "CI_JOB_NAME",
+    "CI_PIPELINE_CREATED_AT",
+    "BUILDKITE",
+    "BUILDKITE_BUILD_ID",
+    "BUILDKITE_BUILD_NUMBER",
+    "BUILDKITE_RETRY_COUNT",
+    "BUILDKITE_COMMIT",
+    "BUILDKITE_BRANCH",
+    "BUILDKITE_LABEL",
+    "BUILDKITE_PIPELINE_SLUG",
+    "CIRCLECI",
+    "CIRCLE_WORKFLOW_ID",
+    "CIRCLE_BUILD_NUM",
+    "CIRCLE_SHA1",
+    "CIRCLE_BRANCH",
+    "CIRCLE_JOB",
+    "CIRCLE_PROJECT_REPONAME",
+    "JENKINS_URL",
+    "JENKINS_HOME",
+    "BUILD_TAG",
+    "BUILD_NUMBER",
+    "JOB_NAME",
+    "GIT_COMMIT",
+    "BRANCH_NAME",
+    "GIT_BRANCH",
+];
+
 /// The real binary, run from the crate root, unaffected by a `TESTSIFT_STORE` in the caller's
 /// environment.
 pub fn testsift() -> assert_cmd::Command {
@@ -31,6 +75,9 @@ pub fn testsift() -> assert_cmd::Command {
     cmd.current_dir(root())
         .env_remove("TESTSIFT_STORE")
         .timeout(TIMEOUT);
+    for var in CI_VARS {
+        cmd.env_remove(var);
+    }
     cmd
 }
 

@@ -1,0 +1,183 @@
+//! CI variables: the run identity a CI system hands its jobs through the environment (GitHub
+//! Actions, GitLab CI, Buildkite, CircleCI, Jenkins), read into run metadata. `ingest` uses it
+//! for a single run that has no run.json and no flag saying otherwise: the CI job ingesting
+//! its own reports. docs/ci.md lists every mapping.
+//!
+//! The environment is read through a lookup function, so the mapping is a pure function that
+//! tests drive with a faked environment.
+
+use crate::discover::RunMeta;
+
+/// The run metadata one CI system gives, and which system it was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CiRun {
+    /// `github`, `gitlab`, `buildkite`, `circleci` or `jenkins`.
+    pub system: &'static str,
+    /// Only `run_id`, `attempt`, `commit`, `branch`, `timestamp`, `job` and `pipeline` are
+    /// filled; `job` is the fallback variant.
+    pub meta: RunMeta,
+}
+
+/// The CI system whose marker variable is set, with what its variables say; `None` outside CI
+/// or when the system gives no run id. `var` looks one variable up (empty counts as unset).
+pub fn detect(var: impl Fn(&str) -> Option<String>) -> Option<CiRun> {
+    let get = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+    let (system, meta) = if get("GITHUB_ACTIONS").is_some() {
+        ("github", github(&get))
+    } else if get("GITLAB_CI").is_some() {
+        ("gitlab", gitlab(&get))
+    } else if get("BUILDKITE").is_some() {
+        ("buildkite", buildkite(&get))
+    } else if get("CIRCLECI").is_some() {
+        ("circleci", circleci(&get))
+    } else if get("JENKINS_URL").is_some() || get("JENKINS_HOME").is_some() {
+        ("jenkins", jenkins(&get))
+    } else {
+        return None;
+    };
+    meta.run_id.is_some().then_some(CiRun { system, meta })
+}
+
+/// The variables of the process, for [`detect`].
+pub fn from_process_env() -> Option<CiRun> {
+    detect(|name| std::env::var(name).ok())
+}
+
+type Get<'a> = dyn Fn(&str) -> Option<String> + 'a;
+
+/// A whole number as CI systems count attempts (1 for the first).
+fn number(text: Option<String>) -> Option<u32> {
+    text.and_then(|text| text.trim().parse().ok())
+}
+
+fn github(get: &Get) -> RunMeta {
+    RunMeta {
+        run_id: get("GITHUB_RUN_ID"),
+        attempt: number(get("GITHUB_RUN_ATTEMPT")),
+        commit: get("GITHUB_SHA"),
+        // On a pull request GITHUB_REF_NAME is `123/merge`; the branch is the PR's head.
+        branch: get("GITHUB_HEAD_REF").or_else(|| get("GITHUB_REF_NAME")),
+        job: get("GITHUB_JOB"),
+        pipeline: get("GITHUB_WORKFLOW"),
+        ..RunMeta::default()
+    }
+}
+
+fn gitlab(get: &Get) -> RunMeta {
+    // A retried job keeps its pipeline id and gets a new job id: with the pipeline id alone the
+    // retry would be taken for the run already stored.
+    let run_id = match (get("CI_PIPELINE_ID"), get("CI_JOB_ID")) {
+        (Some(pipeline), Some(job)) => Some(format!("{pipeline}-{job}")),
+        (pipeline, job) => pipeline.or(job),
+    };
+    RunMeta {
+        run_id,
+        commit: get("CI_COMMIT_SHA"),
+        branch: get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME").or_else(|| get("CI_COMMIT_REF_NAME")),
+        timestamp: get("CI_PIPELINE_CREATED_AT")
+            .and_then(|text| crate::junit::values::parse_timestamp(&text)),
+        job: get("CI_JOB_NAME"),
+        pipeline: get("CI_PIPELINE_ID"),
+        ..RunMeta::default()
+    }
+}
+
+fn buildkite(get: &Get) -> RunMeta {
+    RunMeta {
+        run_id: get("BUILDKITE_BUILD_NUMBER").or_else(|| get("BUILDKITE_BUILD_ID")),
+        // BUILDKITE_RETRY_COUNT is 0 for a job's first run.
+        attempt: number(get("BUILDKITE_RETRY_COUNT")).and_then(|retries| retries.checked_add(1)),
+        commit: get("BUILDKITE_COMMIT"),
+        branch: get("BUILDKITE_BRANCH"),
+        job: get("BUILDKITE_LABEL"),
+        pipeline: get("BUILDKITE_PIPELINE_SLUG"),
+        ..RunMeta::default()
+    }
+}
+
+fn circleci(get: &Get) -> RunMeta {
+    RunMeta {
+        // A rerun workflow gets a new workflow id; CIRCLE_BUILD_NUM is the job's own number.
+        run_id: get("CIRCLE_WORKFLOW_ID").or_else(|| get("CIRCLE_BUILD_NUM")),
+        commit: get("CIRCLE_SHA1"),
+        branch: get("CIRCLE_BRANCH"),
+        job: get("CIRCLE_JOB"),
+        pipeline: get("CIRCLE_PROJECT_REPONAME"),
+        ..RunMeta::default()
+    }
+}
+
+fn jenkins(get: &Get) -> RunMeta {
+    let run_id = get("BUILD_TAG").or_else(|| match (get("JOB_NAME"), get("BUILD_NUMBER")) {
+        (Some(job), Some(number)) => Some(format!("{job}-{number}")),
+        _ => None,
+    });
+    // The Git plugin names the remote branch (`origin/main`); the branch is `main`.
+    let branch = get("BRANCH_NAME").or_else(|| {
+        get("GIT_BRANCH").map(|branch| {
+            branch
+                .strip_prefix("origin/")
+                .map_or(branch.clone(), str::to_owned)
+        })
+    });
+    RunMeta {
+        run_id,
+        commit: get("GIT_COMMIT"),
+        branch,
+        // JOB_NAME holds the branch in multibranch pipelines, so it is the pipeline, not a
+        // variant that would split each branch's series in two.
+        pipeline: get("JOB_NAME"),
+        ..RunMeta::default()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        }
+    }
+
+    #[test]
+    fn outside_ci_nothing_is_detected() {
+        assert_eq!(detect(env(&[("GITHUB_SHA", "abc")])), None);
+        assert_eq!(detect(env(&[("GITHUB_ACTIONS", "true")])), None);
+    }
+
+    #[test]
+    fn gitlab_retries_get_their_own_run_id() {
+        let ci = detect(env(&[
+            ("GITLAB_CI", "true"),
+            ("CI_PIPELINE_ID", "900"),
+            ("CI_JOB_ID", "4501"),
+            ("CI_PIPELINE_CREATED_AT", "2026-03-01T10:00:00Z"),
+        ]))
+        .unwrap();
+        assert_eq!(ci.meta.run_id.as_deref(), Some("900-4501"));
+        assert_eq!(ci.meta.pipeline.as_deref(), Some("900"));
+        assert_eq!(
+            ci.meta.timestamp,
+            Some("2026-03-01T10:00:00Z".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn jenkins_drops_the_remote_from_git_branch() {
+        let ci = detect(env(&[
+            ("JENKINS_URL", "https://ci/"),
+            ("JOB_NAME", "shop"),
+            ("BUILD_NUMBER", "7"),
+            ("GIT_BRANCH", "origin/main"),
+        ]))
+        .unwrap();
+        assert_eq!(ci.meta.run_id.as_deref(), Some("shop-7"));
+        assert_eq!(ci.meta.branch.as_deref(), Some("main"));
+    }
+}
