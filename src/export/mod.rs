@@ -1,6 +1,7 @@
 //! Renders analysis results: plain text tables, JSON (with `schema_version`), CSV and
 //! Markdown. Exporters take the `Serialize` results, never DataFrames.
 
+pub mod check;
 pub mod flaky;
 pub mod slow;
 pub mod trim;
