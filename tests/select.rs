@@ -452,8 +452,8 @@ fn hostile_names_in_every_format() {
 /// Names that drive a terminal when printed raw: OSC 52 (writes the clipboard), a C1 CSI
 /// colour, DEL, a right-to-left override. Each fails once and passes once on one commit, so
 /// all are flaky; ten fillers that always pass keep the failing run under the infrastructure
-/// threshold.
-fn terminal_history(dir: &Path) -> (PathBuf, Vec<String>) {
+/// threshold. `classname` is the scope of every test (a file for pytest, a binary for nextest).
+fn terminal_history(dir: &Path, classname: &str) -> (PathBuf, Vec<String>) {
     let names: Vec<String> = vec![
         "osc\u{1b}]52;c;ZWNobyBwd25lZCB8IHNo\u{7}".into(),
         "csi\u{9b}31mred".into(),
@@ -471,7 +471,7 @@ fn terminal_history(dir: &Path) -> (PathBuf, Vec<String>) {
             .chain(fillers.iter().map(|f| (f, false)))
         {
             xml.push_str(&format!(
-                "  <testcase classname=\"tests.test_x\" file=\"tests/test_x.py\" name=\"{}\" time=\"0.01\">{}</testcase>\n",
+                "  <testcase classname=\"{classname}\" file=\"tests/test_x.py\" name=\"{}\" time=\"0.01\">{}</testcase>\n",
                 escape_xml(name),
                 if failed { "<failure message=\"boom\"/>" } else { "" }
             ));
@@ -488,7 +488,7 @@ fn terminal_history(dir: &Path) -> (PathBuf, Vec<String>) {
 fn no_runner_list_carries_a_control_character() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let (history, names) = terminal_history(dir.path());
+    let (history, names) = terminal_history(dir.path(), "tests.test_x");
     ingest_ok(&store, &history);
     let unsafe_char = |c: char| {
         c != '\n'
@@ -976,7 +976,9 @@ fn nextest_runs_all_but_the_quarantined_tests() {
 
     // Hostile names make a filterset nextest parses, and it excludes none of the real tests;
     // so do control characters and bidi overrides, written as `\u{HEX}`.
-    for history in [hostile_history, terminal_history] {
+    let terminal = |dir: &Path| terminal_history(dir, "tiny-nextest");
+    let histories: [&dyn Fn(&Path) -> (PathBuf, Vec<String>); 2] = [&hostile_history, &terminal];
+    for history in histories {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join("store");
         ingest_ok(&store, &history(dir.path()).0);
