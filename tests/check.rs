@@ -175,6 +175,14 @@ fn the_gate_never_passes_on_an_empty_window() {
             );
         }
     }
+    // For GitHub, also a workflow command on stdout, so the job's annotations say why.
+    let out = check(&store, &["--format", "github", "--branch", "mian"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stdout(&out),
+        "::error title=testsift check::nothing to check: the window is empty: \
+         no run is of branch mian (the store has runs of main)\n"
+    );
     // A branch that is there still checks.
     let out = check(&store, &["--branch", "main", "--fail-on", "new-flaky"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -349,9 +357,60 @@ fn check_writes_json_and_github_commands() {
     );
     assert_eq!(lines.len(), 3, "{lines:#?}");
 
+    // Four days of history: `slower` has no prior week to compare with, so it cannot pass.
+    let out = check(&store, &["--fail-on", "slower"]);
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    assert_eq!(
+        stderr(&out),
+        "testsift: nothing to check: the slower gate compares the last 7 days with the 7 \
+         before, and no group has timed runs in both\n"
+    );
+
     // All held: exit 0 in every format.
     for format in ["text", "json", "github"] {
         let out = check(&store, &["--format", format, "--fail-on", "new-flaky"]);
         assert_eq!(code(&out), 0, "{format}: {}", stderr(&out));
     }
+}
+
+/// Every run an infrastructure failure (all five tests fail in each): no test was judged, so
+/// the flaky-based gates have no evidence and exit 2; `slower` alone still runs.
+#[test]
+fn a_window_of_infrastructure_failures_is_no_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = dir.path().join("history");
+    for i in 1..=3 {
+        let mut xml = String::from("<?xml version=\"1.0\"?>\n<testsuite name=\"s\">\n");
+        for k in 0..5 {
+            xml.push_str(&format!(
+                "<testcase classname=\"c\" name=\"t{k}\" time=\"0.1\"><error message=\"no db\"/></testcase>\n"
+            ));
+        }
+        xml.push_str("</testsuite>\n");
+        let run = h.join(format!("run-{i}"));
+        write(
+            &run.join("run.json"),
+            format!(
+                "{{\"run_id\": \"{i}\", \"commit\": \"c{i}\", \"branch\": \"main\", \
+                 \"timestamp\": \"2026-03-0{i}T02:00:00Z\"}}\n"
+            ),
+        );
+        write(&run.join("junit.xml"), xml);
+    }
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&h], &["--quiet"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for gates in ["broken", "new-flaky", "broken,slower"] {
+        let out = check(&store, &["--fail-on", gates]);
+        assert_eq!(code(&out), 2, "{gates}: {}", stdout(&out));
+        assert!(
+            stderr(&out).starts_with(
+                "testsift: nothing to check: all 3 runs in the window are infrastructure failures"
+            ),
+            "{gates}: {}",
+            stderr(&out)
+        );
+    }
+    let out = check(&store, &["--max-flaky-rate", "0.5", "--fail-on", "slower"]);
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
 }

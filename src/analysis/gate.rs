@@ -349,6 +349,17 @@ pub fn no_evidence(now: &FlakyReport) -> Option<String> {
     })
 }
 
+/// Why `report` gives the `slower` gate nothing to compare: no group has timed runs both in the
+/// last 7 days and in the 7 before (a history shorter than two weeks, or no durations). `None`
+/// when some group has a week-over-week change.
+pub fn slower_no_evidence(report: &SlowReport) -> Option<String> {
+    (!report.groups.iter().any(|g| g.change.is_some())).then(|| {
+        "the slower gate compares the last 7 days with the 7 before, and no group has timed \
+         runs in both"
+            .to_string()
+    })
+}
+
 fn timestamp(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())

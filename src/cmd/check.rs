@@ -25,7 +25,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let reading = || format!("reading {}", store.dir().display());
     let all = runs_in_window(&store, &WindowArgs::default()).with_context(reading)?;
     if let Some(why) = gate::empty_window(&all, &args.window) {
-        anyhow::bail!("nothing to check: the window is empty: {why}");
+        return no_data(args.format, &format!("the window is empty: {why}"));
     }
     let options = FlakyOptions {
         min_runs: args.min_runs,
@@ -48,7 +48,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         if g != Gate::Slower && now.is_none() {
             let report = flaky(&store, &args.window, &options).with_context(reading)?;
             if let Some(why) = gate::no_evidence(&report) {
-                anyhow::bail!("nothing to check: {why}");
+                return no_data(args.format, &why);
             }
             now = Some(report);
         }
@@ -73,7 +73,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                     infra_threshold: args.infra_threshold,
                     ..SlowOptions::default()
                 };
-                gate::slower(&slow(&store, &args.window, &options).with_context(reading)?)
+                let report = slow(&store, &args.window, &options).with_context(reading)?;
+                if let Some(why) = gate::slower_no_evidence(&report) {
+                    return no_data(args.format, &why);
+                }
+                gate::slower(&report)
             }
             (_, None) => anyhow::bail!("the {} gate ran without the flaky analysis", g.as_str()),
         };
@@ -103,4 +107,16 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::from(if tripped { EXIT_GATE } else { EXIT_OK }))
+}
+
+/// Nothing to judge is an error (exit 2), never a pass; with `--format github` it is also an
+/// `::error` command, so the job's annotations say why.
+fn no_data(format: CheckFormat, why: &str) -> anyhow::Result<ExitCode> {
+    let message = format!("nothing to check: {why}");
+    if let CheckFormat::Github = format {
+        let mut out = std::io::stdout().lock();
+        out.write_all(export::check::no_data_github(&message).as_bytes())?;
+        out.flush()?;
+    }
+    anyhow::bail!(message)
 }

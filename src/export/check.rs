@@ -55,6 +55,11 @@ pub fn github(report: &CheckReport) -> String {
     out
 }
 
+/// The `::error` command for a check that had nothing to judge (an empty window).
+pub fn no_data_github(message: &str) -> String {
+    command("error", &[("title", "testsift check")], message)
+}
+
 fn test_error(r: &GateResult, t: &GateTest, title: &str) -> String {
     let line = t.line.map(|l| l.to_string());
     let mut props: Vec<(&str, &str)> = Vec::new();
