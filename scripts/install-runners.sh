@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Installs the test runners tests/select.rs feeds `testsift select` output to: pytest in a
-# virtualenv and jest with jest-junit in an npm folder, both under target/runners/. Idempotent:
-# a runner already installed at the pinned version is left alone. cargo-nextest is not installed
+# virtualenv named after its version (target/runners/pytest-VERSION, so trees pinning different
+# versions never install over each other) and jest with jest-junit in an npm folder, both under
+# target/runners/. Idempotent: a runner already installed at the pinned version is left alone. cargo-nextest is not installed
 # here; the tests use `cargo nextest` when it is on the PATH.
 #
 # Usage: scripts/install-runners.sh [pytest|jest]...   (no argument: both)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dest="${CARGO_TARGET_DIR:-$root/target}/runners"
-PYTEST_VERSION=8.3.3
+PYTEST_VERSION=9.2.0
 JEST_VERSION=29.7.0
 JEST_JUNIT_VERSION=16.0.0
 
 install_pytest() {
-    local venv="$dest/pytest-venv"
+    local venv="$dest/pytest-$PYTEST_VERSION"
     if [ -x "$venv/bin/pytest" ] && "$venv/bin/pytest" --version 2>&1 | grep -q "pytest $PYTEST_VERSION"; then
         return 0
     fi

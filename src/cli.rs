@@ -121,6 +121,26 @@ fn parse_timestamp(s: &str) -> Result<jiff::Timestamp, String> {
         .ok_or_else(|| format!("{s:?} is not a timestamp; use RFC 3339, e.g. 2026-01-31T02:00:00Z"))
 }
 
+/// A threshold share such as `--infra-threshold`: a number in (0, 1]. 0 would make every run
+/// with one failure an infrastructure failure, and NaN no run at all, so that a gate passes on
+/// no data; both are refused here, before anything is read.
+fn parse_probability(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x > 0.0 && x <= 1.0 => Ok(x),
+        _ => Err(format!(
+            "{s:?} is not a share above 0 and at most 1 (80% is 0.8)"
+        )),
+    }
+}
+
+/// A limit share such as `--max-flaky-rate`: a number in [0, 1] (0: no flaky run allowed).
+fn parse_share(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("{s:?} is not a share between 0 and 1 (5% is 0.05)")),
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum StatsFormat {
     Table,
@@ -176,6 +196,7 @@ pub struct FlakyArgs {
         long,
         default_value_t = 0.8,
         value_name = "SHARE",
+        value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
     pub infra_threshold: f64,
@@ -219,6 +240,7 @@ pub struct SlowArgs {
         long,
         default_value_t = 0.8,
         value_name = "SHARE",
+        value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
     pub infra_threshold: f64,
@@ -291,6 +313,7 @@ pub struct TrimArgs {
         long,
         default_value_t = 0.8,
         value_name = "SHARE",
+        value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
     pub infra_threshold: f64,
@@ -298,6 +321,18 @@ pub struct TrimArgs {
     /// its default thresholds); by default every hard failure is a detection.
     #[arg(long, help_heading = "Thresholds")]
     pub exclude_flaky: bool,
+}
+
+/// Output format of `check`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CheckFormat {
+    /// `ok: GATE: reason` lines on stdout, `check failed: GATE: reason` lines on stderr.
+    Text,
+    /// Every gate with tripped, reason and tests, versioned by `schema_version`, on stdout.
+    Json,
+    /// GitHub Actions workflow commands on stdout: `::error file=...,line=...::` per failing
+    /// test, `::notice` per held gate.
+    Github,
 }
 
 #[derive(Debug, Args)]
@@ -322,7 +357,7 @@ pub struct CheckArgs {
 
     /// Fail when the flaky run rate (share of runs that were red only because of flaky tests)
     /// is above this share, e.g. 0.05 for 5%.
-    #[arg(long, value_name = "SHARE")]
+    #[arg(long, value_name = "SHARE", value_parser = parse_share)]
     pub max_flaky_rate: Option<f64>,
 
     /// How many of the newest runs (by run key) the `new-flaky` gate looks at: a test is newly
@@ -345,6 +380,7 @@ pub struct CheckArgs {
         long,
         default_value_t = 0.8,
         value_name = "SHARE",
+        value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
     pub infra_threshold: f64,
@@ -362,6 +398,10 @@ pub struct CheckArgs {
         help_heading = "Thresholds"
     )]
     pub slower_threshold: f64,
+
+    /// Output format. The exit code is the same in each: 1 when a gate tripped.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
 }
 
 #[derive(Debug, Args)]
@@ -427,6 +467,7 @@ pub struct SelectArgs {
         long,
         default_value_t = 0.8,
         value_name = "SHARE",
+        value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
     pub infra_threshold: f64,
@@ -500,6 +541,7 @@ pub struct ReportArgs {
         long,
         default_value_t = 0.8,
         value_name = "SHARE",
+        value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
     pub infra_threshold: f64,

@@ -1,11 +1,14 @@
-//! `testsift check`: CI gates. Exit 1 with one line per tripped gate on stderr; exit 0 with
-//! the held gates on stdout.
+//! `testsift check`: CI gates. Exit 1 when a gate tripped, 0 when all held, 2 when there is
+//! nothing to judge (an empty window). Text: tripped gates on stderr, held ones on stdout;
+//! `--format json` and `--format github` write everything to stdout.
 
 use crate::analysis::flaky::{FlakyOptions, flaky};
-use crate::analysis::gate::{self, Gate, GateResult};
+use crate::analysis::gate::{self, CheckReport, Gate, GateResult};
 use crate::analysis::slow::{SlowOptions, slow};
-use crate::cli::CheckArgs;
+use crate::analysis::window::{self, WindowArgs, runs_in_window};
+use crate::cli::{CheckArgs, CheckFormat};
 use crate::error::{EXIT_GATE, EXIT_OK};
+use crate::export;
 use crate::store::Store;
 use anyhow::Context;
 use std::io::Write;
@@ -19,12 +22,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             store.dir().display()
         );
     }
-    if let Some(max) = args.max_flaky_rate
-        && !(0.0..=1.0).contains(&max)
-    {
-        anyhow::bail!("--max-flaky-rate {max} is not a share between 0 and 1 (5% is 0.05)");
-    }
     let reading = || format!("reading {}", store.dir().display());
+    let all = runs_in_window(&store, &WindowArgs::default()).with_context(reading)?;
+    if let Some(why) = gate::empty_window(&all, &args.window) {
+        return no_data(args.format, &format!("the window is empty: {why}"));
+    }
     let options = FlakyOptions {
         min_runs: args.min_runs,
         infra_threshold: args.infra_threshold,
@@ -44,7 +46,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut results: Vec<GateResult> = Vec::new();
     for g in gates {
         if g != Gate::Slower && now.is_none() {
-            now = Some(flaky(&store, &args.window, &options).with_context(reading)?);
+            let report = flaky(&store, &args.window, &options).with_context(reading)?;
+            if let Some(why) = gate::no_evidence(&report) {
+                return no_data(args.format, &why);
+            }
+            now = Some(report);
         }
         let result = match (g, &now) {
             (Gate::Broken, Some(now)) => gate::broken(now),
@@ -67,24 +73,50 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                     infra_threshold: args.infra_threshold,
                     ..SlowOptions::default()
                 };
-                gate::slower(&slow(&store, &args.window, &options).with_context(reading)?)
+                let report = slow(&store, &args.window, &options).with_context(reading)?;
+                if let Some(why) = gate::slower_no_evidence(&report) {
+                    return no_data(args.format, &why);
+                }
+                gate::slower(&report)
             }
             (_, None) => anyhow::bail!("the {} gate ran without the flaky analysis", g.as_str()),
         };
         results.push(result);
     }
 
+    let tripped = results.iter().any(|r| r.tripped);
+    gate::locate(&store, &mut results).with_context(reading)?;
+    let mut window_runs = all;
+    window::select(&mut window_runs, &args.window);
+    let report = CheckReport {
+        schema_version: gate::SCHEMA_VERSION,
+        tripped,
+        runs: window_runs.len(),
+        gates: results,
+    };
     let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
-    let mut tripped = false;
-    for r in &results {
-        if r.tripped {
-            tripped = true;
-            writeln!(err, "check failed: {}: {}", r.gate.as_str(), r.reason)?;
-        } else {
-            writeln!(out, "ok: {}: {}", r.gate.as_str(), r.reason)?;
+    match args.format {
+        CheckFormat::Text => {
+            let (held, failed) = export::check::text(&report);
+            out.write_all(held.as_bytes())?;
+            out.flush()?;
+            std::io::stderr().lock().write_all(failed.as_bytes())?;
         }
+        CheckFormat::Json => out.write_all(export::check::json(&report)?.as_bytes())?,
+        CheckFormat::Github => out.write_all(export::check::github(&report).as_bytes())?,
     }
     out.flush()?;
     Ok(ExitCode::from(if tripped { EXIT_GATE } else { EXIT_OK }))
+}
+
+/// Nothing to judge is an error (exit 2), never a pass; with `--format github` it is also an
+/// `::error` command, so the job's annotations say why.
+fn no_data(format: CheckFormat, why: &str) -> anyhow::Result<ExitCode> {
+    let message = format!("nothing to check: {why}");
+    if let CheckFormat::Github = format {
+        let mut out = std::io::stdout().lock();
+        out.write_all(export::check::no_data_github(&message).as_bytes())?;
+        out.flush()?;
+    }
+    anyhow::bail!(message)
 }

@@ -2,6 +2,7 @@
 //! Markdown. Exporters take the `Serialize` results, never DataFrames.
 
 pub mod backtest;
+pub mod check;
 pub mod flaky;
 pub mod slow;
 pub mod trim;

@@ -11,7 +11,7 @@ pub mod shards;
 use crate::analysis::AnalysisError;
 use crate::analysis::flaky::{FlakyOptions, FlakyReport, Verdict, flaky};
 use crate::analysis::trim::{TrimOptions, TrimReport, trim};
-use crate::analysis::window::WindowArgs;
+use crate::analysis::window::{WindowArgs, runs_in_window};
 use crate::store::Store;
 use history::{History, TestHistory};
 use serde::Serialize;
@@ -90,15 +90,39 @@ pub struct Selection {
     /// shards: every test, by shard.
     pub tests: Vec<Selected>,
     pub shards: Option<shards::ShardPlan>,
+    /// Why there was nothing to select from (no store yet, as on a CI cache miss, or an empty
+    /// window): the selection is then empty, so the runner runs every test. Null otherwise.
+    pub no_data: Option<String>,
 }
 
 /// Runs the selection over the store. Also returns every test in the window, which the runner
 /// formats need to warn when a pattern would catch more than the selection.
+///
+/// A missing store (the first CI run, or a cache miss) or a window without runs is not an
+/// error: a selection must never break the pipeline, so it is empty, with `no_data` saying why.
 pub fn select(
     store: &Store,
     window: &WindowArgs,
     options: &SelectOptions,
 ) -> Result<(Selection, Vec<runner::Target>), AnalysisError> {
+    if !store.exists() {
+        let why = format!(
+            "{}: no history here yet (a first run, or a CI cache miss)",
+            store.dir().display()
+        );
+        return Ok((empty(options, why), Vec::new()));
+    }
+    let mut all_runs = runs_in_window(store, &WindowArgs::default())?;
+    if let Some(v) = options.variant.as_deref() {
+        all_runs.retain(|r| r.variant == v);
+    }
+    if let Some(why) = crate::analysis::gate::empty_window(&all_runs, window) {
+        let why = match options.variant.as_deref() {
+            Some(v) if all_runs.is_empty() => format!("no run of variant {}", runner::show(v)),
+            _ => format!("the window is empty: {why}"),
+        };
+        return Ok((empty(options, why), Vec::new()));
+    }
     let hist = history::history(
         store,
         window,
@@ -140,9 +164,32 @@ pub fn select(
             known_tests: hist.tests.len(),
             tests,
             shards: plan,
+            no_data: None,
         },
         all,
     ))
+}
+
+/// The selection when there is no history to select from: no test, and for shards K empty
+/// shards, so each runner format writes a list that excludes nothing.
+fn empty(options: &SelectOptions, why: String) -> Selection {
+    let plan = (options.kind == Kind::Shards).then(|| {
+        let nothing = History {
+            runs: Vec::new(),
+            tests: Vec::new(),
+            current_split: Err("no history".into()),
+        };
+        shards::plan(&nothing, options.shard_count, options.shard_by).1
+    });
+    Selection {
+        schema_version: SCHEMA_VERSION,
+        kind: options.kind,
+        runs: 0,
+        known_tests: 0,
+        tests: Vec::new(),
+        shards: plan,
+        no_data: Some(why),
+    }
 }
 
 fn flaky_options(options: &SelectOptions) -> FlakyOptions {

@@ -3,13 +3,14 @@
 //! expression per subtest level; a test is skipped when some alternative matches every level
 //! of its name. go-junit-report and gotestsum write the package in `classname` and
 //! `Test/sub/case` in `name`, so each selected test is `^Test$/^sub$/^case$`, every level
-//! escaped like Go's `regexp.QuoteMeta` (a `\` before each of `\.+*?()|[]{}^$`, `\x{HH}` for
-//! control characters).
+//! escaped like Go's `regexp.QuoteMeta` (a `\` before each of `\.+*?()|[]{}^$`), and control
+//! characters and bidirectional overrides as `\x{HEX}`, so none reaches the terminal raw.
 //!
 //! `-skip` applies to every package of the `go test` call, so a selected test skips the tests
 //! of the same name in other packages too; those are named in a warning.
 
 use super::{Emitted, Target, show};
+use crate::report::escape::is_unsafe_char;
 use std::collections::BTreeSet;
 
 /// Escapes `s` to match itself in a Go (RE2) regular expression.
@@ -21,7 +22,7 @@ pub fn escape(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => out.push_str(&format!("\\x{{{:x}}}", u32::from(c))),
+            c if is_unsafe_char(c) => out.push_str(&format!("\\x{{{:x}}}", u32::from(c))),
             c => out.push(c),
         }
     }
@@ -74,6 +75,7 @@ mod tests {
     #[test]
     fn each_level_matches_exactly_itself() {
         let mut list = names();
+        list.extend(super::super::hostile::terminal());
         list.extend([
             "a.b".into(),
             "x+y".into(),

@@ -9,6 +9,7 @@
 //! interpolate `$`; `\` and `'` are escaped all the same.
 
 use super::{Emitted, Target, java_name, show};
+use crate::report::escape::is_unsafe_char;
 
 /// Escapes `s` for a Groovy single-quoted string.
 pub fn groovy_string(s: &str) -> String {
@@ -19,7 +20,7 @@ pub fn groovy_string(s: &str) -> String {
             '\'' => out.push_str("\\'"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{:04x}", u32::from(c))),
             c => out.push(c),
         }
     }

@@ -4,11 +4,13 @@
 //! that same full name into `name` (`{classname} {title}`), which is what this reads.
 //!
 //! The pattern is `^(?!(?:NAME|NAME...)$)` with every name escaped: `\` before each of
-//! `\^$.*+?()[]{}|/-`, and `\n`, `\r`, `\t`, `\xHH` for control characters. Because of the
+//! `\^$.*+?()[]{}|/-`, and `\n`, `\r`, `\t`, `\xHH` for other control characters (C0, DEL,
+//! C1) and `\uHHHH` for bidirectional overrides, so none reaches the terminal raw. Because of the
 //! `i` flag, a test whose name differs from a selected one only in case is skipped too; such
 //! tests are named in a warning.
 
 use super::{Emitted, Target, show};
+use crate::report::escape::is_unsafe_char;
 use std::collections::BTreeSet;
 
 /// Escapes `s` to match itself in a JavaScript regular expression.
@@ -24,9 +26,10 @@ pub fn escape(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+            c if is_unsafe_char(c) && u32::from(c) < 0x100 => {
                 out.push_str(&format!("\\x{:02x}", u32::from(c)));
             }
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{:04x}", u32::from(c))),
             c => out.push(c),
         }
     }
@@ -73,7 +76,8 @@ mod tests {
 
     #[test]
     fn the_alternation_matches_exactly_the_names() {
-        let hostile = names();
+        let mut hostile = names();
+        hostile.extend(super::super::hostile::terminal());
         let mut list: Vec<&str> = hostile.iter().map(String::as_str).collect();
         list.extend(["a.b", "x-y", "[1] (2) {3}", "c:\\temp", "^$", "tab\there"]);
         // JavaScript and the regex crate agree on these escapes.

@@ -12,6 +12,7 @@ pub mod pytest;
 
 use super::Selected;
 use super::history::TestHistory;
+use crate::report::escape::is_unsafe_char;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -159,7 +160,7 @@ pub fn render(
     }
     let emitted = match (runner, selection.kind, shard) {
         (Runner::Json, ..) => Emitted {
-            text: serde_json::to_string_pretty(selection)? + "\n",
+            text: json_text(&serde_json::to_string_pretty(selection)?) + "\n",
             ..Emitted::default()
         },
         (Runner::Plain, Kind::Shards, None) => {
@@ -245,6 +246,12 @@ pub fn notes(selection: &super::Selection, emitted: &Emitted) -> Vec<String> {
             .join(", ")
     };
     let mut lines = Vec::new();
+    if let Some(why) = &selection.no_data {
+        lines.push(format!(
+            "note: {why}; the selection is empty, so every test runs"
+        ));
+        return lines;
+    }
     match (&selection.shards, selection.kind) {
         (Some(plan), _) => {
             lines.push(format!(
@@ -306,7 +313,9 @@ pub fn notes(selection: &super::Selection, emitted: &Emitted) -> Vec<String> {
     lines
 }
 
-/// One id per line; ids with a line break cannot be written that way and are left out.
+/// One id per line. An id with a line break cannot be written that way, and one with another
+/// control character or a bidirectional override would reach the terminal or the script that
+/// reads the list as itself, where an escaped form would be another id: both are left out.
 pub fn plain<'a>(ids: impl Iterator<Item = &'a str>) -> Emitted {
     let mut out = Emitted::default();
     for id in ids {
@@ -314,9 +323,29 @@ pub fn plain<'a>(ids: impl Iterator<Item = &'a str>) -> Emitted {
             out.left_out += 1;
             out.warnings
                 .push(format!("{}: has a line break; left out", show(id)));
+        } else if id.chars().any(is_unsafe_char) {
+            out.left_out += 1;
+            out.warnings
+                .push(format!("{}: has a control character; left out", show(id)));
         } else {
             out.text.push_str(id);
             out.text.push('\n');
+        }
+    }
+    out
+}
+
+/// JSON text with every character of [`is_unsafe_char`] written as a `\uXXXX` escape: serde_json
+/// escapes only C0 controls, and leaves DEL, C1 controls and bidirectional overrides raw.
+/// Outside strings pretty JSON has only ASCII punctuation, spaces and newlines, so the newlines
+/// stay and every other such character is inside a string, where the escape means the same.
+pub fn json_text(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c != '\n' && is_unsafe_char(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
         }
     }
     out
@@ -379,6 +408,17 @@ pub(crate) mod hostile {
         ]
     }
 
+    /// Names that would drive a terminal if printed raw: an OSC 52 sequence (sets the clipboard),
+    /// a C1 CSI colour, DEL, and a right-to-left override.
+    pub fn terminal() -> Vec<String> {
+        vec![
+            "osc\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}".into(),
+            "csi\u{9b}31mred".into(),
+            "del\u{7f}".into(),
+            "rlo\u{202e}txt.exe".into(),
+        ]
+    }
+
     /// A Java-style target: test id `class::name`.
     pub fn java(classname: &str, name: &str) -> super::Target {
         super::Target {
@@ -425,6 +465,55 @@ mod tests {
         assert_eq!(out.warnings.len(), 1);
         assert!(out.warnings[0].contains("\\n"), "{}", out.warnings[0]);
         assert!(!out.warnings[0].contains('\n'));
+    }
+
+    /// Every runner format, file and shell form, and its warnings: no character of
+    /// `is_unsafe_char` other than the newlines that end lines.
+    #[test]
+    fn no_format_writes_a_control_character() {
+        let targets: Vec<Target> = hostile::terminal()
+            .iter()
+            .map(|n| Target {
+                test_id: format!("tests.test_x::test_p[{n}]"),
+                classname: "tests.test_x".into(),
+                name: n.clone(),
+                suite: n.clone(),
+                file: Some("tests/test_x.py".into()),
+            })
+            .collect();
+        let ctx = Context::default();
+        let clean = |s: &str| !s.chars().any(|c| c != '\n' && is_unsafe_char(c));
+        for runner in [
+            Runner::Pytest,
+            Runner::Nextest,
+            Runner::Maven,
+            Runner::Gradle,
+            Runner::Jest,
+            Runner::Go,
+            Runner::Plain,
+        ] {
+            let out = exclude(runner, &targets, &targets, &ctx);
+            assert!(clean(&out.text), "{runner:?}: {:?}", out.text);
+            for a in out.args.iter().flatten() {
+                assert!(clean(a) && !a.contains('\n'), "{runner:?}: {a:?}");
+            }
+            if let Some(args) = &out.args {
+                assert!(clean(&shell_line(args)), "{runner:?}");
+            }
+            for w in &out.warnings {
+                assert!(clean(w) && !w.contains('\n'), "{runner:?}: {w:?}");
+            }
+            // Each name is written exactly (escaped) or left out with a warning.
+            let written = targets.len() - out.left_out;
+            match runner {
+                Runner::Nextest | Runner::Jest | Runner::Go => assert_eq!(written, 4),
+                _ => assert_eq!(out.left_out, 4, "{runner:?}"),
+            }
+        }
+        let json = json_text(&serde_json::to_string_pretty(&hostile::terminal()).unwrap());
+        assert!(clean(&json), "{json}");
+        let back: Vec<String> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, hostile::terminal());
     }
 
     #[test]

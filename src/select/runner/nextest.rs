@@ -5,9 +5,11 @@
 //!
 //! Equality matchers end at an unescaped `)` or `,`; the escapes nextest accepts inside them
 //! are `\\`, `\/`, `\)`, `\,`, `\n`, `\r`, `\t` and `\u{HEX}`, which is how every other control
-//! character is written. Spaces are kept as they are: nextest does not trim them.
+//! character (C0, C1, DEL) and bidirectional override is written. Spaces are kept as they are:
+//! nextest does not trim them.
 
 use super::{Emitted, Target};
+use crate::report::escape::is_unsafe_char;
 
 /// Escapes `s` for an equality matcher (`=...`).
 pub fn escape(s: &str) -> String {
@@ -21,7 +23,7 @@ pub fn escape(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
+            c if is_unsafe_char(c) => {
                 out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
             }
             c => out.push(c),
@@ -92,6 +94,7 @@ mod tests {
     #[test]
     fn hostile_names_round_trip() {
         let mut all = names();
+        all.extend(super::super::hostile::terminal());
         all.extend([
             " lead".into(),
             "trail\t".into(),

@@ -1,6 +1,12 @@
 //! pytest: node ids (`path/to/test_x.py::Class::test[param]`) rebuilt from what
-//! `--junitxml` wrote, as an argument file of `--deselect=NODEID` lines (`pytest @FILE`,
+//! `--junitxml` wrote, as an argument file of `--testsift-deselect=NODEID` lines (`pytest @FILE`,
 //! pytest 8.2 and later) or, with `--shell`, as quoted arguments.
+//!
+//! pytest's own `--deselect` matches node id *prefixes*: `--deselect=t.py::test_x` also drops
+//! `test_x2`, `test_x_other` and every `test_x[...]`, and `t.py::test_p[a]` drops `test_p[a]b]`.
+//! No argument pytest has compares node ids exactly, so [`OPTION`] is added by the small
+//! conftest.py in docs/select.md, which deselects the items whose node id equals one given;
+//! without it pytest refuses the unknown option rather than skipping more than was listed.
 //!
 //! pytest writes `classname` as the node id's path with `/` turned into `.` and `.py`
 //! dropped, then its classes, joined by `.`; `name` is the function with its parameter id.
@@ -8,13 +14,27 @@
 //! the default) the longest dotted prefix naming an existing `.py` file under the root decides.
 
 use super::{Context, Emitted, Target, show};
+use crate::report::escape::is_unsafe_char;
 use std::path::Path;
+
+/// The option the arguments use. The conftest.py in docs/select.md adds it to pytest (the same
+/// file as tests/runners/pytest/conftest.py, which the real-runner test uses).
+pub const OPTION: &str = "--testsift-deselect";
 
 /// The node id of `t`; a warning when its file had to be guessed; `Err` with the reason when
 /// none can be written.
 pub fn node_id(t: &Target, root: &Path) -> Result<(String, Option<String>), String> {
     if t.name.contains(['\n', '\r']) || t.classname.contains(['\n', '\r']) {
         return Err("has a line break, which pytest never writes into a node id".into());
+    }
+    // pytest escapes control characters and non-ASCII in parameter ids (`\x1b`), so a raw one
+    // comes from a report no pytest wrote, and an argument file line cannot escape it.
+    let file = t.file.as_deref().unwrap_or_default();
+    if [t.name.as_str(), t.classname.as_str(), file]
+        .iter()
+        .any(|s| s.chars().any(is_unsafe_char))
+    {
+        return Err("has a control character, which pytest never writes into a node id".into());
     }
     let join = |file: &str, classes: &[&str]| {
         let mut id = file.to_string();
@@ -78,7 +98,7 @@ pub fn deselect(targets: &[Target], ctx: &Context) -> Emitted {
         match node_id(t, &ctx.root) {
             Ok((id, warning)) => {
                 out.warnings.extend(warning);
-                args.push(format!("--deselect={id}"));
+                args.push(format!("{OPTION}={id}"));
             }
             Err(why) => {
                 out.left_out += 1;
@@ -170,7 +190,7 @@ mod tests {
         let expected: Vec<String> = names()
             .iter()
             .filter(|n| !n.contains('\n'))
-            .map(|n| format!("--deselect=tests/test_x.py::test_p[{n}]"))
+            .map(|n| format!("--testsift-deselect=tests/test_x.py::test_p[{n}]"))
             .collect();
         // The argument file: one argument per line, exactly.
         assert_eq!(out.text.lines().collect::<Vec<_>>(), expected);

@@ -24,3 +24,21 @@ class TestCart:
     )
     def test_names(self, name):
         assert not (FLAKY and name != "plain")
+
+
+# Names that share a prefix with a flaky test: pytest's own --deselect would drop them too.
+def test_x():
+    assert not FLAKY
+
+
+def test_x2():
+    assert True
+
+
+def test_x_other():
+    assert True
+
+
+@pytest.mark.parametrize("v", ["a", "a]b", "ab"])
+def test_p(v):
+    assert not (FLAKY and v == "a")

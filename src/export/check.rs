@@ -1,0 +1,209 @@
+//! Renders `check`'s result: lines for a person, JSON (with `schema_version`) for scripts, and
+//! GitHub Actions workflow commands that annotate the failing tests.
+
+use crate::analysis::gate::{CheckReport, GateResult, GateTest};
+use crate::report::escape;
+
+/// The text form: one `ok: GATE: reason` line per held gate (for stdout) and one `check
+/// failed: GATE: reason` line per tripped gate (for stderr).
+pub fn text(report: &CheckReport) -> (String, String) {
+    let (mut held, mut tripped) = (String::new(), String::new());
+    for r in &report.gates {
+        if r.tripped {
+            tripped.push_str(&format!(
+                "check failed: {}: {}\n",
+                r.gate.as_str(),
+                r.reason
+            ));
+        } else {
+            held.push_str(&format!("ok: {}: {}\n", r.gate.as_str(), r.reason));
+        }
+    }
+    (held, tripped)
+}
+
+/// The whole report as pretty JSON. Control characters, DEL, C1 and bidirectional overrides
+/// in names are written as `\uXXXX` escapes, so the text is safe to print on a terminal.
+pub fn json(report: &CheckReport) -> serde_json::Result<String> {
+    let text = serde_json::to_string_pretty(report)?;
+    Ok(crate::select::runner::json_text(&text) + "\n")
+}
+
+/// GitHub Actions workflow commands: an `::error` per test that tripped a gate (with `file` and
+/// `line` when the reports gave them, so the annotation lands on the test), an `::error` for a
+/// tripped gate that names no test (`slower`, `flaky-rate`), and a `::notice` per held gate.
+///
+/// Report text is escaped as GitHub's toolkit does (`%`, `\r`, `\n` in the message; also `:`
+/// and `,` in properties), and every other control character is made visible, so a name can
+/// neither end the command nor start another one, nor drive the log viewer's terminal.
+pub fn github(report: &CheckReport) -> String {
+    let mut out = String::new();
+    for r in &report.gates {
+        let title = format!("testsift check: {}", r.gate.as_str());
+        if !r.tripped {
+            out.push_str(&command("notice", &[("title", &title)], &r.reason));
+            continue;
+        }
+        if r.tests.is_empty() {
+            out.push_str(&command("error", &[("title", &title)], &r.reason));
+            continue;
+        }
+        for t in &r.tests {
+            out.push_str(&test_error(r, t, &title));
+        }
+    }
+    out
+}
+
+/// The `::error` command for a check that had nothing to judge (an empty window).
+pub fn no_data_github(message: &str) -> String {
+    command("error", &[("title", "testsift check")], message)
+}
+
+fn test_error(r: &GateResult, t: &GateTest, title: &str) -> String {
+    let line = t.line.map(|l| l.to_string());
+    let mut props: Vec<(&str, &str)> = Vec::new();
+    if let Some(file) = t.file.as_deref() {
+        props.push(("file", file));
+        if let Some(line) = line.as_deref() {
+            props.push(("line", line));
+        }
+    }
+    props.push(("title", title));
+    let variant = if t.variant.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", t.variant)
+    };
+    let message = format!("{}{variant}: {} ({})", t.test_id, t.detail, r.gate.as_str());
+    command("error", &props, &message)
+}
+
+/// `::NAME key=value,...::message` and a newline.
+fn command(name: &str, props: &[(&str, &str)], message: &str) -> String {
+    let props: Vec<String> = props
+        .iter()
+        .map(|(k, v)| format!("{k}={}", property(v)))
+        .collect();
+    let props = if props.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", props.join(","))
+    };
+    format!("::{name}{props}::{}\n", data(message))
+}
+
+/// GitHub's `escapeData` (`%`, `\r`, `\n` as `%25`, `%0D`, `%0A`); every other control
+/// character is written as the terminal escaper does (`\x1b`), so none is left raw.
+pub fn data(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if escape::is_unsafe_char(c) => {
+                let mut buf = [0u8; 4];
+                out.push_str(&escape::terminal(c.encode_utf8(&mut buf)));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// GitHub's `escapeProperty`: `escapeData` and `:` and `,` too.
+pub fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests on literal input
+mod tests {
+    use super::*;
+    use crate::analysis::gate::Gate;
+
+    fn report() -> CheckReport {
+        CheckReport {
+            schema_version: 1,
+            tripped: true,
+            runs: 3,
+            gates: vec![
+                GateResult {
+                    gate: Gate::Broken,
+                    tripped: true,
+                    reason: "2 tests are broken: a, b".into(),
+                    tests: vec![
+                        GateTest {
+                            test_id: "tests.test_a::test_x".into(),
+                            file: Some("tests/test_a.py".into()),
+                            line: Some(12),
+                            detail: "broken since 7".into(),
+                            ..GateTest::default()
+                        },
+                        GateTest {
+                            test_id: "evil\n::warning::forged 100%\u{1b}]52;c;eA==\u{7}".into(),
+                            variant: "linux,x:y".into(),
+                            file: Some("a,b:c%d.py\r\n".into()),
+                            detail: "broken".into(),
+                            ..GateTest::default()
+                        },
+                    ],
+                    groups: vec![],
+                },
+                GateResult {
+                    gate: Gate::Slower,
+                    tripped: true,
+                    reason: "1 got 20% slower: s".into(),
+                    tests: vec![],
+                    groups: vec!["s".into()],
+                },
+                GateResult {
+                    gate: Gate::NewFlaky,
+                    tripped: false,
+                    reason: "no test became flaky in the newest run".into(),
+                    tests: vec![],
+                    groups: vec![],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn github_commands_are_escaped_as_the_toolkit_does() {
+        assert_eq!(data("50% a\r\nb\u{1b}"), "50%25 a%0D%0Ab\\x1b");
+        assert_eq!(property("a,b:c%"), "a%2Cb%3Ac%25");
+        let out = github(&report());
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            [
+                "::error file=tests/test_a.py,line=12,title=testsift check%3A broken::\
+                 tests.test_a::test_x: broken since 7 (broken)",
+                "::error file=a%2Cb%3Ac%25d.py%0D%0A,title=testsift check%3A broken::\
+                 evil%0A::warning::forged 100%25\\x1b]52;c;eA==\\x07 [linux,x:y]: broken (broken)",
+                "::error title=testsift check%3A slower::1 got 20%25 slower: s",
+                "::notice title=testsift check%3A new-flaky::no test became flaky in the newest run",
+            ]
+        );
+        // Every command is one line starting with `::`, and nothing raw is left.
+        assert!(out.lines().all(|l| l.starts_with("::")));
+        assert!(!out.chars().any(|c| c != '\n' && escape::is_unsafe_char(c)));
+    }
+
+    #[test]
+    fn json_is_versioned_and_has_every_gate() {
+        let text = json(&report()).unwrap();
+        assert!(!text.chars().any(|c| c != '\n' && escape::is_unsafe_char(c)));
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["schema_version"], 1);
+        assert_eq!(v["tripped"], true);
+        assert_eq!(v["gates"][0]["gate"], "broken");
+        assert_eq!(v["gates"][0]["tests"][0]["line"], 12);
+        assert_eq!(
+            v["gates"][0]["tests"][1]["test_id"],
+            "evil\n::warning::forged 100%\u{1b}]52;c;eA==\u{7}"
+        );
+        assert_eq!(v["gates"][1]["groups"][0], "s");
+        assert_eq!(v["gates"][2]["tripped"], false);
+    }
+}
