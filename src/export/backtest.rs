@@ -35,7 +35,7 @@ fn seconds(s: f64) -> String {
 
 fn summary(r: &PriorityBacktest) -> String {
     format!(
-        "{} runs in the window, the first {} for training; {} replayed, {} with failures scored ({} failed tests; {} of test time per scored run)",
+        "{} runs in the window, the first {} for training; {} replayed.\n{} scored (the runs with a failure): {} failed tests, {} of test time per run.",
         r.runs,
         r.train_runs,
         r.runs_replayed,
