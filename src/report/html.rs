@@ -42,7 +42,7 @@ const STYLE: &str = r#"
 :root{--ink:#1f2328;--muted:#656d76;--line:#d0d7de;--bg:#f6f8fa;--accent:#0969da;--bad:#d7301f;--warn:#9a6700;--good:#1a7f37}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:#fff}
-header,main,footer{max-width:1180px;margin:0 auto;padding:0 16px}
+header,main,footer{max-width:1320px;margin:0 auto;padding:0 16px}
 header{padding-top:20px}
 h1{font-size:1.6em;margin:.2em 0}
 h2{font-size:1.25em;margin:1.6em 0 .4em;padding-top:.4em;border-top:1px solid var(--line)}
@@ -57,16 +57,18 @@ nav a{color:var(--accent);text-decoration:none}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;border:1px solid var(--line);border-radius:6px;margin:.5em 0}
 table{border-collapse:collapse;width:100%;font-size:.9em}
 th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-th{background:var(--bg);position:sticky;top:0;white-space:nowrap}
+th{background:var(--bg);position:sticky;top:0}
 table.sortable th{cursor:pointer;user-select:none}
 table.sortable th:after{content:" \2195";color:var(--muted);font-size:.8em}
-td.num,th.num{text-align:right;white-space:nowrap}
+td.num,th.num{text-align:right}
+td.num{white-space:nowrap}
 td.name{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.92em}
 td.name small{color:var(--muted)}
 td .box{overflow-wrap:anywhere}
-td.name .box{width:20em}
+td.name .box{width:18em}
 td.msg{color:var(--muted)}
-td.msg .box{width:24em}
+td.msg .box{width:20em}
+td small{color:var(--muted)}
 td.msg details summary{color:inherit}
 td.msg details[open] summary{margin-bottom:.3em;color:var(--accent)}
 details.more{margin:.2em 0 .8em}
@@ -157,10 +159,11 @@ fn num(v: f64, shown: String) -> String {
     format!(r#"<td class="num" data-v="{v}">{shown}</td>"#)
 }
 
+/// A run, with its time and commit in the tooltip.
 fn run_ref(r: Option<&RunRef>) -> String {
     match r {
         Some(r) => format!(
-            r#"<td title="{}">{}</td>"#,
+            r#"<span title="{}">{}</span>"#,
             html(&format!(
                 "{} commit {}",
                 r.timestamp,
@@ -168,7 +171,7 @@ fn run_ref(r: Option<&RunRef>) -> String {
             )),
             html(&shorten(&r.run, 60))
         ),
-        None => "<td>-</td>".into(),
+        None => "-".into(),
     }
 }
 
@@ -407,7 +410,7 @@ fn verdict_changes(list: &[super::diff::VerdictChange]) -> Vec<String> {
 }
 
 /// Flaky tests that are new: since the previous report when there is one, else those whose
-/// first flaky run is in the newest [`NEW_DAYS`] days.
+/// first flaky run is recent (see [`NewlyFlaky::FirstFlakyLately`]).
 fn newly(r: &Report) -> String {
     let mut s = String::from(r#"<section id="newly-flaky">"#);
     match newly_flaky(r) {
@@ -423,17 +426,15 @@ fn newly(r: &Report) -> String {
                 capped_list(&mut s, &verdict_changes(list), "tests");
             }
         }
-        NewlyFlaky::FirstFlakyLately(list) => {
+        NewlyFlaky::FirstFlakyLately { since, tests: list } => {
+            let since = html(since.as_deref().unwrap_or("-"));
             let _ = write!(
                 s,
-                r#"<h2>Newly flaky ({})</h2><p class="sub">No previous report to compare with: flaky tests whose first flaky run is in the last {NEW_DAYS} days of the window.</p>"#,
+                r#"<h2>Newly flaky ({})</h2><p class="sub">No previous report to compare with: flaky tests whose first flaky run is at or after {since} (the last {NEW_DAYS} days of the window, or its newer half when it is shorter).</p>"#,
                 list.len()
             );
             if list.is_empty() {
-                let _ = write!(
-                    s,
-                    "<p>No test became flaky in the last {NEW_DAYS} days of the window.</p>"
-                );
+                let _ = write!(s, "<p>No test became flaky since {since}.</p>");
             } else {
                 let items: Vec<String> = list
                     .iter()
@@ -579,7 +580,7 @@ fn flaky(r: &Report) -> String {
     capped_table(
         &mut s,
         "flaky-table",
-        r#"<th>test</th><th class="num">flake rate</th><th class="num">95% CI</th><th class="num">flaky runs</th><th class="num">retried</th><th class="num">same-commit</th><th class="num">flip rate</th><th>first flaky</th><th>last flaky</th><th class="num">CI s lost</th><th>failure</th><th>runs</th>"#,
+        r#"<th>test</th><th class="num">flake rate (95% CI)</th><th class="num">flaky runs</th><th class="num">retried</th><th class="num">same-commit</th><th class="num">flip rate</th><th>first to last flaky</th><th class="num">CI s lost</th><th>failure</th><th>runs</th>"#,
         &rows,
         list.len(),
         "flaky tests",
@@ -593,14 +594,14 @@ fn flaky_row(r: &Report, t: &TestVerdict) -> String {
     s.push_str(&name_cell(&t.test_id, &t.variant));
     s.push_str(&num(
         t.flake_rate.unwrap_or(0.0),
-        t.flake_rate.map_or_else(|| "-".into(), pct),
-    ));
-    s.push_str(&num(
-        t.flake_rate_low.unwrap_or(0.0),
-        match (t.flake_rate_low, t.flake_rate_high) {
-            (Some(lo), Some(hi)) => format!("{}–{}", pct(lo), pct(hi)),
-            _ => "-".into(),
-        },
+        format!(
+            "{}<br><small>{}</small>",
+            t.flake_rate.map_or_else(|| "-".into(), pct),
+            match (t.flake_rate_low, t.flake_rate_high) {
+                (Some(lo), Some(hi)) => format!("{}–{}", pct(lo), pct(hi)),
+                _ => String::new(),
+            }
+        ),
     ));
     s.push_str(&num(
         t.flaky_executions as f64,
@@ -615,8 +616,12 @@ fn flaky_row(r: &Report, t: &TestVerdict) -> String {
         t.flip_rate,
         format!("{:.2} ({}/{})", t.flip_rate, t.flips, t.transitions),
     ));
-    s.push_str(&run_ref(t.first_flaky.as_ref()));
-    s.push_str(&run_ref(t.last_flaky.as_ref()));
+    let _ = write!(
+        s,
+        "<td>{}<br><small>to</small> {}</td>",
+        run_ref(t.first_flaky.as_ref()),
+        run_ref(t.last_flaky.as_ref())
+    );
     s.push_str(&num(t.ci_seconds, format!("{:.1}", t.ci_seconds)));
     s.push_str(&message_cell(r.failure_of(t)));
     s.push_str(&evidence_runs(r.runs_of(t)));

@@ -39,7 +39,8 @@ pub const HTML_ROWS: usize = 100;
 /// toggle, so the first screens hold the lists a reader acts on.
 pub const HTML_TOP: usize = 20;
 /// Without a previous report, a flaky test is "newly flaky" when its first flaky run is this
-/// many days or fewer before the window's newest run.
+/// many days or fewer before the window's newest run, and in the newer half of the window (so a
+/// short window does not call every flaky test new).
 pub const NEW_DAYS: i64 = 7;
 /// Suites with a sparkline.
 pub const SUITES: usize = 30;
@@ -184,9 +185,13 @@ pub fn top_broken(r: &FlakyReport) -> Vec<&TestVerdict> {
 pub enum NewlyFlaky<'a> {
     /// Flaky now and not flaky in the previous report.
     SincePrevious(&'a [diff::VerdictChange]),
-    /// No previous report: flaky tests whose first flaky run is at most [`NEW_DAYS`] days
-    /// before the newest run, in the order of [`top_flaky`].
-    FirstFlakyLately(Vec<&'a TestVerdict>),
+    /// No previous report: flaky tests whose first flaky run is at or after `since` (at most
+    /// [`NEW_DAYS`] days before the newest run, and in the newer half of the window), in the
+    /// order of [`top_flaky`].
+    FirstFlakyLately {
+        since: Option<String>,
+        tests: Vec<&'a TestVerdict>,
+    },
 }
 
 /// The newly flaky tests the report leads with.
@@ -199,12 +204,22 @@ pub fn newly_flaky(r: &Report) -> NewlyFlaky<'_> {
             .ok()
             .map(|t| t.as_millisecond())
     };
-    let Some(newest) = r.headline.last_timestamp.as_deref().and_then(ms) else {
-        return NewlyFlaky::FirstFlakyLately(Vec::new());
+    let h = &r.headline;
+    let (Some(oldest), Some(newest)) = (
+        h.first_timestamp.as_deref().and_then(ms),
+        h.last_timestamp.as_deref().and_then(ms),
+    ) else {
+        return NewlyFlaky::FirstFlakyLately {
+            since: None,
+            tests: Vec::new(),
+        };
     };
-    let from = newest - NEW_DAYS * 86_400_000;
-    NewlyFlaky::FirstFlakyLately(
-        top_flaky(&r.flaky)
+    let from = (newest - NEW_DAYS * 86_400_000).max(oldest + (newest - oldest) / 2);
+    NewlyFlaky::FirstFlakyLately {
+        since: jiff::Timestamp::from_millisecond(from)
+            .ok()
+            .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        tests: top_flaky(&r.flaky)
             .into_iter()
             .filter(|t| {
                 t.first_flaky
@@ -213,7 +228,7 @@ pub fn newly_flaky(r: &Report) -> NewlyFlaky<'_> {
                     .is_some_and(|at| at >= from)
             })
             .collect(),
-    )
+    }
 }
 
 /// What the trim list is, as plain text for every renderer to escape: tests with no unique
