@@ -243,6 +243,13 @@ pub fn trim_sentence(r: &Report) -> String {
              no test has a unique catch and none can be told apart by what it catches."
         );
     }
+    if s.candidates == 0 {
+        return format!(
+            "No test is listed: none of those that ran in at least {} of the {n} runs of the \
+             window (infrastructure failures left out) is without a unique catch.",
+            r.trim.options.min_runs
+        );
+    }
     let bound = if n > 0 {
         format!("3/{n} = {:.1}% of runs", 100.0 * 3.0 / n as f64)
     } else {
@@ -255,7 +262,11 @@ pub fn trim_sentence(r: &Report) -> String {
          catch a defect in up to about 3/n of runs (95% bound; here {bound}, more for a test \
          that ran in fewer runs). Together they take {:.2} h/week; review them before running \
          any of them less often.",
-        s.candidates, s.tests, r.trim.options.min_runs, s.candidate_hours_per_week,
+        s.candidates,
+        s.tests,
+        r.trim.options.min_runs,
+        // A sum of tiny negative rounding errors must not print as -0.00.
+        s.candidate_hours_per_week.max(0.0),
     )
 }
 
