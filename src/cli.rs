@@ -503,7 +503,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "N")]
     pub run_depth: Option<usize>,
 
-    /// Hide the ingest progress and summary; problems are still printed.
+    /// Hide the progress (of the ingest and of the report) and the ingest summary; problems are
+    /// still printed.
     #[arg(long, short)]
     pub quiet: bool,
 

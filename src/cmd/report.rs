@@ -1,5 +1,6 @@
 //! `testsift report`: ingest PATH when given, build the report once, compare it with the
 //! previous one, write report.html, report.md and report.json, and keep a copy in the store.
+//! A spinner on stderr says what is being done, in a terminal only.
 
 use crate::analysis::flaky::FlakyOptions;
 use crate::analysis::slow::{GroupBy, SlowOptions};
@@ -9,9 +10,11 @@ use crate::error::EXIT_OK;
 use crate::report::{self, ReportOptions, archive, diff};
 use crate::store::Store;
 use anyhow::Context;
-use std::io::Write;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     if !args.paths.is_empty() {
@@ -40,6 +43,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let now = generation_time()?;
+    let bar = spinner(!args.quiet);
+    bar.set_message("flaky, slow and trim analyses");
     let options = ReportOptions {
         flaky: FlakyOptions {
             min_runs: args.min_runs,
@@ -62,13 +67,17 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         &args.window,
         &options,
         now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        &|stage| bar.set_message(stage),
     )
     .with_context(|| format!("reading {}", store.dir().display()))?;
     if report.headline.runs == 0 {
-        eprintln!(
-            "testsift: warning: no runs in the window (check --since, --last-runs and --branch); the report is empty"
-        );
+        bar.suspend(|| {
+            eprintln!(
+                "testsift: warning: no runs in the window (check --since, --last-runs and --branch); the report is empty"
+            );
+        });
     }
+    bar.set_message("comparing with the previous report");
 
     let previous = if args.no_previous {
         None
@@ -80,7 +89,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             Some(path) => match diff::read_previous(&path, report::SCHEMA_VERSION) {
                 Ok(p) => Some((p, path.display().to_string())),
                 Err(e) => {
-                    eprintln!("testsift: warning: {e}; comparing with no previous report");
+                    bar.suspend(|| {
+                        eprintln!("testsift: warning: {e}; comparing with no previous report");
+                    });
                     None
                 }
             },
@@ -96,6 +107,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         ));
     }
 
+    bar.set_message("writing report.html, report.md and report.json");
     let mut json = Vec::new();
     report::json::render(&report, &mut json)?;
     let markdown = report::markdown::render(&report);
@@ -113,6 +125,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         written.push(path);
     }
     archive::keep(&store, now, &json).context("keeping a copy of report.json in the store")?;
+    bar.finish_and_clear();
     let mut out = std::io::stdout().lock();
     for path in written {
         writeln!(out, "{}", path.display())?;
@@ -137,5 +150,21 @@ fn generation_time() -> anyhow::Result<jiff::Timestamp> {
 }
 
 fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+    report::write_atomic(path, bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+/// A spinner with the stage on stderr, hidden when stderr is not a terminal or `enabled` is
+/// false. It ticks from its own thread: nothing may hold the stderr lock while it is shown,
+/// so messages go through [`ProgressBar::suspend`].
+fn spinner(enabled: bool) -> ProgressBar {
+    if !enabled || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] report: {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
 }

@@ -7,14 +7,21 @@
 
 use super::escape::{html, one_line, shorten};
 use super::svg;
-use super::{HTML_ROWS, Report, top_broken, top_flaky};
-use crate::analysis::flaky::RunRef;
+use super::{
+    HTML_ROWS, HTML_TOP, NEW_DAYS, NewlyFlaky, Report, newly_flaky, top_broken, top_flaky,
+    trim_sentence,
+};
+use crate::analysis::flaky::{RunRef, TestVerdict};
 use crate::analysis::history::VerdictRuns;
+use crate::analysis::trim::Advice;
 use std::fmt::Write;
 
 /// Characters of a test id shown in a table cell; the full id (to 1,000) is in its tooltip.
 const NAME: usize = 160;
-const MESSAGE: usize = 300;
+/// Characters of a failure message shown in its cell; the whole message (as stored, to 1 KiB)
+/// opens below it on a click.
+const MESSAGE: usize = 120;
+const MESSAGE_FULL: usize = 1000;
 /// Days of the CI load chart.
 const DAYS: usize = 90;
 
@@ -35,7 +42,7 @@ const STYLE: &str = r#"
 :root{--ink:#1f2328;--muted:#656d76;--line:#d0d7de;--bg:#f6f8fa;--accent:#0969da;--bad:#d7301f;--warn:#9a6700;--good:#1a7f37}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:#fff}
-header,main,footer{max-width:1180px;margin:0 auto;padding:0 16px}
+header,main,footer{max-width:1320px;margin:0 auto;padding:0 16px}
 header{padding-top:20px}
 h1{font-size:1.6em;margin:.2em 0}
 h2{font-size:1.25em;margin:1.6em 0 .4em;padding-top:.4em;border-top:1px solid var(--line)}
@@ -50,13 +57,22 @@ nav a{color:var(--accent);text-decoration:none}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;border:1px solid var(--line);border-radius:6px;margin:.5em 0}
 table{border-collapse:collapse;width:100%;font-size:.9em}
 th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-th{background:var(--bg);position:sticky;top:0;white-space:nowrap}
+th{background:var(--bg);position:sticky;top:0}
 table.sortable th{cursor:pointer;user-select:none}
 table.sortable th:after{content:" \2195";color:var(--muted);font-size:.8em}
-td.num,th.num{text-align:right;white-space:nowrap}
-td.name{min-width:16em;max-width:34em;overflow-wrap:anywhere;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.92em}
+td.num,th.num{text-align:right}
+td.num{white-space:nowrap}
+td.name{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.92em}
 td.name small{color:var(--muted)}
-td.msg{min-width:12em;max-width:28em;overflow-wrap:anywhere;color:var(--muted)}
+td .box{overflow-wrap:anywhere}
+td.name .box{width:18em}
+td.msg{color:var(--muted)}
+td.msg .box{width:20em}
+td small{color:var(--muted)}
+td.msg details summary{color:inherit}
+td.msg details[open] summary{margin-bottom:.3em;color:var(--accent)}
+details.more{margin:.2em 0 .8em}
+details.more>summary{padding:4px 0}
 .tag{display:inline-block;padding:0 6px;border-radius:10px;font-size:.85em;background:var(--bg);border:1px solid var(--line)}
 .tag.bad{color:#fff;background:var(--bad);border-color:var(--bad)}
 details summary{cursor:pointer;color:var(--accent)}
@@ -68,7 +84,7 @@ details ul{margin:.3em 0;padding-left:1.2em}
 .note{color:var(--muted);font-size:.9em}
 input.filter{font:inherit;padding:5px 8px;border:1px solid var(--line);border-radius:6px;width:min(100%,22em)}
 footer{color:var(--muted);font-size:.85em;padding:24px 16px 40px}
-@media (max-width:600px){body{font-size:14px}.card b{font-size:1.3em}th,td{padding:4px 6px}}
+@media (max-width:600px){body{font-size:14px}.card b{font-size:1.3em}th,td{padding:4px 6px}td.name .box{width:14em}td.msg .box{width:16em}}
 "#;
 
 const SCRIPT: &str = r#"
@@ -100,12 +116,14 @@ const SCRIPT: &str = r#"
   // The page height, for a full-page screenshot (scripts/render-report.sh).
   document.body.setAttribute('data-page-height', String(document.documentElement.scrollHeight));
   document.querySelectorAll('input.filter').forEach(function (input) {
-    var table = document.getElementById(input.getAttribute('data-table'));
-    if (!table || !table.tBodies[0]) { return; }
+    var name = input.getAttribute('data-table');
     input.addEventListener('input', function () {
       var q = input.value.trim().toLowerCase();
-      Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
-        r.hidden = q !== '' && r.textContent.toLowerCase().indexOf(q) < 0;
+      document.querySelectorAll('table[data-filter]').forEach(function (table) {
+        if (table.getAttribute('data-filter') !== name || !table.tBodies[0]) { return; }
+        Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
+          r.hidden = q !== '' && r.textContent.toLowerCase().indexOf(q) < 0;
+        });
       });
     });
   });
@@ -129,7 +147,7 @@ fn name_cell(id: &str, variant: &str) -> String {
     };
     let (package, short) = svg::split_test(id);
     format!(
-        r#"<td class="name" title="{}">{}<br><small>{}</small>{}</td>"#,
+        r#"<td class="name" title="{}"><div class="box">{}<br><small>{}</small>{}</div></td>"#,
         html(&shorten(id, 1000)),
         html(&shorten(&short, NAME)),
         html(&shorten(package, NAME)),
@@ -141,10 +159,11 @@ fn num(v: f64, shown: String) -> String {
     format!(r#"<td class="num" data-v="{v}">{shown}</td>"#)
 }
 
+/// A run, with its time and commit in the tooltip.
 fn run_ref(r: Option<&RunRef>) -> String {
     match r {
         Some(r) => format!(
-            r#"<td title="{}">{}</td>"#,
+            r#"<span title="{}">{}</span>"#,
             html(&format!(
                 "{} commit {}",
                 r.timestamp,
@@ -152,7 +171,7 @@ fn run_ref(r: Option<&RunRef>) -> String {
             )),
             html(&shorten(&r.run, 60))
         ),
-        None => "<td>-</td>".into(),
+        None => "-".into(),
     }
 }
 
@@ -165,6 +184,68 @@ fn more(n: usize, what: &str) -> String {
         String::new()
     } else {
         format!(r#"<p class="note">{n} more {what} are in report.json.</p>"#)
+    }
+}
+
+/// A table whose first [`HTML_TOP`] rows show at once and whose next ones (the caller gives at
+/// most [`HTML_ROWS`]) are behind a toggle that works without script; `total` counts every row,
+/// those not given are counted as being in report.json. `id` names the table for its filter.
+fn capped_table(s: &mut String, id: &str, head: &str, rows: &[String], total: usize, what: &str) {
+    let (top, rest) = rows.split_at(rows.len().min(HTML_TOP));
+    let _ = write!(
+        s,
+        r#"<div class="scroll"><table id="{id}" class="sortable" data-filter="{id}"><thead><tr>{head}</tr></thead><tbody>{}</tbody></table></div>"#,
+        top.concat()
+    );
+    if !rest.is_empty() {
+        let _ = write!(
+            s,
+            r#"<details class="more"><summary>Show {} more {what}</summary><div class="scroll"><table class="sortable" data-filter="{id}"><thead><tr>{head}</tr></thead><tbody>{}</tbody></table></div></details>"#,
+            rest.len(),
+            rest.concat()
+        );
+    }
+    s.push_str(&more(total.saturating_sub(rows.len()), what));
+}
+
+/// A list whose first [`HTML_TOP`] items show at once, the next ones to [`HTML_ROWS`] behind a
+/// toggle, the rest counted.
+fn capped_list(s: &mut String, items: &[String], what: &str) {
+    let shown = &items[..items.len().min(HTML_ROWS)];
+    let (top, rest) = shown.split_at(shown.len().min(HTML_TOP));
+    let li = |list: &[String]| -> String { list.iter().map(|i| format!("<li>{i}</li>")).collect() };
+    let _ = write!(s, "<ul>{}</ul>", li(top));
+    if !rest.is_empty() {
+        let _ = write!(
+            s,
+            r#"<details class="more"><summary>Show {} more {what}</summary><ul>{}</ul></details>"#,
+            rest.len(),
+            li(rest)
+        );
+    }
+    s.push_str(&more(items.len() - shown.len(), what));
+}
+
+/// The failure column: the message on one line, its first [`MESSAGE`] characters in a column
+/// of a fixed width; a longer message opens in full on a click (`<details>`, no script).
+fn message_cell(msg: Option<&str>) -> String {
+    let msg = one_line(msg.unwrap_or_default());
+    let msg = msg.trim();
+    if msg.is_empty() {
+        return r#"<td class="msg">-</td>"#.into();
+    }
+    let short = shorten(msg, MESSAGE);
+    if short == msg {
+        format!(
+            r#"<td class="msg"><div class="box">{}</div></td>"#,
+            html(msg)
+        )
+    } else {
+        format!(
+            r#"<td class="msg"><details class="box"><summary>{}</summary>{}</details></td>"#,
+            html(&short),
+            html(&shorten(msg, MESSAGE_FULL))
+        )
     }
 }
 
@@ -182,12 +263,15 @@ pub fn render(r: &Report, nonce: &str) -> String {
 <style>{STYLE}</style></head><body>
 "#
     );
-    let sections: [fn(&Report) -> String; 11] = [
+    // What a reader acts on first (broken, newly flaky), then the picture (the heat map), then
+    // the long tables.
+    let sections: [fn(&Report) -> String; 12] = [
         header,
+        broken,
+        newly,
+        timeline,
         changes,
         flaky,
-        timeline,
-        broken,
         slow,
         regressions,
         load,
@@ -230,7 +314,7 @@ fn header(r: &Report) -> String {
             .unwrap_or_default(),
         html(&r.generated_at)
     );
-    s.push_str(r##"<nav><a href="#flaky">Flaky</a><a href="#timeline">Timeline</a><a href="#broken">Broken</a><a href="#slow">Slow suites</a><a href="#regressions">Regressions</a><a href="#load">CI load</a><a href="#trim">Trim</a><a href="#infra">Infrastructure</a></nav></header><main>"##);
+    s.push_str(r##"<nav><a href="#broken">Broken</a><a href="#newly-flaky">Newly flaky</a><a href="#timeline">Timeline</a><a href="#flaky">Flaky</a><a href="#slow">Slow suites</a><a href="#regressions">Regressions</a><a href="#load">CI load</a><a href="#trim">No unique catch</a><a href="#infra">Infrastructure</a></nav></header><main>"##);
     s.push_str(r#"<div class="cards">"#);
     let bad = |n: usize| if n > 0 { "bad" } else { "good" };
     card(&mut s, "", h.tests.to_string(), "tests");
@@ -281,14 +365,14 @@ fn header(r: &Report) -> String {
     card(
         &mut s,
         "",
-        pct(h.kept_cost_share),
-        "of the test time catches every event",
-    );
-    card(
-        &mut s,
-        "",
-        format!("{:.2} h", h.candidate_hours_per_week),
-        &format!("per week in {} trim candidates", h.trim_candidates),
+        h.trim_candidates.to_string(),
+        &format!(
+            "tests with no unique catch in {} runs (to review)",
+            r.trim
+                .summary
+                .runs
+                .saturating_sub(r.trim.summary.infrastructure_runs)
+        ),
     );
     card(
         &mut s,
@@ -308,12 +392,73 @@ fn change_list(s: &mut String, title: &str, items: Vec<String>) {
     if items.is_empty() {
         return;
     }
-    let _ = write!(s, "<h3>{title} ({})</h3><ul>", items.len());
-    for i in items.iter().take(HTML_ROWS) {
-        let _ = write!(s, "<li>{i}</li>");
+    let _ = write!(s, "<h3>{title} ({})</h3>", items.len());
+    capped_list(s, &items, "entries");
+}
+
+fn verdict_changes(list: &[super::diff::VerdictChange]) -> Vec<String> {
+    list.iter()
+        .map(|v| {
+            format!(
+                "{} ({} → {})",
+                test_label(&v.test_id, &v.variant),
+                html(v.before.as_deref().unwrap_or("not in the previous report")),
+                html(&v.after)
+            )
+        })
+        .collect()
+}
+
+/// Flaky tests that are new: since the previous report when there is one, else those whose
+/// first flaky run is recent (see [`NewlyFlaky::FirstFlakyLately`]).
+fn newly(r: &Report) -> String {
+    let mut s = String::from(r#"<section id="newly-flaky">"#);
+    match newly_flaky(r) {
+        NewlyFlaky::SincePrevious(list) => {
+            let _ = write!(
+                s,
+                r#"<h2>Newly flaky ({})</h2><p class="sub">Flaky now and not in the previous report.</p>"#,
+                list.len()
+            );
+            if list.is_empty() {
+                s.push_str("<p>None since the previous report.</p>");
+            } else {
+                capped_list(&mut s, &verdict_changes(list), "tests");
+            }
+        }
+        NewlyFlaky::FirstFlakyLately { since, tests: list } => {
+            let since = html(since.as_deref().unwrap_or("-"));
+            let _ = write!(
+                s,
+                r#"<h2>Newly flaky ({})</h2><p class="sub">No previous report to compare with: flaky tests whose first flaky run is at or after {since} (the last {NEW_DAYS} days of the window, or its newer half when it is shorter).</p>"#,
+                list.len()
+            );
+            if list.is_empty() {
+                let _ = write!(s, "<p>No test became flaky since {since}.</p>");
+            } else {
+                let items: Vec<String> = list
+                    .iter()
+                    .map(|t| {
+                        format!(
+                            "{} first flaky in run {} ({}, commit {}); {} flaky of {} runs",
+                            test_label(&t.test_id, &t.variant),
+                            html(&shorten(
+                                t.first_flaky.as_ref().map_or("-", |f| f.run.as_str()),
+                                60
+                            )),
+                            html(t.first_flaky.as_ref().map_or("-", |f| f.timestamp.as_str())),
+                            short_commit(t.first_flaky.as_ref().and_then(|f| f.commit.as_deref())),
+                            t.flaky_executions,
+                            t.non_broken_executions
+                        )
+                    })
+                    .collect();
+                capped_list(&mut s, &items, "tests");
+            }
+        }
     }
-    s.push_str("</ul>");
-    s.push_str(&more(items.len().saturating_sub(HTML_ROWS), "entries"));
+    s.push_str("</section>");
+    s
 }
 
 fn test_label(id: &str, variant: &str) -> String {
@@ -341,23 +486,16 @@ fn changes(r: &Report) -> String {
     );
     if c.is_empty() {
         s.push_str("<p>Nothing changed.</p>");
+    } else if !c.newly_flaky.is_empty() {
+        s.push_str(r##"<p class="note">Newly flaky tests are listed <a href="#newly-flaky">at the top</a>.</p>"##);
     }
-    let verdicts = |list: &[super::diff::VerdictChange]| -> Vec<String> {
-        list.iter()
-            .map(|v| {
-                format!(
-                    "{} ({} → {})",
-                    test_label(&v.test_id, &v.variant),
-                    html(v.before.as_deref().unwrap_or("not in the previous report")),
-                    html(&v.after)
-                )
-            })
-            .collect()
-    };
-    change_list(&mut s, "Newly flaky", verdicts(&c.newly_flaky));
-    change_list(&mut s, "Newly broken", verdicts(&c.newly_broken));
-    change_list(&mut s, "Fixed", verdicts(&c.fixed));
-    change_list(&mut s, "No longer flaky", verdicts(&c.no_longer_flaky));
+    change_list(&mut s, "Newly broken", verdict_changes(&c.newly_broken));
+    change_list(&mut s, "Fixed", verdict_changes(&c.fixed));
+    change_list(
+        &mut s,
+        "No longer flaky",
+        verdict_changes(&c.no_longer_flaky),
+    );
     change_list(
         &mut s,
         "Flake rate rose",
@@ -433,50 +571,61 @@ fn flaky(r: &Report) -> String {
         s.push_str("<p>No flaky tests in the window.</p></section>");
         return s;
     }
-    s.push_str(r#"<input class="filter" type="search" placeholder="Filter tests" aria-label="filter flaky tests" data-table="flaky-table"><div class="scroll"><table id="flaky-table" class="sortable"><thead><tr><th>test</th><th class="num">flake rate</th><th class="num">95% CI</th><th class="num">flaky runs</th><th class="num">retried</th><th class="num">same-commit</th><th class="num">flip rate</th><th>first flaky</th><th>last flaky</th><th class="num">CI s lost</th><th>failure</th><th>runs</th></tr></thead><tbody>"#);
-    for t in list.iter().take(HTML_ROWS) {
-        s.push_str("<tr>");
-        s.push_str(&name_cell(&t.test_id, &t.variant));
-        s.push_str(&num(
-            t.flake_rate.unwrap_or(0.0),
+    s.push_str(r#"<input class="filter" type="search" placeholder="Filter tests" aria-label="filter flaky tests" data-table="flaky-table">"#);
+    let rows: Vec<String> = list
+        .iter()
+        .take(HTML_ROWS)
+        .map(|t| flaky_row(r, t))
+        .collect();
+    capped_table(
+        &mut s,
+        "flaky-table",
+        r#"<th>test</th><th class="num">flake rate (95% CI)</th><th class="num">flaky runs</th><th class="num">retried</th><th class="num">same-commit</th><th class="num">flip rate</th><th>first to last flaky</th><th class="num">CI s lost</th><th>failure</th><th>runs</th>"#,
+        &rows,
+        list.len(),
+        "flaky tests",
+    );
+    s.push_str("</section>");
+    s
+}
+
+fn flaky_row(r: &Report, t: &TestVerdict) -> String {
+    let mut s = String::from("<tr>");
+    s.push_str(&name_cell(&t.test_id, &t.variant));
+    s.push_str(&num(
+        t.flake_rate.unwrap_or(0.0),
+        format!(
+            "{}<br><small>{}</small>",
             t.flake_rate.map_or_else(|| "-".into(), pct),
-        ));
-        s.push_str(&num(
-            t.flake_rate_low.unwrap_or(0.0),
             match (t.flake_rate_low, t.flake_rate_high) {
                 (Some(lo), Some(hi)) => format!("{}–{}", pct(lo), pct(hi)),
-                _ => "-".into(),
-            },
-        ));
-        s.push_str(&num(
-            t.flaky_executions as f64,
-            format!("{} of {}", t.flaky_executions, t.non_broken_executions),
-        ));
-        s.push_str(&num(t.retry_runs as f64, t.retry_runs.to_string()));
-        s.push_str(&num(
-            t.same_commit_commits as f64,
-            t.same_commit_commits.to_string(),
-        ));
-        s.push_str(&num(
-            t.flip_rate,
-            format!("{:.2} ({}/{})", t.flip_rate, t.flips, t.transitions),
-        ));
-        s.push_str(&run_ref(t.first_flaky.as_ref()));
-        s.push_str(&run_ref(t.last_flaky.as_ref()));
-        s.push_str(&num(t.ci_seconds, format!("{:.1}", t.ci_seconds)));
-        let msg = one_line(r.failure_of(t).unwrap_or_default());
-        let _ = write!(
-            s,
-            r#"<td class="msg" title="{}">{}</td>"#,
-            html(&shorten(&msg, 1000)),
-            html(&shorten(&msg, MESSAGE))
-        );
-        s.push_str(&evidence_runs(r.runs_of(t)));
-        s.push_str("</tr>");
-    }
-    s.push_str("</tbody></table></div>");
-    s.push_str(&more(list.len().saturating_sub(HTML_ROWS), "flaky tests"));
-    s.push_str("</section>");
+                _ => String::new(),
+            }
+        ),
+    ));
+    s.push_str(&num(
+        t.flaky_executions as f64,
+        format!("{} of {}", t.flaky_executions, t.non_broken_executions),
+    ));
+    s.push_str(&num(t.retry_runs as f64, t.retry_runs.to_string()));
+    s.push_str(&num(
+        t.same_commit_commits as f64,
+        t.same_commit_commits.to_string(),
+    ));
+    s.push_str(&num(
+        t.flip_rate,
+        format!("{:.2} ({}/{})", t.flip_rate, t.flips, t.transitions),
+    ));
+    let _ = write!(
+        s,
+        "<td>{}<br><small>to</small> {}</td>",
+        run_ref(t.first_flaky.as_ref()),
+        run_ref(t.last_flaky.as_ref())
+    );
+    s.push_str(&num(t.ci_seconds, format!("{:.1}", t.ci_seconds)));
+    s.push_str(&message_cell(r.failure_of(t)));
+    s.push_str(&evidence_runs(r.runs_of(t)));
+    s.push_str("</tr>");
     s
 }
 
@@ -524,31 +673,32 @@ fn broken(r: &Report) -> String {
         s.push_str("<p>No broken tests.</p></section>");
         return s;
     }
-    s.push_str(r#"<div class="scroll"><table class="sortable"><thead><tr><th>test</th><th>since run</th><th>commit</th><th>started</th><th class="num">failing runs</th><th>failure</th><th>runs</th></tr></thead><tbody>"#);
-    for t in list.iter().take(HTML_ROWS) {
-        let Some(st) = &t.streak else { continue };
-        s.push_str("<tr>");
-        s.push_str(&name_cell(&t.test_id, &t.variant));
-        let _ = write!(
-            s,
-            r#"<td>{}</td><td title="{}"><code>{}</code></td><td>{}</td>"#,
-            html(&shorten(&st.first.run, 60)),
-            html(&shorten(st.first.commit.as_deref().unwrap_or("-"), 100)),
-            short_commit(st.first.commit.as_deref()),
-            html(&st.first.timestamp)
-        );
-        s.push_str(&num(st.length as f64, st.length.to_string()));
-        let msg = one_line(r.failure_of(t).unwrap_or_default());
-        let _ = write!(
-            s,
-            r#"<td class="msg">{}</td>"#,
-            html(&shorten(&msg, MESSAGE))
-        );
-        s.push_str(&evidence_runs(r.runs_of(t)));
-        s.push_str("</tr>");
-    }
-    s.push_str("</tbody></table></div>");
-    s.push_str(&more(list.len().saturating_sub(HTML_ROWS), "broken tests"));
+    let rows: Vec<String> = list
+        .iter()
+        .take(HTML_ROWS)
+        .filter_map(|t| {
+            let st = t.streak.as_ref()?;
+            Some(format!(
+                r#"<tr>{}<td>{}</td><td title="{}"><code>{}</code></td><td>{}</td>{}{}{}</tr>"#,
+                name_cell(&t.test_id, &t.variant),
+                html(&shorten(&st.first.run, 60)),
+                html(&shorten(st.first.commit.as_deref().unwrap_or("-"), 100)),
+                short_commit(st.first.commit.as_deref()),
+                html(&st.first.timestamp),
+                num(st.length as f64, st.length.to_string()),
+                message_cell(r.failure_of(t)),
+                evidence_runs(r.runs_of(t))
+            ))
+        })
+        .collect();
+    capped_table(
+        &mut s,
+        "broken-table",
+        r#"<th>test</th><th>since run</th><th>commit</th><th>started</th><th class="num">failing runs</th><th>failure</th><th>runs</th>"#,
+        &rows,
+        list.len(),
+        "broken tests",
+    );
     s.push_str("</section>");
     s
 }
@@ -564,55 +714,60 @@ fn slow(r: &Report) -> String {
         s.push_str("<p>No timed tests.</p></section>");
         return s;
     }
-    s.push_str(r#"<div class="scroll"><table class="sortable"><thead><tr><th>suite</th><th>per run</th><th class="num">total</th><th class="num">share</th><th class="num">median</th><th class="num">p95</th><th class="num">trend per run</th><th class="num">last 7 days</th></tr></thead><tbody>"#);
-    let shown = groups.len().min(r.history.suites.len());
-    for (g, series) in groups.iter().zip(&r.history.suites).take(shown) {
-        s.push_str("<tr>");
-        let _ = write!(
-            s,
-            r#"<td class="name" title="{}">{}</td><td>{}</td>"#,
-            html(&shorten(&g.group, 1000)),
-            html(&shorten(&g.group, NAME)),
-            svg::sparkline(
-                &series.seconds,
-                &format!("{} per run", shorten(&g.group, 80))
-            )
-        );
-        s.push_str(&num(
-            g.total_seconds,
-            format!("{:.1} min", g.total_seconds / 60.0),
-        ));
-        s.push_str(&num(g.share, pct(g.share)));
-        s.push_str(&num(g.median_seconds, format!("{:.2} s", g.median_seconds)));
-        s.push_str(&num(g.p95_seconds, format!("{:.2} s", g.p95_seconds)));
-        s.push_str(&num(
-            g.slope_seconds_per_run.unwrap_or(0.0),
-            g.slope_seconds_per_run
-                .map_or_else(|| "-".into(), |x| format!("{x:+.3} s")),
-        ));
-        let _ = write!(
-            s,
-            r#"<td class="num" data-v="{}">{}{}</td>"#,
-            g.change.unwrap_or(0.0),
-            g.change
-                .map_or_else(|| "-".into(), |x| format!("{:+.1}%", 100.0 * x)),
-            if g.getting_slower {
-                r#" <span class="tag bad">getting slower</span>"#
-            } else {
-                ""
-            }
-        );
-        s.push_str("</tr>");
-    }
-    s.push_str("</tbody></table></div>");
-    s.push_str(&more(groups.len().saturating_sub(shown), "suites"));
+    let rows: Vec<String> = groups
+        .iter()
+        .zip(&r.history.suites)
+        .map(|(g, series)| {
+            let mut s = format!(
+                r#"<tr><td class="name" title="{}"><div class="box">{}</div></td><td>{}</td>"#,
+                html(&shorten(&g.group, 1000)),
+                html(&shorten(&g.group, NAME)),
+                svg::sparkline(
+                    &series.seconds,
+                    &format!("{} per run", shorten(&g.group, 80))
+                )
+            );
+            s.push_str(&num(
+                g.total_seconds,
+                format!("{:.1} min", g.total_seconds / 60.0),
+            ));
+            s.push_str(&num(g.share, pct(g.share)));
+            s.push_str(&num(g.median_seconds, format!("{:.2} s", g.median_seconds)));
+            s.push_str(&num(g.p95_seconds, format!("{:.2} s", g.p95_seconds)));
+            s.push_str(&num(
+                g.slope_seconds_per_run.unwrap_or(0.0),
+                g.slope_seconds_per_run
+                    .map_or_else(|| "-".into(), |x| format!("{x:+.3} s")),
+            ));
+            let _ = write!(
+                s,
+                r#"<td class="num" data-v="{}">{}{}</td></tr>"#,
+                g.change.unwrap_or(0.0),
+                g.change
+                    .map_or_else(|| "-".into(), |x| format!("{:+.1}%", 100.0 * x)),
+                if g.getting_slower {
+                    r#" <span class="tag bad">getting slower</span>"#
+                } else {
+                    ""
+                }
+            );
+            s
+        })
+        .collect();
+    capped_table(
+        &mut s,
+        "slow-table",
+        r#"<th>suite</th><th>per run</th><th class="num">total</th><th class="num">share</th><th class="num">median</th><th class="num">p95</th><th class="num">trend per run</th><th class="num">last 7 days</th>"#,
+        &rows,
+        groups.len(),
+        "suites",
+    );
     s.push_str("</section>");
     s
 }
 
 /// Tests whose median duration stepped up and stayed up, biggest step in seconds first.
 fn regressions(r: &Report) -> String {
-    const SHOWN: usize = 50;
     let list = &r.slow.regressions;
     let mut s = String::from(
         r#"<section id="regressions"><h2>Duration regressions</h2><p class="sub">Tests whose median time per run stepped up at one run and stayed up (docs/analysis.md); the run and commit are where the step happened.</p>"#,
@@ -623,31 +778,40 @@ fn regressions(r: &Report) -> String {
     }
     let mut sorted: Vec<_> = list.iter().collect();
     sorted.sort_by(|a, b| b.step_seconds.total_cmp(&a.step_seconds));
-    s.push_str(r#"<div class="scroll"><table class="sortable"><thead><tr><th>test</th><th>since run</th><th>commit</th><th class="num">before</th><th class="num">after</th><th class="num">step</th></tr></thead><tbody>"#);
-    for g in sorted.iter().take(SHOWN) {
-        let _ = write!(
-            s,
-            "<tr>{}<td>{}</td><td><code>{}</code></td>",
-            name_cell(&g.test_id, &g.variant),
-            html(&shorten(&g.run, NAME)),
-            short_commit(g.commit.as_deref())
-        );
-        s.push_str(&num(
-            g.median_before_seconds,
-            format!("{:.2} s", g.median_before_seconds),
-        ));
-        s.push_str(&num(
-            g.median_after_seconds,
-            format!("{:.2} s", g.median_after_seconds),
-        ));
-        s.push_str(&num(
-            g.step_seconds,
-            format!("+{:.2} s ({:+.0}%)", g.step_seconds, 100.0 * g.step),
-        ));
-        s.push_str("</tr>");
-    }
-    s.push_str("</tbody></table></div>");
-    s.push_str(&more(list.len().saturating_sub(SHOWN), "regressions"));
+    let rows: Vec<String> = sorted
+        .iter()
+        .take(HTML_ROWS)
+        .map(|g| {
+            let mut s = format!(
+                "<tr>{}<td>{}</td><td><code>{}</code></td>",
+                name_cell(&g.test_id, &g.variant),
+                html(&shorten(&g.run, NAME)),
+                short_commit(g.commit.as_deref())
+            );
+            s.push_str(&num(
+                g.median_before_seconds,
+                format!("{:.2} s", g.median_before_seconds),
+            ));
+            s.push_str(&num(
+                g.median_after_seconds,
+                format!("{:.2} s", g.median_after_seconds),
+            ));
+            s.push_str(&num(
+                g.step_seconds,
+                format!("+{:.2} s ({:+.0}%)", g.step_seconds, 100.0 * g.step),
+            ));
+            s.push_str("</tr>");
+            s
+        })
+        .collect();
+    capped_table(
+        &mut s,
+        "regressions-table",
+        r#"<th>test</th><th>since run</th><th>commit</th><th class="num">before</th><th class="num">after</th><th class="num">step</th>"#,
+        &rows,
+        list.len(),
+        "regressions",
+    );
     s.push_str("</section>");
     s
 }
@@ -683,11 +847,20 @@ fn load(r: &Report) -> String {
     s
 }
 
+/// What the trim advice means, in words that do not read as an order.
+fn advice(a: Advice) -> &'static str {
+    match a {
+        Advice::Keep => "keep",
+        Advice::MoveToNightly => "its catches were all caught by others: could run less often",
+        Advice::ReviewForDeletion => "caught nothing in the window: review what it checks",
+    }
+}
+
 fn trim(r: &Report) -> String {
     let t = &r.trim;
     let mut s = format!(
-        r#"<section id="trim"><h2>What to trim</h2><p>{}.</p><p class="sub">Tests in greedy order (most new failure events per second of cost first); past the cut, tests caught no event the earlier ones missed. Candidates ran in at least {} runs.</p>"#,
-        html(&t.summary.headline),
+        r#"<section id="trim"><h2>Tests with no unique catch</h2><p>{}</p><p class="sub">The curve: tests in greedy order (most new failure events per second of cost first); past the cut, tests caught no event the earlier ones missed. Listed: tests past the cut that ran in at least {} runs, most time first. "Catch rate ≤" is the most each could still catch that the others miss (95%, about 3 / its runs).</p>"#,
+        html(&trim_sentence(r)),
         t.options.min_runs
     );
     if t.curve.len() > 1 {
@@ -698,28 +871,33 @@ fn trim(r: &Report) -> String {
         );
     }
     if t.candidates.is_empty() {
-        s.push_str("<p>No trim candidates.</p></section>");
+        s.push_str("<p>No test without a unique catch ran in enough runs to list.</p></section>");
         return s;
     }
-    s.push_str(r#"<div class="scroll"><table class="sortable"><thead><tr><th>candidate</th><th class="num">runs</th><th class="num">cost per run</th><th class="num">hours/week</th><th class="num">events</th><th class="num">catch rate ≤ (95%)</th><th>advice</th></tr></thead><tbody>"#);
-    for c in t.candidates.iter().take(HTML_ROWS) {
-        s.push_str("<tr>");
-        s.push_str(&name_cell(&c.test_id, &c.variant));
-        s.push_str(&num(c.runs as f64, c.runs.to_string()));
-        s.push_str(&num(c.cost_seconds, format!("{:.2} s", c.cost_seconds)));
-        s.push_str(&num(c.hours_per_week, format!("{:.3}", c.hours_per_week)));
-        s.push_str(&num(c.events as f64, c.events.to_string()));
-        s.push_str(&num(
-            c.detection_rate_upper,
-            format!("{:.4}", c.detection_rate_upper),
-        ));
-        let _ = write!(s, "<td>{}</td></tr>", c.advice.as_str());
-    }
-    s.push_str("</tbody></table></div>");
-    s.push_str(&more(
-        t.candidates.len().saturating_sub(HTML_ROWS),
-        "candidates",
-    ));
+    let rows: Vec<String> = t
+        .candidates
+        .iter()
+        .take(HTML_ROWS)
+        .map(|c| {
+            let mut s = String::from("<tr>");
+            s.push_str(&name_cell(&c.test_id, &c.variant));
+            s.push_str(&num(c.runs as f64, c.runs.to_string()));
+            s.push_str(&num(c.cost_seconds, format!("{:.2} s", c.cost_seconds)));
+            s.push_str(&num(c.hours_per_week, format!("{:.3}", c.hours_per_week)));
+            s.push_str(&num(c.events as f64, c.events.to_string()));
+            s.push_str(&num(c.detection_rate_upper, pct(c.detection_rate_upper)));
+            let _ = write!(s, "<td>{}</td></tr>", advice(c.advice));
+            s
+        })
+        .collect();
+    capped_table(
+        &mut s,
+        "trim-table",
+        r#"<th>test</th><th class="num">runs</th><th class="num">cost per run</th><th class="num">hours/week</th><th class="num">events (all also caught by others)</th><th class="num">catch rate ≤ (95%)</th><th>note</th>"#,
+        &rows,
+        t.candidates.len(),
+        "tests",
+    );
     s.push_str("</section>");
     s
 }
@@ -735,20 +913,30 @@ fn infrastructure(r: &Report) -> String {
         s.push_str("<p>None.</p></section>");
         return s;
     }
-    s.push_str(r#"<div class="scroll"><table><thead><tr><th>run</th><th>time</th><th>commit</th><th class="num">failed</th></tr></thead><tbody>"#);
-    for i in runs.iter().rev().take(HTML_ROWS) {
-        let _ = write!(
-            s,
-            r#"<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td class="num">{} of {}</td></tr>"#,
-            html(&shorten(&i.run, 60)),
-            html(&i.timestamp),
-            short_commit(i.commit.as_deref()),
-            i.failed,
-            i.executed
-        );
-    }
-    s.push_str("</tbody></table></div>");
-    s.push_str(&more(runs.len().saturating_sub(HTML_ROWS), "runs"));
+    let rows: Vec<String> = runs
+        .iter()
+        .rev()
+        .take(HTML_ROWS)
+        .map(|i| {
+            format!(
+                r#"<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td class="num" data-v="{}">{} of {}</td></tr>"#,
+                html(&shorten(&i.run, 60)),
+                html(&i.timestamp),
+                short_commit(i.commit.as_deref()),
+                i.failed,
+                i.failed,
+                i.executed
+            )
+        })
+        .collect();
+    capped_table(
+        &mut s,
+        "infra-table",
+        r#"<th>run</th><th>time</th><th>commit</th><th class="num">failed</th>"#,
+        &rows,
+        runs.len(),
+        "runs",
+    );
     s.push_str("</section>");
     s
 }

@@ -5,8 +5,9 @@
 
 use super::diff::{Changes, VerdictChange};
 use super::escape::markdown_capped;
-use super::{Report, top_broken, top_flaky};
+use super::{Report, top_broken, top_flaky, trim_sentence};
 use crate::analysis::flaky::TestVerdict;
+use crate::analysis::trim::Advice;
 use std::fmt::Write;
 
 /// Rows of each list.
@@ -60,7 +61,7 @@ pub fn render(r: &Report) -> String {
         ("broken tests", broken),
         ("slow suites", slow),
         ("duration regressions", regressions),
-        ("what to trim", trim),
+        ("tests with no unique catch", trim),
         ("CI load per day", load),
         ("infrastructure failures", infrastructure),
     ];
@@ -118,10 +119,15 @@ fn headline(r: &Report) -> String {
         ),
         ("failure events", h.failure_events.to_string()),
         (
-            "trim candidates",
+            "no unique catch (to review)",
             format!(
-                "{} ({:.2} h/week)",
-                h.trim_candidates, h.candidate_hours_per_week
+                "{} tests in {} runs ({:.2} h/week)",
+                h.trim_candidates,
+                r.trim
+                    .summary
+                    .runs
+                    .saturating_sub(r.trim.summary.infrastructure_runs),
+                h.candidate_hours_per_week
             ),
         ),
     ];
@@ -361,30 +367,35 @@ fn regressions(r: &Report) -> String {
 
 fn trim(r: &Report) -> String {
     let t = &r.trim;
-    let mut s = format!("### What to trim\n\n{}.\n\n", md(&t.summary.headline, 1000));
+    // The sentence holds only numbers and fixed words, nothing from a report: written as is.
+    let mut s = format!("### Tests with no unique catch\n\n{}\n\n", trim_sentence(r));
     if t.candidates.is_empty() {
         let _ = writeln!(
             s,
-            "No trim candidates (a candidate needs at least {} executed runs).\n",
+            "None ran in enough runs to list (at least {}).\n",
             t.options.min_runs
         );
         return s;
     }
-    s.push_str("| candidate | runs | cost per run | hours/week | events | catch rate ≤ (95%) | advice |\n|---|---:|---:|---:|---:|---:|---|\n");
+    s.push_str("| test | runs | cost per run | hours/week | events (all also caught by others) | catch rate ≤ (95%) | note |\n|---|---:|---:|---:|---:|---:|---|\n");
     for c in t.candidates.iter().take(TOP) {
         let _ = writeln!(
             s,
-            "| {} | {} | {:.2} s | {:.3} | {} | {:.4} | {} |",
+            "| {} | {} | {:.2} s | {:.3} | {} | {} | {} |",
             test_cell(&c.test_id, &c.variant),
             c.runs,
             c.cost_seconds,
             c.hours_per_week,
             c.events,
-            c.detection_rate_upper,
-            c.advice.as_str()
+            pct(c.detection_rate_upper),
+            match c.advice {
+                Advice::Keep => "keep",
+                Advice::MoveToNightly => "catches all also caught by others",
+                Advice::ReviewForDeletion => "caught nothing in the window",
+            }
         );
     }
-    s.push_str(&more(t.candidates.len().saturating_sub(TOP), "candidates"));
+    s.push_str(&more(t.candidates.len().saturating_sub(TOP), "tests"));
     s.push('\n');
     s
 }

@@ -23,6 +23,8 @@ use crate::store::Store;
 use diff::Changes;
 use serde::Serialize;
 use std::collections::HashSet;
+use std::io::{self, Write};
+use std::path::Path;
 
 /// Version of report.json; bumped when a field changes meaning or disappears
 /// (docs/report-json.md).
@@ -33,6 +35,13 @@ pub const RECENT_RUNS: usize = 60;
 pub const TIMELINE_TESTS: usize = 25;
 /// Rows of each table in report.html; the rest are counted, and all are in report.json.
 pub const HTML_ROWS: usize = 100;
+/// Rows of each list report.html shows at once; the rest (to [`HTML_ROWS`]) are behind a
+/// toggle, so the first screens hold the lists a reader acts on.
+pub const HTML_TOP: usize = 20;
+/// Without a previous report, a flaky test is "newly flaky" when its first flaky run is this
+/// many days or fewer before the window's newest run, and in the newer half of the window (so a
+/// short window does not call every flaky test new).
+pub const NEW_DAYS: i64 = 7;
 /// Suites with a sparkline.
 pub const SUITES: usize = 30;
 /// Failed and flaky runs listed per test.
@@ -172,6 +181,118 @@ pub fn top_broken(r: &FlakyReport) -> Vec<&TestVerdict> {
     v
 }
 
+/// Tests that became flaky lately, and how "lately" was decided.
+pub enum NewlyFlaky<'a> {
+    /// Flaky now and not flaky in the previous report.
+    SincePrevious(&'a [diff::VerdictChange]),
+    /// No previous report: flaky tests whose first flaky run is at or after `since` (at most
+    /// [`NEW_DAYS`] days before the newest run, and in the newer half of the window), in the
+    /// order of [`top_flaky`].
+    FirstFlakyLately {
+        since: Option<String>,
+        tests: Vec<&'a TestVerdict>,
+    },
+}
+
+/// The newly flaky tests the report leads with.
+pub fn newly_flaky(r: &Report) -> NewlyFlaky<'_> {
+    if let Some(c) = &r.changes {
+        return NewlyFlaky::SincePrevious(&c.newly_flaky);
+    }
+    let ms = |t: &str| {
+        t.parse::<jiff::Timestamp>()
+            .ok()
+            .map(|t| t.as_millisecond())
+    };
+    let h = &r.headline;
+    let (Some(oldest), Some(newest)) = (
+        h.first_timestamp.as_deref().and_then(ms),
+        h.last_timestamp.as_deref().and_then(ms),
+    ) else {
+        return NewlyFlaky::FirstFlakyLately {
+            since: None,
+            tests: Vec::new(),
+        };
+    };
+    let from = (newest - NEW_DAYS * 86_400_000).max(oldest + (newest - oldest) / 2);
+    NewlyFlaky::FirstFlakyLately {
+        since: jiff::Timestamp::from_millisecond(from)
+            .ok()
+            .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        tests: top_flaky(&r.flaky)
+            .into_iter()
+            .filter(|t| {
+                t.first_flaky
+                    .as_ref()
+                    .and_then(|f| ms(&f.timestamp))
+                    .is_some_and(|at| at >= from)
+            })
+            .collect(),
+    }
+}
+
+/// What the trim list is, as plain text for every renderer to escape: tests with no unique
+/// catch in the window, the window's size, and the most such a test might still catch (the
+/// rule of three: caught nothing unique in n runs, so at most about 3/n of runs at 95%).
+pub fn trim_sentence(r: &Report) -> String {
+    let s = &r.trim.summary;
+    let n = s.runs.saturating_sub(s.infrastructure_runs);
+    if s.events == 0 {
+        return format!(
+            "No failure events in the {n} runs of the window (infrastructure failures left out), so \
+             no test has a unique catch and none can be told apart by what it catches."
+        );
+    }
+    if s.candidates == 0 {
+        return format!(
+            "No test is listed: none of those that ran in at least {} of the {n} runs of the \
+             window (infrastructure failures left out) is without a unique catch.",
+            r.trim.options.min_runs
+        );
+    }
+    let bound = if n > 0 {
+        format!("3/{n} = {:.1}% of runs", 100.0 * 3.0 / n as f64)
+    } else {
+        "every run".into()
+    };
+    format!(
+        "{} of {} tests ran in at least {} of the {n} runs of the window (infrastructure \
+         failures left out) and had no unique catch: every failure event they caught, another test caught too. That does not show \
+         they are not needed: a test with no unique catch in n runs may still be the only one to \
+         catch a defect in up to about 3/n of runs (95% bound; here {bound}, more for a test \
+         that ran in fewer runs). Together they take {:.2} h/week; review them before running \
+         any of them less often.",
+        s.candidates,
+        s.tests,
+        r.trim.options.min_runs,
+        // A sum of tiny negative rounding errors must not print as -0.00.
+        s.candidate_hours_per_week.max(0.0),
+    )
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, renamed over `path`
+/// once complete, so `path` is the old file or the new one, never half of one. The temporary
+/// file is removed when writing fails.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
 /// `--since` as it could have been typed.
 fn since_text(since: Since) -> String {
     match since {
@@ -188,12 +309,14 @@ fn key(t: &TestVerdict) -> (String, String) {
     (t.test_id.clone(), t.variant.clone())
 }
 
-/// Runs the three analyses once each over the window and reads the per-run detail.
+/// Runs the three analyses once each over the window and reads the per-run detail. `stage` is
+/// told what is being done next, for a progress display.
 pub fn build(
     store: &Store,
     window: &WindowArgs,
     options: &ReportOptions,
     generated_at: String,
+    stage: &dyn Fn(&'static str),
 ) -> Result<Report, AnalysisError> {
     let slow_options = SlowOptions {
         by: GroupBy::Suite,
@@ -211,6 +334,7 @@ pub fn build(
     );
     let flaky = flaky?;
     let (slow, trim) = slow_trim?;
+    stage("reading the per-run history");
     let runs = runs_in_window(store, window)?;
 
     let flaky_top = top_flaky(&flaky);
@@ -298,4 +422,46 @@ pub fn build(
         trim,
         history,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .expect("readable")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn write_atomic_replaces_the_file_whole_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("report.json");
+        write_atomic(&path, b"{\"night\": 1}\n").expect("written");
+        // A reader that opened the first version keeps it whole.
+        let held = dir.path().join("held");
+        std::fs::hard_link(&path, &held).expect("linked");
+        write_atomic(&path, b"{\"night\": 2}\n").expect("written");
+        assert_eq!(std::fs::read(&path).expect("read"), b"{\"night\": 2}\n");
+        assert_eq!(std::fs::read(&held).expect("read"), b"{\"night\": 1}\n");
+        assert_eq!(names(dir.path()), ["held", "report.json"]);
+    }
+
+    #[test]
+    fn write_atomic_fails_cleanly() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        // The target is a folder: the rename fails, and the temporary file goes.
+        let path = dir.path().join("report.json");
+        std::fs::create_dir(&path).expect("created");
+        std::fs::write(path.join("inside"), b"x").expect("written");
+        assert!(write_atomic(&path, b"{}").is_err());
+        assert_eq!(names(dir.path()), ["report.json"]);
+        // No folder to write in, and no file name.
+        assert!(write_atomic(&dir.path().join("missing/report.json"), b"{}").is_err());
+        assert!(write_atomic(Path::new("/"), b"{}").is_err());
+    }
 }

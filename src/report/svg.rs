@@ -379,7 +379,7 @@ pub fn curve(points: &[CurvePoint], cut: f64) -> String {
     );
     let _ = write!(
         s,
-        r##"<rect x="{}" y="{}" width="{}" height="{}" fill="#fde8e6"><title>trim zone: tests past the cut caught no event the others missed</title></rect>"##,
+        r##"<rect x="{}" y="{}" width="{}" height="{}" fill="#fde8e6"><title>past the cut: tests with no unique catch in the window (none caught an event the others missed)</title></rect>"##,
         f(px(cut)),
         f(TOP),
         f(px(1.0) - px(cut)),
