@@ -42,12 +42,16 @@ fn parse_with(bytes: &[u8], fast_paths: bool) -> Report {
     let Some(text) = decode(bytes, &mut report.problems) else {
         return report;
     };
+    // quick-xml steps over a byte-order mark at the start without counting its bytes, which
+    // would put every position after it three bytes off (inside a character, for slicing): a
+    // second mark, or one a transcoder left, is dropped here, so the text starts with none.
+    let text = text.trim_start_matches('\u{FEFF}');
     // Sized from the text so that the case list and the name arena grow once at most: reports
     // run a few hundred bytes of XML per test case, about a quarter of it names.
     report.cases.reserve(text.len() / 300);
     report.reserve_text(text.len() / 4);
     let mut parser = Parser {
-        text: &text,
+        text,
         report,
         frames: Vec::new(),
         open_cases: Vec::new(),
@@ -89,15 +93,20 @@ fn parse_with(bytes: &[u8], fast_paths: bool) -> Report {
     report
 }
 
-/// `text` cut to [`PROBLEM_TEXT_MAX`] bytes and escaped for a terminal.
+/// `text` escaped for a terminal, then cut to [`PROBLEM_TEXT_MAX`] bytes (escaping can make it
+/// several times longer).
 fn printable(text: &mut String) {
-    if text.len() > PROBLEM_TEXT_MAX {
-        let cut = truncate_str(text, PROBLEM_TEXT_MAX).len();
-        text.truncate(cut);
-        text.push('…');
-    }
+    let cut = |text: &mut String| {
+        if text.len() > PROBLEM_TEXT_MAX {
+            let end = truncate_str(text, PROBLEM_TEXT_MAX).len();
+            text.truncate(end);
+            text.push('…');
+        }
+    };
+    cut(text);
     if let Cow::Owned(escaped) = escape::terminal(text) {
         *text = escaped;
+        cut(text);
     }
 }
 
@@ -428,6 +437,17 @@ impl<'t> Parser<'t> {
             _ => Child::Other,
         };
         let (mut message, mut kind, mut time) = (None::<Cow<'_, str>>, None::<Cow<'_, str>>, None);
+        // While its attributes are read the child is the innermost element, so that a warning
+        // about one of them names it (`testcase[3]/failure/@message`).
+        self.frames.push(Frame {
+            kind: Kind::Other,
+            other_name: Some(shown(name).into_owned()),
+            index: 0,
+            suites_seen: 0,
+            cases_seen: 0,
+            suite_name: Str::default(),
+            opened_at: at,
+        });
         if !matches!(child, Child::Output | Child::Other) {
             for attr in attrs(e.attributes_raw()) {
                 let Ok(attr) = attr else {
@@ -448,6 +468,7 @@ impl<'t> Parser<'t> {
             (Child::Flaky | Child::Rerun, Some(t)) => self.seconds(t, at),
             _ => None,
         };
+        self.frames.pop();
         let body = if empty {
             None
         } else {
