@@ -26,12 +26,10 @@ const MAX_TIME_TEXT: usize = 64;
 /// comma), `"12s"`, `"250ms"`, `"1.4e-05"`, `"0."`. Empty means absent, not an error; negative,
 /// non-finite and over-a-day values ([`MAX_CASE_SECONDS`]) are errors.
 pub fn parse_seconds(raw: &str) -> Result<Option<f64>, TimeProblem> {
-    let seconds = parse_any_seconds(raw)?;
-    match seconds {
+    match parse_any_seconds(raw)? {
         Some(s) if s > MAX_CASE_SECONDS => Err(TimeProblem::OverADay),
-        // `-0` is a zero, not a negative duration.
-        Some(s) if s == 0.0 => Ok(Some(0.0)),
-        _ => Ok(seconds),
+        // Negatives were refused; `abs` makes `-0` the zero it is.
+        seconds => Ok(seconds.map(f64::abs)),
     }
 }
 
