@@ -11,6 +11,13 @@
 # stable installed, RUSTC_BOOTSTRAP=1 lets cargo-fuzz use stable's nightly features. Crash
 # inputs land in fuzz/artifacts/parse/; each becomes a test in tests/parser.rs.
 set -euo pipefail
+command="${1:-run}"
+seconds="${2:-3600}"
+# Seed folders are named from where the script was called; make them absolute before moving.
+seeds=()
+for dir in "${@:3}"; do
+    seeds+=("$(realpath "$dir")")
+done
 cd "$(dirname "$0")/../fuzz"
 corpus=corpus/parse
 flags=(-rss_limit_mb=2048 -max_len=65536 -timeout=10 -dict=parse.dict)
@@ -21,7 +28,7 @@ else
     export RUSTC_BOOTSTRAP=1
 fi
 
-case "${1:-run}" in
+case "$command" in
 seed)
     mkdir -p "$corpus"
     find ../fixtures -name '*.xml' -type f | sort | while read -r f; do
@@ -29,10 +36,8 @@ seed)
     done
     ;;
 run)
-    seconds="${2:-3600}"
-    shift $(($# > 1 ? 2 : $#))
     mkdir -p "$corpus"
-    cargo "${toolchain[@]}" fuzz run parse "$corpus" "$@" -- \
+    cargo "${toolchain[@]}" fuzz run parse "$corpus" "${seeds[@]}" -- \
         "${flags[@]}" -max_total_time="$seconds" -print_final_stats=1
     ;;
 minimize)
