@@ -38,28 +38,7 @@ const MILD_FEATURES: [&str; 4] = [
 
 /// Reports listed in MANIFEST.tsv but absent from the corpus as shipped, with the reason. Any
 /// other missing file is a failure, and so is a file listed here that has come back.
-const MISSING_FROM_CORPUS: &[(&str, &str)] = &[
-    (
-        "mikepenz__action-junit-report/test_results/corrupt-junit/e2e-tests/corrupt/target/sf-reports/TEST-test.CorruptTest.xml",
-        "the corpus copy left out paths with a `target/` folder",
-    ),
-    (
-        "mikepenz__action-junit-report/test_results/tests/email/target/surefire-reports/TEST-action.surefire.report.email.EmailAddressTest.xml",
-        "the corpus copy left out paths with a `target/` folder",
-    ),
-    (
-        "mikepenz__action-junit-report/test_results/tests/utils/target/surefire-reports/TEST-action.surefire.report.calc.AllOkTest.xml",
-        "the corpus copy left out paths with a `target/` folder",
-    ),
-    (
-        "mikepenz__action-junit-report/test_results/tests/utils/target/surefire-reports/TEST-action.surefire.report.calc.CalcUtilsTest.xml",
-        "the corpus copy left out paths with a `target/` folder",
-    ),
-    (
-        "mikepenz__action-junit-report/test_results/tests/utils/target/surefire-reports/TEST-action.surefire.report.calc.StringUtilsTest.xml",
-        "the corpus copy left out paths with a `target/` folder",
-    ),
-];
+const MISSING_FROM_CORPUS: &[(&str, &str)] = &[];
 
 /// Launchable expected outputs that cover other reports than "every report below the folder of
 /// the JSON": (expected output, the reports it was made from, how that is known).

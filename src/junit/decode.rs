@@ -12,13 +12,26 @@ pub(super) fn decode<'a>(bytes: &'a [u8], problems: &mut Vec<Problem>) -> Option
         return None;
     }
     let (utf16, body) = match bytes {
-        [0xFF, 0xFE, rest @ ..] => (Some(encoding_rs::UTF_16LE), rest),
-        [0xFE, 0xFF, rest @ ..] => (Some(encoding_rs::UTF_16BE), rest),
-        [b'<', 0, b'?', 0, ..] => (Some(encoding_rs::UTF_16LE), bytes),
-        [0, b'<', 0, b'?', ..] => (Some(encoding_rs::UTF_16BE), bytes),
-        _ => (None, bytes),
+        [0xFF, 0xFE, rest @ ..] => (Some((encoding_rs::UTF_16LE, "its byte-order mark")), rest),
+        [0xFE, 0xFF, rest @ ..] => (Some((encoding_rs::UTF_16BE, "its byte-order mark")), rest),
+        _ => (
+            utf16_without_bom(bytes).map(|enc| (enc, "the zero bytes of its first characters")),
+            bytes,
+        ),
     };
-    if let Some(enc) = utf16 {
+    if let Some((enc, told_by)) = utf16 {
+        if body.len() == bytes.len() {
+            problems.push(warning(
+                1,
+                1,
+                &format!(
+                    "{} without the byte-order mark XML requires; read as {} from the zero bytes \
+                     of its first characters",
+                    enc.name(),
+                    enc.name()
+                ),
+            ));
+        }
         let (text, had_errors) = enc.decode_without_bom_handling(body);
         if had_errors {
             problems.push(warning(
@@ -27,12 +40,12 @@ pub(super) fn decode<'a>(bytes: &'a [u8], problems: &mut Vec<Problem>) -> Option
                 "invalid UTF-16 sequences replaced with U+FFFD",
             ));
         }
-        check_declared_label(&text, true, problems);
+        check_declared_label(&text, Some(told_by), problems);
         return Some(Cow::Owned(text.into_owned()));
     }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let head = &body[..body.len().min(512)];
-    if head.contains(&0) {
+    if head.contains(&0) && !starts_like_markup(head) {
         problems.push(fatal(1, 1, "binary data (NUL bytes), not an XML report"));
         return None;
     }
@@ -57,7 +70,7 @@ pub(super) fn decode<'a>(bytes: &'a [u8], problems: &mut Vec<Problem>) -> Option
     let valid = simdutf8::basic::from_utf8(body).map_err(|_| ());
     match valid.or_else(|()| std::str::from_utf8(body)) {
         Ok(text) => {
-            check_declared_label(text, false, problems);
+            check_declared_label(text, None, problems);
             Some(Cow::Borrowed(text))
         }
         Err(e) => {
@@ -71,6 +84,29 @@ pub(super) fn decode<'a>(bytes: &'a [u8], problems: &mut Vec<Problem>) -> Option
             Some(Cow::Owned(String::from_utf8_lossy(body).into_owned()))
         }
     }
+}
+
+/// UTF-16 without a byte-order mark, told by the zero bytes of its first two characters: an
+/// XML document starts with `<` (or whitespace) and then an ASCII character, so `<\0?\0` is
+/// little-endian and `\0<\0?` big-endian, with or without a declaration.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let opens = |b: u8| b == b'<' || matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let ascii = |b: u8| b != 0 && b.is_ascii();
+    match bytes {
+        [a, 0, b, 0, ..] if opens(*a) && ascii(*b) => Some(encoding_rs::UTF_16LE),
+        [0, a, 0, b, ..] if opens(*a) && ascii(*b) => Some(encoding_rs::UTF_16BE),
+        _ => None,
+    }
+}
+
+/// Whether `head` starts as XML does (`<` after optional whitespace) and holds only a few NUL
+/// bytes: a report with a stray NUL is read (the NUL is reported where it is), while a binary
+/// file, whatever its first byte, has NULs throughout.
+fn starts_like_markup(head: &[u8]) -> bool {
+    let first = head
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    first == Some(&b'<') && head.iter().filter(|&&b| b == 0).count() <= 4
 }
 
 /// The `encoding="..."` of an XML declaration at the start of `head`.
@@ -92,18 +128,17 @@ fn declared_encoding(head: &[u8]) -> Option<String> {
 }
 
 /// A declaration whose encoding label names no encoding at all (`"UTF-16 LE"`) is an error,
-/// though the text is still read as what its bytes say.
-fn check_declared_label(text: &str, utf16: bool, problems: &mut Vec<Problem>) {
+/// though the text is still read as what its bytes say: UTF-16 (told by `utf16`) or UTF-8.
+fn check_declared_label(text: &str, utf16: Option<&str>, problems: &mut Vec<Problem>) {
     // The declaration sits at the start; its first 512 bytes are all it takes to read it.
     let head = &text.as_bytes()[..text.len().min(512)];
     let Some(label) = declared_encoding(head) else {
         return;
     };
     if encoding_rs::Encoding::for_label(label.as_bytes()).is_none() {
-        let read_as = if utf16 {
-            "UTF-16 from its byte-order mark"
-        } else {
-            "UTF-8"
+        let read_as = match utf16 {
+            Some(told_by) => format!("UTF-16 from {told_by}"),
+            None => "UTF-8".to_string(),
         };
         problems.push(Problem {
             severity: Severity::Error,
@@ -184,6 +219,52 @@ mod tests {
         let (text, problems) = run(&bytes);
         assert!(text.is_some_and(|t| t.ends_with("<testsuite name=\"ж\"/>")));
         assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        text.encode_utf16()
+            .flat_map(|u| {
+                if big_endian {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn utf16_without_bom_or_declaration_is_read() {
+        for big_endian in [false, true] {
+            for doc in [
+                "<testsuite name=\"ж\"/>",
+                "\n<testsuite/>",
+                "<?xml version=\"1.0\"?><a/>",
+            ] {
+                let (text, problems) = run(&utf16(doc, big_endian));
+                assert_eq!(
+                    text.as_deref(),
+                    Some(doc),
+                    "{doc:?} big-endian {big_endian}"
+                );
+                assert_eq!(problems.len(), 1, "{problems:?}");
+                assert_eq!(problems[0].severity, Severity::Warning);
+                let name = if big_endian { "UTF-16BE" } else { "UTF-16LE" };
+                assert!(problems[0].message.starts_with(name), "{}", problems[0]);
+            }
+        }
+    }
+
+    #[test]
+    fn a_stray_nul_in_a_report_is_not_binary() {
+        let (text, problems) = run(b"<testsuite>\0<testcase name=\"a\"/></testsuite>");
+        assert_eq!(
+            text.as_deref(),
+            Some("<testsuite>\0<testcase name=\"a\"/></testsuite>")
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let (text, _) = run(b"<\0\0\0\0\0\0\0\0\0binary after all");
+        assert!(text.is_none());
     }
 
     #[test]

@@ -69,6 +69,10 @@ pub struct Case {
 pub const MESSAGE_MAX: usize = 1024;
 /// Bytes of a failing case's output kept.
 pub const OUTPUT_MAX: usize = 512;
+/// Bytes kept of any one attribute value (names, classes, files, failure types, timestamps): a
+/// longer value is cut, with a warning, while parsing, so that what a report keeps is bounded by
+/// its number of test cases, whatever one value holds.
+pub const TEXT_MAX: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -137,6 +141,21 @@ impl Report {
             start: u32::try_from(start).unwrap_or(u32::MAX),
             len: u32::try_from(s.len()).unwrap_or(0),
         }
+    }
+}
+
+/// Cuts a raw attribute value to at most `max` bytes on a character boundary, and before an
+/// entity reference the cut would split (`&am`), so the kept part still unescapes.
+pub(crate) fn cut_raw_value(s: &str, max: usize) -> &str {
+    let cut = truncate_str(s, max);
+    if cut.len() == s.len() {
+        return cut;
+    }
+    // An entity reference is at most a few dozen bytes (`&#x10FFFF;`, `&quot;`).
+    let tail_from = cut.len().saturating_sub(32);
+    match cut.as_bytes()[tail_from..].iter().rposition(|&b| b == b'&') {
+        Some(amp) if !cut.as_bytes()[tail_from + amp..].contains(&b';') => &cut[..tail_from + amp],
+        _ => cut,
     }
 }
 

@@ -8,7 +8,11 @@
 use super::attrs::attrs;
 use super::decode::{decode, line_column};
 use super::values::{self, StatusHint, TimeProblem};
-use super::{Case, MESSAGE_MAX, OUTPUT_MAX, Outcome, Problem, Report, Severity, Str, truncate_str};
+use super::{
+    Case, MESSAGE_MAX, OUTPUT_MAX, Outcome, Problem, Report, Severity, Str, TEXT_MAX,
+    cut_raw_value, truncate_str,
+};
+use crate::report::escape;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 use std::borrow::Cow;
@@ -19,6 +23,11 @@ use std::io;
 pub const MAX_DEPTH: usize = 64;
 /// Warnings kept per report; the rest are counted in one closing line.
 const MAX_WARNINGS: usize = 20;
+/// Bytes of report text (a name, a value, an end tag) quoted in a problem message.
+const SHOWN_MAX: usize = 120;
+/// Bytes of a problem's message or element path kept: they quote the report, and a hostile
+/// one must not make a message as large as itself.
+const PROBLEM_TEXT_MAX: usize = 2048;
 
 /// Parses one report. Never fails: what could not be read is in [`Report::problems`], and the
 /// cases read before a fatal problem are kept.
@@ -33,12 +42,16 @@ fn parse_with(bytes: &[u8], fast_paths: bool) -> Report {
     let Some(text) = decode(bytes, &mut report.problems) else {
         return report;
     };
+    // quick-xml steps over a byte-order mark at the start without counting its bytes, which
+    // would put every position after it three bytes off (inside a character, for slicing): a
+    // second mark, or one a transcoder left, is dropped here, so the text starts with none.
+    let text = text.trim_start_matches('\u{FEFF}');
     // Sized from the text so that the case list and the name arena grow once at most: reports
     // run a few hundred bytes of XML per test case, about a quarter of it names.
     report.cases.reserve(text.len() / 300);
     report.reserve_text(text.len() / 4);
     let mut parser = Parser {
-        text: &text,
+        text,
         report,
         frames: Vec::new(),
         open_cases: Vec::new(),
@@ -71,7 +84,39 @@ fn parse_with(bytes: &[u8], fast_paths: bool) -> Report {
             message: format!("{} more warnings not shown", parser.warnings_dropped),
         });
     }
+    // Messages quote the report (names, values, end tags) and end up on stderr: no newline or
+    // escape sequence from a report may reach it as itself.
+    for problem in &mut report.problems {
+        printable(&mut problem.message);
+        printable(&mut problem.element);
+    }
     report
+}
+
+/// `text` escaped for a terminal, then cut to [`PROBLEM_TEXT_MAX`] bytes (escaping can make it
+/// several times longer).
+fn printable(text: &mut String) {
+    let cut = |text: &mut String| {
+        if text.len() > PROBLEM_TEXT_MAX {
+            let end = truncate_str(text, PROBLEM_TEXT_MAX).len();
+            text.truncate(end);
+            text.push('…');
+        }
+    };
+    cut(text);
+    if let Cow::Owned(escaped) = escape::terminal(text) {
+        *text = escaped;
+        cut(text);
+    }
+}
+
+/// At most [`SHOWN_MAX`] bytes of report text, for quoting in a problem message.
+fn shown(text: &str) -> Cow<'_, str> {
+    if text.len() <= SHOWN_MAX {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(format!("{}…", truncate_str(text, SHOWN_MAX)))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,7 +296,7 @@ impl<'t> Parser<'t> {
         if self.root_closed {
             self.warn_at(
                 at,
-                format!("element <{name}> after the root element ignored"),
+                format!("element <{}> after the root element ignored", shown(name)),
             );
             return false;
         }
@@ -264,12 +309,12 @@ impl<'t> Parser<'t> {
                         "not a JUnit report: the first element, <{}>, comes after text that is \
                          not XML (program output mixed into the report?); expected <testsuites> \
                          or <testsuite>",
-                        qname.as_ref()
+                        shown(qname.as_ref())
                     )
                 } else {
                     format!(
                         "not a JUnit report: the root element is <{}>, expected <testsuites> or <testsuite>",
-                        qname.as_ref()
+                        shown(qname.as_ref())
                     )
                 };
                 self.fail_at(at, message);
@@ -351,7 +396,7 @@ impl<'t> Parser<'t> {
                 if !empty {
                     self.frames.push(Frame {
                         kind: Kind::Other,
-                        other_name: Some(name.to_string()),
+                        other_name: Some(shown(name).into_owned()),
                         index: 0,
                         suites_seen: 0,
                         cases_seen: 0,
@@ -392,10 +437,21 @@ impl<'t> Parser<'t> {
             _ => Child::Other,
         };
         let (mut message, mut kind, mut time) = (None::<Cow<'_, str>>, None::<Cow<'_, str>>, None);
+        // While its attributes are read the child is the innermost element, so that a warning
+        // about one of them names it (`testcase[3]/failure/@message`).
+        self.frames.push(Frame {
+            kind: Kind::Other,
+            other_name: Some(shown(name).into_owned()),
+            index: 0,
+            suites_seen: 0,
+            cases_seen: 0,
+            suite_name: Str::default(),
+            opened_at: at,
+        });
         if !matches!(child, Child::Output | Child::Other) {
             for attr in attrs(e.attributes_raw()) {
                 let Ok(attr) = attr else {
-                    self.warn_at(at, format!("unreadable attribute on <{name}>"));
+                    self.warn_at(at, format!("unreadable attribute on <{}>", shown(name)));
                     break;
                 };
                 match local(attr.key.as_ref()) {
@@ -406,6 +462,13 @@ impl<'t> Parser<'t> {
                 }
             }
         }
+        // A retry's own duration counts toward the case's retries time: it is held to what a
+        // test case's duration is.
+        let retry_time = match (&child, time.as_deref()) {
+            (Child::Flaky | Child::Rerun, Some(t)) => self.seconds(t, at),
+            _ => None,
+        };
+        self.frames.pop();
         let body = if empty {
             None
         } else {
@@ -431,11 +494,7 @@ impl<'t> Parser<'t> {
                     Child::Flaky => state.case.flaky_retries += 1,
                     _ => state.case.rerun_retries += 1,
                 }
-                if matches!(child, Child::Flaky | Child::Rerun)
-                    && let Some(t) = time
-                        .as_deref()
-                        .and_then(|t| values::parse_seconds(t).ok().flatten())
-                {
+                if let Some(t) = retry_time {
                     *state.case.retries_time.get_or_insert(0.0) += t;
                 }
                 if wanted {
@@ -506,7 +565,7 @@ impl<'t> Parser<'t> {
                         Err(err) => err.to_string(),
                         Ok(_) => "unexpected content".to_string(),
                     };
-                    let name = local(e.name().as_ref()).to_string();
+                    let name = shown(local(e.name().as_ref())).into_owned();
                     self.fail_at(end, format!("malformed XML inside <{name}>: {reason}"));
                     None
                 }
@@ -520,7 +579,7 @@ impl<'t> Parser<'t> {
             }
             Err(err) => {
                 let pos = usize::try_from(reader.error_position()).unwrap_or(at);
-                let name = local(e.name().as_ref()).to_string();
+                let name = shown(local(e.name().as_ref())).into_owned();
                 self.frames.push(Frame {
                     kind: Kind::Other,
                     other_name: Some(name.clone()),
@@ -612,7 +671,7 @@ impl<'t> Parser<'t> {
                         None => self.warn_attr(
                             at,
                             "timestamp",
-                            format!("unrecognised timestamp {raw:?}; ignored"),
+                            format!("unrecognised timestamp {:?}; ignored", shown(&raw)),
                         ),
                     }
                 }
@@ -648,7 +707,8 @@ impl<'t> Parser<'t> {
             let key = local(attr.key.as_ref());
             let intern = |parser: &mut Self| {
                 if plain {
-                    parser.report.push_str(trim(&attr.value))
+                    let value = parser.capped(key, &attr.value, at);
+                    parser.report.push_str(trim(value))
                 } else {
                     parser.intern(&attr, at)
                 }
@@ -657,30 +717,20 @@ impl<'t> Parser<'t> {
                 "name" => state.case.name = intern(self),
                 "classname" | "class" => {
                     let last = self.last_classname;
-                    state.case.classname =
-                        if plain && last.len > 0 && self.report.str(last) == trim(&attr.value) {
-                            last
-                        } else {
-                            intern(self)
-                        };
+                    state.case.classname = if plain
+                        && last.len > 0
+                        && attr.value.len() <= TEXT_MAX
+                        && self.report.str(last) == trim(&attr.value)
+                    {
+                        last
+                    } else {
+                        intern(self)
+                    };
                     self.last_classname = state.case.classname;
                 }
                 "file" => state.case.file = intern(self),
                 "line" => state.case.line = attr.value.trim().parse().ok(),
-                "time" => match values::parse_seconds(&attr.value) {
-                    Ok(t) => state.case.time = t,
-                    Err(problem) => {
-                        let what = match problem {
-                            TimeProblem::Negative => "negative duration",
-                            TimeProblem::NotANumber => "invalid duration",
-                        };
-                        self.warn_attr(
-                            at,
-                            "time",
-                            format!("{what} {:?}; treated as unknown", attr.value),
-                        );
-                    }
-                },
+                "time" => state.case.time = self.seconds(&attr.value, at),
                 "status" | "result" => {
                     if let Some(h) = values::status_hint(&attr.value) {
                         // A failing hint wins over a skipping one (`status="run" result="skipped"`
@@ -696,31 +746,79 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// A `time` attribute's duration; a warning, and no duration, when it is not one a test
+    /// case can have taken (negative, not a finite number, over a day).
+    fn seconds(&mut self, raw: &str, at: usize) -> Option<f64> {
+        match values::parse_seconds(raw) {
+            Ok(t) => t,
+            Err(problem) => {
+                let what = match problem {
+                    TimeProblem::Negative => "negative duration",
+                    TimeProblem::NotANumber => "invalid duration",
+                    TimeProblem::OverADay => "duration over a day",
+                };
+                self.warn_attr(
+                    at,
+                    "time",
+                    format!("{what} {:?}; treated as unknown", shown(raw)),
+                );
+                None
+            }
+        }
+    }
+
+    /// The first [`TEXT_MAX`] bytes of a raw attribute value, with a warning when it held more.
+    fn capped<'v>(&mut self, key: &str, value: &'v str, at: usize) -> &'v str {
+        if value.len() <= TEXT_MAX {
+            return value;
+        }
+        let kept = cut_raw_value(value, TEXT_MAX);
+        self.warn_attr(
+            at,
+            &shown(key),
+            format!(
+                "value of {} bytes cut to its first {} (at most {TEXT_MAX} bytes of a value are kept)",
+                value.len(),
+                kept.len()
+            ),
+        );
+        kept
+    }
+
     fn intern(&mut self, attr: &quick_xml::events::attributes::Attribute<'_>, at: usize) -> Str {
         let value = self.attr_value(attr, at);
         self.report.push_str(trim(&value))
     }
 
-    /// The attribute's value with entities resolved and whitespace normalised; the raw value,
-    /// with a warning, when it refers to an entity that does not exist.
+    /// The attribute's value, [`capped`](Self::capped), with entities resolved and whitespace
+    /// normalised; the raw value, with a warning, when it refers to an entity that does not
+    /// exist.
     fn attr_value<'a>(
         &mut self,
         attr: &quick_xml::events::attributes::Attribute<'a>,
         at: usize,
     ) -> Cow<'a, str> {
-        let raw = &attr.value;
+        let key = local(attr.key.as_ref());
+        let raw: Cow<'a, str> = match &attr.value {
+            Cow::Borrowed(value) => Cow::Borrowed(self.capped(key, value, at)),
+            Cow::Owned(value) => Cow::Owned(self.capped(key, value, at).to_owned()),
+        };
         if !raw
             .bytes()
             .any(|b| matches!(b, b'&' | b'\n' | b'\r' | b'\t'))
         {
-            return raw.clone();
+            return raw;
         }
-        match attr.normalized_value(XmlVersion::Implicit1_0) {
+        let capped = quick_xml::events::attributes::Attribute {
+            key: attr.key,
+            value: raw.clone(),
+        };
+        match capped.normalized_value(XmlVersion::Implicit1_0) {
             Ok(v) => v,
             Err(err) => {
-                let key = local(attr.key.as_ref()).to_string();
+                let key = shown(key).into_owned();
                 self.warn_attr(at, &key, format!("{err}; value kept as written"));
-                raw.clone()
+                raw
             }
         }
     }
@@ -771,14 +869,26 @@ impl<'t> Parser<'t> {
         );
     }
 
+    /// Reports the first raw control character, and the first NUL byte if that is another
+    /// one: a NUL is what a crashed writer or a bad copy leaves, and where it sits is what the
+    /// user needs to find it.
     fn check_control_chars(&mut self) {
         let bytes = self.text.as_bytes();
-        if let Some(pos) = first_control_char(bytes) {
-            let message = format!(
-                "raw control character U+{:04X} (not allowed in XML 1.0); kept as is",
-                bytes[pos]
-            );
-            self.warn_at(pos, message);
+        let Some(pos) = first_control_char(bytes) else {
+            return;
+        };
+        let describe = |b: u8| {
+            if b == 0 {
+                "NUL byte (U+0000, not allowed in XML); kept as is".to_string()
+            } else {
+                format!("raw control character U+{b:04X} (not allowed in XML 1.0); kept as is")
+            }
+        };
+        self.warn_at(pos, describe(bytes[pos]));
+        if bytes[pos] != 0
+            && let Some(nul) = memchr::memchr(0, &bytes[pos..])
+        {
+            self.warn_at(pos + nul, describe(0));
         }
     }
 
@@ -799,7 +909,7 @@ impl<'t> Parser<'t> {
             .with_checks(false)
             .flatten()
             .find(|a| a.value.contains('<'))
-            .map(|a| local(a.key.as_ref()).to_string());
+            .map(|a| shown(local(a.key.as_ref())).into_owned());
         let mut element = self.child_path(name);
         let message = match attr {
             Some(attr) => {

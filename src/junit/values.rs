@@ -7,12 +7,36 @@ use jiff::Timestamp;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeProblem {
     Negative,
+    /// Not a number, or not a finite one (`NaN`, `inf`, `1e999`).
     NotANumber,
+    /// Longer than [`MAX_CASE_SECONDS`].
+    OverADay,
 }
 
+/// The longest duration one test case (or one attempt of it) is believed: a day. Anything
+/// longer is a producer's bug or a crafted value (`1e308`), and one such value summed with the
+/// rest would make every total and share of test time meaningless.
+pub const MAX_CASE_SECONDS: f64 = 86_400.0;
+
+/// A `time` value longer than this is not a duration (the longest accepted, `86400.000000000`
+/// written out in full, is 16 bytes); it is refused before any parsing or copying.
+const MAX_TIME_TEXT: usize = 64;
+
 /// Parses a duration in seconds: `"1.5"`, `"1,234.5"` (thousands separator), `"0,5"` (decimal
-/// comma), `"12s"`, `"250ms"`, `"1.4e-05"`, `"0."`. Empty means absent, not an error.
+/// comma), `"12s"`, `"250ms"`, `"1.4e-05"`, `"0."`. Empty means absent, not an error; negative,
+/// non-finite and over-a-day values ([`MAX_CASE_SECONDS`]) are errors.
 pub fn parse_seconds(raw: &str) -> Result<Option<f64>, TimeProblem> {
+    match parse_any_seconds(raw)? {
+        Some(s) if s > MAX_CASE_SECONDS => Err(TimeProblem::OverADay),
+        // Negatives were refused; `abs` makes `-0` the zero it is.
+        seconds => Ok(seconds.map(f64::abs)),
+    }
+}
+
+fn parse_any_seconds(raw: &str) -> Result<Option<f64>, TimeProblem> {
+    if raw.len() > MAX_TIME_TEXT {
+        return Err(TimeProblem::NotANumber);
+    }
     if let Some(v) = plain_decimal(raw) {
         return Ok(Some(v));
     }
@@ -105,7 +129,9 @@ fn parse_with_commas(s: &str) -> Option<f64> {
 /// and RFC 2822 (`Sat, 03 Dec 2022 23:10:07 GMT`).
 pub fn parse_timestamp(raw: &str) -> Option<Timestamp> {
     let s = raw.trim();
-    if s.is_empty() {
+    // The longest written form (RFC 2822 with a day name and a zone name) is under 40 bytes;
+    // a longer value is no timestamp, and is not copied to find that out.
+    if s.is_empty() || s.len() > 64 {
         return None;
     }
     if let Ok(ts) = s.parse::<Timestamp>() {
@@ -177,6 +203,30 @@ mod tests {
         assert_eq!(parse_seconds("time"), Err(TimeProblem::NotANumber));
         assert_eq!(parse_seconds("NaN"), Err(TimeProblem::NotANumber));
         assert_eq!(parse_seconds("1,2,3"), Err(TimeProblem::NotANumber));
+    }
+
+    #[test]
+    fn absurd_seconds_are_refused() {
+        assert_eq!(parse_seconds("1e308"), Err(TimeProblem::OverADay));
+        assert_eq!(parse_seconds("1e309"), Err(TimeProblem::NotANumber));
+        assert_eq!(parse_seconds("inf"), Err(TimeProblem::NotANumber));
+        assert_eq!(parse_seconds("-inf"), Err(TimeProblem::NotANumber));
+        assert_eq!(parse_seconds("nan"), Err(TimeProblem::NotANumber));
+        assert_eq!(parse_seconds("-0.5"), Err(TimeProblem::Negative));
+        assert_eq!(parse_seconds("-0"), Ok(Some(0.0)));
+        assert_eq!(parse_seconds("86400"), Ok(Some(86_400.0)));
+        assert_eq!(parse_seconds("86400.001"), Err(TimeProblem::OverADay));
+        assert_eq!(parse_seconds("86400001ms"), Err(TimeProblem::OverADay));
+        assert_eq!(
+            parse_seconds("9007199254740993"),
+            Err(TimeProblem::OverADay)
+        );
+        let long = format!("1{}", "0".repeat(100));
+        assert_eq!(parse_seconds(&long), Err(TimeProblem::NotANumber));
+        assert_eq!(
+            parse_seconds(&"1,".repeat(1000)),
+            Err(TimeProblem::NotANumber)
+        );
     }
 
     #[test]

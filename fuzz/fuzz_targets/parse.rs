@@ -1,0 +1,55 @@
+//! Fuzz target: the JUnit parser alone, on arbitrary bytes. Besides "no panic, no hang", it
+//! checks what the parser promises of every report it returns (see `check`).
+#![no_main]
+#![allow(dead_code, unused_imports)]
+
+use libfuzzer_sys::fuzz_target;
+
+/// The parser's own source, compiled into this target without the rest of the tool.
+#[path = "../../src/junit/mod.rs"]
+mod junit;
+
+/// The escaper the parser's messages go through, where the parser looks for it.
+#[path = "../../src/report/escape.rs"]
+mod escape;
+mod report {
+    pub(crate) use super::escape;
+}
+
+/// What the parser promises of every report, whatever the input: kept text is capped, every
+/// duration is a real one, and problem messages are short and safe to print.
+fn check(report: &junit::Report) {
+    for case in &report.cases {
+        for s in [
+            case.suite,
+            case.classname,
+            case.name,
+            case.file,
+            case.failure_type,
+        ] {
+            assert!(report.str(s).len() <= junit::TEXT_MAX);
+        }
+        assert!(report.str(case.message).len() <= junit::MESSAGE_MAX);
+        assert!(report.str(case.output).len() <= junit::OUTPUT_MAX);
+        for t in [case.time, case.retries_time].into_iter().flatten() {
+            assert!(t.is_finite() && t >= 0.0, "duration {t}");
+        }
+        if let Some(t) = case.time {
+            assert!(t <= junit::values::MAX_CASE_SECONDS, "duration {t}");
+        }
+        assert!(case.outcome.is_some());
+    }
+    for p in &report.problems {
+        for text in [&p.message, &p.element] {
+            assert!(text.len() <= 4 * 1024, "{} bytes", text.len());
+            assert!(
+                !text.chars().any(escape::is_unsafe_char),
+                "unescaped control character in {text:?}"
+            );
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    check(&junit::parse(data));
+});

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Fuzzes the JUnit parser (fuzz/fuzz_targets/parse.rs) with cargo-fuzz.
+#
+#   scripts/fuzz.sh seed            copy every fixture report into fuzz/corpus/parse/
+#   scripts/fuzz.sh run [SECONDS] [CORPUS_DIR...]
+#                                   fuzz for SECONDS (default 3600); extra CORPUS_DIRs (such as
+#                                   the shared JUnit corpus) are read as seeds, never written
+#   scripts/fuzz.sh minimize        merge fuzz/corpus/parse/ down to the inputs that add coverage
+#
+# Needs cargo-fuzz (`cargo install cargo-fuzz --locked`) and a nightly toolchain; with only
+# stable installed, RUSTC_BOOTSTRAP=1 lets cargo-fuzz use stable's nightly features. Crash
+# inputs land in fuzz/artifacts/parse/; each becomes a test in tests/parser.rs.
+set -euo pipefail
+command="${1:-run}"
+seconds="${2:-3600}"
+# Seed folders are named from where the script was called; make them absolute before moving.
+seeds=()
+for dir in "${@:3}"; do
+    seeds+=("$(realpath "$dir")")
+done
+cd "$(dirname "$0")/../fuzz"
+corpus=corpus/parse
+flags=(-rss_limit_mb=2048 -max_len=65536 -timeout=10 -dict=parse.dict)
+toolchain=()
+if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    toolchain=(+nightly)
+else
+    export RUSTC_BOOTSTRAP=1
+fi
+
+case "$command" in
+seed)
+    mkdir -p "$corpus"
+    find ../fixtures -name '*.xml' -type f | sort | while read -r f; do
+        cp "$f" "$corpus/$(sha1sum "$f" | cut -c1-40)"
+    done
+    ;;
+run)
+    mkdir -p "$corpus"
+    cargo "${toolchain[@]}" fuzz run parse "$corpus" "${seeds[@]}" -- \
+        "${flags[@]}" -max_total_time="$seconds" -print_final_stats=1
+    ;;
+minimize)
+    cargo "${toolchain[@]}" fuzz cmin parse "$corpus" -- "${flags[@]}"
+    ;;
+*)
+    echo "usage: $0 seed | run [SECONDS] [CORPUS_DIR...] | minimize" >&2
+    exit 2
+    ;;
+esac
