@@ -1,7 +1,9 @@
 //! One module per subcommand: arguments in, library calls, output out.
 
 mod check;
+mod compact;
 mod flaky;
+mod forget;
 mod ingest;
 mod report;
 mod schema;
@@ -9,6 +11,7 @@ mod select;
 mod slow;
 mod stats;
 mod trim;
+mod verify;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -24,5 +27,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Select(args) => select::run(args),
         Command::Report(args) => report::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Forget(args) => forget::run(args),
+        Command::Compact(args) => compact::run(args),
     }
 }
