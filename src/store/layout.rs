@@ -99,16 +99,32 @@ mod tests {
         )
         .expect("a valid frame");
         let stored = to_stored(&df).expect("converts");
-        assert_eq!(stored.column(RUN_KEY).unwrap().dtype(), &DataType::Int64);
         assert_eq!(
-            stored.column(RUN_KEY).unwrap().i64().unwrap().get(0),
+            stored.column(RUN_KEY).expect("in the frame").dtype(),
+            &DataType::Int64
+        );
+        assert_eq!(
+            stored
+                .column(RUN_KEY)
+                .expect("in the frame")
+                .i64()
+                .expect("in the frame")
+                .get(0),
             Some(-6)
         );
         assert_eq!(
-            stored.column(FINGERPRINT).unwrap().str().unwrap().get(0),
+            stored
+                .column(FINGERPRINT)
+                .expect("in the frame")
+                .str()
+                .expect("in the frame")
+                .get(0),
             Some("fffffffffffffffa")
         );
-        assert_eq!(stored.column("other").unwrap().dtype(), &DataType::UInt64);
+        assert_eq!(
+            stored.column("other").expect("in the frame").dtype(),
+            &DataType::UInt64
+        );
         let names: Vec<PlSmallStr> = stored.get_column_names_owned();
         let back = stored
             .lazy()

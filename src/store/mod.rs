@@ -468,10 +468,10 @@ impl Store {
                 let path = dir.join(file);
                 if !path.is_file() {
                     problems.push(format!("{}: missing", path.display()));
-                } else if let Some(sum) = segment.files.get(*file) {
-                    if let Err(message) = check_sum(&path, sum)? {
-                        problems.push(format!("{}: {message}", path.display()));
-                    }
+                } else if let Some(sum) = segment.files.get(*file)
+                    && let Err(message) = check_sum(&path, sum)?
+                {
+                    problems.push(format!("{}: {message}", path.display()));
                 }
             }
         }
