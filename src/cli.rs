@@ -44,6 +44,16 @@ pub enum Command {
     /// after a training span is ordered from the runs before it only, and scored on what it did
     /// (APFD, APFDc, time to the first failure), against simple heuristics, random and optimal.
     Backtest(BacktestArgs),
+    /// Check the whole store: every file's content hash, that every segment the manifest lists
+    /// exists, and that no segment exists that it does not list. One line per problem; exit 2
+    /// when there is any.
+    Verify(VerifyArgs),
+    /// Remove runs from the store (by run key, or older than a date), atomically, and say what
+    /// was removed.
+    Forget(ForgetArgs),
+    /// Merge the store's segments into one, atomically (ingest also merges its small segments
+    /// on its own once there are many).
+    Compact(CompactArgs),
 }
 
 #[derive(Debug, Args)]
@@ -546,6 +556,42 @@ pub struct ReportArgs {
         help_heading = "Thresholds"
     )]
     pub infra_threshold: f64,
+
+    /// How many copies of report.json STORE/reports/ keeps (the oldest are removed); at least
+    /// 1, so that the next report has one to compare with.
+    #[arg(long, default_value_t = 30, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_reports: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ForgetArgs {
+    /// Run keys to remove (the `run` column: the run id, plus `#N` for attempt N > 1).
+    #[arg(value_name = "RUN", required_unless_present = "before")]
+    pub runs: Vec<String>,
+
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    /// Remove the named runs of this variant only (default: of every variant).
+    #[arg(long)]
+    pub variant: Option<String>,
+
+    /// Also remove every run older than this, as RFC 3339 (2026-01-31T02:00:00Z), a date-time
+    /// or a date taken as UTC.
+    #[arg(long, value_parser = parse_timestamp, value_name = "DATE")]
+    pub before: Option<jiff::Timestamp>,
 }
 
 #[cfg(test)]

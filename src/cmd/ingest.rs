@@ -32,6 +32,14 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     let summary = ingest::ingest(&options, &store, &mut |line| {
         let _ = writeln!(std::io::stderr().lock(), "{line}");
     })?;
+    if summary.runs_ingested > 0 {
+        let lock = store.lock(|| {})?;
+        store.compact(
+            Some(crate::store::SMALL_SEGMENT),
+            crate::store::AUTO_COMPACT_SEGMENTS,
+            &lock,
+        )?;
+    }
     if !args.quiet {
         eprintln!(
             "testsift: {} runs found: {} ingested ({} test executions from {} reports), {} already in {}{}; {} files with errors, {} warnings",

@@ -2,7 +2,9 @@
 
 mod backtest;
 mod check;
+mod compact;
 mod flaky;
+mod forget;
 mod ingest;
 mod report;
 mod schema;
@@ -10,6 +12,7 @@ mod select;
 mod slow;
 mod stats;
 mod trim;
+mod verify;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -26,5 +29,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Select(args) => select::run(args),
         Command::Report(args) => report::run(args),
         Command::Backtest(args) => backtest::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Forget(args) => forget::run(args),
+        Command::Compact(args) => compact::run(args),
     }
 }

@@ -124,7 +124,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         write(&path, bytes)?;
         written.push(path);
     }
-    archive::keep(&store, now, &json).context("keeping a copy of report.json in the store")?;
+    archive::keep(&store, now, &json, args.keep_reports as usize)
+        .context("keeping a copy of report.json in the store")?;
     bar.finish_and_clear();
     let mut out = std::io::stdout().lock();
     for path in written {

@@ -1,5 +1,6 @@
 //! The store's copies of past reports: every `testsift report` keeps its report.json as
-//! `STORE/reports/<UTC time>.json`, and the newest one is the next report's "previous".
+//! `STORE/reports/<UTC time>.json`, and the newest one is the next report's "previous". Only
+//! the newest few are kept; only names this module writes are ever removed.
 
 use crate::store::Store;
 use std::fs;
@@ -10,15 +11,19 @@ use std::path::{Path, PathBuf};
 pub const REPORTS_DIR: &str = "reports";
 
 #[derive(Debug, thiserror::Error)]
-#[error("{path}")]
-pub struct ArchiveError {
-    path: String,
-    #[source]
-    source: io::Error,
+pub enum ArchiveError {
+    #[error("{path}")]
+    Io {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 fn err(path: &Path) -> impl FnOnce(io::Error) -> ArchiveError + '_ {
-    move |source| ArchiveError {
+    move |source| ArchiveError::Io {
         path: path.display().to_string(),
         source,
     }
@@ -51,16 +56,58 @@ pub fn newest(store: &Store) -> Result<Option<PathBuf>, ArchiveError> {
     Ok(newest.map(|(_, p)| p))
 }
 
+/// Whether `name` is one [`file_name`] gives (`20231114T221320-009Z.json`).
+fn is_kept_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() == "20231114T221320-009Z.json".len()
+        && name.ends_with("Z.json")
+        && b[8] == b'T'
+        && b[15] == b'-'
+        && b.iter()
+            .enumerate()
+            .filter(|(i, _)| !matches!(i, 8 | 15) && *i < 19)
+            .all(|(_, c)| c.is_ascii_digit())
+}
+
 /// Keeps `json` as the store's newest report (temporary file, then rename, so a reader never
-/// sees half a report).
-pub fn keep(store: &Store, at: jiff::Timestamp, json: &[u8]) -> Result<PathBuf, ArchiveError> {
+/// sees half a report), then removes the oldest kept reports beyond the newest `keep`.
+pub fn keep(
+    store: &Store,
+    at: jiff::Timestamp,
+    json: &[u8],
+    keep: usize,
+) -> Result<PathBuf, ArchiveError> {
+    store.claim()?;
     let dir = store.dir().join(REPORTS_DIR);
     fs::create_dir_all(&dir).map_err(err(&dir))?;
     let path = dir.join(file_name(at));
     let tmp = dir.join(format!(".{}.tmp", file_name(at)));
     fs::write(&tmp, json).map_err(err(&tmp))?;
     fs::rename(&tmp, &path).map_err(err(&path))?;
+    prune(&dir, keep.max(1))?;
     Ok(path)
+}
+
+/// Removes the oldest kept reports in `dir` beyond the newest `keep`.
+fn prune(dir: &Path, keep: usize) -> Result<(), ArchiveError> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir).map_err(err(dir))? {
+        let name = entry.map_err(err(dir))?.file_name();
+        if let Some(name) = name.to_str().filter(|n| is_kept_name(n)) {
+            names.push(name.to_string());
+        }
+    }
+    names.sort_unstable_by(|a, b| b.cmp(a));
+    for name in names.iter().skip(keep) {
+        let path = dir.join(name);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            // Another report pruned it first.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(err(&path)(e)),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -73,5 +120,14 @@ mod tests {
         let b = jiff::Timestamp::from_millisecond(1_700_000_000_010).expect("in range");
         assert_eq!(file_name(a), "20231114T221320-009Z.json");
         assert!(file_name(a) < file_name(b));
+        assert!(is_kept_name(&file_name(a)));
+        for other in [
+            "notes.json",
+            "20231114T221320-009Z.json.bak",
+            "2023111xT221320-009Z.json",
+            ".20231114T221320-009Z.json.tmp",
+        ] {
+            assert!(!is_kept_name(other), "{other}");
+        }
     }
 }

@@ -7,22 +7,43 @@
 //! manifest, so the next ingest ingests them again, once. A lock file keeps two ingests apart.
 
 pub mod columns;
+mod layout;
 mod parquet;
+mod rewrite;
 pub mod schema;
 pub mod stats;
 
 use parquet::ParquetFile;
 use polars::prelude::*;
+pub use rewrite::{Compacted, Forgotten, RemovedRun, Selection};
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 const MANIFEST: &str = "manifest.json";
 const LOCK: &str = "lock";
 const SEGMENTS: &str = "segments";
+/// Written when the store is created: testsift writes into (and deletes from) only a folder
+/// that holds it, so a `--store` pointed at someone else's folder touches nothing there.
+const MARKER: &str = "testsift-store";
+const MARKER_TEXT: &str = "This folder is a testsift store: its segments/ and manifest.json are written and deleted by testsift.\n";
 /// Format 2 keeps a test's names once per segment (tests.parquet) instead of once per row.
-const FORMAT: u32 = 2;
+/// Format 3 adds each file's content hash, the next segment id and the replaced segments to
+/// the manifest, and a format to each segment (absent: 2).
+const FORMAT: u32 = 3;
+/// Ingest merges its small segments (at most [`SMALL_SEGMENT`] executions each) once there are
+/// this many: one ingest per CI run otherwise leaves a segment per run, and every reader then
+/// opens four files per run.
+pub const AUTO_COMPACT_SEGMENTS: usize = 16;
+/// See [`AUTO_COMPACT_SEGMENTS`].
+pub const SMALL_SEGMENT: u64 = 1_000_000;
+/// The oldest manifest format this testsift reads.
+const OLDEST_FORMAT: u32 = 2;
+/// The segment format [`SegmentWriter`] writes (see [`layout`]).
+const SEGMENT_FORMAT: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -37,13 +58,21 @@ pub enum StoreError {
     )]
     Manifest { path: String, message: String },
     #[error(
-        "{path}: listed in {manifest} but missing: the store is damaged (restore it, or ingest into a new store)"
+        "{path}: listed in {manifest} but missing: the store is damaged (run `testsift verify`; restore it, or ingest into a new store)"
     )]
     MissingSegment { path: String, manifest: String },
     /// Polars errors carry their cause in their message; keeping it as a message (not a
     /// source) prints it once.
     #[error("{path}: {message}")]
     Parquet { path: String, message: String },
+    #[error(
+        "{path}: not a testsift store (it is not empty and holds neither {MARKER} nor a valid {MANIFEST}); nothing was written or deleted: pass an empty or new folder with --store"
+    )]
+    NotAStore { path: String },
+    #[error("{path}: damaged: {message} (run `testsift verify` to list every problem)")]
+    Damaged { path: String, message: String },
+    #[error("{path}: no segment id left: the next one would pass {max}", max = u64::MAX)]
+    IdsExhausted { path: String },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
@@ -60,6 +89,14 @@ fn pq_err(path: &Path) -> impl FnOnce(PolarsError) -> StoreError + '_ {
     }
 }
 
+/// The size and content hash of a stored file, checked before the file is read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileSum {
+    pub size: u64,
+    /// xxh3-64 of the file's bytes, 16 hex digits.
+    pub xxh3: String,
+}
+
 /// A committed segment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Segment {
@@ -68,6 +105,16 @@ pub struct Segment {
     pub reports: u64,
     pub executions: u64,
     pub created: String,
+    /// The layout of its Parquet files (see [`layout`]); absent in format 2 manifests.
+    #[serde(default = "format_2")]
+    pub format: u32,
+    /// Each file's size and hash, by file name; empty for segments written in format 2.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, FileSum>,
+}
+
+fn format_2() -> u32 {
+    2
 }
 
 /// What the store holds.
@@ -75,12 +122,91 @@ pub struct Segment {
 pub struct Manifest {
     pub format: u32,
     pub segments: Vec<Segment>,
+    /// The id the next segment gets: ids are never reused, so a folder with a lower id that
+    /// the manifest does not list was committed once and lost from the manifest (damage),
+    /// while one at or above it was left by an interrupted write. Absent in format 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_segment: Option<u64>,
+    /// Segments replaced by `forget` or `compact` whose folders may still exist until the next
+    /// write removes them; readers ignore them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<u64>,
+}
+
+impl Manifest {
+    fn empty() -> Manifest {
+        Manifest {
+            format: FORMAT,
+            segments: vec![],
+            next_segment: Some(1),
+            retired: vec![],
+        }
+    }
+
+    /// The id the next segment gets (format 2 manifests: one past the largest listed).
+    pub fn next_id(&self) -> Option<u64> {
+        match self.next_segment {
+            Some(n) => Some(n),
+            None => match self.segments.iter().map(|s| s.id).max() {
+                Some(max) => max.checked_add(1),
+                None => Some(1),
+            },
+        }
+    }
+
+    /// Takes the next segment id.
+    fn allocate(&mut self, store: &Path) -> Result<u64, StoreError> {
+        let exhausted = || StoreError::IdsExhausted {
+            path: store.display().to_string(),
+        };
+        let id = self.next_id().ok_or_else(exhausted)?;
+        self.next_segment = Some(id.checked_add(1).ok_or_else(exhausted)?);
+        Ok(id)
+    }
+
+    /// Problems of the manifest on its own: a segment listed twice, ids at or past the next id.
+    fn problems(&self) -> Vec<String> {
+        let mut seen = HashSet::new();
+        let mut problems = Vec::new();
+        for s in &self.segments {
+            if !seen.insert(s.id) {
+                problems.push(format!(
+                    "segment {} is listed more than once (its rows would be read as many times)",
+                    segment_name(s.id)
+                ));
+            }
+        }
+        match (self.next_segment, self.segments.iter().map(|s| s.id).max()) {
+            (Some(next), Some(max)) if max >= next => problems.push(format!(
+                "segment {} is listed but next_segment is {next} (ids are handed out in order)",
+                segment_name(max)
+            )),
+            (None, Some(u64::MAX)) => problems.push(format!(
+                "segment {} is listed: no segment id is left after it",
+                segment_name(u64::MAX)
+            )),
+            _ => {}
+        }
+        problems
+    }
+}
+
+/// What is in the segments folder, sorted by name.
+enum Entry {
+    /// A committed or uncommitted segment folder, by id.
+    Segment(u64, PathBuf),
+    /// A segment being written (or left half-written by a killed process).
+    Partial(PathBuf),
+    /// A name testsift never writes.
+    Foreign(PathBuf),
 }
 
 /// A store directory.
 #[derive(Debug, Clone)]
 pub struct Store {
     dir: PathBuf,
+    /// Files whose hash was checked in this process, so each is read for it once.
+    verified: Arc<Mutex<HashSet<PathBuf>>>,
 }
 
 /// Held while an ingest writes; released on drop.
@@ -90,7 +216,10 @@ pub struct StoreLock {
 
 impl Store {
     pub fn at(dir: impl Into<PathBuf>) -> Store {
-        Store { dir: dir.into() }
+        Store {
+            dir: dir.into(),
+            verified: Arc::default(),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -101,17 +230,20 @@ impl Store {
         self.dir.join(MANIFEST).is_file()
     }
 
-    /// The committed state; an empty manifest when the store does not exist yet.
-    pub fn manifest(&self) -> Result<Manifest, StoreError> {
-        let path = self.dir.join(MANIFEST);
+    fn manifest_path(&self) -> PathBuf {
+        self.dir.join(MANIFEST)
+    }
+
+    fn segment_dir(&self, id: u64) -> PathBuf {
+        self.dir.join(SEGMENTS).join(segment_name(id))
+    }
+
+    /// The manifest as written; an empty manifest when the store does not exist yet.
+    fn read_manifest(&self) -> Result<Manifest, StoreError> {
+        let path = self.manifest_path();
         let bytes = match fs::read(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Ok(Manifest {
-                    format: FORMAT,
-                    segments: vec![],
-                });
-            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Manifest::empty()),
             Err(e) => return Err(io_err(&path)(e)),
         };
         let manifest: Manifest =
@@ -119,11 +251,11 @@ impl Store {
                 path: path.display().to_string(),
                 message: e.to_string(),
             })?;
-        if manifest.format < FORMAT {
+        if manifest.format < OLDEST_FORMAT {
             return Err(StoreError::Manifest {
                 path: path.display().to_string(),
                 message: format!(
-                    "format {} was written by an older testsift; this one reads format {FORMAT}: ingest the artifacts again into a new store",
+                    "format {} was written by an older testsift; this one reads formats {OLDEST_FORMAT} to {FORMAT}: ingest the artifacts again into a new store",
                     manifest.format
                 ),
             });
@@ -137,12 +269,121 @@ impl Store {
                 ),
             });
         }
+        if let Some(s) = manifest
+            .segments
+            .iter()
+            .find(|s| s.format < OLDEST_FORMAT || s.format > SEGMENT_FORMAT)
+        {
+            return Err(StoreError::Manifest {
+                path: path.display().to_string(),
+                message: format!(
+                    "segment {} has format {}, which this testsift does not read",
+                    segment_name(s.id),
+                    s.format
+                ),
+            });
+        }
         Ok(manifest)
     }
 
+    /// The committed state, checked against the segments folder: a segment listed twice, or a
+    /// committed segment folder the manifest does not list, is an error (either would give
+    /// wrong answers). An empty manifest when the store does not exist yet.
+    pub fn manifest(&self) -> Result<Manifest, StoreError> {
+        let manifest = self.read_manifest()?;
+        let problems = self.layout_problems(&manifest)?;
+        match problems.into_iter().next() {
+            None => Ok(manifest),
+            Some((path, message)) => Err(StoreError::Damaged {
+                path: path.display().to_string(),
+                message,
+            }),
+        }
+    }
+
+    fn entries(&self) -> Result<Vec<Entry>, StoreError> {
+        let dir = self.dir.join(SEGMENTS);
+        let read = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) => return Err(io_err(&dir)(e)),
+        };
+        let mut entries = Vec::new();
+        for entry in read {
+            let entry = entry.map_err(io_err(&dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            entries.push(match parse_segment_name(&name) {
+                Some((id, false)) => Entry::Segment(id, path),
+                Some((_, true)) => Entry::Partial(path),
+                None => Entry::Foreign(path),
+            });
+        }
+        entries.sort_by(|a, b| entry_path(a).cmp(entry_path(b)));
+        Ok(entries)
+    }
+
+    /// Problems of the manifest and of the segments folder beside it, each with the path it is
+    /// about: a segment listed twice, or a committed segment folder the manifest misses.
+    /// Folders left by an interrupted write (partial, or numbered at or past the next id) and
+    /// replaced ones are no problem: readers ignore them and the next write removes them.
+    fn layout_problems(&self, manifest: &Manifest) -> Result<Vec<(PathBuf, String)>, StoreError> {
+        let mut problems: Vec<(PathBuf, String)> = manifest
+            .problems()
+            .into_iter()
+            .map(|p| (self.manifest_path(), p))
+            .collect();
+        let listed: HashSet<u64> = manifest.segments.iter().map(|s| s.id).collect();
+        let next = manifest.next_id();
+        for entry in self.entries()? {
+            if let Entry::Segment(id, path) = entry {
+                let uncommitted = next.is_some_and(|n| id >= n);
+                if !listed.contains(&id) && !uncommitted && !manifest.retired.contains(&id) {
+                    problems.push((
+                        path,
+                        format!(
+                            "a segment folder {} does not list (its runs would be silently missing)",
+                            self.manifest_path().display()
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(problems)
+    }
+
+    /// Makes sure `dir` is a store this testsift may write into, before anything is written:
+    /// a folder that does not exist or is empty becomes one (the marker is written), a folder
+    /// with the marker is one, and a folder with a valid manifest but no marker (written
+    /// before the marker existed) is taken as one and gets the marker. Anything else is
+    /// refused, with nothing written or deleted.
+    pub fn claim(&self) -> Result<(), StoreError> {
+        let marker = self.dir.join(MARKER);
+        let empty = match fs::read_dir(&self.dir) {
+            Ok(mut e) => e.next().is_none(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => true,
+            Err(e) => return Err(io_err(&self.dir)(e)),
+        };
+        if !empty && !marker.is_file() {
+            let proven = self.manifest_path().is_file() && self.read_manifest().is_ok();
+            if !proven {
+                return Err(StoreError::NotAStore {
+                    path: self.dir.display().to_string(),
+                });
+            }
+        }
+        if !marker.is_file() {
+            fs::create_dir_all(&self.dir).map_err(io_err(&self.dir))?;
+            fs::write(&marker, MARKER_TEXT).map_err(io_err(&marker))?;
+        }
+        Ok(())
+    }
+
     /// Takes the writer lock, creating the store directory; `on_wait` runs once if another
-    /// process holds it, before this one blocks until it is released.
+    /// process holds it, before this one blocks until it is released. Refuses a folder that is
+    /// not a store (see [`Store::claim`]).
     pub fn lock(&self, on_wait: impl FnOnce()) -> Result<StoreLock, StoreError> {
+        self.claim()?;
         fs::create_dir_all(self.dir.join(SEGMENTS)).map_err(io_err(&self.dir))?;
         let path = self.dir.join(LOCK);
         let file = File::options()
@@ -162,40 +403,136 @@ impl Store {
         Ok(StoreLock { _file: file })
     }
 
-    /// Removes segment directories the manifest does not list (left by a killed ingest).
-    /// Call with the lock held.
+    /// Makes the store ready for a write: checks every listed file's hash (a store that
+    /// readers would refuse is not written to), then removes what interrupted writes left in the
+    /// segments folder: partial segments, segments numbered at or past the next id (written but
+    /// never listed), and replaced segments. Only names testsift writes are ever removed. Call
+    /// with the lock held.
     pub fn remove_orphans(
         &self,
         manifest: &Manifest,
         _lock: &StoreLock,
     ) -> Result<usize, StoreError> {
-        let dir = self.dir.join(SEGMENTS);
-        let listed: std::collections::HashSet<String> = manifest
-            .segments
-            .iter()
-            .map(|s| segment_name(s.id))
-            .collect();
+        self.verify_listed(manifest)?;
+        let next = manifest.next_id();
         let mut removed = 0;
-        let entries = match fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
-            Err(e) => return Err(io_err(&dir)(e)),
-        };
-        for entry in entries {
-            let entry = entry.map_err(io_err(&dir))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !listed.contains(&name) {
-                let path = entry.path();
-                let result = if path.is_dir() {
-                    fs::remove_dir_all(&path)
-                } else {
-                    fs::remove_file(&path)
-                };
-                result.map_err(io_err(&path))?;
-                removed += 1;
-            }
+        for entry in self.entries()? {
+            let path = match entry {
+                Entry::Partial(path) => path,
+                Entry::Segment(id, path)
+                    if next.is_some_and(|n| id >= n) || manifest.retired.contains(&id) =>
+                {
+                    path
+                }
+                Entry::Segment(..) | Entry::Foreign(_) => continue,
+            };
+            let result = if path.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
+            result.map_err(io_err(&path))?;
+            removed += 1;
         }
         Ok(removed)
+    }
+
+    /// Checks the whole store: the manifest, the segments folder, and every listed file's size
+    /// and hash. One line per problem, each naming the path it is about; empty when whole.
+    pub fn verify(&self) -> Result<Vec<String>, StoreError> {
+        let manifest = self.read_manifest()?;
+        let mut problems: Vec<String> = self
+            .layout_problems(&manifest)?
+            .into_iter()
+            .map(|(path, message)| format!("{}: {message}", path.display()))
+            .collect();
+        for entry in self.entries()? {
+            if let Entry::Foreign(path) = entry {
+                problems.push(format!(
+                    "{}: not a name testsift writes in a store's segments folder",
+                    path.display()
+                ));
+            }
+        }
+        for segment in &manifest.segments {
+            let dir = self.segment_dir(segment.id);
+            if !dir.is_dir() {
+                problems.push(format!(
+                    "{}: listed in {} but missing",
+                    dir.display(),
+                    self.manifest_path().display()
+                ));
+                continue;
+            }
+            for file in schema::FILES {
+                let path = dir.join(file);
+                if !path.is_file() {
+                    problems.push(format!("{}: missing", path.display()));
+                } else if let Some(sum) = segment.files.get(*file)
+                    && let Err(message) = check_sum(&path, sum)?
+                {
+                    problems.push(format!("{}: {message}", path.display()));
+                }
+            }
+        }
+        Ok(problems)
+    }
+
+    /// Checks every file `manifest` lists (once per process); the first problem is the error.
+    fn verify_listed(&self, manifest: &Manifest) -> Result<(), StoreError> {
+        for segment in &manifest.segments {
+            for file in schema::FILES {
+                self.checked(segment, file)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The path of `file` of `segment`, its hash checked (once per process) when the manifest
+    /// has one.
+    fn checked(&self, segment: &Segment, file: &str) -> Result<PathBuf, StoreError> {
+        let path = self.segment_dir(segment.id).join(file);
+        if !path.is_file() {
+            return Err(StoreError::MissingSegment {
+                path: path.display().to_string(),
+                manifest: self.manifest_path().display().to_string(),
+            });
+        }
+        let Some(sum) = segment.files.get(file) else {
+            return Ok(path);
+        };
+        let mut verified = self
+            .verified
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !verified.contains(&path) {
+            if let Err(message) = check_sum(&path, sum)? {
+                return Err(StoreError::Damaged {
+                    path: path.display().to_string(),
+                    message,
+                });
+            }
+            verified.insert(path.clone());
+        }
+        Ok(path)
+    }
+
+    /// Writes `manifest` as the committed state (temporary file, fsync, rename).
+    fn publish(&self, manifest: &mut Manifest) -> Result<(), StoreError> {
+        manifest.format = FORMAT;
+        let path = self.manifest_path();
+        let tmp = self.dir.join("manifest.json.tmp");
+        let json = serde_json::to_vec_pretty(&manifest).map_err(|e| StoreError::Manifest {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        {
+            let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
+            f.write_all(&json).map_err(io_err(&tmp))?;
+            f.sync_all().map_err(io_err(&tmp))?;
+        }
+        fs::rename(&tmp, &path).map_err(io_err(&path))?;
+        sync_dir(&self.dir)
     }
 
     /// Starts a new segment; nothing is visible until [`SegmentWriter::commit`].
@@ -204,29 +541,37 @@ impl Store {
         manifest: &Manifest,
         _lock: &StoreLock,
     ) -> Result<SegmentWriter, StoreError> {
-        let id = manifest.segments.iter().map(|s| s.id).max().unwrap_or(0) + 1;
-        let tmp = self
-            .dir
-            .join(SEGMENTS)
-            .join(format!("{}.tmp", segment_name(id)));
+        let id = manifest.clone().allocate(&self.dir)?;
+        self.start_segment(id)
+    }
+
+    /// Starts writing segment `id` under its partial name.
+    fn start_segment(&self, id: u64) -> Result<SegmentWriter, StoreError> {
+        let tmp = self.partial_dir(id);
         fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
         let path = tmp.join(schema::EXECUTIONS_FILE);
         let file = File::create(&path).map_err(io_err(&path))?;
         let executions_sync = File::open(&path).map_err(io_err(&path))?;
         let executions = ParquetFile::create(
             file,
-            &columns::stored_executions_schema(),
+            &layout::stored_schema(&columns::stored_executions_schema()),
             EXECUTIONS_DICTIONARY,
             // Hash keys, codes and durations span their whole range in every row group, so
-            // min/max statistics would never let a reader skip one; they cost ~1.5% of the
-            // ingest's instructions.
-            false,
+            // min/max statistics seldom let a reader skip one (they cost ~1.5% of the ingest's
+            // instructions); but a file without them still gets a page index from the writer,
+            // and readers that trust it (DuckDB) then skip every page of a filtered query.
+            true,
         )
         .map_err(pq_err(&path))?;
         let path = tmp.join(schema::TESTS_FILE);
         let file = File::create(&path).map_err(io_err(&path))?;
-        let tests = ParquetFile::create(file, &columns::tests_schema(), TESTS_DICTIONARY, true)
-            .map_err(pq_err(&path))?;
+        let tests = ParquetFile::create(
+            file,
+            &layout::stored_schema(&columns::tests_schema()),
+            TESTS_DICTIONARY,
+            true,
+        )
+        .map_err(pq_err(&path))?;
         Ok(SegmentWriter {
             store: self.clone(),
             id,
@@ -238,13 +583,43 @@ impl Store {
         })
     }
 
-    fn segment_paths(&self, file: &str) -> Result<Vec<PathBuf>, StoreError> {
-        Ok(self
-            .manifest()?
-            .segments
-            .iter()
-            .map(|s| self.dir.join(SEGMENTS).join(segment_name(s.id)).join(file))
-            .collect())
+    fn partial_dir(&self, id: u64) -> PathBuf {
+        self.dir
+            .join(SEGMENTS)
+            .join(format!("{}{PARTIAL}", segment_name(id)))
+    }
+
+    /// `file` of `segment`, its hash checked, read lazily in the in-memory types (`schema`,
+    /// whose column names are the file's).
+    fn scan_segment(
+        &self,
+        segment: &Segment,
+        file: &str,
+        schema: &Schema,
+    ) -> Result<LazyFrame, StoreError> {
+        let path = self.checked(segment, file)?;
+        let s = path.to_string_lossy().into_owned();
+        let frame = LazyFrame::scan_parquet(PlRefPath::new(s), ScanArgsParquet::default())
+            .map_err(pq_err(&path))?;
+        let names: Vec<PlSmallStr> = schema.iter_names().cloned().collect();
+        let convert = layout::from_stored(segment.format, &names);
+        Ok(if convert.is_empty() {
+            frame
+        } else {
+            frame.with_columns(convert)
+        })
+    }
+
+    /// `file` of `segment`, read whole in the in-memory types.
+    fn read_segment(
+        &self,
+        segment: &Segment,
+        file: &str,
+        schema: &Schema,
+    ) -> Result<DataFrame, StoreError> {
+        self.scan_segment(segment, file, schema)?
+            .collect()
+            .map_err(pq_err(&self.segment_dir(segment.id).join(file)))
     }
 
     /// All executions, as a lazy scan over every segment with each test's names joined back
@@ -347,30 +722,81 @@ impl Store {
     }
 
     fn scan(&self, file: &str, empty: Schema) -> Result<LazyFrame, StoreError> {
-        let paths = self.segment_paths(file)?;
-        if paths.is_empty() {
+        let manifest = self.manifest()?;
+        if manifest.segments.is_empty() {
             return Ok(DataFrame::empty_with_schema(&empty).lazy());
         }
-        let mut frames = Vec::with_capacity(paths.len());
-        for path in &paths {
-            if !path.is_file() {
-                return Err(StoreError::MissingSegment {
-                    path: path.display().to_string(),
-                    manifest: self.dir.join(MANIFEST).display().to_string(),
-                });
-            }
-            let s = path.to_string_lossy().into_owned();
-            frames.push(
-                LazyFrame::scan_parquet(PlRefPath::new(s), ScanArgsParquet::default())
-                    .map_err(pq_err(path))?,
-            );
-        }
+        let frames = manifest
+            .segments
+            .iter()
+            .map(|s| self.scan_segment(s, file, &empty))
+            .collect::<Result<Vec<_>, _>>()?;
         concat(frames, UnionArgs::default()).map_err(pq_err(&self.dir))
     }
 }
 
+/// Suffix of a segment folder while it is written.
+const PARTIAL: &str = ".tmp";
+
 fn segment_name(id: u64) -> String {
     format!("{id:08}")
+}
+
+/// The id of a segment folder name testsift writes, and whether it is a partial one; `None`
+/// for any other name (never removed, never read).
+fn parse_segment_name(name: &str) -> Option<(u64, bool)> {
+    let (base, partial) = match name.strip_suffix(PARTIAL) {
+        Some(base) => (base, true),
+        None => (name, false),
+    };
+    let id: u64 = base.parse().ok()?;
+    (segment_name(id) == base).then_some((id, partial))
+}
+
+fn entry_path(entry: &Entry) -> &Path {
+    match entry {
+        Entry::Segment(_, p) | Entry::Partial(p) | Entry::Foreign(p) => p,
+    }
+}
+
+/// The size and xxh3-64 of the file at `path`.
+fn sum_file(path: &Path) -> Result<FileSum, StoreError> {
+    let mut file = File::open(path).map_err(io_err(path))?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3Default::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_err(path)(e)),
+        };
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok(FileSum {
+        size,
+        xxh3: format!("{:016x}", hasher.digest()),
+    })
+}
+
+/// `Ok(Err(message))` when the file at `path` differs from `sum`.
+fn check_sum(path: &Path, sum: &FileSum) -> Result<Result<(), String>, StoreError> {
+    let actual = sum_file(path)?;
+    Ok(if actual.size != sum.size {
+        Err(format!(
+            "{} bytes where the manifest says {}",
+            actual.size, sum.size
+        ))
+    } else if actual.xxh3 != sum.xxh3 {
+        Err(format!(
+            "content hash {} where the manifest says {}: the file was changed or damaged",
+            actual.xxh3, sum.xxh3
+        ))
+    } else {
+        Ok(())
+    })
 }
 
 /// Executions columns given a dictionary: none. Measured on the ingest benchmark, even status
@@ -409,14 +835,16 @@ impl SegmentWriter {
     ) -> Result<(), StoreError> {
         if tests.height() > 0 {
             let path = self.tmp.join(schema::TESTS_FILE);
-            self.tests.write(tests).map_err(pq_err(&path))?;
+            let stored = layout::to_stored(tests).map_err(pq_err(&path))?;
+            self.tests.write(&stored).map_err(pq_err(&path))?;
         }
         if executions.height() == 0 {
             return Ok(());
         }
         self.rows += executions.height() as u64;
         let path = self.tmp.join(schema::EXECUTIONS_FILE);
-        self.executions.write(executions).map_err(pq_err(&path))?;
+        let stored = layout::to_stored(executions).map_err(pq_err(&path))?;
+        self.executions.write(&stored).map_err(pq_err(&path))?;
         self.executions_sync.sync_data().map_err(io_err(&path))
     }
 
@@ -429,13 +857,9 @@ impl SegmentWriter {
         fs::remove_dir_all(&self.tmp).map_err(io_err(&self.tmp))
     }
 
-    /// Makes the segment durable and lists it in the manifest.
-    pub fn commit(
-        self,
-        mut runs: DataFrame,
-        mut reports: DataFrame,
-        mut manifest: Manifest,
-    ) -> Result<Manifest, StoreError> {
+    /// Makes the segment durable under its final name, with its files' hashes; nothing lists
+    /// it yet.
+    fn finish(self, runs: &mut DataFrame, reports: &mut DataFrame) -> Result<Segment, StoreError> {
         let exec_path = self.tmp.join(schema::EXECUTIONS_FILE);
         self.executions.finish().map_err(pq_err(&exec_path))?;
         sync(&exec_path)?;
@@ -443,39 +867,50 @@ impl SegmentWriter {
         self.tests.finish().map_err(pq_err(&tests_path))?;
         sync(&tests_path)?;
         for (df, name) in [
-            (&mut runs, schema::RUNS_FILE),
-            (&mut reports, schema::REPORTS_FILE),
+            (&mut *runs, schema::RUNS_FILE),
+            (&mut *reports, schema::REPORTS_FILE),
         ] {
             let path = self.tmp.join(name);
             let file = File::create(&path).map_err(io_err(&path))?;
-            ParquetFile::write_all(file, df).map_err(pq_err(&path))?;
+            let stored = layout::to_stored(df).map_err(pq_err(&path))?;
+            ParquetFile::write_all(file, &stored).map_err(pq_err(&path))?;
             sync(&path)?;
+        }
+        let mut files = BTreeMap::new();
+        for file in schema::FILES {
+            files.insert(file.to_string(), sum_file(&self.tmp.join(file))?);
         }
         let segments = self.store.dir.join(SEGMENTS);
         let done = segments.join(segment_name(self.id));
         fs::rename(&self.tmp, &done).map_err(io_err(&done))?;
         sync_dir(&segments)?;
-        manifest.format = FORMAT;
-        manifest.segments.push(Segment {
+        Ok(Segment {
             id: self.id,
             runs: runs.height() as u64,
             reports: reports.height() as u64,
             executions: self.rows,
             created: jiff::Timestamp::now().to_string(),
-        });
-        let path = self.store.dir.join(MANIFEST);
-        let tmp = self.store.dir.join("manifest.json.tmp");
-        let json = serde_json::to_vec_pretty(&manifest).map_err(|e| StoreError::Manifest {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        {
-            let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
-            f.write_all(&json).map_err(io_err(&tmp))?;
-            f.sync_all().map_err(io_err(&tmp))?;
-        }
-        fs::rename(&tmp, &path).map_err(io_err(&path))?;
-        sync_dir(&self.store.dir)?;
+            format: SEGMENT_FORMAT,
+            files,
+        })
+    }
+
+    /// Makes the segment durable and lists it in the manifest.
+    pub fn commit(
+        self,
+        mut runs: DataFrame,
+        mut reports: DataFrame,
+        mut manifest: Manifest,
+    ) -> Result<Manifest, StoreError> {
+        let store = self.store.clone();
+        let segment = self.finish(&mut runs, &mut reports)?;
+        manifest.allocate(&store.dir)?;
+        manifest.segments.push(segment);
+        // Replaced segments removed by the write's clean-up need no longer be listed.
+        manifest
+            .retired
+            .retain(|&id| store.segment_dir(id).exists());
+        store.publish(&mut manifest)?;
         Ok(manifest)
     }
 }

@@ -64,6 +64,8 @@ pub const EXECUTIONS_FILE: &str = "executions.parquet";
 pub const RUNS_FILE: &str = "runs.parquet";
 pub const REPORTS_FILE: &str = "reports.parquet";
 pub const TESTS_FILE: &str = "tests.parquet";
+/// The files of every segment.
+pub const FILES: &[&str] = &[EXECUTIONS_FILE, TESTS_FILE, RUNS_FILE, REPORTS_FILE];
 
 const fn col(name: &'static str, dtype: &'static str, meaning: &'static str) -> ColumnDoc {
     ColumnDoc {
@@ -77,7 +79,7 @@ pub const TABLES: &[TableDoc] = &[
     TableDoc {
         name: "executions",
         file: EXECUTIONS_FILE,
-        meaning: "One row per test per run and variant (retries folded into one row). Stored compactly: a `run_key` (joins runs.run_key for run and variant), the `test` key (joins tests.test for suite … family), a `report_key` (joins reports.report_key for the report path) and a status code (u32: 0 passed, 1 failed, 2 error, 3 skipped, 4 flaky); reading the store joins the names back, and this is the joined view.",
+        meaning: "One row per test per run and variant (retries folded into one row). Stored compactly: a `run_key` (joins runs.run_key for run and variant), the `test` key (joins tests.test for suite … family), a `report_key` (joins reports.report_key for the report path), all three i64 (the bits of an unsigned xxh3-64 hash), a status code (u32: 0 passed, 1 failed, 2 error, 3 skipped, 4 flaky), and the fingerprint as 16 hex digits; reading the store joins the names back, and this is the joined view.",
         columns: &[
             col(
                 RUN,
@@ -141,8 +143,8 @@ pub const TABLES: &[TableDoc] = &[
             ),
             col(
                 FINGERPRINT,
-                "u64?",
-                "Hash of failure type and message with numbers, hex, addresses, temp paths and durations masked; null for passed/skipped.",
+                "string?",
+                "16 hex digits (stored so; u64 inside testsift): hash of failure type and message with numbers, hex, addresses, temp paths and durations masked; null for passed/skipped.",
             ),
             col(
                 OUTPUT,
@@ -161,8 +163,8 @@ pub const TABLES: &[TableDoc] = &[
             ),
             col(
                 TEST,
-                "u64",
-                "Test key: a hash of suite, classname, file, line and name (xxh3-64 of each, seeded with the hash of the ones before); joins tests.test.",
+                "i64",
+                "Test key: the bits of an unsigned hash of suite, classname, file, line and name (xxh3-64 of each, seeded with the hash of the ones before); joins tests.test.",
             ),
         ],
     },
@@ -171,7 +173,7 @@ pub const TABLES: &[TableDoc] = &[
         file: TESTS_FILE,
         meaning: "The names of the tests a segment's executions refer to, one row per test key per segment (the same key may recur in several segments; its names are the same).",
         columns: &[
-            col(TEST, "u64", "Test key (see executions.test)."),
+            col(TEST, "i64", "Test key (see executions.test)."),
             col(SUITE, "string", "See executions.suite."),
             col(CLASSNAME, "string", "See executions.classname."),
             col(NAME, "string", "See executions.name."),
@@ -235,8 +237,8 @@ pub const TABLES: &[TableDoc] = &[
             ),
             col(
                 RUN_KEY,
-                "u64",
-                "xxh3-64 of run and variant; the stored executions refer to their run by it.",
+                "i64",
+                "xxh3-64 of run and variant, its bits as a signed integer; the stored executions refer to their run by it.",
             ),
         ],
     },
@@ -267,7 +269,7 @@ pub const TABLES: &[TableDoc] = &[
             ),
             col(
                 REPORT_KEY,
-                "u64",
+                "i64",
                 "xxh3-64 of the run_key and the report's position in its run; the stored executions refer to their report by it.",
             ),
         ],

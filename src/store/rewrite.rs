@@ -1,0 +1,295 @@
+//! Changing committed segments: `forget` rewrites the segments that hold the runs to remove
+//! under new ids, lists the new ones in place of the old in one manifest rename, and only then
+//! deletes the old folders. Killed before the rename, the store is as it was (the new folders
+//! are numbered past the manifest's next id, so readers ignore them and the next write removes
+//! them); killed after it, the old folders are listed as replaced, ignored likewise.
+
+use super::schema::*;
+use super::{Store, StoreError, StoreLock, columns, io_err, pq_err};
+use polars::prelude::*;
+use std::collections::HashSet;
+use std::fs;
+use std::path::Path;
+
+/// Which runs to remove: those named (of one variant, or of all), and those older than a time.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Run keys (the `run` column).
+    pub runs: Vec<String>,
+    pub variant: Option<String>,
+    /// Milliseconds since the epoch: runs whose timestamp is before it.
+    pub before_ms: Option<i64>,
+}
+
+/// A removed run.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RemovedRun {
+    pub run: String,
+    pub variant: String,
+    pub executions: u64,
+}
+
+/// What `forget` did.
+#[derive(Debug, Clone, Default)]
+pub struct Forgotten {
+    /// Sorted by run, then variant.
+    pub removed: Vec<RemovedRun>,
+    /// Named runs found nowhere in the store.
+    pub unmatched: Vec<String>,
+    /// Execution rows removed.
+    pub executions: u64,
+}
+
+fn strings<'a>(
+    df: &'a DataFrame,
+    name: &str,
+    path: &Path,
+) -> Result<&'a StringChunked, StoreError> {
+    df.column(name).and_then(|c| c.str()).map_err(pq_err(path))
+}
+
+impl Selection {
+    fn names(&self, run: &str, variant: &str) -> bool {
+        self.runs.iter().any(|r| r == run) && self.variant.as_deref().is_none_or(|v| v == variant)
+    }
+}
+
+impl Store {
+    /// Removes the runs `selection` picks (their runs, reports and executions rows, and the
+    /// tests only they referred to). Nothing is written when nothing matches.
+    pub fn forget(&self, selection: &Selection, lock: &StoreLock) -> Result<Forgotten, StoreError> {
+        let manifest = self.manifest()?;
+        self.remove_orphans(&manifest, lock)?;
+        let mut out = Forgotten::default();
+        let mut named_seen: HashSet<String> = HashSet::new();
+        let mut work = manifest.clone();
+        let mut replaced = Vec::new();
+        let mut segments = Vec::with_capacity(manifest.segments.len());
+        for segment in &manifest.segments {
+            let runs_path = self.checked(segment, RUNS_FILE)?;
+            let runs = self.read_segment(segment, RUNS_FILE, &columns::runs_schema())?;
+            let reports_path = self.checked(segment, REPORTS_FILE)?;
+            let reports = self.read_segment(segment, REPORTS_FILE, &columns::reports_schema())?;
+
+            // Runs rows to remove, and the run keys whose executions go with them.
+            let names = strings(&runs, RUN, &runs_path)?;
+            let variants = strings(&runs, VARIANT, &runs_path)?;
+            let times = runs
+                .column(TIMESTAMP)
+                .and_then(|c| c.cast(&DataType::Int64))
+                .and_then(|c| c.i64().cloned())
+                .map_err(pq_err(&runs_path))?;
+            let executions = runs
+                .column(EXECUTIONS)
+                .and_then(|c| c.cast(&DataType::UInt64))
+                .and_then(|c| c.u64().cloned())
+                .map_err(pq_err(&runs_path))?;
+            let keys = runs
+                .column(RUN_KEY)
+                .and_then(|c| c.u64().cloned())
+                .map_err(pq_err(&runs_path))?;
+            let mut gone_pairs: HashSet<(String, String)> = HashSet::new();
+            let mut gone_keys: Vec<u64> = Vec::new();
+            let mut keep_run = Vec::with_capacity(runs.height());
+            for i in 0..runs.height() {
+                let run = names.get(i).unwrap_or_default();
+                let variant = variants.get(i).unwrap_or_default();
+                let old =
+                    matches!((selection.before_ms, times.get(i)), (Some(b), Some(t)) if t < b);
+                let named = selection.names(run, variant);
+                if named {
+                    named_seen.insert(run.to_string());
+                }
+                let gone = named || old;
+                keep_run.push(!gone);
+                if gone {
+                    gone_pairs.insert((run.to_string(), variant.to_string()));
+                    if let Some(k) = keys.get(i) {
+                        gone_keys.push(k);
+                    }
+                    out.removed.push(RemovedRun {
+                        run: run.to_string(),
+                        variant: variant.to_string(),
+                        executions: executions.get(i).unwrap_or(0),
+                    });
+                }
+            }
+            // Reports rows go with their run, and with a named run that was kept without a
+            // runs row (a run with no readable test keeps only its reports).
+            let report_runs = strings(&reports, RUN, &reports_path)?;
+            let report_variants = strings(&reports, VARIANT, &reports_path)?;
+            let mut keep_report = Vec::with_capacity(reports.height());
+            for i in 0..reports.height() {
+                let run = report_runs.get(i).unwrap_or_default();
+                let variant = report_variants.get(i).unwrap_or_default();
+                let named = selection.names(run, variant);
+                if named {
+                    named_seen.insert(run.to_string());
+                }
+                let pair = (run.to_string(), variant.to_string());
+                keep_report.push(!(named || gone_pairs.contains(&pair)));
+            }
+            if keep_run.iter().all(|k| *k) && keep_report.iter().all(|k| *k) {
+                segments.push(segment.clone());
+                continue;
+            }
+            replaced.push(segment.id);
+            let mask =
+                |keep: Vec<bool>| BooleanChunked::from_iter_values("keep".into(), keep.into_iter());
+            let mut runs = runs.filter(&mask(keep_run)).map_err(pq_err(&runs_path))?;
+            let mut reports = reports
+                .filter(&mask(keep_report))
+                .map_err(pq_err(&reports_path))?;
+
+            let exec_path = self.checked(segment, EXECUTIONS_FILE)?;
+            let all = self.read_segment(
+                segment,
+                EXECUTIONS_FILE,
+                &columns::stored_executions_schema(),
+            )?;
+            let gone = Series::new("gone".into(), gone_keys);
+            let kept = all
+                .clone()
+                .lazy()
+                .filter(col(RUN_KEY).is_in(lit(gone).implode(false), false).not())
+                .collect()
+                .map_err(pq_err(&exec_path))?;
+            out.executions += (all.height() - kept.height()) as u64;
+            drop(all);
+            if runs.height() == 0 && reports.height() == 0 {
+                continue;
+            }
+            let tests_path = self.checked(segment, TESTS_FILE)?;
+            let used = kept
+                .column(TEST)
+                .map_err(pq_err(&exec_path))?
+                .as_materialized_series()
+                .unique()
+                .map_err(pq_err(&exec_path))?;
+            let tests = self
+                .read_segment(segment, TESTS_FILE, &columns::tests_schema())?
+                .lazy()
+                .filter(col(TEST).is_in(lit(used).implode(false), false))
+                .collect()
+                .map_err(pq_err(&tests_path))?;
+            let id = work.allocate(&self.dir)?;
+            let mut writer = self.start_segment(id)?;
+            writer.write_batch(&kept, &tests)?;
+            let mut new = writer.finish(&mut runs, &mut reports)?;
+            new.created = segment.created.clone();
+            segments.push(new);
+        }
+        out.unmatched = selection
+            .runs
+            .iter()
+            .filter(|r| !named_seen.contains(r.as_str()))
+            .cloned()
+            .collect();
+        out.removed.sort();
+        if replaced.is_empty() {
+            return Ok(out);
+        }
+        work.segments = segments;
+        work.retired.extend(replaced.iter().copied());
+        self.publish(&mut work)?;
+        for id in &replaced {
+            let dir = self.segment_dir(*id);
+            fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
+        }
+        work.retired.clear();
+        self.publish(&mut work)?;
+        Ok(out)
+    }
+}
+
+/// What `compact` did.
+#[derive(Debug, Clone, Default)]
+pub struct Compacted {
+    /// Segments merged.
+    pub merged: usize,
+    /// The segment they became, when any were merged.
+    pub into: Option<u64>,
+}
+
+impl Store {
+    /// Merges the segments of at most `small` executions each (`None`: all) into one, when
+    /// there are at least `min_segments` of them: written under a new id, listed in place of
+    /// the first of them in one manifest rename, the old folders deleted after.
+    pub fn compact(
+        &self,
+        small: Option<u64>,
+        min_segments: usize,
+        lock: &StoreLock,
+    ) -> Result<Compacted, StoreError> {
+        let manifest = self.manifest()?;
+        self.remove_orphans(&manifest, lock)?;
+        let merged: Vec<&super::Segment> = manifest
+            .segments
+            .iter()
+            .filter(|s| small.is_none_or(|n| s.executions <= n))
+            .collect();
+        if merged.len() < min_segments.max(2) {
+            return Ok(Compacted::default());
+        }
+        let read_all = |file: &str, schema: Schema| -> Result<DataFrame, StoreError> {
+            let frames = merged
+                .iter()
+                .map(|s| self.scan_segment(s, file, &schema))
+                .collect::<Result<Vec<_>, _>>()?;
+            concat(frames, UnionArgs::default())
+                .and_then(LazyFrame::collect)
+                .map_err(pq_err(&self.dir))
+        };
+        let mut work = manifest.clone();
+        let id = work.allocate(&self.dir)?;
+        let mut writer = self.start_segment(id)?;
+        let tests = read_all(TESTS_FILE, columns::tests_schema())?
+            .lazy()
+            .unique_stable(Some(cols([TEST])), UniqueKeepStrategy::First)
+            .collect()
+            .map_err(pq_err(&self.dir))?;
+        // One segment's executions at a time, so memory holds one of them (and the tests).
+        for (i, segment) in merged.iter().enumerate() {
+            let executions = self.read_segment(
+                segment,
+                EXECUTIONS_FILE,
+                &columns::stored_executions_schema(),
+            )?;
+            let names = if i == 0 { tests.clone() } else { tests.clear() };
+            writer.write_batch(&executions, &names)?;
+        }
+        let mut runs = read_all(RUNS_FILE, columns::runs_schema())?;
+        let mut reports = read_all(REPORTS_FILE, columns::reports_schema())?;
+        let mut segment = writer.finish(&mut runs, &mut reports)?;
+        segment.created = merged
+            .iter()
+            .map(|s| s.created.clone())
+            .min()
+            .unwrap_or_default();
+        let replaced: Vec<u64> = merged.iter().map(|s| s.id).collect();
+        let mut segment = Some(segment);
+        work.segments = manifest
+            .segments
+            .iter()
+            .filter_map(|s| {
+                if replaced.contains(&s.id) {
+                    segment.take()
+                } else {
+                    Some(s.clone())
+                }
+            })
+            .collect();
+        work.retired.extend(replaced.iter().copied());
+        self.publish(&mut work)?;
+        for old in &replaced {
+            let dir = self.segment_dir(*old);
+            fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
+        }
+        work.retired.clear();
+        self.publish(&mut work)?;
+        Ok(Compacted {
+            merged: replaced.len(),
+            into: Some(id),
+        })
+    }
+}

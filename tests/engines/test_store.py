@@ -1,0 +1,149 @@
+"""The store read by other engines: the README's DuckDB, pandas (pyarrow) and polars snippets,
+run on a store that the real binary builds from fixtures/history, give the numbers testsift
+gives (`testsift stats`, `testsift flaky`).
+
+Run by tests/engines.rs with the venv of scripts/install-engines.sh; TESTSIFT names the binary
+and TESTSIFT_ROOT the repository.
+"""
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pytest
+
+ROOT = Path(os.environ["TESTSIFT_ROOT"])
+BIN = os.environ["TESTSIFT"]
+# No run is left out as an infrastructure failure, so testsift counts what the snippets count.
+FLAKY_ARGS = ["--infra-threshold", "1", "--min-runs", "1"]
+
+
+def run_testsift(*args):
+    out = subprocess.run([BIN, *args], check=True, capture_output=True, text=True, cwd=ROOT)
+    return out.stdout
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    store = tmp_path_factory.mktemp("engines") / "store"
+    # Two ingests, so that the store has two segments and test keys recur across them.
+    run_testsift("ingest", "--quiet", "--store", str(store), *[str(ROOT / "fixtures/history" / f"run-{n:02}") for n in range(1, 13)], "--run-depth", "0")
+    run_testsift("ingest", "--quiet", "--store", str(store), str(ROOT / "fixtures/history"))
+    return store
+
+
+@pytest.fixture(scope="module")
+def stats(store):
+    return json.loads(run_testsift("stats", "--format", "json", "--store", str(store)))
+
+
+@pytest.fixture(scope="module")
+def expected(store):
+    """Per (test_id, variant): executions, failures, flaky, from `testsift flaky`."""
+    flaky = json.loads(run_testsift("flaky", "--format", "json", "--store", str(store), *FLAKY_ARGS))
+    assert flaky["summary"]["infrastructure_runs"] == 0
+    return {
+        (t["test_id"], t["variant"]): (t["failed"], t["flaky_executions"])
+        for t in flaky["tests"]
+    }
+
+
+def snippet(language, first_line):
+    """The README code block in `language` whose first line is `first_line`."""
+    readme = (ROOT / "README.md").read_text()
+    for block in re.findall(r"```" + language + r"\n(.*?)```", readme, re.S):
+        if block.splitlines()[0].strip() == first_line:
+            return block
+    raise AssertionError(f"README has no {language} block starting with {first_line!r}")
+
+
+def segments(store):
+    manifest = json.loads((store / "manifest.json").read_text())
+    return [store / "segments" / f"{s['id']:08}" for s in manifest["segments"]]
+
+
+def check_per_test(rows, stats, expected):
+    rows = {(r["test_id"], r["variant"]): r for r in rows}
+    assert sum(int(r["executions"]) for r in rows.values()) == stats["executions"]
+    assert len({k[0] for k in rows}) == stats["tests"]
+    got = {k: (int(r["failures"]), int(r["flaky"])) for k, r in rows.items()}
+    assert got == expected
+
+
+def run_python(code, store):
+    scope = {}
+    exec(code.replace(".testsift", str(store)), scope)
+    return scope["per_test"]
+
+
+def test_duckdb_snippet(store, stats, expected):
+    sql = snippet("sql", "-- duckdb").replace(".testsift", str(store))
+    con = duckdb.connect()
+    *setup, query = [s for s in sql.split(";") if s.strip()]
+    for s in setup:
+        con.execute(s)
+    rows = con.execute(query).fetchdf().to_dict("records")
+    check_per_test(rows, stats, expected)
+
+
+def test_pandas_snippet(store, stats, expected):
+    per_test = run_python(snippet("python", "# pandas (pyarrow)"), store)
+    check_per_test(per_test.to_dict("records"), stats, expected)
+
+
+def test_polars_snippet(store, stats, expected):
+    per_test = run_python(snippet("python", "# polars"), store)
+    check_per_test(per_test.to_dicts(), stats, expected)
+
+
+def parquet(store, table):
+    return [str(d / f"{table}.parquet") for d in segments(store)]
+
+
+def test_duckdb_filters_and_joins_on_every_key(store, stats):
+    con = duckdb.connect()
+    e, t, r, p = (parquet(store, x) for x in ("executions", "tests", "runs", "reports"))
+    count = lambda q, *a: con.execute(q, list(a)).fetchone()[0]
+    # A filter agrees with the same count taken without pruning (the statistics are right).
+    for status in range(5):
+        where = count("SELECT count(*) FROM read_parquet(?) WHERE status = ?", e, status)
+        scan = count("SELECT count(*) FILTER (WHERE status = ?) FROM read_parquet(?)", status, e)
+        assert where == scan
+    assert count("SELECT count(*) FROM read_parquet(?) WHERE status = 1", e) > 0
+    # Every execution joins its test, run and report; a filter on a key finds its rows.
+    joined = count(
+        """SELECT count(*) FROM read_parquet(?) x
+           JOIN (SELECT DISTINCT ON (test) * FROM read_parquet(?)) t USING (test)
+           JOIN read_parquet(?) r USING (run_key)
+           JOIN read_parquet(?) p USING (report_key)""",
+        e, t, r, p,
+    )
+    assert joined == stats["executions"]
+    key = count("SELECT max(run_key) FROM read_parquet(?)", e)
+    assert count("SELECT count(*) FROM read_parquet(?) WHERE run_key = ?", e, key) > 0
+    assert count("SELECT count(*) FROM read_parquet(?) WHERE run_key = ?", r, key) == 1
+    assert count("SELECT count(*) FROM read_parquet(?)", r) == stats["runs"]
+    assert count("SELECT count(*) FROM read_parquet(?)", p) == stats["files"]
+
+
+def test_pyarrow_and_polars_filter_on_keys_and_pandas_keeps_fingerprints(store, stats):
+    import pyarrow.dataset as ds
+
+    e = ds.dataset(parquet(store, "executions"), format="parquet")
+    r = ds.dataset(parquet(store, "runs"), format="parquet")
+    key = r.to_table().column("run_key")[0].as_py()
+    n = e.to_table(filter=ds.field("run_key") == key).num_rows
+    assert n > 0
+    assert pl.scan_parquet(parquet(store, "executions")).filter(pl.col("run_key") == key).collect().height == n
+    # Every fingerprint testsift reports is in the store, digit for digit, as pandas reads it.
+    flaky = json.loads(run_testsift("flaky", "--format", "json", "--store", str(store), *FLAKY_ARGS))
+    reported = {g["fingerprint"] for t in flaky["tests"] for g in t["fingerprints"]}
+    assert reported
+    df = pd.concat([pd.read_parquet(f) for f in parquet(store, "executions")])
+    stored = set(df["fingerprint"].dropna())
+    assert reported <= stored
