@@ -6,8 +6,10 @@
 //! same-commit contradictions) runs one test at a time, in run order. A second, small query
 //! reads each test's names from its newest execution.
 
+mod infra;
 mod model;
 
+pub use infra::Level;
 pub use model::{Exec, Interval, PENALTY};
 
 use super::window::{ORDER, RunInfo, WindowArgs, runs_in_window};
@@ -123,6 +125,10 @@ pub struct Summary {
     pub first_run: Option<String>,
     pub last_run: Option<String>,
     pub infrastructure_runs: usize,
+    /// Report files (shards, jobs) set aside as crashed, outside infrastructure runs.
+    pub infrastructure_reports: usize,
+    /// Failure fingerprints set aside as shared by many tests of one run.
+    pub infrastructure_fingerprints: usize,
     /// Non-infrastructure runs with at least one failed test.
     pub red_runs: usize,
     /// Red runs whose every failure was a flaky failure of a flaky test.
@@ -147,16 +153,29 @@ pub struct Summary {
     pub flaky_executions_per_1000: f64,
 }
 
-/// A run excluded as an infrastructure failure.
+/// An infrastructure failure set aside: a whole run, one report file (a crashed shard or job)
+/// or one failure fingerprint shared by many tests of one run.
 #[derive(Debug, Clone, Serialize)]
 pub struct InfraRun {
     pub run: String,
     pub variant: String,
     pub commit: Option<String>,
     pub timestamp: String,
+    /// Executed tests: of the run (levels `run`, `fingerprint`) or of the report.
     pub executed: usize,
+    /// Failed tests in the set aside.
     pub failed: usize,
     pub failed_share: f64,
+    pub level: Level,
+    /// The report file (level `report`).
+    pub report: Option<String>,
+    /// The failure fingerprint most of the set shares (16 hex digits; levels `report` and
+    /// `fingerprint`).
+    pub fingerprint: Option<String>,
+    /// A failure message of the set.
+    pub message: Option<String>,
+    /// Why it was set aside, in words.
+    pub reason: String,
 }
 
 /// A run, as the result names it.
@@ -501,6 +520,7 @@ pub fn flaky(
             col(DURATION),
             col(MESSAGE),
             col(FINGERPRINT),
+            col(REPORT),
         ])
         .collect()
         .map_err(query_err(store))?;
@@ -772,6 +792,7 @@ fn analyse(
     let order = UInt32Chunked::from_iter_options(ORDER.into(), rows.order.iter().copied());
     let counts = RunCounts::new(runs.len(), &order, status);
     let infra = counts.infrastructure(options.infra_threshold);
+    let (set_aside, partial_infra) = partial_infrastructure(df, rows, &infra, &fingerprint)?;
     let (executed, failed) = (&counts.executed, &counts.failed);
     let first_of_variant: HashMap<&str, usize> =
         runs.iter()
@@ -812,7 +833,10 @@ fn analyse(
         let first = all[0].row as usize;
         let mut points = Vec::new();
         let mut point_rows = Vec::new();
-        for e in all.iter().filter(|e| !infra[e.run as usize]) {
+        for e in all
+            .iter()
+            .filter(|e| !infra[e.run as usize] && !set_aside[e.row as usize])
+        {
             if let Some(outcome) = e.outcome {
                 points.push(Point {
                     run: e.run as usize,
@@ -952,7 +976,8 @@ fn analyse(
 
     let count = |v: Verdict| tests.iter().filter(|t| t.verdict == v).count();
     let breakage_groups = breakage_groups(&tests);
-    let infra_runs: Vec<InfraRun> = (0..runs.len())
+    let report_path = df.column(REPORT)?.str()?;
+    let mut infra_runs: Vec<InfraRun> = (0..runs.len())
         .filter(|&r| infra[r])
         .map(|r| InfraRun {
             run: runs[r].run.clone(),
@@ -962,8 +987,53 @@ fn analyse(
             executed: executed[r],
             failed: failed[r],
             failed_share: ratio(failed[r] as f64, executed[r] as f64),
+            level: Level::Run,
+            report: None,
+            fingerprint: None,
+            message: None,
+            reason: format!(
+                "{} of {} executed tests failed (more than {:.0}%)",
+                failed[r],
+                executed[r],
+                100.0 * options.infra_threshold
+            ),
         })
         .collect();
+    for f in &partial_infra {
+        let r = f.run;
+        infra_runs.push(InfraRun {
+            run: runs[r].run.clone(),
+            variant: runs[r].variant.clone(),
+            commit: runs[r].commit.clone(),
+            timestamp: runs[r].timestamp(),
+            executed: f.executed,
+            failed: f.failed,
+            failed_share: ratio(f.failed as f64, f.executed as f64),
+            level: f.level,
+            report: (f.level == Level::Report)
+                .then(|| report_path.get(f.example_row).unwrap_or_default().to_string()),
+            fingerprint: f.fingerprint.map(|fp| format!("{fp:016x}")),
+            message: message(f.example_row).map(str::to_string),
+            reason: match f.level {
+                Level::Report => format!(
+                    "all {} executed tests of one report failed, mostly with one message, while other reports of the run passed, and they did not fail again when they next ran",
+                    f.executed
+                ),
+                _ => format!(
+                    "{} tests in {} reports failed with one message, and they did not fail again when they next ran",
+                    f.failed, f.executed
+                ),
+            },
+        });
+    }
+    infra_runs.sort_by_key(|i| {
+        (
+            runs.iter()
+                .position(|r| r.run == i.run && r.variant == i.variant),
+            i.level != Level::Run,
+            i.level != Level::Report,
+        )
+    });
     let counted: Vec<usize> = (0..runs.len()).filter(|&r| !infra[r]).collect();
     let red: Vec<usize> = counted.iter().copied().filter(|&r| failed[r] > 0).collect();
     let red_only_flaky = red.iter().filter(|&&r| !real_failure[r]).count();
@@ -976,7 +1046,15 @@ fn analyse(
         runs: runs.len(),
         first_run: runs.first().map(|r| r.run.clone()),
         last_run: runs.last().map(|r| r.run.clone()),
-        infrastructure_runs: infra_runs.len(),
+        infrastructure_runs: infra_runs.iter().filter(|i| i.level == Level::Run).count(),
+        infrastructure_reports: infra_runs
+            .iter()
+            .filter(|i| i.level == Level::Report)
+            .count(),
+        infrastructure_fingerprints: infra_runs
+            .iter()
+            .filter(|i| i.level == Level::Fingerprint)
+            .count(),
         red_runs: red.len(),
         red_only_flaky_runs: red_only_flaky,
         flaky_run_rate: ratio(red_only_flaky as f64, counted.len() as f64),
@@ -1001,6 +1079,63 @@ fn analyse(
         tests,
         breakage_groups,
     })
+}
+
+/// Crashed reports and run-wide fingerprints (see [`infra`]): per row, set aside or not, and
+/// the sets found.
+fn partial_infrastructure(
+    df: &DataFrame,
+    rows: &Rows,
+    run_infra: &[bool],
+    fingerprint: &dyn Fn(usize) -> Option<u64>,
+) -> PolarsResult<(Vec<bool>, Vec<infra::Found>)> {
+    let n = df.height();
+    let status = df.column(STATUS)?.str()?;
+    let (mut executed, mut failed) = (vec![false; n], vec![false; n]);
+    for (i, st) in status.iter().enumerate() {
+        let st = st.unwrap_or_default();
+        executed[i] = st != "skipped";
+        failed[i] = matches!(st, "failed" | "error");
+    }
+    // A number per report path; a report's rows are stored together.
+    let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut last: Option<(&str, u32)> = None;
+    let report: Vec<u32> = df
+        .column(REPORT)?
+        .str()?
+        .iter()
+        .map(|p| {
+            let p = p.unwrap_or_default();
+            match last {
+                Some((q, id)) if q == p => id,
+                _ => {
+                    let next = u32::try_from(ids.len()).expect("fewer than 2^32 reports");
+                    let id = *ids.entry(p).or_insert(next);
+                    last = Some((p, id));
+                    id
+                }
+            }
+        })
+        .collect();
+    let mut next_failed: Vec<Option<bool>> = vec![None; n];
+    for t in 0..rows.tests() {
+        let mut after: Option<bool> = None;
+        for e in rows.of_test(t).iter().rev() {
+            next_failed[e.row as usize] = after;
+            if let Some(o) = e.outcome {
+                after = Some(o == Outcome::Fail);
+            }
+        }
+    }
+    let facts = infra::RowFacts {
+        run: &rows.order,
+        report: &report,
+        executed: &executed,
+        failed: &failed,
+        fingerprint,
+        next_failed: &next_failed,
+    };
+    Ok(infra::partial(&facts, run_infra))
 }
 
 fn empty_ref() -> RunRef {
