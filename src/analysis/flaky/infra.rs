@@ -182,8 +182,10 @@ pub(super) fn partial(facts: &RowFacts<'_>, run_infra: &[bool]) -> (Vec<bool>, V
 mod tests {
     use super::*;
 
-    /// Rows laid out by hand: (run, report, failed, fingerprint, next execution failed).
-    fn detect(rows: &[(u32, u32, bool, Option<u64>, Option<bool>)]) -> (Vec<bool>, Vec<Found>) {
+    /// A row laid out by hand: (run, report, failed, fingerprint, next execution failed).
+    type Row = (u32, u32, bool, Option<u64>, Option<bool>);
+
+    fn detect(rows: &[Row]) -> (Vec<bool>, Vec<Found>) {
         let run: Vec<Option<u32>> = rows.iter().map(|r| Some(r.0)).collect();
         let report: Vec<u32> = rows.iter().map(|r| r.1).collect();
         let executed = vec![true; rows.len()];
@@ -202,7 +204,7 @@ mod tests {
     }
 
     /// Run 0: report 1 passes (6 tests), report 2 (6 tests) all fail with fingerprint 9.
-    fn crashed_shard(next: Option<bool>) -> Vec<(u32, u32, bool, Option<u64>, Option<bool>)> {
+    fn crashed_shard(next: Option<bool>) -> Vec<Row> {
         let mut rows: Vec<_> = (0..6).map(|_| (0, 1, false, None, Some(false))).collect();
         rows.extend((0..6).map(|_| (0, 2, true, Some(9), next)));
         rows
