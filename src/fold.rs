@@ -2,6 +2,13 @@
 //! an element (`flakyFailure`, `rerunFailure`) and retries written as repeated elements (Gradle
 //! test-retry, pytest-rerunfailures) both become attempts of a single row. Also names each test:
 //! its canonical id, its parameter-free family, and a fingerprint of how it failed.
+//!
+//! A repeated element means what its producer means by it. In general each element is one
+//! attempt with its own outcome (Gradle test-retry without `mergeReruns`, gotestsum
+//! `--rerun-fails`, pytest-flakefinder's copies). pytest-rerunfailures (up to at least 16.x) is
+//! the exception: it writes each rerun of a failed attempt as an extra *childless* `<testcase>`
+//! before the final one, so in a pytest report (innermost suite named `pytest`) a childless
+//! element followed by another element of the same test is a failed attempt, not a pass.
 
 use crate::junit::{Case, Outcome, Report};
 use crate::store::columns::{LastHash, TestKeys};
@@ -97,6 +104,9 @@ pub struct Row<'r> {
     pub key: u64,
     /// Status of the last attempt that was not skipped, for folding repeats.
     last_run: Option<Status>,
+    /// The last element folded in was a childless one in a pytest report (this report index):
+    /// if the same report repeats the test, that element was a pytest-rerunfailures rerun.
+    pytest_rerun: Option<usize>,
 }
 
 impl Row<'_> {
@@ -296,6 +306,18 @@ fn attempt_summary(case: &Case) -> (Status, u32, u32) {
     }
 }
 
+/// The innermost suite name pytest's `--junitxml` writes (its `junit_suite_name` default).
+const PYTEST_SUITE: &str = "pytest";
+
+/// A `<testcase>` with no outcome child and no retry children: a pass, or in a pytest report,
+/// possibly a pytest-rerunfailures rerun.
+fn is_childless(case: &Case) -> bool {
+    case.outcome.is_none_or(|o| o == Outcome::Passed)
+        && case.flaky_retries == 0
+        && case.rerun_retries == 0
+        && !case.flaky_attr
+}
+
 fn add(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     match (a, b) {
         (None, None) => None,
@@ -366,6 +388,7 @@ pub fn fold_keyed<'r>(reports: &'r [Report], keys: &[Vec<CaseKeys>]) -> Vec<Row<
             let classname = report.str(case.classname);
             let file = report.str(case.file);
             let suite = report.str(case.suite);
+            let pytest_rerun = (suite == PYTEST_SUITE && is_childless(case)).then_some(report_idx);
             let name = report.str(case.name);
             let duration = add(case.time, case.retries_time);
             let scope = scope(classname, file, suite);
@@ -404,10 +427,16 @@ pub fn fold_keyed<'r>(reports: &'r [Report], keys: &[Vec<CaseKeys>]) -> Vec<Row<
                         partial,
                         key: keys.test,
                         last_run: (status != Status::Skipped).then_some(status),
+                        pytest_rerun,
                     });
                 }
                 Some(i) => {
                     let row = &mut rows[i];
+                    if row.pytest_rerun == Some(report_idx) {
+                        // The earlier childless element was a failed attempt that was rerun.
+                        row.failed_attempts += 1;
+                    }
+                    row.pytest_rerun = pytest_rerun;
                     row.attempts += attempts;
                     row.failed_attempts += failed;
                     row.duration = add(row.duration, duration);
@@ -514,6 +543,63 @@ mod tests {
         );
         assert_eq!(rows[0].message, "m1");
         assert!(rows[0].fingerprint.is_some() && rows[1].fingerprint.is_none());
+    }
+
+    #[test]
+    fn pytest_reruns_are_childless_repeats() {
+        let xml = |suite: &str| {
+            format!(
+                r#"<testsuites><testsuite name="{suite}">
+                  <testcase classname="m" name="once" time="1"/>
+                  <testcase classname="m" name="once" time="2"/>
+                  <testcase classname="m" name="ok" time="1"/>
+                  <testcase classname="m" name="always"/>
+                  <testcase classname="m" name="always"/>
+                  <testcase classname="m" name="always"><failure message="boom"/></testcase>
+                  <testcase classname="m" name="twice"/>
+                  <testcase classname="m" name="twice"/>
+                  <testcase classname="m" name="twice"/>
+                </testsuite></testsuites>"#
+            )
+        };
+        let got = |suite: &str| {
+            let reports = [parse(xml(suite).as_bytes())];
+            fold(&reports)
+                .iter()
+                .map(|r| (r.name.to_string(), r.status, r.attempts, r.failed_attempts))
+                .collect::<Vec<_>>()
+        };
+        let row = |n: &str, s, a, f| (n.to_string(), s, a, f);
+        assert_eq!(
+            got("pytest"),
+            vec![
+                row("once", Status::Flaky, 2, 1),
+                row("ok", Status::Passed, 1, 0),
+                row("always", Status::Failed, 3, 3),
+                row("twice", Status::Flaky, 3, 2),
+            ]
+        );
+        // Other producers that repeat elements keep their meaning: each element is an attempt.
+        assert_eq!(
+            got("gotestsum"),
+            vec![
+                row("once", Status::Passed, 2, 0),
+                row("ok", Status::Passed, 1, 0),
+                row("always", Status::Failed, 3, 1),
+                row("twice", Status::Passed, 3, 0),
+            ]
+        );
+        // Across two pytest reports (two jobs of one run), a childless element is a pass.
+        let one =
+            parse(br#"<testsuite name="pytest"><testcase classname="m" name="t"/></testsuite>"#);
+        let two =
+            parse(br#"<testsuite name="pytest"><testcase classname="m" name="t"/></testsuite>"#);
+        let reports = [one, two];
+        let rows = fold(&reports);
+        assert_eq!(
+            (rows[0].status, rows[0].failed_attempts),
+            (Status::Passed, 0)
+        );
     }
 
     #[test]

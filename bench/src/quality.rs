@@ -9,7 +9,13 @@
 //!   [`Targets::min_flake_rate`]; flaky tests below it are reported, not scored;
 //! - broken: the tests called `broken` against the truly broken tests still failing in the last
 //!   run (`end_run` null);
-//! - broken called flaky: truly broken tests (still failing or fixed) called `flaky`.
+//! - broken called flaky: truly broken tests (still failing or fixed) called `flaky`;
+//! - first bad commit: of the truly broken tests whose truth names their first bad commit, the
+//!   share for which `testsift flaky` names the same commit (`breakage.first_bad.commit`, or the
+//!   older `streak.first.commit`), whatever the verdict.
+//!
+//! Flaky recall counts only tests that failed at least once in the history: a test that never
+//! failed cannot be told from a stable one.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -25,7 +31,12 @@ pub enum Kind {
     /// Each attempt fails with probability `rate`.
     Flaky { rate: f64 },
     /// Fails in runs `start..=end`; `end: None` = still failing in the last run.
-    Broken { start: u32, end: Option<u32> },
+    Broken {
+        start: u32,
+        end: Option<u32>,
+        /// The commit that broke it, when the truth records one.
+        first_bad_commit: Option<String>,
+    },
 }
 
 /// One test of the truth: its id and what it does.
@@ -42,6 +53,8 @@ pub struct TruthTest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Truth {
     pub runs: u64,
+    /// The report format of a realistic history (`synth --dialect`); `None` for the plain one.
+    pub dialect: Option<String>,
     pub tests: Vec<TruthTest>,
 }
 
@@ -51,26 +64,33 @@ pub struct Called {
     pub verdict: String,
     /// `flaky_executions`: failed or retried executions outside broken streaks.
     pub flaky_executions: u64,
+    /// The first bad commit the verdict names, if any.
+    pub first_bad_commit: Option<String>,
 }
 
 /// The verdicts by (classname, name).
 pub type Verdicts = HashMap<(String, String), Called>;
 
-/// The targets of the issue: flaky precision ≥ 0.95 and recall ≥ 0.90 for tests with a flake rate
-/// of at least 0.05, and no broken test called flaky.
+/// The targets: flaky precision ≥ 0.97 and recall ≥ 0.95 for tests with a flake rate of at least
+/// 0.05 that failed at least once, no broken test called flaky, broken recall ≥ 0.95 and the first
+/// bad commit exact for ≥ 95% of broken tests.
 #[derive(Debug, Clone, Copy)]
 pub struct Targets {
     pub flaky_precision: f64,
     pub flaky_recall: f64,
     pub min_flake_rate: f64,
+    pub broken_recall: f64,
+    pub first_bad_commit: f64,
 }
 
 impl Default for Targets {
     fn default() -> Self {
         Targets {
-            flaky_precision: 0.95,
-            flaky_recall: 0.90,
+            flaky_precision: 0.97,
+            flaky_recall: 0.95,
             min_flake_rate: 0.05,
+            broken_recall: 0.95,
+            first_bad_commit: 0.95,
         }
     }
 }
@@ -104,6 +124,10 @@ pub struct Counts {
     pub exact_counts: u64,
     /// Truth tests that are missing from the verdicts (a naming mismatch).
     pub missing: u64,
+    /// Truly broken tests whose truth names the first bad commit, and how many verdicts name the
+    /// same one.
+    pub first_bad: u64,
+    pub first_bad_exact: u64,
 }
 
 impl Counts {
@@ -122,6 +146,13 @@ impl Counts {
         self.fixed_found += o.fixed_found;
         self.exact_counts += o.exact_counts;
         self.missing += o.missing;
+        self.first_bad += o.first_bad;
+        self.first_bad_exact += o.first_bad_exact;
+    }
+
+    /// Share of broken tests whose first bad commit was named right.
+    pub fn first_bad_accuracy(&self) -> Option<f64> {
+        share(self.first_bad_exact, self.first_bad)
     }
 
     /// TP / (TP + FP); `None` when nothing was called flaky.
@@ -171,6 +202,19 @@ impl Counts {
                 self.broken_called_flaky
             ));
         }
+        if let Some(r) = self.broken_recall()
+            && r < targets.broken_recall
+        {
+            misses.push(format!("broken recall {r:.3} < {}", targets.broken_recall));
+        }
+        if let Some(a) = self.first_bad_accuracy()
+            && a < targets.first_bad_commit
+        {
+            misses.push(format!(
+                "first bad commit exact {a:.3} < {}",
+                targets.first_bad_commit
+            ));
+        }
         if self.missing > 0 {
             misses.push(format!(
                 "{} truth test(s) missing from the verdicts",
@@ -213,6 +257,10 @@ fn uint(v: &Value, key: &str, at: &str) -> Result<u64> {
 /// The flaky and broken tests of a `truth.json` document; `file` names it in errors.
 pub fn parse_truth(doc: &Value, file: &str) -> Result<Truth> {
     let runs = uint(doc, "runs", file)?;
+    let dialect = doc
+        .get("dialect")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let list = field(doc, "behaviours", file)?
         .as_array()
         .ok_or_else(|| BenchError::new(format!("{file}: \"behaviours\" is not an array")))?;
@@ -228,6 +276,10 @@ pub fn parse_truth(doc: &Value, file: &str) -> Result<Truth> {
             "broken" => {
                 let end = field(b, "end_run", &at)?;
                 Kind::Broken {
+                    first_bad_commit: b
+                        .get("first_bad_commit")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
                     start: u32::try_from(uint(b, "start_run", &at)?).map_err(|_| {
                         BenchError::new(format!("{at}: \"start_run\" is out of range"))
                     })?,
@@ -260,7 +312,11 @@ pub fn parse_truth(doc: &Value, file: &str) -> Result<Truth> {
             runs_failing,
         });
     }
-    Ok(Truth { runs, tests })
+    Ok(Truth {
+        runs,
+        dialect,
+        tests,
+    })
 }
 
 /// The verdicts of a `testsift flaky --format json` document; `file` names it in errors.
@@ -278,9 +334,18 @@ pub fn parse_verdicts(doc: &Value, file: &str) -> Result<Verdicts> {
     for (i, t) in list.iter().enumerate() {
         let at = format!("{file}: tests[{i}]");
         let key = (text(t, "classname", &at)?, text(t, "name", &at)?);
+        let commit_of = |path: [&str; 3]| {
+            t.get(path[0])
+                .and_then(|v| v.get(path[1]))
+                .and_then(|v| v.get(path[2]))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
         let called = Called {
             verdict: text(t, "verdict", &at)?,
             flaky_executions: uint(t, "flaky_executions", &at)?,
+            first_bad_commit: commit_of(["breakage", "first_bad", "commit"])
+                .or_else(|| commit_of(["streak", "first", "commit"])),
         };
         if verdicts.insert(key.clone(), called).is_some() {
             return Err(BenchError::new(format!(
@@ -316,7 +381,7 @@ pub fn score(
                 if found && called.is_some_and(|v| v.flaky_executions == t.runs_failing) {
                     c.exact_counts += 1;
                 }
-                if rate >= targets.min_flake_rate {
+                if rate >= targets.min_flake_rate && t.runs_failing > 0 {
                     if found {
                         c.flaky_found += 1;
                     } else {
@@ -331,9 +396,32 @@ pub fn score(
                     c.flaky_low_found += u64::from(found);
                 }
             }
-            Kind::Broken { start, end } => {
+            Kind::Broken {
+                start,
+                end,
+                ref first_bad_commit,
+            } => {
                 if verdict == "flaky" {
                     c.broken_called_flaky += 1;
+                    misses.push(format!(
+                        "broken (runs {start}..) called flaky: {}::{}",
+                        t.classname, t.name
+                    ));
+                }
+                if let Some(commit) = first_bad_commit {
+                    c.first_bad += 1;
+                    let named = called.and_then(|v| v.first_bad_commit.as_ref());
+                    if named == Some(commit) {
+                        c.first_bad_exact += 1;
+                    } else {
+                        misses.push(format!(
+                            "first bad commit {} named {}: {}::{}",
+                            &commit[..commit.len().min(12)],
+                            named.map_or("none", |n| &n[..n.len().min(12)]),
+                            t.classname,
+                            t.name
+                        ));
+                    }
                 }
                 match end {
                     None => {
@@ -394,8 +482,8 @@ fn pct(v: Option<f64>) -> String {
 
 /// The header of the Markdown table [`row`] writes.
 pub fn header() -> String {
-    "| history | flaky precision (TP/FP) | flaky recall, rate ≥ 0.05 (found/missed) | flaky found, rate < 0.05 | broken precision (TP/FP) | broken recall (missed) | broken called flaky | fixed called fixed | exact flaky counts |\n\
-     |---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "| history | flaky precision (TP/FP) | flaky recall, rate ≥ 0.05 (found/missed) | flaky found, rate < 0.05 | broken precision (TP/FP) | broken recall (missed) | broken called flaky | fixed called fixed | first bad commit exact | exact flaky counts |\n\
+     |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         .to_owned()
 }
 
@@ -404,7 +492,7 @@ pub fn row(label: &str, c: &Counts) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "| {label} | {} ({}/{}) | {} ({}/{}) | {}/{} | {} ({}/{}) | {} ({}) | {} | {}/{} | {}/{} |",
+        "| {label} | {} ({}/{}) | {} ({}/{}) | {}/{} | {} ({}/{}) | {} ({}) | {} | {}/{} | {} ({}/{}) | {}/{} |",
         pct(c.flaky_precision()),
         c.flaky_tp,
         c.flaky_fp,
@@ -421,6 +509,9 @@ pub fn row(label: &str, c: &Counts) -> String {
         c.broken_called_flaky,
         c.fixed_found,
         c.fixed,
+        pct(c.first_bad_accuracy()),
+        c.first_bad_exact,
+        c.first_bad,
         c.exact_counts,
         c.flaky_tp,
     );
@@ -462,6 +553,7 @@ mod tests {
                     Called {
                         verdict: verdict.to_owned(),
                         flaky_executions: n,
+                        first_bad_commit: None,
                     },
                 )
             })
@@ -512,7 +604,8 @@ mod tests {
         assert_eq!(c.flaky_precision(), Some(0.5));
         assert_eq!(c.flaky_recall(), Some(0.5));
         let misses = c.misses(&Targets::default());
-        assert_eq!(misses.len(), 4, "{misses:?}");
+        assert_eq!(misses.len(), 5, "{misses:?}");
+        assert!(misses[3].contains("broken recall 0.000"));
         assert!(misses[2].contains("1 broken test(s) called flaky"));
         assert!(lines.iter().any(|l| l == "missing: a.A::b2"));
         assert!(

@@ -431,6 +431,9 @@ mod tests {
             first_flaky: None,
             last_flaky: None,
             streak: None,
+            breakage: None,
+            breakages: vec![],
+            skipped_since: None,
             fingerprints: vec![],
             ci_seconds: 0.0,
         }
@@ -443,6 +446,7 @@ mod tests {
             summary: Summary::default(),
             infrastructure_runs: vec![],
             tests,
+            breakage_groups: vec![],
         }
     }
 

@@ -7,13 +7,19 @@ use std::process::ExitCode;
 
 use testsift_bench::args::Args;
 use testsift_bench::error::{BenchError, Result};
-use testsift_bench::synth::{self, Config};
+use testsift_bench::synth::{self, Config, Dialect};
 
-const USAGE: &str = "usage: synth [--runs 1000] [--tests 5000] [--shards 4] [--seed 42] OUT
+const USAGE: &str =
+    "usage: synth [--runs 1000] [--tests 5000] [--shards 4] [--seed 42] [--dialect D] OUT
 
 Writes OUT/run-NNNN/{run.json,shard-K/TEST-shard-K.xml} for every run and OUT/truth.json,
 the ground truth of which tests are flaky, broken, skipped or slow. OUT must not exist or
-be empty. The same seed always writes the same bytes.";
+be empty. The same seed always writes the same bytes.
+
+--dialect surefire|nextest|gradle|pytest|jest writes a history shaped like real CI instead:
+pull-request branches testing the commits of main, re-runs, breakages by commit (one or several
+tests, one or many commits), shard crashes, retries switched on part-way, in that dialect's
+report format; truth.json then gives each broken test's first bad commit and fixing commit.";
 
 fn main() -> ExitCode {
     match run() {
@@ -28,7 +34,7 @@ fn main() -> ExitCode {
 fn run() -> Result<()> {
     let args = Args::parse(
         std::env::args_os().skip(1),
-        &["--runs", "--tests", "--shards", "--seed"],
+        &["--runs", "--tests", "--shards", "--seed", "--dialect"],
         &["--help", "-h"],
     )?;
     if args.switch("--help") || args.switch("-h") {
@@ -46,6 +52,14 @@ fn run() -> Result<()> {
         shards: args.value("--shards")?.unwrap_or(4),
         seed: args.value("--seed")?.unwrap_or(42),
         out: PathBuf::from(out),
+        dialect: match args.value::<String>("--dialect")? {
+            None => None,
+            Some(d) => Some(Dialect::parse(&d).ok_or_else(|| {
+                BenchError::new(format!(
+                    "--dialect {d}: expected surefire, nextest, gradle, pytest or jest"
+                ))
+            })?),
+        },
     };
     let s = synth::generate(&config)?;
     eprintln!(

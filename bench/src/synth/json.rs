@@ -63,12 +63,18 @@ pub(crate) fn string(value: &str) -> String {
     out
 }
 
-/// The `run.json` of `run`, whose directory is `run_id`.
+/// The `run.json` of `run`, whose directory is `run_id`; a realistic CI run names its own run
+/// id (shared by its attempts) and branch.
 pub(crate) fn run_json(run: &Run, run_id: &str) -> String {
+    let (run_id, branch) = match &run.ci {
+        Some(ci) => (ci.run_id.as_str(), ci.branch.as_str()),
+        None => (run_id, "main"),
+    };
     format!(
-        "{{\n  \"run_id\": {},\n  \"commit\": \"{}\",\n  \"branch\": \"main\",\n  \"timestamp\": \"{}\",\n  \"attempt\": {},\n  \"job\": \"test\",\n  \"pipeline\": \"{}\"\n}}\n",
+        "{{\n  \"run_id\": {},\n  \"commit\": \"{}\",\n  \"branch\": {},\n  \"timestamp\": \"{}\",\n  \"attempt\": {},\n  \"job\": \"test\",\n  \"pipeline\": \"{}\"\n}}\n",
         string(run_id),
         run.commit,
+        string(branch),
         iso8601(run.timestamp),
         run.attempt,
         run.pipeline

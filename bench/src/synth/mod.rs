@@ -5,6 +5,7 @@
 //! does, for precision/recall benchmarks. The same seed always gives the same bytes, whatever the
 //! thread count: the plan is drawn sequentially, and each (run, shard) file has its own RNG stream.
 
+mod ci;
 mod json;
 mod plan;
 mod text;
@@ -18,6 +19,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::error::{BenchError, Result};
+pub use ci::Dialect;
 use plan::Suite;
 
 /// What to generate.
@@ -33,6 +35,9 @@ pub struct Config {
     pub seed: u64,
     /// Output directory; must not exist yet or be empty.
     pub out: PathBuf,
+    /// `None`: the plain Surefire history (one branch, breakages by run number). Some dialect: a
+    /// history shaped like real CI in that dialect's report format (see [`ci`]).
+    pub dialect: Option<Dialect>,
 }
 
 /// What was written.
@@ -82,8 +87,14 @@ pub fn generate(config: &Config) -> Result<Summary> {
     }
     let start = Instant::now();
     prepare_out(&config.out)?;
-    let suite = Suite::plan(config);
-    let runs = suite.plan_runs(config);
+    let mut suite = Suite::plan(config);
+    let mut history = config
+        .dialect
+        .map(|dialect| ci::plan(config, &mut suite, dialect));
+    let runs = match history {
+        Some(ref mut h) => std::mem::take(&mut h.runs),
+        None => suite.plan_runs(config),
+    };
     let width = config.runs.to_string().len().max(4);
 
     let per_run: Vec<Result<Summary>> = runs
@@ -103,7 +114,13 @@ pub fn generate(config: &Config) -> Result<Summary> {
     }
     summary.reruns = runs.iter().filter(|r| r.attempt > 1).count() as u32;
 
-    let (truth, counts) = json::truth_json(config, &suite, &runs);
+    let (truth, counts) = match (history, config.dialect) {
+        (Some(mut h), Some(dialect)) => {
+            h.runs = runs;
+            ci::truth_json(config, &suite, &h, dialect)
+        }
+        _ => json::truth_json(config, &suite, &runs),
+    };
     let truth_path = config.out.join("truth.json");
     fs::write(&truth_path, &truth).map_err(|e| BenchError::io("cannot write", &truth_path, &e))?;
     summary.bytes += truth.len() as u64;
@@ -147,7 +164,10 @@ fn write_run(config: &Config, suite: &Suite, run: &plan::Run, width: usize) -> R
         ..Summary::default()
     };
     for shard in 0..config.shards {
-        let (bytes, counts) = xml::shard(suite, run, shard, config.seed);
+        let (bytes, counts) = match config.dialect {
+            None | Some(Dialect::Surefire) => xml::shard(suite, run, shard, config.seed),
+            Some(dialect) => ci::shard(suite, run, shard, config.seed, dialect),
+        };
         let shard_dir = dir.join(format!("shard-{}", shard + 1));
         fs::create_dir_all(&shard_dir)
             .map_err(|e| BenchError::io("cannot create", &shard_dir, &e))?;

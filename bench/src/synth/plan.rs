@@ -130,6 +130,19 @@ pub(crate) struct Run {
     pub(crate) timestamp: i64,
     /// Indexed like [`Suite::special`].
     pub(crate) outcomes: Vec<Outcome>,
+    /// What `run.json` says about the run beyond its number; `None` for the plain history
+    /// (run id `run-NNNN`, branch `main`).
+    pub(crate) ci: Option<CiRun>,
+}
+
+/// The identity of a run of a realistic CI history (see [`crate::synth::ci`]).
+#[derive(Debug, Clone)]
+pub(crate) struct CiRun {
+    /// The CI's run id, shared by the attempts of one pipeline.
+    pub(crate) run_id: String,
+    pub(crate) branch: String,
+    /// 0-based shard whose job crashed: every test in it errors with one message.
+    pub(crate) crashed_shard: Option<usize>,
 }
 
 impl Suite {
@@ -206,19 +219,27 @@ impl Suite {
             shard.sort_unstable();
         }
 
-        let mut special = Vec::new();
-        for (i, test) in tests.iter_mut().enumerate() {
-            if test.behaviour != Behaviour::Steady {
-                test.special = Some(special.len() as u32);
-                special.push(i);
-            }
-        }
-        Self {
+        let mut suite = Self {
             modules,
             classes,
             tests,
-            special,
+            special: Vec::new(),
             shards,
+        };
+        suite.index_special();
+        suite
+    }
+
+    /// Lists the tests whose behaviour is not steady in [`Suite::special`], after a change of
+    /// behaviours.
+    pub(crate) fn index_special(&mut self) {
+        self.special.clear();
+        for (i, test) in self.tests.iter_mut().enumerate() {
+            test.special = None;
+            if test.behaviour != Behaviour::Steady {
+                test.special = Some(self.special.len() as u32);
+                self.special.push(i);
+            }
         }
     }
 
@@ -278,6 +299,7 @@ impl Suite {
                 code,
                 timestamp,
                 outcomes,
+                ci: None,
             });
         }
         runs
@@ -286,7 +308,7 @@ impl Suite {
 
 /// What `behaviour` does in a run that tests the commit of run `code` (see [`Run::code`]), with
 /// `retries` Surefire reruns.
-fn outcome(rng: &mut Rng, behaviour: Behaviour, retries: u8, code: u32) -> Outcome {
+pub(crate) fn outcome(rng: &mut Rng, behaviour: Behaviour, retries: u8, code: u32) -> Outcome {
     match behaviour {
         Behaviour::Steady => Outcome::Pass,
         Behaviour::Broken { start, end } => {
@@ -413,6 +435,7 @@ mod tests {
             shards: 3,
             seed: 7,
             out: PathBuf::new(),
+            dialect: None,
         }
     }
 

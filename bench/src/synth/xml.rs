@@ -18,6 +18,10 @@ const SUITE_NS: &str = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" 
     xsi:noNamespaceSchemaLocation=\"https://maven.apache.org/surefire/maven-surefire-plugin/xsd/surefire-test-report.xsd\" \
     version=\"3.0.2\"";
 
+/// What every test of a crashed Surefire fork reports.
+pub(crate) const CRASH_MESSAGE: &str =
+    "The forked VM terminated without properly saying goodbye. VM crash or System.exit called?";
+
 /// Per-suite tallies for the opening tags.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Counts {
@@ -62,6 +66,7 @@ pub(crate) fn shard(suite: &Suite, run: &Run, shard: usize, seed: u64) -> (Vec<u
         date: date(run.timestamp),
         clock_ms: (run.timestamp.rem_euclid(86_400) * 1000) as u64,
         scratch: Vec::new(),
+        crashed: run.ci.as_ref().and_then(|c| c.crashed_shard) == Some(shard),
     };
     let classes = &suite.shards[shard];
     let mut out = Vec::with_capacity(classes.len() * 20 * 160);
@@ -125,6 +130,8 @@ struct ShardWriter<'a> {
     date: String,
     clock_ms: u64,
     scratch: Vec<u8>,
+    /// The shard's forked JVM died: every test that ran errors with the same message.
+    crashed: bool,
 }
 
 impl ShardWriter<'_> {
@@ -162,6 +169,19 @@ impl ShardWriter<'_> {
         }
         counts.tests += 1;
         counts.time += time;
+        if self.crashed && !test.skipped {
+            counts.errors += 1;
+            out.extend_from_slice(indent.as_bytes());
+            out.extend_from_slice(b"<testcase name=\"");
+            escape_attr(out, &test.name);
+            out.extend_from_slice(b"\" classname=\"");
+            escape_attr(out, &class.fqcn);
+            let _ = writeln!(
+                out,
+                "\" time=\"{time:.3}\">\n{indent}  <error message=\"{CRASH_MESSAGE}\" type=\"org.apache.maven.surefire.booter.SurefireBooterForkException\"/>\n{indent}</testcase>"
+            );
+            return;
+        }
 
         out.extend_from_slice(indent.as_bytes());
         out.extend_from_slice(b"<testcase name=\"");

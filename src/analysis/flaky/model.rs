@@ -1,0 +1,329 @@
+//! The commit-centred model behind `flaky`'s verdicts (docs/analysis.md, "The model").
+//!
+//! A test's executions are grouped by commit, across branches, CI runs, CI attempts and in-run
+//! retries; commits are ordered by their first appearance in the window. Two explanations of its
+//! failed attempts compete:
+//! - **flakiness**: every attempt fails independently with one rate p (estimated from the
+//!   attempts it explains), so k failed attempts in a row cost p^k;
+//! - **breakage** over intervals of consecutive commits on which every execution failed (every
+//!   attempt, so a pass and a fail on the same commit rule breakage out there), each interval
+//!   costing a fixed penalty.
+//!
+//! The explanation with the higher log-likelihood minus penalties wins. Failures that survived
+//! in-run retries are several failed attempts, so they weigh as deterministic evidence.
+
+use super::Outcome;
+
+/// Log-likelihood cost of one breakage interval: an interval is preferred to flakiness once the
+/// failed attempts in it are less likely than 1 in e^PENALTY (≈ 1 in 100) under the test's
+/// flake rate.
+pub const PENALTY: f64 = 4.6;
+
+/// One executed (not skipped, not infrastructure) execution, in run order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Exec {
+    /// The commit's position in first-appearance order; a run without a commit is a commit of
+    /// its own.
+    pub commit: u32,
+    /// Attempts within the run (1 without in-run retries), at least 1.
+    pub attempts: u32,
+    /// Failed attempts: `attempts` for a failure, fewer for a retry, 0 for a pass.
+    pub failed: u32,
+    pub outcome: Outcome,
+}
+
+/// Consecutive commits (of those the test ran on) on which every execution failed, taken as one
+/// breakage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interval {
+    /// First and last commit (first-appearance positions).
+    pub first_commit: u32,
+    pub last_commit: u32,
+    /// The execution (index into the test's executions) of the first bad commit that ran first.
+    pub first_exec: usize,
+    /// The same for the last bad commit.
+    pub last_exec: usize,
+    /// The first execution of the next commit the test ran on, which passed (or retried);
+    /// none while the interval reaches the test's newest commit.
+    pub fixed_exec: Option<usize>,
+    /// Executions in the interval.
+    pub executions: usize,
+    /// Commits in the interval.
+    pub commits: usize,
+}
+
+/// What the model concludes for one test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    /// Breakage intervals, oldest commit first.
+    pub intervals: Vec<Interval>,
+    /// Per execution: inside a breakage interval.
+    pub in_breakage: Vec<bool>,
+    /// The newest interval reaches the test's newest commit.
+    pub broken_now: bool,
+    /// The flake rate per attempt outside the intervals (failed / all attempts).
+    pub attempt_rate: f64,
+}
+
+/// The log-likelihood of `k` failed attempts out of `n` at their own rate k/n.
+fn loglik(k: f64, n: f64) -> f64 {
+    let term = |x: f64| if x > 0.0 { x * (x / n).ln() } else { 0.0 };
+    if n <= 0.0 { 0.0 } else { term(k) + term(n - k) }
+}
+
+/// Explains the executions `execs` (run order) of one test with `penalty` per interval.
+pub fn explain(execs: &[Exec], penalty: f64) -> Explanation {
+    // Per commit, in commit order: executions, and whether every execution failed outright.
+    let mut order: Vec<usize> = (0..execs.len()).collect();
+    order.sort_by_key(|&i| (execs[i].commit, i));
+    struct Commit {
+        id: u32,
+        /// Indices into `execs`, in run order.
+        execs: Vec<usize>,
+        all_failed: bool,
+        failed_attempts: u64,
+    }
+    let mut commits: Vec<Commit> = Vec::new();
+    for i in order {
+        let e = execs[i];
+        let hard = e.outcome == Outcome::Fail;
+        match commits.last_mut() {
+            Some(c) if c.id == e.commit => {
+                c.execs.push(i);
+                c.all_failed &= hard;
+                c.failed_attempts += u64::from(e.failed);
+            }
+            _ => commits.push(Commit {
+                id: e.commit,
+                execs: vec![i],
+                all_failed: hard,
+                failed_attempts: u64::from(e.failed),
+            }),
+        }
+    }
+    // Maximal stretches of consecutive all-failed commits: each is taken whole or not at all
+    // (a part of it explains fewer failures for the same penalty).
+    let mut stretches: Vec<(usize, usize, u64)> = Vec::new(); // commit range [a, b), failed attempts
+    let mut c = 0;
+    while c < commits.len() {
+        if !commits[c].all_failed {
+            c += 1;
+            continue;
+        }
+        let start = c;
+        let mut weight = 0;
+        while c < commits.len() && commits[c].all_failed {
+            weight += commits[c].failed_attempts;
+            c += 1;
+        }
+        stretches.push((start, c, weight));
+    }
+    let total_failed: u64 = execs.iter().map(|e| u64::from(e.failed)).sum();
+    let total_attempts: u64 = execs.iter().map(|e| u64::from(e.attempts.max(1))).sum();
+    // For t intervals the best choice is the t heaviest stretches (moving failed attempts out of
+    // the flaky part only raises its likelihood); ties go to the newer stretch.
+    let mut by_weight: Vec<usize> = (0..stretches.len()).collect();
+    by_weight.sort_by(|&a, &b| stretches[b].2.cmp(&stretches[a].2).then(b.cmp(&a)));
+    let (mut best_t, mut best) = (0, loglik(total_failed as f64, total_attempts as f64));
+    let mut moved = 0u64;
+    for (t, &s) in by_weight.iter().enumerate() {
+        moved += stretches[s].2;
+        let k = (total_failed - moved) as f64;
+        let n = (total_attempts - moved) as f64;
+        let score = loglik(k, n) - penalty * (t + 1) as f64;
+        if score > best {
+            (best_t, best) = (t + 1, score);
+        }
+    }
+    let mut chosen: Vec<usize> = by_weight[..best_t].to_vec();
+    chosen.sort_unstable();
+    // A test that has just started failing: the failures that end its series are the only ones
+    // the chosen explanation leaves to flakiness, and nothing else (no retry, no other failure)
+    // shows flakiness. They cannot be told from a fresh breakage yet; calling a broken test
+    // flaky sends people to re-run it, so it is broken until it passes again.
+    if let Some(last) = stretches.len().checked_sub(1)
+        && stretches[last].1 == commits.len()
+        && !chosen.contains(&last)
+    {
+        let explained = |i: usize| {
+            chosen.iter().any(|&s| {
+                commits[stretches[s].0..stretches[s].1]
+                    .iter()
+                    .any(|c| c.execs.contains(&i))
+            })
+        };
+        let trailing = |i: usize| {
+            commits[stretches[last].0..]
+                .iter()
+                .any(|c| c.execs.contains(&i))
+        };
+        let other_flakiness = execs
+            .iter()
+            .enumerate()
+            .any(|(i, e)| e.outcome != Outcome::Pass && !explained(i) && !trailing(i));
+        if !other_flakiness {
+            chosen.push(last);
+        }
+    }
+    let mut in_breakage = vec![false; execs.len()];
+    let mut intervals = Vec::new();
+    for &s in &chosen {
+        let (a, b, _) = stretches[s];
+        let mut executions = 0;
+        for c in &commits[a..b] {
+            for &i in &c.execs {
+                in_breakage[i] = true;
+                executions += 1;
+            }
+        }
+        intervals.push(Interval {
+            first_commit: commits[a].id,
+            last_commit: commits[b - 1].id,
+            first_exec: commits[a].execs[0],
+            last_exec: commits[b - 1].execs[0],
+            fixed_exec: commits.get(b).map(|c| c.execs[0]),
+            executions,
+            commits: b - a,
+        });
+    }
+    let broken_now = chosen
+        .last()
+        .is_some_and(|&s| stretches[s].1 == commits.len());
+    let (mut k, mut n) = (0u64, 0u64);
+    for (e, &inside) in execs.iter().zip(&in_breakage) {
+        if !inside {
+            k += u64::from(e.failed);
+            n += u64::from(e.attempts.max(1));
+        }
+    }
+    Explanation {
+        intervals,
+        in_breakage,
+        broken_now,
+        attempt_rate: if n > 0 { k as f64 / n as f64 } else { 0.0 },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Executions laid out by hand: one `commit:outcomes` group per commit, in first-appearance
+    /// order; `.` pass, `F` fail (one attempt), `3` fail on all of 3 attempts, `~` failed once
+    /// and passed on a retry. `"a:. b:F c:.."` is a pass on a, a failure on b, two passes on c.
+    fn execs(layout: &str) -> Vec<Exec> {
+        let mut out = Vec::new();
+        for (c, group) in layout.split_whitespace().enumerate() {
+            let (_, outcomes) = group.split_once(':').expect("commit:outcomes");
+            for ch in outcomes.chars() {
+                let (outcome, attempts, failed) = match ch {
+                    'F' => (Outcome::Fail, 1, 1),
+                    '3' => (Outcome::Fail, 3, 3),
+                    '~' => (Outcome::Retry, 2, 1),
+                    _ => (Outcome::Pass, 1, 0),
+                };
+                out.push(Exec {
+                    commit: c as u32,
+                    attempts,
+                    failed,
+                    outcome,
+                });
+            }
+        }
+        out
+    }
+
+    fn passes(n: usize) -> String {
+        (0..n).map(|i| format!("p{i}:. ")).collect()
+    }
+
+    #[test]
+    fn a_one_commit_breakage_seen_on_three_branches_is_one_interval() {
+        // Commit x ran on its pull-request branch, on main and in a re-run: it failed each time.
+        let layout = format!("{}x:FFF {}", passes(20), passes(20));
+        let ex = explain(&execs(&layout), PENALTY);
+        assert_eq!(ex.intervals.len(), 1);
+        let i = &ex.intervals[0];
+        assert_eq!((i.first_commit, i.last_commit, i.executions), (20, 20, 3));
+        assert_eq!((i.first_exec, i.fixed_exec), (20, Some(23)));
+        assert!(!ex.broken_now);
+        assert_eq!(ex.attempt_rate, 0.0);
+    }
+
+    #[test]
+    fn a_pass_on_the_same_commit_rules_breakage_out() {
+        // The re-run of commit x passed: its failure is flakiness.
+        let layout = format!("{}x:FF. {}", passes(20), passes(20));
+        let ex = explain(&execs(&layout), PENALTY);
+        assert!(ex.intervals.is_empty());
+        assert!(ex.attempt_rate > 0.0);
+    }
+
+    #[test]
+    fn a_flaky_test_without_retries_stays_flaky() {
+        // Six lone failures in 120 runs (p = 0.05): six intervals would cost 6 × 4.6 = 27.6,
+        // more than the 23.9 flakiness pays for them.
+        let mut layout = String::new();
+        for i in 0..120 {
+            let o = if i % 20 == 7 { "F" } else { "." };
+            layout.push_str(&format!("c{i}:{o} "));
+        }
+        let ex = explain(&execs(&layout), PENALTY);
+        assert!(ex.intervals.is_empty(), "{:?}", ex.intervals);
+        assert!((ex.attempt_rate - 0.05).abs() < 1e-12);
+    }
+
+    #[test]
+    fn failures_that_survive_retries_are_deterministic() {
+        // One run of commit x failed all 3 attempts, among retried flakes: p^3 is too unlikely.
+        let mut layout = String::new();
+        for i in 0..60 {
+            let o = if i % 10 == 3 { "~" } else { "." };
+            layout.push_str(&format!("c{i}:{o} "));
+        }
+        layout.push_str("x:3 ");
+        layout.push_str(&passes(5));
+        let ex = explain(&execs(&layout), PENALTY);
+        assert_eq!(ex.intervals.len(), 1);
+        assert_eq!(ex.intervals[0].first_commit, 60);
+        // The same single failure without retries is one of its flakes.
+        let layout = layout.replace("x:3", "x:F");
+        let ex = explain(&execs(&layout), PENALTY);
+        assert!(ex.intervals.is_empty());
+    }
+
+    #[test]
+    fn a_fresh_failure_at_the_end_is_broken_until_it_passes() {
+        let ex = explain(&execs(&format!("{}x:F", passes(30))), PENALTY);
+        assert!(ex.broken_now);
+        assert_eq!(ex.intervals[0].fixed_exec, None);
+        // A flaky past makes it one more flake.
+        let layout = format!("a:~ {}b:F {}x:F", passes(10), passes(10));
+        let ex = explain(&execs(&layout), PENALTY);
+        assert!(!ex.broken_now);
+    }
+
+    #[test]
+    fn a_multi_commit_breakage_with_a_stale_branch_run_is_one_interval() {
+        // Commits b1..b3 broke the test; the fix f landed; later a pull-request branch ran b2
+        // again (it comes after f in time, but belongs to b2).
+        let mut ex_list = execs(&format!("{}b1:F b2:FF b3:F f:. {}", passes(10), passes(5)));
+        let stale = Exec {
+            commit: 11,
+            attempts: 1,
+            failed: 1,
+            outcome: Outcome::Fail,
+        };
+        ex_list.push(stale);
+        let ex = explain(&ex_list, PENALTY);
+        assert_eq!(ex.intervals.len(), 1);
+        let i = &ex.intervals[0];
+        assert_eq!(
+            (i.first_commit, i.last_commit, i.commits, i.executions),
+            (10, 12, 3, 5)
+        );
+        assert_eq!(i.fixed_exec, Some(14));
+        assert!(ex.in_breakage[ex_list.len() - 1]);
+        assert!(!ex.broken_now);
+    }
+}

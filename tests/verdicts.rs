@@ -1,0 +1,152 @@
+//! Issue 14 end to end: verdicts on a history shaped like real CI (pull-request branches on the
+//! commits of main, re-runs, a crashed shard, a one-commit breakage), written by a loop here so
+//! that every execution is visible in the test.
+
+// A failed unwrap in a test is a test failure with a backtrace, which is what we want.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+
+/// One run: (run id, attempt, commit, branch, failing tests of shard 1, shard 2 crashed).
+type Run = (
+    &'static str,
+    u32,
+    &'static str,
+    &'static str,
+    &'static [usize],
+    bool,
+);
+
+/// Twelve runs, two shards of six tests each (`a0`..`a5` in shard 1, `b0`..`b5` in shard 2).
+/// Run 4 is `ci-4`, whose shard 2 crashed (every test errors with one message); its re-run
+/// `ci-4#2` on the same commit passes. Commit c6 broke `a0`: it failed on the pull-request
+/// branch, on main and in main's re-run; c7 fixed it.
+const RUNS: [Run; 12] = [
+    ("ci-1", 1, "c1", "main", &[], false),
+    ("ci-2", 1, "c2", "main", &[], false),
+    ("ci-3", 1, "c3", "main", &[], false),
+    ("ci-4", 1, "c4", "main", &[], true),
+    ("ci-4", 2, "c4", "main", &[], false),
+    ("ci-5", 1, "c5", "main", &[], false),
+    ("ci-6", 1, "c6", "pr-6", &[0], false),
+    ("ci-7", 1, "c6", "main", &[0], false),
+    ("ci-7", 2, "c6", "main", &[0], false),
+    ("ci-8", 1, "c7", "main", &[], false),
+    ("ci-9", 1, "c8", "main", &[], false),
+    ("ci-10", 1, "c9", "main", &[], false),
+];
+
+fn write_history(dir: &Path) {
+    for (k, &(run_id, attempt, commit, branch, failing, crashed)) in RUNS.iter().enumerate() {
+        let run = dir.join(format!("run-{:02}", k + 1));
+        fs::create_dir_all(run.join("shard-1")).unwrap();
+        fs::create_dir_all(run.join("shard-2")).unwrap();
+        fs::write(
+            run.join("run.json"),
+            format!(
+                r#"{{"run_id": "{run_id}", "attempt": {attempt}, "commit": "{commit}", "branch": "{branch}", "timestamp": "2026-11-01T{:02}:00:00Z"}}"#,
+                k + 1
+            ),
+        )
+        .unwrap();
+        let case = |name: String, body: &str| {
+            format!(r#"<testcase classname="app.Tests" name="{name}" time="0.1">{body}</testcase>"#)
+        };
+        let shard1: String = (0..6)
+            .map(|t| {
+                let body = if failing.contains(&t) {
+                    r#"<failure message="expected 3 but was 4"/>"#
+                } else {
+                    ""
+                };
+                case(format!("a{t}"), body)
+            })
+            .collect();
+        let shard2: String = (0..6)
+            .map(|t| {
+                let body = if crashed {
+                    r#"<error message="worker 'gw1' crashed while running this test"/>"#
+                } else {
+                    ""
+                };
+                case(format!("b{t}"), body)
+            })
+            .collect();
+        for (shard, cases) in [("shard-1", shard1), ("shard-2", shard2)] {
+            fs::write(
+                run.join(shard).join("junit.xml"),
+                format!(r#"<testsuite name="{shard}">{cases}</testsuite>"#),
+            )
+            .unwrap();
+        }
+    }
+}
+
+fn flaky_json(history: &Path) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[history], &["--quiet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = testsift()
+        .arg("flaky")
+        .arg("--store")
+        .arg(&store)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn verdict<'a>(r: &'a Value, name: &str) -> &'a Value {
+    r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no test {name}"))
+}
+
+#[test]
+fn a_crashed_shard_is_infrastructure_and_a_one_commit_breakage_is_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    write_history(dir.path());
+    let r = flaky_json(dir.path());
+    assert_eq!(r["summary"]["runs"], 12);
+
+    // The crash: one report set aside, its tests are not flaky.
+    let infra = r["infrastructure_runs"].as_array().unwrap();
+    assert_eq!(infra.len(), 1, "{infra:?}");
+    assert_eq!(infra[0]["level"], "report");
+    assert_eq!(infra[0]["run"], "ci-4");
+    assert_eq!(infra[0]["failed"], 6);
+    assert!(infra[0]["report"].as_str().unwrap().contains("shard-2"));
+    assert_eq!(infra[0]["fingerprint"].as_str().unwrap().len(), 16);
+    assert!(infra[0]["message"].as_str().unwrap().contains("crashed"));
+    assert_eq!(r["summary"]["infrastructure_reports"], 1);
+    for t in 0..6 {
+        let v = verdict(&r, &format!("b{t}"));
+        assert_eq!(v["verdict"], "stable", "b{t}");
+        assert_eq!(v["runs"], 11, "b{t}");
+    }
+
+    // The breakage: failed in all three runs of c6 on two branches, passed before and after.
+    let a0 = verdict(&r, "a0");
+    assert_eq!(a0["verdict"], "fixed");
+    assert_eq!(a0["breakage"]["first_bad"]["commit"], "c6");
+    assert_eq!(a0["breakage"]["first_bad"]["run"], "ci-6");
+    assert_eq!(a0["breakage"]["fixed_by"]["commit"], "c7");
+    assert_eq!(a0["breakage"]["executions"], 3);
+    assert_eq!(a0["breakage"]["commits"], 1);
+    assert_eq!(a0["flips"], 0);
+    let groups = r["breakage_groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0]["tests"][0], "app.Tests::a0");
+    assert_eq!(groups[0]["verdict"], "fixed");
+    assert_eq!(r["summary"]["flaky"], 0);
+}
