@@ -79,13 +79,13 @@ fn headline(r: &FlakyReport, show: impl Fn(&str) -> String) -> Vec<String> {
 fn tests_table(r: &FlakyReport) -> Table {
     let mut t = Table::new(vec![
         Column::word("verdict"),
-        Column::name("test"),
-        Column::name("variant").optional(),
+        Column::test("test"),
+        Column::name("variant").optional().weight(1),
         Column::num("runs"),
         Column::num("flake [95% CI]"),
         Column::num("retry/commit"),
         Column::num("flips"),
-        Column::message("note"),
+        Column::message("note").below(),
     ]);
     for v in r.tests.iter().filter(|t| t.verdict != Verdict::Stable) {
         t.row(vec![
@@ -104,7 +104,7 @@ fn tests_table(r: &FlakyReport) -> Table {
 
 fn infrastructure_table(r: &FlakyReport) -> Table {
     let mut t = Table::new(vec![
-        Column::name("infrastructure failure"),
+        Column::name("infrastructure run"),
         Column::name("variant").optional(),
         Column::name("commit"),
         Column::word("timestamp"),

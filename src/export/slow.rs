@@ -107,8 +107,8 @@ fn group_table(r: &SlowReport, by: &str) -> Table {
 
 fn test_table(r: &SlowReport) -> Table {
     let mut t = Table::new(vec![
-        Column::name("test"),
-        Column::name("variant").optional(),
+        Column::test("test"),
+        Column::name("variant").optional().weight(1),
         Column::num("runs"),
         Column::num("median"),
         Column::num("p95"),
@@ -162,10 +162,10 @@ fn day_table(r: &SlowReport) -> Table {
 
 fn regression_table(r: &SlowReport) -> Table {
     let mut t = Table::new(vec![
-        Column::name("test"),
-        Column::name("variant").optional(),
-        Column::name("from run"),
-        Column::name("commit"),
+        Column::test("test"),
+        Column::name("variant").optional().weight(1),
+        Column::name("from run").weight(1),
+        Column::name("commit").weight(1),
         Column::num("before"),
         Column::num("after"),
         Column::num("step"),

@@ -61,6 +61,9 @@ pub enum Fit {
     Middle,
     /// A message from a report: cut at the end, after its first words.
     End,
+    /// A test id `class::name`: each part cut in the middle, the name given most of the room
+    /// and the class the end of its name (the package says least).
+    Id,
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +73,10 @@ pub struct Column {
     pub fit: Fit,
     /// Left out when every shown cell is empty (a variant column on a history without any).
     pub optional: bool,
+    /// On a line of its own below the row, indented, as wide as the line allows (a note).
+    pub below: bool,
+    /// How much of the room the columns that must be cut share this one gets.
+    pub weight: usize,
 }
 
 impl Column {
@@ -93,29 +100,45 @@ impl Column {
         Self::new(head, Align::Left, Fit::End)
     }
 
+    /// A test id from a report, left-aligned, each part cut in the middle when too long.
+    pub fn test(head: impl Into<String>) -> Self {
+        Self::new(head, Align::Left, Fit::Id)
+    }
+
     fn new(head: impl Into<String>, align: Align, fit: Fit) -> Self {
+        // Which test it is matters most, then other names, then messages.
+        let weight = match fit {
+            Fit::Keep => 0,
+            Fit::End => 1,
+            Fit::Middle => 2,
+            Fit::Id => 3,
+        };
         Self {
             head: head.into(),
             align,
             fit,
             optional: false,
+            below: false,
+            weight,
         }
+    }
+
+    /// Its share of the room, against 1 for a message, 2 for a name and 3 for a test id.
+    pub fn weight(mut self, weight: usize) -> Self {
+        self.weight = weight;
+        self
+    }
+
+    /// Printed on a line of its own below each row (when not empty), in a terminal table.
+    pub fn below(mut self) -> Self {
+        self.below = true;
+        self
     }
 
     /// Left out when every shown cell is empty.
     pub fn optional(mut self) -> Self {
         self.optional = true;
         self
-    }
-
-    /// How much of the width a column that must be cut gets, relative to the others: names
-    /// say which test it is, so they get twice a message's share.
-    fn weight(&self) -> usize {
-        match self.fit {
-            Fit::Keep => 0,
-            Fit::Middle => 2,
-            Fit::End => 1,
-        }
     }
 }
 
@@ -193,10 +216,12 @@ impl Table {
     pub fn print(&self, out: &mut impl Write, opts: &TableOptions) -> io::Result<()> {
         let (rows, hidden) = self.shown(opts.rows());
         let visible = self.visible(rows);
-        let columns: Vec<&Column> = visible.iter().map(|&k| &self.columns[k]).collect();
+        let (inline, below): (Vec<usize>, Vec<usize>) =
+            visible.into_iter().partition(|&k| !self.columns[k].below);
+        let columns: Vec<&Column> = inline.iter().map(|&k| &self.columns[k]).collect();
         let cells: Vec<Vec<Cow<'_, str>>> = rows
             .iter()
-            .map(|r| visible.iter().map(|&k| terminal(&r[k])).collect())
+            .map(|r| inline.iter().map(|&k| terminal(&r[k])).collect())
             .collect();
         let heads: Vec<Cow<'_, str>> = columns
             .iter()
@@ -211,14 +236,27 @@ impl Table {
         if let Some(limit) = opts.width() {
             fit(&columns, &mut widths, limit);
         }
+        // A note below a row starts under the second column.
+        let indent = " ".repeat(widths.first().map_or(0, |w| w + GAP));
         if self.head {
-            write_line(out, opts, &render(&columns, &widths, &heads))?;
+            write_row(out, opts, &render(&columns, &widths, &heads))?;
         }
-        for row in &cells {
-            write_line(out, opts, &render(&columns, &widths, row))?;
+        for (row, raw) in cells.iter().zip(rows) {
+            write_row(out, opts, &render(&columns, &widths, row))?;
+            for &k in &below {
+                if raw[k].is_empty() {
+                    continue;
+                }
+                let text = terminal(&raw[k]);
+                let text = match opts.width() {
+                    Some(w) => cut(&text, w.saturating_sub(indent.len()), self.columns[k].fit),
+                    None => text,
+                };
+                write_row(out, opts, &format!("{indent}{text}"))?;
+            }
         }
         if hidden > 0 {
-            write_line(out, opts, &self.more(hidden))?;
+            write_row(out, opts, &self.more(hidden))?;
         }
         Ok(())
     }
@@ -246,7 +284,7 @@ impl Table {
                 .iter()
                 .map(|&k| match self.columns[k].fit {
                     Fit::Keep => Cow::Borrowed(row[k].as_str()),
-                    Fit::Middle | Fit::End => Cow::Owned(markdown(&row[k])),
+                    Fit::Middle | Fit::End | Fit::Id => Cow::Owned(markdown(&row[k])),
                 })
                 .collect();
             writeln!(out, "| {} |", cells.join(" | "))?;
@@ -278,15 +316,13 @@ fn fit(columns: &[&Column], widths: &mut [usize], limit: usize) {
         .filter(|&k| columns[k].fit != Fit::Keep)
         .collect();
     // The columns that need least per unit of weight are settled first.
-    flex.sort_by(|&a, &b| {
-        (widths[a] * columns[b].weight()).cmp(&(widths[b] * columns[a].weight()))
-    });
-    let mut weight_left: usize = flex.iter().map(|&k| columns[k].weight()).sum();
+    flex.sort_by(|&a, &b| (widths[a] * columns[b].weight).cmp(&(widths[b] * columns[a].weight)));
+    let mut weight_left: usize = flex.iter().map(|&k| columns[k].weight).sum();
     for k in flex {
-        let share = room * columns[k].weight() / weight_left.max(1);
+        let share = room * columns[k].weight / weight_left.max(1);
         widths[k] = widths[k].min(share);
         room -= widths[k];
-        weight_left -= columns[k].weight();
+        weight_left -= columns[k].weight;
     }
 }
 
@@ -322,6 +358,7 @@ fn cut(s: &str, width: usize, fit: Fit) -> Cow<'_, str> {
     match fit {
         Fit::Keep | Fit::End => end(s, width),
         Fit::Middle => middle(s, width),
+        Fit::Id => test_id(s, width),
     }
 }
 
@@ -340,6 +377,35 @@ pub fn end(s: &str, width: usize) -> Cow<'_, str> {
 /// The start and the end of `s` around `…`, in `width` characters, when `s` is longer.
 /// The end gets the extra character: a test's own name is at the end of its id.
 pub fn middle(s: &str, width: usize) -> Cow<'_, str> {
+    around(s, width, width.saturating_sub(1) / 2)
+}
+
+/// A test id `class::name` in `width` characters: the name gets two thirds of the room (or
+/// what the class leaves), each part is cut in the middle, the class keeping more of its end.
+pub fn test_id(s: &str, width: usize) -> Cow<'_, str> {
+    let Some(at) = s.find("::") else {
+        return middle(s, width);
+    };
+    if s.chars().count() <= width || width < 8 {
+        return middle(s, width);
+    }
+    let (class, name) = (&s[..at], &s[at + 2..]);
+    let room = width - 2;
+    let name_width = name
+        .chars()
+        .count()
+        .min((room * 2 / 3).max(room.saturating_sub(class.chars().count())));
+    let class_width = room - name_width;
+    Cow::Owned(format!(
+        "{}::{}",
+        around(class, class_width, class_width.saturating_sub(1) / 3),
+        middle(name, name_width)
+    ))
+}
+
+/// `head` characters of `s`, `…`, and its last `width - 1 - head`, when `s` is longer than
+/// `width`.
+fn around(s: &str, width: usize, head: usize) -> Cow<'_, str> {
     let n = s.chars().count();
     if n <= width {
         return Cow::Borrowed(s);
@@ -347,16 +413,42 @@ pub fn middle(s: &str, width: usize) -> Cow<'_, str> {
     if width == 0 {
         return Cow::Borrowed("");
     }
-    let head = (width - 1) / 2;
+    let head = head.min(width - 1);
     let tail = width - 1 - head;
     let head_end = s.char_indices().nth(head).map_or(s.len(), |(i, _)| i);
     let tail_start = s.char_indices().nth(n - tail).map_or(s.len(), |(i, _)| i);
     Cow::Owned(format!("{}…{}", &s[..head_end], &s[tail_start..]))
 }
 
-/// Writes one line of text (already escaped), cut at the end to the line width unless
-/// `--wide`: the last guard that no line passes [`WIDTH`].
+/// Writes a line of prose (already escaped), wrapped at spaces to the line width unless
+/// `--wide`, the continuation lines indented; a word wider than a line is cut.
 pub fn write_line(out: &mut impl Write, opts: &TableOptions, line: &str) -> io::Result<()> {
+    let Some(width) = opts.width() else {
+        return writeln!(out, "{line}");
+    };
+    const INDENT: &str = "  ";
+    let mut current = String::new();
+    let mut used = 0;
+    for word in line.split(' ') {
+        let n = word.chars().count();
+        if used > 0 && used + 1 + n > width {
+            writeln!(out, "{current}")?;
+            current = INDENT.to_string();
+            used = INDENT.len();
+        } else if used > 0 {
+            current.push(' ');
+            used += 1;
+        }
+        let word = end(word, width - used);
+        used += word.chars().count();
+        current.push_str(&word);
+    }
+    writeln!(out, "{current}")
+}
+
+/// Writes one table line, cut at the end to the line width unless `--wide`: the last guard
+/// that no line passes [`WIDTH`].
+fn write_row(out: &mut impl Write, opts: &TableOptions, line: &str) -> io::Result<()> {
     match opts.width() {
         Some(w) => writeln!(out, "{}", end(line, w)),
         None => writeln!(out, "{line}"),
@@ -498,6 +590,21 @@ mod tests {
             },
         );
         assert_eq!(wide.lines().count(), 31);
+    }
+
+    #[test]
+    fn prose_wraps_at_spaces() {
+        let opts = TableOptions::default();
+        let mut out = Vec::new();
+        let long = format!("{} {} end", "a".repeat(60), "b".repeat(60));
+        write_line(&mut out, &opts, &long).expect("writing to a Vec cannot fail");
+        write_line(&mut out, &opts, &"c".repeat(150)).expect("writing to a Vec cannot fail");
+        let text = String::from_utf8(out).expect("UTF-8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "a".repeat(60));
+        assert_eq!(lines[1], format!("  {} end", "b".repeat(60)));
+        assert_eq!(lines[2], format!("{}…", "c".repeat(99)));
+        assert_eq!(lines.len(), 3);
     }
 
     #[test]

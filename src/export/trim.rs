@@ -30,14 +30,14 @@ fn with_variant(id: &str, variant: &str) -> String {
 fn test_table(r: &TrimReport) -> Table {
     let mut t = Table::new(vec![
         Column::num("rank"),
-        Column::name("test"),
+        Column::test("test"),
         Column::num("cost"),
         Column::num("runs"),
         // Our numbers, but a test can catch hundreds of events: cut like a message.
         Column::message("events"),
         Column::num("unique"),
-        Column::num("time share"),
-        Column::num("event share"),
+        Column::num("cum time"),
+        Column::num("cum events"),
         Column::word("advice"),
     ]);
     for x in &r.tests {
@@ -58,7 +58,7 @@ fn test_table(r: &TrimReport) -> Table {
 
 fn candidate_table(r: &TrimReport) -> Table {
     let mut t = Table::new(vec![
-        Column::name("candidate"),
+        Column::test("candidate"),
         Column::num("runs"),
         Column::num("cost"),
         Column::num("per week"),
