@@ -165,6 +165,37 @@ pub struct StatsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: StatsFormat,
+
+    #[command(flatten)]
+    pub table: TableArgs,
+}
+
+/// How much of a table to show, for every command that prints tables.
+#[derive(Debug, Args)]
+pub struct TableArgs {
+    /// Rows shown per table, and per Markdown table of `slow` and `trim` [default: 20; every
+    /// row with --wide]. JSON and CSV hold every row.
+    #[arg(long, value_name = "N", help_heading = "Table output")]
+    pub top: Option<usize>,
+
+    /// Print every row and every cell in full, however wide the lines get. By default a table
+    /// fits 100 columns: long names are cut in the middle with `…`, messages to one line.
+    #[arg(long, help_heading = "Table output")]
+    pub wide: bool,
+
+    /// List what a table only summarises: the infrastructure runs of `flaky`.
+    #[arg(long, help_heading = "Table output")]
+    pub verbose: bool,
+}
+
+impl TableArgs {
+    pub fn to_options(&self) -> crate::export::table::TableOptions {
+        crate::export::table::TableOptions {
+            top: self.top,
+            wide: self.wide,
+            verbose: self.verbose,
+        }
+    }
 }
 
 /// Output format of an analysis.
@@ -188,6 +219,9 @@ pub struct FlakyArgs {
     /// (versioned by `schema_version`), CSV or Markdown.
     #[arg(long, value_enum, default_value = "table")]
     pub format: OutputFormat,
+
+    #[command(flatten)]
+    pub table: TableArgs,
 
     /// Executed runs (not skipped, not infrastructure failures) a test needs before a flip
     /// alone can make it flaky or it can be called stable; fewer is `new` (the test appeared
@@ -230,9 +264,8 @@ pub struct SlowArgs {
     #[arg(long, value_enum, default_value = "suite")]
     pub by: crate::analysis::slow::GroupBy,
 
-    /// Groups and tests shown in the table and Markdown output (JSON and CSV hold all).
-    #[arg(long, default_value_t = 20, value_name = "N")]
-    pub top: usize,
+    #[command(flatten)]
+    pub table: TableArgs,
 
     /// A group is flagged as getting slower when its median per-run time in the last 7 days
     /// is at least this many percent above the 7 days before.
@@ -303,9 +336,8 @@ pub struct TrimArgs {
     #[arg(long, value_enum, default_value = "table")]
     pub format: OutputFormat,
 
-    /// Tests and candidates shown in the table and Markdown output (JSON and CSV hold all).
-    #[arg(long, default_value_t = 20, value_name = "N")]
-    pub top: usize,
+    #[command(flatten)]
+    pub table: TableArgs,
 
     /// Executed runs (not skipped, not infrastructure failures) a test needs before it can be
     /// a trim candidate; with fewer it is kept.

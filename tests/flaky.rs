@@ -267,7 +267,7 @@ fn every_format_renders() {
         ),
         (
             "md",
-            "| flaky | com.example.FixtureTest::testParse\\[2\\] |",
+            "| flaky | com\\.example\\.FixtureTest\\:\\:testParse\\[2\\] |",
         ),
     ] {
         let out = testsift()

@@ -173,7 +173,11 @@ fn table_csv_and_markdown() {
 
     let md = slow_out(&paths, &[], &["--format", "md"]);
     assert!(md.starts_with("# Where the CI time goes"));
-    assert!(md.contains("| com.example.Alpha | 31.00 | 62.0% | 6 | 4.50 | 11.00 | +1.000 |"));
+    // Durations in the unit a person reads; names through the Markdown escaper.
+    assert!(
+        md.contains("| com\\.example\\.Alpha | 31.00 s | 62.0% | 6 | 4.50 s | 11.00 s | +1.00 s |"),
+        "{md}"
+    );
     assert!(md.contains("## CI load per day"));
 }
 
@@ -554,15 +558,25 @@ fn ci_history_table_csv_and_markdown() {
         "{table}"
     );
     assert!(table.contains("duration regressions (median stepped up and stayed up): 1"));
-    assert!(table.contains("shards: 11 runs with 2 or more; critical path 91.00 s of 160.00 s summed, imbalance 19.5% (median 26.3%), 14.83 s above balanced"), "{table}");
-    // --top 2: the two runs furthest above balance (2.5 s each, in run order).
+    assert!(
+        table.contains(
+            "\nshards: 11 runs with 2 or more; critical path 1.5 min of 2.7 min summed,\nimbalance 19.5% (median 26.3%), 14.83 s above balanced\n"
+        ),
+        "{table}"
+    );
+    // --top 2: the two runs furthest above balance (2.5 s each, in run order), then how many
+    // more there are.
     let tail: Vec<&str> = table
         .lines()
         .skip_while(|l| !l.starts_with("run "))
         .skip(1)
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
-    assert_eq!(tail, ["run-03", "run-04"], "{table}");
+    assert_eq!(tail, ["run-03", "run-04", "…"], "{table}");
+    assert!(
+        table.ends_with("\n… 9 more (use --top N or --wide)\n"),
+        "{table}"
+    );
 
     let csv = |t: &str| slow_out(&paths, &[], &["--format", "csv", "--csv-table", t]);
     let runs = csv("runs");
@@ -591,13 +605,13 @@ fn ci_history_table_csv_and_markdown() {
     assert!(md.contains("## Duration regressions"));
     assert!(
         md.contains(
-            "| com.example.Build::grows | linux | run-06 | c06 | 2.00 | 4.00 | 2.00 | +100.0% |"
+            "| com\\.example\\.Build\\:\\:grows | linux | run-06 | c06 | 2.00 s | 4.00 s | +2.00 s | +100.0% |"
         ),
         "{md}"
     );
     assert!(md.contains("## Shards"));
     assert!(
-        md.contains("| run-10 | 3 | 23.00 | 10.00 | windows | 7.67 | 30.4% | 2.33 |"),
+        md.contains("| run-10 | 3 | 23.00 s | 10.00 s | windows | 7.67 s | 30.4% | 2.33 s |"),
         "{md}"
     );
 }

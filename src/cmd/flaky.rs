@@ -23,12 +23,13 @@ pub fn run(args: FlakyArgs) -> anyhow::Result<ExitCode> {
     };
     let report = flaky(&store, &args.window, &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;
+    let table = args.table.to_options();
     let mut out = std::io::stdout().lock();
     match args.format {
-        OutputFormat::Table => export::flaky::table(&report, &mut out)?,
+        OutputFormat::Table => export::flaky::table(&report, &table, &mut out)?,
         OutputFormat::Json => export::flaky::json(&report, &mut out)?,
         OutputFormat::Csv => export::flaky::csv(&report, &mut out)?,
-        OutputFormat::Md => export::flaky::markdown(&report, &mut out)?,
+        OutputFormat::Md => export::flaky::markdown(&report, &table, &mut out)?,
     }
     out.flush()?;
     Ok(ExitCode::from(EXIT_OK))

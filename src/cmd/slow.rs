@@ -27,12 +27,13 @@ pub fn run(args: SlowArgs) -> anyhow::Result<ExitCode> {
     };
     let report = slow(&store, &args.window, &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;
+    let table = args.table.to_options();
     let mut out = std::io::stdout().lock();
     match args.format {
-        OutputFormat::Table => export::slow::table(&report, args.top, &mut out)?,
+        OutputFormat::Table => export::slow::table(&report, &table, &mut out)?,
         OutputFormat::Json => export::slow::json(&report, &mut out)?,
         OutputFormat::Csv => export::slow::csv(&report, args.csv_table, &mut out)?,
-        OutputFormat::Md => export::slow::markdown(&report, args.top, &mut out)?,
+        OutputFormat::Md => export::slow::markdown(&report, &table, &mut out)?,
     }
     out.flush()?;
     Ok(ExitCode::from(EXIT_OK))

@@ -24,12 +24,13 @@ pub fn run(args: TrimArgs) -> anyhow::Result<ExitCode> {
     };
     let report = trim(&store, &args.window, &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;
+    let table = args.table.to_options();
     let mut out = std::io::stdout().lock();
     match args.format {
-        OutputFormat::Table => export::trim::table(&report, args.top, &mut out)?,
+        OutputFormat::Table => export::trim::table(&report, &table, &mut out)?,
         OutputFormat::Json => export::trim::json(&report, &mut out)?,
         OutputFormat::Csv => export::trim::csv(&report, &mut out)?,
-        OutputFormat::Md => export::trim::markdown(&report, args.top, &mut out)?,
+        OutputFormat::Md => export::trim::markdown(&report, &table, &mut out)?,
     }
     out.flush()?;
     Ok(ExitCode::from(EXIT_OK))

@@ -1,20 +1,24 @@
 //! The `flaky` result as a table, JSON, CSV or Markdown.
 
-use super::{csv_field, md_cell, one_line};
+use super::csv_field;
+use super::format::pct;
+use super::table::{Column, Table, TableOptions, name, write_line};
 use crate::analysis::flaky::{FlakyReport, TestVerdict, Verdict};
+use crate::report::escape::markdown as md;
 use std::io::{self, Write};
 
-fn pct(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
-}
-
+/// The flake rate and its 95% interval, short enough for a table column.
 fn rate(t: &TestVerdict) -> String {
     match (t.flake_rate, t.flake_rate_low, t.flake_rate_high) {
-        (Some(r), Some(lo), Some(hi)) => format!("{} [{}, {}]", pct(r), pct(lo), pct(hi)),
+        (Some(r), Some(lo), Some(hi)) => {
+            format!("{} [{:.0}–{:.0}%]", pct(r), 100.0 * lo, 100.0 * hi)
+        }
         _ => "-".into(),
     }
 }
 
+/// The note of a broken or fixed test (its streak), else the first line of its most common
+/// failure message. Raw text: the printers escape and shorten it.
 fn note(t: &TestVerdict) -> String {
     match (&t.streak, t.verdict) {
         (Some(s), Verdict::Broken) => format!(
@@ -33,19 +37,28 @@ fn note(t: &TestVerdict) -> String {
         _ => t
             .fingerprints
             .first()
-            .map(|f| one_line(&f.example))
+            .map(|f| first_line(&f.example).to_string())
             .unwrap_or_default(),
     }
 }
 
-fn headline(r: &FlakyReport) -> Vec<String> {
+/// The first line that says something: a stack trace's message, not its blank lead.
+fn first_line(s: &str) -> &str {
+    s.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+}
+
+/// The headline, with run ids from the reports made safe by `show`.
+fn headline(r: &FlakyReport, show: impl Fn(&str) -> String) -> Vec<String> {
     let s = &r.summary;
     vec![
         format!(
             "{} runs ({} .. {}), {} infrastructure failures excluded",
             s.runs,
-            s.first_run.as_deref().unwrap_or("-"),
-            s.last_run.as_deref().unwrap_or("-"),
+            show(s.first_run.as_deref().unwrap_or("-")),
+            show(s.last_run.as_deref().unwrap_or("-")),
             s.infrastructure_runs
         ),
         format!(
@@ -62,72 +75,82 @@ fn headline(r: &FlakyReport) -> Vec<String> {
     ]
 }
 
-/// The default output: headline, then every test that is not stable.
-pub fn table(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
-    for line in headline(r) {
-        writeln!(out, "{line}")?;
+/// The tests that are not stable, in the analysis' order.
+fn tests_table(r: &FlakyReport) -> Table {
+    let mut t = Table::new(vec![
+        Column::word("verdict"),
+        Column::test("test"),
+        Column::name("variant").optional().weight(1),
+        Column::num("runs"),
+        Column::num("flake [95% CI]"),
+        Column::num("retry/commit"),
+        Column::num("flips"),
+        Column::message("note").below(),
+    ]);
+    for v in r.tests.iter().filter(|t| t.verdict != Verdict::Stable) {
+        t.row(vec![
+            v.verdict.as_str().to_string(),
+            v.test_id.clone(),
+            v.variant.clone(),
+            v.runs.to_string(),
+            rate(v),
+            format!("{}/{}", v.retry_runs, v.same_commit_commits),
+            format!("{:.2}", v.flip_rate),
+            note(v),
+        ]);
     }
+    t
+}
+
+fn infrastructure_table(r: &FlakyReport) -> Table {
+    let mut t = Table::new(vec![
+        Column::name("infrastructure run"),
+        Column::name("variant").optional(),
+        Column::name("commit"),
+        Column::word("timestamp"),
+        Column::num("failed"),
+    ]);
     for i in &r.infrastructure_runs {
-        writeln!(
-            out,
-            "infrastructure failure: run {} {} ({} of {} tests failed)",
-            i.run, i.timestamp, i.failed, i.executed
-        )?;
+        t.row(vec![
+            i.run.clone(),
+            i.variant.clone(),
+            i.commit.clone().unwrap_or_else(|| "-".into()),
+            i.timestamp.clone(),
+            format!("{} of {}", i.failed, i.executed),
+        ]);
     }
-    let rows: Vec<[String; 8]> = r
-        .tests
-        .iter()
-        .filter(|t| t.verdict != Verdict::Stable)
-        .map(|t| {
-            [
-                t.verdict.as_str().to_string(),
-                one_line(&t.test_id),
-                one_line(&t.variant),
-                t.runs.to_string(),
-                rate(t),
-                format!("{}/{}", t.retry_runs, t.same_commit_commits),
-                format!("{:.2}", t.flip_rate),
-                note(t),
-            ]
-        })
-        .collect();
-    if rows.is_empty() {
+    t
+}
+
+/// The default output: headline, infrastructure runs in one line (listed with `--verbose`),
+/// then the tests that are not stable, at most `--top` of them.
+pub fn table(r: &FlakyReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+    for line in headline(r, |s| name(s, 24, opts)) {
+        write_line(out, opts, &line)?;
+    }
+    if !r.infrastructure_runs.is_empty() {
+        if opts.verbose {
+            writeln!(out)?;
+            // --verbose asks for the whole list.
+            let all = TableOptions {
+                top: Some(usize::MAX),
+                ..*opts
+            };
+            infrastructure_table(r).print(out, &all)?;
+        } else {
+            let line = format!(
+                "infrastructure failures: runs where over {} of the tests failed; --verbose lists them",
+                pct(r.options.infra_threshold)
+            );
+            write_line(out, opts, &line)?;
+        }
+    }
+    let tests = tests_table(r);
+    if tests.is_empty() {
         return Ok(());
     }
-    let head = [
-        "verdict",
-        "test",
-        "variant",
-        "runs",
-        "flake rate [95% CI]",
-        "retry/commit",
-        "flips",
-        "note",
-    ];
-    let mut width: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, c) in width.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
     writeln!(out)?;
-    let print = |out: &mut dyn Write, cells: &[&str]| -> io::Result<()> {
-        let mut line = String::new();
-        for (k, (c, w)) in cells.iter().zip(&width).enumerate() {
-            if k + 1 == cells.len() {
-                line.push_str(c);
-            } else {
-                line.push_str(&format!("{c:<w$}  "));
-            }
-        }
-        writeln!(out, "{}", line.trim_end())
-    };
-    print(out, &head)?;
-    for row in &rows {
-        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-        print(out, &cells)?;
-    }
-    Ok(())
+    tests.print(out, opts)
 }
 
 pub fn json(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
@@ -201,33 +224,17 @@ pub fn csv(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-/// A Markdown summary and table of the tests that are not stable; test names and messages
-/// are escaped.
-pub fn markdown(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
+/// A Markdown summary and table of the tests that are not stable (at most `--top` with
+/// `--top`, else all); text from reports goes through the Markdown escaper.
+pub fn markdown(r: &FlakyReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "# Flaky tests\n")?;
-    for line in headline(r) {
-        writeln!(out, "- {}", md_cell(&line))?;
+    for line in headline(r, str::to_string) {
+        writeln!(out, "- {}", md(&line))?;
     }
     writeln!(out)?;
-    writeln!(
-        out,
-        "| verdict | test | variant | runs | flake rate [95% CI] | retry runs | same-commit | flip rate | note |"
-    )?;
-    writeln!(out, "|---|---|---|---:|---|---:|---:|---:|---|")?;
-    for t in r.tests.iter().filter(|t| t.verdict != Verdict::Stable) {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {:.2} | {} |",
-            t.verdict.as_str(),
-            md_cell(&t.test_id),
-            md_cell(&t.variant),
-            t.runs,
-            rate(t),
-            t.retry_runs,
-            t.same_commit_commits,
-            t.flip_rate,
-            md_cell(&note(t))
-        )?;
-    }
-    Ok(())
+    let all = TableOptions {
+        top: Some(opts.top.unwrap_or(usize::MAX)),
+        ..*opts
+    };
+    tests_table(r).markdown(out, &all)
 }

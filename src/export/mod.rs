@@ -1,50 +1,29 @@
 //! Renders analysis results: plain text tables, JSON (with `schema_version`), CSV and
-//! Markdown. Exporters take the `Serialize` results, never DataFrames.
+//! Markdown. Exporters take the `Serialize` results, never DataFrames. Text from reports is
+//! escaped for each output by `crate::report::escape`: `terminal` for tables and CSV,
+//! `markdown` for Markdown.
 
 pub mod backtest;
 pub mod check;
 pub mod flaky;
+pub mod format;
 pub mod slow;
+pub mod stats;
+pub mod table;
 pub mod trim;
 
-/// Escapes untrusted text for a Markdown table cell: `|`, backticks, HTML and newlines.
-pub fn md_cell(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '`' => out.push_str("&#96;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\\' => out.push_str("\\\\"),
-            '*' | '_' | '[' | ']' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\r' => {}
-            '\n' => out.push_str("<br>"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::report::escape::terminal;
 
-/// Quotes a CSV field when it needs it (RFC 4180).
+/// Quotes a CSV field when it needs it (RFC 4180), after making it safe to show on a terminal:
+/// CSV is read with `cat` and `column` as often as with a spreadsheet, so control characters
+/// and bidi overrides become visible escapes (a newline becomes `\n`). Nothing is cut.
 pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
+    let s = terminal(s);
+    if s.contains([',', '"']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s.into_owned()
     }
-}
-
-/// Keeps a table cell on one line.
-pub fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }
 
 #[cfg(test)]
@@ -52,16 +31,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn markdown_cells_are_escaped() {
-        assert_eq!(
-            md_cell("a|b `c` <script>\nx_y"),
-            "a\\|b &#96;c&#96; &lt;script&gt;<br>x\\_y"
-        );
-    }
-
-    #[test]
-    fn csv_fields_are_quoted() {
+    fn csv_fields_are_quoted_and_escaped() {
         assert_eq!(csv_field("plain"), "plain");
         assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
+        assert_eq!(
+            csv_field("x\u{1b}]52;c;eA==\u{7}\r\ny\u{202e}"),
+            "x\\x1b]52;c;eA==\\x07\\r\\ny\\u{202e}"
+        );
     }
 }

@@ -1,7 +1,10 @@
 //! The `slow` result as tables, JSON, CSV (one table, `--csv-table`) or Markdown.
 
-use super::{csv_field, md_cell, one_line};
-use crate::analysis::slow::{DayLoad, GroupTime, Regression, RunShards, SlowReport, TestTime};
+use super::csv_field;
+use super::format::{duration, pct, signed_duration, signed_pct};
+use super::table::{Column, Table, TableOptions, name, write_line};
+use crate::analysis::slow::{RunShards, SlowReport};
+use crate::report::escape::markdown as md;
 use std::io::{self, Write};
 
 /// Which of the result's tables `--format csv` writes.
@@ -20,244 +23,216 @@ pub enum CsvTable {
     Days,
 }
 
-fn pct(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
-}
-
-fn signed_pct(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".into(), |v| format!("{:+.1}%", 100.0 * v))
-}
-
-fn secs(x: f64) -> String {
-    format!("{x:.2}")
-}
-
-fn slope(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".into(), |v| format!("{v:+.3}"))
-}
-
-fn headline(r: &SlowReport) -> String {
+/// The headline, with run ids from the reports made safe by `show`.
+fn headline(r: &SlowReport, show: impl Fn(&str) -> String) -> String {
     let s = &r.summary;
     format!(
-        "{} runs ({} .. {}), {} infrastructure failures left out; {:.2} h of test time",
+        "{} runs ({} .. {}), {} infrastructure failures left out; {} of test time",
         s.runs,
-        s.first_run.as_deref().unwrap_or("-"),
-        s.last_run.as_deref().unwrap_or("-"),
+        show(s.first_run.as_deref().unwrap_or("-")),
+        show(s.last_run.as_deref().unwrap_or("-")),
         s.infrastructure_runs,
-        s.total_seconds / 3600.0
+        duration(s.total_seconds)
     )
-}
-
-/// Seconds below an hour, hours from there on.
-fn span(seconds: f64) -> String {
-    if seconds.abs() >= 3600.0 {
-        format!("{:.2} h", seconds / 3600.0)
-    } else {
-        format!("{seconds:.2} s")
-    }
 }
 
 fn waste_line(r: &SlowReport) -> String {
     let s = &r.summary;
     format!(
         "waste: {} ({} in failed attempts of flaky tests, {} in {} same-commit re-run{}); {} retries",
-        span(s.waste_seconds),
-        span(s.flaky_retry_seconds),
-        span(s.rerun_seconds),
+        duration(s.waste_seconds),
+        duration(s.flaky_retry_seconds),
+        duration(s.rerun_seconds),
         s.reruns,
         if s.reruns == 1 { "" } else { "s" },
         s.retries
     )
 }
 
-fn shard_line(r: &SlowReport) -> String {
+/// The sharding summary, in two clauses that each fit a table line.
+fn shard_lines(r: &SlowReport) -> Vec<String> {
     let s = &r.sharding;
     match s.imbalance {
-        None => "shards: no run with more than one shard".into(),
-        Some(imbalance) => format!(
-            "shards: {} runs with 2 or more; critical path {} of {} summed, imbalance {} (median {}), {} above balanced",
-            s.sharded_runs,
-            span(s.critical_path_seconds),
-            span(s.summed_seconds),
-            pct(imbalance),
-            s.median_imbalance.map_or_else(|| "-".into(), pct),
-            span(s.excess_seconds)
-        ),
+        None => vec!["shards: no run with more than one shard".into()],
+        Some(imbalance) => vec![
+            format!(
+                "shards: {} runs with 2 or more; critical path {} of {} summed,",
+                s.sharded_runs,
+                duration(s.critical_path_seconds),
+                duration(s.summed_seconds),
+            ),
+            format!(
+                "imbalance {} (median {}), {} above balanced",
+                pct(imbalance),
+                s.median_imbalance.map_or_else(|| "-".into(), pct),
+                duration(s.excess_seconds)
+            ),
+        ],
     }
 }
 
-const GROUP_HEAD: [&str; 8] = [
-    "group",
-    "total s",
-    "share",
-    "runs",
-    "median s",
-    "p95 s",
-    "slope s/run",
-    "7d change",
-];
-
-fn group_row(g: &GroupTime) -> Vec<String> {
-    vec![
-        g.group.clone(),
-        secs(g.total_seconds),
-        pct(g.share),
-        g.runs.to_string(),
-        secs(g.median_seconds),
-        secs(g.p95_seconds),
-        slope(g.slope_seconds_per_run),
-        format!(
-            "{}{}",
-            signed_pct(g.change),
-            if g.getting_slower {
-                " getting slower"
-            } else {
-                ""
-            }
-        ),
-    ]
+fn group_table(r: &SlowReport, by: &str) -> Table {
+    let mut t = Table::new(vec![
+        Column::name(by),
+        Column::num("total"),
+        Column::num("share"),
+        Column::num("runs"),
+        Column::num("median"),
+        Column::num("p95"),
+        Column::num("slope/run"),
+        Column::num("7d change"),
+    ]);
+    for g in &r.groups {
+        t.row(vec![
+            g.group.clone(),
+            duration(g.total_seconds),
+            pct(g.share),
+            g.runs.to_string(),
+            duration(g.median_seconds),
+            duration(g.p95_seconds),
+            signed_duration(g.slope_seconds_per_run),
+            format!(
+                "{}{}",
+                signed_pct(g.change),
+                if g.getting_slower {
+                    " getting slower"
+                } else {
+                    ""
+                }
+            ),
+        ]);
+    }
+    t
 }
 
-const TEST_HEAD: [&str; 7] = [
-    "test", "variant", "runs", "median s", "p95 s", "max s", "cv",
-];
-
-fn test_row(t: &TestTime) -> Vec<String> {
-    vec![
-        t.test_id.clone(),
-        t.variant.clone(),
-        t.runs.to_string(),
-        secs(t.median_seconds),
-        secs(t.p95_seconds),
-        secs(t.max_seconds),
-        t.cv.map_or_else(|| "-".into(), |c| format!("{c:.2}")),
-    ]
+fn test_table(r: &SlowReport) -> Table {
+    let mut t = Table::new(vec![
+        Column::test("test"),
+        Column::name("variant").optional().weight(1),
+        Column::num("runs"),
+        Column::num("median"),
+        Column::num("p95"),
+        Column::num("max"),
+        Column::num("cv"),
+    ]);
+    for x in &r.tests {
+        t.row(vec![
+            x.test_id.clone(),
+            x.variant.clone(),
+            x.runs.to_string(),
+            duration(x.median_seconds),
+            duration(x.p95_seconds),
+            duration(x.max_seconds),
+            x.cv.map_or_else(|| "-".into(), |c| format!("{c:.2}")),
+        ]);
+    }
+    t
 }
 
-const DAY_HEAD: [&str; 9] = [
-    "day",
-    "runs",
-    "executions",
-    "test hours",
-    "retries",
-    "re-runs",
-    "flaky retry h",
-    "re-run h",
-    "waste h",
-];
-
-fn day_row(d: &DayLoad) -> Vec<String> {
-    vec![
-        d.day.clone(),
-        d.runs.to_string(),
-        d.executions.to_string(),
-        format!("{:.3}", d.test_hours),
-        d.retries.to_string(),
-        d.reruns.to_string(),
-        format!("{:.3}", d.flaky_retry_hours),
-        format!("{:.3}", d.rerun_hours),
-        format!("{:.3}", d.waste_hours),
-    ]
+/// The CI load per day; `--top` keeps the newest days.
+fn day_table(r: &SlowReport) -> Table {
+    let mut t = Table::new(vec![
+        Column::word("day"),
+        Column::num("runs"),
+        Column::num("executions"),
+        Column::num("test time"),
+        Column::num("retries"),
+        Column::num("re-runs"),
+        Column::num("flaky retries"),
+        Column::num("re-run time"),
+        Column::num("waste"),
+    ])
+    .keep_last();
+    let h = |hours: f64| duration(hours * 3600.0);
+    for d in &r.days {
+        t.row(vec![
+            d.day.clone(),
+            d.runs.to_string(),
+            d.executions.to_string(),
+            h(d.test_hours),
+            d.retries.to_string(),
+            d.reruns.to_string(),
+            h(d.flaky_retry_hours),
+            h(d.rerun_hours),
+            h(d.waste_hours),
+        ]);
+    }
+    t
 }
 
-const REGRESSION_HEAD: [&str; 8] = [
-    "test", "variant", "from run", "commit", "before s", "after s", "step s", "step",
-];
-
-fn regression_row(g: &Regression) -> Vec<String> {
-    vec![
-        g.test_id.clone(),
-        g.variant.clone(),
-        g.run.clone(),
-        g.commit.clone().unwrap_or_else(|| "-".into()),
-        secs(g.median_before_seconds),
-        secs(g.median_after_seconds),
-        secs(g.step_seconds),
-        signed_pct(Some(g.step)),
-    ]
+fn regression_table(r: &SlowReport) -> Table {
+    let mut t = Table::new(vec![
+        Column::test("test"),
+        Column::name("variant").optional().weight(1),
+        Column::name("from run").weight(1),
+        Column::name("commit").weight(1),
+        Column::num("before"),
+        Column::num("after"),
+        Column::num("step"),
+        Column::num("change"),
+    ]);
+    for g in &r.regressions {
+        t.row(vec![
+            g.test_id.clone(),
+            g.variant.clone(),
+            g.run.clone(),
+            g.commit.clone().unwrap_or_else(|| "-".into()),
+            duration(g.median_before_seconds),
+            duration(g.median_after_seconds),
+            signed_duration(Some(g.step_seconds)),
+            signed_pct(Some(g.step)),
+        ]);
+    }
+    t
 }
 
-const RUN_HEAD: [&str; 8] = [
-    "run",
-    "shards",
-    "summed s",
-    "critical s",
-    "slowest shard",
-    "mean s",
-    "imbalance",
-    "excess s",
-];
-
-fn run_row(r: &RunShards) -> Vec<String> {
-    vec![
-        r.run.clone(),
-        r.shards.len().to_string(),
-        secs(r.summed_seconds),
-        secs(r.critical_path_seconds),
-        r.slowest_shard.clone(),
-        secs(r.mean_shard_seconds),
-        pct(r.imbalance),
-        secs(r.excess_seconds),
-    ]
-}
-
-/// The runs with at least two shards whose critical path is furthest above the balanced one.
-fn worst_runs(r: &SlowReport, top: usize) -> Vec<Vec<String>> {
+/// The runs with at least two shards, furthest above the balanced critical path first.
+fn run_table(r: &SlowReport) -> Table {
     let mut runs: Vec<&RunShards> = r.run_shards.iter().filter(|x| x.shards.len() > 1).collect();
     // Stable: ties keep run order.
     runs.sort_by(|a, b| b.excess_seconds.total_cmp(&a.excess_seconds));
-    runs.into_iter().take(top).map(run_row).collect()
+    let mut t = Table::new(vec![
+        Column::name("run"),
+        Column::num("shards"),
+        Column::num("summed"),
+        Column::num("critical"),
+        Column::name("slowest shard"),
+        Column::num("mean"),
+        Column::num("imbalance"),
+        Column::num("excess"),
+    ]);
+    for x in runs {
+        t.row(vec![
+            x.run.clone(),
+            x.shards.len().to_string(),
+            duration(x.summed_seconds),
+            duration(x.critical_path_seconds),
+            x.slowest_shard.clone(),
+            duration(x.mean_shard_seconds),
+            pct(x.imbalance),
+            duration(x.excess_seconds),
+        ]);
+    }
+    t
 }
 
-/// Prints aligned columns: the first column left-aligned, the others right-aligned.
-fn print_table(out: &mut impl Write, head: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| one_line(c)).collect())
-        .collect();
-    let mut width: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, c) in width.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: &[&str]| -> String {
-        let mut s = String::new();
-        for (k, (c, w)) in cells.iter().zip(&width).enumerate() {
-            if k == 0 {
-                s.push_str(&format!("{c:<w$}"));
-            } else {
-                s.push_str(&format!("  {c:>w$}"));
-            }
-        }
-        s.trim_end().to_string()
-    };
-    writeln!(out, "{}", line(head))?;
-    for row in &rows {
-        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-        writeln!(out, "{}", line(&cells))?;
-    }
-    Ok(())
+/// The name of what `--by` groups by, as the groups' column head.
+fn by_name(r: &SlowReport) -> io::Result<String> {
+    let by = serde_json::to_value(r.options.by).map_err(io::Error::from)?;
+    Ok(by.as_str().unwrap_or("group").to_string())
 }
 
 /// The default output: headline, the top groups, the slowest tests, the load per day, the
 /// largest duration regressions and the most unbalanced runs.
-pub fn table(r: &SlowReport, top: usize, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "{}", headline(r))?;
-    writeln!(out, "{}", waste_line(r))?;
-    let groups: Vec<Vec<String>> = r.groups.iter().take(top).map(group_row).collect();
-    let tests: Vec<Vec<String>> = r.tests.iter().take(top).map(test_row).collect();
-    let days: Vec<Vec<String>> = r.days.iter().map(day_row).collect();
-    let mut group_head = GROUP_HEAD;
-    let by = serde_json::to_value(r.options.by).map_err(io::Error::from)?;
-    let by = by.as_str().unwrap_or("group").to_string();
-    group_head[0] = &by;
+pub fn table(r: &SlowReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+    write_line(out, opts, &headline(r, |s| name(s, 24, opts)))?;
+    write_line(out, opts, &waste_line(r))?;
     writeln!(out)?;
-    print_table(out, &group_head, &groups)?;
+    group_table(r, &by_name(r)?).print(out, opts)?;
     writeln!(out)?;
-    print_table(out, &TEST_HEAD, &tests)?;
+    test_table(r).print(out, opts)?;
     writeln!(out)?;
-    print_table(out, &DAY_HEAD, &days)?;
+    day_table(r).print(out, opts)?;
     writeln!(out)?;
     if r.regressions.is_empty() {
         writeln!(out, "duration regressions: none")?;
@@ -267,14 +242,15 @@ pub fn table(r: &SlowReport, top: usize, out: &mut impl Write) -> io::Result<()>
             "duration regressions (median stepped up and stayed up): {}",
             r.regressions.len()
         )?;
-        let rows: Vec<Vec<String>> = r.regressions.iter().take(top).map(regression_row).collect();
-        print_table(out, &REGRESSION_HEAD, &rows)?;
+        regression_table(r).print(out, opts)?;
     }
     writeln!(out)?;
-    writeln!(out, "{}", shard_line(r))?;
-    let worst = worst_runs(r, top);
-    if !worst.is_empty() {
-        print_table(out, &RUN_HEAD, &worst)?;
+    for line in shard_lines(r) {
+        write_line(out, opts, &line)?;
+    }
+    let runs = run_table(r);
+    if !runs.is_empty() {
+        runs.print(out, opts)?;
     }
     Ok(())
 }
@@ -432,55 +408,45 @@ fn groups_csv(r: &SlowReport, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-fn md_table(out: &mut impl Write, head: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
-    writeln!(out, "| {} |", head.join(" | "))?;
-    let align: Vec<&str> = (0..head.len())
-        .map(|k| if k == 0 { "---" } else { "---:" })
-        .collect();
-    writeln!(out, "|{}|", align.join("|"))?;
-    for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
-        writeln!(out, "| {} |", cells.join(" | "))?;
-    }
-    Ok(())
-}
-
-/// Markdown sections for the top groups, the slowest tests, the load per day, the duration
-/// regressions and the most unbalanced runs; names are escaped.
-pub fn markdown(r: &SlowReport, top: usize, out: &mut impl Write) -> io::Result<()> {
+/// Markdown sections for the top groups, the slowest tests, the load per day (every day),
+/// the duration regressions and the most unbalanced runs; text from reports goes through the
+/// Markdown escaper.
+pub fn markdown(r: &SlowReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "# Where the CI time goes\n")?;
-    writeln!(out, "{}\n", md_cell(&headline(r)))?;
-    writeln!(out, "{}\n", md_cell(&waste_line(r)))?;
+    writeln!(out, "{}\n", md(&headline(r, str::to_string)))?;
+    writeln!(out, "{}\n", md(&waste_line(r)))?;
     writeln!(out, "## Groups\n")?;
-    let groups: Vec<Vec<String>> = r.groups.iter().take(top).map(group_row).collect();
-    md_table(out, &GROUP_HEAD, &groups)?;
+    group_table(r, &by_name(r)?).markdown(out, opts)?;
     writeln!(out, "\n## Slowest tests\n")?;
-    let tests: Vec<Vec<String>> = r.tests.iter().take(top).map(test_row).collect();
-    md_table(out, &TEST_HEAD, &tests)?;
+    test_table(r).markdown(out, opts)?;
     writeln!(out, "\n## CI load per day\n")?;
-    let days: Vec<Vec<String>> = r.days.iter().map(day_row).collect();
-    md_table(out, &DAY_HEAD, &days)?;
+    let every_day = TableOptions {
+        top: Some(usize::MAX),
+        ..*opts
+    };
+    day_table(r).markdown(out, &every_day)?;
     writeln!(out, "\n## Duration regressions\n")?;
     if r.regressions.is_empty() {
         writeln!(out, "None.")?;
     } else {
-        let rows: Vec<Vec<String>> = r.regressions.iter().take(top).map(regression_row).collect();
-        md_table(out, &REGRESSION_HEAD, &rows)?;
+        regression_table(r).markdown(out, opts)?;
     }
     writeln!(out, "\n## Shards\n")?;
-    writeln!(out, "{}", md_cell(&shard_line(r)))?;
-    let worst = worst_runs(r, top);
-    if !worst.is_empty() {
+    writeln!(out, "{}", md(&shard_lines(r).join(" ")))?;
+    let runs = run_table(r);
+    if !runs.is_empty() {
         writeln!(out)?;
-        md_table(out, &RUN_HEAD, &worst)?;
+        runs.markdown(out, opts)?;
     }
     Ok(())
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::slow::{SCHEMA_VERSION, ShardSummary, ShardTime, SlowOptions, Summary};
+    use crate::analysis::slow::{
+        DayLoad, GroupTime, Regression, SCHEMA_VERSION, ShardSummary, ShardTime, SlowOptions,
+        Summary,
+    };
 
     fn report() -> SlowReport {
         SlowReport {
@@ -589,21 +555,24 @@ mod tests {
 
     #[test]
     fn markdown_escapes_and_table_aligns() {
-        let md = render(|r, o| markdown(r, 20, o));
+        let md = render(|r, o| markdown(r, &TableOptions::default(), o));
         assert!(
-            md.contains("| a\\|b,c | 7200.00 | 100.0% | 2 | 3600.00 | 4000.00 | +800.000 | - |")
+            md.contains("| a\\|b,c | 2.0 h | 100.0% | 2 | 1.0 h | 1.1 h | +13.3 min | - |"),
+            "{md}"
         );
-        assert!(md.contains("| 2026-01-01 | 2 | 4 | 2.000 | 1 |"));
-        let table = render(|r, o| table(r, 20, o));
-        assert!(table.starts_with("2 runs (r1 .. r2), 0 infrastructure failures left out; 2.00 h"));
-        assert!(table.contains("\nsuite  total s   share"), "{table}");
+        assert!(md.contains("| 2026-01-01 | 2 | 4 | 2.0 h | 1 |"), "{md}");
+        let table = render(|r, o| table(r, &TableOptions::default(), o));
+        assert!(table.starts_with(
+            "2 runs (r1 .. r2), 0 infrastructure failures left out; 2.0 h of test time\n"
+        ));
+        assert!(table.contains("\nsuite  total   share"), "{table}");
     }
 
     #[test]
     fn waste_regressions_and_shards_in_every_format() {
-        let table = render(|r, o| table(r, 20, o));
+        let table = render(|r, o| table(r, &TableOptions::default(), o));
         assert!(
-            table.contains("\nwaste: 1.00 h (2.00 s in failed attempts of flaky tests, 1.00 h in 1 same-commit re-run); 1 retries\n"),
+            table.contains("\nwaste: 1.0 h (2.00 s in failed attempts of flaky tests, 1.0 h in 1 same-commit re-run); 1 retries\n"),
             "{table}"
         );
         assert!(table.contains("duration regressions (median stepped up and stayed up): 1"));
@@ -613,20 +582,27 @@ mod tests {
             .collect();
         let has = |row: &str| squashed.iter().any(|l| l == row);
         assert!(
-            has("T::x|<b> linux r2 c,2 2.00 5.00 3.00 +150.0%"),
+            has("T::x|<b> linux r2 c,2 2.00 s 5.00 s +3.00 s +150.0%"),
             "{table}"
         );
-        assert!(table.contains("shards: 1 runs with 2 or more; critical path 3.00 s of 4.00 s summed, imbalance 50.0% (median 50.0%), 1.00 s above balanced"));
-        assert!(has("r2 2 4.00 3.00 shard_1 2.00 50.0% 1.00"), "{table}");
-
-        let md = render(|r, o| markdown(r, 20, o));
-        assert!(md.contains("| 2026-01-01 | 2 | 4 | 2.000 | 1 | 1 | 0.500 | 1.000 | 1.500 |"));
+        assert!(table.contains(
+            "\nshards: 1 runs with 2 or more; critical path 3.00 s of 4.00 s summed,\nimbalance 50.0% (median 50.0%), 1.00 s above balanced\n"
+        ));
         assert!(
-            md.contains("| T::x\\|&lt;b&gt; | linux | r2 | c,2 | 2.00 | 5.00 | 3.00 | +150.0% |"),
+            has("r2 2 4.00 s 3.00 s shard_1 2.00 s 50.0% 1.00 s"),
+            "{table}"
+        );
+
+        let md = render(|r, o| markdown(r, &TableOptions::default(), o));
+        assert!(md.contains("| 2026-01-01 | 2 | 4 | 2.0 h | 1 | 1 | 30.0 min | 1.0 h | 1.5 h |"));
+        assert!(
+            md.contains(
+                "| T\\:\\:x\\|&lt;b&gt; | linux | r2 | c,2 | 2.00 s | 5.00 s | +3.00 s | +150.0% |"
+            ),
             "{md}"
         );
         assert!(
-            md.contains("| r2 | 2 | 4.00 | 3.00 | shard\\_1 | 2.00 | 50.0% | 1.00 |"),
+            md.contains("| r2 | 2 | 4.00 s | 3.00 s | shard\\_1 | 2.00 s | 50.0% | 1.00 s |"),
             "{md}"
         );
 

@@ -1,16 +1,11 @@
 //! The `trim` result as tables, JSON, CSV (one line per test, in greedy order) or Markdown.
 
-use super::{csv_field, md_cell, one_line};
-use crate::analysis::trim::{Candidate, TestCoverage, TrimReport};
+use super::csv_field;
+use super::format::{duration, pct};
+use super::table::{Column, Table, TableOptions, write_line};
+use crate::analysis::trim::TrimReport;
+use crate::report::escape::{markdown as md, terminal};
 use std::io::{self, Write};
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
-}
-
-fn secs(x: f64) -> String {
-    format!("{x:.2}")
-}
 
 fn events(e: &[usize]) -> String {
     if e.is_empty() {
@@ -31,104 +26,74 @@ fn with_variant(id: &str, variant: &str) -> String {
     }
 }
 
-const TEST_HEAD: [&str; 9] = [
-    "rank",
-    "test",
-    "cost s",
-    "runs",
-    "events",
-    "unique",
-    "time share",
-    "event share",
-    "advice",
-];
-
-fn test_row(t: &TestCoverage) -> Vec<String> {
-    vec![
-        t.rank.to_string(),
-        with_variant(&t.test_id, &t.variant),
-        secs(t.cost_seconds),
-        t.runs.to_string(),
-        events(&t.events),
-        t.unique_events.to_string(),
-        pct(t.cum_cost_share),
-        pct(t.cum_event_share),
-        t.advice.as_str().to_string(),
-    ]
+/// Every test in greedy order: the curve.
+fn test_table(r: &TrimReport) -> Table {
+    let mut t = Table::new(vec![
+        Column::num("rank"),
+        Column::test("test"),
+        Column::num("cost"),
+        Column::num("runs"),
+        // Our numbers, but a test can catch hundreds of events: cut like a message.
+        Column::message("events"),
+        Column::num("unique"),
+        Column::num("cum time"),
+        Column::num("cum events"),
+        Column::word("advice"),
+    ]);
+    for x in &r.tests {
+        t.row(vec![
+            x.rank.to_string(),
+            with_variant(&x.test_id, &x.variant),
+            duration(x.cost_seconds),
+            x.runs.to_string(),
+            events(&x.events),
+            x.unique_events.to_string(),
+            pct(x.cum_cost_share),
+            pct(x.cum_event_share),
+            x.advice.as_str().to_string(),
+        ]);
+    }
+    t
 }
 
-const CANDIDATE_HEAD: [&str; 7] = [
-    "candidate",
-    "runs",
-    "cost s",
-    "h/week",
-    "events",
-    "rate ≤ (95%)",
-    "advice",
-];
-
-fn candidate_row(c: &Candidate) -> Vec<String> {
-    vec![
-        with_variant(&c.test_id, &c.variant),
-        c.runs.to_string(),
-        secs(c.cost_seconds),
-        format!("{:.3}", c.hours_per_week),
-        c.events.to_string(),
-        format!("{:.4}", c.detection_rate_upper),
-        c.advice.as_str().to_string(),
-    ]
-}
-
-/// Prints aligned columns: the second column left-aligned, the others right-aligned.
-fn print_table(out: &mut impl Write, head: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| one_line(c)).collect())
-        .collect();
-    let mut width: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, c) in width.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
+fn candidate_table(r: &TrimReport) -> Table {
+    let mut t = Table::new(vec![
+        Column::test("candidate"),
+        Column::num("runs"),
+        Column::num("cost"),
+        Column::num("per week"),
+        Column::num("events"),
+        Column::num("rate ≤ (95%)"),
+        Column::word("advice"),
+    ]);
+    for c in &r.candidates {
+        t.row(vec![
+            with_variant(&c.test_id, &c.variant),
+            c.runs.to_string(),
+            duration(c.cost_seconds),
+            duration(c.hours_per_week * 3600.0),
+            c.events.to_string(),
+            format!("{:.4}", c.detection_rate_upper),
+            c.advice.as_str().to_string(),
+        ]);
     }
-    let left = usize::from(head.len() == TEST_HEAD.len());
-    let line = |cells: &[&str]| -> String {
-        let mut s = String::new();
-        for (k, (c, w)) in cells.iter().zip(&width).enumerate() {
-            let pad = w.saturating_sub(c.chars().count());
-            if k > 0 {
-                s.push_str("  ");
-            }
-            if k == left {
-                s.push_str(c);
-                s.push_str(&" ".repeat(pad));
-            } else {
-                s.push_str(&" ".repeat(pad));
-                s.push_str(c);
-            }
-        }
-        s.trim_end().to_string()
-    };
-    writeln!(out, "{}", line(head))?;
-    for row in &rows {
-        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-        writeln!(out, "{}", line(&cells))?;
-    }
-    Ok(())
+    t
 }
 
 /// The default output: headline, the tests in greedy order (the curve) and the candidates.
-pub fn table(r: &TrimReport, top: usize, out: &mut impl Write) -> io::Result<()> {
+pub fn table(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     let s = &r.summary;
-    writeln!(out, "{}", s.headline)?;
-    writeln!(
+    write_line(out, opts, &terminal(&s.headline))?;
+    write_line(
         out,
-        "{} runs, {} infrastructure failures left out; {} tests, {} failure events",
-        s.runs, s.infrastructure_runs, s.tests, s.events
+        opts,
+        &format!(
+            "{} runs, {} infrastructure failures left out; {} tests, {} failure events",
+            s.runs, s.infrastructure_runs, s.tests, s.events
+        ),
     )?;
     writeln!(out)?;
-    let tests: Vec<Vec<String>> = r.tests.iter().take(top).map(test_row).collect();
-    print_table(out, &TEST_HEAD, &tests)?;
+    test_table(r).print(out, opts)?;
     writeln!(out)?;
     if r.candidates.is_empty() {
         return writeln!(
@@ -137,8 +102,7 @@ pub fn table(r: &TrimReport, top: usize, out: &mut impl Write) -> io::Result<()>
             r.options.min_runs
         );
     }
-    let cands: Vec<Vec<String>> = r.candidates.iter().take(top).map(candidate_row).collect();
-    print_table(out, &CANDIDATE_HEAD, &cands)
+    candidate_table(r).print(out, opts)
 }
 
 pub fn json(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
@@ -171,32 +135,21 @@ pub fn csv(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-fn md_table(out: &mut impl Write, head: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
-    writeln!(out, "| {} |", head.join(" | "))?;
-    writeln!(out, "|{}|", vec!["---"; head.len()].join("|"))?;
-    for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
-        writeln!(out, "| {} |", cells.join(" | "))?;
-    }
-    Ok(())
-}
-
-/// Markdown: the headline, the greedy order and the candidates; names are escaped.
-pub fn markdown(r: &TrimReport, top: usize, out: &mut impl Write) -> io::Result<()> {
+/// Markdown: the headline, the greedy order and the candidates; text from reports goes
+/// through the Markdown escaper.
+pub fn markdown(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "# What to trim\n")?;
-    writeln!(out, "{}\n", md_cell(&r.summary.headline))?;
+    writeln!(out, "{}\n", md(&r.summary.headline))?;
     writeln!(out, "## Greedy order\n")?;
-    let tests: Vec<Vec<String>> = r.tests.iter().take(top).map(test_row).collect();
-    md_table(out, &TEST_HEAD, &tests)?;
+    test_table(r).markdown(out, opts)?;
     writeln!(out, "\n## Trim candidates\n")?;
-    let cands: Vec<Vec<String>> = r.candidates.iter().take(top).map(candidate_row).collect();
-    md_table(out, &CANDIDATE_HEAD, &cands)
+    candidate_table(r).markdown(out, opts)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::trim::{Advice, SCHEMA_VERSION, TrimOptions, TrimSummary};
+    use crate::analysis::trim::{Advice, SCHEMA_VERSION, TestCoverage, TrimOptions, TrimSummary};
 
     fn report() -> TrimReport {
         TrimReport {
@@ -242,9 +195,12 @@ mod tests {
             csv.lines().nth(1),
             Some("1,\"a|b,c\",,2.000000,60,2,1,2,true,0.500000,1.000000,keep")
         );
-        let md = render(|r, o| markdown(r, 20, o));
-        assert!(md.contains("| 1 | a\\|b,c | 2.00 | 60 | 1 2 | 1 | 50.0% | 100.0% | keep |"));
-        let table = render(|r, o| table(r, 20, o));
+        let md = render(|r, o| markdown(r, &TableOptions::default(), o));
+        assert!(
+            md.contains("| 1 | a\\|b,c | 2.00 s | 60 | 1 2 | 1 | 50.0% | 100.0% | keep |"),
+            "{md}"
+        );
+        let table = render(|r, o| table(r, &TableOptions::default(), o));
         assert!(table.starts_with("h\n"), "{table}");
         assert!(table.contains("no trim candidates"), "{table}");
     }

@@ -3,7 +3,8 @@
 
 /// Escapes text for HTML element content and double-quoted attribute values: no report text
 /// can open a tag, close an attribute or start an entity. Control characters other than
-/// newline and tab become spaces.
+/// newline and tab become spaces; the bidi overrides and isolates of [`is_unsafe_char`] become
+/// U+FFFD, so no text is shown reordered and the reader sees that something was there.
 pub fn html(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
     for c in s.chars() {
@@ -15,11 +16,16 @@ pub fn html(s: &str) -> String {
             '\'' => out.push_str("&#39;"),
             '\n' | '\t' => out.push(c),
             c if c.is_control() => out.push(' '),
+            c if is_unsafe_char(c) => out.push(BIDI_REPLACEMENT),
             c => out.push(c),
         }
     }
     out
 }
+
+/// What a bidi override or isolate becomes in HTML and Markdown, where a visible escape like
+/// the terminal's `\u{202e}` would itself need escaping.
+const BIDI_REPLACEMENT: char = '\u{fffd}';
 
 /// Escapes text for one GitHub-flavoured Markdown table cell or list item: every character
 /// Markdown or GitHub gives a meaning to is backslash-escaped or written as an entity, so the
@@ -49,6 +55,7 @@ fn push_markdown(out: &mut String, c: char) {
         '\r' => {}
         '\n' => out.push_str("<br>"),
         c if c.is_control() => out.push(' '),
+        c if is_unsafe_char(c) => out.push(BIDI_REPLACEMENT),
         c => out.push(c),
     }
 }
@@ -128,6 +135,17 @@ mod tests {
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot; onload=&quot;y&quot;&amp;amp;"
         );
         assert_eq!(html("a\u{0}b\nc"), "a b\nc");
+    }
+
+    #[test]
+    fn html_and_markdown_replace_bidi_controls() {
+        let bidi = "a\u{202e}b\u{2066}c\u{200f}d\u{061c}e";
+        assert_eq!(html(bidi), "a\u{fffd}b\u{fffd}c\u{fffd}d\u{fffd}e");
+        assert_eq!(markdown(bidi), "a\u{fffd}b\u{fffd}c\u{fffd}d\u{fffd}e");
+        let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        let keeps = |c: char| c == '\n' || c == '\t';
+        assert!(!html(&all).chars().any(|c| is_unsafe_char(c) && !keeps(c)));
+        assert!(!markdown(&all).chars().any(is_unsafe_char));
     }
 
     #[test]
