@@ -676,14 +676,24 @@ fn outputs_stay_small_for_many_long_named_tests() {
     let (store, out) = (dir.path().join("store"), dir.path().join("out"));
     let history = dir.path().join("history");
     // 400 tests in 400 suites with 1 KB names of characters that escaping makes longer, over 6
-    // runs: every tenth broken (passes, then fails in runs 4-6), the others flaky (fail in runs
-    // 2 and 4).
+    // runs of two commits (runs 1-3 test commit a, runs 4-6 commit b): every tenth broken by b
+    // (passes, then fails in runs 4-6), the others flaky (fail in runs 2 and 4, and pass on the
+    // same commits in the other runs).
     let names: Vec<String> = (0..400)
         .map(|k| format!("t{k:03}{}", "<|`*&".repeat(200)))
         .collect();
     for i in 1..=6 {
         let dir = history.join(format!("run-{i}"));
-        write_run_meta(&dir, i);
+        let commit = if i <= 3 { 'a' } else { 'b' };
+        write(
+            &dir.join("run.json"),
+            format!(
+                r#"{{"run_id": "{}", "commit": "{}", "branch": "main", "timestamp": "2026-03-{:02}T02:00:00Z"}}"#,
+                1000 + i,
+                commit.to_string().repeat(40),
+                i
+            ),
+        );
         for (k, name) in names.iter().enumerate() {
             let suite = format!("suite{k:03}{}", "<>".repeat(300));
             let fails = if k % 10 == 0 {
@@ -700,7 +710,17 @@ fn outputs_stay_small_for_many_long_named_tests() {
                         name,
                         fails,
                         time: 1.0 + k as f64 / 100.0,
-                        message: &"<|>".repeat(100),
+                        // Each test its own message (digits spelled as letters, since fingerprints
+                        // mask numbers): 360 tests failing with one message in a run would be
+                        // one infrastructure fault, not 360 flaky tests.
+                        message: &format!(
+                            "{}{}",
+                            "<|>".repeat(100),
+                            k.to_string()
+                                .bytes()
+                                .map(|b| char::from(b'a' + (b - b'0')))
+                                .collect::<String>()
+                        ),
                     },
                     Case {
                         class: "long.Class",
@@ -716,7 +736,14 @@ fn outputs_stay_small_for_many_long_named_tests() {
     let run = report(
         &store,
         &out,
-        &[history.to_str().unwrap(), "-q", "--trim-min-runs", "1"],
+        &[
+            history.to_str().unwrap(),
+            "-q",
+            "--trim-min-runs",
+            "1",
+            "--min-runs",
+            "3",
+        ],
     );
     assert_code(&run, 0);
     let r = read_json(&out.join("report.json"));
@@ -765,11 +792,19 @@ fn write_long_history(root: &Path) -> PathBuf {
     for run in 0..LONG_RUNS {
         let dir = history.join(format!("run-{run:03}"));
         let at = jiff::Timestamp::from_second(start + run as i64 * 43_200).unwrap();
+        // Runs 191, 193, ..., 199 re-test the commit of the run before them, where the newly
+        // flaky tests failed (five of them per run, too few to look like one infrastructure
+        // fault): a pass and a failure on one commit, so flaky, not a breakage.
+        let commit_run = if run > 190 && run % 2 == 1 {
+            run - 1
+        } else {
+            run
+        };
         write(
             &dir.join("run.json"),
             format!(
                 r#"{{"run_id": "r{run:03}", "commit": "{:040x}", "branch": "main", "timestamp": "{}"}}"#,
-                0xc0ffee_u64 * 1000 + run as u64,
+                0xc0ffee_u64 * 1000 + commit_run as u64,
                 at.strftime("%Y-%m-%dT%H:%M:%SZ")
             ),
         );
@@ -783,7 +818,7 @@ fn write_long_history(root: &Path) -> PathBuf {
                     name: &names[t],
                     fails: match t {
                         0 | 1 => (run * 7 + suite * 13 + t * 5) % 11 == 0,
-                        2 => suite < 25 && [192, 195, 198].contains(&run),
+                        2 => suite < 25 && run == 190 + 2 * (suite % 5),
                         3 => run >= 150 + suite,
                         _ => false,
                     },
