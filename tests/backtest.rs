@@ -1,6 +1,9 @@
 //! `testsift backtest priority` on the example history and on a hand-made one whose scores
 //! were computed by hand.
 
+// A failed unwrap in a test is a test failure with a backtrace, which is what we want.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;

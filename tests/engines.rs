@@ -3,6 +3,9 @@
 //! are there). When it cannot install (no network), the test is skipped with a note, except in
 //! CI (`CI` set), where it fails instead.
 
+// A failed unwrap in a test is a test failure with a backtrace, which is what we want.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;

@@ -4,6 +4,9 @@
 //! report reaches the terminal (issue 18, point 3), and Markdown escapes what GitHub would act
 //! on (issue 18, point 11).
 
+// A failed unwrap in a test is a test failure with a backtrace, which is what we want.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;

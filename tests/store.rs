@@ -3,6 +3,9 @@
 //! manifest that disagrees with its folder, never reuses a segment id, forgets runs atomically,
 //! and prunes the reports it keeps.
 
+// A failed unwrap in a test is a test failure with a backtrace, which is what we want.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;

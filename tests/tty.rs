@@ -2,6 +2,9 @@
 //! terminal and the progress bar draws, as it does for a person. Redirected output (every other
 //! test) cannot see a hang between the bar and other writers of stderr (issue 13).
 
+// A failed unwrap in a test is a test failure with a backtrace, which is what we want.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::root;
