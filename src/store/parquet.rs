@@ -12,8 +12,8 @@ use polars::prelude::*;
 use polars_parquet::read::ParquetError;
 use polars_parquet::write::{
     CompressedPage, CompressionOptions, Compressor, DynIter, DynStreamingIterator, Encoding,
-    FileWriter, ParquetType, StatisticsOptions, Version, WriteOptions, array_to_columns,
-    fallible_streaming_iterator, to_parquet_schema,
+    FileWriter, KeyValue, ParquetType, StatisticsOptions, Version, WriteOptions, array_to_columns,
+    fallible_streaming_iterator, schema_to_metadata_key, to_parquet_schema,
 };
 use rayon::prelude::*;
 use std::fs::File;
@@ -26,6 +26,10 @@ pub struct ParquetFile {
     fields: Vec<ParquetType>,
     encodings: Vec<Vec<Encoding>>,
     options: WriteOptions,
+    /// The arrow schema written in the footer: the oldest arrow types (large strings rather
+    /// than string views), which pyarrow and the engines built on it can filter and join;
+    /// polars reads either back as its own strings.
+    footer: KeyValue,
 }
 
 impl ParquetFile {
@@ -50,6 +54,7 @@ impl ParquetFile {
                 }
             })
             .collect();
+        let footer = schema_to_metadata_key(&schema.to_arrow(CompatLevel::oldest()));
         let options = WriteOptions {
             statistics: StatisticsOptions {
                 min_value: min_max,
@@ -68,6 +73,7 @@ impl ParquetFile {
             fields,
             encodings,
             options,
+            footer,
         })
     }
 
@@ -119,7 +125,7 @@ impl ParquetFile {
 
     /// Writes the footer (with the arrow schema, so readers get the same types back).
     pub fn finish(mut self) -> PolarsResult<u64> {
-        let size = self.writer.end(None)?;
+        let size = self.writer.end(Some(vec![self.footer.clone()]))?;
         self.writer.into_inner().flush()?;
         Ok(size)
     }
