@@ -455,10 +455,7 @@ pub(super) fn list_dir(dir: &Path, problems: &mut Vec<Problem>) -> io::Result<Ve
         let file_type = match entry.file_type() {
             Ok(file_type) => file_type,
             Err(err) => {
-                problems.push(Problem::skipped(
-                    display_path(&path),
-                    format!("cannot read: {err}"),
-                ));
+                problems.push(unreadable_file(&path, &err));
                 continue;
             }
         };
@@ -480,10 +477,7 @@ pub(super) fn list_dir(dir: &Path, problems: &mut Vec<Problem>) -> io::Result<Ve
         let metadata = match fs::metadata(&path) {
             Ok(metadata) => metadata,
             Err(err) => {
-                problems.push(Problem::skipped(
-                    display_path(&path),
-                    format!("cannot read: {err}"),
-                ));
+                problems.push(unreadable_file(&path, &err));
                 continue;
             }
         };
@@ -577,6 +571,10 @@ pub(super) fn extension_len(name: &str) -> usize {
 
 pub(super) fn unreadable_dir(dir: &Path, err: &io::Error) -> Problem {
     Problem::skipped(display_path(dir), format!("cannot read directory: {err}"))
+}
+
+fn unreadable_file(path: &Path, err: &io::Error) -> Problem {
+    Problem::skipped(display_path(path), format!("cannot read: {err}"))
 }
 
 pub(super) fn read_run_json(path: &Path, problems: &mut Vec<Problem>) -> RunMeta {

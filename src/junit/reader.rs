@@ -139,6 +139,21 @@ struct Frame {
     opened_at: usize,
 }
 
+impl Frame {
+    /// An element outside the JUnit vocabulary (or a child being read), named in element paths.
+    fn other(name: String, opened_at: usize) -> Frame {
+        Frame {
+            kind: Kind::Other,
+            other_name: Some(name),
+            index: 0,
+            suites_seen: 0,
+            cases_seen: 0,
+            suite_name: Str::default(),
+            opened_at,
+        }
+    }
+}
+
 #[derive(Default)]
 struct CaseState {
     case: Case,
@@ -394,15 +409,7 @@ impl<'t> Parser<'t> {
             }
             _ => {
                 if !empty {
-                    self.frames.push(Frame {
-                        kind: Kind::Other,
-                        other_name: Some(shown(name).into_owned()),
-                        index: 0,
-                        suites_seen: 0,
-                        cases_seen: 0,
-                        suite_name: Str::default(),
-                        opened_at: at,
-                    });
+                    self.frames.push(Frame::other(shown(name).into_owned(), at));
                 }
                 true
             }
@@ -439,15 +446,7 @@ impl<'t> Parser<'t> {
         let (mut message, mut kind, mut time) = (None::<Cow<'_, str>>, None::<Cow<'_, str>>, None);
         // While its attributes are read the child is the innermost element, so that a warning
         // about one of them names it (`testcase[3]/failure/@message`).
-        self.frames.push(Frame {
-            kind: Kind::Other,
-            other_name: Some(shown(name).into_owned()),
-            index: 0,
-            suites_seen: 0,
-            cases_seen: 0,
-            suite_name: Str::default(),
-            opened_at: at,
-        });
+        self.frames.push(Frame::other(shown(name).into_owned(), at));
         if !matches!(child, Child::Output | Child::Other) {
             for attr in attrs(e.attributes_raw()) {
                 let Ok(attr) = attr else {
