@@ -451,9 +451,9 @@ impl ParsedReport {
     }
 
     fn with_hash(loaded: discover::LoadedReport, hash: String) -> ParsedReport {
-        let report = junit::parse(&loaded.bytes);
+        let report = junit::parse_cut(&loaded.bytes, &loaded.cuts);
         ParsedReport {
-            size: loaded.bytes.len() as u64,
+            size: loaded.size,
             hash,
             keys: fold::case_keys(&report),
             report,
