@@ -308,14 +308,20 @@ pub struct SlowArgs {
     )]
     pub regression_min_step: f64,
 
-    /// …and of at least this many seconds.
+    /// …and of at least this many seconds (default: 0.5 s, or --regression-min-share of the
+    /// median run's test time when that is less; given, exactly this many).
+    #[arg(long, value_name = "SECONDS", help_heading = "Thresholds")]
+    pub regression_min_seconds: Option<f64>,
+
+    /// Without --regression-min-seconds, a step of this many percent of the median run's test
+    /// time is enough when that is under 0.5 s: a +100 ms step counts in a 2-second suite.
     #[arg(
         long,
-        default_value_t = 0.5,
-        value_name = "SECONDS",
+        default_value_t = 2.0,
+        value_name = "PERCENT",
         help_heading = "Thresholds"
     )]
-    pub regression_min_seconds: f64,
+    pub regression_min_share: f64,
 
     /// The table `--format csv` writes.
     #[arg(long, value_enum, default_value = "groups")]

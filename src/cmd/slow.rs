@@ -23,7 +23,13 @@ pub fn run(args: SlowArgs) -> anyhow::Result<ExitCode> {
         infra_threshold: args.infra_threshold,
         regression_min_runs: usize::try_from(args.regression_min_runs).unwrap_or(usize::MAX),
         regression_min_step: args.regression_min_step / 100.0,
-        regression_min_seconds: args.regression_min_seconds,
+        regression_min_seconds: args
+            .regression_min_seconds
+            .unwrap_or(SlowOptions::default().regression_min_seconds),
+        regression_min_share: match args.regression_min_seconds {
+            Some(_) => None,
+            None => Some(args.regression_min_share / 100.0),
+        },
     };
     let report = slow(&store, &args.window, &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;
