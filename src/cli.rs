@@ -151,6 +151,14 @@ fn parse_share(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A percentage such as `--min-saving`: a number in [0, 100].
+fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if (0.0..=100.0).contains(&x) => Ok(x),
+        _ => Err(format!("{s:?} is not a percentage between 0 and 100")),
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum StatsFormat {
     Table,
@@ -369,6 +377,15 @@ pub struct TrimArgs {
     /// its default thresholds); by default every hard failure is a detection.
     #[arg(long, help_heading = "Thresholds")]
     pub exclude_flaky: bool,
+
+    /// A candidate must cost at least this many percent of a run's test time to be listed.
+    #[arg(long, default_value_t = 0.5, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
+    pub min_saving: f64,
+
+    /// List candidates, most saving first, until they make up this many percent of what all of
+    /// them save; the rest are counted in the summary, not listed.
+    #[arg(long, default_value_t = 80.0, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
+    pub saving_share: f64,
 }
 
 /// Output format of `check`.

@@ -29,6 +29,12 @@ pub struct TrimOptions {
     pub infra_threshold: f64,
     /// Tests `flaky` calls flaky detect only inside their broken streaks.
     pub exclude_flaky: bool,
+    /// A candidate must cost at least this share of a run's summed test time (0.005 = 0.5%):
+    /// trimming it must be worth acting on.
+    pub min_saving: f64,
+    /// Candidates are listed, most saving first, until they make up this share of what all
+    /// the (material) candidates cost (0.8 = the top 80%); the long tail is counted, not listed.
+    pub saving_share: f64,
 }
 
 impl Default for TrimOptions {
@@ -37,6 +43,8 @@ impl Default for TrimOptions {
             min_runs: 50,
             infra_threshold: 0.8,
             exclude_flaky: false,
+            min_saving: 0.005,
+            saving_share: 0.8,
         }
     }
 }
@@ -99,6 +107,10 @@ pub struct TrimSummary {
     pub redundant_hours_per_week: f64,
     pub candidates: usize,
     pub candidate_hours_per_week: f64,
+    /// Tests that would be candidates but save too little to list (under `min_saving`, or in
+    /// the tail past `saving_share`), and their time.
+    pub unlisted_candidates: usize,
+    pub unlisted_hours_per_week: f64,
     pub headline: String,
 }
 
@@ -165,6 +177,34 @@ pub struct Candidate {
     /// miss, having caught none in `runs` runs: 1 − 0.05^(1/runs).
     pub detection_rate_upper: f64,
     pub advice: Advice,
+}
+
+/// Keeps the candidates worth acting on (`candidates` sorted by saving, most first): each costs
+/// at least `min_saving` of the summed per-test cost (a run's test time), and together, in that
+/// order, they stop once they make up `saving_share` of what the material ones cost. Returns the
+/// others.
+fn material(
+    candidates: &mut Vec<Candidate>,
+    total_cost: f64,
+    options: &TrimOptions,
+) -> Vec<Candidate> {
+    let floor = options.min_saving * total_cost;
+    let (mut keep, mut rest): (Vec<Candidate>, Vec<Candidate>) = std::mem::take(candidates)
+        .into_iter()
+        .partition(|c| c.cost_seconds >= floor && c.cost_seconds > 0.0);
+    let all: f64 = keep.iter().map(|c| c.hours_per_week).sum();
+    let mut listed = 0.0;
+    let mut cut = keep.len();
+    for (i, c) in keep.iter().enumerate() {
+        if listed >= options.saving_share * all {
+            cut = i;
+            break;
+        }
+        listed += c.hours_per_week;
+    }
+    rest.extend(keep.split_off(cut));
+    *candidates = keep;
+    rest
 }
 
 /// The one-sided 95% (Clopper–Pearson) upper bound on a rate with 0 successes in `n` trials.
@@ -547,6 +587,7 @@ fn analyse(
             .then_with(|| a.test_id.cmp(&b.test_id))
             .then_with(|| a.variant.cmp(&b.variant))
     });
+    let unlisted = material(&mut candidates, total_cost, options);
 
     let kept_cost: f64 = out.iter().filter(|t| t.kept).map(|t| t.cost_seconds).sum();
     let redundant: Vec<&TestCoverage> = out.iter().filter(|t| !t.kept).collect();
@@ -564,6 +605,8 @@ fn analyse(
         redundant_hours_per_week: per_week(redundant.iter().map(|t| t.total_seconds).sum()),
         candidates: candidates.len(),
         candidate_hours_per_week: candidates.iter().map(|c| c.hours_per_week).sum(),
+        unlisted_candidates: unlisted.len(),
+        unlisted_hours_per_week: unlisted.iter().map(|c| c.hours_per_week).sum(),
         headline: String::new(),
     };
     summary.headline = headline(&summary);

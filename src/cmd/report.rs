@@ -60,6 +60,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             min_runs: args.trim_min_runs,
             infra_threshold: args.infra_threshold,
             exclude_flaky: false,
+            ..TrimOptions::default()
         },
     };
     let mut report = report::build(

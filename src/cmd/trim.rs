@@ -21,6 +21,8 @@ pub fn run(args: TrimArgs) -> anyhow::Result<ExitCode> {
         min_runs: args.min_runs,
         infra_threshold: args.infra_threshold,
         exclude_flaky: args.exclude_flaky,
+        min_saving: args.min_saving / 100.0,
+        saving_share: args.saving_share / 100.0,
     };
     let report = trim(&store, &args.window, &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;

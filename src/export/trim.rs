@@ -96,13 +96,35 @@ pub fn table(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::R
     test_table(r).print(out, opts)?;
     writeln!(out)?;
     if r.candidates.is_empty() {
-        return writeln!(
+        writeln!(
             out,
-            "no trim candidates (tests the cover did not need, seen in ≥ {} runs)",
-            r.options.min_runs
-        );
+            "no trim candidates (tests the cover did not need, seen in ≥ {} runs, each at least {} of a run's test time)",
+            r.options.min_runs,
+            crate::export::format::pct(r.options.min_saving)
+        )?;
+    } else {
+        candidate_table(r).print(out, opts)?;
     }
-    candidate_table(r).print(out, opts)
+    match unlisted(r) {
+        Some(line) => writeln!(out, "{line}"),
+        None => Ok(()),
+    }
+}
+
+/// The line about candidates that save too little to list, if there are any.
+fn unlisted(r: &TrimReport) -> Option<String> {
+    let s = &r.summary;
+    (s.unlisted_candidates > 0).then(|| {
+        format!(
+            "{} more tests the cover did not need save too little to list ({:.2} hours/week in all): \
+             each under {} of a run's test time, or past the top {} of the saving \
+             (--min-saving, --saving-share)",
+            s.unlisted_candidates,
+            s.unlisted_hours_per_week.max(0.0),
+            crate::export::format::pct(r.options.min_saving),
+            crate::export::format::pct(r.options.saving_share),
+        )
+    })
 }
 
 pub fn json(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
@@ -143,7 +165,11 @@ pub fn markdown(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io
     writeln!(out, "## Greedy order\n")?;
     test_table(r).markdown(out, opts)?;
     writeln!(out, "\n## Trim candidates\n")?;
-    candidate_table(r).markdown(out, opts)
+    candidate_table(r).markdown(out, opts)?;
+    match unlisted(r) {
+        Some(line) => writeln!(out, "\n{}", md(&line)),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

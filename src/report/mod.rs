@@ -243,10 +243,22 @@ pub fn trim_sentence(r: &Report) -> String {
              no test has a unique catch and none can be told apart by what it catches."
         );
     }
+    let unlisted = if s.unlisted_candidates > 0 {
+        format!(
+            " {} more without a unique catch save too little to list ({:.2} h/week in all: each \
+             under {:.1}% of a run's test time, or past the top {:.0}% of the saving).",
+            s.unlisted_candidates,
+            s.unlisted_hours_per_week.max(0.0),
+            100.0 * r.trim.options.min_saving,
+            100.0 * r.trim.options.saving_share,
+        )
+    } else {
+        String::new()
+    };
     if s.candidates == 0 {
         return format!(
             "No test is listed: none of those that ran in at least {} of the {n} runs of the \
-             window (infrastructure failures left out) is without a unique catch.",
+             window (infrastructure failures left out) is without a unique catch and worth acting on.{unlisted}",
             r.trim.options.min_runs
         );
     }
@@ -257,11 +269,12 @@ pub fn trim_sentence(r: &Report) -> String {
     };
     format!(
         "{} of {} tests ran in at least {} of the {n} runs of the window (infrastructure \
-         failures left out) and had no unique catch: every failure event they caught, another test caught too. That does not show \
+         failures left out), had no unique catch (every failure event they caught, another test caught too) \
+         and together make up most of what such tests cost. That does not show \
          they are not needed: a test with no unique catch in n runs may still be the only one to \
          catch a defect in up to about 3/n of runs (95% bound; here {bound}, more for a test \
          that ran in fewer runs). Together they take {:.2} h/week; review them before running \
-         any of them less often.",
+         any of them less often.{unlisted}",
         s.candidates,
         s.tests,
         r.trim.options.min_runs,
