@@ -665,6 +665,10 @@ mod tests {
 pub enum BacktestKind {
     /// The `select priority` order: how early each run's failures would have run.
     Priority,
+    /// The `select skip` list: the failures only skipped tests showed, and the time saved.
+    Skip,
+    /// The `select shards` split: each shard's time against the split the history used.
+    Shards,
 }
 
 #[derive(Debug, Args)]
@@ -693,12 +697,32 @@ pub struct BacktestArgs {
         long,
         default_value_t = 0.8,
         value_name = "SHARE",
+        value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
     pub infra_threshold: f64,
 
-    /// Output format: a table, JSON (versioned by `schema_version`), CSV (one line per order)
-    /// or Markdown.
+    /// skip: executed runs a test needs before it can be skipped (as `trim --min-runs`).
+    #[arg(long, default_value_t = 50, value_name = "N", help_heading = "Thresholds")]
+    pub min_runs: usize,
+
+    /// skip: a skipped test must cost at least this many percent of a run's test time (as
+    /// `trim --min-saving`).
+    #[arg(long, default_value_t = 0.5, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
+    pub min_saving: f64,
+
+    /// skip: the skipped tests, most saving first, make up this many percent of what all
+    /// candidates save (as `trim --saving-share`).
+    #[arg(long, default_value_t = 80.0, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
+    pub saving_share: f64,
+
+    /// shards: shards for a pipeline that ran as one (a pipeline with several variants keeps
+    /// its own number).
+    #[arg(long, default_value_t = 4, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub shards: u64,
+
+    /// Output format: a table, JSON (versioned by `schema_version`), CSV (one line per order,
+    /// or the missed runs, or the figures) or Markdown.
     #[arg(long, value_enum, default_value = "table")]
     pub format: OutputFormat,
 }

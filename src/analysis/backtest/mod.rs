@@ -1,4 +1,7 @@
-//! `testsift backtest priority`: how well a test order would have found each run's failures,
+//! `testsift backtest priority|skip|shards`: how good a selection would have been, replayed
+//! over the window ([`skip`] and [`shards`] for the other two).
+//!
+//! `priority`: how well a test order would have found each run's failures,
 //! replayed over the window. Every run after the training span is ordered from what the runs
 //! before it showed (never from itself), and the order is scored on what that run actually
 //! did: APFD, its cost-aware form APFDc, and the test time spent before the first failure.
@@ -16,6 +19,9 @@ use crate::fold::Status;
 use crate::store::Store;
 use serde::Serialize;
 
+pub mod shards;
+pub mod skip;
+
 /// Version of the JSON output; bumped when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -29,6 +35,28 @@ pub struct BacktestOptions {
     pub infra_threshold: f64,
     /// Seed of the random order.
     pub seed: u64,
+    /// skip: runs a test needs before it can be skipped, and trim's cut of what is worth
+    /// skipping (`TrimOptions::min_saving`, `saving_share`).
+    pub min_runs: usize,
+    pub min_saving: f64,
+    pub saving_share: f64,
+    /// shards: shards of a pipeline that had one.
+    pub shards: usize,
+}
+
+impl Default for BacktestOptions {
+    fn default() -> Self {
+        let trim = crate::analysis::trim::TrimOptions::default();
+        BacktestOptions {
+            train_runs: 20,
+            infra_threshold: 0.8,
+            seed: 1,
+            min_runs: trim.min_runs,
+            min_saving: trim.min_saving,
+            saving_share: trim.saving_share,
+            shards: 4,
+        }
+    }
 }
 
 /// An order of the tests of a run.
@@ -111,6 +139,28 @@ pub fn priority(
     Ok(replay(&runs, &series, &counts, options))
 }
 
+/// Replays the skip list over the window ([`skip::replay`]).
+pub fn skip_list(
+    store: &Store,
+    window: &WindowArgs,
+    options: &BacktestOptions,
+) -> Result<skip::SkipBacktest, AnalysisError> {
+    let runs = runs_in_window(store, window)?;
+    let (series, counts) = load(store, &runs)?;
+    Ok(skip::replay(&runs, &series, &counts, options))
+}
+
+/// Replays the shard split over the window ([`shards::replay`]).
+pub fn shard_split(
+    store: &Store,
+    window: &WindowArgs,
+    options: &BacktestOptions,
+) -> Result<shards::ShardsBacktest, AnalysisError> {
+    let runs = runs_in_window(store, window)?;
+    let (series, counts) = load(store, &runs)?;
+    Ok(shards::replay(&runs, &series, &counts, options))
+}
+
 /// One test's execution in one run, as the replay sees it.
 #[derive(Debug, Clone, Copy)]
 struct Step {
@@ -133,28 +183,7 @@ fn replay(
     options: &BacktestOptions,
 ) -> PriorityBacktest {
     let infra = counts.infrastructure(options.infra_threshold);
-    let mut by_run: Vec<Vec<Step>> = vec![Vec::new(); runs.len()];
-    for (i, s) in series.iter().enumerate() {
-        for p in &s.points {
-            if p.status == Status::Skipped {
-                continue;
-            }
-            let Some(steps) = by_run.get_mut(p.run as usize) else {
-                continue;
-            };
-            steps.push(Step {
-                series: u32::try_from(i).unwrap_or(u32::MAX),
-                failed: matches!(p.status, Status::Failed | Status::Error),
-                flaky: p.status == Status::Flaky,
-                seconds: p
-                    .duration
-                    .filter(|d| d.is_finite() && *d >= 0.0)
-                    .unwrap_or(0.0)
-                    .max(MIN_SECONDS),
-                row: p.row,
-            });
-        }
-    }
+    let mut by_run = steps_by_run(runs, series);
 
     let mut model = Model::new(series.len());
     let mut rng = SplitMix(options.seed);
@@ -204,6 +233,33 @@ fn replay(
         mean_run_seconds: run_seconds / n,
         orders,
     }
+}
+
+/// Each run's executed tests (skipped ones left out), in window order.
+fn steps_by_run(runs: &[RunInfo], series: &[Series]) -> Vec<Vec<Step>> {
+    let mut by_run: Vec<Vec<Step>> = vec![Vec::new(); runs.len()];
+    for (i, s) in series.iter().enumerate() {
+        for p in &s.points {
+            if p.status == Status::Skipped {
+                continue;
+            }
+            let Some(steps) = by_run.get_mut(p.run as usize) else {
+                continue;
+            };
+            steps.push(Step {
+                series: u32::try_from(i).unwrap_or(u32::MAX),
+                failed: matches!(p.status, Status::Failed | Status::Error),
+                flaky: p.status == Status::Flaky,
+                seconds: p
+                    .duration
+                    .filter(|d| d.is_finite() && *d >= 0.0)
+                    .unwrap_or(0.0)
+                    .max(MIN_SECONDS),
+                row: p.row,
+            });
+        }
+    }
+    by_run
 }
 
 /// APFD, APFDc and the seconds to the first failure of `steps` in their current order, which
