@@ -508,8 +508,7 @@ pub fn flaky(
     options: &FlakyOptions,
 ) -> Result<FlakyReport, AnalysisError> {
     let runs = runs_in_window(store, window)?;
-    let df = store
-        .executions()?
+    let df = crate::config::alias_ids(store.executions()?)
         .select([
             col(RUN),
             col(VARIANT),
@@ -698,8 +697,7 @@ fn names(store: &Store, df: &DataFrame, rows: &Rows) -> Result<Names, AnalysisEr
     wanted_runs.dedup();
     let wanted_runs = Series::new(RUN.into(), wanted_runs);
     let keys = [col(RUN), col(VARIANT), col(TEST_ID)];
-    let found = store
-        .executions()?
+    let found = crate::config::alias_ids(store.executions()?)
         .filter(col(RUN).is_in(lit(wanted_runs).implode(false), false))
         .select([
             col(RUN),
