@@ -231,24 +231,25 @@ pub struct FlakyArgs {
     /// Executed runs (not skipped, not infrastructure failures) a test needs before a flip
     /// alone can make it flaky or it can be called stable; fewer is `new` (the test appeared
     /// inside the window) or `insufficient-data`.
-    #[arg(
-        long,
-        default_value_t = 5,
-        value_name = "N",
-        help_heading = "Thresholds"
-    )]
-    pub min_runs: usize,
+    /// [default: testsift.toml's, else 5]
+    #[arg(long, value_name = "N", help_heading = "Thresholds")]
+    pub min_runs: Option<usize>,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
-    /// infrastructure failure: excluded from the analysis and listed separately.
+    /// infrastructure failure: excluded from the analysis and listed separately [default:
+    /// testsift.toml's, else 0.8].
     #[arg(
         long,
-        default_value_t = 0.8,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: f64,
+    pub infra_threshold: Option<f64>,
+
+    /// Only the tests this owner owns (testsift.toml's rules, CODEOWNERS), e.g. @acme/web;
+    /// the headline still counts every test.
+    #[arg(long, value_name = "TEAM")]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Args)]

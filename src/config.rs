@@ -215,6 +215,13 @@ impl Owners {
     }
 }
 
+/// Whether `team` is one of `owners`, with or without its `@`, in any case.
+pub fn owned_by(owners: &[String], team: &str) -> bool {
+    let norm = |s: &str| s.trim_start_matches('@').to_lowercase();
+    let team = norm(team);
+    owners.iter().any(|o| norm(o) == team)
+}
+
 static INSTALLED: OnceLock<Config> = OnceLock::new();
 
 /// Makes `config` the process's configuration (the first call wins).

@@ -425,6 +425,22 @@ fn owners_come_from_codeowners_and_classname_rules() {
         "{}",
         stdout(&out)
     );
+    // flaky: an owners column, an owners array in JSON, and --owner.
+    let out = run_in(dir.path(), &store, &["flaky", "--wide"]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("owners"), "{text}");
+    assert!(text.contains("@acme/db @bob"), "{text}");
+    let out = run_in(
+        dir.path(),
+        &store,
+        &["flaky", "--format", "json", "--owner", "@ACME/NET"],
+    );
+    let v = json(&out);
+    let tests = v["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 1, "{v}");
+    assert_eq!(tests[0]["test_id"], "tests.net::test_a");
+    assert_eq!(tests[0]["owners"], serde_json::json!(["@acme/net"]));
     // The text names the owners too.
     let out = run_in(
         dir.path(),

@@ -713,26 +713,35 @@ pub fn run_gate(
     })
 }
 
-/// Fills in each gate test's `file` and `line` from the store's tests table (the first test
-/// row of that id with a file, by file and line, so the choice does not depend on segment
-/// order).
+/// Fills in each gate test's `file` and `line` from the store's tests table (see [`files`]).
 pub fn locate(store: &Store, results: &mut [GateResult]) -> Result<(), AnalysisError> {
     let ids: BTreeSet<&str> = results
         .iter()
         .flat_map(|r| r.tests.iter().map(|t| t.test_id.as_str()))
         .collect();
-    if ids.is_empty() {
-        return Ok(());
+    let found = files(store, &ids)?;
+    for t in results.iter_mut().flat_map(|r| r.tests.iter_mut()) {
+        if let Some((file, line)) = found.get(t.test_id.as_str()) {
+            t.file = Some(file.clone());
+            t.line = *line;
+        }
     }
-    let wanted = Series::new("wanted".into(), ids.into_iter().collect::<Vec<_>>());
-    let df = store
-        .tests()?
-        .filter(
-            col(TEST_ID)
-                .is_in(lit(wanted).implode(false), false)
-                .and(col(FILE).is_not_null())
-                .and(col(FILE).neq(lit(""))),
-        )
+    Ok(())
+}
+
+/// The `file` and `line` of each of `ids` (after aliases), from the store's tests table: the
+/// first test row of that id with a file, by file and line, so the choice does not depend on
+/// segment order.
+pub fn files(
+    store: &Store,
+    ids: &BTreeSet<&str>,
+) -> Result<HashMap<String, (String, Option<u32>)>, AnalysisError> {
+    let mut found: HashMap<String, (String, Option<u32>)> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    let df = crate::config::alias_ids(store.tests()?)
+        .filter(col(FILE).is_not_null().and(col(FILE).neq(lit(""))))
         .select([col(TEST_ID), col(FILE), col(LINE)])
         .sort([TEST_ID, FILE, LINE], SortMultipleOptions::default())
         .collect()
@@ -745,19 +754,15 @@ pub fn locate(store: &Store, results: &mut [GateResult]) -> Result<(), AnalysisE
         ))
     })()
     .map_err(query_err(store))?;
-    let mut found: HashMap<&str, (&str, Option<u32>)> = HashMap::new();
     for i in 0..df.height() {
-        if let (Some(id), Some(file)) = (id.get(i), file.get(i)) {
-            found.entry(id).or_insert((file, line.get(i)));
+        if let (Some(id), Some(file)) = (id.get(i), file.get(i))
+            && ids.contains(id)
+            && !found.contains_key(id)
+        {
+            found.insert(id.to_string(), (file.to_string(), line.get(i)));
         }
     }
-    for t in results.iter_mut().flat_map(|r| r.tests.iter_mut()) {
-        if let Some((file, line)) = found.get(t.test_id.as_str()) {
-            t.file = Some((*file).to_string());
-            t.line = *line;
-        }
-    }
-    Ok(())
+    Ok(found)
 }
 
 /// Why `window` keeps none of `all` (every run in the store), or `None` when it keeps some. The
@@ -923,6 +928,7 @@ mod tests {
             skipped_since: None,
             fingerprints: vec![],
             ci_seconds: 0.0,
+            owners: vec![],
         }
     }
 

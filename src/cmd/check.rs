@@ -89,7 +89,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             d.owners = config.owners.of(&d.classname, d.file.as_deref());
         }
         if let Some(team) = args.owner.as_deref() {
-            decided.decisions.retain(|d| owned_by(&d.owners, team));
+            decided
+                .decisions
+                .retain(|d| config::owned_by(&d.owners, team));
         }
         results.push(decided.result());
         run_gate = Some(decided);
@@ -150,7 +152,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(team) = args.owner.as_deref() {
         for r in results.iter_mut().filter(|r| !r.tests.is_empty()) {
-            r.tests.retain(|t| owned_by(&t.owners, team));
+            r.tests.retain(|t| config::owned_by(&t.owners, team));
             if r.tests.is_empty() {
                 r.tripped = false;
                 r.reason = format!(
@@ -183,13 +185,6 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::from(if tripped { EXIT_GATE } else { EXIT_OK }))
-}
-
-/// Whether `team` is one of `owners`, with or without its `@`, in any case.
-fn owned_by(owners: &[String], team: &str) -> bool {
-    let norm = |s: &str| s.trim_start_matches('@').to_lowercase();
-    let team = norm(team);
-    owners.iter().any(|o| norm(o) == team)
 }
 
 /// Nothing to judge is an error (exit 2), never a pass; with `--format github` it is also an

@@ -251,6 +251,10 @@ pub struct TestVerdict {
     pub fingerprints: Vec<FailureGroup>,
     /// Estimated CI seconds this test's flakiness cost (flaky tests only).
     pub ci_seconds: f64,
+    /// Its owners (testsift.toml's rules, CODEOWNERS), filled in by the commands that show
+    /// them; left out of the JSON when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
 }
 
 /// A test's outcome in one run.
@@ -958,6 +962,7 @@ fn analyse(
             skipped_since,
             fingerprints,
             ci_seconds,
+            owners: Vec::new(),
         });
     }
     tests.sort_by(|a, b| {
