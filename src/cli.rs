@@ -564,14 +564,10 @@ pub struct ReportArgs {
     #[arg(long, short)]
     pub quiet: bool,
 
-    /// Executed runs a test needs before a flip alone can make it flaky (as in `testsift flaky`).
-    #[arg(
-        long,
-        default_value_t = 5,
-        value_name = "N",
-        help_heading = "Thresholds"
-    )]
-    pub min_runs: usize,
+    /// Executed runs a test needs before a flip alone can make it flaky (as in `testsift flaky`)
+    /// [default: testsift.toml's, else 5].
+    #[arg(long, value_name = "N", help_heading = "Thresholds")]
+    pub min_runs: Option<usize>,
 
     /// Executed runs a test needs before it can be a trim candidate (as in `testsift trim`).
     #[arg(
@@ -593,15 +589,20 @@ pub struct ReportArgs {
     pub slower_threshold: f64,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
-    /// infrastructure failure, left out of every analysis.
+    /// infrastructure failure, left out of every analysis [default: testsift.toml's, else
+    /// 0.8].
     #[arg(
         long,
-        default_value_t = 0.8,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: f64,
+    pub infra_threshold: Option<f64>,
+
+    /// Also append report.md to the file `$GITHUB_STEP_SUMMARY` names (the GitHub Actions job
+    /// summary); without that variable, a note on stderr.
+    #[arg(long)]
+    pub summary: bool,
 
     /// How many copies of report.json STORE/reports/ keeps (the oldest are removed); at least
     /// 1, so that the next report has one to compare with.

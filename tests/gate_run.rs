@@ -343,3 +343,46 @@ fn hostile_names_are_escaped_in_every_format() {
     let out = check(dir.path(), &store, &["--run"]);
     assert!(!stderr(&out).contains("\n::error"), "{}", stderr(&out));
 }
+
+#[test]
+fn report_summary_appends_report_md_to_the_job_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = history(dir.path());
+    let summary = dir.path().join("step_summary.md");
+    fs::write(&summary, "earlier step\n").unwrap();
+    let out_dir = dir.path().join("report");
+    let report = |summary_var: Option<&Path>| {
+        let mut cmd = testsift();
+        cmd.current_dir(dir.path())
+            .args(["report", "--quiet", "--no-previous", "--summary", "--store"])
+            .arg(&store)
+            .arg("--out")
+            .arg(&out_dir)
+            .env("SOURCE_DATE_EPOCH", "1780000000")
+            .env_remove("GITHUB_STEP_SUMMARY");
+        if let Some(p) = summary_var {
+            cmd.env("GITHUB_STEP_SUMMARY", p);
+        }
+        cmd.output().unwrap()
+    };
+    let out = report(Some(&summary));
+    assert_code(&out, 0);
+    assert_eq!(stderr(&out), "");
+    let md = fs::read_to_string(out_dir.join("report.md")).unwrap();
+    assert_eq!(
+        fs::read_to_string(&summary).unwrap(),
+        format!("earlier step\n{md}\n")
+    );
+    // Without the variable: the report is written, a note says why there is no summary.
+    let out = report(None);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("--summary: GITHUB_STEP_SUMMARY is not set"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        fs::read_to_string(&summary).unwrap(),
+        format!("earlier step\n{md}\n")
+    );
+}
