@@ -386,3 +386,352 @@ fn report_summary_appends_report_md_to_the_job_summary() {
         format!("earlier step\n{md}\n")
     );
 }
+
+/// The `name` and `run` script of each step of the GitHub Actions workflow in docs/ci.md.
+fn recipe_steps() -> Vec<(String, String)> {
+    let md = fs::read_to_string(root().join("docs/ci.md")).unwrap();
+    let section = &md[md.find("## GitHub Actions workflow").unwrap()..];
+    let start = section.find("```yaml\n").unwrap() + 8;
+    let yaml = &section[start..start + section[start..].find("```").unwrap()];
+    let mut steps: Vec<(String, String)> = Vec::new();
+    let mut lines = yaml.lines().peekable();
+    let mut name = None;
+    while let Some(line) = lines.next() {
+        let t = line.trim_start();
+        let indent = line.len() - t.len();
+        if let Some(n) = t.strip_prefix("- name: ") {
+            name = Some(n.to_string());
+        } else if t.starts_with("- ") {
+            name = None;
+        } else if let Some(run) = t.strip_prefix("run: ") {
+            let script = if run == "|" {
+                let mut body = String::new();
+                while let Some(next) = lines.peek() {
+                    let nt = next.trim_start();
+                    if !nt.is_empty() && next.len() - nt.len() <= indent {
+                        break;
+                    }
+                    body.push_str(next.get(indent + 2..).unwrap_or(""));
+                    body.push('\n');
+                    lines.next();
+                }
+                body
+            } else {
+                format!("{run}\n")
+            };
+            steps.push((name.clone().expect("every run step is named"), script));
+        }
+    }
+    steps
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let _ = fs::remove_dir_all(to);
+    if !from.exists() {
+        return;
+    }
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// One pipeline of the generated history: its branch (`main` is a push, anything else a pull
+/// request into main), whether it is a re-run of the one before, the outcome letters of the
+/// tests that do not pass, and the gate's expected exit code.
+struct Pipeline {
+    branch: &'static str,
+    rerun: bool,
+    outcomes: &'static [(&'static str, char)],
+    gate: i32,
+}
+
+const FLAKY: &str = "tests.test_net::test_retry";
+const SOCKET: &str = "tests.test_quar::test_sock";
+const BREAK: &str = "tests.test_cart::test_break";
+
+/// Twenty pipelines; the comment on each is why the gate decides as it does.
+const PIPELINES: [Pipeline; 20] = [
+    // 1: first run, cache miss: nothing failed.
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[],
+        gate: 0,
+    },
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[],
+        gate: 0,
+    },
+    // 3: a test needs a retry for the first time: not flaky before, so it fails the gate.
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[(FLAKY, 'R')],
+        gate: 1,
+    },
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[],
+        gate: 0,
+    },
+    // 5: the same test retried again on a pull request: known flaky (retried in 3).
+    Pipeline {
+        branch: "feature-a",
+        rerun: false,
+        outcomes: &[(FLAKY, 'R')],
+        gate: 0,
+    },
+    // 6: the quarantined test fails: forgiven by testsift.toml.
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[(SOCKET, 'F')],
+        gate: 0,
+    },
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[],
+        gate: 0,
+    },
+    // 8: the flaky test fails outright, the way it failed before its retries passed.
+    Pipeline {
+        branch: "feature-b",
+        rerun: false,
+        outcomes: &[(FLAKY, 'F')],
+        gate: 0,
+    },
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[],
+        gate: 0,
+    },
+    // 10: a pull request breaks a stable test; 11 is the same run again (attempt 2).
+    Pipeline {
+        branch: "feature-c",
+        rerun: false,
+        outcomes: &[(BREAK, 'F')],
+        gate: 1,
+    },
+    Pipeline {
+        branch: "feature-c",
+        rerun: true,
+        outcomes: &[(BREAK, 'F')],
+        gate: 1,
+    },
+    // 12: merged broken: main is red.
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[(BREAK, 'F')],
+        gate: 1,
+    },
+    // 13: a pull request on the red main: already failing on main (12), forgiven.
+    Pipeline {
+        branch: "feature-d",
+        rerun: false,
+        outcomes: &[(BREAK, 'F')],
+        gate: 0,
+    },
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[(BREAK, 'F')],
+        gate: 1,
+    },
+    // 15: red main forgiven, but a stable test also fails, with a new message: fails.
+    Pipeline {
+        branch: "feature-e",
+        rerun: false,
+        outcomes: &[(BREAK, 'F'), ("tests.test_s::test_3", 'G')],
+        gate: 1,
+    },
+    // 16: fixed.
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[],
+        gate: 0,
+    },
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[(FLAKY, 'R'), (SOCKET, 'F')],
+        gate: 0,
+    },
+    // 18: a stable test passes only on a retry: new flakiness fails the gate.
+    Pipeline {
+        branch: "feature-f",
+        rerun: false,
+        outcomes: &[("tests.test_s::test_5", 'R')],
+        gate: 1,
+    },
+    // 19: main's fixed test passes again, so a pull request's failure of it is not forgiven.
+    Pipeline {
+        branch: "feature-g",
+        rerun: false,
+        outcomes: &[(BREAK, 'F')],
+        gate: 1,
+    },
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[],
+        gate: 0,
+    },
+];
+
+/// The JUnit report of pipeline `p` (1-based): ten stable tests and the three under study,
+/// each passing unless `outcomes` says otherwise.
+fn pipeline_report(p: usize, outcomes: &[(&str, char)]) -> String {
+    let mut ids: Vec<String> = (0..10).map(|i| format!("tests.test_s::test_{i}")).collect();
+    ids.extend([FLAKY, SOCKET, BREAK].map(String::from));
+    let mut xml = format!(
+        "<?xml version=\"1.0\"?>\n<testsuite name=\"pytest\" \
+         timestamp=\"2026-03-01T{:02}:00:00\">\n",
+        p
+    );
+    for id in &ids {
+        let (class, name) = id.split_once("::").unwrap();
+        let outcome = outcomes
+            .iter()
+            .find(|(t, _)| t == id)
+            .map_or('P', |(_, o)| *o);
+        let body = match outcome {
+            'F' => "<failure message=\"assert 1 == 2\" type=\"AssertionError\"/>",
+            'G' => "<failure message=\"KeyError: 'x'\" type=\"KeyError\"/>",
+            'R' => "<flakyFailure message=\"assert 1 == 2\" type=\"AssertionError\"/>",
+            _ => "",
+        };
+        let file = class.replace('.', "/");
+        xml.push_str(&format!(
+            "  <testcase classname=\"{class}\" name=\"{name}\" file=\"{file}.py\" line=\"1\" \
+             time=\"0.2\">{body}</testcase>\n"
+        ));
+    }
+    xml.push_str("</testsuite>\n");
+    xml
+}
+
+#[test]
+fn the_github_actions_recipe_gates_twenty_pipelines() {
+    let steps = recipe_steps();
+    let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Install testsift",
+            "Quarantine list",
+            "Run the tests",
+            "Ingest",
+            "Gate",
+            "Job summary"
+        ]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_testsift"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut run_id = 7000;
+    let mut decisions = Vec::new();
+    for (i, p) in PIPELINES.iter().enumerate() {
+        let n = i + 1;
+        // A fresh checkout, with the cache restored into it.
+        let work = dir.path().join(format!("work-{n:02}"));
+        fs::create_dir_all(&work).unwrap();
+        copy_dir(&cache, &work.join(".testsift"));
+        fs::write(
+            work.join("testsift.toml"),
+            format!(
+                "[[quarantine]]\ntest = \"{SOCKET}\"\nreason = \"socket reuse\"\n\
+                 owner = \"@acme/net\"\nissue = \"https://example.com/7\"\nuntil = \"2099-01-01\"\n"
+            ),
+        )
+        .unwrap();
+        let summary = work.join("summary.md");
+        let attempt = if p.rerun { 2 } else { 1 };
+        if !p.rerun {
+            run_id += 1;
+        }
+        let sha = format!("{:040x}", if p.rerun { n - 1 } else { n });
+        let mut codes = BTreeMap::new();
+        for (name, script) in &steps {
+            if name == "Install testsift" {
+                continue;
+            }
+            if name == "Run the tests" {
+                let results = work.join("test-results");
+                fs::create_dir_all(&results).unwrap();
+                fs::write(results.join("junit.xml"), pipeline_report(n, p.outcomes)).unwrap();
+                continue;
+            }
+            let mut cmd = std::process::Command::new("bash");
+            cmd.args(["-e", "-c", script])
+                .current_dir(&work)
+                .env("PATH", &path)
+                .env_remove("TESTSIFT_STORE");
+            for var in CI_VARS {
+                cmd.env_remove(var);
+            }
+            cmd.env("GITHUB_ACTIONS", "true")
+                .env("GITHUB_RUN_ID", run_id.to_string())
+                .env("GITHUB_RUN_ATTEMPT", attempt.to_string())
+                .env("GITHUB_SHA", &sha)
+                .env("GITHUB_JOB", "test")
+                .env("GITHUB_WORKFLOW", "tests")
+                .env("GITHUB_STEP_SUMMARY", &summary);
+            if p.branch == "main" {
+                cmd.env("GITHUB_REF_NAME", "main")
+                    .env_remove("GITHUB_BASE_REF");
+            } else {
+                cmd.env("GITHUB_REF_NAME", format!("{run_id}/merge"))
+                    .env("GITHUB_HEAD_REF", p.branch)
+                    .env("GITHUB_BASE_REF", "main");
+            }
+            let out = cmd.output().unwrap();
+            let code = out.status.code().unwrap();
+            if name != "Gate" {
+                assert_eq!(code, 0, "pipeline {n}, step {name}: {}", stderr(&out));
+            } else {
+                let text = stdout(&out);
+                let errors = text.lines().filter(|l| l.starts_with("::error ")).count();
+                assert_eq!(errors > 0, code == 1, "pipeline {n}: {text}");
+            }
+            codes.insert(name.clone(), (code, stdout(&out)));
+        }
+        decisions.push(codes["Gate"].0);
+        // The quarantine list: the configured test always (once the store knows it), the flaky
+        // one once `flaky` calls it flaky.
+        let deselect = fs::read_to_string(work.join("deselect.txt")).unwrap();
+        assert_eq!(
+            deselect.contains("tests/test_quar.py::test_sock"),
+            n > 1,
+            "pipeline {n}: {deselect}"
+        );
+        assert!(
+            fs::read_to_string(&summary)
+                .unwrap()
+                .starts_with("## testsift report"),
+            "pipeline {n}: no job summary"
+        );
+        // The cache saved at the end of the job.
+        copy_dir(&work.join(".testsift"), &cache);
+    }
+    let expected: Vec<i32> = PIPELINES.iter().map(|p| p.gate).collect();
+    assert_eq!(decisions, expected);
+}

@@ -393,13 +393,21 @@ fn decision_label(d: &Decision) -> String {
     quote(&format!("{}{variant}", d.test_id))
 }
 
-/// The run key `check --run` judges: `run` when given (it must be in the store), else the
-/// newest run of the window. The error says what the store holds.
+/// The run key `check --run` judges: `run` when given (it must be in the store), else the run
+/// the CI's variables name (`ci`, when the store holds it: the job checking the run it has
+/// just ingested), else the newest run of the window. The error says what the store holds.
 pub fn target_run(
     all: &[RunInfo],
     window: &[RunInfo],
     run: Option<&str>,
+    ci: Option<&str>,
 ) -> Result<String, String> {
+    if run.is_none()
+        && let Some(ci) = ci
+        && all.iter().any(|x| x.run == ci)
+    {
+        return Ok(ci.to_string());
+    }
     match run {
         Some(r) if all.iter().any(|x| x.run == r) => Ok(r.to_string()),
         Some(r) => {

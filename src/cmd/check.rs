@@ -48,7 +48,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     window::select(&mut window_runs, &window_args);
     let run_key = match args.run.as_deref() {
         None => None,
-        Some(r) => match gate::target_run(&all, &window_runs, Some(r).filter(|r| !r.is_empty())) {
+        Some(r) => match gate::target_run(
+            &all,
+            &window_runs,
+            Some(r).filter(|r| !r.is_empty()),
+            ci_run_key().as_deref(),
+        ) {
             Ok(key) => Some(key),
             Err(why) => return no_data(args.format, &why),
         },
@@ -185,6 +190,17 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::from(if tripped { EXIT_GATE } else { EXIT_OK }))
+}
+
+/// The run key the CI's variables name (docs/ci.md): the run id, plus `#N` for attempt N > 1,
+/// as ingest stores it.
+fn ci_run_key() -> Option<String> {
+    let ci = crate::ci_vars::from_process_env()?;
+    let id = ci.meta.run_id?;
+    Some(match ci.meta.attempt {
+        Some(a) if a > 1 => format!("{id}#{a}"),
+        _ => id,
+    })
 }
 
 /// Nothing to judge is an error (exit 2), never a pass; with `--format github` it is also an
