@@ -79,14 +79,14 @@ fn history(dir: &Path) -> PathBuf {
         "PRPPPP", "PPFPPP", "PRPPPP", "PPPPPP", "PPPPPP", "PPPPPP", "PPPPFF",
     ];
     let commits = ["c1", "c2", "c3", "c3", "c5", "c6"];
-    for r in 0..6 {
+    for (r, commit) in commits.iter().enumerate() {
         let cases: Vec<(&str, char)> = TESTS
             .iter()
             .zip(past)
             .map(|(t, p)| (*t, p.as_bytes()[r] as char))
             .chain(stable_ones())
             .collect();
-        write_run(&runs, r as u32 + 1, commits[r], "main", &cases);
+        write_run(&runs, r as u32 + 1, commit, "main", &cases);
     }
     let now = ['R', 'F', 'G', 'F', 'R', 'F', 'F'];
     let cases: Vec<(&str, char)> = TESTS

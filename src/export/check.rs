@@ -343,7 +343,24 @@ mod tests {
                     groups: vec![],
                 },
             ],
+            run: None,
         }
+    }
+
+    #[test]
+    fn junit_has_a_testcase_per_gate_and_escapes_everything() {
+        let mut r = report();
+        r.gates[1].reason = "a <b> & \"c\" \u{1b}[2J\n]]>".into();
+        let xml = junit(&r);
+        assert!(xml.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <testsuites name=\"testsift check\" tests=\"3\" failures=\"2\">\n"
+        ));
+        assert!(xml.contains(
+            "<failure type=\"slower\" message=\"a &lt;b&gt; &amp; &quot;c&quot;  [2J ]]&gt;\"/>"
+        ));
+        assert_eq!(xml.matches("<testcase ").count(), 3);
+        assert!(!xml.chars().any(|c| c != '\n' && c.is_control()));
     }
 
     #[test]
