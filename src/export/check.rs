@@ -252,7 +252,17 @@ fn test_error(r: &GateResult, t: &GateTest, title: &str) -> String {
     } else {
         format!(" [{}]", t.variant)
     };
-    let message = format!("{}{variant}: {} ({})", t.test_id, t.detail, r.gate.as_str());
+    let owners = if t.owners.is_empty() {
+        String::new()
+    } else {
+        format!(" owners: {}", t.owners.join(" "))
+    };
+    let message = format!(
+        "{}{variant}: {} ({}){owners}",
+        t.test_id,
+        t.detail,
+        r.gate.as_str()
+    );
     command("error", &props, &message)
 }
 
