@@ -331,17 +331,16 @@ impl Config {
                     format!("quarantine `issue` must be a URL (https://...), not {issue:?}"),
                 ));
             }
-            let until = q
-                .until
-                .get_ref()
+            let until_text = q.until.get_ref().text();
+            let until = until_text
                 .trim()
                 .parse::<jiff::civil::Date>()
                 .map_err(|_| {
                     at(
                         q.until.span(),
                         format!(
-                            "quarantine `until` must be a date as \"YYYY-MM-DD\", not {:?}",
-                            q.until.get_ref()
+                            "quarantine `until` must be a date as \"YYYY-MM-DD\", not \
+                             {until_text:?}"
                         ),
                     )
                 })?;
@@ -517,8 +516,25 @@ struct RawQuarantine {
     reason: Spanned<String>,
     owner: Spanned<String>,
     issue: Spanned<String>,
-    until: Spanned<String>,
+    until: Spanned<DateText>,
     variant: Option<String>,
+}
+
+/// `until`, as a string (`"2027-01-31"`) or a TOML date (`2027-01-31`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum DateText {
+    Text(String),
+    Date(toml::value::Datetime),
+}
+
+impl DateText {
+    fn text(&self) -> String {
+        match self {
+            DateText::Text(s) => s.clone(),
+            DateText::Date(d) => d.to_string(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -786,6 +802,22 @@ mod tests {
              until = \"2026-13-01\"\n",
         )
         .expect_err("bad date");
+        assert!(e.to_string().starts_with("testsift.toml:6:9: "), "{e}");
+    }
+
+    #[test]
+    fn until_is_a_string_or_a_toml_date() {
+        let entry = |until: &str| {
+            format!(
+                "[[quarantine]]\ntest = \"a\"\nreason = \"r\"\nowner = \"o\"\n\
+                 issue = \"https://x\"\nuntil = {until}\n"
+            )
+        };
+        for until in ["\"2027-01-31\"", "2027-01-31"] {
+            let c = parse(&entry(until)).expect("a date");
+            assert_eq!(c.quarantine[0].until.to_string(), "2027-01-31");
+        }
+        let e = parse(&entry("2027-01-31T10:00:00Z")).expect_err("not a date");
         assert!(e.to_string().starts_with("testsift.toml:6:9: "), "{e}");
     }
 
