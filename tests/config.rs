@@ -557,6 +557,29 @@ fn check_trips_on_an_expired_quarantine_entry() {
         "check failed: expired-quarantine: 1 quarantine entry has expired: tests.stable::s2 \
          (until 2020-02-29); renew or remove it\n"
     );
+    // The report lists it too, in each of its three files.
+    let out = run_in(
+        dir.path(),
+        &store,
+        &["report", "--quiet", "--no-previous", "--out", "rep"],
+    );
+    assert_code(&out, 0);
+    let md = fs::read_to_string(dir.path().join("rep/report.md")).unwrap();
+    assert!(
+        md.contains(
+            "### Expired quarantine (1)\n\nEntries of testsift.toml past their last day: renew \
+             or remove them.\n\n| test | until | owner | reason | issue |\n|---|---|---|---|---|\n\
+             | tests\\.stable\\:\\:s2 | 2020-02-29 | &#64;o | r tests\\.stable\\:\\:s2 | \
+             https\\://example\\.com/1 |\n"
+        ),
+        "{md}"
+    );
+    let html = fs::read_to_string(dir.path().join("rep/report.html")).unwrap();
+    assert!(html.contains("<h2>Expired quarantine (1)</h2>"));
+    let json: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("rep/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["expired_quarantine"][0]["until"], "2020-02-29");
     // Named gates replace the default ones.
     assert_code(
         &run_in(dir.path(), &store, &["check", "--fail-on", "broken"]),

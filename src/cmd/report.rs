@@ -109,6 +109,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             None => None,
         }
     };
+    report.expired_quarantine = crate::config::installed()
+        .expired_quarantine(crate::config::today())
+        .into_iter()
+        .cloned()
+        .collect();
     if let Some((previous, source)) = previous {
         report.changes = Some(diff::changes(
             &previous,
