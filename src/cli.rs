@@ -402,9 +402,10 @@ pub struct CheckArgs {
     #[arg(long, value_enum, value_delimiter = ',', value_name = "GATES")]
     pub fail_on: Vec<crate::analysis::gate::Gate>,
 
-    /// Gate one run instead of the window: each test that failed in RUN (a run key; by
-    /// default the newest run of the window) is forgiven when quarantined, or flaky before it
-    /// and failing the way it flaked before; any other failure fails the check.
+    /// Gate one run instead of the window: each test that failed in RUN (a run key; by default
+    /// the run the CI's variables name when the store holds it, else the newest run of the
+    /// window) is forgiven when quarantined, or flaky before it and failing the way it flaked
+    /// before; any other failure fails the check. See docs/ci.md.
     #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "")]
     pub run: Option<String>,
 
