@@ -239,6 +239,21 @@ fn a_run_whose_failures_are_all_forgiven_passes() {
     let out = check(dir.path(), &store, &["--run", "4"]);
     assert_code(&out, 0);
     assert!(stdout(&out).contains("ok: run: run 4: no test failed"));
+    // In a CI job, the default run is the one the CI's variables name (run 6, not the newest).
+    let out = testsift()
+        .current_dir(dir.path())
+        .args(["check", "--run", "--baseline", "main", "--store"])
+        .arg(&store)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_RUN_ID", "6")
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert!(
+        stdout(&out).contains("ok: run: run 6: "),
+        "{}",
+        stdout(&out)
+    );
     // A run the store does not hold is an error naming the newest ones.
     let out = check(dir.path(), &store, &["--run", "99"]);
     assert_code(&out, 2);

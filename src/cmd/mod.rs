@@ -45,6 +45,7 @@ fn reads_config(command: &Command) -> bool {
     !matches!(
         command,
         Command::Ingest(_)
+            | Command::Stats(_)
             | Command::Schema
             | Command::Verify(_)
             | Command::Forget(_)
