@@ -10,6 +10,11 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// The testsift.toml to read (quarantine, aliases, owners, threshold defaults). By default
+    /// testsift.toml in the current directory, else at the root of the git repository.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,7 +139,7 @@ fn parse_timestamp(s: &str) -> Result<jiff::Timestamp, String> {
 /// A threshold share such as `--infra-threshold`: a number in (0, 1]. 0 would make every run
 /// with one failure an infrastructure failure, and NaN no run at all, so that a gate passes on
 /// no data; both are refused here, before anything is read.
-fn parse_probability(s: &str) -> Result<f64, String> {
+pub(crate) fn parse_probability(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(x) if x > 0.0 && x <= 1.0 => Ok(x),
         _ => Err(format!(
@@ -144,7 +149,7 @@ fn parse_probability(s: &str) -> Result<f64, String> {
 }
 
 /// A limit share such as `--max-flaky-rate`: a number in [0, 1] (0: no flaky run allowed).
-fn parse_share(s: &str) -> Result<f64, String> {
+pub(crate) fn parse_share(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
         _ => Err(format!("{s:?} is not a share between 0 and 1 (5% is 0.05)")),
@@ -234,24 +239,25 @@ pub struct FlakyArgs {
     /// Executed runs (not skipped, not infrastructure failures) a test needs before a flip
     /// alone can make it flaky or it can be called stable; fewer is `new` (the test appeared
     /// inside the window) or `insufficient-data`.
-    #[arg(
-        long,
-        default_value_t = 5,
-        value_name = "N",
-        help_heading = "Thresholds"
-    )]
-    pub min_runs: usize,
+    /// [default: testsift.toml's, else 5]
+    #[arg(long, value_name = "N", help_heading = "Thresholds")]
+    pub min_runs: Option<usize>,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
-    /// infrastructure failure: excluded from the analysis and listed separately.
+    /// infrastructure failure: excluded from the analysis and listed separately [default:
+    /// testsift.toml's, else 0.8].
     #[arg(
         long,
-        default_value_t = 0.8,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: f64,
+    pub infra_threshold: Option<f64>,
+
+    /// Only the tests this owner owns (testsift.toml's rules, CODEOWNERS), e.g. @acme/web;
+    /// the headline still counts every test.
+    #[arg(long, value_name = "TEAM")]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -396,8 +402,11 @@ pub enum CheckFormat {
     /// Every gate with tripped, reason and tests, versioned by `schema_version`, on stdout.
     Json,
     /// GitHub Actions workflow commands on stdout: `::error file=...,line=...::` per failing
-    /// test, `::notice` per held gate.
+    /// test, `::notice` per held gate; with `--run`, `::warning` per forgiven failure.
     Github,
+    /// A JUnit XML report of the decisions on stdout, for CI systems that show JUnit: one
+    /// testcase per decided test (with `--run`) or per gate, a failure element where it fails.
+    Junit,
 }
 
 #[derive(Debug, Args)]
@@ -410,15 +419,27 @@ pub struct CheckArgs {
 
     /// Gates that fail the check, comma-separated: `broken` (a test is broken now),
     /// `new-flaky` (a test is flaky that was not before the newest --new-runs runs), `slower`
-    /// (a suite is flagged as getting slower). `--max-flaky-rate` adds its own gate.
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "broken,new-flaky",
-        value_name = "GATES"
-    )]
+    /// (a suite is flagged as getting slower), `expired-quarantine` (a testsift.toml
+    /// quarantine entry is past its `until`). `--max-flaky-rate` adds its own gate.
+    /// [default: broken,new-flaky,expired-quarantine; with --run: expired-quarantine]
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "GATES")]
     pub fail_on: Vec<crate::analysis::gate::Gate>,
+
+    /// Gate one run instead of the window: each test that failed in RUN (a run key; by default
+    /// the run the CI's variables name when the store holds it, else the newest run of the
+    /// window) is forgiven when quarantined, or flaky before it and failing the way it flaked
+    /// before; any other failure fails the check. See docs/ci.md.
+    #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "")]
+    pub run: Option<String>,
+
+    /// With --run: also forgive a failure when the test failed in the newest run of branch B
+    /// before RUN (an already-red main does not fail every pull request).
+    #[arg(long, value_name = "B", requires = "run")]
+    pub baseline: Option<String>,
+
+    /// Only the tests this owner owns (testsift.toml's rules, CODEOWNERS), e.g. @acme/web.
+    #[arg(long, value_name = "TEAM")]
+    pub owner: Option<String>,
 
     /// Fail when the flaky run rate (share of runs that were red only because of flaky tests)
     /// is above this share, e.g. 0.05 for 5%.
@@ -430,25 +451,20 @@ pub struct CheckArgs {
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub new_runs: usize,
 
-    /// Executed runs a test needs before a flip alone can make it flaky (as in `flaky`).
-    #[arg(
-        long,
-        default_value_t = 5,
-        value_name = "N",
-        help_heading = "Thresholds"
-    )]
-    pub min_runs: usize,
+    /// Executed runs a test needs before a flip alone can make it flaky (as in `flaky`)
+    /// [default: testsift.toml's, else 5].
+    #[arg(long, value_name = "N", help_heading = "Thresholds")]
+    pub min_runs: Option<usize>,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
-    /// infrastructure failure, as in `flaky` and `slow`.
+    /// infrastructure failure, as in `flaky` and `slow` [default: testsift.toml's, else 0.8].
     #[arg(
         long,
-        default_value_t = 0.8,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: f64,
+    pub infra_threshold: Option<f64>,
 
     /// What the `slower` gate sums time over (as `slow --by`).
     #[arg(long, value_enum, default_value = "suite", help_heading = "Thresholds")]
@@ -527,15 +543,14 @@ pub struct SelectArgs {
     pub min_runs: Option<usize>,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
-    /// infrastructure failure and left out.
+    /// infrastructure failure and left out [default: testsift.toml's, else 0.8].
     #[arg(
         long,
-        default_value_t = 0.8,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: f64,
+    pub infra_threshold: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -573,14 +588,10 @@ pub struct ReportArgs {
     #[arg(long, short)]
     pub quiet: bool,
 
-    /// Executed runs a test needs before a flip alone can make it flaky (as in `testsift flaky`).
-    #[arg(
-        long,
-        default_value_t = 5,
-        value_name = "N",
-        help_heading = "Thresholds"
-    )]
-    pub min_runs: usize,
+    /// Executed runs a test needs before a flip alone can make it flaky (as in `testsift flaky`)
+    /// [default: testsift.toml's, else 5].
+    #[arg(long, value_name = "N", help_heading = "Thresholds")]
+    pub min_runs: Option<usize>,
 
     /// Executed runs a test needs before it can be a trim candidate (as in `testsift trim`).
     #[arg(
@@ -602,15 +613,20 @@ pub struct ReportArgs {
     pub slower_threshold: f64,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
-    /// infrastructure failure, left out of every analysis.
+    /// infrastructure failure, left out of every analysis [default: testsift.toml's, else
+    /// 0.8].
     #[arg(
         long,
-        default_value_t = 0.8,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: f64,
+    pub infra_threshold: Option<f64>,
+
+    /// Also append report.md to the file `$GITHUB_STEP_SUMMARY` names (the GitHub Actions job
+    /// summary); without that variable, a note on stderr.
+    #[arg(long)]
+    pub summary: bool,
 
     /// How many copies of report.json STORE/reports/ keeps (the oldest are removed); at least
     /// 1, so that the next report has one to compare with.

@@ -18,6 +18,9 @@ use crate::cli::{Cli, Command};
 use std::process::ExitCode;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if reads_config(&cli.command) {
+        crate::config::install(crate::config::Config::find(cli.config.as_deref())?);
+    }
     match cli.command {
         Command::Ingest(args) => ingest::run(args),
         Command::Stats(args) => stats::run(args),
@@ -33,4 +36,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Forget(args) => forget::run(args),
         Command::Compact(args) => compact::run(args),
     }
+}
+
+/// Commands that read testsift.toml: those that analyse the history (its aliases count for
+/// every analysis). Writing and maintaining the store does not need it, so a broken file never
+/// stops an ingest.
+fn reads_config(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Ingest(_)
+            | Command::Stats(_)
+            | Command::Schema
+            | Command::Verify(_)
+            | Command::Forget(_)
+            | Command::Compact(_)
+    )
 }

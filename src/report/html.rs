@@ -265,9 +265,10 @@ pub fn render(r: &Report, nonce: &str) -> String {
     );
     // What a reader acts on first (broken, newly flaky), then the picture (the heat map), then
     // the long tables.
-    let sections: [fn(&Report) -> String; 12] = [
+    let sections: [fn(&Report) -> String; 13] = [
         header,
         broken,
+        expired_quarantine,
         newly,
         timeline,
         changes,
@@ -660,6 +661,31 @@ fn timeline(r: &Report) -> String {
         r#"<div class="chartbox">{}</div></section>"#,
         svg::heatmap(recent, &h.timeline)
     );
+    s
+}
+
+/// testsift.toml's quarantine entries past their `until`; nothing when there is none.
+fn expired_quarantine(r: &Report) -> String {
+    let list = &r.expired_quarantine;
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut s = format!(
+        r#"<section id="expired"><h2>Expired quarantine ({})</h2><p class="sub">Entries of testsift.toml past their last day: renew or remove them.</p><table><thead><tr><th>test</th><th>until</th><th>owner</th><th>reason</th><th>issue</th></tr></thead><tbody>"#,
+        list.len()
+    );
+    for q in list {
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            html(&shorten(&q.test, 120)),
+            q.until,
+            html(&shorten(&q.owner, 60)),
+            html(&shorten(&q.reason, 200)),
+            html(&shorten(&q.issue, 200))
+        );
+    }
+    s.push_str("</tbody></table></section>");
     s
 }
 

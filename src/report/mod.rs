@@ -110,6 +110,9 @@ pub struct Report {
     pub slow: SlowReport,
     pub trim: TrimReport,
     pub history: History,
+    /// testsift.toml's quarantine entries past their `until` (filled in by `report`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expired_quarantine: Vec<crate::config::Quarantine>,
 }
 
 impl Report {
@@ -434,6 +437,7 @@ pub fn build(
         slow,
         trim,
         history,
+        expired_quarantine: Vec::new(),
     })
 }
 

@@ -12,6 +12,7 @@ use crate::analysis::AnalysisError;
 use crate::analysis::flaky::{FlakyOptions, FlakyReport, Verdict, flaky};
 use crate::analysis::trim::{TrimOptions, TrimReport, trim};
 use crate::analysis::window::{WindowArgs, runs_in_window};
+use crate::config::Quarantine;
 use crate::store::Store;
 use history::{History, TestHistory};
 use serde::Serialize;
@@ -47,6 +48,10 @@ pub struct SelectOptions {
     pub shard_by: shards::Unit,
     /// What the current split to compare shards with is made of.
     pub split_by: history::SplitBy,
+    /// testsift.toml's quarantine entries (quarantine only).
+    pub quarantine: Vec<Quarantine>,
+    /// The day quarantine expiry is judged on.
+    pub today: jiff::civil::Date,
 }
 
 /// One selected test, with why it was selected.
@@ -75,6 +80,17 @@ pub struct Selected {
     pub shard: Option<usize>,
     /// The evidence, one short sentence each.
     pub evidence: Vec<String>,
+    /// quarantine: `config` (a testsift.toml entry names it; `reason` is the entry's) or
+    /// `flaky` (`testsift flaky` calls it flaky).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The quarantine entry's owner, issue and last day (source `config`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issue: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
 }
 
 /// The whole result of `testsift select`.
@@ -135,7 +151,9 @@ pub fn select(
     let (tests, plan) = match options.kind {
         Kind::Quarantine => {
             let report = flaky(store, window, &flaky_options(options))?;
-            (quarantine(&hist, &report, &keep_variant), None)
+            let mut tests = quarantine(&hist, &report, &keep_variant);
+            configured(&mut tests, &hist, options);
+            (tests, None)
         }
         Kind::Skip => {
             let trim_options = TrimOptions {
@@ -287,6 +305,75 @@ fn quarantine(
         }
     }
     out.into_values().collect()
+}
+
+/// Adds the tests testsift.toml's quarantine entries in force name (globs expanded against the
+/// window's tests) to `tests`, the detected flaky ones: a test in both is listed once, with
+/// the entry's reason and source `config`. Sorted by test id.
+fn configured(tests: &mut Vec<Selected>, hist: &History, options: &SelectOptions) {
+    let entries: Vec<&Quarantine> = options
+        .quarantine
+        .iter()
+        .filter(|q| !q.expired(options.today))
+        .filter(|q| match (&q.variant, &options.variant) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        })
+        .collect();
+    for t in &hist.tests {
+        let Some(q) = entries.iter().find(|q| {
+            q.matches(&t.test_id)
+                && q.variant
+                    .as_ref()
+                    .is_none_or(|v| t.variants.iter().any(|tv| tv == v))
+        }) else {
+            continue;
+        };
+        let s = match tests.iter_mut().position(|s| s.test_id == t.test_id) {
+            Some(i) => &mut tests[i],
+            None => {
+                tests.push(base(t, ""));
+                let last = tests.len() - 1;
+                &mut tests[last]
+            }
+        };
+        s.reason = q.reason.clone();
+        s.source = Some("config".into());
+        s.owner = Some(q.owner.clone());
+        s.issue = Some(q.issue.clone());
+        s.until = Some(q.until.to_string());
+        s.evidence.insert(
+            0,
+            format!(
+                "quarantined in testsift.toml until {} by {}",
+                q.until, q.owner
+            ),
+        );
+    }
+    for s in tests.iter_mut().filter(|s| s.source.is_none()) {
+        s.source = Some("flaky".into());
+    }
+    tests.sort_by(|a, b| a.test_id.cmp(&b.test_id));
+}
+
+/// Refuses a quarantine list longer than testsift.toml's `max_quarantined`.
+pub fn check_cap(selection: &Selection, cap: Option<usize>) -> Result<(), String> {
+    match cap {
+        Some(cap) if selection.kind == Kind::Quarantine && selection.tests.len() > cap => {
+            let from_config = selection
+                .tests
+                .iter()
+                .filter(|t| t.source.as_deref() == Some("config"))
+                .count();
+            Err(format!(
+                "{} tests would be quarantined ({from_config} by testsift.toml, {} detected \
+                 flaky), more than max_quarantined = {cap}; fix or remove some, or raise the cap",
+                selection.tests.len(),
+                selection.tests.len() - from_config
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Trim candidates on at least one (kept) variant, most time saved first.
