@@ -602,6 +602,11 @@ pub struct ReportArgs {
     )]
     pub trim_min_runs: usize,
 
+    /// A test listed as having no unique catch must cost at least this many percent of a run's
+    /// test time (as `trim --min-saving`).
+    #[arg(long, default_value_t = 0.5, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
+    pub trim_min_saving: f64,
+
     /// A suite is getting slower when its last-7-days median is this many percent above the 7
     /// days before; the same figure flags suites slower than in the previous report.
     #[arg(
@@ -719,7 +724,12 @@ pub struct BacktestArgs {
     pub infra_threshold: f64,
 
     /// skip: executed runs a test needs before it can be skipped (as `trim --min-runs`).
-    #[arg(long, default_value_t = 50, value_name = "N", help_heading = "Thresholds")]
+    #[arg(
+        long,
+        default_value_t = 50,
+        value_name = "N",
+        help_heading = "Thresholds"
+    )]
     pub min_runs: usize,
 
     /// skip: a skipped test must cost at least this many percent of a run's test time (as

@@ -142,9 +142,14 @@ fn priority_backtest_with_nothing_to_score_says_so() {
     );
 }
 
+/// A test case of a generated report: name, seconds, failed.
+type TestCase<'a> = (&'a str, f64, bool);
+/// A run of a generated history: run key, variant (empty for none), its test cases.
+type RunSpec<'a> = (&'a str, &'a str, Vec<TestCase<'a>>);
+
 /// Writes run folders `run-N` (N from 1) with a run.json (run key `key`, `variant` when given)
 /// and one report of the given (name, seconds, failed) test cases.
-fn write_runs(root: &std::path::Path, runs: &[(&str, &str, Vec<(&str, f64, bool)>)]) {
+fn write_runs(root: &std::path::Path, runs: &[RunSpec<'_>]) {
     for (i, (key, variant, cases)) in runs.iter().enumerate() {
         let body: String = cases
             .iter()
@@ -159,7 +164,10 @@ fn write_runs(root: &std::path::Path, runs: &[(&str, &str, Vec<(&str, f64, bool)
             })
             .collect();
         let run = root.join(format!("run-{:02}", i + 1));
-        write(&run.join("junit.xml"), format!(r#"<testsuite name="T">{body}</testsuite>"#));
+        write(
+            &run.join("junit.xml"),
+            format!(r#"<testsuite name="T">{body}</testsuite>"#),
+        );
         let variant = if variant.is_empty() {
             String::new()
         } else {
@@ -198,7 +206,7 @@ fn skip_backtest_is_worked_by_hand() {
     let dir = tempfile::tempdir().unwrap();
     let runs = dir.path().join("runs");
     let fails: [&[&str]; 8] = [&[], &[], &["c"], &[], &["b"], &["b"], &["a", "c"], &[]];
-    let history: Vec<(String, &str, Vec<(&str, f64, bool)>)> = fails
+    let history: Vec<(String, &str, Vec<TestCase<'_>>)> = fails
         .iter()
         .enumerate()
         .map(|(i, f)| {
@@ -209,7 +217,7 @@ fn skip_backtest_is_worked_by_hand() {
             (format!("{}", i + 1), "", cases)
         })
         .collect();
-    let borrowed: Vec<(&str, &str, Vec<(&str, f64, bool)>)> = history
+    let borrowed: Vec<RunSpec<'_>> = history
         .iter()
         .map(|(k, v, c)| (k.as_str(), *v, c.clone()))
         .collect();
@@ -218,7 +226,17 @@ fn skip_backtest_is_worked_by_hand() {
     assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
     let r = backtest_json(
         &store,
-        &["skip", "--train-runs", "3", "--min-runs", "3", "--min-saving", "0", "--saving-share", "100"],
+        &[
+            "skip",
+            "--train-runs",
+            "3",
+            "--min-runs",
+            "3",
+            "--min-saving",
+            "0",
+            "--saving-share",
+            "100",
+        ],
     );
     assert_eq!(r["runs_replayed"], 5, "{r:#}");
     assert_eq!(r["failure_runs"], 3);
@@ -235,7 +253,10 @@ fn skip_backtest_is_worked_by_hand() {
     // The default cut (each at least 0.5% of a run, the top 80% of the saving) leaves d out:
     // lists a b, a b, a, a, a.
     let r = backtest_json(&store, &["skip", "--train-runs", "3", "--min-runs", "3"]);
-    assert!((r["mean_skipped_tests"].as_f64().unwrap() - 1.4).abs() < 1e-9, "{r:#}");
+    assert!(
+        (r["mean_skipped_tests"].as_f64().unwrap() - 1.4).abs() < 1e-9,
+        "{r:#}"
+    );
     assert_eq!(r["missed_runs"], 1);
 }
 

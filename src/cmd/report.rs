@@ -69,6 +69,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         },
         trim: TrimOptions {
             min_runs: args.trim_min_runs,
+            min_saving: args.trim_min_saving / 100.0,
             infra_threshold,
             exclude_flaky: false,
             ..TrimOptions::default()

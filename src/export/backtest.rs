@@ -152,7 +152,11 @@ pub mod skip {
             )?;
         }
         if r.missed.len() > SHOWN {
-            writeln!(out, "… and {} more (--format json lists all)", r.missed.len() - SHOWN)?;
+            writeln!(
+                out,
+                "… and {} more (--format json lists all)",
+                r.missed.len() - SHOWN
+            )?;
         }
         Ok(())
     }
@@ -171,7 +175,9 @@ pub mod skip {
                 "{},{},{},{}",
                 csv_field(&m.run),
                 csv_field(&m.variant),
-                m.caught_after_runs.map(|n| n.to_string()).unwrap_or_default(),
+                m.caught_after_runs
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
                 csv_field(&m.tests.join(" "))
             )?;
         }
@@ -209,7 +215,11 @@ pub mod shards {
         let mut lines = vec![
             format!(
                 "{} pipelines (run keys) in the window, the first {} for training; {} replayed ({} with shards of their own, the others split {} ways).",
-                r.pipelines, r.train_runs, r.pipelines_replayed, r.sharded_pipelines, r.default_shards
+                r.pipelines,
+                r.train_runs,
+                r.pipelines_replayed,
+                r.sharded_pipelines,
+                r.default_shards
             ),
             format!(
                 "testsift's split: longest shard {} on average, {:.2}× the mean shard; predicted shard times off by {:.1}% of the actual.",
@@ -251,7 +261,10 @@ pub mod shards {
     /// One line of figures per split.
     pub fn csv(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
         let opt = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
-        writeln!(out, "split,pipelines,mean_critical_path_seconds,mean_imbalance")?;
+        writeln!(
+            out,
+            "split,pipelines,mean_critical_path_seconds,mean_imbalance"
+        )?;
         writeln!(
             out,
             "testsift,{},{},{}",

@@ -96,17 +96,17 @@ pub fn table(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::R
     test_table(r).print(out, opts)?;
     writeln!(out)?;
     if r.candidates.is_empty() {
-        writeln!(
-            out,
+        let line = format!(
             "no trim candidates (tests the cover did not need, seen in ≥ {} runs, each at least {} of a run's test time)",
             r.options.min_runs,
             crate::export::format::pct(r.options.min_saving)
-        )?;
+        );
+        write_line(out, opts, &line)?;
     } else {
         candidate_table(r).print(out, opts)?;
     }
     match unlisted(r) {
-        Some(line) => writeln!(out, "{line}"),
+        Some(line) => write_line(out, opts, &line),
         None => Ok(()),
     }
 }
