@@ -542,6 +542,11 @@ pub struct SelectArgs {
     #[arg(long, value_name = "N", help_heading = "Thresholds")]
     pub min_runs: Option<usize>,
 
+    /// skip: choose the largest list (by `trim --saving-share`) whose replay over the window,
+    /// each run's list from the runs before it, missed at most this share of the failure runs.
+    #[arg(long, default_value_t = 0.01, value_name = "SHARE", value_parser = parse_share, help_heading = "Thresholds")]
+    pub max_miss: f64,
+
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
     /// infrastructure failure and left out [default: testsift.toml's, else 0.8].
     #[arg(

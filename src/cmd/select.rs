@@ -32,6 +32,7 @@ pub fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
         split_by: args.current_split,
         quarantine: config.quarantine.clone(),
         today: crate::config::today(),
+        max_miss: args.max_miss,
     };
     let (selection, all) = select(&store, &window, &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;

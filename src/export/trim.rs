@@ -105,10 +105,33 @@ pub fn table(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::R
     } else {
         candidate_table(r).print(out, opts)?;
     }
-    match unlisted(r) {
+    if let Some(line) = unlisted(r) {
+        write_line(out, opts, &line)?;
+    }
+    match replayed_line(r) {
         Some(line) => write_line(out, opts, &line),
         None => Ok(()),
     }
+}
+
+/// The line saying what the listed candidates would have cost skipped, replayed run by run.
+pub fn replayed_line(r: &TrimReport) -> Option<String> {
+    let p = r.replayed?;
+    if p.runs_replayed == 0 {
+        return Some(format!(
+            "replayed as a skip list: not enough runs after the first {} to replay",
+            p.train_runs
+        ));
+    }
+    Some(format!(
+        "replayed as a skip list over the {} runs after the first {}: {} of {} failure runs missed (miss rate {}), {} of the test time saved (testsift backtest skip)",
+        p.runs_replayed,
+        p.train_runs,
+        p.missed_runs,
+        p.failure_runs,
+        crate::export::format::pct(p.miss_rate),
+        crate::export::format::pct(p.saved_share),
+    ))
 }
 
 /// The line about candidates that save too little to list, if there are any.
@@ -166,7 +189,10 @@ pub fn markdown(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io
     test_table(r).markdown(out, opts)?;
     writeln!(out, "\n## Trim candidates\n")?;
     candidate_table(r).markdown(out, opts)?;
-    match unlisted(r) {
+    if let Some(line) = unlisted(r) {
+        writeln!(out, "\n{}", md(&line))?;
+    }
+    match replayed_line(r) {
         Some(line) => writeln!(out, "\n{}", md(&line)),
         None => Ok(()),
     }
@@ -204,6 +230,7 @@ mod tests {
                 advice: Advice::Keep,
             }],
             curve: vec![],
+            replayed: None,
             candidates: vec![],
         }
     }

@@ -246,7 +246,7 @@ pub fn trim_sentence(r: &Report) -> String {
              no test has a unique catch and none can be told apart by what it catches."
         );
     }
-    let unlisted = if s.unlisted_candidates > 0 {
+    let mut unlisted = if s.unlisted_candidates > 0 {
         format!(
             " {} more without a unique catch save too little to list ({:.2} h/week in all: each \
              under {:.1}% of a run's test time, or past the top {:.0}% of the saving).",
@@ -258,6 +258,23 @@ pub fn trim_sentence(r: &Report) -> String {
     } else {
         String::new()
     };
+    if let Some(p) = r
+        .trim
+        .replayed
+        .filter(|p| p.runs_replayed > 0 && s.candidates > 0)
+    {
+        unlisted.push_str(&format!(
+            " Skipped run by run over the {} runs after the first {} (each list from the runs \
+             before it), such a list would have missed {} of {} failure runs ({:.1}%) and saved \
+             {:.1}% of the test time.",
+            p.runs_replayed,
+            p.train_runs,
+            p.missed_runs,
+            p.failure_runs,
+            100.0 * p.miss_rate,
+            100.0 * p.saved_share
+        ));
+    }
     if s.candidates == 0 {
         return format!(
             "No test is listed: none of those that ran in at least {} of the {n} runs of the \

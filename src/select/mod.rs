@@ -52,6 +52,9 @@ pub struct SelectOptions {
     pub quarantine: Vec<Quarantine>,
     /// The day quarantine expiry is judged on.
     pub today: jiff::civil::Date,
+    /// skip: the largest list whose replayed miss rate (failure runs only skipped tests showed)
+    /// is at most this share is chosen.
+    pub max_miss: f64,
 }
 
 /// One selected test, with why it was selected.
@@ -109,6 +112,19 @@ pub struct Selection {
     /// Why there was nothing to select from (no store yet, as on a CI cache miss, or an empty
     /// window): the selection is then empty, so the runner runs every test. Null otherwise.
     pub no_data: Option<String>,
+    /// skip: the cut chosen by replay, and what that list would have missed and saved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_cut: Option<SkipCut>,
+}
+
+/// How `select skip` chose its list: the largest `--saving-share` whose skip list, replayed run
+/// by run over the window, missed at most `max_miss` of the failure runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SkipCut {
+    pub max_miss: f64,
+    /// The `trim --saving-share` chosen (0: no list stayed within the bound; nothing skipped).
+    pub saving_share: f64,
+    pub replayed: crate::analysis::trim::Replayed,
 }
 
 /// Runs the selection over the store. Also returns every test in the window, which the runner
@@ -148,6 +164,7 @@ pub fn select(
     )?;
     // The analyses report per variant; `--variant` keeps that variant's results.
     let keep_variant = |v: &str| options.variant.as_deref().is_none_or(|w| w == v);
+    let mut skip_cut = None;
     let (tests, plan) = match options.kind {
         Kind::Quarantine => {
             let report = flaky(store, window, &flaky_options(options))?;
@@ -156,13 +173,29 @@ pub fn select(
             (tests, None)
         }
         Kind::Skip => {
-            let trim_options = TrimOptions {
+            let base = TrimOptions {
                 min_runs: options.min_runs.unwrap_or(TrimOptions::default().min_runs),
                 infra_threshold: options.infra_threshold,
                 ..TrimOptions::default()
             };
+            let (share, replayed) =
+                crate::analysis::trim::choose_cut(store, window, &base, options.max_miss)?;
+            skip_cut = Some(SkipCut {
+                max_miss: options.max_miss,
+                saving_share: share,
+                replayed,
+            });
+            let trim_options = TrimOptions {
+                saving_share: share,
+                ..base
+            };
             let report = trim(store, window, &trim_options)?;
-            (skip(&hist, &report, &keep_variant), None)
+            let tests = if share > 0.0 {
+                skip(&hist, &report, &keep_variant)
+            } else {
+                Vec::new()
+            };
+            (tests, None)
         }
         Kind::Priority => {
             let report = flaky(store, window, &flaky_options(options))?;
@@ -183,6 +216,7 @@ pub fn select(
             tests,
             shards: plan,
             no_data: None,
+            skip_cut,
         },
         all,
     ))
@@ -207,6 +241,7 @@ fn empty(options: &SelectOptions, why: String) -> Selection {
         tests: Vec::new(),
         shards: plan,
         no_data: Some(why),
+        skip_cut: None,
     }
 }
 
