@@ -4,19 +4,12 @@ use crate::analysis::backtest::{BacktestOptions, priority, shard_split, skip_lis
 use crate::cli::{BacktestArgs, BacktestKind, OutputFormat};
 use crate::error::EXIT_OK;
 use crate::export::backtest::{self as out_fmt, shards as shards_fmt, skip as skip_fmt};
-use crate::store::Store;
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::at(&args.store.store);
-    if !store.exists() {
-        anyhow::bail!(
-            "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
-            store.dir().display()
-        );
-    }
+    let store = super::existing_store(&args.store.store)?;
     let options = BacktestOptions {
         train_runs: args.train_runs,
         infra_threshold: args.infra_threshold,

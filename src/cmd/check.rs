@@ -10,19 +10,12 @@ use crate::cli::{CheckArgs, CheckFormat};
 use crate::config;
 use crate::error::{EXIT_GATE, EXIT_OK};
 use crate::export;
-use crate::store::Store;
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::at(&args.store.store);
-    if !store.exists() {
-        anyhow::bail!(
-            "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
-            store.dir().display()
-        );
-    }
+    let store = super::existing_store(&args.store.store)?;
     let config = config::installed();
     let defaults = FlakyOptions::default();
     let thresholds = &config.thresholds;

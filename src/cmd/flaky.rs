@@ -4,19 +4,12 @@ use crate::analysis::flaky::{FlakyOptions, flaky};
 use crate::cli::{FlakyArgs, OutputFormat};
 use crate::error::EXIT_OK;
 use crate::export;
-use crate::store::Store;
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: FlakyArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::at(&args.store.store);
-    if !store.exists() {
-        anyhow::bail!(
-            "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
-            store.dir().display()
-        );
-    }
+    let store = super::existing_store(&args.store.store)?;
     let config = crate::config::installed();
     let thresholds = &config.thresholds;
     let defaults = FlakyOptions::default();

@@ -15,7 +15,22 @@ mod trim;
 mod verify;
 
 use crate::cli::{Cli, Command};
+use crate::store::Store;
+use std::path::Path;
 use std::process::ExitCode;
+
+/// The store at `path` for a command that reads a history: the one message when there is none
+/// there yet.
+fn existing_store(path: &Path) -> anyhow::Result<Store> {
+    let store = Store::at(path);
+    if !store.exists() {
+        anyhow::bail!(
+            "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
+            store.dir().display()
+        );
+    }
+    Ok(store)
+}
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if reads_config(&cli.command) {

@@ -4,19 +4,12 @@ use crate::analysis::slow::{SlowOptions, slow};
 use crate::cli::{OutputFormat, SlowArgs};
 use crate::error::EXIT_OK;
 use crate::export;
-use crate::store::Store;
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: SlowArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::at(&args.store.store);
-    if !store.exists() {
-        anyhow::bail!(
-            "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
-            store.dir().display()
-        );
-    }
+    let store = super::existing_store(&args.store.store)?;
     let options = SlowOptions {
         by: args.by,
         slower_threshold: args.slower_threshold / 100.0,

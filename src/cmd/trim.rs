@@ -4,19 +4,12 @@ use crate::analysis::trim::{TrimOptions, trim};
 use crate::cli::{OutputFormat, TrimArgs};
 use crate::error::EXIT_OK;
 use crate::export;
-use crate::store::Store;
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: TrimArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::at(&args.store.store);
-    if !store.exists() {
-        anyhow::bail!(
-            "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
-            store.dir().display()
-        );
-    }
+    let store = super::existing_store(&args.store.store)?;
     let options = TrimOptions {
         min_runs: args.min_runs,
         infra_threshold: args.infra_threshold,
