@@ -167,19 +167,11 @@ impl Squeezer {
     /// Keeps `bytes` of the current run, or the part of them within the limit, dropping the
     /// rest (and keeping no partial character or entity at the cut).
     fn keep_run(&mut self, bytes: &[u8], out: &mut Vec<u8>) {
-        if self.cut.is_none() {
-            let room = self.max - self.run.min(self.max);
-            if bytes.len() <= room {
-                out.extend_from_slice(bytes);
-                self.run += bytes.len();
-                return;
-            }
-            out.extend_from_slice(&bytes[..room]);
-            self.run += room;
-            self.open_cut(out, true);
-            self.drop_bytes(&bytes[room..]);
-        } else {
+        if self.cut.is_some() {
             self.drop_bytes(bytes);
+        } else if let Some(rest) = fill(&mut self.run, self.max, bytes, out) {
+            self.open_cut(out, true);
+            self.drop_bytes(&bytes[rest..]);
         }
     }
 
@@ -356,20 +348,15 @@ impl Squeezer {
             self.drop_bytes(bytes);
             return;
         }
-        let room = self.max - self.names_run.min(self.max);
-        if bytes.len() <= room {
-            out.extend_from_slice(bytes);
-            self.names_run += bytes.len();
+        let Some(rest) = fill(&mut self.names_run, self.max, bytes, out) else {
             return;
-        }
-        out.extend_from_slice(&bytes[..room]);
-        self.names_run += room;
+        };
         self.tag_dropped = true;
         match self.boundary {
             Some(keep) => self.open_cut_at(out, keep),
             None => self.open_cut(out, false),
         }
-        self.drop_bytes(&bytes[room..]);
+        self.drop_bytes(&bytes[rest..]);
     }
 
     fn value(&mut self, input: &[u8], out: &mut Vec<u8>) -> usize {
@@ -440,14 +427,9 @@ impl Squeezer {
             self.drop_bytes(bytes);
             return;
         }
-        let room = self.max - self.run.min(self.max);
-        if bytes.len() <= room {
-            out.extend_from_slice(bytes);
-            self.run += bytes.len();
+        let Some(rest) = fill(&mut self.run, self.max, bytes, out) else {
             return;
-        }
-        out.extend_from_slice(&bytes[..room]);
-        self.run += room;
+        };
         self.open_cut(out, false);
         // The closing sequence is written whole after the cut, so the kept bytes must not end
         // in its first character (`--` may not appear inside a comment).
@@ -471,7 +453,7 @@ impl Squeezer {
             cut.bytes += n;
             cut.tail_chars += n;
         }
-        self.drop_bytes(&bytes[room..]);
+        self.drop_bytes(&bytes[rest..]);
     }
 
     fn decl(&mut self, b: u8, out: &mut Vec<u8>) -> usize {
@@ -516,6 +498,15 @@ impl Squeezer {
         }
         1
     }
+}
+
+/// Appends what of `bytes` fits in a run of at most `max` bytes, `run` of them kept already;
+/// returns where the bytes that did not fit start, if any did not.
+fn fill(run: &mut usize, max: usize, bytes: &[u8], out: &mut Vec<u8>) -> Option<usize> {
+    let kept = bytes.len().min(max - (*run).min(max));
+    out.extend_from_slice(&bytes[..kept]);
+    *run += kept;
+    (kept < bytes.len()).then_some(kept)
 }
 
 /// Adds `bytes` to what `cut` dropped: bytes, newlines, and characters after the last newline.
