@@ -265,7 +265,7 @@ pub fn render(r: &Report, nonce: &str) -> String {
     );
     // What a reader acts on first (broken, newly flaky), then the picture (the heat map), then
     // the long tables.
-    let sections: [fn(&Report) -> String; 13] = [
+    let sections: [fn(&Report) -> String; 14] = [
         header,
         broken,
         expired_quarantine,
@@ -277,6 +277,7 @@ pub fn render(r: &Report, nonce: &str) -> String {
         regressions,
         load,
         trim,
+        safety,
         infrastructure,
         footer,
     ];
@@ -662,6 +663,14 @@ fn timeline(r: &Report) -> String {
         svg::heatmap(recent, &h.timeline)
     );
     s
+}
+
+/// What the skip list and the priority order would have done, replayed.
+fn safety(r: &Report) -> String {
+    format!(
+        r#"<section id="safety"><h2>Selection safety</h2><p>{}</p><p class="sub">Replayed with <code>testsift backtest skip</code> and <code>backtest priority</code>; APFD is the average share of a run's tests still ahead when each failure is found (1: every failure first, about 0.5: a random order).</p></section>"#,
+        html(&r.selection_safety.sentences())
+    )
 }
 
 /// testsift.toml's quarantine entries past their `until`; nothing when there is none.

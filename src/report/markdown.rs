@@ -54,7 +54,7 @@ type Section = fn(&Report) -> String;
 /// The whole file.
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    let sections: [(&str, Section); 10] = [
+    let sections: [(&str, Section); 11] = [
         ("headline", headline),
         ("changes", changes),
         ("flaky tests", flaky),
@@ -63,6 +63,7 @@ pub fn render(r: &Report) -> String {
         ("slow suites", slow),
         ("duration regressions", regressions),
         ("tests with no unique catch", trim),
+        ("selection safety", safety),
         ("CI load per day", load),
         ("infrastructure failures", infrastructure),
     ];
@@ -78,6 +79,15 @@ pub fn render(r: &Report) -> String {
         }
     }
     out
+}
+
+/// What the skip list and the priority order would have done, replayed.
+fn safety(r: &Report) -> String {
+    // Numbers and fixed words only: written as is.
+    format!(
+        "### Selection safety\n\n{}\n\n",
+        r.selection_safety.sentences()
+    )
 }
 
 /// testsift.toml's quarantine entries past their `until`; nothing when there is none.
