@@ -49,6 +49,9 @@ pub enum Command {
     /// after a training span is ordered from the runs before it only, and scored on what it did
     /// (APFD, APFDc, time to the first failure), against simple heuristics, random and optimal.
     Backtest(BacktestArgs),
+    /// Suggest test ids that look renamed (one stops where a similar one starts in the same
+    /// class), with the evidence, ready to paste into testsift.toml as `[[alias]]` entries.
+    Renames(RenamesArgs),
     /// Check the whole store: every file's content hash, that every segment the manifest lists
     /// exists, and that no segment exists that it does not list. One line per problem; exit 2
     /// when there is any.
@@ -695,6 +698,50 @@ pub enum BacktestKind {
     Skip,
     /// The `select shards` split: each shard's time against the split the history used.
     Shards,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RenamesFormat {
+    Table,
+    Json,
+    /// `[[alias]]` entries for testsift.toml.
+    Toml,
+}
+
+#[derive(Debug, Args)]
+pub struct RenamesArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    #[command(flatten)]
+    pub window: crate::analysis::window::WindowArgs,
+
+    /// Output: a table with the evidence, JSON, or `[[alias]]` entries to paste into
+    /// testsift.toml.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: RenamesFormat,
+
+    /// Runs at the end of the window an old id must be absent from.
+    #[arg(
+        long,
+        default_value_t = 3,
+        value_name = "N",
+        help_heading = "Thresholds"
+    )]
+    pub min_gone: usize,
+
+    /// Runs allowed between the old id's last run and the new id's first.
+    #[arg(
+        long,
+        default_value_t = 3,
+        value_name = "N",
+        help_heading = "Thresholds"
+    )]
+    pub max_gap: usize,
+
+    /// The least score suggested (0 to 1).
+    #[arg(long, default_value_t = 0.6, value_name = "SCORE", value_parser = parse_share, help_heading = "Thresholds")]
+    pub min_score: f64,
 }
 
 #[derive(Debug, Args)]

@@ -586,3 +586,68 @@ fn check_trips_on_an_expired_quarantine_entry() {
         0,
     );
 }
+
+/// Issue 16: `testsift renames` finds `tests.cart::test_coupon`, last seen in run 4, renamed
+/// `tests.cart::test_coupon_rejects_expired` from run 5 (same class, same time, the same lone
+/// failures); its `--format toml` is pasted into testsift.toml as is, and the two names then
+/// have one history. `tests.other::brand_new`, a new test in another class, is no rename.
+#[test]
+fn renames_suggests_an_alias_that_joins_the_histories() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    for n in 1..=10u32 {
+        let mut cases = stable();
+        let name = if n <= 4 {
+            "test_coupon"
+        } else {
+            "test_coupon_rejects_expired"
+        };
+        cases.push(("tests.cart", name, if n % 3 == 0 { 'F' } else { 'P' }, ""));
+        if n >= 5 {
+            cases.push(("tests.other", "brand_new", 'P', ""));
+        }
+        run(&runs, n, &cases);
+    }
+    let store = ingested(dir.path(), &runs);
+    let out = run_in(dir.path(), &store, &["renames", "--format", "json"]);
+    let r = json(&out);
+    let found = r["suggestions"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{r:#}");
+    assert_eq!(found[0]["from"], "tests.cart::test_coupon");
+    assert_eq!(found[0]["to"], "tests.cart::test_coupon_rejects_expired");
+    assert_eq!(found[0]["last_run_of_old"], "4");
+    assert_eq!(found[0]["first_run_of_new"], "5");
+    let table = stdout(&run_in(dir.path(), &store, &["renames"]));
+    assert!(
+        table.contains("tests.cart::test_coupon  ->  tests.cart::test_coupon_rejects_expired"),
+        "{table}"
+    );
+
+    let toml = stdout(&run_in(
+        dir.path(),
+        &store,
+        &["renames", "--format", "toml"],
+    ));
+    fs::write(dir.path().join("testsift.toml"), &toml).unwrap();
+    let out = run_in(dir.path(), &store, &["flaky", "--format", "json"]);
+    let v = json(&out);
+    let cart: Vec<(&str, u64)> = v["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["classname"] == "tests.cart")
+        .map(|t| (t["test_id"].as_str().unwrap(), t["runs"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        cart,
+        [("tests.cart::test_coupon_rejects_expired", 10)],
+        "{toml}"
+    );
+    // Aliased, nothing is left to suggest.
+    let r = json(&run_in(
+        dir.path(),
+        &store,
+        &["renames", "--format", "json"],
+    ));
+    assert_eq!(r["suggestions"].as_array().unwrap().len(), 0);
+}

@@ -6,6 +6,7 @@ mod compact;
 mod flaky;
 mod forget;
 mod ingest;
+mod renames;
 mod report;
 mod schema;
 mod select;
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Select(args) => select::run(args),
         Command::Report(args) => report::run(args),
         Command::Backtest(args) => backtest::run(args),
+        Command::Renames(args) => renames::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Forget(args) => forget::run(args),
         Command::Compact(args) => compact::run(args),
