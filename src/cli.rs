@@ -387,6 +387,10 @@ pub struct TrimArgs {
     #[arg(long, help_heading = "Thresholds")]
     pub exclude_flaky: bool,
 
+    /// Only the candidates this owner owns (testsift.toml's rules, CODEOWNERS), e.g. @acme/web.
+    #[arg(long, value_name = "TEAM")]
+    pub owner: Option<String>,
+
     /// A candidate must cost at least this many percent of a run's test time to be listed.
     #[arg(long, default_value_t = 0.5, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
     pub min_saving: f64,

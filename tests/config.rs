@@ -651,3 +651,120 @@ fn renames_suggests_an_alias_that_joins_the_histories() {
     ));
     assert_eq!(r["suggestions"].as_array().unwrap().len(), 0);
 }
+
+/// Issue 16: owners in the report (a "By owner" table of broken and flaky tests, in report.md,
+/// report.html and the tests of report.json) and in trim's candidates, which `--owner` filters.
+#[test]
+fn the_report_and_trim_carry_owners() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    owned_history(&runs);
+    let store = ingested(dir.path(), &runs);
+    fs::create_dir_all(dir.path().join(".github")).unwrap();
+    fs::write(
+        dir.path().join(".github/CODEOWNERS"),
+        "* @acme/all\n/src/net/ @acme/net\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("testsift.toml"),
+        "[[owners.rule]]\nclassname = \"tests.stable\"\nowners = [\"@acme/<b>core</b>\"]\n",
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let out = run_in(
+        dir.path(),
+        &store,
+        &[
+            "report",
+            "--out",
+            out_dir.to_str().unwrap(),
+            "-q",
+            "--trim-min-runs",
+            "1",
+        ],
+    );
+    assert_code(&out, 0);
+    let md = fs::read_to_string(out_dir.join("report.md")).unwrap();
+    let by_owner = &md[md.find("### By owner").expect("a By owner section")..];
+    // Markdown-escaped: `@` would mention the team in a pull-request comment.
+    assert!(by_owner.contains("| &#64;acme/net | 1 | 0 |"), "{by_owner}");
+    assert!(
+        by_owner.contains("| \\(no owner\\) | 1 | 0 |"),
+        "{by_owner}"
+    );
+    let page = fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(page.contains(r#"<section id="owners">"#));
+    let report: Value =
+        serde_json::from_str(&fs::read_to_string(out_dir.join("report.json")).unwrap()).unwrap();
+    let net = report["flaky"]["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["test_id"] == "tests.net::test_a")
+        .unwrap();
+    assert_eq!(net["owners"][0], "@acme/net");
+
+    // trim: the stable tests never fail, so they are candidates, owned by the rule; the
+    // owner's name is markup-escaped where it is shown.
+    let trim = json(&run_in(
+        dir.path(),
+        &store,
+        &[
+            "trim",
+            "--format",
+            "json",
+            "--min-runs",
+            "1",
+            "--min-saving",
+            "0",
+            "--saving-share",
+            "100",
+        ],
+    ));
+    let candidates = trim["candidates"].as_array().unwrap();
+    let stable: Vec<&Value> = candidates
+        .iter()
+        .filter(|c| c["classname"] == "tests.stable")
+        .collect();
+    assert_eq!(stable.len(), 5, "{trim:#}");
+    assert!(
+        stable.iter().all(|c| c["owners"][0] == "@acme/<b>core</b>"),
+        "{trim:#}"
+    );
+    // test_a's failures were all caught by test_b too: a candidate, owned through its file.
+    assert!(
+        candidates
+            .iter()
+            .any(|c| c["name"] == "test_a" && c["owners"][0] == "@acme/net"),
+        "{trim:#}"
+    );
+    let only = json(&run_in(
+        dir.path(),
+        &store,
+        &[
+            "trim",
+            "--format",
+            "json",
+            "--min-runs",
+            "1",
+            "--owner",
+            "@acme/web",
+        ],
+    ));
+    assert_eq!(only["candidates"].as_array().unwrap().len(), 0);
+    let table = stdout(&run_in(
+        dir.path(),
+        &store,
+        &[
+            "trim",
+            "--min-runs",
+            "1",
+            "--min-saving",
+            "0",
+            "--saving-share",
+            "100",
+        ],
+    ));
+    assert!(table.contains("owners"), "{table}");
+}

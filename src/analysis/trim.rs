@@ -206,6 +206,9 @@ pub struct Candidate {
     /// miss, having caught none in `runs` runs: 1 − 0.05^(1/runs).
     pub detection_rate_upper: f64,
     pub advice: Advice,
+    /// Its owners (testsift.toml's rules, CODEOWNERS), filled in by the commands that show
+    /// them; empty without an owners configuration.
+    pub owners: Vec<String>,
 }
 
 /// Keeps the candidates worth acting on (`candidates` sorted by saving, most first): each costs
@@ -651,6 +654,7 @@ fn analyse(
                 events: detected[i].len(),
                 detection_rate_upper: upper_bound_zero(n),
                 advice,
+                owners: Vec::new(),
             });
         }
         out.push(TestCoverage {

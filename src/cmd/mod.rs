@@ -20,6 +20,27 @@ use crate::store::Store;
 use std::path::Path;
 use std::process::ExitCode;
 
+/// Each of `tests` (test id, classname) with its owners by testsift.toml's rules and
+/// CODEOWNERS (through the test's `file` in the store); empty when the config names none.
+fn owners(
+    store: &Store,
+    tests: &[(&str, &str)],
+) -> anyhow::Result<std::collections::HashMap<String, Vec<String>>> {
+    let config = crate::config::installed();
+    if config.owners.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let ids = tests.iter().map(|t| t.0).collect();
+    let files = crate::analysis::gate::files(store, &ids)?;
+    Ok(tests
+        .iter()
+        .map(|&(id, class)| {
+            let file = files.get(id).map(|(f, _)| f.as_str());
+            (id.to_string(), config.owners.of(class, file))
+        })
+        .collect())
+}
+
 /// The store at `path` for a command that reads a history: the one message when there is none
 /// there yet.
 fn existing_store(path: &Path) -> anyhow::Result<Store> {

@@ -3,6 +3,7 @@
 //! A spinner on stderr says what is being done, in a terminal only.
 
 use crate::analysis::flaky::FlakyOptions;
+use crate::analysis::flaky::Verdict;
 use crate::analysis::slow::{GroupBy, SlowOptions};
 use crate::analysis::trim::TrimOptions;
 use crate::cli::{IngestArgs, ReportArgs, StoreArg};
@@ -111,6 +112,39 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             None => None,
         }
     };
+    // Owners of the flaky and broken tests and of the trim list (testsift.toml, CODEOWNERS).
+    let shown: Vec<(String, String)> = report
+        .flaky
+        .tests
+        .iter()
+        .filter(|t| matches!(t.verdict, Verdict::Flaky | Verdict::Broken))
+        .map(|t| (t.test_id.clone(), t.classname.clone()))
+        .chain(
+            report
+                .trim
+                .candidates
+                .iter()
+                .map(|c| (c.test_id.clone(), c.classname.clone())),
+        )
+        .collect();
+    let pairs: Vec<(&str, &str)> = shown
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let owners = super::owners(&store, &pairs)
+        .with_context(|| format!("reading {}", store.dir().display()))?;
+    if !owners.is_empty() {
+        for t in &mut report.flaky.tests {
+            if let Some(o) = owners.get(&t.test_id) {
+                t.owners = o.clone();
+            }
+        }
+        for c in &mut report.trim.candidates {
+            if let Some(o) = owners.get(&c.test_id) {
+                c.owners = o.clone();
+            }
+        }
+    }
     report.expired_quarantine = crate::config::installed()
         .expired_quarantine(crate::config::today())
         .into_iter()

@@ -17,8 +17,22 @@ pub fn run(args: TrimArgs) -> anyhow::Result<ExitCode> {
         min_saving: args.min_saving / 100.0,
         saving_share: args.saving_share / 100.0,
     };
-    let report = trim(&store, &args.window, &options)
-        .with_context(|| format!("reading {}", store.dir().display()))?;
+    let reading = || format!("reading {}", store.dir().display());
+    let mut report = trim(&store, &args.window, &options).with_context(reading)?;
+    let tests: Vec<(&str, &str)> = report
+        .candidates
+        .iter()
+        .map(|c| (c.test_id.as_str(), c.classname.as_str()))
+        .collect();
+    let mut owners = super::owners(&store, &tests).with_context(reading)?;
+    for c in &mut report.candidates {
+        c.owners = owners.remove(&c.test_id).unwrap_or_default();
+    }
+    if let Some(team) = args.owner.as_deref() {
+        report
+            .candidates
+            .retain(|c| crate::config::owned_by(&c.owners, team));
+    }
     let table = args.table.to_options();
     let mut out = std::io::stdout().lock();
     match args.format {

@@ -65,6 +65,7 @@ fn candidate_table(r: &TrimReport) -> Table {
         Column::num("events"),
         Column::num("rate ≤ (95%)"),
         Column::word("advice"),
+        Column::name("owners").optional().weight(1),
     ]);
     for c in &r.candidates {
         t.row(vec![
@@ -75,6 +76,7 @@ fn candidate_table(r: &TrimReport) -> Table {
             c.events.to_string(),
             format!("{:.4}", c.detection_rate_upper),
             c.advice.as_str().to_string(),
+            c.owners.join(" "),
         ]);
     }
     t

@@ -265,9 +265,10 @@ pub fn render(r: &Report, nonce: &str) -> String {
     );
     // What a reader acts on first (broken, newly flaky), then the picture (the heat map), then
     // the long tables.
-    let sections: [fn(&Report) -> String; 14] = [
+    let sections: [fn(&Report) -> String; 15] = [
         header,
         broken,
+        owners,
         expired_quarantine,
         newly,
         timeline,
@@ -662,6 +663,26 @@ fn timeline(r: &Report) -> String {
         r#"<div class="chartbox">{}</div></section>"#,
         svg::heatmap(recent, &h.timeline)
     );
+    s
+}
+
+/// Broken and flaky tests per owner (testsift.toml, CODEOWNERS); nothing without owners.
+fn owners(r: &Report) -> String {
+    let rows = r.by_owner();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(
+        r#"<section id="owners"><h2>By owner</h2><table class="sortable"><thead><tr><th>owner</th><th class="num">broken</th><th class="num">flaky</th></tr></thead><tbody>"#,
+    );
+    for (owner, broken, flaky) in rows {
+        let _ = write!(
+            s,
+            r#"<tr><td>{}</td><td class="num" data-v="{broken}">{broken}</td><td class="num" data-v="{flaky}">{flaky}</td></tr>"#,
+            html(&shorten(&owner, 80))
+        );
+    }
+    s.push_str("</tbody></table></section>");
     s
 }
 

@@ -54,11 +54,12 @@ type Section = fn(&Report) -> String;
 /// The whole file.
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    let sections: [(&str, Section); 11] = [
+    let sections: [(&str, Section); 12] = [
         ("headline", headline),
         ("changes", changes),
         ("flaky tests", flaky),
         ("broken tests", broken),
+        ("owners", owners),
         ("expired quarantine", expired_quarantine),
         ("slow suites", slow),
         ("duration regressions", regressions),
@@ -79,6 +80,24 @@ pub fn render(r: &Report) -> String {
         }
     }
     out
+}
+
+/// Broken and flaky tests per owner (testsift.toml, CODEOWNERS); nothing without owners.
+fn owners(r: &Report) -> String {
+    let rows = r.by_owner();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("### By owner\n\n| owner | broken | flaky |\n|---|---:|---:|\n");
+    for (owner, broken, flaky) in rows {
+        let _ = writeln!(
+            s,
+            "| {} | {broken} | {flaky} |",
+            markdown_capped(&owner, 200)
+        );
+    }
+    s.push('\n');
+    s
 }
 
 /// What the skip list and the priority order would have done, replayed.

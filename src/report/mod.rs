@@ -22,6 +22,7 @@ use crate::analysis::window::{Since, WindowArgs, runs_in_window};
 use crate::store::Store;
 use diff::Changes;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::collections::HashSet;
 use std::io::{self, Write};
 use std::path::Path;
@@ -184,6 +185,38 @@ impl SelectionSafety {
 }
 
 impl Report {
+    /// Owners of broken and flaky tests, with their counts (broken, flaky), most broken first;
+    /// tests without an owner under "(no owner)". Empty when no test has one.
+    pub fn by_owner(&self) -> Vec<(String, usize, usize)> {
+        let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        let mut any = false;
+        for t in &self.flaky.tests {
+            let (broken, flaky) = match t.verdict {
+                Verdict::Broken => (1, 0),
+                Verdict::Flaky => (0, 1),
+                _ => continue,
+            };
+            let owners: Vec<&str> = if t.owners.is_empty() {
+                vec!["(no owner)"]
+            } else {
+                any = true;
+                t.owners.iter().map(String::as_str).collect()
+            };
+            for o in owners {
+                let c = counts.entry(o.to_string()).or_default();
+                c.0 += broken;
+                c.1 += flaky;
+            }
+        }
+        if !any {
+            return Vec::new();
+        }
+        let mut v: Vec<(String, usize, usize)> =
+            counts.into_iter().map(|(o, (b, f))| (o, b, f)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+        v
+    }
+
     /// The failed and flaky runs listed for a test.
     pub fn runs_of(&self, t: &TestVerdict) -> Option<&history::VerdictRuns> {
         self.history
