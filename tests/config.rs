@@ -768,3 +768,40 @@ fn the_report_and_trim_carry_owners() {
     ));
     assert!(table.contains("owners"), "{table}");
 }
+
+/// The report's per-test history follows an alias too: the renamed test's failed runs under its
+/// old id (runs 2 and 4) are listed under the new one beside run 6.
+#[test]
+fn the_report_lists_a_renamed_tests_runs_under_its_new_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    renamed_history(&runs);
+    let store = ingested(dir.path(), &runs);
+    fs::write(
+        dir.path().join("testsift.toml"),
+        "[[alias]]\nfrom = \"tests.cart::old\"\nto = \"tests.cart::new\"\n",
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let out = run_in(
+        dir.path(),
+        &store,
+        &["report", "--out", out_dir.to_str().unwrap(), "-q"],
+    );
+    assert_code(&out, 0);
+    let report: Value =
+        serde_json::from_str(&fs::read_to_string(out_dir.join("report.json")).unwrap()).unwrap();
+    let listed = report["history"]["verdict_runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["test_id"] == "tests.cart::new")
+        .expect("the renamed test's runs");
+    let runs: Vec<&str> = listed["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["run"].as_str().unwrap())
+        .collect();
+    assert_eq!(runs, ["6", "4", "2"], "{listed:#}");
+}

@@ -124,10 +124,14 @@ pub fn history(
         .chain(selection.evidence)
         .map(|(id, _)| id.as_str())
         .collect();
+    // A renamed test's old ids (testsift.toml's aliases) hold the start of its history.
+    let aliases = &crate::config::installed().aliases;
+    let sources: Vec<&str> = ids.iter().flat_map(|id| aliases.sources(id)).collect();
+    ids.extend(sources);
     ids.sort_unstable();
     ids.dedup();
     let (timeline, verdict_runs) = test_statuses(
-        store.executions_of_tests(&ids)?,
+        crate::config::alias_ids(store.executions_of_tests(&ids)?),
         runs,
         &history_runs,
         selection,
