@@ -750,3 +750,123 @@ fn the_github_actions_recipe_gates_twenty_pipelines() {
     let expected: Vec<i32> = PIPELINES.iter().map(|p| p.gate).collect();
     assert_eq!(decisions, expected);
 }
+
+/// The `script` lines of the GitLab CI job in docs/ci.md (a `- >` item folded into one line).
+fn gitlab_script() -> Vec<String> {
+    let md = fs::read_to_string(root().join("docs/ci.md")).unwrap();
+    let section = &md[md.find("## GitLab CI job").unwrap()..];
+    let start = section.find("```yaml\n").unwrap() + 8;
+    let yaml = &section[start..start + section[start..].find("```").unwrap()];
+    let mut lines = yaml
+        .lines()
+        .skip_while(|l| l.trim() != "script:")
+        .skip(1)
+        .peekable();
+    let mut items = Vec::new();
+    while let Some(line) = lines.next() {
+        let t = line.trim_start();
+        if t.starts_with('#') {
+            continue;
+        }
+        let Some(item) = t.strip_prefix("- ") else {
+            break;
+        };
+        if item == ">" {
+            let mut folded = Vec::new();
+            while let Some(next) = lines.peek() {
+                if next.trim_start().starts_with("- ") || !next.starts_with("      ") {
+                    break;
+                }
+                folded.push(next.trim().to_string());
+                lines.next();
+            }
+            items.push(folded.join(" "));
+        } else {
+            items.push(item.to_string());
+        }
+    }
+    items
+}
+
+/// Issue 16: the GitLab CI job's script lines, run with GitLab's variables faked (a pipeline id
+/// per pipeline, a new job id for a retried job, merge request pipelines on their branch with
+/// main as the target) over the twenty pipelines of the GitHub test: the check's exit code is
+/// the job's result, and equals the same decisions.
+#[test]
+fn the_gitlab_ci_job_gates_twenty_pipelines() {
+    let script = gitlab_script();
+    assert_eq!(script.len(), 4, "{script:?}");
+    assert!(script[1].starts_with("pytest "), "{script:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_testsift"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let (mut pipeline_id, mut job_id) = (900, 4500);
+    let mut decisions = Vec::new();
+    for (i, p) in PIPELINES.iter().enumerate() {
+        let n = i + 1;
+        let work = dir.path().join(format!("job-{n:02}"));
+        fs::create_dir_all(&work).unwrap();
+        copy_dir(&cache, &work.join(".testsift"));
+        fs::write(
+            work.join("testsift.toml"),
+            format!(
+                "[[quarantine]]\ntest = \"{SOCKET}\"\nreason = \"socket reuse\"\n\
+                 owner = \"@acme/net\"\nissue = \"https://example.com/7\"\nuntil = \"2099-01-01\"\n"
+            ),
+        )
+        .unwrap();
+        if !p.rerun {
+            pipeline_id += 1;
+        }
+        job_id += 1;
+        let sha = format!("{:040x}", if p.rerun { n - 1 } else { n });
+        let mut gate = None;
+        for line in &script {
+            if line.starts_with("pytest ") {
+                let results = work.join("test-results");
+                fs::create_dir_all(&results).unwrap();
+                fs::write(results.join("junit.xml"), pipeline_report(n, p.outcomes)).unwrap();
+                continue;
+            }
+            let mut cmd = std::process::Command::new("bash");
+            cmd.args(["-e", "-c", line])
+                .current_dir(&work)
+                .env("PATH", &path)
+                .env_remove("TESTSIFT_STORE");
+            for var in CI_VARS {
+                cmd.env_remove(var);
+            }
+            cmd.env("GITLAB_CI", "true")
+                .env("CI_PIPELINE_ID", pipeline_id.to_string())
+                .env("CI_JOB_ID", job_id.to_string())
+                .env("CI_COMMIT_SHA", &sha)
+                .env("CI_JOB_NAME", "test");
+            if p.branch == "main" {
+                cmd.env("CI_COMMIT_REF_NAME", "main")
+                    .env_remove("CI_MERGE_REQUEST_TARGET_BRANCH_NAME");
+            } else {
+                cmd.env("CI_COMMIT_REF_NAME", p.branch)
+                    .env("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", p.branch)
+                    .env("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main");
+            }
+            let out = cmd.output().unwrap();
+            let code = out.status.code().unwrap();
+            if line.starts_with("testsift check") {
+                let xml = fs::read_to_string(work.join("testsift-gate.xml")).unwrap();
+                assert_eq!(xml.contains("<failure"), code == 1, "job {n}: {xml}");
+                gate = Some(code);
+            } else {
+                assert_eq!(code, 0, "job {n}, `{line}`: {}", stderr(&out));
+            }
+        }
+        decisions.push(gate.expect("the script runs the check"));
+        copy_dir(&work.join(".testsift"), &cache);
+    }
+    let expected: Vec<i32> = PIPELINES.iter().map(|p| p.gate).collect();
+    assert_eq!(decisions, expected);
+}
