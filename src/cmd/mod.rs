@@ -6,6 +6,7 @@ mod compact;
 mod flaky;
 mod forget;
 mod ingest;
+mod merge;
 mod report;
 mod schema;
 mod select;
@@ -32,5 +33,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => verify::run(args),
         Command::Forget(args) => forget::run(args),
         Command::Compact(args) => compact::run(args),
+        Command::Merge(args) => merge::run(args),
     }
 }

@@ -8,11 +8,13 @@
 
 pub mod columns;
 mod layout;
+mod merge;
 mod parquet;
 mod rewrite;
 pub mod schema;
 pub mod stats;
 
+pub use merge::{Conflict, Merged};
 use parquet::ParquetFile;
 use polars::prelude::*;
 pub use rewrite::{Compacted, Forgotten, RemovedRun, Selection};
@@ -71,6 +73,10 @@ pub enum StoreError {
     NotAStore { path: String },
     #[error("{path}: damaged: {message} (run `testsift verify` to list every problem)")]
     Damaged { path: String, message: String },
+    #[error(
+        "{path}: not a testsift store: {why}; nothing was read (pass a folder `testsift ingest` wrote)"
+    )]
+    NoStore { path: String, why: String },
     #[error("{path}: no segment id left: the next one would pass {max}", max = u64::MAX)]
     IdsExhausted { path: String },
 }
