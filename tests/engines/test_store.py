@@ -1,4 +1,4 @@
-"""The store read by other engines: the README's DuckDB, pandas (pyarrow) and polars snippets,
+"""The store read by other engines: docs/sql.md's DuckDB, pandas (pyarrow) and polars snippets,
 run on a store that the real binary builds from fixtures/history, give the numbers testsift
 gives (`testsift stats`, `testsift flaky`).
 
@@ -54,12 +54,12 @@ def expected(store):
 
 
 def snippet(language, first_line):
-    """The README code block in `language` whose first line is `first_line`."""
-    readme = (ROOT / "README.md").read_text()
+    """The docs/sql.md code block in `language` whose first line is `first_line`."""
+    readme = (ROOT / "docs" / "sql.md").read_text()
     for block in re.findall(r"```" + language + r"\n(.*?)```", readme, re.S):
         if block.splitlines()[0].strip() == first_line:
             return block
-    raise AssertionError(f"README has no {language} block starting with {first_line!r}")
+    raise AssertionError(f"docs/sql.md has no {language} block starting with {first_line!r}")
 
 
 def segments(store):
