@@ -42,15 +42,46 @@ def stats(store):
     return json.loads(run_testsift("stats", "--format", "json", "--store", str(store)))
 
 
+def touched_by_infrastructure(store, flaky):
+    """(test_id, variant) of every test with an execution `flaky` set aside as infrastructure."""
+    con = duckdb.connect()
+    e, t, r, p = (parquet(store, x) for x in ("executions", "tests", "runs", "reports"))
+    rows = con.execute(
+        """SELECT DISTINCT t.test_id, r.variant, r.run, p.path, x.fingerprint
+           FROM read_parquet(?) x
+           JOIN (SELECT DISTINCT ON (test) * FROM read_parquet(?)) t USING (test)
+           JOIN read_parquet(?) r USING (run_key) JOIN read_parquet(?) p USING (report_key)""",
+        [e, t, r, p],
+    ).fetchall()
+    touched = set()
+    for i in flaky["infrastructure_runs"]:
+        for test_id, variant, run, path, fingerprint in rows:
+            if (run, variant) != (i["run"], i["variant"]):
+                continue
+            if (
+                i["level"] == "run"
+                or (i["level"] == "report" and path == i["report"])
+                or (i["level"] == "fingerprint" and fingerprint == i["fingerprint"])
+            ):
+                touched.add((test_id, variant))
+    return touched
+
+
 @pytest.fixture(scope="module")
 def expected(store):
-    """Per (test_id, variant): executions, failures, flaky, from `testsift flaky`."""
+    """Per (test_id, variant) no infrastructure failure touched: runs, failed, retry_runs and
+    same_commit_commits, from `testsift flaky`."""
     flaky = json.loads(run_testsift("flaky", "--format", "json", "--store", str(store), *FLAKY_ARGS))
     assert flaky["summary"]["infrastructure_runs"] == 0
-    return {
-        (t["test_id"], t["variant"]): (t["failed"], t["flaky_executions"])
+    touched = touched_by_infrastructure(store, flaky)
+    expected = {
+        (t["test_id"], t["variant"]): (t["runs"], t["failed"], t["retry_runs"], t["same_commit_commits"])
         for t in flaky["tests"]
+        if (t["test_id"], t["variant"]) not in touched
     }
+    # Each measure is non-zero somewhere, so the comparison says something.
+    assert all(any(v[i] for v in expected.values()) for i in range(4)), expected
+    return expected
 
 
 def snippet(language, first_line):
@@ -69,9 +100,10 @@ def segments(store):
 
 def check_per_test(rows, stats, expected):
     rows = {(r["test_id"], r["variant"]): r for r in rows}
-    assert sum(int(r["executions"]) for r in rows.values()) == stats["executions"]
+    assert sum(int(r["executed"]) + int(r["skipped"]) for r in rows.values()) == stats["executions"]
     assert len({k[0] for k in rows}) == stats["tests"]
-    got = {k: (int(r["failures"]), int(r["flaky"])) for k, r in rows.items()}
+    measures = ("executed", "failures", "flaky_retries", "same_commit_disagreements")
+    got = {k: tuple(int(r[m]) for m in measures) for k, r in rows.items() if k in expected}
     assert got == expected
 
 
