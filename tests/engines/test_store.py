@@ -1,6 +1,6 @@
-"""The store read by other engines: docs/sql.md's DuckDB, pandas (pyarrow) and polars snippets,
-run on a store that the real binary builds from fixtures/history, give the numbers testsift
-gives (`testsift stats`, `testsift flaky`).
+"""The store read by other engines: docs/sql.md's DuckDB, pandas (pyarrow), polars and Spark
+queries, run on stores that the real binary builds from fixtures/history and from a generated
+history, give the numbers testsift gives (`testsift stats`, `testsift flaky`).
 
 Run by tests/engines.rs with the venv of scripts/install-engines.sh; TESTSIFT names the binary
 and TESTSIFT_ROOT the repository.
@@ -8,6 +8,7 @@ and TESTSIFT_ROOT the repository.
 
 import json
 import os
+import random
 import re
 import subprocess
 from pathlib import Path
@@ -28,12 +29,51 @@ def run_testsift(*args):
     return out.stdout
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
+def generate_history(root, runs=80, suites=3, tests=12, seed=15):
+    """A history of `runs` Surefire runs, two runs (a nightly and a re-run) per commit, with
+    flaky tests that fail or pass on a retry, a test broken from a commit on, and skipped tests."""
+    rng = random.Random(seed)
+    for i in range(runs):
+        run = root / f"run-{i:03}"
+        (run / "reports").mkdir(parents=True)
+        (run / "run.json").write_text(json.dumps({
+            "run_id": f"gen-{i}", "commit": f"{i // 2:040x}", "branch": "main",
+            "timestamp": f"2026-01-{1 + i // 4:02}T{(i % 4) * 6:02}:00:00Z", "attempt": 1,
+        }))
+        for s in range(suites):
+            suite = f"com.example.Suite{s}"
+            cases = []
+            for t in range(tests):
+                flaky = 0.3 if t % 4 == 0 else 0.0
+                broken = s == 1 and t == 1 and i >= runs // 2
+                head = f'<testcase classname="{suite}" name="test{t}" time="0.{t + 1:02}"'
+                r = rng.random()
+                if t == tests - 1 and i % 3 == 0:
+                    cases.append(f"{head}><skipped/></testcase>")
+                elif broken or r < flaky / 2:
+                    cases.append(f'{head}><failure message="boom {s}.{t}.{i % 5}" type="AssertionError">at {suite}.test{t}</failure></testcase>')
+                elif r < flaky:
+                    cases.append(f'{head}><flakyFailure message="flake {s}.{t}" type="AssertionError">at {suite}.test{t}</flakyFailure></testcase>')
+                else:
+                    cases.append(f"{head}/>")
+            (run / "reports" / f"TEST-{suite}.xml").write_text(
+                f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="{suite}" tests="{tests}">\n'
+                + "\n".join(cases) + "\n</testsuite>\n"
+            )
+
+
+@pytest.fixture(scope="module", params=["fixtures/history", "generated"])
+def store(request, tmp_path_factory):
     store = tmp_path_factory.mktemp("engines") / "store"
+    if request.param == "generated":
+        history = tmp_path_factory.mktemp("history")
+        generate_history(history)
+    else:
+        history = ROOT / "fixtures/history"
+    runs = sorted(history.iterdir())
     # Two ingests, so that the store has two segments and test keys recur across them.
-    run_testsift("ingest", "--quiet", "--store", str(store), *[str(ROOT / "fixtures/history" / f"run-{n:02}") for n in range(1, 13)], "--run-depth", "0")
-    run_testsift("ingest", "--quiet", "--store", str(store), str(ROOT / "fixtures/history"))
+    run_testsift("ingest", "--quiet", "--store", str(store), *[str(r) for r in runs[:12] if r.is_dir()], "--run-depth", "0")
+    run_testsift("ingest", "--quiet", "--store", str(store), str(history))
     return store
 
 
@@ -131,6 +171,29 @@ def test_pandas_snippet(store, stats, expected):
 def test_polars_snippet(store, stats, expected):
     per_test = run_python(snippet("python", "# polars"), store)
     check_per_test(per_test.to_dicts(), stats, expected)
+
+
+def java_major():
+    """The major version of the `java` on PATH, or None."""
+    try:
+        out = subprocess.run(["java", "-version"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    found = re.search(r'version "(\d+)', out.stderr)
+    return int(found.group(1)) if found else None
+
+
+def test_spark_query(store, stats, expected):
+    if (java_major() or 0) < 17:
+        assert "CI" not in os.environ, "Spark needs Java 17 or newer on PATH"
+        pytest.skip("Spark needs Java 17 or newer on PATH")
+    code = snippet("python", "# spark")
+    code = code.replace('.master("local[2]")', '.master("local[2]").config("spark.ui.enabled", "false")')
+    per_test = run_python(code, store)
+    try:
+        check_per_test([r.asDict() for r in per_test.collect()], stats, expected)
+    finally:
+        per_test.sparkSession.stop()
 
 
 def parquet(store, table):
