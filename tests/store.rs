@@ -490,6 +490,30 @@ fn issue_15_compact_merges_segments_and_answers_stay_the_same() {
 }
 
 #[test]
+fn issue_15_a_compacted_segment_is_about_as_large_as_one_ingest_of_the_same_runs() {
+    let (_dir, store) = new_store(&[1]);
+    for n in 2..=8 {
+        assert_code(&ingest_runs(&store, &[n]), 0);
+    }
+    assert_code(&run_cmd(&["compact"], &store), 0);
+    let (_dir2, once) = new_store(&(1..=8).collect::<Vec<_>>());
+    let files = |store: &Path| {
+        let m = manifest(store);
+        assert_eq!(m["segments"].as_array().unwrap().len(), 1);
+        m["segments"][0]["files"].clone()
+    };
+    let (compacted, once) = (files(&store), files(&once));
+    // Each table gathered from eight segments is written as one row group, not eight.
+    for file in ["runs.parquet", "reports.parquet", "tests.parquet"] {
+        let (a, b) = (
+            compacted[file]["size"].as_f64().unwrap(),
+            once[file]["size"].as_f64().unwrap(),
+        );
+        assert!(a <= 1.1 * b, "{file}: {a} bytes compacted, {b} ingested at once");
+    }
+}
+
+#[test]
 fn issue_15_ingest_merges_small_segments_on_its_own() {
     let (_dir, store) = new_store(&[1]);
     for n in 2..=16 {
