@@ -509,7 +509,10 @@ fn issue_15_a_compacted_segment_is_about_as_large_as_one_ingest_of_the_same_runs
             compacted[file]["size"].as_f64().unwrap(),
             once[file]["size"].as_f64().unwrap(),
         );
-        assert!(a <= 1.1 * b, "{file}: {a} bytes compacted, {b} ingested at once");
+        assert!(
+            a <= 1.1 * b,
+            "{file}: {a} bytes compacted, {b} ingested at once"
+        );
     }
 }
 
