@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The priority replay benchmark: for each history kind of bench/replay/generate.py and each seed,
-# generate a history, ingest it, run `testsift backtest priority`, and print the mean APFD and
-# APFDc of each order per kind, averaged over the seeds.
+# The replay benchmark: for each history kind of bench/replay/generate.py and each seed,
+# generate a history, ingest it, run `testsift backtest priority` and `backtest skip`, and print
+# the mean APFD and APFDc of each order per kind, averaged over the seeds, then the skip list's
+# replayed miss rate and time saved per kind.
 #
 # Usage: bench/replay.sh            (BENCH_SEEDS="1 2 3 4", BENCH_RUNS=200, BENCH_TESTS=500)
 set -euo pipefail
@@ -25,6 +26,7 @@ for kind in persistent recurring flaky new cofail mixed; do
     "$bin" ingest "$hist/runs" --store "$hist/store" --quiet
     /usr/bin/time -f "%e %M" -o "$hist/time" \
       "$bin" backtest priority --store "$hist/store" --train-runs "$train" --format json > "$hist/backtest.json"
+    "$bin" backtest skip --store "$hist/store" --train-runs "$train" --format json > "$hist/skip.json"
   done
 done
 python3 - "$work" $seeds <<'PY'
@@ -45,4 +47,14 @@ for kind in kinds:
         wall = max(wall, float(w)); mem = max(mem, int(m) / 1024)
     cell = lambda o: f"{sum(apfd[o])/len(apfd[o]):.3f} / {sum(apfdc[o])/len(apfdc[o]):.3f}"
     print(f"| {kind} | " + " | ".join(cell(o) for o in orders) + f" | {wall:.2f} | {mem:.0f} |")
+print()
+print("skip list replayed (trim's default cut): miss rate (failure runs seen only in skipped tests) / time saved, mean over seeds")
+print("| kind | missed runs | failure runs | miss rate | time saved |")
+print("|---|---:|---:|---:|---:|")
+for kind in kinds:
+    ds = [json.load(open(os.path.join(work, f"{kind}-{s}", "skip.json"))) for s in seeds]
+    missed = sum(d["missed_runs"] for d in ds); failures = sum(d["failure_runs"] for d in ds)
+    rate = missed / failures if failures else 0.0
+    saved = sum(d["saved_share"] for d in ds) / len(ds)
+    print(f"| {kind} | {missed} | {failures} | {rate:.3f} | {saved:.1%} |")
 PY

@@ -10,6 +10,11 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// The testsift.toml to read (quarantine, aliases, owners, threshold defaults). By default
+    /// testsift.toml in the current directory, else at the root of the git repository.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,6 +49,9 @@ pub enum Command {
     /// after a training span is ordered from the runs before it only, and scored on what it did
     /// (APFD, APFDc, time to the first failure), against simple heuristics, random and optimal.
     Backtest(BacktestArgs),
+    /// Suggest test ids that look renamed (one stops where a similar one starts in the same
+    /// class), with the evidence, ready to paste into testsift.toml as `[[alias]]` entries.
+    Renames(RenamesArgs),
     /// Check the whole store: every file's content hash, that every segment the manifest lists
     /// exists, and that no segment exists that it does not list. One line per problem; exit 2
     /// when there is any.
@@ -138,7 +146,7 @@ fn parse_timestamp(s: &str) -> Result<jiff::Timestamp, String> {
 /// A threshold share such as `--infra-threshold`: a number in (0, 1]. 0 would make every run
 /// with one failure an infrastructure failure, and NaN no run at all, so that a gate passes on
 /// no data; both are refused here, before anything is read.
-fn parse_probability(s: &str) -> Result<f64, String> {
+pub(crate) fn parse_probability(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(x) if x > 0.0 && x <= 1.0 => Ok(x),
         _ => Err(format!(
@@ -148,10 +156,18 @@ fn parse_probability(s: &str) -> Result<f64, String> {
 }
 
 /// A limit share such as `--max-flaky-rate`: a number in [0, 1] (0: no flaky run allowed).
-fn parse_share(s: &str) -> Result<f64, String> {
+pub(crate) fn parse_share(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
         _ => Err(format!("{s:?} is not a share between 0 and 1 (5% is 0.05)")),
+    }
+}
+
+/// A percentage such as `--min-saving`: a number in [0, 100].
+fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if (0.0..=100.0).contains(&x) => Ok(x),
+        _ => Err(format!("{s:?} is not a percentage between 0 and 100")),
     }
 }
 
@@ -230,24 +246,25 @@ pub struct FlakyArgs {
     /// Executed runs (not skipped, not infrastructure failures) a test needs before a flip
     /// alone can make it flaky or it can be called stable; fewer is `new` (the test appeared
     /// inside the window) or `insufficient-data`.
-    #[arg(
-        long,
-        default_value_t = 5,
-        value_name = "N",
-        help_heading = "Thresholds"
-    )]
-    pub min_runs: usize,
+    /// [default: testsift.toml's, else 5]
+    #[arg(long, value_name = "N", help_heading = "Thresholds")]
+    pub min_runs: Option<usize>,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
-    /// infrastructure failure: excluded from the analysis and listed separately.
+    /// infrastructure failure: excluded from the analysis and listed separately [default:
+    /// testsift.toml's, else 0.8].
     #[arg(
         long,
-        default_value_t = 0.8,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: f64,
+    pub infra_threshold: Option<f64>,
+
+    /// Only the tests this owner owns (testsift.toml's rules, CODEOWNERS), e.g. @acme/web;
+    /// the headline still counts every test.
+    #[arg(long, value_name = "TEAM")]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -312,14 +329,20 @@ pub struct SlowArgs {
     )]
     pub regression_min_step: f64,
 
-    /// …and of at least this many seconds.
+    /// …and of at least this many seconds (default: 0.5 s, or --regression-min-share of the
+    /// median run's test time when that is less; given, exactly this many).
+    #[arg(long, value_name = "SECONDS", help_heading = "Thresholds")]
+    pub regression_min_seconds: Option<f64>,
+
+    /// Without --regression-min-seconds, a step of this many percent of the median run's test
+    /// time is enough when that is under 0.5 s: a +100 ms step counts in a 2-second suite.
     #[arg(
         long,
-        default_value_t = 0.5,
-        value_name = "SECONDS",
+        default_value_t = 2.0,
+        value_name = "PERCENT",
         help_heading = "Thresholds"
     )]
-    pub regression_min_seconds: f64,
+    pub regression_min_share: f64,
 
     /// The table `--format csv` writes.
     #[arg(long, value_enum, default_value = "groups")]
@@ -367,6 +390,15 @@ pub struct TrimArgs {
     /// its default thresholds); by default every hard failure is a detection.
     #[arg(long, help_heading = "Thresholds")]
     pub exclude_flaky: bool,
+
+    /// A candidate must cost at least this many percent of a run's test time to be listed.
+    #[arg(long, default_value_t = 0.5, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
+    pub min_saving: f64,
+
+    /// List candidates, most saving first, until they make up this many percent of what all of
+    /// them save; the rest are counted in the summary, not listed.
+    #[arg(long, default_value_t = 80.0, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
+    pub saving_share: f64,
 }
 
 /// Output format of `check`.
@@ -377,8 +409,11 @@ pub enum CheckFormat {
     /// Every gate with tripped, reason and tests, versioned by `schema_version`, on stdout.
     Json,
     /// GitHub Actions workflow commands on stdout: `::error file=...,line=...::` per failing
-    /// test, `::notice` per held gate.
+    /// test, `::notice` per held gate; with `--run`, `::warning` per forgiven failure.
     Github,
+    /// A JUnit XML report of the decisions on stdout, for CI systems that show JUnit: one
+    /// testcase per decided test (with `--run`) or per gate, a failure element where it fails.
+    Junit,
 }
 
 #[derive(Debug, Args)]
@@ -391,15 +426,27 @@ pub struct CheckArgs {
 
     /// Gates that fail the check, comma-separated: `broken` (a test is broken now),
     /// `new-flaky` (a test is flaky that was not before the newest --new-runs runs), `slower`
-    /// (a suite is flagged as getting slower). `--max-flaky-rate` adds its own gate.
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "broken,new-flaky",
-        value_name = "GATES"
-    )]
+    /// (a suite is flagged as getting slower), `expired-quarantine` (a testsift.toml
+    /// quarantine entry is past its `until`). `--max-flaky-rate` adds its own gate.
+    /// [default: broken,new-flaky,expired-quarantine; with --run: expired-quarantine]
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "GATES")]
     pub fail_on: Vec<crate::analysis::gate::Gate>,
+
+    /// Gate one run instead of the window: each test that failed in RUN (a run key; by default
+    /// the run the CI's variables name when the store holds it, else the newest run of the
+    /// window) is forgiven when quarantined, or flaky before it and failing the way it flaked
+    /// before; any other failure fails the check. See docs/ci.md.
+    #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "")]
+    pub run: Option<String>,
+
+    /// With --run: also forgive a failure when the test failed in the newest run of branch B
+    /// before RUN (an already-red main does not fail every pull request).
+    #[arg(long, value_name = "B", requires = "run")]
+    pub baseline: Option<String>,
+
+    /// Only the tests this owner owns (testsift.toml's rules, CODEOWNERS), e.g. @acme/web.
+    #[arg(long, value_name = "TEAM")]
+    pub owner: Option<String>,
 
     /// Fail when the flaky run rate (share of runs that were red only because of flaky tests)
     /// is above this share, e.g. 0.05 for 5%.
@@ -411,25 +458,20 @@ pub struct CheckArgs {
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub new_runs: usize,
 
-    /// Executed runs a test needs before a flip alone can make it flaky (as in `flaky`).
-    #[arg(
-        long,
-        default_value_t = 5,
-        value_name = "N",
-        help_heading = "Thresholds"
-    )]
-    pub min_runs: usize,
+    /// Executed runs a test needs before a flip alone can make it flaky (as in `flaky`)
+    /// [default: testsift.toml's, else 5].
+    #[arg(long, value_name = "N", help_heading = "Thresholds")]
+    pub min_runs: Option<usize>,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
-    /// infrastructure failure, as in `flaky` and `slow`.
+    /// infrastructure failure, as in `flaky` and `slow` [default: testsift.toml's, else 0.8].
     #[arg(
         long,
-        default_value_t = 0.8,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: f64,
+    pub infra_threshold: Option<f64>,
 
     /// What the `slower` gate sums time over (as `slow --by`).
     #[arg(long, value_enum, default_value = "suite", help_heading = "Thresholds")]
@@ -507,16 +549,20 @@ pub struct SelectArgs {
     #[arg(long, value_name = "N", help_heading = "Thresholds")]
     pub min_runs: Option<usize>,
 
+    /// skip: choose the largest list (by `trim --saving-share`) whose replay over the window,
+    /// each run's list from the runs before it, missed at most this share of the failure runs.
+    #[arg(long, default_value_t = 0.01, value_name = "SHARE", value_parser = parse_share, help_heading = "Thresholds")]
+    pub max_miss: f64,
+
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
-    /// infrastructure failure and left out.
+    /// infrastructure failure and left out [default: testsift.toml's, else 0.8].
     #[arg(
         long,
-        default_value_t = 0.8,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: f64,
+    pub infra_threshold: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -554,14 +600,10 @@ pub struct ReportArgs {
     #[arg(long, short)]
     pub quiet: bool,
 
-    /// Executed runs a test needs before a flip alone can make it flaky (as in `testsift flaky`).
-    #[arg(
-        long,
-        default_value_t = 5,
-        value_name = "N",
-        help_heading = "Thresholds"
-    )]
-    pub min_runs: usize,
+    /// Executed runs a test needs before a flip alone can make it flaky (as in `testsift flaky`)
+    /// [default: testsift.toml's, else 5].
+    #[arg(long, value_name = "N", help_heading = "Thresholds")]
+    pub min_runs: Option<usize>,
 
     /// Executed runs a test needs before it can be a trim candidate (as in `testsift trim`).
     #[arg(
@@ -571,6 +613,11 @@ pub struct ReportArgs {
         help_heading = "Thresholds"
     )]
     pub trim_min_runs: usize,
+
+    /// A test listed as having no unique catch must cost at least this many percent of a run's
+    /// test time (as `trim --min-saving`).
+    #[arg(long, default_value_t = 0.5, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
+    pub trim_min_saving: f64,
 
     /// A suite is getting slower when its last-7-days median is this many percent above the 7
     /// days before; the same figure flags suites slower than in the previous report.
@@ -583,15 +630,20 @@ pub struct ReportArgs {
     pub slower_threshold: f64,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
-    /// infrastructure failure, left out of every analysis.
+    /// infrastructure failure, left out of every analysis [default: testsift.toml's, else
+    /// 0.8].
     #[arg(
         long,
-        default_value_t = 0.8,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: f64,
+    pub infra_threshold: Option<f64>,
+
+    /// Also append report.md to the file `$GITHUB_STEP_SUMMARY` names (the GitHub Actions job
+    /// summary); without that variable, a note on stderr.
+    #[arg(long)]
+    pub summary: bool,
 
     /// How many copies of report.json STORE/reports/ keeps (the oldest are removed); at least
     /// 1, so that the next report has one to compare with.
@@ -661,6 +713,54 @@ mod tests {
 pub enum BacktestKind {
     /// The `select priority` order: how early each run's failures would have run.
     Priority,
+    /// The `select skip` list: the failures only skipped tests showed, and the time saved.
+    Skip,
+    /// The `select shards` split: each shard's time against the split the history used.
+    Shards,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RenamesFormat {
+    Table,
+    Json,
+    /// `[[alias]]` entries for testsift.toml.
+    Toml,
+}
+
+#[derive(Debug, Args)]
+pub struct RenamesArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    #[command(flatten)]
+    pub window: crate::analysis::window::WindowArgs,
+
+    /// Output: a table with the evidence, JSON, or `[[alias]]` entries to paste into
+    /// testsift.toml.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: RenamesFormat,
+
+    /// Runs at the end of the window an old id must be absent from.
+    #[arg(
+        long,
+        default_value_t = 3,
+        value_name = "N",
+        help_heading = "Thresholds"
+    )]
+    pub min_gone: usize,
+
+    /// Runs allowed between the old id's last run and the new id's first.
+    #[arg(
+        long,
+        default_value_t = 3,
+        value_name = "N",
+        help_heading = "Thresholds"
+    )]
+    pub max_gap: usize,
+
+    /// The least score suggested (0 to 1).
+    #[arg(long, default_value_t = 0.6, value_name = "SCORE", value_parser = parse_share, help_heading = "Thresholds")]
+    pub min_score: f64,
 }
 
 #[derive(Debug, Args)]
@@ -689,12 +789,37 @@ pub struct BacktestArgs {
         long,
         default_value_t = 0.8,
         value_name = "SHARE",
+        value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
     pub infra_threshold: f64,
 
-    /// Output format: a table, JSON (versioned by `schema_version`), CSV (one line per order)
-    /// or Markdown.
+    /// skip: executed runs a test needs before it can be skipped (as `trim --min-runs`).
+    #[arg(
+        long,
+        default_value_t = 50,
+        value_name = "N",
+        help_heading = "Thresholds"
+    )]
+    pub min_runs: usize,
+
+    /// skip: a skipped test must cost at least this many percent of a run's test time (as
+    /// `trim --min-saving`).
+    #[arg(long, default_value_t = 0.5, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
+    pub min_saving: f64,
+
+    /// skip: the skipped tests, most saving first, make up this many percent of what all
+    /// candidates save (as `trim --saving-share`).
+    #[arg(long, default_value_t = 80.0, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
+    pub saving_share: f64,
+
+    /// shards: shards for a pipeline that ran as one (a pipeline with several variants keeps
+    /// its own number).
+    #[arg(long, default_value_t = 4, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub shards: u64,
+
+    /// Output format: a table, JSON (versioned by `schema_version`), CSV (one line per order,
+    /// or the missed runs, or the figures) or Markdown.
     #[arg(long, value_enum, default_value = "table")]
     pub format: OutputFormat,
 }

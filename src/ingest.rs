@@ -236,7 +236,8 @@ pub fn ingest(
                         if p.rows.is_empty() {
                             summary.runs_without_tests += 1;
                         }
-                        summary.reports += p.reports.len();
+                        // Files that could not be read are stored with no hash, and are no report.
+                        summary.reports += p.reports.iter().filter(|r| !r.hash.is_empty()).count();
                         summary.executions += p.rows.len();
                         run_records.push(p.record);
                         report_records.extend(p.reports);
@@ -320,13 +321,16 @@ fn stored_report_hashes(
     let (runs, variants, hashes) = (column(RUN)?, column(VARIANT)?, column(HASH)?);
     let mut stored: HashMap<(String, String), Vec<String>> = HashMap::new();
     for ((run, variant), hash) in runs.iter().zip(variants.iter()).zip(hashes.iter()) {
-        stored
+        let hashes = stored
             .entry((
                 run.unwrap_or_default().to_owned(),
                 variant.unwrap_or_default().to_owned(),
             ))
-            .or_default()
-            .push(hash.unwrap_or_default().to_owned());
+            .or_default();
+        // Files that could not be read have no hash (and were not read this time either).
+        if let Some(hash) = hash.filter(|h| !h.is_empty()) {
+            hashes.push(hash.to_owned());
+        }
     }
     stored
         .values_mut()
@@ -451,9 +455,9 @@ impl ParsedReport {
     }
 
     fn with_hash(loaded: discover::LoadedReport, hash: String) -> ParsedReport {
-        let report = junit::parse(&loaded.bytes);
+        let report = junit::parse_cut(&loaded.bytes, &loaded.cuts);
         ParsedReport {
-            size: loaded.bytes.len() as u64,
+            size: loaded.size,
             hash,
             keys: fold::case_keys(&report),
             report,
@@ -597,11 +601,15 @@ fn process_run(
         })
         .collect();
     let mut reports = Vec::new();
+    // Files (or archive entries) that could not be read at all: stored as reports with an error
+    // and no content, so that `stats` counts and lists them as ingest did.
+    let mut unread: Vec<(String, String)> = Vec::new();
     for (input, (loaded, load_problems, run_json)) in run.inputs.iter().zip(loaded) {
         for p in load_problems {
             if p.fatal_for_input {
                 files_with_errors += 1;
                 problems.push(format!("{}: error: {}", p.location, p.message));
+                unread.push((p.location, p.message));
             } else {
                 warnings += 1;
                 problems.push(format!("{}: warning: {}", p.location, p.message));
@@ -725,6 +733,20 @@ fn process_run(
                 .join("\n"),
         });
         problems.extend(lines);
+    }
+    // After the parsed reports: their positions number the rows' report keys.
+    for (path, message) in unread {
+        report_records.push(ReportRecord {
+            run: key.clone(),
+            variant: variant.clone(),
+            path,
+            size: 0,
+            // No content, so no hash: never compared when telling a run already stored.
+            hash: String::new(),
+            cases: 0,
+            status: "error",
+            problems: message,
+        });
     }
     let (parsed_reports, keys): (Vec<junit::Report>, Vec<Vec<fold::CaseKeys>>) =
         parsed.into_iter().map(|r| (r.report, r.keys)).unzip();

@@ -12,6 +12,7 @@ pub mod analysis;
 pub mod ci_vars;
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod discover;
 pub mod error;
 pub mod export;

@@ -141,3 +141,153 @@ fn priority_backtest_with_nothing_to_score_says_so() {
         stderr(&out)
     );
 }
+
+/// A test case of a generated report: name, seconds, failed.
+type TestCase<'a> = (&'a str, f64, bool);
+/// A run of a generated history: run key, variant (empty for none), its test cases.
+type RunSpec<'a> = (&'a str, &'a str, Vec<TestCase<'a>>);
+
+/// Writes run folders `run-N` (N from 1) with a run.json (run key `key`, `variant` when given)
+/// and one report of the given (name, seconds, failed) test cases.
+fn write_runs(root: &std::path::Path, runs: &[RunSpec<'_>]) {
+    for (i, (key, variant, cases)) in runs.iter().enumerate() {
+        let body: String = cases
+            .iter()
+            .map(|(name, seconds, failed)| {
+                if *failed {
+                    format!(
+                        r#"<testcase classname="T" name="{name}" time="{seconds}"><failure message="x"/></testcase>"#
+                    )
+                } else {
+                    format!(r#"<testcase classname="T" name="{name}" time="{seconds}"/>"#)
+                }
+            })
+            .collect();
+        let run = root.join(format!("run-{:02}", i + 1));
+        write(
+            &run.join("junit.xml"),
+            format!(r#"<testsuite name="T">{body}</testsuite>"#),
+        );
+        let variant = if variant.is_empty() {
+            String::new()
+        } else {
+            format!(r#", "variant": "{variant}""#)
+        };
+        write(
+            &run.join("run.json"),
+            format!(
+                r#"{{"run_id": "{key}", "commit": "c{key}", "branch": "main", "timestamp": "2026-10-{:02}T02:00:00Z"{variant}}}"#,
+                i + 1
+            ),
+        );
+    }
+}
+
+fn backtest_json(store: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let out = testsift()
+        .arg("backtest")
+        .args(args)
+        .args(["--format", "json", "--store"])
+        .arg(store)
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Issue 19: the skip list replayed, worked by hand. Tests a (2 s), b (1 s), c and d (10 ms);
+/// runs 1-3 train (c fails alone in run 3: a unique catch). Before run 4 the list is a, b, d
+/// (3 runs each, no unique catch). Run 5: b fails alone, on the list: a missed run, and b's
+/// unique catch takes it off the list, so its failure in run 6 is seen: caught 1 run later.
+/// Run 7: a (listed) and c fail: seen through c. Lists a b d, a b d, a d, a d, a d: 2.4 tests
+/// and 3.01 + 3.01 + 2.01 × 3 = 12.05 s saved over 5 runs of 3.02 s.
+#[test]
+fn skip_backtest_is_worked_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let fails: [&[&str]; 8] = [&[], &[], &["c"], &[], &["b"], &["b"], &["a", "c"], &[]];
+    let history: Vec<(String, &str, Vec<TestCase<'_>>)> = fails
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let cases = [("a", 2.0), ("b", 1.0), ("c", 0.01), ("d", 0.01)]
+                .into_iter()
+                .map(|(name, s)| (name, s, f.contains(&name)))
+                .collect();
+            (format!("{}", i + 1), "", cases)
+        })
+        .collect();
+    let borrowed: Vec<RunSpec<'_>> = history
+        .iter()
+        .map(|(k, v, c)| (k.as_str(), *v, c.clone()))
+        .collect();
+    write_runs(&runs, &borrowed);
+    let store = dir.path().join("store");
+    assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+    let r = backtest_json(
+        &store,
+        &[
+            "skip",
+            "--train-runs",
+            "3",
+            "--min-runs",
+            "3",
+            "--min-saving",
+            "0",
+            "--saving-share",
+            "100",
+        ],
+    );
+    assert_eq!(r["runs_replayed"], 5, "{r:#}");
+    assert_eq!(r["failure_runs"], 3);
+    assert_eq!(r["missed_runs"], 1);
+    assert!((r["miss_rate"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    assert_eq!(r["failed_tests"], 4);
+    assert_eq!(r["failed_tests_skipped"], 2);
+    assert!((r["mean_skipped_tests"].as_f64().unwrap() - 2.4).abs() < 1e-9);
+    assert!((r["mean_seconds_saved"].as_f64().unwrap() - 12.05 / 5.0).abs() < 1e-9);
+    assert!((r["saved_share"].as_f64().unwrap() - 12.05 / 15.1).abs() < 1e-9);
+    assert_eq!(r["missed"][0]["run"], "5");
+    assert_eq!(r["missed"][0]["tests"][0], "T::b");
+    assert_eq!(r["missed"][0]["caught_after_runs"], 1);
+    // The default cut (each at least 0.5% of a run, the top 80% of the saving) leaves d out:
+    // lists a b, a b, a, a, a.
+    let r = backtest_json(&store, &["skip", "--train-runs", "3", "--min-runs", "3"]);
+    assert!(
+        (r["mean_skipped_tests"].as_f64().unwrap() - 1.4).abs() < 1e-9,
+        "{r:#}"
+    );
+    assert_eq!(r["missed_runs"], 1);
+}
+
+/// Issue 19: the shard split replayed. Two pipelines, each run as two variants (the history's
+/// split: x holds a and b, y holds c and d). Pipeline 1 trains; in pipeline 2 the times are
+/// a 3 s, b 2 s, c 2 s, d 1 s: the history's split is 5 s and 3 s (longest 5 s, 1.25× the
+/// mean), testsift's (longest first to the emptier shard) a+d and b+c, 4 s each.
+#[test]
+fn shards_backtest_compares_with_the_split_the_history_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let x = vec![("a", 3.0, false), ("b", 2.0, false)];
+    let y = vec![("c", 2.0, false), ("d", 1.0, false)];
+    write_runs(
+        &runs,
+        &[
+            ("1", "x", x.clone()),
+            ("1", "y", y.clone()),
+            ("2", "x", x),
+            ("2", "y", y),
+        ],
+    );
+    let store = dir.path().join("store");
+    assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+    let r = backtest_json(&store, &["shards", "--train-runs", "1"]);
+    assert_eq!(r["pipelines"], 2, "{r:#}");
+    assert_eq!(r["pipelines_replayed"], 1);
+    assert_eq!(r["sharded_pipelines"], 1);
+    assert!((r["history_mean_critical_path_seconds"].as_f64().unwrap() - 5.0).abs() < 1e-9);
+    assert!((r["history_mean_imbalance"].as_f64().unwrap() - 1.25).abs() < 1e-9);
+    assert!((r["mean_critical_path_seconds"].as_f64().unwrap() - 4.0).abs() < 1e-9);
+    assert!((r["mean_imbalance"].as_f64().unwrap() - 1.0).abs() < 1e-9);
+    assert!(r["mean_prediction_error"].as_f64().unwrap().abs() < 1e-9);
+}

@@ -126,6 +126,53 @@ fn issue_18_a_one_mebibyte_name_is_stored_cut_with_a_warning_naming_file_and_pos
     assert_eq!(names[0].len(), TEXT_MAX);
 }
 
+/// A large report (plain or gzipped) with a 40 MiB name, a 20 MiB comment and 20 MiB of output
+/// over many lines is read through the squeezing pass (memory: docs/reliability.md): the cases
+/// are all stored, the warning gives the value's real length, and a problem after the cuts is
+/// placed at its line and column in the file.
+#[test]
+fn issue_18_huge_values_are_cut_while_reading_and_positions_stay_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "x".repeat(40 << 20);
+    let comment = "c".repeat(20 << 20);
+    let output = "line of output\n".repeat((20 << 20) / 15);
+    let doc = format!(
+        "<testsuite name=\"s\">\n<!-- {comment} -->\n  <testcase classname=\"c\" name=\"{name}\" time=\"1\"/>\n\
+         <testcase classname=\"c\" name=\"out\"><system-out>{output}</system-out></testcase>\n\
+         <testcase classname=\"c\" name=\"late\" time=\"-2\"/>\n</testsuite>\n"
+    );
+    let late_line = 5 + output.matches('\n').count();
+    let gz = {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(doc.as_bytes()).unwrap();
+        encoder.finish().unwrap()
+    };
+    for (file_name, bytes) in [("huge.xml", doc.as_bytes()), ("huge.xml.gz", &gz[..])] {
+        let sub = dir.path().join(file_name.replace('.', "-"));
+        std::fs::create_dir_all(&sub).unwrap();
+        let (code, err, store) = ingest_one(&sub, file_name, bytes);
+        assert_eq!(code, 0, "{err}");
+        let file = sub.join(file_name).display().to_string();
+        let lines = problem_lines(&err, &file);
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!(
+                "{file}:3:3: warning: testsuite[1]/testcase[1]/@name: value of {} bytes cut to its first 65536",
+                40 << 20
+            ))),
+            "{err}"
+        );
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!(
+                "{file}:{late_line}:1: warning: testsuite[1]/testcase[3]"
+            )) && l.contains("negative duration")),
+            "{lines:?}"
+        );
+        let names = texts(&executions(&store), "name");
+        assert_eq!(names.len(), 3);
+    }
+}
+
 #[test]
 fn issue_18_absurd_durations_are_warnings_and_no_duration() {
     let doc = "<testsuite name=\"s\">\n\

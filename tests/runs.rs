@@ -676,3 +676,54 @@ fn numeric_run_ids_and_pipelines_in_run_json_are_accepted() {
     assert_eq!(only_run(&store, "pipeline").as_deref(), Some("77"));
     assert_eq!(only_run(&store, "job").as_deref(), Some("5"));
 }
+
+/// Issue 18, point 12: files ingest could not read at all (over the size limit, an archive entry
+/// with a `..` path) are errors in `stats` as they were in ingest's summary, and ingesting the
+/// same tree again adds nothing.
+#[test]
+fn files_that_could_not_be_read_are_counted_by_stats_as_by_ingest() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("runs/run1");
+    write(&run.join("a.xml"), report("s", &cases(2, 0)));
+    write(&run.join("big.xml"), report("big", &cases(50, 0)));
+    let zip_path = run.join("slip.zip");
+    let mut zip = zip::ZipWriter::new(fs::File::create(&zip_path).unwrap());
+    let options = zip::write::SimpleFileOptions::default();
+    zip.start_file("../evil.xml", options).unwrap();
+    std::io::Write::write_all(&mut zip, report("evil", &cases(1, 0)).as_bytes()).unwrap();
+    zip.start_file("good.xml", options).unwrap();
+    std::io::Write::write_all(&mut zip, report("good", &cases(1, 0)).as_bytes()).unwrap();
+    zip.finish().unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(
+        &store,
+        &[dir.path().join("runs")],
+        &["--max-file-size", "2000"],
+    );
+    assert_code(&out, 0);
+    let err = stderr(&out);
+    assert!(err.contains("2 files with errors"), "{err}");
+    assert!(err.contains("from 2 reports"), "{err}");
+    let s = stats(&store);
+    assert_eq!(s["parse_errors"], 2, "{s}");
+    let bad: Vec<&str> = s["bad_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(bad.iter().any(|p| p.ends_with("big.xml")), "{bad:?}");
+    assert!(bad.iter().any(|p| p.ends_with("slip.zip")), "{bad:?}");
+    let again = ingest(
+        &store,
+        &[dir.path().join("runs")],
+        &["--max-file-size", "2000"],
+    );
+    assert_code(&again, 0);
+    assert!(
+        stderr(&again).contains("1 already in"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(stats(&store)["files"], s["files"]);
+}

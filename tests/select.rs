@@ -1004,3 +1004,72 @@ fn nextest_runs_all_but_the_quarantined_tests() {
         assert_eq!(matched, 5);
     }
 }
+
+/// Issue 19: `select skip --max-miss` picks the largest list whose replay stays within the
+/// bound. 80 runs; the bigs (big0 1.5 s, big1-4 2 s) pass always but big0 fails alone in run 70;
+/// `guard` fails alone in runs 30 and 60. Replayed after 20 runs, every list holding big0 misses
+/// run 70 (1 of 3 failure runs): at --saving-share 85% and above the list holds all five bigs,
+/// at 80% the four 2 s ones. So the 1% bound chooses 80%, a 50% bound 100%. The final list is
+/// trim's over the whole window, where big0's catch keeps it: big1-4.
+#[test]
+fn skip_chooses_the_largest_list_within_the_replayed_miss_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history");
+    for r in 1..=80u32 {
+        let mut cases: Vec<(&str, String, f64, bool)> = Vec::new();
+        cases.push(("app", "big0".into(), 1.5, r == 70));
+        for b in 1..=4 {
+            cases.push(("app", format!("big{b}"), 2.0, false));
+        }
+        cases.push(("app", "guard".into(), 0.01, r == 30 || r == 60));
+        let borrowed: Vec<(&str, &str, f64, bool)> = cases
+            .iter()
+            .map(|(c, n, t, f)| (*c, n.as_str(), *t, *f))
+            .collect();
+        let day = 1 + (r - 1) / 24;
+        let run = format!("r{r:02}");
+        let folder = history.join(&run);
+        write(
+            &folder.join("run.json"),
+            format!(
+                "{{\"run_id\": \"{run}\", \"commit\": \"c{r}\", \"branch\": \"main\", \"timestamp\": \"2026-03-{day:02}T{:02}:00:00Z\"}}\n",
+                (r - 1) % 24
+            ),
+        );
+        write(&folder.join("junit.xml"), junit(&borrowed));
+    }
+    let store = dir.path().join("store");
+    ingest_ok(&store, &history);
+    let out = select(&store, &["skip", "--runner", "plain"]);
+    assert_code(&out, 0);
+    assert_eq!(
+        stdout(&out).lines().collect::<Vec<_>>(),
+        ["app::big1", "app::big2", "app::big3", "app::big4"]
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("skip list chosen at --saving-share 80%: replayed over the 60 runs after the first 20, it missed 0 of 3 failure runs"),
+        "{err}"
+    );
+    let json: Value = serde_json::from_str(&select_ok(
+        &store,
+        &["skip", "--runner", "json", "--max-miss", "0.5"],
+    ))
+    .unwrap();
+    close(&json["skip_cut"]["saving_share"], 1.0);
+    assert_eq!(json["skip_cut"]["replayed"]["missed_runs"], 1);
+    assert_eq!(json["skip_cut"]["replayed"]["failure_runs"], 3);
+    // trim says the same two numbers for its own (default) cut.
+    let trim: Value = serde_json::from_str(&ingest_and_run(
+        "trim",
+        &[&history],
+        &[],
+        &["--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(trim["replayed"]["missed_runs"], 0, "{trim:#}");
+    assert_eq!(trim["replayed"]["failure_runs"], 3);
+    // The list (big1-4, 8 s) applies from run 51, once the tests have 50 runs: 30 of the 60
+    // replayed runs of 9.51 s.
+    close(&trim["replayed"]["saved_share"], 30.0 * 8.0 / (60.0 * 9.51));
+}

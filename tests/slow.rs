@@ -227,17 +227,29 @@ fn history_search_suite_gets_slower() {
 }
 
 /// fixtures/history: the 1.3× step of SearchIndexTest from run 13 is found where it happened,
-/// for the two tests whose step exceeds 0.5 s; its three same-commit re-runs are waste.
+/// for its three tests (the smallest step, 0.32 s, is over the floor: 2% of the median run's
+/// 13.4 s); its three same-commit re-runs are waste.
 #[test]
 fn history_regressions_and_reruns() {
     let r = slow_json(&fixtures().join("history"), &[]);
     let regs = r["regressions"].as_array().unwrap();
     let names: Vec<&str> = regs.iter().map(|g| g["name"].as_str().unwrap()).collect();
-    // Steps 5.67 → 7.12 s and 2.38 → 3.15 s; fuzzyQuery's ≈ 0.3 s is below 0.5 s.
+    // Steps 5.67 → 7.12 s, 2.38 → 3.15 s and 1.23 → 1.55 s.
     assert_eq!(
         names,
-        ["rebuildsIndexFromScratch", "incrementalUpdateIsVisible"]
+        [
+            "rebuildsIndexFromScratch",
+            "incrementalUpdateIsVisible",
+            "fuzzyQueryRanksExactMatchFirst"
+        ]
     );
+    close(&r["summary"]["regression_floor_seconds"], 0.26844);
+    // With the old absolute floor, fuzzyQuery's 0.32 s step is below it.
+    let old = slow_json(
+        &fixtures().join("history"),
+        &["--regression-min-seconds", "0.5"],
+    );
+    assert_eq!(old["regressions"].as_array().unwrap().len(), 2);
     for g in regs {
         assert_eq!(g["run"], "1013");
         assert_eq!(g["timestamp"], "2026-10-12T02:00:00Z");
@@ -709,4 +721,43 @@ fn slow_without_a_store_is_an_error() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Issue 14: a step of 8 ms -> 110 ms in a 1.7 s suite (+6% of its time) is a regression: the
+/// step floor is 0.5 s or 2% of the median run's test time, whichever is less; an explicit
+/// `--regression-min-seconds` is the floor itself.
+#[test]
+fn a_small_step_in_a_short_suite_is_a_regression() {
+    let dir = tempfile::tempdir().unwrap();
+    for r in 0..20 {
+        let run = dir.path().join(format!("run-{r:02}"));
+        write(
+            &run.join("run.json"),
+            run_json(&format!("run-{r:02}"), &format!("2026-03-01T{r:02}:00:00Z")),
+        );
+        let grows = if r < 10 { 0.008 } else { 0.110 };
+        let mut xml = String::from("<testsuite name=\"small\">\n");
+        for t in 0..17 {
+            xml.push_str(&format!(
+                "<testcase classname=\"small\" name=\"steady{t}\" time=\"0.1\"/>\n"
+            ));
+        }
+        xml.push_str(&format!(
+            "<testcase classname=\"small\" name=\"grows\" time=\"{grows}\"/>\n</testsuite>\n"
+        ));
+        write(&run.join("TEST-small.xml"), xml);
+    }
+    let r = slow_json(dir.path(), &[]);
+    let regs = r["regressions"].as_array().unwrap();
+    assert_eq!(regs.len(), 1, "{r:#}");
+    assert_eq!(regs[0]["name"], "grows");
+    assert_eq!(regs[0]["run"], "run-10");
+    // Ten runs hold 1.708 s of tests, ten 1.81 s: 2% of their median.
+    close(
+        &r["summary"]["regression_floor_seconds"],
+        0.02 * (1.708 + 1.81) / 2.0,
+    );
+    let r = slow_json(dir.path(), &["--regression-min-seconds", "0.5"]);
+    assert_eq!(r["regressions"].as_array().unwrap().len(), 0);
+    close(&r["summary"]["regression_floor_seconds"], 0.5);
 }

@@ -181,9 +181,19 @@ fn window_and_other_formats() {
     // Every failing test of the fixture but e is flaky by flaky's rules (retry, same commit,
     // or flips) and none has a streak of three; e, clean until its failure in the newest run,
     // is broken: its detection is the one event left, and e is kept.
-    let r = trim_json(&["--min-runs", "5", "--exclude-flaky"]);
+    let r = trim_json(&[
+        "--min-runs",
+        "5",
+        "--exclude-flaky",
+        "--saving-share",
+        "100",
+    ]);
     assert_eq!(r["summary"]["events"], 1);
     assert_eq!(names(&r["candidates"]), ["d", "g", "b", "f", "c", "a"]);
+    // By default only the candidates making up the top 80% of the saving are listed.
+    let r = trim_json(&["--min-runs", "5", "--exclude-flaky"]);
+    assert_eq!(names(&r["candidates"]), ["d", "g", "b", "f"]);
+    assert_eq!(r["summary"]["unlisted_candidates"], 2);
     let table = trim_out(&["--min-runs", "5"]);
     assert!(table.starts_with("26.5% of the test time"), "{table}");
     assert!(table.contains("review-for-deletion"), "{table}");
@@ -192,4 +202,70 @@ fn window_and_other_formats() {
     assert!(csv.starts_with("rank,test_id,variant,"), "{csv}");
     let md = trim_out(&["--min-runs", "5", "--format", "md"]);
     assert!(md.contains("## Trim candidates"), "{md}");
+}
+
+/// Issue 14: on a 140-test project where almost nothing fails, a candidate must be worth acting
+/// on: the five 2-second tests are listed, the 134 tests of 10 ms (0.1% of a run each) are
+/// counted but not listed, and the table says so.
+#[test]
+fn only_candidates_worth_acting_on_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    for r in 0..60 {
+        let run = dir.path().join(format!("run-{r:02}"));
+        write(
+            &run.join("run.json"),
+            run_json(
+                &format!("run-{r:02}"),
+                &format!("2026-03-{:02}T{:02}:00:00Z", 1 + r / 24, r % 24),
+            ),
+        );
+        let mut xml = String::from("<testsuite name=\"app\">\n");
+        for t in 0..5 {
+            xml.push_str(&format!(
+                "<testcase classname=\"app\" name=\"big{t}\" time=\"2\"/>\n"
+            ));
+        }
+        for t in 0..134 {
+            xml.push_str(&format!(
+                "<testcase classname=\"app\" name=\"small{t}\" time=\"0.01\"/>\n"
+            ));
+        }
+        // The one test that ever fails, in two runs.
+        if r == 20 || r == 40 {
+            xml.push_str("<testcase classname=\"app\" name=\"guard\" time=\"0.01\"><failure message=\"x\"/></testcase>\n");
+        } else {
+            xml.push_str("<testcase classname=\"app\" name=\"guard\" time=\"0.01\"/>\n");
+        }
+        xml.push_str("</testsuite>\n");
+        write(&run.join("TEST-app.xml"), xml);
+    }
+    let json = ingest_and_run("trim", &[dir.path()], &[], &["--format", "json"]);
+    let r: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(r["summary"]["redundant_tests"], 139);
+    assert_eq!(
+        names(&r["candidates"]),
+        ["big0", "big1", "big2", "big3", "big4"]
+    );
+    assert_eq!(r["summary"]["unlisted_candidates"], 134);
+    let table = ingest_and_run("trim", &[dir.path()], &[], &[]);
+    assert!(
+        table.contains("134 more tests the cover did not need save too little to list"),
+        "{table}"
+    );
+    // Every candidate, with the cut lowered.
+    let json = ingest_and_run(
+        "trim",
+        &[dir.path()],
+        &[],
+        &[
+            "--format",
+            "json",
+            "--min-saving",
+            "0",
+            "--saving-share",
+            "100",
+        ],
+    );
+    let r: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(r["candidates"].as_array().unwrap().len(), 139);
 }

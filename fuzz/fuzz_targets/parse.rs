@@ -16,6 +16,10 @@ mod report {
     pub(crate) use super::escape;
 }
 
+/// The squeezing pass reports go through when they are large, compiled in the same way.
+#[path = "../../src/discover/squeeze.rs"]
+mod squeeze;
+
 /// What the parser promises of every report, whatever the input: kept text is capped, every
 /// duration is a real one, and problem messages are short and safe to print.
 fn check(report: &junit::Report) {
@@ -50,6 +54,24 @@ fn check(report: &junit::Report) {
     }
 }
 
+/// Squeezes `data` with runs capped at `max` bytes, fed `chunk` bytes at a time.
+fn squeezed(data: &[u8], max: usize, chunk: usize) -> (Vec<u8>, Vec<junit::Cut>) {
+    let mut squeezer = squeeze::Squeezer::new(max);
+    let mut out = Vec::new();
+    for piece in data.chunks(chunk) {
+        squeezer.feed(piece, &mut out);
+    }
+    let cuts = squeezer.finish(&mut out);
+    (out, cuts)
+}
+
 fuzz_target!(|data: &[u8]| {
     check(&junit::parse(data));
+    // The squeezer (a large report's reading pass), cut hard: the same whatever the chunks,
+    // never longer than its input, cuts in order, and what it keeps parses within the promises.
+    let (out, cuts) = squeezed(data, 40, data.len().max(1));
+    assert_eq!((out.clone(), cuts.clone()), squeezed(data, 40, 7));
+    assert!(out.len() <= data.len() + 2, "{} > {}", out.len(), data.len());
+    assert!(cuts.windows(2).all(|w| w[0].at <= w[1].at));
+    check(&junit::parse_cut(&out, &cuts));
 });

@@ -7,9 +7,12 @@ use super::flaky::{FlakyReport, TestVerdict, Verdict};
 use super::slow::SlowReport;
 use super::window::{self, RunInfo, Since, WindowArgs};
 use super::{AnalysisError, query_err};
+use crate::config::Quarantine;
 use crate::report::escape;
 use crate::store::Store;
-use crate::store::schema::{FILE, LINE, TEST_ID};
+use crate::store::schema::{
+    CLASSNAME, FILE, FINGERPRINT, LINE, MESSAGE, NAME, RUN, STATUS, TEST_ID, VARIANT,
+};
 use polars::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -29,6 +32,12 @@ pub enum Gate {
     Slower,
     /// The flaky run rate is above `--max-flaky-rate`.
     FlakyRate,
+    /// A testsift.toml quarantine entry is past its `until`.
+    ExpiredQuarantine,
+    /// A test failed in the run `--run` names and its failure is not forgiven (not with
+    /// `--fail-on`: `--run` turns it on).
+    #[value(skip)]
+    Run,
 }
 
 impl Gate {
@@ -38,6 +47,8 @@ impl Gate {
             Gate::NewFlaky => "new-flaky",
             Gate::Slower => "slower",
             Gate::FlakyRate => "flaky-rate",
+            Gate::ExpiredQuarantine => "expired-quarantine",
+            Gate::Run => "run",
         }
     }
 }
@@ -68,6 +79,9 @@ pub struct GateTest {
     pub line: Option<u32>,
     /// One line on this test: since when it is broken, or that it became flaky.
     pub detail: String,
+    /// Its owners (testsift.toml's rules, CODEOWNERS), when any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
 }
 
 impl GateTest {
@@ -95,6 +109,9 @@ pub struct CheckReport {
     /// Runs (run key and variant) in the window.
     pub runs: usize,
     pub gates: Vec<GateResult>,
+    /// `--run`: the decision on each test that failed in that run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunGate>,
 }
 
 /// `broken`: trips when any test's verdict is broken; names the first failing run of each.
@@ -226,26 +243,513 @@ pub fn flaky_rate(now: &FlakyReport, max: f64) -> GateResult {
     }
 }
 
-/// Fills in each gate test's `file` and `line` from the store's tests table (the first test
-/// row of that id with a file, by file and line, so the choice does not depend on segment
-/// order).
+/// `expired-quarantine`: trips when a testsift.toml quarantine entry is past its `until`.
+pub fn expired_quarantine(entries: &[Quarantine], today: jiff::civil::Date) -> GateResult {
+    let expired: Vec<&Quarantine> = entries.iter().filter(|q| q.expired(today)).collect();
+    let named = name_list(
+        expired
+            .iter()
+            .map(|q| format!("{} (until {})", quote(&q.test), q.until)),
+    );
+    GateResult {
+        gate: Gate::ExpiredQuarantine,
+        tripped: !expired.is_empty(),
+        reason: match expired.len() {
+            0 => format!(
+                "no quarantine entry has expired ({} in force)",
+                entries.len()
+            ),
+            1 => format!("1 quarantine entry has expired: {named}; renew or remove it"),
+            n => format!("{n} quarantine entries have expired: {named}; renew or remove them"),
+        },
+        tests: expired
+            .iter()
+            .map(|q| GateTest {
+                test_id: q.test.clone(),
+                variant: q.variant.clone().unwrap_or_default(),
+                detail: format!(
+                    "quarantined until {} ({}, {}, {}): expired",
+                    q.until, q.reason, q.owner, q.issue
+                ),
+                owners: vec![q.owner.clone()],
+                ..GateTest::default()
+            })
+            .collect(),
+        groups: Vec::new(),
+    }
+}
+
+/// Why the run gate forgave a failure, or did not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Because {
+    /// A testsift.toml quarantine entry in force names the test.
+    Quarantined,
+    /// Flaky before this run, and this failure is one it has recovered from before.
+    KnownFlaky,
+    /// It also failed in the newest run of the baseline branch before this run.
+    FailingOnBaseline,
+    /// Flaky before, but this failure's fingerprint was never seen on a recovered failure.
+    NewFailure,
+    /// No flaky evidence before this run.
+    NotFlaky,
+}
+
+impl Because {
+    pub fn forgiven(self) -> bool {
+        matches!(
+            self,
+            Because::Quarantined | Because::KnownFlaky | Because::FailingOnBaseline
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Because::Quarantined => "quarantined",
+            Because::KnownFlaky => "known-flaky",
+            Because::FailingOnBaseline => "failing-on-baseline",
+            Because::NewFailure => "new-failure",
+            Because::NotFlaky => "not-flaky",
+        }
+    }
+}
+
+/// The run gate's decision on one test that failed (or passed only on a retry) in the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub test_id: String,
+    pub classname: String,
+    pub name: String,
+    pub variant: String,
+    /// `failed`, `error`, or `flaky` (failed, then passed on a retry in this run).
+    pub status: String,
+    pub forgiven: bool,
+    pub because: Because,
+    /// One sentence naming the evidence.
+    pub reason: String,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
+}
+
+/// The run gate's result: `check --run`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunGate {
+    /// The run key judged.
+    pub run: String,
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+    /// Runs of the window before it, the evidence the decisions stand on.
+    pub history_runs: usize,
+    /// The newest run of `--baseline` before this run, when one was asked for and found.
+    pub baseline: Option<String>,
+    pub decisions: Vec<Decision>,
+}
+
+impl RunGate {
+    /// The gate line: tripped when any decision is not forgiven.
+    pub fn result(&self) -> GateResult {
+        let failing: Vec<&Decision> = self.decisions.iter().filter(|d| !d.forgiven).collect();
+        let forgiven = self.decisions.len() - failing.len();
+        let named = name_list(failing.iter().map(|d| decision_label(d)));
+        let run = quote(&self.run);
+        GateResult {
+            gate: Gate::Run,
+            tripped: !failing.is_empty(),
+            reason: match (failing.len(), forgiven) {
+                (0, 0) => format!("run {run}: no test failed"),
+                (0, f) => format!("run {run}: every failure is forgiven ({f})"),
+                (n, f) => format!(
+                    "run {run}: {n} failure{} not forgiven ({f} forgiven): {named}",
+                    if n == 1 { "" } else { "s" }
+                ),
+            },
+            tests: failing
+                .iter()
+                .map(|d| GateTest {
+                    test_id: d.test_id.clone(),
+                    classname: d.classname.clone(),
+                    name: d.name.clone(),
+                    variant: d.variant.clone(),
+                    file: d.file.clone(),
+                    line: d.line,
+                    detail: d.reason.clone(),
+                    owners: d.owners.clone(),
+                })
+                .collect(),
+            groups: Vec::new(),
+        }
+    }
+}
+
+fn decision_label(d: &Decision) -> String {
+    let variant = if d.variant.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", d.variant)
+    };
+    quote(&format!("{}{variant}", d.test_id))
+}
+
+/// The run key `check --run` judges: `run` when given (it must be in the store), else the run
+/// the CI's variables name (`ci`, when the store holds it: the job checking the run it has
+/// just ingested), else the newest run of the window. The error says what the store holds.
+pub fn target_run(
+    all: &[RunInfo],
+    window: &[RunInfo],
+    run: Option<&str>,
+    ci: Option<&str>,
+) -> Result<String, String> {
+    if run.is_none()
+        && let Some(ci) = ci
+        && all.iter().any(|x| x.run == ci)
+    {
+        return Ok(ci.to_string());
+    }
+    match run {
+        Some(r) if all.iter().any(|x| x.run == r) => Ok(r.to_string()),
+        Some(r) => {
+            let mut keys: Vec<&str> = Vec::new();
+            for x in all.iter().rev() {
+                if !keys.contains(&x.run.as_str()) {
+                    keys.push(&x.run);
+                }
+            }
+            let newest = name_list(
+                keys.iter()
+                    .map(|k| quote(k))
+                    .collect::<Vec<_>>()
+                    .into_iter(),
+            );
+            Err(if keys.is_empty() {
+                format!("run {} is not in the store (it holds no runs)", quote(r))
+            } else {
+                format!(
+                    "run {} is not in the store (the newest are {newest})",
+                    quote(r)
+                )
+            })
+        }
+        None => window
+            .last()
+            .map(|r| r.run.clone())
+            .ok_or_else(|| "the window holds no run".to_string()),
+    }
+}
+
+/// What one test's history before the judged run says.
+#[derive(Default)]
+struct Before {
+    retry_runs: usize,
+    /// Per commit: passed (or passed on a retry) on it, failed on it.
+    commits: HashMap<String, (bool, bool)>,
+    /// Fingerprints of failures it recovered from: retried into a pass, or failed on a commit
+    /// it also passed on.
+    recovered: HashSet<u64>,
+    /// Fingerprints of hard failures, by commit, until the commits are known to be mixed.
+    failed_on: Vec<(String, u64)>,
+    /// Status in the baseline run.
+    baseline_failed: bool,
+}
+
+impl Before {
+    fn same_commit(&self) -> usize {
+        self.commits.values().filter(|(p, f)| *p && *f).count()
+    }
+
+    fn flaky(&self) -> bool {
+        self.retry_runs > 0 || self.same_commit() > 0
+    }
+
+    fn evidence(&self) -> String {
+        let mut parts = Vec::new();
+        if self.retry_runs > 0 {
+            parts.push(format!(
+                "passed on a retry in {} earlier run{}",
+                self.retry_runs,
+                if self.retry_runs == 1 { "" } else { "s" }
+            ));
+        }
+        let same = self.same_commit();
+        if same > 0 {
+            parts.push(format!(
+                "passed and failed on {same} earlier commit{}",
+                if same == 1 { "" } else { "s" }
+            ));
+        }
+        parts.join(", ")
+    }
+}
+
+/// The gate for one run: each test that failed in run `key` (or passed only on a retry) is
+/// forgiven when a quarantine entry in force names it, or when it was flaky in the window's
+/// runs before this one (retried into a pass, or passed and failed on one commit) and in this
+/// run it passed on retry or failed with a fingerprint it has recovered from before, or (with
+/// `baseline`) when it also failed in the newest run of that branch before this run. Every
+/// other failure fails the gate.
+pub fn run_gate(
+    store: &Store,
+    window: &WindowArgs,
+    key: &str,
+    baseline: Option<&str>,
+    quarantine: &[Quarantine],
+    today: jiff::civil::Date,
+) -> Result<RunGate, AnalysisError> {
+    let all = window::runs_in_window(store, &WindowArgs::default())?;
+    let Some(target) = all.iter().find(|r| r.run == key).cloned() else {
+        return Err(AnalysisError::Query {
+            path: store.dir().display().to_string(),
+            message: format!("run {} is not in the store", quote(key)),
+        });
+    };
+    let before =
+        |r: &RunInfo| r.run != key && window::run_order(r, &target) == std::cmp::Ordering::Less;
+    // (run key, variant) -> commit, for the window's runs before this one.
+    let history: HashMap<(String, String), Option<String>> = window::runs_in_window(store, window)?
+        .into_iter()
+        .filter(|r| before(r))
+        .map(|r| ((r.run, r.variant), r.commit))
+        .collect();
+    let history_runs = history.len();
+    let baseline_run = baseline.and_then(|b| {
+        all.iter()
+            .rev()
+            .find(|r| before(r) && r.branch.as_deref() == Some(b))
+            .map(|r| r.run.clone())
+    });
+
+    let err = || query_err(store);
+    let now = crate::config::alias_ids(store.executions()?)
+        .filter(col(RUN).eq(lit(key)))
+        .filter(col(STATUS).is_in(
+            lit(Series::new("s".into(), ["failed", "error", "flaky"])).implode(false),
+            false,
+        ))
+        .select([
+            col(VARIANT),
+            col(TEST_ID),
+            col(CLASSNAME),
+            col(NAME),
+            col(STATUS),
+            col(FINGERPRINT),
+            col(MESSAGE),
+            col(FILE),
+            col(LINE),
+        ])
+        .sort([TEST_ID, VARIANT], SortMultipleOptions::default())
+        .collect()
+        .map_err(err())?;
+    let now_ids = now
+        .column(TEST_ID)
+        .and_then(|c| c.str().cloned())
+        .map_err(err())?;
+    let ids: BTreeSet<String> = now_ids.iter().flatten().map(str::to_string).collect();
+    let mut per_test: HashMap<(String, String), Before> = HashMap::new();
+    if !ids.is_empty() {
+        let wanted = Series::new("wanted".into(), ids.iter().cloned().collect::<Vec<_>>());
+        let df = crate::config::alias_ids(store.executions()?)
+            .filter(col(TEST_ID).is_in(lit(wanted).implode(false), false))
+            .select([
+                col(RUN),
+                col(VARIANT),
+                col(TEST_ID),
+                col(STATUS),
+                col(FINGERPRINT),
+            ])
+            .collect()
+            .map_err(err())?;
+        let read = || -> PolarsResult<_> {
+            Ok((
+                df.column(RUN)?.str()?.clone(),
+                df.column(VARIANT)?.str()?.clone(),
+                df.column(TEST_ID)?.str()?.clone(),
+                df.column(STATUS)?.str()?.clone(),
+                df.column(FINGERPRINT)?.u64()?.clone(),
+            ))
+        };
+        let (run, variant, test_id, status, fingerprint) = read().map_err(err())?;
+        for i in 0..df.height() {
+            let (Some(r), Some(v), Some(t), Some(st)) =
+                (run.get(i), variant.get(i), test_id.get(i), status.get(i))
+            else {
+                continue;
+            };
+            let failed = matches!(st, "failed" | "error");
+            let entry = || (t.to_string(), v.to_string());
+            if baseline_run.as_deref() == Some(r) && failed {
+                per_test.entry(entry()).or_default().baseline_failed = true;
+            }
+            let Some(commit) = history.get(&(r.to_string(), v.to_string())) else {
+                continue;
+            };
+            let b = per_test.entry(entry()).or_default();
+            let fp = fingerprint.get(i);
+            if st == "flaky" {
+                b.retry_runs += 1;
+                b.recovered.extend(fp);
+            }
+            if let Some(c) = commit {
+                let seen = b.commits.entry(c.clone()).or_default();
+                match st {
+                    "passed" | "flaky" => seen.0 = true,
+                    "failed" | "error" => {
+                        seen.1 = true;
+                        if let Some(fp) = fp {
+                            b.failed_on.push((c.clone(), fp));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for b in per_test.values_mut() {
+            let mixed: Vec<u64> = b
+                .failed_on
+                .iter()
+                .filter(|(c, _)| b.commits.get(c).is_some_and(|(p, _)| *p))
+                .map(|(_, fp)| *fp)
+                .collect();
+            b.recovered.extend(mixed);
+        }
+    }
+
+    let read = || -> PolarsResult<_> {
+        Ok((
+            now.column(VARIANT)?.str()?.clone(),
+            now.column(TEST_ID)?.str()?.clone(),
+            now.column(CLASSNAME)?.str()?.clone(),
+            now.column(NAME)?.str()?.clone(),
+            now.column(STATUS)?.str()?.clone(),
+            now.column(FINGERPRINT)?.u64()?.clone(),
+            now.column(MESSAGE)?.str()?.clone(),
+            now.column(FILE)?.str()?.clone(),
+            now.column(LINE)?.u32()?.clone(),
+        ))
+    };
+    let (variant, test_id, classname, name, status, fingerprint, message, file, line) =
+        read().map_err(err())?;
+    let empty = Before::default();
+    let mut decisions = Vec::new();
+    for i in 0..now.height() {
+        let (Some(t), Some(st)) = (test_id.get(i), status.get(i)) else {
+            continue;
+        };
+        let v = variant.get(i).unwrap_or_default();
+        let b = per_test
+            .get(&(t.to_string(), v.to_string()))
+            .unwrap_or(&empty);
+        let fp = fingerprint.get(i);
+        let quarantined = quarantine
+            .iter()
+            .find(|q| !q.expired(today) && q.on_variant(v) && q.matches(t));
+        let retried = st == "flaky";
+        let (because, reason) = if let Some(q) = quarantined {
+            (
+                Because::Quarantined,
+                format!(
+                    "quarantined until {} by {}: {} ({})",
+                    q.until, q.owner, q.reason, q.issue
+                ),
+            )
+        } else if b.flaky() && retried {
+            (
+                Because::KnownFlaky,
+                format!("passed on a retry; flaky before this run: {}", b.evidence()),
+            )
+        } else if b.flaky() && fp.is_some_and(|fp| b.recovered.contains(&fp)) {
+            (
+                Because::KnownFlaky,
+                format!(
+                    "failed the way it has flaked before (fingerprint {:016x}); {}",
+                    fp.unwrap_or_default(),
+                    b.evidence()
+                ),
+            )
+        } else if b.baseline_failed {
+            (
+                Because::FailingOnBaseline,
+                format!(
+                    "already failing on {} (run {})",
+                    quote(baseline.unwrap_or_default()),
+                    quote(baseline_run.as_deref().unwrap_or_default())
+                ),
+            )
+        } else if b.flaky() {
+            (
+                Because::NewFailure,
+                format!(
+                    "flaky before this run ({}), but it never recovered from this failure{}",
+                    b.evidence(),
+                    fp.map_or(String::new(), |fp| format!(" (fingerprint {fp:016x})"))
+                ),
+            )
+        } else if retried {
+            (
+                Because::NotFlaky,
+                "passed only on a retry, and was never flaky before this run".to_string(),
+            )
+        } else {
+            (
+                Because::NotFlaky,
+                format!("failed, and was never flaky in the {history_runs} runs before this one"),
+            )
+        };
+        decisions.push(Decision {
+            test_id: t.to_string(),
+            classname: classname.get(i).unwrap_or_default().to_string(),
+            name: name.get(i).unwrap_or_default().to_string(),
+            variant: v.to_string(),
+            status: st.to_string(),
+            forgiven: because.forgiven(),
+            because,
+            reason,
+            file: file.get(i).filter(|f| !f.is_empty()).map(str::to_string),
+            line: line.get(i),
+            message: message.get(i).filter(|m| !m.is_empty()).map(str::to_string),
+            owners: Vec::new(),
+        });
+    }
+    Ok(RunGate {
+        run: key.to_string(),
+        commit: target.commit.clone(),
+        branch: target.branch.clone(),
+        history_runs,
+        baseline: baseline_run,
+        decisions,
+    })
+}
+
+/// Fills in each gate test's `file` and `line` from the store's tests table (see [`files`]).
 pub fn locate(store: &Store, results: &mut [GateResult]) -> Result<(), AnalysisError> {
     let ids: BTreeSet<&str> = results
         .iter()
         .flat_map(|r| r.tests.iter().map(|t| t.test_id.as_str()))
         .collect();
-    if ids.is_empty() {
-        return Ok(());
+    let found = files(store, &ids)?;
+    for t in results.iter_mut().flat_map(|r| r.tests.iter_mut()) {
+        if let Some((file, line)) = found.get(t.test_id.as_str()) {
+            t.file = Some(file.clone());
+            t.line = *line;
+        }
     }
-    let wanted = Series::new("wanted".into(), ids.into_iter().collect::<Vec<_>>());
-    let df = store
-        .tests()?
-        .filter(
-            col(TEST_ID)
-                .is_in(lit(wanted).implode(false), false)
-                .and(col(FILE).is_not_null())
-                .and(col(FILE).neq(lit(""))),
-        )
+    Ok(())
+}
+
+/// The `file` and `line` of each of `ids` (after aliases), from the store's tests table: the
+/// first test row of that id with a file, by file and line, so the choice does not depend on
+/// segment order.
+pub fn files(
+    store: &Store,
+    ids: &BTreeSet<&str>,
+) -> Result<HashMap<String, (String, Option<u32>)>, AnalysisError> {
+    let mut found: HashMap<String, (String, Option<u32>)> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    let df = crate::config::alias_ids(store.tests()?)
+        .filter(col(FILE).is_not_null().and(col(FILE).neq(lit(""))))
         .select([col(TEST_ID), col(FILE), col(LINE)])
         .sort([TEST_ID, FILE, LINE], SortMultipleOptions::default())
         .collect()
@@ -258,19 +762,15 @@ pub fn locate(store: &Store, results: &mut [GateResult]) -> Result<(), AnalysisE
         ))
     })()
     .map_err(query_err(store))?;
-    let mut found: HashMap<&str, (&str, Option<u32>)> = HashMap::new();
     for i in 0..df.height() {
-        if let (Some(id), Some(file)) = (id.get(i), file.get(i)) {
-            found.entry(id).or_insert((file, line.get(i)));
+        if let (Some(id), Some(file)) = (id.get(i), file.get(i))
+            && ids.contains(id)
+            && !found.contains_key(id)
+        {
+            found.insert(id.to_string(), (file.to_string(), line.get(i)));
         }
     }
-    for t in results.iter_mut().flat_map(|r| r.tests.iter_mut()) {
-        if let Some((file, line)) = found.get(t.test_id.as_str()) {
-            t.file = Some((*file).to_string());
-            t.line = *line;
-        }
-    }
-    Ok(())
+    Ok(found)
 }
 
 /// Why `window` keeps none of `all` (every run in the store), or `None` when it keeps some. The
@@ -436,6 +936,7 @@ mod tests {
             skipped_since: None,
             fingerprints: vec![],
             ci_seconds: 0.0,
+            owners: vec![],
         }
     }
 

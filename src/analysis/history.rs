@@ -271,6 +271,13 @@ fn test_statuses(
     Ok((timeline, verdict_runs))
 }
 
+/// A sum of durations to the microsecond: the group-by adds in parallel, in an order that
+/// varies, and the last bits of a float sum with it; rounded, the same store gives the same
+/// report byte for byte.
+fn microseconds(seconds: Option<f64>) -> f64 {
+    (seconds.unwrap_or(0.0) * 1e6).round() / 1e6
+}
+
 fn suite_series(
     executions: LazyFrame,
     runs: &[RunInfo],
@@ -312,7 +319,7 @@ fn suite_series(
         let name = if s.is_empty() { UNKNOWN_GROUP } else { s };
         by_suite
             .entry(name)
-            .or_insert_with(|| vec![None; runs.len()])[o] = Some(seconds.get(i).unwrap_or(0.0));
+            .or_insert_with(|| vec![None; runs.len()])[o] = Some(microseconds(seconds.get(i)));
     }
     Ok(suites
         .iter()

@@ -132,6 +132,7 @@ impl Keys {
             if keys.test.contains_key(&k) {
                 continue;
             }
+            let id = crate::config::alias_of(id);
             let t = match test_index.get(id) {
                 Some(&t) => t,
                 None => {

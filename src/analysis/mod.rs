@@ -6,6 +6,7 @@ pub mod flaky;
 pub mod gate;
 pub mod history;
 pub mod load;
+pub mod renames;
 pub mod slow;
 pub mod trim;
 pub mod window;

@@ -61,8 +61,11 @@ pub struct SlowOptions {
     pub regression_min_runs: usize,
     /// A duration regression is a step of at least this share (0.2 = +20%)…
     pub regression_min_step: f64,
-    /// …and at least this many seconds.
+    /// …and at least this many seconds (always enough)…
     pub regression_min_seconds: f64,
+    /// …or this share of the median run's test time when that is less, so a step of 100 ms
+    /// counts in a 2-second suite; None: `regression_min_seconds` alone (given explicitly).
+    pub regression_min_share: Option<f64>,
 }
 
 impl Default for SlowOptions {
@@ -74,6 +77,7 @@ impl Default for SlowOptions {
             regression_min_runs: 5,
             regression_min_step: 0.2,
             regression_min_seconds: 0.5,
+            regression_min_share: Some(0.02),
         }
     }
 }
@@ -119,6 +123,8 @@ pub struct Summary {
     pub rerun_seconds: f64,
     /// flaky_retry_seconds + rerun_seconds.
     pub waste_seconds: f64,
+    /// The smallest step, in seconds, a duration regression needed in this window.
+    pub regression_floor_seconds: f64,
 }
 
 /// One group's time.
@@ -546,6 +552,25 @@ pub fn slow_in_slices(
     analyse(sums, &runs, options).map_err(query_err(store))
 }
 
+/// The smallest step in seconds a duration regression needs: `regression_min_seconds`, or
+/// `regression_min_share` of the median test time of the runs (outside infrastructure failures,
+/// with any time) when that is less.
+fn regression_floor(run_seconds: &[f64], infra: &[bool], options: &SlowOptions) -> f64 {
+    let Some(share) = options.regression_min_share else {
+        return options.regression_min_seconds;
+    };
+    let seconds: Vec<f64> = run_seconds
+        .iter()
+        .zip(infra)
+        .filter(|&(&s, &infra)| !infra && s > 0.0)
+        .map(|(&s, _)| s)
+        .collect();
+    match median(&seconds) {
+        Some(run) => options.regression_min_seconds.min(share * run),
+        None => options.regression_min_seconds,
+    }
+}
+
 fn analyse(sums: Sums, runs: &[RunInfo], options: &SlowOptions) -> PolarsResult<SlowReport> {
     let infra = sums.counts.infrastructure(options.infra_threshold);
 
@@ -591,7 +616,7 @@ fn analyse(sums: Sums, runs: &[RunInfo], options: &SlowOptions) -> PolarsResult<
     let rule = StepRule {
         min_runs: options.regression_min_runs.max(1),
         min_step: options.regression_min_step,
-        min_seconds: options.regression_min_seconds,
+        min_seconds: regression_floor(&sums.times.seconds, &infra, options),
     };
     let (mut tests, mut regressions): (Vec<TestTime>, Vec<Regression>) = (Vec::new(), Vec::new());
     for ((test_id, variant), mut acc) in sums.per_test {
@@ -691,6 +716,7 @@ fn analyse(sums: Sums, runs: &[RunInfo], options: &SlowOptions) -> PolarsResult<
             flaky_retry_seconds,
             rerun_seconds,
             waste_seconds: flaky_retry_seconds + rerun_seconds,
+            regression_floor_seconds: rule.min_seconds,
         },
         groups,
         tests,

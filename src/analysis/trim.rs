@@ -29,6 +29,12 @@ pub struct TrimOptions {
     pub infra_threshold: f64,
     /// Tests `flaky` calls flaky detect only inside their broken streaks.
     pub exclude_flaky: bool,
+    /// A candidate must cost at least this share of a run's summed test time (0.005 = 0.5%):
+    /// trimming it must be worth acting on.
+    pub min_saving: f64,
+    /// Candidates are listed, most saving first, until they make up this share of what all
+    /// the (material) candidates cost (0.8 = the top 80%); the long tail is counted, not listed.
+    pub saving_share: f64,
 }
 
 impl Default for TrimOptions {
@@ -37,6 +43,8 @@ impl Default for TrimOptions {
             min_runs: 50,
             infra_threshold: 0.8,
             exclude_flaky: false,
+            min_saving: 0.005,
+            saving_share: 0.8,
         }
     }
 }
@@ -76,6 +84,35 @@ pub struct TrimReport {
     pub curve: Vec<CurvePoint>,
     /// Not needed by the cover and observed in at least `min_runs` runs, most time saved first.
     pub candidates: Vec<Candidate>,
+    /// The same cut replayed as a skip list over the window (`backtest skip`): what it would
+    /// have missed and saved. None when the report was not built from a store.
+    pub replayed: Option<Replayed>,
+}
+
+/// A skip list's replay in brief (`backtest skip`'s figures).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Replayed {
+    pub train_runs: usize,
+    pub runs_replayed: usize,
+    pub failure_runs: usize,
+    pub missed_runs: usize,
+    /// missed_runs / failure_runs.
+    pub miss_rate: f64,
+    /// Test time the list would have saved, over the replayed runs' test time.
+    pub saved_share: f64,
+}
+
+impl From<&super::backtest::skip::SkipBacktest> for Replayed {
+    fn from(r: &super::backtest::skip::SkipBacktest) -> Self {
+        Replayed {
+            train_runs: r.train_runs,
+            runs_replayed: r.runs_replayed,
+            failure_runs: r.failure_runs,
+            missed_runs: r.missed_runs,
+            miss_rate: r.miss_rate,
+            saved_share: r.saved_share,
+        }
+    }
 }
 
 /// Headline figures.
@@ -99,6 +136,10 @@ pub struct TrimSummary {
     pub redundant_hours_per_week: f64,
     pub candidates: usize,
     pub candidate_hours_per_week: f64,
+    /// Tests that would be candidates but save too little to list (under `min_saving`, or in
+    /// the tail past `saving_share`), and their time.
+    pub unlisted_candidates: usize,
+    pub unlisted_hours_per_week: f64,
     pub headline: String,
 }
 
@@ -165,6 +206,34 @@ pub struct Candidate {
     /// miss, having caught none in `runs` runs: 1 − 0.05^(1/runs).
     pub detection_rate_upper: f64,
     pub advice: Advice,
+}
+
+/// Keeps the candidates worth acting on (`candidates` sorted by saving, most first): each costs
+/// at least `min_saving` of the summed per-test cost (a run's test time), and together, in that
+/// order, they stop once they make up `saving_share` of what the material ones cost. Returns the
+/// others.
+fn material(
+    candidates: &mut Vec<Candidate>,
+    total_cost: f64,
+    options: &TrimOptions,
+) -> Vec<Candidate> {
+    let floor = options.min_saving * total_cost;
+    let (mut keep, mut rest): (Vec<Candidate>, Vec<Candidate>) = std::mem::take(candidates)
+        .into_iter()
+        .partition(|c| c.cost_seconds >= floor && c.cost_seconds > 0.0);
+    let all: f64 = keep.iter().map(|c| c.hours_per_week).sum();
+    let mut listed = 0.0;
+    let mut cut = keep.len();
+    for (i, c) in keep.iter().enumerate() {
+        if listed >= options.saving_share * all {
+            cut = i;
+            break;
+        }
+        listed += c.hours_per_week;
+    }
+    rest.extend(keep.split_off(cut));
+    *candidates = keep;
+    rest
 }
 
 /// The one-sided 95% (Clopper–Pearson) upper bound on a rate with 0 successes in `n` trials.
@@ -366,9 +435,74 @@ pub fn trim(
 ) -> Result<TrimReport, AnalysisError> {
     let runs = runs_in_window(store, window)?;
     let (series, counts) = load(store, &runs)?;
+    let replay = replayed(&runs, &series, &counts, options);
     let infra = counts.infrastructure(options.infra_threshold);
     let tests = collect(series, &infra);
-    Ok(analyse(tests, &runs, &infra, options))
+    let mut report = analyse(tests, &runs, &infra, options);
+    report.replayed = Some(replay);
+    Ok(report)
+}
+
+/// Runs a skip list replay trains on before it is scored.
+pub const REPLAY_TRAIN_RUNS: usize = 20;
+
+/// What the candidate list's cut would have cost had it been skipped, run by run over the
+/// window (`backtest skip` with these options).
+fn replayed(
+    runs: &[RunInfo],
+    series: &[Series],
+    counts: &super::RunCounts,
+    options: &TrimOptions,
+) -> Replayed {
+    let result = super::backtest::skip::replay(runs, series, counts, &backtest_options(options));
+    Replayed::from(&result)
+}
+
+fn backtest_options(options: &TrimOptions) -> super::backtest::BacktestOptions {
+    super::backtest::BacktestOptions {
+        train_runs: REPLAY_TRAIN_RUNS,
+        infra_threshold: options.infra_threshold,
+        min_runs: options.min_runs,
+        min_saving: options.min_saving,
+        saving_share: options.saving_share,
+        ..super::backtest::BacktestOptions::default()
+    }
+}
+
+/// The `--saving-share` cuts `select skip --max-miss` tries, largest first.
+const SHARES: [f64; 12] = [1.0, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1];
+
+/// The largest `saving_share` (of [`SHARES`], else 0: skip nothing) whose skip list, replayed
+/// over the window, missed at most `max_miss` of the failure runs; with its replay. With no
+/// failure run to replay against, `options.saving_share` as given (there is no evidence either
+/// way).
+pub fn choose_cut(
+    store: &Store,
+    window: &WindowArgs,
+    options: &TrimOptions,
+    max_miss: f64,
+) -> Result<(f64, Replayed), AnalysisError> {
+    let runs = runs_in_window(store, window)?;
+    let (series, counts) = load(store, &runs)?;
+    let given = replayed(&runs, &series, &counts, options);
+    if given.failure_runs == 0 {
+        return Ok((options.saving_share, given));
+    }
+    for share in SHARES {
+        let o = TrimOptions {
+            saving_share: share,
+            ..options.clone()
+        };
+        let replay = replayed(&runs, &series, &counts, &o);
+        if replay.miss_rate <= max_miss {
+            return Ok((share, replay));
+        }
+    }
+    let o = TrimOptions {
+        saving_share: 0.0,
+        ..options.clone()
+    };
+    Ok((0.0, replayed(&runs, &series, &counts, &o)))
 }
 
 /// Each series' executed outcomes and durations outside infrastructure runs.
@@ -547,6 +681,7 @@ fn analyse(
             .then_with(|| a.test_id.cmp(&b.test_id))
             .then_with(|| a.variant.cmp(&b.variant))
     });
+    let unlisted = material(&mut candidates, total_cost, options);
 
     let kept_cost: f64 = out.iter().filter(|t| t.kept).map(|t| t.cost_seconds).sum();
     let redundant: Vec<&TestCoverage> = out.iter().filter(|t| !t.kept).collect();
@@ -564,6 +699,8 @@ fn analyse(
         redundant_hours_per_week: per_week(redundant.iter().map(|t| t.total_seconds).sum()),
         candidates: candidates.len(),
         candidate_hours_per_week: candidates.iter().map(|c| c.hours_per_week).sum(),
+        unlisted_candidates: unlisted.len(),
+        unlisted_hours_per_week: unlisted.iter().map(|c| c.hours_per_week).sum(),
         headline: String::new(),
     };
     summary.headline = headline(&summary);
@@ -575,6 +712,7 @@ fn analyse(
         tests: out,
         curve,
         candidates,
+        replayed: None,
     }
 }
 

@@ -1,43 +1,73 @@
 //! `testsift backtest`: wiring from the command line to [`crate::analysis::backtest`].
 
-use crate::analysis::backtest::{BacktestOptions, priority};
+use crate::analysis::backtest::{BacktestOptions, priority, shard_split, skip_list};
 use crate::cli::{BacktestArgs, BacktestKind, OutputFormat};
 use crate::error::EXIT_OK;
-use crate::export;
-use crate::store::Store;
+use crate::export::backtest::{self as out_fmt, shards as shards_fmt, skip as skip_fmt};
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::at(&args.store.store);
-    if !store.exists() {
-        anyhow::bail!(
-            "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
-            store.dir().display()
-        );
-    }
+    let store = super::existing_store(&args.store.store)?;
     let options = BacktestOptions {
         train_runs: args.train_runs,
         infra_threshold: args.infra_threshold,
         seed: args.seed,
+        min_runs: args.min_runs,
+        min_saving: args.min_saving / 100.0,
+        saving_share: args.saving_share / 100.0,
+        shards: usize::try_from(args.shards).unwrap_or(1),
     };
-    let result = match args.kind {
-        BacktestKind::Priority => priority(&store, &args.window, &options)
-            .with_context(|| format!("reading {}", store.dir().display()))?,
-    };
-    if result.runs_scored == 0 {
-        eprintln!(
-            "testsift: warning: no run after the first {} of {} had a failed test, so nothing was scored (lower --train-runs or widen the window)",
-            result.train_runs, result.runs
-        );
-    }
+    let reading = || format!("reading {}", store.dir().display());
     let mut out = std::io::stdout().lock();
-    match args.format {
-        OutputFormat::Table => export::backtest::table(&result, &mut out)?,
-        OutputFormat::Json => export::backtest::json(&result, &mut out)?,
-        OutputFormat::Csv => export::backtest::csv(&result, &mut out)?,
-        OutputFormat::Md => export::backtest::markdown(&result, &mut out)?,
+    let format = args.format;
+    match args.kind {
+        BacktestKind::Priority => {
+            let result = priority(&store, &args.window, &options).with_context(reading)?;
+            if result.runs_scored == 0 {
+                eprintln!(
+                    "testsift: warning: no run after the first {} of {} had a failed test, so nothing was scored (lower --train-runs or widen the window)",
+                    result.train_runs, result.runs
+                );
+            }
+            match format {
+                OutputFormat::Table => out_fmt::table(&result, &mut out)?,
+                OutputFormat::Json => out_fmt::json(&result, &mut out)?,
+                OutputFormat::Csv => out_fmt::csv(&result, &mut out)?,
+                OutputFormat::Md => out_fmt::markdown(&result, &mut out)?,
+            }
+        }
+        BacktestKind::Skip => {
+            let result = skip_list(&store, &args.window, &options).with_context(reading)?;
+            if result.runs_replayed == 0 {
+                eprintln!(
+                    "testsift: warning: no run after the first {} of {} to replay (lower --train-runs or widen the window)",
+                    result.train_runs, result.runs
+                );
+            }
+            match format {
+                OutputFormat::Table => skip_fmt::table(&result, &mut out)?,
+                OutputFormat::Json => skip_fmt::json(&result, &mut out)?,
+                OutputFormat::Csv => skip_fmt::csv(&result, &mut out)?,
+                OutputFormat::Md => skip_fmt::markdown(&result, &mut out)?,
+            }
+        }
+        BacktestKind::Shards => {
+            let result = shard_split(&store, &args.window, &options).with_context(reading)?;
+            if result.pipelines_replayed == 0 {
+                eprintln!(
+                    "testsift: warning: no pipeline after the first {} of {} to replay (lower --train-runs or widen the window)",
+                    result.train_runs, result.pipelines
+                );
+            }
+            match format {
+                OutputFormat::Table => shards_fmt::table(&result, &mut out)?,
+                OutputFormat::Json => shards_fmt::json(&result, &mut out)?,
+                OutputFormat::Csv => shards_fmt::csv(&result, &mut out)?,
+                OutputFormat::Md => shards_fmt::markdown(&result, &mut out)?,
+            }
+        }
     }
     out.flush()?;
     Ok(ExitCode::from(EXIT_OK))

@@ -4,25 +4,42 @@ use crate::analysis::flaky::{FlakyOptions, flaky};
 use crate::cli::{FlakyArgs, OutputFormat};
 use crate::error::EXIT_OK;
 use crate::export;
-use crate::store::Store;
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: FlakyArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::at(&args.store.store);
-    if !store.exists() {
-        anyhow::bail!(
-            "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
-            store.dir().display()
-        );
-    }
+    let store = super::existing_store(&args.store.store)?;
+    let config = crate::config::installed();
+    let thresholds = &config.thresholds;
+    let defaults = FlakyOptions::default();
     let options = FlakyOptions {
-        min_runs: args.min_runs,
-        infra_threshold: args.infra_threshold,
+        min_runs: args
+            .min_runs
+            .or(thresholds.min_runs)
+            .unwrap_or(defaults.min_runs),
+        infra_threshold: args
+            .infra_threshold
+            .or(thresholds.infra_threshold)
+            .unwrap_or(defaults.infra_threshold),
     };
-    let report = flaky(&store, &args.window, &options)
-        .with_context(|| format!("reading {}", store.dir().display()))?;
+    let mut window = args.window.clone();
+    thresholds.fill_window(&mut window);
+    let reading = || format!("reading {}", store.dir().display());
+    let mut report = flaky(&store, &window, &options).with_context(reading)?;
+    if !config.owners.is_empty() {
+        let ids = report.tests.iter().map(|t| t.test_id.as_str()).collect();
+        let files = crate::analysis::gate::files(&store, &ids).with_context(reading)?;
+        for t in &mut report.tests {
+            let file = files.get(&t.test_id).map(|(f, _)| f.as_str());
+            t.owners = config.owners.of(&t.classname, file);
+        }
+    }
+    if let Some(team) = args.owner.as_deref() {
+        report
+            .tests
+            .retain(|t| crate::config::owned_by(&t.owners, team));
+    }
     let table = args.table.to_options();
     let mut out = std::io::stdout().lock();
     match args.format {

@@ -7,6 +7,7 @@ mod flaky;
 mod forget;
 mod ingest;
 mod merge;
+mod renames;
 mod report;
 mod schema;
 mod select;
@@ -16,9 +17,27 @@ mod trim;
 mod verify;
 
 use crate::cli::{Cli, Command};
+use crate::store::Store;
+use std::path::Path;
 use std::process::ExitCode;
 
+/// The store at `path` for a command that reads a history: the one message when there is none
+/// there yet.
+fn existing_store(path: &Path) -> anyhow::Result<Store> {
+    let store = Store::at(path);
+    if !store.exists() {
+        anyhow::bail!(
+            "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
+            store.dir().display()
+        );
+    }
+    Ok(store)
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if reads_config(&cli.command) {
+        crate::config::install(crate::config::Config::find(cli.config.as_deref())?);
+    }
     match cli.command {
         Command::Ingest(args) => ingest::run(args),
         Command::Stats(args) => stats::run(args),
@@ -30,9 +49,26 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Select(args) => select::run(args),
         Command::Report(args) => report::run(args),
         Command::Backtest(args) => backtest::run(args),
+        Command::Renames(args) => renames::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Forget(args) => forget::run(args),
         Command::Compact(args) => compact::run(args),
         Command::Merge(args) => merge::run(args),
     }
+}
+
+/// Commands that read testsift.toml: those that analyse the history (its aliases count for
+/// every analysis). Writing and maintaining the store does not need it, so a broken file never
+/// stops an ingest.
+fn reads_config(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Ingest(_)
+            | Command::Stats(_)
+            | Command::Schema
+            | Command::Verify(_)
+            | Command::Forget(_)
+            | Command::Compact(_)
+            | Command::Merge(_)
+    )
 }

@@ -45,26 +45,39 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let now = generation_time()?;
     let bar = spinner(!args.quiet);
     bar.set_message("flaky, slow and trim analyses");
+    let thresholds = &crate::config::installed().thresholds;
+    let defaults = FlakyOptions::default();
+    let infra_threshold = args
+        .infra_threshold
+        .or(thresholds.infra_threshold)
+        .unwrap_or(defaults.infra_threshold);
+    let mut window = args.window.clone();
+    thresholds.fill_window(&mut window);
     let options = ReportOptions {
         flaky: FlakyOptions {
-            min_runs: args.min_runs,
-            infra_threshold: args.infra_threshold,
+            min_runs: args
+                .min_runs
+                .or(thresholds.min_runs)
+                .unwrap_or(defaults.min_runs),
+            infra_threshold,
         },
         slow: SlowOptions {
             by: GroupBy::Suite,
             slower_threshold: args.slower_threshold / 100.0,
-            infra_threshold: args.infra_threshold,
+            infra_threshold,
             ..SlowOptions::default()
         },
         trim: TrimOptions {
             min_runs: args.trim_min_runs,
-            infra_threshold: args.infra_threshold,
+            min_saving: args.trim_min_saving / 100.0,
+            infra_threshold,
             exclude_flaky: false,
+            ..TrimOptions::default()
         },
     };
     let mut report = report::build(
         &store,
-        &args.window,
+        &window,
         &options,
         now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         &|stage| bar.set_message(stage),
@@ -98,6 +111,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             None => None,
         }
     };
+    report.expired_quarantine = crate::config::installed()
+        .expired_quarantine(crate::config::today())
+        .into_iter()
+        .cloned()
+        .collect();
     if let Some((previous, source)) = previous {
         report.changes = Some(diff::changes(
             &previous,
@@ -127,12 +145,52 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     archive::keep(&store, now, &json, args.keep_reports as usize)
         .context("keeping a copy of report.json in the store")?;
     bar.finish_and_clear();
+    if args.summary {
+        match std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
+            Some(path) => append_summary(Path::new(&path), &markdown)?,
+            None => eprintln!(
+                "testsift: note: --summary: GITHUB_STEP_SUMMARY is not set (it is on GitHub \
+                 Actions only), so no job summary was written; report.md is in {}",
+                args.out.display()
+            ),
+        }
+    }
     let mut out = std::io::stdout().lock();
     for path in written {
         writeln!(out, "{}", path.display())?;
     }
     out.flush()?;
     Ok(ExitCode::from(EXIT_OK))
+}
+
+/// GitHub refuses a job summary over 1 MiB; a longer report.md is cut at a line below this.
+const SUMMARY_MAX: usize = 1_000_000;
+
+/// Appends `markdown` to the job summary file at `path` (created when missing), cut to
+/// [`SUMMARY_MAX`] bytes at a line boundary with a note saying so.
+fn append_summary(path: &Path, markdown: &str) -> anyhow::Result<()> {
+    let text = if markdown.len() <= SUMMARY_MAX {
+        markdown.to_string()
+    } else {
+        let mut end = SUMMARY_MAX - 200;
+        while !markdown.is_char_boundary(end) {
+            end -= 1;
+        }
+        let cut = markdown[..end].rfind('\n').map_or(0, |i| i + 1);
+        format!(
+            "{}\n\n*The report is longer than a job summary may be: the whole of it is \
+             report.md.*\n",
+            &markdown[..cut]
+        )
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("{}: cannot open the job summary", path.display()))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.write_all(b"\n"))
+        .with_context(|| format!("{}: cannot write the job summary", path.display()))
 }
 
 /// Now, or `SOURCE_DATE_EPOCH` (seconds) when set, so a report can be made reproducibly.

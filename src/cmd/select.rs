@@ -5,7 +5,7 @@
 use crate::cli::SelectArgs;
 use crate::error::EXIT_OK;
 use crate::select::runner::{Context, notes, render};
-use crate::select::{SelectOptions, select};
+use crate::select::{SelectOptions, check_cap, select};
 use crate::store::Store;
 use anyhow::Context as _;
 use std::io::Write;
@@ -13,19 +13,36 @@ use std::process::ExitCode;
 
 pub fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
     let store = Store::at(&args.store.store);
+    let config = crate::config::installed();
+    let thresholds = &config.thresholds;
+    let mut window = args.window.clone();
+    thresholds.fill_window(&mut window);
     let options = SelectOptions {
         kind: args.kind,
-        min_runs: args.min_runs,
-        infra_threshold: args.infra_threshold,
+        min_runs: args.min_runs.or(thresholds.min_runs),
+        infra_threshold: args
+            .infra_threshold
+            .or(thresholds.infra_threshold)
+            .unwrap_or(crate::analysis::flaky::FlakyOptions::default().infra_threshold),
         variant: args.variant.clone(),
         shard_count: args
             .count
             .map_or(1, |c| usize::try_from(c).unwrap_or(usize::MAX)),
         shard_by: args.by,
         split_by: args.current_split,
+        quarantine: config.quarantine.clone(),
+        today: crate::config::today(),
+        max_miss: args.max_miss,
     };
-    let (selection, all) = select(&store, &args.window, &options)
+    let (selection, all) = select(&store, &window, &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;
+    if let Err(why) = check_cap(&selection, config.max_quarantined) {
+        let file = config
+            .path
+            .as_deref()
+            .map_or(String::new(), |p| format!("{}: ", p.display()));
+        anyhow::bail!("{file}{why}");
+    }
     let ctx = Context {
         root: args.root.clone(),
     };

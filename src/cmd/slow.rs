@@ -4,26 +4,25 @@ use crate::analysis::slow::{SlowOptions, slow};
 use crate::cli::{OutputFormat, SlowArgs};
 use crate::error::EXIT_OK;
 use crate::export;
-use crate::store::Store;
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: SlowArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::at(&args.store.store);
-    if !store.exists() {
-        anyhow::bail!(
-            "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
-            store.dir().display()
-        );
-    }
+    let store = super::existing_store(&args.store.store)?;
     let options = SlowOptions {
         by: args.by,
         slower_threshold: args.slower_threshold / 100.0,
         infra_threshold: args.infra_threshold,
         regression_min_runs: usize::try_from(args.regression_min_runs).unwrap_or(usize::MAX),
         regression_min_step: args.regression_min_step / 100.0,
-        regression_min_seconds: args.regression_min_seconds,
+        regression_min_seconds: args
+            .regression_min_seconds
+            .unwrap_or(SlowOptions::default().regression_min_seconds),
+        regression_min_share: match args.regression_min_seconds {
+            Some(_) => None,
+            None => Some(args.regression_min_share / 100.0),
+        },
     };
     let report = slow(&store, &args.window, &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;

@@ -3,19 +3,13 @@
 use crate::cli::{StatsArgs, StatsFormat};
 use crate::error::EXIT_OK;
 use crate::export;
-use crate::store::{Store, stats};
+use crate::store::stats;
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::at(&args.store.store);
-    if !store.exists() {
-        anyhow::bail!(
-            "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
-            store.dir().display()
-        );
-    }
+    let store = super::existing_store(&args.store.store)?;
     let s = stats::stats(&store).with_context(|| format!("reading {}", store.dir().display()))?;
     let mut out = std::io::stdout().lock();
     match args.format {

@@ -4,23 +4,18 @@ use crate::analysis::trim::{TrimOptions, trim};
 use crate::cli::{OutputFormat, TrimArgs};
 use crate::error::EXIT_OK;
 use crate::export;
-use crate::store::Store;
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: TrimArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::at(&args.store.store);
-    if !store.exists() {
-        anyhow::bail!(
-            "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
-            store.dir().display()
-        );
-    }
+    let store = super::existing_store(&args.store.store)?;
     let options = TrimOptions {
         min_runs: args.min_runs,
         infra_threshold: args.infra_threshold,
         exclude_flaky: args.exclude_flaky,
+        min_saving: args.min_saving / 100.0,
+        saving_share: args.saving_share / 100.0,
     };
     let report = trim(&store, &args.window, &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;

@@ -7,6 +7,7 @@ use std::io::{self, BufReader, Read};
 
 use flate2::read::MultiGzDecoder;
 
+use super::squeeze::Squeezer;
 use super::*;
 
 /// Entry headers in archives state a size that may be a lie; never reserve more than this up
@@ -17,6 +18,7 @@ pub(super) fn run_json_read_error(err: &ReadError) -> String {
     match err {
         ReadError::TooLarge => format!("run.json is larger than {RUN_JSON_LIMIT} bytes"),
         ReadError::Io(err, _) => format!("cannot read: {err}"),
+        ReadError::ReadAgain => "cannot read to the end".to_string(),
     }
 }
 
@@ -24,9 +26,19 @@ pub(super) fn run_json_read_error(err: &ReadError) -> String {
 /// decompression. Archive `run.json` entries at the archive root are returned as the third
 /// element (raw bytes) so the caller can parse them with `meta_from_json`.
 pub fn load(input: &Input, limit: u64) -> (Vec<LoadedReport>, Vec<Problem>, Option<Vec<u8>>) {
+    load_keeping(input, limit, KEEP_BEFORE_KNOWN)
+}
+
+/// [`load`], keeping at most `keep` bytes of a decompressing stream before its size is known.
+pub(super) fn load_keeping(
+    input: &Input,
+    limit: u64,
+    keep: u64,
+) -> (Vec<LoadedReport>, Vec<Problem>, Option<Vec<u8>>) {
     let mut loaded = Loaded {
         archive: display_path(&input.path),
         limit,
+        keep,
         reports: Vec::new(),
         problems: Vec::new(),
         run_json: None,
@@ -44,7 +56,21 @@ pub fn load(input: &Input, limit: u64) -> (Vec<LoadedReport>, Vec<Problem>, Opti
             loaded.take_read(result);
         }
         // MultiGzDecoder, because `cat a.gz b.gz` and pigz output are valid gzip too.
-        InputKind::XmlGz => loaded.read_file(MultiGzDecoder::new(BufReader::new(file)), 0),
+        InputKind::XmlGz => {
+            let gunzip = |file: File| MultiGzDecoder::new(BufReader::new(file));
+            let mut result = read_squeezed(gunzip(file), limit, 0, keep);
+            if matches!(result, Err(ReadError::ReadAgain)) {
+                // Within the limit after all: read again, keeping everything.
+                result = match open_regular(&input.path) {
+                    Ok(file) => read_squeezed(gunzip(file), limit, 0, u64::MAX),
+                    Err(message) => Err(ReadError::Io(
+                        io::Error::other(message),
+                        Squeezed::default(),
+                    )),
+                };
+            }
+            loaded.take_read(result);
+        }
         InputKind::Zip => loaded.read_zip(BufReader::new(file)),
         InputKind::Tar => loaded.read_tar(BufReader::new(file)),
         InputKind::TarGz => loaded.read_tar(MultiGzDecoder::new(BufReader::new(file))),
@@ -60,6 +86,8 @@ pub(super) struct Loaded {
     /// for archive entries.
     archive: String,
     limit: u64,
+    /// Bytes kept of a decompressing stream before its size is known ([`KEEP_BEFORE_KNOWN`]).
+    keep: u64,
     reports: Vec<LoadedReport>,
     problems: Vec<Problem>,
     run_json: Option<Vec<u8>>,
@@ -72,32 +100,21 @@ pub(super) enum EntryRole {
 }
 
 impl Loaded {
-    fn read_file(&mut self, reader: impl Read, size_hint: u64) {
-        let result = read_bounded(reader, self.limit, size_hint);
-        self.take_read(result);
-    }
-
     /// Keeps what one report's read gave: its bytes, or its start and a warning, or a problem.
-    fn take_read(&mut self, result: Result<Vec<u8>, ReadError>) {
+    fn take_read(&mut self, result: Result<Squeezed, ReadError>) {
         match result {
-            Ok(bytes) => self.reports.push(LoadedReport {
-                display: self.archive.clone(),
-                bytes,
-            }),
+            Ok(read) => self.reports.push(read.into_report(self.archive.clone())),
             // A report cut short inside its compression (a CI job killed mid-upload) still
             // holds the test cases before the cut: parse what decompressed, and say so.
-            Err(ReadError::Io(err, partial)) if !partial.is_empty() => {
+            Err(ReadError::Io(err, partial)) if !partial.bytes.is_empty() => {
                 self.problems.push(Problem::warning(
                     self.archive.clone(),
                     format!(
                         "cannot read to the end: {err}; the first {} bytes are parsed",
-                        partial.len()
+                        partial.raw
                     ),
                 ));
-                self.reports.push(LoadedReport {
-                    display: self.archive.clone(),
-                    bytes: partial,
-                });
+                self.reports.push(partial.into_report(self.archive.clone()));
             }
             Err(err) => self
                 .problems
@@ -143,7 +160,14 @@ impl Loaded {
                 }
             };
             let size = entry.size();
-            self.read_entry(&name, size, &mut entry);
+            if let Entry::ReadAgain = self.read_entry(&name, size, &mut entry, self.keep) {
+                drop(entry);
+                // Within the limit after all (the header's size was not to be trusted): read
+                // again, keeping everything.
+                if let Ok(mut entry) = archive.by_index(index) {
+                    self.read_entry(&name, size, &mut entry, u64::MAX);
+                }
+            }
         }
     }
 
@@ -178,7 +202,8 @@ impl Loaded {
             }
             let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
             let size = entry.size();
-            if !self.read_entry(&name, size, &mut entry) {
+            // The tar header's size is exact (the entry ends there), and within the limit.
+            if let Entry::Broken = self.read_entry(&name, size, &mut entry, u64::MAX) {
                 // The stream broke inside this entry, so the next header cannot be found
                 // either; one problem says it.
                 return;
@@ -186,18 +211,24 @@ impl Loaded {
         }
     }
 
-    /// Reads one archive entry if it is a report or the root run.json. Returns false when
-    /// reading failed for a reason other than size (the archive's stream is broken).
-    fn read_entry(&mut self, name: &str, declared_size: u64, reader: &mut impl Read) -> bool {
+    /// Reads one archive entry if it is a report or the root run.json, keeping at most
+    /// `keep_at_most` bytes of a report before asking to be [read again](Entry::ReadAgain).
+    fn read_entry(
+        &mut self,
+        name: &str,
+        declared_size: u64,
+        reader: &mut impl Read,
+        keep_at_most: u64,
+    ) -> Entry {
         let (role, clean) = match classify_entry(name) {
             Ok(Some(found)) => found,
-            Ok(None) => return true,
+            Ok(None) => return Entry::Done,
             Err(reason) => {
                 self.problems.push(Problem::skipped(
                     self.archive.clone(),
                     format!("entry \"{name}\" {reason}; skipped"),
                 ));
-                return true;
+                return Entry::Done;
             }
         };
         let display = format!("{}!/{clean}", self.archive);
@@ -207,27 +238,47 @@ impl Loaded {
         };
         // The declared size lets an oversized entry be refused without decompressing it; the
         // bounded read below catches headers that lie.
-        let bytes = if declared_size > limit {
-            Err(ReadError::TooLarge)
-        } else {
-            read_bounded(reader, limit, declared_size)
-        };
-        let keep_going = !matches!(bytes, Err(ReadError::Io(..)));
-        match (role, bytes) {
-            (EntryRole::Report, Ok(bytes)) => self.reports.push(LoadedReport { display, bytes }),
-            (EntryRole::Report, Err(err)) => {
-                self.problems.push(self.read_problem(display, &err));
+        if declared_size > limit {
+            let err = ReadError::TooLarge;
+            match role {
+                EntryRole::Report => self.problems.push(self.read_problem(display, &err)),
+                EntryRole::RunJson => self.problems.push(Problem::warning(
+                    display,
+                    format!("{}; using default run metadata", run_json_read_error(&err)),
+                )),
             }
-            (EntryRole::RunJson, Ok(bytes)) => {
-                // `run.json` and `./run.json` may both be present; the first one wins.
-                self.run_json.get_or_insert(bytes);
-            }
-            (EntryRole::RunJson, Err(err)) => self.problems.push(Problem::warning(
-                display,
-                format!("{}; using default run metadata", run_json_read_error(&err)),
-            )),
+            return Entry::Done;
         }
-        keep_going
+        match role {
+            EntryRole::Report => match read_squeezed(reader, limit, declared_size, keep_at_most) {
+                Ok(read) => self.reports.push(read.into_report(display)),
+                Err(ReadError::ReadAgain) => return Entry::ReadAgain,
+                Err(err) => {
+                    let broken = matches!(err, ReadError::Io(..));
+                    self.problems.push(self.read_problem(display, &err));
+                    if broken {
+                        return Entry::Broken;
+                    }
+                }
+            },
+            EntryRole::RunJson => match read_bounded(reader, limit, declared_size) {
+                // `run.json` and `./run.json` may both be present; the first one wins.
+                Ok(bytes) => {
+                    self.run_json.get_or_insert(bytes);
+                }
+                Err(err) => {
+                    let broken = matches!(err, ReadError::Io(..));
+                    self.problems.push(Problem::warning(
+                        display,
+                        format!("{}; using default run metadata", run_json_read_error(&err)),
+                    ));
+                    if broken {
+                        return Entry::Broken;
+                    }
+                }
+            },
+        }
+        Entry::Done
     }
 
     fn read_problem(&self, location: String, err: &ReadError) -> Problem {
@@ -237,6 +288,7 @@ impl Loaded {
                 self.limit
             ),
             ReadError::Io(err, _) => format!("cannot read: {err}"),
+            ReadError::ReadAgain => "cannot read to the end".to_string(),
         };
         Problem::skipped(location, message)
     }
@@ -286,8 +338,117 @@ pub(super) fn classify_entry(name: &str) -> Result<Option<(EntryRole, String)>, 
 
 pub(super) enum ReadError {
     TooLarge,
-    /// The error and the bytes read before it (a truncated gzip stream still yields its start).
-    Io(io::Error, Vec<u8>),
+    /// The error and what was read before it (a truncated gzip stream still yields its start).
+    Io(io::Error, Squeezed),
+    /// More than the bytes asked to keep, from a stream whose size was not known up front, and
+    /// within the limit: read it again keeping everything.
+    ReadAgain,
+}
+
+/// What became of one archive entry.
+enum Entry {
+    Done,
+    ReadAgain,
+    /// Reading failed for a reason other than size: the archive's stream is broken.
+    Broken,
+}
+
+/// A report read into memory through the [`Squeezer`].
+#[derive(Default)]
+pub(super) struct Squeezed {
+    bytes: Vec<u8>,
+    cuts: Vec<crate::junit::Cut>,
+    /// Bytes read from the source.
+    raw: u64,
+}
+
+impl Squeezed {
+    fn into_report(self, display: String) -> LoadedReport {
+        LoadedReport {
+            display,
+            bytes: self.bytes,
+            cuts: self.cuts,
+            size: self.raw,
+        }
+    }
+}
+
+/// The bytes kept of a decompressing stream before its size is checked against the limit: a
+/// decompression bomb costs this much memory at most, and a real report this large (rare) is
+/// decompressed twice.
+pub(super) const KEEP_BEFORE_KNOWN: u64 = 64 << 20;
+
+/// Bytes asked of the source per read.
+const CHUNK: usize = 256 << 10;
+
+/// Reports up to this size are kept as read; a larger one goes through the [`Squeezer`]
+/// (from its first byte), which costs a pass over it but bounds what one huge value holds.
+pub(super) const SQUEEZE_PAST: usize = 16 << 20;
+
+/// Reads a report, at most `limit` bytes of it (one more means it is too large): as it is when
+/// it is at most [`SQUEEZE_PAST`] bytes, else through the [`Squeezer`], keeping at most
+/// `keep_at_most` bytes before reading on only to count (then [`ReadError::ReadAgain`] when it
+/// was within the limit).
+pub(super) fn read_squeezed(
+    mut reader: impl Read,
+    limit: u64,
+    size_hint: u64,
+    keep_at_most: u64,
+) -> Result<Squeezed, ReadError> {
+    let capacity = size_hint.min(limit).min(PREALLOCATE_AT_MOST);
+    let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    let mut squeezer: Option<Squeezer> = None;
+    let mut chunk = vec![0; CHUNK];
+    let mut raw: u64 = 0;
+    let mut counting = false;
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => {
+                if counting {
+                    bytes = Vec::new();
+                }
+                let cuts = squeezer.map(|s| s.finish(&mut bytes)).unwrap_or_default();
+                let partial = Squeezed { bytes, cuts, raw };
+                return Err(ReadError::Io(err, partial));
+            }
+        };
+        raw += n as u64;
+        if raw > limit {
+            return Err(ReadError::TooLarge);
+        }
+        if counting {
+            continue;
+        }
+        match squeezer.as_mut() {
+            Some(squeezer) => squeezer.feed(&chunk[..n], &mut bytes),
+            None => {
+                bytes.extend_from_slice(&chunk[..n]);
+                if bytes.len() > SQUEEZE_PAST {
+                    // Large: what was read so far goes through the squeezer, and so does the rest.
+                    let mut started = Squeezer::default();
+                    let mut kept = Vec::with_capacity(SQUEEZE_PAST);
+                    started.feed(&bytes, &mut kept);
+                    bytes = kept;
+                    squeezer = Some(started);
+                }
+            }
+        }
+        if bytes.len() as u64 > keep_at_most {
+            counting = true;
+            bytes = Vec::new();
+        }
+    }
+    if counting {
+        return Err(ReadError::ReadAgain);
+    }
+    let cuts = squeezer.map(|s| s.finish(&mut bytes)).unwrap_or_default();
+    if !cuts.is_empty() {
+        bytes.shrink_to_fit();
+    }
+    Ok(Squeezed { bytes, cuts, raw })
 }
 
 /// Reads at most `limit` bytes; one byte more means the data is too large. Reading through
@@ -301,18 +462,8 @@ pub(super) fn read_bounded(
     let capacity = size_hint.min(limit).min(PREALLOCATE_AT_MOST);
     let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     let read = reader.take(limit.saturating_add(1)).read_to_end(&mut bytes);
-    within_limit(read, bytes, limit)
-}
-
-/// What a read into `bytes` gave: the bytes, the error with the bytes before it, or
-/// [`ReadError::TooLarge`] when there are more than `limit` of them.
-pub(super) fn within_limit(
-    read: io::Result<usize>,
-    bytes: Vec<u8>,
-    limit: u64,
-) -> Result<Vec<u8>, ReadError> {
     if let Err(err) = read {
-        return Err(ReadError::Io(err, bytes));
+        return Err(ReadError::Io(err, Squeezed::default()));
     }
     if u64::try_from(bytes.len()).map_or(true, |len| len > limit) {
         return Err(ReadError::TooLarge);
@@ -320,19 +471,17 @@ pub(super) fn within_limit(
     Ok(bytes)
 }
 
-/// Reads a plain report file. A regular file whose size is within `limit` is read by
-/// `File::read_to_end`, which sizes its reads by the file's length (about three calls for a
-/// 460 KB report, against eight through `take`, whose reads start at 8 KiB and double). A file that grew past `limit` while it was read is
-/// refused after the read. Anything else (a pipe, a device, a file already too large) goes
-/// through [`read_bounded`].
-pub(super) fn read_plain(mut file: File, limit: u64, size_hint: u64) -> Result<Vec<u8>, ReadError> {
-    let regular = file
+/// Reads a plain report file: a regular file within the limit is read to its end (its size
+/// is known, so it is never asked to be read again); anything else (a file already too large)
+/// is refused at the limit.
+pub(super) fn read_plain(file: File, limit: u64, size_hint: u64) -> Result<Squeezed, ReadError> {
+    let size = file
         .metadata()
-        .is_ok_and(|m| m.is_file() && m.len() <= limit);
-    if !regular {
-        return read_bounded(file, limit, size_hint);
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    if size.is_some_and(|size| size > limit) {
+        return Err(ReadError::TooLarge);
     }
-    let mut bytes = Vec::new();
-    let read = file.read_to_end(&mut bytes);
-    within_limit(read, bytes, limit)
+    read_squeezed(file, limit, size.unwrap_or(size_hint), u64::MAX)
 }

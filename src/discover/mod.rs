@@ -12,6 +12,7 @@
 
 mod archive;
 mod meta;
+pub mod squeeze;
 mod walk;
 
 use std::fs::{self, File, Metadata};
@@ -23,6 +24,8 @@ pub use archive::load;
 pub use meta::{RunMeta, meta_from_json};
 pub use walk::discover;
 
+#[cfg(test)]
+use archive::load_keeping;
 #[cfg(test)]
 use serde_json::Map;
 #[cfg(test)]
@@ -125,7 +128,12 @@ impl Problem {
 pub struct LoadedReport {
     /// `path/to/file.xml`, or `path/to/artifact.zip!/inner/TEST-x.xml` for archive entries.
     pub display: String,
+    /// The report as read, less what [`squeeze`] dropped.
     pub bytes: Vec<u8>,
+    /// What was dropped, for the parser to count back into positions.
+    pub cuts: Vec<crate::junit::Cut>,
+    /// Bytes read from the file or entry (after decompression).
+    pub size: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -801,6 +809,57 @@ mod tests {
                 fatal_for_input: true,
             }]
         );
+    }
+
+    /// Past the bytes kept before a stream's size is known, a gzipped report or a zip entry is
+    /// read on only to count: over the limit it is refused with nothing more kept (a bomb costs
+    /// `keep` bytes), within it it is read again whole.
+    #[test]
+    fn streams_past_the_kept_bytes_are_counted_then_read_again_or_refused() {
+        let dir = TempDir::new().unwrap();
+        let cases: String = (0..2000)
+            .map(|i| format!("<testcase classname=\"c\" name=\"t{i}\"/>\n"))
+            .collect();
+        let report = format!("<testsuite name=\"s\">\n{cases}</testsuite>\n");
+        let size = report.len() as u64;
+        let gz = write(dir.path(), "big.xml.gz", &gzip(report.as_bytes()));
+        let zip = write(
+            dir.path(),
+            "big.zip",
+            &zip_of(&[("a/big.xml", report.as_bytes())]),
+        );
+        for input in [&gz, &zip] {
+            let (reports, problems, _) = load_keeping(&input_of(input), size, 4096);
+            assert_eq!(problems, [], "{}", input.display());
+            assert_eq!(reports.len(), 1);
+            assert_eq!(reports[0].bytes, report.as_bytes());
+            assert_eq!(reports[0].size, size);
+            let (reports, problems, _) = load_keeping(&input_of(input), size - 1, 4096);
+            assert!(reports.is_empty());
+            assert!(
+                problems[0].message.contains("larger than the limit"),
+                "{problems:?}"
+            );
+        }
+    }
+
+    /// A large report whose one value runs for megabytes is kept at 1 MiB of that value, and
+    /// its size is the file's.
+    #[test]
+    fn an_over_long_value_is_cut_while_reading() {
+        let dir = TempDir::new().unwrap();
+        let value = "v".repeat(20 << 20);
+        let report = format!("<testsuite name=\"{value}\"><testcase name=\"t\"/></testsuite>");
+        let xml = write(dir.path(), "a.xml", report.as_bytes());
+        let gz = write(dir.path(), "b.xml.gz", &gzip(report.as_bytes()));
+        for input in [&xml, &gz] {
+            let (reports, problems, _) = load(&input_of(input), 64 << 20);
+            assert_eq!(problems, []);
+            assert!(reports[0].bytes.len() < (1 << 20) + 100);
+            assert_eq!(reports[0].size, report.len() as u64);
+            assert_eq!(reports[0].cuts.len(), 1);
+            assert_eq!(reports[0].cuts[0].bytes, (19 << 20) as u64);
+        }
     }
 
     #[test]

@@ -91,3 +91,206 @@ pub fn markdown(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// The skip list's replay: what it saved and what it would have missed.
+pub mod skip {
+    use super::seconds;
+    use crate::analysis::backtest::skip::SkipBacktest;
+    use crate::export::csv_field;
+    use crate::export::format::pct;
+    use crate::report::escape::{markdown as md, terminal};
+    use std::io::{self, Write};
+
+    /// Missed runs listed in the table and Markdown.
+    const SHOWN: usize = 10;
+
+    fn lines(r: &SkipBacktest) -> [String; 3] {
+        [
+            format!(
+                "{} runs in the window, the first {} for training; {} replayed, {} with a failure.",
+                r.runs, r.train_runs, r.runs_replayed, r.failure_runs
+            ),
+            format!(
+                "Skipped {:.1} of {:.1} tests per run, saving {} of {} ({}; {:.2} hours/week).",
+                r.mean_skipped_tests,
+                r.mean_tests,
+                seconds(r.mean_seconds_saved),
+                seconds(r.mean_seconds),
+                pct(r.saved_share),
+                r.hours_saved_per_week
+            ),
+            format!(
+                "Missed: {} of {} failure runs ({}) failed only in skipped tests; {} of {} failed tests were skipped.",
+                r.missed_runs,
+                r.failure_runs,
+                pct(r.miss_rate),
+                r.failed_tests_skipped,
+                r.failed_tests
+            ),
+        ]
+    }
+
+    fn caught(after: Option<usize>) -> String {
+        after.map_or("not in the window".into(), |n| format!("{n} runs later"))
+    }
+
+    pub fn table(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
+        for line in lines(r) {
+            writeln!(out, "{line}")?;
+        }
+        if r.missed.is_empty() {
+            return Ok(());
+        }
+        writeln!(out, "\nmissed run  caught        tests")?;
+        for m in r.missed.iter().take(SHOWN) {
+            writeln!(
+                out,
+                "{:<11} {:<13} {}",
+                terminal(&m.run),
+                caught(m.caught_after_runs),
+                terminal(&m.tests.join(", "))
+            )?;
+        }
+        if r.missed.len() > SHOWN {
+            writeln!(
+                out,
+                "… and {} more (--format json lists all)",
+                r.missed.len() - SHOWN
+            )?;
+        }
+        Ok(())
+    }
+
+    pub fn json(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, r)?;
+        writeln!(out)
+    }
+
+    /// One line per missed run.
+    pub fn csv(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
+        writeln!(out, "run,variant,caught_after_runs,tests")?;
+        for m in &r.missed {
+            writeln!(
+                out,
+                "{},{},{},{}",
+                csv_field(&m.run),
+                csv_field(&m.variant),
+                m.caught_after_runs
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+                csv_field(&m.tests.join(" "))
+            )?;
+        }
+        Ok(())
+    }
+
+    pub fn markdown(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
+        writeln!(out, "### Skip list, replayed\n")?;
+        for line in lines(r) {
+            writeln!(out, "{line}  ")?;
+        }
+        if !r.missed.is_empty() {
+            writeln!(out, "\n| missed run | caught | tests |\n|---|---|---|")?;
+            for m in r.missed.iter().take(SHOWN) {
+                writeln!(
+                    out,
+                    "| {} | {} | {} |",
+                    md(&m.run),
+                    caught(m.caught_after_runs),
+                    md(&m.tests.join(", "))
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The shard split's replay.
+pub mod shards {
+    use super::seconds;
+    use crate::analysis::backtest::shards::ShardsBacktest;
+    use std::io::{self, Write};
+
+    fn lines(r: &ShardsBacktest) -> Vec<String> {
+        let mut lines = vec![
+            format!(
+                "{} pipelines (run keys) in the window, the first {} for training; {} replayed ({} with shards of their own, the others split {} ways).",
+                r.pipelines,
+                r.train_runs,
+                r.pipelines_replayed,
+                r.sharded_pipelines,
+                r.default_shards
+            ),
+            format!(
+                "testsift's split: longest shard {} on average, {:.2}× the mean shard; predicted shard times off by {:.1}% of the actual.",
+                seconds(r.mean_critical_path_seconds),
+                r.mean_imbalance,
+                100.0 * r.mean_prediction_error
+            ),
+        ];
+        if let (Some(hp), Some(hi), Some(tp), Some(ti)) = (
+            r.history_mean_critical_path_seconds,
+            r.history_mean_imbalance,
+            r.testsift_mean_critical_path_seconds_on_sharded,
+            r.testsift_mean_imbalance_on_sharded,
+        ) {
+            lines.push(format!(
+                "On the {} sharded pipelines: the split they used, longest shard {} ({:.2}× the mean); testsift's, {} ({:.2}×).",
+                r.sharded_pipelines,
+                seconds(hp),
+                hi,
+                seconds(tp),
+                ti
+            ));
+        }
+        lines
+    }
+
+    pub fn table(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
+        for line in lines(r) {
+            writeln!(out, "{line}")?;
+        }
+        Ok(())
+    }
+
+    pub fn json(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, r)?;
+        writeln!(out)
+    }
+
+    /// One line of figures per split.
+    pub fn csv(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
+        let opt = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
+        writeln!(
+            out,
+            "split,pipelines,mean_critical_path_seconds,mean_imbalance"
+        )?;
+        writeln!(
+            out,
+            "testsift,{},{},{}",
+            r.pipelines_replayed, r.mean_critical_path_seconds, r.mean_imbalance
+        )?;
+        writeln!(
+            out,
+            "testsift-on-sharded,{},{},{}",
+            r.sharded_pipelines,
+            opt(r.testsift_mean_critical_path_seconds_on_sharded),
+            opt(r.testsift_mean_imbalance_on_sharded)
+        )?;
+        writeln!(
+            out,
+            "history,{},{},{}",
+            r.sharded_pipelines,
+            opt(r.history_mean_critical_path_seconds),
+            opt(r.history_mean_imbalance)
+        )
+    }
+
+    pub fn markdown(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
+        writeln!(out, "### Shard split, replayed\n")?;
+        for line in lines(r) {
+            writeln!(out, "{line}  ")?;
+        }
+        Ok(())
+    }
+}

@@ -1,7 +1,8 @@
-//! Renders `check`'s result: lines for a person, JSON (with `schema_version`) for scripts, and
-//! GitHub Actions workflow commands that annotate the failing tests.
+//! Renders `check`'s result: lines for a person, JSON (with `schema_version`) for scripts,
+//! GitHub Actions workflow commands that annotate the failing tests, and a JUnit XML report of
+//! the decisions for CI systems that show JUnit.
 
-use crate::analysis::gate::{CheckReport, GateResult, GateTest};
+use crate::analysis::gate::{CheckReport, Decision, Gate, GateResult, GateTest};
 use crate::report::escape;
 
 /// The text form: one `ok: GATE: reason` line per held gate (for stdout) and one `check
@@ -19,7 +20,41 @@ pub fn text(report: &CheckReport) -> (String, String) {
             held.push_str(&format!("ok: {}: {}\n", r.gate.as_str(), r.reason));
         }
     }
+    if let Some(run) = &report.run {
+        for d in &run.decisions {
+            let line = format!(
+                "{}: {}{}: {} ({}){}\n",
+                if d.forgiven { "forgiven" } else { "failing" },
+                escape::terminal(&d.test_id),
+                variant(&d.variant),
+                escape::terminal(&d.reason),
+                d.because.as_str(),
+                owners(&d.owners),
+            );
+            if d.forgiven {
+                held.push_str(&line);
+            } else {
+                tripped.push_str(&line);
+            }
+        }
+    }
     (held, tripped)
+}
+
+fn variant(v: &str) -> String {
+    if v.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", escape::terminal(v))
+    }
+}
+
+fn owners(owners: &[String]) -> String {
+    if owners.is_empty() {
+        String::new()
+    } else {
+        format!(" owners: {}", escape::terminal(&owners.join(" ")))
+    }
 }
 
 /// The whole report as pretty JSON. Control characters, DEL, C1 and bidirectional overrides
@@ -40,6 +75,15 @@ pub fn github(report: &CheckReport) -> String {
     let mut out = String::new();
     for r in &report.gates {
         let title = format!("testsift check: {}", r.gate.as_str());
+        if let (Gate::Run, Some(run)) = (r.gate, &report.run) {
+            for d in &run.decisions {
+                out.push_str(&decision_command(d, &title));
+            }
+            if !r.tripped {
+                out.push_str(&command("notice", &[("title", &title)], &r.reason));
+            }
+            continue;
+        }
         if !r.tripped {
             out.push_str(&command("notice", &[("title", &title)], &r.reason));
             continue;
@@ -52,6 +96,139 @@ pub fn github(report: &CheckReport) -> String {
             out.push_str(&test_error(r, t, &title));
         }
     }
+    out
+}
+
+/// `::error` for a failure the run gate does not forgive, `::warning` for one it does, on the
+/// test's file and line when the report gave them.
+fn decision_command(d: &Decision, title: &str) -> String {
+    let line = d.line.map(|l| l.to_string());
+    let mut props: Vec<(&str, &str)> = Vec::new();
+    if let Some(file) = d.file.as_deref() {
+        props.push(("file", file));
+        if let Some(line) = line.as_deref() {
+            props.push(("line", line));
+        }
+    }
+    props.push(("title", title));
+    let verdict = if d.forgiven { "forgiven" } else { "failing" };
+    let message = format!(
+        "{}{}: {verdict}: {} ({}){}",
+        d.test_id,
+        if d.variant.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", d.variant)
+        },
+        d.reason,
+        d.because.as_str(),
+        if d.owners.is_empty() {
+            String::new()
+        } else {
+            format!(" owners: {}", d.owners.join(" "))
+        }
+    );
+    command(
+        if d.forgiven { "warning" } else { "error" },
+        &props,
+        &message,
+    )
+}
+
+/// A JUnit XML report of the check: with `--run`, one testcase per decided test (a `failure`
+/// element when it fails the gate, its reason in `system-out` when forgiven); then one
+/// testcase per window gate. Every text is escaped for XML (control characters become spaces,
+/// which XML 1.0 cannot hold).
+pub fn junit(report: &CheckReport) -> String {
+    let x = |s: &str| escape::html(s).replace(['\n', '\t'], " ");
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let decisions: &[Decision] = report.run.as_ref().map_or(&[], |r| &r.decisions);
+    let failing = decisions.iter().filter(|d| !d.forgiven).count();
+    let gates: Vec<&GateResult> = report
+        .gates
+        .iter()
+        .filter(|g| g.gate != Gate::Run)
+        .collect();
+    let gates_failing = gates.iter().filter(|g| g.tripped).count();
+    out.push_str(&format!(
+        "<testsuites name=\"testsift check\" tests=\"{}\" failures=\"{}\">\n",
+        decisions.len() + gates.len(),
+        failing + gates_failing
+    ));
+    if let Some(run) = &report.run {
+        out.push_str(&format!(
+            "  <testsuite name=\"run {}\" tests=\"{}\" failures=\"{failing}\">\n",
+            x(&run.run),
+            decisions.len()
+        ));
+        for d in decisions {
+            let mut attrs = format!(
+                "classname=\"{}\" name=\"{}\"",
+                x(&d.classname),
+                x(&if d.variant.is_empty() {
+                    d.name.clone()
+                } else {
+                    format!("{} [{}]", d.name, d.variant)
+                })
+            );
+            if let Some(f) = &d.file {
+                attrs.push_str(&format!(" file=\"{}\"", x(f)));
+            }
+            if let Some(l) = d.line {
+                attrs.push_str(&format!(" line=\"{l}\""));
+            }
+            out.push_str(&format!("    <testcase {attrs}>\n"));
+            let owners = if d.owners.is_empty() {
+                String::new()
+            } else {
+                format!("; owners: {}", d.owners.join(" "))
+            };
+            if d.forgiven {
+                out.push_str(&format!(
+                    "      <system-out>forgiven ({}): {}{}</system-out>\n",
+                    d.because.as_str(),
+                    escape::html(&d.reason),
+                    escape::html(&owners)
+                ));
+            } else {
+                out.push_str(&format!(
+                    "      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
+                    d.because.as_str(),
+                    x(&format!("{}{owners}", d.reason)),
+                    escape::html(d.message.as_deref().unwrap_or_default())
+                ));
+            }
+            out.push_str("    </testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    if !gates.is_empty() {
+        out.push_str(&format!(
+            "  <testsuite name=\"gates\" tests=\"{}\" failures=\"{gates_failing}\">\n",
+            gates.len()
+        ));
+        for g in gates {
+            out.push_str(&format!(
+                "    <testcase classname=\"testsift.check\" name=\"{}\">\n",
+                g.gate.as_str()
+            ));
+            if g.tripped {
+                out.push_str(&format!(
+                    "      <failure type=\"{}\" message=\"{}\"/>\n",
+                    g.gate.as_str(),
+                    x(&g.reason)
+                ));
+            } else {
+                out.push_str(&format!(
+                    "      <system-out>{}</system-out>\n",
+                    escape::html(&g.reason)
+                ));
+            }
+            out.push_str("    </testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
     out
 }
 
@@ -75,7 +252,17 @@ fn test_error(r: &GateResult, t: &GateTest, title: &str) -> String {
     } else {
         format!(" [{}]", t.variant)
     };
-    let message = format!("{}{variant}: {} ({})", t.test_id, t.detail, r.gate.as_str());
+    let owners = if t.owners.is_empty() {
+        String::new()
+    } else {
+        format!(" owners: {}", t.owners.join(" "))
+    };
+    let message = format!(
+        "{}{variant}: {} ({}){owners}",
+        t.test_id,
+        t.detail,
+        r.gate.as_str()
+    );
     command("error", &props, &message)
 }
 
@@ -166,7 +353,24 @@ mod tests {
                     groups: vec![],
                 },
             ],
+            run: None,
         }
+    }
+
+    #[test]
+    fn junit_has_a_testcase_per_gate_and_escapes_everything() {
+        let mut r = report();
+        r.gates[1].reason = "a <b> & \"c\" \u{1b}[2J\n]]>".into();
+        let xml = junit(&r);
+        assert!(xml.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <testsuites name=\"testsift check\" tests=\"3\" failures=\"2\">\n"
+        ));
+        assert!(xml.contains(
+            "<failure type=\"slower\" message=\"a &lt;b&gt; &amp; &quot;c&quot;  [2J ]]&gt;\"/>"
+        ));
+        assert_eq!(xml.matches("<testcase ").count(), 3);
+        assert!(!xml.chars().any(|c| c != '\n' && c.is_control()));
     }
 
     #[test]

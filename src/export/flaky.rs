@@ -85,6 +85,7 @@ fn tests_table(r: &FlakyReport) -> Table {
         Column::num("flake [95% CI]"),
         Column::num("retry/commit"),
         Column::num("flips"),
+        Column::name("owners").optional().weight(1),
         Column::message("note").below(),
     ]);
     for v in r.tests.iter().filter(|t| t.verdict != Verdict::Stable) {
@@ -96,6 +97,7 @@ fn tests_table(r: &FlakyReport) -> Table {
             rate(v),
             format!("{}/{}", v.retry_runs, v.same_commit_commits),
             format!("{:.2}", v.flip_rate),
+            v.owners.join(" "),
             note(v),
         ]);
     }

@@ -7,6 +7,7 @@ pub mod backtest;
 pub mod check;
 pub mod flaky;
 pub mod format;
+pub mod renames;
 pub mod slow;
 pub mod stats;
 pub mod table;

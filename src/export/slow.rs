@@ -463,6 +463,7 @@ mod tests {
                 flaky_retry_seconds: 2.0,
                 rerun_seconds: 3600.0,
                 waste_seconds: 3602.0,
+                regression_floor_seconds: 0.5,
             },
             groups: vec![GroupTime {
                 group: "a|b,c".into(),

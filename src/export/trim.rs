@@ -96,13 +96,58 @@ pub fn table(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::R
     test_table(r).print(out, opts)?;
     writeln!(out)?;
     if r.candidates.is_empty() {
-        return writeln!(
-            out,
-            "no trim candidates (tests the cover did not need, seen in ≥ {} runs)",
-            r.options.min_runs
+        let line = format!(
+            "no trim candidates (tests the cover did not need, seen in ≥ {} runs, each at least {} of a run's test time)",
+            r.options.min_runs,
+            crate::export::format::pct(r.options.min_saving)
         );
+        write_line(out, opts, &line)?;
+    } else {
+        candidate_table(r).print(out, opts)?;
     }
-    candidate_table(r).print(out, opts)
+    if let Some(line) = unlisted(r) {
+        write_line(out, opts, &line)?;
+    }
+    match replayed_line(r) {
+        Some(line) => write_line(out, opts, &line),
+        None => Ok(()),
+    }
+}
+
+/// The line saying what the listed candidates would have cost skipped, replayed run by run.
+pub fn replayed_line(r: &TrimReport) -> Option<String> {
+    let p = r.replayed?;
+    if p.runs_replayed == 0 {
+        return Some(format!(
+            "replayed as a skip list: not enough runs after the first {} to replay",
+            p.train_runs
+        ));
+    }
+    Some(format!(
+        "replayed as a skip list over the {} runs after the first {}: {} of {} failure runs missed (miss rate {}), {} of the test time saved (testsift backtest skip)",
+        p.runs_replayed,
+        p.train_runs,
+        p.missed_runs,
+        p.failure_runs,
+        crate::export::format::pct(p.miss_rate),
+        crate::export::format::pct(p.saved_share),
+    ))
+}
+
+/// The line about candidates that save too little to list, if there are any.
+fn unlisted(r: &TrimReport) -> Option<String> {
+    let s = &r.summary;
+    (s.unlisted_candidates > 0).then(|| {
+        format!(
+            "{} more tests the cover did not need save too little to list ({:.2} hours/week in all): \
+             each under {} of a run's test time, or past the top {} of the saving \
+             (--min-saving, --saving-share)",
+            s.unlisted_candidates,
+            s.unlisted_hours_per_week.max(0.0),
+            crate::export::format::pct(r.options.min_saving),
+            crate::export::format::pct(r.options.saving_share),
+        )
+    })
 }
 
 pub fn json(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
@@ -143,7 +188,14 @@ pub fn markdown(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io
     writeln!(out, "## Greedy order\n")?;
     test_table(r).markdown(out, opts)?;
     writeln!(out, "\n## Trim candidates\n")?;
-    candidate_table(r).markdown(out, opts)
+    candidate_table(r).markdown(out, opts)?;
+    if let Some(line) = unlisted(r) {
+        writeln!(out, "\n{}", md(&line))?;
+    }
+    match replayed_line(r) {
+        Some(line) => writeln!(out, "\n{}", md(&line)),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -178,6 +230,7 @@ mod tests {
                 advice: Advice::Keep,
             }],
             curve: vec![],
+            replayed: None,
             candidates: vec![],
         }
     }

@@ -9,10 +9,25 @@ mod decode;
 mod reader;
 pub mod values;
 
-pub use reader::parse;
+pub use reader::{parse, parse_cut};
 
 use jiff::Timestamp;
 use std::fmt;
+
+/// A stretch of a report dropped while it was read (a value, text or comment past 1 MiB; see
+/// `discover::squeeze`). [`parse_cut`] counts it back into the positions and value lengths it
+/// reports, so they are the file's own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cut {
+    /// Offset in the kept bytes where the stretch was.
+    pub at: usize,
+    /// Bytes dropped.
+    pub bytes: u64,
+    /// Newlines among them.
+    pub newlines: u64,
+    /// Characters after the last dropped newline (all the dropped characters when none).
+    pub tail_chars: u64,
+}
 
 /// A string held in a [`Report`]'s arena.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

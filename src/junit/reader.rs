@@ -9,7 +9,7 @@ use super::attrs::attrs;
 use super::decode::{decode, line_column};
 use super::values::{self, StatusHint, TimeProblem};
 use super::{
-    Case, MESSAGE_MAX, OUTPUT_MAX, Outcome, Problem, Report, Severity, Str, TEXT_MAX,
+    Case, Cut, MESSAGE_MAX, OUTPUT_MAX, Outcome, Problem, Report, Severity, Str, TEXT_MAX,
     cut_raw_value, truncate_str,
 };
 use crate::report::escape;
@@ -32,12 +32,18 @@ const PROBLEM_TEXT_MAX: usize = 2048;
 /// Parses one report. Never fails: what could not be read is in [`Report::problems`], and the
 /// cases read before a fatal problem are kept.
 pub fn parse(bytes: &[u8]) -> Report {
-    parse_with(bytes, true)
+    parse_with(bytes, &[], true)
+}
+
+/// [`parse`] of bytes from which `cuts` were dropped while reading: positions and value lengths
+/// in problems are the original file's.
+pub fn parse_cut(bytes: &[u8], cuts: &[Cut]) -> Report {
+    parse_with(bytes, cuts, true)
 }
 
 /// [`parse`], with `fast_paths` off reading every tag and body through quick-xml (for tests
 /// that check the fast paths read the same).
-fn parse_with(bytes: &[u8], fast_paths: bool) -> Report {
+fn parse_with(bytes: &[u8], cuts: &[Cut], fast_paths: bool) -> Report {
     let mut report = Report::default();
     let Some(text) = decode(bytes, &mut report.problems) else {
         return report;
@@ -46,12 +52,27 @@ fn parse_with(bytes: &[u8], fast_paths: bool) -> Report {
     // would put every position after it three bytes off (inside a character, for slicing): a
     // second mark, or one a transcoder left, is dropped here, so the text starts with none.
     let text = text.trim_start_matches('\u{FEFF}');
+    // Cuts are offsets in `bytes`; the text is a slice of them unless it was transcoded (then
+    // positions after a cut are in the transcoded text).
+    let base = (text.as_ptr() as usize).wrapping_sub(bytes.as_ptr() as usize);
+    let cuts: Vec<Cut> = if base <= bytes.len() {
+        cuts.iter()
+            .filter(|c| c.at >= base)
+            .map(|c| Cut {
+                at: c.at - base,
+                ..*c
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     // Sized from the text so that the case list and the name arena grow once at most: reports
     // run a few hundred bytes of XML per test case, about a quarter of it names.
     report.cases.reserve(text.len() / 300);
     report.reserve_text(text.len() / 4);
     let mut parser = Parser {
         text,
+        cuts,
         report,
         frames: Vec::new(),
         open_cases: Vec::new(),
@@ -171,6 +192,8 @@ struct CaseState {
 
 struct Parser<'t> {
     text: &'t str,
+    /// What was dropped from the text while it was read, by offset.
+    cuts: Vec<Cut>,
     report: Report,
     frames: Vec<Frame>,
     /// The `<testcase>` elements open, innermost last: some hand-written reports nest a test
@@ -772,12 +795,12 @@ impl<'t> Parser<'t> {
             return value;
         }
         let kept = cut_raw_value(value, TEXT_MAX);
+        let length = value.len() as u64 + self.dropped_within(value);
         self.warn_attr(
             at,
             &shown(key),
             format!(
-                "value of {} bytes cut to its first {} (at most {TEXT_MAX} bytes of a value are kept)",
-                value.len(),
+                "value of {length} bytes cut to its first {} (at most {TEXT_MAX} bytes of a value are kept)",
                 kept.len()
             ),
         );
@@ -854,8 +877,58 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// 1-based line and column of text offset `at` in the file as it was: what [`Cut`]s
+    /// dropped before it is counted back in.
+    fn line_column(&self, at: usize) -> (u32, u32) {
+        let (line, column) = line_column(self.text, at);
+        let before = self.cuts.partition_point(|c| c.at <= at);
+        if before == 0 {
+            return (line, column);
+        }
+        let cuts = &self.cuts[..before];
+        let newlines: u64 = cuts.iter().map(|c| c.newlines).sum();
+        let bytes = self.text.as_bytes();
+        let line_start = memchr::memrchr(b'\n', &bytes[..at.min(bytes.len())]).map_or(0, |p| p + 1);
+        let mut column = u64::from(column);
+        for cut in cuts.iter().rev() {
+            if cut.at < line_start {
+                break;
+            }
+            if cut.newlines > 0 {
+                // The file's line starts inside this cut: what was kept before it is on an
+                // earlier line.
+                let kept_before = self
+                    .text
+                    .get(line_start..cut.at)
+                    .map_or(0, |s| s.chars().count()) as u64;
+                column = column.saturating_sub(kept_before) + cut.tail_chars;
+                break;
+            }
+            column += cut.tail_chars;
+        }
+        let line = u64::from(line) + newlines;
+        (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+        )
+    }
+
+    /// Bytes the cuts dropped inside `value`, a slice of the text (a value cut while reading).
+    fn dropped_within(&self, value: &str) -> u64 {
+        let start = (value.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        if self.cuts.is_empty() || start > self.text.len() {
+            return 0;
+        }
+        let end = start + value.len();
+        self.cuts
+            .iter()
+            .filter(|c| c.at >= start && c.at <= end)
+            .map(|c| c.bytes)
+            .sum()
+    }
+
     fn truncated(&mut self, opened_at: usize) {
-        let (line, column) = line_column(self.text, opened_at);
+        let (line, column) = self.line_column(opened_at);
         let open = self.element_path();
         let kept = self.report.cases.len();
         self.fail_at(
@@ -1014,7 +1087,7 @@ impl<'t> Parser<'t> {
             self.warnings_dropped += 1;
             return;
         }
-        let (line, column) = line_column(self.text, at);
+        let (line, column) = self.line_column(at);
         self.report.problems.push(Problem {
             severity,
             line,
@@ -1337,8 +1410,8 @@ mod tests {
                 .step_by(7);
             for end in cuts.chain([doc.len()]) {
                 let bytes = &doc.as_bytes()[..end];
-                let fast = format!("{:?}", parse_with(bytes, true));
-                let slow = format!("{:?}", parse_with(bytes, false));
+                let fast = format!("{:?}", parse_with(bytes, &[], true));
+                let slow = format!("{:?}", parse_with(bytes, &[], false));
                 assert_eq!(fast, slow, "document {:?}", &doc[..end]);
                 checked += 1;
             }
@@ -1413,8 +1486,8 @@ mod tests {
         }
         for path in files {
             let bytes = std::fs::read(&path).unwrap();
-            let fast = format!("{:?}", parse_with(&bytes, true));
-            let slow = format!("{:?}", parse_with(&bytes, false));
+            let fast = format!("{:?}", parse_with(&bytes, &[], true));
+            let slow = format!("{:?}", parse_with(&bytes, &[], false));
             assert_eq!(fast, slow, "{}", path.display());
         }
     }

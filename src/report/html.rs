@@ -265,9 +265,10 @@ pub fn render(r: &Report, nonce: &str) -> String {
     );
     // What a reader acts on first (broken, newly flaky), then the picture (the heat map), then
     // the long tables.
-    let sections: [fn(&Report) -> String; 12] = [
+    let sections: [fn(&Report) -> String; 14] = [
         header,
         broken,
+        expired_quarantine,
         newly,
         timeline,
         changes,
@@ -276,6 +277,7 @@ pub fn render(r: &Report, nonce: &str) -> String {
         regressions,
         load,
         trim,
+        safety,
         infrastructure,
         footer,
     ];
@@ -660,6 +662,39 @@ fn timeline(r: &Report) -> String {
         r#"<div class="chartbox">{}</div></section>"#,
         svg::heatmap(recent, &h.timeline)
     );
+    s
+}
+
+/// What the skip list and the priority order would have done, replayed.
+fn safety(r: &Report) -> String {
+    format!(
+        r#"<section id="safety"><h2>Selection safety</h2><p>{}</p><p class="sub">Replayed with <code>testsift backtest skip</code> and <code>backtest priority</code>; APFD is the average share of a run's tests still ahead when each failure is found (1: every failure first, about 0.5: a random order).</p></section>"#,
+        html(&r.selection_safety.sentences())
+    )
+}
+
+/// testsift.toml's quarantine entries past their `until`; nothing when there is none.
+fn expired_quarantine(r: &Report) -> String {
+    let list = &r.expired_quarantine;
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut s = format!(
+        r#"<section id="expired"><h2>Expired quarantine ({})</h2><p class="sub">Entries of testsift.toml past their last day: renew or remove them.</p><table><thead><tr><th>test</th><th>until</th><th>owner</th><th>reason</th><th>issue</th></tr></thead><tbody>"#,
+        list.len()
+    );
+    for q in list {
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            html(&shorten(&q.test, 120)),
+            q.until,
+            html(&shorten(&q.owner, 60)),
+            html(&shorten(&q.reason, 200)),
+            html(&shorten(&q.issue, 200))
+        );
+    }
+    s.push_str("</tbody></table></section>");
     s
 }
 

@@ -54,14 +54,16 @@ type Section = fn(&Report) -> String;
 /// The whole file.
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    let sections: [(&str, Section); 9] = [
+    let sections: [(&str, Section); 11] = [
         ("headline", headline),
         ("changes", changes),
         ("flaky tests", flaky),
         ("broken tests", broken),
+        ("expired quarantine", expired_quarantine),
         ("slow suites", slow),
         ("duration regressions", regressions),
         ("tests with no unique catch", trim),
+        ("selection safety", safety),
         ("CI load per day", load),
         ("infrastructure failures", infrastructure),
     ];
@@ -77,6 +79,45 @@ pub fn render(r: &Report) -> String {
         }
     }
     out
+}
+
+/// What the skip list and the priority order would have done, replayed.
+fn safety(r: &Report) -> String {
+    // Numbers and fixed words only: written as is.
+    format!(
+        "### Selection safety\n\n{}\n\n",
+        r.selection_safety.sentences()
+    )
+}
+
+/// testsift.toml's quarantine entries past their `until`; nothing when there is none.
+fn expired_quarantine(r: &Report) -> String {
+    let list = &r.expired_quarantine;
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut s = format!(
+        "### Expired quarantine ({})
+
+Entries of testsift.toml past their last day: renew or remove them.
+
+\
+         | test | until | owner | reason | issue |\n|---|---|---|---|---|\n",
+        list.len()
+    );
+    for q in list {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} |",
+            md(&q.test, NAME),
+            q.until,
+            md(&q.owner, SHORT),
+            md(&q.reason, NAME),
+            md(&q.issue, NAME)
+        );
+    }
+    s.push('\n');
+    s
 }
 
 fn headline(r: &Report) -> String {

@@ -110,6 +110,77 @@ pub struct Report {
     pub slow: SlowReport,
     pub trim: TrimReport,
     pub history: History,
+    /// What the selections would have done, replayed over the window (`testsift backtest`).
+    pub selection_safety: SelectionSafety,
+    /// testsift.toml's quarantine entries past their `until` (filled in by `report`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expired_quarantine: Vec<crate::config::Quarantine>,
+}
+
+/// The skip list's and the priority order's replays, in brief.
+#[derive(Debug, Clone, Serialize)]
+pub struct SelectionSafety {
+    /// The trim list's cut, skipped run by run (`trim.replayed`).
+    pub skip: Option<crate::analysis::trim::Replayed>,
+    /// Runs the priority order was scored on (those with a failure), and the mean APFD of
+    /// testsift's order, a random one, the optimal one and the best simple heuristic.
+    pub priority_runs_scored: usize,
+    pub priority_apfd: Option<f64>,
+    pub random_apfd: Option<f64>,
+    pub optimal_apfd: Option<f64>,
+    pub last_failed_first_apfd: Option<f64>,
+}
+
+impl SelectionSafety {
+    fn new(trim: &TrimReport, priority: &crate::analysis::backtest::PriorityBacktest) -> Self {
+        use crate::analysis::backtest::OrderKind;
+        let apfd = |kind: OrderKind| {
+            (priority.runs_scored > 0)
+                .then(|| priority.orders.iter().find(|o| o.order == kind))
+                .flatten()
+                .map(|o| o.mean_apfd)
+        };
+        SelectionSafety {
+            skip: trim.replayed,
+            priority_runs_scored: priority.runs_scored,
+            priority_apfd: apfd(OrderKind::Testsift),
+            random_apfd: apfd(OrderKind::Random),
+            optimal_apfd: apfd(OrderKind::Optimal),
+            last_failed_first_apfd: apfd(OrderKind::LastFailedFirst),
+        }
+    }
+
+    /// One paragraph, numbers and fixed words only.
+    pub fn sentences(&self) -> String {
+        let mut s = String::new();
+        match self.skip {
+            Some(p) if p.failure_runs > 0 => s.push_str(&format!(
+                "Skip list: the tests listed under \"no unique catch\", skipped run by run over the \
+                 {} runs after the first {} (each list from the runs before it), would have \
+                 missed {} of {} failure runs ({:.1}%) and saved {:.1}% of the test time. ",
+                p.runs_replayed,
+                p.train_runs,
+                p.missed_runs,
+                p.failure_runs,
+                100.0 * p.miss_rate,
+                100.0 * p.saved_share
+            )),
+            _ => s.push_str("Skip list: no failure run to replay it against. "),
+        }
+        match (self.priority_apfd, self.random_apfd, self.optimal_apfd) {
+            (Some(t), Some(r), Some(o)) => s.push_str(&format!(
+                "Priority order: over the {} runs with a failure, testsift's order found failures \
+                 with a mean APFD of {t:.3}, against {r:.3} for a random order and {o:.3} for the \
+                 best possible{}.",
+                self.priority_runs_scored,
+                self.last_failed_first_apfd
+                    .map(|l| format!(" ({l:.3} for last-failed-first)"))
+                    .unwrap_or_default()
+            )),
+            _ => s.push_str("Priority order: no run with a failure to replay it against."),
+        }
+        s
+    }
 }
 
 impl Report {
@@ -243,10 +314,39 @@ pub fn trim_sentence(r: &Report) -> String {
              no test has a unique catch and none can be told apart by what it catches."
         );
     }
+    let mut unlisted = if s.unlisted_candidates > 0 {
+        format!(
+            " {} more without a unique catch save too little to list ({:.2} h/week in all: each \
+             under {:.1}% of a run's test time, or past the top {:.0}% of the saving).",
+            s.unlisted_candidates,
+            s.unlisted_hours_per_week.max(0.0),
+            100.0 * r.trim.options.min_saving,
+            100.0 * r.trim.options.saving_share,
+        )
+    } else {
+        String::new()
+    };
+    if let Some(p) = r
+        .trim
+        .replayed
+        .filter(|p| p.runs_replayed > 0 && s.candidates > 0)
+    {
+        unlisted.push_str(&format!(
+            " Skipped run by run over the {} runs after the first {} (each list from the runs \
+             before it), such a list would have missed {} of {} failure runs ({:.1}%) and saved \
+             {:.1}% of the test time.",
+            p.runs_replayed,
+            p.train_runs,
+            p.missed_runs,
+            p.failure_runs,
+            100.0 * p.miss_rate,
+            100.0 * p.saved_share
+        ));
+    }
     if s.candidates == 0 {
         return format!(
             "No test is listed: none of those that ran in at least {} of the {n} runs of the \
-             window (infrastructure failures left out) is without a unique catch.",
+             window (infrastructure failures left out) is without a unique catch and worth acting on.{unlisted}",
             r.trim.options.min_runs
         );
     }
@@ -257,11 +357,12 @@ pub fn trim_sentence(r: &Report) -> String {
     };
     format!(
         "{} of {} tests ran in at least {} of the {n} runs of the window (infrastructure \
-         failures left out) and had no unique catch: every failure event they caught, another test caught too. That does not show \
+         failures left out), had no unique catch (every failure event they caught, another test caught too) \
+         and together make up most of what such tests cost. That does not show \
          they are not needed: a test with no unique catch in n runs may still be the only one to \
          catch a defect in up to about 3/n of runs (95% bound; here {bound}, more for a test \
          that ran in fewer runs). Together they take {:.2} h/week; review them before running \
-         any of them less often.",
+         any of them less often.{unlisted}",
         s.candidates,
         s.tests,
         r.trim.options.min_runs,
@@ -334,6 +435,12 @@ pub fn build(
     );
     let flaky = flaky?;
     let (slow, trim) = slow_trim?;
+    stage("replaying the priority order");
+    let priority = crate::analysis::backtest::priority(
+        store,
+        window,
+        &crate::analysis::backtest::BacktestOptions::default(),
+    )?;
     stage("reading the per-run history");
     let runs = runs_in_window(store, window)?;
 
@@ -419,8 +526,10 @@ pub fn build(
         changes: None,
         flaky,
         slow,
+        selection_safety: SelectionSafety::new(&trim, &priority),
         trim,
         history,
+        expired_quarantine: Vec::new(),
     })
 }
 

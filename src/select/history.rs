@@ -78,8 +78,7 @@ pub fn history(
         runs.retain(|r| r.variant == v);
     }
     let keys = run_order_frame(&runs).map_err(query_err(store))?;
-    let df = store
-        .executions()?
+    let df = crate::config::alias_ids(store.executions()?)
         .select([
             col(RUN),
             col(VARIANT),

@@ -12,6 +12,7 @@ use crate::analysis::AnalysisError;
 use crate::analysis::flaky::{FlakyOptions, FlakyReport, Verdict, flaky};
 use crate::analysis::trim::{TrimOptions, TrimReport, trim};
 use crate::analysis::window::{WindowArgs, runs_in_window};
+use crate::config::Quarantine;
 use crate::store::Store;
 use history::{History, TestHistory};
 use serde::Serialize;
@@ -47,6 +48,13 @@ pub struct SelectOptions {
     pub shard_by: shards::Unit,
     /// What the current split to compare shards with is made of.
     pub split_by: history::SplitBy,
+    /// testsift.toml's quarantine entries (quarantine only).
+    pub quarantine: Vec<Quarantine>,
+    /// The day quarantine expiry is judged on.
+    pub today: jiff::civil::Date,
+    /// skip: the largest list whose replayed miss rate (failure runs only skipped tests showed)
+    /// is at most this share is chosen.
+    pub max_miss: f64,
 }
 
 /// One selected test, with why it was selected.
@@ -75,6 +83,17 @@ pub struct Selected {
     pub shard: Option<usize>,
     /// The evidence, one short sentence each.
     pub evidence: Vec<String>,
+    /// quarantine: `config` (a testsift.toml entry names it; `reason` is the entry's) or
+    /// `flaky` (`testsift flaky` calls it flaky).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The quarantine entry's owner, issue and last day (source `config`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issue: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
 }
 
 /// The whole result of `testsift select`.
@@ -93,6 +112,19 @@ pub struct Selection {
     /// Why there was nothing to select from (no store yet, as on a CI cache miss, or an empty
     /// window): the selection is then empty, so the runner runs every test. Null otherwise.
     pub no_data: Option<String>,
+    /// skip: the cut chosen by replay, and what that list would have missed and saved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_cut: Option<SkipCut>,
+}
+
+/// How `select skip` chose its list: the largest `--saving-share` whose skip list, replayed run
+/// by run over the window, missed at most `max_miss` of the failure runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SkipCut {
+    pub max_miss: f64,
+    /// The `trim --saving-share` chosen (0: no list stayed within the bound; nothing skipped).
+    pub saving_share: f64,
+    pub replayed: crate::analysis::trim::Replayed,
 }
 
 /// Runs the selection over the store. Also returns every test in the window, which the runner
@@ -132,19 +164,38 @@ pub fn select(
     )?;
     // The analyses report per variant; `--variant` keeps that variant's results.
     let keep_variant = |v: &str| options.variant.as_deref().is_none_or(|w| w == v);
+    let mut skip_cut = None;
     let (tests, plan) = match options.kind {
         Kind::Quarantine => {
             let report = flaky(store, window, &flaky_options(options))?;
-            (quarantine(&hist, &report, &keep_variant), None)
+            let mut tests = quarantine(&hist, &report, &keep_variant);
+            configured(&mut tests, &hist, options);
+            (tests, None)
         }
         Kind::Skip => {
-            let trim_options = TrimOptions {
+            let base = TrimOptions {
                 min_runs: options.min_runs.unwrap_or(TrimOptions::default().min_runs),
                 infra_threshold: options.infra_threshold,
                 ..TrimOptions::default()
             };
+            let (share, replayed) =
+                crate::analysis::trim::choose_cut(store, window, &base, options.max_miss)?;
+            skip_cut = Some(SkipCut {
+                max_miss: options.max_miss,
+                saving_share: share,
+                replayed,
+            });
+            let trim_options = TrimOptions {
+                saving_share: share,
+                ..base
+            };
             let report = trim(store, window, &trim_options)?;
-            (skip(&hist, &report, &keep_variant), None)
+            let tests = if share > 0.0 {
+                skip(&hist, &report, &keep_variant)
+            } else {
+                Vec::new()
+            };
+            (tests, None)
         }
         Kind::Priority => {
             let report = flaky(store, window, &flaky_options(options))?;
@@ -165,6 +216,7 @@ pub fn select(
             tests,
             shards: plan,
             no_data: None,
+            skip_cut,
         },
         all,
     ))
@@ -189,6 +241,7 @@ fn empty(options: &SelectOptions, why: String) -> Selection {
         tests: Vec::new(),
         shards: plan,
         no_data: Some(why),
+        skip_cut: None,
     }
 }
 
@@ -287,6 +340,75 @@ fn quarantine(
         }
     }
     out.into_values().collect()
+}
+
+/// Adds the tests testsift.toml's quarantine entries in force name (globs expanded against the
+/// window's tests) to `tests`, the detected flaky ones: a test in both is listed once, with
+/// the entry's reason and source `config`. Sorted by test id.
+fn configured(tests: &mut Vec<Selected>, hist: &History, options: &SelectOptions) {
+    let entries: Vec<&Quarantine> = options
+        .quarantine
+        .iter()
+        .filter(|q| !q.expired(options.today))
+        .filter(|q| match (&q.variant, &options.variant) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        })
+        .collect();
+    for t in &hist.tests {
+        let Some(q) = entries.iter().find(|q| {
+            q.matches(&t.test_id)
+                && q.variant
+                    .as_ref()
+                    .is_none_or(|v| t.variants.iter().any(|tv| tv == v))
+        }) else {
+            continue;
+        };
+        let s = match tests.iter_mut().position(|s| s.test_id == t.test_id) {
+            Some(i) => &mut tests[i],
+            None => {
+                tests.push(base(t, ""));
+                let last = tests.len() - 1;
+                &mut tests[last]
+            }
+        };
+        s.reason = q.reason.clone();
+        s.source = Some("config".into());
+        s.owner = Some(q.owner.clone());
+        s.issue = Some(q.issue.clone());
+        s.until = Some(q.until.to_string());
+        s.evidence.insert(
+            0,
+            format!(
+                "quarantined in testsift.toml until {} by {}",
+                q.until, q.owner
+            ),
+        );
+    }
+    for s in tests.iter_mut().filter(|s| s.source.is_none()) {
+        s.source = Some("flaky".into());
+    }
+    tests.sort_by(|a, b| a.test_id.cmp(&b.test_id));
+}
+
+/// Refuses a quarantine list longer than testsift.toml's `max_quarantined`.
+pub fn check_cap(selection: &Selection, cap: Option<usize>) -> Result<(), String> {
+    match cap {
+        Some(cap) if selection.kind == Kind::Quarantine && selection.tests.len() > cap => {
+            let from_config = selection
+                .tests
+                .iter()
+                .filter(|t| t.source.as_deref() == Some("config"))
+                .count();
+            Err(format!(
+                "{} tests would be quarantined ({from_config} by testsift.toml, {} detected \
+                 flaky), more than max_quarantined = {cap}; fix or remove some, or raise the cap",
+                selection.tests.len(),
+                selection.tests.len() - from_config
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Trim candidates on at least one (kept) variant, most time saved first.

@@ -251,6 +251,10 @@ pub struct TestVerdict {
     pub fingerprints: Vec<FailureGroup>,
     /// Estimated CI seconds this test's flakiness cost (flaky tests only).
     pub ci_seconds: f64,
+    /// Its owners (testsift.toml's rules, CODEOWNERS), filled in by the commands that show
+    /// them; left out of the JSON when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
 }
 
 /// A test's outcome in one run.
@@ -508,8 +512,7 @@ pub fn flaky(
     options: &FlakyOptions,
 ) -> Result<FlakyReport, AnalysisError> {
     let runs = runs_in_window(store, window)?;
-    let df = store
-        .executions()?
+    let df = crate::config::alias_ids(store.executions()?)
         .select([
             col(RUN),
             col(VARIANT),
@@ -698,8 +701,7 @@ fn names(store: &Store, df: &DataFrame, rows: &Rows) -> Result<Names, AnalysisEr
     wanted_runs.dedup();
     let wanted_runs = Series::new(RUN.into(), wanted_runs);
     let keys = [col(RUN), col(VARIANT), col(TEST_ID)];
-    let found = store
-        .executions()?
+    let found = crate::config::alias_ids(store.executions()?)
         .filter(col(RUN).is_in(lit(wanted_runs).implode(false), false))
         .select([
             col(RUN),
@@ -960,6 +962,7 @@ fn analyse(
             skipped_since,
             fingerprints,
             ci_seconds,
+            owners: Vec::new(),
         });
     }
     tests.sort_by(|a, b| {

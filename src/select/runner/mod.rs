@@ -252,6 +252,35 @@ pub fn notes(selection: &super::Selection, emitted: &Emitted) -> Vec<String> {
         ));
         return lines;
     }
+    if let Some(cut) = &selection.skip_cut {
+        let p = &cut.replayed;
+        lines.push(if p.failure_runs == 0 {
+            format!(
+                "no failure run after the first {} to replay a skip list against: trim's cut (--saving-share {:.0}%) is used",
+                p.train_runs,
+                100.0 * cut.saving_share
+            )
+        } else if cut.saving_share > 0.0 {
+            format!(
+                "skip list chosen at --saving-share {:.0}%: replayed over the {} runs after the first {}, it missed {} of {} failure runs ({:.1}%, bound --max-miss {:.1}%) and saved {:.1}% of the test time",
+                100.0 * cut.saving_share,
+                p.runs_replayed,
+                p.train_runs,
+                p.missed_runs,
+                p.failure_runs,
+                100.0 * p.miss_rate,
+                100.0 * cut.max_miss,
+                100.0 * p.saved_share
+            )
+        } else {
+            format!(
+                "no skip list stayed within --max-miss {:.1}% when replayed over the {} runs after the first {}: nothing is skipped",
+                100.0 * cut.max_miss,
+                p.runs_replayed,
+                p.train_runs
+            )
+        });
+    }
     match (&selection.shards, selection.kind) {
         (Some(plan), _) => {
             lines.push(format!(

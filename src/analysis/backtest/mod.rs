@@ -1,0 +1,553 @@
+//! `testsift backtest priority|skip|shards`: how good a selection would have been, replayed
+//! over the window ([`skip`] and [`shards`] for the other two).
+//!
+//! `priority`: how well a test order would have found each run's failures,
+//! replayed over the window. Every run after the training span is ordered from what the runs
+//! before it showed (never from itself), and the order is scored on what that run actually
+//! did: APFD, its cost-aware form APFDc, and the test time spent before the first failure.
+//! One pass over the runs in window order, each test's state updated as its runs go by.
+//!
+//! The orders compared: testsift's model ([`Model`]), two simple heuristics (the last outcome
+//! failed first, then most failures; most failures first), a seeded random order, the order the
+//! tests appear in the run's reports (the runner's own order), and the optimal one (the failing
+//! tests first, cheapest first). Definitions and figures: docs/select.md.
+
+use super::load::{Series, load};
+use super::window::{RunInfo, WindowArgs, runs_in_window};
+use super::{AnalysisError, RunCounts};
+use crate::fold::Status;
+use crate::store::Store;
+use serde::Serialize;
+
+pub mod shards;
+pub mod skip;
+
+/// Version of the JSON output; bumped when a field changes meaning or goes away.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What a replay needs besides the window.
+#[derive(Debug, Clone, Copy)]
+pub struct BacktestOptions {
+    /// Runs at the start of the window that only train (are never scored).
+    pub train_runs: usize,
+    /// The share of failed tests above which a run is an infrastructure failure (not scored,
+    /// not learned from).
+    pub infra_threshold: f64,
+    /// Seed of the random order.
+    pub seed: u64,
+    /// skip: runs a test needs before it can be skipped, and trim's cut of what is worth
+    /// skipping (`TrimOptions::min_saving`, `saving_share`).
+    pub min_runs: usize,
+    pub min_saving: f64,
+    pub saving_share: f64,
+    /// shards: shards of a pipeline that had one.
+    pub shards: usize,
+}
+
+impl Default for BacktestOptions {
+    fn default() -> Self {
+        let trim = crate::analysis::trim::TrimOptions::default();
+        BacktestOptions {
+            train_runs: 20,
+            infra_threshold: 0.8,
+            seed: 1,
+            min_runs: trim.min_runs,
+            min_saving: trim.min_saving,
+            saving_share: trim.saving_share,
+            shards: 4,
+        }
+    }
+}
+
+/// An order of the tests of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OrderKind {
+    /// The failing tests first, cheapest first: the best any order could do.
+    Optimal,
+    /// testsift's model: the estimated chance of failing, then the cheapest.
+    Testsift,
+    /// Tests whose last executed outcome failed first, then by their count of failures.
+    LastFailedFirst,
+    /// By their count of failures in the runs so far.
+    MostFailures,
+    /// The order the tests appear in the run's reports.
+    RunnerOrder,
+    /// A seeded random order.
+    Random,
+}
+
+impl OrderKind {
+    pub const ALL: [OrderKind; 6] = [
+        OrderKind::Optimal,
+        OrderKind::Testsift,
+        OrderKind::LastFailedFirst,
+        OrderKind::MostFailures,
+        OrderKind::RunnerOrder,
+        OrderKind::Random,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderKind::Optimal => "optimal",
+            OrderKind::Testsift => "testsift",
+            OrderKind::LastFailedFirst => "last-failed-first",
+            OrderKind::MostFailures => "most-failures",
+            OrderKind::RunnerOrder => "runner-order",
+            OrderKind::Random => "random",
+        }
+    }
+}
+
+/// One order's scores, means over the scored runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderScore {
+    pub order: OrderKind,
+    pub mean_apfd: f64,
+    pub mean_apfdc: f64,
+    /// Seconds of test time until the first failing test has run (it included).
+    pub mean_seconds_to_first_failure: f64,
+}
+
+/// The replay's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct PriorityBacktest {
+    pub schema_version: u32,
+    /// Runs (run key and variant) in the window.
+    pub runs: usize,
+    pub train_runs: usize,
+    /// Runs after the training span, not infrastructure failures.
+    pub runs_replayed: usize,
+    /// Replayed runs with at least one failed test: the runs the scores are means over.
+    pub runs_scored: usize,
+    /// Failed tests in the scored runs (each one fault).
+    pub faults: usize,
+    /// Mean seconds of test time per scored run.
+    pub mean_run_seconds: f64,
+    /// Best first.
+    pub orders: Vec<OrderScore>,
+}
+
+/// Replays the window.
+pub fn priority(
+    store: &Store,
+    window: &WindowArgs,
+    options: &BacktestOptions,
+) -> Result<PriorityBacktest, AnalysisError> {
+    let runs = runs_in_window(store, window)?;
+    let (series, counts) = load(store, &runs)?;
+    Ok(replay(&runs, &series, &counts, options))
+}
+
+/// Replays the skip list over the window ([`skip::replay`]).
+pub fn skip_list(
+    store: &Store,
+    window: &WindowArgs,
+    options: &BacktestOptions,
+) -> Result<skip::SkipBacktest, AnalysisError> {
+    let runs = runs_in_window(store, window)?;
+    let (series, counts) = load(store, &runs)?;
+    Ok(skip::replay(&runs, &series, &counts, options))
+}
+
+/// Replays the shard split over the window ([`shards::replay`]).
+pub fn shard_split(
+    store: &Store,
+    window: &WindowArgs,
+    options: &BacktestOptions,
+) -> Result<shards::ShardsBacktest, AnalysisError> {
+    let runs = runs_in_window(store, window)?;
+    let (series, counts) = load(store, &runs)?;
+    Ok(shards::replay(&runs, &series, &counts, options))
+}
+
+/// One test's execution in one run, as the replay sees it.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    series: u32,
+    failed: bool,
+    /// Failed an attempt, then passed.
+    flaky: bool,
+    seconds: f64,
+    row: u32,
+}
+
+/// The smallest cost a test is given, so that a run of zero-time tests still has a cost.
+const MIN_SECONDS: f64 = 0.001;
+
+/// Builds each run's steps, then replays them in window order.
+fn replay(
+    runs: &[RunInfo],
+    series: &[Series],
+    counts: &RunCounts,
+    options: &BacktestOptions,
+) -> PriorityBacktest {
+    let infra = counts.infrastructure(options.infra_threshold);
+    let mut by_run = steps_by_run(runs, series);
+
+    let mut model = Model::new(series.len());
+    let mut rng = SplitMix(options.seed);
+    let mut sums = vec![(0.0, 0.0, 0.0); OrderKind::ALL.len()];
+    let (mut replayed, mut scored, mut faults, mut run_seconds) = (0, 0, 0, 0.0);
+    for (r, steps) in by_run.iter_mut().enumerate() {
+        if infra.get(r).copied().unwrap_or(false) || steps.is_empty() {
+            continue;
+        }
+        if r >= options.train_runs {
+            replayed += 1;
+            let m = steps.iter().filter(|s| s.failed).count();
+            if m > 0 {
+                scored += 1;
+                faults += m;
+                run_seconds += steps.iter().map(|s| s.seconds).sum::<f64>();
+                for (k, kind) in OrderKind::ALL.into_iter().enumerate() {
+                    model.order(kind, steps, &mut rng);
+                    let (apfd, apfdc, first) = scores(steps);
+                    sums[k].0 += apfd;
+                    sums[k].1 += apfdc;
+                    sums[k].2 += first;
+                }
+            }
+        }
+        model.learn(steps);
+    }
+    let n = scored.max(1) as f64;
+    let mut orders: Vec<OrderScore> = OrderKind::ALL
+        .into_iter()
+        .zip(sums)
+        .map(|(order, (a, c, f))| OrderScore {
+            order,
+            mean_apfd: a / n,
+            mean_apfdc: c / n,
+            mean_seconds_to_first_failure: f / n,
+        })
+        .collect();
+    orders.sort_by(|a, b| b.mean_apfd.total_cmp(&a.mean_apfd));
+    PriorityBacktest {
+        schema_version: SCHEMA_VERSION,
+        runs: runs.len(),
+        train_runs: options.train_runs.min(runs.len()),
+        runs_replayed: replayed,
+        runs_scored: scored,
+        faults,
+        mean_run_seconds: run_seconds / n,
+        orders,
+    }
+}
+
+/// Each run's executed tests (skipped ones left out), in window order.
+fn steps_by_run(runs: &[RunInfo], series: &[Series]) -> Vec<Vec<Step>> {
+    let mut by_run: Vec<Vec<Step>> = vec![Vec::new(); runs.len()];
+    for (i, s) in series.iter().enumerate() {
+        for p in &s.points {
+            if p.status == Status::Skipped {
+                continue;
+            }
+            let Some(steps) = by_run.get_mut(p.run as usize) else {
+                continue;
+            };
+            steps.push(Step {
+                series: u32::try_from(i).unwrap_or(u32::MAX),
+                failed: matches!(p.status, Status::Failed | Status::Error),
+                flaky: p.status == Status::Flaky,
+                seconds: p
+                    .duration
+                    .filter(|d| d.is_finite() && *d >= 0.0)
+                    .unwrap_or(0.0)
+                    .max(MIN_SECONDS),
+                row: p.row,
+            });
+        }
+    }
+    by_run
+}
+
+/// APFD, APFDc and the seconds to the first failure of `steps` in their current order, which
+/// holds at least one failure.
+///
+/// With n tests, m of them failing at positions TF₁…TFₘ (1-based) and tᵢ the test times:
+/// APFD = 1 − ΣTFᵢ / (n·m) + 1 / (2n); APFDc = Σᵢ (Σ_{j ≥ TFᵢ} tⱼ − ½·t_{TFᵢ}) / (Σⱼ tⱼ · m).
+fn scores(steps: &[Step]) -> (f64, f64, f64) {
+    let n = steps.len() as f64;
+    let total: f64 = steps.iter().map(|s| s.seconds).sum();
+    let (mut m, mut positions, mut cost_after, mut first) = (0.0, 0.0, 0.0, None);
+    let mut elapsed = 0.0;
+    for (i, s) in steps.iter().enumerate() {
+        if s.failed {
+            m += 1.0;
+            positions += (i + 1) as f64;
+            // Test time from this test on, the half of its own.
+            cost_after += total - elapsed - 0.5 * s.seconds;
+            first.get_or_insert(elapsed + s.seconds);
+        }
+        elapsed += s.seconds;
+    }
+    let apfd = 1.0 - positions / (n * m) + 1.0 / (2.0 * n);
+    let apfdc = cost_after / (total * m);
+    (apfd, apfdc, first.unwrap_or(total))
+}
+
+/// What testsift knows of each test before a run, learned from the runs before it.
+///
+/// A test's chance of failing next is estimated by what kind of test it is now:
+/// - never run before: the share of first runs that failed, so far in the window;
+/// - its last executed run failed: the share of such runs followed by another failure (a
+///   breakage tends to persist until it is fixed), raised by the length of its streak;
+/// - otherwise: its own failure rate with weight `(1 − DECAY)^age` (recent runs weigh more),
+///   with failed attempts that passed on retry counted as a quarter of a failure, smoothed
+///   towards the window's overall rate for tests with few runs.
+///
+/// Ties go to the cheaper test (its mean time so far), then to the runner's order.
+struct Model {
+    tests: Vec<TestState>,
+    /// First runs seen, and how many of them failed.
+    new_seen: f64,
+    new_failed: f64,
+    /// Runs after a failed run, and how many of them failed again.
+    after_fail_seen: f64,
+    after_fail_failed: f64,
+    /// All executions seen, and how many failed.
+    seen: f64,
+    failed: f64,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct TestState {
+    runs: u32,
+    failures: u32,
+    streak: u32,
+    /// Σ wₖ·failedₖ and Σ wₖ over its runs, newest weight 1.
+    decayed_failed: f64,
+    decayed_weight: f64,
+    mean_seconds: f64,
+}
+
+/// The weight one run less recent loses, as in `flaky`'s decayed flip rate.
+const DECAY: f64 = crate::analysis::flaky::DECAY;
+/// What a failed attempt that passed on retry counts as, in a test's failure rate.
+const FLAKY_WEIGHT: f64 = 0.25;
+/// Runs' worth of the window's overall rate a test's own rate is smoothed with.
+const PRIOR_RUNS: f64 = 2.0;
+
+impl Model {
+    fn new(tests: usize) -> Model {
+        Model {
+            tests: vec![TestState::default(); tests],
+            new_seen: 0.0,
+            new_failed: 0.0,
+            after_fail_seen: 0.0,
+            after_fail_failed: 0.0,
+            seen: 0.0,
+            failed: 0.0,
+        }
+    }
+
+    /// The estimated chance that the test of `series` fails in the next run.
+    fn chance(&self, series: u32) -> f64 {
+        let t = &self.tests[series as usize];
+        // Laplace-smoothed shares, so that an empty history gives a middle value.
+        let overall = (self.failed + 1.0) / (self.seen + 2.0);
+        if t.runs == 0 {
+            return (self.new_failed + overall) / (self.new_seen + 1.0);
+        }
+        if t.streak > 0 {
+            let persist = (self.after_fail_failed + 1.0) / (self.after_fail_seen + 2.0);
+            // Longer streaks persist more: each further failure halves the chance of a change.
+            let change = (1.0 - persist) * 0.5f64.powi(t.streak.min(8) as i32 - 1);
+            return 1.0 - change;
+        }
+        (t.decayed_failed + PRIOR_RUNS * overall) / (t.decayed_weight + PRIOR_RUNS)
+    }
+
+    /// Puts `steps` in the order `kind` gives them.
+    fn order(&self, kind: OrderKind, steps: &mut [Step], rng: &mut SplitMix) {
+        let by_row = |a: &Step, b: &Step| a.row.cmp(&b.row);
+        match kind {
+            OrderKind::RunnerOrder => steps.sort_by(by_row),
+            OrderKind::Optimal => steps.sort_by(|a, b| {
+                b.failed
+                    .cmp(&a.failed)
+                    .then(a.seconds.total_cmp(&b.seconds))
+                    .then(by_row(a, b))
+            }),
+            OrderKind::Random => {
+                steps.sort_by(by_row);
+                for i in (1..steps.len()).rev() {
+                    let j = (rng.next() % (i as u64 + 1)) as usize;
+                    steps.swap(i, j);
+                }
+            }
+            OrderKind::MostFailures => steps.sort_by(|a, b| {
+                let (ta, tb) = (self.state(a), self.state(b));
+                tb.failures.cmp(&ta.failures).then(by_row(a, b))
+            }),
+            OrderKind::LastFailedFirst => steps.sort_by(|a, b| {
+                let (ta, tb) = (self.state(a), self.state(b));
+                (tb.streak > 0)
+                    .cmp(&(ta.streak > 0))
+                    .then(tb.failures.cmp(&ta.failures))
+                    .then(by_row(a, b))
+            }),
+            OrderKind::Testsift => {
+                let mut keyed: Vec<(f64, f64, Step)> = steps
+                    .iter()
+                    .map(|s| (self.chance(s.series), self.cost(s.series), *s))
+                    .collect();
+                keyed.sort_by(|a, b| {
+                    b.0.total_cmp(&a.0)
+                        .then(a.1.total_cmp(&b.1))
+                        .then(by_row(&a.2, &b.2))
+                });
+                for (slot, (_, _, s)) in steps.iter_mut().zip(keyed) {
+                    *slot = s;
+                }
+            }
+        }
+    }
+
+    fn state(&self, s: &Step) -> &TestState {
+        &self.tests[s.series as usize]
+    }
+
+    /// The test's mean time so far; unknown for a new test, which then goes by its chance only.
+    fn cost(&self, series: u32) -> f64 {
+        let t = &self.tests[series as usize];
+        if t.runs == 0 { 0.0 } else { t.mean_seconds }
+    }
+
+    /// Takes one run in.
+    fn learn(&mut self, steps: &[Step]) {
+        for s in steps {
+            let t = &mut self.tests[s.series as usize];
+            if t.runs == 0 {
+                self.new_seen += 1.0;
+                self.new_failed += f64::from(u8::from(s.failed));
+            }
+            if t.streak > 0 {
+                self.after_fail_seen += 1.0;
+                self.after_fail_failed += f64::from(u8::from(s.failed));
+            }
+            self.seen += 1.0;
+            self.failed += f64::from(u8::from(s.failed));
+
+            let weight = if s.failed {
+                1.0
+            } else if s.flaky {
+                FLAKY_WEIGHT
+            } else {
+                0.0
+            };
+            t.decayed_failed = t.decayed_failed * (1.0 - DECAY) + weight;
+            t.decayed_weight = t.decayed_weight * (1.0 - DECAY) + 1.0;
+            t.runs += 1;
+            t.mean_seconds += (s.seconds - t.mean_seconds) / f64::from(t.runs);
+            if s.failed {
+                t.failures += 1;
+                t.streak += 1;
+            } else {
+                t.streak = 0;
+            }
+        }
+    }
+}
+
+/// A small seeded generator for the random order (SplitMix64), so a replay is repeatable.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(series: u32, failed: bool, seconds: f64) -> Step {
+        Step {
+            series,
+            failed,
+            flaky: false,
+            seconds,
+            row: series,
+        }
+    }
+
+    /// Worked by hand: 4 tests, the 2nd and 4th fail; times 1, 2, 3, 4 (total 10).
+    /// APFD = 1 − (2 + 4) / (4·2) + 1/8 = 0.375.
+    /// APFDc = ((10 − 1 − 1) + (10 − 6 − 2)) / (10·2) = (8 + 2) / 20 = 0.5.
+    /// First failure after 1 + 2 = 3 s.
+    #[test]
+    fn scores_match_the_hand_computed_values() {
+        let steps = [
+            step(0, false, 1.0),
+            step(1, true, 2.0),
+            step(2, false, 3.0),
+            step(3, true, 4.0),
+        ];
+        let (apfd, apfdc, first) = scores(&steps);
+        assert!((apfd - 0.375).abs() < 1e-12, "{apfd}");
+        assert!((apfdc - 0.5).abs() < 1e-12, "{apfdc}");
+        assert!((first - 3.0).abs() < 1e-12, "{first}");
+    }
+
+    #[test]
+    fn optimal_puts_every_failure_first() {
+        let model = Model::new(4);
+        let mut steps = vec![
+            step(0, false, 1.0),
+            step(1, true, 2.0),
+            step(2, false, 3.0),
+            step(3, true, 4.0),
+        ];
+        model.order(OrderKind::Optimal, &mut steps, &mut SplitMix(1));
+        let ids: Vec<u32> = steps.iter().map(|s| s.series).collect();
+        assert_eq!(ids, [1, 3, 0, 2]);
+        let (apfd, _, _) = scores(&steps);
+        // Positions 1 and 2: 1 − 3/8 + 1/8.
+        assert!((apfd - 0.75).abs() < 1e-12, "{apfd}");
+    }
+
+    /// A test that failed in the last run goes first; among the rest, the one that failed
+    /// recently goes before the one that failed long ago.
+    #[test]
+    fn the_model_ranks_a_persisting_failure_then_recent_failures() {
+        let mut model = Model::new(3);
+        // Run 1: test 2 fails. Runs 2-9: all pass. Run 10: test 1 fails.
+        model.learn(&[step(0, false, 1.0), step(1, false, 1.0), step(2, true, 1.0)]);
+        for _ in 0..8 {
+            model.learn(&[
+                step(0, false, 1.0),
+                step(1, false, 1.0),
+                step(2, false, 1.0),
+            ]);
+        }
+        model.learn(&[step(0, false, 1.0), step(1, true, 1.0), step(2, false, 1.0)]);
+        let (never, now, long_ago) = (model.chance(0), model.chance(1), model.chance(2));
+        assert!(
+            now > long_ago && long_ago > never,
+            "{now} {long_ago} {never}"
+        );
+        let mut steps = vec![step(0, false, 1.0), step(1, true, 1.0), step(2, false, 1.0)];
+        model.order(OrderKind::Testsift, &mut steps, &mut SplitMix(1));
+        assert_eq!(steps[0].series, 1);
+    }
+
+    /// The replay never scores a run from its own outcome: with one test that fails in every
+    /// other run, the last-failed heuristic is always wrong and scores the test last.
+    #[test]
+    fn a_run_is_ordered_from_the_runs_before_it_only() {
+        let mut model = Model::new(2);
+        model.learn(&[step(0, true, 1.0), step(1, false, 1.0)]);
+        let mut steps = vec![step(0, false, 1.0), step(1, true, 1.0)];
+        model.order(OrderKind::LastFailedFirst, &mut steps, &mut SplitMix(1));
+        assert_eq!(steps[0].series, 0, "ordered by the previous run's failure");
+        let (apfd, _, _) = scores(&steps);
+        assert!((apfd - 0.25).abs() < 1e-12, "{apfd}");
+    }
+}

@@ -1,0 +1,286 @@
+//! `testsift backtest skip`: the skip list replayed. Before each run after the training span,
+//! the tests to skip are chosen from the runs before it only, by trim's rule (below); the run
+//! then says what skipping them would have cost: the failures only skipped tests showed
+//! (missed), and the test time saved.
+//!
+//! The rule, kept up to date run by run: a test is a candidate once it has run in at least
+//! `min_runs` runs with no *unique catch* (a run where it was the only test to fail, on every
+//! attempt); like `trim`'s list, only candidates worth acting on are kept (each at least
+//! `min_saving` of a run's test time, most saving first until `saving_share` of what they save).
+//! That is trim's set cover made incremental: a failure event is one run's hard failures, and a
+//! test with a unique catch is one the cover needs. The replay learns from every run as it was
+//! recorded, as a nightly full run would see it; a missed failure is caught again once its test
+//! leaves the list and fails in a run.
+
+use super::{BacktestOptions, SCHEMA_VERSION, Step, steps_by_run};
+use crate::analysis::RunCounts;
+use crate::analysis::load::Series;
+use crate::analysis::window::RunInfo;
+use serde::Serialize;
+
+const DAY_MS: f64 = 86_400_000.0;
+
+/// The skip list's replay.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkipBacktest {
+    pub schema_version: u32,
+    /// Runs (run key and variant) in the window.
+    pub runs: usize,
+    pub train_runs: usize,
+    /// Runs after the training span, not infrastructure failures.
+    pub runs_replayed: usize,
+    /// Replayed runs with at least one hard failure: one failure event each.
+    pub failure_runs: usize,
+    /// Failure runs whose every failed test was on the skip list: nothing the run kept would
+    /// have failed.
+    pub missed_runs: usize,
+    /// missed_runs / failure_runs (0 when there was no failure).
+    pub miss_rate: f64,
+    /// Failed tests in the replayed runs, and how many of them were on the skip list.
+    pub failed_tests: usize,
+    pub failed_tests_skipped: usize,
+    /// Means per replayed run.
+    pub mean_tests: f64,
+    pub mean_skipped_tests: f64,
+    pub mean_seconds: f64,
+    pub mean_seconds_saved: f64,
+    /// Test time saved over the test time of the replayed runs.
+    pub saved_share: f64,
+    pub hours_saved_per_week: f64,
+    /// Each missed failure run, oldest first.
+    pub missed: Vec<MissedRun>,
+}
+
+/// A failure run the skip list would have hidden.
+#[derive(Debug, Clone, Serialize)]
+pub struct MissedRun {
+    pub run: String,
+    pub variant: String,
+    /// Its failed tests (test id, `@variant` when there is one), sorted.
+    pub tests: Vec<String>,
+    /// Replayed runs until one of them failed while not on the list (None: never in the window).
+    pub caught_after_runs: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct TestState {
+    runs: u32,
+    unique_catches: u32,
+    mean_seconds: f64,
+}
+
+/// Replays the window's runs; `series` and `counts` as `load` gives them.
+pub(crate) fn replay(
+    runs: &[RunInfo],
+    series: &[Series],
+    counts: &RunCounts,
+    options: &BacktestOptions,
+) -> SkipBacktest {
+    let infra = counts.infrastructure(options.infra_threshold);
+    let by_run = steps_by_run(runs, series);
+    let mut tests = vec![TestState::default(); series.len()];
+    let mut skipped = vec![false; series.len()];
+    let mut result = SkipBacktest {
+        schema_version: SCHEMA_VERSION,
+        runs: runs.len(),
+        train_runs: options.train_runs.min(runs.len()),
+        runs_replayed: 0,
+        failure_runs: 0,
+        missed_runs: 0,
+        miss_rate: 0.0,
+        failed_tests: 0,
+        failed_tests_skipped: 0,
+        mean_tests: 0.0,
+        mean_skipped_tests: 0.0,
+        mean_seconds: 0.0,
+        mean_seconds_saved: 0.0,
+        saved_share: 0.0,
+        hours_saved_per_week: 0.0,
+        missed: Vec::new(),
+    };
+    // Missed runs still waiting to be caught: (index in `missed`, its failed series, replayed
+    // runs since).
+    let mut pending: Vec<(usize, Vec<u32>, usize)> = Vec::new();
+    let (mut first_ms, mut last_ms) = (None, 0i64);
+    let (mut all_tests, mut all_skipped, mut seconds, mut saved) = (0usize, 0usize, 0.0, 0.0);
+    for (r, steps) in by_run.iter().enumerate() {
+        if infra.get(r).copied().unwrap_or(false) || steps.is_empty() {
+            continue;
+        }
+        let hard: Vec<&Step> = steps.iter().filter(|s| s.failed).collect();
+        if r >= options.train_runs {
+            let list = skip_list(&tests, options);
+            for &i in &list {
+                skipped[i as usize] = true;
+            }
+            result.runs_replayed += 1;
+            first_ms.get_or_insert(runs[r].timestamp_ms);
+            last_ms = runs[r].timestamp_ms;
+            all_tests += steps.len();
+            for s in steps {
+                seconds += s.seconds;
+                if skipped[s.series as usize] {
+                    all_skipped += 1;
+                    saved += s.seconds;
+                }
+            }
+            // Earlier misses: caught when one of their tests fails here, not on the list.
+            pending.retain_mut(|(index, failed, since)| {
+                *since += 1;
+                let caught = hard
+                    .iter()
+                    .any(|s| failed.contains(&s.series) && !skipped[s.series as usize]);
+                if caught && let Some(m) = result.missed.get_mut(*index) {
+                    m.caught_after_runs = Some(*since);
+                }
+                !caught
+            });
+            if !hard.is_empty() {
+                result.failure_runs += 1;
+                result.failed_tests += hard.len();
+                let on_list = hard.iter().filter(|s| skipped[s.series as usize]).count();
+                result.failed_tests_skipped += on_list;
+                if on_list == hard.len() {
+                    result.missed_runs += 1;
+                    let mut names: Vec<String> = hard
+                        .iter()
+                        .filter_map(|s| series.get(s.series as usize))
+                        .map(|s| {
+                            if s.variant.is_empty() {
+                                s.test_id.clone()
+                            } else {
+                                format!("{}@{}", s.test_id, s.variant)
+                            }
+                        })
+                        .collect();
+                    names.sort();
+                    pending.push((
+                        result.missed.len(),
+                        hard.iter().map(|s| s.series).collect(),
+                        0,
+                    ));
+                    result.missed.push(MissedRun {
+                        run: runs[r].run.clone(),
+                        variant: runs[r].variant.clone(),
+                        tests: names,
+                        caught_after_runs: None,
+                    });
+                }
+            }
+            for &i in &list {
+                skipped[i as usize] = false;
+            }
+        }
+        // Learn the run, whole.
+        if let [only] = hard[..] {
+            tests[only.series as usize].unique_catches += 1;
+        }
+        for s in steps {
+            let t = &mut tests[s.series as usize];
+            t.runs += 1;
+            t.mean_seconds += (s.seconds - t.mean_seconds) / f64::from(t.runs);
+        }
+    }
+    let n = result.runs_replayed.max(1) as f64;
+    result.mean_tests = all_tests as f64 / n;
+    result.mean_skipped_tests = all_skipped as f64 / n;
+    result.mean_seconds = seconds / n;
+    result.mean_seconds_saved = saved / n;
+    result.saved_share = if seconds > 0.0 { saved / seconds } else { 0.0 };
+    result.miss_rate = if result.failure_runs > 0 {
+        result.missed_runs as f64 / result.failure_runs as f64
+    } else {
+        0.0
+    };
+    let days = first_ms.map_or(1.0, |first| ((last_ms - first) as f64 / DAY_MS).max(1.0));
+    result.hours_saved_per_week = saved / 3600.0 / (days / 7.0);
+    result
+}
+
+/// The tests to skip given what `tests` know: candidates (enough runs, no unique catch), worth
+/// acting on, as `trim` lists them.
+fn skip_list(tests: &[TestState], options: &BacktestOptions) -> Vec<u32> {
+    let run_cost: f64 = tests
+        .iter()
+        .filter(|t| t.runs > 0)
+        .map(|t| t.mean_seconds)
+        .sum();
+    let floor = options.min_saving * run_cost;
+    let mut candidates: Vec<(u32, f64)> = tests
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| {
+            t.runs as usize >= options.min_runs
+                && t.unique_catches == 0
+                && t.mean_seconds >= floor
+                && t.mean_seconds > 0.0
+        })
+        .map(|(i, t)| (u32::try_from(i).unwrap_or(u32::MAX), t.mean_seconds))
+        .collect();
+    candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let all: f64 = candidates.iter().map(|c| c.1).sum();
+    let mut listed = 0.0;
+    let mut cut = candidates.len();
+    for (k, c) in candidates.iter().enumerate() {
+        if listed >= options.saving_share * all {
+            cut = k;
+            break;
+        }
+        listed += c.1;
+    }
+    candidates.truncate(cut);
+    candidates.into_iter().map(|c| c.0).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(min_runs: usize) -> BacktestOptions {
+        BacktestOptions {
+            train_runs: 0,
+            infra_threshold: 0.8,
+            seed: 1,
+            min_runs,
+            min_saving: 0.0,
+            saving_share: 1.0,
+            shards: 2,
+        }
+    }
+
+    fn state(runs: u32, unique_catches: u32, mean_seconds: f64) -> TestState {
+        TestState {
+            runs,
+            unique_catches,
+            mean_seconds,
+        }
+    }
+
+    #[test]
+    fn the_list_holds_tests_with_enough_runs_and_no_unique_catch() {
+        let tests = [
+            state(10, 0, 1.0),
+            state(10, 1, 5.0),
+            state(3, 0, 9.0),
+            state(10, 0, 2.0),
+        ];
+        assert_eq!(skip_list(&tests, &options(5)), [3, 0]);
+    }
+
+    #[test]
+    fn the_list_keeps_what_is_worth_acting_on() {
+        // Run cost 10 s: at 5% (0.5 s) the 0.3 s and 0.2 s tests are out; the top 80% of the
+        // 9.5 s left is the 6 s and 3 s tests (6 < 7.6, 6 + 3 >= 7.6).
+        let tests = [
+            state(10, 0, 6.0),
+            state(10, 0, 3.0),
+            state(10, 0, 0.5),
+            state(10, 0, 0.3),
+            state(10, 0, 0.2),
+        ];
+        let mut o = options(5);
+        o.min_saving = 0.05;
+        o.saving_share = 0.8;
+        assert_eq!(skip_list(&tests, &o), [0, 1]);
+    }
+}

@@ -1,0 +1,121 @@
+//! `renames` as a table, JSON, or `[[alias]]` entries for testsift.toml. Test ids come from
+//! reports: escaped for the terminal in the table, written as TOML basic strings (every quote,
+//! backslash and control character escaped) in the entries.
+
+use crate::analysis::renames::Renames;
+use crate::report::escape::{is_unsafe_char, terminal};
+use std::io::{self, Write};
+
+fn seconds(s: Option<f64>) -> String {
+    s.map_or("-".into(), crate::export::format::duration)
+}
+
+pub fn table(r: &Renames, out: &mut impl Write) -> io::Result<()> {
+    if r.suggestions.is_empty() {
+        return writeln!(
+            out,
+            "no likely renames in the {} runs of the window (an id that stops where a similar one starts in the same class)",
+            r.runs
+        );
+    }
+    writeln!(
+        out,
+        "{} likely renames in the {} runs of the window; paste `--format toml` into testsift.toml to join their histories:\n",
+        r.suggestions.len(),
+        r.runs
+    )?;
+    for s in &r.suggestions {
+        writeln!(out, "{}  ->  {}", terminal(&s.from), terminal(&s.to))?;
+        writeln!(
+            out,
+            "    same {}; old last in run {}, new first in run {} ({} runs between); median {} -> {}; failure rate {:.1}% -> {:.1}%; name {:.2}, time {:.2}, outcomes {:.2}: score {:.2}",
+            s.same,
+            terminal(&s.last_run_of_old),
+            terminal(&s.first_run_of_new),
+            s.gap_runs,
+            seconds(s.median_seconds_old),
+            seconds(s.median_seconds_new),
+            100.0 * s.failure_rate_old,
+            100.0 * s.failure_rate_new,
+            s.name_similarity,
+            s.duration_similarity,
+            s.outcome_similarity,
+            s.score
+        )?;
+    }
+    Ok(())
+}
+
+pub fn json(r: &Renames, out: &mut impl Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, r)?;
+    writeln!(out)
+}
+
+/// `[[alias]]` entries, each with its evidence in a comment.
+pub fn toml(r: &Renames, out: &mut impl Write) -> io::Result<()> {
+    for s in &r.suggestions {
+        writeln!(
+            out,
+            "# score {:.2}: same {}, the old id last in run {}, the new first in run {}",
+            s.score,
+            s.same,
+            comment(&s.last_run_of_old),
+            comment(&s.first_run_of_new)
+        )?;
+        writeln!(
+            out,
+            "[[alias]]\nfrom = {}\nto = {}\n",
+            toml_string(&s.from),
+            toml_string(&s.to)
+        )?;
+    }
+    Ok(())
+}
+
+/// A TOML basic string: quotes, backslashes, control characters and invisible direction marks
+/// escaped, so any test id reads back as itself.
+pub fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || is_unsafe_char(c) => {
+                out.push_str(&format!("\\u{:04X}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Text for a TOML comment: one line, nothing a terminal acts on.
+fn comment(s: &str) -> String {
+    terminal(s).replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_strings_read_back_as_the_id() {
+        for id in [
+            "plain::id",
+            "q\"uote\\back::x",
+            "new\nline\ttab",
+            "esc\u{1b}]52;c;x\u{7}",
+            "bidi\u{202e}x",
+        ] {
+            let doc = format!("a = {}\n", toml_string(id));
+            let table: toml::Table = doc.parse().unwrap_or_else(|e| panic!("{doc}: {e}"));
+            assert_eq!(table["a"].as_str(), Some(id), "{doc}");
+            assert!(!doc.contains('\u{1b}') && !doc.contains('\u{202e}'));
+        }
+    }
+}

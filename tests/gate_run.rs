@@ -1,0 +1,752 @@
+//! `testsift check --run`: the gate for one run. A hand-built history of six runs of `main`
+//! gives each test a known past; run 7 (branch `pr`) fails in every way the gate tells apart,
+//! and each test's decision was worked out by hand (see `history`). Also the four output
+//! formats and the exit codes.
+
+// A failed unwrap in a test is a test failure with a backtrace, which is what we want.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// Outcome letters: `P` passed, `F` failed with "boom", `G` failed with "something else", `R`
+/// failed with "boom" and passed on a retry, `-` not run.
+fn report(cases: &[(&str, char)]) -> String {
+    let mut xml = String::from("<?xml version=\"1.0\"?>\n<testsuite name=\"s\">\n");
+    for (id, outcome) in cases {
+        let (class, name) = id.split_once("::").unwrap();
+        let body = match outcome {
+            'F' => "<failure message=\"boom\" type=\"AssertionError\"/>",
+            'G' => "<failure message=\"something else\" type=\"KeyError\"/>",
+            'R' => "<flakyFailure message=\"boom\" type=\"AssertionError\"/>",
+            '-' => continue,
+            _ => "",
+        };
+        let file = class.replace('.', "/");
+        xml.push_str(&format!(
+            "  <testcase classname=\"{class}\" name=\"{name}\" file=\"{file}.py\" line=\"3\" \
+             time=\"0.1\">{body}</testcase>\n"
+        ));
+    }
+    xml.push_str("</testsuite>\n");
+    xml
+}
+
+fn write_run(dir: &Path, id: u32, commit: &str, branch: &str, cases: &[(&str, char)]) {
+    let folder = dir.join(format!("run-{id:02}"));
+    fs::create_dir_all(&folder).unwrap();
+    fs::write(
+        folder.join("run.json"),
+        format!(
+            "{{\"run_id\": \"{id}\", \"commit\": \"{commit}\", \"branch\": \"{branch}\", \
+             \"timestamp\": \"2026-03-{id:02}T02:00:00Z\"}}\n"
+        ),
+    )
+    .unwrap();
+    fs::write(folder.join("junit.xml"), report(cases)).unwrap();
+}
+
+/// Tests, and their outcome in runs 1–6 (main) and run 7 (pr). Runs 3 and 4 are on one commit.
+///
+/// | test | 1–6 | 7 | decision |
+/// |---|---|---|---|
+/// | retry | retried in 2 | retried | forgiven: known-flaky (passed on retry) |
+/// | same_commit | F in 3, P in 4 (one commit) | F "boom" | forgiven: known-flaky (fingerprint seen) |
+/// | new_failure | retried in 2 ("boom") | G "something else" | fails: new-failure |
+/// | stable | always P | F | fails: not-flaky |
+/// | needs_retry | always P | retried | fails: not-flaky |
+/// | quarantined | always P | F | forgiven: quarantined (testsift.toml) |
+/// | red_main | F in 5 and 6 | F | fails; with --baseline main forgiven |
+const TESTS: [&str; 7] = [
+    "t.a::retry",
+    "t.a::same_commit",
+    "t.b::new_failure",
+    "t.b::stable",
+    "t.c::needs_retry",
+    "t.c::quarantined",
+    "t.d::red_main",
+];
+
+fn history(dir: &Path) -> PathBuf {
+    let runs = dir.join("runs");
+    let past: [&str; 7] = [
+        "PRPPPP", "PPFPPP", "PRPPPP", "PPPPPP", "PPPPPP", "PPPPPP", "PPPPFF",
+    ];
+    let commits = ["c1", "c2", "c3", "c3", "c5", "c6"];
+    for (r, commit) in commits.iter().enumerate() {
+        let cases: Vec<(&str, char)> = TESTS
+            .iter()
+            .zip(past)
+            .map(|(t, p)| (*t, p.as_bytes()[r] as char))
+            .chain(stable_ones())
+            .collect();
+        write_run(&runs, r as u32 + 1, commit, "main", &cases);
+    }
+    let now = ['R', 'F', 'G', 'F', 'R', 'F', 'F'];
+    let cases: Vec<(&str, char)> = TESTS
+        .iter()
+        .copied()
+        .zip(now)
+        .chain(stable_ones())
+        .collect();
+    write_run(&runs, 7, "c7", "pr", &cases);
+    let store = dir.join("store");
+    assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+    fs::write(
+        dir.join("testsift.toml"),
+        "[[quarantine]]\ntest = \"t.c::quar*\"\nreason = \"flaky socket\"\nowner = \"@net\"\n\
+         issue = \"https://example.com/9\"\nuntil = \"2099-01-01\"\n",
+    )
+    .unwrap();
+    store
+}
+
+/// Ten tests that always pass, so no run of the history is an infrastructure failure.
+fn stable_ones() -> impl Iterator<Item = (&'static str, char)> {
+    [
+        "z.s::a", "z.s::b", "z.s::c", "z.s::d", "z.s::e", "z.s::f", "z.s::g", "z.s::h", "z.s::i",
+        "z.s::j",
+    ]
+    .into_iter()
+    .map(|t| (t, 'P'))
+}
+
+fn check(dir: &Path, store: &Path, args: &[&str]) -> Output {
+    testsift()
+        .current_dir(dir)
+        .arg("check")
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn decisions(out: &Output) -> BTreeMap<String, (bool, String)> {
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["run"]["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["test_id"].as_str().unwrap().to_string(),
+                (
+                    d["forgiven"].as_bool().unwrap(),
+                    d["because"].as_str().unwrap().to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn expected(baseline: bool) -> BTreeMap<String, (bool, String)> {
+    let want = [
+        ("t.a::retry", true, "known-flaky"),
+        ("t.a::same_commit", true, "known-flaky"),
+        ("t.b::new_failure", false, "new-failure"),
+        ("t.b::stable", false, "not-flaky"),
+        ("t.c::needs_retry", false, "not-flaky"),
+        ("t.c::quarantined", true, "quarantined"),
+        (
+            "t.d::red_main",
+            baseline,
+            if baseline {
+                "failing-on-baseline"
+            } else {
+                "not-flaky"
+            },
+        ),
+    ];
+    want.iter()
+        .map(|(t, f, b)| (t.to_string(), (*f, b.to_string())))
+        .collect()
+}
+
+#[test]
+fn each_failure_of_the_run_is_decided_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = history(dir.path());
+    // The default run is the newest of the window: 7.
+    let out = check(dir.path(), &store, &["--run", "--format", "json"]);
+    assert_code(&out, 1);
+    assert_eq!(decisions(&out), expected(false));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["run"]["run"], "7");
+    assert_eq!(v["run"]["history_runs"], 6);
+    assert_eq!(v["gates"][0]["gate"], "run");
+    assert_eq!(v["gates"][0]["tripped"], true);
+    let d = &v["run"]["decisions"];
+    let reason = |i: usize| d[i]["reason"].as_str().unwrap().to_string();
+    assert_eq!(
+        reason(0),
+        "passed on a retry; flaky before this run: passed on a retry in 1 earlier run"
+    );
+    assert!(
+        reason(1).starts_with("failed the way it has flaked before (fingerprint "),
+        "{}",
+        reason(1)
+    );
+    assert!(reason(1).ends_with("passed and failed on 1 earlier commit"));
+    assert!(reason(2).contains("never recovered from this failure"));
+    assert_eq!(
+        reason(5),
+        "quarantined until 2099-01-01 by @net: flaky socket (https://example.com/9)"
+    );
+
+    // --baseline main: red_main also failed in run 6, main's newest run before 7.
+    let out = check(
+        dir.path(),
+        &store,
+        &["--run", "7", "--baseline", "main", "--format", "json"],
+    );
+    assert_code(&out, 1);
+    assert_eq!(decisions(&out), expected(true));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["run"]["baseline"], "6");
+    assert_eq!(
+        v["run"]["decisions"][6]["reason"],
+        "already failing on main (run 6)"
+    );
+}
+
+#[test]
+fn a_run_whose_failures_are_all_forgiven_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = history(dir.path());
+    // Run 6: only red_main failed, and main's run 5 before it failed it too.
+    let out = check(dir.path(), &store, &["--run", "6", "--baseline", "main"]);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("ok: run: run 6: every failure is forgiven (1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "forgiven: t.d::red_main: already failing on main (run 5) (failing-on-baseline)"
+        ),
+        "{text}"
+    );
+    // Without the baseline it fails; run 4 had no failure at all.
+    assert_code(&check(dir.path(), &store, &["--run", "6"]), 1);
+    let out = check(dir.path(), &store, &["--run", "4"]);
+    assert_code(&out, 0);
+    assert!(stdout(&out).contains("ok: run: run 4: no test failed"));
+    // In a CI job, the default run is the one the CI's variables name (run 6, not the newest).
+    let out = testsift()
+        .current_dir(dir.path())
+        .args(["check", "--run", "--baseline", "main", "--store"])
+        .arg(&store)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_RUN_ID", "6")
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert!(
+        stdout(&out).contains("ok: run: run 6: "),
+        "{}",
+        stdout(&out)
+    );
+    // A run the store does not hold is an error naming the newest ones.
+    let out = check(dir.path(), &store, &["--run", "99"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("run 99 is not in the store (the newest are 7, 6, 5 and 4 more)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn text_github_and_junit_show_every_decision() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = history(dir.path());
+    let out = check(dir.path(), &store, &["--run", "7"]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(
+            "check failed: run: run 7: 4 failures not forgiven (3 forgiven): t.b::new_failure, \
+             t.b::stable, t.c::needs_retry and 1 more\n"
+        ),
+        "{err}"
+    );
+    assert_eq!(err.matches("\nfailing: ").count(), 4, "{err}");
+    assert_eq!(stdout(&out).matches("forgiven: ").count(), 3);
+
+    let out = check(dir.path(), &store, &["--run", "7", "--format", "github"]);
+    assert_code(&out, 1);
+    let text = stdout(&out);
+    let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("::error ")).collect();
+    let warnings: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("::warning "))
+        .collect();
+    assert_eq!((errors.len(), warnings.len()), (4, 3), "{text}");
+    assert!(
+        errors.contains(
+            &"::error file=t/b.py,line=3,title=testsift check%3A run::t.b::stable: failing: \
+              failed, and was never flaky in the 6 runs before this one (not-flaky)"
+        ),
+        "{text}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("::warning file=t/c.py,line=3,title=testsift check%3A run::t.c::quarantined: forgiven: quarantined")),
+        "{text}"
+    );
+
+    let out = check(dir.path(), &store, &["--run", "7", "--format", "junit"]);
+    assert_code(&out, 1);
+    let xml = stdout(&out);
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"testsift check\" tests=\"8\" failures=\"4\">"), "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 8, "{xml}");
+    assert_eq!(xml.matches("<failure ").count(), 4, "{xml}");
+    // The JUnit report is itself a report testsift reads: 7 decisions and the gate line.
+    let reread = dir.path().join("gate");
+    fs::create_dir_all(&reread).unwrap();
+    fs::write(reread.join("gate.xml"), &xml).unwrap();
+    let out = ingest(&dir.path().join("reread"), &[&reread], &["--run-id", "g"]);
+    assert_code(&out, 0);
+    let st = stats(&dir.path().join("reread"));
+    assert_eq!(st["executions"], 8, "{st}");
+}
+
+#[test]
+fn hostile_names_are_escaped_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let folder = runs.join("r1");
+    fs::create_dir_all(&folder).unwrap();
+    fs::write(
+        folder.join("junit.xml"),
+        "<testsuite name=\"s\"><testcase classname=\"a&lt;b&gt;&amp;&quot;c\" \
+         name=\"x&#10;::error::forged,%0A]]&gt;\" file=\"f,1:2.py\" line=\"4\">\
+         <failure message=\"&lt;/failure&gt;&#10;::error::also forged\"/></testcase></testsuite>",
+    )
+    .unwrap();
+    let store = dir.path().join("store");
+    assert_code(
+        &ingest(&store, &[&folder], &["--quiet", "--run-id", "1"]),
+        0,
+    );
+    let out = check(dir.path(), &store, &["--run", "--format", "github"]);
+    assert_code(&out, 1);
+    let text = stdout(&out);
+    assert!(
+        text.lines().all(|l| l.starts_with("::")),
+        "a line was forged: {text}"
+    );
+    assert!(text.contains("file=f%2C1%3A2.py,line=4"), "{text}");
+    assert!(text.contains("x%0A::error::forged,%250A"), "{text}");
+    let out = check(dir.path(), &store, &["--run", "--format", "junit"]);
+    let xml = stdout(&out);
+    assert!(
+        xml.contains("classname=\"a&lt;b&gt;&amp;&quot;c\""),
+        "{xml}"
+    );
+    assert!(xml.contains("&lt;/failure&gt;"), "{xml}");
+    assert_eq!(xml.matches("</failure>").count(), 1, "{xml}");
+    let out = check(dir.path(), &store, &["--run"]);
+    assert!(!stderr(&out).contains("\n::error"), "{}", stderr(&out));
+}
+
+#[test]
+fn report_summary_appends_report_md_to_the_job_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = history(dir.path());
+    let summary = dir.path().join("step_summary.md");
+    fs::write(&summary, "earlier step\n").unwrap();
+    let out_dir = dir.path().join("report");
+    let report = |summary_var: Option<&Path>| {
+        let mut cmd = testsift();
+        cmd.current_dir(dir.path())
+            .args(["report", "--quiet", "--no-previous", "--summary", "--store"])
+            .arg(&store)
+            .arg("--out")
+            .arg(&out_dir)
+            .env("SOURCE_DATE_EPOCH", "1780000000")
+            .env_remove("GITHUB_STEP_SUMMARY");
+        if let Some(p) = summary_var {
+            cmd.env("GITHUB_STEP_SUMMARY", p);
+        }
+        cmd.output().unwrap()
+    };
+    let out = report(Some(&summary));
+    assert_code(&out, 0);
+    assert_eq!(stderr(&out), "");
+    let md = fs::read_to_string(out_dir.join("report.md")).unwrap();
+    assert_eq!(
+        fs::read_to_string(&summary).unwrap(),
+        format!("earlier step\n{md}\n")
+    );
+    // Without the variable: the report is written, a note says why there is no summary.
+    let out = report(None);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("--summary: GITHUB_STEP_SUMMARY is not set"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        fs::read_to_string(&summary).unwrap(),
+        format!("earlier step\n{md}\n")
+    );
+}
+
+/// The `name` and `run` script of each step of the GitHub Actions workflow in docs/ci.md.
+fn recipe_steps() -> Vec<(String, String)> {
+    let md = fs::read_to_string(root().join("docs/ci.md")).unwrap();
+    let section = &md[md.find("## GitHub Actions workflow").unwrap()..];
+    let start = section.find("```yaml\n").unwrap() + 8;
+    let yaml = &section[start..start + section[start..].find("```").unwrap()];
+    let mut steps: Vec<(String, String)> = Vec::new();
+    let mut lines = yaml.lines().peekable();
+    let mut name = None;
+    while let Some(line) = lines.next() {
+        let t = line.trim_start();
+        let indent = line.len() - t.len();
+        if let Some(n) = t.strip_prefix("- name: ") {
+            name = Some(n.to_string());
+        } else if t.starts_with("- ") {
+            name = None;
+        } else if let Some(run) = t.strip_prefix("run: ") {
+            let script = if run == "|" {
+                let mut body = String::new();
+                while let Some(next) = lines.peek() {
+                    let nt = next.trim_start();
+                    if !nt.is_empty() && next.len() - nt.len() <= indent {
+                        break;
+                    }
+                    body.push_str(next.get(indent + 2..).unwrap_or(""));
+                    body.push('\n');
+                    lines.next();
+                }
+                body
+            } else {
+                format!("{run}\n")
+            };
+            steps.push((name.clone().expect("every run step is named"), script));
+        }
+    }
+    steps
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let _ = fs::remove_dir_all(to);
+    if !from.exists() {
+        return;
+    }
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// One pipeline of the generated history: its branch (`main` is a push, anything else a pull
+/// request into main), whether it is a re-run of the one before, the outcome letters of the
+/// tests that do not pass, and the gate's expected exit code.
+struct Pipeline {
+    branch: &'static str,
+    rerun: bool,
+    outcomes: &'static [(&'static str, char)],
+    gate: i32,
+}
+
+const FLAKY: &str = "tests.test_net::test_retry";
+const SOCKET: &str = "tests.test_quar::test_sock";
+const BREAK: &str = "tests.test_cart::test_break";
+
+/// Twenty pipelines; the comment on each is why the gate decides as it does.
+const PIPELINES: [Pipeline; 20] = [
+    // 1: first run, cache miss: nothing failed.
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[],
+        gate: 0,
+    },
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[],
+        gate: 0,
+    },
+    // 3: a test needs a retry for the first time: not flaky before, so it fails the gate.
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[(FLAKY, 'R')],
+        gate: 1,
+    },
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[],
+        gate: 0,
+    },
+    // 5: the same test retried again on a pull request: known flaky (retried in 3).
+    Pipeline {
+        branch: "feature-a",
+        rerun: false,
+        outcomes: &[(FLAKY, 'R')],
+        gate: 0,
+    },
+    // 6: the quarantined test fails: forgiven by testsift.toml.
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[(SOCKET, 'F')],
+        gate: 0,
+    },
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[],
+        gate: 0,
+    },
+    // 8: the flaky test fails outright, the way it failed before its retries passed.
+    Pipeline {
+        branch: "feature-b",
+        rerun: false,
+        outcomes: &[(FLAKY, 'F')],
+        gate: 0,
+    },
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[],
+        gate: 0,
+    },
+    // 10: a pull request breaks a stable test; 11 is the same run again (attempt 2).
+    Pipeline {
+        branch: "feature-c",
+        rerun: false,
+        outcomes: &[(BREAK, 'F')],
+        gate: 1,
+    },
+    Pipeline {
+        branch: "feature-c",
+        rerun: true,
+        outcomes: &[(BREAK, 'F')],
+        gate: 1,
+    },
+    // 12: merged broken: main is red.
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[(BREAK, 'F')],
+        gate: 1,
+    },
+    // 13: a pull request on the red main: already failing on main (12), forgiven.
+    Pipeline {
+        branch: "feature-d",
+        rerun: false,
+        outcomes: &[(BREAK, 'F')],
+        gate: 0,
+    },
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[(BREAK, 'F')],
+        gate: 1,
+    },
+    // 15: red main forgiven, but a stable test also fails, with a new message: fails.
+    Pipeline {
+        branch: "feature-e",
+        rerun: false,
+        outcomes: &[(BREAK, 'F'), ("tests.test_s::test_3", 'G')],
+        gate: 1,
+    },
+    // 16: fixed.
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[],
+        gate: 0,
+    },
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[(FLAKY, 'R'), (SOCKET, 'F')],
+        gate: 0,
+    },
+    // 18: a stable test passes only on a retry: new flakiness fails the gate.
+    Pipeline {
+        branch: "feature-f",
+        rerun: false,
+        outcomes: &[("tests.test_s::test_5", 'R')],
+        gate: 1,
+    },
+    // 19: main's fixed test passes again, so a pull request's failure of it is not forgiven.
+    Pipeline {
+        branch: "feature-g",
+        rerun: false,
+        outcomes: &[(BREAK, 'F')],
+        gate: 1,
+    },
+    Pipeline {
+        branch: "main",
+        rerun: false,
+        outcomes: &[],
+        gate: 0,
+    },
+];
+
+/// The JUnit report of pipeline `p` (1-based): ten stable tests and the three under study,
+/// each passing unless `outcomes` says otherwise.
+fn pipeline_report(p: usize, outcomes: &[(&str, char)]) -> String {
+    let mut ids: Vec<String> = (0..10).map(|i| format!("tests.test_s::test_{i}")).collect();
+    ids.extend([FLAKY, SOCKET, BREAK].map(String::from));
+    let mut xml = format!(
+        "<?xml version=\"1.0\"?>\n<testsuite name=\"pytest\" \
+         timestamp=\"2026-03-01T{:02}:00:00\">\n",
+        p
+    );
+    for id in &ids {
+        let (class, name) = id.split_once("::").unwrap();
+        let outcome = outcomes
+            .iter()
+            .find(|(t, _)| t == id)
+            .map_or('P', |(_, o)| *o);
+        let body = match outcome {
+            'F' => "<failure message=\"assert 1 == 2\" type=\"AssertionError\"/>",
+            'G' => "<failure message=\"KeyError: 'x'\" type=\"KeyError\"/>",
+            'R' => "<flakyFailure message=\"assert 1 == 2\" type=\"AssertionError\"/>",
+            _ => "",
+        };
+        let file = class.replace('.', "/");
+        xml.push_str(&format!(
+            "  <testcase classname=\"{class}\" name=\"{name}\" file=\"{file}.py\" line=\"1\" \
+             time=\"0.2\">{body}</testcase>\n"
+        ));
+    }
+    xml.push_str("</testsuite>\n");
+    xml
+}
+
+#[test]
+fn the_github_actions_recipe_gates_twenty_pipelines() {
+    let steps = recipe_steps();
+    let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Install testsift",
+            "Quarantine list",
+            "Run the tests",
+            "Ingest",
+            "Gate",
+            "Job summary"
+        ]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_testsift"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut run_id = 7000;
+    let mut decisions = Vec::new();
+    for (i, p) in PIPELINES.iter().enumerate() {
+        let n = i + 1;
+        // A fresh checkout, with the cache restored into it.
+        let work = dir.path().join(format!("work-{n:02}"));
+        fs::create_dir_all(&work).unwrap();
+        copy_dir(&cache, &work.join(".testsift"));
+        fs::write(
+            work.join("testsift.toml"),
+            format!(
+                "[[quarantine]]\ntest = \"{SOCKET}\"\nreason = \"socket reuse\"\n\
+                 owner = \"@acme/net\"\nissue = \"https://example.com/7\"\nuntil = \"2099-01-01\"\n"
+            ),
+        )
+        .unwrap();
+        let summary = work.join("summary.md");
+        let attempt = if p.rerun { 2 } else { 1 };
+        if !p.rerun {
+            run_id += 1;
+        }
+        let sha = format!("{:040x}", if p.rerun { n - 1 } else { n });
+        let mut codes = BTreeMap::new();
+        for (name, script) in &steps {
+            if name == "Install testsift" {
+                continue;
+            }
+            if name == "Run the tests" {
+                let results = work.join("test-results");
+                fs::create_dir_all(&results).unwrap();
+                fs::write(results.join("junit.xml"), pipeline_report(n, p.outcomes)).unwrap();
+                continue;
+            }
+            let mut cmd = std::process::Command::new("bash");
+            cmd.args(["-e", "-c", script])
+                .current_dir(&work)
+                .env("PATH", &path)
+                .env_remove("TESTSIFT_STORE");
+            for var in CI_VARS {
+                cmd.env_remove(var);
+            }
+            cmd.env("GITHUB_ACTIONS", "true")
+                .env("GITHUB_RUN_ID", run_id.to_string())
+                .env("GITHUB_RUN_ATTEMPT", attempt.to_string())
+                .env("GITHUB_SHA", &sha)
+                .env("GITHUB_JOB", "test")
+                .env("GITHUB_WORKFLOW", "tests")
+                .env("GITHUB_STEP_SUMMARY", &summary);
+            if p.branch == "main" {
+                cmd.env("GITHUB_REF_NAME", "main")
+                    .env_remove("GITHUB_BASE_REF");
+            } else {
+                cmd.env("GITHUB_REF_NAME", format!("{run_id}/merge"))
+                    .env("GITHUB_HEAD_REF", p.branch)
+                    .env("GITHUB_BASE_REF", "main");
+            }
+            let out = cmd.output().unwrap();
+            let code = out.status.code().unwrap();
+            if name != "Gate" {
+                assert_eq!(code, 0, "pipeline {n}, step {name}: {}", stderr(&out));
+            } else {
+                let text = stdout(&out);
+                let errors = text.lines().filter(|l| l.starts_with("::error ")).count();
+                assert_eq!(errors > 0, code == 1, "pipeline {n}: {text}");
+            }
+            codes.insert(name.clone(), (code, stdout(&out)));
+        }
+        decisions.push(codes["Gate"].0);
+        // The quarantine list: the configured test always (once the store knows it), the flaky
+        // one once `flaky` calls it flaky.
+        let deselect = fs::read_to_string(work.join("deselect.txt")).unwrap();
+        assert_eq!(
+            deselect.contains("tests/test_quar.py::test_sock"),
+            n > 1,
+            "pipeline {n}: {deselect}"
+        );
+        assert!(
+            fs::read_to_string(&summary)
+                .unwrap()
+                .starts_with("## testsift report"),
+            "pipeline {n}: no job summary"
+        );
+        // The cache saved at the end of the job.
+        copy_dir(&work.join(".testsift"), &cache);
+    }
+    let expected: Vec<i32> = PIPELINES.iter().map(|p| p.gate).collect();
+    assert_eq!(decisions, expected);
+}

@@ -1,0 +1,1 @@
+^addItemIncreasesTotal$|^applyCouponRejectsExpired$|^checkoutRejectsEmptyCart$|^concurrentCheckoutKeepsStockConsistent$|^facetCountsMatchFilters$|^fuzzyQueryRanksExactMatchFirst$|^incrementalUpdateIsVisible$|^mergeGuestCartOnLogin$|^parsesIsoTimestamps$|^parsesLegacyCsvFormat$|^rejectsMalformedCurrency$|^removeItemDecreasesTotal$|^testParse\[1\]$|^testParse\[2\]$|^testParse\[3\]$

@@ -1,0 +1,1 @@
+^facetCountsMatchFilters$|^fuzzyQueryRanksExactMatchFirst$|^incrementalUpdateIsVisible$|^mergeGuestCartOnLogin$|^rebuildsIndexFromScratch$
