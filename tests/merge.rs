@@ -358,3 +358,29 @@ fn issue_15_a_merge_killed_at_any_point_leaves_the_store_whole() {
     }
     assert_no_duplicate_rows(&store);
 }
+
+#[test]
+fn issue_15_merge_never_reads_testsift_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, merged) = (dir.path().join("a"), dir.path().join("m"));
+    ingest_runs(&a, 1..=2);
+    fs::write(dir.path().join("testsift.toml"), "[owners\n").unwrap();
+    // Analyses refuse the broken file; merge, which maintains the store, does not read it.
+    let flaky = testsift()
+        .current_dir(dir.path())
+        .args(["flaky", "--store"])
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert_code(&flaky, 2);
+    let out = testsift()
+        .current_dir(dir.path())
+        .arg("merge")
+        .arg(&a)
+        .arg("--store")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert_eq!(stats(&merged)["runs"], 2);
+}
