@@ -384,3 +384,22 @@ fn issue_15_merge_never_reads_testsift_toml() {
     assert_code(&out, 0);
     assert_eq!(stats(&merged)["runs"], 2);
 }
+
+#[test]
+fn issue_15_a_store_of_the_previous_format_merges_and_is_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("format2");
+    copy_dir(&fixtures().join("stores").join("format2"), &old);
+    let merged = dir.path().join("m");
+    let out = merge(&merged, &[&old]);
+    assert_code(&out, 0);
+    assert_eq!(stats(&merged), stats(&old));
+    assert_eq!(
+        stdout(&run_cmd(&["flaky", "--format", "json"], &merged)),
+        stdout(&run_cmd(&["flaky", "--format", "json"], &old))
+    );
+    assert_code(&run_cmd(&["verify"], &merged), 0);
+    // Only read: not even the marker a write would add.
+    assert!(!old.join("testsift-store").exists());
+    assert_eq!(manifest(&merged)["segments"][0]["format"], 3);
+}
