@@ -62,6 +62,10 @@ pub enum Command {
     /// Merge the store's segments into one, atomically (ingest also merges its small segments
     /// on its own once there are many).
     Compact(CompactArgs),
+    /// Add the runs of other stores to this one (runs it holds already are skipped), so that
+    /// parallel CI jobs can each keep a store and a later job combine them. The other stores
+    /// are only read.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -661,6 +665,21 @@ pub struct VerifyArgs {
 pub struct CompactArgs {
     #[command(flatten)]
     pub store: StoreArg,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Stores to read runs from (each a folder `testsift ingest` wrote).
+    #[arg(required = true, value_name = "OTHER_STORE")]
+    pub sources: Vec<PathBuf>,
+
+    /// The store to add them to; created when it does not exist.
+    #[command(flatten)]
+    pub store: StoreArg,
+
+    /// Hide the closing summary; warnings are still printed.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

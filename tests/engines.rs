@@ -40,18 +40,7 @@ fn issue_15_engines_read_the_store_as_testsift_does() {
         return;
     }
     let out = std::process::Command::new(&python)
-        // Only the filter-and-join check runs here for now: the README snippets' per-test counts
-        // do not yet agree with `flaky` (failures and flaky executions counted differently), and
-        // pyarrow cannot filter a table holding string_view columns; both are open.
-        .args([
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-k",
-            "test_duckdb_filters_and_joins_on_every_key",
-        ])
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
         .arg(root().join("tests/engines/test_store.py"))
         .env("TESTSIFT", assert_cmd::cargo::cargo_bin("testsift"))
         .env("TESTSIFT_ROOT", root())

@@ -490,13 +490,42 @@ fn issue_15_compact_merges_segments_and_answers_stay_the_same() {
 }
 
 #[test]
+fn issue_15_a_compacted_segment_is_about_as_large_as_one_ingest_of_the_same_runs() {
+    let (_dir, store) = new_store(&[1]);
+    for n in 2..=8 {
+        assert_code(&ingest_runs(&store, &[n]), 0);
+    }
+    assert_code(&run_cmd(&["compact"], &store), 0);
+    let (_dir2, once) = new_store(&(1..=8).collect::<Vec<_>>());
+    let files = |store: &Path| {
+        let m = manifest(store);
+        assert_eq!(m["segments"].as_array().unwrap().len(), 1);
+        m["segments"][0]["files"].clone()
+    };
+    let (compacted, once) = (files(&store), files(&once));
+    // Each table gathered from eight segments is written as one row group, not eight.
+    for file in ["runs.parquet", "reports.parquet", "tests.parquet"] {
+        let (a, b) = (
+            compacted[file]["size"].as_f64().unwrap(),
+            once[file]["size"].as_f64().unwrap(),
+        );
+        assert!(
+            a <= 1.1 * b,
+            "{file}: {a} bytes compacted, {b} ingested at once"
+        );
+    }
+}
+
+#[test]
 fn issue_15_ingest_merges_small_segments_on_its_own() {
     let (_dir, store) = new_store(&[1]);
     for n in 2..=16 {
         assert_code(&ingest_runs(&store, &[n]), 0);
     }
-    // The 16th small segment triggers the merge.
-    assert_eq!(segment_ids(&store), vec![17]);
+    // The names the one-run segments repeat (5.4 KB each) pass 64 KiB and 5% of the store
+    // at the 14th ingest, which merges them; without that, the 16th small segment would.
+    assert_eq!(segment_ids(&store), vec![15, 16, 17]);
+    assert_eq!(manifest(&store)["segments"][0]["runs"], 14);
     assert_eq!(stats(&store)["runs"], 16);
     assert_code(&verify(&store), 0);
 }

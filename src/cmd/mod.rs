@@ -6,6 +6,7 @@ mod compact;
 mod flaky;
 mod forget;
 mod ingest;
+mod merge;
 mod renames;
 mod report;
 mod schema;
@@ -73,6 +74,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => verify::run(args),
         Command::Forget(args) => forget::run(args),
         Command::Compact(args) => compact::run(args),
+        Command::Merge(args) => merge::run(args),
     }
 }
 
@@ -88,5 +90,6 @@ fn reads_config(command: &Command) -> bool {
             | Command::Verify(_)
             | Command::Forget(_)
             | Command::Compact(_)
+            | Command::Merge(_)
     )
 }

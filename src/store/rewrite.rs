@@ -213,8 +213,10 @@ pub struct Compacted {
 
 impl Store {
     /// Merges the segments of at most `small` executions each (`None`: all) into one, when
-    /// there are at least `min_segments` of them: written under a new id, listed in place of
-    /// the first of them in one manifest rename, the old folders deleted after.
+    /// there are at least `min_segments` of them, or at least two whose test names repeat
+    /// more than [`super::REPEATED_NAMES_SHARE`] of the store's bytes (see
+    /// [`repeated_names`]): written under a new id, listed in place of the first of them in one
+    /// manifest rename, the old folders deleted after.
     pub fn compact(
         &self,
         small: Option<u64>,
@@ -228,7 +230,8 @@ impl Store {
             .iter()
             .filter(|s| small.is_none_or(|n| s.executions <= n))
             .collect();
-        if merged.len() < min_segments.max(2) {
+        if merged.len() < 2 || (merged.len() < min_segments && !repeated_names(&manifest, &merged))
+        {
             return Ok(Compacted::default());
         }
         let read_all = |file: &str, schema: Schema| -> Result<DataFrame, StoreError> {
@@ -291,5 +294,76 @@ impl Store {
             merged: replaced.len(),
             into: Some(id),
         })
+    }
+}
+
+/// Whether the tests tables of `merged` (segments of `manifest`), beyond the largest of them,
+/// weigh more than [`super::REPEATED_NAMES_SHARE`] of the store's bytes and more than
+/// [`super::REPEATED_NAMES_FLOOR`]: the names merging them would save. Sizes come from the
+/// manifest (segments of format 2 have none, and count as nothing).
+fn repeated_names(manifest: &super::Manifest, merged: &[&super::Segment]) -> bool {
+    let size = |s: &super::Segment, file: &str| s.files.get(file).map_or(0, |f| f.size);
+    let names: Vec<u64> = merged.iter().map(|s| size(s, TESTS_FILE)).collect();
+    let repeated = names.iter().sum::<u64>() - names.iter().max().copied().unwrap_or(0);
+    let store: u64 = manifest
+        .segments
+        .iter()
+        .flat_map(|s| s.files.values())
+        .map(|f| f.size)
+        .sum();
+    repeated > super::REPEATED_NAMES_FLOOR
+        && repeated as f64 > super::REPEATED_NAMES_SHARE * store as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{FileSum, Manifest, Segment};
+    use super::*;
+
+    fn segment(id: u64, names: u64, executions: u64) -> Segment {
+        let sum = |size| FileSum {
+            size,
+            xxh3: String::new(),
+        };
+        Segment {
+            id,
+            runs: 1,
+            reports: 1,
+            executions: 1,
+            created: String::new(),
+            format: 3,
+            files: [
+                (TESTS_FILE.to_string(), sum(names)),
+                (EXECUTIONS_FILE.to_string(), sum(executions)),
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
+
+    fn repeated(segments: &[Segment], small: usize) -> bool {
+        let manifest = Manifest {
+            segments: segments.to_vec(),
+            ..Manifest::empty()
+        };
+        let merged: Vec<&Segment> = manifest.segments[segments.len() - small..].iter().collect();
+        repeated_names(&manifest, &merged)
+    }
+
+    #[test]
+    fn names_repeated_past_the_floor_and_the_share_call_for_a_merge() {
+        // A 7.3 MB segment and one-run segments of 215 KB of names and 80 KB of executions:
+        // two of them repeat 215 KB, under 5% of 7.9 MB; three repeat 430 KB, over it.
+        let big = segment(1, 215_000, 7_300_000);
+        let one_run = |id| segment(id, 215_000, 80_000);
+        assert!(!repeated(&[big.clone(), one_run(2), one_run(3)], 2));
+        assert!(repeated(&[big, one_run(2), one_run(3), one_run(4)], 3));
+        // Names of 5 KB: under the floor however small the store.
+        let tiny: Vec<Segment> = (1..=12).map(|id| segment(id, 5_000, 5_000)).collect();
+        assert!(!repeated(&tiny, 12));
+        let tiny: Vec<Segment> = (1..=15).map(|id| segment(id, 5_000, 5_000)).collect();
+        assert!(repeated(&tiny, 15));
+        // The largest tests table counts once: one segment repeats nothing.
+        assert!(!repeated(&[segment(1, 1 << 30, 0)], 1));
     }
 }

@@ -1,0 +1,60 @@
+//! `testsift merge`: add the runs of other stores to this one.
+
+use crate::cli::MergeArgs;
+use crate::error::EXIT_OK;
+use crate::report::escape;
+use crate::store::{AUTO_COMPACT_SEGMENTS, SMALL_SEGMENT, Store};
+use anyhow::Context;
+use std::process::ExitCode;
+
+pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
+    let store = Store::at(&args.store.store);
+    let sources: Vec<Store> = args.sources.iter().map(Store::at).collect();
+    // Every source is checked before the target is created or locked.
+    for source in &sources {
+        source.open()?;
+    }
+    let lock = store.lock(|| {
+        eprintln!(
+            "testsift: {}: waiting for another writer to finish",
+            store.dir().display()
+        )
+    })?;
+    let done = store
+        .merge(&sources, &lock)
+        .with_context(|| format!("merging into {}", store.dir().display()))?;
+    for path in &done.itself {
+        eprintln!(
+            "testsift: warning: {}: is the store merged into; skipped",
+            escape::terminal(path)
+        );
+    }
+    for c in &done.conflicts {
+        let variant = if c.variant.is_empty() {
+            String::new()
+        } else {
+            format!(" (variant {})", escape::terminal(&c.variant))
+        };
+        eprintln!(
+            "testsift: warning: run {}{variant} is in {} with other reports than in {}; {}'s copy was kept",
+            escape::terminal(&c.run),
+            escape::terminal(&c.source),
+            store.dir().display(),
+            store.dir().display(),
+        );
+    }
+    if done.segment.is_some() {
+        store.compact(Some(SMALL_SEGMENT), AUTO_COMPACT_SEGMENTS, &lock)?;
+    }
+    if !args.quiet {
+        eprintln!(
+            "testsift: {}: {} runs added ({} test executions from {} reports), {} already there",
+            store.dir().display(),
+            done.runs_added,
+            done.executions_added,
+            done.reports_added,
+            done.runs_present,
+        );
+    }
+    Ok(ExitCode::from(EXIT_OK))
+}
