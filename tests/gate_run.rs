@@ -404,8 +404,14 @@ fn report_summary_appends_report_md_to_the_job_summary() {
 
 /// The `name` and `run` script of each step of the GitHub Actions workflow in docs/ci.md.
 fn recipe_steps() -> Vec<(String, String)> {
+    steps_in("## GitHub Actions workflow")
+}
+
+/// The `name` and `run` script of each step of the first workflow under `heading` in
+/// docs/ci.md.
+fn steps_in(heading: &str) -> Vec<(String, String)> {
     let md = fs::read_to_string(root().join("docs/ci.md")).unwrap();
-    let section = &md[md.find("## GitHub Actions workflow").unwrap()..];
+    let section = &md[md.find(heading).unwrap()..];
     let start = section.find("```yaml\n").unwrap() + 8;
     let yaml = &section[start..start + section[start..].find("```").unwrap()];
     let mut steps: Vec<(String, String)> = Vec::new();
@@ -869,4 +875,90 @@ fn the_gitlab_ci_job_gates_twenty_pipelines() {
     }
     let expected: Vec<i32> = PIPELINES.iter().map(|p| p.gate).collect();
     assert_eq!(decisions, expected);
+}
+
+/// Issue 16: the matrix recipe of docs/ci.md. Three pipelines of two legs (`linux`, `macos`):
+/// each leg ingests into its own store as its variant, the gate job merges both into the kept
+/// store and gates the run. Pipeline 3's macos leg fails a test that never failed before: the
+/// gate fails there only, and the merged store holds both legs of every pipeline.
+#[test]
+fn the_matrix_recipe_merges_the_legs_and_gates_them() {
+    let steps = steps_in("## Matrix jobs, merged");
+    let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Run the tests", "Ingest this leg", "Merge the legs", "Gate"]
+    );
+    let script = |name: &str, leg: &str| {
+        steps
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap()
+            .1
+            .replace("${{ matrix.os }}", leg)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_testsift"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |cwd: &Path, script: &str, run_id: u32| {
+        let mut cmd = std::process::Command::new("bash");
+        cmd.args(["-e", "-c", script])
+            .current_dir(cwd)
+            .env("PATH", &path)
+            .env_remove("TESTSIFT_STORE");
+        for var in CI_VARS {
+            cmd.env_remove(var);
+        }
+        cmd.env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_RUN_ID", run_id.to_string())
+            .env("GITHUB_RUN_ATTEMPT", "1")
+            .env("GITHUB_SHA", format!("{run_id:040x}"))
+            .env("GITHUB_REF_NAME", "main")
+            .env("GITHUB_WORKFLOW", "tests");
+        cmd.output().unwrap()
+    };
+    let mut gates = Vec::new();
+    for n in 1..=3u32 {
+        let run_id = 500 + n;
+        let gate_dir = dir.path().join(format!("gate-{n}"));
+        fs::create_dir_all(&gate_dir).unwrap();
+        for leg in ["linux", "macos"] {
+            let work = dir.path().join(format!("leg-{n}-{leg}"));
+            let results = work.join("test-results");
+            fs::create_dir_all(&results).unwrap();
+            let outcomes: &[(&str, char)] = if n == 3 && leg == "macos" {
+                &[(BREAK, 'F')]
+            } else {
+                &[]
+            };
+            fs::write(
+                results.join("junit.xml"),
+                pipeline_report(n as usize, outcomes),
+            )
+            .unwrap();
+            let out = run(&work, &script("Ingest this leg", leg), run_id);
+            assert_eq!(code(&out), 0, "{}", stderr(&out));
+            copy_dir(
+                &work.join("leg-store"),
+                &gate_dir.join(format!("store-{leg}")),
+            );
+        }
+        copy_dir(&cache, &gate_dir.join(".testsift"));
+        let out = run(&gate_dir, &script("Merge the legs", ""), run_id);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let out = run(&gate_dir, &script("Gate", ""), run_id);
+        gates.push(code(&out));
+        if n == 3 {
+            assert!(stdout(&out).contains("test_break"), "{}", stdout(&out));
+        }
+        copy_dir(&gate_dir.join(".testsift"), &cache);
+    }
+    assert_eq!(gates, [0, 0, 1]);
+    let s = stats(&cache);
+    assert_eq!(s["runs"], 6, "{s}");
 }
