@@ -395,14 +395,8 @@ pub struct TrimArgs {
     #[arg(long, value_name = "TEAM")]
     pub owner: Option<String>,
 
-    /// A candidate must cost at least this many percent of a run's test time to be listed.
-    #[arg(long, default_value_t = 0.5, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
-    pub min_saving: f64,
-
-    /// List candidates, most saving first, until they make up this many percent of what all of
-    /// them save; the rest are counted in the summary, not listed.
-    #[arg(long, default_value_t = 80.0, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
-    pub saving_share: f64,
+    #[command(flatten)]
+    pub cut: TrimCutArgs,
 }
 
 /// Output format of `check`.
@@ -620,7 +614,7 @@ pub struct ReportArgs {
 
     /// A test listed as having no unique catch must cost at least this many percent of a run's
     /// test time (as `trim --min-saving`).
-    #[arg(long, default_value_t = 0.5, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
+    #[arg(long, default_value_t = 100.0 * crate::analysis::trim::TrimOptions::default().min_saving, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
     pub trim_min_saving: f64,
 
     /// A suite is getting slower when its last-7-days median is this many percent above the 7
@@ -723,6 +717,19 @@ pub enum BacktestKind {
     Shards,
 }
 
+/// What of `trim`'s candidates is worth acting on (`trim`, `backtest skip`).
+#[derive(Debug, Clone, Copy, Args)]
+pub struct TrimCutArgs {
+    /// A candidate must cost at least this many percent of a run's test time to be listed.
+    #[arg(long, default_value_t = 100.0 * crate::analysis::trim::TrimOptions::default().min_saving, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
+    pub min_saving: f64,
+
+    /// List candidates, most saving first, until they make up this many percent of what all of
+    /// them save; the rest are counted in the summary, not listed.
+    #[arg(long, default_value_t = 100.0 * crate::analysis::trim::TrimOptions::default().saving_share, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
+    pub saving_share: f64,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum RenamesFormat {
     Table,
@@ -807,15 +814,9 @@ pub struct BacktestArgs {
     )]
     pub min_runs: usize,
 
-    /// skip: a skipped test must cost at least this many percent of a run's test time (as
-    /// `trim --min-saving`).
-    #[arg(long, default_value_t = 0.5, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
-    pub min_saving: f64,
-
-    /// skip: the skipped tests, most saving first, make up this many percent of what all
-    /// candidates save (as `trim --saving-share`).
-    #[arg(long, default_value_t = 80.0, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
-    pub saving_share: f64,
+    /// skip: the cut of what is worth skipping, as `trim`'s.
+    #[command(flatten)]
+    pub cut: TrimCutArgs,
 
     /// shards: shards for a pipeline that ran as one (a pipeline with several variants keeps
     /// its own number).

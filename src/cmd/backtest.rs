@@ -15,8 +15,8 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         infra_threshold: args.infra_threshold,
         seed: args.seed,
         min_runs: args.min_runs,
-        min_saving: args.min_saving / 100.0,
-        saving_share: args.saving_share / 100.0,
+        min_saving: args.cut.min_saving / 100.0,
+        saving_share: args.cut.saving_share / 100.0,
         shards: usize::try_from(args.shards).unwrap_or(1),
     };
     let reading = || format!("reading {}", store.dir().display());

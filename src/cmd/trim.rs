@@ -14,8 +14,8 @@ pub fn run(args: TrimArgs) -> anyhow::Result<ExitCode> {
         min_runs: args.min_runs,
         infra_threshold: args.infra_threshold,
         exclude_flaky: args.exclude_flaky,
-        min_saving: args.min_saving / 100.0,
-        saving_share: args.saving_share / 100.0,
+        min_saving: args.cut.min_saving / 100.0,
+        saving_share: args.cut.saving_share / 100.0,
     };
     let reading = || format!("reading {}", store.dir().display());
     let mut report = trim(&store, &args.window, &options).with_context(reading)?;
