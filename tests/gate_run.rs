@@ -402,6 +402,26 @@ fn report_summary_appends_report_md_to_the_job_summary() {
     );
 }
 
+/// `bash -e -c SCRIPT` in `cwd` as a CI step runs it: the test's build first on PATH, no CI
+/// variable or store location of the machine running the tests (each test sets its CI's own).
+fn step(cwd: &Path, script: &str) -> std::process::Command {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_testsift"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(["-e", "-c", script])
+        .current_dir(cwd)
+        .env("PATH", path)
+        .env_remove("TESTSIFT_STORE");
+    for var in CI_VARS {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 /// The `name` and `run` script of each step of the GitHub Actions workflow in docs/ci.md.
 fn recipe_steps() -> Vec<(String, String)> {
     steps_in("## GitHub Actions workflow")
@@ -662,12 +682,6 @@ fn the_github_actions_recipe_gates_twenty_pipelines() {
     );
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_testsift"));
-    let path = format!(
-        "{}:{}",
-        bin.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     let mut run_id = 7000;
     let mut decisions = Vec::new();
     for (i, p) in PIPELINES.iter().enumerate() {
@@ -701,14 +715,7 @@ fn the_github_actions_recipe_gates_twenty_pipelines() {
                 fs::write(results.join("junit.xml"), pipeline_report(n, p.outcomes)).unwrap();
                 continue;
             }
-            let mut cmd = std::process::Command::new("bash");
-            cmd.args(["-e", "-c", script])
-                .current_dir(&work)
-                .env("PATH", &path)
-                .env_remove("TESTSIFT_STORE");
-            for var in CI_VARS {
-                cmd.env_remove(var);
-            }
+            let mut cmd = step(&work, script);
             cmd.env("GITHUB_ACTIONS", "true")
                 .env("GITHUB_RUN_ID", run_id.to_string())
                 .env("GITHUB_RUN_ATTEMPT", attempt.to_string())
@@ -805,12 +812,6 @@ fn the_gitlab_ci_job_gates_twenty_pipelines() {
     assert!(script[1].starts_with("pytest "), "{script:?}");
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_testsift"));
-    let path = format!(
-        "{}:{}",
-        bin.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     let (mut pipeline_id, mut job_id) = (900, 4500);
     let mut decisions = Vec::new();
     for (i, p) in PIPELINES.iter().enumerate() {
@@ -839,14 +840,7 @@ fn the_gitlab_ci_job_gates_twenty_pipelines() {
                 fs::write(results.join("junit.xml"), pipeline_report(n, p.outcomes)).unwrap();
                 continue;
             }
-            let mut cmd = std::process::Command::new("bash");
-            cmd.args(["-e", "-c", line])
-                .current_dir(&work)
-                .env("PATH", &path)
-                .env_remove("TESTSIFT_STORE");
-            for var in CI_VARS {
-                cmd.env_remove(var);
-            }
+            let mut cmd = step(&work, line);
             cmd.env("GITLAB_CI", "true")
                 .env("CI_PIPELINE_ID", pipeline_id.to_string())
                 .env("CI_JOB_ID", job_id.to_string())
@@ -899,21 +893,8 @@ fn the_matrix_recipe_merges_the_legs_and_gates_them() {
     };
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_testsift"));
-    let path = format!(
-        "{}:{}",
-        bin.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     let run = |cwd: &Path, script: &str, run_id: u32| {
-        let mut cmd = std::process::Command::new("bash");
-        cmd.args(["-e", "-c", script])
-            .current_dir(cwd)
-            .env("PATH", &path)
-            .env_remove("TESTSIFT_STORE");
-        for var in CI_VARS {
-            cmd.env_remove(var);
-        }
+        let mut cmd = step(cwd, script);
         cmd.env("GITHUB_ACTIONS", "true")
             .env("GITHUB_RUN_ID", run_id.to_string())
             .env("GITHUB_RUN_ATTEMPT", "1")
