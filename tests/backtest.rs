@@ -250,6 +250,16 @@ fn skip_backtest_is_worked_by_hand() {
     assert_eq!(r["missed"][0]["run"], "5");
     assert_eq!(r["missed"][0]["tests"][0], "T::b");
     assert_eq!(r["missed"][0]["caught_after_runs"], 1);
+    // The simple rules, given testsift's saving in each run: never-failed lists a b d, a b d,
+    // a d, a d and then d alone (a failed in run 7); fewest-failures ends with d then a. Both
+    // skip b in run 5, as testsift did.
+    let rules = r["heuristics"].as_array().unwrap();
+    assert_eq!(rules[0]["rule"], "never-failed");
+    assert_eq!(rules[0]["missed_runs"], 1);
+    assert!((rules[0]["saved_share"].as_f64().unwrap() - 10.05 / 15.1).abs() < 1e-9);
+    assert_eq!(rules[1]["rule"], "fewest-failures");
+    assert_eq!(rules[1]["missed_runs"], 1);
+    assert!((rules[1]["saved_share"].as_f64().unwrap() - 12.05 / 15.1).abs() < 1e-9);
     // The default cut (each at least 0.5% of a run, the top 80% of the saving) leaves d out:
     // lists a b, a b, a, a, a.
     let r = backtest_json(&store, &["skip", "--train-runs", "3", "--min-runs", "3"]);

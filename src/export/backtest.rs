@@ -104,8 +104,8 @@ pub mod skip {
     /// Missed runs listed in the table and Markdown.
     const SHOWN: usize = 10;
 
-    fn lines(r: &SkipBacktest) -> [String; 3] {
-        [
+    fn lines(r: &SkipBacktest) -> Vec<String> {
+        let mut lines = vec![
             format!(
                 "{} runs in the window, the first {} for training; {} replayed, {} with a failure.",
                 r.runs, r.train_runs, r.runs_replayed, r.failure_runs
@@ -127,7 +127,27 @@ pub mod skip {
                 r.failed_tests_skipped,
                 r.failed_tests
             ),
-        ]
+        ];
+        if !r.heuristics.is_empty() {
+            let rules: Vec<String> = r
+                .heuristics
+                .iter()
+                .map(|h| {
+                    format!(
+                        "{} missed {} ({}, saving {})",
+                        h.rule,
+                        h.missed_runs,
+                        pct(h.miss_rate),
+                        pct(h.saved_share)
+                    )
+                })
+                .collect();
+            lines.push(format!(
+                "Simple rules given the same time to save per run: {}.",
+                rules.join("; ")
+            ));
+        }
+        lines
     }
 
     fn caught(after: Option<usize>) -> String {

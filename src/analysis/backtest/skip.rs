@@ -49,6 +49,20 @@ pub struct SkipBacktest {
     pub hours_saved_per_week: f64,
     /// Each missed failure run, oldest first.
     pub missed: Vec<MissedRun>,
+    /// Simple rules given the same time to save in each run (the most expensive of their tests
+    /// first, until they skip as much test time as testsift's list), for comparison.
+    pub heuristics: Vec<HeuristicSkip>,
+}
+
+/// A simple skip rule's replay, at testsift's saving in each run.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeuristicSkip {
+    /// `never-failed`: tests with no failure so far; `fewest-failures`: tests by their count
+    /// of failures, fewest first.
+    pub rule: &'static str,
+    pub missed_runs: usize,
+    pub miss_rate: f64,
+    pub saved_share: f64,
 }
 
 /// A failure run the skip list would have hidden.
@@ -66,6 +80,8 @@ pub struct MissedRun {
 struct TestState {
     runs: u32,
     unique_catches: u32,
+    /// Runs in which it failed on every attempt.
+    failures: u32,
     mean_seconds: f64,
 }
 
@@ -97,7 +113,11 @@ pub(crate) fn replay(
         saved_share: 0.0,
         hours_saved_per_week: 0.0,
         missed: Vec::new(),
+        heuristics: Vec::new(),
     };
+    // (missed runs, saved seconds) of the two simple rules.
+    let mut rules = [(0usize, 0.0f64); 2];
+    let mut marked = vec![false; series.len()];
     // Missed runs still waiting to be caught: (index in `missed`, its failed series, replayed
     // runs since).
     let mut pending: Vec<(usize, Vec<u32>, usize)> = Vec::new();
@@ -135,6 +155,28 @@ pub(crate) fn replay(
                 }
                 !caught
             });
+            let budget: f64 = steps
+                .iter()
+                .filter(|s| skipped[s.series as usize])
+                .map(|s| s.seconds)
+                .sum();
+            for (k, rule) in rules.iter_mut().enumerate() {
+                let list = rule_list(&tests, options.min_runs, k == 0, steps, budget);
+                for &i in &list {
+                    marked[i as usize] = true;
+                }
+                rule.1 += steps
+                    .iter()
+                    .filter(|s| marked[s.series as usize])
+                    .map(|s| s.seconds)
+                    .sum::<f64>();
+                if !hard.is_empty() && hard.iter().all(|s| marked[s.series as usize]) {
+                    rule.0 += 1;
+                }
+                for &i in &list {
+                    marked[i as usize] = false;
+                }
+            }
             if !hard.is_empty() {
                 result.failure_runs += 1;
                 result.failed_tests += hard.len();
@@ -175,6 +217,9 @@ pub(crate) fn replay(
         if let [only] = hard[..] {
             tests[only.series as usize].unique_catches += 1;
         }
+        for s in &hard {
+            tests[s.series as usize].failures += 1;
+        }
         for s in steps {
             let t = &mut tests[s.series as usize];
             t.runs += 1;
@@ -192,9 +237,63 @@ pub(crate) fn replay(
     } else {
         0.0
     };
+    for (k, (missed, saved_by_rule)) in rules.into_iter().enumerate() {
+        result.heuristics.push(HeuristicSkip {
+            rule: if k == 0 {
+                "never-failed"
+            } else {
+                "fewest-failures"
+            },
+            missed_runs: missed,
+            miss_rate: if result.failure_runs > 0 {
+                missed as f64 / result.failure_runs as f64
+            } else {
+                0.0
+            },
+            saved_share: if seconds > 0.0 {
+                saved_by_rule / seconds
+            } else {
+                0.0
+            },
+        });
+    }
     let days = first_ms.map_or(1.0, |first| ((last_ms - first) as f64 / DAY_MS).max(1.0));
     result.hours_saved_per_week = saved / 3600.0 / (days / 7.0);
     result
+}
+
+/// A simple rule's list for a run of `steps`: tests with at least `min_runs` runs (and, with
+/// `never_failed`, no failure; else any, fewest failures first), most expensive first, until
+/// their time in this run reaches `budget` seconds.
+fn rule_list(
+    tests: &[TestState],
+    min_runs: usize,
+    never_failed: bool,
+    steps: &[Step],
+    budget: f64,
+) -> Vec<u32> {
+    if budget <= 0.0 {
+        return Vec::new();
+    }
+    let mut pool: Vec<(u32, f64, u32)> = steps
+        .iter()
+        .filter_map(|s| {
+            let t = tests.get(s.series as usize)?;
+            let eligible = t.runs as usize >= min_runs && (!never_failed || t.failures == 0);
+            eligible.then_some((s.series, t.mean_seconds, t.failures))
+        })
+        .collect();
+    pool.sort_by(|a, b| a.2.cmp(&b.2).then(b.1.total_cmp(&a.1)).then(a.0.cmp(&b.0)));
+    let mut list = Vec::new();
+    let mut saved = 0.0;
+    for (series, seconds, _) in pool {
+        if saved >= budget {
+            break;
+        }
+        saved += seconds;
+        list.push(series);
+    }
+    list
 }
 
 /// The tests to skip given what `tests` know: candidates (enough runs, no unique catch), worth
@@ -252,6 +351,7 @@ mod tests {
         TestState {
             runs,
             unique_catches,
+            failures: unique_catches,
             mean_seconds,
         }
     }
