@@ -12,8 +12,10 @@ mod model;
 pub use infra::Level;
 pub use model::{Exec, Interval, PENALTY};
 
-use super::window::{ORDER, RunInfo, WindowArgs, runs_in_window};
+use super::load::Keys;
+use super::window::{RunInfo, WindowArgs, runs_in_window};
 use super::{AnalysisError, RunCounts, query_err};
+use crate::fold::Status;
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
@@ -512,24 +514,159 @@ pub fn flaky(
     options: &FlakyOptions,
 ) -> Result<FlakyReport, AnalysisError> {
     let runs = runs_in_window(store, window)?;
-    let df = crate::config::alias_ids(store.executions()?)
-        .select([
-            col(RUN),
-            col(VARIANT),
-            col(TEST_ID),
-            col(STATUS),
-            col(ATTEMPTS),
-            col(FAILED_ATTEMPTS),
-            col(DURATION),
-            col(MESSAGE),
-            col(FINGERPRINT),
-            col(REPORT),
-        ])
-        .collect()
-        .map_err(query_err(store))?;
-    let rows = Rows::new(&df, &runs).map_err(query_err(store))?;
-    let names = names(store, &df, &rows)?;
-    analyse(&df, &rows, &names, &runs, options).map_err(query_err(store))
+    let frame = Frame::read(store, &runs)?;
+    let rows = Rows::new(&frame);
+    let names = names(&frame, &rows);
+    analyse(&frame, &rows, &names, &runs, options).map_err(query_err(store))
+}
+
+/// The executions as `flaky` reads them: the stored columns (keys and codes, not names), and
+/// per row its status, window position and test group, with the names the keys stand for
+/// read once from the small runs, tests and reports tables. On 10 million executions this
+/// keeps about 60 bytes a row, where the named view took over 150.
+struct Frame {
+    /// The stored columns flaky reads, in stored row order.
+    df: DataFrame,
+    status: Vec<Option<Status>>,
+    /// Per row: its run's position in the window; none when the run is outside it.
+    order: Vec<Option<u32>>,
+    /// Per row: (test index in `keys.names`, variant index in `keys.variants`); meaningful
+    /// where `order` is some.
+    group: Vec<(u32, u32)>,
+    keys: Keys,
+    /// Report key -> path.
+    report_paths: FxHashMap<u64, String>,
+    /// Test key -> classname, name and family.
+    test_names: FxHashMap<u64, [String; 3]>,
+}
+
+impl Frame {
+    fn read(store: &Store, runs: &[RunInfo]) -> Result<Frame, AnalysisError> {
+        let keys = Keys::read(store, runs, SUITE)?;
+        let df = store
+            .stored_executions()?
+            .select([
+                col(RUN_KEY),
+                col(TEST),
+                col(REPORT_KEY),
+                col(STATUS),
+                col(ATTEMPTS),
+                col(FAILED_ATTEMPTS),
+                col(DURATION),
+                col(MESSAGE),
+                col(FINGERPRINT),
+            ])
+            .collect()
+            .map_err(query_err(store))?;
+        let err = || query_err(store);
+        let run_key = df.column(RUN_KEY).map_err(err())?.u64().map_err(err())?;
+        let test = df.column(TEST).map_err(err())?.u64().map_err(err())?;
+        let code = df.column(STATUS).map_err(err())?.u32().map_err(err())?;
+        let n = df.height();
+        let (mut order, mut group) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        // A run's executions are stored together: look its position up once per stretch.
+        let mut last: Option<(u64, Option<(u32, u32)>)> = None;
+        for (rk, tk) in run_key.iter().zip(test.iter()) {
+            let run = match (rk, last) {
+                (Some(rk), Some((k, r))) if k == rk => r,
+                (Some(rk), _) => {
+                    let r = keys.run.get(&rk).copied();
+                    last = Some((rk, r));
+                    r
+                }
+                (None, _) => None,
+            };
+            let t = tk.and_then(|tk| keys.test.get(&tk)).map(|&(t, _)| t);
+            match (run, t) {
+                (Some((pos, variant)), Some(t)) => {
+                    order.push(Some(pos));
+                    group.push((t, variant));
+                }
+                _ => {
+                    order.push(None);
+                    group.push((0, 0));
+                }
+            }
+        }
+        let status: Vec<Option<Status>> =
+            code.iter().map(|c| c.and_then(Status::from_code)).collect();
+        let reports = store
+            .reports()?
+            .select([col(REPORT_KEY), col(PATH)])
+            .collect()
+            .map_err(err())?;
+        let report_paths: FxHashMap<u64, String> = reports
+            .column(REPORT_KEY)
+            .map_err(err())?
+            .u64()
+            .map_err(err())?
+            .iter()
+            .zip(
+                reports
+                    .column(PATH)
+                    .map_err(err())?
+                    .str()
+                    .map_err(err())?
+                    .iter(),
+            )
+            .filter_map(|(k, p)| Some((k?, p.unwrap_or_default().to_string())))
+            .collect();
+        let tests = store
+            .tests()?
+            .select([col(TEST), col(CLASSNAME), col(NAME), col(FAMILY)])
+            .collect()
+            .map_err(err())?;
+        let text = |name: &str| -> Result<StringChunked, AnalysisError> {
+            Ok(tests
+                .column(name)
+                .map_err(err())?
+                .str()
+                .map_err(err())?
+                .clone())
+        };
+        let (c, nm, f) = (text(CLASSNAME)?, text(NAME)?, text(FAMILY)?);
+        let mut test_names: FxHashMap<u64, [String; 3]> = FxHashMap::default();
+        let tkeys = tests.column(TEST).map_err(err())?.u64().map_err(err())?;
+        for (i, k) in tkeys.iter().enumerate() {
+            let Some(k) = k else { continue };
+            test_names.entry(k).or_insert_with(|| {
+                let get = |ca: &StringChunked| ca.get(i).unwrap_or_default().to_string();
+                [get(&c), get(&nm), get(&f)]
+            });
+        }
+        Ok(Frame {
+            df,
+            status,
+            order,
+            group,
+            keys,
+            report_paths,
+            test_names,
+        })
+    }
+
+    /// The test id and variant of row `i`'s group.
+    fn test_of(&self, i: usize) -> (&str, &str) {
+        let (t, v) = self.group[i];
+        (
+            self.keys
+                .names
+                .get(t as usize)
+                .map_or("", |n| n.test_id.as_str()),
+            self.keys
+                .variants
+                .get(v as usize)
+                .map_or("", String::as_str),
+        )
+    }
+
+    /// The path of row `i`'s report.
+    fn report_path(&self, report: &UInt64Chunked, i: usize) -> &str {
+        report
+            .get(i)
+            .and_then(|k| self.report_paths.get(&k))
+            .map_or("", String::as_str)
+    }
 }
 
 /// The executions' window positions and outcomes, grouped by test.
@@ -555,54 +692,23 @@ struct Entry {
 }
 
 impl Rows {
-    fn new(df: &DataFrame, runs: &[RunInfo]) -> PolarsResult<Rows> {
-        let position: FxHashMap<(&str, &str), u32> = runs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let i = u32::try_from(i).expect("fewer than 2^32 runs");
-                ((r.run.as_str(), r.variant.as_str()), i)
-            })
-            .collect();
-        let run = df.column(RUN)?.str()?;
-        let variant = df.column(VARIANT)?.str()?;
-        let test_id = df.column(TEST_ID)?.str()?;
-        let status = df.column(STATUS)?.str()?;
-        // A run's executions are stored together: look its position up once per stretch.
-        let mut last: Option<((&str, &str), Option<u32>)> = None;
-        let order: Vec<Option<u32>> = run
-            .iter()
-            .zip(variant.iter())
-            .map(|(r, v)| {
-                let key = (r.unwrap_or_default(), v.unwrap_or_default());
-                match last {
-                    Some((k, o)) if k == key => o,
-                    _ => {
-                        let o = position.get(&key).copied();
-                        last = Some((key, o));
-                        o
-                    }
-                }
-            })
-            .collect();
-
-        let mut slot: FxHashMap<(&str, &str), u32> = FxHashMap::default();
+    fn new(frame: &Frame) -> Rows {
+        let order = frame.order.clone();
+        let mut slot: FxHashMap<(u32, u32), u32> = FxHashMap::default();
         let mut keys: Vec<(&str, &str)> = Vec::new();
         let mut slots: Vec<(u32, Entry)> = Vec::new();
-        let rows = test_id.iter().zip(variant.iter()).zip(status.iter());
-        for (i, (((t, v), st), o)) in rows.zip(&order).enumerate() {
+        for (i, (o, st)) in order.iter().zip(&frame.status).enumerate() {
             let Some(o) = *o else {
                 continue;
             };
-            let key = (t.unwrap_or_default(), v.unwrap_or_default());
-            let s = *slot.entry(key).or_insert_with(|| {
-                keys.push(key);
+            let s = *slot.entry(frame.group[i]).or_insert_with(|| {
+                keys.push(frame.test_of(i));
                 u32::try_from(keys.len() - 1).expect("fewer than 2^32 tests")
             });
-            let outcome = match st.unwrap_or_default() {
-                "passed" => Some(Outcome::Pass),
-                "failed" | "error" => Some(Outcome::Fail),
-                "flaky" => Some(Outcome::Retry),
+            let outcome = match st {
+                Some(Status::Passed) => Some(Outcome::Pass),
+                Some(Status::Failed | Status::Error) => Some(Outcome::Fail),
+                Some(Status::Flaky) => Some(Outcome::Retry),
                 _ => None,
             };
             let row = u32::try_from(i).expect("fewer than 2^32 rows");
@@ -647,11 +753,11 @@ impl Rows {
         for t in 0..keys.len() {
             entries[start[t]..start[t + 1]].sort_by_key(|e| e.run);
         }
-        Ok(Rows {
+        Rows {
             order,
             entries,
             start,
-        })
+        }
     }
 
     fn tests(&self) -> usize {
@@ -667,82 +773,25 @@ impl Rows {
 type Names = FxHashMap<(String, String), [String; 3]>;
 
 /// The classname, name and family of every test as its newest execution in the window gives
-/// them, read for those executions only: a filter on their runs lets the Parquet reader skip the
-/// other row groups.
-fn names(store: &Store, df: &DataFrame, rows: &Rows) -> Result<Names, AnalysisError> {
-    let err = || query_err(store);
-    let run = df.column(RUN).map_err(err())?.str().map_err(err())?;
-    let variant = df.column(VARIANT).map_err(err())?.str().map_err(err())?;
-    let test_id = df.column(TEST_ID).map_err(err())?.str().map_err(err())?;
-    let newest: Vec<usize> = (0..rows.tests())
-        .filter_map(|t| rows.of_test(t).last().map(|e| e.row as usize))
-        .collect();
-    let pick = |c: &StringChunked, name: &str| {
-        StringChunked::from_iter_values(
-            name.into(),
-            newest.iter().map(|&i| c.get(i).unwrap_or_default()),
-        )
-        .into_column()
-    };
-    let wanted = DataFrame::new(
-        newest.len(),
-        vec![
-            pick(run, RUN),
-            pick(variant, VARIANT),
-            pick(test_id, TEST_ID),
-        ],
-    )
-    .map_err(err())?;
-    let mut wanted_runs: Vec<&str> = newest
-        .iter()
-        .map(|&i| run.get(i).unwrap_or_default())
-        .collect();
-    wanted_runs.sort_unstable();
-    wanted_runs.dedup();
-    let wanted_runs = Series::new(RUN.into(), wanted_runs);
-    let keys = [col(RUN), col(VARIANT), col(TEST_ID)];
-    let found = crate::config::alias_ids(store.executions()?)
-        .filter(col(RUN).is_in(lit(wanted_runs).implode(false), false))
-        .select([
-            col(RUN),
-            col(VARIANT),
-            col(TEST_ID),
-            col(CLASSNAME),
-            col(NAME),
-            col(FAMILY),
-        ])
-        .join(
-            wanted.lazy(),
-            keys.clone(),
-            keys,
-            JoinArgs::new(JoinType::Inner),
-        )
-        .collect()
-        .map_err(err())?;
-    let col_str = |name: &str| -> Result<StringChunked, AnalysisError> {
-        Ok(found
-            .column(name)
-            .map_err(err())?
-            .str()
-            .map_err(err())?
-            .clone())
-    };
-    let (t, v, c, n, f) = (
-        col_str(TEST_ID)?,
-        col_str(VARIANT)?,
-        col_str(CLASSNAME)?,
-        col_str(NAME)?,
-        col_str(FAMILY)?,
-    );
-    let text = |ca: &StringChunked, i: usize| ca.get(i).unwrap_or_default().to_string();
-    Ok((0..found.height())
-        .map(|i| {
-            (
-                (text(&t, i), text(&v, i)),
-                [text(&c, i), text(&n, i), text(&f, i)],
-            )
-        })
-        .collect())
+/// them (by that execution's test key).
+fn names(frame: &Frame, rows: &Rows) -> Names {
+    let test = frame.df.column(TEST).and_then(|c| c.u64().cloned()).ok();
+    let mut names = Names::default();
+    for t in 0..rows.tests() {
+        let Some(e) = rows.of_test(t).last() else {
+            continue;
+        };
+        let i = e.row as usize;
+        let (id, variant) = frame.test_of(i);
+        let found = test
+            .as_ref()
+            .and_then(|k| k.get(i))
+            .and_then(|k| frame.test_names.get(&k))
+            .cloned()
+            .unwrap_or_default();
+        names.insert((id.to_string(), variant.to_string()), found);
+    }
+    names
 }
 
 /// Random access by row number into a column of many chunks (a Parquet scan gives one per row
@@ -766,16 +815,14 @@ fn indexed<'a, T: PolarsDataType>(
 }
 
 fn analyse(
-    df: &DataFrame,
+    frame: &Frame,
     rows: &Rows,
     names: &Names,
     runs: &[RunInfo],
     options: &FlakyOptions,
 ) -> PolarsResult<FlakyReport> {
-    let status = df.column(STATUS)?.str()?;
+    let df = &frame.df;
     let duration_col = df.column(DURATION)?.f64()?;
-    let test_id = indexed(df.column(TEST_ID)?.str()?);
-    let variant = indexed(df.column(VARIANT)?.str()?);
     let attempts = indexed(df.column(ATTEMPTS)?.u32()?);
     let failed_attempts = indexed(df.column(FAILED_ATTEMPTS)?.u32()?);
     let duration = indexed(duration_col);
@@ -791,10 +838,11 @@ fn analyse(
             seconds[*r as usize] += d.unwrap_or(0.0);
         }
     }
-    let order = UInt32Chunked::from_iter_options(ORDER.into(), rows.order.iter().copied());
-    let counts = RunCounts::new(runs.len(), &order, status);
+    let counts = RunCounts::of_statuses(runs.len(), &rows.order, &frame.status);
     let infra = counts.infrastructure(options.infra_threshold);
-    let (set_aside, partial_infra) = partial_infrastructure(df, rows, &infra, &fingerprint)?;
+    let report_key = df.column(REPORT_KEY)?.u64()?;
+    let (set_aside, partial_infra) =
+        partial_infrastructure(frame, report_key, rows, &infra, &fingerprint);
     let (executed, failed) = (&counts.executed, &counts.failed);
     let first_of_variant: HashMap<&str, usize> =
         runs.iter()
@@ -854,7 +902,7 @@ fn analyse(
             .collect();
         let ev = evidence_with(&points, &point_attempts, &commits);
         let first_run = all[0].run as usize;
-        let var = variant(first).unwrap_or_default();
+        let (id, var) = frame.test_of(first);
         let appeared_late = first_of_variant.get(var).is_some_and(|&f| first_run > f);
         let skipped = all.iter().filter(|e| e.outcome.is_none()).count();
         let v = if points.is_empty() && skipped > 0 && skipped == all.len() {
@@ -927,7 +975,7 @@ fn analyse(
         let skipped_since = (v == Verdict::Skipped)
             .then(|| all.first().and_then(|e| run_ref(e.run as usize)))
             .flatten();
-        let id = test_id(first).unwrap_or_default().to_string();
+        let id = id.to_string();
         let [classname, name, family] = names
             .get(&(id.clone(), var.to_string()))
             .cloned()
@@ -979,7 +1027,6 @@ fn analyse(
 
     let count = |v: Verdict| tests.iter().filter(|t| t.verdict == v).count();
     let breakage_groups = breakage_groups(&tests);
-    let report_path = df.column(REPORT)?.str()?;
     let mut infra_runs: Vec<InfraRun> = (0..runs.len())
         .filter(|&r| infra[r])
         .map(|r| InfraRun {
@@ -1014,7 +1061,7 @@ fn analyse(
             failed_share: ratio(f.failed as f64, f.executed as f64),
             level: f.level,
             report: (f.level == Level::Report)
-                .then(|| report_path.get(f.example_row).unwrap_or_default().to_string()),
+                .then(|| frame.report_path(report_key, f.example_row).to_string()),
             fingerprint: f.fingerprint.map(|fp| format!("{fp:016x}")),
             message: message(f.example_row).map(str::to_string),
             reason: match f.level {
@@ -1087,28 +1134,29 @@ fn analyse(
 /// Crashed reports and run-wide fingerprints (see [`infra`]): per row, set aside or not, and
 /// the sets found.
 fn partial_infrastructure(
-    df: &DataFrame,
+    frame: &Frame,
+    report_key: &UInt64Chunked,
     rows: &Rows,
     run_infra: &[bool],
     fingerprint: &dyn Fn(usize) -> Option<u64>,
-) -> PolarsResult<(Vec<bool>, Vec<infra::Found>)> {
-    let n = df.height();
-    let status = df.column(STATUS)?.str()?;
-    let (mut executed, mut failed) = (vec![false; n], vec![false; n]);
-    for (i, st) in status.iter().enumerate() {
-        let st = st.unwrap_or_default();
-        executed[i] = st != "skipped";
-        failed[i] = matches!(st, "failed" | "error");
-    }
+) -> (Vec<bool>, Vec<infra::Found>) {
+    let n = frame.status.len();
+    let executed: Vec<bool> = frame
+        .status
+        .iter()
+        .map(|st| st.is_some_and(|st| st != Status::Skipped))
+        .collect();
+    let failed: Vec<bool> = frame
+        .status
+        .iter()
+        .map(|st| matches!(st, Some(Status::Failed | Status::Error)))
+        .collect();
     // A number per report path; a report's rows are stored together.
     let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
     let mut last: Option<(&str, u32)> = None;
-    let report: Vec<u32> = df
-        .column(REPORT)?
-        .str()?
-        .iter()
-        .map(|p| {
-            let p = p.unwrap_or_default();
+    let report: Vec<u32> = (0..n)
+        .map(|i| {
+            let p = frame.report_path(report_key, i);
             match last {
                 Some((q, id)) if q == p => id,
                 _ => {
@@ -1138,7 +1186,7 @@ fn partial_infrastructure(
         fingerprint,
         next_failed: &next_failed,
     };
-    Ok(infra::partial(&facts, run_infra))
+    infra::partial(&facts, run_infra)
 }
 
 fn empty_ref() -> RunRef {
