@@ -5,7 +5,9 @@
 //!
 //! A repeated element means what its producer means by it. In general each element is one
 //! attempt with its own outcome (Gradle test-retry without `mergeReruns`, gotestsum
-//! `--rerun-fails`, pytest-flakefinder's copies). pytest-rerunfailures (up to at least 16.x) is
+//! `--rerun-fails`; fixtures/dialects/gradle-test-retry.xml, gotestsum.xml). pytest-flakefinder
+//! repeats no element: each copy is a parametrized test of its own (`test_x[0]`, `test_x[1]`,
+//! ...), sharing the test's family (fixtures/dialects/pytest-flakefinder.xml). pytest-rerunfailures (up to at least 16.x) is
 //! the exception: it writes each rerun of a failed attempt as an extra *childless* `<testcase>`
 //! before the final one, so in a pytest report (innermost suite named `pytest`) a childless
 //! element followed by another element of the same test is a failed attempt, not a pass.
