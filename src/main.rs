@@ -22,8 +22,7 @@ fn main() -> ExitCode {
 }
 
 /// mimalloc keeps freed pages for reuse, where the system allocator handed each batch's column
-/// buffers back to the kernel and faulted them in again for the next: on the ingest benchmark
-/// 170,000 page faults became about 10,000 and the wall time fell by about 5%, for a higher
-/// (still small) peak RSS. Polars recommends a global allocator of this kind.
+/// buffers back to the kernel and faulted them in again for the next (the ingest benchmark's
+/// page faults and time: docs/benchmarks.md). Polars recommends a global allocator of this kind.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -502,12 +502,13 @@ pub fn verdict(ev: &Evidence, runs: usize, min_runs: usize, appeared_late: bool)
 
 /// Runs the analysis over the store.
 ///
-/// The main query reads only the columns the per-run logic needs, and neither joins nor sorts:
-/// on 10 million executions, a join onto the window's run order or a sort by the string test id
-/// copies every selected column and costs several gigabytes. Instead, [`Rows`] maps each row to
-/// its window position and groups the rows by test in plain Rust (a hash map over the borrowed
-/// test ids, then a counting sort of row numbers). The test's classname, name and family, long
-/// strings the same in every run, are then read for one row per test only ([`names`]).
+/// The executions are read as stored, keys and codes ([`Frame`]), with neither a join nor a
+/// sort in the query: a join onto the window's run order, a sort by the string test id, or the
+/// named view of the executions copies every selected column for every row. [`Rows`] then maps
+/// each row to its window position and groups the rows by test in plain Rust (a hash map over
+/// the test and variant indexes, then a counting sort of row numbers), and each test's
+/// classname, name and family are named once from its newest execution's test key ([`names`]).
+/// Figures: docs/benchmarks.md.
 pub fn flaky(
     store: &Store,
     window: &WindowArgs,
@@ -522,8 +523,7 @@ pub fn flaky(
 
 /// The executions as `flaky` reads them: the stored columns (keys and codes, not names), and
 /// per row its status, window position and test group, with the names the keys stand for
-/// read once from the small runs, tests and reports tables. On 10 million executions this
-/// keeps about 60 bytes a row, where the named view took over 150.
+/// read once from the small runs, tests and reports tables.
 struct Frame {
     /// The stored columns flaky reads, in stored row order.
     df: DataFrame,
