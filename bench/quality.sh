@@ -12,7 +12,7 @@
 #   surefire nextest gradle pytest jest   histories shaped like real CI (`synth --dialect`): pull-
 #                                         request branches testing main's commits, re-runs,
 #                                         breakages by commit, shard crashes, retries switched on
-#                                         part-way, each dialect's retry format
+#                                         part-way, renamed tests, each dialect's retry format
 #   plain                                 the plain Surefire history (one branch, no crashes)
 # Prints a Markdown table on stdout: a row per history, per kind and for all. Exits 1 when a
 # target is missed (flaky precision >= 0.97, flaky recall >= 0.95 for flake rates >= 0.05, no

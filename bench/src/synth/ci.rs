@@ -131,6 +131,14 @@ pub(crate) struct History {
     /// Per run: index of its commit.
     pub(crate) run_commit: Vec<usize>,
     pub(crate) breakages: Vec<Breakage>,
+    /// Steady tests renamed part-way: (index into [`Suite::tests`], first commit with the new
+    /// name). A rename is two tests to the reports: the old id stops, a new one starts.
+    pub(crate) renames: Vec<(usize, usize)>,
+}
+
+/// The name a renamed test has from its rename on.
+pub(crate) fn renamed_name(name: &str) -> String {
+    format!("{name}_renamed")
 }
 
 /// Plans a realistic CI history over `suite`, turning some steady tests into broken ones.
@@ -176,6 +184,14 @@ pub(crate) fn plan(config: &Config, suite: &mut Suite, dialect: Dialect) -> Hist
         }
         breakages.push(Breakage { tests, first, fix });
     }
+    // Two steady tests are renamed at a commit in the middle third of the history.
+    let renames: Vec<(usize, usize)> = (0..2)
+        .filter_map(|_| candidates.pop())
+        .map(|t| {
+            let at = rng.range((est_commits / 3).max(1) as u64, (2 * est_commits / 3).max(2) as u64);
+            (t, at as usize)
+        })
+        .collect();
     suite.index_special();
     let mut planner = Planner {
         config,
@@ -188,6 +204,7 @@ pub(crate) fn plan(config: &Config, suite: &mut Suite, dialect: Dialect) -> Hist
             commits: Vec::new(),
             run_commit: Vec::new(),
             breakages: breakages.clone(),
+            renames: renames.clone(),
         },
         pipeline: 0,
         retries_from: (f64::from(config.runs) * RETRIES_FROM) as u32,
@@ -316,6 +333,13 @@ impl Planner<'_> {
                 run_id: run_id.to_owned(),
                 branch: branch.to_owned(),
                 crashed_shard,
+                renamed: self
+                    .history
+                    .renames
+                    .iter()
+                    .filter(|&&(_, at)| commit >= at)
+                    .map(|&(t, _)| t)
+                    .collect(),
             }),
         });
         self.history.run_commit.push(commit);
@@ -412,12 +436,16 @@ fn testcase(
 ) {
     let test = &suite.tests[t];
     let class = &suite.classes[test.class];
+    let name = match &run.ci {
+        Some(ci) if ci.renamed.contains(&t) => renamed_name(&test.name),
+        _ => test.name.clone(),
+    };
     let time = (test.base_secs * rng.lognormal(1.0, 0.2)).max(0.001);
     let open = |out: &mut Vec<u8>, time: f64, close: bool| {
         out.extend_from_slice(b"    <testcase classname=\"");
         escape_attr(out, &class.fqcn);
         out.extend_from_slice(b"\" name=\"");
-        escape_attr(out, &test.name);
+        escape_attr(out, &name);
         let _ = write!(out, "\" time=\"{time:.3}\"");
         out.extend_from_slice(if close { b"/>\n" } else { b">\n" });
     };
@@ -682,6 +710,22 @@ mod tests {
             }
         }
         assert!(checked > 0);
+    }
+
+    #[test]
+    fn renamed_tests_take_their_new_name_from_the_rename_commit_on() {
+        let cfg = config(200);
+        let mut suite = Suite::plan(&cfg);
+        let h = plan(&cfg, &mut suite, Dialect::Surefire);
+        assert_eq!(h.renames.len(), 2);
+        for &(t, at) in &h.renames {
+            assert_eq!(suite.tests[t].behaviour, Behaviour::Steady);
+            for (run, &c) in h.runs.iter().zip(&h.run_commit) {
+                let ci = run.ci.as_ref().expect("realistic runs have an identity");
+                assert_eq!(ci.renamed.contains(&t), c >= at, "run {}", run.number);
+            }
+            assert!(h.run_commit.iter().any(|&c| c >= at) && h.run_commit.iter().any(|&c| c < at));
+        }
     }
 
     #[test]

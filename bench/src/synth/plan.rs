@@ -143,6 +143,9 @@ pub(crate) struct CiRun {
     pub(crate) branch: String,
     /// 0-based shard whose job crashed: every test in it errors with one message.
     pub(crate) crashed_shard: Option<usize>,
+    /// Tests (indices into [`Suite::tests`]) written under their new name in this run: they
+    /// were renamed at or before its commit.
+    pub(crate) renamed: Vec<usize>,
 }
 
 impl Suite {
