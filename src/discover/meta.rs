@@ -141,7 +141,7 @@ impl Fields<'_> {
 
     fn timestamp(&mut self, key: &str, value: Value) -> Option<jiff::Timestamp> {
         let text = self.string(key, value)?;
-        let parsed = parse_timestamp(&text);
+        let parsed = crate::junit::values::parse_timestamp(&text);
         if parsed.is_none() {
             self.wrong(
                 key,
@@ -151,20 +151,6 @@ impl Fields<'_> {
         }
         parsed
     }
-}
-
-/// RFC 3339 with an offset, or a naive date-time read as UTC (many CI exports drop the `Z`).
-pub(super) fn parse_timestamp(text: &str) -> Option<jiff::Timestamp> {
-    if let Ok(timestamp) = text.parse::<jiff::Timestamp>() {
-        return Some(timestamp);
-    }
-    // A bracketed time zone without an offset cannot be resolved without a time zone
-    // database, and reading it as UTC would be silently wrong.
-    if text.contains('[') {
-        return None;
-    }
-    let civil: jiff::civil::DateTime = text.parse().ok()?;
-    jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()
 }
 
 pub(super) fn json_type(value: &Value) -> &'static str {

@@ -124,9 +124,10 @@ fn parse_with_commas(s: &str) -> Option<f64> {
     cleaned.parse::<f64>().ok()
 }
 
-/// Parses a suite or run timestamp. Accepts RFC 3339 with a zone, a naive ISO-8601 date-time
-/// (taken as UTC, which is what Surefire, Gradle and pytest mean), a trailing ` UTC`/` GMT`,
-/// and RFC 2822 (`Sat, 03 Dec 2022 23:10:07 GMT`).
+/// Parses a timestamp, wherever one is read (a report's suite, run.json, the CI's variables,
+/// `--timestamp` and `--since`). Accepts RFC 3339 with a zone, a naive ISO-8601 date-time
+/// (taken as UTC, which is what Surefire, Gradle and pytest mean, and many CI exports that drop
+/// the `Z`), a trailing ` UTC`/` GMT`, and RFC 2822 (`Sat, 03 Dec 2022 23:10:07 GMT`).
 pub fn parse_timestamp(raw: &str) -> Option<Timestamp> {
     let s = raw.trim();
     // The longest written form (RFC 2822 with a day name and a zone name) is under 40 bytes;
@@ -136,6 +137,11 @@ pub fn parse_timestamp(raw: &str) -> Option<Timestamp> {
     }
     if let Ok(ts) = s.parse::<Timestamp>() {
         return Some(ts);
+    }
+    // A bracketed time zone without an offset cannot be resolved without a time zone
+    // database, and reading it as UTC would be silently wrong.
+    if s.contains('[') {
+        return None;
     }
     let naive = s
         .strip_suffix(" UTC")
@@ -280,6 +286,16 @@ mod tests {
         ] {
             assert_eq!(plain_decimal(slow), None, "{slow:?}");
         }
+    }
+
+    /// A zone name without an offset is not guessed (run.json used to refuse it on its own).
+    #[test]
+    fn a_zone_name_needs_an_offset() {
+        assert_eq!(parse_timestamp("2024-05-01T10:00:00[Europe/Paris]"), None);
+        assert_eq!(
+            parse_timestamp("2024-05-01T12:00:00+02:00[Europe/Paris]").map(|t| t.to_string()),
+            Some("2024-05-01T10:00:00Z".to_string())
+        );
     }
 
     #[test]

@@ -188,7 +188,10 @@ pub(crate) fn plan(config: &Config, suite: &mut Suite, dialect: Dialect) -> Hist
     let renames: Vec<(usize, usize)> = (0..2)
         .filter_map(|_| candidates.pop())
         .map(|t| {
-            let at = rng.range((est_commits / 3).max(1) as u64, (2 * est_commits / 3).max(2) as u64);
+            let at = rng.range(
+                (est_commits / 3).max(1) as u64,
+                (2 * est_commits / 3).max(2) as u64,
+            );
             (t, at as usize)
         })
         .collect();
