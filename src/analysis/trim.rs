@@ -211,6 +211,20 @@ pub struct Candidate {
     pub owners: Vec<String>,
 }
 
+/// How many of `savings` (most first) are listed: they stop once those before make up `share`
+/// of the whole. Trim's list and the skip list's replay cut alike.
+pub(crate) fn share_cut(savings: &[f64], share: f64) -> usize {
+    let all: f64 = savings.iter().sum();
+    let mut listed = 0.0;
+    for (i, s) in savings.iter().enumerate() {
+        if listed >= share * all {
+            return i;
+        }
+        listed += s;
+    }
+    savings.len()
+}
+
 /// Keeps the candidates worth acting on (`candidates` sorted by saving, most first): each costs
 /// at least `min_saving` of the summed per-test cost (a run's test time), and together, in that
 /// order, they stop once they make up `saving_share` of what the material ones cost. Returns the
@@ -224,17 +238,8 @@ fn material(
     let (mut keep, mut rest): (Vec<Candidate>, Vec<Candidate>) = std::mem::take(candidates)
         .into_iter()
         .partition(|c| c.cost_seconds >= floor && c.cost_seconds > 0.0);
-    let all: f64 = keep.iter().map(|c| c.hours_per_week).sum();
-    let mut listed = 0.0;
-    let mut cut = keep.len();
-    for (i, c) in keep.iter().enumerate() {
-        if listed >= options.saving_share * all {
-            cut = i;
-            break;
-        }
-        listed += c.hours_per_week;
-    }
-    rest.extend(keep.split_off(cut));
+    let savings: Vec<f64> = keep.iter().map(|c| c.hours_per_week).collect();
+    rest.extend(keep.split_off(share_cut(&savings, options.saving_share)));
     *candidates = keep;
     rest
 }

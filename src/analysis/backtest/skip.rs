@@ -317,17 +317,11 @@ fn skip_list(tests: &[TestState], options: &BacktestOptions) -> Vec<u32> {
         .map(|(i, t)| (u32::try_from(i).unwrap_or(u32::MAX), t.mean_seconds))
         .collect();
     candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let all: f64 = candidates.iter().map(|c| c.1).sum();
-    let mut listed = 0.0;
-    let mut cut = candidates.len();
-    for (k, c) in candidates.iter().enumerate() {
-        if listed >= options.saving_share * all {
-            cut = k;
-            break;
-        }
-        listed += c.1;
-    }
-    candidates.truncate(cut);
+    let savings: Vec<f64> = candidates.iter().map(|c| c.1).collect();
+    candidates.truncate(crate::analysis::trim::share_cut(
+        &savings,
+        options.saving_share,
+    ));
     candidates.into_iter().map(|c| c.0).collect()
 }
 
