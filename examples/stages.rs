@@ -34,15 +34,18 @@ fn main() {
     let bytes: usize = data.iter().map(Vec::len).sum();
     let read = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let reports: Vec<_> = data.par_iter().map(|d| testsift::junit::parse(d)).collect();
+    let reports: Vec<_> = data
+        .par_iter()
+        .map(|d| vec![testsift::junit::parse(d)])
+        .collect();
     let parse = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let registry = testsift::store::columns::TestRegistry::default();
     let rows: usize = reports
-        .par_iter()
+        .into_par_iter()
         .map(|r| {
-            let rows = testsift::fold::fold(std::slice::from_ref(r));
-            testsift::store::columns::RunRows::new(String::new(), String::new(), &rows, &registry)
+            let rows = testsift::fold::fold(&r);
+            testsift::store::columns::RunRows::new(String::new(), String::new(), rows, r, &registry)
                 .len()
         })
         .sum();

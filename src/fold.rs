@@ -14,7 +14,6 @@
 
 use crate::junit::{Case, Outcome, Report};
 use crate::store::columns::{LastHash, TestKeys};
-use rustc_hash::FxHashMap;
 use std::fmt;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
@@ -79,46 +78,61 @@ impl fmt::Display for Status {
     }
 }
 
-/// One test in one run, borrowing its strings from the run's parsed reports.
-#[derive(Debug, Clone)]
-pub struct Row<'r> {
-    pub suite: &'r str,
-    pub classname: &'r str,
-    pub name: &'r str,
-    pub file: &'r str,
-    pub line: Option<u32>,
-    pub status: Status,
-    pub attempts: u32,
-    pub failed_attempts: u32,
-    /// All attempts, in seconds.
-    pub duration: Option<f64>,
-    /// The last attempt, in seconds.
-    pub duration_last: Option<f64>,
-    pub failure_type: &'r str,
-    pub message: &'r str,
-    pub output: &'r str,
-    pub fingerprint: Option<u64>,
-    /// Index of the report (in the slice given to [`fold`]) the test first appeared in.
-    pub report: usize,
-    /// Read from a report that had errors (truncated, malformed): the row may miss attempts.
-    pub partial: bool,
-    /// The test's key in the store (see [`crate::store::columns::test_key`]).
-    pub key: u64,
-    /// Status of the last attempt that was not skipped, for folding repeats.
-    last_run: Option<Status>,
-    /// The last element folded in was a childless one in a pytest report (this report index):
-    /// if the same report repeats the test, that element was a pytest-rerunfailures rerun.
-    pytest_rerun: Option<usize>,
+/// A test case by position: `reports[report].cases[case]` of the slice given to [`fold_keyed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseRef {
+    pub report: u32,
+    pub case: u32,
 }
 
-impl Row<'_> {
-    /// Where the test lives: its class, else its file, else its suite.
-    pub fn scope(&self) -> &str {
-        scope(self.classname, self.file, self.suite)
+impl CaseRef {
+    /// The case, when the reports are the ones folded.
+    pub fn get(self, reports: &[Report]) -> Option<(&Report, &Case)> {
+        let report = reports.get(self.report as usize)?;
+        Some((report, report.cases.get(self.case as usize)?))
     }
 }
 
-fn scope<'a>(classname: &'a str, file: &'a str, suite: &'a str) -> &'a str {
+/// The rows of one run, one per test, column by column, in order of each test's first
+/// appearance (so in report order too). Strings stay in the reports: each row names the case
+/// it was first seen as, the case whose failure type and message it shows, and the case whose
+/// output it shows. Columns rather than a struct per row: a run of a million new tests is
+/// folded while its reports are still held, so every byte per row counts.
+#[derive(Debug, Default)]
+pub struct Folded {
+    /// The test's key in the store (see [`crate::store::columns::test_key`]).
+    pub key: Vec<u64>,
+    /// The first case of the test: its names, line and report.
+    pub first: Vec<CaseRef>,
+    pub status: Vec<Status>,
+    pub attempts: Vec<u32>,
+    pub failed_attempts: Vec<u32>,
+    /// All attempts, in seconds; NaN where no attempt said (a parsed duration is never NaN).
+    pub duration: Vec<f64>,
+    /// The last attempt, in seconds; NaN where unknown.
+    pub duration_last: Vec<f64>,
+    /// Read from a report that had errors (truncated, malformed): the row may miss attempts.
+    pub partial: Vec<bool>,
+    /// The case whose failure type and message the row shows.
+    pub detail: Vec<CaseRef>,
+    /// The case whose output the row shows.
+    pub output: Vec<CaseRef>,
+    /// The rows that failed (or were flaky), with the fingerprint of how.
+    pub fingerprints: Vec<(u32, u64)>,
+}
+
+impl Folded {
+    pub fn len(&self) -> usize {
+        self.key.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.key.is_empty()
+    }
+}
+
+/// Where a test lives: its class, else its file, else its suite.
+pub fn scope<'a>(classname: &'a str, file: &'a str, suite: &'a str) -> &'a str {
     if !classname.is_empty() {
         classname
     } else if !file.is_empty() {
@@ -360,116 +374,229 @@ pub fn case_keys(report: &Report) -> Vec<CaseKeys> {
         .collect()
 }
 
-/// Folds the test cases of all reports of one run into rows, in order of first appearance.
-pub fn fold(reports: &[Report]) -> Vec<Row<'_>> {
+/// [`fold_keyed`] computing the keys.
+pub fn fold(reports: &[Report]) -> Folded {
     let keys: Vec<Vec<CaseKeys>> = reports.iter().map(case_keys).collect();
     fold_keyed(reports, &keys)
 }
 
-/// [`fold`] with each report's [`case_keys`] already computed (`keys[i]` for `reports[i]`;
-/// computed here when missing).
-pub fn fold_keyed<'r>(reports: &'r [Report], keys: &[Vec<CaseKeys>]) -> Vec<Row<'r>> {
-    let capacity = reports.iter().map(|r| r.cases.len()).sum();
-    let mut rows: Vec<Row<'_>> = Vec::with_capacity(capacity);
-    // Rows by fold key; two different tests whose keys collide go by name in `spilled`.
-    let mut index: FxHashMap<u64, usize> =
-        FxHashMap::with_capacity_and_hasher(capacity, Default::default());
-    let mut spilled: FxHashMap<(&str, &str), usize> = FxHashMap::default();
-    for (report_idx, report) in reports.iter().enumerate() {
+/// Folds the test cases of all reports of one run into rows, in order of first appearance,
+/// with each report's [`case_keys`] already computed (`keys[i]` for `reports[i]`; computed here
+/// when missing).
+pub fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
+    let computed: Vec<Option<Vec<CaseKeys>>> = reports
+        .iter()
+        .enumerate()
+        .map(|(i, r)| match keys.get(i) {
+            Some(k) if k.len() == r.cases.len() => None,
+            _ => Some(case_keys(r)),
+        })
+        .collect();
+    let keys: Vec<&[CaseKeys]> = computed
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match c {
+            Some(c) => c.as_slice(),
+            None => keys.get(i).map_or(&[][..], Vec::as_slice),
+        })
+        .collect();
+    let mut leader = leaders(reports, &keys);
+    let cases = leader.len();
+    // The columns grow as rows are found. (Sized up front for every case, the million-case
+    // report peaked higher: the allocator then took fresh memory instead of reusing what the
+    // report's bytes had freed.)
+    let mut out = Folded::default();
+    // Per row, while folding: the status of the last attempt that was not skipped, and the
+    // report (plus one) whose last element of the test was a childless pytest one: if the same
+    // report repeats the test, that element was a pytest-rerunfailures rerun.
+    let mut last_run: Vec<Option<Status>> = Vec::new();
+    let mut pytest_rerun: Vec<u32> = Vec::new();
+    let mut ordinal = 0usize;
+    for (report_idx, (report, report_keys)) in reports.iter().zip(&keys).enumerate() {
         let partial = !report.complete || report.has_errors();
-        let computed;
-        let report_keys = match keys.get(report_idx) {
-            Some(k) if k.len() == report.cases.len() => k,
-            _ => {
-                computed = case_keys(report);
-                &computed
-            }
-        };
-        for (case, keys) in report.cases.iter().zip(report_keys) {
-            let (status, attempts, failed) = attempt_summary(case);
-            let classname = report.str(case.classname);
-            let file = report.str(case.file);
-            let suite = report.str(case.suite);
-            let pytest_rerun = (suite == PYTEST_SUITE && is_childless(case)).then_some(report_idx);
-            let name = report.str(case.name);
-            let duration = add(case.time, case.retries_time);
-            let scope = scope(classname, file, suite);
-            let found = match index.get(&keys.fold).copied() {
-                None => {
-                    index.insert(keys.fold, rows.len());
-                    None
-                }
-                Some(i) if rows[i].scope() == scope && rows[i].name == name => Some(i),
-                Some(_) => match spilled.get(&(scope, name)) {
-                    Some(&i) => Some(i),
-                    None => {
-                        spilled.insert((scope, name), rows.len());
-                        None
-                    }
-                },
+        let report_no = u32::try_from(report_idx).unwrap_or(u32::MAX);
+        for (case_idx, (case, keys)) in report.cases.iter().zip(report_keys.iter()).enumerate() {
+            let here = CaseRef {
+                report: report_no,
+                case: u32::try_from(case_idx).unwrap_or(u32::MAX),
             };
-            match found {
-                None => {
-                    rows.push(Row {
-                        suite,
-                        classname,
-                        name,
-                        file,
-                        line: case.line,
-                        status,
-                        attempts,
-                        failed_attempts: failed,
-                        duration,
-                        duration_last: case.time,
-                        failure_type: report.str(case.failure_type),
-                        message: report.str(case.message),
-                        output: report.str(case.output),
-                        fingerprint: None,
-                        report: report_idx,
-                        partial,
-                        key: keys.test,
-                        last_run: (status != Status::Skipped).then_some(status),
-                        pytest_rerun,
-                    });
-                }
-                Some(i) => {
-                    let row = &mut rows[i];
-                    if row.pytest_rerun == Some(report_idx) {
-                        // The earlier childless element was a failed attempt that was rerun.
-                        row.failed_attempts += 1;
-                    }
-                    row.pytest_rerun = pytest_rerun;
-                    row.attempts += attempts;
-                    row.failed_attempts += failed;
-                    row.duration = add(row.duration, duration);
-                    row.duration_last = case.time;
-                    row.partial |= partial;
-                    if status != Status::Skipped {
-                        row.last_run = Some(status);
-                    }
-                    if row.message.is_empty() && !case.message.is_empty() {
-                        row.message = report.str(case.message);
-                        row.failure_type = report.str(case.failure_type);
-                    }
-                    if row.output.is_empty() {
-                        row.output = report.str(case.output);
-                    }
-                    row.status = match row.last_run {
-                        None => Status::Skipped,
-                        Some(s) if s.is_failure() => s,
-                        Some(_) if row.failed_attempts > 0 => Status::Flaky,
-                        Some(_) => Status::Passed,
-                    };
-                }
+            let (status, attempts, failed) = attempt_summary(case);
+            let rerun = if report.str(case.suite) == PYTEST_SUITE && is_childless(case) {
+                report_no.saturating_add(1)
+            } else {
+                0
+            };
+            let first_of = leader.get(ordinal).copied().unwrap_or(u32::MAX) as usize;
+            let row = if first_of == ordinal {
+                let row = out.key.len();
+                leader[ordinal] = u32::try_from(row).unwrap_or(u32::MAX);
+                out.key.push(keys.test);
+                out.first.push(here);
+                out.status.push(status);
+                out.attempts.push(attempts);
+                out.failed_attempts.push(failed);
+                out.duration
+                    .push(add(case.time, case.retries_time).unwrap_or(f64::NAN));
+                out.duration_last.push(case.time.unwrap_or(f64::NAN));
+                out.partial.push(partial);
+                out.detail.push(here);
+                out.output.push(here);
+                last_run.push((status != Status::Skipped).then_some(status));
+                pytest_rerun.push(rerun);
+                ordinal += 1;
+                continue;
+            } else {
+                leader.get(first_of).copied().unwrap_or(u32::MAX) as usize
+            };
+            ordinal += 1;
+            if row >= out.key.len() {
+                continue;
+            }
+            if pytest_rerun[row] == report_no.saturating_add(1) {
+                // The earlier childless element was a failed attempt that was rerun.
+                out.failed_attempts[row] += 1;
+            }
+            pytest_rerun[row] = rerun;
+            out.attempts[row] += attempts;
+            out.failed_attempts[row] += failed;
+            let known = |v: f64| (!v.is_nan()).then_some(v);
+            out.duration[row] = add(known(out.duration[row]), add(case.time, case.retries_time))
+                .unwrap_or(f64::NAN);
+            out.duration_last[row] = case.time.unwrap_or(f64::NAN);
+            out.partial[row] |= partial;
+            if status != Status::Skipped {
+                last_run[row] = Some(status);
+            }
+            let shown = |r: CaseRef| r.get(reports).map(|(_, c)| c);
+            if shown(out.detail[row]).is_none_or(|c| c.message.is_empty())
+                && !case.message.is_empty()
+            {
+                out.detail[row] = here;
+            }
+            if shown(out.output[row]).is_none_or(|c| c.output.is_empty()) {
+                out.output[row] = here;
+            }
+            out.status[row] = match last_run[row] {
+                None => Status::Skipped,
+                Some(s) if s.is_failure() => s,
+                Some(_) if out.failed_attempts[row] > 0 => Status::Flaky,
+                Some(_) => Status::Passed,
+            };
+        }
+    }
+    debug_assert_eq!(ordinal, cases);
+    for (row, (status, detail)) in out.status.iter().zip(&out.detail).enumerate() {
+        if *status != Status::Passed && *status != Status::Skipped {
+            let (failure_type, message) = detail
+                .get(reports)
+                .map_or(("", ""), |(r, c)| (r.str(c.failure_type), r.str(c.message)));
+            let row = u32::try_from(row).unwrap_or(u32::MAX);
+            out.fingerprints
+                .push((row, fingerprint(failure_type, message)));
+        }
+    }
+    out
+}
+
+/// For each case of the run, numbered across its reports in order, the number of the first
+/// case of the same test (itself for that first case). Cases are sorted by fold key, and a
+/// group of equal keys is told apart by scope and name, so that two tests whose keys collide
+/// stay apart; sorting takes half the memory of a map from key to row, which matters for a run
+/// of a million new tests.
+fn leaders(reports: &[Report], keys: &[&[CaseKeys]]) -> Vec<u32> {
+    let mut locations: Vec<CaseRef> = Vec::new();
+    let mut by_key: Vec<(u64, u32)> = Vec::new();
+    for (report_idx, (report, report_keys)) in reports.iter().zip(keys).enumerate() {
+        for (case_idx, k) in report_keys.iter().take(report.cases.len()).enumerate() {
+            let ordinal = u32::try_from(by_key.len()).unwrap_or(u32::MAX);
+            by_key.push((k.fold, ordinal));
+            locations.push(CaseRef {
+                report: u32::try_from(report_idx).unwrap_or(u32::MAX),
+                case: u32::try_from(case_idx).unwrap_or(u32::MAX),
+            });
+        }
+    }
+    by_key.sort_unstable();
+    let mut leader: Vec<u32> = (0..by_key.len())
+        .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+        .collect();
+    let identity = |ordinal: u32| {
+        locations
+            .get(ordinal as usize)
+            .and_then(|r| r.get(reports))
+            .map(|(report, c)| {
+                let (classname, file, suite) = (
+                    report.str(c.classname),
+                    report.str(c.file),
+                    report.str(c.suite),
+                );
+                (scope(classname, file, suite), report.str(c.name))
+            })
+    };
+    let mut group: Vec<u32> = Vec::new();
+    for same_key in by_key.chunk_by(|a, b| a.0 == b.0) {
+        let Some(&(_, first)) = same_key.first() else {
+            continue;
+        };
+        if same_key.len() == 1 {
+            continue;
+        }
+        // Leaders of this key's tests, in order of appearance (sorted by ordinal within the key).
+        group.clear();
+        group.push(first);
+        for &(_, ordinal) in &same_key[1..] {
+            let me = identity(ordinal);
+            match group.iter().find(|&&l| identity(l) == me) {
+                Some(&l) => leader[ordinal as usize] = l,
+                None => group.push(ordinal),
             }
         }
     }
-    for row in &mut rows {
-        if row.status != Status::Passed && row.status != Status::Skipped {
-            row.fingerprint = Some(fingerprint(row.failure_type, row.message));
-        }
+    leader
+}
+
+/// One folded row with its strings, as tests read it.
+#[cfg(test)]
+#[derive(Debug, Clone)]
+pub struct Row<'r> {
+    pub name: &'r str,
+    pub status: Status,
+    pub attempts: u32,
+    pub failed_attempts: u32,
+    pub duration: Option<f64>,
+    pub duration_last: Option<f64>,
+    pub message: &'r str,
+    pub fingerprint: Option<u64>,
+    pub report: usize,
+    pub key: u64,
+}
+
+#[cfg(test)]
+impl Folded {
+    pub fn rows<'r>(&self, reports: &'r [Report]) -> Vec<Row<'r>> {
+        let str = |r: CaseRef, f: fn(&Case) -> crate::junit::Str| {
+            r.get(reports).map_or("", |(report, c)| report.str(f(c)))
+        };
+        let known = |v: f64| (!v.is_nan()).then_some(v);
+        (0..self.len())
+            .map(|i| Row {
+                name: str(self.first[i], |c| c.name),
+                status: self.status[i],
+                attempts: self.attempts[i],
+                failed_attempts: self.failed_attempts[i],
+                duration: known(self.duration[i]),
+                duration_last: known(self.duration_last[i]),
+                message: str(self.detail[i], |c| c.message),
+                fingerprint: self
+                    .fingerprints
+                    .iter()
+                    .find(|(row, _)| *row as usize == i)
+                    .map(|(_, f)| *f),
+                report: self.first[i].report as usize,
+                key: self.key[i],
+            })
+            .collect()
     }
-    rows
 }
 
 #[cfg(test)]
@@ -521,7 +648,7 @@ mod tests {
             </testsuite>"#,
         );
         let reports = [r];
-        let rows = fold(&reports);
+        let rows = fold(&reports).rows(&reports);
         let got: Vec<_> = rows
             .iter()
             .map(|r| {
@@ -567,6 +694,7 @@ mod tests {
         let got = |suite: &str| {
             let reports = [parse(xml(suite).as_bytes())];
             fold(&reports)
+                .rows(&reports)
                 .iter()
                 .map(|r| (r.name.to_string(), r.status, r.attempts, r.failed_attempts))
                 .collect::<Vec<_>>()
@@ -597,7 +725,7 @@ mod tests {
         let two =
             parse(br#"<testsuite name="pytest"><testcase classname="m" name="t"/></testsuite>"#);
         let reports = [one, two];
-        let rows = fold(&reports);
+        let rows = fold(&reports).rows(&reports);
         assert_eq!(
             (rows[0].status, rows[0].failed_attempts),
             (Status::Passed, 0)
@@ -620,7 +748,7 @@ mod tests {
             .map(|k| CaseKeys { fold: 7, ..k })
             .collect();
         let reports = [r];
-        let rows = fold_keyed(&reports, &[keys]);
+        let rows = fold_keyed(&reports, &[keys]).rows(&reports);
         let got: Vec<_> = rows
             .iter()
             .map(|r| (r.name, r.status, r.attempts))
@@ -634,7 +762,7 @@ mod tests {
         let a = parse(b"<testsuite><testcase classname=\"C\" name=\"t\" time=\"1\"><failure/></testcase></testsuite>");
         let b = parse(b"<testsuite><testcase classname=\"C\" name=\"t\" time=\"1\"/></testsuite>");
         let reports = [a, b];
-        let rows = fold(&reports);
+        let rows = fold(&reports).rows(&reports);
         assert_eq!(rows.len(), 1);
         assert_eq!(
             (rows[0].status, rows[0].attempts, rows[0].report),

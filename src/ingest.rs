@@ -81,6 +81,10 @@ pub enum IngestError {
 /// 64 MiB, with peak RSS 100 MB instead of 145 MB); 4 MiB was slower again.
 const BATCH_BYTES: u64 = 16 << 20;
 const BATCH_RUNS: usize = 512;
+/// Rows per frame written: a batch is written in pieces of at most this many executions (and
+/// tests named), so that a run far larger than a batch is not turned into one frame at once.
+/// Batches of the usual shape (16 MiB of XML) hold fewer rows and are written whole.
+const PIECE_ROWS: usize = 1 << 18;
 
 enum Outcome {
     AlreadyIngested,
@@ -248,15 +252,20 @@ pub fn ingest(
             if done.is_empty() {
                 continue;
             }
-            let executions = columns::executions_frame(&done)?;
-            let tests = columns::tests_frame(&done)?;
             if segment.is_none() {
                 segment = Some(store.begin_segment(&manifest, &lock)?);
             }
             if let Some(seg) = segment.as_mut() {
-                seg.write_batch(&executions, &tests)?;
+                // In pieces: one run of a million new tests is written a piece at a time, not
+                // as one frame of a million names.
+                for piece in columns::pieces(&done, PIECE_ROWS, RunRows::new_tests) {
+                    seg.write_tests(&columns::tests_frame(&piece)?)?;
+                }
+                for piece in columns::pieces(&done, PIECE_ROWS, RunRows::len) {
+                    seg.write_executions(&columns::executions_frame(&piece)?)?;
+                }
             }
-            written = Some((executions, tests, done));
+            written = Some(done);
         }
         Ok(())
     });
@@ -751,6 +760,7 @@ fn process_run(
     let (parsed_reports, keys): (Vec<junit::Report>, Vec<Vec<fold::CaseKeys>>) =
         parsed.into_iter().map(|r| (r.report, r.keys)).unzip();
     let rows = fold::fold_keyed(&parsed_reports, &keys);
+    drop(keys);
     let clean_reports = report_records.iter().any(|r| r.status != "error");
     if rows.is_empty() && clean_reports {
         // A report with no test case (everything filtered out, a suite that ran nothing) is
@@ -830,7 +840,7 @@ fn process_run(
         parse_errors,
         extra: serde_json::Value::Object(meta.extra.clone()).to_string(),
     };
-    let rows = RunRows::new(key, variant, &rows, registry);
+    let rows = RunRows::new(key, variant, rows, parsed_reports, registry);
     Outcome::Done(Box::new(Parsed {
         rows,
         record,

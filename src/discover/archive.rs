@@ -429,7 +429,14 @@ pub(super) fn read_squeezed(
                 if bytes.len() > SQUEEZE_PAST {
                     // Large: what was read so far goes through the squeezer, and so does the rest.
                     let mut started = Squeezer::default();
-                    let mut kept = Vec::with_capacity(SQUEEZE_PAST);
+                    // What is kept is at most the size: reserved once (capacity not written
+                    // to costs no memory), where doubling would hold up to twice the report.
+                    let size = size_hint
+                        .min(keep_at_most)
+                        .min(limit)
+                        .max(SQUEEZE_PAST as u64);
+                    let mut kept =
+                        Vec::with_capacity(usize::try_from(size).unwrap_or(SQUEEZE_PAST));
                     started.feed(&bytes, &mut kept);
                     bytes = kept;
                     squeezer = Some(started);

@@ -120,7 +120,7 @@ impl fmt::Display for Problem {
 /// One parsed report.
 #[derive(Debug, Default)]
 pub struct Report {
-    text: String,
+    text: Text,
     pub cases: Vec<Case>,
     /// The earliest `<testsuite timestamp>` in the file.
     pub earliest_timestamp: Option<Timestamp>,
@@ -130,14 +130,32 @@ pub struct Report {
     pub complete: bool,
 }
 
-impl Report {
+/// A report's arena of strings, which [`Str`]s index; it can outlive the report's cases
+/// ([`Report::take_text`]), so that what was folded from them keeps pointing into it without a
+/// copy.
+#[derive(Debug, Default)]
+pub struct Text(String);
+
+impl Text {
     pub fn str(&self, s: Str) -> &str {
         // Most spans of a passing test (file, message, output, failure type) are empty.
         if s.len == 0 {
             return "";
         }
         let start = s.start as usize;
-        self.text.get(start..start + s.len as usize).unwrap_or("")
+        self.0.get(start..start + s.len as usize).unwrap_or("")
+    }
+}
+
+impl Report {
+    pub fn str(&self, s: Str) -> &str {
+        self.text.str(s)
+    }
+
+    /// Takes the strings out, leaving the report's arena empty (its cases' spans then read as
+    /// empty strings).
+    pub fn take_text(&mut self) -> Text {
+        std::mem::take(&mut self.text)
     }
 
     pub fn has_errors(&self) -> bool {
@@ -145,12 +163,12 @@ impl Report {
     }
 
     fn reserve_text(&mut self, additional: usize) {
-        self.text.reserve(additional);
+        self.text.0.reserve(additional);
     }
 
     fn push_str(&mut self, s: &str) -> Str {
-        let start = self.text.len();
-        self.text.push_str(s);
+        let start = self.text.0.len();
+        self.text.0.push_str(s);
         // A report's arena stays far below 4 GiB: reports are capped by --max-file-size.
         Str {
             start: u32::try_from(start).unwrap_or(u32::MAX),

@@ -849,11 +849,22 @@ impl SegmentWriter {
         executions: &DataFrame,
         tests: &DataFrame,
     ) -> Result<(), StoreError> {
-        if tests.height() > 0 {
-            let path = self.tmp.join(schema::TESTS_FILE);
-            let stored = layout::to_stored(tests).map_err(pq_err(&path))?;
-            self.tests.write(&stored).map_err(pq_err(&path))?;
+        self.write_tests(tests)?;
+        self.write_executions(executions)
+    }
+
+    /// Appends the names of tests first seen in this segment.
+    pub fn write_tests(&mut self, tests: &DataFrame) -> Result<(), StoreError> {
+        if tests.height() == 0 {
+            return Ok(());
         }
+        let path = self.tmp.join(schema::TESTS_FILE);
+        let stored = layout::to_stored(tests).map_err(pq_err(&path))?;
+        self.tests.write(&stored).map_err(pq_err(&path))
+    }
+
+    /// Appends executions.
+    pub fn write_executions(&mut self, executions: &DataFrame) -> Result<(), StoreError> {
         if executions.height() == 0 {
             return Ok(());
         }
