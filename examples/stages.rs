@@ -40,12 +40,12 @@ fn main() {
         .collect();
     let parse = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let registry = testsift::store::columns::TestRegistry::default();
+    let registry = testsift::ingest::stage::TestRegistry::default();
     let rows: usize = reports
         .into_par_iter()
         .map(|r| {
             let rows = testsift::fold::fold(&r);
-            testsift::store::columns::RunRows::new(String::new(), String::new(), rows, r, &registry)
+            testsift::ingest::stage::RunRows::new(String::new(), String::new(), rows, r, &registry)
                 .len()
         })
         .sum();

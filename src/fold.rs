@@ -12,71 +12,10 @@
 //! before the final one, so in a pytest report (innermost suite named `pytest`) a childless
 //! element followed by another element of the same test is a failed attempt, not a pass.
 
+use crate::domain::Status;
+use crate::domain::{LastHash, TestKeys, fingerprint, scope};
 use crate::junit::{Case, Outcome, Report};
-use crate::store::columns::{LastHash, TestKeys};
-use std::fmt;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
-
-/// Final status of a test in a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status {
-    Passed,
-    Failed,
-    Error,
-    Skipped,
-    /// Failed, then passed within the same run.
-    Flaky,
-}
-
-impl Status {
-    pub const ALL: [Status; 5] = [
-        Status::Passed,
-        Status::Failed,
-        Status::Error,
-        Status::Skipped,
-        Status::Flaky,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Passed => "passed",
-            Status::Failed => "failed",
-            Status::Error => "error",
-            Status::Skipped => "skipped",
-            Status::Flaky => "flaky",
-        }
-    }
-
-    /// The stored code: the position in [`Status::ALL`].
-    pub fn code(self) -> u32 {
-        match self {
-            Status::Passed => 0,
-            Status::Failed => 1,
-            Status::Error => 2,
-            Status::Skipped => 3,
-            Status::Flaky => 4,
-        }
-    }
-
-    /// The status a stored code stands for.
-    pub fn from_code(code: u32) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.code() == code)
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
-    fn is_failure(self) -> bool {
-        matches!(self, Status::Failed | Status::Error)
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A test case by position: `reports[report].cases[case]` of the slice given to [`fold_keyed`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +39,7 @@ impl CaseRef {
 /// folded while its reports are still held, so every byte per row counts.
 #[derive(Debug, Default)]
 pub struct Folded {
-    /// The test's key in the store (see [`crate::store::columns::test_key`]).
+    /// The test's key in the store (see [`crate::domain::test_key`]).
     pub key: Vec<u64>,
     /// The first case of the test: its names, line and report.
     pub first: Vec<CaseRef>,
@@ -129,165 +68,6 @@ impl Folded {
     pub fn is_empty(&self) -> bool {
         self.key.is_empty()
     }
-}
-
-/// Where a test lives: its class, else its file, else its suite.
-pub fn scope<'a>(classname: &'a str, file: &'a str, suite: &'a str) -> &'a str {
-    if !classname.is_empty() {
-        classname
-    } else if !file.is_empty() {
-        file
-    } else {
-        suite
-    }
-}
-
-/// Writes the canonical test id, `scope::name`, into `out`.
-pub fn write_test_id(out: &mut String, scope: &str, name: &str) {
-    out.clear();
-    out.push_str(scope);
-    out.push_str("::");
-    out.push_str(name);
-}
-
-/// Writes the family id (the test id with parameters stripped) into `out`.
-pub fn write_family(out: &mut String, scope: &str, name: &str) {
-    out.clear();
-    out.push_str(strip_index_suffix(scope));
-    out.push_str("::");
-    out.push_str(family_name(name));
-}
-
-/// A test name without its parameters: `test_x[1]`, `test(int)[2]`, `test(x=2)`,
-/// `testAdd with data set #0` and GoogleTest's `Name/3` all name their family.
-pub fn family_name(name: &str) -> &str {
-    let mut s = name.trim_end();
-    loop {
-        let before = s;
-        // `contains(' ')` is a fast byte scan; most names have no space and skip the substring search.
-        if s.contains(' ')
-            && let Some(i) = s.find(" with data set ")
-        {
-            s = s[..i].trim_end();
-        }
-        if let Some(stripped) = strip_group(s, '[', ']').or_else(|| strip_group(s, '(', ')')) {
-            s = stripped;
-        }
-        s = strip_index_suffix(s);
-        if s == before {
-            break;
-        }
-    }
-    if s.is_empty() { name } else { s }
-}
-
-/// `s` without a trailing balanced `open…close` group, when something precedes it.
-fn strip_group(s: &str, open: char, close: char) -> Option<&str> {
-    if !s.ends_with(close) {
-        return None;
-    }
-    let mut depth = 0usize;
-    for (i, c) in s.char_indices().rev() {
-        if c == close {
-            depth += 1;
-        } else if c == open {
-            depth -= 1;
-            if depth == 0 {
-                let head = s[..i].trim_end();
-                return (!head.is_empty()).then_some(head);
-            }
-        }
-    }
-    None
-}
-
-/// `Name/3` → `Name` (value-parameterised GoogleTest, numbered subtests).
-fn strip_index_suffix(s: &str) -> &str {
-    match s.rsplit_once('/') {
-        Some((head, tail))
-            if !head.is_empty() && !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            head
-        }
-        _ => s,
-    }
-}
-
-/// Hash of a failure with what varies between occurrences of the same failure masked:
-/// numbers, hex ids, addresses, temp paths and durations.
-pub fn fingerprint(failure_type: &str, message: &str) -> u64 {
-    let mut masked = String::with_capacity(failure_type.len() + message.len() + 1);
-    masked.push_str(failure_type);
-    masked.push('\n');
-    let mut tokens =
-        message.split_inclusive(|c: char| c.is_whitespace() || "\"'()[]{}<>,;=".contains(c));
-    for token in tokens.by_ref() {
-        let (word, sep) = match token.char_indices().last() {
-            Some((i, c)) if c.is_whitespace() || "\"'()[]{}<>,;=".contains(c) => {
-                (&token[..i], &token[i..])
-            }
-            _ => (token, ""),
-        };
-        if is_temp_path(word) {
-            masked.push_str("<tmp>");
-        } else {
-            mask_word(word, &mut masked);
-        }
-        masked.push_str(sep);
-    }
-    xxh3_64(masked.as_bytes())
-}
-
-fn is_temp_path(word: &str) -> bool {
-    const TEMP: [&str; 6] = [
-        "/tmp/",
-        "/var/folders/",
-        "/private/var/",
-        "/var/tmp/",
-        "\\Temp\\",
-        "\\tmp\\",
-    ];
-    TEMP.iter().any(|t| word.contains(t))
-}
-
-/// Runs of digits become `#`, and so do hex-looking runs (`0x7ffd`, `deadbeef`, uuids).
-fn mask_word(word: &str, out: &mut String) {
-    let bytes = word.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii_alphanumeric() {
-            let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                i += 1;
-            }
-            let run = &word[start..i];
-            let has_digit = run.bytes().any(|c| c.is_ascii_digit());
-            let hexish = run.len() >= 8 && run.bytes().all(|c| c.is_ascii_hexdigit());
-            if hexish || (has_digit && is_numberish(run)) {
-                out.push('#');
-            } else if has_digit {
-                // `test42` stays a name, but its digits vary: mask them only.
-                for c in run.chars() {
-                    out.push(if c.is_ascii_digit() { '#' } else { c });
-                }
-            } else {
-                out.push_str(run);
-            }
-        } else {
-            let ch_len = word[i..].chars().next().map_or(1, char::len_utf8);
-            out.push_str(&word[i..i + ch_len]);
-            i += ch_len;
-        }
-    }
-}
-
-/// `12`, `0x7f`, `12ms`, `1e5`, `3s`: a number, maybe with a unit or radix prefix.
-fn is_numberish(run: &str) -> bool {
-    let digits = run.bytes().take_while(u8::is_ascii_digit).count();
-    let rest = &run[digits..];
-    digits > 0
-        && (rest.is_empty() || rest.len() <= 3 || rest.starts_with('x') || rest.starts_with('e'))
 }
 
 fn attempt_summary(case: &Case) -> (Status, u32, u32) {
@@ -603,37 +383,6 @@ impl Folded {
 mod tests {
     use super::*;
     use crate::junit::parse;
-
-    #[test]
-    fn families() {
-        assert_eq!(family_name("test_x[1]"), "test_x");
-        assert_eq!(family_name("test_x[a-[b]]"), "test_x");
-        assert_eq!(family_name("testFoo(int)[1]"), "testFoo");
-        assert_eq!(family_name("test(x=2)"), "test");
-        assert_eq!(family_name("testAdd with data set #0"), "testAdd");
-        assert_eq!(family_name("Param/3"), "Param");
-        assert_eq!(family_name("[1]"), "[1]");
-        assert_eq!(family_name("plain"), "plain");
-        let mut out = String::new();
-        write_family(&mut out, "Inst/MyTest/0", "Works/2");
-        assert_eq!(out, "Inst/MyTest::Works");
-    }
-
-    #[test]
-    fn fingerprints_ignore_what_varies() {
-        let a = fingerprint(
-            "AssertionError",
-            "expected 3 but was 4 after 120ms at 0x7ffd1234 in /tmp/junit123/x.txt",
-        );
-        let b = fingerprint(
-            "AssertionError",
-            "expected 5 but was 9 after 88ms at 0x7ffd9999 in /tmp/junit999/x.txt",
-        );
-        let c = fingerprint("AssertionError", "connection refused");
-        assert_eq!(a, b);
-        assert_ne!(a, c);
-        assert_ne!(fingerprint("A", "x"), fingerprint("B", "x"));
-    }
 
     #[test]
     fn repeated_elements_fold_into_one_row() {

@@ -5,9 +5,9 @@
 
 use super::window::RunInfo;
 use super::{AnalysisError, RunCounts, query_err};
-use crate::fold::Status;
+use crate::domain::Status;
+use crate::domain::run_key;
 use crate::store::Store;
-use crate::store::columns::run_key;
 use crate::store::schema::*;
 use polars::prelude::*;
 use rustc_hash::FxHashMap;

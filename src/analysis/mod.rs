@@ -79,9 +79,9 @@ impl RunCounts {
     pub(crate) fn of_statuses(
         n_runs: usize,
         order: &[Option<u32>],
-        status: &[Option<crate::fold::Status>],
+        status: &[Option<crate::domain::Status>],
     ) -> RunCounts {
-        use crate::fold::Status;
+        use crate::domain::Status;
         let mut counts = RunCounts {
             executed: vec![0; n_runs],
             failed: vec![0; n_runs],

@@ -18,7 +18,7 @@
 use super::AnalysisError;
 use super::load::{Series, load};
 use super::window::{WindowArgs, runs_in_window};
-use crate::fold::Status;
+use crate::domain::Status;
 use crate::store::Store;
 use serde::Serialize;
 use std::collections::HashMap;

@@ -15,7 +15,7 @@ mod runs;
 use super::load::Keys;
 use super::window::{RunInfo, WindowArgs, runs_in_window};
 use super::{AnalysisError, RunCounts, query_err};
-use crate::fold::Status;
+use crate::domain::Status;
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;

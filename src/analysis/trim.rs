@@ -11,7 +11,7 @@ use super::AnalysisError;
 use super::flaky::{FlakyOptions, Outcome, Point, Verdict, evidence, verdict};
 use super::load::{Series, load};
 use super::window::{RunInfo, WindowArgs, runs_in_window};
-use crate::fold::Status;
+use crate::domain::Status;
 use crate::store::Store;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};

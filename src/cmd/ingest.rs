@@ -29,8 +29,8 @@ pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     };
     // The stderr lock is taken per line, never across the ingest: the progress bar draws to
     // stderr from another thread, and a lock held here would block it forever.
-    let summary = ingest::ingest(&options, &store, &mut |line| {
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    let summary = ingest::ingest(&options, &store, &mut |problem| {
+        let _ = writeln!(std::io::stderr().lock(), "{problem}");
     })?;
     if summary.runs_ingested > 0 {
         let lock = store.lock(|| {})?;

@@ -184,7 +184,10 @@ impl Store {
                 let reports = reports.filter(&mask(keep_reports)).map_err(pq_err(&path))?;
                 out.reports_added += reports.height() as u64;
 
-                let keys: Vec<u64> = taken.iter().map(|(r, v)| columns::run_key(r, v)).collect();
+                let keys: Vec<u64> = taken
+                    .iter()
+                    .map(|(r, v)| crate::domain::run_key(r, v))
+                    .collect();
                 let exec_path = path.join(EXECUTIONS_FILE);
                 let executions = source
                     .scan_segment(

@@ -15,7 +15,7 @@
 use super::load::{Series, load};
 use super::window::{RunInfo, WindowArgs, runs_in_window};
 use super::{AnalysisError, RunCounts};
-use crate::fold::Status;
+use crate::domain::Status;
 use crate::store::Store;
 use serde::Serialize;
 

@@ -5,14 +5,18 @@
 //! next batch is parsed.
 //! A bad file is a message and a count, never the end of the ingest (unless `strict`).
 
+pub mod stage;
+
 use crate::ci_vars::CiRun;
+use crate::diagnostic::Diagnostic;
 use crate::discover::{self, DiscoveredRun, Input, InputKind, RunMeta};
 use crate::fold;
 use crate::junit::{self, Severity};
-use crate::store::columns::{self, ReportRecord, RunRecord, RunRows, TestRegistry};
+use crate::store::columns::{self, ReportRecord, RunRecord};
 use crate::store::{Store, StoreError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
+use stage::{RunRows, TestRegistry};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -89,7 +93,7 @@ const PIECE_ROWS: usize = 1 << 18;
 enum Outcome {
     AlreadyIngested,
     NoTests {
-        problems: Vec<String>,
+        problems: Vec<Diagnostic>,
         reports: Vec<ReportRecord>,
         files_with_errors: usize,
         warnings: usize,
@@ -102,7 +106,7 @@ struct Parsed {
     rows: RunRows,
     record: RunRecord,
     reports: Vec<ReportRecord>,
-    problems: Vec<String>,
+    problems: Vec<Diagnostic>,
     files_with_errors: usize,
     warnings: usize,
     bytes: u64,
@@ -113,7 +117,7 @@ struct Parsed {
 pub fn ingest(
     options: &Options,
     store: &Store,
-    report_problem: &mut dyn FnMut(&str),
+    report_problem: &mut dyn FnMut(&Diagnostic),
 ) -> Result<Summary, IngestError> {
     let (runs, problems) = discover::discover(&options.paths, options.run_depth)?;
     let mut summary = Summary {
@@ -123,10 +127,10 @@ pub fn ingest(
     for p in &problems {
         if p.fatal_for_input {
             summary.files_with_errors += 1;
-            report_problem(&format!("{}: error: {}", p.location, p.message));
+            report_problem(&Diagnostic::error(&p.location, &p.message));
         } else {
             summary.warnings += 1;
-            report_problem(&format!("{}: warning: {}", p.location, p.message));
+            report_problem(&Diagnostic::warning(&p.location, &p.message));
         }
     }
     if runs.is_empty() {
@@ -137,9 +141,9 @@ pub fn ingest(
     }
 
     let lock = store.lock(|| {
-        report_problem(&format!(
-            "{}: waiting for another ingest to finish",
-            store.dir().display()
+        report_problem(&Diagnostic::note(
+            store.dir().display().to_string(),
+            "waiting for another ingest to finish",
         ))
     })?;
     let manifest = store.manifest()?;
@@ -165,7 +169,7 @@ pub fn ingest(
     let bar = progress_bar(options.progress, total);
     // Lines printed while the bar is drawn: the bar is taken off the screen for each one and
     // drawn again below it, so neither garbles the other.
-    let report_problem = &mut |line: &str| bar.suspend(|| report_problem(line));
+    let report_problem = &mut |d: &Diagnostic| bar.suspend(|| report_problem(d));
     let batches = batches(&runs);
 
     let mut segment = None;
@@ -217,20 +221,23 @@ pub fn ingest(
                         summary.files_with_errors += files_with_errors;
                         summary.warnings += warnings;
                         summary.bytes += bytes;
-                        problems.iter().for_each(|p| report_problem(p));
+                        problems.iter().for_each(&mut *report_problem);
                     }
                     Outcome::Done(parsed) => {
                         new_runs += 1;
                         let p = *parsed;
-                        p.problems.iter().for_each(|line| report_problem(line));
+                        p.problems.iter().for_each(&mut *report_problem);
                         summary.files_with_errors += p.files_with_errors;
                         summary.warnings += p.warnings;
                         summary.bytes += p.bytes;
                         if !seen.insert((p.record.run.clone(), p.record.variant.clone())) {
                             summary.warnings += 1;
-                            report_problem(&format!(
-                                "{}: warning: run {:?} (variant {:?}) appears twice in this ingest; the second copy was skipped",
-                                p.record.source, p.record.run, p.record.variant
+                            report_problem(&Diagnostic::warning(
+                                &p.record.source,
+                                format!(
+                                    "run {:?} (variant {:?}) appears twice in this ingest; the second copy was skipped",
+                                    p.record.run, p.record.variant
+                                ),
                             ));
                             // Its tests' names may be the only copy this ingest made of them.
                             done.push(p.rows.names_only());
@@ -258,11 +265,11 @@ pub fn ingest(
             if let Some(seg) = segment.as_mut() {
                 // In pieces: one run of a million new tests is written a piece at a time, not
                 // as one frame of a million names.
-                for piece in columns::pieces(&done, PIECE_ROWS, RunRows::new_tests) {
-                    seg.write_tests(&columns::tests_frame(&piece)?)?;
+                for piece in stage::pieces(&done, PIECE_ROWS, RunRows::new_tests) {
+                    seg.write_tests(&stage::tests_frame(&piece)?)?;
                 }
-                for piece in columns::pieces(&done, PIECE_ROWS, RunRows::len) {
-                    seg.write_executions(&columns::executions_frame(&piece)?)?;
+                for piece in stage::pieces(&done, PIECE_ROWS, RunRows::len) {
+                    seg.write_executions(&stage::executions_frame(&piece)?)?;
                 }
             }
             written = Some(done);
@@ -617,11 +624,11 @@ fn process_run(
         for p in load_problems {
             if p.fatal_for_input {
                 files_with_errors += 1;
-                problems.push(format!("{}: error: {}", p.location, p.message));
+                problems.push(Diagnostic::error(&p.location, &p.message));
                 unread.push((p.location, p.message));
             } else {
                 warnings += 1;
-                problems.push(format!("{}: warning: {}", p.location, p.message));
+                problems.push(Diagnostic::warning(&p.location, &p.message));
             }
         }
         if let Some(json) = run_json {
@@ -629,7 +636,7 @@ fn process_run(
             let (archive_meta, meta_problems) = discover::meta_from_json(&json, &location);
             for p in meta_problems {
                 warnings += 1;
-                problems.push(format!("{}: warning: {}", p.location, p.message));
+                problems.push(Diagnostic::warning(&p.location, &p.message));
             }
             if meta == RunMeta::default() {
                 meta = archive_meta;
@@ -661,13 +668,14 @@ fn process_run(
                 return Outcome::AlreadyIngested;
             }
             warnings += 1;
-            problems.push(format!(
-                "{}: warning: a stored run is already named {:?} and holds other reports; \
-                 this run is stored as {:?} (give runs their own id with run.json \"run_id\" \
-                 or --run-id)",
-                run.source.display(),
-                id.key,
-                renamed.key
+            problems.push(Diagnostic::warning(
+                run.source.display().to_string(),
+                format!(
+                    "a stored run is already named {:?} and holds other reports; \
+                     this run is stored as {:?} (give runs their own id with run.json \"run_id\" \
+                     or --run-id)",
+                    id.key, renamed.key
+                ),
             ));
             id = renamed;
         }
@@ -692,27 +700,10 @@ fn process_run(
         ..
     } in &parsed
     {
-        let mut lines = Vec::new();
-        for p in &report.problems {
-            let severity = match p.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
-            let element = if p.element.is_empty() {
-                String::new()
-            } else {
-                format!("{}: ", p.element)
-            };
-            let line = if p.line == 0 {
-                format!("{display}: {severity}: {element}{}", p.message)
-            } else {
-                format!(
-                    "{display}:{}:{}: {severity}: {element}{}",
-                    p.line, p.column, p.message
-                )
-            };
-            lines.push(line);
-        }
+        let lines = report
+            .problems
+            .iter()
+            .map(|p| Diagnostic::in_report(display, p));
         let status = if report.has_errors() {
             files_with_errors += 1;
             "error"
@@ -766,9 +757,9 @@ fn process_run(
         // A report with no test case (everything filtered out, a suite that ran nothing) is
         // valid: the run is stored with zero executions, and said so.
         warnings += 1;
-        problems.push(format!(
-            "{}: warning: its reports hold no test case; the run is stored with 0 test executions",
-            run.source.display()
+        problems.push(Diagnostic::warning(
+            run.source.display().to_string(),
+            "its reports hold no test case; the run is stored with 0 test executions",
         ));
     } else if rows.is_empty() {
         return Outcome::NoTests {
