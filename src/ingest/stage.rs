@@ -41,6 +41,9 @@ pub struct RunRows {
     key: u64,
     /// The reports' strings, by report position.
     texts: Vec<Text>,
+    /// The strings still pointed at were copied into `texts[0]` (the reports' arenas held far
+    /// more).
+    compacted: bool,
     /// A second copy of a run already in this ingest, kept for the names of the tests it saw
     /// first: no executions.
     names_only: bool,
@@ -136,13 +139,56 @@ impl RunRows {
                 })
                 .collect()
         };
-        let failure_types = sparse(&folded.detail, |c| c.failure_type);
-        let messages = sparse(&folded.detail, |c| c.message);
-        let outputs = sparse(&folded.output, |c| c.output);
-        // The cases go now; their strings stay.
-        let texts: Vec<Text> = reports.iter_mut().map(Report::take_text).collect();
+        let mut failure_types = sparse(&folded.detail, |c| c.failure_type);
+        let mut messages = sparse(&folded.detail, |c| c.message);
+        let mut outputs = sparse(&folded.output, |c| c.output);
+        // The cases go now; their strings stay, or only those still pointed at when they are a
+        // small part (a run whose tests were all named before keeps its failures' messages).
+        let mut texts: Vec<Text> = reports.iter_mut().map(Report::take_text).collect();
         let report_count = reports.len();
         drop(reports);
+        let held: usize = texts.iter().map(Text::len).sum();
+        let str = |texts: &[Text], report: u32, s: Str| {
+            texts.get(report as usize).map_or("", |t| t.str(s)).len()
+        };
+        let needed: usize = tests
+            .iter()
+            .map(|t| {
+                let report = folded.first.get(t.row as usize).map_or(0, |r| r.report);
+                [t.suite, t.classname, t.name, t.file]
+                    .iter()
+                    .map(|s| str(&texts, report, *s))
+                    .sum::<usize>()
+            })
+            .chain(
+                [&failure_types, &messages, &outputs]
+                    .into_iter()
+                    .flatten()
+                    .map(|(_, r)| str(&texts, r.report, r.text)),
+            )
+            .sum();
+        let mut compacted = false;
+        if needed.saturating_mul(4) < held {
+            let mut kept = Text::default();
+            let old = std::mem::take(&mut texts);
+            let get = |report: u32, s: Str| old.get(report as usize).map_or("", |t| t.str(s));
+            for t in &mut tests {
+                let report = folded.first.get(t.row as usize).map_or(0, |r| r.report);
+                for s in [&mut t.suite, &mut t.classname, &mut t.name, &mut t.file] {
+                    *s = kept.push(get(report, *s));
+                }
+            }
+            for list in [&mut failure_types, &mut messages, &mut outputs] {
+                for (_, r) in list.iter_mut() {
+                    *r = TextRef {
+                        report: 0,
+                        text: kept.push(get(r.report, r.text)),
+                    };
+                }
+            }
+            texts = vec![kept];
+            compacted = true;
+        }
         drop((folded.detail, folded.output));
         let report: Vec<u32> = folded.first.iter().map(|r| r.report).collect();
         drop(folded.first);
@@ -158,6 +204,7 @@ impl RunRows {
             run,
             variant,
             texts,
+            compacted,
             names_only: false,
             report_keys,
             tests,
@@ -191,9 +238,14 @@ impl RunRows {
         self.test.get(t.row as usize).copied().unwrap_or_default()
     }
 
-    /// The report a test named first here was first seen in.
-    fn test_report(&self, t: &StoredTest) -> u32 {
-        self.report.get(t.row as usize).copied().unwrap_or_default()
+    /// The arena holding the names of a test named first here: its report's, or the one arena
+    /// left after compaction.
+    fn test_text(&self, t: &StoredTest) -> u32 {
+        if self.compacted {
+            0
+        } else {
+            self.report.get(t.row as usize).copied().unwrap_or_default()
+        }
     }
 
     /// The same run without its executions: only the names of the tests it saw first.
@@ -203,6 +255,7 @@ impl RunRows {
             variant: self.variant,
             key: self.key,
             texts: self.texts,
+            compacted: self.compacted,
             names_only: true,
             tests: self.tests,
             test: self.test,
@@ -439,7 +492,7 @@ pub fn tests_frame(pieces: &[Piece<'_>]) -> PolarsResult<DataFrame> {
     };
     let str_col = |name: &str, f: fn(&StoredTest) -> Str| {
         let mut values = MutableBinaryViewArray::<str>::with_capacity(height);
-        tests().for_each(|(r, t)| values.push_value(r.str(r.test_report(t), f(t))));
+        tests().for_each(|(r, t)| values.push_value(r.str(r.test_text(t), f(t))));
         StringChunked::with_chunk(name.into(), values.freeze()).into_column()
     };
     // The test id and family are written from the names, one scratch string reused.
@@ -447,7 +500,7 @@ pub fn tests_frame(pieces: &[Piece<'_>]) -> PolarsResult<DataFrame> {
         let mut values = MutableBinaryViewArray::<str>::with_capacity(height);
         let mut scratch = String::new();
         for (r, t) in tests() {
-            let get = |s| r.str(r.test_report(t), s);
+            let get = |s| r.str(r.test_text(t), s);
             write(
                 &mut scratch,
                 scope(get(t.classname), get(t.file), get(t.suite)),
@@ -465,7 +518,7 @@ pub fn tests_frame(pieces: &[Piece<'_>]) -> PolarsResult<DataFrame> {
         str_col(NAME, |t| t.name),
         StringChunked::from_iter_options(
             FILE.into(),
-            tests().map(|(r, t)| (!t.file.is_empty()).then(|| r.str(r.test_report(t), t.file))),
+            tests().map(|(r, t)| (!t.file.is_empty()).then(|| r.str(r.test_text(t), t.file))),
         )
         .into_column(),
         UInt32Chunked::from_iter_options(LINE.into(), tests().map(|(_, t)| t.line)).into_column(),
@@ -580,6 +633,48 @@ mod tests {
             .collect();
         assert_eq!(ids[0], "a.C::t0");
         assert_eq!(ids[17], "b.C::t10");
+    }
+
+    #[test]
+    fn a_run_whose_tests_were_named_before_keeps_only_the_strings_it_needs() {
+        // Names of the usual length; every third test fails with a short message.
+        let run = |registry: &TestRegistry| {
+            let mut xml = String::from("<testsuite name=\"pkg.integration.Suite\">");
+            for i in 0..30 {
+                let failure = if i % 3 == 0 {
+                    format!("<failure message=\"m{i}\"/>")
+                } else {
+                    String::new()
+                };
+                xml.push_str(&format!(
+                    "<testcase classname=\"pkg.integration.Class{i}\" name=\"test_a_behaviour_{i}\">{failure}</testcase>"
+                ));
+            }
+            xml.push_str("</testsuite>");
+            let reports = vec![crate::junit::parse(xml.as_bytes())];
+            let folded = crate::fold::fold(&reports);
+            RunRows::new("a".into(), String::new(), folded, reports, registry)
+        };
+        let registry = TestRegistry::default();
+        let first = run(&registry);
+        let again = run(&registry);
+        assert!(!first.compacted && again.compacted);
+        assert_eq!((first.new_tests(), again.new_tests()), (30, 0));
+        let held = |r: &RunRows| r.texts.iter().map(Text::len).sum::<usize>();
+        assert!(held(&again) * 4 < held(&first));
+        let messages = |r: &RunRows| {
+            let all = pieces(std::slice::from_ref(r), usize::MAX, RunRows::len);
+            executions_frame(&all[0])
+                .expect("frame")
+                .column(MESSAGE)
+                .and_then(|c| c.str().cloned())
+                .expect("strings")
+                .iter()
+                .map(|v| v.map(str::to_owned))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(messages(&first), messages(&again));
+        assert_eq!(messages(&again)[3].as_deref(), Some("m3"));
     }
 
     #[test]

@@ -137,6 +137,26 @@ pub struct Report {
 pub struct Text(String);
 
 impl Text {
+    /// Bytes held.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Appends `s`, returning where it is.
+    pub fn push(&mut self, s: &str) -> Str {
+        let start = self.0.len();
+        self.0.push_str(s);
+        // An arena stays far below 4 GiB: reports are capped by --max-file-size.
+        Str {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            len: u32::try_from(s.len()).unwrap_or(0),
+        }
+    }
+
     pub fn str(&self, s: Str) -> &str {
         // Most spans of a passing test (file, message, output, failure type) are empty.
         if s.len == 0 {
@@ -167,13 +187,7 @@ impl Report {
     }
 
     fn push_str(&mut self, s: &str) -> Str {
-        let start = self.text.0.len();
-        self.text.0.push_str(s);
-        // A report's arena stays far below 4 GiB: reports are capped by --max-file-size.
-        Str {
-            start: u32::try_from(start).unwrap_or(u32::MAX),
-            len: u32::try_from(s.len()).unwrap_or(0),
-        }
+        self.text.push(s)
     }
 }
 

@@ -66,12 +66,16 @@ fn parse_with(bytes: &[u8], cuts: &[Cut], fast_paths: bool) -> Report {
     } else {
         Vec::new()
     };
-    // Sized from the text so that the case list is allocated once (a count of `<testcase`, a
-    // fast scan: a million cases in one file must not double their way to twice their size)
-    // and the name arena grows once at most (names are about a quarter of a report's XML).
-    report
-        .cases
-        .reserve(memchr::memmem::find_iter(text.as_bytes(), b"<testcase").count());
+    // Sized from the text so that the case list and the name arena grow once at most: reports
+    // run a few hundred bytes of XML per test case, about a quarter of it names. A large
+    // report's cases are counted instead (a fast scan for `<testcase`): a million cases in one
+    // file must not double their way to twice their size.
+    let cases = if text.len() > 16 << 20 {
+        memchr::memmem::find_iter(text.as_bytes(), b"<testcase").count()
+    } else {
+        text.len() / 300
+    };
+    report.cases.reserve(cases);
     report.reserve_text(text.len() / 4);
     let mut parser = Parser {
         text,
