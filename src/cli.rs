@@ -177,6 +177,35 @@ pub enum StatsFormat {
     Json,
 }
 
+/// Flags that choose the runs an analysis reads.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WindowArgs {
+    /// Only runs at most this long before the newest run in the history (`30d`, `12h`, `2w`),
+    /// or from this date on (`2026-10-01`, `2026-10-01T00:00:00Z`).
+    #[arg(long, value_name = "AGE|DATE", value_parser = crate::analysis::window::parse_since, help_heading = "Window")]
+    pub since: Option<crate::analysis::window::Since>,
+
+    /// Only the newest N runs (counted by run key, so the variants of one CI run count once).
+    #[arg(long, value_name = "N", help_heading = "Window")]
+    pub last_runs: Option<usize>,
+
+    /// Only runs of this branch.
+    #[arg(long, value_name = "B", help_heading = "Window")]
+    pub branch: Option<String>,
+}
+
+impl WindowArgs {
+    /// The window the flags choose.
+    pub fn to_spec(&self) -> crate::analysis::window::WindowSpec {
+        crate::analysis::window::WindowSpec {
+            since: self.since,
+            last_runs: self.last_runs,
+            branch: self.branch.clone(),
+            drop_newest: 0,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct StatsArgs {
     #[command(flatten)]
@@ -233,7 +262,7 @@ pub struct FlakyArgs {
     pub store: StoreArg,
 
     #[command(flatten)]
-    pub window: crate::analysis::window::WindowArgs,
+    pub window: WindowArgs,
 
     /// Output format: a table of the tests that are not stable, or every test as JSON
     /// (versioned by `schema_version`), CSV or Markdown.
@@ -273,7 +302,7 @@ pub struct SlowArgs {
     pub store: StoreArg,
 
     #[command(flatten)]
-    pub window: crate::analysis::window::WindowArgs,
+    pub window: WindowArgs,
 
     /// Output format: tables of the top groups, tests, regressions and unbalanced runs and the
     /// load per day, or everything as JSON (versioned by `schema_version`) or Markdown; CSV
@@ -302,7 +331,7 @@ pub struct SlowArgs {
     /// infrastructure failure: left out of the time statistics, still counted in the load.
     #[arg(
         long,
-        default_value_t = 0.8,
+        default_value_t = crate::analysis::INFRA_THRESHOLD,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"
@@ -355,7 +384,7 @@ pub struct TrimArgs {
     pub store: StoreArg,
 
     #[command(flatten)]
-    pub window: crate::analysis::window::WindowArgs,
+    pub window: WindowArgs,
 
     /// Output format: the headline, the tests in greedy order and the candidates as tables, or
     /// everything as JSON (versioned by `schema_version`) or Markdown; CSV holds the tests in
@@ -380,7 +409,7 @@ pub struct TrimArgs {
     /// infrastructure failure: its failures are not detections and its runs are not counted.
     #[arg(
         long,
-        default_value_t = 0.8,
+        default_value_t = crate::analysis::INFRA_THRESHOLD,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"
@@ -420,7 +449,7 @@ pub struct CheckArgs {
     pub store: StoreArg,
 
     #[command(flatten)]
-    pub window: crate::analysis::window::WindowArgs,
+    pub window: WindowArgs,
 
     /// Gates that fail the check, comma-separated: `broken` (a test is broken now),
     /// `new-flaky` (a test is flaky that was not before the newest --new-runs runs), `slower`
@@ -513,7 +542,7 @@ pub struct SelectArgs {
     pub store: StoreArg,
 
     #[command(flatten)]
-    pub window: crate::analysis::window::WindowArgs,
+    pub window: WindowArgs,
 
     /// Only this variant's runs (platform or job).
     #[arg(long, value_name = "V", help_heading = "Window")]
@@ -574,7 +603,7 @@ pub struct ReportArgs {
     pub store: StoreArg,
 
     #[command(flatten)]
-    pub window: crate::analysis::window::WindowArgs,
+    pub window: WindowArgs,
 
     /// Folder the three files are written to; created when missing.
     #[arg(long, default_value = "report", value_name = "DIR")]
@@ -744,7 +773,7 @@ pub struct RenamesArgs {
     pub store: StoreArg,
 
     #[command(flatten)]
-    pub window: crate::analysis::window::WindowArgs,
+    pub window: WindowArgs,
 
     /// Output: a table with the evidence, JSON, or `[[alias]]` entries to paste into
     /// testsift.toml.
@@ -784,7 +813,7 @@ pub struct BacktestArgs {
     pub store: StoreArg,
 
     #[command(flatten)]
-    pub window: crate::analysis::window::WindowArgs,
+    pub window: WindowArgs,
 
     /// Runs at the start of the window that only train the model and are not scored.
     #[arg(long, default_value_t = 20, value_name = "N")]
@@ -798,7 +827,7 @@ pub struct BacktestArgs {
     /// infrastructure failure: neither scored nor learned from.
     #[arg(
         long,
-        default_value_t = 0.8,
+        default_value_t = crate::analysis::INFRA_THRESHOLD,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"

@@ -8,7 +8,7 @@
 //! aliases are applied where the analyses read test ids ([`alias_of`], [`alias_ids`]), so every
 //! analysis sees one history per renamed test without each taking the table as an argument.
 
-use crate::analysis::window::{Since, WindowArgs, parse_since};
+use crate::analysis::window::{Since, WindowSpec, parse_since};
 use crate::store::schema::TEST_ID;
 use polars::prelude::{Expr, LazyFrame, col, lit, when};
 use rustc_hash::FxHashMap;
@@ -164,7 +164,7 @@ pub struct Thresholds {
 impl Thresholds {
     /// The window the configuration gives when the command line names none: with `--since` or
     /// `--last-runs` on the command line, the command line states the window alone.
-    pub fn fill_window(&self, window: &mut WindowArgs) {
+    pub fn fill_window(&self, window: &mut WindowSpec) {
         if window.since.is_none() && window.last_runs.is_none() {
             window.since = self.since;
             window.last_runs = self.last_runs;

@@ -635,7 +635,7 @@ fn ci_history_table_csv_and_markdown() {
 #[test]
 fn slices_do_not_change_the_result() {
     use testsift::analysis::slow::{SlowOptions, slow_in_slices};
-    use testsift::analysis::window::WindowArgs;
+    use testsift::analysis::window::WindowSpec;
     let three = SlowOptions {
         regression_min_runs: 3,
         ..SlowOptions::default()
@@ -653,7 +653,7 @@ fn slices_do_not_change_the_result() {
             assert!(out.status.success(), "{}", stderr(&out));
         }
         let store = testsift::store::Store::at(&store);
-        let window = WindowArgs::default();
+        let window = WindowSpec::default();
         let whole = slow_in_slices(&store, &window, &options, 1 << 20).unwrap();
         let whole = serde_json::to_value(&whole).unwrap();
         for rows in [1, 7, 64] {

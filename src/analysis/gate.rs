@@ -5,7 +5,7 @@
 
 use super::flaky::{FlakyReport, TestVerdict, Verdict};
 use super::slow::SlowReport;
-use super::window::{self, RunInfo, Since, WindowArgs};
+use super::window::{self, RunInfo, Since, WindowSpec};
 use super::{AnalysisError, query_err};
 use crate::config::Quarantine;
 use crate::report::escape;
@@ -491,13 +491,13 @@ impl Before {
 /// other failure fails the gate.
 pub fn run_gate(
     store: &Store,
-    window: &WindowArgs,
+    window: &WindowSpec,
     key: &str,
     baseline: Option<&str>,
     quarantine: &[Quarantine],
     today: jiff::civil::Date,
 ) -> Result<RunGate, AnalysisError> {
-    let all = window::runs_in_window(store, &WindowArgs::default())?;
+    let all = window::runs_in_window(store, &WindowSpec::default())?;
     let Some(target) = all.iter().find(|r| r.run == key).cloned() else {
         return Err(AnalysisError::Query {
             path: store.dir().display().to_string(),
@@ -776,8 +776,8 @@ pub fn files(
 /// Why `window` keeps none of `all` (every run in the store), or `None` when it keeps some. The
 /// window's filters are applied one at a time, in the window's own order, and the first that
 /// leaves nothing is named with what the store does hold.
-pub fn empty_window(all: &[RunInfo], window: &WindowArgs) -> Option<String> {
-    let kept = |w: &WindowArgs| {
+pub fn empty_window(all: &[RunInfo], window: &WindowSpec) -> Option<String> {
+    let kept = |w: &WindowSpec| {
         let mut runs = all.to_vec();
         window::select(&mut runs, w);
         runs
@@ -788,9 +788,9 @@ pub fn empty_window(all: &[RunInfo], window: &WindowArgs) -> Option<String> {
     if all.is_empty() {
         return Some("the store holds no runs".into());
     }
-    let mut step = WindowArgs {
+    let mut step = WindowSpec {
         branch: window.branch.clone(),
-        ..WindowArgs::default()
+        ..WindowSpec::default()
     };
     let on_branch = kept(&step);
     if let Some(b) = &window.branch
@@ -1033,11 +1033,11 @@ mod tests {
     #[test]
     fn an_empty_window_says_which_filter_emptied_it() {
         let all = vec![run("r1", 1, "main"), run("r2", 2, "dev\u{1b}[2J")];
-        let window = |branch: Option<&str>, since: Option<Since>, last: Option<usize>| WindowArgs {
+        let window = |branch: Option<&str>, since: Option<Since>, last: Option<usize>| WindowSpec {
             branch: branch.map(str::to_string),
             since,
             last_runs: last,
-            ..WindowArgs::default()
+            ..WindowSpec::default()
         };
         assert_eq!(empty_window(&all, &window(None, None, None)), None);
         assert_eq!(

@@ -18,6 +18,11 @@ pub mod slow;
 pub mod trim;
 pub mod window;
 
+/// A run in which more than this share of executed tests fail (and at least 5 ran) is an
+/// infrastructure failure: the default of every analysis's `infra_threshold` and of the
+/// `--infra-threshold` flags (testsift.toml may set another).
+pub const INFRA_THRESHOLD: f64 = 0.8;
+
 use crate::store::StoreError;
 use polars::prelude::PolarsError;
 

@@ -17,7 +17,7 @@
 
 use super::AnalysisError;
 use super::load::{Series, load};
-use super::window::{WindowArgs, runs_in_window};
+use super::window::{WindowSpec, runs_in_window};
 use crate::domain::Status;
 use crate::store::Store;
 use serde::Serialize;
@@ -98,7 +98,7 @@ struct Seen {
 /// Runs the suggestion over the store.
 pub fn renames(
     store: &Store,
-    window: &WindowArgs,
+    window: &WindowSpec,
     options: &RenameOptions,
 ) -> Result<Renames, AnalysisError> {
     let runs = runs_in_window(store, window)?;

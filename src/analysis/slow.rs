@@ -13,7 +13,7 @@ mod regression;
 mod runs;
 
 use super::load::Keys;
-use super::window::{RunInfo, WindowArgs, runs_in_window};
+use super::window::{RunInfo, WindowSpec, runs_in_window};
 use super::{AnalysisError, RunCounts, query_err};
 use crate::domain::Status;
 use crate::store::Store;
@@ -73,7 +73,7 @@ impl Default for SlowOptions {
         SlowOptions {
             by: GroupBy::Suite,
             slower_threshold: 0.2,
-            infra_threshold: 0.8,
+            infra_threshold: super::INFRA_THRESHOLD,
             regression_min_runs: 5,
             regression_min_step: 0.2,
             regression_min_seconds: 0.5,
@@ -490,7 +490,7 @@ impl Sums {
 /// Runs the analysis over the store.
 pub fn slow(
     store: &Store,
-    window: &WindowArgs,
+    window: &WindowSpec,
     options: &SlowOptions,
 ) -> Result<SlowReport, AnalysisError> {
     slow_in_slices(store, window, options, SLICE_ROWS)
@@ -500,7 +500,7 @@ pub fn slow(
 /// it, up to the order floating-point sums are taken in).
 pub fn slow_in_slices(
     store: &Store,
-    window: &WindowArgs,
+    window: &WindowSpec,
     options: &SlowOptions,
     slice_rows: IdxSize,
 ) -> Result<SlowReport, AnalysisError> {

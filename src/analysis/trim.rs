@@ -10,7 +10,7 @@
 use super::AnalysisError;
 use super::flaky::{FlakyOptions, Outcome, Point, Verdict, evidence, verdict};
 use super::load::{Series, load};
-use super::window::{RunInfo, WindowArgs, runs_in_window};
+use super::window::{RunInfo, WindowSpec, runs_in_window};
 use crate::domain::Status;
 use crate::store::Store;
 use serde::Serialize;
@@ -41,7 +41,7 @@ impl Default for TrimOptions {
     fn default() -> Self {
         TrimOptions {
             min_runs: 50,
-            infra_threshold: 0.8,
+            infra_threshold: super::INFRA_THRESHOLD,
             exclude_flaky: false,
             min_saving: 0.005,
             saving_share: 0.8,
@@ -438,7 +438,7 @@ struct TestRows {
 /// Runs the analysis over the store.
 pub fn trim(
     store: &Store,
-    window: &WindowArgs,
+    window: &WindowSpec,
     options: &TrimOptions,
 ) -> Result<TrimReport, AnalysisError> {
     let runs = runs_in_window(store, window)?;
@@ -486,7 +486,7 @@ const SHARES: [f64; 12] = [1.0, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0
 /// way).
 pub fn choose_cut(
     store: &Store,
-    window: &WindowArgs,
+    window: &WindowSpec,
     options: &TrimOptions,
     max_miss: f64,
 ) -> Result<(f64, Replayed), AnalysisError> {

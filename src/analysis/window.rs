@@ -5,30 +5,22 @@
 use super::{AnalysisError, query_err};
 use crate::store::Store;
 use crate::store::schema::*;
-use clap::Args;
 use polars::prelude::*;
 use serde::Serialize;
 use std::cmp::Ordering;
 
-/// Flags that choose the runs an analysis reads.
-#[derive(Debug, Clone, Default, Args)]
-pub struct WindowArgs {
-    /// Only runs at most this long before the newest run in the history (`30d`, `12h`, `2w`),
-    /// or from this date on (`2026-10-01`, `2026-10-01T00:00:00Z`).
-    #[arg(long, value_name = "AGE|DATE", value_parser = parse_since, help_heading = "Window")]
+/// Which runs an analysis reads: built from the command line's window flags
+/// (`crate::cli::WindowSpec`), or by a command for a comparison.
+#[derive(Debug, Clone, Default)]
+pub struct WindowSpec {
+    /// Only runs at most this long before the newest run in the history, or from this instant.
     pub since: Option<Since>,
-
     /// Only the newest N runs (counted by run key, so the variants of one CI run count once).
-    #[arg(long, value_name = "N", help_heading = "Window")]
     pub last_runs: Option<usize>,
-
     /// Only runs of this branch.
-    #[arg(long, value_name = "B", help_heading = "Window")]
     pub branch: Option<String>,
-
     /// Leave out the newest N run keys after the rest of the window is chosen: the "before"
-    /// side of a comparison such as `check --fail-on new-flaky`. Not a flag.
-    #[arg(skip)]
+    /// side of a comparison such as `check --fail-on new-flaky`.
     pub drop_newest: usize,
 }
 
@@ -181,7 +173,7 @@ pub(crate) fn runs_on_commits(commits: &str) -> Vec<RunInfo> {
         .collect()
 }
 
-pub fn runs_in_window(store: &Store, window: &WindowArgs) -> Result<Vec<RunInfo>, AnalysisError> {
+pub fn runs_in_window(store: &Store, window: &WindowSpec) -> Result<Vec<RunInfo>, AnalysisError> {
     let df = store
         .runs()?
         .select([
@@ -223,7 +215,7 @@ fn runs_from_frame(df: &DataFrame) -> PolarsResult<Vec<RunInfo>> {
 
 /// Orders `runs` and keeps those the window selects: branch first, then `--since`, then
 /// `--last-runs`, then leaves out the newest `drop_newest` run keys.
-pub fn select(runs: &mut Vec<RunInfo>, window: &WindowArgs) {
+pub fn select(runs: &mut Vec<RunInfo>, window: &WindowSpec) {
     if let Some(b) = &window.branch {
         runs.retain(|r| r.branch.as_deref() == Some(b.as_str()));
     }
@@ -298,7 +290,7 @@ mod tests {
             run("run-1", 1, "dev"),
             run("run-3", 9, "main"),
         ];
-        let w = WindowArgs {
+        let w = WindowSpec {
             branch: Some("main".into()),
             last_runs: Some(2),
             ..Default::default()
@@ -309,7 +301,7 @@ mod tests {
         let mut runs = vec![run("a", 0, "m"), run("b", 86_400_000, "m")];
         select(
             &mut runs,
-            &WindowArgs {
+            &WindowSpec {
                 since: Some(Since::Age(3_600_000)),
                 ..Default::default()
             },
@@ -327,7 +319,7 @@ mod tests {
             run("run-3", 6, "main"),
             a2,
         ];
-        let w = WindowArgs {
+        let w = WindowSpec {
             drop_newest: 1,
             ..Default::default()
         };

@@ -24,7 +24,8 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     let format = args.format;
     match args.kind {
         BacktestKind::Priority => {
-            let result = priority(&store, &args.window, &options).with_context(reading)?;
+            let result =
+                priority(&store, &args.window.to_spec(), &options).with_context(reading)?;
             if result.runs_scored == 0 {
                 eprintln!(
                     "testsift: warning: no run after the first {} of {} had a failed test, so nothing was scored (lower --train-runs or widen the window)",
@@ -39,7 +40,8 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
             }
         }
         BacktestKind::Skip => {
-            let result = skip_list(&store, &args.window, &options).with_context(reading)?;
+            let result =
+                skip_list(&store, &args.window.to_spec(), &options).with_context(reading)?;
             if result.runs_replayed == 0 {
                 eprintln!(
                     "testsift: warning: no run after the first {} of {} to replay (lower --train-runs or widen the window)",
@@ -54,7 +56,8 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
             }
         }
         BacktestKind::Shards => {
-            let result = shard_split(&store, &args.window, &options).with_context(reading)?;
+            let result =
+                shard_split(&store, &args.window.to_spec(), &options).with_context(reading)?;
             if result.pipelines_replayed == 0 {
                 eprintln!(
                     "testsift: warning: no pipeline after the first {} of {} to replay (lower --train-runs or widen the window)",

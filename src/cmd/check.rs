@@ -5,7 +5,7 @@
 use crate::analysis::flaky::{FlakyOptions, flaky};
 use crate::analysis::gate::{self, CheckReport, Gate, GateResult};
 use crate::analysis::slow::{SlowOptions, slow};
-use crate::analysis::window::{self, WindowArgs, runs_in_window};
+use crate::analysis::window::{self, WindowSpec, runs_in_window};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::config;
 use crate::error::{EXIT_GATE, EXIT_OK};
@@ -19,7 +19,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let config = config::installed();
     let defaults = FlakyOptions::default();
     let thresholds = &config.thresholds;
-    let mut window_args = args.window.clone();
+    let mut window_args = args.window.to_spec();
     thresholds.fill_window(&mut window_args);
     let infra_threshold = args
         .infra_threshold
@@ -33,7 +33,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         infra_threshold,
     };
     let reading = || format!("reading {}", store.dir().display());
-    let all = runs_in_window(&store, &WindowArgs::default()).with_context(reading)?;
+    let all = runs_in_window(&store, &WindowSpec::default()).with_context(reading)?;
     if let Some(why) = gate::empty_window(&all, &window_args) {
         return no_data(args.format, &format!("the window is empty: {why}"));
     }

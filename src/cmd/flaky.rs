@@ -23,7 +23,7 @@ pub fn run(args: FlakyArgs) -> anyhow::Result<ExitCode> {
             .or(thresholds.infra_threshold)
             .unwrap_or(defaults.infra_threshold),
     };
-    let mut window = args.window.clone();
+    let mut window = args.window.to_spec();
     thresholds.fill_window(&mut window);
     let reading = || format!("reading {}", store.dir().display());
     let mut report = flaky(&store, &window, &options).with_context(reading)?;

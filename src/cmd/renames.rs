@@ -15,7 +15,7 @@ pub fn run(args: RenamesArgs) -> anyhow::Result<ExitCode> {
         max_gap: args.max_gap,
         min_score: args.min_score,
     };
-    let result = renames(&store, &args.window, &options)
+    let result = renames(&store, &args.window.to_spec(), &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;
     let mut out = std::io::stdout().lock();
     match args.format {

@@ -52,7 +52,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         .infra_threshold
         .or(thresholds.infra_threshold)
         .unwrap_or(defaults.infra_threshold);
-    let mut window = args.window.clone();
+    let mut window = args.window.to_spec();
     thresholds.fill_window(&mut window);
     let options = ReportOptions {
         flaky: FlakyOptions {

@@ -15,7 +15,7 @@ pub fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
     let store = Store::at(&args.store.store);
     let config = crate::config::installed();
     let thresholds = &config.thresholds;
-    let mut window = args.window.clone();
+    let mut window = args.window.to_spec();
     thresholds.fill_window(&mut window);
     let options = SelectOptions {
         kind: args.kind,

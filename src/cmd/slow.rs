@@ -24,7 +24,7 @@ pub fn run(args: SlowArgs) -> anyhow::Result<ExitCode> {
             None => Some(args.regression_min_share / 100.0),
         },
     };
-    let report = slow(&store, &args.window, &options)
+    let report = slow(&store, &args.window.to_spec(), &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;
     let table = args.table.to_options();
     let mut out = std::io::stdout().lock();

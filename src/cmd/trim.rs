@@ -18,7 +18,7 @@ pub fn run(args: TrimArgs) -> anyhow::Result<ExitCode> {
         saving_share: args.cut.saving_share / 100.0,
     };
     let reading = || format!("reading {}", store.dir().display());
-    let mut report = trim(&store, &args.window, &options).with_context(reading)?;
+    let mut report = trim(&store, &args.window.to_spec(), &options).with_context(reading)?;
     let tests: Vec<(&str, &str)> = report
         .candidates
         .iter()

@@ -14,6 +14,7 @@ use super::{
 use crate::analysis::flaky::{RunRef, TestVerdict};
 use crate::analysis::history::VerdictRuns;
 use crate::analysis::trim::Advice;
+use crate::export::format::pct;
 use std::fmt::Write;
 
 /// Characters of a test id shown in a table cell; the full id (to 1,000) is in its tooltip.
@@ -129,10 +130,6 @@ const SCRIPT: &str = r#"
   });
 })();
 "#;
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
-}
 
 /// A table cell holding a test: class and name first, then the package and the variant in
 /// small print; the full id (to 1,000 characters) is in the tooltip.

@@ -8,6 +8,7 @@ use super::escape::markdown_capped;
 use super::{Report, top_broken, top_flaky, trim_sentence};
 use crate::analysis::flaky::TestVerdict;
 use crate::analysis::trim::Advice;
+use crate::export::format::pct;
 use std::fmt::Write;
 
 /// Rows of each list.
@@ -21,10 +22,6 @@ const SHORT: usize = 40;
 
 fn md(s: &str, cap: usize) -> String {
     markdown_capped(s, cap)
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
 }
 
 fn test_cell(id: &str, variant: &str) -> String {

@@ -18,7 +18,7 @@ use crate::analysis::flaky::{FlakyOptions, FlakyReport, TestVerdict, Verdict, fl
 use crate::analysis::history::{self, History};
 use crate::analysis::slow::{GroupBy, SlowOptions, SlowReport, slow};
 use crate::analysis::trim::{TrimOptions, TrimReport, trim};
-use crate::analysis::window::{Since, WindowArgs, runs_in_window};
+use crate::analysis::window::{Since, WindowSpec, runs_in_window};
 use crate::store::Store;
 use diff::Changes;
 use serde::Serialize;
@@ -447,7 +447,7 @@ fn key(t: &TestVerdict) -> (String, String) {
 /// told what is being done next, for a progress display.
 pub fn build(
     store: &Store,
-    window: &WindowArgs,
+    window: &WindowSpec,
     options: &ReportOptions,
     generated_at: String,
     stage: &dyn Fn(&'static str),

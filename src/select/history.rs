@@ -3,7 +3,7 @@
 //! durations, and how the newest sharded run was split (its variants, or its report files).
 
 use crate::analysis::flaky::Outcome;
-use crate::analysis::window::{ORDER, RunInfo, WindowArgs, run_order_frame, runs_in_window};
+use crate::analysis::window::{ORDER, RunInfo, WindowSpec, run_order_frame, runs_in_window};
 use crate::analysis::{AnalysisError, RunCounts, query_err};
 use crate::store::Store;
 use crate::store::schema::*;
@@ -68,7 +68,7 @@ pub struct History {
 /// failures (the analyses' rule).
 pub fn history(
     store: &Store,
-    window: &WindowArgs,
+    window: &WindowSpec,
     variant: Option<&str>,
     infra_threshold: f64,
     split_by: SplitBy,

@@ -11,8 +11,9 @@ pub mod shards;
 use crate::analysis::AnalysisError;
 use crate::analysis::flaky::{FlakyOptions, FlakyReport, Verdict, flaky};
 use crate::analysis::trim::{TrimOptions, TrimReport, trim};
-use crate::analysis::window::{WindowArgs, runs_in_window};
+use crate::analysis::window::{WindowSpec, runs_in_window};
 use crate::config::Quarantine;
+use crate::export::format::pct;
 use crate::store::Store;
 use history::{History, TestHistory};
 use serde::Serialize;
@@ -134,7 +135,7 @@ pub struct SkipCut {
 /// error: a selection must never break the pipeline, so it is empty, with `no_data` saying why.
 pub fn select(
     store: &Store,
-    window: &WindowArgs,
+    window: &WindowSpec,
     options: &SelectOptions,
 ) -> Result<(Selection, Vec<runner::Target>), AnalysisError> {
     if !store.exists() {
@@ -144,7 +145,7 @@ pub fn select(
         );
         return Ok((empty(options, why), Vec::new()));
     }
-    let mut all_runs = runs_in_window(store, &WindowArgs::default())?;
+    let mut all_runs = runs_in_window(store, &WindowSpec::default())?;
     if let Some(v) = options.variant.as_deref() {
         all_runs.retain(|r| r.variant == v);
     }
@@ -282,10 +283,6 @@ pub(crate) fn base(t: &TestHistory, reason: &str) -> Selected {
 
 fn by_id(hist: &History) -> BTreeMap<&str, &TestHistory> {
     hist.tests.iter().map(|t| (t.test_id.as_str(), t)).collect()
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
 }
 
 /// Tests `flaky` calls flaky on at least one (kept) variant.

@@ -13,7 +13,7 @@
 //! tests first, cheapest first). Definitions and figures: docs/select.md.
 
 use super::load::{Series, load};
-use super::window::{RunInfo, WindowArgs, runs_in_window};
+use super::window::{RunInfo, WindowSpec, runs_in_window};
 use super::{AnalysisError, RunCounts};
 use crate::domain::Status;
 use crate::store::Store;
@@ -131,7 +131,7 @@ pub struct PriorityBacktest {
 /// Replays the window.
 pub fn priority(
     store: &Store,
-    window: &WindowArgs,
+    window: &WindowSpec,
     options: &BacktestOptions,
 ) -> Result<PriorityBacktest, AnalysisError> {
     let runs = runs_in_window(store, window)?;
@@ -142,7 +142,7 @@ pub fn priority(
 /// Replays the skip list over the window ([`skip::replay`]).
 pub fn skip_list(
     store: &Store,
-    window: &WindowArgs,
+    window: &WindowSpec,
     options: &BacktestOptions,
 ) -> Result<skip::SkipBacktest, AnalysisError> {
     let runs = runs_in_window(store, window)?;
@@ -153,7 +153,7 @@ pub fn skip_list(
 /// Replays the shard split over the window ([`shards::replay`]).
 pub fn shard_split(
     store: &Store,
-    window: &WindowArgs,
+    window: &WindowSpec,
     options: &BacktestOptions,
 ) -> Result<shards::ShardsBacktest, AnalysisError> {
     let runs = runs_in_window(store, window)?;

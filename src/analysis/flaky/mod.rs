@@ -13,7 +13,7 @@ pub use infra::Level;
 pub use model::{Exec, Interval, PENALTY};
 
 use super::load::Keys;
-use super::window::{RunInfo, WindowArgs, runs_in_window};
+use super::window::{RunInfo, WindowSpec, runs_in_window};
 use super::{AnalysisError, RunCounts, query_err};
 use crate::domain::Status;
 use crate::store::Store;
@@ -48,7 +48,7 @@ impl Default for FlakyOptions {
     fn default() -> Self {
         FlakyOptions {
             min_runs: 5,
-            infra_threshold: 0.8,
+            infra_threshold: super::INFRA_THRESHOLD,
         }
     }
 }
@@ -511,7 +511,7 @@ pub fn verdict(ev: &Evidence, runs: usize, min_runs: usize, appeared_late: bool)
 /// Figures: docs/benchmarks.md.
 pub fn flaky(
     store: &Store,
-    window: &WindowArgs,
+    window: &WindowSpec,
     options: &FlakyOptions,
 ) -> Result<FlakyReport, AnalysisError> {
     let runs = runs_in_window(store, window)?;
