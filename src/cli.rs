@@ -1,5 +1,7 @@
 //! The command line: every subcommand, flag and help text.
 
+use crate::choice::Choice;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -311,7 +313,7 @@ pub struct SlowArgs {
     pub format: OutputFormat,
 
     /// What the time is summed over.
-    #[arg(long, value_enum, default_value = "suite")]
+    #[arg(long, value_parser = choice::<crate::analysis::slow::GroupBy>(), default_value = "suite")]
     pub by: crate::analysis::slow::GroupBy,
 
     #[command(flatten)]
@@ -374,7 +376,7 @@ pub struct SlowArgs {
     pub regression_min_share: f64,
 
     /// The table `--format csv` writes.
-    #[arg(long, value_enum, default_value = "groups")]
+    #[arg(long, value_parser = choice::<crate::export::slow::CsvTable>(), default_value = "groups")]
     pub csv_table: crate::export::slow::CsvTable,
 }
 
@@ -456,7 +458,7 @@ pub struct CheckArgs {
     /// (a suite is flagged as getting slower), `expired-quarantine` (a testsift.toml
     /// quarantine entry is past its `until`). `--max-flaky-rate` adds its own gate.
     /// [default: broken,new-flaky,expired-quarantine; with --run: expired-quarantine]
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "GATES")]
+    #[arg(long, value_parser = choice::<crate::analysis::gate::Gate>(), value_delimiter = ',', value_name = "GATES")]
     pub fail_on: Vec<crate::analysis::gate::Gate>,
 
     /// Gate one run instead of the window: each test that failed in RUN (a run key; by default
@@ -501,7 +503,7 @@ pub struct CheckArgs {
     pub infra_threshold: Option<f64>,
 
     /// What the `slower` gate sums time over (as `slow --by`).
-    #[arg(long, value_enum, default_value = "suite", help_heading = "Thresholds")]
+    #[arg(long, value_parser = choice::<crate::analysis::slow::GroupBy>(), default_value = "suite", help_heading = "Thresholds")]
     pub by: crate::analysis::slow::GroupBy,
 
     /// The `slower` gate trips when a group's median per-run time in the last 7 days is at
@@ -523,11 +525,11 @@ pub struct CheckArgs {
 pub struct SelectArgs {
     /// What to select: flaky tests (quarantine), trim candidates (skip), every test by failure
     /// likelihood (priority), or every test in K shards of near-equal time (shards).
-    #[arg(value_enum)]
+    #[arg(value_parser = choice::<crate::select::Kind>())]
     pub kind: crate::select::Kind,
 
     /// The runner the output is for; see docs/select.md for how to pass each.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::<crate::select::runner::Runner>())]
     pub runner: crate::select::runner::Runner,
 
     /// Write the output to FILE instead of stdout (`-` is stdout).
@@ -558,12 +560,12 @@ pub struct SelectArgs {
     pub shard: Option<usize>,
 
     /// What a shard is made of.
-    #[arg(long, value_enum, default_value = "test", help_heading = "Shards")]
+    #[arg(long, value_parser = choice::<crate::select::shards::Unit>(), default_value = "test", help_heading = "Shards")]
     pub by: crate::select::shards::Unit,
 
     /// What the current split, which the plan is compared with, is made of: the variants of
     /// the newest run that has several, or the report files of the newest run.
-    #[arg(long, value_enum, default_value = "variant", help_heading = "Shards")]
+    #[arg(long, value_parser = choice::<crate::select::history::SplitBy>(), default_value = "variant", help_heading = "Shards")]
     pub current_split: crate::select::history::SplitBy,
 
     /// The directory pytest node ids are relative to (pytest's rootdir), to find which part
@@ -856,4 +858,14 @@ pub struct BacktestArgs {
     /// or the missed runs, or the figures) or Markdown.
     #[arg(long, value_enum, default_value = "table")]
     pub format: OutputFormat,
+}
+
+/// The value parser for a [`Choice`]: its names, each with its help, as clap's possible values.
+fn choice<T: Choice>() -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(
+        T::ALL
+            .iter()
+            .map(|v| PossibleValue::new(v.name()).help(v.help())),
+    )
+    .try_map(|name| T::named(&name).ok_or_else(|| format!("no such value: {name:?}")))
 }

@@ -9,6 +9,7 @@
 //!    [`export`] renders.
 
 pub mod analysis;
+pub mod choice;
 pub mod ci_vars;
 pub mod cli;
 pub mod cmd;

@@ -21,7 +21,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 const NAMED: usize = 3;
 
 /// A gate `--fail-on` can turn on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Gate {
     /// Some test is broken (a streak of hard failures up to the newest run).
@@ -36,9 +36,16 @@ pub enum Gate {
     ExpiredQuarantine,
     /// A test failed in the run `--run` names and its failure is not forgiven (not with
     /// `--fail-on`: `--run` turns it on).
-    #[value(skip)]
     Run,
 }
+
+crate::choice::choices!(Gate {
+    Broken => "broken": "Some test is broken (a streak of hard failures up to the newest run)",
+    NewFlaky => "new-flaky": "Some test is flaky now that was not flaky before the newest runs",
+    Slower => "slower": "Some suite (or class, file, family) is flagged as getting slower",
+    FlakyRate => "flaky-rate": "The flaky run rate is above `--max-flaky-rate`",
+    ExpiredQuarantine => "expired-quarantine": "A testsift.toml quarantine entry is past its `until`",
+});
 
 impl Gate {
     pub fn as_str(self) -> &'static str {

@@ -33,7 +33,7 @@ const PERIOD_MS: i64 = 7 * 86_400_000;
 pub const UNKNOWN_GROUP: &str = "(none)";
 
 /// What the time is summed over.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum GroupBy {
     /// The innermost `<testsuite name>`.
@@ -46,6 +46,13 @@ pub enum GroupBy {
     /// The test id with parameters stripped.
     Family,
 }
+
+crate::choice::choices!(GroupBy {
+    Suite => "suite": "The innermost `<testsuite name>`",
+    Class => "class": "The testcase `classname`",
+    File => "file": "The testcase `file` attribute",
+    Family => "family": "The test id with parameters stripped",
+});
 
 /// Settings of the analysis.
 #[derive(Debug, Clone, Serialize)]

@@ -8,7 +8,7 @@ use crate::report::escape::markdown as md;
 use std::io::{self, Write};
 
 /// Which of the result's tables `--format csv` writes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum CsvTable {
     /// One line per group.
     #[default]
@@ -22,6 +22,14 @@ pub enum CsvTable {
     /// One line per day: the CI load and its waste.
     Days,
 }
+
+crate::choice::choices!(CsvTable {
+    Groups => "groups": "One line per group",
+    Tests => "tests": "One line per test and variant",
+    Regressions => "regressions": "One line per duration regression",
+    Runs => "runs": "One line per run key: shards, critical path, imbalance",
+    Days => "days": "One line per day: the CI load and its waste",
+});
 
 /// The headline, with run ids from the reports made safe by `show`.
 fn headline(r: &SlowReport, show: impl Fn(&str) -> String) -> String {

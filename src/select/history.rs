@@ -36,7 +36,7 @@ pub struct Part {
 }
 
 /// What a run's current split is made of.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SplitBy {
     /// The variants (jobs) of the newest run that has several.
@@ -45,6 +45,11 @@ pub enum SplitBy {
     /// The report files of the newest run.
     Report,
 }
+
+crate::choice::choices!(SplitBy {
+    Variant => "variant": "The variants (jobs) of the newest run that has several",
+    Report => "report": "The report files of the newest run",
+});
 
 /// How the newest sharded run was split.
 #[derive(Debug, Clone, PartialEq)]

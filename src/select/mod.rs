@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// What to select.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// Tests `testsift flaky` calls flaky, to keep out of the gating run.
@@ -35,6 +35,13 @@ pub enum Kind {
     /// Every test or class in K groups of near-equal historical time.
     Shards,
 }
+
+crate::choice::choices!(Kind {
+    Quarantine => "quarantine": "Tests `testsift flaky` calls flaky, to keep out of the gating run",
+    Skip => "skip": "Trim candidates of `testsift trim`, to leave out of the run",
+    Priority => "priority": "Every test, most likely to fail first, for fail-fast ordering",
+    Shards => "shards": "Every test or class in K groups of near-equal historical time",
+});
 
 /// Settings of a selection.
 #[derive(Debug, Clone)]

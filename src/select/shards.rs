@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// What is kept together on one shard.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Unit {
     /// Each test on its own.
@@ -17,6 +17,11 @@ pub enum Unit {
     /// All tests of a class (its `classname`; file or suite when there is none).
     Class,
 }
+
+crate::choice::choices!(Unit {
+    Test => "test": "Each test on its own",
+    Class => "class": "All tests of a class (its `classname`; file or suite when there is none)",
+});
 
 /// The planned split.
 #[derive(Debug, Clone, PartialEq, Serialize)]

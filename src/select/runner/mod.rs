@@ -17,7 +17,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 /// What the output is written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Runner {
     /// `pytest @FILE`: one `--deselect=NODEID` per line.
@@ -37,6 +37,17 @@ pub enum Runner {
     /// The selection with reasons, rates and evidence, versioned by `schema_version`.
     Json,
 }
+
+crate::choice::choices!(Runner {
+    Pytest => "pytest": "`pytest @FILE`: one `--deselect=NODEID` per line",
+    Nextest => "nextest": "`cargo nextest run -E \"$(cat FILE)\"`: a filterset",
+    Maven => "maven": "`mvn test -Dsurefire.excludesFile=FILE`: one `Class#method` per line",
+    Gradle => "gradle": "`gradle test --init-script FILE`: an init script with `excludeTestsMatching`",
+    Jest => "jest": "`jest --testNamePattern=\"$(cat FILE)\"`: a regular expression",
+    Go => "go": "`go test -skip \"$(cat FILE)\"`: a regular expression",
+    Plain => "plain": "One test id per line",
+    Json => "json": "The selection with reasons, rates and evidence, versioned by `schema_version`",
+});
 
 /// A test as the runner formats see it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -128,10 +139,8 @@ pub enum RenderError {
 }
 
 fn runner_name(runner: Runner) -> String {
-    use clap::ValueEnum;
-    runner
-        .to_possible_value()
-        .map_or_else(String::new, |v| v.get_name().to_string())
+    use crate::choice::Choice;
+    runner.name().to_string()
 }
 
 /// Renders `selection` for `runner`. For shards, `shard` (1-based) picks the shard to run:
