@@ -1,6 +1,7 @@
 //! The `backtest` result as a table, JSON, CSV (one line per order) or Markdown. It holds no
 //! text from reports: order names and numbers only.
 
+use super::table::{Column, Table, TableOptions};
 use crate::analysis::backtest::PriorityBacktest;
 use std::io::{self, Write};
 
@@ -20,17 +21,9 @@ fn rows(r: &PriorityBacktest) -> Vec<[String; 4]> {
         .collect()
 }
 
-/// Seconds in the unit a person reads.
+/// Seconds in the unit a person reads (the one duration format of every table).
 fn seconds(s: f64) -> String {
-    if s < 1.0 {
-        format!("{:.0} ms", s * 1000.0)
-    } else if s < 60.0 {
-        format!("{s:.1} s")
-    } else if s < 3600.0 {
-        format!("{:.1} min", s / 60.0)
-    } else {
-        format!("{:.1} h", s / 3600.0)
-    }
+    super::format::duration(s)
 }
 
 fn summary(r: &PriorityBacktest) -> String {
@@ -48,15 +41,16 @@ fn summary(r: &PriorityBacktest) -> String {
 pub fn table(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "{}", summary(r))?;
     writeln!(out)?;
-    writeln!(
-        out,
-        "{:<18} {:>9} {:>10} {:>15}",
-        HEAD[0], HEAD[1], HEAD[2], HEAD[3]
-    )?;
-    for [a, b, c, d] in rows(r) {
-        writeln!(out, "{a:<18} {b:>9} {c:>10} {d:>15}")?;
+    let mut table = Table::new(vec![
+        Column::word(HEAD[0]),
+        Column::num(HEAD[1]),
+        Column::num(HEAD[2]),
+        Column::num(HEAD[3]),
+    ]);
+    for row in rows(r) {
+        table.row(row.to_vec());
     }
-    Ok(())
+    table.print(out, &TableOptions::default())
 }
 
 pub fn json(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
@@ -98,7 +92,8 @@ pub mod skip {
     use crate::analysis::backtest::skip::SkipBacktest;
     use crate::export::csv_field;
     use crate::export::format::pct;
-    use crate::report::escape::{markdown as md, terminal};
+    use crate::export::table::{Column, Table, TableOptions};
+    use crate::report::escape::markdown as md;
     use std::io::{self, Write};
 
     /// Missed runs listed in the table and Markdown.
@@ -161,16 +156,20 @@ pub mod skip {
         if r.missed.is_empty() {
             return Ok(());
         }
-        writeln!(out, "\nmissed run  caught        tests")?;
+        writeln!(out)?;
+        let mut table = Table::new(vec![
+            Column::name("missed run"),
+            Column::word("caught"),
+            Column::message("tests"),
+        ]);
         for m in r.missed.iter().take(SHOWN) {
-            writeln!(
-                out,
-                "{:<11} {:<13} {}",
-                terminal(&m.run),
+            table.row(vec![
+                m.run.clone(),
                 caught(m.caught_after_runs),
-                terminal(&m.tests.join(", "))
-            )?;
+                m.tests.join(", "),
+            ]);
         }
+        table.print(out, &TableOptions::default())?;
         if r.missed.len() > SHOWN {
             writeln!(
                 out,
