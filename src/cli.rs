@@ -565,8 +565,8 @@ pub struct SelectArgs {
 
     /// What the current split, which the plan is compared with, is made of: the variants of
     /// the newest run that has several, or the report files of the newest run.
-    #[arg(long, value_parser = choice::<crate::select::history::SplitBy>(), default_value = "variant", help_heading = "Shards")]
-    pub current_split: crate::select::history::SplitBy,
+    #[arg(long, value_parser = choice::<crate::analysis::SplitBy>(), default_value = "variant", help_heading = "Shards")]
+    pub current_split: crate::analysis::SplitBy,
 
     /// The directory pytest node ids are relative to (pytest's rootdir), to find which part
     /// of a dotted classname is the file when the reports have no `file` attribute.
@@ -849,10 +849,15 @@ pub struct BacktestArgs {
     #[command(flatten)]
     pub cut: TrimCutArgs,
 
-    /// shards: shards for a pipeline that ran as one (a pipeline with several variants keeps
-    /// its own number).
+    /// shards: shards for a pipeline that ran as one (a pipeline split in several keeps its
+    /// own number).
     #[arg(long, default_value_t = 4, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub shards: u64,
+
+    /// shards: what a pipeline's own split is made of: its variants (jobs), or its report
+    /// files (shards that write their own report within one job).
+    #[arg(long, value_parser = choice::<crate::analysis::SplitBy>(), default_value = "variant")]
+    pub current_split: crate::analysis::SplitBy,
 
     /// Output format: a table, JSON (versioned by `schema_version`), CSV (one line per order,
     /// or the missed runs, or the figures) or Markdown.

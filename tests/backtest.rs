@@ -301,3 +301,46 @@ fn shards_backtest_compares_with_the_split_the_history_used() {
     assert!((r["mean_imbalance"].as_f64().unwrap() - 1.0).abs() < 1e-9);
     assert!(r["mean_prediction_error"].as_f64().unwrap().abs() < 1e-9);
 }
+
+/// Issue 19: the same split, written as two report files of one job (shard-1 holds a and b,
+/// shard-2 c and d) rather than as two variants. By variant the pipelines have no split of their
+/// own; with `--current-split report` their report files are it, and the figures are those of
+/// the test above.
+#[test]
+fn shards_backtest_takes_report_files_as_the_split_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    for run in 1..=2 {
+        let folder = runs.join(format!("run-{run}"));
+        for (shard, cases) in [(1, [("a", 3), ("b", 2)]), (2, [("c", 2), ("d", 1)])] {
+            let body: String = cases
+                .iter()
+                .map(|(name, s)| format!(r#"<testcase classname="T" name="{name}" time="{s}"/>"#))
+                .collect();
+            write(
+                &folder.join(format!("shard-{shard}/junit.xml")),
+                format!(r#"<testsuite name="T">{body}</testsuite>"#),
+            );
+        }
+        write(
+            &folder.join("run.json"),
+            format!(
+                r#"{{"run_id": "{run}", "commit": "c{run}", "branch": "main", "timestamp": "2026-10-0{run}T02:00:00Z"}}"#
+            ),
+        );
+    }
+    let store = dir.path().join("store");
+    assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+    let by_variant = backtest_json(&store, &["shards", "--train-runs", "1", "--shards", "2"]);
+    assert_eq!(by_variant["sharded_pipelines"], 0, "{by_variant:#}");
+    let r = backtest_json(
+        &store,
+        &["shards", "--train-runs", "1", "--current-split", "report"],
+    );
+    assert_eq!(r["pipelines_replayed"], 1, "{r:#}");
+    assert_eq!(r["sharded_pipelines"], 1);
+    assert!((r["history_mean_critical_path_seconds"].as_f64().unwrap() - 5.0).abs() < 1e-9);
+    assert!((r["history_mean_imbalance"].as_f64().unwrap() - 1.25).abs() < 1e-9);
+    assert!((r["mean_critical_path_seconds"].as_f64().unwrap() - 4.0).abs() < 1e-9);
+    assert!((r["mean_imbalance"].as_f64().unwrap() - 1.0).abs() < 1e-9);
+}

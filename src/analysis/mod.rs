@@ -23,6 +23,22 @@ pub mod window;
 /// `--infra-threshold` flags (testsift.toml may set another).
 pub const INFRA_THRESHOLD: f64 = 0.8;
 
+/// What a run's current split is made of.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SplitBy {
+    /// The variants (jobs) of the newest run that has several.
+    #[default]
+    Variant,
+    /// The report files of the newest run.
+    Report,
+}
+
+crate::choice::choices!(SplitBy {
+    Variant => "variant": "The variants (jobs) of the newest run that has several",
+    Report => "report": "The report files of the newest run",
+});
+
 use crate::store::StoreError;
 use polars::prelude::PolarsError;
 

@@ -18,6 +18,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         min_saving: args.cut.min_saving / 100.0,
         saving_share: args.cut.saving_share / 100.0,
         shards: usize::try_from(args.shards).unwrap_or(1),
+        split_by: args.current_split,
     };
     let reading = || format!("reading {}", store.dir().display());
     let mut out = std::io::stdout().lock();

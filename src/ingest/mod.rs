@@ -12,7 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::discover::{self, DiscoveredRun, Input, InputKind, RunMeta};
 use crate::fold;
 use crate::junit::{self, Severity};
-use crate::store::columns::{self, ReportRecord, RunRecord};
+use crate::store::columns::{self, ReportRecord, ReportStatus, RunRecord};
 use crate::store::{Store, StoreError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -706,11 +706,11 @@ fn process_run(
             .map(|p| Diagnostic::in_report(display, p));
         let status = if report.has_errors() {
             files_with_errors += 1;
-            "error"
+            ReportStatus::Error
         } else if report.problems.is_empty() {
-            "ok"
+            ReportStatus::Ok
         } else {
-            "warning"
+            ReportStatus::Warning
         };
         warnings += report
             .problems
@@ -744,7 +744,7 @@ fn process_run(
             // No content, so no hash: never compared when telling a run already stored.
             hash: String::new(),
             cases: 0,
-            status: "error",
+            status: ReportStatus::Error,
             problems: message,
         });
     }
@@ -752,7 +752,9 @@ fn process_run(
         parsed.into_iter().map(|r| (r.report, r.keys)).unzip();
     let rows = fold::fold_keyed(&parsed_reports, &keys);
     drop(keys);
-    let clean_reports = report_records.iter().any(|r| r.status != "error");
+    let clean_reports = report_records
+        .iter()
+        .any(|r| r.status != ReportStatus::Error);
     if rows.is_empty() && clean_reports {
         // A report with no test case (everything filtered out, a suite that ran nothing) is
         // valid: the run is stored with zero executions, and said so.
@@ -796,7 +798,7 @@ fn process_run(
     let parse_errors = u32::try_from(
         report_records
             .iter()
-            .filter(|r| r.status == "error")
+            .filter(|r| r.status == ReportStatus::Error)
             .count(),
     )
     .unwrap_or(u32::MAX);

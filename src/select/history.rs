@@ -2,9 +2,11 @@
 //! `file` attribute (to map it back to a runner's id), its executed outcomes in run order, its
 //! durations, and how the newest sharded run was split (its variants, or its report files).
 
+use crate::analysis::SplitBy;
 use crate::analysis::flaky::Outcome;
 use crate::analysis::window::{ORDER, RunInfo, WindowSpec, run_order_frame, runs_in_window};
 use crate::analysis::{AnalysisError, RunCounts, query_err};
+use crate::domain::Status;
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
@@ -34,22 +36,6 @@ pub struct Part {
     /// Summed durations of its executions in that run, in seconds.
     pub seconds: f64,
 }
-
-/// What a run's current split is made of.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SplitBy {
-    /// The variants (jobs) of the newest run that has several.
-    #[default]
-    Variant,
-    /// The report files of the newest run.
-    Report,
-}
-
-crate::choice::choices!(SplitBy {
-    Variant => "variant": "The variants (jobs) of the newest run that has several",
-    Report => "report": "The report files of the newest run",
-});
 
 /// How the newest sharded run was split.
 #[derive(Debug, Clone, PartialEq)]
@@ -166,11 +152,11 @@ fn collect(
         if !t.variants.iter().any(|x| x == v) {
             t.variants.push(v.to_string());
         }
-        let outcome = match status.get(i).unwrap_or_default() {
-            "passed" => Outcome::Pass,
-            "failed" | "error" => Outcome::Fail,
-            "flaky" => Outcome::Retry,
-            _ => continue,
+        let outcome = match status.get(i).and_then(Status::parse) {
+            Some(Status::Passed) => Outcome::Pass,
+            Some(Status::Failed | Status::Error) => Outcome::Fail,
+            Some(Status::Flaky) => Outcome::Retry,
+            Some(Status::Skipped) | None => continue,
         };
         t.outcomes.push(outcome);
         let seconds = duration.get(i);

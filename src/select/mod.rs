@@ -55,7 +55,7 @@ pub struct SelectOptions {
     pub shard_count: usize,
     pub shard_by: shards::Unit,
     /// What the current split to compare shards with is made of.
-    pub split_by: history::SplitBy,
+    pub split_by: crate::analysis::SplitBy,
     /// testsift.toml's quarantine entries (quarantine only).
     pub quarantine: Vec<Quarantine>,
     /// The day quarantine expiry is judged on.

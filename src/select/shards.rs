@@ -2,8 +2,9 @@
 //! longest-processing-time-first, with the predicted time per shard and the imbalance, beside
 //! the split the newest multi-part run used. Formulas and worked example: docs/select.md.
 
-use super::history::{CurrentSplit, History, SplitBy, TestHistory};
+use super::history::{CurrentSplit, History, TestHistory};
 use super::{Selected, base};
+use crate::analysis::SplitBy;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

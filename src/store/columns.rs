@@ -172,6 +172,29 @@ pub fn runs_schema() -> Schema {
 }
 
 /// One row of the reports table.
+/// How a report file was read, as the reports table stores it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReportStatus {
+    /// Read without a problem.
+    #[default]
+    Ok,
+    /// Read whole, with warnings.
+    Warning,
+    /// Not read, or not all of it.
+    Error,
+}
+
+impl ReportStatus {
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportStatus::Ok => "ok",
+            ReportStatus::Warning => "warning",
+            ReportStatus::Error => "error",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ReportRecord {
     pub run: String,
@@ -180,7 +203,7 @@ pub struct ReportRecord {
     pub size: u64,
     pub hash: String,
     pub cases: u32,
-    pub status: &'static str,
+    pub status: ReportStatus,
     pub problems: String,
 }
 
@@ -207,7 +230,7 @@ pub fn reports_frame(reports: &[ReportRecord]) -> PolarsResult<DataFrame> {
         s(HASH, |r| &r.hash),
         UInt32Chunked::from_iter_values(CASES.into(), reports.iter().map(|r| r.cases))
             .into_column(),
-        s(STATUS, |r| r.status),
+        s(STATUS, |r| r.status.as_str()),
         s(PROBLEMS, |r| &r.problems),
         UInt64Chunked::from_vec(REPORT_KEY.into(), keys).into_column(),
     ];

@@ -14,9 +14,11 @@
 
 use super::load::{Series, load};
 use super::window::{RunInfo, WindowSpec, runs_in_window};
-use super::{AnalysisError, RunCounts};
+use super::{AnalysisError, RunCounts, SplitBy, query_err};
 use crate::domain::Status;
 use crate::store::Store;
+use crate::store::schema::REPORT_KEY;
+use polars::prelude::*;
 use serde::Serialize;
 
 pub mod shards;
@@ -42,6 +44,8 @@ pub struct BacktestOptions {
     pub saving_share: f64,
     /// shards: shards of a pipeline that had one.
     pub shards: usize,
+    /// shards: what a pipeline's own split is made of.
+    pub split_by: SplitBy,
 }
 
 impl Default for BacktestOptions {
@@ -49,12 +53,13 @@ impl Default for BacktestOptions {
         let trim = crate::analysis::trim::TrimOptions::default();
         BacktestOptions {
             train_runs: 20,
-            infra_threshold: 0.8,
+            infra_threshold: crate::analysis::INFRA_THRESHOLD,
             seed: 1,
             min_runs: trim.min_runs,
             min_saving: trim.min_saving,
             saving_share: trim.saving_share,
             shards: 4,
+            split_by: SplitBy::Variant,
         }
     }
 }
@@ -158,7 +163,26 @@ pub fn shard_split(
 ) -> Result<shards::ShardsBacktest, AnalysisError> {
     let runs = runs_in_window(store, window)?;
     let (series, counts) = load(store, &runs)?;
-    Ok(shards::replay(&runs, &series, &counts, options))
+    let reports = match options.split_by {
+        SplitBy::Variant => Vec::new(),
+        SplitBy::Report => report_keys(store)?,
+    };
+    Ok(shards::replay(&runs, &series, &counts, &reports, options))
+}
+
+/// Each stored execution's report key, by row (as [`crate::analysis::load::Exec::row`]
+/// numbers them).
+fn report_keys(store: &Store) -> Result<Vec<u64>, AnalysisError> {
+    let df = store
+        .stored_executions()?
+        .select([col(REPORT_KEY)])
+        .collect()
+        .map_err(query_err(store))?;
+    let keys = df
+        .column(REPORT_KEY)
+        .and_then(|c| c.u64().cloned())
+        .map_err(query_err(store))?;
+    Ok(keys.iter().map(Option::unwrap_or_default).collect())
 }
 
 /// One test's execution in one run, as the replay sees it.

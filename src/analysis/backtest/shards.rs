@@ -4,12 +4,13 @@
 //! time first, each to the shard with the least predicted time), predicting each test's time
 //! by its mean over the runs before; the pipeline's actual durations then give each shard's
 //! real time. K is the pipeline's own number of shards when it had several, else `--shards`.
-//! Compared with the split the history used (its variants), where there is one.
+//! Compared with the split the history used, where there is one: its variants, or with
+//! `--current-split report` its report files (shards that each write a report in one job).
 
 use super::{BacktestOptions, SCHEMA_VERSION, steps_by_run};
-use crate::analysis::RunCounts;
 use crate::analysis::load::Series;
 use crate::analysis::window::RunInfo;
+use crate::analysis::{RunCounts, SplitBy};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -38,11 +39,14 @@ pub struct ShardsBacktest {
     pub testsift_mean_imbalance_on_sharded: Option<f64>,
 }
 
-/// Replays the window's pipelines; `series` and `counts` as `load` gives them.
+/// Replays the window's pipelines; `series` and `counts` as `load` gives them. With
+/// `SplitBy::Report`, `reports` gives each stored row's report key, and a pipeline's own shards
+/// are its report files (of each variant) rather than its variants.
 pub(crate) fn replay(
     runs: &[RunInfo],
     series: &[Series],
     counts: &RunCounts,
+    reports: &[u64],
     options: &BacktestOptions,
 ) -> ShardsBacktest {
     let infra = counts.infrastructure(options.infra_threshold);
@@ -80,15 +84,25 @@ pub(crate) fn replay(
     let (mut path, mut imbalance, mut error) = (0.0, 0.0, 0.0);
     let (mut h_path, mut h_imbalance, mut t_path, mut t_imbalance) = (0.0, 0.0, 0.0, 0.0);
     for (p, members) in order.iter().enumerate() {
-        // (series, actual seconds, the shard the history ran it in)
-        let tests: Vec<(u32, f64, usize)> = members
-            .iter()
-            .enumerate()
-            .flat_map(|(shard, &r)| by_run[r].iter().map(move |s| (s.series, s.seconds, shard)))
-            .collect();
+        // (series, actual seconds, the shard the history ran it in): the variant, or the
+        // variant's report file.
+        let mut shard_of: HashMap<(usize, u64), usize> = HashMap::new();
+        let mut tests: Vec<(u32, f64, usize)> = Vec::new();
+        for (member, &r) in members.iter().enumerate() {
+            for s in &by_run[r] {
+                let part = match options.split_by {
+                    SplitBy::Variant => 0,
+                    SplitBy::Report => reports.get(s.row as usize).copied().unwrap_or_default(),
+                };
+                let next = shard_of.len();
+                let shard = *shard_of.entry((member, part)).or_insert(next);
+                tests.push((s.series, s.seconds, shard));
+            }
+        }
+        let own_shards = shard_of.len();
         if p >= options.train_runs {
-            let k = if members.len() > 1 {
-                members.len()
+            let k = if own_shards > 1 {
+                own_shards
             } else {
                 options.shards.max(1)
             };
@@ -127,8 +141,8 @@ pub(crate) fn replay(
             path += longest;
             imbalance += ratio;
             error += if total > 0.0 { off / total } else { 0.0 };
-            if members.len() > 1 {
-                let mut used = vec![0.0; members.len()];
+            if own_shards > 1 {
+                let mut used = vec![0.0; own_shards];
                 for &(_, seconds, shard) in &tests {
                     used[shard] += seconds;
                 }

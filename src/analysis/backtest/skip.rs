@@ -338,6 +338,7 @@ mod tests {
             min_saving: 0.0,
             saving_share: 1.0,
             shards: 2,
+            split_by: crate::analysis::SplitBy::Variant,
         }
     }
 

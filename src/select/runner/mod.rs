@@ -247,8 +247,8 @@ pub fn render(
 /// times and the comparison with the current split.
 pub fn notes(selection: &super::Selection, emitted: &Emitted) -> Vec<String> {
     use super::Kind;
-    use super::history::SplitBy;
     use super::shards::Unit;
+    use crate::analysis::SplitBy;
     let secs = |xs: &mut dyn Iterator<Item = f64>| {
         xs.map(|x| format!("{x:.3} s"))
             .collect::<Vec<_>>()
