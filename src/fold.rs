@@ -1,7 +1,8 @@
 //! Folds the `<testcase>` elements of one CI run into one row per test: retries written inside
 //! an element (`flakyFailure`, `rerunFailure`) and retries written as repeated elements (Gradle
-//! test-retry, pytest-rerunfailures) both become attempts of a single row. Also names each test:
-//! its canonical id, its parameter-free family, and a fingerprint of how it failed.
+//! test-retry, pytest-rerunfailures) both become attempts of a single row, with the
+//! fingerprint of how it failed ([`crate::domain`] names and keys the tests). The rows are
+//! columns ([`Folded`]) that point into the reports rather than copy from them.
 //!
 //! A repeated element means what its producer means by it. In general each element is one
 //! attempt with its own outcome (Gradle test-retry without `mergeReruns`, gotestsum

@@ -89,6 +89,10 @@ const BATCH_RUNS: usize = 512;
 /// tests named), so that a run far larger than a batch is not turned into one frame at once.
 /// Batches of the usual shape (16 MiB of XML) hold fewer rows and are written whole.
 const PIECE_ROWS: usize = 1 << 18;
+/// The same for the tests named (names are the larger rows): smaller pieces, which only a run of
+/// very many new tests fills. One piece of 2^18 took the million-new-tests file to about 350 MB
+/// peak, 2^15 to 338 MB; ordinary batches name far fewer tests and are written whole.
+const TEST_PIECE_ROWS: usize = 1 << 15;
 
 enum Outcome {
     AlreadyIngested,
@@ -265,7 +269,7 @@ pub fn ingest(
             if let Some(seg) = segment.as_mut() {
                 // In pieces: one run of a million new tests is written a piece at a time, not
                 // as one frame of a million names.
-                for piece in stage::pieces(&done, PIECE_ROWS, RunRows::new_tests) {
+                for piece in stage::pieces(&done, TEST_PIECE_ROWS, RunRows::new_tests) {
                     seg.write_tests(&stage::tests_frame(&piece)?)?;
                 }
                 for piece in stage::pieces(&done, PIECE_ROWS, RunRows::len) {

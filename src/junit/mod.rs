@@ -1,7 +1,7 @@
 //! The JUnit XML parser: one report's bytes in, its `<testcase>` elements out, plus every problem
 //! found on the way, each with a line, a column and an element path.
 //!
-//! Strings a report yields live in one arena per report ([`Report::text`]) so that parsing a
+//! Strings a report yields live in one arena per report ([`Text`]) so that parsing a
 //! test case costs no allocation of its own; [`Str`] is a range into it.
 
 mod attrs;
