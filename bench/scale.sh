@@ -2,7 +2,12 @@
 # bench/scale.sh: the largest history the tool is measured on, from XML to the report.
 #
 # usage (from the repository root):
-#   bench/scale.sh [--runs N] [--tests N]
+#   bench/scale.sh [--runs N] [--tests N] [--chunks K]
+#
+# --chunks K writes and ingests the history K chunks of RUNS/K runs at a time, removing each
+# chunk's XML once it is ingested, so that a history larger than the disk can be measured (the
+# chunks are the same generated runs, each chunk's run ids renamed `run-cK-NNNN`; the ingest
+# figures are then the sum of the chunks' times and the largest peak).
 #
 # Generates target/bench-scale-RUNSxTESTS with `synth` (2000 runs x 10000 tests x 4 shards =
 # 20,000,000 test cases by default), ingests it into a fresh store, checks the execution count,
@@ -19,10 +24,12 @@ die() { log "error: $*"; exit 2; }
 
 runs=2000
 tests=10000
+chunks=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs=$2; shift ;;
         --tests) tests=$2; shift ;;
+        --chunks) chunks=$2; shift ;;
         *) die "unknown argument $1" ;;
     esac
     shift
@@ -40,13 +47,7 @@ fi
 history=target/bench-scale-${runs}x${tests}
 store=$history.store
 out=$history.report
-if [ ! -d "$history" ]; then
-    log "generating $history"
-    rm -rf "$history.partial"
-    target/release/synth --runs "$runs" --tests "$tests" --shards 4 "$history.partial" >&2
-    mv "$history.partial" "$history"
-fi
-xml_mb=$(du -sm "$history" | cut -f1)
+[ $((runs % chunks)) = 0 ] || die "--runs must be a multiple of --chunks"
 rm -rf "$store" "$out"
 
 measure() { # NAME CMD...: prints "wall cpu rss_mb"
@@ -62,8 +63,36 @@ measure() { # NAME CMD...: prints "wall cpu rss_mb"
     printf '%s %s %s\n' "$wall" "$(echo "$cpu_u + $cpu_s" | bc)" "$((rss / 1024))"
 }
 
-log "ingesting $history"
-read -r iw ic ir < <(measure ingest "$testsift" ingest "$history" --store "$store" --quiet)
+# Writes chunk C (1-based) of the history into DIR: all of it when there is one chunk.
+generate() { # C DIR
+    local c=$1 dir=$2
+    rm -rf "$dir.partial"
+    target/release/synth --runs $((runs / chunks)) --tests "$tests" --shards 4 "$dir.partial" >&2
+    if [ "$chunks" -gt 1 ]; then
+        find "$dir.partial" -name run.json -print0 \
+            | xargs -0 sed -i "s/\"run_id\": \"run-/\"run_id\": \"run-c$c-/"
+    fi
+    mv "$dir.partial" "$dir"
+}
+
+iw=0 ic=0 ir=0 xml_mb=0
+for c in $(seq 1 "$chunks"); do
+    chunk=$history
+    [ "$chunks" -gt 1 ] && chunk=$history.chunk-$c
+    if [ ! -d "$chunk" ]; then
+        log "generating $chunk"
+        generate "$c" "$chunk"
+    fi
+    xml_mb=$((xml_mb + $(du -sm "$chunk" | cut -f1)))
+    log "ingesting $chunk"
+    read -r w cpu rss < <(measure ingest "$testsift" ingest "$chunk" --store "$store" --quiet)
+    iw=$(awk -v a="$iw" -v b="$w" 'BEGIN { printf "%.2f", a + b }')
+    ic=$(awk -v a="$ic" -v b="$cpu" 'BEGIN { printf "%.2f", a + b }')
+    [ "$rss" -gt "$ir" ] && ir=$rss
+    if [ "$chunks" -gt 1 ] && [ -z "${BENCH_KEEP:-}" ]; then
+        rm -rf "$chunk"
+    fi
+done
 executions=$("$testsift" stats --store "$store" --format json | sed -nE 's/.*"executions": *([0-9]+).*/\1/p' | head -n 1)
 [ "$executions" = "$((runs * tests))" ] || die "the store holds $executions executions, expected $((runs * tests))"
 store_mb=$(du -sm "$store" | cut -f1)
