@@ -8,6 +8,7 @@ use super::slow::SlowReport;
 use super::window::{self, RunInfo, Since, WindowSpec};
 use super::{AnalysisError, query_err};
 use crate::config::Quarantine;
+use crate::domain::Status;
 use crate::report::escape;
 use crate::store::Store;
 use crate::store::schema::{
@@ -328,8 +329,9 @@ pub struct Decision {
     pub classname: String,
     pub name: String,
     pub variant: String,
-    /// `failed`, `error`, or `flaky` (failed, then passed on a retry in this run).
-    pub status: String,
+    /// Failed, error, or flaky (failed, then passed on a retry in this run); written as its
+    /// word.
+    pub status: Status,
     pub forgiven: bool,
     pub because: Because,
     /// One sentence naming the evidence.
@@ -578,12 +580,15 @@ pub fn run_gate(
         };
         let (run, variant, test_id, status, fingerprint) = read().map_err(err())?;
         for i in 0..df.height() {
-            let (Some(r), Some(v), Some(t), Some(st)) =
-                (run.get(i), variant.get(i), test_id.get(i), status.get(i))
-            else {
+            let (Some(r), Some(v), Some(t), Some(st)) = (
+                run.get(i),
+                variant.get(i),
+                test_id.get(i),
+                status.get(i).and_then(Status::parse),
+            ) else {
                 continue;
             };
-            let failed = matches!(st, "failed" | "error");
+            let failed = matches!(st, Status::Failed | Status::Error);
             let entry = || (t.to_string(), v.to_string());
             if baseline_run.as_deref() == Some(r) && failed {
                 per_test.entry(entry()).or_default().baseline_failed = true;
@@ -593,21 +598,21 @@ pub fn run_gate(
             };
             let b = per_test.entry(entry()).or_default();
             let fp = fingerprint.get(i);
-            if st == "flaky" {
+            if st == Status::Flaky {
                 b.retry_runs += 1;
                 b.recovered.extend(fp);
             }
             if let Some(c) = commit {
                 let seen = b.commits.entry(c.clone()).or_default();
                 match st {
-                    "passed" | "flaky" => seen.0 = true,
-                    "failed" | "error" => {
+                    Status::Passed | Status::Flaky => seen.0 = true,
+                    Status::Failed | Status::Error => {
                         seen.1 = true;
                         if let Some(fp) = fp {
                             b.failed_on.push((c.clone(), fp));
                         }
                     }
-                    _ => {}
+                    Status::Skipped => {}
                 }
             }
         }
@@ -640,7 +645,7 @@ pub fn run_gate(
     let empty = Before::default();
     let mut decisions = Vec::new();
     for i in 0..now.height() {
-        let (Some(t), Some(st)) = (test_id.get(i), status.get(i)) else {
+        let (Some(t), Some(st)) = (test_id.get(i), status.get(i).and_then(Status::parse)) else {
             continue;
         };
         let v = variant.get(i).unwrap_or_default();
@@ -651,7 +656,7 @@ pub fn run_gate(
         let quarantined = quarantine
             .iter()
             .find(|q| !q.expired(today) && q.on_variant(v) && q.matches(t));
-        let retried = st == "flaky";
+        let retried = st == Status::Flaky;
         let (because, reason) = if let Some(q) = quarantined {
             (
                 Because::Quarantined,
@@ -708,7 +713,7 @@ pub fn run_gate(
             classname: classname.get(i).unwrap_or_default().to_string(),
             name: name.get(i).unwrap_or_default().to_string(),
             variant: v.to_string(),
-            status: st.to_string(),
+            status: st,
             forgiven: because.forgiven(),
             because,
             reason,

@@ -5,6 +5,7 @@
 use super::slow::UNKNOWN_GROUP;
 use super::window::{ORDER, RunInfo, run_order_frame};
 use super::{AnalysisError, query_err};
+use crate::domain::Status;
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
@@ -47,8 +48,8 @@ pub struct RunStatus {
     pub run: String,
     pub commit: Option<String>,
     pub timestamp: String,
-    /// `failed`, `error` or `flaky`.
-    pub status: String,
+    /// Failed, error or flaky (written as `failed`, `error` or `flaky`).
+    pub status: Status,
     /// The failure message as stored (at most 1 KiB); renderers shorten it.
     pub message: Option<String>,
 }
@@ -168,7 +169,7 @@ fn test_statuses(
 ) -> PolarsResult<(Vec<TimelineTest>, Vec<VerdictRuns>)> {
     // Per test: per run, the status and the failure message. `executions` holds the selected
     // tests' rows only.
-    type Cell = Option<(String, Option<String>)>;
+    type Cell = Option<(Status, Option<String>)>;
     let mut status_of: HashMap<(String, String), Vec<Cell>> = HashMap::new();
     if any_tests && !runs.is_empty() {
         let keys = run_order_frame(runs)?;
@@ -193,9 +194,12 @@ fn test_statuses(
         let order = df.column(ORDER)?.u32()?;
         let message = df.column(MESSAGE)?.str()?;
         for i in 0..df.height() {
-            let (Some(t), Some(v), Some(s), Some(o)) =
-                (test_id.get(i), variant.get(i), status.get(i), order.get(i))
-            else {
+            let (Some(t), Some(v), Some(s), Some(o)) = (
+                test_id.get(i),
+                variant.get(i),
+                status.get(i).and_then(Status::parse),
+                order.get(i),
+            ) else {
                 continue;
             };
             let o = o as usize;
@@ -205,7 +209,7 @@ fn test_statuses(
             status_of
                 .entry((t.to_string(), v.to_string()))
                 .or_insert_with(|| vec![None; runs.len()])[o] = Some((
-                s.to_string(),
+                s,
                 message.get(i).filter(|m| !m.is_empty()).map(str::to_string),
             ));
         }
@@ -222,12 +226,12 @@ fn test_statuses(
                     if history_runs[r].infrastructure {
                         return CELL_INFRA;
                     }
-                    match statuses.and_then(|s| s[r].as_ref()).map(|c| c.0.as_str()) {
+                    match statuses.and_then(|s| s[r].as_ref()).map(|c| c.0) {
                         None => CELL_ABSENT,
-                        Some("passed") => CELL_PASS,
-                        Some("failed" | "error") => CELL_FAIL,
-                        Some("flaky") => CELL_FLAKY,
-                        Some(_) => CELL_SKIP,
+                        Some(Status::Passed) => CELL_PASS,
+                        Some(Status::Failed | Status::Error) => CELL_FAIL,
+                        Some(Status::Flaky) => CELL_FLAKY,
+                        Some(Status::Skipped) => CELL_SKIP,
                     }
                 })
                 .collect();
@@ -251,13 +255,15 @@ fn test_statuses(
                         .filter(|(r, _)| !history_runs[*r].infrastructure)
                         .filter_map(|(r, cell)| {
                             let (st, message) = cell.as_ref()?;
-                            matches!(st.as_str(), "failed" | "error" | "flaky").then(|| RunStatus {
-                                run: history_runs[r].run.clone(),
-                                commit: history_runs[r].commit.clone(),
-                                timestamp: history_runs[r].timestamp.clone(),
-                                status: st.clone(),
-                                message: message.clone(),
-                            })
+                            matches!(st, Status::Failed | Status::Error | Status::Flaky).then(
+                                || RunStatus {
+                                    run: history_runs[r].run.clone(),
+                                    commit: history_runs[r].commit.clone(),
+                                    timestamp: history_runs[r].timestamp.clone(),
+                                    status: *st,
+                                    message: message.clone(),
+                                },
+                            )
                         })
                         .collect()
                 })

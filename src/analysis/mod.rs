@@ -72,27 +72,19 @@ pub(crate) struct RunCounts {
 }
 
 impl RunCounts {
+    /// The counts from each row's window position and status word, as the named executions
+    /// view gives them.
     pub(crate) fn new(
         n_runs: usize,
         order: &polars::prelude::UInt32Chunked,
         status: &polars::prelude::StringChunked,
     ) -> RunCounts {
-        let mut counts = RunCounts {
-            executed: vec![0; n_runs],
-            failed: vec![0; n_runs],
-        };
-        for (r, st) in order.iter().zip(status.iter()) {
-            let (Some(r), Some(st)) = (r, st) else {
-                continue;
-            };
-            let r = r as usize;
-            if r >= n_runs || st == "skipped" {
-                continue;
-            }
-            counts.executed[r] += 1;
-            counts.failed[r] += usize::from(matches!(st, "failed" | "error"));
-        }
-        counts
+        let order: Vec<Option<u32>> = order.iter().collect();
+        let status: Vec<Option<crate::domain::Status>> = status
+            .iter()
+            .map(|s| s.and_then(crate::domain::Status::parse))
+            .collect();
+        RunCounts::of_statuses(n_runs, &order, &status)
     }
 
     /// The counts from each row's window position and status (rows outside the window have

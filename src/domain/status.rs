@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-/// Final status of a test in a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Final status of a test in a run. Serialized as its word ([`Status::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     Passed,
     Failed,

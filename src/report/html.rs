@@ -14,6 +14,7 @@ use super::{
 use crate::analysis::flaky::{RunRef, TestVerdict};
 use crate::analysis::history::VerdictRuns;
 use crate::analysis::trim::Advice;
+use crate::domain::Status;
 use crate::export::format::pct;
 use std::fmt::Write;
 
@@ -547,8 +548,12 @@ fn evidence_runs(v: Option<&VerdictRuns>) -> String {
             s,
             r#"<li>{} <span class="tag{}">{}</span> {} <span class="note">commit {}</span></li>"#,
             html(&shorten(&x.run, 60)),
-            if x.status == "flaky" { "" } else { " bad" },
-            html(&x.status),
+            if x.status == Status::Flaky {
+                ""
+            } else {
+                " bad"
+            },
+            html(x.status.as_str()),
             html(&x.timestamp),
             short_commit(x.commit.as_deref())
         );

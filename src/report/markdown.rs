@@ -313,7 +313,7 @@ fn flaky(r: &Report) -> String {
                     format!(
                         "{} ({}, {})",
                         md(&x.run, SHORT),
-                        md(&x.status, SHORT),
+                        md(x.status.as_str(), SHORT),
                         commit(x.commit.as_deref())
                     )
                 })
