@@ -356,7 +356,7 @@ fn leaders_by_sort(reports: &[Report], keys: &[&[CaseKeys]]) -> Vec<u32> {
     let mut leader: Vec<u32> = (0..by_key.len())
         .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
         .collect();
-    let identity = |ordinal: u32| {
+    let identity_of = |ordinal: u32| {
         locations
             .get(ordinal as usize)
             .and_then(|r| r.get(reports))
@@ -374,8 +374,8 @@ fn leaders_by_sort(reports: &[Report], keys: &[&[CaseKeys]]) -> Vec<u32> {
         group.clear();
         group.push(first);
         for &(_, ordinal) in &same_key[1..] {
-            let me = identity(ordinal);
-            match group.iter().find(|&&l| identity(l) == me) {
+            let me = identity_of(ordinal);
+            match group.iter().find(|&&l| identity_of(l) == me) {
                 Some(&l) => leader[ordinal as usize] = l,
                 None => group.push(ordinal),
             }

@@ -69,6 +69,11 @@ pub struct RunRows {
     outputs: Vec<(u32, TextRef)>,
 }
 
+/// The string `s` of report `report`'s arena.
+fn text(texts: &[Text], report: u32, s: Str) -> &str {
+    texts.get(report as usize).map_or("", |t| t.str(s))
+}
+
 /// A string in one of a run's report arenas.
 #[derive(Debug, Clone, Copy)]
 struct TextRef {
@@ -147,51 +152,42 @@ impl RunRows {
         let mut texts: Vec<Text> = reports.iter_mut().map(Report::take_text).collect();
         let report_count = reports.len();
         drop(reports);
+        drop((folded.detail, folded.output));
+        let report: Vec<u32> = folded.first.iter().map(|r| r.report).collect();
+        drop(folded.first);
+        let report_of = |t: &StoredTest| report.get(t.row as usize).copied().unwrap_or_default();
         let held: usize = texts.iter().map(Text::len).sum();
-        let str = |texts: &[Text], report: u32, s: Str| {
-            texts.get(report as usize).map_or("", |t| t.str(s)).len()
-        };
         let needed: usize = tests
             .iter()
-            .map(|t| {
-                let report = folded.first.get(t.row as usize).map_or(0, |r| r.report);
-                [t.suite, t.classname, t.name, t.file]
-                    .iter()
-                    .map(|s| str(&texts, report, *s))
-                    .sum::<usize>()
-            })
+            .flat_map(|t| [t.suite, t.classname, t.name, t.file].map(|s| (report_of(t), s)))
             .chain(
                 [&failure_types, &messages, &outputs]
                     .into_iter()
                     .flatten()
-                    .map(|(_, r)| str(&texts, r.report, r.text)),
+                    .map(|(_, r)| (r.report, r.text)),
             )
+            .map(|(report, s)| text(&texts, report, s).len())
             .sum();
         let mut compacted = false;
         if needed.saturating_mul(4) < held {
             let mut kept = Text::default();
-            let old = std::mem::take(&mut texts);
-            let get = |report: u32, s: Str| old.get(report as usize).map_or("", |t| t.str(s));
             for t in &mut tests {
-                let report = folded.first.get(t.row as usize).map_or(0, |r| r.report);
+                let report = report_of(t);
                 for s in [&mut t.suite, &mut t.classname, &mut t.name, &mut t.file] {
-                    *s = kept.push(get(report, *s));
+                    *s = kept.push(text(&texts, report, *s));
                 }
             }
             for list in [&mut failure_types, &mut messages, &mut outputs] {
                 for (_, r) in list.iter_mut() {
                     *r = TextRef {
                         report: 0,
-                        text: kept.push(get(r.report, r.text)),
+                        text: kept.push(text(&texts, r.report, r.text)),
                     };
                 }
             }
             texts = vec![kept];
             compacted = true;
         }
-        drop((folded.detail, folded.output));
-        let report: Vec<u32> = folded.first.iter().map(|r| r.report).collect();
-        drop(folded.first);
         let unknown_durations = folded.duration.iter().filter(|d| d.is_nan()).count()
             + folded.duration_last.iter().filter(|d| d.is_nan()).count();
         // Report keys hashed once per report, not once per row. A run has a handful of
@@ -274,7 +270,7 @@ impl RunRows {
     }
 
     fn str(&self, report: u32, s: Str) -> &str {
-        self.texts.get(report as usize).map_or("", |t| t.str(s))
+        text(&self.texts, report, s)
     }
 
     fn report_key_of(&self, report: u32) -> u64 {
