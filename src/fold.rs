@@ -218,8 +218,8 @@ pub fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
                 out.attempts.push(attempts);
                 out.failed_attempts.push(failed);
                 out.duration
-                    .push(add(case.time, case.retries_time).unwrap_or(f64::NAN));
-                out.duration_last.push(case.time.unwrap_or(f64::NAN));
+                    .push(add(case.time.get(), case.retries_time.get()).unwrap_or(f64::NAN));
+                out.duration_last.push(case.time.get().unwrap_or(f64::NAN));
                 out.partial.push(partial);
                 out.detail.push(here);
                 out.output.push(here);
@@ -242,20 +242,24 @@ pub fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
             out.attempts[row] += attempts;
             out.failed_attempts[row] += failed;
             let known = |v: f64| (!v.is_nan()).then_some(v);
-            out.duration[row] = add(known(out.duration[row]), add(case.time, case.retries_time))
-                .unwrap_or(f64::NAN);
-            out.duration_last[row] = case.time.unwrap_or(f64::NAN);
+            out.duration[row] = add(
+                known(out.duration[row]),
+                add(case.time.get(), case.retries_time.get()),
+            )
+            .unwrap_or(f64::NAN);
+            out.duration_last[row] = case.time.get().unwrap_or(f64::NAN);
             out.partial[row] |= partial;
             if status != Status::Skipped {
                 last_run[row] = Some(status);
             }
-            let shown = |r: CaseRef| r.get(reports).map(|(_, c)| c);
-            if shown(out.detail[row]).is_none_or(|c| c.message.is_empty())
-                && !case.message.is_empty()
+            let shown = |r: CaseRef| r.get(reports).map(|(r, c)| r.detail(c));
+            let detail = report.detail(case);
+            if shown(out.detail[row]).is_none_or(|d| d.message.is_empty())
+                && !detail.message.is_empty()
             {
                 out.detail[row] = here;
             }
-            if shown(out.output[row]).is_none_or(|c| c.output.is_empty()) {
+            if shown(out.output[row]).is_none_or(|d| d.output.is_empty()) {
                 out.output[row] = here;
             }
             out.status[row] = match last_run[row] {
@@ -269,9 +273,10 @@ pub fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
     debug_assert_eq!(ordinal, cases);
     for (row, (status, detail)) in out.status.iter().zip(&out.detail).enumerate() {
         if *status != Status::Passed && *status != Status::Skipped {
-            let (failure_type, message) = detail
-                .get(reports)
-                .map_or(("", ""), |(r, c)| (r.str(c.failure_type), r.str(c.message)));
+            let (failure_type, message) = detail.get(reports).map_or(("", ""), |(r, c)| {
+                let d = r.detail(c);
+                (r.str(d.failure_type), r.str(d.message))
+            });
             let row = u32::try_from(row).unwrap_or(u32::MAX);
             out.fingerprints
                 .push((row, fingerprint(failure_type, message)));
@@ -415,7 +420,9 @@ impl Folded {
                 failed_attempts: self.failed_attempts[i],
                 duration: known(self.duration[i]),
                 duration_last: known(self.duration_last[i]),
-                message: str(self.detail[i], |c| c.message),
+                message: self.detail[i]
+                    .get(reports)
+                    .map_or("", |(r, c)| r.str(r.detail(c).message)),
                 fingerprint: self
                     .fingerprints
                     .iter()

@@ -6,7 +6,7 @@
 
 use crate::domain::{Status, report_key, run_key, scope, write_family, write_test_id};
 use crate::fold::{CaseRef, Folded};
-use crate::junit::{Case, Report, Str, Text};
+use crate::junit::{Detail, Report, Str, Text};
 use crate::store::schema::*;
 use polars::prelude::*;
 use polars_arrow::array::MutableBinaryViewArray;
@@ -126,11 +126,12 @@ impl RunRows {
             }
         }
         drop(new);
-        let sparse = |refs: &[CaseRef], f: fn(&Case) -> Str| -> Vec<(u32, TextRef)> {
+        let detail = |r: CaseRef| r.get(&reports).map(|(report, c)| report.detail(c));
+        let sparse = |refs: &[CaseRef], f: fn(Detail) -> Str| -> Vec<(u32, TextRef)> {
             refs.iter()
                 .enumerate()
                 .filter_map(|(row, &r)| {
-                    let text = f(case(r)?);
+                    let text = f(detail(r)?);
                     (!text.is_empty()).then(|| {
                         let row = u32::try_from(row).unwrap_or(u32::MAX);
                         (
@@ -144,9 +145,9 @@ impl RunRows {
                 })
                 .collect()
         };
-        let mut failure_types = sparse(&folded.detail, |c| c.failure_type);
-        let mut messages = sparse(&folded.detail, |c| c.message);
-        let mut outputs = sparse(&folded.output, |c| c.output);
+        let mut failure_types = sparse(&folded.detail, |d| d.failure_type);
+        let mut messages = sparse(&folded.detail, |d| d.message);
+        let mut outputs = sparse(&folded.output, |d| d.output);
         // The cases go now; their strings stay, or only those still pointed at when they are a
         // small part (a run whose tests were all named before keeps its failures' messages).
         let mut texts: Vec<Text> = reports.iter_mut().map(Report::take_text).collect();

@@ -51,8 +51,9 @@ pub enum Outcome {
     Skipped,
 }
 
-/// One `<testcase>` element as written.
-#[derive(Debug, Clone, Default)]
+/// One `<testcase>` element as written. Kept small (72 bytes): a report of a million test cases
+/// holds a million of them at once.
+#[derive(Debug, Clone)]
 pub struct Case {
     /// Innermost enclosing `<testsuite name>`.
     pub suite: Str,
@@ -62,22 +63,88 @@ pub struct Case {
     pub file: Str,
     pub line: Option<u32>,
     /// The element's own `time`, in seconds.
-    pub time: Option<f64>,
-    pub outcome: Option<Outcome>,
+    pub time: Seconds,
+    /// Sum of the `time` attributes of the retry children, when any had one.
+    pub retries_time: Seconds,
     /// `flakyFailure`/`flakyError` children: failed attempts before a final pass.
     pub flaky_retries: u32,
     /// `rerunFailure`/`rerunError` children: failed attempts after the element's own failure.
     pub rerun_retries: u32,
-    /// Sum of the `time` attributes of those retry children, when any had one.
-    pub retries_time: Option<f64>,
+    /// Its failure type, message and output, in [`Report::detail`]; most cases have none.
+    detail: u32,
+    pub outcome: Option<Outcome>,
     /// `flaky="true"` on the element (Firebase Test Lab).
     pub flaky_attr: bool,
+}
+
+/// What a case that did not simply pass said about it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Detail {
     pub failure_type: Str,
     /// The failure's `message` attribute, or the start of its text; at most [`MESSAGE_MAX`] bytes.
     pub message: Str,
     /// The start of the case's `<system-out>`/`<system-err>`, kept only for cases that did not
     /// simply pass; at most [`OUTPUT_MAX`] bytes.
     pub output: Str,
+}
+
+impl Detail {
+    fn is_empty(&self) -> bool {
+        self.failure_type.is_empty() && self.message.is_empty() && self.output.is_empty()
+    }
+}
+
+/// A case has no [`Detail`].
+const NO_DETAIL: u32 = u32::MAX;
+
+/// A number of seconds, or none: half the size of an `Option<f64>` (none is NaN, which no
+/// parsed duration is).
+#[derive(Clone, Copy, PartialEq)]
+pub struct Seconds(f64);
+
+impl Seconds {
+    pub const NONE: Seconds = Seconds(f64::NAN);
+
+    pub fn get(self) -> Option<f64> {
+        (!self.0.is_nan()).then_some(self.0)
+    }
+}
+
+impl From<Option<f64>> for Seconds {
+    fn from(v: Option<f64>) -> Seconds {
+        v.map_or(Seconds::NONE, Seconds)
+    }
+}
+
+impl Default for Seconds {
+    fn default() -> Seconds {
+        Seconds::NONE
+    }
+}
+
+impl fmt::Debug for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
+impl Default for Case {
+    fn default() -> Case {
+        Case {
+            suite: Str::default(),
+            classname: Str::default(),
+            name: Str::default(),
+            file: Str::default(),
+            line: None,
+            time: Seconds::NONE,
+            retries_time: Seconds::NONE,
+            flaky_retries: 0,
+            rerun_retries: 0,
+            detail: NO_DETAIL,
+            outcome: None,
+            flaky_attr: false,
+        }
+    }
 }
 
 /// Bytes of a failure message kept.
@@ -122,6 +189,8 @@ impl fmt::Display for Problem {
 pub struct Report {
     text: Text,
     pub cases: Vec<Case>,
+    /// The [`Detail`]s of the cases that have one.
+    details: Vec<Detail>,
     /// The earliest `<testsuite timestamp>` in the file.
     pub earliest_timestamp: Option<Timestamp>,
     pub problems: Vec<Problem>,
@@ -176,6 +245,23 @@ impl Report {
     /// empty strings).
     pub fn take_text(&mut self) -> Text {
         std::mem::take(&mut self.text)
+    }
+
+    /// A case's failure type, message and output (all empty for most cases).
+    pub fn detail(&self, case: &Case) -> Detail {
+        self.details
+            .get(case.detail as usize)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Keeps `detail` for `case` (nothing when it is empty).
+    fn set_detail(&mut self, case: &mut Case, detail: Detail) {
+        if detail.is_empty() {
+            return;
+        }
+        case.detail = u32::try_from(self.details.len()).unwrap_or(NO_DETAIL);
+        self.details.push(detail);
     }
 
     pub fn has_errors(&self) -> bool {

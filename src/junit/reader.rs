@@ -9,7 +9,7 @@ use super::attrs::attrs;
 use super::decode::{decode, line_column};
 use super::values::{self, StatusHint, TimeProblem};
 use super::{
-    Case, Cut, MESSAGE_MAX, OUTPUT_MAX, Outcome, Problem, Report, Severity, Str, TEXT_MAX,
+    Case, Cut, Detail, MESSAGE_MAX, OUTPUT_MAX, Outcome, Problem, Report, Severity, Str, TEXT_MAX,
     cut_raw_value, truncate_str,
 };
 use crate::report::escape;
@@ -194,6 +194,8 @@ struct CaseState {
     hint: Option<StatusHint>,
     flaky_message: Str,
     flaky_type: Str,
+    message: Str,
+    failure_type: Str,
     output: Option<(usize, usize)>,
 }
 
@@ -524,7 +526,8 @@ impl<'t> Parser<'t> {
                     _ => state.case.rerun_retries += 1,
                 }
                 if let Some(t) = retry_time {
-                    *state.case.retries_time.get_or_insert(0.0) += t;
+                    state.case.retries_time =
+                        Some(state.case.retries_time.get().unwrap_or(0.0) + t).into();
                 }
                 if wanted {
                     let msg = match message.as_deref().map(str::trim) {
@@ -540,20 +543,20 @@ impl<'t> Parser<'t> {
                         state.flaky_message = msg;
                         state.flaky_type = ty;
                     } else {
-                        state.case.message = msg;
-                        state.case.failure_type = ty;
+                        state.message = msg;
+                        state.failure_type = ty;
                     }
                 }
             }
             Child::Skipped => {
                 state.has_skipped = true;
-                if state.case.message.is_empty()
+                if state.message.is_empty()
                     && let Some(m) = message.as_deref().map(str::trim).filter(|m| !m.is_empty())
                 {
                     let m = truncate_str(m, MESSAGE_MAX).to_owned();
                     let msg = self.report.push_str(&m);
                     if let Some(state) = self.open_cases.last_mut() {
-                        state.case.message = msg;
+                        state.message = msg;
                     }
                 }
             }
@@ -664,18 +667,25 @@ impl<'t> Parser<'t> {
             }
         };
         state.case.outcome = Some(outcome);
-        if outcome == Outcome::Passed && state.case.message.is_empty() {
-            state.case.message = state.flaky_message;
-            state.case.failure_type = state.flaky_type;
+        if outcome == Outcome::Passed && state.message.is_empty() {
+            state.message = state.flaky_message;
+            state.failure_type = state.flaky_type;
         }
         let retried =
             state.case.flaky_retries + state.case.rerun_retries > 0 || state.case.flaky_attr;
+        let mut output = Str::default();
         if (outcome != Outcome::Passed || retried)
             && let Some((s, e)) = state.output
         {
             let excerpt = body_text_max(&self.text[s..e], OUTPUT_MAX);
-            state.case.output = self.report.push_str(&excerpt);
+            output = self.report.push_str(&excerpt);
         }
+        let detail = Detail {
+            failure_type: state.failure_type,
+            message: state.message,
+            output,
+        };
+        self.report.set_detail(&mut state.case, detail);
         let slot = state.slot.min(self.report.cases.len());
         self.report.cases.insert(slot, state.case);
     }
@@ -759,7 +769,7 @@ impl<'t> Parser<'t> {
                 }
                 "file" => state.case.file = intern(self),
                 "line" => state.case.line = attr.value.trim().parse().ok(),
-                "time" => state.case.time = self.seconds(&attr.value, at),
+                "time" => state.case.time = self.seconds(&attr.value, at).into(),
                 "status" | "result" => {
                     if let Some(h) = values::status_hint(&attr.value) {
                         // A failing hint wins over a skipping one (`status="run" result="skipped"`
