@@ -243,7 +243,8 @@ pub struct Store {
     verified: Arc<Mutex<HashSet<PathBuf>>>,
 }
 
-/// Held while an ingest writes; released on drop.
+/// Held while a write runs, released on drop: writers on one machine take turns on it. The
+/// commit is correct without it (a lock on a network mount may not reach other machines).
 pub struct StoreLock {
     _file: File,
 }
@@ -420,9 +421,9 @@ impl Store {
         Ok(())
     }
 
-    /// Takes the writer lock, creating the store directory; `on_wait` runs once if another
-    /// process holds it, before this one blocks until it is released. Refuses a folder that is
-    /// not a store (see [`Store::claim`]).
+    /// Takes the writers' lock, creating the store directory; `on_wait` runs once if another
+    /// process holds it, before this one blocks until it is released. A courtesy: see
+    /// [`StoreLock`]. Refuses a folder that is not a store (see [`Store::claim`]).
     pub fn lock(&self, on_wait: impl FnOnce()) -> Result<StoreLock, StoreError> {
         self.claim()?;
         fs::create_dir_all(self.dir.join(SEGMENTS)).map_err(io_err(&self.dir))?;
