@@ -59,7 +59,7 @@ ssh-keygen -q -t ed25519 -N '' -f "$work/client_key"
 cp "$work/client_key.pub" "$work/authorized_keys"
 chmod 600 "$work/authorized_keys"
 # sshd's privilege separation folder (Debian's sshd refuses to start without it).
-[ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null || true
+[ -d /run/sshd ] || mkdir -p /run/sshd 2>/dev/null || sudo -n mkdir -p /run/sshd 2>/dev/null || true
 port=""
 for try in 1 2 3 4 5; do
     candidate=$((20000 + (RANDOM % 20000)))
