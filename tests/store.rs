@@ -123,7 +123,9 @@ fn a_store_of_the_previous_format_keeps_working_and_gets_the_marker() {
         (Some(5), Some(80))
     );
     assert_eq!(segment_ids(&store), vec![1, 2]);
-    assert_eq!(manifest(&store)["format"], 3);
+    assert_eq!(manifest(&store)["format"], 4);
+    assert_eq!(manifest(&store)["generation"], 1);
+    assert!(store.join("manifests/00000001.json").is_file());
     assert_code(&verify(&store), 0);
     // The flaky verdicts read both layouts.
     let out = run_cmd(&["flaky", "--format", "json"], &store);
@@ -138,12 +140,121 @@ fn clean_up_removes_only_names_the_store_writes() {
     write(&seg.join("1/x"), "not ours");
     write(&seg.join("00000007.tmp/executions.parquet"), "half written");
     copy_dir(&seg.join("00000001"), &seg.join("00000009"));
+    // Left long ago by writers that died: no other writer can be about to commit them.
+    age(&seg.join("00000007.tmp"));
+    age(&seg.join("00000009"));
     assert_code(&ingest_runs(&store, &[2]), 0);
     assert!(seg.join("notes.txt").is_file());
     assert!(seg.join("1/x").is_file());
     assert!(!seg.join("00000007.tmp").exists());
     assert!(!seg.join("00000009").exists());
     assert_eq!(stats(&store)["runs"], 2);
+}
+
+/// Sets the modification time of `path` and of everything directly in it to two hours ago,
+/// past the time after which an unfinished write is taken as abandoned.
+fn age(path: &Path) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+    for entry in fs::read_dir(path).unwrap() {
+        let entry = entry.unwrap().path();
+        fs::File::options()
+            .write(true)
+            .open(&entry)
+            .unwrap()
+            .set_modified(then)
+            .unwrap();
+    }
+    fs::File::open(path).unwrap().set_modified(then).unwrap();
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn issue_15_clean_up_leaves_the_unfinished_segments_of_live_writers_alone() {
+    let (_dir, store) = new_store(&[1]);
+    let seg = store.join("segments");
+    let read = |p: &str| fs::read_to_string(p).unwrap().trim().to_string();
+    let (host, boot) = (
+        read("/proc/sys/kernel/hostname"),
+        read("/proc/sys/kernel/random/boot_id"),
+    );
+    let writer = |pid: u32| format!("host {host}\nboot {boot}\npid {pid}\n");
+    // Another writer, alive (this test's process), on this machine: a partial segment, and one
+    // finished but not yet committed (numbered below the next id, as when a writer with a
+    // higher id committed first).
+    write(&seg.join("00000005.tmp/writer"), writer(std::process::id()));
+    copy_dir(&seg.join("00000001"), &seg.join("00000006"));
+    write(&seg.join("00000006/writer"), writer(std::process::id()));
+    // Just created, by a process that cannot be told alive or dead (another machine).
+    write(
+        &seg.join("00000007.tmp/writer"),
+        "host elsewhere\nboot x\npid 1\n",
+    );
+    // A writer of this machine that is gone (pids never reach this high on Linux).
+    write(&seg.join("00000008.tmp/writer"), writer(u32::MAX - 1));
+    let mut m = manifest(&store);
+    m["next_segment"] = 7.into();
+    write_manifest(&store, &m);
+    // Not damage: readers ignore them, and verify passes.
+    assert_eq!(stats(&store)["runs"], 1);
+    assert_code(&verify(&store), 0);
+    assert_code(&ingest_runs(&store, &[2]), 0);
+    assert!(seg.join("00000005.tmp/writer").is_file());
+    assert!(seg.join("00000006/writer").is_file());
+    assert!(seg.join("00000007.tmp/writer").is_file());
+    assert!(!seg.join("00000008.tmp").exists());
+    // The new segment took an id no live writer holds (the dead one's was never committed).
+    assert_eq!(segment_ids(&store), vec![1, 8]);
+    assert_eq!(stats(&store)["runs"], 2);
+    // Once untouched for long, the one of the other machine goes too.
+    age(&seg.join("00000007.tmp"));
+    assert_code(&ingest_runs(&store, &[3]), 0);
+    assert!(!seg.join("00000007.tmp").exists());
+    assert!(seg.join("00000006").is_dir());
+    // A folder without a writer file below the next id is a lost segment: damage.
+    fs::remove_file(seg.join("00000006/writer")).unwrap();
+    assert_code(&verify(&store), 2);
+}
+
+#[test]
+fn issue_15_every_commit_is_a_new_generation_and_old_ones_are_pruned() {
+    let (_dir, store) = new_store(&[1]);
+    for n in 2..=20 {
+        assert_code(&ingest_runs(&store, &[n]), 0);
+    }
+    let m = manifest(&store);
+    let generation = m["generation"].as_u64().unwrap();
+    assert!(generation >= 20, "{generation}");
+    // manifest.json is the newest generation, word for word.
+    assert_eq!(
+        fs::read(
+            store
+                .join("manifests")
+                .join(format!("{generation:08}.json"))
+        )
+        .unwrap(),
+        fs::read(store.join("manifest.json")).unwrap()
+    );
+    let mut kept: Vec<u64> = fs::read_dir(store.join("manifests"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .map(|n| n.strip_suffix(".json").unwrap().parse().unwrap())
+        .collect();
+    kept.sort();
+    assert_eq!(kept.last(), Some(&generation));
+    assert!(kept.len() <= 17 && kept.len() >= 16, "{kept:?}");
+    // A manifest.json set back to an older generation (a slow writer's late rename) hides
+    // nothing: readers take the newest generation, and the next write puts it back.
+    let older = fs::read(store.join("manifests").join(format!("{:08}.json", kept[0]))).unwrap();
+    fs::remove_file(store.join("manifest.json")).unwrap();
+    write(&store.join("manifest.json"), older);
+    assert_eq!(stats(&store)["runs"], 20);
+    assert_code(&verify(&store), 0);
+    assert_code(&ingest_runs(&store, &[21]), 0);
+    assert_eq!(
+        manifest(&store)["generation"].as_u64(),
+        Some(generation + 1)
+    );
+    assert_eq!(stats(&store)["runs"], 21);
 }
 
 // ---- issue 18 point 6: a manifest that disagrees with its folder, damaged files ----
@@ -276,6 +387,7 @@ fn what_an_interrupted_write_leaves_is_ignored_by_readers_and_removed_by_the_nex
     // Killed while writing a segment, and killed after renaming it but before the manifest.
     copy_dir(&seg.join("00000001"), &seg.join("00000002.tmp"));
     copy_dir(&seg.join("00000001"), &seg.join("00000002"));
+    age(&seg.join("00000002.tmp"));
     assert_eq!(stats(&store), before);
     assert_code(&verify(&store), 0);
     // Killed after a forget's manifest but before the replaced folders were deleted.

@@ -13,7 +13,7 @@ use crate::discover::{self, DiscoveredRun, Input, InputKind, RunMeta};
 use crate::fold;
 use crate::junit::{self, Severity};
 use crate::store::columns::{self, ReportRecord, ReportStatus, RunRecord};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoreLock};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use stage::{RunRows, TestRegistry};
@@ -150,8 +150,38 @@ pub fn ingest(
             "waiting for another ingest to finish",
         ))
     })?;
+    // Again when another writer (on another machine: the lock does not reach it) stored some of
+    // the same runs first, or replaced what this one read; the problems were reported already.
+    for attempt in 0..crate::store::COMMIT_TRIES {
+        let generation = store.generation()?;
+        let report: &mut dyn FnMut(&Diagnostic) = if attempt == 0 {
+            &mut *report_problem
+        } else {
+            &mut |_| {}
+        };
+        match ingest_once(options, store, &runs, &lock, summary.clone(), report) {
+            Ok(Some(summary)) => return Ok(summary),
+            Ok(None) => {}
+            Err(IngestError::Store(_)) if store.generation()? != generation => {}
+            Err(e) => return Err(e),
+        }
+        crate::store::backoff(attempt);
+    }
+    Err(store.contended(crate::store::COMMIT_TRIES).into())
+}
+
+/// Writes the runs the store does not hold yet into one segment and commits it: `None` when
+/// another writer stored some of them first (nothing was committed; try again).
+fn ingest_once(
+    options: &Options,
+    store: &Store,
+    runs: &[DiscoveredRun],
+    lock: &StoreLock,
+    mut summary: Summary,
+    report_problem: &mut dyn FnMut(&Diagnostic),
+) -> Result<Option<Summary>, IngestError> {
     let manifest = store.manifest()?;
-    store.remove_orphans(&manifest, &lock)?;
+    store.remove_orphans(&manifest, lock)?;
     // A store with nothing in it yet has no runs to skip (and reading its empty runs table
     // would only set polars up: a few milliseconds, single-threaded, at the start).
     let existing = if manifest.segments.is_empty() {
@@ -174,7 +204,7 @@ pub fn ingest(
     // Lines printed while the bar is drawn: the bar is taken off the screen for each one and
     // drawn again below it, so neither garbles the other.
     let report_problem = &mut |d: &Diagnostic| bar.suspend(|| report_problem(d));
-    let batches = batches(&runs);
+    let batches = batches(runs);
 
     let mut segment = None;
     let mut run_records = Vec::new();
@@ -186,7 +216,6 @@ pub fn ingest(
     let result: Result<(), IngestError> = std::thread::scope(|scope| {
         let bar = &bar;
         let existing = &existing;
-        let runs = &runs;
         let ci = &ci;
         let registry = &registry;
         scope.spawn(move || {
@@ -264,7 +293,7 @@ pub fn ingest(
                 continue;
             }
             if segment.is_none() {
-                segment = Some(store.begin_segment(&manifest, &lock)?);
+                segment = Some(store.begin_segment(&manifest, lock)?);
             }
             if let Some(seg) = segment.as_mut() {
                 // In pieces: one run of a million new tests is written a piece at a time, not
@@ -301,13 +330,15 @@ pub fn ingest(
     if let Some(seg) = segment {
         let runs_df = columns::runs_frame(&run_records)?;
         let reports_df = columns::reports_frame(&report_records)?;
-        seg.commit(runs_df, reports_df, manifest)?;
+        if seg.commit(runs_df, reports_df, manifest)?.is_none() {
+            return Ok(None);
+        }
     } else if new_runs > 0 && summary.runs_already_ingested == 0 {
         // Nothing usable anywhere: not in the new runs, and nothing of these paths was stored
         // before. (Re-ingesting a tree whose one unreadable run was reported last time is fine.)
         return Err(IngestError::NothingUsable(new_runs));
     }
-    Ok(summary)
+    Ok(Some(summary))
 }
 
 /// What the store holds already: its runs, and the content hashes of the reports stored under

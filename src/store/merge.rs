@@ -87,6 +87,18 @@ fn names(df: &DataFrame, path: &Path) -> Result<Vec<RunName>, StoreError> {
         .collect())
 }
 
+/// The runs a segment's runs and reports tables hold (a run whose every report was unreadable
+/// has reports but no runs row).
+pub(super) fn run_names(
+    runs: &DataFrame,
+    reports: &DataFrame,
+    path: &Path,
+) -> Result<HashSet<RunName>, StoreError> {
+    let mut out: HashSet<RunName> = names(runs, path)?.into_iter().collect();
+    out.extend(names(reports, path)?);
+    Ok(out)
+}
+
 fn hashes(reports: &DataFrame, path: &Path) -> Result<Vec<String>, StoreError> {
     strings(reports, HASH, path)
 }
@@ -117,17 +129,41 @@ impl Store {
     /// Adds the runs of `sources` this store does not hold, in one new segment, in the order
     /// given (a run in two sources is taken from the first). Every source is checked before
     /// anything is written.
+    ///
+    /// When another writer commits some of the same runs meanwhile, the merge is done again on
+    /// the store as that writer left it (see [`SegmentWriter::commit`]).
     pub fn merge(&self, sources: &[Store], lock: &StoreLock) -> Result<Merged, StoreError> {
-        let mut out = Merged::default();
+        let mut itself = Vec::new();
         let here = self.dir.canonicalize().ok();
         let mut opened = Vec::new();
         for source in sources {
             if here.is_some() && source.dir.canonicalize().ok() == here {
-                out.itself.push(source.dir.display().to_string());
+                itself.push(source.dir.display().to_string());
                 continue;
             }
             opened.push((source, source.open()?));
         }
+        for attempt in 0..super::COMMIT_TRIES {
+            let generation = self.generation()?;
+            match self.merge_once(&opened, lock) {
+                Ok(Some(out)) => return Ok(Merged { itself, ..out }),
+                Ok(None) => {}
+                // Read from under a concurrent compaction that removed what it replaced.
+                Err(_) if self.generation()? != generation => {}
+                Err(e) => return Err(e),
+            }
+            super::backoff(attempt);
+        }
+        Err(self.contended(super::COMMIT_TRIES))
+    }
+
+    /// One try of [`Store::merge`]: `None` when it has to be done again.
+    fn merge_once(
+        &self,
+        opened: &[(&Store, Manifest)],
+        lock: &StoreLock,
+    ) -> Result<Option<Merged>, StoreError> {
+        let mut out = Merged::default();
         let manifest = self.manifest()?;
         self.remove_orphans(&manifest, lock)?;
         let mut held = Held::default();
@@ -140,7 +176,7 @@ impl Store {
         let mut named: HashSet<u64> = HashSet::new();
         let mut new_runs = Vec::new();
         let mut new_reports = Vec::new();
-        for (source, theirs) in &opened {
+        for (source, theirs) in opened {
             for segment in &theirs.segments {
                 let path = source.segment_dir(segment.id);
                 let (runs, reports) = source.runs_and_reports(segment)?;
@@ -235,7 +271,7 @@ impl Store {
         }
         out.conflicts.sort();
         let Some(writer) = writer else {
-            return Ok(out);
+            return Ok(Some(out));
         };
         let gather = |frames: Vec<LazyFrame>, schema: Schema| {
             let order: Vec<Expr> = schema.iter_names().map(|n| col(n.clone())).collect();
@@ -245,9 +281,28 @@ impl Store {
         };
         let runs = gather(new_runs, columns::runs_schema())?;
         let reports = gather(new_reports, columns::reports_schema())?;
-        let committed = writer.commit(runs, reports, manifest)?;
-        out.segment = committed.segments.last().map(|s| s.id);
-        Ok(out)
+        let id = writer.id;
+        if writer.commit(runs, reports, manifest)?.is_none() {
+            return Ok(None);
+        }
+        out.segment = Some(id);
+        Ok(Some(out))
+    }
+
+    /// Whether any of `segments` holds any of the runs `names`.
+    pub(super) fn holds_any(
+        &self,
+        segments: &[&Segment],
+        names: &HashSet<RunName>,
+    ) -> Result<bool, StoreError> {
+        for segment in segments {
+            let (runs, reports) = self.runs_and_reports(segment)?;
+            let held = run_names(&runs, &reports, &self.segment_dir(segment.id))?;
+            if !held.is_disjoint(names) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The runs and reports tables of `segment`, in the in-memory types.

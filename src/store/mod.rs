@@ -1,12 +1,22 @@
-//! The local history: a directory of immutable segments (one per ingest, three Parquet files
-//! each) and `manifest.json`, which lists the committed segments and is the only commit point.
+//! The local history: a directory of immutable segments (one per ingest, four Parquet files
+//! each) and a manifest that lists the committed segments.
 //!
-//! An ingest writes its segment under a temporary name, renames it into place, and only then
-//! rewrites the manifest (temp file, fsync, rename). A killed ingest leaves at most an unlisted
-//! directory, which readers never see and the next ingest removes; its runs are not in the
-//! manifest, so the next ingest ingests them again, once. A lock file keeps two ingests apart.
+//! A write puts its segment in a partial folder it claimed exclusively (so two writers never
+//! take the same id), fsyncs it and renames it into place; nothing lists it yet. It then
+//! commits a new manifest generation by compare-and-swap (see [`commit`]): of two writers that
+//! read the same generation, one commits and the other reads the newest manifest and either lists
+//! its segment on top of it or, when the other writer stored some of the same runs meanwhile,
+//! drops its segment and writes again (runs already present are skipped then). `manifest.json`
+//! is replaced by rename after each commit, for readers that know nothing of generations. None
+//! of this needs a lock, so writers on several machines sharing the folder over a network mount
+//! lose and duplicate nothing; a lock file only makes writers on one machine take turns.
+//!
+//! A killed write leaves at most an unlisted folder, which readers never see and a later write
+//! removes once it is clearly abandoned (its process is gone, or it was untouched for an hour);
+//! its runs are not listed, so the next ingest ingests them again, once.
 
 pub mod columns;
+mod commit;
 mod layout;
 mod merge;
 mod parquet;
@@ -14,6 +24,8 @@ mod rewrite;
 pub mod schema;
 pub mod stats;
 
+pub use commit::{ABANDONED_AFTER, COMMIT_TRIES, backoff};
+use commit::{MANIFESTS, WRITER, sync_dir};
 pub use merge::{Conflict, Merged};
 use parquet::ParquetFile;
 use polars::prelude::*;
@@ -21,7 +33,7 @@ pub use rewrite::{Compacted, Forgotten, RemovedRun, Selection};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -34,8 +46,10 @@ const MARKER: &str = "testsift-store";
 const MARKER_TEXT: &str = "This folder is a testsift store: its segments/ and manifest.json are written and deleted by testsift.\n";
 /// Format 2 keeps a test's names once per segment (tests.parquet) instead of once per row.
 /// Format 3 adds each file's content hash, the next segment id and the replaced segments to
-/// the manifest, and a format to each segment (absent: 2).
-const FORMAT: u32 = 3;
+/// the manifest, and a format to each segment (absent: 2). Format 4 adds the manifest's
+/// generation and the `manifests/` folder of committed generations (the commit needs no lock);
+/// its segments and `manifest.json` read as in format 3.
+const FORMAT: u32 = 4;
 /// Ingest merges its small segments (at most [`SMALL_SEGMENT`] executions each) once there are
 /// this many: one ingest per CI run otherwise leaves a segment per run, and every reader then
 /// opens four files per run. It merges them sooner when the test names they repeat weigh more
@@ -89,6 +103,15 @@ pub enum StoreError {
     NoStore { path: String, why: String },
     #[error("{path}: no segment id left: the next one would pass {max}", max = u64::MAX)]
     IdsExhausted { path: String },
+    #[error(
+        "{path}: other writers committed first {tries} times in a row; nothing of this write was committed: run it again"
+    )]
+    Contended { path: String, tries: u32 },
+    #[error(
+        "{path}: this write's segment was removed as abandoned before it could be committed (it was untouched for longer than {secs} s); nothing was committed: run it again",
+        secs = ABANDONED_AFTER.as_secs()
+    )]
+    Abandoned { path: String },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
@@ -137,6 +160,10 @@ fn format_2() -> u32 {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Manifest {
     pub format: u32,
+    /// Counts the commits: each commit installs the generation after the one it read, and
+    /// fails when another writer installed that one first. 0 (absent) before format 4.
+    #[serde(default)]
+    pub generation: u64,
     pub segments: Vec<Segment>,
     /// The id the next segment gets: ids are never reused, so a folder with a lower id that
     /// the manifest does not list was committed once and lost from the manifest (damage),
@@ -153,6 +180,7 @@ impl Manifest {
     fn empty() -> Manifest {
         Manifest {
             format: FORMAT,
+            generation: 0,
             segments: vec![],
             next_segment: Some(1),
             retired: vec![],
@@ -168,16 +196,6 @@ impl Manifest {
                 None => Some(1),
             },
         }
-    }
-
-    /// Takes the next segment id.
-    fn allocate(&mut self, store: &Path) -> Result<u64, StoreError> {
-        let exhausted = || StoreError::IdsExhausted {
-            path: store.display().to_string(),
-        };
-        let id = self.next_id().ok_or_else(exhausted)?;
-        self.next_segment = Some(id.checked_add(1).ok_or_else(exhausted)?);
-        Ok(id)
     }
 
     /// Problems of the manifest on its own: a segment listed twice, ids at or past the next id.
@@ -225,7 +243,8 @@ pub struct Store {
     verified: Arc<Mutex<HashSet<PathBuf>>>,
 }
 
-/// Held while an ingest writes; released on drop.
+/// Held while a write runs, released on drop: writers on one machine take turns on it. The
+/// commit is correct without it (a lock on a network mount may not reach other machines).
 pub struct StoreLock {
     _file: File,
 }
@@ -243,7 +262,7 @@ impl Store {
     }
 
     pub fn exists(&self) -> bool {
-        self.dir.join(MANIFEST).is_file()
+        self.dir.join(MANIFEST).is_file() || self.dir.join(MANIFESTS).is_dir()
     }
 
     fn manifest_path(&self) -> PathBuf {
@@ -254,13 +273,19 @@ impl Store {
         self.dir.join(SEGMENTS).join(segment_name(id))
     }
 
-    /// The manifest as written; an empty manifest when the store does not exist yet.
+    /// The newest committed manifest as written; an empty manifest when the store does not
+    /// exist yet.
     fn read_manifest(&self) -> Result<Manifest, StoreError> {
-        let path = self.manifest_path();
-        let bytes = match fs::read(&path) {
+        self.read_newest()
+    }
+
+    /// The manifest in the file at `path`, checked to be one this testsift reads; `None` when
+    /// there is no such file.
+    fn read_manifest_file(&self, path: &Path) -> Result<Option<Manifest>, StoreError> {
+        let bytes = match fs::read(path) {
             Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Manifest::empty()),
-            Err(e) => return Err(io_err(&path)(e)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(path)(e)),
         };
         let manifest: Manifest =
             serde_json::from_slice(&bytes).map_err(|e| StoreError::Manifest {
@@ -299,7 +324,7 @@ impl Store {
                 ),
             });
         }
-        Ok(manifest)
+        Ok(Some(manifest))
     }
 
     /// The committed state, checked against the segments folder: a segment listed twice, or a
@@ -341,8 +366,9 @@ impl Store {
 
     /// Problems of the manifest and of the segments folder beside it, each with the path it is
     /// about: a segment listed twice, or a committed segment folder the manifest misses.
-    /// Folders left by an interrupted write (partial, or numbered at or past the next id) and
-    /// replaced ones are no problem: readers ignore them and the next write removes them.
+    /// Folders of a write not yet committed (partial, numbered at or past the next id, or
+    /// holding a `writer` file: another writer may commit a higher id first) and replaced ones
+    /// are no problem: readers ignore them, and a write removes them once abandoned.
     fn layout_problems(&self, manifest: &Manifest) -> Result<Vec<(PathBuf, String)>, StoreError> {
         let mut problems: Vec<(PathBuf, String)> = manifest
             .problems()
@@ -353,7 +379,7 @@ impl Store {
         let next = manifest.next_id();
         for entry in self.entries()? {
             if let Entry::Segment(id, path) = entry {
-                let uncommitted = next.is_some_and(|n| id >= n);
+                let uncommitted = next.is_some_and(|n| id >= n) || path.join(WRITER).is_file();
                 if !listed.contains(&id) && !uncommitted && !manifest.retired.contains(&id) {
                     problems.push((
                         path,
@@ -395,9 +421,9 @@ impl Store {
         Ok(())
     }
 
-    /// Takes the writer lock, creating the store directory; `on_wait` runs once if another
-    /// process holds it, before this one blocks until it is released. Refuses a folder that is
-    /// not a store (see [`Store::claim`]).
+    /// Takes the writers' lock, creating the store directory; `on_wait` runs once if another
+    /// process holds it, before this one blocks until it is released. A courtesy: see
+    /// [`StoreLock`]. Refuses a folder that is not a store (see [`Store::claim`]).
     pub fn lock(&self, on_wait: impl FnOnce()) -> Result<StoreLock, StoreError> {
         self.claim()?;
         fs::create_dir_all(self.dir.join(SEGMENTS)).map_err(io_err(&self.dir))?;
@@ -420,10 +446,11 @@ impl Store {
     }
 
     /// Makes the store ready for a write: checks every listed file's hash (a store that
-    /// readers would refuse is not written to), then removes what interrupted writes left in the
-    /// segments folder: partial segments, segments numbered at or past the next id (written but
-    /// never listed), and replaced segments. Only names testsift writes are ever removed. Call
-    /// with the lock held.
+    /// readers would refuse is not written to), then removes what interrupted writes left: partial
+    /// segments and segments written but never listed, once abandoned (their writer's process is
+    /// gone, or nothing in them changed for [`ABANDONED_AFTER`]: another writer, on this machine
+    /// or another, may be about to commit them), replaced segments, and manifest generations
+    /// long superseded. Only names testsift writes are ever removed.
     pub fn remove_orphans(
         &self,
         manifest: &Manifest,
@@ -431,25 +458,38 @@ impl Store {
     ) -> Result<usize, StoreError> {
         self.verify_listed(manifest)?;
         let next = manifest.next_id();
+        let listed: HashSet<u64> = manifest.segments.iter().map(|s| s.id).collect();
         let mut removed = 0;
         for entry in self.entries()? {
             let path = match entry {
-                Entry::Partial(path) => path,
+                Entry::Partial(path) if commit::abandoned(&path) => path,
                 Entry::Segment(id, path)
-                    if next.is_some_and(|n| id >= n) || manifest.retired.contains(&id) =>
+                    if manifest.retired.contains(&id) && !listed.contains(&id) =>
                 {
                     path
                 }
-                Entry::Segment(..) | Entry::Foreign(_) => continue,
+                Entry::Segment(id, path)
+                    if !listed.contains(&id)
+                        && (next.is_some_and(|n| id >= n) || path.join(WRITER).is_file())
+                        && commit::abandoned(&path) =>
+                {
+                    path
+                }
+                Entry::Partial(_) | Entry::Segment(..) | Entry::Foreign(_) => continue,
             };
             let result = if path.is_dir() {
                 fs::remove_dir_all(&path)
             } else {
                 fs::remove_file(&path)
             };
-            result.map_err(io_err(&path))?;
-            removed += 1;
+            match result {
+                Ok(()) => removed += 1,
+                // Another writer removed it first.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_err(&path)(e)),
+            }
         }
+        self.prune_generations(manifest.generation)?;
         Ok(removed)
     }
 
@@ -533,38 +573,23 @@ impl Store {
         Ok(path)
     }
 
-    /// Writes `manifest` as the committed state (temporary file, fsync, rename).
-    fn publish(&self, manifest: &mut Manifest) -> Result<(), StoreError> {
-        manifest.format = FORMAT;
-        let path = self.manifest_path();
-        let tmp = self.dir.join("manifest.json.tmp");
-        let json = serde_json::to_vec_pretty(&manifest).map_err(|e| StoreError::Manifest {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        {
-            let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
-            f.write_all(&json).map_err(io_err(&tmp))?;
-            f.sync_all().map_err(io_err(&tmp))?;
-        }
-        fs::rename(&tmp, &path).map_err(io_err(&path))?;
-        sync_dir(&self.dir)
-    }
-
-    /// Starts a new segment; nothing is visible until [`SegmentWriter::commit`].
+    /// Starts a new segment, under an id no other writer has or had; nothing is visible until
+    /// [`SegmentWriter::commit`].
     pub fn begin_segment(
         &self,
         manifest: &Manifest,
         _lock: &StoreLock,
     ) -> Result<SegmentWriter, StoreError> {
-        let id = manifest.clone().allocate(&self.dir)?;
-        self.start_segment(id)
+        let from = manifest.next_id().ok_or_else(|| StoreError::IdsExhausted {
+            path: self.dir.display().to_string(),
+        })?;
+        self.start_segment(from)
     }
 
-    /// Starts writing segment `id` under its partial name.
-    fn start_segment(&self, id: u64) -> Result<SegmentWriter, StoreError> {
-        let tmp = self.partial_dir(id);
-        fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
+    /// Claims the first free id at or after `from` and starts writing a segment under its
+    /// partial name.
+    fn start_segment(&self, from: u64) -> Result<SegmentWriter, StoreError> {
+        let (id, tmp) = self.claim_id(from)?;
         let path = tmp.join(schema::EXECUTIONS_FILE);
         let file = File::create(&path).map_err(io_err(&path))?;
         let executions_sync = File::open(&path).map_err(io_err(&path))?;
@@ -926,23 +951,58 @@ impl SegmentWriter {
         })
     }
 
-    /// Makes the segment durable and lists it in the manifest.
+    /// Makes the segment durable and lists it in the manifest read as `base`, or in a newer one
+    /// when another writer committed meanwhile. `Ok(None)` when that writer stored some of the
+    /// same runs: then this segment is removed, nothing is committed, and the caller writes
+    /// again on the newest manifest (where those runs are skipped).
     pub fn commit(
         self,
         mut runs: DataFrame,
         mut reports: DataFrame,
-        mut manifest: Manifest,
-    ) -> Result<Manifest, StoreError> {
+        base: Manifest,
+    ) -> Result<Option<Manifest>, StoreError> {
         let store = self.store.clone();
+        let ours = merge::run_names(&runs, &reports, &self.tmp)?;
         let segment = self.finish(&mut runs, &mut reports)?;
-        manifest.allocate(&store.dir)?;
-        manifest.segments.push(segment);
-        // Replaced segments removed by the write's clean-up need no longer be listed.
-        manifest
-            .retired
-            .retain(|&id| store.segment_dir(id).exists());
-        store.publish(&mut manifest)?;
-        Ok(manifest)
+        let dir = store.segment_dir(segment.id);
+        let mut base = base;
+        for attempt in 0..COMMIT_TRIES {
+            if !dir.join(WRITER).is_file() {
+                return Err(StoreError::Abandoned {
+                    path: dir.display().to_string(),
+                });
+            }
+            let mut work = base.clone();
+            work.segments.push(segment.clone());
+            let after = segment
+                .id
+                .checked_add(1)
+                .ok_or_else(|| StoreError::IdsExhausted {
+                    path: store.dir.display().to_string(),
+                })?;
+            work.next_segment = Some(work.next_id().map_or(after, |n| n.max(after)));
+            // Replaced segments removed by a write's clean-up need no longer be listed.
+            work.retired.retain(|&id| store.segment_dir(id).exists());
+            if store.install(&mut work, base.generation)? {
+                store.release(segment.id)?;
+                return Ok(Some(work));
+            }
+            let newest = store.read_newest()?;
+            let before: HashSet<u64> = base.segments.iter().map(|s| s.id).collect();
+            let new: Vec<&Segment> = newest
+                .segments
+                .iter()
+                .filter(|s| !before.contains(&s.id))
+                .collect();
+            if store.holds_any(&new, &ours)? {
+                fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
+                return Ok(None);
+            }
+            base = newest;
+            backoff(attempt);
+        }
+        fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
+        Err(store.contended(COMMIT_TRIES))
     }
 }
 
@@ -950,17 +1010,4 @@ fn sync(path: &Path) -> Result<(), StoreError> {
     File::open(path)
         .and_then(|f| f.sync_all())
         .map_err(io_err(path))
-}
-
-fn sync_dir(path: &Path) -> Result<(), StoreError> {
-    // Directories cannot be fsynced on every platform; where they can, it makes the rename durable.
-    match File::open(path).and_then(|f| f.sync_all()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Ok(()),
-        Err(e) if cfg!(windows) => {
-            let _ = e;
-            Ok(())
-        }
-        Err(e) => Err(io_err(path)(e)),
-    }
 }

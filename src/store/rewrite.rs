@@ -1,11 +1,15 @@
 //! Changing committed segments: `forget` rewrites the segments that hold the runs to remove
-//! under new ids, lists the new ones in place of the old in one manifest rename, and only then
-//! deletes the old folders. Killed before the rename, the store is as it was (the new folders
-//! are numbered past the manifest's next id, so readers ignore them and the next write removes
-//! them); killed after it, the old folders are listed as replaced, ignored likewise.
+//! under new ids, lists the new ones in place of the old in one manifest commit, and only then
+//! deletes the old folders. Killed before the commit, the store is as it was (the new folders
+//! are not listed, so readers ignore them and a later write removes them); killed after it, the
+//! old folders are listed as replaced, ignored likewise. When another writer commits first, the
+//! new folders are removed and the whole change is done again on the newest manifest, so that
+//! nothing another writer added or replaced meanwhile is lost or brought back.
 
 use super::schema::*;
-use super::{Store, StoreError, StoreLock, columns, io_err, pq_err};
+use super::{
+    COMMIT_TRIES, Manifest, Store, StoreError, StoreLock, backoff, columns, io_err, pq_err,
+};
 use polars::prelude::*;
 use std::collections::HashSet;
 use std::fs;
@@ -58,12 +62,86 @@ impl Store {
     /// Removes the runs `selection` picks (their runs, reports and executions rows, and the
     /// tests only they referred to). Nothing is written when nothing matches.
     pub fn forget(&self, selection: &Selection, lock: &StoreLock) -> Result<Forgotten, StoreError> {
+        self.rewriting(|| self.forget_once(selection, lock))
+    }
+
+    /// Runs `once` until it commits (or has nothing to do): again, after a short wait, when
+    /// another writer committed first, or when what it read was removed meanwhile by another
+    /// writer's commit.
+    fn rewriting<T>(
+        &self,
+        mut once: impl FnMut() -> Result<Option<T>, StoreError>,
+    ) -> Result<T, StoreError> {
+        for attempt in 0..COMMIT_TRIES {
+            let generation = self.generation()?;
+            match once() {
+                Ok(Some(out)) => return Ok(out),
+                Ok(None) => {}
+                Err(_) if self.generation()? != generation => {}
+                Err(e) => return Err(e),
+            }
+            backoff(attempt);
+        }
+        Err(self.contended(COMMIT_TRIES))
+    }
+
+    /// Commits `work` (read as generation `base`) in place of `replaced`, then removes the
+    /// replaced folders: `false`, with the `new` folders removed, when another writer committed
+    /// first.
+    fn replace(
+        &self,
+        mut work: Manifest,
+        base: u64,
+        replaced: &[u64],
+        new: &[u64],
+    ) -> Result<bool, StoreError> {
+        if let Some(n) = new.iter().max().and_then(|n| n.checked_add(1)) {
+            work.next_segment = Some(work.next_id().map_or(n, |next| next.max(n)));
+        }
+        work.retired.extend(replaced.iter().copied());
+        work.retired.retain(|&id| self.segment_dir(id).exists());
+        if !self.install(&mut work, base)? {
+            for id in new {
+                let dir = self.segment_dir(*id);
+                fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
+            }
+            return Ok(false);
+        }
+        for id in new {
+            self.release(*id)?;
+        }
+        for id in replaced {
+            let dir = self.segment_dir(*id);
+            match fs::remove_dir_all(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_err(&dir)(e)),
+            }
+        }
+        // The replaced folders are gone: a manifest that no longer names them. Only when no
+        // other writer committed meanwhile; otherwise the next commit drops them from the list.
+        let base = work.generation;
+        work.retired.clear();
+        self.install(&mut work, base)?;
+        Ok(true)
+    }
+
+    /// One try of [`Store::forget`]: `None` when it has to be done again.
+    fn forget_once(
+        &self,
+        selection: &Selection,
+        lock: &StoreLock,
+    ) -> Result<Option<Forgotten>, StoreError> {
         let manifest = self.manifest()?;
         self.remove_orphans(&manifest, lock)?;
         let mut out = Forgotten::default();
         let mut named_seen: HashSet<String> = HashSet::new();
         let mut work = manifest.clone();
         let mut replaced = Vec::new();
+        let mut new_ids: Vec<u64> = Vec::new();
+        let mut from = manifest.next_id().ok_or_else(|| StoreError::IdsExhausted {
+            path: self.dir.display().to_string(),
+        })?;
         let mut segments = Vec::with_capacity(manifest.segments.len());
         for segment in &manifest.segments {
             let runs_path = self.checked(segment, RUNS_FILE)?;
@@ -172,8 +250,9 @@ impl Store {
                 .filter(col(TEST).is_in(lit(used).implode(false), false))
                 .collect()
                 .map_err(pq_err(&tests_path))?;
-            let id = work.allocate(&self.dir)?;
-            let mut writer = self.start_segment(id)?;
+            let mut writer = self.start_segment(from)?;
+            new_ids.push(writer.id);
+            from = writer.id.saturating_add(1);
             writer.write_batch(&kept, &tests)?;
             let mut new = writer.finish(&mut runs, &mut reports)?;
             new.created = segment.created.clone();
@@ -187,18 +266,11 @@ impl Store {
             .collect();
         out.removed.sort();
         if replaced.is_empty() {
-            return Ok(out);
+            return Ok(Some(out));
         }
         work.segments = segments;
-        work.retired.extend(replaced.iter().copied());
-        self.publish(&mut work)?;
-        for id in &replaced {
-            let dir = self.segment_dir(*id);
-            fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
-        }
-        work.retired.clear();
-        self.publish(&mut work)?;
-        Ok(out)
+        let committed = self.replace(work, manifest.generation, &replaced, &new_ids)?;
+        Ok(committed.then_some(out))
     }
 }
 
@@ -223,6 +295,16 @@ impl Store {
         min_segments: usize,
         lock: &StoreLock,
     ) -> Result<Compacted, StoreError> {
+        self.rewriting(|| self.compact_once(small, min_segments, lock))
+    }
+
+    /// One try of [`Store::compact`]: `None` when it has to be done again.
+    fn compact_once(
+        &self,
+        small: Option<u64>,
+        min_segments: usize,
+        lock: &StoreLock,
+    ) -> Result<Option<Compacted>, StoreError> {
         let manifest = self.manifest()?;
         self.remove_orphans(&manifest, lock)?;
         let merged: Vec<&super::Segment> = manifest
@@ -232,7 +314,7 @@ impl Store {
             .collect();
         if merged.len() < 2 || (merged.len() < min_segments && !repeated_names(&manifest, &merged))
         {
-            return Ok(Compacted::default());
+            return Ok(Some(Compacted::default()));
         }
         let read_all = |file: &str, schema: Schema| -> Result<DataFrame, StoreError> {
             let frames = merged
@@ -244,8 +326,11 @@ impl Store {
                 .map_err(pq_err(&self.dir))
         };
         let mut work = manifest.clone();
-        let id = work.allocate(&self.dir)?;
-        let mut writer = self.start_segment(id)?;
+        let from = manifest.next_id().ok_or_else(|| StoreError::IdsExhausted {
+            path: self.dir.display().to_string(),
+        })?;
+        let mut writer = self.start_segment(from)?;
+        let id = writer.id;
         let tests = read_all(TESTS_FILE, columns::tests_schema())?
             .lazy()
             .unique_stable(Some(cols([TEST])), UniqueKeepStrategy::First)
@@ -282,18 +367,13 @@ impl Store {
                 }
             })
             .collect();
-        work.retired.extend(replaced.iter().copied());
-        self.publish(&mut work)?;
-        for old in &replaced {
-            let dir = self.segment_dir(*old);
-            fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
+        if !self.replace(work, manifest.generation, &replaced, &[id])? {
+            return Ok(None);
         }
-        work.retired.clear();
-        self.publish(&mut work)?;
-        Ok(Compacted {
+        Ok(Some(Compacted {
             merged: replaced.len(),
             into: Some(id),
-        })
+        }))
     }
 }
 
