@@ -24,21 +24,25 @@ mod squeeze;
 /// duration is a real one, and problem messages are short and safe to print.
 fn check(report: &junit::Report) {
     for case in &report.cases {
+        let detail = report.detail(case);
         for s in [
             case.suite,
             case.classname,
             case.name,
             case.file,
-            case.failure_type,
+            detail.failure_type,
         ] {
             assert!(report.str(s).len() <= junit::TEXT_MAX);
         }
-        assert!(report.str(case.message).len() <= junit::MESSAGE_MAX);
-        assert!(report.str(case.output).len() <= junit::OUTPUT_MAX);
-        for t in [case.time, case.retries_time].into_iter().flatten() {
+        assert!(report.str(detail.message).len() <= junit::MESSAGE_MAX);
+        assert!(report.str(detail.output).len() <= junit::OUTPUT_MAX);
+        for t in [case.time.get(), case.retries_time.get()]
+            .into_iter()
+            .flatten()
+        {
             assert!(t.is_finite() && t >= 0.0, "duration {t}");
         }
-        if let Some(t) = case.time {
+        if let Some(t) = case.time.get() {
             assert!(t <= junit::values::MAX_CASE_SECONDS, "duration {t}");
         }
         assert!(case.outcome.is_some());

@@ -639,7 +639,10 @@ mod tests {
             assert_eq!(after.cases.len(), 4);
             for (a, b) in after.cases.iter().zip(&before.cases) {
                 assert_eq!(after.str(a.name), before.str(b.name));
-                assert_eq!(after.str(a.message), before.str(b.message));
+                assert_eq!(
+                    after.str(after.detail(a).message),
+                    before.str(before.detail(b).message)
+                );
                 assert_eq!(a.outcome, b.outcome);
             }
         }

@@ -1538,13 +1538,16 @@ mod tests {
             ]
         );
         let flaky = &r.cases[1];
-        assert_eq!((flaky.flaky_retries, flaky.retries_time), (2, Some(0.5)));
-        assert_eq!(r.str(flaky.message), "boom 1");
+        assert_eq!(
+            (flaky.flaky_retries, flaky.retries_time.get()),
+            (2, Some(0.5))
+        );
+        assert_eq!(r.str(r.detail(flaky).message), "boom 1");
         let bad = &r.cases[2];
-        assert_eq!(bad.time, Some(1234.5));
+        assert_eq!(bad.time.get(), Some(1234.5));
         assert_eq!(bad.rerun_retries, 1);
-        assert_eq!(r.str(bad.message), "expected <1> but was <2>");
-        assert_eq!(r.str(bad.output), "hello out");
+        assert_eq!(r.str(r.detail(bad).message), "expected <1> but was <2>");
+        assert_eq!(r.str(r.detail(bad).output), "hello out");
         assert_eq!(r.str(bad.suite), "S");
         assert_eq!(
             r.earliest_timestamp.map(|t| t.to_string()).as_deref(),
@@ -1557,7 +1560,7 @@ mod tests {
         let r = parse(
             b"<testsuite><testcase name=\"t\"><failure><![CDATA[\n  line one\nline two]]></failure></testcase></testsuite>",
         );
-        assert_eq!(r.str(r.cases[0].message), "line one\nline two");
+        assert_eq!(r.str(r.detail(&r.cases[0]).message), "line one\nline two");
     }
 
     #[test]
@@ -1639,7 +1642,7 @@ mod tests {
     #[test]
     fn odd_times_warn_with_an_element_path() {
         let r = parse(b"<testsuites><testsuite><testcase name=\"a\"/><testcase name=\"b\" time=\"-1\"/></testsuite></testsuites>");
-        assert_eq!(r.cases[1].time, None);
+        assert_eq!(r.cases[1].time.get(), None);
         assert_eq!(
             r.problems[0].element,
             "testsuites/testsuite[1]/testcase[2]/@time"

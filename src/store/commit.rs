@@ -214,8 +214,33 @@ impl Store {
             let ours = match fs::read(&target) {
                 Ok(bytes) => bytes == json,
                 Err(read) if read.kind() == io::ErrorKind::NotFound => {
+                    // No hard links here (FAT, exFAT, some mounts): an exclusive create is the
+                    // compare-and-swap instead. Readers could see the file before it is
+                    // written whole, so this is only right where the lock keeps writers and
+                    // readers on one machine, which is where such filesystems are.
                     let _ = fs::remove_file(&tmp);
-                    return Err(io_err(&target)(e));
+                    return match create_exclusive(&target, &json) {
+                        Ok(true) => {
+                            sync_dir(&dir)?;
+                            let tmp = dir.join(unique(MANIFEST));
+                            write_synced(&tmp, &json)?;
+                            fs::rename(&tmp, &path).map_err(io_err(&path))?;
+                            sync_dir(&self.dir)?;
+                            self.refresh_entry()?;
+                            Ok(true)
+                        }
+                        Ok(false) => Ok(false),
+                        Err(create) => Err(StoreError::Io {
+                            path: target.display().to_string(),
+                            source: io::Error::new(
+                                create.kind(),
+                                format!(
+                                    "cannot commit: neither a hard link ({e}) nor an exclusive \
+                                     create ({create}) works in this folder"
+                                ),
+                            ),
+                        }),
+                    };
                 }
                 Err(read) => {
                     let _ = fs::remove_file(&tmp);
@@ -446,4 +471,16 @@ mod tests {
         fs::remove_file(dir.path().join(WRITER)).expect("remove");
         assert!(!abandoned(dir.path()), "no writer file, fresh: kept");
     }
+}
+
+/// Creates `path` with `bytes` unless it exists: `Ok(false)` when it does.
+fn create_exclusive(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    let mut file = match File::create_new(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(true)
 }
