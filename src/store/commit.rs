@@ -433,6 +433,18 @@ pub(super) fn sync_dir(path: &Path) -> Result<(), StoreError> {
     }
 }
 
+/// Creates `path` with `bytes` unless it exists: `Ok(false)` when it does.
+fn create_exclusive(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    let mut file = match File::create_new(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -471,16 +483,4 @@ mod tests {
         fs::remove_file(dir.path().join(WRITER)).expect("remove");
         assert!(!abandoned(dir.path()), "no writer file, fresh: kept");
     }
-}
-
-/// Creates `path` with `bytes` unless it exists: `Ok(false)` when it does.
-fn create_exclusive(path: &Path, bytes: &[u8]) -> io::Result<bool> {
-    let mut file = match File::create_new(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
-        Err(e) => return Err(e),
-    };
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    Ok(true)
 }
