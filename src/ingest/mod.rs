@@ -81,8 +81,7 @@ pub enum IngestError {
 }
 
 /// Runs parsed per batch: bounds memory to a batch of parsed reports. Smaller batches touch
-/// less fresh memory (on the benchmark history, 16 MiB took about 8% less CPU time than
-/// 64 MiB, with peak RSS 100 MB instead of 145 MB); 4 MiB was slower again.
+/// less fresh memory, down to a point (docs/benchmarks.md, "Batches").
 const BATCH_BYTES: u64 = 16 << 20;
 const BATCH_RUNS: usize = 512;
 /// Rows per frame written: a batch is written in pieces of at most this many executions (and
@@ -90,8 +89,8 @@ const BATCH_RUNS: usize = 512;
 /// Batches of the usual shape (16 MiB of XML) hold fewer rows and are written whole.
 const PIECE_ROWS: usize = 1 << 18;
 /// The same for the tests named (names are the larger rows): smaller pieces, which only a run of
-/// very many new tests fills. One piece of 2^18 took the million-new-tests file to about 350 MB
-/// peak, 2^15 to 338 MB; ordinary batches name far fewer tests and are written whole.
+/// very many new tests fills (docs/reliability.md, "Bounded memory"); ordinary batches name far
+/// fewer tests and are written whole.
 const TEST_PIECE_ROWS: usize = 1 << 15;
 
 enum Outcome {
