@@ -15,7 +15,6 @@ use polars_parquet::write::{
     FileWriter, KeyValue, ParquetType, StatisticsOptions, Version, WriteOptions, array_to_columns,
     fallible_streaming_iterator, schema_to_metadata_key, to_parquet_schema,
 };
-use rayon::prelude::*;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
@@ -91,15 +90,18 @@ impl ParquetFile {
             if rows == 0 {
                 continue;
             }
-            // Each column encoded and compressed on its own rayon task (the writer's calling
-            // thread would otherwise do it all, while the parse threads wait for it); the
-            // pages are then written in column order.
+            // Encoded and compressed here, on the writer's thread, column by column: its pages
+            // are freed by the thread that made them, so the allocator takes the same memory
+            // again for the next piece. Encoded on rayon's threads and freed here, each piece
+            // of a run of a million new tests took fresh memory (docs/reliability.md), and on
+            // two cores the parse of the next batch keeps the other core busy anyway (the
+            // ingest benchmark's time did not change).
             let options = self.options;
             let columns: Vec<Vec<Vec<CompressedPage>>> = batch
                 .into_arrays()
-                .into_par_iter()
-                .zip(self.fields.par_iter())
-                .zip(self.encodings.par_iter())
+                .into_iter()
+                .zip(self.fields.iter())
+                .zip(self.encodings.iter())
                 .map(|((array, field), encoding)| {
                     array_to_columns(array, field.clone(), options, encoding)?
                         .into_iter()
