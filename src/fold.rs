@@ -78,19 +78,20 @@ fn attempt_summary(case: &Case) -> (Status, u32, u32) {
         // Firebase Test Lab marks a test that failed and then passed on retry with
         // `flaky="true"`, keeping the failed attempts' `<failure>` children.
         let failed = u32::from(matches!(outcome, Outcome::Failed | Outcome::Error))
-            + case.rerun_retries
-            + case.flaky_retries;
+            + u32::from(case.rerun_retries)
+            + u32::from(case.flaky_retries);
         let failed = failed.max(1);
         return (Status::Flaky, failed + 1, failed);
     }
     match outcome {
         Outcome::Passed if case.flaky_retries > 0 => {
-            (Status::Flaky, 1 + case.flaky_retries, case.flaky_retries)
+            let n = u32::from(case.flaky_retries);
+            (Status::Flaky, 1 + n, n)
         }
         Outcome::Passed => (Status::Passed, 1, 0),
         Outcome::Skipped => (Status::Skipped, 1, 0),
         o @ (Outcome::Failed | Outcome::Error) => {
-            let n = 1 + case.rerun_retries + case.flaky_retries;
+            let n = 1 + u32::from(case.rerun_retries) + u32::from(case.flaky_retries);
             (
                 if o == Outcome::Error {
                     Status::Error
@@ -145,7 +146,7 @@ pub fn case_keys(report: &Report) -> Vec<CaseKeys> {
             let classname = report.str(case.classname);
             let name = report.str(case.name);
             let file = report.str(case.file);
-            let test = test_keys.key(suite, classname, name, file, case.line);
+            let test = test_keys.key(suite, classname, name, file, case.line.get());
             let scope = scope(classname, file, suite);
             let scope_hash = scopes.get([scope], |[s]| xxh3_64(s.as_bytes()));
             CaseKeys {

@@ -6,7 +6,7 @@
 
 use crate::domain::{Status, report_key, run_key, scope, write_family, write_test_id};
 use crate::fold::{CaseRef, Folded};
-use crate::junit::{Detail, Report, Str, Text};
+use crate::junit::{Detail, Line, Report, Str, Text};
 use crate::store::schema::*;
 use polars::prelude::*;
 use polars_arrow::array::MutableBinaryViewArray;
@@ -90,7 +90,7 @@ struct StoredTest {
     classname: Str,
     name: Str,
     file: Str,
-    line: Option<u32>,
+    line: Line,
 }
 
 impl RunRows {
@@ -518,7 +518,8 @@ pub fn tests_frame(pieces: &[Piece<'_>]) -> PolarsResult<DataFrame> {
             tests().map(|(r, t)| (!t.file.is_empty()).then(|| r.str(r.test_text(t), t.file))),
         )
         .into_column(),
-        UInt32Chunked::from_iter_options(LINE.into(), tests().map(|(_, t)| t.line)).into_column(),
+        UInt32Chunked::from_iter_options(LINE.into(), tests().map(|(_, t)| t.line.get()))
+            .into_column(),
         id_col(TEST_ID, write_test_id),
         id_col(FAMILY, write_family),
     ];

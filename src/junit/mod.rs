@@ -51,7 +51,7 @@ pub enum Outcome {
     Skipped,
 }
 
-/// One `<testcase>` element as written. Kept small (72 bytes): a report of a million test cases
+/// One `<testcase>` element as written. Kept small (64 bytes): a report of a million test cases
 /// holds a million of them at once.
 #[derive(Debug, Clone)]
 pub struct Case {
@@ -61,15 +61,17 @@ pub struct Case {
     pub name: Str,
     /// The `file` attribute (pytest xunit1, PHPUnit, rspec, jest-junit).
     pub file: Str,
-    pub line: Option<u32>,
+    pub line: Line,
     /// The element's own `time`, in seconds.
     pub time: Seconds,
     /// Sum of the `time` attributes of the retry children, when any had one.
     pub retries_time: Seconds,
-    /// `flakyFailure`/`flakyError` children: failed attempts before a final pass.
-    pub flaky_retries: u32,
-    /// `rerunFailure`/`rerunError` children: failed attempts after the element's own failure.
-    pub rerun_retries: u32,
+    /// `flakyFailure`/`flakyError` children: failed attempts before a final pass (counted up
+    /// to 65,535).
+    pub flaky_retries: u16,
+    /// `rerunFailure`/`rerunError` children: failed attempts after the element's own failure
+    /// (counted up to 65,535).
+    pub rerun_retries: u16,
     /// Its failure type, message and output, in [`Report::detail`]; most cases have none.
     detail: u32,
     pub outcome: Option<Outcome>,
@@ -128,6 +130,37 @@ impl fmt::Debug for Seconds {
     }
 }
 
+/// A line number, or none: 4 bytes where an `Option<u32>` takes 8 (none is `u32::MAX`, a line
+/// no file reaches; a report that writes it is taken to give none).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Line(u32);
+
+impl Line {
+    pub const NONE: Line = Line(u32::MAX);
+
+    pub fn get(self) -> Option<u32> {
+        (self.0 != u32::MAX).then_some(self.0)
+    }
+}
+
+impl From<Option<u32>> for Line {
+    fn from(v: Option<u32>) -> Line {
+        v.map_or(Line::NONE, Line)
+    }
+}
+
+impl Default for Line {
+    fn default() -> Line {
+        Line::NONE
+    }
+}
+
+impl fmt::Debug for Line {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
 impl Default for Case {
     fn default() -> Case {
         Case {
@@ -135,7 +168,7 @@ impl Default for Case {
             classname: Str::default(),
             name: Str::default(),
             file: Str::default(),
-            line: None,
+            line: Line::NONE,
             time: Seconds::NONE,
             retries_time: Seconds::NONE,
             flaky_retries: 0,
@@ -302,4 +335,30 @@ pub(crate) fn truncate_str(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_case_stays_64_bytes() {
+        // A report of a million test cases holds a million of these (docs/reliability.md).
+        assert_eq!(std::mem::size_of::<Case>(), 64);
+    }
+
+    #[test]
+    fn line_and_retries_hold_their_extremes() {
+        let doc = format!(
+            "<testsuite><testcase name=\"a\" line=\"4294967295\"/>\
+             <testcase name=\"b\" line=\"4294967294\"/>\
+             <testcase name=\"c\">{}</testcase></testsuite>",
+            "<flakyFailure/>".repeat(70_000)
+        );
+        let r = parse(doc.as_bytes());
+        assert_eq!(r.cases[0].line.get(), None);
+        assert_eq!(r.cases[1].line.get(), Some(4_294_967_294));
+        assert_eq!(r.cases[2].flaky_retries, u16::MAX);
+        assert_eq!(r.cases[2].outcome, Some(Outcome::Passed));
+    }
 }

@@ -522,8 +522,10 @@ impl<'t> Parser<'t> {
                 match child {
                     Child::Failure => state.has_failure = true,
                     Child::Error => state.has_error = true,
-                    Child::Flaky => state.case.flaky_retries += 1,
-                    _ => state.case.rerun_retries += 1,
+                    Child::Flaky => {
+                        state.case.flaky_retries = state.case.flaky_retries.saturating_add(1);
+                    }
+                    _ => state.case.rerun_retries = state.case.rerun_retries.saturating_add(1),
                 }
                 if let Some(t) = retry_time {
                     state.case.retries_time =
@@ -672,7 +674,7 @@ impl<'t> Parser<'t> {
             state.failure_type = state.flaky_type;
         }
         let retried =
-            state.case.flaky_retries + state.case.rerun_retries > 0 || state.case.flaky_attr;
+            state.case.flaky_retries > 0 || state.case.rerun_retries > 0 || state.case.flaky_attr;
         let mut output = Str::default();
         if (outcome != Outcome::Passed || retried)
             && let Some((s, e)) = state.output
@@ -768,7 +770,7 @@ impl<'t> Parser<'t> {
                     self.last_classname = state.case.classname;
                 }
                 "file" => state.case.file = intern(self),
-                "line" => state.case.line = attr.value.trim().parse().ok(),
+                "line" => state.case.line = attr.value.trim().parse().ok().into(),
                 "time" => state.case.time = self.seconds(&attr.value, at).into(),
                 "status" | "result" => {
                     if let Some(h) = values::status_hint(&attr.value) {
