@@ -9,19 +9,19 @@
 //!    [`export`] renders.
 
 pub mod analysis;
-pub mod choice;
-pub mod ci_vars;
+pub(crate) mod choice;
+pub(crate) mod ci_vars;
 pub mod cli;
 pub mod cmd;
-pub mod config;
-pub mod diagnostic;
-pub mod discover;
-pub mod domain;
+pub(crate) mod config;
+pub(crate) mod diagnostic;
+pub(crate) mod discover;
+pub(crate) mod domain;
 pub mod error;
-pub mod export;
+pub(crate) mod export;
 pub mod fold;
 pub mod ingest;
 pub mod junit;
 pub mod report;
-pub mod select;
+pub(crate) mod select;
 pub mod store;
