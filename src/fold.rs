@@ -1,7 +1,7 @@
 //! Folds the `<testcase>` elements of one CI run into one row per test: retries written inside
 //! an element (`flakyFailure`, `rerunFailure`) and retries written as repeated elements (Gradle
 //! test-retry, pytest-rerunfailures) both become attempts of a single row, with the
-//! fingerprint of how it failed ([`crate::domain`] names and keys the tests). The rows are
+//! fingerprint of how it failed (`crate::domain` names and keys the tests). The rows are
 //! columns ([`Folded`]) that point into the reports rather than copy from them.
 //!
 //! A repeated element means what its producer means by it. In general each element is one
@@ -156,7 +156,7 @@ pub(crate) fn case_keys(report: &Report) -> Vec<CaseKeys> {
         .collect()
 }
 
-/// [`fold_keyed`] computing the keys.
+/// `fold_keyed` computing the keys.
 pub fn fold(reports: &[Report]) -> Folded {
     let keys: Vec<Vec<CaseKeys>> = reports.iter().map(case_keys).collect();
     fold_keyed(reports, &keys)

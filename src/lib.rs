@@ -1,12 +1,12 @@
 //! testsift reads the JUnit XML reports CI leaves behind and answers which tests are flaky,
 //! broken, slow or not worth their cost. The pipeline, one way:
 //!
-//! 1. [`discover`] finds CI runs and the reports (plain, gzipped or inside archives) in each;
+//! 1. `discover` finds CI runs and the reports (plain, gzipped or inside archives) in each;
 //! 2. [`junit`] parses each report into test cases, with located problems for bad input;
 //! 3. [`fold`] folds a run's test cases into one row per test (retries become attempts);
 //! 4. [`store`] appends those rows to a Parquet history, atomically;
 //! 5. [`analysis`] reads the history back as Polars lazy queries into plain results, which
-//!    [`export`] renders.
+//!    `export` renders.
 
 pub mod analysis;
 pub(crate) mod choice;

@@ -1,11 +1,11 @@
 //! Analyses over the stored history, each a function of the store and a window of runs
 //! ([`window`]) returning plain `Serialize` structs; they never print (`export` and `report`
-//! render them). [`flaky`]: the commit-centred verdicts (flaky, broken, fixed, skipped) and
+//! render them). `flaky`: the commit-centred verdicts (flaky, broken, fixed, skipped) and
 //! infrastructure failures at run, report and fingerprint level; [`slow`]: time per group,
-//! per-test regressions, CI load and shards; [`trim`]: the diminishing-returns cover and the
-//! candidates worth acting on; [`gate`]: `check`'s gates and the gate for one run;
-//! [`backtest`]: selections replayed run by run; [`renames`]: likely renames; [`history`]: the
-//! report's per-run detail. [`load`] reads the stored keys into per-test series for those that
+//! per-test regressions, CI load and shards; `trim`: the diminishing-returns cover and the
+//! candidates worth acting on; `gate`: `check`'s gates and the gate for one run;
+//! `backtest`: selections replayed run by run; `renames`: likely renames; `history`: the
+//! report's per-run detail. `load` reads the stored keys into per-test series for those that
 //! work per test, `flaky` its own keyed frame; both read each test's names once.
 
 pub(crate) mod backtest;

@@ -503,7 +503,7 @@ pub(crate) fn slow(
     slow_in_slices(store, window, options, SLICE_ROWS)
 }
 
-/// [`slow`], reading `slice_rows` stored executions at a time (the result does not depend on
+/// `slow`, reading `slice_rows` stored executions at a time (the result does not depend on
 /// it, up to the order floating-point sums are taken in).
 pub fn slow_in_slices(
     store: &Store,

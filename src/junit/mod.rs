@@ -1,7 +1,7 @@
 //! The JUnit XML parser: one report's bytes in, its `<testcase>` elements out, plus every problem
 //! found on the way, each with a line, a column and an element path.
 //!
-//! Strings a report yields live in one arena per report ([`Text`]) so that parsing a
+//! Strings a report yields live in one arena per report (`Text`) so that parsing a
 //! test case costs no allocation of its own; [`Str`] is a range into it.
 
 mod attrs;
@@ -82,7 +82,7 @@ pub struct Case {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Detail {
     pub failure_type: Str,
-    /// The failure's `message` attribute, or the start of its text; at most [`MESSAGE_MAX`] bytes.
+    /// The failure's `message` attribute, or the start of its text; at most `MESSAGE_MAX` bytes.
     pub message: Str,
     /// The start of the case's `<system-out>`/`<system-err>`, kept only for cases that did not
     /// simply pass; at most [`OUTPUT_MAX`] bytes.

@@ -1,5 +1,5 @@
 //! `testsift report`: the three analyses computed once, the per-run detail the charts need,
-//! and what changed since the previous report, gathered into one [`Report`] that the HTML,
+//! and what changed since the previous report, gathered into one `Report` that the HTML,
 //! Markdown and JSON renderers share. Renderers take the struct, never the store.
 //!
 //! Each output is a list of sections, one function per section, so a new analysis field is one

@@ -3,7 +3,7 @@
 //!
 //! A write puts its segment in a partial folder it claimed exclusively (so two writers never
 //! take the same id), fsyncs it and renames it into place; nothing lists it yet. It then
-//! commits a new manifest generation by compare-and-swap (see [`commit`]): of two writers that
+//! commits a new manifest generation by compare-and-swap (see `commit`): of two writers that
 //! read the same generation, one commits and the other reads the newest manifest and either lists
 //! its segment on top of it or, when the other writer stored some of the same runs meanwhile,
 //! drops its segment and writes again (runs already present are skipped then). `manifest.json`
@@ -663,7 +663,7 @@ impl Store {
     }
 
     /// All executions, as a lazy scan over every segment with each test's names joined back
-    /// from the tests tables (columns in [`columns::executions_schema`] order, row order kept).
+    /// from the tests tables (columns in `columns::executions_schema` order, row order kept).
     pub fn executions(&self) -> Result<LazyFrame, StoreError> {
         self.executions_of(None)
     }
