@@ -3,7 +3,7 @@
 //! that clap stays there.
 
 /// A value chosen by name on the command line.
-pub trait Choice: Copy + Send + Sync + 'static {
+pub(crate) trait Choice: Copy + Send + Sync + 'static {
     /// The values offered, in the order shown.
     const ALL: &'static [Self];
 

@@ -10,17 +10,17 @@ use crate::discover::RunMeta;
 
 /// The run metadata one CI system gives, and which system it was.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CiRun {
+pub(crate) struct CiRun {
     /// `github`, `gitlab`, `buildkite`, `circleci` or `jenkins`.
-    pub system: &'static str,
+    pub(crate) system: &'static str,
     /// Only `run_id`, `attempt`, `commit`, `branch`, `timestamp`, `job` and `pipeline` are
     /// filled; `job` is the fallback variant.
-    pub meta: RunMeta,
+    pub(crate) meta: RunMeta,
 }
 
 /// The CI system whose marker variable is set, with what its variables say; `None` outside CI
 /// or when the system gives no run id. `var` looks one variable up (empty counts as unset).
-pub fn detect(var: impl Fn(&str) -> Option<String>) -> Option<CiRun> {
+pub(crate) fn detect(var: impl Fn(&str) -> Option<String>) -> Option<CiRun> {
     let get = |name: &str| var(name).filter(|value| !value.trim().is_empty());
     let (system, meta) = if get("GITHUB_ACTIONS").is_some() {
         ("github", github(&get))
@@ -39,7 +39,7 @@ pub fn detect(var: impl Fn(&str) -> Option<String>) -> Option<CiRun> {
 }
 
 /// The variables of the process, for [`detect`].
-pub fn from_process_env() -> Option<CiRun> {
+pub(crate) fn from_process_env() -> Option<CiRun> {
     detect(|name| std::env::var(name).ok())
 }
 

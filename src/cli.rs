@@ -11,16 +11,16 @@ use std::path::PathBuf;
 #[command(name = "testsift", version, about, max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 
     /// The testsift.toml to read (quarantine, aliases, owners, threshold defaults). By default
     /// testsift.toml in the current directory, else at the root of the git repository.
     #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Read CI artifact folders, report files or archives and append them to the history.
     Ingest(IngestArgs),
     /// Summarise what the history holds.
@@ -71,7 +71,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct StoreArg {
+pub(crate) struct StoreArg {
     /// Directory of the history. It is created by the first ingest.
     #[arg(
         long,
@@ -79,65 +79,65 @@ pub struct StoreArg {
         default_value = ".testsift",
         value_name = "DIR"
     )]
-    pub store: PathBuf,
+    pub(crate) store: PathBuf,
 }
 
 #[derive(Debug, Args)]
-pub struct IngestArgs {
+pub(crate) struct IngestArgs {
     /// Folders, report files (*.xml, *.xml.gz) or archives (.zip, .tar.gz, .tgz, .tar) to read.
     /// By default each immediate subfolder of a folder is one CI run; a file or archive given
     /// directly is one run.
     /// A file given directly is read by its content, whatever its name ends with.
     #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
 
     #[command(flatten)]
-    pub store: StoreArg,
+    pub(crate) store: StoreArg,
 
     /// How many levels below each PATH the run folders are. 0 makes PATH itself one run (the
     /// default when --run-id is given); 2 suits layouts like PATH/branch/run.
     /// Without it, a folder that holds reports and no subfolders, or run.json, or a build tool's
     /// output folder (target, build), or the modules of one build, is itself one run.
     #[arg(long, value_name = "N")]
-    pub run_depth: Option<usize>,
+    pub(crate) run_depth: Option<usize>,
 
     /// Make any report with an error fatal: nothing is written and the exit code is 2.
     #[arg(long)]
-    pub strict: bool,
+    pub(crate) strict: bool,
 
     /// Largest report accepted, in bytes after decompression. Larger ones are skipped with an
     /// error, so one runaway file cannot exhaust memory.
     #[arg(long, default_value_t = 1 << 30, value_name = "BYTES")]
-    pub max_file_size: u64,
+    pub(crate) max_file_size: u64,
 
     /// Hide the progress bar and the closing summary; problems are still printed. The progress
     /// bar is shown only when stderr is a terminal.
     #[arg(long, short)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// Run id, for ingesting one run from inside a CI job; used when the run has no run.json.
     #[arg(long, help_heading = "Run metadata (when there is no run.json)")]
-    pub run_id: Option<String>,
+    pub(crate) run_id: Option<String>,
 
     /// Commit the run tested.
     #[arg(long, help_heading = "Run metadata (when there is no run.json)")]
-    pub commit: Option<String>,
+    pub(crate) commit: Option<String>,
 
     /// Branch the run tested.
     #[arg(long, help_heading = "Run metadata (when there is no run.json)")]
-    pub branch: Option<String>,
+    pub(crate) branch: Option<String>,
 
     /// When the run happened, as RFC 3339 (2026-01-31T02:00:00Z) or a date-time taken as UTC.
     #[arg(long, value_parser = parse_timestamp, help_heading = "Run metadata (when there is no run.json)")]
-    pub timestamp: Option<jiff::Timestamp>,
+    pub(crate) timestamp: Option<jiff::Timestamp>,
 
     /// CI attempt of the run (2 for the first re-run of the same pipeline).
     #[arg(long, help_heading = "Run metadata (when there is no run.json)")]
-    pub attempt: Option<u32>,
+    pub(crate) attempt: Option<u32>,
 
     /// Platform or job the runs belong to: the same test on two variants is two series.
     #[arg(long, help_heading = "Run metadata (when there is no run.json)")]
-    pub variant: Option<String>,
+    pub(crate) variant: Option<String>,
 }
 
 fn parse_timestamp(s: &str) -> Result<jiff::Timestamp, String> {
@@ -174,31 +174,31 @@ fn parse_percent(s: &str) -> Result<f64, String> {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum StatsFormat {
+pub(crate) enum StatsFormat {
     Table,
     Json,
 }
 
 /// Flags that choose the runs an analysis reads.
 #[derive(Debug, Clone, Default, Args)]
-pub struct WindowArgs {
+pub(crate) struct WindowArgs {
     /// Only runs at most this long before the newest run in the history (`30d`, `12h`, `2w`),
     /// or from this date on (`2026-10-01`, `2026-10-01T00:00:00Z`).
     #[arg(long, value_name = "AGE|DATE", value_parser = crate::analysis::window::parse_since, help_heading = "Window")]
-    pub since: Option<crate::analysis::window::Since>,
+    pub(crate) since: Option<crate::analysis::window::Since>,
 
     /// Only the newest N runs (counted by run key, so the variants of one CI run count once).
     #[arg(long, value_name = "N", help_heading = "Window")]
-    pub last_runs: Option<usize>,
+    pub(crate) last_runs: Option<usize>,
 
     /// Only runs of this branch.
     #[arg(long, value_name = "B", help_heading = "Window")]
-    pub branch: Option<String>,
+    pub(crate) branch: Option<String>,
 }
 
 impl WindowArgs {
     /// The window the flags choose.
-    pub fn to_spec(&self) -> crate::analysis::window::WindowSpec {
+    pub(crate) fn to_spec(&self) -> crate::analysis::window::WindowSpec {
         crate::analysis::window::WindowSpec {
             since: self.since,
             last_runs: self.last_runs,
@@ -209,38 +209,38 @@ impl WindowArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct StatsArgs {
+pub(crate) struct StatsArgs {
     #[command(flatten)]
-    pub store: StoreArg,
+    pub(crate) store: StoreArg,
 
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    pub format: StatsFormat,
+    pub(crate) format: StatsFormat,
 
     #[command(flatten)]
-    pub table: TableArgs,
+    pub(crate) table: TableArgs,
 }
 
 /// How much of a table to show, for every command that prints tables.
 #[derive(Debug, Args)]
-pub struct TableArgs {
+pub(crate) struct TableArgs {
     /// Rows shown per table, and per Markdown table of `slow` and `trim` [default: 20; every
     /// row with --wide]. JSON and CSV hold every row.
     #[arg(long, value_name = "N", help_heading = "Table output")]
-    pub top: Option<usize>,
+    pub(crate) top: Option<usize>,
 
     /// Print every row and every cell in full, however wide the lines get. By default a table
     /// fits 100 columns: long names are cut in the middle with `…`, messages to one line.
     #[arg(long, help_heading = "Table output")]
-    pub wide: bool,
+    pub(crate) wide: bool,
 
     /// List what a table only summarises: the infrastructure runs of `flaky`.
     #[arg(long, help_heading = "Table output")]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 }
 
 impl TableArgs {
-    pub fn to_options(&self) -> crate::export::table::TableOptions {
+    pub(crate) fn to_options(&self) -> crate::export::table::TableOptions {
         crate::export::table::TableOptions {
             top: self.top,
             wide: self.wide,
@@ -251,7 +251,7 @@ impl TableArgs {
 
 /// Output format of an analysis.
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     Table,
     Json,
     Csv,
@@ -259,27 +259,27 @@ pub enum OutputFormat {
 }
 
 #[derive(Debug, Args)]
-pub struct FlakyArgs {
+pub(crate) struct FlakyArgs {
     #[command(flatten)]
-    pub store: StoreArg,
+    pub(crate) store: StoreArg,
 
     #[command(flatten)]
-    pub window: WindowArgs,
+    pub(crate) window: WindowArgs,
 
     /// Output format: a table of the tests that are not stable, or every test as JSON
     /// (versioned by `schema_version`), CSV or Markdown.
     #[arg(long, value_enum, default_value = "table")]
-    pub format: OutputFormat,
+    pub(crate) format: OutputFormat,
 
     #[command(flatten)]
-    pub table: TableArgs,
+    pub(crate) table: TableArgs,
 
     /// Executed runs (not skipped, not infrastructure failures) a test needs before a flip
     /// alone can make it flaky or it can be called stable; fewer is `new` (the test appeared
     /// inside the window) or `insufficient-data`.
     /// [default: testsift.toml's, else 5]
     #[arg(long, value_name = "N", help_heading = "Thresholds")]
-    pub min_runs: Option<usize>,
+    pub(crate) min_runs: Option<usize>,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
     /// infrastructure failure: excluded from the analysis and listed separately [default:
@@ -290,34 +290,34 @@ pub struct FlakyArgs {
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: Option<f64>,
+    pub(crate) infra_threshold: Option<f64>,
 
     /// Only the tests this owner owns (testsift.toml's rules, CODEOWNERS), e.g. @acme/web;
     /// the headline still counts every test.
     #[arg(long, value_name = "TEAM")]
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct SlowArgs {
+pub(crate) struct SlowArgs {
     #[command(flatten)]
-    pub store: StoreArg,
+    pub(crate) store: StoreArg,
 
     #[command(flatten)]
-    pub window: WindowArgs,
+    pub(crate) window: WindowArgs,
 
     /// Output format: tables of the top groups, tests, regressions and unbalanced runs and the
     /// load per day, or everything as JSON (versioned by `schema_version`) or Markdown; CSV
     /// holds one table (`--csv-table`).
     #[arg(long, value_enum, default_value = "table")]
-    pub format: OutputFormat,
+    pub(crate) format: OutputFormat,
 
     /// What the time is summed over.
     #[arg(long, value_parser = choice::<crate::analysis::slow::GroupBy>(), default_value = "suite")]
-    pub by: crate::analysis::slow::GroupBy,
+    pub(crate) by: crate::analysis::slow::GroupBy,
 
     #[command(flatten)]
-    pub table: TableArgs,
+    pub(crate) table: TableArgs,
 
     /// A group is flagged as getting slower when its median per-run time in the last 7 days
     /// is at least this many percent above the 7 days before.
@@ -327,7 +327,7 @@ pub struct SlowArgs {
         value_name = "PERCENT",
         help_heading = "Thresholds"
     )]
-    pub slower_threshold: f64,
+    pub(crate) slower_threshold: f64,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
     /// infrastructure failure: left out of the time statistics, still counted in the load.
@@ -338,7 +338,7 @@ pub struct SlowArgs {
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: f64,
+    pub(crate) infra_threshold: f64,
 
     /// A duration regression needs at least N executions of the test before the step and N
     /// from it on, and the median of its last N still above the threshold.
@@ -349,7 +349,7 @@ pub struct SlowArgs {
         value_parser = clap::value_parser!(u64).range(1..),
         help_heading = "Thresholds"
     )]
-    pub regression_min_runs: u64,
+    pub(crate) regression_min_runs: u64,
 
     /// A duration regression is a step in median duration of at least this many percent…
     #[arg(
@@ -358,12 +358,12 @@ pub struct SlowArgs {
         value_name = "PERCENT",
         help_heading = "Thresholds"
     )]
-    pub regression_min_step: f64,
+    pub(crate) regression_min_step: f64,
 
     /// …and of at least this many seconds (default: 0.5 s, or --regression-min-share of the
     /// median run's test time when that is less; given, exactly this many).
     #[arg(long, value_name = "SECONDS", help_heading = "Thresholds")]
-    pub regression_min_seconds: Option<f64>,
+    pub(crate) regression_min_seconds: Option<f64>,
 
     /// Without --regression-min-seconds, a step of this many percent of the median run's test
     /// time is enough when that is under 0.5 s: a +100 ms step counts in a 2-second suite.
@@ -373,29 +373,29 @@ pub struct SlowArgs {
         value_name = "PERCENT",
         help_heading = "Thresholds"
     )]
-    pub regression_min_share: f64,
+    pub(crate) regression_min_share: f64,
 
     /// The table `--format csv` writes.
     #[arg(long, value_parser = choice::<crate::export::slow::CsvTable>(), default_value = "groups")]
-    pub csv_table: crate::export::slow::CsvTable,
+    pub(crate) csv_table: crate::export::slow::CsvTable,
 }
 
 #[derive(Debug, Args)]
-pub struct TrimArgs {
+pub(crate) struct TrimArgs {
     #[command(flatten)]
-    pub store: StoreArg,
+    pub(crate) store: StoreArg,
 
     #[command(flatten)]
-    pub window: WindowArgs,
+    pub(crate) window: WindowArgs,
 
     /// Output format: the headline, the tests in greedy order and the candidates as tables, or
     /// everything as JSON (versioned by `schema_version`) or Markdown; CSV holds the tests in
     /// greedy order (the curve).
     #[arg(long, value_enum, default_value = "table")]
-    pub format: OutputFormat,
+    pub(crate) format: OutputFormat,
 
     #[command(flatten)]
-    pub table: TableArgs,
+    pub(crate) table: TableArgs,
 
     /// Executed runs (not skipped, not infrastructure failures) a test needs before it can be
     /// a trim candidate; with fewer it is kept.
@@ -405,7 +405,7 @@ pub struct TrimArgs {
         value_name = "N",
         help_heading = "Thresholds"
     )]
-    pub min_runs: usize,
+    pub(crate) min_runs: usize,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
     /// infrastructure failure: its failures are not detections and its runs are not counted.
@@ -416,23 +416,23 @@ pub struct TrimArgs {
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: f64,
+    pub(crate) infra_threshold: f64,
     /// Count only the broken-streak failures of tests that `testsift flaky` calls flaky (with
     /// its default thresholds); by default every hard failure is a detection.
     #[arg(long, help_heading = "Thresholds")]
-    pub exclude_flaky: bool,
+    pub(crate) exclude_flaky: bool,
 
     /// Only the candidates this owner owns (testsift.toml's rules, CODEOWNERS), e.g. @acme/web.
     #[arg(long, value_name = "TEAM")]
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
 
     #[command(flatten)]
-    pub cut: TrimCutArgs,
+    pub(crate) cut: TrimCutArgs,
 }
 
 /// Output format of `check`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum CheckFormat {
+pub(crate) enum CheckFormat {
     /// `ok: GATE: reason` lines on stdout, `check failed: GATE: reason` lines on stderr.
     Text,
     /// Every gate with tripped, reason and tests, versioned by `schema_version`, on stdout.
@@ -446,12 +446,12 @@ pub enum CheckFormat {
 }
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     #[command(flatten)]
-    pub store: StoreArg,
+    pub(crate) store: StoreArg,
 
     #[command(flatten)]
-    pub window: WindowArgs,
+    pub(crate) window: WindowArgs,
 
     /// Gates that fail the check, comma-separated: `broken` (a test is broken now),
     /// `new-flaky` (a test is flaky that was not before the newest --new-runs runs), `slower`
@@ -459,38 +459,38 @@ pub struct CheckArgs {
     /// quarantine entry is past its `until`). `--max-flaky-rate` adds its own gate.
     /// [default: broken,new-flaky,expired-quarantine; with --run: expired-quarantine]
     #[arg(long, value_parser = choice::<crate::analysis::gate::Gate>(), value_delimiter = ',', value_name = "GATES")]
-    pub fail_on: Vec<crate::analysis::gate::Gate>,
+    pub(crate) fail_on: Vec<crate::analysis::gate::Gate>,
 
     /// Gate one run instead of the window: each test that failed in RUN (a run key; by default
     /// the run the CI's variables name when the store holds it, else the newest run of the
     /// window) is forgiven when quarantined, or flaky before it and failing the way it flaked
     /// before; any other failure fails the check. See docs/ci.md.
     #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "")]
-    pub run: Option<String>,
+    pub(crate) run: Option<String>,
 
     /// With --run: also forgive a failure when the test failed in the newest run of branch B
     /// before RUN (an already-red main does not fail every pull request).
     #[arg(long, value_name = "B", requires = "run")]
-    pub baseline: Option<String>,
+    pub(crate) baseline: Option<String>,
 
     /// Only the tests this owner owns (testsift.toml's rules, CODEOWNERS), e.g. @acme/web.
     #[arg(long, value_name = "TEAM")]
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
 
     /// Fail when the flaky run rate (share of runs that were red only because of flaky tests)
     /// is above this share, e.g. 0.05 for 5%.
     #[arg(long, value_name = "SHARE", value_parser = parse_share)]
-    pub max_flaky_rate: Option<f64>,
+    pub(crate) max_flaky_rate: Option<f64>,
 
     /// How many of the newest runs (by run key) the `new-flaky` gate looks at: a test is newly
     /// flaky when it is flaky over the window but was not over the window without these runs.
     #[arg(long, default_value_t = 1, value_name = "N")]
-    pub new_runs: usize,
+    pub(crate) new_runs: usize,
 
     /// Executed runs a test needs before a flip alone can make it flaky (as in `flaky`)
     /// [default: testsift.toml's, else 5].
     #[arg(long, value_name = "N", help_heading = "Thresholds")]
-    pub min_runs: Option<usize>,
+    pub(crate) min_runs: Option<usize>,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
     /// infrastructure failure, as in `flaky` and `slow` [default: testsift.toml's, else 0.8].
@@ -500,11 +500,11 @@ pub struct CheckArgs {
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: Option<f64>,
+    pub(crate) infra_threshold: Option<f64>,
 
     /// What the `slower` gate sums time over (as `slow --by`).
     #[arg(long, value_parser = choice::<crate::analysis::slow::GroupBy>(), default_value = "suite", help_heading = "Thresholds")]
-    pub by: crate::analysis::slow::GroupBy,
+    pub(crate) by: crate::analysis::slow::GroupBy,
 
     /// The `slower` gate trips when a group's median per-run time in the last 7 days is at
     /// least this many percent above the 7 days before (as in `slow`).
@@ -514,74 +514,74 @@ pub struct CheckArgs {
         value_name = "PERCENT",
         help_heading = "Thresholds"
     )]
-    pub slower_threshold: f64,
+    pub(crate) slower_threshold: f64,
 
     /// Output format. The exit code is the same in each: 1 when a gate tripped.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: CheckFormat,
+    pub(crate) format: CheckFormat,
 }
 
 #[derive(Debug, Args)]
-pub struct SelectArgs {
+pub(crate) struct SelectArgs {
     /// What to select: flaky tests (quarantine), trim candidates (skip), every test by failure
     /// likelihood (priority), or every test in K shards of near-equal time (shards).
     #[arg(value_parser = choice::<crate::select::Kind>())]
-    pub kind: crate::select::Kind,
+    pub(crate) kind: crate::select::Kind,
 
     /// The runner the output is for; see docs/select.md for how to pass each.
     #[arg(long, value_parser = choice::<crate::select::runner::Runner>())]
-    pub runner: crate::select::runner::Runner,
+    pub(crate) runner: crate::select::runner::Runner,
 
     /// Write the output to FILE instead of stdout (`-` is stdout).
     #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
 
     /// Print the selection as shell-quoted command-line arguments instead of the file form.
     #[arg(long)]
-    pub shell: bool,
+    pub(crate) shell: bool,
 
     #[command(flatten)]
-    pub store: StoreArg,
+    pub(crate) store: StoreArg,
 
     #[command(flatten)]
-    pub window: WindowArgs,
+    pub(crate) window: WindowArgs,
 
     /// Only this variant's runs (platform or job).
     #[arg(long, value_name = "V", help_heading = "Window")]
-    pub variant: Option<String>,
+    pub(crate) variant: Option<String>,
 
     /// Shards to plan (1 to 1024).
     #[arg(long, value_name = "K", required_if_eq("kind", "shards"), value_parser = clap::value_parser!(u64).range(1..=1024), help_heading = "Shards")]
-    pub count: Option<u64>,
+    pub(crate) count: Option<u64>,
 
     /// Shard to write for a runner: its tests for plain, every other shard's tests excluded
     /// for the runner formats.
     #[arg(long, value_name = "I", help_heading = "Shards")]
-    pub shard: Option<usize>,
+    pub(crate) shard: Option<usize>,
 
     /// What a shard is made of.
     #[arg(long, value_parser = choice::<crate::select::shards::Unit>(), default_value = "test", help_heading = "Shards")]
-    pub by: crate::select::shards::Unit,
+    pub(crate) by: crate::select::shards::Unit,
 
     /// What the current split, which the plan is compared with, is made of: the variants of
     /// the newest run that has several, or the report files of the newest run.
     #[arg(long, value_parser = choice::<crate::analysis::SplitBy>(), default_value = "variant", help_heading = "Shards")]
-    pub current_split: crate::analysis::SplitBy,
+    pub(crate) current_split: crate::analysis::SplitBy,
 
     /// The directory pytest node ids are relative to (pytest's rootdir), to find which part
     /// of a dotted classname is the file when the reports have no `file` attribute.
     #[arg(long, default_value = ".", value_name = "DIR")]
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
 
     /// Executed runs the analysis needs (quarantine and priority: `flaky`'s --min-runs,
     /// default 5; skip: `trim`'s, default 50).
     #[arg(long, value_name = "N", help_heading = "Thresholds")]
-    pub min_runs: Option<usize>,
+    pub(crate) min_runs: Option<usize>,
 
     /// skip: choose the largest list (by `trim --saving-share`) whose replay over the window,
     /// each run's list from the runs before it, missed at most this share of the failure runs.
     #[arg(long, default_value_t = 0.01, value_name = "SHARE", value_parser = parse_share, help_heading = "Thresholds")]
-    pub max_miss: f64,
+    pub(crate) max_miss: f64,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
     /// infrastructure failure and left out [default: testsift.toml's, else 0.8].
@@ -591,48 +591,48 @@ pub struct SelectArgs {
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: Option<f64>,
+    pub(crate) infra_threshold: Option<f64>,
 }
 
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// Artifact folders, report files or archives to ingest into the store first (as
     /// `testsift ingest PATH...` does; runs already in the store are skipped).
     #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
 
     #[command(flatten)]
-    pub store: StoreArg,
+    pub(crate) store: StoreArg,
 
     #[command(flatten)]
-    pub window: WindowArgs,
+    pub(crate) window: WindowArgs,
 
     /// Folder the three files are written to; created when missing.
     #[arg(long, default_value = "report", value_name = "DIR")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
 
     /// A report.json to compare with. Without it, the newest report kept in STORE/reports/ is
     /// used.
     #[arg(long, value_name = "FILE")]
-    pub previous: Option<PathBuf>,
+    pub(crate) previous: Option<PathBuf>,
 
     /// Compare with no previous report.
     #[arg(long, conflicts_with = "previous")]
-    pub no_previous: bool,
+    pub(crate) no_previous: bool,
 
     /// How many levels below each PATH the run folders are (see `testsift ingest --help`).
     #[arg(long, value_name = "N")]
-    pub run_depth: Option<usize>,
+    pub(crate) run_depth: Option<usize>,
 
     /// Hide the progress (of the ingest and of the report) and the ingest summary; problems are
     /// still printed.
     #[arg(long, short)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// Executed runs a test needs before a flip alone can make it flaky (as in `testsift flaky`)
     /// [default: testsift.toml's, else 5].
     #[arg(long, value_name = "N", help_heading = "Thresholds")]
-    pub min_runs: Option<usize>,
+    pub(crate) min_runs: Option<usize>,
 
     /// Executed runs a test needs before it can be a trim candidate (as in `testsift trim`).
     #[arg(
@@ -641,12 +641,12 @@ pub struct ReportArgs {
         value_name = "N",
         help_heading = "Thresholds"
     )]
-    pub trim_min_runs: usize,
+    pub(crate) trim_min_runs: usize,
 
     /// A test listed as having no unique catch must cost at least this many percent of a run's
     /// test time (as `trim --min-saving`).
     #[arg(long, default_value_t = 100.0 * crate::analysis::trim::TrimOptions::default().min_saving, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
-    pub trim_min_saving: f64,
+    pub(crate) trim_min_saving: f64,
 
     /// A suite is getting slower when its last-7-days median is this many percent above the 7
     /// days before; the same figure flags suites slower than in the previous report.
@@ -656,7 +656,7 @@ pub struct ReportArgs {
         value_name = "PERCENT",
         help_heading = "Thresholds"
     )]
-    pub slower_threshold: f64,
+    pub(crate) slower_threshold: f64,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
     /// infrastructure failure, left out of every analysis [default: testsift.toml's, else
@@ -667,63 +667,63 @@ pub struct ReportArgs {
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: Option<f64>,
+    pub(crate) infra_threshold: Option<f64>,
 
     /// Also append report.md to the file `$GITHUB_STEP_SUMMARY` names (the GitHub Actions job
     /// summary); without that variable, a note on stderr.
     #[arg(long)]
-    pub summary: bool,
+    pub(crate) summary: bool,
 
     /// How many copies of report.json STORE/reports/ keeps (the oldest are removed); at least
     /// 1, so that the next report has one to compare with.
     #[arg(long, default_value_t = 30, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub keep_reports: u32,
+    pub(crate) keep_reports: u32,
 }
 
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     #[command(flatten)]
-    pub store: StoreArg,
+    pub(crate) store: StoreArg,
 }
 
 #[derive(Debug, Args)]
-pub struct CompactArgs {
+pub(crate) struct CompactArgs {
     #[command(flatten)]
-    pub store: StoreArg,
+    pub(crate) store: StoreArg,
 }
 
 #[derive(Debug, Args)]
-pub struct MergeArgs {
+pub(crate) struct MergeArgs {
     /// Stores to read runs from (each a folder `testsift ingest` wrote).
     #[arg(required = true, value_name = "OTHER_STORE")]
-    pub sources: Vec<PathBuf>,
+    pub(crate) sources: Vec<PathBuf>,
 
     /// The store to add them to; created when it does not exist.
     #[command(flatten)]
-    pub store: StoreArg,
+    pub(crate) store: StoreArg,
 
     /// Hide the closing summary; warnings are still printed.
     #[arg(long, short)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct ForgetArgs {
+pub(crate) struct ForgetArgs {
     /// Run keys to remove (the `run` column: the run id, plus `#N` for attempt N > 1).
     #[arg(value_name = "RUN", required_unless_present = "before")]
-    pub runs: Vec<String>,
+    pub(crate) runs: Vec<String>,
 
     #[command(flatten)]
-    pub store: StoreArg,
+    pub(crate) store: StoreArg,
 
     /// Remove the named runs of this variant only (default: of every variant).
     #[arg(long)]
-    pub variant: Option<String>,
+    pub(crate) variant: Option<String>,
 
     /// Also remove every run older than this, as RFC 3339 (2026-01-31T02:00:00Z), a date-time
     /// or a date taken as UTC.
     #[arg(long, value_parser = parse_timestamp, value_name = "DATE")]
-    pub before: Option<jiff::Timestamp>,
+    pub(crate) before: Option<jiff::Timestamp>,
 }
 
 #[cfg(test)]
@@ -739,7 +739,7 @@ mod tests {
 
 /// What `backtest` replays.
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum BacktestKind {
+pub(crate) enum BacktestKind {
     /// The `select priority` order: how early each run's failures would have run.
     Priority,
     /// The `select skip` list: the failures only skipped tests showed, and the time saved.
@@ -750,19 +750,19 @@ pub enum BacktestKind {
 
 /// What of `trim`'s candidates is worth acting on (`trim`, `backtest skip`).
 #[derive(Debug, Clone, Copy, Args)]
-pub struct TrimCutArgs {
+pub(crate) struct TrimCutArgs {
     /// A candidate must cost at least this many percent of a run's test time to be listed.
     #[arg(long, default_value_t = 100.0 * crate::analysis::trim::TrimOptions::default().min_saving, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
-    pub min_saving: f64,
+    pub(crate) min_saving: f64,
 
     /// List candidates, most saving first, until they make up this many percent of what all of
     /// them save; the rest are counted in the summary, not listed.
     #[arg(long, default_value_t = 100.0 * crate::analysis::trim::TrimOptions::default().saving_share, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Thresholds")]
-    pub saving_share: f64,
+    pub(crate) saving_share: f64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum RenamesFormat {
+pub(crate) enum RenamesFormat {
     Table,
     Json,
     /// `[[alias]]` entries for testsift.toml.
@@ -770,17 +770,17 @@ pub enum RenamesFormat {
 }
 
 #[derive(Debug, Args)]
-pub struct RenamesArgs {
+pub(crate) struct RenamesArgs {
     #[command(flatten)]
-    pub store: StoreArg,
+    pub(crate) store: StoreArg,
 
     #[command(flatten)]
-    pub window: WindowArgs,
+    pub(crate) window: WindowArgs,
 
     /// Output: a table with the evidence, JSON, or `[[alias]]` entries to paste into
     /// testsift.toml.
     #[arg(long, value_enum, default_value = "table")]
-    pub format: RenamesFormat,
+    pub(crate) format: RenamesFormat,
 
     /// Runs at the end of the window an old id must be absent from.
     #[arg(
@@ -789,7 +789,7 @@ pub struct RenamesArgs {
         value_name = "N",
         help_heading = "Thresholds"
     )]
-    pub min_gone: usize,
+    pub(crate) min_gone: usize,
 
     /// Runs allowed between the old id's last run and the new id's first.
     #[arg(
@@ -798,32 +798,32 @@ pub struct RenamesArgs {
         value_name = "N",
         help_heading = "Thresholds"
     )]
-    pub max_gap: usize,
+    pub(crate) max_gap: usize,
 
     /// The least score suggested (0 to 1).
     #[arg(long, default_value_t = 0.6, value_name = "SCORE", value_parser = parse_share, help_heading = "Thresholds")]
-    pub min_score: f64,
+    pub(crate) min_score: f64,
 }
 
 #[derive(Debug, Args)]
-pub struct BacktestArgs {
+pub(crate) struct BacktestArgs {
     /// The selection to replay.
     #[arg(value_enum)]
-    pub kind: BacktestKind,
+    pub(crate) kind: BacktestKind,
 
     #[command(flatten)]
-    pub store: StoreArg,
+    pub(crate) store: StoreArg,
 
     #[command(flatten)]
-    pub window: WindowArgs,
+    pub(crate) window: WindowArgs,
 
     /// Runs at the start of the window that only train the model and are not scored.
     #[arg(long, default_value_t = 20, value_name = "N")]
-    pub train_runs: usize,
+    pub(crate) train_runs: usize,
 
     /// Seed of the random order it is compared with.
     #[arg(long, default_value_t = 1, value_name = "N")]
-    pub seed: u64,
+    pub(crate) seed: u64,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
     /// infrastructure failure: neither scored nor learned from.
@@ -834,7 +834,7 @@ pub struct BacktestArgs {
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub infra_threshold: f64,
+    pub(crate) infra_threshold: f64,
 
     /// skip: executed runs a test needs before it can be skipped (as `trim --min-runs`).
     #[arg(
@@ -843,26 +843,26 @@ pub struct BacktestArgs {
         value_name = "N",
         help_heading = "Thresholds"
     )]
-    pub min_runs: usize,
+    pub(crate) min_runs: usize,
 
     /// skip: the cut of what is worth skipping, as `trim`'s.
     #[command(flatten)]
-    pub cut: TrimCutArgs,
+    pub(crate) cut: TrimCutArgs,
 
     /// shards: shards for a pipeline that ran as one (a pipeline split in several keeps its
     /// own number).
     #[arg(long, default_value_t = 4, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub shards: u64,
+    pub(crate) shards: u64,
 
     /// shards: what a pipeline's own split is made of: its variants (jobs), or its report
     /// files (shards that write their own report within one job).
     #[arg(long, value_parser = choice::<crate::analysis::SplitBy>(), default_value = "variant")]
-    pub current_split: crate::analysis::SplitBy,
+    pub(crate) current_split: crate::analysis::SplitBy,
 
     /// Output format: a table, JSON (versioned by `schema_version`), CSV (one line per order,
     /// or the missed runs, or the figures) or Markdown.
     #[arg(long, value_enum, default_value = "table")]
-    pub format: OutputFormat,
+    pub(crate) format: OutputFormat,
 }
 
 /// The value parser for a [`Choice`]: its names, each with its help, as clap's possible values.

@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 use toml::Spanned;
 
 /// The file name looked for.
-pub const FILE_NAME: &str = "testsift.toml";
+pub(crate) const FILE_NAME: &str = "testsift.toml";
 /// Where CODEOWNERS is looked for when `[owners] codeowners` does not say, in GitHub's order.
 const CODEOWNERS_PLACES: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 /// How many steps a chain of aliases may take (a renamed test renamed again).
@@ -27,7 +27,7 @@ const MAX_ALIAS_CHAIN: usize = 32;
 
 /// A problem with the configuration, naming the file and the line.
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     #[error("{}: cannot read: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -44,37 +44,37 @@ pub enum ConfigError {
 
 /// The whole configuration; [`Config::default`] when there is no file.
 #[derive(Debug, Clone, Default)]
-pub struct Config {
+pub(crate) struct Config {
     /// The file it was read from, if any.
-    pub path: Option<PathBuf>,
-    pub quarantine: Vec<Quarantine>,
+    pub(crate) path: Option<PathBuf>,
+    pub(crate) quarantine: Vec<Quarantine>,
     /// At most this many tests may be quarantined (config entries and detected flaky tests).
-    pub max_quarantined: Option<usize>,
-    pub aliases: Aliases,
-    pub thresholds: Thresholds,
-    pub owners: Owners,
+    pub(crate) max_quarantined: Option<usize>,
+    pub(crate) aliases: Aliases,
+    pub(crate) thresholds: Thresholds,
+    pub(crate) owners: Owners,
 }
 
 /// One `[[quarantine]]` entry.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Quarantine {
+pub(crate) struct Quarantine {
     /// A test id as testsift prints it, or a glob where `*` matches any run of characters.
-    pub test: String,
-    pub reason: String,
-    pub owner: String,
-    pub issue: String,
+    pub(crate) test: String,
+    pub(crate) reason: String,
+    pub(crate) owner: String,
+    pub(crate) issue: String,
     /// The last day the entry holds (UTC).
-    pub until: jiff::civil::Date,
+    pub(crate) until: jiff::civil::Date,
     /// Only this variant's runs; every variant when none.
-    pub variant: Option<String>,
+    pub(crate) variant: Option<String>,
     /// Line of the entry in the file, for messages.
     #[serde(skip)]
-    pub line: usize,
+    pub(crate) line: usize,
 }
 
 impl Quarantine {
     /// Whether the entry names `test_id` (exactly, or through its glob).
-    pub fn matches(&self, test_id: &str) -> bool {
+    pub(crate) fn matches(&self, test_id: &str) -> bool {
         if self.test.contains('*') {
             Glob::new(&self.test, false).matches(test_id)
         } else {
@@ -83,18 +83,18 @@ impl Quarantine {
     }
 
     /// Whether `today` is past the entry's last day.
-    pub fn expired(&self, today: jiff::civil::Date) -> bool {
+    pub(crate) fn expired(&self, today: jiff::civil::Date) -> bool {
         today > self.until
     }
 
     /// Whether the entry holds on `variant`.
-    pub fn on_variant(&self, variant: &str) -> bool {
+    pub(crate) fn on_variant(&self, variant: &str) -> bool {
         self.variant.as_deref().is_none_or(|v| v == variant)
     }
 }
 
 /// Today's date in UTC, the day quarantine expiry is judged on.
-pub fn today() -> jiff::civil::Date {
+pub(crate) fn today() -> jiff::civil::Date {
     jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date()
@@ -102,22 +102,18 @@ pub fn today() -> jiff::civil::Date {
 
 /// Old test id -> new test id, chains resolved.
 #[derive(Debug, Clone, Default)]
-pub struct Aliases {
+pub(crate) struct Aliases {
     map: FxHashMap<String, String>,
 }
 
 impl Aliases {
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
     /// The id whose history `id` counts for: the alias target, or `id` itself.
-    pub fn of<'a>(&'a self, id: &'a str) -> &'a str {
+    pub(crate) fn of<'a>(&'a self, id: &'a str) -> &'a str {
         self.map.get(id).map_or(id, String::as_str)
     }
 
     /// The ids whose history counts for `id` (those aliased to it), sorted.
-    pub fn sources(&self, id: &str) -> Vec<&str> {
+    pub(crate) fn sources(&self, id: &str) -> Vec<&str> {
         let mut v: Vec<&str> = self
             .map
             .iter()
@@ -153,18 +149,18 @@ impl Aliases {
 
 /// `[thresholds]`: defaults for the flags of the same names.
 #[derive(Debug, Clone, Default)]
-pub struct Thresholds {
-    pub min_runs: Option<usize>,
-    pub infra_threshold: Option<f64>,
-    pub last_runs: Option<usize>,
-    pub since: Option<Since>,
-    pub max_flaky_rate: Option<f64>,
+pub(crate) struct Thresholds {
+    pub(crate) min_runs: Option<usize>,
+    pub(crate) infra_threshold: Option<f64>,
+    pub(crate) last_runs: Option<usize>,
+    pub(crate) since: Option<Since>,
+    pub(crate) max_flaky_rate: Option<f64>,
 }
 
 impl Thresholds {
     /// The window the configuration gives when the command line names none: with `--since` or
     /// `--last-runs` on the command line, the command line states the window alone.
-    pub fn fill_window(&self, window: &mut WindowSpec) {
+    pub(crate) fn fill_window(&self, window: &mut WindowSpec) {
         if window.since.is_none() && window.last_runs.is_none() {
             window.since = self.since;
             window.last_runs = self.last_runs;
@@ -174,21 +170,21 @@ impl Thresholds {
 
 /// `[owners]` and the CODEOWNERS file it points at.
 #[derive(Debug, Clone, Default)]
-pub struct Owners {
+pub(crate) struct Owners {
     /// `[[owners.rule]]`, in file order (the last match wins).
-    pub rules: Vec<(Glob, Vec<String>)>,
+    pub(crate) rules: Vec<(Glob, Vec<String>)>,
     /// CODEOWNERS entries, in file order (the last match wins).
-    pub codeowners: Vec<(CodeownersPattern, Vec<String>)>,
+    pub(crate) codeowners: Vec<(CodeownersPattern, Vec<String>)>,
     /// The CODEOWNERS file read, if any.
-    pub codeowners_path: Option<PathBuf>,
+    pub(crate) codeowners_path: Option<PathBuf>,
     /// The directory paths in CODEOWNERS are relative to (the repository root).
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
 }
 
 impl Owners {
     /// The owners of a test: the last `[[owners.rule]]` whose classname glob matches, else
     /// the last CODEOWNERS entry that matches the test's `file`; empty when neither does.
-    pub fn of(&self, classname: &str, file: Option<&str>) -> Vec<String> {
+    pub(crate) fn of(&self, classname: &str, file: Option<&str>) -> Vec<String> {
         if let Some((_, owners)) = self.rules.iter().rev().find(|(g, _)| g.matches(classname)) {
             return owners.clone();
         }
@@ -203,7 +199,7 @@ impl Owners {
             .unwrap_or_default()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.rules.is_empty() && self.codeowners.is_empty()
     }
 
@@ -228,7 +224,7 @@ impl Owners {
 }
 
 /// Whether `team` is one of `owners`, with or without its `@`, in any case.
-pub fn owned_by(owners: &[String], team: &str) -> bool {
+pub(crate) fn owned_by(owners: &[String], team: &str) -> bool {
     let norm = |s: &str| s.trim_start_matches('@').to_lowercase();
     let team = norm(team);
     owners.iter().any(|o| norm(o) == team)
@@ -237,12 +233,12 @@ pub fn owned_by(owners: &[String], team: &str) -> bool {
 static INSTALLED: OnceLock<Config> = OnceLock::new();
 
 /// Makes `config` the process's configuration (the first call wins).
-pub fn install(config: Config) {
+pub(crate) fn install(config: Config) {
     let _ = INSTALLED.set(config);
 }
 
 /// The process's configuration: the installed one, else an empty one.
-pub fn installed() -> &'static Config {
+pub(crate) fn installed() -> &'static Config {
     static EMPTY: OnceLock<Config> = OnceLock::new();
     INSTALLED
         .get()
@@ -250,13 +246,13 @@ pub fn installed() -> &'static Config {
 }
 
 /// The id whose history `id` counts for under the installed aliases.
-pub fn alias_of(id: &str) -> &str {
+pub(crate) fn alias_of(id: &str) -> &str {
     installed().aliases.of(id)
 }
 
 /// `lf` with its `test_id` column mapped through the installed aliases (unchanged when there
 /// is none): the hook every loader of executions applies before grouping by test.
-pub fn alias_ids(lf: LazyFrame) -> LazyFrame {
+pub(crate) fn alias_ids(lf: LazyFrame) -> LazyFrame {
     match installed().aliases.expr(TEST_ID) {
         Some(e) => lf.with_column(e),
         None => lf,
@@ -267,7 +263,7 @@ impl Config {
     /// The configuration for this process: `explicit` when given (it must exist), else
     /// `testsift.toml` in the current directory, else at the root of the git repository above
     /// it; no file is an empty configuration (CODEOWNERS is still looked for at the root).
-    pub fn find(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    pub(crate) fn find(explicit: Option<&Path>) -> Result<Config, ConfigError> {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         let repo = git_root(&cwd);
         let path = match explicit {
@@ -305,7 +301,7 @@ impl Config {
     }
 
     /// Parses and validates the text of `path`; relative paths in it are taken from `root`.
-    pub fn parse(text: &str, path: &Path, root: &Path) -> Result<Config, ConfigError> {
+    pub(crate) fn parse(text: &str, path: &Path, root: &Path) -> Result<Config, ConfigError> {
         let at = |span: Range<usize>, message: String| {
             let (line, column) = line_column(text, span.start);
             ConfigError::Invalid {
@@ -431,7 +427,7 @@ impl Config {
     }
 
     /// The quarantine entries past their `until`, on `today`.
-    pub fn expired_quarantine(&self, today: jiff::civil::Date) -> Vec<&Quarantine> {
+    pub(crate) fn expired_quarantine(&self, today: jiff::civil::Date) -> Vec<&Quarantine> {
         self.quarantine
             .iter()
             .filter(|q| q.expired(today))
@@ -600,7 +596,7 @@ fn git_root(dir: &Path) -> Option<PathBuf> {
 /// A glob: `*` matches any run of characters (in path mode, none of them `/`), `**` any run
 /// including `/`, `**/` any number of whole folders, `?` one character; `\` quotes the next.
 #[derive(Debug, Clone)]
-pub struct Glob {
+pub(crate) struct Glob {
     tokens: Vec<Token>,
 }
 
@@ -614,7 +610,7 @@ enum Token {
 }
 
 impl Glob {
-    pub fn new(pattern: &str, paths: bool) -> Glob {
+    pub(crate) fn new(pattern: &str, paths: bool) -> Glob {
         let chars: Vec<char> = pattern.chars().collect();
         let mut tokens = Vec::new();
         let mut i = 0;
@@ -646,7 +642,7 @@ impl Glob {
 
     /// Whether the whole of `text` matches: one pass over the text per token, so a long test
     /// id cannot make matching slow.
-    pub fn matches(&self, text: &str) -> bool {
+    pub(crate) fn matches(&self, text: &str) -> bool {
         let t: Vec<char> = text.chars().collect();
         let n = t.len();
         let mut cur = vec![false; n + 1];
@@ -697,7 +693,7 @@ impl Glob {
 
 /// One CODEOWNERS pattern, in GitHub's and GitLab's gitignore-like syntax.
 #[derive(Debug, Clone)]
-pub struct CodeownersPattern {
+pub(crate) struct CodeownersPattern {
     glob: Glob,
     /// `dir/`: matches what is under a folder of that name, not a file.
     folder_only: bool,
@@ -706,7 +702,7 @@ pub struct CodeownersPattern {
 }
 
 impl CodeownersPattern {
-    pub fn new(pattern: &str) -> CodeownersPattern {
+    pub(crate) fn new(pattern: &str) -> CodeownersPattern {
         let folder_only = pattern.ends_with('/');
         let p = pattern.trim_end_matches('/');
         let anchored = p.starts_with('/') || p.contains('/');
@@ -726,7 +722,7 @@ impl CodeownersPattern {
 
     /// Whether `path` (from the repository root) is owned through this pattern: the path
     /// itself matches, or one of its folders does.
-    pub fn matches(&self, path: &str) -> bool {
+    pub(crate) fn matches(&self, path: &str) -> bool {
         if !self.folder_only && self.glob.matches(path) {
             return true;
         }
@@ -740,7 +736,7 @@ impl CodeownersPattern {
 
 /// The entries of a CODEOWNERS file, in order: comments, blank lines and GitLab `[Section]`
 /// headers are left out; a pattern with no owner is kept (it unsets the owners).
-pub fn parse_codeowners(text: &str) -> Vec<(CodeownersPattern, Vec<String>)> {
+pub(crate) fn parse_codeowners(text: &str) -> Vec<(CodeownersPattern, Vec<String>)> {
     let mut out = Vec::new();
     for line in text.lines() {
         let line = line.trim();

@@ -4,7 +4,7 @@
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
+pub(crate) enum Severity {
     /// Not a problem with the input: something the user should know while waiting (another
     /// writer holds the store).
     Note,
@@ -15,16 +15,16 @@ pub enum Severity {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Diagnostic {
+pub(crate) struct Diagnostic {
     /// The file (`archive!/entry` inside an archive), or the folder or run, the problem is in.
-    pub file: String,
+    pub(crate) file: String,
     /// 1-based; 0 when the problem is about the whole file.
-    pub line: u32,
-    pub column: u32,
+    pub(crate) line: u32,
+    pub(crate) column: u32,
     /// Like `testsuites/testsuite[2]/testcase[17]/@time`; empty outside any element.
-    pub element: String,
-    pub severity: Severity,
-    pub message: String,
+    pub(crate) element: String,
+    pub(crate) severity: Severity,
+    pub(crate) message: String,
 }
 
 impl Diagnostic {
@@ -39,20 +39,20 @@ impl Diagnostic {
         }
     }
 
-    pub fn error(file: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn error(file: impl Into<String>, message: impl Into<String>) -> Self {
         Self::about(file, Severity::Error, message)
     }
 
-    pub fn warning(file: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(file: impl Into<String>, message: impl Into<String>) -> Self {
         Self::about(file, Severity::Warning, message)
     }
 
-    pub fn note(file: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn note(file: impl Into<String>, message: impl Into<String>) -> Self {
         Self::about(file, Severity::Note, message)
     }
 
     /// A problem the parser found in the report shown as `file`.
-    pub fn in_report(file: &str, problem: &crate::junit::Problem) -> Self {
+    pub(crate) fn in_report(file: &str, problem: &crate::junit::Problem) -> Self {
         Diagnostic {
             file: file.to_owned(),
             line: problem.line,

@@ -1,7 +1,7 @@
 //! Folds the `<testcase>` elements of one CI run into one row per test: retries written inside
 //! an element (`flakyFailure`, `rerunFailure`) and retries written as repeated elements (Gradle
 //! test-retry, pytest-rerunfailures) both become attempts of a single row, with the
-//! fingerprint of how it failed ([`crate::domain`] names and keys the tests). The rows are
+//! fingerprint of how it failed (`crate::domain` names and keys the tests). The rows are
 //! columns ([`Folded`]) that point into the reports rather than copy from them.
 //!
 //! A repeated element means what its producer means by it. In general each element is one
@@ -21,14 +21,14 @@ use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 /// A test case by position: `reports[report].cases[case]` of the slice given to [`fold_keyed`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CaseRef {
-    pub report: u32,
-    pub case: u32,
+pub(crate) struct CaseRef {
+    pub(crate) report: u32,
+    pub(crate) case: u32,
 }
 
 impl CaseRef {
     /// The case, when the reports are the ones folded.
-    pub fn get(self, reports: &[Report]) -> Option<(&Report, &Case)> {
+    pub(crate) fn get(self, reports: &[Report]) -> Option<(&Report, &Case)> {
         let report = reports.get(self.report as usize)?;
         Some((report, report.cases.get(self.case as usize)?))
     }
@@ -42,32 +42,32 @@ impl CaseRef {
 #[derive(Debug, Default)]
 pub struct Folded {
     /// The test's key in the store (see [`crate::domain::test_key`]).
-    pub key: Vec<u64>,
+    pub(crate) key: Vec<u64>,
     /// The first case of the test: its names, line and report.
-    pub first: Vec<CaseRef>,
-    pub status: Vec<Status>,
-    pub attempts: Vec<u32>,
-    pub failed_attempts: Vec<u32>,
+    pub(crate) first: Vec<CaseRef>,
+    pub(crate) status: Vec<Status>,
+    pub(crate) attempts: Vec<u32>,
+    pub(crate) failed_attempts: Vec<u32>,
     /// All attempts, in seconds; NaN where no attempt said (a parsed duration is never NaN).
-    pub duration: Vec<f64>,
+    pub(crate) duration: Vec<f64>,
     /// The last attempt, in seconds; NaN where unknown.
-    pub duration_last: Vec<f64>,
+    pub(crate) duration_last: Vec<f64>,
     /// Read from a report that had errors (truncated, malformed): the row may miss attempts.
-    pub partial: Vec<bool>,
+    pub(crate) partial: Vec<bool>,
     /// The case whose failure type and message the row shows.
-    pub detail: Vec<CaseRef>,
+    pub(crate) detail: Vec<CaseRef>,
     /// The case whose output the row shows.
-    pub output: Vec<CaseRef>,
+    pub(crate) output: Vec<CaseRef>,
     /// The rows that failed (or were flaky), with the fingerprint of how.
-    pub fingerprints: Vec<(u32, u64)>,
+    pub(crate) fingerprints: Vec<(u32, u64)>,
 }
 
 impl Folded {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.key.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.key.is_empty()
     }
 }
@@ -127,15 +127,15 @@ fn add(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 /// The keys of one test case: its key in the store, and the key repeats of it fold by (a
 /// hash of its scope and name).
 #[derive(Debug, Clone, Copy)]
-pub struct CaseKeys {
-    pub test: u64,
-    pub fold: u64,
+pub(crate) struct CaseKeys {
+    pub(crate) test: u64,
+    pub(crate) fold: u64,
 }
 
 /// The keys of every case of `report`. Meant to run right after the report is parsed, while
 /// its names are still in the core's cache: afterwards [`fold_keyed`] only reads the names of
 /// the tests it sees repeated.
-pub fn case_keys(report: &Report) -> Vec<CaseKeys> {
+pub(crate) fn case_keys(report: &Report) -> Vec<CaseKeys> {
     let mut test_keys = TestKeys::default();
     let mut scopes = LastHash::<1>::default();
     report
@@ -157,7 +157,7 @@ pub fn case_keys(report: &Report) -> Vec<CaseKeys> {
         .collect()
 }
 
-/// [`fold_keyed`] computing the keys.
+/// `fold_keyed` computing the keys.
 pub fn fold(reports: &[Report]) -> Folded {
     let keys: Vec<Vec<CaseKeys>> = reports.iter().map(case_keys).collect();
     fold_keyed(reports, &keys)
@@ -166,7 +166,7 @@ pub fn fold(reports: &[Report]) -> Folded {
 /// Folds the test cases of all reports of one run into rows, in order of first appearance,
 /// with each report's [`case_keys`] already computed (`keys[i]` for `reports[i]`; computed here
 /// when missing).
-pub fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
+pub(crate) fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
     let computed: Vec<Option<Vec<CaseKeys>>> = reports
         .iter()
         .enumerate()
@@ -393,22 +393,22 @@ fn leaders_by_sort(reports: &[Report], keys: &[&[CaseKeys]]) -> Vec<u32> {
 /// One folded row with its strings, as tests read it.
 #[cfg(test)]
 #[derive(Debug, Clone)]
-pub struct Row<'r> {
-    pub name: &'r str,
-    pub status: Status,
-    pub attempts: u32,
-    pub failed_attempts: u32,
-    pub duration: Option<f64>,
-    pub duration_last: Option<f64>,
-    pub message: &'r str,
-    pub fingerprint: Option<u64>,
-    pub report: usize,
-    pub key: u64,
+pub(crate) struct Row<'r> {
+    pub(crate) name: &'r str,
+    pub(crate) status: Status,
+    pub(crate) attempts: u32,
+    pub(crate) failed_attempts: u32,
+    pub(crate) duration: Option<f64>,
+    pub(crate) duration_last: Option<f64>,
+    pub(crate) message: &'r str,
+    pub(crate) fingerprint: Option<u64>,
+    pub(crate) report: usize,
+    pub(crate) key: u64,
 }
 
 #[cfg(test)]
 impl Folded {
-    pub fn rows<'r>(&self, reports: &'r [Report]) -> Vec<Row<'r>> {
+    pub(crate) fn rows<'r>(&self, reports: &'r [Report]) -> Vec<Row<'r>> {
         let str = |r: CaseRef, f: fn(&Case) -> crate::junit::Str| {
             r.get(reports).map_or("", |(report, c)| report.str(f(c)))
         };

@@ -24,7 +24,7 @@ const NAMED: usize = 3;
 /// A gate `--fail-on` can turn on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Gate {
+pub(crate) enum Gate {
     /// Some test is broken (a streak of hard failures up to the newest run).
     Broken,
     /// Some test is flaky now that was not flaky before the newest runs.
@@ -49,7 +49,7 @@ crate::choice::choices!(Gate {
 });
 
 impl Gate {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Gate::Broken => "broken",
             Gate::NewFlaky => "new-flaky",
@@ -63,33 +63,33 @@ impl Gate {
 
 /// The outcome of one gate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GateResult {
-    pub gate: Gate,
-    pub tripped: bool,
+pub(crate) struct GateResult {
+    pub(crate) gate: Gate,
+    pub(crate) tripped: bool,
     /// One line, naming what tripped it (or why it held).
-    pub reason: String,
+    pub(crate) reason: String,
     /// Every test that tripped it (`broken`, `new-flaky`), in the analysis' order.
-    pub tests: Vec<GateTest>,
+    pub(crate) tests: Vec<GateTest>,
     /// Every group that tripped it (`slower`), largest total time first.
-    pub groups: Vec<String>,
+    pub(crate) groups: Vec<String>,
 }
 
 /// A test that tripped a gate, with where it is when the reports said so.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct GateTest {
-    pub test_id: String,
-    pub classname: String,
-    pub name: String,
-    pub variant: String,
+pub(crate) struct GateTest {
+    pub(crate) test_id: String,
+    pub(crate) classname: String,
+    pub(crate) name: String,
+    pub(crate) variant: String,
     /// The testcase `file` attribute, when a report gave one.
-    pub file: Option<String>,
+    pub(crate) file: Option<String>,
     /// The testcase `line` attribute, when a report gave one.
-    pub line: Option<u32>,
+    pub(crate) line: Option<u32>,
     /// One line on this test: since when it is broken, or that it became flaky.
-    pub detail: String,
+    pub(crate) detail: String,
     /// Its owners (testsift.toml's rules, CODEOWNERS), when any.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub owners: Vec<String>,
+    pub(crate) owners: Vec<String>,
 }
 
 impl GateTest {
@@ -106,24 +106,24 @@ impl GateTest {
 }
 
 /// Version of `check --format json`; bumped when a field changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// The whole result of `check`, as `--format json` writes it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CheckReport {
-    pub schema_version: u32,
+pub(crate) struct CheckReport {
+    pub(crate) schema_version: u32,
     /// Whether any gate tripped (the exit code is then 1).
-    pub tripped: bool,
+    pub(crate) tripped: bool,
     /// Runs (run key and variant) in the window.
-    pub runs: usize,
-    pub gates: Vec<GateResult>,
+    pub(crate) runs: usize,
+    pub(crate) gates: Vec<GateResult>,
     /// `--run`: the decision on each test that failed in that run.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub run: Option<RunGate>,
+    pub(crate) run: Option<RunGate>,
 }
 
 /// `broken`: trips when any test's verdict is broken; names the first failing run of each.
-pub fn broken(now: &FlakyReport) -> GateResult {
+pub(crate) fn broken(now: &FlakyReport) -> GateResult {
     let broken: Vec<&TestVerdict> = now
         .tests
         .iter()
@@ -173,7 +173,7 @@ pub fn broken(now: &FlakyReport) -> GateResult {
 
 /// `new-flaky`: trips when a test (and variant) is flaky in `now` but was not flaky in
 /// `before`, the same window without its newest runs.
-pub fn new_flaky(now: &FlakyReport, before: &FlakyReport, newest_runs: usize) -> GateResult {
+pub(crate) fn new_flaky(now: &FlakyReport, before: &FlakyReport, newest_runs: usize) -> GateResult {
     let was_flaky: HashSet<(&str, &str)> = before
         .tests
         .iter()
@@ -209,7 +209,7 @@ pub fn new_flaky(now: &FlakyReport, before: &FlakyReport, newest_runs: usize) ->
 }
 
 /// `slower`: trips when any group is flagged as getting slower.
-pub fn slower(report: &SlowReport) -> GateResult {
+pub(crate) fn slower(report: &SlowReport) -> GateResult {
     let slower: Vec<_> = report.groups.iter().filter(|g| g.getting_slower).collect();
     let named = name_list(slower.iter().map(|g| {
         let change = g
@@ -233,7 +233,7 @@ pub fn slower(report: &SlowReport) -> GateResult {
 
 /// `--max-flaky-rate`: trips when the flaky run rate (runs red only because of flaky tests,
 /// per non-infrastructure run) is above `max`.
-pub fn flaky_rate(now: &FlakyReport, max: f64) -> GateResult {
+pub(crate) fn flaky_rate(now: &FlakyReport, max: f64) -> GateResult {
     let s = &now.summary;
     let rate = s.flaky_run_rate;
     let counted = s.runs.saturating_sub(s.infrastructure_runs);
@@ -252,7 +252,7 @@ pub fn flaky_rate(now: &FlakyReport, max: f64) -> GateResult {
 }
 
 /// `expired-quarantine`: trips when a testsift.toml quarantine entry is past its `until`.
-pub fn expired_quarantine(entries: &[Quarantine], today: jiff::civil::Date) -> GateResult {
+pub(crate) fn expired_quarantine(entries: &[Quarantine], today: jiff::civil::Date) -> GateResult {
     let expired: Vec<&Quarantine> = entries.iter().filter(|q| q.expired(today)).collect();
     let named = name_list(
         expired
@@ -290,7 +290,7 @@ pub fn expired_quarantine(entries: &[Quarantine], today: jiff::civil::Date) -> G
 /// Why the run gate forgave a failure, or did not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Because {
+pub(crate) enum Because {
     /// A testsift.toml quarantine entry in force names the test.
     Quarantined,
     /// Flaky before this run, and this failure is one it has recovered from before.
@@ -304,14 +304,14 @@ pub enum Because {
 }
 
 impl Because {
-    pub fn forgiven(self) -> bool {
+    pub(crate) fn forgiven(self) -> bool {
         matches!(
             self,
             Because::Quarantined | Because::KnownFlaky | Because::FailingOnBaseline
         )
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Because::Quarantined => "quarantined",
             Because::KnownFlaky => "known-flaky",
@@ -324,42 +324,42 @@ impl Because {
 
 /// The run gate's decision on one test that failed (or passed only on a retry) in the run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Decision {
-    pub test_id: String,
-    pub classname: String,
-    pub name: String,
-    pub variant: String,
+pub(crate) struct Decision {
+    pub(crate) test_id: String,
+    pub(crate) classname: String,
+    pub(crate) name: String,
+    pub(crate) variant: String,
     /// Failed, error, or flaky (failed, then passed on a retry in this run); written as its
     /// word.
-    pub status: Status,
-    pub forgiven: bool,
-    pub because: Because,
+    pub(crate) status: Status,
+    pub(crate) forgiven: bool,
+    pub(crate) because: Because,
     /// One sentence naming the evidence.
-    pub reason: String,
-    pub file: Option<String>,
-    pub line: Option<u32>,
-    pub message: Option<String>,
+    pub(crate) reason: String,
+    pub(crate) file: Option<String>,
+    pub(crate) line: Option<u32>,
+    pub(crate) message: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub owners: Vec<String>,
+    pub(crate) owners: Vec<String>,
 }
 
 /// The run gate's result: `check --run`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RunGate {
+pub(crate) struct RunGate {
     /// The run key judged.
-    pub run: String,
-    pub commit: Option<String>,
-    pub branch: Option<String>,
+    pub(crate) run: String,
+    pub(crate) commit: Option<String>,
+    pub(crate) branch: Option<String>,
     /// Runs of the window before it, the evidence the decisions stand on.
-    pub history_runs: usize,
+    pub(crate) history_runs: usize,
     /// The newest run of `--baseline` before this run, when one was asked for and found.
-    pub baseline: Option<String>,
-    pub decisions: Vec<Decision>,
+    pub(crate) baseline: Option<String>,
+    pub(crate) decisions: Vec<Decision>,
 }
 
 impl RunGate {
     /// The gate line: tripped when any decision is not forgiven.
-    pub fn result(&self) -> GateResult {
+    pub(crate) fn result(&self) -> GateResult {
         let failing: Vec<&Decision> = self.decisions.iter().filter(|d| !d.forgiven).collect();
         let forgiven = self.decisions.len() - failing.len();
         let named = name_list(failing.iter().map(|d| decision_label(d)));
@@ -405,7 +405,7 @@ fn decision_label(d: &Decision) -> String {
 /// The run key `check --run` judges: `run` when given (it must be in the store), else the run
 /// the CI's variables name (`ci`, when the store holds it: the job checking the run it has
 /// just ingested), else the newest run of the window. The error says what the store holds.
-pub fn target_run(
+pub(crate) fn target_run(
     all: &[RunInfo],
     window: &[RunInfo],
     run: Option<&str>,
@@ -498,7 +498,7 @@ impl Before {
 /// run it passed on retry or failed with a fingerprint it has recovered from before, or (with
 /// `baseline`) when it also failed in the newest run of that branch before this run. Every
 /// other failure fails the gate.
-pub fn run_gate(
+pub(crate) fn run_gate(
     store: &Store,
     window: &WindowSpec,
     key: &str,
@@ -734,7 +734,7 @@ pub fn run_gate(
 }
 
 /// Fills in each gate test's `file` and `line` from the store's tests table (see [`files`]).
-pub fn locate(store: &Store, results: &mut [GateResult]) -> Result<(), AnalysisError> {
+pub(crate) fn locate(store: &Store, results: &mut [GateResult]) -> Result<(), AnalysisError> {
     let ids: BTreeSet<&str> = results
         .iter()
         .flat_map(|r| r.tests.iter().map(|t| t.test_id.as_str()))
@@ -752,7 +752,7 @@ pub fn locate(store: &Store, results: &mut [GateResult]) -> Result<(), AnalysisE
 /// The `file` and `line` of each of `ids` (after aliases), from the store's tests table: the
 /// first test row of that id with a file, by file and line, so the choice does not depend on
 /// segment order.
-pub fn files(
+pub(crate) fn files(
     store: &Store,
     ids: &BTreeSet<&str>,
 ) -> Result<HashMap<String, (String, Option<u32>)>, AnalysisError> {
@@ -788,7 +788,7 @@ pub fn files(
 /// Why `window` keeps none of `all` (every run in the store), or `None` when it keeps some. The
 /// window's filters are applied one at a time, in the window's own order, and the first that
 /// leaves nothing is named with what the store does hold.
-pub fn empty_window(all: &[RunInfo], window: &WindowSpec) -> Option<String> {
+pub(crate) fn empty_window(all: &[RunInfo], window: &WindowSpec) -> Option<String> {
     let kept = |w: &WindowSpec| {
         let mut runs = all.to_vec();
         window::select(&mut runs, w);
@@ -850,7 +850,7 @@ pub fn empty_window(all: &[RunInfo], window: &WindowSpec) -> Option<String> {
 
 /// Why `now` holds no evidence a gate could stand on: every run of its window was an
 /// infrastructure failure, so no test was judged. `None` when some run counts.
-pub fn no_evidence(now: &FlakyReport) -> Option<String> {
+pub(crate) fn no_evidence(now: &FlakyReport) -> Option<String> {
     let s = &now.summary;
     (s.runs > 0 && s.infrastructure_runs >= s.runs).then(|| {
         format!(
@@ -864,7 +864,7 @@ pub fn no_evidence(now: &FlakyReport) -> Option<String> {
 /// Why `report` gives the `slower` gate nothing to compare: no group has timed runs both in the
 /// last 7 days and in the 7 before (a history shorter than two weeks, or no durations). `None`
 /// when some group has a week-over-week change.
-pub fn slower_no_evidence(report: &SlowReport) -> Option<String> {
+pub(crate) fn slower_no_evidence(report: &SlowReport) -> Option<String> {
     (!report.groups.iter().any(|g| g.change.is_some())).then(|| {
         "the slower gate compares the last 7 days with the 7 before, and no group has timed \
          runs in both"

@@ -13,96 +13,96 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
 /// Status letters of a timeline cell.
-pub const CELL_PASS: char = '.';
-pub const CELL_FAIL: char = 'F';
-pub const CELL_FLAKY: char = '~';
-pub const CELL_SKIP: char = 's';
+pub(crate) const CELL_PASS: char = '.';
+pub(crate) const CELL_FAIL: char = 'F';
+pub(crate) const CELL_FLAKY: char = '~';
+pub(crate) const CELL_SKIP: char = 's';
 /// The run had no execution of the test.
-pub const CELL_ABSENT: char = ' ';
+pub(crate) const CELL_ABSENT: char = ' ';
 /// The run was an infrastructure failure (whatever the test did in it).
-pub const CELL_INFRA: char = 'I';
+pub(crate) const CELL_INFRA: char = 'I';
 
 /// One run of the window, as the report names it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct HistoryRun {
-    pub run: String,
-    pub variant: String,
-    pub commit: Option<String>,
-    pub timestamp: String,
+pub(crate) struct HistoryRun {
+    pub(crate) run: String,
+    pub(crate) variant: String,
+    pub(crate) commit: Option<String>,
+    pub(crate) timestamp: String,
     /// Left out of the analyses as an infrastructure failure.
-    pub infrastructure: bool,
+    pub(crate) infrastructure: bool,
 }
 
 /// A test's row of the timeline heat map.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TimelineTest {
-    pub test_id: String,
-    pub variant: String,
+pub(crate) struct TimelineTest {
+    pub(crate) test_id: String,
+    pub(crate) variant: String,
     /// One letter per recent run, oldest first (see docs/report-json.md).
-    pub cells: String,
+    pub(crate) cells: String,
 }
 
 /// A failed or flaky run of a test: the evidence behind its verdict.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RunStatus {
-    pub run: String,
-    pub commit: Option<String>,
-    pub timestamp: String,
+pub(crate) struct RunStatus {
+    pub(crate) run: String,
+    pub(crate) commit: Option<String>,
+    pub(crate) timestamp: String,
     /// Failed, error or flaky (written as `failed`, `error` or `flaky`).
-    pub status: Status,
+    pub(crate) status: Status,
     /// The failure message as stored (at most 1 KiB); renderers shorten it.
-    pub message: Option<String>,
+    pub(crate) message: Option<String>,
 }
 
 /// The failed and flaky runs of one test, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VerdictRuns {
-    pub test_id: String,
-    pub variant: String,
-    pub runs: Vec<RunStatus>,
+pub(crate) struct VerdictRuns {
+    pub(crate) test_id: String,
+    pub(crate) variant: String,
+    pub(crate) runs: Vec<RunStatus>,
     /// Further failed or flaky runs, older than those listed.
-    pub more: usize,
+    pub(crate) more: usize,
 }
 
 /// A suite's summed test time per run of the window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SuiteSeries {
-    pub group: String,
+pub(crate) struct SuiteSeries {
+    pub(crate) group: String,
     /// One value per run of the window, oldest first, in seconds; null where the suite did not
     /// run or the run was an infrastructure failure.
-    pub seconds: Vec<Option<f64>>,
+    pub(crate) seconds: Vec<Option<f64>>,
 }
 
 /// The per-run detail of the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct History {
+pub(crate) struct History {
     /// Every run of the window, oldest first.
-    pub runs: Vec<HistoryRun>,
+    pub(crate) runs: Vec<HistoryRun>,
     /// How many of the newest runs the timeline covers.
-    pub recent_runs: usize,
-    pub timeline: Vec<TimelineTest>,
-    pub verdict_runs: Vec<VerdictRuns>,
-    pub suites: Vec<SuiteSeries>,
+    pub(crate) recent_runs: usize,
+    pub(crate) timeline: Vec<TimelineTest>,
+    pub(crate) verdict_runs: Vec<VerdictRuns>,
+    pub(crate) suites: Vec<SuiteSeries>,
 }
 
 /// What to read, chosen by the caller from the analysis results.
-pub struct Selection<'a> {
+pub(crate) struct Selection<'a> {
     /// Tests (id, variant) for the timeline, in display order.
-    pub timeline: &'a [(String, String)],
+    pub(crate) timeline: &'a [(String, String)],
     /// Tests (id, variant) whose failed and flaky runs are listed.
-    pub evidence: &'a [(String, String)],
+    pub(crate) evidence: &'a [(String, String)],
     /// Runs of the timeline.
-    pub recent_runs: usize,
+    pub(crate) recent_runs: usize,
     /// Failed and flaky runs listed per test.
-    pub runs_per_test: usize,
+    pub(crate) runs_per_test: usize,
     /// Suite names (as `slow` names them).
-    pub suites: &'a [String],
+    pub(crate) suites: &'a [String],
     /// (run, variant) of the infrastructure runs.
-    pub infrastructure: &'a HashSet<(String, String)>,
+    pub(crate) infrastructure: &'a HashSet<(String, String)>,
 }
 
 /// Reads the per-run detail for `selection` over `runs` (the window, oldest first).
-pub fn history(
+pub(crate) fn history(
     store: &Store,
     runs: &[RunInfo],
     selection: &Selection<'_>,

@@ -14,52 +14,52 @@ use rustc_hash::FxHashMap;
 
 /// One execution of a test, by window position.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Exec {
+pub(crate) struct Exec {
     /// Position of the run in the window.
-    pub run: u32,
-    pub status: Status,
-    pub attempts: u32,
-    pub failed_attempts: u32,
-    pub duration: Option<f64>,
-    pub duration_last: Option<f64>,
+    pub(crate) run: u32,
+    pub(crate) status: Status,
+    pub(crate) attempts: u32,
+    pub(crate) failed_attempts: u32,
+    pub(crate) duration: Option<f64>,
+    pub(crate) duration_last: Option<f64>,
     /// Position of the row in the store: within a run, the order the tests appear in its
     /// reports (the order the runner ran them, for runners that write as they go).
-    pub row: u32,
+    pub(crate) row: u32,
 }
 
 /// One test (by test id) on one variant, with its executions in window order.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Series {
-    pub test_id: String,
-    pub classname: String,
-    pub name: String,
-    pub family: String,
-    pub suite: String,
-    pub variant: String,
-    pub points: Vec<Exec>,
+pub(crate) struct Series {
+    pub(crate) test_id: String,
+    pub(crate) classname: String,
+    pub(crate) name: String,
+    pub(crate) family: String,
+    pub(crate) suite: String,
+    pub(crate) variant: String,
+    pub(crate) points: Vec<Exec>,
 }
 
 /// The names of one test id, from the first test key that carries it.
 pub(crate) struct Names {
-    pub test_id: String,
-    pub classname: String,
-    pub name: String,
-    pub family: String,
-    pub suite: String,
+    pub(crate) test_id: String,
+    pub(crate) classname: String,
+    pub(crate) name: String,
+    pub(crate) family: String,
+    pub(crate) suite: String,
 }
 
 /// What the stored keys stand for in a window: each run key's window position and variant,
 /// each test key's test id (an index into `names`) and group (an index into `groups`).
 pub(crate) struct Keys {
     /// Run key -> (window position, variant index).
-    pub run: FxHashMap<u64, (u32, u32)>,
-    pub variants: Vec<String>,
+    pub(crate) run: FxHashMap<u64, (u32, u32)>,
+    pub(crate) variants: Vec<String>,
     /// Test key -> (test index, group index).
-    pub test: FxHashMap<u64, (u32, u32)>,
+    pub(crate) test: FxHashMap<u64, (u32, u32)>,
     /// Per test index (one per distinct test id).
-    pub names: Vec<Names>,
+    pub(crate) names: Vec<Names>,
     /// Per group index: the value of the grouping column (None when empty, e.g. no `file`).
-    pub groups: Vec<Option<String>>,
+    pub(crate) groups: Vec<Option<String>>,
 }
 
 impl Keys {

@@ -1,32 +1,32 @@
 //! Analyses over the stored history, each a function of the store and a window of runs
 //! ([`window`]) returning plain `Serialize` structs; they never print (`export` and `report`
-//! render them). [`flaky`]: the commit-centred verdicts (flaky, broken, fixed, skipped) and
+//! render them). `flaky`: the commit-centred verdicts (flaky, broken, fixed, skipped) and
 //! infrastructure failures at run, report and fingerprint level; [`slow`]: time per group,
-//! per-test regressions, CI load and shards; [`trim`]: the diminishing-returns cover and the
-//! candidates worth acting on; [`gate`]: `check`'s gates and the gate for one run;
-//! [`backtest`]: selections replayed run by run; [`renames`]: likely renames; [`history`]: the
-//! report's per-run detail. [`load`] reads the stored keys into per-test series for those that
+//! per-test regressions, CI load and shards; `trim`: the diminishing-returns cover and the
+//! candidates worth acting on; `gate`: `check`'s gates and the gate for one run;
+//! `backtest`: selections replayed run by run; `renames`: likely renames; `history`: the
+//! report's per-run detail. `load` reads the stored keys into per-test series for those that
 //! work per test, `flaky` its own keyed frame; both read each test's names once.
 
-pub mod backtest;
-pub mod flaky;
-pub mod gate;
-pub mod history;
-pub mod load;
-pub mod renames;
+pub(crate) mod backtest;
+pub(crate) mod flaky;
+pub(crate) mod gate;
+pub(crate) mod history;
+pub(crate) mod load;
+pub(crate) mod renames;
 pub mod slow;
-pub mod trim;
+pub(crate) mod trim;
 pub mod window;
 
 /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
 /// infrastructure failure: the default of every analysis's `infra_threshold` and of the
 /// `--infra-threshold` flags (testsift.toml may set another).
-pub const INFRA_THRESHOLD: f64 = 0.8;
+pub(crate) const INFRA_THRESHOLD: f64 = 0.8;
 
 /// What a run's current split is made of.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum SplitBy {
+pub(crate) enum SplitBy {
     /// The variants (jobs) of the newest run that has several.
     #[default]
     Variant,
@@ -63,12 +63,12 @@ pub(crate) fn query_err(
 
 /// A run needs at least this many executed tests to count as an infrastructure failure, so a
 /// one-test project whose test is broken is not hidden.
-pub const INFRA_MIN_TESTS: usize = 5;
+pub(crate) const INFRA_MIN_TESTS: usize = 5;
 
 /// Per run (by window position): tests executed (not skipped) and tests that failed or errored.
 pub(crate) struct RunCounts {
-    pub executed: Vec<usize>,
-    pub failed: Vec<usize>,
+    pub(crate) executed: Vec<usize>,
+    pub(crate) failed: Vec<usize>,
 }
 
 impl RunCounts {

@@ -24,17 +24,17 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// Version of the JSON output; bumped when a field changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// Thresholds of the suggestion.
 #[derive(Debug, Clone, Copy, Serialize)]
-pub struct RenameOptions {
+pub(crate) struct RenameOptions {
     /// Runs at the end of the window an old id must be absent from.
-    pub min_gone: usize,
+    pub(crate) min_gone: usize,
     /// Runs allowed between the old id's last run and the new id's first.
-    pub max_gap: usize,
+    pub(crate) max_gap: usize,
     /// The least score suggested.
-    pub min_score: f64,
+    pub(crate) min_score: f64,
 }
 
 impl Default for RenameOptions {
@@ -49,37 +49,37 @@ impl Default for RenameOptions {
 
 /// The whole result.
 #[derive(Debug, Clone, Serialize)]
-pub struct Renames {
-    pub schema_version: u32,
-    pub options: RenameOptions,
+pub(crate) struct Renames {
+    pub(crate) schema_version: u32,
+    pub(crate) options: RenameOptions,
     /// Runs (run key and variant) in the window.
-    pub runs: usize,
+    pub(crate) runs: usize,
     /// Best score first.
-    pub suggestions: Vec<Rename>,
+    pub(crate) suggestions: Vec<Rename>,
 }
 
 /// One suggested rename, with its evidence.
 #[derive(Debug, Clone, Serialize)]
-pub struct Rename {
-    pub from: String,
-    pub to: String,
+pub(crate) struct Rename {
+    pub(crate) from: String,
+    pub(crate) to: String,
     /// The old id's last run and the new id's first (run keys).
-    pub last_run_of_old: String,
-    pub first_run_of_new: String,
+    pub(crate) last_run_of_old: String,
+    pub(crate) first_run_of_new: String,
     /// Runs between them.
-    pub gap_runs: usize,
+    pub(crate) gap_runs: usize,
     /// `classname` or `suite`: what the two share.
-    pub same: &'static str,
-    pub runs_of_old: usize,
-    pub runs_of_new: usize,
-    pub median_seconds_old: Option<f64>,
-    pub median_seconds_new: Option<f64>,
-    pub failure_rate_old: f64,
-    pub failure_rate_new: f64,
-    pub name_similarity: f64,
-    pub duration_similarity: f64,
-    pub outcome_similarity: f64,
-    pub score: f64,
+    pub(crate) same: &'static str,
+    pub(crate) runs_of_old: usize,
+    pub(crate) runs_of_new: usize,
+    pub(crate) median_seconds_old: Option<f64>,
+    pub(crate) median_seconds_new: Option<f64>,
+    pub(crate) failure_rate_old: f64,
+    pub(crate) failure_rate_new: f64,
+    pub(crate) name_similarity: f64,
+    pub(crate) duration_similarity: f64,
+    pub(crate) outcome_similarity: f64,
+    pub(crate) score: f64,
 }
 
 /// One test id over every variant: where it appears in the window.
@@ -96,7 +96,7 @@ struct Seen {
 }
 
 /// Runs the suggestion over the store.
-pub fn renames(
+pub(crate) fn renames(
     store: &Store,
     window: &WindowSpec,
     options: &RenameOptions,
@@ -230,7 +230,7 @@ fn suggest(series: &[Series], window_runs: usize, options: &RenameOptions) -> Ve
 }
 
 /// 1 − the Levenshtein distance over the longer length, by characters (1 for two empty names).
-pub fn similarity(a: &str, b: &str) -> f64 {
+pub(crate) fn similarity(a: &str, b: &str) -> f64 {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let longest = a.len().max(b.len());
     if longest == 0 {

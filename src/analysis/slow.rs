@@ -26,11 +26,11 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the JSON output; bumped when a field changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 /// Length of each of the two periods the week-over-week change compares.
 const PERIOD_MS: i64 = 7 * 86_400_000;
 /// Group name for executions that lack the grouping attribute (a `file` when grouping by file).
-pub const UNKNOWN_GROUP: &str = "(none)";
+pub(crate) const UNKNOWN_GROUP: &str = "(none)";
 
 /// What the time is summed over.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -92,184 +92,184 @@ impl Default for SlowOptions {
 /// The whole result of `testsift slow`.
 #[derive(Debug, Clone, Serialize)]
 pub struct SlowReport {
-    pub schema_version: u32,
-    pub options: SlowOptions,
-    pub summary: Summary,
+    pub(crate) schema_version: u32,
+    pub(crate) options: SlowOptions,
+    pub(crate) summary: Summary,
     /// By total time, descending.
-    pub groups: Vec<GroupTime>,
+    pub(crate) groups: Vec<GroupTime>,
     /// By median duration, descending.
-    pub tests: Vec<TestTime>,
+    pub(crate) tests: Vec<TestTime>,
     /// Oldest day first.
-    pub days: Vec<DayLoad>,
+    pub(crate) days: Vec<DayLoad>,
     /// Tests whose median duration stepped up and stayed up; largest step (seconds) first.
-    pub regressions: Vec<Regression>,
+    pub(crate) regressions: Vec<Regression>,
     /// Per run key (its variants together), oldest first: shards, critical path, imbalance.
-    pub run_shards: Vec<RunShards>,
+    pub(crate) run_shards: Vec<RunShards>,
     /// The shard figures over all runs with at least two shards.
-    pub sharding: ShardSummary,
+    pub(crate) sharding: ShardSummary,
 }
 
 /// Headline figures over the window.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Runs (run key and variant) in the window.
-    pub runs: usize,
-    pub first_run: Option<String>,
-    pub last_run: Option<String>,
+    pub(crate) runs: usize,
+    pub(crate) first_run: Option<String>,
+    pub(crate) last_run: Option<String>,
     /// Runs left out of the group and test statistics as infrastructure failures.
-    pub infrastructure_runs: usize,
+    pub(crate) infrastructure_runs: usize,
     /// Summed test time of the runs that are not infrastructure failures, in seconds.
-    pub total_seconds: f64,
+    pub(crate) total_seconds: f64,
     /// Extra attempts within runs, `Σ (attempts − 1)`, over every run of the window.
-    pub retries: u64,
+    pub(crate) retries: u64,
     /// Same-commit re-runs: runs whose commit and variant an earlier run of the window had.
-    pub reruns: usize,
+    pub(crate) reruns: usize,
     /// Failed-attempt time of flaky executions (outside re-runs), in seconds.
-    pub flaky_retry_seconds: f64,
+    pub(crate) flaky_retry_seconds: f64,
     /// Summed test time of the same-commit re-runs, in seconds.
-    pub rerun_seconds: f64,
+    pub(crate) rerun_seconds: f64,
     /// flaky_retry_seconds + rerun_seconds.
-    pub waste_seconds: f64,
+    pub(crate) waste_seconds: f64,
     /// The smallest step, in seconds, a duration regression needed in this window.
-    pub regression_floor_seconds: f64,
+    pub(crate) regression_floor_seconds: f64,
 }
 
 /// One group's time.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GroupTime {
-    pub group: String,
+pub(crate) struct GroupTime {
+    pub(crate) group: String,
     /// Runs in which the group had at least one execution.
-    pub runs: usize,
-    pub total_seconds: f64,
+    pub(crate) runs: usize,
+    pub(crate) total_seconds: f64,
     /// total_seconds over the total of all groups.
-    pub share: f64,
+    pub(crate) share: f64,
     /// Median of the group's per-run time (the sum of its executions' durations in a run).
-    pub median_seconds: f64,
+    pub(crate) median_seconds: f64,
     /// p95 (nearest rank) of the per-run time.
-    pub p95_seconds: f64,
+    pub(crate) p95_seconds: f64,
     /// Theil–Sen slope of per-run time over the run's position in the window, seconds per run.
-    pub slope_seconds_per_run: Option<f64>,
+    pub(crate) slope_seconds_per_run: Option<f64>,
     /// Median per-run time in the last 7 days before the newest run.
-    pub recent_median_seconds: Option<f64>,
+    pub(crate) recent_median_seconds: Option<f64>,
     /// Median per-run time in the 7 days before those.
-    pub prior_median_seconds: Option<f64>,
+    pub(crate) prior_median_seconds: Option<f64>,
     /// recent / prior − 1.
-    pub change: Option<f64>,
-    pub getting_slower: bool,
+    pub(crate) change: Option<f64>,
+    pub(crate) getting_slower: bool,
 }
 
 /// One test and variant's durations over its executed (not skipped) runs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TestTime {
-    pub test_id: String,
-    pub classname: String,
-    pub name: String,
-    pub variant: String,
+pub(crate) struct TestTime {
+    pub(crate) test_id: String,
+    pub(crate) classname: String,
+    pub(crate) name: String,
+    pub(crate) variant: String,
     /// Executions with a known duration.
-    pub runs: usize,
-    pub total_seconds: f64,
-    pub median_seconds: f64,
-    pub p95_seconds: f64,
-    pub max_seconds: f64,
+    pub(crate) runs: usize,
+    pub(crate) total_seconds: f64,
+    pub(crate) median_seconds: f64,
+    pub(crate) p95_seconds: f64,
+    pub(crate) max_seconds: f64,
     /// Sample standard deviation over the mean; none with fewer than 2 runs or a zero mean.
-    pub cv: Option<f64>,
+    pub(crate) cv: Option<f64>,
 }
 
 /// The CI load of one UTC day (every run of the day, infrastructure failures included).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DayLoad {
+pub(crate) struct DayLoad {
     /// `YYYY-MM-DD`, UTC.
-    pub day: String,
-    pub runs: usize,
+    pub(crate) day: String,
+    pub(crate) runs: usize,
     /// Executions that ran (not skipped).
-    pub executions: usize,
+    pub(crate) executions: usize,
     /// Summed durations of all executions, in hours.
-    pub test_hours: f64,
+    pub(crate) test_hours: f64,
     /// Sum of (attempts − 1): extra attempts spent on retries within runs.
-    pub retries: u64,
+    pub(crate) retries: u64,
     /// Same-commit re-runs among the day's runs.
-    pub reruns: usize,
+    pub(crate) reruns: usize,
     /// Failed-attempt time of flaky executions outside re-runs, in hours.
-    pub flaky_retry_hours: f64,
+    pub(crate) flaky_retry_hours: f64,
     /// Summed test time of the day's same-commit re-runs, in hours.
-    pub rerun_hours: f64,
+    pub(crate) rerun_hours: f64,
     /// flaky_retry_hours + rerun_hours.
-    pub waste_hours: f64,
+    pub(crate) waste_hours: f64,
 }
 
 /// A step up in one test's (and variant's) duration that persisted.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Regression {
-    pub test_id: String,
-    pub classname: String,
-    pub name: String,
-    pub variant: String,
+pub(crate) struct Regression {
+    pub(crate) test_id: String,
+    pub(crate) classname: String,
+    pub(crate) name: String,
+    pub(crate) variant: String,
     /// The first run of the slower segment: its run key, commit and timestamp.
-    pub run: String,
-    pub commit: Option<String>,
-    pub timestamp: String,
+    pub(crate) run: String,
+    pub(crate) commit: Option<String>,
+    pub(crate) timestamp: String,
     /// Executions before and from the step (those the per-test figures use).
-    pub runs_before: usize,
-    pub runs_after: usize,
-    pub median_before_seconds: f64,
-    pub median_after_seconds: f64,
+    pub(crate) runs_before: usize,
+    pub(crate) runs_after: usize,
+    pub(crate) median_before_seconds: f64,
+    pub(crate) median_after_seconds: f64,
     /// Median of the last `regression_min_runs` executions.
-    pub recent_median_seconds: f64,
+    pub(crate) recent_median_seconds: f64,
     /// median_after − median_before.
-    pub step_seconds: f64,
+    pub(crate) step_seconds: f64,
     /// median_after / median_before − 1.
-    pub step: f64,
+    pub(crate) step: f64,
 }
 
 /// One shard's summed test time.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ShardTime {
+pub(crate) struct ShardTime {
     /// `variant/folder`: the variant when the run key has several, the report folder below
     /// what the variant's report folders share when there are several; `.` when neither.
-    pub shard: String,
-    pub seconds: f64,
+    pub(crate) shard: String,
+    pub(crate) seconds: f64,
 }
 
 /// One run key's shards.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RunShards {
-    pub run: String,
+pub(crate) struct RunShards {
+    pub(crate) run: String,
     /// Of the key's first variant.
-    pub timestamp: String,
-    pub commit: Option<String>,
+    pub(crate) timestamp: String,
+    pub(crate) commit: Option<String>,
     /// Variants (runs table rows) of the key that are not infrastructure failures.
-    pub variants: usize,
+    pub(crate) variants: usize,
     /// By shard name.
-    pub shards: Vec<ShardTime>,
+    pub(crate) shards: Vec<ShardTime>,
     /// The slowest shard (the first by name on a tie).
-    pub slowest_shard: String,
-    pub summed_seconds: f64,
+    pub(crate) slowest_shard: String,
+    pub(crate) summed_seconds: f64,
     /// The slowest shard's time.
-    pub critical_path_seconds: f64,
+    pub(crate) critical_path_seconds: f64,
     /// summed_seconds / number of shards.
-    pub mean_shard_seconds: f64,
+    pub(crate) mean_shard_seconds: f64,
     /// critical_path / mean_shard − 1: 0 when balanced (or one shard).
-    pub imbalance: f64,
+    pub(crate) imbalance: f64,
     /// critical_path − mean_shard: what perfect balance would take off the critical path.
-    pub excess_seconds: f64,
+    pub(crate) excess_seconds: f64,
 }
 
 /// Shard figures over the runs with at least two shards.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ShardSummary {
-    pub sharded_runs: usize,
-    pub summed_seconds: f64,
-    pub critical_path_seconds: f64,
+pub(crate) struct ShardSummary {
+    pub(crate) sharded_runs: usize,
+    pub(crate) summed_seconds: f64,
+    pub(crate) critical_path_seconds: f64,
     /// Σ critical_path − Σ mean_shard.
-    pub excess_seconds: f64,
+    pub(crate) excess_seconds: f64,
     /// Σ critical_path / Σ mean_shard − 1 (time-weighted); none without sharded runs.
-    pub imbalance: Option<f64>,
+    pub(crate) imbalance: Option<f64>,
     /// Median of the runs' imbalance.
-    pub median_imbalance: Option<f64>,
+    pub(crate) median_imbalance: Option<f64>,
 }
 
 /// The median of `xs` (mean of the two middle values when the count is even).
-pub fn median(xs: &[f64]) -> Option<f64> {
+pub(crate) fn median(xs: &[f64]) -> Option<f64> {
     median_in_place(&mut xs.to_vec())
 }
 
@@ -290,7 +290,7 @@ fn median_in_place(xs: &mut [f64]) -> Option<f64> {
 
 /// The nearest-rank percentile: the smallest value with at least `p`% of the values at or
 /// below it, `sorted[ceil(p/100 · n) − 1]`.
-pub fn percentile(xs: &[f64], p: f64) -> Option<f64> {
+pub(crate) fn percentile(xs: &[f64], p: f64) -> Option<f64> {
     if xs.is_empty() {
         return None;
     }
@@ -302,7 +302,7 @@ pub fn percentile(xs: &[f64], p: f64) -> Option<f64> {
 
 /// The Theil–Sen slope: the median of `(y_j − y_i) / (x_j − x_i)` over all pairs with
 /// `x_i < x_j`. None with fewer than two distinct `x`.
-pub fn theil_sen(points: &[(f64, f64)]) -> Option<f64> {
+pub(crate) fn theil_sen(points: &[(f64, f64)]) -> Option<f64> {
     let mut slopes = Vec::with_capacity(points.len() * points.len().saturating_sub(1) / 2);
     for (i, &(xi, yi)) in points.iter().enumerate() {
         for &(xj, yj) in &points[i + 1..] {
@@ -315,7 +315,7 @@ pub fn theil_sen(points: &[(f64, f64)]) -> Option<f64> {
 }
 
 /// The sample coefficient of variation, `sd / mean` with `sd` over n − 1.
-pub fn coefficient_of_variation(xs: &[f64]) -> Option<f64> {
+pub(crate) fn coefficient_of_variation(xs: &[f64]) -> Option<f64> {
     let n = xs.len() as f64;
     if xs.len() < 2 {
         return None;
@@ -495,7 +495,7 @@ impl Sums {
 }
 
 /// Runs the analysis over the store.
-pub fn slow(
+pub(crate) fn slow(
     store: &Store,
     window: &WindowSpec,
     options: &SlowOptions,
@@ -503,7 +503,7 @@ pub fn slow(
     slow_in_slices(store, window, options, SLICE_ROWS)
 }
 
-/// [`slow`], reading `slice_rows` stored executions at a time (the result does not depend on
+/// `slow`, reading `slice_rows` stored executions at a time (the result does not depend on
 /// it, up to the order floating-point sums are taken in).
 pub fn slow_in_slices(
     store: &Store,

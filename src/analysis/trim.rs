@@ -17,24 +17,24 @@ use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Version of the JSON output; bumped when a field changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 const DAY_MS: f64 = 86_400_000.0;
 
 /// Thresholds of the analysis.
 #[derive(Debug, Clone, Serialize)]
-pub struct TrimOptions {
+pub(crate) struct TrimOptions {
     /// Executed runs a test needs before it can be a trim candidate.
-    pub min_runs: usize,
+    pub(crate) min_runs: usize,
     /// A run where more than this share of executed tests fail is an infrastructure failure.
-    pub infra_threshold: f64,
+    pub(crate) infra_threshold: f64,
     /// Tests `flaky` calls flaky detect only inside their broken streaks.
-    pub exclude_flaky: bool,
+    pub(crate) exclude_flaky: bool,
     /// A candidate must cost at least this share of a run's summed test time (0.005 = 0.5%):
     /// trimming it must be worth acting on.
-    pub min_saving: f64,
+    pub(crate) min_saving: f64,
     /// Candidates are listed, most saving first, until they make up this share of what all
     /// the (material) candidates cost (0.8 = the top 80%); the long tail is counted, not listed.
-    pub saving_share: f64,
+    pub(crate) saving_share: f64,
 }
 
 impl Default for TrimOptions {
@@ -52,7 +52,7 @@ impl Default for TrimOptions {
 /// What to do with a test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Advice {
+pub(crate) enum Advice {
     /// Needed by the cover, or observed in too few runs to judge.
     Keep,
     /// A candidate that caught events, all also caught by kept tests: a later safety net.
@@ -62,7 +62,7 @@ pub enum Advice {
 }
 
 impl Advice {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Advice::Keep => "keep",
             Advice::MoveToNightly => "move-to-nightly",
@@ -73,33 +73,33 @@ impl Advice {
 
 /// The whole result of `testsift trim`.
 #[derive(Debug, Clone, Serialize)]
-pub struct TrimReport {
-    pub schema_version: u32,
-    pub options: TrimOptions,
-    pub summary: TrimSummary,
-    pub events: Vec<FailureEvent>,
+pub(crate) struct TrimReport {
+    pub(crate) schema_version: u32,
+    pub(crate) options: TrimOptions,
+    pub(crate) summary: TrimSummary,
+    pub(crate) events: Vec<FailureEvent>,
     /// Every test, in greedy order.
-    pub tests: Vec<TestCoverage>,
+    pub(crate) tests: Vec<TestCoverage>,
     /// The curve, starting at (0, 0): one point per test in greedy order.
-    pub curve: Vec<CurvePoint>,
+    pub(crate) curve: Vec<CurvePoint>,
     /// Not needed by the cover and observed in at least `min_runs` runs, most time saved first.
-    pub candidates: Vec<Candidate>,
+    pub(crate) candidates: Vec<Candidate>,
     /// The same cut replayed as a skip list over the window (`backtest skip`): what it would
     /// have missed and saved. None when the report was not built from a store.
-    pub replayed: Option<Replayed>,
+    pub(crate) replayed: Option<Replayed>,
 }
 
 /// A skip list's replay in brief (`backtest skip`'s figures).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Replayed {
-    pub train_runs: usize,
-    pub runs_replayed: usize,
-    pub failure_runs: usize,
-    pub missed_runs: usize,
+pub(crate) struct Replayed {
+    pub(crate) train_runs: usize,
+    pub(crate) runs_replayed: usize,
+    pub(crate) failure_runs: usize,
+    pub(crate) missed_runs: usize,
     /// missed_runs / failure_runs.
-    pub miss_rate: f64,
+    pub(crate) miss_rate: f64,
     /// Test time the list would have saved, over the replayed runs' test time.
-    pub saved_share: f64,
+    pub(crate) saved_share: f64,
 }
 
 impl From<&super::backtest::skip::SkipBacktest> for Replayed {
@@ -117,98 +117,98 @@ impl From<&super::backtest::skip::SkipBacktest> for Replayed {
 
 /// Headline figures.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct TrimSummary {
+pub(crate) struct TrimSummary {
     /// Runs (run key and variant) in the window.
-    pub runs: usize,
-    pub infrastructure_runs: usize,
+    pub(crate) runs: usize,
+    pub(crate) infrastructure_runs: usize,
     /// Days between the oldest and newest run (at least 1), the base of the per-week figures.
-    pub window_days: f64,
-    pub tests: usize,
-    pub events: usize,
+    pub(crate) window_days: f64,
+    pub(crate) tests: usize,
+    pub(crate) events: usize,
     /// Summed per-run cost of every test, in seconds.
-    pub cost_seconds: f64,
+    pub(crate) cost_seconds: f64,
     /// Tests the cover needed.
-    pub kept_tests: usize,
-    pub kept_cost_share: f64,
+    pub(crate) kept_tests: usize,
+    pub(crate) kept_cost_share: f64,
     /// Tests the cover did not need (whatever their run count).
-    pub redundant_tests: usize,
-    pub redundant_cost_share: f64,
-    pub redundant_hours_per_week: f64,
-    pub candidates: usize,
-    pub candidate_hours_per_week: f64,
+    pub(crate) redundant_tests: usize,
+    pub(crate) redundant_cost_share: f64,
+    pub(crate) redundant_hours_per_week: f64,
+    pub(crate) candidates: usize,
+    pub(crate) candidate_hours_per_week: f64,
     /// Tests that would be candidates but save too little to list (under `min_saving`, or in
     /// the tail past `saving_share`), and their time.
-    pub unlisted_candidates: usize,
-    pub unlisted_hours_per_week: f64,
-    pub headline: String,
+    pub(crate) unlisted_candidates: usize,
+    pub(crate) unlisted_hours_per_week: f64,
+    pub(crate) headline: String,
 }
 
 /// One failure event: one defect, caught by one or more tests.
 #[derive(Debug, Clone, Serialize)]
-pub struct FailureEvent {
+pub(crate) struct FailureEvent {
     /// 1, 2, ... in the order of the event's first run.
-    pub event: usize,
-    pub run: String,
-    pub commit: Option<String>,
-    pub timestamp: String,
+    pub(crate) event: usize,
+    pub(crate) run: String,
+    pub(crate) commit: Option<String>,
+    pub(crate) timestamp: String,
     /// Test ids (with variant after `@` when there is one), sorted.
-    pub tests: Vec<String>,
+    pub(crate) tests: Vec<String>,
 }
 
 /// One test and variant, in greedy order.
 #[derive(Debug, Clone, Serialize)]
-pub struct TestCoverage {
+pub(crate) struct TestCoverage {
     /// 1-based position in the greedy order.
-    pub rank: usize,
-    pub test_id: String,
-    pub classname: String,
-    pub name: String,
-    pub variant: String,
+    pub(crate) rank: usize,
+    pub(crate) test_id: String,
+    pub(crate) classname: String,
+    pub(crate) name: String,
+    pub(crate) variant: String,
     /// Median duration of its executed runs, in seconds.
-    pub cost_seconds: f64,
+    pub(crate) cost_seconds: f64,
     /// Executed runs (not skipped, not infrastructure).
-    pub runs: usize,
+    pub(crate) runs: usize,
     /// Summed duration of those runs, in seconds.
-    pub total_seconds: f64,
+    pub(crate) total_seconds: f64,
     /// Events it detected (numbers from `events`).
-    pub events: Vec<usize>,
+    pub(crate) events: Vec<usize>,
     /// Events no other test detected.
-    pub unique_events: usize,
+    pub(crate) unique_events: usize,
     /// Events not yet covered when the greedy order reached it.
-    pub new_events: usize,
+    pub(crate) new_events: usize,
     /// Needed by the cover.
-    pub kept: bool,
-    pub cum_cost_share: f64,
-    pub cum_event_share: f64,
-    pub advice: Advice,
+    pub(crate) kept: bool,
+    pub(crate) cum_cost_share: f64,
+    pub(crate) cum_event_share: f64,
+    pub(crate) advice: Advice,
 }
 
 /// A point of the curve.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct CurvePoint {
-    pub cost_share: f64,
-    pub event_share: f64,
+pub(crate) struct CurvePoint {
+    pub(crate) cost_share: f64,
+    pub(crate) event_share: f64,
 }
 
 /// A test the window suggests trimming.
 #[derive(Debug, Clone, Serialize)]
-pub struct Candidate {
-    pub test_id: String,
-    pub classname: String,
-    pub name: String,
-    pub variant: String,
-    pub runs: usize,
-    pub cost_seconds: f64,
-    pub hours_per_week: f64,
+pub(crate) struct Candidate {
+    pub(crate) test_id: String,
+    pub(crate) classname: String,
+    pub(crate) name: String,
+    pub(crate) variant: String,
+    pub(crate) runs: usize,
+    pub(crate) cost_seconds: f64,
+    pub(crate) hours_per_week: f64,
     /// Events it detected, all also detected by kept tests.
-    pub events: usize,
+    pub(crate) events: usize,
     /// One-sided 95% upper bound on its per-run rate of catching an event the kept tests
     /// miss, having caught none in `runs` runs: 1 − 0.05^(1/runs).
-    pub detection_rate_upper: f64,
-    pub advice: Advice,
+    pub(crate) detection_rate_upper: f64,
+    pub(crate) advice: Advice,
     /// Its owners (testsift.toml's rules, CODEOWNERS), filled in by the commands that show
     /// them; empty without an owners configuration.
-    pub owners: Vec<String>,
+    pub(crate) owners: Vec<String>,
 }
 
 /// How many of `savings` (most first) are listed: they stop once those before make up `share`
@@ -245,7 +245,7 @@ fn material(
 }
 
 /// The one-sided 95% (Clopper–Pearson) upper bound on a rate with 0 successes in `n` trials.
-pub fn upper_bound_zero(n: usize) -> f64 {
+pub(crate) fn upper_bound_zero(n: usize) -> f64 {
     if n == 0 {
         1.0
     } else {
@@ -255,7 +255,7 @@ pub fn upper_bound_zero(n: usize) -> f64 {
 
 /// Indexes (into `points`) of the first run of each episode: maximal stretches of consecutive
 /// hard failures, where a hard failure is a `Fail` on a commit the test never passed on.
-pub fn episode_starts(points: &[(usize, Outcome)], runs: &[RunInfo]) -> Vec<usize> {
+pub(crate) fn episode_starts(points: &[(usize, Outcome)], runs: &[RunInfo]) -> Vec<usize> {
     let commit = |r: usize| runs.get(r).and_then(|r| r.commit.as_deref());
     let passed_on: BTreeSet<&str> = points
         .iter()
@@ -276,7 +276,7 @@ pub fn episode_starts(points: &[(usize, Outcome)], runs: &[RunInfo]) -> Vec<usiz
 
 /// With `--exclude-flaky`: when `flaky` would call the test flaky (with its default thresholds),
 /// its failures outside broken streaks become flaky failures (`Retry`), which never detect.
-pub fn streak_failures_only(
+pub(crate) fn streak_failures_only(
     points: &[(usize, Outcome)],
     runs: &[RunInfo],
 ) -> Vec<(usize, Outcome)> {
@@ -303,7 +303,7 @@ pub fn streak_failures_only(
 
 /// Groups episode start runs into events: starts sharing a run key or a commit are one event.
 /// Returns, per start, its event number (1-based, ordered by the event's earliest run).
-pub fn group_events(starts: &[usize], runs: &[RunInfo]) -> Vec<usize> {
+pub(crate) fn group_events(starts: &[usize], runs: &[RunInfo]) -> Vec<usize> {
     let mut parent: Vec<usize> = (0..starts.len()).collect();
     fn find(p: &mut [usize], mut i: usize) -> usize {
         while p[i] != i {
@@ -352,7 +352,7 @@ pub fn group_events(starts: &[usize], runs: &[RunInfo]) -> Vec<usize> {
 
 /// The greedy weighted set cover: indexes into `tests` in order, with the number of new events
 /// each covered. `tests[i] = (id for ties, cost, events)`.
-pub fn greedy_order(tests: &[(&str, f64, &[usize])]) -> Vec<(usize, usize)> {
+pub(crate) fn greedy_order(tests: &[(&str, f64, &[usize])]) -> Vec<(usize, usize)> {
     let mut covered: HashSet<usize> = HashSet::new();
     let mut left: Vec<usize> = (0..tests.len()).collect();
     let mut order = Vec::with_capacity(tests.len());
@@ -408,7 +408,7 @@ fn ratio(a: f64, b: f64) -> f64 {
 }
 
 /// The headline sentence.
-pub fn headline(s: &TrimSummary) -> String {
+pub(crate) fn headline(s: &TrimSummary) -> String {
     if s.events == 0 {
         return format!(
             "no failure events in the window ({} runs, {} tests): nothing to rank by",
@@ -436,7 +436,7 @@ struct TestRows {
 }
 
 /// Runs the analysis over the store.
-pub fn trim(
+pub(crate) fn trim(
     store: &Store,
     window: &WindowSpec,
     options: &TrimOptions,
@@ -452,7 +452,7 @@ pub fn trim(
 }
 
 /// Runs a skip list replay trains on before it is scored.
-pub const REPLAY_TRAIN_RUNS: usize = 20;
+pub(crate) const REPLAY_TRAIN_RUNS: usize = 20;
 
 /// What the candidate list's cut would have cost had it been skipped, run by run over the
 /// window (`backtest skip` with these options).
@@ -484,7 +484,7 @@ const SHARES: [f64; 12] = [1.0, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0
 /// over the window, missed at most `max_miss` of the failure runs; with its replay. With no
 /// failure run to replay against, `options.saving_share` as given (there is no evidence either
 /// way).
-pub fn choose_cut(
+pub(crate) fn choose_cut(
     store: &Store,
     window: &WindowSpec,
     options: &TrimOptions,

@@ -14,19 +14,19 @@ use std::cmp::Ordering;
 #[derive(Debug, Clone, Default)]
 pub struct WindowSpec {
     /// Only runs at most this long before the newest run in the history, or from this instant.
-    pub since: Option<Since>,
+    pub(crate) since: Option<Since>,
     /// Only the newest N runs (counted by run key, so the variants of one CI run count once).
-    pub last_runs: Option<usize>,
+    pub(crate) last_runs: Option<usize>,
     /// Only runs of this branch.
-    pub branch: Option<String>,
+    pub(crate) branch: Option<String>,
     /// Leave out the newest N run keys after the rest of the window is chosen: the "before"
     /// side of a comparison such as `check --fail-on new-flaky`.
-    pub drop_newest: usize,
+    pub(crate) drop_newest: usize,
 }
 
 /// The start of a `--since` window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Since {
+pub(crate) enum Since {
     /// Milliseconds before the newest run.
     Age(i64),
     /// An absolute instant, in milliseconds since the epoch.
@@ -34,7 +34,7 @@ pub enum Since {
 }
 
 /// Parses `30d`, `12h`, `90m`, `2w`, or a date / RFC 3339 timestamp.
-pub fn parse_since(s: &str) -> Result<Since, String> {
+pub(crate) fn parse_since(s: &str) -> Result<Since, String> {
     let t = s.trim();
     let unit = |c: char| -> Option<i64> {
         Some(match c {
@@ -61,19 +61,19 @@ pub fn parse_since(s: &str) -> Result<Since, String> {
 
 /// One run (run key and variant) inside the window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RunInfo {
-    pub run: String,
-    pub variant: String,
-    pub run_id: String,
-    pub attempt: Option<u32>,
-    pub commit: Option<String>,
-    pub branch: Option<String>,
+pub(crate) struct RunInfo {
+    pub(crate) run: String,
+    pub(crate) variant: String,
+    pub(crate) run_id: String,
+    pub(crate) attempt: Option<u32>,
+    pub(crate) commit: Option<String>,
+    pub(crate) branch: Option<String>,
     /// Milliseconds since the epoch, UTC.
-    pub timestamp_ms: i64,
+    pub(crate) timestamp_ms: i64,
 }
 
 impl RunInfo {
-    pub fn timestamp(&self) -> String {
+    pub(crate) fn timestamp(&self) -> String {
         jiff::Timestamp::from_millisecond(self.timestamp_ms)
             .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
             .unwrap_or_default()
@@ -81,7 +81,7 @@ impl RunInfo {
 }
 
 /// Compares strings so that digit runs compare as numbers: `run-2` < `run-10`.
-pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+pub(crate) fn natural_cmp(a: &str, b: &str) -> Ordering {
     let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
     loop {
         match (a.first(), b.first()) {
@@ -122,7 +122,7 @@ fn trim_zeros(digits: &[u8]) -> &[u8] {
 }
 
 /// The run order every analysis uses.
-pub fn run_order(a: &RunInfo, b: &RunInfo) -> Ordering {
+pub(crate) fn run_order(a: &RunInfo, b: &RunInfo) -> Ordering {
     a.timestamp_ms
         .cmp(&b.timestamp_ms)
         .then_with(|| natural_cmp(&a.run, &b.run))
@@ -131,11 +131,11 @@ pub fn run_order(a: &RunInfo, b: &RunInfo) -> Ordering {
 
 /// The runs in the window, oldest first.
 /// Column of [`run_order_frame`] holding each run's position in window order.
-pub const ORDER: &str = "__order";
+pub(crate) const ORDER: &str = "__order";
 
 /// The window's runs as a frame of (run, variant, position), for joining executions onto
 /// their run order.
-pub fn run_order_frame(runs: &[RunInfo]) -> PolarsResult<DataFrame> {
+pub(crate) fn run_order_frame(runs: &[RunInfo]) -> PolarsResult<DataFrame> {
     DataFrame::new(
         runs.len(),
         vec![
@@ -173,7 +173,10 @@ pub(crate) fn runs_on_commits(commits: &str) -> Vec<RunInfo> {
         .collect()
 }
 
-pub fn runs_in_window(store: &Store, window: &WindowSpec) -> Result<Vec<RunInfo>, AnalysisError> {
+pub(crate) fn runs_in_window(
+    store: &Store,
+    window: &WindowSpec,
+) -> Result<Vec<RunInfo>, AnalysisError> {
     let df = store
         .runs()?
         .select([
@@ -215,7 +218,7 @@ fn runs_from_frame(df: &DataFrame) -> PolarsResult<Vec<RunInfo>> {
 
 /// Orders `runs` and keeps those the window selects: branch first, then `--since`, then
 /// `--last-runs`, then leaves out the newest `drop_newest` run keys.
-pub fn select(runs: &mut Vec<RunInfo>, window: &WindowSpec) {
+pub(crate) fn select(runs: &mut Vec<RunInfo>, window: &WindowSpec) {
     if let Some(b) = &window.branch {
         runs.retain(|r| r.branch.as_deref() == Some(b.as_str()));
     }

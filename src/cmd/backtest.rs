@@ -8,7 +8,7 @@ use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
-pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     let store = super::existing_store(&args.store.store)?;
     let options = BacktestOptions {
         train_runs: args.train_runs,

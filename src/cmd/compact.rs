@@ -6,7 +6,7 @@ use crate::store::Store;
 use anyhow::Context;
 use std::process::ExitCode;
 
-pub fn run(args: CompactArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: CompactArgs) -> anyhow::Result<ExitCode> {
     let store = Store::at(&args.store.store);
     if !store.exists() {
         anyhow::bail!(

@@ -8,7 +8,7 @@ use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
-pub fn run(args: FlakyArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: FlakyArgs) -> anyhow::Result<ExitCode> {
     let store = super::existing_store(&args.store.store)?;
     let config = crate::config::installed();
     let thresholds = &config.thresholds;

@@ -7,7 +7,7 @@ use crate::store::Store;
 use std::io::Write;
 use std::process::ExitCode;
 
-pub fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     let store = Store::at(&args.store.store);
     let options = Options {
         run_depth: args

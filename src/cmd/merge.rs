@@ -7,7 +7,7 @@ use crate::store::{AUTO_COMPACT_SEGMENTS, SMALL_SEGMENT, Store};
 use anyhow::Context;
 use std::process::ExitCode;
 
-pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let store = Store::at(&args.store.store);
     let sources: Vec<Store> = args.sources.iter().map(Store::at).collect();
     // Every source is checked before the target is created or locked.

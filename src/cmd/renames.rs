@@ -8,7 +8,7 @@ use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
-pub fn run(args: RenamesArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: RenamesArgs) -> anyhow::Result<ExitCode> {
     let store = super::existing_store(&args.store.store)?;
     let options = RenameOptions {
         min_gone: args.min_gone,

@@ -5,7 +5,7 @@ use crate::store::schema::TABLES;
 use std::io::Write;
 use std::process::ExitCode;
 
-pub fn run() -> anyhow::Result<ExitCode> {
+pub(crate) fn run() -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     for table in TABLES {
         writeln!(out, "{} ({}): {}", table.name, table.file, table.meaning)?;

@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use std::io::Write;
 use std::process::ExitCode;
 
-pub fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
     let store = Store::at(&args.store.store);
     let config = crate::config::installed();
     let thresholds = &config.thresholds;

@@ -8,7 +8,7 @@ use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
-pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
     let store = super::existing_store(&args.store.store)?;
     let s = stats::stats(&store).with_context(|| format!("reading {}", store.dir().display()))?;
     let mut out = std::io::stdout().lock();

@@ -8,7 +8,7 @@ use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
-pub fn run(args: TrimArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: TrimArgs) -> anyhow::Result<ExitCode> {
     let store = super::existing_store(&args.store.store)?;
     let options = TrimOptions {
         min_runs: args.min_runs,

@@ -8,7 +8,7 @@ use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
-pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let store = Store::at(&args.store.store);
     if !store.exists() {
         anyhow::bail!(

@@ -25,7 +25,10 @@ pub(super) fn run_json_read_error(err: &ReadError) -> String {
 /// Reads every report held by `input` into memory, each at most `limit` bytes after
 /// decompression. Archive `run.json` entries at the archive root are returned as the third
 /// element (raw bytes) so the caller can parse them with `meta_from_json`.
-pub fn load(input: &Input, limit: u64) -> (Vec<LoadedReport>, Vec<Problem>, Option<Vec<u8>>) {
+pub(crate) fn load(
+    input: &Input,
+    limit: u64,
+) -> (Vec<LoadedReport>, Vec<Problem>, Option<Vec<u8>>) {
     load_keeping(input, limit, KEEP_BEFORE_KNOWN)
 }
 

@@ -7,20 +7,20 @@ use super::*;
 
 /// Metadata of one CI run, as read from run.json (every field optional).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct RunMeta {
-    pub run_id: Option<String>,
-    pub commit: Option<String>,
-    pub branch: Option<String>,
-    pub timestamp: Option<jiff::Timestamp>,
-    pub attempt: Option<u32>,
-    pub job: Option<String>,
-    pub pipeline: Option<String>,
-    pub variant: Option<String>,
-    pub extra: Map<String, Value>,
+pub(crate) struct RunMeta {
+    pub(crate) run_id: Option<String>,
+    pub(crate) commit: Option<String>,
+    pub(crate) branch: Option<String>,
+    pub(crate) timestamp: Option<jiff::Timestamp>,
+    pub(crate) attempt: Option<u32>,
+    pub(crate) job: Option<String>,
+    pub(crate) pipeline: Option<String>,
+    pub(crate) variant: Option<String>,
+    pub(crate) extra: Map<String, Value>,
 }
 
 /// Parses run.json bytes; `location` names the file for messages.
-pub fn meta_from_json(bytes: &[u8], location: &str) -> (RunMeta, Vec<Problem>) {
+pub(crate) fn meta_from_json(bytes: &[u8], location: &str) -> (RunMeta, Vec<Problem>) {
     let mut problems = Vec::new();
     // Windows tools (PowerShell's Out-File among them) write a byte order mark that JSON
     // parsers reject.

@@ -12,7 +12,7 @@
 
 mod archive;
 mod meta;
-pub mod squeeze;
+pub(crate) mod squeeze;
 mod walk;
 
 use std::fs::{self, File, Metadata};
@@ -20,9 +20,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-pub use archive::load;
-pub use meta::{RunMeta, meta_from_json};
-pub use walk::discover;
+pub(crate) use archive::load;
+pub(crate) use meta::{RunMeta, meta_from_json};
+pub(crate) use walk::discover;
 
 #[cfg(test)]
 use archive::load_keeping;
@@ -39,7 +39,7 @@ const RUN_JSON: &str = "run.json";
 const RUN_JSON_LIMIT: u64 = 1 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputKind {
+pub(crate) enum InputKind {
     Xml,
     XmlGz,
     Zip,
@@ -72,37 +72,37 @@ impl InputKind {
 
 /// One file on disk that holds one report (Xml, XmlGz) or several (archives).
 #[derive(Debug, Clone)]
-pub struct Input {
+pub(crate) struct Input {
     /// As found on disk, joined from the PATH the user gave.
-    pub path: PathBuf,
-    pub kind: InputKind,
+    pub(crate) path: PathBuf,
+    pub(crate) kind: InputKind,
     /// On-disk size in bytes.
-    pub size: u64,
-    pub mtime: Option<SystemTime>,
+    pub(crate) size: u64,
+    pub(crate) mtime: Option<SystemTime>,
 }
 
 /// One CI run: a folder, or a single report file or archive.
 #[derive(Debug, Clone)]
-pub struct DiscoveredRun {
+pub(crate) struct DiscoveredRun {
     /// The run folder, file or archive.
-    pub source: PathBuf,
+    pub(crate) source: PathBuf,
     /// Default run id: the folder name, or the file name without its report/archive ending.
-    pub name: String,
+    pub(crate) name: String,
     /// From run.json in a run folder; default for file and archive runs (callers fill it from
     /// the third element of [`load`] through [`meta_from_json`]).
-    pub meta: RunMeta,
+    pub(crate) meta: RunMeta,
     /// Sorted by path.
-    pub inputs: Vec<Input>,
+    pub(crate) inputs: Vec<Input>,
 }
 
 /// A problem that does not stop the ingest: shown as `{location}: {message}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub location: String,
-    pub message: String,
+pub(crate) struct Problem {
+    pub(crate) location: String,
+    pub(crate) message: String,
     /// True when a report (or something that may hold reports) was not ingested because of this
     /// problem; false for warnings where everything readable still was.
-    pub fatal_for_input: bool,
+    pub(crate) fatal_for_input: bool,
 }
 
 impl Problem {
@@ -125,19 +125,19 @@ impl Problem {
 
 /// A report's bytes, read fully into memory (decompressed).
 #[derive(Debug)]
-pub struct LoadedReport {
+pub(crate) struct LoadedReport {
     /// `path/to/file.xml`, or `path/to/artifact.zip!/inner/TEST-x.xml` for archive entries.
-    pub display: String,
+    pub(crate) display: String,
     /// The report as read, less what [`squeeze`] dropped.
-    pub bytes: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
     /// What was dropped, for the parser to count back into positions.
-    pub cuts: Vec<crate::junit::Cut>,
+    pub(crate) cuts: Vec<crate::junit::Cut>,
     /// Bytes read from the file or entry (after decompression).
-    pub size: u64,
+    pub(crate) size: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum DiscoverError {
+pub(crate) enum DiscoverError {
     #[error("{path}: no such file or directory")]
     NotFound { path: String },
     // The io error is the source, not part of the message, so `{err:#}` prints it once.

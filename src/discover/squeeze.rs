@@ -19,7 +19,7 @@
 use crate::junit::Cut;
 
 /// The longest run of one kind that is kept whole.
-pub const RUN_MAX: usize = 1 << 20;
+pub(crate) const RUN_MAX: usize = 1 << 20;
 
 /// Bytes looked back over for an entity reference a cut would split (`&#x10FFFF;` and every
 /// named entity fit).
@@ -43,7 +43,7 @@ enum State {
 }
 
 /// The squeezing pass over one report; feed it the bytes in order, then [`finish`](Self::finish).
-pub struct Squeezer {
+pub(crate) struct Squeezer {
     max: usize,
     state: State,
     /// Bytes kept of the current run (text, a value, a comment...).
@@ -68,7 +68,6 @@ pub struct Squeezer {
     passthrough: Option<bool>,
     /// The first bytes, held until there are two.
     head: Vec<u8>,
-    raw: u64,
 }
 
 impl Default for Squeezer {
@@ -78,7 +77,7 @@ impl Default for Squeezer {
 }
 
 impl Squeezer {
-    pub fn new(max: usize) -> Squeezer {
+    pub(crate) fn new(max: usize) -> Squeezer {
         Squeezer {
             max: max.max(ENTITY_MAX),
             state: State::Text,
@@ -95,18 +94,12 @@ impl Squeezer {
             prev: [0; 2],
             passthrough: None,
             head: Vec::new(),
-            raw: 0,
         }
-    }
-
-    /// Bytes fed so far.
-    pub fn raw_len(&self) -> u64 {
-        self.raw
     }
 
     /// The cuts made, in order of their offsets in the kept bytes; `out` gets what was held
     /// back (a first byte alone, before the encoding could be told).
-    pub fn finish(mut self, out: &mut Vec<u8>) -> Vec<Cut> {
+    pub(crate) fn finish(mut self, out: &mut Vec<u8>) -> Vec<Cut> {
         if !self.head.is_empty() {
             let head = std::mem::take(&mut self.head);
             self.passthrough = Some(false);
@@ -118,8 +111,7 @@ impl Squeezer {
 
     /// Reads `input` (the next bytes of the report), appending what is kept to `out` (which
     /// holds exactly what was kept of the earlier bytes).
-    pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) {
-        self.raw += input.len() as u64;
+    pub(crate) fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) {
         if self.passthrough.is_none() {
             // The first two bytes tell UTF-16: a byte-order mark or the zero byte of `<`.
             self.head.extend_from_slice(input);

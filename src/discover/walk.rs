@@ -20,7 +20,7 @@ use super::*;
 ///
 /// `run_depth` None is the default layout: each immediate subfolder of a folder is one run,
 /// unless the folder itself looks like one run (see `one_run_reason`).
-pub fn discover(
+pub(crate) fn discover(
     paths: &[PathBuf],
     run_depth: Option<usize>,
 ) -> Result<(Vec<DiscoveredRun>, Vec<Problem>), DiscoverError> {

@@ -5,7 +5,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 /// Hash of a failure with what varies between occurrences of the same failure masked:
 /// numbers, hex ids, addresses, temp paths and durations.
-pub fn fingerprint(failure_type: &str, message: &str) -> u64 {
+pub(crate) fn fingerprint(failure_type: &str, message: &str) -> u64 {
     let mut masked = String::with_capacity(failure_type.len() + message.len() + 1);
     masked.push_str(failure_type);
     masked.push('\n');

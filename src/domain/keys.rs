@@ -7,7 +7,14 @@
 /// account, so parts cannot run together), and the parts a report's consecutive tests share
 /// (suite, classname, file) come first, so that [`TestKeys`] hashes them once per run of equal
 /// ones rather than once per test.
-pub fn test_key(suite: &str, classname: &str, name: &str, file: &str, line: Option<u32>) -> u64 {
+#[cfg(test)]
+pub(crate) fn test_key(
+    suite: &str,
+    classname: &str,
+    name: &str,
+    file: &str,
+    line: Option<u32>,
+) -> u64 {
     name_key(scope_key(suite, classname, file), name, line)
 }
 
@@ -34,13 +41,17 @@ fn name_key(scope: u64, name: &str, line: Option<u32>) -> u64 {
 /// memory (the parser gives consecutive cases of a class one copy of its name): comparing
 /// contents would read every name once more, from memory long out of the core's cache.
 #[derive(Default)]
-pub struct LastHash<'a, const N: usize> {
+pub(crate) struct LastHash<'a, const N: usize> {
     last: Option<([&'a str; N], u64)>,
 }
 
 impl<'a, const N: usize> LastHash<'a, N> {
     /// The hash of `parts`, computed with `hash` unless the last parts were the same.
-    pub fn get(&mut self, parts: [&'a str; N], hash: impl FnOnce(&[&'a str; N]) -> u64) -> u64 {
+    pub(crate) fn get(
+        &mut self,
+        parts: [&'a str; N],
+        hash: impl FnOnce(&[&'a str; N]) -> u64,
+    ) -> u64 {
         match &self.last {
             Some((last, h)) if last.iter().zip(&parts).all(|(a, b)| same(a, b)) => *h,
             _ => {
@@ -55,12 +66,12 @@ impl<'a, const N: usize> LastHash<'a, N> {
 /// [`test_key`] for a sequence of tests, reusing the hash of the suite, classname and file
 /// while they stay the same from one test to the next.
 #[derive(Default)]
-pub struct TestKeys<'a> {
+pub(crate) struct TestKeys<'a> {
     scopes: LastHash<'a, 3>,
 }
 
 impl<'a> TestKeys<'a> {
-    pub fn key(
+    pub(crate) fn key(
         &mut self,
         suite: &'a str,
         classname: &'a str,
@@ -76,7 +87,7 @@ impl<'a> TestKeys<'a> {
 }
 
 /// The key of a run: a hash of its run key and variant.
-pub fn run_key(run: &str, variant: &str) -> u64 {
+pub(crate) fn run_key(run: &str, variant: &str) -> u64 {
     let mut scratch = Vec::new();
     for part in [run, variant] {
         scratch.extend_from_slice(&(part.len() as u64).to_le_bytes());
@@ -86,7 +97,7 @@ pub fn run_key(run: &str, variant: &str) -> u64 {
 }
 
 /// The key of a report: a hash of its run's key and its position among the run's reports.
-pub fn report_key(run_key: u64, position: u32) -> u64 {
+pub(crate) fn report_key(run_key: u64, position: u32) -> u64 {
     let mut bytes = [0u8; 12];
     bytes[..8].copy_from_slice(&run_key.to_le_bytes());
     bytes[8..].copy_from_slice(&position.to_le_bytes());

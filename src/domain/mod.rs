@@ -2,12 +2,12 @@
 //! its keys, its names and the fingerprint of how it failed. The parser's output is folded
 //! ([`crate::fold`]) into rows of these, the store keeps them, and the analyses read them back.
 
-pub mod fingerprint;
-pub mod keys;
-pub mod names;
-pub mod status;
+pub(crate) mod fingerprint;
+pub(crate) mod keys;
+pub(crate) mod names;
+pub(crate) mod status;
 
-pub use fingerprint::fingerprint;
-pub use keys::{LastHash, TestKeys, report_key, run_key, test_key};
-pub use names::{family_name, scope, write_family, write_test_id};
-pub use status::Status;
+pub(crate) use fingerprint::fingerprint;
+pub(crate) use keys::{LastHash, TestKeys, report_key, run_key};
+pub(crate) use names::{scope, write_family, write_test_id};
+pub(crate) use status::Status;

@@ -2,7 +2,7 @@
 //! family (the id with parameters stripped).
 
 /// Where a test lives: its class, else its file, else its suite.
-pub fn scope<'a>(classname: &'a str, file: &'a str, suite: &'a str) -> &'a str {
+pub(crate) fn scope<'a>(classname: &'a str, file: &'a str, suite: &'a str) -> &'a str {
     if !classname.is_empty() {
         classname
     } else if !file.is_empty() {
@@ -13,7 +13,7 @@ pub fn scope<'a>(classname: &'a str, file: &'a str, suite: &'a str) -> &'a str {
 }
 
 /// Writes the canonical test id, `scope::name`, into `out`.
-pub fn write_test_id(out: &mut String, scope: &str, name: &str) {
+pub(crate) fn write_test_id(out: &mut String, scope: &str, name: &str) {
     out.clear();
     out.push_str(scope);
     out.push_str("::");
@@ -21,7 +21,7 @@ pub fn write_test_id(out: &mut String, scope: &str, name: &str) {
 }
 
 /// Writes the family id (the test id with parameters stripped) into `out`.
-pub fn write_family(out: &mut String, scope: &str, name: &str) {
+pub(crate) fn write_family(out: &mut String, scope: &str, name: &str) {
     out.clear();
     out.push_str(strip_index_suffix(scope));
     out.push_str("::");
@@ -30,7 +30,7 @@ pub fn write_family(out: &mut String, scope: &str, name: &str) {
 
 /// A test name without its parameters: `test_x[1]`, `test(int)[2]`, `test(x=2)`,
 /// `testAdd with data set #0` and GoogleTest's `Name/3` all name their family.
-pub fn family_name(name: &str) -> &str {
+pub(crate) fn family_name(name: &str) -> &str {
     let mut s = name.trim_end();
     loop {
         let before = s;

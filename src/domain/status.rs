@@ -5,7 +5,7 @@ use std::fmt;
 /// Final status of a test in a run. Serialized as its word ([`Status::as_str`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     Passed,
     Failed,
     Error,
@@ -15,7 +15,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
+    pub(crate) const ALL: [Status; 5] = [
         Status::Passed,
         Status::Failed,
         Status::Error,
@@ -23,7 +23,7 @@ impl Status {
         Status::Flaky,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Passed => "passed",
             Status::Failed => "failed",
@@ -34,7 +34,7 @@ impl Status {
     }
 
     /// The stored code: the position in [`Status::ALL`].
-    pub fn code(self) -> u32 {
+    pub(crate) fn code(self) -> u32 {
         match self {
             Status::Passed => 0,
             Status::Failed => 1,
@@ -45,15 +45,15 @@ impl Status {
     }
 
     /// The status a stored code stands for.
-    pub fn from_code(code: u32) -> Option<Status> {
+    pub(crate) fn from_code(code: u32) -> Option<Status> {
         Status::ALL.into_iter().find(|st| st.code() == code)
     }
 
-    pub fn parse(s: &str) -> Option<Status> {
+    pub(crate) fn parse(s: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
-    pub fn is_failure(self) -> bool {
+    pub(crate) fn is_failure(self) -> bool {
         matches!(self, Status::Failed | Status::Error)
     }
 }

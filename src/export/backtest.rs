@@ -38,7 +38,7 @@ fn summary(r: &PriorityBacktest) -> String {
     )
 }
 
-pub fn table(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn table(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "{}", summary(r))?;
     writeln!(out)?;
     let mut table = Table::new(vec![
@@ -53,12 +53,12 @@ pub fn table(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
     table.print(out, &TableOptions::default())
 }
 
-pub fn json(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn json(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, r)?;
     writeln!(out)
 }
 
-pub fn csv(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn csv(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "order,mean_apfd,mean_apfdc,mean_seconds_to_first_failure"
@@ -76,7 +76,7 @@ pub fn csv(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-pub fn markdown(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn markdown(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "### Priority order, replayed\n\n{}\n", summary(r))?;
     writeln!(out, "| {} |", HEAD.join(" | "))?;
     writeln!(out, "|---|---:|---:|---:|")?;
@@ -87,7 +87,7 @@ pub fn markdown(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
 }
 
 /// The skip list's replay: what it saved and what it would have missed.
-pub mod skip {
+pub(crate) mod skip {
     use super::seconds;
     use crate::analysis::backtest::skip::SkipBacktest;
     use crate::export::csv_field;
@@ -149,7 +149,7 @@ pub mod skip {
         after.map_or("not in the window".into(), |n| format!("{n} runs later"))
     }
 
-    pub fn table(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
+    pub(crate) fn table(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
         for line in lines(r) {
             writeln!(out, "{line}")?;
         }
@@ -180,13 +180,13 @@ pub mod skip {
         Ok(())
     }
 
-    pub fn json(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
+    pub(crate) fn json(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
         serde_json::to_writer_pretty(&mut *out, r)?;
         writeln!(out)
     }
 
     /// One line per missed run.
-    pub fn csv(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
+    pub(crate) fn csv(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "run,variant,caught_after_runs,tests")?;
         for m in &r.missed {
             writeln!(
@@ -203,7 +203,7 @@ pub mod skip {
         Ok(())
     }
 
-    pub fn markdown(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
+    pub(crate) fn markdown(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "### Skip list, replayed\n")?;
         for line in lines(r) {
             writeln!(out, "{line}  ")?;
@@ -225,7 +225,7 @@ pub mod skip {
 }
 
 /// The shard split's replay.
-pub mod shards {
+pub(crate) mod shards {
     use super::seconds;
     use crate::analysis::backtest::shards::ShardsBacktest;
     use std::io::{self, Write};
@@ -265,20 +265,20 @@ pub mod shards {
         lines
     }
 
-    pub fn table(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
+    pub(crate) fn table(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
         for line in lines(r) {
             writeln!(out, "{line}")?;
         }
         Ok(())
     }
 
-    pub fn json(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
+    pub(crate) fn json(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
         serde_json::to_writer_pretty(&mut *out, r)?;
         writeln!(out)
     }
 
     /// One line of figures per split.
-    pub fn csv(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
+    pub(crate) fn csv(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
         let opt = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
         writeln!(
             out,
@@ -305,7 +305,7 @@ pub mod shards {
         )
     }
 
-    pub fn markdown(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
+    pub(crate) fn markdown(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "### Shard split, replayed\n")?;
         for line in lines(r) {
             writeln!(out, "{line}  ")?;

@@ -7,7 +7,7 @@ use crate::report::escape;
 
 /// The text form: one `ok: GATE: reason` line per held gate (for stdout) and one `check
 /// failed: GATE: reason` line per tripped gate (for stderr).
-pub fn text(report: &CheckReport) -> (String, String) {
+pub(crate) fn text(report: &CheckReport) -> (String, String) {
     let (mut held, mut tripped) = (String::new(), String::new());
     for r in &report.gates {
         if r.tripped {
@@ -59,7 +59,7 @@ fn owners(owners: &[String]) -> String {
 
 /// The whole report as pretty JSON. Control characters, DEL, C1 and bidirectional overrides
 /// in names are written as `\uXXXX` escapes, so the text is safe to print on a terminal.
-pub fn json(report: &CheckReport) -> serde_json::Result<String> {
+pub(crate) fn json(report: &CheckReport) -> serde_json::Result<String> {
     let text = serde_json::to_string_pretty(report)?;
     Ok(crate::select::runner::json_text(&text) + "\n")
 }
@@ -71,7 +71,7 @@ pub fn json(report: &CheckReport) -> serde_json::Result<String> {
 /// Report text is escaped as GitHub's toolkit does (`%`, `\r`, `\n` in the message; also `:`
 /// and `,` in properties), and every other control character is made visible, so a name can
 /// neither end the command nor start another one, nor drive the log viewer's terminal.
-pub fn github(report: &CheckReport) -> String {
+pub(crate) fn github(report: &CheckReport) -> String {
     let mut out = String::new();
     for r in &report.gates {
         let title = format!("testsift check: {}", r.gate.as_str());
@@ -139,7 +139,7 @@ fn decision_command(d: &Decision, title: &str) -> String {
 /// element when it fails the gate, its reason in `system-out` when forgiven); then one
 /// testcase per window gate. Every text is escaped for XML (control characters become spaces,
 /// which XML 1.0 cannot hold).
-pub fn junit(report: &CheckReport) -> String {
+pub(crate) fn junit(report: &CheckReport) -> String {
     let x = |s: &str| escape::html(s).replace(['\n', '\t'], " ");
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let decisions: &[Decision] = report.run.as_ref().map_or(&[], |r| &r.decisions);
@@ -233,7 +233,7 @@ pub fn junit(report: &CheckReport) -> String {
 }
 
 /// The `::error` command for a check that had nothing to judge (an empty window).
-pub fn no_data_github(message: &str) -> String {
+pub(crate) fn no_data_github(message: &str) -> String {
     command("error", &[("title", "testsift check")], message)
 }
 
@@ -282,7 +282,7 @@ fn command(name: &str, props: &[(&str, &str)], message: &str) -> String {
 
 /// GitHub's `escapeData` (`%`, `\r`, `\n` as `%25`, `%0D`, `%0A`); every other control
 /// character is written as the terminal escaper does (`\x1b`), so none is left raw.
-pub fn data(s: &str) -> String {
+pub(crate) fn data(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -300,7 +300,7 @@ pub fn data(s: &str) -> String {
 }
 
 /// GitHub's `escapeProperty`: `escapeData` and `:` and `,` too.
-pub fn property(s: &str) -> String {
+pub(crate) fn property(s: &str) -> String {
     data(s).replace(':', "%3A").replace(',', "%2C")
 }
 

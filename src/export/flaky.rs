@@ -126,7 +126,7 @@ fn infrastructure_table(r: &FlakyReport) -> Table {
 
 /// The default output: headline, infrastructure runs in one line (listed with `--verbose`),
 /// then the tests that are not stable, at most `--top` of them.
-pub fn table(r: &FlakyReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn table(r: &FlakyReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     for line in headline(r, |s| name(s, 24, opts)) {
         write_line(out, opts, &line)?;
     }
@@ -155,7 +155,7 @@ pub fn table(r: &FlakyReport, opts: &TableOptions, out: &mut impl Write) -> io::
     tests.print(out, opts)
 }
 
-pub fn json(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn json(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::from)?;
     writeln!(out)
 }
@@ -167,7 +167,7 @@ fn opt(x: Option<f64>) -> String {
 }
 
 /// One line per test.
-pub fn csv(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn csv(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "{CSV_HEAD}")?;
     for t in &r.tests {
         let top = t.fingerprints.first();
@@ -228,7 +228,11 @@ pub fn csv(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
 
 /// A Markdown summary and table of the tests that are not stable (at most `--top` with
 /// `--top`, else all); text from reports goes through the Markdown escaper.
-pub fn markdown(r: &FlakyReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn markdown(
+    r: &FlakyReport,
+    opts: &TableOptions,
+    out: &mut impl Write,
+) -> io::Result<()> {
     writeln!(out, "# Flaky tests\n")?;
     for line in headline(r, str::to_string) {
         writeln!(out, "- {}", md(&line))?;

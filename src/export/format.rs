@@ -2,7 +2,7 @@
 //! for every table and Markdown output. JSON and CSV keep the raw values.
 
 /// A share (0.25) as a percentage with one decimal ("25.0%"); "-" when it is not a number.
-pub fn pct(x: f64) -> String {
+pub(crate) fn pct(x: f64) -> String {
     if x.is_finite() {
         format!("{:.1}%", 100.0 * x)
     } else {
@@ -11,7 +11,7 @@ pub fn pct(x: f64) -> String {
 }
 
 /// A signed share ("+12.5%", "-3.0%"); "-" when there is none.
-pub fn signed_pct(x: Option<f64>) -> String {
+pub(crate) fn signed_pct(x: Option<f64>) -> String {
     match x {
         Some(v) if v.is_finite() => format!("{:+.1}%", 100.0 * v),
         _ => "-".into(),
@@ -20,7 +20,7 @@ pub fn signed_pct(x: Option<f64>) -> String {
 
 /// Seconds in the unit a person reads: "850 ms", "4.25 s", "12.5 min", "84.7 h". Below a
 /// millisecond stays in ms ("0.4 ms"); from an hour on it stays in hours, however many.
-pub fn duration(seconds: f64) -> String {
+pub(crate) fn duration(seconds: f64) -> String {
     if !seconds.is_finite() {
         return "-".into();
     }
@@ -47,7 +47,7 @@ pub fn duration(seconds: f64) -> String {
 }
 
 /// A signed duration ("+1.50 s", "-2.0 min"); "-" when there is none.
-pub fn signed_duration(seconds: Option<f64>) -> String {
+pub(crate) fn signed_duration(seconds: Option<f64>) -> String {
     match seconds {
         Some(s) if s.is_finite() => {
             let d = duration(s);

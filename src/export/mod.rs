@@ -3,22 +3,22 @@
 //! escaped for each output by `crate::report::escape`: `terminal` for tables and CSV,
 //! `markdown` for Markdown.
 
-pub mod backtest;
-pub mod check;
-pub mod flaky;
-pub mod format;
-pub mod renames;
-pub mod slow;
-pub mod stats;
-pub mod table;
-pub mod trim;
+pub(crate) mod backtest;
+pub(crate) mod check;
+pub(crate) mod flaky;
+pub(crate) mod format;
+pub(crate) mod renames;
+pub(crate) mod slow;
+pub(crate) mod stats;
+pub(crate) mod table;
+pub(crate) mod trim;
 
 use crate::report::escape::terminal;
 
 /// Quotes a CSV field when it needs it (RFC 4180), after making it safe to show on a terminal:
 /// CSV is read with `cat` and `column` as often as with a spreadsheet, so control characters
 /// and bidi overrides become visible escapes (a newline becomes `\n`). Nothing is cut.
-pub fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     let s = terminal(s);
     if s.contains([',', '"']) {
         format!("\"{}\"", s.replace('"', "\"\""))

@@ -10,7 +10,7 @@ fn seconds(s: Option<f64>) -> String {
     s.map_or("-".into(), crate::export::format::duration)
 }
 
-pub fn table(r: &Renames, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn table(r: &Renames, out: &mut impl Write) -> io::Result<()> {
     if r.suggestions.is_empty() {
         return writeln!(
             out,
@@ -46,13 +46,13 @@ pub fn table(r: &Renames, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-pub fn json(r: &Renames, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn json(r: &Renames, out: &mut impl Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, r)?;
     writeln!(out)
 }
 
 /// `[[alias]]` entries, each with its evidence in a comment.
-pub fn toml(r: &Renames, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn toml(r: &Renames, out: &mut impl Write) -> io::Result<()> {
     for s in &r.suggestions {
         writeln!(
             out,
@@ -74,7 +74,7 @@ pub fn toml(r: &Renames, out: &mut impl Write) -> io::Result<()> {
 
 /// A TOML basic string: quotes, backslashes, control characters and invisible direction marks
 /// escaped, so any test id reads back as itself.
-pub fn toml_string(s: &str) -> String {
+pub(crate) fn toml_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 /// Which of the result's tables `--format csv` writes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum CsvTable {
+pub(crate) enum CsvTable {
     /// One line per group.
     #[default]
     Groups,
@@ -232,7 +232,7 @@ fn by_name(r: &SlowReport) -> io::Result<String> {
 
 /// The default output: headline, the top groups, the slowest tests, the load per day, the
 /// largest duration regressions and the most unbalanced runs.
-pub fn table(r: &SlowReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn table(r: &SlowReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     write_line(out, opts, &headline(r, |s| name(s, 24, opts)))?;
     write_line(out, opts, &waste_line(r))?;
     writeln!(out)?;
@@ -263,7 +263,7 @@ pub fn table(r: &SlowReport, opts: &TableOptions, out: &mut impl Write) -> io::R
     Ok(())
 }
 
-pub fn json(r: &SlowReport, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn json(r: &SlowReport, out: &mut impl Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::from)?;
     writeln!(out)
 }
@@ -283,7 +283,7 @@ fn write_csv(out: &mut impl Write, head: &str, rows: &[Vec<String>]) -> io::Resu
 }
 
 /// One table as CSV: the groups (the default), tests, regressions, runs or days.
-pub fn csv(r: &SlowReport, table: CsvTable, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn csv(r: &SlowReport, table: CsvTable, out: &mut impl Write) -> io::Result<()> {
     let f = |x: f64| format!("{x:.6}");
     match table {
         CsvTable::Groups => groups_csv(r, out),
@@ -419,7 +419,11 @@ fn groups_csv(r: &SlowReport, out: &mut impl Write) -> io::Result<()> {
 /// Markdown sections for the top groups, the slowest tests, the load per day (every day),
 /// the duration regressions and the most unbalanced runs; text from reports goes through the
 /// Markdown escaper.
-pub fn markdown(r: &SlowReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn markdown(
+    r: &SlowReport,
+    opts: &TableOptions,
+    out: &mut impl Write,
+) -> io::Result<()> {
     writeln!(out, "# Where the CI time goes\n")?;
     writeln!(out, "{}\n", md(&headline(r, str::to_string)))?;
     writeln!(out, "{}\n", md(&waste_line(r)))?;

@@ -5,13 +5,13 @@ use super::table::{Column, Table, TableOptions};
 use crate::store::stats::Stats;
 use std::io::{self, Write};
 
-pub fn json(s: &Stats, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn json(s: &Stats, out: &mut impl Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, s).map_err(io::Error::from)?;
     writeln!(out)
 }
 
 /// The counts, then one line per problem of each report file with errors (at most `--top`).
-pub fn table(s: &Stats, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn table(s: &Stats, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     let mut counts = Table::new(vec![Column::word("history"), Column::name("")]).headless();
     for (k, v) in [
         ("runs", s.runs.to_string()),

@@ -13,10 +13,10 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// Columns a table line may take unless `--wide` is given.
-pub const WIDTH: usize = 100;
+pub(crate) const WIDTH: usize = 100;
 
 /// Rows a table shows unless `--top` or `--wide` is given.
-pub const DEFAULT_TOP: usize = 20;
+pub(crate) const DEFAULT_TOP: usize = 20;
 
 /// Columns between two cells.
 const GAP: usize = 2;
@@ -24,37 +24,37 @@ const GAP: usize = 2;
 /// How much of the tables to show: the library side of the shared `--top`, `--wide` and
 /// `--verbose` flags.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TableOptions {
+pub(crate) struct TableOptions {
     /// Rows per table; `None` is [`DEFAULT_TOP`], or every row with `wide`.
-    pub top: Option<usize>,
+    pub(crate) top: Option<usize>,
     /// Every row and every cell in full, however wide the lines get.
-    pub wide: bool,
+    pub(crate) wide: bool,
     /// List what a table only summarises (the infrastructure runs of `flaky`).
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 }
 
 impl TableOptions {
     /// Rows a table shows.
-    pub fn rows(&self) -> usize {
+    pub(crate) fn rows(&self) -> usize {
         self.top
             .unwrap_or(if self.wide { usize::MAX } else { DEFAULT_TOP })
     }
 
     /// The widest a line may be, or `None` for no limit.
-    pub fn width(&self) -> Option<usize> {
+    pub(crate) fn width(&self) -> Option<usize> {
         (!self.wide).then_some(WIDTH)
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Align {
+pub(crate) enum Align {
     Left,
     Right,
 }
 
 /// What a column holds, and so how it may be shortened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fit {
+pub(crate) enum Fit {
     /// Text we wrote (numbers, verdicts, advice): never cut, never escaped for Markdown.
     Keep,
     /// A name from a report (test, suite, run, commit): cut in the middle, where it says least.
@@ -67,41 +67,41 @@ pub enum Fit {
 }
 
 #[derive(Debug, Clone)]
-pub struct Column {
-    pub head: String,
-    pub align: Align,
-    pub fit: Fit,
+pub(crate) struct Column {
+    pub(crate) head: String,
+    pub(crate) align: Align,
+    pub(crate) fit: Fit,
     /// Left out when every shown cell is empty (a variant column on a history without any).
-    pub optional: bool,
+    pub(crate) optional: bool,
     /// On a line of its own below the row, indented, as wide as the line allows (a note).
-    pub below: bool,
+    pub(crate) below: bool,
     /// How much of the room the columns that must be cut share this one gets.
-    pub weight: usize,
+    pub(crate) weight: usize,
 }
 
 impl Column {
     /// A number or other short text of ours, right-aligned.
-    pub fn num(head: impl Into<String>) -> Self {
+    pub(crate) fn num(head: impl Into<String>) -> Self {
         Self::new(head, Align::Right, Fit::Keep)
     }
 
     /// A word of ours (a verdict, an advice), left-aligned.
-    pub fn word(head: impl Into<String>) -> Self {
+    pub(crate) fn word(head: impl Into<String>) -> Self {
         Self::new(head, Align::Left, Fit::Keep)
     }
 
     /// A name from a report, left-aligned, cut in the middle when the line is too long.
-    pub fn name(head: impl Into<String>) -> Self {
+    pub(crate) fn name(head: impl Into<String>) -> Self {
         Self::new(head, Align::Left, Fit::Middle)
     }
 
     /// A message from a report, left-aligned, cut at the end when the line is too long.
-    pub fn message(head: impl Into<String>) -> Self {
+    pub(crate) fn message(head: impl Into<String>) -> Self {
         Self::new(head, Align::Left, Fit::End)
     }
 
     /// A test id from a report, left-aligned, each part cut in the middle when too long.
-    pub fn test(head: impl Into<String>) -> Self {
+    pub(crate) fn test(head: impl Into<String>) -> Self {
         Self::new(head, Align::Left, Fit::Id)
     }
 
@@ -124,19 +124,19 @@ impl Column {
     }
 
     /// Its share of the room, against 1 for a message, 2 for a name and 3 for a test id.
-    pub fn weight(mut self, weight: usize) -> Self {
+    pub(crate) fn weight(mut self, weight: usize) -> Self {
         self.weight = weight;
         self
     }
 
     /// Printed on a line of its own below each row (when not empty), in a terminal table.
-    pub fn below(mut self) -> Self {
+    pub(crate) fn below(mut self) -> Self {
         self.below = true;
         self
     }
 
     /// Left out when every shown cell is empty.
-    pub fn optional(mut self) -> Self {
+    pub(crate) fn optional(mut self) -> Self {
         self.optional = true;
         self
     }
@@ -145,7 +145,7 @@ impl Column {
 /// Rows of cells under a header. Cells are raw text (from a report or ours); the printers
 /// escape them.
 #[derive(Debug, Clone)]
-pub struct Table {
+pub(crate) struct Table {
     columns: Vec<Column>,
     rows: Vec<Vec<String>>,
     keep_last: bool,
@@ -153,7 +153,7 @@ pub struct Table {
 }
 
 impl Table {
-    pub fn new(columns: Vec<Column>) -> Self {
+    pub(crate) fn new(columns: Vec<Column>) -> Self {
         Self {
             columns,
             rows: Vec::new(),
@@ -163,28 +163,24 @@ impl Table {
     }
 
     /// No header line (a list of named values); the Markdown form keeps it.
-    pub fn headless(mut self) -> Self {
+    pub(crate) fn headless(mut self) -> Self {
         self.head = false;
         self
     }
 
     /// `--top` keeps the last rows instead of the first (the newest days of a calendar).
-    pub fn keep_last(mut self) -> Self {
+    pub(crate) fn keep_last(mut self) -> Self {
         self.keep_last = true;
         self
     }
 
     /// Adds a row; it has one cell per column.
-    pub fn row(&mut self, cells: Vec<String>) {
+    pub(crate) fn row(&mut self, cells: Vec<String>) {
         debug_assert_eq!(cells.len(), self.columns.len(), "one cell per column");
         self.rows.push(cells);
     }
 
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
 
@@ -213,7 +209,7 @@ impl Table {
 
     /// Prints the table for a terminal: escaped, aligned, within [`WIDTH`] columns unless
     /// `--wide`, then a line with the number of rows left out.
-    pub fn print(&self, out: &mut impl Write, opts: &TableOptions) -> io::Result<()> {
+    pub(crate) fn print(&self, out: &mut impl Write, opts: &TableOptions) -> io::Result<()> {
         let (rows, hidden) = self.shown(opts.rows());
         let visible = self.visible(rows);
         let (inline, below): (Vec<usize>, Vec<usize>) =
@@ -263,7 +259,7 @@ impl Table {
 
     /// Writes the table as GitHub-flavoured Markdown: text from reports through
     /// [`markdown`], our own cells as they are, at most `opts.rows()` rows.
-    pub fn markdown(&self, out: &mut impl Write, opts: &TableOptions) -> io::Result<()> {
+    pub(crate) fn markdown(&self, out: &mut impl Write, opts: &TableOptions) -> io::Result<()> {
         let (rows, hidden) = self.shown(opts.rows());
         let visible = self.visible(rows);
         let heads: Vec<String> = visible
@@ -363,7 +359,7 @@ fn cut(s: &str, width: usize, fit: Fit) -> Cow<'_, str> {
 }
 
 /// The first `width - 1` characters and `…`, when `s` is longer than `width`.
-pub fn end(s: &str, width: usize) -> Cow<'_, str> {
+pub(crate) fn end(s: &str, width: usize) -> Cow<'_, str> {
     match s.char_indices().nth(width) {
         None => Cow::Borrowed(s),
         Some(_) if width == 0 => Cow::Borrowed(""),
@@ -376,13 +372,13 @@ pub fn end(s: &str, width: usize) -> Cow<'_, str> {
 
 /// The start and the end of `s` around `…`, in `width` characters, when `s` is longer.
 /// The end gets the extra character: a test's own name is at the end of its id.
-pub fn middle(s: &str, width: usize) -> Cow<'_, str> {
+pub(crate) fn middle(s: &str, width: usize) -> Cow<'_, str> {
     around(s, width, width.saturating_sub(1) / 2)
 }
 
 /// A test id `class::name` in `width` characters: the name gets two thirds of the room (or
 /// what the class leaves), each part is cut in the middle, the class keeping more of its end.
-pub fn test_id(s: &str, width: usize) -> Cow<'_, str> {
+pub(crate) fn test_id(s: &str, width: usize) -> Cow<'_, str> {
     let Some(at) = s.find("::") else {
         return middle(s, width);
     };
@@ -422,7 +418,7 @@ fn around(s: &str, width: usize, head: usize) -> Cow<'_, str> {
 
 /// Writes a line of prose (already escaped), wrapped at spaces to the line width unless
 /// `--wide`, the continuation lines indented; a word wider than a line is cut.
-pub fn write_line(out: &mut impl Write, opts: &TableOptions, line: &str) -> io::Result<()> {
+pub(crate) fn write_line(out: &mut impl Write, opts: &TableOptions, line: &str) -> io::Result<()> {
     let Some(width) = opts.width() else {
         return writeln!(out, "{line}");
     };
@@ -457,7 +453,7 @@ fn write_row(out: &mut impl Write, opts: &TableOptions, line: &str) -> io::Resul
 
 /// A name from a report for a line of prose: escaped, and cut in the middle to `max` characters
 /// unless `--wide`.
-pub fn name(s: &str, max: usize, opts: &TableOptions) -> String {
+pub(crate) fn name(s: &str, max: usize, opts: &TableOptions) -> String {
     let s = terminal(s);
     if opts.wide {
         s.into_owned()

@@ -83,7 +83,7 @@ fn candidate_table(r: &TrimReport) -> Table {
 }
 
 /// The default output: headline, the tests in greedy order (the curve) and the candidates.
-pub fn table(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn table(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     let s = &r.summary;
     write_line(out, opts, &terminal(&s.headline))?;
     write_line(
@@ -117,7 +117,7 @@ pub fn table(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::R
 }
 
 /// The line saying what the listed candidates would have cost skipped, replayed run by run.
-pub fn replayed_line(r: &TrimReport) -> Option<String> {
+pub(crate) fn replayed_line(r: &TrimReport) -> Option<String> {
     let p = r.replayed?;
     if p.runs_replayed == 0 {
         return Some(format!(
@@ -152,7 +152,7 @@ fn unlisted(r: &TrimReport) -> Option<String> {
     })
 }
 
-pub fn json(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn json(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::from)?;
     writeln!(out)
 }
@@ -160,7 +160,7 @@ pub fn json(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
 const CSV_HEAD: &str = "rank,test_id,variant,cost_seconds,runs,events,unique_events,new_events,kept,cum_cost_share,cum_event_share,advice";
 
 /// One line per test, in greedy order: the curve.
-pub fn csv(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn csv(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "{CSV_HEAD}")?;
     for t in &r.tests {
         let fields = [
@@ -184,7 +184,11 @@ pub fn csv(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
 
 /// Markdown: the headline, the greedy order and the candidates; text from reports goes
 /// through the Markdown escaper.
-pub fn markdown(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn markdown(
+    r: &TrimReport,
+    opts: &TableOptions,
+    out: &mut impl Write,
+) -> io::Result<()> {
     writeln!(out, "# What to trim\n")?;
     writeln!(out, "{}\n", md(&r.summary.headline))?;
     writeln!(out, "## Greedy order\n")?;

@@ -23,43 +23,43 @@ use std::sync::mpsc;
 
 /// Metadata given on the command line, for runs whose run.json does not say.
 #[derive(Debug, Clone, Default)]
-pub struct Overrides {
-    pub run_id: Option<String>,
-    pub commit: Option<String>,
-    pub branch: Option<String>,
-    pub timestamp: Option<jiff::Timestamp>,
-    pub attempt: Option<u32>,
-    pub variant: Option<String>,
+pub(crate) struct Overrides {
+    pub(crate) run_id: Option<String>,
+    pub(crate) commit: Option<String>,
+    pub(crate) branch: Option<String>,
+    pub(crate) timestamp: Option<jiff::Timestamp>,
+    pub(crate) attempt: Option<u32>,
+    pub(crate) variant: Option<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Options {
-    pub paths: Vec<PathBuf>,
+pub(crate) struct Options {
+    pub(crate) paths: Vec<PathBuf>,
     /// None: the default layout (see [`discover::discover`]).
-    pub run_depth: Option<usize>,
-    pub max_file_size: u64,
-    pub strict: bool,
-    pub overrides: Overrides,
-    pub progress: bool,
+    pub(crate) run_depth: Option<usize>,
+    pub(crate) max_file_size: u64,
+    pub(crate) strict: bool,
+    pub(crate) overrides: Overrides,
+    pub(crate) progress: bool,
     /// What the CI's own variables say; used for a single run, after run.json and the flags.
-    pub ci: Option<CiRun>,
+    pub(crate) ci: Option<CiRun>,
 }
 
 #[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct Summary {
-    pub runs_found: usize,
-    pub runs_ingested: usize,
-    pub runs_already_ingested: usize,
-    pub runs_without_tests: usize,
-    pub reports: usize,
-    pub executions: usize,
-    pub files_with_errors: usize,
-    pub warnings: usize,
-    pub bytes: u64,
+pub(crate) struct Summary {
+    pub(crate) runs_found: usize,
+    pub(crate) runs_ingested: usize,
+    pub(crate) runs_already_ingested: usize,
+    pub(crate) runs_without_tests: usize,
+    pub(crate) reports: usize,
+    pub(crate) executions: usize,
+    pub(crate) files_with_errors: usize,
+    pub(crate) warnings: usize,
+    pub(crate) bytes: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum IngestError {
+pub(crate) enum IngestError {
     #[error(transparent)]
     Discover(#[from] discover::DiscoverError),
     #[error(transparent)]
@@ -117,7 +117,7 @@ struct Parsed {
 
 /// Ingests `options.paths` into `store`. Problems go to `report_problem` as they are found, one
 /// line each (`path:line:column: severity: message`).
-pub fn ingest(
+pub(crate) fn ingest(
     options: &Options,
     store: &Store,
     report_problem: &mut dyn FnMut(&Diagnostic),

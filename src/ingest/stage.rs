@@ -36,8 +36,8 @@ impl TestRegistry {
 /// copied per test, and a run of a million new tests holds its names once.
 #[derive(Debug, Default)]
 pub struct RunRows {
-    pub run: String,
-    pub variant: String,
+    pub(crate) run: String,
+    pub(crate) variant: String,
     key: u64,
     /// The reports' strings, by report position.
     texts: Vec<Text>,
@@ -246,7 +246,7 @@ impl RunRows {
     }
 
     /// The same run without its executions: only the names of the tests it saw first.
-    pub fn names_only(self) -> RunRows {
+    pub(crate) fn names_only(self) -> RunRows {
         RunRows {
             run: self.run,
             variant: self.variant,
@@ -262,7 +262,7 @@ impl RunRows {
     }
 
     /// Tests named for the first time in this ingest by this run.
-    pub fn new_tests(&self) -> usize {
+    pub(crate) fn new_tests(&self) -> usize {
         self.tests.len()
     }
 
@@ -283,7 +283,7 @@ impl RunRows {
 }
 
 /// Part of a batch: some rows of one run (or some of the tests it named first).
-pub struct Piece<'a> {
+pub(crate) struct Piece<'a> {
     run: &'a RunRows,
     rows: Range<usize>,
 }
@@ -292,7 +292,7 @@ pub struct Piece<'a> {
 /// tests it named first), so that the frames written for a batch stay small however many rows
 /// one run holds. Pieces fill up in order; a run that does not fit in what is left of one goes
 /// on in the next.
-pub fn pieces<'a>(
+pub(crate) fn pieces<'a>(
     runs: &'a [RunRows],
     max: usize,
     len: fn(&RunRows) -> usize,
@@ -332,7 +332,7 @@ fn within<'a, T>(list: &'a [(u32, T)], rows: &Range<usize>) -> &'a [(u32, T)] {
 }
 
 /// The stored executions table (test names by key) for some rows of a batch.
-pub fn executions_frame(pieces: &[Piece<'_>]) -> PolarsResult<DataFrame> {
+pub(crate) fn executions_frame(pieces: &[Piece<'_>]) -> PolarsResult<DataFrame> {
     let height: usize = pieces.iter().map(|p| p.rows.len()).sum();
     // Each column a copy of the pieces' columns, one after the other.
     fn concat<T: Copy, U>(
@@ -475,7 +475,7 @@ impl SparseStrings {
 
 /// The tests table for some of the tests named by a batch of runs (pieces counted by
 /// [`RunRows::new_tests`]).
-pub fn tests_frame(pieces: &[Piece<'_>]) -> PolarsResult<DataFrame> {
+pub(crate) fn tests_frame(pieces: &[Piece<'_>]) -> PolarsResult<DataFrame> {
     let height: usize = pieces.iter().map(|p| p.rows.len()).sum();
     let tests = || {
         pieces.iter().flat_map(|p| {

@@ -1,15 +1,16 @@
 //! The JUnit XML parser: one report's bytes in, its `<testcase>` elements out, plus every problem
 //! found on the way, each with a line, a column and an element path.
 //!
-//! Strings a report yields live in one arena per report ([`Text`]) so that parsing a
+//! Strings a report yields live in one arena per report (`Text`) so that parsing a
 //! test case costs no allocation of its own; [`Str`] is a range into it.
 
 mod attrs;
 mod decode;
 mod reader;
-pub mod values;
+pub(crate) mod values;
 
-pub use reader::{parse, parse_cut};
+pub use reader::parse;
+pub(crate) use reader::parse_cut;
 
 use jiff::Timestamp;
 use std::fmt;
@@ -18,15 +19,15 @@ use std::fmt;
 /// `discover::squeeze`). [`parse_cut`] counts it back into the positions and value lengths it
 /// reports, so they are the file's own.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Cut {
+pub(crate) struct Cut {
     /// Offset in the kept bytes where the stretch was.
-    pub at: usize,
+    pub(crate) at: usize,
     /// Bytes dropped.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// Newlines among them.
-    pub newlines: u64,
+    pub(crate) newlines: u64,
     /// Characters after the last dropped newline (all the dropped characters when none).
-    pub tail_chars: u64,
+    pub(crate) tail_chars: u64,
 }
 
 /// A string held in a [`Report`]'s arena.
@@ -37,7 +38,7 @@ pub struct Str {
 }
 
 impl Str {
-    pub fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.len == 0
     }
 }
@@ -61,7 +62,7 @@ pub struct Case {
     pub name: Str,
     /// The `file` attribute (pytest xunit1, PHPUnit, rspec, jest-junit).
     pub file: Str,
-    pub line: Line,
+    pub(crate) line: Line,
     /// The element's own `time`, in seconds.
     pub time: Seconds,
     /// Sum of the `time` attributes of the retry children, when any had one.
@@ -71,23 +72,23 @@ pub struct Case {
     pub flaky_retries: u16,
     /// `rerunFailure`/`rerunError` children: failed attempts after the element's own failure
     /// (counted up to 65,535).
-    pub rerun_retries: u16,
+    pub(crate) rerun_retries: u16,
     /// Its failure type, message and output, in [`Report::detail`]; most cases have none.
     detail: u32,
     pub outcome: Option<Outcome>,
     /// `flaky="true"` on the element (Firebase Test Lab).
-    pub flaky_attr: bool,
+    pub(crate) flaky_attr: bool,
 }
 
 /// What a case that did not simply pass said about it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Detail {
     pub failure_type: Str,
-    /// The failure's `message` attribute, or the start of its text; at most [`MESSAGE_MAX`] bytes.
+    /// The failure's `message` attribute, or the start of its text; at most `MESSAGE_MAX` bytes.
     pub message: Str,
     /// The start of the case's `<system-out>`/`<system-err>`, kept only for cases that did not
     /// simply pass; at most [`OUTPUT_MAX`] bytes.
-    pub output: Str,
+    pub(crate) output: Str,
 }
 
 impl Detail {
@@ -105,7 +106,7 @@ const NO_DETAIL: u32 = u32::MAX;
 pub struct Seconds(f64);
 
 impl Seconds {
-    pub const NONE: Seconds = Seconds(f64::NAN);
+    pub(crate) const NONE: Seconds = Seconds(f64::NAN);
 
     pub fn get(self) -> Option<f64> {
         (!self.0.is_nan()).then_some(self.0)
@@ -133,12 +134,12 @@ impl fmt::Debug for Seconds {
 /// A line number, or none: 4 bytes where an `Option<u32>` takes 8 (none is `u32::MAX`, a line
 /// no file reaches; a report that writes it is taken to give none).
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Line(u32);
+pub(crate) struct Line(u32);
 
 impl Line {
-    pub const NONE: Line = Line(u32::MAX);
+    pub(crate) const NONE: Line = Line(u32::MAX);
 
-    pub fn get(self) -> Option<u32> {
+    pub(crate) fn get(self) -> Option<u32> {
         (self.0 != u32::MAX).then_some(self.0)
     }
 }
@@ -181,9 +182,9 @@ impl Default for Case {
 }
 
 /// Bytes of a failure message kept.
-pub const MESSAGE_MAX: usize = 1024;
+pub(crate) const MESSAGE_MAX: usize = 1024;
 /// Bytes of a failing case's output kept.
-pub const OUTPUT_MAX: usize = 512;
+pub(crate) const OUTPUT_MAX: usize = 512;
 /// Bytes kept of any one attribute value (names, classes, files, failure types, timestamps): a
 /// longer value is cut, with a warning, while parsing, so that what a report keeps is bounded by
 /// its number of test cases, whatever one value holds.
@@ -236,20 +237,16 @@ pub struct Report {
 /// ([`Report::take_text`]), so that what was folded from them keeps pointing into it without a
 /// copy.
 #[derive(Debug, Default)]
-pub struct Text(String);
+pub(crate) struct Text(String);
 
 impl Text {
     /// Bytes held.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.0.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// Appends `s`, returning where it is.
-    pub fn push(&mut self, s: &str) -> Str {
+    pub(crate) fn push(&mut self, s: &str) -> Str {
         let start = self.0.len();
         self.0.push_str(s);
         // An arena stays far below 4 GiB: reports are capped by --max-file-size.
@@ -276,7 +273,7 @@ impl Report {
 
     /// Takes the strings out, leaving the report's arena empty (its cases' spans then read as
     /// empty strings).
-    pub fn take_text(&mut self) -> Text {
+    pub(crate) fn take_text(&mut self) -> Text {
         std::mem::take(&mut self.text)
     }
 

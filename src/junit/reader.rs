@@ -20,7 +20,7 @@ use std::io;
 
 /// Elements nested deeper than this are refused: real reports stay under ten levels, and a
 /// limit keeps hostile nesting from costing memory.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 /// Warnings kept per report; the rest are counted in one closing line.
 const MAX_WARNINGS: usize = 20;
 /// Bytes of report text (a name, a value, an end tag) quoted in a problem message.
@@ -37,7 +37,7 @@ pub fn parse(bytes: &[u8]) -> Report {
 
 /// [`parse`] of bytes from which `cuts` were dropped while reading: positions and value lengths
 /// in problems are the original file's.
-pub fn parse_cut(bytes: &[u8], cuts: &[Cut]) -> Report {
+pub(crate) fn parse_cut(bytes: &[u8], cuts: &[Cut]) -> Report {
     parse_with(bytes, cuts, true)
 }
 

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 /// Why a `time` value was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeProblem {
+pub(crate) enum TimeProblem {
     Negative,
     /// Not a number, or not a finite one (`NaN`, `inf`, `1e999`).
     NotANumber,
@@ -16,7 +16,7 @@ pub enum TimeProblem {
 /// The longest duration one test case (or one attempt of it) is believed: a day. Anything
 /// longer is a producer's bug or a crafted value (`1e308`), and one such value summed with the
 /// rest would make every total and share of test time meaningless.
-pub const MAX_CASE_SECONDS: f64 = 86_400.0;
+pub(crate) const MAX_CASE_SECONDS: f64 = 86_400.0;
 
 /// A `time` value longer than this is not a duration (the longest accepted, `86400.000000000`
 /// written out in full, is 16 bytes); it is refused before any parsing or copying.
@@ -25,7 +25,7 @@ const MAX_TIME_TEXT: usize = 64;
 /// Parses a duration in seconds: `"1.5"`, `"1,234.5"` (thousands separator), `"0,5"` (decimal
 /// comma), `"12s"`, `"250ms"`, `"1.4e-05"`, `"0."`. Empty means absent, not an error; negative,
 /// non-finite and over-a-day values ([`MAX_CASE_SECONDS`]) are errors.
-pub fn parse_seconds(raw: &str) -> Result<Option<f64>, TimeProblem> {
+pub(crate) fn parse_seconds(raw: &str) -> Result<Option<f64>, TimeProblem> {
     match parse_any_seconds(raw)? {
         Some(s) if s > MAX_CASE_SECONDS => Err(TimeProblem::OverADay),
         // Negatives were refused; `abs` makes `-0` the zero it is.
@@ -128,7 +128,7 @@ fn parse_with_commas(s: &str) -> Option<f64> {
 /// `--timestamp` and `--since`). Accepts RFC 3339 with a zone, a naive ISO-8601 date-time
 /// (taken as UTC, which is what Surefire, Gradle and pytest mean, and many CI exports that drop
 /// the `Z`), a trailing ` UTC`/` GMT`, and RFC 2822 (`Sat, 03 Dec 2022 23:10:07 GMT`).
-pub fn parse_timestamp(raw: &str) -> Option<Timestamp> {
+pub(crate) fn parse_timestamp(raw: &str) -> Option<Timestamp> {
     let s = raw.trim();
     // The longest written form (RFC 2822 with a day name and a zone name) is under 40 bytes;
     // a longer value is no timestamp, and is not copied to find that out.
@@ -159,7 +159,7 @@ pub fn parse_timestamp(raw: &str) -> Option<Timestamp> {
 
 /// What a `status` or `result` attribute says about a test case, when it says anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusHint {
+pub(crate) enum StatusHint {
     Failed,
     Error,
     Skipped,
@@ -168,7 +168,7 @@ pub enum StatusHint {
 /// Maps GoogleTest (`status="notrun"`, `result="skipped"`), CTest (`status="fail"`), tst
 /// (`disabled`) and similar attribute values; `run`, `passed`, `completed` and the rest say
 /// nothing beyond what the child elements say.
-pub fn status_hint(value: &str) -> Option<StatusHint> {
+pub(crate) fn status_hint(value: &str) -> Option<StatusHint> {
     let v = value.trim();
     let eq = |s: &str| v.eq_ignore_ascii_case(s);
     if eq("fail") || eq("failed") || eq("failure") {

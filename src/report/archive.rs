@@ -8,10 +8,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// Folder under the store that holds the kept reports.
-pub const REPORTS_DIR: &str = "reports";
+pub(crate) const REPORTS_DIR: &str = "reports";
 
 #[derive(Debug, thiserror::Error)]
-pub enum ArchiveError {
+pub(crate) enum ArchiveError {
     #[error("{path}")]
     Io {
         path: String,
@@ -30,12 +30,12 @@ fn err(path: &Path) -> impl FnOnce(io::Error) -> ArchiveError + '_ {
 }
 
 /// The file name a report generated at `at` is kept under; names sort in time order.
-pub fn file_name(at: jiff::Timestamp) -> String {
+pub(crate) fn file_name(at: jiff::Timestamp) -> String {
     format!("{}.json", at.strftime("%Y%m%dT%H%M%S-%3fZ"))
 }
 
 /// The newest kept report, if any.
-pub fn newest(store: &Store) -> Result<Option<PathBuf>, ArchiveError> {
+pub(crate) fn newest(store: &Store) -> Result<Option<PathBuf>, ArchiveError> {
     let dir = store.dir().join(REPORTS_DIR);
     let entries = match fs::read_dir(&dir) {
         Ok(e) => e,
@@ -71,7 +71,7 @@ fn is_kept_name(name: &str) -> bool {
 
 /// Keeps `json` as the store's newest report (temporary file, then rename, so a reader never
 /// sees half a report), then removes the oldest kept reports beyond the newest `keep`.
-pub fn keep(
+pub(crate) fn keep(
     store: &Store,
     at: jiff::Timestamp,
     json: &[u8],

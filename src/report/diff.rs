@@ -11,11 +11,11 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// A flaky test's rate must rise by at least this much (absolute, 0.05 = 5 points) to be listed.
-pub const RATE_RISE: f64 = 0.05;
+pub(crate) const RATE_RISE: f64 = 0.05;
 
 /// Why a previous report could not be used.
 #[derive(Debug, thiserror::Error)]
-pub enum PreviousError {
+pub(crate) enum PreviousError {
     #[error("{path}: cannot read the previous report: {source}")]
     Io {
         path: String,
@@ -41,44 +41,44 @@ pub enum PreviousError {
 
 /// The parts of a previous report.json the comparison needs.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Previous {
-    pub schema_version: u32,
+pub(crate) struct Previous {
+    pub(crate) schema_version: u32,
     #[serde(default)]
-    pub generated_at: Option<String>,
-    pub flaky: PreviousFlaky,
-    pub slow: PreviousSlow,
+    pub(crate) generated_at: Option<String>,
+    pub(crate) flaky: PreviousFlaky,
+    pub(crate) slow: PreviousSlow,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct PreviousFlaky {
-    pub tests: Vec<PreviousTest>,
+pub(crate) struct PreviousFlaky {
+    pub(crate) tests: Vec<PreviousTest>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct PreviousTest {
-    pub test_id: String,
+pub(crate) struct PreviousTest {
+    pub(crate) test_id: String,
     #[serde(default)]
-    pub variant: String,
-    pub verdict: String,
+    pub(crate) variant: String,
+    pub(crate) verdict: String,
     #[serde(default)]
-    pub flake_rate: Option<f64>,
+    pub(crate) flake_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct PreviousSlow {
-    pub groups: Vec<PreviousGroup>,
+pub(crate) struct PreviousSlow {
+    pub(crate) groups: Vec<PreviousGroup>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct PreviousGroup {
-    pub group: String,
-    pub median_seconds: f64,
+pub(crate) struct PreviousGroup {
+    pub(crate) group: String,
+    pub(crate) median_seconds: f64,
     #[serde(default)]
-    pub recent_median_seconds: Option<f64>,
+    pub(crate) recent_median_seconds: Option<f64>,
 }
 
 /// Reads and checks a previous report.json.
-pub fn read_previous(path: &Path, schema_version: u32) -> Result<Previous, PreviousError> {
+pub(crate) fn read_previous(path: &Path, schema_version: u32) -> Result<Previous, PreviousError> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| PreviousError::Io {
         path: shown.clone(),
@@ -102,55 +102,55 @@ pub fn read_previous(path: &Path, schema_version: u32) -> Result<Previous, Previ
 
 /// A test whose verdict changed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VerdictChange {
-    pub test_id: String,
-    pub variant: String,
+pub(crate) struct VerdictChange {
+    pub(crate) test_id: String,
+    pub(crate) variant: String,
     /// The previous verdict; none when the test was not in the previous report.
-    pub before: Option<String>,
-    pub after: String,
+    pub(crate) before: Option<String>,
+    pub(crate) after: String,
 }
 
 /// A flaky test whose flake rate rose.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RateChange {
-    pub test_id: String,
-    pub variant: String,
-    pub before: f64,
-    pub after: f64,
+pub(crate) struct RateChange {
+    pub(crate) test_id: String,
+    pub(crate) variant: String,
+    pub(crate) before: f64,
+    pub(crate) after: f64,
 }
 
 /// A suite that got slower.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SuiteChange {
-    pub group: String,
+pub(crate) struct SuiteChange {
+    pub(crate) group: String,
     /// Previous median per-run time (last 7 days, else the window), seconds.
-    pub before_seconds: f64,
-    pub after_seconds: f64,
+    pub(crate) before_seconds: f64,
+    pub(crate) after_seconds: f64,
     /// after / before − 1.
-    pub change: f64,
+    pub(crate) change: f64,
 }
 
 /// What changed since the previous report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Changes {
+pub(crate) struct Changes {
     /// Where the previous report came from.
-    pub previous: String,
-    pub previous_generated_at: Option<String>,
-    pub newly_flaky: Vec<VerdictChange>,
-    pub newly_broken: Vec<VerdictChange>,
+    pub(crate) previous: String,
+    pub(crate) previous_generated_at: Option<String>,
+    pub(crate) newly_flaky: Vec<VerdictChange>,
+    pub(crate) newly_broken: Vec<VerdictChange>,
     /// Broken before, present and not broken now.
-    pub fixed: Vec<VerdictChange>,
+    pub(crate) fixed: Vec<VerdictChange>,
     /// Flaky before, present now and neither flaky nor broken.
-    pub no_longer_flaky: Vec<VerdictChange>,
-    pub flake_rate_rose: Vec<RateChange>,
-    pub slower_suites: Vec<SuiteChange>,
+    pub(crate) no_longer_flaky: Vec<VerdictChange>,
+    pub(crate) flake_rate_rose: Vec<RateChange>,
+    pub(crate) slower_suites: Vec<SuiteChange>,
     /// Tests in this report and not the previous one, and the reverse.
-    pub tests_added: usize,
-    pub tests_removed: usize,
+    pub(crate) tests_added: usize,
+    pub(crate) tests_removed: usize,
 }
 
 impl Changes {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.newly_flaky.is_empty()
             && self.newly_broken.is_empty()
             && self.fixed.is_empty()
@@ -166,7 +166,7 @@ fn suite_seconds(recent: Option<f64>, median: f64) -> f64 {
 }
 
 /// Compares this report's analyses with a previous report.
-pub fn changes(
+pub(crate) fn changes(
     previous: &Previous,
     source: &str,
     flaky: &FlakyReport,

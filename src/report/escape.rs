@@ -5,7 +5,7 @@
 /// can open a tag, close an attribute or start an entity. Control characters other than
 /// newline and tab become spaces; the bidi overrides and isolates of [`is_unsafe_char`] become
 /// U+FFFD, so no text is shown reordered and the reader sees that something was there.
-pub fn html(s: &str) -> String {
+pub(crate) fn html(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
     for c in s.chars() {
         match c {
@@ -31,7 +31,7 @@ const BIDI_REPLACEMENT: char = '\u{fffd}';
 /// Markdown or GitHub gives a meaning to is backslash-escaped or written as an entity, so the
 /// text shows as written (no links, images, emphasis, code, math, mentions or raw HTML), and
 /// newlines become `<br>` so a cell stays on one line.
-pub fn markdown(s: &str) -> String {
+pub(crate) fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 4);
     for c in s.chars() {
         push_markdown(&mut out, c);
@@ -62,7 +62,7 @@ fn push_markdown(out: &mut String, c: char) {
 
 /// Like [`markdown`], but stops before the escaped text passes `max_bytes`, ending in `…` when
 /// it had to cut: a bound on what one cell can add to the file, whatever the input.
-pub fn markdown_capped(s: &str, max_bytes: usize) -> String {
+pub(crate) fn markdown_capped(s: &str, max_bytes: usize) -> String {
     let mut out = String::new();
     let mut one = String::new();
     for c in s.chars() {
@@ -78,7 +78,7 @@ pub fn markdown_capped(s: &str, max_bytes: usize) -> String {
 }
 
 /// The first `max_chars` characters of `s`, with `…` when it was longer.
-pub fn shorten(s: &str, max_chars: usize) -> String {
+pub(crate) fn shorten(s: &str, max_chars: usize) -> String {
     match s.char_indices().nth(max_chars) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),
@@ -97,7 +97,7 @@ pub fn is_unsafe_char(c: char) -> bool {
 /// character of [`is_unsafe_char`] is written as a visible escape (`\x1b`, `\u{202e}`), and
 /// newline and tab as `\n`, `\t`, so one value stays on one line. Backslashes are left as they
 /// are: text that only looks like an escape does nothing on a terminal.
-pub fn terminal(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn terminal(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.chars().any(is_unsafe_char) {
         return std::borrow::Cow::Borrowed(s);
     }
@@ -118,7 +118,7 @@ pub fn terminal(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// `s` on one line: newlines and other control characters become spaces.
-pub fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()

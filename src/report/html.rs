@@ -29,7 +29,7 @@ const DAYS: usize = 90;
 
 /// A nonce for the page's Content-Security-Policy, from the standard library's random hasher
 /// keys (seeded by the operating system).
-pub fn nonce() -> String {
+pub(crate) fn nonce() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut parts = [0u64; 2];
     for (i, p) in parts.iter_mut().enumerate() {
@@ -248,7 +248,7 @@ fn message_cell(msg: Option<&str>) -> String {
 }
 
 /// The whole page. `nonce` allows the page's own script under its Content-Security-Policy.
-pub fn render(r: &Report, nonce: &str) -> String {
+pub(crate) fn render(r: &Report, nonce: &str) -> String {
     let mut s = String::with_capacity(256 * 1024);
     let _ = write!(
         s,

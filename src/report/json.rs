@@ -4,7 +4,7 @@
 use super::Report;
 use std::io::{self, Write};
 
-pub fn render(report: &Report, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn render(report: &Report, out: &mut impl Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
     writeln!(out)
 }

@@ -12,9 +12,9 @@ use crate::export::format::pct;
 use std::fmt::Write;
 
 /// Rows of each list.
-pub const TOP: usize = 10;
+pub(crate) const TOP: usize = 10;
 /// The file never grows past this.
-pub const MAX_BYTES: usize = 58 * 1024;
+pub(crate) const MAX_BYTES: usize = 58 * 1024;
 /// Escaped bytes of a test id, a message, a variant or run id, at most.
 const NAME: usize = 120;
 const MESSAGE: usize = 160;
@@ -49,7 +49,7 @@ fn more(n: usize, what: &str) -> String {
 type Section = fn(&Report) -> String;
 
 /// The whole file.
-pub fn render(r: &Report) -> String {
+pub(crate) fn render(r: &Report) -> String {
     let mut out = String::new();
     let sections: [(&str, Section); 12] = [
         ("headline", headline),

@@ -1,17 +1,17 @@
 //! `testsift report`: the three analyses computed once, the per-run detail the charts need,
-//! and what changed since the previous report, gathered into one [`Report`] that the HTML,
+//! and what changed since the previous report, gathered into one `Report` that the HTML,
 //! Markdown and JSON renderers share. Renderers take the struct, never the store.
 //!
 //! Each output is a list of sections, one function per section, so a new analysis field is one
 //! more section in each renderer.
 
-pub mod archive;
-pub mod diff;
+pub(crate) mod archive;
+pub(crate) mod diff;
 pub mod escape;
-pub mod html;
-pub mod json;
-pub mod markdown;
-pub mod svg;
+pub(crate) mod html;
+pub(crate) mod json;
+pub(crate) mod markdown;
+pub(crate) mod svg;
 
 use crate::analysis::AnalysisError;
 use crate::analysis::flaky::{FlakyOptions, FlakyReport, TestVerdict, Verdict, flaky};
@@ -29,107 +29,107 @@ use std::path::Path;
 
 /// Version of report.json; bumped when a field changes meaning or disappears
 /// (docs/report-json.md).
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 /// Runs the timeline heat map covers.
-pub const RECENT_RUNS: usize = 60;
+pub(crate) const RECENT_RUNS: usize = 60;
 /// Tests in the timeline heat map.
-pub const TIMELINE_TESTS: usize = 25;
+pub(crate) const TIMELINE_TESTS: usize = 25;
 /// Rows of each table in report.html; the rest are counted, and all are in report.json.
-pub const HTML_ROWS: usize = 100;
+pub(crate) const HTML_ROWS: usize = 100;
 /// Rows of each list report.html shows at once; the rest (to [`HTML_ROWS`]) are behind a
 /// toggle, so the first screens hold the lists a reader acts on.
-pub const HTML_TOP: usize = 20;
+pub(crate) const HTML_TOP: usize = 20;
 /// Without a previous report, a flaky test is "newly flaky" when its first flaky run is this
 /// many days or fewer before the window's newest run, and in the newer half of the window (so a
 /// short window does not call every flaky test new).
-pub const NEW_DAYS: i64 = 7;
+pub(crate) const NEW_DAYS: i64 = 7;
 /// Suites with a sparkline.
-pub const SUITES: usize = 30;
+pub(crate) const SUITES: usize = 30;
 /// Failed and flaky runs listed per test.
-pub const RUNS_PER_TEST: usize = 20;
+pub(crate) const RUNS_PER_TEST: usize = 20;
 
 /// Settings of a report.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct ReportOptions {
-    pub flaky: FlakyOptions,
-    pub slow: SlowOptions,
-    pub trim: TrimOptions,
+pub(crate) struct ReportOptions {
+    pub(crate) flaky: FlakyOptions,
+    pub(crate) slow: SlowOptions,
+    pub(crate) trim: TrimOptions,
 }
 
 /// The window the report covers, as given on the command line.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Window {
-    pub since: Option<String>,
-    pub last_runs: Option<usize>,
-    pub branch: Option<String>,
+pub(crate) struct Window {
+    pub(crate) since: Option<String>,
+    pub(crate) last_runs: Option<usize>,
+    pub(crate) branch: Option<String>,
 }
 
 /// Headline figures, gathered from the three analyses (`+ 0.0` turns a negative zero into 0).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Headline {
-    pub runs: usize,
-    pub first_run: Option<String>,
-    pub last_run: Option<String>,
-    pub first_timestamp: Option<String>,
-    pub last_timestamp: Option<String>,
-    pub infrastructure_runs: usize,
-    pub tests: usize,
-    pub flaky: usize,
-    pub broken: usize,
-    pub fixed: usize,
-    pub new: usize,
-    pub stable: usize,
-    pub insufficient_data: usize,
+pub(crate) struct Headline {
+    pub(crate) runs: usize,
+    pub(crate) first_run: Option<String>,
+    pub(crate) last_run: Option<String>,
+    pub(crate) first_timestamp: Option<String>,
+    pub(crate) last_timestamp: Option<String>,
+    pub(crate) infrastructure_runs: usize,
+    pub(crate) tests: usize,
+    pub(crate) flaky: usize,
+    pub(crate) broken: usize,
+    pub(crate) fixed: usize,
+    pub(crate) new: usize,
+    pub(crate) stable: usize,
+    pub(crate) insufficient_data: usize,
     /// Runs outside infrastructure failures that had a failed test.
-    pub red_runs: usize,
+    pub(crate) red_runs: usize,
     /// Of those, red only because of flaky failures of flaky tests.
-    pub red_only_flaky_runs: usize,
-    pub flaky_run_rate: f64,
-    pub flaky_executions_per_1000: f64,
+    pub(crate) red_only_flaky_runs: usize,
+    pub(crate) flaky_run_rate: f64,
+    pub(crate) flaky_executions_per_1000: f64,
     /// Summed test time outside infrastructure runs, in hours.
-    pub test_hours: f64,
-    pub suites: usize,
-    pub suites_getting_slower: usize,
-    pub failure_events: usize,
+    pub(crate) test_hours: f64,
+    pub(crate) suites: usize,
+    pub(crate) suites_getting_slower: usize,
+    pub(crate) failure_events: usize,
     /// Share of per-run test time the tests that caught every event take.
-    pub kept_cost_share: f64,
-    pub trim_candidates: usize,
-    pub candidate_hours_per_week: f64,
+    pub(crate) kept_cost_share: f64,
+    pub(crate) trim_candidates: usize,
+    pub(crate) candidate_hours_per_week: f64,
 }
 
 /// Everything a report shows.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub schema_version: u32,
-    pub generated_at: String,
-    pub window: Window,
-    pub options: ReportOptions,
-    pub headline: Headline,
+pub(crate) struct Report {
+    pub(crate) schema_version: u32,
+    pub(crate) generated_at: String,
+    pub(crate) window: Window,
+    pub(crate) options: ReportOptions,
+    pub(crate) headline: Headline,
     /// Present when a previous report was compared.
-    pub changes: Option<Changes>,
-    pub flaky: FlakyReport,
-    pub slow: SlowReport,
-    pub trim: TrimReport,
-    pub history: History,
+    pub(crate) changes: Option<Changes>,
+    pub(crate) flaky: FlakyReport,
+    pub(crate) slow: SlowReport,
+    pub(crate) trim: TrimReport,
+    pub(crate) history: History,
     /// What the selections would have done, replayed over the window (`testsift backtest`).
-    pub selection_safety: SelectionSafety,
+    pub(crate) selection_safety: SelectionSafety,
     /// testsift.toml's quarantine entries past their `until` (filled in by `report`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub expired_quarantine: Vec<crate::config::Quarantine>,
+    pub(crate) expired_quarantine: Vec<crate::config::Quarantine>,
 }
 
 /// The skip list's and the priority order's replays, in brief.
 #[derive(Debug, Clone, Serialize)]
-pub struct SelectionSafety {
+pub(crate) struct SelectionSafety {
     /// The trim list's cut, skipped run by run (`trim.replayed`).
-    pub skip: Option<crate::analysis::trim::Replayed>,
+    pub(crate) skip: Option<crate::analysis::trim::Replayed>,
     /// Runs the priority order was scored on (those with a failure), and the mean APFD of
     /// testsift's order, a random one, the optimal one and the best simple heuristic.
-    pub priority_runs_scored: usize,
-    pub priority_apfd: Option<f64>,
-    pub random_apfd: Option<f64>,
-    pub optimal_apfd: Option<f64>,
-    pub last_failed_first_apfd: Option<f64>,
+    pub(crate) priority_runs_scored: usize,
+    pub(crate) priority_apfd: Option<f64>,
+    pub(crate) random_apfd: Option<f64>,
+    pub(crate) optimal_apfd: Option<f64>,
+    pub(crate) last_failed_first_apfd: Option<f64>,
 }
 
 impl SelectionSafety {
@@ -152,7 +152,7 @@ impl SelectionSafety {
     }
 
     /// One paragraph, numbers and fixed words only.
-    pub fn sentences(&self) -> String {
+    pub(crate) fn sentences(&self) -> String {
         let mut s = String::new();
         match self.skip {
             Some(p) if p.failure_runs > 0 => s.push_str(&format!(
@@ -187,7 +187,7 @@ impl SelectionSafety {
 impl Report {
     /// Owners of broken and flaky tests, with their counts (broken, flaky), most broken first;
     /// tests without an owner under "(no owner)". Empty when no test has one.
-    pub fn by_owner(&self) -> Vec<(String, usize, usize)> {
+    pub(crate) fn by_owner(&self) -> Vec<(String, usize, usize)> {
         let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         let mut any = false;
         for t in &self.flaky.tests {
@@ -218,7 +218,7 @@ impl Report {
     }
 
     /// The failed and flaky runs listed for a test.
-    pub fn runs_of(&self, t: &TestVerdict) -> Option<&history::VerdictRuns> {
+    pub(crate) fn runs_of(&self, t: &TestVerdict) -> Option<&history::VerdictRuns> {
         self.history
             .verdict_runs
             .iter()
@@ -227,7 +227,7 @@ impl Report {
 
     /// The failure a test is shown with: its most common fingerprint's message for a flaky
     /// test, else the newest listed failure's message.
-    pub fn failure_of<'a>(&'a self, t: &'a TestVerdict) -> Option<&'a str> {
+    pub(crate) fn failure_of<'a>(&'a self, t: &'a TestVerdict) -> Option<&'a str> {
         t.fingerprints
             .first()
             .map(|f| f.example.as_str())
@@ -243,7 +243,7 @@ impl Report {
 
 /// Flaky tests, most flaky executions first (then flake rate, then id): the order of every
 /// flaky list in the report.
-pub fn top_flaky(r: &FlakyReport) -> Vec<&TestVerdict> {
+pub(crate) fn top_flaky(r: &FlakyReport) -> Vec<&TestVerdict> {
     let mut v: Vec<&TestVerdict> = r
         .tests
         .iter()
@@ -264,7 +264,7 @@ pub fn top_flaky(r: &FlakyReport) -> Vec<&TestVerdict> {
 }
 
 /// Broken tests, most recently broken first (then id).
-pub fn top_broken(r: &FlakyReport) -> Vec<&TestVerdict> {
+pub(crate) fn top_broken(r: &FlakyReport) -> Vec<&TestVerdict> {
     let mut v: Vec<&TestVerdict> = r
         .tests
         .iter()
@@ -286,7 +286,7 @@ pub fn top_broken(r: &FlakyReport) -> Vec<&TestVerdict> {
 }
 
 /// Tests that became flaky lately, and how "lately" was decided.
-pub enum NewlyFlaky<'a> {
+pub(crate) enum NewlyFlaky<'a> {
     /// Flaky now and not flaky in the previous report.
     SincePrevious(&'a [diff::VerdictChange]),
     /// No previous report: flaky tests whose first flaky run is at or after `since` (at most
@@ -299,7 +299,7 @@ pub enum NewlyFlaky<'a> {
 }
 
 /// The newly flaky tests the report leads with.
-pub fn newly_flaky(r: &Report) -> NewlyFlaky<'_> {
+pub(crate) fn newly_flaky(r: &Report) -> NewlyFlaky<'_> {
     if let Some(c) = &r.changes {
         return NewlyFlaky::SincePrevious(&c.newly_flaky);
     }
@@ -338,7 +338,7 @@ pub fn newly_flaky(r: &Report) -> NewlyFlaky<'_> {
 /// What the trim list is, as plain text for every renderer to escape: tests with no unique
 /// catch in the window, the window's size, and the most such a test might still catch (the
 /// rule of three: caught nothing unique in n runs, so at most about 3/n of runs at 95%).
-pub fn trim_sentence(r: &Report) -> String {
+pub(crate) fn trim_sentence(r: &Report) -> String {
     let s = &r.trim.summary;
     let n = s.runs.saturating_sub(s.infrastructure_runs);
     if s.events == 0 {
@@ -407,7 +407,7 @@ pub fn trim_sentence(r: &Report) -> String {
 /// Writes `bytes` to `path` through a temporary file in the same folder, renamed over `path`
 /// once complete, so `path` is the old file or the new one, never half of one. The temporary
 /// file is removed when writing fails.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"))?;
@@ -445,7 +445,7 @@ fn key(t: &TestVerdict) -> (String, String) {
 
 /// Runs the three analyses once each over the window and reads the per-run detail. `stage` is
 /// told what is being done next, for a progress display.
-pub fn build(
+pub(crate) fn build(
     store: &Store,
     window: &WindowSpec,
     options: &ReportOptions,

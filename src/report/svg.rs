@@ -10,19 +10,19 @@ use crate::analysis::slow::DayLoad;
 use crate::analysis::trim::CurvePoint;
 use std::fmt::Write;
 
-pub const PASS: &str = "#3a9d5d";
-pub const FAIL: &str = "#d7301f";
-pub const FLAKY: &str = "#f2a900";
-pub const SKIP: &str = "#b8bec6";
-pub const INFRA: &str = "#7e57c2";
-pub const ABSENT: &str = "#ffffff";
+pub(crate) const PASS: &str = "#3a9d5d";
+pub(crate) const FAIL: &str = "#d7301f";
+pub(crate) const FLAKY: &str = "#f2a900";
+pub(crate) const SKIP: &str = "#b8bec6";
+pub(crate) const INFRA: &str = "#7e57c2";
+pub(crate) const ABSENT: &str = "#ffffff";
 const INK: &str = "#1f2328";
 const MUTED: &str = "#656d76";
 const GRID: &str = "#d0d7de";
 const ACCENT: &str = "#0969da";
 
 /// Colour and meaning of a timeline cell.
-pub fn cell_style(c: char) -> (&'static str, &'static str) {
+pub(crate) fn cell_style(c: char) -> (&'static str, &'static str) {
     match c {
         CELL_PASS => (PASS, "passed"),
         CELL_FAIL => (FAIL, "failed"),
@@ -36,7 +36,7 @@ pub fn cell_style(c: char) -> (&'static str, &'static str) {
 
 /// A test id split for display: (package or folder, class or file and name). A scope with a
 /// `/` is a file path (`tests/api/test_x.py`), else a dotted class name.
-pub fn split_test(test_id: &str) -> (&str, String) {
+pub(crate) fn split_test(test_id: &str) -> (&str, String) {
     let Some((scope, name)) = test_id.split_once("::") else {
         return ("", test_id.to_string());
     };
@@ -51,7 +51,7 @@ pub fn split_test(test_id: &str) -> (&str, String) {
 }
 
 /// A short label for a test id: the class (or file) without its package, then the name.
-pub fn short_test(test_id: &str) -> String {
+pub(crate) fn short_test(test_id: &str) -> String {
     split_test(test_id).1
 }
 
@@ -60,7 +60,7 @@ fn f(x: f64) -> String {
 }
 
 /// The timeline heat map: one row per test, one column per recent run.
-pub fn heatmap(runs: &[HistoryRun], tests: &[TimelineTest]) -> String {
+pub(crate) fn heatmap(runs: &[HistoryRun], tests: &[TimelineTest]) -> String {
     const LABEL: f64 = 280.0;
     const CELL: f64 = 13.0;
     const ROW: f64 = 16.0;
@@ -150,7 +150,7 @@ fn downsample(values: &[Option<f64>], n: usize) -> Vec<Option<f64>> {
 }
 
 /// A small line of per-run values; gaps (runs without a value) break the line.
-pub fn sparkline(values: &[Option<f64>], label: &str) -> String {
+pub(crate) fn sparkline(values: &[Option<f64>], label: &str) -> String {
     const W: f64 = 140.0;
     const H: f64 = 30.0;
     let values = downsample(values, 140);
@@ -256,7 +256,7 @@ fn axis_label(v: f64, unit: &str) -> String {
 }
 
 /// CI load per day: test-hours as bars, one per day.
-pub fn day_bars(days: &[DayLoad]) -> String {
+pub(crate) fn day_bars(days: &[DayLoad]) -> String {
     const LEFT: f64 = 52.0;
     const TOP: f64 = 10.0;
     const PLOT_H: f64 = 140.0;
@@ -361,7 +361,7 @@ fn curve_points(points: &[CurvePoint]) -> Vec<CurvePoint> {
 
 /// The diminishing-returns curve: share of failure events caught against share of test time,
 /// in greedy order, with the trim cut (`cut`, a cost share) marked.
-pub fn curve(points: &[CurvePoint], cut: f64) -> String {
+pub(crate) fn curve(points: &[CurvePoint], cut: f64) -> String {
     const LEFT: f64 = 48.0;
     const TOP: f64 = 14.0;
     const W: f64 = 300.0;

@@ -14,50 +14,50 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// One test (all variants together) over the window, infrastructure runs left out.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct TestHistory {
-    pub test_id: String,
-    pub classname: String,
-    pub name: String,
-    pub suite: String,
+pub(crate) struct TestHistory {
+    pub(crate) test_id: String,
+    pub(crate) classname: String,
+    pub(crate) name: String,
+    pub(crate) suite: String,
     /// The testcase `file` attribute of its newest execution that had one.
-    pub file: Option<String>,
-    pub variants: Vec<String>,
+    pub(crate) file: Option<String>,
+    pub(crate) variants: Vec<String>,
     /// Executed (not skipped) outcomes, oldest first.
-    pub outcomes: Vec<Outcome>,
+    pub(crate) outcomes: Vec<Outcome>,
     /// Durations of executed runs that had one, in seconds.
-    pub durations: Vec<f64>,
+    pub(crate) durations: Vec<f64>,
 }
 
 /// One part of the newest sharded run.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Part {
-    pub name: String,
-    pub tests: BTreeSet<String>,
+pub(crate) struct Part {
+    pub(crate) name: String,
+    pub(crate) tests: BTreeSet<String>,
     /// Summed durations of its executions in that run, in seconds.
-    pub seconds: f64,
+    pub(crate) seconds: f64,
 }
 
 /// How the newest sharded run was split.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CurrentSplit {
-    pub run: String,
-    pub by: SplitBy,
-    pub parts: Vec<Part>,
+pub(crate) struct CurrentSplit {
+    pub(crate) run: String,
+    pub(crate) by: SplitBy,
+    pub(crate) parts: Vec<Part>,
 }
 
 /// Everything `select` reads from the store.
 #[derive(Debug, Clone)]
-pub struct History {
-    pub runs: Vec<RunInfo>,
+pub(crate) struct History {
+    pub(crate) runs: Vec<RunInfo>,
     /// Sorted by test id.
-    pub tests: Vec<TestHistory>,
+    pub(crate) tests: Vec<TestHistory>,
     /// The current split, or why there is none.
-    pub current_split: Result<CurrentSplit, String>,
+    pub(crate) current_split: Result<CurrentSplit, String>,
 }
 
 /// Reads the window's executions, without the runs `infra_threshold` calls infrastructure
 /// failures (the analyses' rule).
-pub fn history(
+pub(crate) fn history(
     store: &Store,
     window: &WindowSpec,
     variant: Option<&str>,

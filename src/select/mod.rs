@@ -3,10 +3,10 @@
 //! near-equal time) is decided here as a plain `Selection`; [`runner`] then writes it in each
 //! runner's own syntax. Formulas and each runner's syntax: docs/select.md.
 
-pub mod history;
-pub mod priority;
-pub mod runner;
-pub mod shards;
+pub(crate) mod history;
+pub(crate) mod priority;
+pub(crate) mod runner;
+pub(crate) mod shards;
 
 use crate::analysis::AnalysisError;
 use crate::analysis::flaky::{FlakyOptions, FlakyReport, Verdict, flaky};
@@ -20,12 +20,12 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the JSON output; bumped when a field changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// What to select.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Kind {
+pub(crate) enum Kind {
     /// Tests `testsift flaky` calls flaky, to keep out of the gating run.
     Quarantine,
     /// Trim candidates of `testsift trim`, to leave out of the run.
@@ -45,94 +45,94 @@ crate::choice::choices!(Kind {
 
 /// Settings of a selection.
 #[derive(Debug, Clone)]
-pub struct SelectOptions {
-    pub kind: Kind,
+pub(crate) struct SelectOptions {
+    pub(crate) kind: Kind,
     /// Overrides the `min_runs` of the analysis the kind uses (flaky: 5, trim: 50).
-    pub min_runs: Option<usize>,
-    pub infra_threshold: f64,
+    pub(crate) min_runs: Option<usize>,
+    pub(crate) infra_threshold: f64,
     /// Only this variant's runs.
-    pub variant: Option<String>,
-    pub shard_count: usize,
-    pub shard_by: shards::Unit,
+    pub(crate) variant: Option<String>,
+    pub(crate) shard_count: usize,
+    pub(crate) shard_by: shards::Unit,
     /// What the current split to compare shards with is made of.
-    pub split_by: crate::analysis::SplitBy,
+    pub(crate) split_by: crate::analysis::SplitBy,
     /// testsift.toml's quarantine entries (quarantine only).
-    pub quarantine: Vec<Quarantine>,
+    pub(crate) quarantine: Vec<Quarantine>,
     /// The day quarantine expiry is judged on.
-    pub today: jiff::civil::Date,
+    pub(crate) today: jiff::civil::Date,
     /// skip: the largest list whose replayed miss rate (failure runs only skipped tests showed)
     /// is at most this share is chosen.
-    pub max_miss: f64,
+    pub(crate) max_miss: f64,
 }
 
 /// One selected test, with why it was selected.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Selected {
-    pub test_id: String,
-    pub classname: String,
-    pub name: String,
-    pub suite: String,
-    pub file: Option<String>,
-    pub variants: Vec<String>,
+pub(crate) struct Selected {
+    pub(crate) test_id: String,
+    pub(crate) classname: String,
+    pub(crate) name: String,
+    pub(crate) suite: String,
+    pub(crate) file: Option<String>,
+    pub(crate) variants: Vec<String>,
     /// `flaky`, `move-to-nightly`, `review-for-deletion`, `new`, `history` or `shard`.
-    pub reason: String,
+    pub(crate) reason: String,
     /// Executed runs in the window (not skipped, not infrastructure failures).
-    pub runs: usize,
+    pub(crate) runs: usize,
     /// Runs in which it failed at least once (retried or not).
-    pub failures: usize,
-    pub failure_rate: f64,
-    pub failure_rate_decayed: f64,
+    pub(crate) failures: usize,
+    pub(crate) failure_rate: f64,
+    pub(crate) failure_rate_decayed: f64,
     /// `testsift flaky`'s flake rate, for tests it calls flaky.
-    pub flake_rate: Option<f64>,
+    pub(crate) flake_rate: Option<f64>,
     /// Failure-likelihood score (priority only).
-    pub score: Option<f64>,
-    pub median_seconds: Option<f64>,
+    pub(crate) score: Option<f64>,
+    pub(crate) median_seconds: Option<f64>,
     /// 1-based shard (shards only).
-    pub shard: Option<usize>,
+    pub(crate) shard: Option<usize>,
     /// The evidence, one short sentence each.
-    pub evidence: Vec<String>,
+    pub(crate) evidence: Vec<String>,
     /// quarantine: `config` (a testsift.toml entry names it; `reason` is the entry's) or
     /// `flaky` (`testsift flaky` calls it flaky).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
+    pub(crate) source: Option<String>,
     /// The quarantine entry's owner, issue and last day (source `config`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub issue: Option<String>,
+    pub(crate) issue: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub until: Option<String>,
+    pub(crate) until: Option<String>,
 }
 
 /// The whole result of `testsift select`.
 #[derive(Debug, Clone, Serialize)]
-pub struct Selection {
-    pub schema_version: u32,
-    pub kind: Kind,
+pub(crate) struct Selection {
+    pub(crate) schema_version: u32,
+    pub(crate) kind: Kind,
     /// Runs (run key and variant) in the window.
-    pub runs: usize,
+    pub(crate) runs: usize,
     /// Tests in the window.
-    pub known_tests: usize,
+    pub(crate) known_tests: usize,
     /// quarantine, skip: the selected tests; priority: every test, most likely to fail first;
     /// shards: every test, by shard.
-    pub tests: Vec<Selected>,
-    pub shards: Option<shards::ShardPlan>,
+    pub(crate) tests: Vec<Selected>,
+    pub(crate) shards: Option<shards::ShardPlan>,
     /// Why there was nothing to select from (no store yet, as on a CI cache miss, or an empty
     /// window): the selection is then empty, so the runner runs every test. Null otherwise.
-    pub no_data: Option<String>,
+    pub(crate) no_data: Option<String>,
     /// skip: the cut chosen by replay, and what that list would have missed and saved.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub skip_cut: Option<SkipCut>,
+    pub(crate) skip_cut: Option<SkipCut>,
 }
 
 /// How `select skip` chose its list: the largest `--saving-share` whose skip list, replayed run
 /// by run over the window, missed at most `max_miss` of the failure runs.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct SkipCut {
-    pub max_miss: f64,
+pub(crate) struct SkipCut {
+    pub(crate) max_miss: f64,
     /// The `trim --saving-share` chosen (0: no list stayed within the bound; nothing skipped).
-    pub saving_share: f64,
-    pub replayed: crate::analysis::trim::Replayed,
+    pub(crate) saving_share: f64,
+    pub(crate) replayed: crate::analysis::trim::Replayed,
 }
 
 /// Runs the selection over the store. Also returns every test in the window, which the runner
@@ -140,7 +140,7 @@ pub struct SkipCut {
 ///
 /// A missing store (the first CI run, or a cache miss) or a window without runs is not an
 /// error: a selection must never break the pipeline, so it is empty, with `no_data` saying why.
-pub fn select(
+pub(crate) fn select(
     store: &Store,
     window: &WindowSpec,
     options: &SelectOptions,
@@ -396,7 +396,7 @@ fn configured(tests: &mut Vec<Selected>, hist: &History, options: &SelectOptions
 }
 
 /// Refuses a quarantine list longer than testsift.toml's `max_quarantined`.
-pub fn check_cap(selection: &Selection, cap: Option<usize>) -> Result<(), String> {
+pub(crate) fn check_cap(selection: &Selection, cap: Option<usize>) -> Result<(), String> {
     match cap {
         Some(cap) if selection.kind == Kind::Quarantine && selection.tests.len() > cap => {
             let from_config = selection

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// The failure rate over a test's executed runs with weight `(1 − DECAY)^age`, age 0 for its
 /// newest run: Σ wₖ·failedₖ / Σ wₖ, where failed means at least one failed attempt.
-pub fn decayed_failure_rate(outcomes: &[Outcome]) -> f64 {
+pub(crate) fn decayed_failure_rate(outcomes: &[Outcome]) -> f64 {
     let (mut num, mut den) = (0.0, 0.0);
     for (age, o) in outcomes.iter().rev().enumerate() {
         let w = (1.0 - DECAY).powi(i32::try_from(age).unwrap_or(i32::MAX));

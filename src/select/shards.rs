@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 /// What is kept together on one shard.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Unit {
+pub(crate) enum Unit {
     /// Each test on its own.
     #[default]
     Test,
@@ -26,52 +26,52 @@ crate::choice::choices!(Unit {
 
 /// The planned split.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ShardPlan {
-    pub by: Unit,
-    pub count: usize,
-    pub shards: Vec<Shard>,
+pub(crate) struct ShardPlan {
+    pub(crate) by: Unit,
+    pub(crate) count: usize,
+    pub(crate) shards: Vec<Shard>,
     /// max / mean − 1 of the predicted shard times.
-    pub imbalance: f64,
+    pub(crate) imbalance: f64,
     /// Tests without a known duration, given `assumed_seconds` (the median of the others).
-    pub unknown_duration_tests: usize,
-    pub assumed_seconds: f64,
-    pub current: Option<CurrentPlan>,
+    pub(crate) unknown_duration_tests: usize,
+    pub(crate) assumed_seconds: f64,
+    pub(crate) current: Option<CurrentPlan>,
     /// Why there is no current split to compare with.
-    pub no_current: Option<String>,
+    pub(crate) no_current: Option<String>,
 }
 
 /// One planned shard.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Shard {
+pub(crate) struct Shard {
     /// 1-based.
-    pub shard: usize,
-    pub predicted_seconds: f64,
-    pub units: usize,
-    pub tests: usize,
+    pub(crate) shard: usize,
+    pub(crate) predicted_seconds: f64,
+    pub(crate) units: usize,
+    pub(crate) tests: usize,
 }
 
 /// The split the newest multi-part run used, measured and predicted the same way as the plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CurrentPlan {
-    pub run: String,
-    pub by: SplitBy,
-    pub parts: Vec<CurrentPart>,
+pub(crate) struct CurrentPlan {
+    pub(crate) run: String,
+    pub(crate) by: SplitBy,
+    pub(crate) parts: Vec<CurrentPart>,
     /// max / mean − 1 of the parts' measured times in that run.
-    pub imbalance: f64,
+    pub(crate) imbalance: f64,
     /// max / mean − 1 of the parts' times predicted from median durations.
-    pub predicted_imbalance: f64,
+    pub(crate) predicted_imbalance: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CurrentPart {
-    pub name: String,
-    pub tests: usize,
-    pub seconds: f64,
-    pub predicted_seconds: f64,
+pub(crate) struct CurrentPart {
+    pub(crate) name: String,
+    pub(crate) tests: usize,
+    pub(crate) seconds: f64,
+    pub(crate) predicted_seconds: f64,
 }
 
 /// max / mean − 1; 0 for no load.
-pub fn imbalance(loads: &[f64]) -> f64 {
+pub(crate) fn imbalance(loads: &[f64]) -> f64 {
     let total: f64 = loads.iter().sum();
     if loads.is_empty() || total <= 0.0 {
         return 0.0;
@@ -82,7 +82,7 @@ pub fn imbalance(loads: &[f64]) -> f64 {
 
 /// Longest processing time first: units by time descending (then by key), each onto the shard
 /// with the least time so far (the lowest-numbered on ties). Returns each unit's shard (0-based).
-pub fn lpt(times: &[f64], count: usize, keys: &[&str]) -> Vec<usize> {
+pub(crate) fn lpt(times: &[f64], count: usize, keys: &[&str]) -> Vec<usize> {
     let count = count.max(1);
     let mut idx: Vec<usize> = (0..times.len()).collect();
     idx.sort_by(|&a, &b| times[b].total_cmp(&times[a]).then(keys[a].cmp(keys[b])));

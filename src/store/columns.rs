@@ -10,7 +10,7 @@ use crate::domain::{Status, report_key, run_key};
 use polars::prelude::*;
 
 /// The columns of the stored executions file.
-pub fn stored_executions_schema() -> Schema {
+pub(crate) fn stored_executions_schema() -> Schema {
     let s = DataType::String;
     Schema::from_iter([
         Field::new(RUN_KEY.into(), DataType::UInt64),
@@ -29,7 +29,7 @@ pub fn stored_executions_schema() -> Schema {
     ])
 }
 
-pub fn tests_schema() -> Schema {
+pub(crate) fn tests_schema() -> Schema {
     let s = DataType::String;
     Schema::from_iter([
         Field::new(TEST.into(), DataType::UInt64),
@@ -45,7 +45,7 @@ pub fn tests_schema() -> Schema {
 
 /// The executions as readers see them: the stored columns with the test's names joined back,
 /// in this order.
-pub fn executions_schema() -> Schema {
+pub(crate) fn executions_schema() -> Schema {
     let s = DataType::String;
     Schema::from_iter([
         Field::new(RUN.into(), s.clone()),
@@ -73,7 +73,7 @@ pub fn executions_schema() -> Schema {
 }
 
 /// Status codes and names, for turning stored codes back into names.
-pub fn status_frame() -> PolarsResult<DataFrame> {
+pub(crate) fn status_frame() -> PolarsResult<DataFrame> {
     let codes =
         UInt32Chunked::from_iter_values(STATUS.into(), Status::ALL.iter().map(|s| s.code()));
     let names = StringChunked::from_iter_values(
@@ -88,29 +88,29 @@ pub fn status_frame() -> PolarsResult<DataFrame> {
 
 /// One row of the runs table.
 #[derive(Debug, Clone, Default)]
-pub struct RunRecord {
-    pub run: String,
-    pub variant: String,
-    pub run_id: String,
-    pub attempt: Option<u32>,
-    pub commit: Option<String>,
-    pub branch: Option<String>,
-    pub job: Option<String>,
-    pub pipeline: Option<String>,
-    pub timestamp_ms: i64,
-    pub time_source: &'static str,
-    pub source: String,
-    pub reports: u32,
-    pub executions: u32,
-    pub parse_errors: u32,
-    pub extra: String,
+pub(crate) struct RunRecord {
+    pub(crate) run: String,
+    pub(crate) variant: String,
+    pub(crate) run_id: String,
+    pub(crate) attempt: Option<u32>,
+    pub(crate) commit: Option<String>,
+    pub(crate) branch: Option<String>,
+    pub(crate) job: Option<String>,
+    pub(crate) pipeline: Option<String>,
+    pub(crate) timestamp_ms: i64,
+    pub(crate) time_source: &'static str,
+    pub(crate) source: String,
+    pub(crate) reports: u32,
+    pub(crate) executions: u32,
+    pub(crate) parse_errors: u32,
+    pub(crate) extra: String,
 }
 
 fn utc_ms() -> DataType {
     DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
 }
 
-pub fn runs_frame(runs: &[RunRecord]) -> PolarsResult<DataFrame> {
+pub(crate) fn runs_frame(runs: &[RunRecord]) -> PolarsResult<DataFrame> {
     let s = |name: &str, f: fn(&RunRecord) -> &str| {
         StringChunked::from_iter_values(name.into(), runs.iter().map(f)).into_column()
     };
@@ -149,7 +149,7 @@ pub fn runs_frame(runs: &[RunRecord]) -> PolarsResult<DataFrame> {
     DataFrame::new(runs.len(), columns)
 }
 
-pub fn runs_schema() -> Schema {
+pub(crate) fn runs_schema() -> Schema {
     let s = DataType::String;
     Schema::from_iter([
         Field::new(RUN.into(), s.clone()),
@@ -174,7 +174,7 @@ pub fn runs_schema() -> Schema {
 /// One row of the reports table.
 /// How a report file was read, as the reports table stores it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ReportStatus {
+pub(crate) enum ReportStatus {
     /// Read without a problem.
     #[default]
     Ok,
@@ -186,7 +186,7 @@ pub enum ReportStatus {
 
 impl ReportStatus {
     /// The stored word.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ReportStatus::Ok => "ok",
             ReportStatus::Warning => "warning",
@@ -196,18 +196,18 @@ impl ReportStatus {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct ReportRecord {
-    pub run: String,
-    pub variant: String,
-    pub path: String,
-    pub size: u64,
-    pub hash: String,
-    pub cases: u32,
-    pub status: ReportStatus,
-    pub problems: String,
+pub(crate) struct ReportRecord {
+    pub(crate) run: String,
+    pub(crate) variant: String,
+    pub(crate) path: String,
+    pub(crate) size: u64,
+    pub(crate) hash: String,
+    pub(crate) cases: u32,
+    pub(crate) status: ReportStatus,
+    pub(crate) problems: String,
 }
 
-pub fn reports_frame(reports: &[ReportRecord]) -> PolarsResult<DataFrame> {
+pub(crate) fn reports_frame(reports: &[ReportRecord]) -> PolarsResult<DataFrame> {
     // A run's reports are consecutive, in the order its rows number them.
     let mut keys = Vec::with_capacity(reports.len());
     let mut position = 0u32;
@@ -237,7 +237,7 @@ pub fn reports_frame(reports: &[ReportRecord]) -> PolarsResult<DataFrame> {
     DataFrame::new(reports.len(), columns)
 }
 
-pub fn reports_schema() -> Schema {
+pub(crate) fn reports_schema() -> Schema {
     let s = DataType::String;
     Schema::from_iter([
         Field::new(RUN.into(), s.clone()),

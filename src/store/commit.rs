@@ -29,10 +29,10 @@ pub(super) const WRITER: &str = "writer";
 /// Generation files kept behind the newest (older ones are removed by the next write).
 const KEEP_GENERATIONS: u64 = 16;
 /// Commits lost in a row (or writes redone) before a writer gives up.
-pub const COMMIT_TRIES: u32 = 10;
+pub(crate) const COMMIT_TRIES: u32 = 10;
 /// A partial or uncommitted segment (or a temporary manifest) untouched for this long, whose
 /// writer cannot be seen to be alive, is taken as abandoned by a writer that died.
-pub const ABANDONED_AFTER: Duration = Duration::from_secs(3600);
+pub(crate) const ABANDONED_AFTER: Duration = Duration::from_secs(3600);
 /// Ids tried past the first one before a claim gives up.
 const CLAIM_TRIES: u64 = 10_000;
 
@@ -103,7 +103,7 @@ fn is_temporary(name: &str) -> bool {
 
 /// Waits a little before the next try, longer each time and different for each writer, so that
 /// writers that collided do not collide again in step.
-pub fn backoff(attempt: u32) {
+pub(crate) fn backoff(attempt: u32) {
     let jitter = xxhash_rust::xxh3::xxh3_64(format!("{}{attempt}", me().token).as_bytes()) % 40;
     let ms = 10 * u64::from(attempt.min(10) + 1) + jitter;
     std::thread::sleep(Duration::from_millis(ms));
@@ -181,11 +181,11 @@ impl Store {
     }
 
     /// The generation of the newest committed manifest (0: none yet, or a store of format 3).
-    pub fn generation(&self) -> Result<u64, StoreError> {
+    pub(crate) fn generation(&self) -> Result<u64, StoreError> {
         Ok(self.read_newest()?.generation)
     }
 
-    pub fn contended(&self, tries: u32) -> StoreError {
+    pub(crate) fn contended(&self, tries: u32) -> StoreError {
         StoreError::Contended {
             path: self.dir.display().to_string(),
             tries,

@@ -17,28 +17,28 @@ type RunName = (String, String);
 
 /// A run present in both stores whose reports differ: this store's copy was kept.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Conflict {
-    pub run: String,
-    pub variant: String,
+pub(crate) struct Conflict {
+    pub(crate) run: String,
+    pub(crate) variant: String,
     /// The store whose copy was left out.
-    pub source: String,
+    pub(crate) source: String,
 }
 
 /// What `merge` did.
 #[derive(Debug, Clone, Default)]
-pub struct Merged {
+pub(crate) struct Merged {
     /// Runs copied into this store.
-    pub runs_added: u64,
+    pub(crate) runs_added: u64,
     /// Runs skipped because this store (or an earlier store of the same merge) holds them.
-    pub runs_present: u64,
+    pub(crate) runs_present: u64,
     /// Of those, the ones held with other reports, sorted.
-    pub conflicts: Vec<Conflict>,
-    pub reports_added: u64,
-    pub executions_added: u64,
+    pub(crate) conflicts: Vec<Conflict>,
+    pub(crate) reports_added: u64,
+    pub(crate) executions_added: u64,
     /// The segment the runs went into, when any were added.
-    pub segment: Option<u64>,
+    pub(crate) segment: Option<u64>,
     /// Stores given that are this store itself (nothing to do for them).
-    pub itself: Vec<String>,
+    pub(crate) itself: Vec<String>,
 }
 
 /// The runs a store holds, each with its reports' content hashes, sorted: a run whose every
@@ -110,7 +110,7 @@ fn mask(keep: impl Iterator<Item = bool>) -> BooleanChunked {
 impl Store {
     /// The committed state of a store that is to be read only: an error naming the folder
     /// when it is not a store (a store that exists but holds nothing yet is fine).
-    pub fn open(&self) -> Result<Manifest, StoreError> {
+    pub(crate) fn open(&self) -> Result<Manifest, StoreError> {
         if !self.dir.is_dir() {
             return Err(StoreError::NoStore {
                 path: self.dir.display().to_string(),
@@ -132,7 +132,7 @@ impl Store {
     ///
     /// When another writer commits some of the same runs meanwhile, the merge is done again on
     /// the store as that writer left it (see [`SegmentWriter::commit`]).
-    pub fn merge(&self, sources: &[Store], lock: &StoreLock) -> Result<Merged, StoreError> {
+    pub(crate) fn merge(&self, sources: &[Store], lock: &StoreLock) -> Result<Merged, StoreError> {
         let mut itself = Vec::new();
         let here = self.dir.canonicalize().ok();
         let mut opened = Vec::new();

@@ -3,7 +3,7 @@
 //!
 //! A write puts its segment in a partial folder it claimed exclusively (so two writers never
 //! take the same id), fsyncs it and renames it into place; nothing lists it yet. It then
-//! commits a new manifest generation by compare-and-swap (see [`commit`]): of two writers that
+//! commits a new manifest generation by compare-and-swap (see `commit`): of two writers that
 //! read the same generation, one commits and the other reads the newest manifest and either lists
 //! its segment on top of it or, when the other writer stored some of the same runs meanwhile,
 //! drops its segment and writes again (runs already present are skipped then). `manifest.json`
@@ -15,21 +15,20 @@
 //! removes once it is clearly abandoned (its process is gone, or it was untouched for an hour);
 //! its runs are not listed, so the next ingest ingests them again, once.
 
-pub mod columns;
+pub(crate) mod columns;
 mod commit;
 mod layout;
 mod merge;
 mod parquet;
 mod rewrite;
-pub mod schema;
-pub mod stats;
+pub(crate) mod schema;
+pub(crate) mod stats;
 
-pub use commit::{ABANDONED_AFTER, COMMIT_TRIES, backoff};
+pub(crate) use commit::{ABANDONED_AFTER, COMMIT_TRIES, backoff};
 use commit::{MANIFESTS, WRITER, sync_dir};
-pub use merge::{Conflict, Merged};
 use parquet::ParquetFile;
 use polars::prelude::*;
-pub use rewrite::{Compacted, Forgotten, RemovedRun, Selection};
+pub(crate) use rewrite::Selection;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File};
@@ -54,18 +53,18 @@ const FORMAT: u32 = 4;
 /// this many: one ingest per CI run otherwise leaves a segment per run, and every reader then
 /// opens four files per run. It merges them sooner when the test names they repeat weigh more
 /// than [`REPEATED_NAMES_SHARE`] of the store.
-pub const AUTO_COMPACT_SEGMENTS: usize = 16;
+pub(crate) const AUTO_COMPACT_SEGMENTS: usize = 16;
 /// Each segment keeps the names of its tests; a one-run segment of a 5000-test project holds
 /// 215 KB of names for 80 KB of executions. Small segments are merged once the names they hold
 /// beyond one copy pass this share of the store's bytes (and [`REPEATED_NAMES_FLOOR`]), which
 /// keeps a store built one run at a time within 1.1 times the size of one built at once
 /// (docs/store.md).
-pub const REPEATED_NAMES_SHARE: f64 = 0.05;
+pub(crate) const REPEATED_NAMES_SHARE: f64 = 0.05;
 /// Below this many bytes of repeated names, small segments wait for
 /// [`AUTO_COMPACT_SEGMENTS`]: a few kilobytes are not worth rewriting a segment for.
-pub const REPEATED_NAMES_FLOOR: u64 = 64 << 10;
+pub(crate) const REPEATED_NAMES_FLOOR: u64 = 64 << 10;
 /// See [`AUTO_COMPACT_SEGMENTS`].
-pub const SMALL_SEGMENT: u64 = 1_000_000;
+pub(crate) const SMALL_SEGMENT: u64 = 1_000_000;
 /// The oldest manifest format this testsift reads.
 const OLDEST_FORMAT: u32 = 2;
 /// The segment format [`SegmentWriter`] writes (see [`layout`]).
@@ -130,26 +129,26 @@ fn pq_err(path: &Path) -> impl FnOnce(PolarsError) -> StoreError + '_ {
 
 /// The size and content hash of a stored file, checked before the file is read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileSum {
-    pub size: u64,
+pub(crate) struct FileSum {
+    pub(crate) size: u64,
     /// xxh3-64 of the file's bytes, 16 hex digits.
-    pub xxh3: String,
+    pub(crate) xxh3: String,
 }
 
 /// A committed segment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Segment {
-    pub id: u64,
-    pub runs: u64,
-    pub reports: u64,
-    pub executions: u64,
-    pub created: String,
+pub(crate) struct Segment {
+    pub(crate) id: u64,
+    pub(crate) runs: u64,
+    pub(crate) reports: u64,
+    pub(crate) executions: u64,
+    pub(crate) created: String,
     /// The layout of its Parquet files (see [`layout`]); absent in format 2 manifests.
     #[serde(default = "format_2")]
-    pub format: u32,
+    pub(crate) format: u32,
     /// Each file's size and hash, by file name; empty for segments written in format 2.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub files: BTreeMap<String, FileSum>,
+    pub(crate) files: BTreeMap<String, FileSum>,
 }
 
 fn format_2() -> u32 {
@@ -158,22 +157,22 @@ fn format_2() -> u32 {
 
 /// What the store holds.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Manifest {
-    pub format: u32,
+pub(crate) struct Manifest {
+    pub(crate) format: u32,
     /// Counts the commits: each commit installs the generation after the one it read, and
     /// fails when another writer installed that one first. 0 (absent) before format 4.
     #[serde(default)]
-    pub generation: u64,
-    pub segments: Vec<Segment>,
+    pub(crate) generation: u64,
+    pub(crate) segments: Vec<Segment>,
     /// The id the next segment gets: ids are never reused, so a folder with a lower id that
     /// the manifest does not list was committed once and lost from the manifest (damage),
     /// while one at or above it was left by an interrupted write. Absent in format 2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_segment: Option<u64>,
+    pub(crate) next_segment: Option<u64>,
     /// Segments replaced by `forget` or `compact` whose folders may still exist until the next
     /// write removes them; readers ignore them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub retired: Vec<u64>,
+    pub(crate) retired: Vec<u64>,
 }
 
 impl Manifest {
@@ -188,7 +187,7 @@ impl Manifest {
     }
 
     /// The id the next segment gets (format 2 manifests: one past the largest listed).
-    pub fn next_id(&self) -> Option<u64> {
+    pub(crate) fn next_id(&self) -> Option<u64> {
         match self.next_segment {
             Some(n) => Some(n),
             None => match self.segments.iter().map(|s| s.id).max() {
@@ -245,7 +244,7 @@ pub struct Store {
 
 /// Held while a write runs, released on drop: writers on one machine take turns on it. The
 /// commit is correct without it (a lock on a network mount may not reach other machines).
-pub struct StoreLock {
+pub(crate) struct StoreLock {
     _file: File,
 }
 
@@ -257,11 +256,11 @@ impl Store {
         }
     }
 
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
-    pub fn exists(&self) -> bool {
+    pub(crate) fn exists(&self) -> bool {
         self.dir.join(MANIFEST).is_file() || self.dir.join(MANIFESTS).is_dir()
     }
 
@@ -330,7 +329,7 @@ impl Store {
     /// The committed state, checked against the segments folder: a segment listed twice, or a
     /// committed segment folder the manifest does not list, is an error (either would give
     /// wrong answers). An empty manifest when the store does not exist yet.
-    pub fn manifest(&self) -> Result<Manifest, StoreError> {
+    pub(crate) fn manifest(&self) -> Result<Manifest, StoreError> {
         let manifest = self.read_manifest()?;
         let problems = self.layout_problems(&manifest)?;
         match problems.into_iter().next() {
@@ -399,7 +398,7 @@ impl Store {
     /// with the marker is one, and a folder with a valid manifest but no marker (written
     /// before the marker existed) is taken as one and gets the marker. Anything else is
     /// refused, with nothing written or deleted.
-    pub fn claim(&self) -> Result<(), StoreError> {
+    pub(crate) fn claim(&self) -> Result<(), StoreError> {
         let marker = self.dir.join(MARKER);
         let empty = match fs::read_dir(&self.dir) {
             Ok(mut e) => e.next().is_none(),
@@ -424,7 +423,7 @@ impl Store {
     /// Takes the writers' lock, creating the store directory; `on_wait` runs once if another
     /// process holds it, before this one blocks until it is released. A courtesy: see
     /// [`StoreLock`]. Refuses a folder that is not a store (see [`Store::claim`]).
-    pub fn lock(&self, on_wait: impl FnOnce()) -> Result<StoreLock, StoreError> {
+    pub(crate) fn lock(&self, on_wait: impl FnOnce()) -> Result<StoreLock, StoreError> {
         self.claim()?;
         fs::create_dir_all(self.dir.join(SEGMENTS)).map_err(io_err(&self.dir))?;
         let path = self.dir.join(LOCK);
@@ -451,7 +450,7 @@ impl Store {
     /// gone, or nothing in them changed for [`ABANDONED_AFTER`]: another writer, on this machine
     /// or another, may be about to commit them), replaced segments, and manifest generations
     /// long superseded. Only names testsift writes are ever removed.
-    pub fn remove_orphans(
+    pub(crate) fn remove_orphans(
         &self,
         manifest: &Manifest,
         _lock: &StoreLock,
@@ -495,7 +494,7 @@ impl Store {
 
     /// Checks the whole store: the manifest, the segments folder, and every listed file's size
     /// and hash. One line per problem, each naming the path it is about; empty when whole.
-    pub fn verify(&self) -> Result<Vec<String>, StoreError> {
+    pub(crate) fn verify(&self) -> Result<Vec<String>, StoreError> {
         let manifest = self.read_manifest()?;
         let mut problems: Vec<String> = self
             .layout_problems(&manifest)?
@@ -575,7 +574,7 @@ impl Store {
 
     /// Starts a new segment, under an id no other writer has or had; nothing is visible until
     /// [`SegmentWriter::commit`].
-    pub fn begin_segment(
+    pub(crate) fn begin_segment(
         &self,
         manifest: &Manifest,
         _lock: &StoreLock,
@@ -664,7 +663,7 @@ impl Store {
     }
 
     /// All executions, as a lazy scan over every segment with each test's names joined back
-    /// from the tests tables (columns in [`columns::executions_schema`] order, row order kept).
+    /// from the tests tables (columns in `columns::executions_schema` order, row order kept).
     pub fn executions(&self) -> Result<LazyFrame, StoreError> {
         self.executions_of(None)
     }
@@ -672,13 +671,13 @@ impl Store {
     /// [`Store::executions`] of the tests whose test id is one of `test_ids` only: the stored
     /// rows are filtered by test key before any name is joined back, so reading a few tests'
     /// executions out of millions costs little.
-    pub fn executions_of_tests(&self, test_ids: &[&str]) -> Result<LazyFrame, StoreError> {
+    pub(crate) fn executions_of_tests(&self, test_ids: &[&str]) -> Result<LazyFrame, StoreError> {
         self.executions_of_keys(schema::TEST_ID, test_ids)
     }
 
     /// [`Store::executions`] of the tests whose `column` of the tests table (e.g. `suite`) is
     /// one of `values`, filtered by test key before the names are joined back.
-    pub fn executions_of_keys(
+    pub(crate) fn executions_of_keys(
         &self,
         column: &str,
         values: &[&str],
@@ -745,12 +744,12 @@ impl Store {
 
     /// The executions as stored: keys instead of names (see [`columns::stored_executions_schema`]),
     /// for analyses that group millions of rows by key and read each test's names once.
-    pub fn stored_executions(&self) -> Result<LazyFrame, StoreError> {
+    pub(crate) fn stored_executions(&self) -> Result<LazyFrame, StoreError> {
         self.scan(schema::EXECUTIONS_FILE, columns::stored_executions_schema())
     }
 
     /// The tests tables of every segment (a test key may appear in several).
-    pub fn tests(&self) -> Result<LazyFrame, StoreError> {
+    pub(crate) fn tests(&self) -> Result<LazyFrame, StoreError> {
         self.scan(schema::TESTS_FILE, columns::tests_schema())
     }
 
@@ -855,7 +854,7 @@ const TESTS_DICTIONARY: &[&str] = &[
 ];
 
 /// Writes one segment: executions in batches as runs are parsed, runs and reports at the end.
-pub struct SegmentWriter {
+pub(crate) struct SegmentWriter {
     store: Store,
     id: u64,
     tmp: PathBuf,
@@ -869,7 +868,7 @@ pub struct SegmentWriter {
 
 impl SegmentWriter {
     /// Appends a batch: its executions, and the names of the tests first seen in it.
-    pub fn write_batch(
+    pub(crate) fn write_batch(
         &mut self,
         executions: &DataFrame,
         tests: &DataFrame,
@@ -879,7 +878,7 @@ impl SegmentWriter {
     }
 
     /// Appends the names of tests first seen in this segment.
-    pub fn write_tests(&mut self, tests: &DataFrame) -> Result<(), StoreError> {
+    pub(crate) fn write_tests(&mut self, tests: &DataFrame) -> Result<(), StoreError> {
         if tests.height() == 0 {
             return Ok(());
         }
@@ -889,7 +888,7 @@ impl SegmentWriter {
     }
 
     /// Appends executions.
-    pub fn write_executions(&mut self, executions: &DataFrame) -> Result<(), StoreError> {
+    pub(crate) fn write_executions(&mut self, executions: &DataFrame) -> Result<(), StoreError> {
         if executions.height() == 0 {
             return Ok(());
         }
@@ -902,7 +901,7 @@ impl SegmentWriter {
 
     /// Drops the segment without listing it (for `--strict`). A segment left by a crash is
     /// removed by the next ingest instead.
-    pub fn abandon(self) -> Result<(), StoreError> {
+    pub(crate) fn abandon(self) -> Result<(), StoreError> {
         drop(self.executions);
         drop(self.executions_sync);
         drop(self.tests);
@@ -955,7 +954,7 @@ impl SegmentWriter {
     /// when another writer committed meanwhile. `Ok(None)` when that writer stored some of the
     /// same runs: then this segment is removed, nothing is committed, and the caller writes
     /// again on the newest manifest (where those runs are skipped).
-    pub fn commit(
+    pub(crate) fn commit(
         self,
         mut runs: DataFrame,
         mut reports: DataFrame,

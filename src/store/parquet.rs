@@ -19,7 +19,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 
 /// One Parquet file being written, a row group per [`ParquetFile::write`].
-pub struct ParquetFile {
+pub(crate) struct ParquetFile {
     /// Buffered: the writer issues many small writes (page headers, statistics, footer).
     writer: FileWriter<BufWriter<File>>,
     fields: Vec<ParquetType>,
@@ -35,7 +35,7 @@ impl ParquetFile {
     /// Starts a file with `schema`'s columns; those named in `dictionary` are dictionary
     /// encoded (where their values allow it), the others plain. With `min_max`, each column
     /// chunk records its smallest and largest value (null counts are always kept).
-    pub fn create(
+    pub(crate) fn create(
         file: File,
         schema: &Schema,
         dictionary: &[&str],
@@ -77,7 +77,7 @@ impl ParquetFile {
     }
 
     /// Appends `df` (whose columns are the file's, in order) as row groups.
-    pub fn write(&mut self, df: &DataFrame) -> PolarsResult<()> {
+    pub(crate) fn write(&mut self, df: &DataFrame) -> PolarsResult<()> {
         if df.width() != self.fields.len() {
             polars_bail!(ShapeMismatch: "{} columns given for a file of {}", df.width(), self.fields.len());
         }
@@ -126,14 +126,14 @@ impl ParquetFile {
     }
 
     /// Writes the footer (with the arrow schema, so readers get the same types back).
-    pub fn finish(mut self) -> PolarsResult<u64> {
+    pub(crate) fn finish(mut self) -> PolarsResult<u64> {
         let size = self.writer.end(Some(vec![self.footer.clone()]))?;
         self.writer.into_inner().flush()?;
         Ok(size)
     }
 
     /// Writes all of `df` as one file, every column offered a dictionary (as polars does).
-    pub fn write_all(file: File, df: &DataFrame) -> PolarsResult<u64> {
+    pub(crate) fn write_all(file: File, df: &DataFrame) -> PolarsResult<u64> {
         let names: Vec<&str> = df
             .get_column_names()
             .into_iter()

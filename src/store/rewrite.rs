@@ -17,31 +17,31 @@ use std::path::Path;
 
 /// Which runs to remove: those named (of one variant, or of all), and those older than a time.
 #[derive(Debug, Clone, Default)]
-pub struct Selection {
+pub(crate) struct Selection {
     /// Run keys (the `run` column).
-    pub runs: Vec<String>,
-    pub variant: Option<String>,
+    pub(crate) runs: Vec<String>,
+    pub(crate) variant: Option<String>,
     /// Milliseconds since the epoch: runs whose timestamp is before it.
-    pub before_ms: Option<i64>,
+    pub(crate) before_ms: Option<i64>,
 }
 
 /// A removed run.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct RemovedRun {
-    pub run: String,
-    pub variant: String,
-    pub executions: u64,
+pub(crate) struct RemovedRun {
+    pub(crate) run: String,
+    pub(crate) variant: String,
+    pub(crate) executions: u64,
 }
 
 /// What `forget` did.
 #[derive(Debug, Clone, Default)]
-pub struct Forgotten {
+pub(crate) struct Forgotten {
     /// Sorted by run, then variant.
-    pub removed: Vec<RemovedRun>,
+    pub(crate) removed: Vec<RemovedRun>,
     /// Named runs found nowhere in the store.
-    pub unmatched: Vec<String>,
+    pub(crate) unmatched: Vec<String>,
     /// Execution rows removed.
-    pub executions: u64,
+    pub(crate) executions: u64,
 }
 
 fn strings<'a>(
@@ -61,7 +61,11 @@ impl Selection {
 impl Store {
     /// Removes the runs `selection` picks (their runs, reports and executions rows, and the
     /// tests only they referred to). Nothing is written when nothing matches.
-    pub fn forget(&self, selection: &Selection, lock: &StoreLock) -> Result<Forgotten, StoreError> {
+    pub(crate) fn forget(
+        &self,
+        selection: &Selection,
+        lock: &StoreLock,
+    ) -> Result<Forgotten, StoreError> {
         self.rewriting(|| self.forget_once(selection, lock))
     }
 
@@ -276,11 +280,11 @@ impl Store {
 
 /// What `compact` did.
 #[derive(Debug, Clone, Default)]
-pub struct Compacted {
+pub(crate) struct Compacted {
     /// Segments merged.
-    pub merged: usize,
+    pub(crate) merged: usize,
     /// The segment they became, when any were merged.
-    pub into: Option<u64>,
+    pub(crate) into: Option<u64>,
 }
 
 impl Store {
@@ -289,7 +293,7 @@ impl Store {
     /// more than [`super::REPEATED_NAMES_SHARE`] of the store's bytes (see
     /// [`repeated_names`]): written under a new id, listed in place of the first of them in one
     /// manifest rename, the old folders deleted after.
-    pub fn compact(
+    pub(crate) fn compact(
         &self,
         small: Option<u64>,
         min_segments: usize,

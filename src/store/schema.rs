@@ -2,70 +2,70 @@
 //! `testsift schema` prints and the README documents.
 
 /// One stored column.
-pub struct ColumnDoc {
-    pub name: &'static str,
-    pub dtype: &'static str,
-    pub meaning: &'static str,
+pub(crate) struct ColumnDoc {
+    pub(crate) name: &'static str,
+    pub(crate) dtype: &'static str,
+    pub(crate) meaning: &'static str,
 }
 
 /// One stored table.
-pub struct TableDoc {
-    pub name: &'static str,
-    pub file: &'static str,
-    pub meaning: &'static str,
-    pub columns: &'static [ColumnDoc],
+pub(crate) struct TableDoc {
+    pub(crate) name: &'static str,
+    pub(crate) file: &'static str,
+    pub(crate) meaning: &'static str,
+    pub(crate) columns: &'static [ColumnDoc],
 }
 
-pub const RUN: &str = "run";
-pub const VARIANT: &str = "variant";
-pub const SUITE: &str = "suite";
-pub const CLASSNAME: &str = "classname";
-pub const NAME: &str = "name";
-pub const FILE: &str = "file";
-pub const LINE: &str = "line";
-pub const TEST_ID: &str = "test_id";
-pub const FAMILY: &str = "family";
-pub const STATUS: &str = "status";
-pub const ATTEMPTS: &str = "attempts";
-pub const FAILED_ATTEMPTS: &str = "failed_attempts";
-pub const DURATION: &str = "duration";
-pub const DURATION_LAST: &str = "duration_last";
-pub const FAILURE_TYPE: &str = "failure_type";
-pub const MESSAGE: &str = "message";
-pub const FINGERPRINT: &str = "fingerprint";
-pub const OUTPUT: &str = "output";
-pub const REPORT: &str = "report";
-pub const TEST: &str = "test";
-pub const RUN_KEY: &str = "run_key";
-pub const REPORT_KEY: &str = "report_key";
-pub const PARTIAL: &str = "partial";
+pub(crate) const RUN: &str = "run";
+pub(crate) const VARIANT: &str = "variant";
+pub(crate) const SUITE: &str = "suite";
+pub(crate) const CLASSNAME: &str = "classname";
+pub(crate) const NAME: &str = "name";
+pub(crate) const FILE: &str = "file";
+pub(crate) const LINE: &str = "line";
+pub(crate) const TEST_ID: &str = "test_id";
+pub(crate) const FAMILY: &str = "family";
+pub(crate) const STATUS: &str = "status";
+pub(crate) const ATTEMPTS: &str = "attempts";
+pub(crate) const FAILED_ATTEMPTS: &str = "failed_attempts";
+pub(crate) const DURATION: &str = "duration";
+pub(crate) const DURATION_LAST: &str = "duration_last";
+pub(crate) const FAILURE_TYPE: &str = "failure_type";
+pub(crate) const MESSAGE: &str = "message";
+pub(crate) const FINGERPRINT: &str = "fingerprint";
+pub(crate) const OUTPUT: &str = "output";
+pub(crate) const REPORT: &str = "report";
+pub(crate) const TEST: &str = "test";
+pub(crate) const RUN_KEY: &str = "run_key";
+pub(crate) const REPORT_KEY: &str = "report_key";
+pub(crate) const PARTIAL: &str = "partial";
 
-pub const RUN_ID: &str = "run_id";
-pub const ATTEMPT: &str = "attempt";
-pub const COMMIT: &str = "commit";
-pub const BRANCH: &str = "branch";
-pub const JOB: &str = "job";
-pub const PIPELINE: &str = "pipeline";
-pub const TIMESTAMP: &str = "timestamp";
-pub const TIME_SOURCE: &str = "time_source";
-pub const SOURCE: &str = "source";
-pub const REPORTS: &str = "reports";
-pub const EXECUTIONS: &str = "executions";
-pub const PARSE_ERRORS: &str = "parse_errors";
-pub const EXTRA: &str = "extra";
+pub(crate) const RUN_ID: &str = "run_id";
+pub(crate) const ATTEMPT: &str = "attempt";
+pub(crate) const COMMIT: &str = "commit";
+pub(crate) const BRANCH: &str = "branch";
+pub(crate) const JOB: &str = "job";
+pub(crate) const PIPELINE: &str = "pipeline";
+pub(crate) const TIMESTAMP: &str = "timestamp";
+pub(crate) const TIME_SOURCE: &str = "time_source";
+pub(crate) const SOURCE: &str = "source";
+pub(crate) const REPORTS: &str = "reports";
+pub(crate) const EXECUTIONS: &str = "executions";
+pub(crate) const PARSE_ERRORS: &str = "parse_errors";
+pub(crate) const EXTRA: &str = "extra";
 
-pub const PATH: &str = "path";
-pub const SIZE: &str = "size";
-pub const HASH: &str = "hash";
-pub const CASES: &str = "cases";
-pub const PROBLEMS: &str = "problems";
+pub(crate) const PATH: &str = "path";
+pub(crate) const SIZE: &str = "size";
+pub(crate) const HASH: &str = "hash";
+pub(crate) const CASES: &str = "cases";
+pub(crate) const PROBLEMS: &str = "problems";
 
-pub const EXECUTIONS_FILE: &str = "executions.parquet";
-pub const RUNS_FILE: &str = "runs.parquet";
-pub const REPORTS_FILE: &str = "reports.parquet";
-pub const TESTS_FILE: &str = "tests.parquet";
+pub(crate) const EXECUTIONS_FILE: &str = "executions.parquet";
+pub(crate) const RUNS_FILE: &str = "runs.parquet";
+pub(crate) const REPORTS_FILE: &str = "reports.parquet";
+pub(crate) const TESTS_FILE: &str = "tests.parquet";
 /// The files of every segment.
-pub const FILES: &[&str] = &[EXECUTIONS_FILE, TESTS_FILE, RUNS_FILE, REPORTS_FILE];
+pub(crate) const FILES: &[&str] = &[EXECUTIONS_FILE, TESTS_FILE, RUNS_FILE, REPORTS_FILE];
 
 const fn col(name: &'static str, dtype: &'static str, meaning: &'static str) -> ColumnDoc {
     ColumnDoc {
@@ -75,7 +75,7 @@ const fn col(name: &'static str, dtype: &'static str, meaning: &'static str) -> 
     }
 }
 
-pub const TABLES: &[TableDoc] = &[
+pub(crate) const TABLES: &[TableDoc] = &[
     TableDoc {
         name: "executions",
         file: EXECUTIONS_FILE,

@@ -7,23 +7,23 @@ use serde::Serialize;
 
 /// A report file that had errors.
 #[derive(Debug, Clone, Serialize)]
-pub struct BadReport {
-    pub run: String,
-    pub path: String,
-    pub problems: String,
+pub(crate) struct BadReport {
+    pub(crate) run: String,
+    pub(crate) path: String,
+    pub(crate) problems: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Stats {
-    pub runs: u64,
-    pub files: u64,
-    pub executions: u64,
-    pub tests: u64,
-    pub suites: u64,
-    pub first_run: Option<String>,
-    pub last_run: Option<String>,
-    pub parse_errors: u64,
-    pub bad_files: Vec<BadReport>,
+pub(crate) struct Stats {
+    pub(crate) runs: u64,
+    pub(crate) files: u64,
+    pub(crate) executions: u64,
+    pub(crate) tests: u64,
+    pub(crate) suites: u64,
+    pub(crate) first_run: Option<String>,
+    pub(crate) last_run: Option<String>,
+    pub(crate) parse_errors: u64,
+    pub(crate) bad_files: Vec<BadReport>,
 }
 
 fn err(store: &Store) -> impl FnOnce(PolarsError) -> StoreError + '_ {
@@ -41,7 +41,7 @@ fn first_u64(df: &DataFrame, name: &str) -> u64 {
         .unwrap_or(0)
 }
 
-pub fn stats(store: &Store) -> Result<Stats, StoreError> {
+pub(crate) fn stats(store: &Store) -> Result<Stats, StoreError> {
     let e = store
         .executions()?
         .select([

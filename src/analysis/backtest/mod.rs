@@ -21,31 +21,31 @@ use crate::store::schema::REPORT_KEY;
 use polars::prelude::*;
 use serde::Serialize;
 
-pub mod shards;
-pub mod skip;
+pub(crate) mod shards;
+pub(crate) mod skip;
 
 /// Version of the JSON output; bumped when a field changes meaning or goes away.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// What a replay needs besides the window.
 #[derive(Debug, Clone, Copy)]
-pub struct BacktestOptions {
+pub(crate) struct BacktestOptions {
     /// Runs at the start of the window that only train (are never scored).
-    pub train_runs: usize,
+    pub(crate) train_runs: usize,
     /// The share of failed tests above which a run is an infrastructure failure (not scored,
     /// not learned from).
-    pub infra_threshold: f64,
+    pub(crate) infra_threshold: f64,
     /// Seed of the random order.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// skip: runs a test needs before it can be skipped, and trim's cut of what is worth
     /// skipping (`TrimOptions::min_saving`, `saving_share`).
-    pub min_runs: usize,
-    pub min_saving: f64,
-    pub saving_share: f64,
+    pub(crate) min_runs: usize,
+    pub(crate) min_saving: f64,
+    pub(crate) saving_share: f64,
     /// shards: shards of a pipeline that had one.
-    pub shards: usize,
+    pub(crate) shards: usize,
     /// shards: what a pipeline's own split is made of.
-    pub split_by: SplitBy,
+    pub(crate) split_by: SplitBy,
 }
 
 impl Default for BacktestOptions {
@@ -67,7 +67,7 @@ impl Default for BacktestOptions {
 /// An order of the tests of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum OrderKind {
+pub(crate) enum OrderKind {
     /// The failing tests first, cheapest first: the best any order could do.
     Optimal,
     /// testsift's model: the estimated chance of failing, then the cheapest.
@@ -83,7 +83,7 @@ pub enum OrderKind {
 }
 
 impl OrderKind {
-    pub const ALL: [OrderKind; 6] = [
+    pub(crate) const ALL: [OrderKind; 6] = [
         OrderKind::Optimal,
         OrderKind::Testsift,
         OrderKind::LastFailedFirst,
@@ -92,7 +92,7 @@ impl OrderKind {
         OrderKind::Random,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             OrderKind::Optimal => "optimal",
             OrderKind::Testsift => "testsift",
@@ -106,35 +106,35 @@ impl OrderKind {
 
 /// One order's scores, means over the scored runs.
 #[derive(Debug, Clone, Serialize)]
-pub struct OrderScore {
-    pub order: OrderKind,
-    pub mean_apfd: f64,
-    pub mean_apfdc: f64,
+pub(crate) struct OrderScore {
+    pub(crate) order: OrderKind,
+    pub(crate) mean_apfd: f64,
+    pub(crate) mean_apfdc: f64,
     /// Seconds of test time until the first failing test has run (it included).
-    pub mean_seconds_to_first_failure: f64,
+    pub(crate) mean_seconds_to_first_failure: f64,
 }
 
 /// The replay's result.
 #[derive(Debug, Clone, Serialize)]
-pub struct PriorityBacktest {
-    pub schema_version: u32,
+pub(crate) struct PriorityBacktest {
+    pub(crate) schema_version: u32,
     /// Runs (run key and variant) in the window.
-    pub runs: usize,
-    pub train_runs: usize,
+    pub(crate) runs: usize,
+    pub(crate) train_runs: usize,
     /// Runs after the training span, not infrastructure failures.
-    pub runs_replayed: usize,
+    pub(crate) runs_replayed: usize,
     /// Replayed runs with at least one failed test: the runs the scores are means over.
-    pub runs_scored: usize,
+    pub(crate) runs_scored: usize,
     /// Failed tests in the scored runs (each one fault).
-    pub faults: usize,
+    pub(crate) faults: usize,
     /// Mean seconds of test time per scored run.
-    pub mean_run_seconds: f64,
+    pub(crate) mean_run_seconds: f64,
     /// Best first.
-    pub orders: Vec<OrderScore>,
+    pub(crate) orders: Vec<OrderScore>,
 }
 
 /// Replays the window.
-pub fn priority(
+pub(crate) fn priority(
     store: &Store,
     window: &WindowSpec,
     options: &BacktestOptions,
@@ -145,7 +145,7 @@ pub fn priority(
 }
 
 /// Replays the skip list over the window ([`skip::replay`]).
-pub fn skip_list(
+pub(crate) fn skip_list(
     store: &Store,
     window: &WindowSpec,
     options: &BacktestOptions,
@@ -156,7 +156,7 @@ pub fn skip_list(
 }
 
 /// Replays the shard split over the window ([`shards::replay`]).
-pub fn shard_split(
+pub(crate) fn shard_split(
     store: &Store,
     window: &WindowSpec,
     options: &BacktestOptions,

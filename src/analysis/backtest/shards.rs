@@ -16,27 +16,27 @@ use std::collections::HashMap;
 
 /// The shard split's replay.
 #[derive(Debug, Clone, Serialize)]
-pub struct ShardsBacktest {
-    pub schema_version: u32,
+pub(crate) struct ShardsBacktest {
+    pub(crate) schema_version: u32,
     /// Pipelines (run keys) in the window, and the first `train_runs` of them only trained.
-    pub pipelines: usize,
-    pub train_runs: usize,
-    pub pipelines_replayed: usize,
+    pub(crate) pipelines: usize,
+    pub(crate) train_runs: usize,
+    pub(crate) pipelines_replayed: usize,
     /// Shards of the replayed pipelines that had one variant (`--shards`).
-    pub default_shards: usize,
+    pub(crate) default_shards: usize,
     /// Means over the replayed pipelines, testsift's split: the longest shard's time (the
     /// pipeline's wall time on K machines), the longest over the mean shard time, and
     /// Σ |predicted − actual| shard time over Σ actual.
-    pub mean_critical_path_seconds: f64,
-    pub mean_imbalance: f64,
-    pub mean_prediction_error: f64,
+    pub(crate) mean_critical_path_seconds: f64,
+    pub(crate) mean_imbalance: f64,
+    pub(crate) mean_prediction_error: f64,
     /// Replayed pipelines that had several shards, and the same figures for the split they
     /// used (None when no pipeline had one) and for testsift's on those pipelines only.
-    pub sharded_pipelines: usize,
-    pub history_mean_critical_path_seconds: Option<f64>,
-    pub history_mean_imbalance: Option<f64>,
-    pub testsift_mean_critical_path_seconds_on_sharded: Option<f64>,
-    pub testsift_mean_imbalance_on_sharded: Option<f64>,
+    pub(crate) sharded_pipelines: usize,
+    pub(crate) history_mean_critical_path_seconds: Option<f64>,
+    pub(crate) history_mean_imbalance: Option<f64>,
+    pub(crate) testsift_mean_critical_path_seconds_on_sharded: Option<f64>,
+    pub(crate) testsift_mean_imbalance_on_sharded: Option<f64>,
 }
 
 /// Replays the window's pipelines; `series` and `counts` as `load` gives them. With

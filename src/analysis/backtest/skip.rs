@@ -22,58 +22,58 @@ const DAY_MS: f64 = 86_400_000.0;
 
 /// The skip list's replay.
 #[derive(Debug, Clone, Serialize)]
-pub struct SkipBacktest {
-    pub schema_version: u32,
+pub(crate) struct SkipBacktest {
+    pub(crate) schema_version: u32,
     /// Runs (run key and variant) in the window.
-    pub runs: usize,
-    pub train_runs: usize,
+    pub(crate) runs: usize,
+    pub(crate) train_runs: usize,
     /// Runs after the training span, not infrastructure failures.
-    pub runs_replayed: usize,
+    pub(crate) runs_replayed: usize,
     /// Replayed runs with at least one hard failure: one failure event each.
-    pub failure_runs: usize,
+    pub(crate) failure_runs: usize,
     /// Failure runs whose every failed test was on the skip list: nothing the run kept would
     /// have failed.
-    pub missed_runs: usize,
+    pub(crate) missed_runs: usize,
     /// missed_runs / failure_runs (0 when there was no failure).
-    pub miss_rate: f64,
+    pub(crate) miss_rate: f64,
     /// Failed tests in the replayed runs, and how many of them were on the skip list.
-    pub failed_tests: usize,
-    pub failed_tests_skipped: usize,
+    pub(crate) failed_tests: usize,
+    pub(crate) failed_tests_skipped: usize,
     /// Means per replayed run.
-    pub mean_tests: f64,
-    pub mean_skipped_tests: f64,
-    pub mean_seconds: f64,
-    pub mean_seconds_saved: f64,
+    pub(crate) mean_tests: f64,
+    pub(crate) mean_skipped_tests: f64,
+    pub(crate) mean_seconds: f64,
+    pub(crate) mean_seconds_saved: f64,
     /// Test time saved over the test time of the replayed runs.
-    pub saved_share: f64,
-    pub hours_saved_per_week: f64,
+    pub(crate) saved_share: f64,
+    pub(crate) hours_saved_per_week: f64,
     /// Each missed failure run, oldest first.
-    pub missed: Vec<MissedRun>,
+    pub(crate) missed: Vec<MissedRun>,
     /// Simple rules given the same time to save in each run (the most expensive of their tests
     /// first, until they skip as much test time as testsift's list), for comparison.
-    pub heuristics: Vec<HeuristicSkip>,
+    pub(crate) heuristics: Vec<HeuristicSkip>,
 }
 
 /// A simple skip rule's replay, at testsift's saving in each run.
 #[derive(Debug, Clone, Serialize)]
-pub struct HeuristicSkip {
+pub(crate) struct HeuristicSkip {
     /// `never-failed`: tests with no failure so far; `fewest-failures`: tests by their count
     /// of failures, fewest first.
-    pub rule: &'static str,
-    pub missed_runs: usize,
-    pub miss_rate: f64,
-    pub saved_share: f64,
+    pub(crate) rule: &'static str,
+    pub(crate) missed_runs: usize,
+    pub(crate) miss_rate: f64,
+    pub(crate) saved_share: f64,
 }
 
 /// A failure run the skip list would have hidden.
 #[derive(Debug, Clone, Serialize)]
-pub struct MissedRun {
-    pub run: String,
-    pub variant: String,
+pub(crate) struct MissedRun {
+    pub(crate) run: String,
+    pub(crate) variant: String,
     /// Its failed tests (test id, `@variant` when there is one), sorted.
-    pub tests: Vec<String>,
+    pub(crate) tests: Vec<String>,
     /// Replayed runs until one of them failed while not on the list (None: never in the window).
-    pub caught_after_runs: Option<usize>,
+    pub(crate) caught_after_runs: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]

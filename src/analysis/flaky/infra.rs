@@ -11,16 +11,16 @@
 use rustc_hash::FxHashMap;
 
 /// A report is a crashed shard when at least this share of its failures share one fingerprint.
-pub const REPORT_FINGERPRINT_SHARE: f64 = 0.8;
+pub(crate) const REPORT_FINGERPRINT_SHARE: f64 = 0.8;
 /// A fingerprint is an infrastructure failure when at least this many tests of one run, and at
 /// least [`FINGERPRINT_RUN_SHARE`] of its executed tests, fail with it in two or more reports.
-pub const FINGERPRINT_MIN_TESTS: usize = 10;
-pub const FINGERPRINT_RUN_SHARE: f64 = 0.05;
+pub(crate) const FINGERPRINT_MIN_TESTS: usize = 10;
+pub(crate) const FINGERPRINT_RUN_SHARE: f64 = 0.05;
 
 /// How far an infrastructure failure reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Level {
+pub(crate) enum Level {
     /// Most of the run failed.
     Run,
     /// Every test of one report file failed, mostly with one message.
@@ -32,30 +32,30 @@ pub enum Level {
 /// What the detection reads, per row of the executions frame.
 pub(super) struct RowFacts<'a> {
     /// The run's position in the window; none outside it.
-    pub run: &'a [Option<u32>],
+    pub(crate) run: &'a [Option<u32>],
     /// A number per report path (rows of one report file share it).
-    pub report: &'a [u32],
+    pub(crate) report: &'a [u32],
     /// Executed (not skipped).
-    pub executed: &'a [bool],
+    pub(crate) executed: &'a [bool],
     /// Failed or errored on every attempt.
-    pub failed: &'a [bool],
-    pub fingerprint: &'a dyn Fn(usize) -> Option<u64>,
+    pub(crate) failed: &'a [bool],
+    pub(crate) fingerprint: &'a dyn Fn(usize) -> Option<u64>,
     /// Whether the test's next execution in the window failed; none when it has none.
-    pub next_failed: &'a [Option<bool>],
+    pub(crate) next_failed: &'a [Option<bool>],
 }
 
 /// One set of executions taken as an infrastructure failure.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Found {
-    pub level: Level,
-    pub run: usize,
+    pub(crate) level: Level,
+    pub(crate) run: usize,
     /// The report number (for [`Level::Report`]).
-    pub report: Option<u32>,
-    pub fingerprint: Option<u64>,
+    pub(crate) report: Option<u32>,
+    pub(crate) fingerprint: Option<u64>,
     /// A row of the set, for its message and report path.
-    pub example_row: usize,
-    pub executed: usize,
-    pub failed: usize,
+    pub(crate) example_row: usize,
+    pub(crate) executed: usize,
+    pub(crate) failed: usize,
 }
 
 /// Finds crashed reports and run-wide fingerprints outside the runs `run_infra` already sets

@@ -9,8 +9,8 @@
 mod infra;
 mod model;
 
-pub use infra::Level;
-pub use model::{Exec, Interval, PENALTY};
+pub(crate) use infra::Level;
+pub(crate) use model::{Exec, Interval, PENALTY};
 
 use super::load::Keys;
 use super::window::{RunInfo, WindowSpec, runs_in_window};
@@ -24,11 +24,11 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// Version of the JSON output; bumped when a field changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 /// Weight lost per run of age in the decayed flip rate (Apple, ICSE-SEIP 2020).
-pub const DECAY: f64 = 0.1;
+pub(crate) const DECAY: f64 = 0.1;
 /// Runs with fewer executed tests are never called infrastructure failures.
-pub use super::INFRA_MIN_TESTS;
+pub(crate) use super::INFRA_MIN_TESTS;
 /// How many failure fingerprints a flaky test reports.
 const TOP_FINGERPRINTS: usize = 3;
 /// z for a two-sided 95% interval.
@@ -36,12 +36,12 @@ const Z95: f64 = 1.959_963_985;
 
 /// Thresholds of the analysis.
 #[derive(Debug, Clone, Serialize)]
-pub struct FlakyOptions {
+pub(crate) struct FlakyOptions {
     /// Below this many executed runs (not skipped, not infrastructure) a test without retry or
     /// same-commit evidence is `new` or `insufficient-data`.
-    pub min_runs: usize,
+    pub(crate) min_runs: usize,
     /// A run where more than this share of executed tests fail is an infrastructure failure.
-    pub infra_threshold: f64,
+    pub(crate) infra_threshold: f64,
 }
 
 impl Default for FlakyOptions {
@@ -55,7 +55,7 @@ impl Default for FlakyOptions {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Broken,
     Flaky,
     Fixed,
@@ -67,7 +67,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Verdict::Broken => "broken",
             Verdict::Flaky => "flaky",
@@ -82,186 +82,186 @@ impl Verdict {
 
 /// The whole result of `testsift flaky`.
 #[derive(Debug, Clone, Serialize)]
-pub struct FlakyReport {
-    pub schema_version: u32,
-    pub options: FlakyOptions,
-    pub summary: Summary,
-    pub infrastructure_runs: Vec<InfraRun>,
-    pub tests: Vec<TestVerdict>,
+pub(crate) struct FlakyReport {
+    pub(crate) schema_version: u32,
+    pub(crate) options: FlakyOptions,
+    pub(crate) summary: Summary,
+    pub(crate) infrastructure_runs: Vec<InfraRun>,
+    pub(crate) tests: Vec<TestVerdict>,
     /// Tests that started and stopped failing on the same commits, one group per (first bad
     /// commit, fixing commit) of their newest breakage: the commit broke them together.
-    pub breakage_groups: Vec<BreakageGroup>,
+    pub(crate) breakage_groups: Vec<BreakageGroup>,
 }
 
 /// A breakage interval of one test: every execution on the commits from `first_bad` to
 /// `last_bad` (in first-appearance order) failed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Breakage {
+pub(crate) struct Breakage {
     /// The first run of the first bad commit: the change that broke the test.
-    pub first_bad: RunRef,
+    pub(crate) first_bad: RunRef,
     /// The first run of the last bad commit.
-    pub last_bad: RunRef,
+    pub(crate) last_bad: RunRef,
     /// The first run of the next commit the test ran on, where it passed again; none while
     /// it is still broken.
-    pub fixed_by: Option<RunRef>,
-    pub commits: usize,
-    pub executions: usize,
+    pub(crate) fixed_by: Option<RunRef>,
+    pub(crate) commits: usize,
+    pub(crate) executions: usize,
 }
 
 /// Tests whose newest breakage started and ended on the same commits.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BreakageGroup {
-    pub first_bad: RunRef,
-    pub fixed_by: Option<RunRef>,
+pub(crate) struct BreakageGroup {
+    pub(crate) first_bad: RunRef,
+    pub(crate) fixed_by: Option<RunRef>,
     /// `broken` while the group is still failing, else `fixed`.
-    pub verdict: Verdict,
+    pub(crate) verdict: Verdict,
     /// Test ids (with the variant after a space when there is one), sorted.
-    pub tests: Vec<String>,
+    pub(crate) tests: Vec<String>,
 }
 
 /// Headline figures over the window.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Runs (run key and variant) in the window.
-    pub runs: usize,
-    pub first_run: Option<String>,
-    pub last_run: Option<String>,
-    pub infrastructure_runs: usize,
+    pub(crate) runs: usize,
+    pub(crate) first_run: Option<String>,
+    pub(crate) last_run: Option<String>,
+    pub(crate) infrastructure_runs: usize,
     /// Report files (shards, jobs) set aside as crashed, outside infrastructure runs.
-    pub infrastructure_reports: usize,
+    pub(crate) infrastructure_reports: usize,
     /// Failure fingerprints set aside as shared by many tests of one run.
-    pub infrastructure_fingerprints: usize,
+    pub(crate) infrastructure_fingerprints: usize,
     /// Non-infrastructure runs with at least one failed test.
-    pub red_runs: usize,
+    pub(crate) red_runs: usize,
     /// Red runs whose every failure was a flaky failure of a flaky test.
-    pub red_only_flaky_runs: usize,
+    pub(crate) red_only_flaky_runs: usize,
     /// red_only_flaky_runs / (runs - infrastructure_runs): the "flaky PR rate".
-    pub flaky_run_rate: f64,
-    pub tests: usize,
-    pub stable: usize,
-    pub flaky: usize,
-    pub broken: usize,
-    pub fixed: usize,
-    pub new: usize,
-    pub insufficient_data: usize,
+    pub(crate) flaky_run_rate: f64,
+    pub(crate) tests: usize,
+    pub(crate) stable: usize,
+    pub(crate) flaky: usize,
+    pub(crate) broken: usize,
+    pub(crate) fixed: usize,
+    pub(crate) new: usize,
+    pub(crate) insufficient_data: usize,
     /// Tests skipped in every run of the window.
-    pub skipped: usize,
+    pub(crate) skipped: usize,
     /// Breakage groups: commits that broke tests (see [`BreakageGroup`]).
-    pub breakage_groups: usize,
+    pub(crate) breakage_groups: usize,
     /// Executed (not skipped) executions outside infrastructure runs.
-    pub executions: usize,
+    pub(crate) executions: usize,
     /// Flaky executions of flaky tests.
-    pub flaky_executions: usize,
-    pub flaky_executions_per_1000: f64,
+    pub(crate) flaky_executions: usize,
+    pub(crate) flaky_executions_per_1000: f64,
 }
 
 /// An infrastructure failure set aside: a whole run, one report file (a crashed shard or job)
 /// or one failure fingerprint shared by many tests of one run.
 #[derive(Debug, Clone, Serialize)]
-pub struct InfraRun {
-    pub run: String,
-    pub variant: String,
-    pub commit: Option<String>,
-    pub timestamp: String,
+pub(crate) struct InfraRun {
+    pub(crate) run: String,
+    pub(crate) variant: String,
+    pub(crate) commit: Option<String>,
+    pub(crate) timestamp: String,
     /// Executed tests: of the run (levels `run`, `fingerprint`) or of the report.
-    pub executed: usize,
+    pub(crate) executed: usize,
     /// Failed tests in the set aside.
-    pub failed: usize,
-    pub failed_share: f64,
-    pub level: Level,
+    pub(crate) failed: usize,
+    pub(crate) failed_share: f64,
+    pub(crate) level: Level,
     /// The report file (level `report`).
-    pub report: Option<String>,
+    pub(crate) report: Option<String>,
     /// The failure fingerprint most of the set shares (16 hex digits; levels `report` and
     /// `fingerprint`).
-    pub fingerprint: Option<String>,
+    pub(crate) fingerprint: Option<String>,
     /// A failure message of the set.
-    pub message: Option<String>,
+    pub(crate) message: Option<String>,
     /// Why it was set aside, in words.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 /// A run, as the result names it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RunRef {
-    pub run: String,
-    pub commit: Option<String>,
-    pub timestamp: String,
+pub(crate) struct RunRef {
+    pub(crate) run: String,
+    pub(crate) commit: Option<String>,
+    pub(crate) timestamp: String,
 }
 
 /// The newest breakage interval in the shape of schema 1's broken streak.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Streak {
+pub(crate) struct Streak {
     /// The first run of the first bad commit: the change that broke the test.
-    pub first: RunRef,
+    pub(crate) first: RunRef,
     /// Executions in the interval.
-    pub length: usize,
+    pub(crate) length: usize,
     /// The first run of the fixing commit; none while the test is still broken.
-    pub ended: Option<RunRef>,
+    pub(crate) ended: Option<RunRef>,
 }
 
 /// A failure fingerprint of a flaky test.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FailureGroup {
+pub(crate) struct FailureGroup {
     /// 16 hex digits.
-    pub fingerprint: String,
-    pub count: usize,
-    pub example: String,
+    pub(crate) fingerprint: String,
+    pub(crate) count: usize,
+    pub(crate) example: String,
 }
 
 /// One test and variant, its verdict and the evidence.
 #[derive(Debug, Clone, Serialize)]
-pub struct TestVerdict {
-    pub test_id: String,
-    pub classname: String,
-    pub name: String,
-    pub family: String,
-    pub variant: String,
-    pub verdict: Verdict,
+pub(crate) struct TestVerdict {
+    pub(crate) test_id: String,
+    pub(crate) classname: String,
+    pub(crate) name: String,
+    pub(crate) family: String,
+    pub(crate) variant: String,
+    pub(crate) verdict: Verdict,
     /// Executed runs: not skipped, not infrastructure runs.
-    pub runs: usize,
-    pub passed: usize,
-    pub failed: usize,
-    pub skipped: usize,
+    pub(crate) runs: usize,
+    pub(crate) passed: usize,
+    pub(crate) failed: usize,
+    pub(crate) skipped: usize,
     /// Evidence 1: runs where the test failed, then passed on a retry (status flaky).
-    pub retry_runs: usize,
+    pub(crate) retry_runs: usize,
     /// Evidence 2: commits on which the test both passed and failed.
-    pub same_commit_commits: usize,
+    pub(crate) same_commit_commits: usize,
     /// Evidence 3: flips between consecutive outcomes per branch, minus those that start or
     /// end a broken streak.
-    pub flips: usize,
+    pub(crate) flips: usize,
     /// Consecutive outcome pairs per branch: the sum of (n - 1).
-    pub transitions: usize,
-    pub flip_rate: f64,
-    pub flip_rate_decayed: f64,
+    pub(crate) transitions: usize,
+    pub(crate) flip_rate: f64,
+    pub(crate) flip_rate_decayed: f64,
     /// Executions outside broken streaks.
-    pub non_broken_executions: usize,
+    pub(crate) non_broken_executions: usize,
     /// Of those, failed or flaky ones.
-    pub flaky_executions: usize,
-    pub flake_rate: Option<f64>,
-    pub flake_rate_low: Option<f64>,
-    pub flake_rate_high: Option<f64>,
-    pub first_flaky: Option<RunRef>,
-    pub last_flaky: Option<RunRef>,
+    pub(crate) flaky_executions: usize,
+    pub(crate) flake_rate: Option<f64>,
+    pub(crate) flake_rate_low: Option<f64>,
+    pub(crate) flake_rate_high: Option<f64>,
+    pub(crate) first_flaky: Option<RunRef>,
+    pub(crate) last_flaky: Option<RunRef>,
     /// The newest breakage, as a streak (kept for readers of schema 1; see `breakage`).
-    pub streak: Option<Streak>,
+    pub(crate) streak: Option<Streak>,
     /// The newest breakage interval, if any.
-    pub breakage: Option<Breakage>,
+    pub(crate) breakage: Option<Breakage>,
     /// Every breakage interval in the window, oldest first.
-    pub breakages: Vec<Breakage>,
+    pub(crate) breakages: Vec<Breakage>,
     /// For a test skipped in every run of the window: the first of those runs.
-    pub skipped_since: Option<RunRef>,
-    pub fingerprints: Vec<FailureGroup>,
+    pub(crate) skipped_since: Option<RunRef>,
+    pub(crate) fingerprints: Vec<FailureGroup>,
     /// Estimated CI seconds this test's flakiness cost (flaky tests only).
-    pub ci_seconds: f64,
+    pub(crate) ci_seconds: f64,
     /// Its owners (testsift.toml's rules, CODEOWNERS), filled in by the commands that show
     /// them; left out of the JSON when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub owners: Vec<String>,
+    pub(crate) owners: Vec<String>,
 }
 
 /// A test's outcome in one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Pass,
     /// Failed or errored on every attempt.
     Fail,
@@ -277,31 +277,31 @@ impl Outcome {
 
 /// One executed (not skipped, not infrastructure) outcome of a test, in run order.
 #[derive(Debug, Clone, Copy)]
-pub struct Point {
+pub(crate) struct Point {
     /// Index into the window's runs.
-    pub run: usize,
-    pub outcome: Outcome,
+    pub(crate) run: usize,
+    pub(crate) outcome: Outcome,
 }
 
 /// What the sequence of a test's outcomes shows, before costs and messages.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Evidence {
-    pub retry_runs: usize,
-    pub same_commit_commits: usize,
-    pub flips: usize,
-    pub transitions: usize,
-    pub flip_rate: f64,
-    pub flip_rate_decayed: f64,
+pub(crate) struct Evidence {
+    pub(crate) retry_runs: usize,
+    pub(crate) same_commit_commits: usize,
+    pub(crate) flips: usize,
+    pub(crate) transitions: usize,
+    pub(crate) flip_rate: f64,
+    pub(crate) flip_rate_decayed: f64,
     /// Per point: inside a breakage interval.
-    pub in_streak: Vec<bool>,
+    pub(crate) in_streak: Vec<bool>,
     /// (first point, executions, first point of the fixing commit) of the newest breakage
     /// interval.
-    pub streak: Option<(usize, usize, Option<usize>)>,
-    pub broken_now: bool,
+    pub(crate) streak: Option<(usize, usize, Option<usize>)>,
+    pub(crate) broken_now: bool,
     /// Failed or retried points outside breakage intervals: what flakiness must explain.
-    pub unexplained_failures: usize,
+    pub(crate) unexplained_failures: usize,
     /// Every breakage interval, oldest commit first.
-    pub intervals: Vec<Interval>,
+    pub(crate) intervals: Vec<Interval>,
 }
 
 /// Each run's commit and branch as small numbers, so the per-test work compares integers
@@ -357,7 +357,7 @@ impl RunIndex {
 
 /// Retry, same-commit and flip evidence and breakage intervals for one test's points (run
 /// order), each point one attempt (a retry: one failed attempt and a pass).
-pub fn evidence(points: &[Point], runs: &[RunInfo]) -> Evidence {
+pub(crate) fn evidence(points: &[Point], runs: &[RunInfo]) -> Evidence {
     let attempts: Vec<(u32, u32)> = points
         .iter()
         .map(|p| match p.outcome {
@@ -462,7 +462,7 @@ fn ratio(a: f64, b: f64) -> f64 {
 }
 
 /// The 95% Wilson score interval of `x` successes in `n` trials.
-pub fn wilson(x: usize, n: usize) -> Option<(f64, f64)> {
+pub(crate) fn wilson(x: usize, n: usize) -> Option<(f64, f64)> {
     if n == 0 {
         return None;
     }
@@ -477,7 +477,7 @@ pub fn wilson(x: usize, n: usize) -> Option<(f64, f64)> {
 
 /// The verdict the evidence supports; `appeared_late` is true when the test is absent from
 /// earlier runs of its variant in the window.
-pub fn verdict(ev: &Evidence, runs: usize, min_runs: usize, appeared_late: bool) -> Verdict {
+pub(crate) fn verdict(ev: &Evidence, runs: usize, min_runs: usize, appeared_late: bool) -> Verdict {
     if runs == 0 {
         Verdict::InsufficientData
     } else if ev.broken_now {
@@ -509,7 +509,7 @@ pub fn verdict(ev: &Evidence, runs: usize, min_runs: usize, appeared_late: bool)
 /// the test and variant indexes, then a counting sort of row numbers), and each test's
 /// classname, name and family are named once from its newest execution's test key ([`names`]).
 /// Figures: docs/benchmarks.md.
-pub fn flaky(
+pub(crate) fn flaky(
     store: &Store,
     window: &WindowSpec,
     options: &FlakyOptions,

@@ -17,52 +17,52 @@ use super::Outcome;
 /// Log-likelihood cost of one breakage interval: an interval is preferred to flakiness once the
 /// failed attempts in it are less likely than 1 in e^PENALTY (≈ 1 in 100) under the test's
 /// flake rate.
-pub const PENALTY: f64 = 4.6;
+pub(crate) const PENALTY: f64 = 4.6;
 
 /// One executed (not skipped, not infrastructure) execution, in run order.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Exec {
+pub(crate) struct Exec {
     /// The commit's position in first-appearance order; a run without a commit is a commit of
     /// its own.
-    pub commit: u32,
+    pub(crate) commit: u32,
     /// Attempts within the run (1 without in-run retries), at least 1.
-    pub attempts: u32,
+    pub(crate) attempts: u32,
     /// Failed attempts: `attempts` for a failure, fewer for a retry, 0 for a pass.
-    pub failed: u32,
-    pub outcome: Outcome,
+    pub(crate) failed: u32,
+    pub(crate) outcome: Outcome,
 }
 
 /// Consecutive commits (of those the test ran on) on which every execution failed, taken as one
 /// breakage.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Interval {
+pub(crate) struct Interval {
     /// First and last commit (first-appearance positions).
-    pub first_commit: u32,
-    pub last_commit: u32,
+    pub(crate) first_commit: u32,
+    pub(crate) last_commit: u32,
     /// The execution (index into the test's executions) of the first bad commit that ran first.
-    pub first_exec: usize,
+    pub(crate) first_exec: usize,
     /// The same for the last bad commit.
-    pub last_exec: usize,
+    pub(crate) last_exec: usize,
     /// The first execution of the next commit the test ran on, which passed (or retried);
     /// none while the interval reaches the test's newest commit.
-    pub fixed_exec: Option<usize>,
+    pub(crate) fixed_exec: Option<usize>,
     /// Executions in the interval.
-    pub executions: usize,
+    pub(crate) executions: usize,
     /// Commits in the interval.
-    pub commits: usize,
+    pub(crate) commits: usize,
 }
 
 /// What the model concludes for one test.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Explanation {
+pub(crate) struct Explanation {
     /// Breakage intervals, oldest commit first.
-    pub intervals: Vec<Interval>,
+    pub(crate) intervals: Vec<Interval>,
     /// Per execution: inside a breakage interval.
-    pub in_breakage: Vec<bool>,
+    pub(crate) in_breakage: Vec<bool>,
     /// The newest interval reaches the test's newest commit.
-    pub broken_now: bool,
+    pub(crate) broken_now: bool,
     /// The flake rate per attempt outside the intervals (failed / all attempts).
-    pub attempt_rate: f64,
+    pub(crate) attempt_rate: f64,
 }
 
 /// The log-likelihood of `k` failed attempts out of `n` at their own rate k/n.
@@ -72,7 +72,7 @@ fn loglik(k: f64, n: f64) -> f64 {
 }
 
 /// Explains the executions `execs` (run order) of one test with `penalty` per interval.
-pub fn explain(execs: &[Exec], penalty: f64) -> Explanation {
+pub(crate) fn explain(execs: &[Exec], penalty: f64) -> Explanation {
     // Per commit, in commit order: executions, and whether every execution failed outright.
     let mut order: Vec<usize> = (0..execs.len()).collect();
     order.sort_by_key(|&i| (execs[i].commit, i));

@@ -6,32 +6,32 @@ use super::median;
 
 /// What counts as a regression.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct StepRule {
+pub(crate) struct StepRule {
     /// Runs required on each side of the split, and the length of the tail that must still
     /// be slow.
-    pub min_runs: usize,
+    pub(crate) min_runs: usize,
     /// Smallest `after / before − 1`.
-    pub min_step: f64,
+    pub(crate) min_step: f64,
     /// Smallest `after − before`, in seconds.
-    pub min_seconds: f64,
+    pub(crate) min_seconds: f64,
 }
 
 /// A step found in a series of durations.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Step {
+pub(crate) struct Step {
     /// Index of the first value of the slower segment.
-    pub at: usize,
-    pub median_before: f64,
-    pub median_after: f64,
+    pub(crate) at: usize,
+    pub(crate) median_before: f64,
+    pub(crate) median_after: f64,
     /// Median of the last `min_runs` values.
-    pub median_recent: f64,
+    pub(crate) median_recent: f64,
 }
 
 /// The split `k` (values `0..k` before, `k..n` after) with the most negative Pettitt
 /// statistic `U_k = Σ_{i<k} Σ_{j≥k} sgn(x_i − x_j) = 2 Σ_{i<k} r_i − k (n + 1)` (`r` the
 /// mid-ranks), among the splits that leave at least `min_runs` values on each side. A negative
 /// `U_k` means the later values rank higher: a step up. None when no split has `U_k < 0`.
-pub fn pettitt_split(xs: &[f64], min_runs: usize) -> Option<usize> {
+pub(crate) fn pettitt_split(xs: &[f64], min_runs: usize) -> Option<usize> {
     let n = xs.len();
     let min_runs = min_runs.max(1);
     if n < 2 * min_runs {
@@ -83,7 +83,7 @@ fn is_step(from: f64, to: f64, rule: &StepRule) -> bool {
 /// The persisted step up in `xs` (durations in run order), if there is one: the Pettitt split,
 /// where the median after is a step up from the median before, and the median of the last
 /// `min_runs` values is still one (so a slow week that passed is not reported).
-pub fn detect(xs: &[f64], rule: &StepRule) -> Option<Step> {
+pub(crate) fn detect(xs: &[f64], rule: &StepRule) -> Option<Step> {
     let at = pettitt_split(xs, rule.min_runs)?;
     let median_before = median(&xs[..at])?;
     let median_after = median(&xs[at..])?;

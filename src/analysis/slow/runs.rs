@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, HashSet};
 #[derive(Debug, Default)]
 pub(super) struct RunTimes {
     /// Summed `duration` of all executions.
-    pub seconds: Vec<f64>,
+    pub(crate) seconds: Vec<f64>,
     /// Summed `duration − duration_last` of the executions whose status is `flaky`.
-    pub flaky_retry: Vec<f64>,
+    pub(crate) flaky_retry: Vec<f64>,
     /// Summed `duration` per report folder (the report path up to its last separator).
-    pub folders: Vec<BTreeMap<String, f64>>,
+    pub(crate) folders: Vec<BTreeMap<String, f64>>,
 }
 
 impl RunTimes {

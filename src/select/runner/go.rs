@@ -14,7 +14,7 @@ use crate::report::escape::is_unsafe_char;
 use std::collections::BTreeSet;
 
 /// Escapes `s` to match itself in a Go (RE2) regular expression.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -30,7 +30,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// `^A$/^B$`: one anchored, escaped expression per level of `name`.
-pub fn levels(name: &str) -> String {
+pub(crate) fn levels(name: &str) -> String {
     let parts: Vec<String> = name
         .split('/')
         .map(|p| format!("^{}$", escape(p)))
@@ -38,7 +38,7 @@ pub fn levels(name: &str) -> String {
     parts.join("/")
 }
 
-pub fn skip(targets: &[Target], all: &[Target]) -> Emitted {
+pub(crate) fn skip(targets: &[Target], all: &[Target]) -> Emitted {
     let mut out = Emitted::default();
     let names: BTreeSet<&str> = targets.iter().map(|t| t.name.as_str()).collect();
     let selected: BTreeSet<(&str, &str)> = targets

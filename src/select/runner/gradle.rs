@@ -12,7 +12,7 @@ use super::{Emitted, Target, java_name, show};
 use crate::report::escape::is_unsafe_char;
 
 /// Escapes `s` for a Groovy single-quoted string.
-pub fn groovy_string(s: &str) -> String {
+pub(crate) fn groovy_string(s: &str) -> String {
     let mut out = String::from("'");
     for c in s.chars() {
         match c {
@@ -29,7 +29,7 @@ pub fn groovy_string(s: &str) -> String {
 }
 
 /// The `Class.method` pattern of `t`, or why there is none.
-pub fn pattern(t: &Target) -> Result<String, String> {
+pub(crate) fn pattern(t: &Target) -> Result<String, String> {
     if !java_name(&t.classname, true) {
         return Err("its classname is not a Java class name".into());
     }
@@ -43,7 +43,7 @@ pub fn pattern(t: &Target) -> Result<String, String> {
     Ok(format!("{}.{method}", t.classname))
 }
 
-pub fn exclude(targets: &[Target]) -> Emitted {
+pub(crate) fn exclude(targets: &[Target]) -> Emitted {
     let mut out = Emitted::default();
     let mut lines = String::new();
     for t in targets {

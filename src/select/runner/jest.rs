@@ -14,7 +14,7 @@ use crate::report::escape::is_unsafe_char;
 use std::collections::BTreeSet;
 
 /// Escapes `s` to match itself in a JavaScript regular expression.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -37,12 +37,12 @@ pub fn escape(s: &str) -> String {
 }
 
 /// `(?:A|B|...)`: the selected names, escaped.
-pub fn alternation(names: &[&str]) -> String {
+pub(crate) fn alternation(names: &[&str]) -> String {
     let escaped: Vec<String> = names.iter().map(|n| escape(n)).collect();
     format!("(?:{})", escaped.join("|"))
 }
 
-pub fn exclude(targets: &[Target], all: &[Target]) -> Emitted {
+pub(crate) fn exclude(targets: &[Target], all: &[Target]) -> Emitted {
     let mut out = Emitted::default();
     // jest-junit writes `{classname} {title}`, which starts with a space for a test outside any
     // describe block; jest's full name has none.

@@ -10,7 +10,7 @@
 use super::{Emitted, Target, java_name, show};
 
 /// The `Class#method` pattern of `t`, or why there is none.
-pub fn pattern(t: &Target) -> Result<String, String> {
+pub(crate) fn pattern(t: &Target) -> Result<String, String> {
     if !java_name(&t.classname, true) {
         return Err("its classname is not a Java class name".into());
     }
@@ -22,7 +22,7 @@ pub fn pattern(t: &Target) -> Result<String, String> {
     Ok(format!("{}#{}", t.classname, t.name))
 }
 
-pub fn exclude(targets: &[Target]) -> Emitted {
+pub(crate) fn exclude(targets: &[Target]) -> Emitted {
     let mut out = Emitted {
         text: "# testsift select: tests for -Dsurefire.excludesFile, one Class#method a line\n"
             .into(),

@@ -3,12 +3,12 @@
 //! out with a warning (printed on stderr), never approximated by a pattern that could catch
 //! other tests. Each runner's syntax, and how to pass the output: docs/select.md.
 
-pub mod go;
-pub mod gradle;
-pub mod jest;
-pub mod maven;
-pub mod nextest;
-pub mod pytest;
+pub(crate) mod go;
+pub(crate) mod gradle;
+pub(crate) mod jest;
+pub(crate) mod maven;
+pub(crate) mod nextest;
+pub(crate) mod pytest;
 
 use super::Selected;
 use super::history::TestHistory;
@@ -19,7 +19,7 @@ use std::path::PathBuf;
 /// What the output is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Runner {
+pub(crate) enum Runner {
     /// `pytest @FILE`: one `--deselect=NODEID` per line.
     Pytest,
     /// `cargo nextest run -E "$(cat FILE)"`: a filterset.
@@ -51,12 +51,12 @@ crate::choice::choices!(Runner {
 
 /// A test as the runner formats see it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Target {
-    pub test_id: String,
-    pub classname: String,
-    pub name: String,
-    pub suite: String,
-    pub file: Option<String>,
+pub(crate) struct Target {
+    pub(crate) test_id: String,
+    pub(crate) classname: String,
+    pub(crate) name: String,
+    pub(crate) suite: String,
+    pub(crate) file: Option<String>,
 }
 
 impl From<&TestHistory> for Target {
@@ -85,24 +85,24 @@ impl From<&Selected> for Target {
 
 /// What a runner format produced.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Emitted {
+pub(crate) struct Emitted {
     /// The file form: what `--out` writes and stdout shows.
-    pub text: String,
+    pub(crate) text: String,
     /// The same as command-line arguments, for `--shell`; none where the runner takes the
     /// selection only as a file.
-    pub args: Option<Vec<String>>,
+    pub(crate) args: Option<Vec<String>>,
     /// Tests left out or caught beyond the selection, one sentence each.
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// Selected tests the format could not express, so left out.
-    pub left_out: usize,
+    pub(crate) left_out: usize,
 }
 
 /// Settings some formats need.
 #[derive(Debug, Clone, Default)]
-pub struct Context {
+pub(crate) struct Context {
     /// The directory pytest node ids are relative to (its rootdir), to tell which part of a
     /// dotted classname is the file.
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
 }
 
 /// Writes an exclusion of `targets` for `runner`; `all` is every test in the window. JSON is
@@ -121,7 +121,7 @@ fn exclude(runner: Runner, targets: &[Target], all: &[Target], ctx: &Context) ->
 
 /// A selection the chosen output cannot take.
 #[derive(Debug, thiserror::Error)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     #[error(
         "{kind} is an order, and {runner} takes no order from a list; use --runner plain or --runner json"
     )]
@@ -145,7 +145,7 @@ fn runner_name(runner: Runner) -> String {
 
 /// Renders `selection` for `runner`. For shards, `shard` (1-based) picks the shard to run:
 /// plain lists its tests, a runner format excludes every other shard's tests.
-pub fn render(
+pub(crate) fn render(
     selection: &super::Selection,
     all: &[Target],
     runner: Runner,
@@ -245,7 +245,7 @@ pub fn render(
 
 /// The summary for stderr: what was selected, what was left out, and for shards the predicted
 /// times and the comparison with the current split.
-pub fn notes(selection: &super::Selection, emitted: &Emitted) -> Vec<String> {
+pub(crate) fn notes(selection: &super::Selection, emitted: &Emitted) -> Vec<String> {
     use super::Kind;
     use super::shards::Unit;
     use crate::analysis::SplitBy;
@@ -354,7 +354,7 @@ pub fn notes(selection: &super::Selection, emitted: &Emitted) -> Vec<String> {
 /// One id per line. An id with a line break cannot be written that way, and one with another
 /// control character or a bidirectional override would reach the terminal or the script that
 /// reads the list as itself, where an escaped form would be another id: both are left out.
-pub fn plain<'a>(ids: impl Iterator<Item = &'a str>) -> Emitted {
+pub(crate) fn plain<'a>(ids: impl Iterator<Item = &'a str>) -> Emitted {
     let mut out = Emitted::default();
     for id in ids {
         if id.contains(['\n', '\r']) {
@@ -377,7 +377,7 @@ pub fn plain<'a>(ids: impl Iterator<Item = &'a str>) -> Emitted {
 /// escapes only C0 controls, and leaves DEL, C1 controls and bidirectional overrides raw.
 /// Outside strings pretty JSON has only ASCII punctuation, spaces and newlines, so the newlines
 /// stay and every other such character is inside a string, where the escape means the same.
-pub fn json_text(json: &str) -> String {
+pub(crate) fn json_text(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
         if c != '\n' && is_unsafe_char(c) {
@@ -390,7 +390,7 @@ pub fn json_text(json: &str) -> String {
 }
 
 /// A name for a warning: quoted, control characters escaped, long names shortened.
-pub fn show(s: &str) -> String {
+pub(crate) fn show(s: &str) -> String {
     const MAX: usize = 120;
     if s.chars().count() > MAX {
         let head: String = s.chars().take(MAX).collect();
@@ -401,7 +401,7 @@ pub fn show(s: &str) -> String {
 }
 
 /// Quotes a word for a POSIX shell: bare when only safe characters, else in single quotes.
-pub fn shell_quote(s: &str) -> String {
+pub(crate) fn shell_quote(s: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
     if !s.is_empty() && s.chars().all(safe) {
         s.to_string()
@@ -411,7 +411,7 @@ pub fn shell_quote(s: &str) -> String {
 }
 
 /// The arguments as one shell command line, one argument per line.
-pub fn shell_line(args: &[String]) -> String {
+pub(crate) fn shell_line(args: &[String]) -> String {
     let words: Vec<String> = args.iter().map(|a| shell_quote(a)).collect();
     let mut s = words.join(" \\\n  ");
     s.push('\n');
@@ -433,7 +433,7 @@ pub(crate) fn java_name(s: &str, dotted: bool) -> bool {
 #[cfg(test)]
 pub(crate) mod hostile {
     //! Names a report from a fork can carry, for every format's tests.
-    pub fn names() -> Vec<String> {
+    pub(crate) fn names() -> Vec<String> {
         vec![
             "<script>alert(1)</script>".into(),
             "x\" onload=\"alert(1)".into(),
@@ -448,7 +448,7 @@ pub(crate) mod hostile {
 
     /// Names that would drive a terminal if printed raw: an OSC 52 sequence (sets the clipboard),
     /// a C1 CSI colour, DEL, and a right-to-left override.
-    pub fn terminal() -> Vec<String> {
+    pub(crate) fn terminal() -> Vec<String> {
         vec![
             "osc\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}".into(),
             "csi\u{9b}31mred".into(),
@@ -458,7 +458,7 @@ pub(crate) mod hostile {
     }
 
     /// A Java-style target: test id `class::name`.
-    pub fn java(classname: &str, name: &str) -> super::Target {
+    pub(crate) fn java(classname: &str, name: &str) -> super::Target {
         super::Target {
             test_id: format!("{classname}::{name}"),
             classname: classname.into(),
@@ -468,7 +468,7 @@ pub(crate) mod hostile {
     }
 
     /// Parses `words` back with a real POSIX shell and returns what it got.
-    pub fn through_sh(line: &str) -> Vec<String> {
+    pub(crate) fn through_sh(line: &str) -> Vec<String> {
         let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(format!("printf '%s\\0' {line}"))

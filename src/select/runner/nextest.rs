@@ -12,7 +12,7 @@ use super::{Emitted, Target};
 use crate::report::escape::is_unsafe_char;
 
 /// Escapes `s` for an equality matcher (`=...`).
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -33,7 +33,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// The filterset that matches exactly `t`.
-pub fn matcher(t: &Target) -> String {
+pub(crate) fn matcher(t: &Target) -> String {
     if t.classname.is_empty() {
         format!("test(={})", escape(&t.name))
     } else {
@@ -45,7 +45,7 @@ pub fn matcher(t: &Target) -> String {
     }
 }
 
-pub fn exclude(targets: &[Target]) -> Emitted {
+pub(crate) fn exclude(targets: &[Target]) -> Emitted {
     let expr = if targets.is_empty() {
         "all()".to_string()
     } else {

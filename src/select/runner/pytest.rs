@@ -19,11 +19,11 @@ use std::path::Path;
 
 /// The option the arguments use. The conftest.py in docs/select.md adds it to pytest (the same
 /// file as tests/runners/pytest/conftest.py, which the real-runner test uses).
-pub const OPTION: &str = "--testsift-deselect";
+pub(crate) const OPTION: &str = "--testsift-deselect";
 
 /// The node id of `t`; a warning when its file had to be guessed; `Err` with the reason when
 /// none can be written.
-pub fn node_id(t: &Target, root: &Path) -> Result<(String, Option<String>), String> {
+pub(crate) fn node_id(t: &Target, root: &Path) -> Result<(String, Option<String>), String> {
     if t.name.contains(['\n', '\r']) || t.classname.contains(['\n', '\r']) {
         return Err("has a line break, which pytest never writes into a node id".into());
     }
@@ -91,7 +91,7 @@ pub fn node_id(t: &Target, root: &Path) -> Result<(String, Option<String>), Stri
     }
 }
 
-pub fn deselect(targets: &[Target], ctx: &Context) -> Emitted {
+pub(crate) fn deselect(targets: &[Target], ctx: &Context) -> Emitted {
     let mut out = Emitted::default();
     let mut args = Vec::new();
     for t in targets {
