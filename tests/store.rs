@@ -243,13 +243,21 @@ fn issue_15_every_commit_is_a_new_generation_and_old_ones_are_pruned() {
     assert_eq!(kept.last(), Some(&generation));
     assert!(kept.len() <= 17 && kept.len() >= 16, "{kept:?}");
     // A manifest.json set back to an older generation (a slow writer's late rename) hides
-    // nothing: readers take the newest generation, and the next write puts it back.
+    // nothing from testsift, which reads the newest generation; `verify` says that other
+    // engines would read an older state, and the next write puts the newest back.
     let older = fs::read(store.join("manifests").join(format!("{:08}.json", kept[0]))).unwrap();
     fs::remove_file(store.join("manifest.json")).unwrap();
     write(&store.join("manifest.json"), older);
     assert_eq!(stats(&store)["runs"], 20);
-    assert_code(&verify(&store), 0);
+    let out = verify(&store);
+    assert_code(&out, 2);
+    assert!(
+        stdout(&out).contains(&format!("holds generation {}, not the committed", kept[0])),
+        "{}",
+        stdout(&out)
+    );
     assert_code(&ingest_runs(&store, &[21]), 0);
+    assert_code(&verify(&store), 0);
     assert_eq!(
         manifest(&store)["generation"].as_u64(),
         Some(generation + 1)
@@ -283,6 +291,41 @@ fn issue_18_a_manifest_that_stops_listing_a_segment_is_an_error_and_nothing_is_d
     m.as_object_mut().unwrap().remove("next_segment");
     write_manifest(&store, &m);
     assert_code(&stats_out(&store), 2);
+}
+
+/// manifest.json replaced by another file (an edit saved through a rename, a copy tool): testsift
+/// reads the committed generation, so its answers stay right, but other engines start from
+/// manifest.json, so `verify` says so, and the next write puts the committed one back.
+#[test]
+fn issue_15_a_manifest_json_apart_from_the_committed_generation_is_a_problem_verify_names() {
+    let (_dir, store) = new_store(&[1, 2]);
+    assert_code(&ingest_runs(&store, &[3]), 0);
+    let before = stdout(&stats_out(&store));
+    let mut m = manifest(&store);
+    m["segments"].as_array_mut().unwrap().remove(0);
+    let tmp = store.join("edited.json");
+    write(&tmp, serde_json::to_vec_pretty(&m).unwrap());
+    fs::rename(&tmp, store.join("manifest.json")).unwrap();
+    assert_eq!(stdout(&stats_out(&store)), before);
+    let out = verify(&store);
+    assert_code(&out, 2);
+    assert!(
+        stdout(&out).contains("manifest.json: holds other contents than the committed"),
+        "{}",
+        stdout(&out)
+    );
+    // A write (here one that adds a run) puts the committed manifest back.
+    assert_code(&ingest_runs(&store, &[4]), 0);
+    assert_code(&verify(&store), 0);
+    let committed = fs::read_dir(store.join("manifests"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .max()
+        .unwrap();
+    assert_eq!(
+        fs::read(store.join("manifest.json")).unwrap(),
+        fs::read(committed).unwrap()
+    );
 }
 
 #[test]

@@ -266,22 +266,67 @@ impl Store {
         let path = self.manifest_path();
         for _ in 0..4 {
             let newest = self.read_newest()?;
-            let entry = self.read_manifest_file(&path).ok().flatten();
-            if entry.is_some_and(|e| e.generation >= newest.generation) {
-                return Ok(());
-            }
             let source = self.generation_path(newest.generation);
             let bytes = match fs::read(&source) {
                 Ok(b) => b,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(io_err(&source)(e)),
             };
+            // Left alone when it is the newest (byte for byte: a copy edited by hand is put
+            // back too), or newer still (another writer committed meanwhile).
+            let entry = fs::read(&path).ok();
+            if entry.as_ref() == Some(&bytes)
+                || entry
+                    .and_then(|e| serde_json::from_slice::<Manifest>(&e).ok())
+                    .is_some_and(|e| e.generation > newest.generation)
+            {
+                return Ok(());
+            }
             let tmp = self.manifests_dir().join(unique(MANIFEST));
             write_synced(&tmp, &bytes)?;
             fs::rename(&tmp, &path).map_err(io_err(&path))?;
             sync_dir(&self.dir)?;
         }
         Ok(())
+    }
+
+    /// What is wrong with `manifest.json`, the file other engines start from, when it is not
+    /// the newest committed generation (a write puts it back; until then they would read
+    /// another store). `None` for a store of format 3 or before, whose only manifest it is.
+    pub(super) fn entry_problem(&self) -> Result<Option<String>, StoreError> {
+        // The newest as readers find it (a listing of manifests/ can lag on a network mount).
+        let newest = self.read_newest()?.generation;
+        if newest == 0 {
+            return Ok(None);
+        }
+        let path = self.manifest_path();
+        let source = self.generation_path(newest);
+        let committed = fs::read(&source).map_err(io_err(&source))?;
+        let entry = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok(Some(format!(
+                    "{}: missing; engines that read it find no store (the next write puts back {})",
+                    path.display(),
+                    source.display()
+                )));
+            }
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        if entry == committed {
+            return Ok(None);
+        }
+        let said = match serde_json::from_slice::<Manifest>(&entry) {
+            Ok(m) if m.generation == newest => "other contents than".to_string(),
+            Ok(m) => format!("generation {}, not", m.generation),
+            Err(_) => "no readable manifest, not".to_string(),
+        };
+        Ok(Some(format!(
+            "{}: holds {said} the committed {} (generation {newest}); engines that read it \
+             see another store until the next write puts it back",
+            path.display(),
+            source.display()
+        )))
     }
 
     /// Removes generation files more than [`KEEP_GENERATIONS`] behind `newest`, and temporary

@@ -501,6 +501,7 @@ impl Store {
             .into_iter()
             .map(|(path, message)| format!("{}: {message}", path.display()))
             .collect();
+        problems.extend(self.entry_problem()?);
         for entry in self.entries()? {
             if let Entry::Foreign(path) = entry {
                 problems.push(format!(
