@@ -2,18 +2,11 @@
 
 use crate::cli::CompactArgs;
 use crate::error::EXIT_OK;
-use crate::store::Store;
 use anyhow::Context;
 use std::process::ExitCode;
 
 pub(crate) fn run(args: CompactArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::at(&args.store.store);
-    if !store.exists() {
-        anyhow::bail!(
-            "{}: no history here (no manifest.json); pass --store",
-            store.dir().display()
-        );
-    }
+    let store = super::existing_store(&args.store.store)?;
     let lock = store.lock(|| {
         eprintln!(
             "testsift: {}: waiting for another writer to finish",

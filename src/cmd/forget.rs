@@ -3,19 +3,13 @@
 use crate::cli::ForgetArgs;
 use crate::error::EXIT_OK;
 use crate::report::escape;
-use crate::store::{Selection, Store};
+use crate::store::Selection;
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
 pub(crate) fn run(args: ForgetArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::at(&args.store.store);
-    if !store.exists() {
-        anyhow::bail!(
-            "{}: no history here (no manifest.json); pass --store",
-            store.dir().display()
-        );
-    }
+    let store = super::existing_store(&args.store.store)?;
     let selection = Selection {
         runs: args.runs,
         variant: args.variant,

@@ -3,19 +3,12 @@
 use crate::cli::VerifyArgs;
 use crate::error::{EXIT_ERROR, EXIT_OK};
 use crate::report::escape;
-use crate::store::Store;
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
 pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::at(&args.store.store);
-    if !store.exists() {
-        anyhow::bail!(
-            "{}: no store here (no manifest.json); pass --store",
-            store.dir().display()
-        );
-    }
+    let store = super::existing_store(&args.store.store)?;
     let problems = store
         .verify()
         .with_context(|| format!("verifying {}", store.dir().display()))?;
