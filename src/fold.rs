@@ -287,8 +287,8 @@ pub(crate) fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
 }
 
 /// Runs of more cases than this find their tests' first cases by sorting; smaller ones with a
-/// hash map. The map is faster (no sort per run: about 8% of an ordinary ingest's CPU time),
-/// the sort needs half the memory, which decides for a report of a million new tests.
+/// hash map. The map is faster (no sort per run), the sort needs half the memory, which decides
+/// for a report of a million new tests (docs/reliability.md, "Bounded memory").
 const SORT_PAST: usize = 1 << 16;
 
 /// For each case of the run, numbered across its reports in order, the number of the first

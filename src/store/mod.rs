@@ -598,8 +598,8 @@ impl Store {
             &layout::stored_schema(&columns::stored_executions_schema()),
             EXECUTIONS_DICTIONARY,
             // Hash keys, codes and durations span their whole range in every row group, so
-            // min/max statistics seldom let a reader skip one (they cost ~1.5% of the ingest's
-            // instructions); but a file without them still gets a page index from the writer,
+            // min/max statistics seldom let a reader skip one (and cost ingest a little); but a
+            // file without them still gets a page index from the writer,
             // and readers that trust it (DuckDB) then skip every page of a filtered query.
             true,
         )

@@ -60,9 +60,8 @@ impl ParquetFile {
                 max_value: min_max,
                 ..StatisticsOptions::default()
             },
-            // LZ4 (Parquet's LZ4_RAW codec): on the ingest benchmark it takes 7% fewer
-            // instructions in all than zstd at its fastest level, for a store 1.6 times as
-            // large (about 2% of the XML it came from).
+            // LZ4 (Parquet's LZ4_RAW codec): fewer instructions than zstd at its fastest
+            // level, for a somewhat larger store (docs/benchmarks.md, "Store size").
             compression: CompressionOptions::Lz4Raw,
             version: Version::V1,
             data_page_size: None,
