@@ -143,10 +143,14 @@ fn clean_up_removes_only_names_the_store_writes() {
     // Left long ago by writers that died: no other writer can be about to commit them.
     age(&seg.join("00000007.tmp"));
     age(&seg.join("00000009"));
+    // A claim whose writer was killed before it named itself: empty, and taken away at once
+    // (not aged), since a live writer's claim is never empty for longer than a write.
+    fs::create_dir(seg.join("00000008.tmp")).unwrap();
     assert_code(&ingest_runs(&store, &[2]), 0);
     assert!(seg.join("notes.txt").is_file());
     assert!(seg.join("1/x").is_file());
     assert!(!seg.join("00000007.tmp").exists());
+    assert!(!seg.join("00000008.tmp").exists());
     assert!(!seg.join("00000009").exists());
     assert_eq!(stats(&store)["runs"], 2);
 }

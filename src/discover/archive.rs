@@ -400,10 +400,56 @@ pub(super) fn read_squeezed(
 ) -> Result<Squeezed, ReadError> {
     let capacity = size_hint.min(limit).min(PREALLOCATE_AT_MOST);
     let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
-    let mut squeezer: Option<Squeezer> = None;
-    let mut chunk = vec![0; CHUNK];
-    let mut raw: u64 = 0;
+    // Up to SQUEEZE_PAST + 1 bytes are read straight into `bytes` (a report of the usual size
+    // in one or two reads, copied once and never zeroed first); only a larger one goes on
+    // through the chunked loop below and the squeezer.
+    let first = (SQUEEZE_PAST as u64).min(limit).saturating_add(1);
+    if let Err(err) = (&mut reader).take(first).read_to_end(&mut bytes) {
+        let raw = bytes.len() as u64;
+        if raw > keep_at_most {
+            bytes = Vec::new();
+        }
+        return Err(ReadError::Io(
+            err,
+            Squeezed {
+                bytes,
+                cuts: Vec::new(),
+                raw,
+            },
+        ));
+    }
+    let mut raw = bytes.len() as u64;
+    if raw > limit {
+        return Err(ReadError::TooLarge);
+    }
+    if raw < first {
+        // The whole source, at most SQUEEZE_PAST bytes.
+        if raw > keep_at_most {
+            return Err(ReadError::ReadAgain);
+        }
+        return Ok(Squeezed {
+            bytes,
+            cuts: Vec::new(),
+            raw,
+        });
+    }
+    // Larger: what was read so far goes through the squeezer, and so does the rest.
+    let mut squeezer = Squeezer::default();
+    // What is kept is at most the size: reserved once (capacity not written to costs no
+    // memory), where doubling would hold up to twice the report.
+    let size = size_hint
+        .min(keep_at_most)
+        .min(limit)
+        .max(SQUEEZE_PAST as u64);
+    let mut kept = Vec::with_capacity(usize::try_from(size).unwrap_or(SQUEEZE_PAST));
+    squeezer.feed(&bytes, &mut kept);
+    bytes = kept;
     let mut counting = false;
+    if bytes.len() as u64 > keep_at_most {
+        counting = true;
+        bytes = Vec::new();
+    }
+    let mut chunk = vec![0; CHUNK];
     loop {
         let n = match reader.read(&mut chunk) {
             Ok(0) => break,
@@ -413,7 +459,7 @@ pub(super) fn read_squeezed(
                 if counting {
                     bytes = Vec::new();
                 }
-                let cuts = squeezer.map(|s| s.finish(&mut bytes)).unwrap_or_default();
+                let cuts = squeezer.finish(&mut bytes);
                 let partial = Squeezed { bytes, cuts, raw };
                 return Err(ReadError::Io(err, partial));
             }
@@ -425,27 +471,7 @@ pub(super) fn read_squeezed(
         if counting {
             continue;
         }
-        match squeezer.as_mut() {
-            Some(squeezer) => squeezer.feed(&chunk[..n], &mut bytes),
-            None => {
-                bytes.extend_from_slice(&chunk[..n]);
-                if bytes.len() > SQUEEZE_PAST {
-                    // Large: what was read so far goes through the squeezer, and so does the rest.
-                    let mut started = Squeezer::default();
-                    // What is kept is at most the size: reserved once (capacity not written
-                    // to costs no memory), where doubling would hold up to twice the report.
-                    let size = size_hint
-                        .min(keep_at_most)
-                        .min(limit)
-                        .max(SQUEEZE_PAST as u64);
-                    let mut kept =
-                        Vec::with_capacity(usize::try_from(size).unwrap_or(SQUEEZE_PAST));
-                    started.feed(&bytes, &mut kept);
-                    bytes = kept;
-                    squeezer = Some(started);
-                }
-            }
-        }
+        squeezer.feed(&chunk[..n], &mut bytes);
         if bytes.len() as u64 > keep_at_most {
             counting = true;
             bytes = Vec::new();
@@ -454,7 +480,7 @@ pub(super) fn read_squeezed(
     if counting {
         return Err(ReadError::ReadAgain);
     }
-    let cuts = squeezer.map(|s| s.finish(&mut bytes)).unwrap_or_default();
+    let cuts = squeezer.finish(&mut bytes);
     if !cuts.is_empty() {
         bytes.shrink_to_fit();
     }

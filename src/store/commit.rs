@@ -383,10 +383,19 @@ impl Store {
             }
             let writer = tmp.join(WRITER);
             let m = me();
-            write_synced(
+            let written = write_synced(
                 &writer,
                 format!("host {}\nboot {}\npid {}\n", m.host, m.boot, m.pid).as_bytes(),
-            )?;
+            );
+            if let Err(e) = written {
+                // Another writer's clean-up took the folder for one a killed writer left
+                // before naming itself (see [`unstarted`]): claim the next id instead.
+                if !tmp.exists() {
+                    id = id.checked_add(1).ok_or_else(exhausted)?;
+                    continue;
+                }
+                return Err(e);
+            }
             let next = self.read_newest()?.next_id().ok_or_else(exhausted)?;
             if self.segment_dir(id).exists() || id < next {
                 fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
@@ -407,6 +416,13 @@ impl Store {
             Err(e) => Err(io_err(&path)(e)),
         }
     }
+}
+
+/// Whether the partial folder at `path` is a claim whose writer never named itself: empty, no
+/// `writer` file (a writer killed between the `mkdir` and writing that file). Such a folder is
+/// removed with `remove_dir`, which fails if the writer names itself meanwhile.
+pub(super) fn unstarted(path: &Path) -> bool {
+    fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none())
 }
 
 /// Whether the segment folder at `path` was left by a writer that is gone: its `writer` file

@@ -460,6 +460,21 @@ impl Store {
         let listed: HashSet<u64> = manifest.segments.iter().map(|s| s.id).collect();
         let mut removed = 0;
         for entry in self.entries()? {
+            if let Entry::Partial(path) = &entry
+                && commit::unstarted(path)
+            {
+                match fs::remove_dir(path) {
+                    Ok(()) => removed += 1,
+                    // Gone, or its writer named itself meanwhile: in use, left alone.
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::NotFound | io::ErrorKind::DirectoryNotEmpty
+                        ) => {}
+                    Err(e) => return Err(io_err(path)(e)),
+                }
+                continue;
+            }
             let path = match entry {
                 Entry::Partial(path) if commit::abandoned(&path) => path,
                 Entry::Segment(id, path)
