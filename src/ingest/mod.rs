@@ -151,22 +151,17 @@ pub(crate) fn ingest(
     })?;
     // Again when another writer (on another machine: the lock does not reach it) stored some of
     // the same runs first, or replaced what this one read; the problems were reported already.
-    for attempt in 0..crate::store::COMMIT_TRIES {
-        let generation = store.generation()?;
-        let report: &mut dyn FnMut(&Diagnostic) = if attempt == 0 {
-            &mut *report_problem
-        } else {
-            &mut |_| {}
-        };
-        match ingest_once(options, store, &runs, &lock, summary.clone(), report) {
-            Ok(Some(summary)) => return Ok(summary),
-            Ok(None) => {}
-            Err(IngestError::Store(_)) if store.generation()? != generation => {}
-            Err(e) => return Err(e),
-        }
-        crate::store::backoff(attempt);
-    }
-    Err(store.contended(crate::store::COMMIT_TRIES).into())
+    store.retrying(
+        |attempt| {
+            let report: &mut dyn FnMut(&Diagnostic) = if attempt == 0 {
+                &mut *report_problem
+            } else {
+                &mut |_| {}
+            };
+            ingest_once(options, store, &runs, &lock, summary.clone(), report)
+        },
+        |e| matches!(e, IngestError::Store(_)),
+    )
 }
 
 /// Writes the runs the store does not hold yet into one segment and commits it: `None` when

@@ -185,6 +185,29 @@ impl Store {
         Ok(self.read_newest()?.generation)
     }
 
+    /// Runs `once` (given the try's number, from 0) until it commits or has nothing to do:
+    /// again, after a short wait, when it says another writer committed first (`Ok(None)`), or
+    /// when it failed with an error `redo` accepts and the store's generation moved meanwhile
+    /// (what it read was removed by another writer's commit). Gives up after
+    /// [`COMMIT_TRIES`] tries.
+    pub(crate) fn retrying<T, E: From<StoreError>>(
+        &self,
+        mut once: impl FnMut(u32) -> Result<Option<T>, E>,
+        redo: impl Fn(&E) -> bool,
+    ) -> Result<T, E> {
+        for attempt in 0..COMMIT_TRIES {
+            let generation = self.generation()?;
+            match once(attempt) {
+                Ok(Some(out)) => return Ok(out),
+                Ok(None) => {}
+                Err(e) if redo(&e) && self.generation()? != generation => {}
+                Err(e) => return Err(e),
+            }
+            backoff(attempt);
+        }
+        Err(self.contended(COMMIT_TRIES).into())
+    }
+
     pub(crate) fn contended(&self, tries: u32) -> StoreError {
         StoreError::Contended {
             path: self.dir.display().to_string(),

@@ -143,18 +143,10 @@ impl Store {
             }
             opened.push((source, source.open()?));
         }
-        for attempt in 0..super::COMMIT_TRIES {
-            let generation = self.generation()?;
-            match self.merge_once(&opened, lock) {
-                Ok(Some(out)) => return Ok(Merged { itself, ..out }),
-                Ok(None) => {}
-                // Read from under a concurrent compaction that removed what it replaced.
-                Err(_) if self.generation()? != generation => {}
-                Err(e) => return Err(e),
-            }
-            super::backoff(attempt);
-        }
-        Err(self.contended(super::COMMIT_TRIES))
+        // Also again when it read from under a concurrent compaction that removed what it
+        // replaced.
+        let out = self.retrying(|_| self.merge_once(&opened, lock), |_| true)?;
+        Ok(Merged { itself, ..out })
     }
 
     /// One try of [`Store::merge`]: `None` when it has to be done again.

@@ -7,9 +7,7 @@
 //! nothing another writer added or replaced meanwhile is lost or brought back.
 
 use super::schema::*;
-use super::{
-    COMMIT_TRIES, Manifest, Store, StoreError, StoreLock, backoff, columns, io_err, pq_err,
-};
+use super::{Manifest, Store, StoreError, StoreLock, columns, io_err, pq_err};
 use polars::prelude::*;
 use std::collections::HashSet;
 use std::fs;
@@ -66,27 +64,7 @@ impl Store {
         selection: &Selection,
         lock: &StoreLock,
     ) -> Result<Forgotten, StoreError> {
-        self.rewriting(|| self.forget_once(selection, lock))
-    }
-
-    /// Runs `once` until it commits (or has nothing to do): again, after a short wait, when
-    /// another writer committed first, or when what it read was removed meanwhile by another
-    /// writer's commit.
-    fn rewriting<T>(
-        &self,
-        mut once: impl FnMut() -> Result<Option<T>, StoreError>,
-    ) -> Result<T, StoreError> {
-        for attempt in 0..COMMIT_TRIES {
-            let generation = self.generation()?;
-            match once() {
-                Ok(Some(out)) => return Ok(out),
-                Ok(None) => {}
-                Err(_) if self.generation()? != generation => {}
-                Err(e) => return Err(e),
-            }
-            backoff(attempt);
-        }
-        Err(self.contended(COMMIT_TRIES))
+        self.retrying(|_| self.forget_once(selection, lock), |_| true)
     }
 
     /// Commits `work` (read as generation `base`) in place of `replaced`, then removes the
@@ -299,7 +277,7 @@ impl Store {
         min_segments: usize,
         lock: &StoreLock,
     ) -> Result<Compacted, StoreError> {
-        self.rewriting(|| self.compact_once(small, min_segments, lock))
+        self.retrying(|_| self.compact_once(small, min_segments, lock), |_| true)
     }
 
     /// One try of [`Store::compact`]: `None` when it has to be done again.
