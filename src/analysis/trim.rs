@@ -443,12 +443,23 @@ pub(crate) fn trim(
 ) -> Result<TrimReport, AnalysisError> {
     let runs = runs_in_window(store, window)?;
     let (series, counts) = load(store, &runs)?;
-    let replay = replayed(&runs, &series, &counts, options);
+    Ok(trim_loaded(&runs, series, &counts, options))
+}
+
+/// [`trim`] of a window already loaded (the report loads it once for this and the priority
+/// replay).
+pub(crate) fn trim_loaded(
+    runs: &[RunInfo],
+    series: Vec<Series>,
+    counts: &super::RunCounts,
+    options: &TrimOptions,
+) -> TrimReport {
+    let replay = replayed(runs, &series, counts, options);
     let infra = counts.infrastructure(options.infra_threshold);
     let tests = collect(series, &infra);
-    let mut report = analyse(tests, &runs, &infra, options);
+    let mut report = analyse(tests, runs, &infra, options);
     report.replayed = Some(replay);
-    Ok(report)
+    report
 }
 
 /// Runs a skip list replay trains on before it is scored.

@@ -17,7 +17,7 @@ use crate::analysis::AnalysisError;
 use crate::analysis::flaky::{FlakyOptions, FlakyReport, TestVerdict, Verdict, flaky};
 use crate::analysis::history::{self, History};
 use crate::analysis::slow::{GroupBy, SlowOptions, SlowReport, slow};
-use crate::analysis::trim::{TrimOptions, TrimReport, trim};
+use crate::analysis::trim::{TrimOptions, TrimReport, trim_loaded};
 use crate::analysis::window::{Since, WindowSpec, runs_in_window};
 use crate::store::Store;
 use diff::Changes;
@@ -456,24 +456,27 @@ pub(crate) fn build(
         by: GroupBy::Suite,
         ..options.slow.clone()
     };
-    // flaky beside slow-then-trim: the analyses are partly sequential, so two at a time keep
-    // both cores busy, and running the two smaller ones in turn bounds the peak memory.
-    let (flaky, slow_trim) = rayon::join(
+    // flaky beside slow, then the priority replay and trim: the analyses are partly
+    // sequential, so two at a time keep both cores busy, and running the others in turn
+    // bounds the peak memory. The replay and trim read the window loaded once.
+    let (flaky, rest) = rayon::join(
         || flaky(store, window, &options.flaky),
         || -> Result<_, AnalysisError> {
             let slow = slow(store, window, &slow_options)?;
-            let trim = trim(store, window, &options.trim)?;
-            Ok((slow, trim))
+            let runs = runs_in_window(store, window)?;
+            let (series, counts) = crate::analysis::load::load(store, &runs)?;
+            let priority = crate::analysis::backtest::priority_loaded(
+                &runs,
+                &series,
+                &counts,
+                &crate::analysis::backtest::BacktestOptions::default(),
+            );
+            let trim = trim_loaded(&runs, series, &counts, &options.trim);
+            Ok((slow, priority, trim))
         },
     );
     let flaky = flaky?;
-    let (slow, trim) = slow_trim?;
-    stage("replaying the priority order");
-    let priority = crate::analysis::backtest::priority(
-        store,
-        window,
-        &crate::analysis::backtest::BacktestOptions::default(),
-    )?;
+    let (slow, priority, trim) = rest?;
     stage("reading the per-run history");
     let runs = runs_in_window(store, window)?;
 

@@ -144,6 +144,16 @@ pub(crate) fn priority(
     Ok(replay(&runs, &series, &counts, options))
 }
 
+/// [`priority`] of a window already loaded.
+pub(crate) fn priority_loaded(
+    runs: &[RunInfo],
+    series: &[Series],
+    counts: &RunCounts,
+    options: &BacktestOptions,
+) -> PriorityBacktest {
+    replay(runs, series, counts, options)
+}
+
 /// Replays the skip list over the window ([`skip::replay`]).
 pub(crate) fn skip_list(
     store: &Store,
