@@ -10,6 +10,7 @@ use crate::domain::run_key;
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
+use polars_arrow::array::Array;
 use rustc_hash::FxHashMap;
 
 /// One execution of a test, by window position.
@@ -179,7 +180,7 @@ pub(crate) fn load(
     }
     let keys = Keys::read(store, runs, SUITE)?;
 
-    let df = store
+    let mut df = store
         .stored_executions()?
         .select([
             col(RUN_KEY),
@@ -192,6 +193,9 @@ pub(crate) fn load(
         ])
         .collect()
         .map_err(query_err(store))?;
+    // Every column cut at the same rows, so that they are read a chunk (an Arrow array) at a
+    // time, value by value, instead of through a per-row iterator over each column's chunks.
+    df.align_chunks_par();
     let columns = (|| -> PolarsResult<_> {
         Ok((
             df.column(RUN_KEY)?.u64()?.clone(),
@@ -208,45 +212,57 @@ pub(crate) fn load(
 
     let mut group_of: FxHashMap<(u32, u32), usize> = FxHashMap::default();
     let mut groups: Vec<((u32, u32), Vec<Exec>)> = Vec::new();
-    let rows = run_keys
-        .iter()
-        .zip(tests.iter())
-        .zip(status.iter())
-        .zip(attempts.iter())
-        .zip(failed.iter())
-        .zip(duration.iter())
-        .zip(duration_last.iter());
-    for (row, ((((((rk, tk), st), at), fa), du), dl)) in rows.enumerate() {
-        let (Some(rk), Some(tk), Some(st)) = (rk, tk, st) else {
-            continue;
-        };
-        let Some(&(pos, variant)) = keys.run.get(&rk) else {
-            continue;
-        };
-        let Some(&(id, _)) = keys.test.get(&tk) else {
-            continue;
-        };
-        let Some(status) = Status::from_code(st) else {
-            continue;
-        };
-        if status != Status::Skipped {
-            counts.executed[pos as usize] += 1;
-            counts.failed[pos as usize] +=
-                usize::from(matches!(status, Status::Failed | Status::Error));
+    let chunks = run_keys
+        .downcast_iter()
+        .zip(tests.downcast_iter())
+        .zip(status.downcast_iter())
+        .zip(attempts.downcast_iter())
+        .zip(failed.downcast_iter())
+        .zip(duration.downcast_iter())
+        .zip(duration_last.downcast_iter());
+    let mut first_row = 0usize;
+    for ((((((rk, tk), st), at), fa), du), dl) in chunks {
+        let n = rk.len();
+        let lengths = [tk.len(), st.len(), at.len(), fa.len(), du.len(), dl.len()];
+        if lengths.iter().any(|&len| len != n) {
+            return Err(query_err(store)(polars_err!(
+                ShapeMismatch: "the executions' columns are not cut alike"
+            )));
         }
-        let g = *group_of.entry((id, variant)).or_insert_with(|| {
-            groups.push(((id, variant), Vec::new()));
-            groups.len() - 1
-        });
-        groups[g].1.push(Exec {
-            run: pos,
-            status,
-            attempts: at.unwrap_or(1),
-            failed_attempts: fa.unwrap_or(0),
-            duration: du,
-            duration_last: dl,
-            row: u32::try_from(row).unwrap_or(u32::MAX),
-        });
+        for i in 0..n {
+            let row = first_row + i;
+            if !(rk.is_valid(i) && tk.is_valid(i) && st.is_valid(i)) {
+                continue;
+            }
+            let Some(&(pos, variant)) = keys.run.get(&rk.value(i)) else {
+                continue;
+            };
+            let Some(&(id, _)) = keys.test.get(&tk.value(i)) else {
+                continue;
+            };
+            let Some(status) = Status::from_code(st.value(i)) else {
+                continue;
+            };
+            if status != Status::Skipped {
+                counts.executed[pos as usize] += 1;
+                counts.failed[pos as usize] +=
+                    usize::from(matches!(status, Status::Failed | Status::Error));
+            }
+            let g = *group_of.entry((id, variant)).or_insert_with(|| {
+                groups.push(((id, variant), Vec::new()));
+                groups.len() - 1
+            });
+            groups[g].1.push(Exec {
+                run: pos,
+                status,
+                attempts: at.get(i).unwrap_or(1),
+                failed_attempts: fa.get(i).unwrap_or(0),
+                duration: du.get(i),
+                duration_last: dl.get(i),
+                row: u32::try_from(row).unwrap_or(u32::MAX),
+            });
+        }
+        first_row += n;
     }
     drop(df);
 
