@@ -174,23 +174,30 @@ fn close(v: &Value, expected: f64) {
 }
 
 #[test]
-fn priority_puts_new_then_likely_failures_first() {
+fn priority_orders_by_the_models_chance_then_cheapest_first() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     ingest_ok(&store, &sharded_history(dir.path()));
     let out = select_ok(&store, &["priority", "--runner", "plain"]);
-    // B3 is new; A2 failed in the newest run (decayed rate 1 / 2.71), A3 in the oldest
-    // (0.81 / 2.71); the rest never failed and go cheapest first.
+    // docs/select.md works this history by hand. Runs in window order r1/a, r1/b, r2/a, r2/b,
+    // r3/a, r3/b: 16 executions, 2 failed, overall rate (2 + 1) / (16 + 2) = 1/6. One failure
+    // has been followed by a run (A3's, which passed): everyone's chance that a failure
+    // persists is (0 + 1) / (1 + 2) = 1/3; 9 runs followed a pass and 1 of them failed (A2's
+    // last): Q = (1 + 1/6) / (9 + 1) = 7/60. A2 failed last, with no record of its own: 1/3.
+    // B3 has no run after a pass: Q. A3 passed once after a pass: (0 + 2Q) / (1 + 2) = 7/90.
+    // A1, B1, B2 passed twice after a pass, weights 0.9 and 1: 2Q / (1.9 + 2), cheapest first.
     assert_eq!(
         out.lines().collect::<Vec<_>>(),
-        ["b::B3", "a::A2", "a::A3", "b::B2", "b::B1", "a::A1"]
+        ["a::A2", "b::B3", "a::A3", "b::B2", "b::B1", "a::A1"]
     );
     let json: Value =
         serde_json::from_str(&select_ok(&store, &["priority", "--runner", "json"])).unwrap();
-    assert_eq!(json["tests"][0]["reason"], "new");
-    close(&json["tests"][1]["score"], 1.0 / 2.71);
-    close(&json["tests"][2]["score"], 0.81 / 2.71);
-    close(&json["tests"][5]["score"], 0.0);
+    close(&json["tests"][0]["score"], 1.0 / 3.0);
+    assert_eq!(json["tests"][0]["reason"], "failing");
+    close(&json["tests"][1]["score"], 7.0 / 60.0);
+    close(&json["tests"][2]["score"], 7.0 / 90.0);
+    assert_eq!(json["tests"][2]["reason"], "history");
+    close(&json["tests"][5]["score"], (7.0 / 30.0) / 3.9);
     // An order cannot be given to a runner as an exclusion list.
     let out = select(&store, &["priority", "--runner", "pytest"]);
     assert_code(&out, 2);

@@ -74,7 +74,8 @@ pub(crate) struct Selected {
     pub(crate) suite: String,
     pub(crate) file: Option<String>,
     pub(crate) variants: Vec<String>,
-    /// `flaky`, `move-to-nightly`, `review-for-deletion`, `new`, `history` or `shard`.
+    /// `flaky`, `move-to-nightly`, `review-for-deletion`, `new`, `failing`, `history` or
+    /// `shard`.
     pub(crate) reason: String,
     /// Executed runs in the window (not skipped, not infrastructure failures).
     pub(crate) runs: usize,
@@ -206,8 +207,15 @@ pub(crate) fn select(
             (tests, None)
         }
         Kind::Priority => {
-            let report = flaky(store, window, &flaky_options(options))?;
-            (priority::order(&hist, &report, &keep_variant), None)
+            let runs = runs_in_window(store, window)?;
+            let (series, counts) = crate::analysis::load::load(store, &runs)?;
+            let model = crate::analysis::backtest::learned(
+                &runs,
+                &series,
+                &counts,
+                options.infra_threshold,
+            );
+            (priority::order(&hist, &series, &model, &keep_variant), None)
         }
         Kind::Shards => {
             let (tests, plan) = shards::plan(&hist, options.shard_count, options.shard_by);

@@ -1,11 +1,14 @@
-//! `select priority`: every test ordered by how likely it is to fail, for fail-fast ordering.
-//! New tests first; then by score = decayed failure rate + flake rate; then cheapest first.
-//! Formula and worked example: docs/select.md.
+//! `select priority`: every test ordered by how likely it is to fail, for fail-fast ordering:
+//! by the chance testsift's model gives it after learning the whole window (the model
+//! `backtest priority` replays and scores), then cheapest first. Formula and worked example:
+//! docs/select.md and docs/backtest.md.
 
 use super::history::History;
 use super::{Selected, base, by_id};
-use crate::analysis::flaky::{DECAY, FlakyReport, Outcome, Verdict};
-use std::collections::BTreeMap;
+use crate::analysis::backtest::model::{Basis, DECAY, Model};
+use crate::analysis::flaky::Outcome;
+use crate::analysis::load::Series;
+use rustc_hash::FxHashMap;
 
 /// The failure rate over a test's executed runs with weight `(1 − DECAY)^age`, age 0 for its
 /// newest run: Σ wₖ·failedₖ / Σ wₖ, where failed means at least one failed attempt.
@@ -21,52 +24,69 @@ pub(crate) fn decayed_failure_rate(outcomes: &[Outcome]) -> f64 {
     if den > 0.0 { num / den } else { 0.0 }
 }
 
-/// Every test, most likely to fail first.
+/// Every test, most likely to fail first: testsift's model ([`Model`]) after learning every
+/// run of the window, the one `backtest priority` scores. A test on several variants goes by
+/// its likeliest (kept) variant.
 pub(crate) fn order(
     hist: &History,
-    report: &FlakyReport,
+    series: &[Series],
+    model: &Model,
     keep_variant: &dyn Fn(&str) -> bool,
 ) -> Vec<Selected> {
-    let mut verdicts: BTreeMap<&str, (bool, Option<f64>)> = BTreeMap::new();
-    for v in report.tests.iter().filter(|v| keep_variant(&v.variant)) {
-        let e = verdicts.entry(v.test_id.as_str()).or_insert((false, None));
-        e.0 |= v.verdict == Verdict::New;
-        if v.verdict == Verdict::Flaky {
-            e.1 = Some(e.1.unwrap_or(0.0).max(v.flake_rate.unwrap_or(0.0)));
+    // Per test id: the chance, the rule it came from and the mean time of its likeliest series.
+    let mut best: FxHashMap<&str, (f64, Basis, f64)> = FxHashMap::default();
+    for (i, s) in series.iter().enumerate() {
+        if !keep_variant(&s.variant) {
+            continue;
+        }
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        let (chance, basis) = model.estimate(i);
+        let e = best
+            .entry(s.test_id.as_str())
+            .or_insert((f64::NEG_INFINITY, basis, 0.0));
+        if chance > e.0 {
+            *e = (chance, basis, model.cost(i));
         }
     }
-    let mut out: Vec<(bool, Selected)> = by_id(hist)
+    let mut out: Vec<(f64, Selected)> = by_id(hist)
         .into_values()
-        .map(|t| {
-            let (new, flake) = verdicts
-                .get(t.test_id.as_str())
-                .copied()
-                .unwrap_or((false, None));
-            let mut s = base(t, if new { "new" } else { "history" });
-            s.flake_rate = flake;
-            s.score = Some(s.failure_rate_decayed + flake.unwrap_or(0.0));
-            if new {
-                s.evidence
-                    .push(format!("new in the window: {} runs so far", s.runs));
-            }
+        .filter_map(|t| {
+            let &(chance, basis, cost) = best.get(t.test_id.as_str())?;
+            let reason = match basis {
+                Basis::New => "new",
+                Basis::Failing { .. } => "failing",
+                Basis::Passing => "history",
+            };
+            let mut s = base(t, reason);
+            s.score = Some(chance);
+            s.evidence.push(match basis {
+                Basis::New => format!(
+                    "never ran in the window: chance {chance:.3}, the share of tests' first runs that failed"
+                ),
+                Basis::Failing { streak } => format!(
+                    "its last {} failed: chance {chance:.3} that the failure persists",
+                    if streak == 1 {
+                        "run".to_string()
+                    } else {
+                        format!("{streak} runs")
+                    }
+                ),
+                Basis::Passing => {
+                    format!("its last run passed: chance {chance:.3} from its runs after a pass")
+                }
+            });
             s.evidence.push(format!(
                 "failed in {} of {} runs (decayed rate {:.3})",
                 s.failures, s.runs, s.failure_rate_decayed
             ));
-            if let Some(f) = flake {
-                s.evidence.push(format!("flaky, flake rate {f:.3}"));
-            }
-            (new, s)
+            Some((cost, s))
         })
         .collect();
-    out.sort_by(|(na, a), (nb, b)| {
-        nb.cmp(na)
-            .then(b.score.unwrap_or(0.0).total_cmp(&a.score.unwrap_or(0.0)))
-            .then(
-                a.median_seconds
-                    .unwrap_or(0.0)
-                    .total_cmp(&b.median_seconds.unwrap_or(0.0)),
-            )
+    out.sort_by(|(ca, a), (cb, b)| {
+        b.score
+            .unwrap_or(0.0)
+            .total_cmp(&a.score.unwrap_or(0.0))
+            .then(ca.total_cmp(cb))
             .then_with(|| a.test_id.cmp(&b.test_id))
     });
     out.into_iter().map(|(_, s)| s).collect()

@@ -21,8 +21,11 @@ use crate::store::schema::REPORT_KEY;
 use polars::prelude::*;
 use serde::Serialize;
 
+pub(crate) mod model;
 pub(crate) mod shards;
 pub(crate) mod skip;
+
+use model::Model;
 
 /// Version of the JSON output; bumped when a field changes meaning or goes away.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -197,13 +200,13 @@ fn report_keys(store: &Store) -> Result<Vec<u64>, AnalysisError> {
 
 /// One test's execution in one run, as the replay sees it.
 #[derive(Debug, Clone, Copy)]
-struct Step {
-    series: u32,
-    failed: bool,
+pub(crate) struct Step {
+    pub(crate) series: u32,
+    pub(crate) failed: bool,
     /// Failed an attempt, then passed.
-    flaky: bool,
-    seconds: f64,
-    row: u32,
+    pub(crate) flaky: bool,
+    pub(crate) seconds: f64,
+    pub(crate) row: u32,
 }
 
 /// The smallest cost a test is given, so that a run of zero-time tests still has a cost.
@@ -235,7 +238,7 @@ fn replay(
                 faults += m;
                 run_seconds += steps.iter().map(|s| s.seconds).sum::<f64>();
                 for (k, kind) in OrderKind::ALL.into_iter().enumerate() {
-                    model.order(kind, steps, &mut rng);
+                    order(&model, kind, steps, &mut rng);
                     let (apfd, apfdc, first) = scores(steps);
                     sums[k].0 += apfd;
                     sums[k].1 += apfdc;
@@ -321,165 +324,65 @@ fn scores(steps: &[Step]) -> (f64, f64, f64) {
     (apfd, apfdc, first.unwrap_or(total))
 }
 
-/// What testsift knows of each test before a run, learned from the runs before it.
-///
-/// A test's chance of failing next is estimated by what kind of test it is now:
-/// - never run before: the share of first runs that failed, so far in the window;
-/// - its last executed run failed: the share of such runs followed by another failure (a
-///   breakage tends to persist until it is fixed), raised by the length of its streak;
-/// - otherwise: its own failure rate with weight `(1 − DECAY)^age` (recent runs weigh more),
-///   with failed attempts that passed on retry counted as a quarter of a failure, smoothed
-///   towards the window's overall rate for tests with few runs.
-///
-/// Ties go to the cheaper test (its mean time so far), then to the runner's order.
-struct Model {
-    tests: Vec<TestState>,
-    /// First runs seen, and how many of them failed.
-    new_seen: f64,
-    new_failed: f64,
-    /// Runs after a failed run, and how many of them failed again.
-    after_fail_seen: f64,
-    after_fail_failed: f64,
-    /// All executions seen, and how many failed.
-    seen: f64,
-    failed: f64,
+/// The model after learning every run of the window (infrastructure runs left out), as
+/// `select priority` orders the next run by it.
+pub(crate) fn learned(
+    runs: &[RunInfo],
+    series: &[Series],
+    counts: &RunCounts,
+    infra_threshold: f64,
+) -> Model {
+    let infra = counts.infrastructure(infra_threshold);
+    let mut model = Model::new(series.len());
+    for (r, steps) in steps_by_run(runs, series).iter().enumerate() {
+        if !infra.get(r).copied().unwrap_or(false) {
+            model.learn(steps);
+        }
+    }
+    model
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct TestState {
-    runs: u32,
-    failures: u32,
-    streak: u32,
-    /// Σ wₖ·failedₖ and Σ wₖ over its runs, newest weight 1.
-    decayed_failed: f64,
-    decayed_weight: f64,
-    mean_seconds: f64,
-}
-
-/// The weight one run less recent loses, as in `flaky`'s decayed flip rate.
-const DECAY: f64 = crate::analysis::flaky::DECAY;
-/// What a failed attempt that passed on retry counts as, in a test's failure rate.
-const FLAKY_WEIGHT: f64 = 0.25;
-/// Runs' worth of the window's overall rate a test's own rate is smoothed with.
-const PRIOR_RUNS: f64 = 2.0;
-
-impl Model {
-    fn new(tests: usize) -> Model {
-        Model {
-            tests: vec![TestState::default(); tests],
-            new_seen: 0.0,
-            new_failed: 0.0,
-            after_fail_seen: 0.0,
-            after_fail_failed: 0.0,
-            seen: 0.0,
-            failed: 0.0,
-        }
-    }
-
-    /// The estimated chance that the test of `series` fails in the next run.
-    fn chance(&self, series: u32) -> f64 {
-        let t = &self.tests[series as usize];
-        // Laplace-smoothed shares, so that an empty history gives a middle value.
-        let overall = (self.failed + 1.0) / (self.seen + 2.0);
-        if t.runs == 0 {
-            return (self.new_failed + overall) / (self.new_seen + 1.0);
-        }
-        if t.streak > 0 {
-            let persist = (self.after_fail_failed + 1.0) / (self.after_fail_seen + 2.0);
-            // Longer streaks persist more: each further failure halves the chance of a change.
-            let change = (1.0 - persist) * 0.5f64.powi(t.streak.min(8) as i32 - 1);
-            return 1.0 - change;
-        }
-        (t.decayed_failed + PRIOR_RUNS * overall) / (t.decayed_weight + PRIOR_RUNS)
-    }
-
-    /// Puts `steps` in the order `kind` gives them.
-    fn order(&self, kind: OrderKind, steps: &mut [Step], rng: &mut SplitMix) {
-        let by_row = |a: &Step, b: &Step| a.row.cmp(&b.row);
-        match kind {
-            OrderKind::RunnerOrder => steps.sort_by(by_row),
-            OrderKind::Optimal => steps.sort_by(|a, b| {
-                b.failed
-                    .cmp(&a.failed)
-                    .then(a.seconds.total_cmp(&b.seconds))
-                    .then(by_row(a, b))
-            }),
-            OrderKind::Random => {
-                steps.sort_by(by_row);
-                for i in (1..steps.len()).rev() {
-                    let j = (rng.next() % (i as u64 + 1)) as usize;
-                    steps.swap(i, j);
-                }
-            }
-            OrderKind::MostFailures => steps.sort_by(|a, b| {
-                let (ta, tb) = (self.state(a), self.state(b));
-                tb.failures.cmp(&ta.failures).then(by_row(a, b))
-            }),
-            OrderKind::LastFailedFirst => steps.sort_by(|a, b| {
-                let (ta, tb) = (self.state(a), self.state(b));
-                (tb.streak > 0)
-                    .cmp(&(ta.streak > 0))
-                    .then(tb.failures.cmp(&ta.failures))
-                    .then(by_row(a, b))
-            }),
-            OrderKind::Testsift => {
-                let mut keyed: Vec<(f64, f64, Step)> = steps
-                    .iter()
-                    .map(|s| (self.chance(s.series), self.cost(s.series), *s))
-                    .collect();
-                keyed.sort_by(|a, b| {
-                    b.0.total_cmp(&a.0)
-                        .then(a.1.total_cmp(&b.1))
-                        .then(by_row(&a.2, &b.2))
-                });
-                for (slot, (_, _, s)) in steps.iter_mut().zip(keyed) {
-                    *slot = s;
-                }
+/// Puts `steps` in the order `kind` gives them, from what `model` learned.
+fn order(model: &Model, kind: OrderKind, steps: &mut [Step], rng: &mut SplitMix) {
+    let by_row = |a: &Step, b: &Step| a.row.cmp(&b.row);
+    match kind {
+        OrderKind::RunnerOrder => steps.sort_by(by_row),
+        OrderKind::Optimal => steps.sort_by(|a, b| {
+            b.failed
+                .cmp(&a.failed)
+                .then(a.seconds.total_cmp(&b.seconds))
+                .then(by_row(a, b))
+        }),
+        OrderKind::Random => {
+            steps.sort_by(by_row);
+            for i in (1..steps.len()).rev() {
+                let j = (rng.next() % (i as u64 + 1)) as usize;
+                steps.swap(i, j);
             }
         }
-    }
-
-    fn state(&self, s: &Step) -> &TestState {
-        &self.tests[s.series as usize]
-    }
-
-    /// The test's mean time so far; unknown for a new test, which then goes by its chance only.
-    fn cost(&self, series: u32) -> f64 {
-        let t = &self.tests[series as usize];
-        if t.runs == 0 { 0.0 } else { t.mean_seconds }
-    }
-
-    /// Takes one run in.
-    fn learn(&mut self, steps: &[Step]) {
-        for s in steps {
-            let t = &mut self.tests[s.series as usize];
-            if t.runs == 0 {
-                self.new_seen += 1.0;
-                self.new_failed += f64::from(u8::from(s.failed));
-            }
-            if t.streak > 0 {
-                self.after_fail_seen += 1.0;
-                self.after_fail_failed += f64::from(u8::from(s.failed));
-            }
-            self.seen += 1.0;
-            self.failed += f64::from(u8::from(s.failed));
-
-            let weight = if s.failed {
-                1.0
-            } else if s.flaky {
-                FLAKY_WEIGHT
-            } else {
-                0.0
-            };
-            t.decayed_failed = t.decayed_failed * (1.0 - DECAY) + weight;
-            t.decayed_weight = t.decayed_weight * (1.0 - DECAY) + 1.0;
-            t.runs += 1;
-            t.mean_seconds += (s.seconds - t.mean_seconds) / f64::from(t.runs);
-            if s.failed {
-                t.failures += 1;
-                t.streak += 1;
-            } else {
-                t.streak = 0;
+        OrderKind::MostFailures => steps.sort_by(|a, b| {
+            let (ta, tb) = (model.state(a.series), model.state(b.series));
+            tb.failures.cmp(&ta.failures).then(by_row(a, b))
+        }),
+        OrderKind::LastFailedFirst => steps.sort_by(|a, b| {
+            let (ta, tb) = (model.state(a.series), model.state(b.series));
+            (tb.streak > 0)
+                .cmp(&(ta.streak > 0))
+                .then(tb.failures.cmp(&ta.failures))
+                .then(by_row(a, b))
+        }),
+        OrderKind::Testsift => {
+            let mut keyed: Vec<(f64, f64, Step)> = steps
+                .iter()
+                .map(|s| (model.chance(s.series), model.cost(s.series), *s))
+                .collect();
+            keyed.sort_by(|a, b| {
+                b.0.total_cmp(&a.0)
+                    .then(a.1.total_cmp(&b.1))
+                    .then(by_row(&a.2, &b.2))
+            });
+            for (slot, (_, _, s)) in steps.iter_mut().zip(keyed) {
+                *slot = s;
             }
         }
     }
@@ -539,7 +442,7 @@ mod tests {
             step(2, false, 3.0),
             step(3, true, 4.0),
         ];
-        model.order(OrderKind::Optimal, &mut steps, &mut SplitMix(1));
+        order(&model, OrderKind::Optimal, &mut steps, &mut SplitMix(1));
         let ids: Vec<u32> = steps.iter().map(|s| s.series).collect();
         assert_eq!(ids, [1, 3, 0, 2]);
         let (apfd, _, _) = scores(&steps);
@@ -568,7 +471,7 @@ mod tests {
             "{now} {long_ago} {never}"
         );
         let mut steps = vec![step(0, false, 1.0), step(1, true, 1.0), step(2, false, 1.0)];
-        model.order(OrderKind::Testsift, &mut steps, &mut SplitMix(1));
+        order(&model, OrderKind::Testsift, &mut steps, &mut SplitMix(1));
         assert_eq!(steps[0].series, 1);
     }
 
@@ -579,7 +482,12 @@ mod tests {
         let mut model = Model::new(2);
         model.learn(&[step(0, true, 1.0), step(1, false, 1.0)]);
         let mut steps = vec![step(0, false, 1.0), step(1, true, 1.0)];
-        model.order(OrderKind::LastFailedFirst, &mut steps, &mut SplitMix(1));
+        order(
+            &model,
+            OrderKind::LastFailedFirst,
+            &mut steps,
+            &mut SplitMix(1),
+        );
         assert_eq!(steps[0].series, 0, "ordered by the previous run's failure");
         let (apfd, _, _) = scores(&steps);
         assert!((apfd - 0.25).abs() < 1e-12, "{apfd}");
