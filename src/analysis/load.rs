@@ -10,22 +10,36 @@ use crate::domain::run_key;
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
-use polars_arrow::array::Array;
+use polars_arrow::array::{Array, PrimitiveArray};
 use rustc_hash::FxHashMap;
 
-/// One execution of a test, by window position.
+/// One execution of a test, by window position: 24 bytes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Exec {
     /// Position of the run in the window.
     pub(crate) run: u32,
-    pub(crate) status: Status,
-    pub(crate) attempts: u32,
-    pub(crate) failed_attempts: u32,
-    pub(crate) duration: Option<f64>,
-    pub(crate) duration_last: Option<f64>,
     /// Position of the row in the store: within a run, the order the tests appear in its
     /// reports (the order the runner ran them, for runners that write as they go).
     pub(crate) row: u32,
+    /// Seconds; NaN when the report gave none (see [`Exec::duration`]).
+    seconds: f64,
+    pub(crate) status: Status,
+}
+
+impl Exec {
+    pub(crate) fn new(run: u32, row: u32, status: Status, duration: Option<f64>) -> Exec {
+        Exec {
+            run,
+            row,
+            seconds: duration.unwrap_or(f64::NAN),
+            status,
+        }
+    }
+
+    /// The duration the report gave, if any.
+    pub(crate) fn duration(&self) -> Option<f64> {
+        (!self.seconds.is_nan()).then_some(self.seconds)
+    }
 }
 
 /// One test (by test id) on one variant, with its executions in window order.
@@ -182,48 +196,47 @@ pub(crate) fn load(
 
     let mut df = store
         .stored_executions()?
-        .select([
-            col(RUN_KEY),
-            col(TEST),
-            col(STATUS),
-            col(ATTEMPTS),
-            col(FAILED_ATTEMPTS),
-            col(DURATION),
-            col(DURATION_LAST),
-        ])
+        .select([col(RUN_KEY), col(TEST), col(STATUS), col(DURATION)])
         .collect()
         .map_err(query_err(store))?;
     // Every column cut at the same rows, so that they are read a chunk (an Arrow array) at a
-    // time, value by value, instead of through a per-row iterator over each column's chunks.
-    df.align_chunks_par();
-    let columns = (|| -> PolarsResult<_> {
-        Ok((
-            df.column(RUN_KEY)?.u64()?.clone(),
-            df.column(TEST)?.u64()?.clone(),
-            df.column(STATUS)?.u32()?.clone(),
-            df.column(ATTEMPTS)?.u32()?.clone(),
-            df.column(FAILED_ATTEMPTS)?.u32()?.clone(),
-            df.column(DURATION)?.f64()?.clone(),
-            df.column(DURATION_LAST)?.f64()?.clone(),
-        ))
-    })()
-    .map_err(query_err(store))?;
-    let (run_keys, tests, status, attempts, failed, duration, duration_last) = columns;
+    // time, value by value, instead of through a per-row iterator over each column's chunks;
+    // each chunk is freed once read, so the rows and the executions built from them are not
+    // all held at once.
+    let parts: Vec<DataFrame> = df.split_chunks().collect();
+    drop(df);
 
     let mut group_of: FxHashMap<(u32, u32), usize> = FxHashMap::default();
     let mut groups: Vec<((u32, u32), Vec<Exec>)> = Vec::new();
-    let chunks = run_keys
-        .downcast_iter()
-        .zip(tests.downcast_iter())
-        .zip(status.downcast_iter())
-        .zip(attempts.downcast_iter())
-        .zip(failed.downcast_iter())
-        .zip(duration.downcast_iter())
-        .zip(duration_last.downcast_iter());
     let mut first_row = 0usize;
-    for ((((((rk, tk), st), at), fa), du), dl) in chunks {
+    for part in parts {
+        let columns = (|| -> PolarsResult<_> {
+            let one = |name: &str| -> PolarsResult<_> {
+                let c = part.column(name)?;
+                polars_ensure!(
+                    c.n_chunks() == 1,
+                    ShapeMismatch: "the executions' columns are not cut alike"
+                );
+                Ok(c.as_materialized_series().chunks()[0].clone())
+            };
+            Ok((one(RUN_KEY)?, one(TEST)?, one(STATUS)?, one(DURATION)?))
+        })()
+        .map_err(query_err(store))?;
+        let downcast = || -> Option<_> {
+            Some((
+                columns.0.as_any().downcast_ref::<PrimitiveArray<u64>>()?,
+                columns.1.as_any().downcast_ref::<PrimitiveArray<u64>>()?,
+                columns.2.as_any().downcast_ref::<PrimitiveArray<u32>>()?,
+                columns.3.as_any().downcast_ref::<PrimitiveArray<f64>>()?,
+            ))
+        };
+        let Some((rk, tk, st, du)) = downcast() else {
+            return Err(query_err(store)(polars_err!(
+                SchemaMismatch: "the executions' columns have unexpected types"
+            )));
+        };
         let n = rk.len();
-        let lengths = [tk.len(), st.len(), at.len(), fa.len(), du.len(), dl.len()];
+        let lengths = [tk.len(), st.len(), du.len()];
         if lengths.iter().any(|&len| len != n) {
             return Err(query_err(store)(polars_err!(
                 ShapeMismatch: "the executions' columns are not cut alike"
@@ -252,24 +265,18 @@ pub(crate) fn load(
                 groups.push(((id, variant), Vec::new()));
                 groups.len() - 1
             });
-            groups[g].1.push(Exec {
-                run: pos,
-                status,
-                attempts: at.get(i).unwrap_or(1),
-                failed_attempts: fa.get(i).unwrap_or(0),
-                duration: du.get(i),
-                duration_last: dl.get(i),
-                row: u32::try_from(row).unwrap_or(u32::MAX),
-            });
+            let row = u32::try_from(row).unwrap_or(u32::MAX);
+            groups[g].1.push(Exec::new(pos, row, status, du.get(i)));
         }
         first_row += n;
     }
-    drop(df);
 
     let mut series: Vec<Series> = groups
         .into_iter()
         .map(|((id, variant), mut points)| {
             points.sort_by_key(|p| p.run);
+            // Grown by doubling while read: give the slack back before the analyses allocate.
+            points.shrink_to_fit();
             let n = &keys.names[id as usize];
             Series {
                 test_id: n.test_id.clone(),
@@ -288,4 +295,20 @@ pub(crate) fn load(
             .then_with(|| a.variant.cmp(&b.variant))
     });
     Ok((series, counts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_execution_takes_24_bytes_and_keeps_a_missing_duration() {
+        assert_eq!(std::mem::size_of::<Exec>(), 24);
+        let e = Exec::new(3, 7, Status::Failed, None);
+        assert_eq!(e.duration(), None);
+        assert_eq!(
+            Exec::new(3, 7, Status::Failed, Some(0.25)).duration(),
+            Some(0.25)
+        );
+    }
 }

@@ -147,7 +147,7 @@ fn suggest(series: &[Series], window_runs: usize, options: &RenameOptions) -> Ve
             if p.status != Status::Skipped {
                 seen.runs += 1;
                 seen.failed += usize::from(matches!(p.status, Status::Failed | Status::Error));
-                if let Some(d) = p.duration.filter(|d| d.is_finite()) {
+                if let Some(d) = p.duration().filter(|d| d.is_finite()) {
                     seen.durations.push(d);
                 }
             }
@@ -273,15 +273,7 @@ mod tests {
             suite: "s".into(),
             variant: String::new(),
             points: runs
-                .map(|run| Exec {
-                    run,
-                    status: Status::Passed,
-                    attempts: 1,
-                    failed_attempts: 0,
-                    duration: Some(seconds),
-                    duration_last: Some(seconds),
-                    row: 0,
-                })
+                .map(|run| Exec::new(run, 0, Status::Passed, Some(seconds)))
                 .collect(),
         }
     }

@@ -549,7 +549,7 @@ fn collect(series: Vec<Series>, infra: &[bool]) -> Vec<TestRows> {
                     Status::Skipped => continue,
                 };
                 t.points.push((r, outcome));
-                if let Some(d) = e.duration {
+                if let Some(d) = e.duration() {
                     t.durations.push(d);
                 }
             }
