@@ -1,6 +1,7 @@
 //! The `backtest` result as a table, JSON, CSV (one line per order) or Markdown. It holds no
 //! text from reports: order names and numbers only.
 
+use super::format::duration;
 use super::table::{Column, Table, TableOptions};
 use crate::analysis::backtest::PriorityBacktest;
 use std::io::{self, Write};
@@ -15,15 +16,10 @@ fn rows(r: &PriorityBacktest) -> Vec<[String; 4]> {
                 o.order.as_str().to_string(),
                 format!("{:.3}", o.mean_apfd),
                 format!("{:.3}", o.mean_apfdc),
-                seconds(o.mean_seconds_to_first_failure),
+                duration(o.mean_seconds_to_first_failure),
             ]
         })
         .collect()
-}
-
-/// Seconds in the unit a person reads (the one duration format of every table).
-fn seconds(s: f64) -> String {
-    super::format::duration(s)
 }
 
 fn summary(r: &PriorityBacktest) -> String {
@@ -34,7 +30,7 @@ fn summary(r: &PriorityBacktest) -> String {
         r.runs_replayed,
         r.runs_scored,
         r.faults,
-        seconds(r.mean_run_seconds)
+        duration(r.mean_run_seconds)
     )
 }
 
@@ -88,10 +84,9 @@ pub(crate) fn markdown(r: &PriorityBacktest, out: &mut impl Write) -> io::Result
 
 /// The skip list's replay: what it saved and what it would have missed.
 pub(crate) mod skip {
-    use super::seconds;
     use crate::analysis::backtest::skip::SkipBacktest;
     use crate::export::csv_field;
-    use crate::export::format::pct;
+    use crate::export::format::{duration, pct};
     use crate::export::table::{Column, Table, TableOptions};
     use crate::report::escape::markdown as md;
     use std::io::{self, Write};
@@ -109,8 +104,8 @@ pub(crate) mod skip {
                 "Skipped {:.1} of {:.1} tests per run, saving {} of {} ({}; {:.2} hours/week).",
                 r.mean_skipped_tests,
                 r.mean_tests,
-                seconds(r.mean_seconds_saved),
-                seconds(r.mean_seconds),
+                duration(r.mean_seconds_saved),
+                duration(r.mean_seconds),
                 pct(r.saved_share),
                 r.hours_saved_per_week
             ),
@@ -226,8 +221,8 @@ pub(crate) mod skip {
 
 /// The shard split's replay.
 pub(crate) mod shards {
-    use super::seconds;
     use crate::analysis::backtest::shards::ShardsBacktest;
+    use crate::export::format::{duration, pct};
     use std::io::{self, Write};
 
     fn lines(r: &ShardsBacktest) -> Vec<String> {
@@ -241,10 +236,10 @@ pub(crate) mod shards {
                 r.default_shards
             ),
             format!(
-                "testsift's split: longest shard {} on average, {:.2}× the mean shard; predicted shard times off by {:.1}% of the actual.",
-                seconds(r.mean_critical_path_seconds),
+                "testsift's split: longest shard {} on average, {:.2}× the mean shard; predicted shard times off by {} of the actual.",
+                duration(r.mean_critical_path_seconds),
                 r.mean_imbalance,
-                100.0 * r.mean_prediction_error
+                pct(r.mean_prediction_error)
             ),
         ];
         if let (Some(hp), Some(hi), Some(tp), Some(ti)) = (
@@ -256,9 +251,9 @@ pub(crate) mod shards {
             lines.push(format!(
                 "On the {} sharded pipelines: the split they used, longest shard {} ({:.2}× the mean); testsift's, {} ({:.2}×).",
                 r.sharded_pipelines,
-                seconds(hp),
+                duration(hp),
                 hi,
-                seconds(tp),
+                duration(tp),
                 ti
             ));
         }

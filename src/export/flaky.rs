@@ -1,7 +1,7 @@
 //! The `flaky` result as a table, JSON, CSV or Markdown.
 
 use super::csv_field;
-use super::format::pct;
+use super::format::{decimal, decimal_opt, pct};
 use super::table::{Column, Table, TableOptions, name, write_line};
 use crate::analysis::flaky::{FlakyReport, TestVerdict, Verdict};
 use crate::report::escape::markdown as md;
@@ -162,10 +162,6 @@ pub(crate) fn json(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
 
 const CSV_HEAD: &str = "test_id,classname,name,family,variant,verdict,runs,passed,failed,skipped,retry_runs,same_commit_commits,flips,transitions,flip_rate,flip_rate_decayed,flaky_executions,non_broken_executions,flake_rate,flake_rate_low,flake_rate_high,first_flaky,last_flaky,streak_first_run,streak_first_commit,streak_length,streak_ended_run,top_fingerprint,top_message,ci_seconds";
 
-fn opt(x: Option<f64>) -> String {
-    x.map(|v| format!("{v:.6}")).unwrap_or_default()
-}
-
 /// One line per test.
 pub(crate) fn csv(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "{CSV_HEAD}")?;
@@ -186,13 +182,13 @@ pub(crate) fn csv(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
             t.same_commit_commits.to_string(),
             t.flips.to_string(),
             t.transitions.to_string(),
-            format!("{:.6}", t.flip_rate),
-            format!("{:.6}", t.flip_rate_decayed),
+            decimal(t.flip_rate),
+            decimal(t.flip_rate_decayed),
             t.flaky_executions.to_string(),
             t.non_broken_executions.to_string(),
-            opt(t.flake_rate),
-            opt(t.flake_rate_low),
-            opt(t.flake_rate_high),
+            decimal_opt(t.flake_rate),
+            decimal_opt(t.flake_rate_low),
+            decimal_opt(t.flake_rate_high),
             t.first_flaky
                 .as_ref()
                 .map(|x| csv_field(&x.run))

@@ -1,5 +1,5 @@
 //! Numbers as a person reads them: one way to write a share and one way to write a duration,
-//! for every table and Markdown output. JSON and CSV keep the raw values.
+//! for every table and Markdown output; and one way to write a raw value for CSV.
 
 /// A share (0.25) as a percentage with one decimal ("25.0%"); "-" when it is not a number.
 pub(crate) fn pct(x: f64) -> String {
@@ -61,6 +61,16 @@ pub(crate) fn signed_duration(seconds: Option<f64>) -> String {
     }
 }
 
+/// A raw value for CSV: six decimals, whatever its size.
+pub(crate) fn decimal(x: f64) -> String {
+    format!("{x:.6}")
+}
+
+/// A raw value for CSV ([`decimal`]); an empty field when there is none.
+pub(crate) fn decimal_opt(x: Option<f64>) -> String {
+    x.map(decimal).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +82,13 @@ mod tests {
         assert_eq!(signed_pct(Some(0.714)), "+71.4%");
         assert_eq!(signed_pct(Some(-0.03)), "-3.0%");
         assert_eq!(signed_pct(None), "-");
+    }
+
+    #[test]
+    fn raw_values_for_csv() {
+        assert_eq!(decimal(0.5), "0.500000");
+        assert_eq!(decimal_opt(Some(7200.0)), "7200.000000");
+        assert_eq!(decimal_opt(None), "");
     }
 
     #[test]

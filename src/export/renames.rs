@@ -2,12 +2,13 @@
 //! reports: escaped for the terminal in the table, written as TOML basic strings (every quote,
 //! backslash and control character escaped) in the entries.
 
+use super::format::{duration, pct};
 use crate::analysis::renames::Renames;
 use crate::report::escape::{is_unsafe_char, terminal};
 use std::io::{self, Write};
 
 fn seconds(s: Option<f64>) -> String {
-    s.map_or("-".into(), crate::export::format::duration)
+    s.map_or("-".into(), duration)
 }
 
 pub(crate) fn table(r: &Renames, out: &mut impl Write) -> io::Result<()> {
@@ -28,15 +29,15 @@ pub(crate) fn table(r: &Renames, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "{}  ->  {}", terminal(&s.from), terminal(&s.to))?;
         writeln!(
             out,
-            "    same {}; old last in run {}, new first in run {} ({} runs between); median {} -> {}; failure rate {:.1}% -> {:.1}%; name {:.2}, time {:.2}, outcomes {:.2}: score {:.2}",
+            "    same {}; old last in run {}, new first in run {} ({} runs between); median {} -> {}; failure rate {} -> {}; name {:.2}, time {:.2}, outcomes {:.2}: score {:.2}",
             s.same,
             terminal(&s.last_run_of_old),
             terminal(&s.first_run_of_new),
             s.gap_runs,
             seconds(s.median_seconds_old),
             seconds(s.median_seconds_new),
-            100.0 * s.failure_rate_old,
-            100.0 * s.failure_rate_new,
+            pct(s.failure_rate_old),
+            pct(s.failure_rate_new),
             s.name_similarity,
             s.duration_similarity,
             s.outcome_similarity,

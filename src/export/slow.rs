@@ -1,7 +1,7 @@
 //! The `slow` result as tables, JSON, CSV (one table, `--csv-table`) or Markdown.
 
 use super::csv_field;
-use super::format::{duration, pct, signed_duration, signed_pct};
+use super::format::{decimal, decimal_opt, duration, pct, signed_duration, signed_pct};
 use super::table::{Column, Table, TableOptions, name, write_line};
 use crate::analysis::slow::{RunShards, SlowReport};
 use crate::report::escape::markdown as md;
@@ -270,10 +270,6 @@ pub(crate) fn json(r: &SlowReport, out: &mut impl Write) -> io::Result<()> {
 
 const CSV_HEAD: &str = "group,runs,total_seconds,share,median_seconds,p95_seconds,slope_seconds_per_run,recent_median_seconds,prior_median_seconds,change,getting_slower";
 
-fn opt(x: Option<f64>) -> String {
-    x.map(|v| format!("{v:.6}")).unwrap_or_default()
-}
-
 fn write_csv(out: &mut impl Write, head: &str, rows: &[Vec<String>]) -> io::Result<()> {
     writeln!(out, "{head}")?;
     for row in rows {
@@ -284,7 +280,6 @@ fn write_csv(out: &mut impl Write, head: &str, rows: &[Vec<String>]) -> io::Resu
 
 /// One table as CSV: the groups (the default), tests, regressions, runs or days.
 pub(crate) fn csv(r: &SlowReport, table: CsvTable, out: &mut impl Write) -> io::Result<()> {
-    let f = |x: f64| format!("{x:.6}");
     match table {
         CsvTable::Groups => groups_csv(r, out),
         CsvTable::Tests => {
@@ -298,11 +293,11 @@ pub(crate) fn csv(r: &SlowReport, table: CsvTable, out: &mut impl Write) -> io::
                         csv_field(&t.name),
                         csv_field(&t.variant),
                         t.runs.to_string(),
-                        f(t.total_seconds),
-                        f(t.median_seconds),
-                        f(t.p95_seconds),
-                        f(t.max_seconds),
-                        opt(t.cv),
+                        decimal(t.total_seconds),
+                        decimal(t.median_seconds),
+                        decimal(t.p95_seconds),
+                        decimal(t.max_seconds),
+                        decimal_opt(t.cv),
                     ]
                 })
                 .collect();
@@ -327,11 +322,11 @@ pub(crate) fn csv(r: &SlowReport, table: CsvTable, out: &mut impl Write) -> io::
                         g.timestamp.clone(),
                         g.runs_before.to_string(),
                         g.runs_after.to_string(),
-                        f(g.median_before_seconds),
-                        f(g.median_after_seconds),
-                        f(g.recent_median_seconds),
-                        f(g.step_seconds),
-                        f(g.step),
+                        decimal(g.median_before_seconds),
+                        decimal(g.median_after_seconds),
+                        decimal(g.recent_median_seconds),
+                        decimal(g.step_seconds),
+                        decimal(g.step),
                     ]
                 })
                 .collect();
@@ -352,12 +347,12 @@ pub(crate) fn csv(r: &SlowReport, table: CsvTable, out: &mut impl Write) -> io::
                         csv_field(x.commit.as_deref().unwrap_or_default()),
                         x.variants.to_string(),
                         x.shards.len().to_string(),
-                        f(x.summed_seconds),
-                        f(x.critical_path_seconds),
+                        decimal(x.summed_seconds),
+                        decimal(x.critical_path_seconds),
                         csv_field(&x.slowest_shard),
-                        f(x.mean_shard_seconds),
-                        f(x.imbalance),
-                        f(x.excess_seconds),
+                        decimal(x.mean_shard_seconds),
+                        decimal(x.imbalance),
+                        decimal(x.excess_seconds),
                     ]
                 })
                 .collect();
@@ -376,12 +371,12 @@ pub(crate) fn csv(r: &SlowReport, table: CsvTable, out: &mut impl Write) -> io::
                         d.day.clone(),
                         d.runs.to_string(),
                         d.executions.to_string(),
-                        f(d.test_hours),
+                        decimal(d.test_hours),
                         d.retries.to_string(),
                         d.reruns.to_string(),
-                        f(d.flaky_retry_hours),
-                        f(d.rerun_hours),
-                        f(d.waste_hours),
+                        decimal(d.flaky_retry_hours),
+                        decimal(d.rerun_hours),
+                        decimal(d.waste_hours),
                     ]
                 })
                 .collect();
@@ -401,14 +396,14 @@ fn groups_csv(r: &SlowReport, out: &mut impl Write) -> io::Result<()> {
         let fields = [
             csv_field(&g.group),
             g.runs.to_string(),
-            format!("{:.6}", g.total_seconds),
-            format!("{:.6}", g.share),
-            format!("{:.6}", g.median_seconds),
-            format!("{:.6}", g.p95_seconds),
-            opt(g.slope_seconds_per_run),
-            opt(g.recent_median_seconds),
-            opt(g.prior_median_seconds),
-            opt(g.change),
+            decimal(g.total_seconds),
+            decimal(g.share),
+            decimal(g.median_seconds),
+            decimal(g.p95_seconds),
+            decimal_opt(g.slope_seconds_per_run),
+            decimal_opt(g.recent_median_seconds),
+            decimal_opt(g.prior_median_seconds),
+            decimal_opt(g.change),
             g.getting_slower.to_string(),
         ];
         writeln!(out, "{}", fields.join(","))?;

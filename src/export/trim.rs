@@ -1,7 +1,7 @@
 //! The `trim` result as tables, JSON, CSV (one line per test, in greedy order) or Markdown.
 
 use super::csv_field;
-use super::format::{duration, pct};
+use super::format::{decimal, duration, pct};
 use super::table::{Column, Table, TableOptions, write_line};
 use crate::analysis::trim::TrimReport;
 use crate::report::escape::{markdown as md, terminal};
@@ -101,7 +101,7 @@ pub(crate) fn table(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -
         let line = format!(
             "no trim candidates (tests the cover did not need, seen in ≥ {} runs, each at least {} of a run's test time)",
             r.options.min_runs,
-            crate::export::format::pct(r.options.min_saving)
+            pct(r.options.min_saving)
         );
         write_line(out, opts, &line)?;
     } else {
@@ -131,8 +131,8 @@ pub(crate) fn replayed_line(r: &TrimReport) -> Option<String> {
         p.train_runs,
         p.missed_runs,
         p.failure_runs,
-        crate::export::format::pct(p.miss_rate),
-        crate::export::format::pct(p.saved_share),
+        pct(p.miss_rate),
+        pct(p.saved_share),
     ))
 }
 
@@ -146,8 +146,8 @@ fn unlisted(r: &TrimReport) -> Option<String> {
              (--min-saving, --saving-share)",
             s.unlisted_candidates,
             s.unlisted_hours_per_week.max(0.0),
-            crate::export::format::pct(r.options.min_saving),
-            crate::export::format::pct(r.options.saving_share),
+            pct(r.options.min_saving),
+            pct(r.options.saving_share),
         )
     })
 }
@@ -167,14 +167,14 @@ pub(crate) fn csv(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
             t.rank.to_string(),
             csv_field(&t.test_id),
             csv_field(&t.variant),
-            format!("{:.6}", t.cost_seconds),
+            decimal(t.cost_seconds),
             t.runs.to_string(),
             t.events.len().to_string(),
             t.unique_events.to_string(),
             t.new_events.to_string(),
             t.kept.to_string(),
-            format!("{:.6}", t.cum_cost_share),
-            format!("{:.6}", t.cum_event_share),
+            decimal(t.cum_cost_share),
+            decimal(t.cum_event_share),
             t.advice.as_str().to_string(),
         ];
         writeln!(out, "{}", fields.join(","))?;
