@@ -1,25 +1,36 @@
 //! The `backtest` result as a table, JSON, CSV (one line per order) or Markdown. It holds no
 //! text from reports: order names and numbers only.
 
+use super::fields::Fields;
 use super::format::duration;
-use super::table::{Column, Table, TableOptions};
-use crate::analysis::backtest::PriorityBacktest;
+use super::table::{Column, TableOptions};
+use crate::analysis::backtest::{OrderScore, PriorityBacktest};
 use std::io::{self, Write};
 
-const HEAD: [&str; 4] = ["order", "mean APFD", "mean APFDc", "to 1st failure"];
-
-fn rows(r: &PriorityBacktest) -> Vec<[String; 4]> {
-    r.orders
-        .iter()
-        .map(|o| {
-            [
-                o.order.as_str().to_string(),
-                format!("{:.3}", o.mean_apfd),
-                format!("{:.3}", o.mean_apfdc),
-                duration(o.mean_seconds_to_first_failure),
-            ]
+/// An order's scores: three decimals and a duration in the table, every digit in the CSV.
+fn fields() -> Fields<OrderScore> {
+    Fields::<OrderScore>::new()
+        .both(Column::word("order"), "order", |o| {
+            o.order.as_str().to_string()
         })
-        .collect()
+        .each(
+            Column::num("mean APFD"),
+            |o| format!("{:.3}", o.mean_apfd),
+            "mean_apfd",
+            |o| o.mean_apfd.to_string(),
+        )
+        .each(
+            Column::num("mean APFDc"),
+            |o| format!("{:.3}", o.mean_apfdc),
+            "mean_apfdc",
+            |o| o.mean_apfdc.to_string(),
+        )
+        .each(
+            Column::num("to 1st failure"),
+            |o| duration(o.mean_seconds_to_first_failure),
+            "mean_seconds_to_first_failure",
+            |o| o.mean_seconds_to_first_failure.to_string(),
+        )
 }
 
 fn summary(r: &PriorityBacktest) -> String {
@@ -37,16 +48,9 @@ fn summary(r: &PriorityBacktest) -> String {
 pub(crate) fn table(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "{}", summary(r))?;
     writeln!(out)?;
-    let mut table = Table::new(vec![
-        Column::word(HEAD[0]),
-        Column::num(HEAD[1]),
-        Column::num(HEAD[2]),
-        Column::num(HEAD[3]),
-    ]);
-    for row in rows(r) {
-        table.row(row.to_vec());
-    }
-    table.print(out, &TableOptions::default())
+    fields()
+        .to_table(&r.orders)
+        .print(out, &TableOptions::default())
 }
 
 pub(crate) fn json(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
@@ -55,40 +59,25 @@ pub(crate) fn json(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()>
 }
 
 pub(crate) fn csv(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "order,mean_apfd,mean_apfdc,mean_seconds_to_first_failure"
-    )?;
-    for o in &r.orders {
-        writeln!(
-            out,
-            "{},{},{},{}",
-            o.order.as_str(),
-            o.mean_apfd,
-            o.mean_apfdc,
-            o.mean_seconds_to_first_failure
-        )?;
-    }
-    Ok(())
+    fields().write_csv(&r.orders, out)
 }
 
+/// Every order, whatever `--top` says: there are only a few.
 pub(crate) fn markdown(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "### Priority order, replayed\n\n{}\n", summary(r))?;
-    writeln!(out, "| {} |", HEAD.join(" | "))?;
-    writeln!(out, "|---|---:|---:|---:|")?;
-    for row in rows(r) {
-        writeln!(out, "| {} |", row.join(" | "))?;
-    }
-    Ok(())
+    let all = TableOptions {
+        top: Some(usize::MAX),
+        ..TableOptions::default()
+    };
+    fields().to_table(&r.orders).markdown(out, &all)
 }
 
 /// The skip list's replay: what it saved and what it would have missed.
 pub(crate) mod skip {
-    use crate::analysis::backtest::skip::SkipBacktest;
-    use crate::export::csv_field;
+    use crate::analysis::backtest::skip::{MissedRun, SkipBacktest};
+    use crate::export::fields::Fields;
     use crate::export::format::{duration, pct};
     use crate::export::table::{Column, Table, TableOptions};
-    use crate::report::escape::markdown as md;
     use std::io::{self, Write};
 
     /// Missed runs listed in the table and Markdown.
@@ -144,6 +133,34 @@ pub(crate) mod skip {
         after.map_or("not in the window".into(), |n| format!("{n} runs later"))
     }
 
+    /// A missed run's fields: the table says when it was caught, the CSV after how many runs.
+    fn fields() -> Fields<MissedRun> {
+        Fields::<MissedRun>::new()
+            .both(Column::name("missed run"), "run", |m| m.run.clone())
+            .csv("variant", |m| m.variant.clone())
+            .each(
+                Column::word("caught"),
+                |m| caught(m.caught_after_runs),
+                "caught_after_runs",
+                |m| {
+                    m.caught_after_runs
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                },
+            )
+            .each(
+                Column::message("tests"),
+                |m| m.tests.join(", "),
+                "tests",
+                |m| m.tests.join(" "),
+            )
+    }
+
+    /// The first [`SHOWN`] missed runs.
+    fn missed_table(r: &SkipBacktest) -> Table {
+        fields().to_table(r.missed.iter().take(SHOWN))
+    }
+
     pub(crate) fn table(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
         for line in lines(r) {
             writeln!(out, "{line}")?;
@@ -152,19 +169,7 @@ pub(crate) mod skip {
             return Ok(());
         }
         writeln!(out)?;
-        let mut table = Table::new(vec![
-            Column::name("missed run"),
-            Column::word("caught"),
-            Column::message("tests"),
-        ]);
-        for m in r.missed.iter().take(SHOWN) {
-            table.row(vec![
-                m.run.clone(),
-                caught(m.caught_after_runs),
-                m.tests.join(", "),
-            ]);
-        }
-        table.print(out, &TableOptions::default())?;
+        missed_table(r).print(out, &TableOptions::default())?;
         if r.missed.len() > SHOWN {
             writeln!(
                 out,
@@ -182,20 +187,7 @@ pub(crate) mod skip {
 
     /// One line per missed run.
     pub(crate) fn csv(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
-        writeln!(out, "run,variant,caught_after_runs,tests")?;
-        for m in &r.missed {
-            writeln!(
-                out,
-                "{},{},{},{}",
-                csv_field(&m.run),
-                csv_field(&m.variant),
-                m.caught_after_runs
-                    .map(|n| n.to_string())
-                    .unwrap_or_default(),
-                csv_field(&m.tests.join(" "))
-            )?;
-        }
-        Ok(())
+        fields().write_csv(&r.missed, out)
     }
 
     pub(crate) fn markdown(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
@@ -204,16 +196,8 @@ pub(crate) mod skip {
             writeln!(out, "{line}  ")?;
         }
         if !r.missed.is_empty() {
-            writeln!(out, "\n| missed run | caught | tests |\n|---|---|---|")?;
-            for m in r.missed.iter().take(SHOWN) {
-                writeln!(
-                    out,
-                    "| {} | {} | {} |",
-                    md(&m.run),
-                    caught(m.caught_after_runs),
-                    md(&m.tests.join(", "))
-                )?;
-            }
+            writeln!(out)?;
+            missed_table(r).markdown(out, &TableOptions::default())?;
         }
         Ok(())
     }

@@ -46,6 +46,11 @@ pub(crate) fn duration(seconds: f64) -> String {
     format!("{sign}{body}")
 }
 
+/// Hours in the unit a person reads, as [`duration`] writes seconds.
+pub(crate) fn hours(hours: f64) -> String {
+    duration(hours * 3600.0)
+}
+
 /// A signed duration ("+1.50 s", "-2.0 min"); "-" when there is none.
 pub(crate) fn signed_duration(seconds: Option<f64>) -> String {
     match seconds {
@@ -100,6 +105,7 @@ mod tests {
         assert_eq!(duration(750.0), "12.5 min");
         assert_eq!(duration(304_979.19), "84.7 h");
         assert_eq!(duration(-90.0), "-1.5 min");
+        assert_eq!(hours(0.5), "30.0 min");
         assert_eq!(duration(-0.00001), "0.0 ms");
         assert_eq!(duration(f64::INFINITY), "-");
         assert_eq!(duration(f64::NAN), "-");

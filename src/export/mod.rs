@@ -5,6 +5,7 @@
 
 pub(crate) mod backtest;
 pub(crate) mod check;
+pub(crate) mod fields;
 pub(crate) mod flaky;
 pub(crate) mod format;
 pub(crate) mod renames;

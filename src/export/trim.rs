@@ -1,9 +1,9 @@
 //! The `trim` result as tables, JSON, CSV (one line per test, in greedy order) or Markdown.
 
-use super::csv_field;
-use super::format::{decimal, duration, pct};
+use super::fields::Fields;
+use super::format::{decimal, duration, hours, pct};
 use super::table::{Column, Table, TableOptions, write_line};
-use crate::analysis::trim::TrimReport;
+use crate::analysis::trim::{TestCoverage, TrimReport};
 use crate::report::escape::{markdown as md, terminal};
 use std::io::{self, Write};
 
@@ -26,34 +26,55 @@ fn with_variant(id: &str, variant: &str) -> String {
     }
 }
 
+/// A test's fields in the greedy order: the table joins id and variant and lists the events
+/// the test caught, the CSV counts them.
+fn fields() -> Fields<TestCoverage> {
+    Fields::<TestCoverage>::new()
+        .both(Column::num("rank"), "rank", |x| x.rank.to_string())
+        .table(Column::test("test"), |x| {
+            with_variant(&x.test_id, &x.variant)
+        })
+        .csv("test_id", |x| x.test_id.clone())
+        .csv("variant", |x| x.variant.clone())
+        .each(
+            Column::num("cost"),
+            |x| duration(x.cost_seconds),
+            "cost_seconds",
+            |x| decimal(x.cost_seconds),
+        )
+        .both(Column::num("runs"), "runs", |x| x.runs.to_string())
+        // Our numbers, but a test can catch hundreds of events: cut like a message.
+        .each(
+            Column::message("events"),
+            |x| events(&x.events),
+            "events",
+            |x| x.events.len().to_string(),
+        )
+        .both(Column::num("unique"), "unique_events", |x| {
+            x.unique_events.to_string()
+        })
+        .csv("new_events", |x| x.new_events.to_string())
+        .csv("kept", |x| x.kept.to_string())
+        .each(
+            Column::num("cum time"),
+            |x| pct(x.cum_cost_share),
+            "cum_cost_share",
+            |x| decimal(x.cum_cost_share),
+        )
+        .each(
+            Column::num("cum events"),
+            |x| pct(x.cum_event_share),
+            "cum_event_share",
+            |x| decimal(x.cum_event_share),
+        )
+        .both(Column::word("advice"), "advice", |x| {
+            x.advice.as_str().to_string()
+        })
+}
+
 /// Every test in greedy order: the curve.
 fn test_table(r: &TrimReport) -> Table {
-    let mut t = Table::new(vec![
-        Column::num("rank"),
-        Column::test("test"),
-        Column::num("cost"),
-        Column::num("runs"),
-        // Our numbers, but a test can catch hundreds of events: cut like a message.
-        Column::message("events"),
-        Column::num("unique"),
-        Column::num("cum time"),
-        Column::num("cum events"),
-        Column::word("advice"),
-    ]);
-    for x in &r.tests {
-        t.row(vec![
-            x.rank.to_string(),
-            with_variant(&x.test_id, &x.variant),
-            duration(x.cost_seconds),
-            x.runs.to_string(),
-            events(&x.events),
-            x.unique_events.to_string(),
-            pct(x.cum_cost_share),
-            pct(x.cum_event_share),
-            x.advice.as_str().to_string(),
-        ]);
-    }
-    t
+    fields().to_table(&r.tests)
 }
 
 fn candidate_table(r: &TrimReport) -> Table {
@@ -72,7 +93,7 @@ fn candidate_table(r: &TrimReport) -> Table {
             with_variant(&c.test_id, &c.variant),
             c.runs.to_string(),
             duration(c.cost_seconds),
-            duration(c.hours_per_week * 3600.0),
+            hours(c.hours_per_week),
             c.events.to_string(),
             format!("{:.4}", c.detection_rate_upper),
             c.advice.as_str().to_string(),
@@ -157,29 +178,9 @@ pub(crate) fn json(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(out)
 }
 
-const CSV_HEAD: &str = "rank,test_id,variant,cost_seconds,runs,events,unique_events,new_events,kept,cum_cost_share,cum_event_share,advice";
-
 /// One line per test, in greedy order: the curve.
 pub(crate) fn csv(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "{CSV_HEAD}")?;
-    for t in &r.tests {
-        let fields = [
-            t.rank.to_string(),
-            csv_field(&t.test_id),
-            csv_field(&t.variant),
-            decimal(t.cost_seconds),
-            t.runs.to_string(),
-            t.events.len().to_string(),
-            t.unique_events.to_string(),
-            t.new_events.to_string(),
-            t.kept.to_string(),
-            decimal(t.cum_cost_share),
-            decimal(t.cum_event_share),
-            t.advice.as_str().to_string(),
-        ];
-        writeln!(out, "{}", fields.join(","))?;
-    }
-    Ok(())
+    fields().write_csv(&r.tests, out)
 }
 
 /// Markdown: the headline, the greedy order and the candidates; text from reports goes
@@ -207,7 +208,7 @@ pub(crate) fn markdown(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::trim::{Advice, SCHEMA_VERSION, TestCoverage, TrimOptions, TrimSummary};
+    use crate::analysis::trim::{Advice, SCHEMA_VERSION, TrimOptions, TrimSummary};
 
     fn report() -> TrimReport {
         TrimReport {
