@@ -3,6 +3,7 @@
 
 use super::fields::Fields;
 use super::format::duration;
+use super::render::{self, Render};
 use super::table::{Column, TableOptions};
 use crate::analysis::backtest::{OrderScore, PriorityBacktest};
 use std::io::{self, Write};
@@ -45,31 +46,30 @@ fn summary(r: &PriorityBacktest) -> String {
     )
 }
 
-pub(crate) fn table(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "{}", summary(r))?;
-    writeln!(out)?;
-    fields()
-        .to_table(&r.orders)
-        .print(out, &TableOptions::default())
-}
+impl Render for PriorityBacktest {
+    fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        writeln!(out, "{}", summary(self))?;
+        writeln!(out)?;
+        fields().to_table(&self.orders).print(out, opts)
+    }
 
-pub(crate) fn json(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, r)?;
-    writeln!(out)
-}
+    fn json(&self, out: &mut impl Write) -> io::Result<()> {
+        render::json(self, out)
+    }
 
-pub(crate) fn csv(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
-    fields().write_csv(&r.orders, out)
-}
+    fn csv(&self, out: &mut impl Write) -> io::Result<()> {
+        fields().write_csv(&self.orders, out)
+    }
 
-/// Every order, whatever `--top` says: there are only a few.
-pub(crate) fn markdown(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "### Priority order, replayed\n\n{}\n", summary(r))?;
-    let all = TableOptions {
-        top: Some(usize::MAX),
-        ..TableOptions::default()
-    };
-    fields().to_table(&r.orders).markdown(out, &all)
+    /// Every order, whatever `--top` says: there are only a few.
+    fn markdown(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        writeln!(out, "### Priority order, replayed\n\n{}\n", summary(self))?;
+        let all = TableOptions {
+            top: Some(usize::MAX),
+            ..*opts
+        };
+        fields().to_table(&self.orders).markdown(out, &all)
+    }
 }
 
 /// The skip list's replay: what it saved and what it would have missed.
@@ -77,6 +77,7 @@ pub(crate) mod skip {
     use crate::analysis::backtest::skip::{MissedRun, SkipBacktest};
     use crate::export::fields::Fields;
     use crate::export::format::{duration, pct};
+    use crate::export::render::{self, Render};
     use crate::export::table::{Column, Table, TableOptions};
     use std::io::{self, Write};
 
@@ -161,7 +162,7 @@ pub(crate) mod skip {
         fields().to_table(r.missed.iter().take(SHOWN))
     }
 
-    pub(crate) fn table(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
+    fn table(r: &SkipBacktest, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
         for line in lines(r) {
             writeln!(out, "{line}")?;
         }
@@ -169,7 +170,7 @@ pub(crate) mod skip {
             return Ok(());
         }
         writeln!(out)?;
-        missed_table(r).print(out, &TableOptions::default())?;
+        missed_table(r).print(out, opts)?;
         if r.missed.len() > SHOWN {
             writeln!(
                 out,
@@ -180,26 +181,35 @@ pub(crate) mod skip {
         Ok(())
     }
 
-    pub(crate) fn json(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, r)?;
-        writeln!(out)
-    }
-
-    /// One line per missed run.
-    pub(crate) fn csv(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
-        fields().write_csv(&r.missed, out)
-    }
-
-    pub(crate) fn markdown(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
+    fn markdown(r: &SkipBacktest, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "### Skip list, replayed\n")?;
         for line in lines(r) {
             writeln!(out, "{line}  ")?;
         }
         if !r.missed.is_empty() {
             writeln!(out)?;
-            missed_table(r).markdown(out, &TableOptions::default())?;
+            missed_table(r).markdown(out, opts)?;
         }
         Ok(())
+    }
+
+    impl Render for SkipBacktest {
+        fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+            table(self, opts, out)
+        }
+
+        fn json(&self, out: &mut impl Write) -> io::Result<()> {
+            render::json(self, out)
+        }
+
+        /// One line per missed run.
+        fn csv(&self, out: &mut impl Write) -> io::Result<()> {
+            fields().write_csv(&self.missed, out)
+        }
+
+        fn markdown(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+            markdown(self, opts, out)
+        }
     }
 }
 
@@ -207,6 +217,8 @@ pub(crate) mod skip {
 pub(crate) mod shards {
     use crate::analysis::backtest::shards::ShardsBacktest;
     use crate::export::format::{duration, pct};
+    use crate::export::render::{self, Render};
+    use crate::export::table::TableOptions;
     use std::io::{self, Write};
 
     fn lines(r: &ShardsBacktest) -> Vec<String> {
@@ -244,20 +256,15 @@ pub(crate) mod shards {
         lines
     }
 
-    pub(crate) fn table(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
+    fn table(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
         for line in lines(r) {
             writeln!(out, "{line}")?;
         }
         Ok(())
     }
 
-    pub(crate) fn json(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, r)?;
-        writeln!(out)
-    }
-
     /// One line of figures per split.
-    pub(crate) fn csv(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
+    fn csv(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
         let opt = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
         writeln!(
             out,
@@ -284,11 +291,30 @@ pub(crate) mod shards {
         )
     }
 
-    pub(crate) fn markdown(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
+    fn markdown(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "### Shard split, replayed\n")?;
         for line in lines(r) {
             writeln!(out, "{line}  ")?;
         }
         Ok(())
+    }
+
+    /// A summary in a few lines: no table, one CSV line per split.
+    impl Render for ShardsBacktest {
+        fn table(&self, _opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+            table(self, out)
+        }
+
+        fn json(&self, out: &mut impl Write) -> io::Result<()> {
+            render::json(self, out)
+        }
+
+        fn csv(&self, out: &mut impl Write) -> io::Result<()> {
+            csv(self, out)
+        }
+
+        fn markdown(&self, _opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+            markdown(self, out)
+        }
     }
 }

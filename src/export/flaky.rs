@@ -2,6 +2,7 @@
 
 use super::fields::Fields;
 use super::format::{decimal, decimal_opt, pct};
+use super::render::{self, Render};
 use super::table::{Column, Table, TableOptions, name, write_line};
 use crate::analysis::flaky::{FlakyReport, TestVerdict, Verdict};
 use crate::report::escape::markdown as md;
@@ -193,7 +194,7 @@ fn infrastructure_table(r: &FlakyReport) -> Table {
 
 /// The default output: headline, infrastructure runs in one line (listed with `--verbose`),
 /// then the tests that are not stable, at most `--top` of them.
-pub(crate) fn table(r: &FlakyReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+fn table(r: &FlakyReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     for line in headline(r, |s| name(s, 24, opts)) {
         write_line(out, opts, &line)?;
     }
@@ -222,23 +223,9 @@ pub(crate) fn table(r: &FlakyReport, opts: &TableOptions, out: &mut impl Write) 
     tests.print(out, opts)
 }
 
-pub(crate) fn json(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::from)?;
-    writeln!(out)
-}
-
-/// One line per test.
-pub(crate) fn csv(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
-    fields().write_csv(&r.tests, out)
-}
-
 /// A Markdown summary and table of the tests that are not stable (at most `--top` with
 /// `--top`, else all); text from reports goes through the Markdown escaper.
-pub(crate) fn markdown(
-    r: &FlakyReport,
-    opts: &TableOptions,
-    out: &mut impl Write,
-) -> io::Result<()> {
+fn markdown(r: &FlakyReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "# Flaky tests\n")?;
     for line in headline(r, str::to_string) {
         writeln!(out, "- {}", md(&line))?;
@@ -249,4 +236,23 @@ pub(crate) fn markdown(
         ..*opts
     };
     tests_table(r).markdown(out, &all)
+}
+
+impl Render for FlakyReport {
+    fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        table(self, opts, out)
+    }
+
+    fn json(&self, out: &mut impl Write) -> io::Result<()> {
+        render::json(self, out)
+    }
+
+    fn csv(&self, out: &mut impl Write) -> io::Result<()> {
+        // One line per test, stable ones too.
+        fields().write_csv(&self.tests, out)
+    }
+
+    fn markdown(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        markdown(self, opts, out)
+    }
 }

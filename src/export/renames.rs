@@ -3,6 +3,8 @@
 //! backslash and control character escaped) in the entries.
 
 use super::format::{duration, pct};
+use super::render::{self, Render};
+use super::table::TableOptions;
 use crate::analysis::renames::Renames;
 use crate::report::escape::{is_unsafe_char, terminal};
 use std::io::{self, Write};
@@ -11,7 +13,7 @@ fn seconds(s: Option<f64>) -> String {
     s.map_or("-".into(), duration)
 }
 
-pub(crate) fn table(r: &Renames, out: &mut impl Write) -> io::Result<()> {
+fn table(r: &Renames, out: &mut impl Write) -> io::Result<()> {
     if r.suggestions.is_empty() {
         return writeln!(
             out,
@@ -45,11 +47,6 @@ pub(crate) fn table(r: &Renames, out: &mut impl Write) -> io::Result<()> {
         )?;
     }
     Ok(())
-}
-
-pub(crate) fn json(r: &Renames, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, r)?;
-    writeln!(out)
 }
 
 /// `[[alias]]` entries, each with its evidence in a comment.
@@ -98,6 +95,17 @@ pub(crate) fn toml_string(s: &str) -> String {
 /// Text for a TOML comment: one line, nothing a terminal acts on.
 fn comment(s: &str) -> String {
     terminal(s).replace(['\n', '\r'], " ")
+}
+
+/// Suggestions with their evidence; `--format toml` is [`toml`], a form only this result has.
+impl Render for Renames {
+    fn table(&self, _opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        table(self, out)
+    }
+
+    fn json(&self, out: &mut impl Write) -> io::Result<()> {
+        render::json(self, out)
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use super::fields::Fields;
 use super::format::{decimal, decimal_opt, duration, hours, pct, signed_duration, signed_pct};
+use super::render::{self, Render};
 use super::table::{Column, Table, TableOptions, name, write_line};
 use crate::analysis::slow::{DayLoad, GroupTime, Regression, RunShards, SlowReport, TestTime};
 use crate::report::escape::markdown as md;
@@ -329,7 +330,7 @@ fn by_name(r: &SlowReport) -> io::Result<String> {
 
 /// The default output: headline, the top groups, the slowest tests, the load per day, the
 /// largest duration regressions and the most unbalanced runs.
-pub(crate) fn table(r: &SlowReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+fn table(r: &SlowReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     write_line(out, opts, &headline(r, |s| name(s, 24, opts)))?;
     write_line(out, opts, &waste_line(r))?;
     writeln!(out)?;
@@ -364,13 +365,8 @@ pub(crate) fn table(r: &SlowReport, opts: &TableOptions, out: &mut impl Write) -
     Ok(())
 }
 
-pub(crate) fn json(r: &SlowReport, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::from)?;
-    writeln!(out)
-}
-
 /// One table as CSV: the groups (the default), tests, regressions, runs or days.
-pub(crate) fn csv(r: &SlowReport, table: CsvTable, out: &mut impl Write) -> io::Result<()> {
+fn csv(r: &SlowReport, table: CsvTable, out: &mut impl Write) -> io::Result<()> {
     match table {
         CsvTable::Groups => group_fields("group").write_csv(&r.groups, out),
         CsvTable::Tests => test_fields().write_csv(&r.tests, out),
@@ -383,11 +379,7 @@ pub(crate) fn csv(r: &SlowReport, table: CsvTable, out: &mut impl Write) -> io::
 /// Markdown sections for the top groups, the slowest tests, the load per day (every day),
 /// the duration regressions and the most unbalanced runs; text from reports goes through the
 /// Markdown escaper.
-pub(crate) fn markdown(
-    r: &SlowReport,
-    opts: &TableOptions,
-    out: &mut impl Write,
-) -> io::Result<()> {
+fn markdown(r: &SlowReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "# Where the CI time goes\n")?;
     writeln!(out, "{}\n", md(&headline(r, str::to_string)))?;
     writeln!(out, "{}\n", md(&waste_line(r)))?;
@@ -420,6 +412,30 @@ pub(crate) fn markdown(
     }
     Ok(())
 }
+/// The `slow` result, with the one of its tables `--format csv` writes.
+pub(crate) struct SlowOutput<'a> {
+    pub(crate) report: &'a SlowReport,
+    pub(crate) csv: CsvTable,
+}
+
+impl Render for SlowOutput<'_> {
+    fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        table(self.report, opts, out)
+    }
+
+    fn json(&self, out: &mut impl Write) -> io::Result<()> {
+        render::json(self.report, out)
+    }
+
+    fn csv(&self, out: &mut impl Write) -> io::Result<()> {
+        csv(self.report, self.csv, out)
+    }
+
+    fn markdown(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        markdown(self.report, opts, out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 
 use super::fields::Fields;
 use super::format::{decimal, duration, hours, pct};
+use super::render::{self, Render};
 use super::table::{Column, Table, TableOptions, write_line};
 use crate::analysis::trim::{TestCoverage, TrimReport};
 use crate::report::escape::{markdown as md, terminal};
@@ -104,7 +105,7 @@ fn candidate_table(r: &TrimReport) -> Table {
 }
 
 /// The default output: headline, the tests in greedy order (the curve) and the candidates.
-pub(crate) fn table(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+fn table(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     let s = &r.summary;
     write_line(out, opts, &terminal(&s.headline))?;
     write_line(
@@ -173,23 +174,9 @@ fn unlisted(r: &TrimReport) -> Option<String> {
     })
 }
 
-pub(crate) fn json(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::from)?;
-    writeln!(out)
-}
-
-/// One line per test, in greedy order: the curve.
-pub(crate) fn csv(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
-    fields().write_csv(&r.tests, out)
-}
-
 /// Markdown: the headline, the greedy order and the candidates; text from reports goes
 /// through the Markdown escaper.
-pub(crate) fn markdown(
-    r: &TrimReport,
-    opts: &TableOptions,
-    out: &mut impl Write,
-) -> io::Result<()> {
+fn markdown(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "# What to trim\n")?;
     writeln!(out, "{}\n", md(&r.summary.headline))?;
     writeln!(out, "## Greedy order\n")?;
@@ -202,6 +189,25 @@ pub(crate) fn markdown(
     match replayed_line(r) {
         Some(line) => writeln!(out, "\n{}", md(&line)),
         None => Ok(()),
+    }
+}
+
+impl Render for TrimReport {
+    fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        table(self, opts, out)
+    }
+
+    fn json(&self, out: &mut impl Write) -> io::Result<()> {
+        render::json(self, out)
+    }
+
+    fn csv(&self, out: &mut impl Write) -> io::Result<()> {
+        // One line per test, in greedy order: the curve.
+        fields().write_csv(&self.tests, out)
+    }
+
+    fn markdown(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        markdown(self, opts, out)
     }
 }
 
@@ -250,7 +256,7 @@ mod tests {
 
     #[test]
     fn csv_markdown_and_table() {
-        let csv = render(csv);
+        let csv = render(|r, o| r.csv(o));
         assert_eq!(
             csv.lines().nth(1),
             Some("1,\"a|b,c\",,2.000000,60,2,1,2,true,0.500000,1.000000,keep")
