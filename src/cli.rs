@@ -1,6 +1,7 @@
 //! The command line: every subcommand, flag and help text.
 
 use crate::choice::Choice;
+use crate::export::render::Format;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -179,6 +180,15 @@ pub(crate) enum StatsFormat {
     Json,
 }
 
+impl StatsFormat {
+    pub(crate) fn to_format(self) -> Format {
+        match self {
+            Self::Table => Format::Table,
+            Self::Json => Format::Json,
+        }
+    }
+}
+
 /// Flags that choose the runs an analysis reads.
 #[derive(Debug, Clone, Default, Args)]
 pub(crate) struct WindowArgs {
@@ -256,6 +266,17 @@ pub(crate) enum OutputFormat {
     Json,
     Csv,
     Md,
+}
+
+impl OutputFormat {
+    pub(crate) fn to_format(self) -> Format {
+        match self {
+            Self::Table => Format::Table,
+            Self::Json => Format::Json,
+            Self::Csv => Format::Csv,
+            Self::Md => Format::Markdown,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -767,6 +788,17 @@ pub(crate) enum RenamesFormat {
     Json,
     /// `[[alias]]` entries for testsift.toml.
     Toml,
+}
+
+impl RenamesFormat {
+    /// The shared format, or `None` for `toml`, which only `renames` writes.
+    pub(crate) fn to_format(self) -> Option<Format> {
+        match self {
+            Self::Table => Some(Format::Table),
+            Self::Json => Some(Format::Json),
+            Self::Toml => None,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

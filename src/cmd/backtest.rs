@@ -1,11 +1,11 @@
 //! `testsift backtest`: wiring from the command line to [`crate::analysis::backtest`].
 
 use crate::analysis::backtest::{BacktestOptions, priority, shard_split, skip_list};
-use crate::cli::{BacktestArgs, BacktestKind, OutputFormat};
+use crate::cli::{BacktestArgs, BacktestKind};
 use crate::error::EXIT_OK;
-use crate::export::backtest::{self as out_fmt, shards as shards_fmt, skip as skip_fmt};
+use crate::export::render::print;
+use crate::export::table::TableOptions;
 use anyhow::Context;
-use std::io::Write;
 use std::process::ExitCode;
 
 pub(crate) fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
@@ -21,8 +21,9 @@ pub(crate) fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         split_by: args.current_split,
     };
     let reading = || format!("reading {}", store.dir().display());
-    let mut out = std::io::stdout().lock();
-    let format = args.format;
+    let format = args.format.to_format();
+    // The backtests' tables are short: no --top or --wide.
+    let table = TableOptions::default();
     match args.kind {
         BacktestKind::Priority => {
             let result =
@@ -33,12 +34,7 @@ pub(crate) fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
                     result.train_runs, result.runs
                 );
             }
-            match format {
-                OutputFormat::Table => out_fmt::table(&result, &mut out)?,
-                OutputFormat::Json => out_fmt::json(&result, &mut out)?,
-                OutputFormat::Csv => out_fmt::csv(&result, &mut out)?,
-                OutputFormat::Md => out_fmt::markdown(&result, &mut out)?,
-            }
+            print(&result, format, &table)?;
         }
         BacktestKind::Skip => {
             let result =
@@ -49,12 +45,7 @@ pub(crate) fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
                     result.train_runs, result.runs
                 );
             }
-            match format {
-                OutputFormat::Table => skip_fmt::table(&result, &mut out)?,
-                OutputFormat::Json => skip_fmt::json(&result, &mut out)?,
-                OutputFormat::Csv => skip_fmt::csv(&result, &mut out)?,
-                OutputFormat::Md => skip_fmt::markdown(&result, &mut out)?,
-            }
+            print(&result, format, &table)?;
         }
         BacktestKind::Shards => {
             let result =
@@ -65,14 +56,8 @@ pub(crate) fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
                     result.train_runs, result.pipelines
                 );
             }
-            match format {
-                OutputFormat::Table => shards_fmt::table(&result, &mut out)?,
-                OutputFormat::Json => shards_fmt::json(&result, &mut out)?,
-                OutputFormat::Csv => shards_fmt::csv(&result, &mut out)?,
-                OutputFormat::Md => shards_fmt::markdown(&result, &mut out)?,
-            }
+            print(&result, format, &table)?;
         }
     }
-    out.flush()?;
     Ok(ExitCode::from(EXIT_OK))
 }

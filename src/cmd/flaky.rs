@@ -1,11 +1,10 @@
 //! `testsift flaky`: one verdict per test, with the evidence.
 
 use crate::analysis::flaky::{FlakyOptions, flaky};
-use crate::cli::{FlakyArgs, OutputFormat};
+use crate::cli::FlakyArgs;
 use crate::error::EXIT_OK;
-use crate::export;
+use crate::export::render::print;
 use anyhow::Context;
-use std::io::Write;
 use std::process::ExitCode;
 
 pub(crate) fn run(args: FlakyArgs) -> anyhow::Result<ExitCode> {
@@ -40,14 +39,6 @@ pub(crate) fn run(args: FlakyArgs) -> anyhow::Result<ExitCode> {
             .tests
             .retain(|t| crate::config::owned_by(&t.owners, team));
     }
-    let table = args.table.to_options();
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        OutputFormat::Table => export::flaky::table(&report, &table, &mut out)?,
-        OutputFormat::Json => export::flaky::json(&report, &mut out)?,
-        OutputFormat::Csv => export::flaky::csv(&report, &mut out)?,
-        OutputFormat::Md => export::flaky::markdown(&report, &table, &mut out)?,
-    }
-    out.flush()?;
+    print(&report, args.format.to_format(), &args.table.to_options())?;
     Ok(ExitCode::from(EXIT_OK))
 }

@@ -1,9 +1,11 @@
 //! `testsift renames`: wiring from the command line to [`crate::analysis::renames`].
 
 use crate::analysis::renames::{RenameOptions, renames};
-use crate::cli::{RenamesArgs, RenamesFormat};
+use crate::cli::RenamesArgs;
 use crate::error::EXIT_OK;
 use crate::export;
+use crate::export::render::print;
+use crate::export::table::TableOptions;
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
@@ -17,12 +19,13 @@ pub(crate) fn run(args: RenamesArgs) -> anyhow::Result<ExitCode> {
     };
     let result = renames(&store, &args.window.to_spec(), &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        RenamesFormat::Table => export::renames::table(&result, &mut out)?,
-        RenamesFormat::Json => export::renames::json(&result, &mut out)?,
-        RenamesFormat::Toml => export::renames::toml(&result, &mut out)?,
+    match args.format.to_format() {
+        Some(format) => print(&result, format, &TableOptions::default())?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            export::renames::toml(&result, &mut out)?;
+            out.flush()?;
+        }
     }
-    out.flush()?;
     Ok(ExitCode::from(EXIT_OK))
 }

@@ -1,11 +1,11 @@
 //! `testsift slow`: where the CI time goes.
 
 use crate::analysis::slow::{SlowOptions, slow};
-use crate::cli::{OutputFormat, SlowArgs};
+use crate::cli::SlowArgs;
 use crate::error::EXIT_OK;
-use crate::export;
+use crate::export::render::print;
+use crate::export::slow::SlowOutput;
 use anyhow::Context;
-use std::io::Write;
 use std::process::ExitCode;
 
 pub(crate) fn run(args: SlowArgs) -> anyhow::Result<ExitCode> {
@@ -26,14 +26,10 @@ pub(crate) fn run(args: SlowArgs) -> anyhow::Result<ExitCode> {
     };
     let report = slow(&store, &args.window.to_spec(), &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;
-    let table = args.table.to_options();
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        OutputFormat::Table => export::slow::table(&report, &table, &mut out)?,
-        OutputFormat::Json => export::slow::json(&report, &mut out)?,
-        OutputFormat::Csv => export::slow::csv(&report, args.csv_table, &mut out)?,
-        OutputFormat::Md => export::slow::markdown(&report, &table, &mut out)?,
-    }
-    out.flush()?;
+    let output = SlowOutput {
+        report: &report,
+        csv: args.csv_table,
+    };
+    print(&output, args.format.to_format(), &args.table.to_options())?;
     Ok(ExitCode::from(EXIT_OK))
 }

@@ -1,11 +1,10 @@
 //! `testsift trim`: the diminishing-returns curve and what to trim.
 
 use crate::analysis::trim::{TrimOptions, trim};
-use crate::cli::{OutputFormat, TrimArgs};
+use crate::cli::TrimArgs;
 use crate::error::EXIT_OK;
-use crate::export;
+use crate::export::render::print;
 use anyhow::Context;
-use std::io::Write;
 use std::process::ExitCode;
 
 pub(crate) fn run(args: TrimArgs) -> anyhow::Result<ExitCode> {
@@ -33,14 +32,6 @@ pub(crate) fn run(args: TrimArgs) -> anyhow::Result<ExitCode> {
             .candidates
             .retain(|c| crate::config::owned_by(&c.owners, team));
     }
-    let table = args.table.to_options();
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        OutputFormat::Table => export::trim::table(&report, &table, &mut out)?,
-        OutputFormat::Json => export::trim::json(&report, &mut out)?,
-        OutputFormat::Csv => export::trim::csv(&report, &mut out)?,
-        OutputFormat::Md => export::trim::markdown(&report, &table, &mut out)?,
-    }
-    out.flush()?;
+    print(&report, args.format.to_format(), &args.table.to_options())?;
     Ok(ExitCode::from(EXIT_OK))
 }

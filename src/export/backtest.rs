@@ -1,29 +1,37 @@
 //! The `backtest` result as a table, JSON, CSV (one line per order) or Markdown. It holds no
 //! text from reports: order names and numbers only.
 
-use super::table::{Column, Table, TableOptions};
-use crate::analysis::backtest::PriorityBacktest;
+use super::fields::Fields;
+use super::format::duration;
+use super::render::{self, Render};
+use super::table::{Column, TableOptions};
+use crate::analysis::backtest::{OrderScore, PriorityBacktest};
 use std::io::{self, Write};
 
-const HEAD: [&str; 4] = ["order", "mean APFD", "mean APFDc", "to 1st failure"];
-
-fn rows(r: &PriorityBacktest) -> Vec<[String; 4]> {
-    r.orders
-        .iter()
-        .map(|o| {
-            [
-                o.order.as_str().to_string(),
-                format!("{:.3}", o.mean_apfd),
-                format!("{:.3}", o.mean_apfdc),
-                seconds(o.mean_seconds_to_first_failure),
-            ]
+/// An order's scores: three decimals and a duration in the table, every digit in the CSV.
+fn fields() -> Fields<OrderScore> {
+    Fields::<OrderScore>::new()
+        .both(Column::word("order"), "order", |o| {
+            o.order.as_str().to_string()
         })
-        .collect()
-}
-
-/// Seconds in the unit a person reads (the one duration format of every table).
-fn seconds(s: f64) -> String {
-    super::format::duration(s)
+        .each(
+            Column::num("mean APFD"),
+            |o| format!("{:.3}", o.mean_apfd),
+            "mean_apfd",
+            |o| o.mean_apfd.to_string(),
+        )
+        .each(
+            Column::num("mean APFDc"),
+            |o| format!("{:.3}", o.mean_apfdc),
+            "mean_apfdc",
+            |o| o.mean_apfdc.to_string(),
+        )
+        .each(
+            Column::num("to 1st failure"),
+            |o| duration(o.mean_seconds_to_first_failure),
+            "mean_seconds_to_first_failure",
+            |o| o.mean_seconds_to_first_failure.to_string(),
+        )
 }
 
 fn summary(r: &PriorityBacktest) -> String {
@@ -34,66 +42,43 @@ fn summary(r: &PriorityBacktest) -> String {
         r.runs_replayed,
         r.runs_scored,
         r.faults,
-        seconds(r.mean_run_seconds)
+        duration(r.mean_run_seconds)
     )
 }
 
-pub(crate) fn table(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "{}", summary(r))?;
-    writeln!(out)?;
-    let mut table = Table::new(vec![
-        Column::word(HEAD[0]),
-        Column::num(HEAD[1]),
-        Column::num(HEAD[2]),
-        Column::num(HEAD[3]),
-    ]);
-    for row in rows(r) {
-        table.row(row.to_vec());
+impl Render for PriorityBacktest {
+    fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        writeln!(out, "{}", summary(self))?;
+        writeln!(out)?;
+        fields().to_table(&self.orders).print(out, opts)
     }
-    table.print(out, &TableOptions::default())
-}
 
-pub(crate) fn json(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, r)?;
-    writeln!(out)
-}
-
-pub(crate) fn csv(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
-    writeln!(
-        out,
-        "order,mean_apfd,mean_apfdc,mean_seconds_to_first_failure"
-    )?;
-    for o in &r.orders {
-        writeln!(
-            out,
-            "{},{},{},{}",
-            o.order.as_str(),
-            o.mean_apfd,
-            o.mean_apfdc,
-            o.mean_seconds_to_first_failure
-        )?;
+    fn json(&self, out: &mut impl Write) -> io::Result<()> {
+        render::json(self, out)
     }
-    Ok(())
-}
 
-pub(crate) fn markdown(r: &PriorityBacktest, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "### Priority order, replayed\n\n{}\n", summary(r))?;
-    writeln!(out, "| {} |", HEAD.join(" | "))?;
-    writeln!(out, "|---|---:|---:|---:|")?;
-    for row in rows(r) {
-        writeln!(out, "| {} |", row.join(" | "))?;
+    fn csv(&self, out: &mut impl Write) -> io::Result<()> {
+        fields().write_csv(&self.orders, out)
     }
-    Ok(())
+
+    /// Every order, whatever `--top` says: there are only a few.
+    fn markdown(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        writeln!(out, "### Priority order, replayed\n\n{}\n", summary(self))?;
+        let all = TableOptions {
+            top: Some(usize::MAX),
+            ..*opts
+        };
+        fields().to_table(&self.orders).markdown(out, &all)
+    }
 }
 
 /// The skip list's replay: what it saved and what it would have missed.
 pub(crate) mod skip {
-    use super::seconds;
-    use crate::analysis::backtest::skip::SkipBacktest;
-    use crate::export::csv_field;
-    use crate::export::format::pct;
+    use crate::analysis::backtest::skip::{MissedRun, SkipBacktest};
+    use crate::export::fields::Fields;
+    use crate::export::format::{duration, pct};
+    use crate::export::render::{self, Render};
     use crate::export::table::{Column, Table, TableOptions};
-    use crate::report::escape::markdown as md;
     use std::io::{self, Write};
 
     /// Missed runs listed in the table and Markdown.
@@ -109,8 +94,8 @@ pub(crate) mod skip {
                 "Skipped {:.1} of {:.1} tests per run, saving {} of {} ({}; {:.2} hours/week).",
                 r.mean_skipped_tests,
                 r.mean_tests,
-                seconds(r.mean_seconds_saved),
-                seconds(r.mean_seconds),
+                duration(r.mean_seconds_saved),
+                duration(r.mean_seconds),
                 pct(r.saved_share),
                 r.hours_saved_per_week
             ),
@@ -149,7 +134,35 @@ pub(crate) mod skip {
         after.map_or("not in the window".into(), |n| format!("{n} runs later"))
     }
 
-    pub(crate) fn table(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
+    /// A missed run's fields: the table says when it was caught, the CSV after how many runs.
+    fn fields() -> Fields<MissedRun> {
+        Fields::<MissedRun>::new()
+            .both(Column::name("missed run"), "run", |m| m.run.clone())
+            .csv("variant", |m| m.variant.clone())
+            .each(
+                Column::word("caught"),
+                |m| caught(m.caught_after_runs),
+                "caught_after_runs",
+                |m| {
+                    m.caught_after_runs
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                },
+            )
+            .each(
+                Column::message("tests"),
+                |m| m.tests.join(", "),
+                "tests",
+                |m| m.tests.join(" "),
+            )
+    }
+
+    /// The first [`SHOWN`] missed runs.
+    fn missed_table(r: &SkipBacktest) -> Table {
+        fields().to_table(r.missed.iter().take(SHOWN))
+    }
+
+    fn table(r: &SkipBacktest, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
         for line in lines(r) {
             writeln!(out, "{line}")?;
         }
@@ -157,19 +170,7 @@ pub(crate) mod skip {
             return Ok(());
         }
         writeln!(out)?;
-        let mut table = Table::new(vec![
-            Column::name("missed run"),
-            Column::word("caught"),
-            Column::message("tests"),
-        ]);
-        for m in r.missed.iter().take(SHOWN) {
-            table.row(vec![
-                m.run.clone(),
-                caught(m.caught_after_runs),
-                m.tests.join(", "),
-            ]);
-        }
-        table.print(out, &TableOptions::default())?;
+        missed_table(r).print(out, opts)?;
         if r.missed.len() > SHOWN {
             writeln!(
                 out,
@@ -180,54 +181,44 @@ pub(crate) mod skip {
         Ok(())
     }
 
-    pub(crate) fn json(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, r)?;
-        writeln!(out)
-    }
-
-    /// One line per missed run.
-    pub(crate) fn csv(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
-        writeln!(out, "run,variant,caught_after_runs,tests")?;
-        for m in &r.missed {
-            writeln!(
-                out,
-                "{},{},{},{}",
-                csv_field(&m.run),
-                csv_field(&m.variant),
-                m.caught_after_runs
-                    .map(|n| n.to_string())
-                    .unwrap_or_default(),
-                csv_field(&m.tests.join(" "))
-            )?;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn markdown(r: &SkipBacktest, out: &mut impl Write) -> io::Result<()> {
+    fn markdown(r: &SkipBacktest, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "### Skip list, replayed\n")?;
         for line in lines(r) {
             writeln!(out, "{line}  ")?;
         }
         if !r.missed.is_empty() {
-            writeln!(out, "\n| missed run | caught | tests |\n|---|---|---|")?;
-            for m in r.missed.iter().take(SHOWN) {
-                writeln!(
-                    out,
-                    "| {} | {} | {} |",
-                    md(&m.run),
-                    caught(m.caught_after_runs),
-                    md(&m.tests.join(", "))
-                )?;
-            }
+            writeln!(out)?;
+            missed_table(r).markdown(out, opts)?;
         }
         Ok(())
+    }
+
+    impl Render for SkipBacktest {
+        fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+            table(self, opts, out)
+        }
+
+        fn json(&self, out: &mut impl Write) -> io::Result<()> {
+            render::json(self, out)
+        }
+
+        /// One line per missed run.
+        fn csv(&self, out: &mut impl Write) -> io::Result<()> {
+            fields().write_csv(&self.missed, out)
+        }
+
+        fn markdown(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+            markdown(self, opts, out)
+        }
     }
 }
 
 /// The shard split's replay.
 pub(crate) mod shards {
-    use super::seconds;
     use crate::analysis::backtest::shards::ShardsBacktest;
+    use crate::export::format::{duration, pct};
+    use crate::export::render::{self, Render};
+    use crate::export::table::TableOptions;
     use std::io::{self, Write};
 
     fn lines(r: &ShardsBacktest) -> Vec<String> {
@@ -241,10 +232,10 @@ pub(crate) mod shards {
                 r.default_shards
             ),
             format!(
-                "testsift's split: longest shard {} on average, {:.2}× the mean shard; predicted shard times off by {:.1}% of the actual.",
-                seconds(r.mean_critical_path_seconds),
+                "testsift's split: longest shard {} on average, {:.2}× the mean shard; predicted shard times off by {} of the actual.",
+                duration(r.mean_critical_path_seconds),
                 r.mean_imbalance,
-                100.0 * r.mean_prediction_error
+                pct(r.mean_prediction_error)
             ),
         ];
         if let (Some(hp), Some(hi), Some(tp), Some(ti)) = (
@@ -256,29 +247,24 @@ pub(crate) mod shards {
             lines.push(format!(
                 "On the {} sharded pipelines: the split they used, longest shard {} ({:.2}× the mean); testsift's, {} ({:.2}×).",
                 r.sharded_pipelines,
-                seconds(hp),
+                duration(hp),
                 hi,
-                seconds(tp),
+                duration(tp),
                 ti
             ));
         }
         lines
     }
 
-    pub(crate) fn table(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
+    fn table(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
         for line in lines(r) {
             writeln!(out, "{line}")?;
         }
         Ok(())
     }
 
-    pub(crate) fn json(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, r)?;
-        writeln!(out)
-    }
-
     /// One line of figures per split.
-    pub(crate) fn csv(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
+    fn csv(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
         let opt = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
         writeln!(
             out,
@@ -305,11 +291,30 @@ pub(crate) mod shards {
         )
     }
 
-    pub(crate) fn markdown(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
+    fn markdown(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "### Shard split, replayed\n")?;
         for line in lines(r) {
             writeln!(out, "{line}  ")?;
         }
         Ok(())
+    }
+
+    /// A summary in a few lines: no table, one CSV line per split.
+    impl Render for ShardsBacktest {
+        fn table(&self, _opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+            table(self, out)
+        }
+
+        fn json(&self, out: &mut impl Write) -> io::Result<()> {
+            render::json(self, out)
+        }
+
+        fn csv(&self, out: &mut impl Write) -> io::Result<()> {
+            csv(self, out)
+        }
+
+        fn markdown(&self, _opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+            markdown(self, out)
+        }
     }
 }

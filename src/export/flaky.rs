@@ -1,7 +1,8 @@
 //! The `flaky` result as a table, JSON, CSV or Markdown.
 
-use super::csv_field;
-use super::format::pct;
+use super::fields::Fields;
+use super::format::{decimal, decimal_opt, pct};
+use super::render::{self, Render};
 use super::table::{Column, Table, TableOptions, name, write_line};
 use crate::analysis::flaky::{FlakyReport, TestVerdict, Verdict};
 use crate::report::escape::markdown as md;
@@ -75,33 +76,100 @@ fn headline(r: &FlakyReport, show: impl Fn(&str) -> String) -> Vec<String> {
     ]
 }
 
+/// A test's fields: the table shows the verdict and its evidence, the CSV every count.
+fn fields() -> Fields<TestVerdict> {
+    Fields::<TestVerdict>::new()
+        .table(Column::word("verdict"), |t| t.verdict.as_str().to_string())
+        .both(Column::test("test"), "test_id", |t| t.test_id.clone())
+        .csv("classname", |t| t.classname.clone())
+        .csv("name", |t| t.name.clone())
+        .csv("family", |t| t.family.clone())
+        .both(
+            Column::name("variant").optional().weight(1),
+            "variant",
+            |t| t.variant.clone(),
+        )
+        .csv("verdict", |t| t.verdict.as_str().to_string())
+        .both(Column::num("runs"), "runs", |t| t.runs.to_string())
+        .table(Column::num("flake [95% CI]"), rate)
+        .table(Column::num("retry/commit"), |t| {
+            format!("{}/{}", t.retry_runs, t.same_commit_commits)
+        })
+        .table(Column::num("flips"), |t| format!("{:.2}", t.flip_rate))
+        .table(Column::name("owners").optional().weight(1), |t| {
+            t.owners.join(" ")
+        })
+        .table(Column::message("note").below(), note)
+        .csv("passed", |t| t.passed.to_string())
+        .csv("failed", |t| t.failed.to_string())
+        .csv("skipped", |t| t.skipped.to_string())
+        .csv("retry_runs", |t| t.retry_runs.to_string())
+        .csv("same_commit_commits", |t| t.same_commit_commits.to_string())
+        .csv("flips", |t| t.flips.to_string())
+        .csv("transitions", |t| t.transitions.to_string())
+        .csv("flip_rate", |t| decimal(t.flip_rate))
+        .csv("flip_rate_decayed", |t| decimal(t.flip_rate_decayed))
+        .csv("flaky_executions", |t| t.flaky_executions.to_string())
+        .csv("non_broken_executions", |t| {
+            t.non_broken_executions.to_string()
+        })
+        .csv("flake_rate", |t| decimal_opt(t.flake_rate))
+        .csv("flake_rate_low", |t| decimal_opt(t.flake_rate_low))
+        .csv("flake_rate_high", |t| decimal_opt(t.flake_rate_high))
+        .csv("first_flaky", |t| {
+            t.first_flaky
+                .as_ref()
+                .map(|x| x.run.clone())
+                .unwrap_or_default()
+        })
+        .csv("last_flaky", |t| {
+            t.last_flaky
+                .as_ref()
+                .map(|x| x.run.clone())
+                .unwrap_or_default()
+        })
+        .csv("streak_first_run", |t| {
+            t.streak
+                .as_ref()
+                .map(|s| s.first.run.clone())
+                .unwrap_or_default()
+        })
+        .csv("streak_first_commit", |t| {
+            t.streak
+                .as_ref()
+                .and_then(|s| s.first.commit.clone())
+                .unwrap_or_default()
+        })
+        .csv("streak_length", |t| {
+            t.streak
+                .as_ref()
+                .map(|s| s.length.to_string())
+                .unwrap_or_default()
+        })
+        .csv("streak_ended_run", |t| {
+            t.streak
+                .as_ref()
+                .and_then(|s| s.ended.as_ref().map(|e| e.run.clone()))
+                .unwrap_or_default()
+        })
+        .csv("top_fingerprint", |t| {
+            t.fingerprints
+                .first()
+                .map(|f| f.fingerprint.clone())
+                .unwrap_or_default()
+        })
+        .csv("top_message", |t| {
+            t.fingerprints
+                .first()
+                .map(|f| f.example.clone())
+                .unwrap_or_default()
+        })
+        .csv("ci_seconds", |t| format!("{:.3}", t.ci_seconds))
+}
+
 /// The tests that are not stable, in the analysis' order.
 fn tests_table(r: &FlakyReport) -> Table {
-    let mut t = Table::new(vec![
-        Column::word("verdict"),
-        Column::test("test"),
-        Column::name("variant").optional().weight(1),
-        Column::num("runs"),
-        Column::num("flake [95% CI]"),
-        Column::num("retry/commit"),
-        Column::num("flips"),
-        Column::name("owners").optional().weight(1),
-        Column::message("note").below(),
-    ]);
-    for v in r.tests.iter().filter(|t| t.verdict != Verdict::Stable) {
-        t.row(vec![
-            v.verdict.as_str().to_string(),
-            v.test_id.clone(),
-            v.variant.clone(),
-            v.runs.to_string(),
-            rate(v),
-            format!("{}/{}", v.retry_runs, v.same_commit_commits),
-            format!("{:.2}", v.flip_rate),
-            v.owners.join(" "),
-            note(v),
-        ]);
-    }
-    t
+    fields().to_table(r.tests.iter().filter(|t| t.verdict != Verdict::Stable))
 }
 
 fn infrastructure_table(r: &FlakyReport) -> Table {
@@ -126,7 +194,7 @@ fn infrastructure_table(r: &FlakyReport) -> Table {
 
 /// The default output: headline, infrastructure runs in one line (listed with `--verbose`),
 /// then the tests that are not stable, at most `--top` of them.
-pub(crate) fn table(r: &FlakyReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+fn table(r: &FlakyReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     for line in headline(r, |s| name(s, 24, opts)) {
         write_line(out, opts, &line)?;
     }
@@ -155,84 +223,9 @@ pub(crate) fn table(r: &FlakyReport, opts: &TableOptions, out: &mut impl Write) 
     tests.print(out, opts)
 }
 
-pub(crate) fn json(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::from)?;
-    writeln!(out)
-}
-
-const CSV_HEAD: &str = "test_id,classname,name,family,variant,verdict,runs,passed,failed,skipped,retry_runs,same_commit_commits,flips,transitions,flip_rate,flip_rate_decayed,flaky_executions,non_broken_executions,flake_rate,flake_rate_low,flake_rate_high,first_flaky,last_flaky,streak_first_run,streak_first_commit,streak_length,streak_ended_run,top_fingerprint,top_message,ci_seconds";
-
-fn opt(x: Option<f64>) -> String {
-    x.map(|v| format!("{v:.6}")).unwrap_or_default()
-}
-
-/// One line per test.
-pub(crate) fn csv(r: &FlakyReport, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "{CSV_HEAD}")?;
-    for t in &r.tests {
-        let top = t.fingerprints.first();
-        let fields = [
-            csv_field(&t.test_id),
-            csv_field(&t.classname),
-            csv_field(&t.name),
-            csv_field(&t.family),
-            csv_field(&t.variant),
-            t.verdict.as_str().to_string(),
-            t.runs.to_string(),
-            t.passed.to_string(),
-            t.failed.to_string(),
-            t.skipped.to_string(),
-            t.retry_runs.to_string(),
-            t.same_commit_commits.to_string(),
-            t.flips.to_string(),
-            t.transitions.to_string(),
-            format!("{:.6}", t.flip_rate),
-            format!("{:.6}", t.flip_rate_decayed),
-            t.flaky_executions.to_string(),
-            t.non_broken_executions.to_string(),
-            opt(t.flake_rate),
-            opt(t.flake_rate_low),
-            opt(t.flake_rate_high),
-            t.first_flaky
-                .as_ref()
-                .map(|x| csv_field(&x.run))
-                .unwrap_or_default(),
-            t.last_flaky
-                .as_ref()
-                .map(|x| csv_field(&x.run))
-                .unwrap_or_default(),
-            t.streak
-                .as_ref()
-                .map(|s| csv_field(&s.first.run))
-                .unwrap_or_default(),
-            t.streak
-                .as_ref()
-                .and_then(|s| s.first.commit.as_deref().map(csv_field))
-                .unwrap_or_default(),
-            t.streak
-                .as_ref()
-                .map(|s| s.length.to_string())
-                .unwrap_or_default(),
-            t.streak
-                .as_ref()
-                .and_then(|s| s.ended.as_ref().map(|e| csv_field(&e.run)))
-                .unwrap_or_default(),
-            top.map(|f| f.fingerprint.clone()).unwrap_or_default(),
-            top.map(|f| csv_field(&f.example)).unwrap_or_default(),
-            format!("{:.3}", t.ci_seconds),
-        ];
-        writeln!(out, "{}", fields.join(","))?;
-    }
-    Ok(())
-}
-
 /// A Markdown summary and table of the tests that are not stable (at most `--top` with
 /// `--top`, else all); text from reports goes through the Markdown escaper.
-pub(crate) fn markdown(
-    r: &FlakyReport,
-    opts: &TableOptions,
-    out: &mut impl Write,
-) -> io::Result<()> {
+fn markdown(r: &FlakyReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "# Flaky tests\n")?;
     for line in headline(r, str::to_string) {
         writeln!(out, "- {}", md(&line))?;
@@ -243,4 +236,23 @@ pub(crate) fn markdown(
         ..*opts
     };
     tests_table(r).markdown(out, &all)
+}
+
+impl Render for FlakyReport {
+    fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        table(self, opts, out)
+    }
+
+    fn json(&self, out: &mut impl Write) -> io::Result<()> {
+        render::json(self, out)
+    }
+
+    fn csv(&self, out: &mut impl Write) -> io::Result<()> {
+        // One line per test, stable ones too.
+        fields().write_csv(&self.tests, out)
+    }
+
+    fn markdown(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        markdown(self, opts, out)
+    }
 }

@@ -1,5 +1,5 @@
 //! Numbers as a person reads them: one way to write a share and one way to write a duration,
-//! for every table and Markdown output. JSON and CSV keep the raw values.
+//! for every table and Markdown output; and one way to write a raw value for CSV.
 
 /// A share (0.25) as a percentage with one decimal ("25.0%"); "-" when it is not a number.
 pub(crate) fn pct(x: f64) -> String {
@@ -46,6 +46,11 @@ pub(crate) fn duration(seconds: f64) -> String {
     format!("{sign}{body}")
 }
 
+/// Hours in the unit a person reads, as [`duration`] writes seconds.
+pub(crate) fn hours(hours: f64) -> String {
+    duration(hours * 3600.0)
+}
+
 /// A signed duration ("+1.50 s", "-2.0 min"); "-" when there is none.
 pub(crate) fn signed_duration(seconds: Option<f64>) -> String {
     match seconds {
@@ -59,6 +64,16 @@ pub(crate) fn signed_duration(seconds: Option<f64>) -> String {
         }
         _ => "-".into(),
     }
+}
+
+/// A raw value for CSV: six decimals, whatever its size.
+pub(crate) fn decimal(x: f64) -> String {
+    format!("{x:.6}")
+}
+
+/// A raw value for CSV ([`decimal`]); an empty field when there is none.
+pub(crate) fn decimal_opt(x: Option<f64>) -> String {
+    x.map(decimal).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -75,6 +90,13 @@ mod tests {
     }
 
     #[test]
+    fn raw_values_for_csv() {
+        assert_eq!(decimal(0.5), "0.500000");
+        assert_eq!(decimal_opt(Some(7200.0)), "7200.000000");
+        assert_eq!(decimal_opt(None), "");
+    }
+
+    #[test]
     fn durations_in_the_unit_a_person_reads() {
         assert_eq!(duration(0.0), "0 s");
         assert_eq!(duration(0.0004), "0.4 ms");
@@ -83,6 +105,7 @@ mod tests {
         assert_eq!(duration(750.0), "12.5 min");
         assert_eq!(duration(304_979.19), "84.7 h");
         assert_eq!(duration(-90.0), "-1.5 min");
+        assert_eq!(hours(0.5), "30.0 min");
         assert_eq!(duration(-0.00001), "0.0 ms");
         assert_eq!(duration(f64::INFINITY), "-");
         assert_eq!(duration(f64::NAN), "-");

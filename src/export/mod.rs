@@ -2,12 +2,19 @@
 //! Markdown. Exporters take the `Serialize` results, never DataFrames. Text from reports is
 //! escaped for each output by `crate::report::escape`: `terminal` for tables and CSV,
 //! `markdown` for Markdown.
+//!
+//! Each printed result implements [`render::Render`], and a command hands it to
+//! [`render::print`] with the format asked for: `--format` is dispatched there and nowhere
+//! else. A result's table, Markdown table and CSV are made from one [`fields::Fields`] list,
+//! and its numbers written by [`format`].
 
 pub(crate) mod backtest;
 pub(crate) mod check;
+pub(crate) mod fields;
 pub(crate) mod flaky;
 pub(crate) mod format;
 pub(crate) mod renames;
+pub(crate) mod render;
 pub(crate) mod slow;
 pub(crate) mod stats;
 pub(crate) mod table;

@@ -2,15 +2,18 @@
 //! reports: escaped for the terminal in the table, written as TOML basic strings (every quote,
 //! backslash and control character escaped) in the entries.
 
+use super::format::{duration, pct};
+use super::render::{self, Render};
+use super::table::TableOptions;
 use crate::analysis::renames::Renames;
 use crate::report::escape::{is_unsafe_char, terminal};
 use std::io::{self, Write};
 
 fn seconds(s: Option<f64>) -> String {
-    s.map_or("-".into(), crate::export::format::duration)
+    s.map_or("-".into(), duration)
 }
 
-pub(crate) fn table(r: &Renames, out: &mut impl Write) -> io::Result<()> {
+fn table(r: &Renames, out: &mut impl Write) -> io::Result<()> {
     if r.suggestions.is_empty() {
         return writeln!(
             out,
@@ -28,15 +31,15 @@ pub(crate) fn table(r: &Renames, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "{}  ->  {}", terminal(&s.from), terminal(&s.to))?;
         writeln!(
             out,
-            "    same {}; old last in run {}, new first in run {} ({} runs between); median {} -> {}; failure rate {:.1}% -> {:.1}%; name {:.2}, time {:.2}, outcomes {:.2}: score {:.2}",
+            "    same {}; old last in run {}, new first in run {} ({} runs between); median {} -> {}; failure rate {} -> {}; name {:.2}, time {:.2}, outcomes {:.2}: score {:.2}",
             s.same,
             terminal(&s.last_run_of_old),
             terminal(&s.first_run_of_new),
             s.gap_runs,
             seconds(s.median_seconds_old),
             seconds(s.median_seconds_new),
-            100.0 * s.failure_rate_old,
-            100.0 * s.failure_rate_new,
+            pct(s.failure_rate_old),
+            pct(s.failure_rate_new),
             s.name_similarity,
             s.duration_similarity,
             s.outcome_similarity,
@@ -44,11 +47,6 @@ pub(crate) fn table(r: &Renames, out: &mut impl Write) -> io::Result<()> {
         )?;
     }
     Ok(())
-}
-
-pub(crate) fn json(r: &Renames, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, r)?;
-    writeln!(out)
 }
 
 /// `[[alias]]` entries, each with its evidence in a comment.
@@ -97,6 +95,17 @@ pub(crate) fn toml_string(s: &str) -> String {
 /// Text for a TOML comment: one line, nothing a terminal acts on.
 fn comment(s: &str) -> String {
     terminal(s).replace(['\n', '\r'], " ")
+}
+
+/// Suggestions with their evidence; `--format toml` is [`toml`], a form only this result has.
+impl Render for Renames {
+    fn table(&self, _opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        table(self, out)
+    }
+
+    fn json(&self, out: &mut impl Write) -> io::Result<()> {
+        render::json(self, out)
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! The `slow` result as tables, JSON, CSV (one table, `--csv-table`) or Markdown.
 
-use super::csv_field;
-use super::format::{duration, pct, signed_duration, signed_pct};
+use super::fields::Fields;
+use super::format::{decimal, decimal_opt, duration, hours, pct, signed_duration, signed_pct};
+use super::render::{self, Render};
 use super::table::{Column, Table, TableOptions, name, write_line};
-use crate::analysis::slow::{RunShards, SlowReport};
+use crate::analysis::slow::{DayLoad, GroupTime, Regression, RunShards, SlowReport, TestTime};
 use crate::report::escape::markdown as md;
 use std::io::{self, Write};
 
@@ -79,119 +80,238 @@ fn shard_lines(r: &SlowReport) -> Vec<String> {
     }
 }
 
-fn group_table(r: &SlowReport, by: &str) -> Table {
-    let mut t = Table::new(vec![
-        Column::name(by),
-        Column::num("total"),
-        Column::num("share"),
-        Column::num("runs"),
-        Column::num("median"),
-        Column::num("p95"),
-        Column::num("slope/run"),
-        Column::num("7d change"),
-    ]);
-    for g in &r.groups {
-        t.row(vec![
-            g.group.clone(),
-            duration(g.total_seconds),
-            pct(g.share),
-            g.runs.to_string(),
-            duration(g.median_seconds),
-            duration(g.p95_seconds),
-            signed_duration(g.slope_seconds_per_run),
-            format!(
-                "{}{}",
-                signed_pct(g.change),
-                if g.getting_slower {
-                    " getting slower"
-                } else {
-                    ""
-                }
-            ),
-        ]);
-    }
-    t
+/// A group's fields; the head of its name is what `--by` groups by. The CSV has the runs
+/// second, the table after the time and share.
+fn group_fields(by: &str) -> Fields<GroupTime> {
+    Fields::<GroupTime>::new()
+        .both(Column::name(by), "group", |g| g.group.clone())
+        .csv("runs", |g| g.runs.to_string())
+        .each(
+            Column::num("total"),
+            |g| duration(g.total_seconds),
+            "total_seconds",
+            |g| decimal(g.total_seconds),
+        )
+        .each(
+            Column::num("share"),
+            |g| pct(g.share),
+            "share",
+            |g| decimal(g.share),
+        )
+        .table(Column::num("runs"), |g| g.runs.to_string())
+        .each(
+            Column::num("median"),
+            |g| duration(g.median_seconds),
+            "median_seconds",
+            |g| decimal(g.median_seconds),
+        )
+        .each(
+            Column::num("p95"),
+            |g| duration(g.p95_seconds),
+            "p95_seconds",
+            |g| decimal(g.p95_seconds),
+        )
+        .each(
+            Column::num("slope/run"),
+            |g| signed_duration(g.slope_seconds_per_run),
+            "slope_seconds_per_run",
+            |g| decimal_opt(g.slope_seconds_per_run),
+        )
+        .csv("recent_median_seconds", |g| {
+            decimal_opt(g.recent_median_seconds)
+        })
+        .csv("prior_median_seconds", |g| {
+            decimal_opt(g.prior_median_seconds)
+        })
+        .each(
+            Column::num("7d change"),
+            |g| {
+                format!(
+                    "{}{}",
+                    signed_pct(g.change),
+                    if g.getting_slower {
+                        " getting slower"
+                    } else {
+                        ""
+                    }
+                )
+            },
+            "change",
+            |g| decimal_opt(g.change),
+        )
+        .csv("getting_slower", |g| g.getting_slower.to_string())
 }
 
-fn test_table(r: &SlowReport) -> Table {
-    let mut t = Table::new(vec![
-        Column::test("test"),
-        Column::name("variant").optional().weight(1),
-        Column::num("runs"),
-        Column::num("median"),
-        Column::num("p95"),
-        Column::num("max"),
-        Column::num("cv"),
-    ]);
-    for x in &r.tests {
-        t.row(vec![
-            x.test_id.clone(),
-            x.variant.clone(),
-            x.runs.to_string(),
-            duration(x.median_seconds),
-            duration(x.p95_seconds),
-            duration(x.max_seconds),
-            x.cv.map_or_else(|| "-".into(), |c| format!("{c:.2}")),
-        ]);
-    }
-    t
+fn test_fields() -> Fields<TestTime> {
+    Fields::<TestTime>::new()
+        .both(Column::test("test"), "test_id", |x| x.test_id.clone())
+        .csv("classname", |x| x.classname.clone())
+        .csv("name", |x| x.name.clone())
+        .both(
+            Column::name("variant").optional().weight(1),
+            "variant",
+            |x| x.variant.clone(),
+        )
+        .both(Column::num("runs"), "runs", |x| x.runs.to_string())
+        .csv("total_seconds", |x| decimal(x.total_seconds))
+        .each(
+            Column::num("median"),
+            |x| duration(x.median_seconds),
+            "median_seconds",
+            |x| decimal(x.median_seconds),
+        )
+        .each(
+            Column::num("p95"),
+            |x| duration(x.p95_seconds),
+            "p95_seconds",
+            |x| decimal(x.p95_seconds),
+        )
+        .each(
+            Column::num("max"),
+            |x| duration(x.max_seconds),
+            "max_seconds",
+            |x| decimal(x.max_seconds),
+        )
+        .each(
+            Column::num("cv"),
+            |x| x.cv.map_or_else(|| "-".into(), |c| format!("{c:.2}")),
+            "cv",
+            |x| decimal_opt(x.cv),
+        )
+}
+
+/// The CI load of a day: hours in the CSV, the unit a person reads in the table.
+fn day_fields() -> Fields<DayLoad> {
+    Fields::<DayLoad>::new()
+        .both(Column::word("day"), "day", |d| d.day.clone())
+        .both(Column::num("runs"), "runs", |d| d.runs.to_string())
+        .both(Column::num("executions"), "executions", |d| {
+            d.executions.to_string()
+        })
+        .each(
+            Column::num("test time"),
+            |d| hours(d.test_hours),
+            "test_hours",
+            |d| decimal(d.test_hours),
+        )
+        .both(Column::num("retries"), "retries", |d| d.retries.to_string())
+        .both(Column::num("re-runs"), "reruns", |d| d.reruns.to_string())
+        .each(
+            Column::num("flaky retries"),
+            |d| hours(d.flaky_retry_hours),
+            "flaky_retry_hours",
+            |d| decimal(d.flaky_retry_hours),
+        )
+        .each(
+            Column::num("re-run time"),
+            |d| hours(d.rerun_hours),
+            "rerun_hours",
+            |d| decimal(d.rerun_hours),
+        )
+        .each(
+            Column::num("waste"),
+            |d| hours(d.waste_hours),
+            "waste_hours",
+            |d| decimal(d.waste_hours),
+        )
+}
+
+fn regression_fields() -> Fields<Regression> {
+    Fields::<Regression>::new()
+        .both(Column::test("test"), "test_id", |g| g.test_id.clone())
+        .csv("classname", |g| g.classname.clone())
+        .csv("name", |g| g.name.clone())
+        .both(
+            Column::name("variant").optional().weight(1),
+            "variant",
+            |g| g.variant.clone(),
+        )
+        .both(Column::name("from run").weight(1), "run", |g| g.run.clone())
+        .each(
+            Column::name("commit").weight(1),
+            |g| g.commit.clone().unwrap_or_else(|| "-".into()),
+            "commit",
+            |g| g.commit.clone().unwrap_or_default(),
+        )
+        .csv("timestamp", |g| g.timestamp.clone())
+        .csv("runs_before", |g| g.runs_before.to_string())
+        .csv("runs_after", |g| g.runs_after.to_string())
+        .each(
+            Column::num("before"),
+            |g| duration(g.median_before_seconds),
+            "median_before_seconds",
+            |g| decimal(g.median_before_seconds),
+        )
+        .each(
+            Column::num("after"),
+            |g| duration(g.median_after_seconds),
+            "median_after_seconds",
+            |g| decimal(g.median_after_seconds),
+        )
+        .csv("recent_median_seconds", |g| {
+            decimal(g.recent_median_seconds)
+        })
+        .each(
+            Column::num("step"),
+            |g| signed_duration(Some(g.step_seconds)),
+            "step_seconds",
+            |g| decimal(g.step_seconds),
+        )
+        .each(
+            Column::num("change"),
+            |g| signed_pct(Some(g.step)),
+            "step",
+            |g| decimal(g.step),
+        )
+}
+
+fn run_fields() -> Fields<RunShards> {
+    Fields::<RunShards>::new()
+        .both(Column::name("run"), "run", |x| x.run.clone())
+        .csv("timestamp", |x| x.timestamp.clone())
+        .csv("commit", |x| x.commit.clone().unwrap_or_default())
+        .csv("variants", |x| x.variants.to_string())
+        .both(Column::num("shards"), "shards", |x| {
+            x.shards.len().to_string()
+        })
+        .each(
+            Column::num("summed"),
+            |x| duration(x.summed_seconds),
+            "summed_seconds",
+            |x| decimal(x.summed_seconds),
+        )
+        .each(
+            Column::num("critical"),
+            |x| duration(x.critical_path_seconds),
+            "critical_path_seconds",
+            |x| decimal(x.critical_path_seconds),
+        )
+        .both(Column::name("slowest shard"), "slowest_shard", |x| {
+            x.slowest_shard.clone()
+        })
+        .each(
+            Column::num("mean"),
+            |x| duration(x.mean_shard_seconds),
+            "mean_shard_seconds",
+            |x| decimal(x.mean_shard_seconds),
+        )
+        .each(
+            Column::num("imbalance"),
+            |x| pct(x.imbalance),
+            "imbalance",
+            |x| decimal(x.imbalance),
+        )
+        .each(
+            Column::num("excess"),
+            |x| duration(x.excess_seconds),
+            "excess_seconds",
+            |x| decimal(x.excess_seconds),
+        )
 }
 
 /// The CI load per day; `--top` keeps the newest days.
 fn day_table(r: &SlowReport) -> Table {
-    let mut t = Table::new(vec![
-        Column::word("day"),
-        Column::num("runs"),
-        Column::num("executions"),
-        Column::num("test time"),
-        Column::num("retries"),
-        Column::num("re-runs"),
-        Column::num("flaky retries"),
-        Column::num("re-run time"),
-        Column::num("waste"),
-    ])
-    .keep_last();
-    let h = |hours: f64| duration(hours * 3600.0);
-    for d in &r.days {
-        t.row(vec![
-            d.day.clone(),
-            d.runs.to_string(),
-            d.executions.to_string(),
-            h(d.test_hours),
-            d.retries.to_string(),
-            d.reruns.to_string(),
-            h(d.flaky_retry_hours),
-            h(d.rerun_hours),
-            h(d.waste_hours),
-        ]);
-    }
-    t
-}
-
-fn regression_table(r: &SlowReport) -> Table {
-    let mut t = Table::new(vec![
-        Column::test("test"),
-        Column::name("variant").optional().weight(1),
-        Column::name("from run").weight(1),
-        Column::name("commit").weight(1),
-        Column::num("before"),
-        Column::num("after"),
-        Column::num("step"),
-        Column::num("change"),
-    ]);
-    for g in &r.regressions {
-        t.row(vec![
-            g.test_id.clone(),
-            g.variant.clone(),
-            g.run.clone(),
-            g.commit.clone().unwrap_or_else(|| "-".into()),
-            duration(g.median_before_seconds),
-            duration(g.median_after_seconds),
-            signed_duration(Some(g.step_seconds)),
-            signed_pct(Some(g.step)),
-        ]);
-    }
-    t
+    day_fields().to_table(&r.days).keep_last()
 }
 
 /// The runs with at least two shards, furthest above the balanced critical path first.
@@ -199,29 +319,7 @@ fn run_table(r: &SlowReport) -> Table {
     let mut runs: Vec<&RunShards> = r.run_shards.iter().filter(|x| x.shards.len() > 1).collect();
     // Stable: ties keep run order.
     runs.sort_by(|a, b| b.excess_seconds.total_cmp(&a.excess_seconds));
-    let mut t = Table::new(vec![
-        Column::name("run"),
-        Column::num("shards"),
-        Column::num("summed"),
-        Column::num("critical"),
-        Column::name("slowest shard"),
-        Column::num("mean"),
-        Column::num("imbalance"),
-        Column::num("excess"),
-    ]);
-    for x in runs {
-        t.row(vec![
-            x.run.clone(),
-            x.shards.len().to_string(),
-            duration(x.summed_seconds),
-            duration(x.critical_path_seconds),
-            x.slowest_shard.clone(),
-            duration(x.mean_shard_seconds),
-            pct(x.imbalance),
-            duration(x.excess_seconds),
-        ]);
-    }
-    t
+    run_fields().to_table(runs)
 }
 
 /// The name of what `--by` groups by, as the groups' column head.
@@ -232,13 +330,15 @@ fn by_name(r: &SlowReport) -> io::Result<String> {
 
 /// The default output: headline, the top groups, the slowest tests, the load per day, the
 /// largest duration regressions and the most unbalanced runs.
-pub(crate) fn table(r: &SlowReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+fn table(r: &SlowReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     write_line(out, opts, &headline(r, |s| name(s, 24, opts)))?;
     write_line(out, opts, &waste_line(r))?;
     writeln!(out)?;
-    group_table(r, &by_name(r)?).print(out, opts)?;
+    group_fields(&by_name(r)?)
+        .to_table(&r.groups)
+        .print(out, opts)?;
     writeln!(out)?;
-    test_table(r).print(out, opts)?;
+    test_fields().to_table(&r.tests).print(out, opts)?;
     writeln!(out)?;
     day_table(r).print(out, opts)?;
     writeln!(out)?;
@@ -250,7 +350,9 @@ pub(crate) fn table(r: &SlowReport, opts: &TableOptions, out: &mut impl Write) -
             "duration regressions (median stepped up and stayed up): {}",
             r.regressions.len()
         )?;
-        regression_table(r).print(out, opts)?;
+        regression_fields()
+            .to_table(&r.regressions)
+            .print(out, opts)?;
     }
     writeln!(out)?;
     for line in shard_lines(r) {
@@ -263,174 +365,30 @@ pub(crate) fn table(r: &SlowReport, opts: &TableOptions, out: &mut impl Write) -
     Ok(())
 }
 
-pub(crate) fn json(r: &SlowReport, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::from)?;
-    writeln!(out)
-}
-
-const CSV_HEAD: &str = "group,runs,total_seconds,share,median_seconds,p95_seconds,slope_seconds_per_run,recent_median_seconds,prior_median_seconds,change,getting_slower";
-
-fn opt(x: Option<f64>) -> String {
-    x.map(|v| format!("{v:.6}")).unwrap_or_default()
-}
-
-fn write_csv(out: &mut impl Write, head: &str, rows: &[Vec<String>]) -> io::Result<()> {
-    writeln!(out, "{head}")?;
-    for row in rows {
-        writeln!(out, "{}", row.join(","))?;
-    }
-    Ok(())
-}
-
 /// One table as CSV: the groups (the default), tests, regressions, runs or days.
-pub(crate) fn csv(r: &SlowReport, table: CsvTable, out: &mut impl Write) -> io::Result<()> {
-    let f = |x: f64| format!("{x:.6}");
+fn csv(r: &SlowReport, table: CsvTable, out: &mut impl Write) -> io::Result<()> {
     match table {
-        CsvTable::Groups => groups_csv(r, out),
-        CsvTable::Tests => {
-            let rows: Vec<Vec<String>> = r
-                .tests
-                .iter()
-                .map(|t| {
-                    vec![
-                        csv_field(&t.test_id),
-                        csv_field(&t.classname),
-                        csv_field(&t.name),
-                        csv_field(&t.variant),
-                        t.runs.to_string(),
-                        f(t.total_seconds),
-                        f(t.median_seconds),
-                        f(t.p95_seconds),
-                        f(t.max_seconds),
-                        opt(t.cv),
-                    ]
-                })
-                .collect();
-            write_csv(
-                out,
-                "test_id,classname,name,variant,runs,total_seconds,median_seconds,p95_seconds,max_seconds,cv",
-                &rows,
-            )
-        }
-        CsvTable::Regressions => {
-            let rows: Vec<Vec<String>> = r
-                .regressions
-                .iter()
-                .map(|g| {
-                    vec![
-                        csv_field(&g.test_id),
-                        csv_field(&g.classname),
-                        csv_field(&g.name),
-                        csv_field(&g.variant),
-                        csv_field(&g.run),
-                        csv_field(g.commit.as_deref().unwrap_or_default()),
-                        g.timestamp.clone(),
-                        g.runs_before.to_string(),
-                        g.runs_after.to_string(),
-                        f(g.median_before_seconds),
-                        f(g.median_after_seconds),
-                        f(g.recent_median_seconds),
-                        f(g.step_seconds),
-                        f(g.step),
-                    ]
-                })
-                .collect();
-            write_csv(
-                out,
-                "test_id,classname,name,variant,run,commit,timestamp,runs_before,runs_after,median_before_seconds,median_after_seconds,recent_median_seconds,step_seconds,step",
-                &rows,
-            )
-        }
-        CsvTable::Runs => {
-            let rows: Vec<Vec<String>> = r
-                .run_shards
-                .iter()
-                .map(|x| {
-                    vec![
-                        csv_field(&x.run),
-                        x.timestamp.clone(),
-                        csv_field(x.commit.as_deref().unwrap_or_default()),
-                        x.variants.to_string(),
-                        x.shards.len().to_string(),
-                        f(x.summed_seconds),
-                        f(x.critical_path_seconds),
-                        csv_field(&x.slowest_shard),
-                        f(x.mean_shard_seconds),
-                        f(x.imbalance),
-                        f(x.excess_seconds),
-                    ]
-                })
-                .collect();
-            write_csv(
-                out,
-                "run,timestamp,commit,variants,shards,summed_seconds,critical_path_seconds,slowest_shard,mean_shard_seconds,imbalance,excess_seconds",
-                &rows,
-            )
-        }
-        CsvTable::Days => {
-            let rows: Vec<Vec<String>> = r
-                .days
-                .iter()
-                .map(|d| {
-                    vec![
-                        d.day.clone(),
-                        d.runs.to_string(),
-                        d.executions.to_string(),
-                        f(d.test_hours),
-                        d.retries.to_string(),
-                        d.reruns.to_string(),
-                        f(d.flaky_retry_hours),
-                        f(d.rerun_hours),
-                        f(d.waste_hours),
-                    ]
-                })
-                .collect();
-            write_csv(
-                out,
-                "day,runs,executions,test_hours,retries,reruns,flaky_retry_hours,rerun_hours,waste_hours",
-                &rows,
-            )
-        }
+        CsvTable::Groups => group_fields("group").write_csv(&r.groups, out),
+        CsvTable::Tests => test_fields().write_csv(&r.tests, out),
+        CsvTable::Regressions => regression_fields().write_csv(&r.regressions, out),
+        CsvTable::Runs => run_fields().write_csv(&r.run_shards, out),
+        CsvTable::Days => day_fields().write_csv(&r.days, out),
     }
-}
-
-/// One line per group.
-fn groups_csv(r: &SlowReport, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "{CSV_HEAD}")?;
-    for g in &r.groups {
-        let fields = [
-            csv_field(&g.group),
-            g.runs.to_string(),
-            format!("{:.6}", g.total_seconds),
-            format!("{:.6}", g.share),
-            format!("{:.6}", g.median_seconds),
-            format!("{:.6}", g.p95_seconds),
-            opt(g.slope_seconds_per_run),
-            opt(g.recent_median_seconds),
-            opt(g.prior_median_seconds),
-            opt(g.change),
-            g.getting_slower.to_string(),
-        ];
-        writeln!(out, "{}", fields.join(","))?;
-    }
-    Ok(())
 }
 
 /// Markdown sections for the top groups, the slowest tests, the load per day (every day),
 /// the duration regressions and the most unbalanced runs; text from reports goes through the
 /// Markdown escaper.
-pub(crate) fn markdown(
-    r: &SlowReport,
-    opts: &TableOptions,
-    out: &mut impl Write,
-) -> io::Result<()> {
+fn markdown(r: &SlowReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "# Where the CI time goes\n")?;
     writeln!(out, "{}\n", md(&headline(r, str::to_string)))?;
     writeln!(out, "{}\n", md(&waste_line(r)))?;
     writeln!(out, "## Groups\n")?;
-    group_table(r, &by_name(r)?).markdown(out, opts)?;
+    group_fields(&by_name(r)?)
+        .to_table(&r.groups)
+        .markdown(out, opts)?;
     writeln!(out, "\n## Slowest tests\n")?;
-    test_table(r).markdown(out, opts)?;
+    test_fields().to_table(&r.tests).markdown(out, opts)?;
     writeln!(out, "\n## CI load per day\n")?;
     let every_day = TableOptions {
         top: Some(usize::MAX),
@@ -441,7 +399,9 @@ pub(crate) fn markdown(
     if r.regressions.is_empty() {
         writeln!(out, "None.")?;
     } else {
-        regression_table(r).markdown(out, opts)?;
+        regression_fields()
+            .to_table(&r.regressions)
+            .markdown(out, opts)?;
     }
     writeln!(out, "\n## Shards\n")?;
     writeln!(out, "{}", md(&shard_lines(r).join(" ")))?;
@@ -452,6 +412,30 @@ pub(crate) fn markdown(
     }
     Ok(())
 }
+/// The `slow` result, with the one of its tables `--format csv` writes.
+pub(crate) struct SlowOutput<'a> {
+    pub(crate) report: &'a SlowReport,
+    pub(crate) csv: CsvTable,
+}
+
+impl Render for SlowOutput<'_> {
+    fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        table(self.report, opts, out)
+    }
+
+    fn json(&self, out: &mut impl Write) -> io::Result<()> {
+        render::json(self.report, out)
+    }
+
+    fn csv(&self, out: &mut impl Write) -> io::Result<()> {
+        csv(self.report, self.csv, out)
+    }
+
+    fn markdown(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        markdown(self.report, opts, out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,17 +1,13 @@
 //! What `stats` prints: the history's counts as a table, and the report files that had errors,
 //! or everything as JSON.
 
+use super::render::{self, Render};
 use super::table::{Column, Table, TableOptions};
 use crate::store::stats::Stats;
 use std::io::{self, Write};
 
-pub(crate) fn json(s: &Stats, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, s).map_err(io::Error::from)?;
-    writeln!(out)
-}
-
 /// The counts, then one line per problem of each report file with errors (at most `--top`).
-pub(crate) fn table(s: &Stats, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+fn table(s: &Stats, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     let mut counts = Table::new(vec![Column::word("history"), Column::name("")]).headless();
     for (k, v) in [
         ("runs", s.runs.to_string()),
@@ -49,6 +45,17 @@ pub(crate) fn table(s: &Stats, opts: &TableOptions, out: &mut impl Write) -> io:
     }
     writeln!(out)?;
     bad.print(out, opts)
+}
+
+/// Counts and problems, with no rows to write as CSV or Markdown.
+impl Render for Stats {
+    fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        table(self, opts, out)
+    }
+
+    fn json(&self, out: &mut impl Write) -> io::Result<()> {
+        render::json(self, out)
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! The `trim` result as tables, JSON, CSV (one line per test, in greedy order) or Markdown.
 
-use super::csv_field;
-use super::format::{duration, pct};
+use super::fields::Fields;
+use super::format::{decimal, duration, hours, pct};
+use super::render::{self, Render};
 use super::table::{Column, Table, TableOptions, write_line};
-use crate::analysis::trim::TrimReport;
+use crate::analysis::trim::{TestCoverage, TrimReport};
 use crate::report::escape::{markdown as md, terminal};
 use std::io::{self, Write};
 
@@ -26,34 +27,55 @@ fn with_variant(id: &str, variant: &str) -> String {
     }
 }
 
+/// A test's fields in the greedy order: the table joins id and variant and lists the events
+/// the test caught, the CSV counts them.
+fn fields() -> Fields<TestCoverage> {
+    Fields::<TestCoverage>::new()
+        .both(Column::num("rank"), "rank", |x| x.rank.to_string())
+        .table(Column::test("test"), |x| {
+            with_variant(&x.test_id, &x.variant)
+        })
+        .csv("test_id", |x| x.test_id.clone())
+        .csv("variant", |x| x.variant.clone())
+        .each(
+            Column::num("cost"),
+            |x| duration(x.cost_seconds),
+            "cost_seconds",
+            |x| decimal(x.cost_seconds),
+        )
+        .both(Column::num("runs"), "runs", |x| x.runs.to_string())
+        // Our numbers, but a test can catch hundreds of events: cut like a message.
+        .each(
+            Column::message("events"),
+            |x| events(&x.events),
+            "events",
+            |x| x.events.len().to_string(),
+        )
+        .both(Column::num("unique"), "unique_events", |x| {
+            x.unique_events.to_string()
+        })
+        .csv("new_events", |x| x.new_events.to_string())
+        .csv("kept", |x| x.kept.to_string())
+        .each(
+            Column::num("cum time"),
+            |x| pct(x.cum_cost_share),
+            "cum_cost_share",
+            |x| decimal(x.cum_cost_share),
+        )
+        .each(
+            Column::num("cum events"),
+            |x| pct(x.cum_event_share),
+            "cum_event_share",
+            |x| decimal(x.cum_event_share),
+        )
+        .both(Column::word("advice"), "advice", |x| {
+            x.advice.as_str().to_string()
+        })
+}
+
 /// Every test in greedy order: the curve.
 fn test_table(r: &TrimReport) -> Table {
-    let mut t = Table::new(vec![
-        Column::num("rank"),
-        Column::test("test"),
-        Column::num("cost"),
-        Column::num("runs"),
-        // Our numbers, but a test can catch hundreds of events: cut like a message.
-        Column::message("events"),
-        Column::num("unique"),
-        Column::num("cum time"),
-        Column::num("cum events"),
-        Column::word("advice"),
-    ]);
-    for x in &r.tests {
-        t.row(vec![
-            x.rank.to_string(),
-            with_variant(&x.test_id, &x.variant),
-            duration(x.cost_seconds),
-            x.runs.to_string(),
-            events(&x.events),
-            x.unique_events.to_string(),
-            pct(x.cum_cost_share),
-            pct(x.cum_event_share),
-            x.advice.as_str().to_string(),
-        ]);
-    }
-    t
+    fields().to_table(&r.tests)
 }
 
 fn candidate_table(r: &TrimReport) -> Table {
@@ -72,7 +94,7 @@ fn candidate_table(r: &TrimReport) -> Table {
             with_variant(&c.test_id, &c.variant),
             c.runs.to_string(),
             duration(c.cost_seconds),
-            duration(c.hours_per_week * 3600.0),
+            hours(c.hours_per_week),
             c.events.to_string(),
             format!("{:.4}", c.detection_rate_upper),
             c.advice.as_str().to_string(),
@@ -83,7 +105,7 @@ fn candidate_table(r: &TrimReport) -> Table {
 }
 
 /// The default output: headline, the tests in greedy order (the curve) and the candidates.
-pub(crate) fn table(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+fn table(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     let s = &r.summary;
     write_line(out, opts, &terminal(&s.headline))?;
     write_line(
@@ -101,7 +123,7 @@ pub(crate) fn table(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -
         let line = format!(
             "no trim candidates (tests the cover did not need, seen in ≥ {} runs, each at least {} of a run's test time)",
             r.options.min_runs,
-            crate::export::format::pct(r.options.min_saving)
+            pct(r.options.min_saving)
         );
         write_line(out, opts, &line)?;
     } else {
@@ -131,8 +153,8 @@ pub(crate) fn replayed_line(r: &TrimReport) -> Option<String> {
         p.train_runs,
         p.missed_runs,
         p.failure_runs,
-        crate::export::format::pct(p.miss_rate),
-        crate::export::format::pct(p.saved_share),
+        pct(p.miss_rate),
+        pct(p.saved_share),
     ))
 }
 
@@ -146,49 +168,15 @@ fn unlisted(r: &TrimReport) -> Option<String> {
              (--min-saving, --saving-share)",
             s.unlisted_candidates,
             s.unlisted_hours_per_week.max(0.0),
-            crate::export::format::pct(r.options.min_saving),
-            crate::export::format::pct(r.options.saving_share),
+            pct(r.options.min_saving),
+            pct(r.options.saving_share),
         )
     })
 }
 
-pub(crate) fn json(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, r).map_err(io::Error::from)?;
-    writeln!(out)
-}
-
-const CSV_HEAD: &str = "rank,test_id,variant,cost_seconds,runs,events,unique_events,new_events,kept,cum_cost_share,cum_event_share,advice";
-
-/// One line per test, in greedy order: the curve.
-pub(crate) fn csv(r: &TrimReport, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "{CSV_HEAD}")?;
-    for t in &r.tests {
-        let fields = [
-            t.rank.to_string(),
-            csv_field(&t.test_id),
-            csv_field(&t.variant),
-            format!("{:.6}", t.cost_seconds),
-            t.runs.to_string(),
-            t.events.len().to_string(),
-            t.unique_events.to_string(),
-            t.new_events.to_string(),
-            t.kept.to_string(),
-            format!("{:.6}", t.cum_cost_share),
-            format!("{:.6}", t.cum_event_share),
-            t.advice.as_str().to_string(),
-        ];
-        writeln!(out, "{}", fields.join(","))?;
-    }
-    Ok(())
-}
-
 /// Markdown: the headline, the greedy order and the candidates; text from reports goes
 /// through the Markdown escaper.
-pub(crate) fn markdown(
-    r: &TrimReport,
-    opts: &TableOptions,
-    out: &mut impl Write,
-) -> io::Result<()> {
+fn markdown(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "# What to trim\n")?;
     writeln!(out, "{}\n", md(&r.summary.headline))?;
     writeln!(out, "## Greedy order\n")?;
@@ -204,10 +192,29 @@ pub(crate) fn markdown(
     }
 }
 
+impl Render for TrimReport {
+    fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        table(self, opts, out)
+    }
+
+    fn json(&self, out: &mut impl Write) -> io::Result<()> {
+        render::json(self, out)
+    }
+
+    fn csv(&self, out: &mut impl Write) -> io::Result<()> {
+        // One line per test, in greedy order: the curve.
+        fields().write_csv(&self.tests, out)
+    }
+
+    fn markdown(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        markdown(self, opts, out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::trim::{Advice, SCHEMA_VERSION, TestCoverage, TrimOptions, TrimSummary};
+    use crate::analysis::trim::{Advice, SCHEMA_VERSION, TrimOptions, TrimSummary};
 
     fn report() -> TrimReport {
         TrimReport {
@@ -249,7 +256,7 @@ mod tests {
 
     #[test]
     fn csv_markdown_and_table() {
-        let csv = render(csv);
+        let csv = render(|r, o| r.csv(o));
         assert_eq!(
             csv.lines().nth(1),
             Some("1,\"a|b,c\",,2.000000,60,2,1,2,true,0.500000,1.000000,keep")

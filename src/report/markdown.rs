@@ -8,7 +8,7 @@ use super::escape::markdown_capped;
 use super::{Report, top_broken, top_flaky, trim_sentence};
 use crate::analysis::flaky::TestVerdict;
 use crate::analysis::trim::Advice;
-use crate::export::format::pct;
+use crate::export::format::{pct, signed_pct};
 use std::fmt::Write;
 
 /// Rows of each list.
@@ -254,11 +254,11 @@ fn change_lists(s: &mut String, c: &Changes) {
         for g in c.slower_suites.iter().take(TOP) {
             let _ = writeln!(
                 s,
-                "- {}: {:.2} s → {:.2} s per run ({:+.1}%)",
+                "- {}: {:.2} s → {:.2} s per run ({})",
                 md(&g.group, NAME),
                 g.before_seconds,
                 g.after_seconds,
-                100.0 * g.change
+                signed_pct(Some(g.change))
             );
         }
         s.push_str(&more(c.slower_suites.len().saturating_sub(TOP), "suites"));
@@ -378,8 +378,7 @@ fn slow(r: &Report) -> String {
             g.p95_seconds,
             g.slope_seconds_per_run
                 .map_or_else(|| "-".into(), |x| format!("{x:+.3} s")),
-            g.change
-                .map_or_else(|| "-".into(), |x| format!("{:+.1}%", 100.0 * x)),
+            signed_pct(g.change),
             if g.getting_slower {
                 " **getting slower**"
             } else {
