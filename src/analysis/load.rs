@@ -10,7 +10,7 @@ use crate::domain::run_key;
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
-use polars_arrow::array::{Array, PrimitiveArray};
+use polars_arrow::array::{Array, ArrayRef, PrimitiveArray};
 use rustc_hash::FxHashMap;
 
 /// One execution of a test, by window position: 24 bytes.
@@ -179,6 +179,38 @@ impl Keys {
     }
 }
 
+/// Runs `query` on polars' streaming engine and hands its rows to `each` a batch at a time, in
+/// order (a batch is a row group or less, one Arrow array per column), so that the whole table
+/// is never held at once: at most two batches are in memory beside what `each` keeps. An error
+/// from `each` stops the query.
+pub(crate) fn for_each_batch(
+    query: LazyFrame,
+    mut each: impl FnMut(DataFrame) -> PolarsResult<()>,
+) -> PolarsResult<()> {
+    let (send, receive) = std::sync::mpsc::sync_channel::<DataFrame>(1);
+    // The callback says "stop" once the receiving side has gone.
+    let sink = query.sink_batches(
+        PlanCallback::new(move |df: DataFrame| Ok(send.send(df).is_err())),
+        true,
+        None,
+    )?;
+    std::thread::scope(|scope| {
+        let runner = scope.spawn(move || sink.collect_with_engine(Engine::Streaming));
+        let mut outcome = Ok(());
+        while let Ok(df) = receive.recv() {
+            outcome = each(df);
+            if outcome.is_err() {
+                break;
+            }
+        }
+        drop(receive);
+        let ran = runner
+            .join()
+            .unwrap_or_else(|_| Err(polars_err!(ComputeError: "the query's thread panicked")));
+        outcome.and(ran.map(|_| ()))
+    })
+}
+
 /// Every series in the window, sorted by test id then variant, and the per-run counts of
 /// executed and failed tests (for the infrastructure rule).
 pub(crate) fn load(
@@ -194,54 +226,41 @@ pub(crate) fn load(
     }
     let keys = Keys::read(store, runs, SUITE)?;
 
-    let mut df = store
-        .stored_executions()?
-        .select([col(RUN_KEY), col(TEST), col(STATUS), col(DURATION)])
-        .collect()
-        .map_err(query_err(store))?;
-    // Every column cut at the same rows, so that they are read a chunk (an Arrow array) at a
-    // time, value by value, instead of through a per-row iterator over each column's chunks;
-    // each chunk is freed once read, so the rows and the executions built from them are not
-    // all held at once.
-    let parts: Vec<DataFrame> = df.split_chunks().collect();
-    drop(df);
-
+    let query =
+        store
+            .stored_executions()?
+            .select([col(RUN_KEY), col(TEST), col(STATUS), col(DURATION)]);
     let mut group_of: FxHashMap<(u32, u32), usize> = FxHashMap::default();
     let mut groups: Vec<((u32, u32), Vec<Exec>)> = Vec::new();
     let mut first_row = 0usize;
-    for part in parts {
-        let columns = (|| -> PolarsResult<_> {
-            let one = |name: &str| -> PolarsResult<_> {
-                let c = part.column(name)?;
-                polars_ensure!(
-                    c.n_chunks() == 1,
-                    ShapeMismatch: "the executions' columns are not cut alike"
-                );
-                Ok(c.as_materialized_series().chunks()[0].clone())
-            };
-            Ok((one(RUN_KEY)?, one(TEST)?, one(STATUS)?, one(DURATION)?))
-        })()
-        .map_err(query_err(store))?;
-        let downcast = || -> Option<_> {
-            Some((
-                columns.0.as_any().downcast_ref::<PrimitiveArray<u64>>()?,
-                columns.1.as_any().downcast_ref::<PrimitiveArray<u64>>()?,
-                columns.2.as_any().downcast_ref::<PrimitiveArray<u32>>()?,
-                columns.3.as_any().downcast_ref::<PrimitiveArray<f64>>()?,
-            ))
+    let read = for_each_batch(query, |mut batch| {
+        batch.rechunk_mut();
+        let array = |name: &str| -> PolarsResult<ArrayRef> {
+            let c = batch.column(name)?.as_materialized_series();
+            Ok(c.chunks()
+                .first()
+                .cloned()
+                .unwrap_or_else(|| c.to_arrow(0, CompatLevel::newest())))
         };
-        let Some((rk, tk, st, du)) = downcast() else {
-            return Err(query_err(store)(polars_err!(
-                SchemaMismatch: "the executions' columns have unexpected types"
-            )));
+        let (rk, tk, st, du) = (
+            array(RUN_KEY)?,
+            array(TEST)?,
+            array(STATUS)?,
+            array(DURATION)?,
+        );
+        let (Some(rk), Some(tk), Some(st), Some(du)) = (
+            rk.as_any().downcast_ref::<PrimitiveArray<u64>>(),
+            tk.as_any().downcast_ref::<PrimitiveArray<u64>>(),
+            st.as_any().downcast_ref::<PrimitiveArray<u32>>(),
+            du.as_any().downcast_ref::<PrimitiveArray<f64>>(),
+        ) else {
+            polars_bail!(SchemaMismatch: "the executions' columns have unexpected types");
         };
-        let n = rk.len();
-        let lengths = [tk.len(), st.len(), du.len()];
-        if lengths.iter().any(|&len| len != n) {
-            return Err(query_err(store)(polars_err!(
-                ShapeMismatch: "the executions' columns are not cut alike"
-            )));
-        }
+        let n = batch.height();
+        polars_ensure!(
+            [rk.len(), tk.len(), st.len(), du.len()].iter().all(|&len| len == n),
+            ShapeMismatch: "the executions' columns are not cut alike"
+        );
         for i in 0..n {
             let row = first_row + i;
             if !(rk.is_valid(i) && tk.is_valid(i) && st.is_valid(i)) {
@@ -269,7 +288,9 @@ pub(crate) fn load(
             groups[g].1.push(Exec::new(pos, row, status, du.get(i)));
         }
         first_row += n;
-    }
+        Ok(())
+    });
+    read.map_err(query_err(store))?;
 
     let mut series: Vec<Series> = groups
         .into_iter()
