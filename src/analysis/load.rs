@@ -185,6 +185,7 @@ impl Keys {
 /// from `each` stops the query.
 pub(crate) fn for_each_batch(
     query: LazyFrame,
+    batch_rows: Option<std::num::NonZeroUsize>,
     mut each: impl FnMut(DataFrame) -> PolarsResult<()>,
 ) -> PolarsResult<()> {
     let (send, receive) = std::sync::mpsc::sync_channel::<DataFrame>(1);
@@ -192,7 +193,7 @@ pub(crate) fn for_each_batch(
     let sink = query.sink_batches(
         PlanCallback::new(move |df: DataFrame| Ok(send.send(df).is_err())),
         true,
-        None,
+        batch_rows,
     )?;
     std::thread::scope(|scope| {
         let runner = scope.spawn(move || sink.collect_with_engine(Engine::Streaming));
@@ -233,7 +234,7 @@ pub(crate) fn load(
     let mut group_of: FxHashMap<(u32, u32), usize> = FxHashMap::default();
     let mut groups: Vec<((u32, u32), Vec<Exec>)> = Vec::new();
     let mut first_row = 0usize;
-    let read = for_each_batch(query, |mut batch| {
+    let read = for_each_batch(query, None, |mut batch| {
         batch.rechunk_mut();
         let array = |name: &str| -> PolarsResult<ArrayRef> {
             let c = batch.column(name)?.as_materialized_series();

@@ -19,6 +19,7 @@ use crate::domain::Status;
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
+use polars_arrow::array::{Array, ArrayRef, PrimitiveArray};
 use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
 use regression::StepRule;
 use rustc_hash::FxHashMap;
@@ -381,8 +382,8 @@ struct KeySums {
     per_report: FxHashMap<(u32, u64), (f64, f64)>,
     /// (group index, run position) -> seconds.
     per_group: FxHashMap<(u32, u32), f64>,
-    /// (test index, variant index) -> (run position, duration).
-    per_test: FxHashMap<(u32, u32), Vec<(u32, f64)>>,
+    /// At test index × variants + variant index: (run position, duration) per execution.
+    per_test: Vec<Vec<(u32, f64)>>,
 }
 
 impl Sums {
@@ -399,43 +400,84 @@ impl Sums {
         }
     }
 
-    /// Adds one slice of stored executions.
-    fn add_slice(&mut self, df: &DataFrame, keys: &Keys, acc: &mut KeySums) -> PolarsResult<()> {
-        let run_key = df.column(RUN_KEY)?.u64()?;
-        let test = df.column(TEST)?.u64()?;
-        let report = df.column(REPORT_KEY)?.u64()?;
-        let status = df.column(STATUS)?.u32()?;
-        let attempts = df.column(ATTEMPTS)?.u32()?;
-        let duration = df.column(DURATION)?.f64()?;
-        let duration_last = df.column(DURATION_LAST)?.f64()?;
-        let rows = run_key
-            .iter()
-            .zip(test.iter())
-            .zip(report.iter())
-            .zip(status.iter())
-            .zip(attempts.iter())
-            .zip(duration.iter())
-            .zip(duration_last.iter());
-        for ((((((rk, tk), rep), st), at), du), dl) in rows {
-            let (Some(rk), Some(tk)) = (rk, tk) else {
+    /// Adds one batch of stored executions (in stored order).
+    fn add_batch(&mut self, mut df: DataFrame, keys: &Keys, acc: &mut KeySums) -> PolarsResult<()> {
+        df.rechunk_mut();
+        let array = |name: &str| -> PolarsResult<ArrayRef> {
+            let c = df.column(name)?.as_materialized_series();
+            Ok(c.chunks()
+                .first()
+                .cloned()
+                .unwrap_or_else(|| c.to_arrow(0, CompatLevel::newest())))
+        };
+        let columns = (
+            array(RUN_KEY)?,
+            array(TEST)?,
+            array(REPORT_KEY)?,
+            array(STATUS)?,
+            array(ATTEMPTS)?,
+            array(DURATION)?,
+            array(DURATION_LAST)?,
+        );
+        let u64s = |a: &ArrayRef| a.as_any().downcast_ref::<PrimitiveArray<u64>>().cloned();
+        let u32s = |a: &ArrayRef| a.as_any().downcast_ref::<PrimitiveArray<u32>>().cloned();
+        let f64s = |a: &ArrayRef| a.as_any().downcast_ref::<PrimitiveArray<f64>>().cloned();
+        let (Some(run_key), Some(test), Some(report), Some(status), Some(attempts)) = (
+            u64s(&columns.0),
+            u64s(&columns.1),
+            u64s(&columns.2),
+            u32s(&columns.3),
+            u32s(&columns.4),
+        ) else {
+            polars_bail!(SchemaMismatch: "the executions' columns have unexpected types");
+        };
+        let (Some(duration), Some(duration_last)) = (f64s(&columns.5), f64s(&columns.6)) else {
+            polars_bail!(SchemaMismatch: "the executions' columns have unexpected types");
+        };
+        let n = df.height();
+        polars_ensure!(
+            [test.len(), report.len(), status.len(), attempts.len(), duration.len(), duration_last.len()]
+                .iter()
+                .all(|&len| len == n)
+                && run_key.len() == n,
+            ShapeMismatch: "the executions' columns are not cut alike"
+        );
+        let variants = keys.variants.len().max(1);
+        if acc.per_test.is_empty() {
+            acc.per_test = vec![Vec::new(); keys.names.len() * variants];
+        }
+        // A run's executions are stored together: look its position up once per stretch.
+        let mut last_run: Option<(u64, Option<(u32, u32)>)> = None;
+        for i in 0..n {
+            if !(run_key.is_valid(i) && test.is_valid(i)) {
+                continue;
+            }
+            let rk = run_key.value(i);
+            let found = match last_run {
+                Some((k, found)) if k == rk => found,
+                _ => {
+                    let found = keys.run.get(&rk).copied();
+                    last_run = Some((rk, found));
+                    found
+                }
+            };
+            let Some((pos, variant)) = found else {
                 continue;
             };
-            let Some(&(pos, variant)) = keys.run.get(&rk) else {
-                continue;
-            };
-            let Some(status) = st.and_then(Status::from_code) else {
+            let Some(status) = status.get(i).and_then(Status::from_code) else {
                 continue;
             };
             let r = pos as usize;
+            let du = duration.get(i);
             let seconds = du.unwrap_or(0.0);
             let flaky_retry = if status == Status::Flaky {
-                du.zip(dl).map_or(0.0, |(d, l)| d - l)
+                du.zip(duration_last.get(i)).map_or(0.0, |(d, l)| d - l)
             } else {
                 0.0
             };
             let e = acc
                 .per_report
-                .entry((pos, rep.unwrap_or(0)))
+                .entry((pos, report.get(i).unwrap_or(0)))
                 .or_insert((0.0, 0.0));
             e.0 += seconds;
             e.1 += flaky_retry;
@@ -445,15 +487,18 @@ impl Sums {
             if matches!(status, Status::Failed | Status::Error) {
                 self.counts.failed[r] += 1;
             }
-            self.retries[r] += u64::from(at.unwrap_or(1).saturating_sub(1));
-            let Some(&(t, g)) = keys.test.get(&tk) else {
+            self.retries[r] += u64::from(attempts.get(i).unwrap_or(1).saturating_sub(1));
+            let Some(&(t, g)) = keys.test.get(&test.value(i)) else {
                 continue;
             };
             *acc.per_group.entry((g, pos)).or_insert(0.0) += seconds;
             if status != Status::Skipped
                 && let Some(d) = du
+                && let Some(points) = acc
+                    .per_test
+                    .get_mut(t as usize * variants + variant as usize)
             {
-                acc.per_test.entry((t, variant)).or_default().push((pos, d));
+                points.push((pos, d));
             }
         }
         Ok(())
@@ -476,11 +521,15 @@ impl Sums {
                 .entry(pos as usize)
                 .or_default() += seconds;
         }
-        for ((t, v), mut points) in acc.per_test {
-            let Some(names) = keys.names.get(t as usize) else {
+        let variants = keys.variants.len().max(1);
+        for (i, mut points) in acc.per_test.into_iter().enumerate() {
+            if points.is_empty() {
+                continue;
+            }
+            let Some(names) = keys.names.get(i / variants) else {
                 continue;
             };
-            let variant = keys.variants.get(v as usize).cloned().unwrap_or_default();
+            let variant = keys.variants.get(i % variants).cloned().unwrap_or_default();
             points.sort_by_key(|p| p.0);
             self.per_test.insert(
                 (names.test_id.clone(), variant),
@@ -521,40 +570,24 @@ pub fn slow_in_slices(
     };
     let keys = Keys::read(store, &runs, group)?;
     let reports = report_paths(store)?;
-    // The row count, as `stats` takes it (`len()` over the segments' union asks for a 128-bit
-    // sum the enabled Polars features lack).
-    let total = store
-        .stored_executions()?
-        .select([col(ATTEMPTS).count().alias(ATTEMPTS)])
-        .collect()
-        .map_err(query_err(store))?;
-    let total = total
-        .column(ATTEMPTS)
-        .and_then(|c| c.get(0))
-        .map(|v| v.extract::<IdxSize>().unwrap_or(0))
-        .map_err(query_err(store))?;
     let mut sums = Sums::new(runs.len());
     let mut acc = KeySums::default();
-    let mut offset: IdxSize = 0;
-    while offset < total {
-        let slice = store
-            .stored_executions()?
-            .slice(i64::from(offset), slice_rows)
-            .select([
-                col(RUN_KEY),
-                col(TEST),
-                col(REPORT_KEY),
-                col(STATUS),
-                col(ATTEMPTS),
-                col(DURATION),
-                col(DURATION_LAST),
-            ])
-            .collect()
-            .map_err(query_err(store))?;
-        offset = offset.saturating_add(slice_rows);
-        sums.add_slice(&slice, &keys, &mut acc)
-            .map_err(query_err(store))?;
-    }
+    let query = store.stored_executions()?.select([
+        col(RUN_KEY),
+        col(TEST),
+        col(REPORT_KEY),
+        col(STATUS),
+        col(ATTEMPTS),
+        col(DURATION),
+        col(DURATION_LAST),
+    ]);
+    let batch_rows = usize::try_from(slice_rows)
+        .ok()
+        .and_then(std::num::NonZeroUsize::new);
+    crate::analysis::load::for_each_batch(query, batch_rows, |batch| {
+        sums.add_batch(batch, &keys, &mut acc)
+    })
+    .map_err(query_err(store))?;
     sums.finish(&keys, &reports, acc);
     analyse(sums, &runs, options).map_err(query_err(store))
 }
