@@ -26,6 +26,9 @@ use std::time::{Duration, SystemTime};
 pub(super) const MANIFESTS: &str = "manifests";
 /// The file in a segment folder that names the process writing it; removed once committed.
 pub(super) const WRITER: &str = "writer";
+/// The `writer` file while it is written; renamed to [`WRITER`] once complete, so that a
+/// `writer` file is never seen half written.
+pub(super) const WRITER_PART: &str = "writer.part";
 /// Generation files kept behind the newest (older ones are removed by the next write).
 const KEEP_GENERATIONS: u64 = 16;
 /// Commits lost in a row (or writes redone) before a writer gives up.
@@ -404,16 +407,18 @@ impl Store {
                 }
                 Err(e) => return Err(io_err(&tmp)(e)),
             }
-            let writer = tmp.join(WRITER);
+            let (part, writer) = (tmp.join(WRITER_PART), tmp.join(WRITER));
             let m = me();
-            let written = write_synced(
-                &writer,
+            let named = write_synced(
+                &part,
                 format!("host {}\nboot {}\npid {}\n", m.host, m.boot, m.pid).as_bytes(),
-            );
-            if let Err(e) = written {
-                // Another writer's clean-up took the folder for one a killed writer left
-                // before naming itself (see [`unstarted`]): claim the next id instead.
-                if !tmp.exists() {
+            )
+            .and_then(|()| fs::rename(&part, &writer).map_err(io_err(&part)));
+            if let Err(e) = named {
+                // Another writer's clean-up took the claim for one a killed writer left before
+                // naming itself (see [`unstarted`]): claim the next id instead.
+                if !tmp.exists() || !part.exists() && !writer.exists() {
+                    let _ = fs::remove_dir(&tmp);
                     id = id.checked_add(1).ok_or_else(exhausted)?;
                     continue;
                 }
@@ -441,11 +446,25 @@ impl Store {
     }
 }
 
-/// Whether the partial folder at `path` is a claim whose writer never named itself: empty, no
-/// `writer` file (a writer killed between the `mkdir` and writing that file). Such a folder is
-/// removed with `remove_dir`, which fails if the writer names itself meanwhile.
+/// Whether the partial folder at `path` is a claim whose writer never named itself: no
+/// `writer` file, at most a `writer.part` (a writer killed between the `mkdir` and the rename
+/// of its complete `writer` file). Such a claim is removed by [`remove_unstarted`].
 pub(super) fn unstarted(path: &Path) -> bool {
-    fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none())
+    fs::read_dir(path).is_ok_and(|mut entries| {
+        entries.all(|e| e.is_ok_and(|e| e.file_name() == std::ffi::OsStr::new(WRITER_PART)))
+    })
+}
+
+/// Removes a claim [`unstarted`] found: its `writer.part`, then the folder with `remove_dir`,
+/// which fails (`DirectoryNotEmpty`) if its writer renamed the file into place meanwhile; a
+/// writer that finds its `writer.part` gone claims the next id instead.
+pub(super) fn remove_unstarted(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path.join(WRITER_PART)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    fs::remove_dir(path)
 }
 
 /// Whether the segment folder at `path` was left by a writer that is gone: its `writer` file
@@ -566,5 +585,26 @@ mod tests {
         }
         fs::remove_file(dir.path().join(WRITER)).expect("remove");
         assert!(!abandoned(dir.path()), "no writer file, fresh: kept");
+    }
+
+    /// A claim whose writer was killed before its `writer` file was complete holds nothing or
+    /// a `writer.part`: it is unstarted and removed; once the file is in place it is not.
+    #[test]
+    fn a_claim_without_a_complete_writer_file_is_unstarted() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let claim = dir.path().join("claim");
+        fs::create_dir(&claim).expect("mkdir");
+        assert!(unstarted(&claim), "empty");
+        fs::write(claim.join(WRITER_PART), "host h\nbo").expect("write");
+        assert!(unstarted(&claim), "a half-written writer.part");
+        remove_unstarted(&claim).expect("removed");
+        assert!(!claim.exists());
+
+        fs::create_dir(&claim).expect("mkdir");
+        fs::write(claim.join(WRITER), "host h\nboot b\npid 1\n").expect("write");
+        assert!(!unstarted(&claim), "named");
+        let err = remove_unstarted(&claim).expect_err("a named claim stays");
+        assert_eq!(err.kind(), io::ErrorKind::DirectoryNotEmpty);
+        assert!(claim.join(WRITER).is_file());
     }
 }

@@ -463,7 +463,7 @@ impl Store {
             if let Entry::Partial(path) = &entry
                 && commit::unstarted(path)
             {
-                match fs::remove_dir(path) {
+                match commit::remove_unstarted(path) {
                     Ok(()) => removed += 1,
                     // Gone, or its writer named itself meanwhile: in use, left alone.
                     Err(e)
