@@ -12,7 +12,7 @@
 //! tests appear in the run's reports (the runner's own order), and the optimal one (the failing
 //! tests first, cheapest first). Definitions and figures: docs/select.md.
 
-use super::load::{Series, load};
+use super::load::{Exec, Series, load};
 use super::window::{RunInfo, WindowSpec, runs_in_window};
 use super::{AnalysisError, RunCounts, SplitBy, query_err};
 use crate::domain::Status;
@@ -220,15 +220,13 @@ fn replay(
     options: &BacktestOptions,
 ) -> PriorityBacktest {
     let infra = counts.infrastructure(options.infra_threshold);
-    let mut by_run = steps_by_run(runs, series);
-
     let mut model = Model::new(series.len());
     let mut rng = SplitMix(options.seed);
     let mut sums = vec![(0.0, 0.0, 0.0); OrderKind::ALL.len()];
     let (mut replayed, mut scored, mut faults, mut run_seconds) = (0, 0, 0, 0.0);
-    for (r, steps) in by_run.iter_mut().enumerate() {
+    each_run(runs, series, |r, steps| {
         if infra.get(r).copied().unwrap_or(false) || steps.is_empty() {
-            continue;
+            return;
         }
         if r >= options.train_runs {
             replayed += 1;
@@ -247,7 +245,7 @@ fn replay(
             }
         }
         model.learn(steps);
-    }
+    });
     let n = scored.max(1) as f64;
     let mut orders: Vec<OrderScore> = OrderKind::ALL
         .into_iter()
@@ -272,6 +270,65 @@ fn replay(
     }
 }
 
+/// A step of the `i`-th series' execution `p`.
+fn step(i: usize, p: &Exec) -> Step {
+    Step {
+        series: u32::try_from(i).unwrap_or(u32::MAX),
+        failed: matches!(p.status, Status::Failed | Status::Error),
+        flaky: p.status == Status::Flaky,
+        seconds: p
+            .duration()
+            .filter(|d| d.is_finite() && *d >= 0.0)
+            .unwrap_or(0.0)
+            .max(MIN_SECONDS),
+        row: p.row,
+    }
+}
+
+/// Hands each run's executed tests (skipped ones left out, in series order) to `f`, run by run
+/// in window order, as [`steps_by_run`] lists them but without a run-major copy of the window:
+/// each series is walked by a cursor, filed under the run of its next execution.
+fn each_run(runs: &[RunInfo], series: &[Series], mut f: impl FnMut(usize, &mut Vec<Step>)) {
+    let mut waiting: Vec<Vec<u32>> = vec![Vec::new(); runs.len()];
+    let mut cursor = vec![0usize; series.len()];
+    for (i, s) in series.iter().enumerate() {
+        if let Some(list) = s
+            .points
+            .first()
+            .and_then(|p| waiting.get_mut(p.run as usize))
+        {
+            list.push(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+    }
+    let mut steps = Vec::new();
+    for r in 0..runs.len() {
+        let mut here = std::mem::take(&mut waiting[r]);
+        here.sort_unstable();
+        steps.clear();
+        for &i in &here {
+            let i = i as usize;
+            let points = &series[i].points;
+            let mut c = cursor[i];
+            while let Some(p) = points.get(c).filter(|p| p.run as usize == r) {
+                if p.status != Status::Skipped {
+                    steps.push(step(i, p));
+                }
+                c += 1;
+            }
+            cursor[i] = c;
+            // Points out of window order (none are) would be left behind, never looped on.
+            if let Some(list) = points
+                .get(c)
+                .filter(|p| p.run as usize > r)
+                .and_then(|p| waiting.get_mut(p.run as usize))
+            {
+                list.push(u32::try_from(i).unwrap_or(u32::MAX));
+            }
+        }
+        f(r, &mut steps);
+    }
+}
+
 /// Each run's executed tests (skipped ones left out), in window order.
 fn steps_by_run(runs: &[RunInfo], series: &[Series]) -> Vec<Vec<Step>> {
     // Each run's list allocated at its size, not grown by doubling (a third more memory on
@@ -290,20 +347,9 @@ fn steps_by_run(runs: &[RunInfo], series: &[Series]) -> Vec<Vec<Step>> {
             if p.status == Status::Skipped {
                 continue;
             }
-            let Some(steps) = by_run.get_mut(p.run as usize) else {
-                continue;
-            };
-            steps.push(Step {
-                series: u32::try_from(i).unwrap_or(u32::MAX),
-                failed: matches!(p.status, Status::Failed | Status::Error),
-                flaky: p.status == Status::Flaky,
-                seconds: p
-                    .duration()
-                    .filter(|d| d.is_finite() && *d >= 0.0)
-                    .unwrap_or(0.0)
-                    .max(MIN_SECONDS),
-                row: p.row,
-            });
+            if let Some(steps) = by_run.get_mut(p.run as usize) {
+                steps.push(step(i, p));
+            }
         }
     }
     by_run
@@ -344,11 +390,11 @@ pub(crate) fn learned(
 ) -> Model {
     let infra = counts.infrastructure(infra_threshold);
     let mut model = Model::new(series.len());
-    for (r, steps) in steps_by_run(runs, series).iter().enumerate() {
+    each_run(runs, series, |r, steps| {
         if !infra.get(r).copied().unwrap_or(false) {
             model.learn(steps);
         }
-    }
+    });
     model
 }
 

@@ -12,7 +12,7 @@
 //! recorded, as a nightly full run would see it; a missed failure is caught again once its test
 //! leaves the list and fails in a run.
 
-use super::{BacktestOptions, SCHEMA_VERSION, Step, steps_by_run};
+use super::{BacktestOptions, SCHEMA_VERSION, Step, each_run};
 use crate::analysis::RunCounts;
 use crate::analysis::load::Series;
 use crate::analysis::window::RunInfo;
@@ -93,7 +93,6 @@ pub(crate) fn replay(
     options: &BacktestOptions,
 ) -> SkipBacktest {
     let infra = counts.infrastructure(options.infra_threshold);
-    let by_run = steps_by_run(runs, series);
     let mut tests = vec![TestState::default(); series.len()];
     let mut skipped = vec![false; series.len()];
     let mut result = SkipBacktest {
@@ -123,9 +122,10 @@ pub(crate) fn replay(
     let mut pending: Vec<(usize, Vec<u32>, usize)> = Vec::new();
     let (mut first_ms, mut last_ms) = (None, 0i64);
     let (mut all_tests, mut all_skipped, mut seconds, mut saved) = (0usize, 0usize, 0.0, 0.0);
-    for (r, steps) in by_run.iter().enumerate() {
+    each_run(runs, series, |r, steps| {
+        let steps: &[Step] = steps;
         if infra.get(r).copied().unwrap_or(false) || steps.is_empty() {
-            continue;
+            return;
         }
         let hard: Vec<&Step> = steps.iter().filter(|s| s.failed).collect();
         if r >= options.train_runs {
@@ -225,7 +225,7 @@ pub(crate) fn replay(
             t.runs += 1;
             t.mean_seconds += (s.seconds - t.mean_seconds) / f64::from(t.runs);
         }
-    }
+    });
     let n = result.runs_replayed.max(1) as f64;
     result.mean_tests = all_tests as f64 / n;
     result.mean_skipped_tests = all_skipped as f64 / n;
