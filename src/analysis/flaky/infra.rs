@@ -29,19 +29,29 @@ pub(crate) enum Level {
     Fingerprint,
 }
 
-/// What the detection reads, per row of the executions frame.
-pub(super) struct RowFacts<'a> {
-    /// The run's position in the window; none outside it.
-    pub(crate) run: &'a [Option<u32>],
+/// What the detection reads: counts for every execution, rows for the failed ones only.
+pub(super) struct Facts<'a> {
+    /// Per (run, report number): executed executions and, of those, failed ones (failed or
+    /// errored on every attempt), in every run of the window; only pairs with an executed one.
+    pub(crate) reports: &'a FxHashMap<(u32, u32), (usize, usize)>,
+    /// Per run (window position): executed executions.
+    pub(crate) executed: &'a [usize],
+    /// The failed executions in the window, in stored row order.
+    pub(crate) failed: &'a [Failed],
+}
+
+/// A failed execution.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Failed {
+    /// Row of the executions.
+    pub(crate) row: u32,
+    /// The run's position in the window.
+    pub(crate) run: u32,
     /// A number per report path (rows of one report file share it).
-    pub(crate) report: &'a [u32],
-    /// Executed (not skipped).
-    pub(crate) executed: &'a [bool],
-    /// Failed or errored on every attempt.
-    pub(crate) failed: &'a [bool],
-    pub(crate) fingerprint: &'a dyn Fn(usize) -> Option<u64>,
+    pub(crate) report: u32,
+    pub(crate) fingerprint: Option<u64>,
     /// Whether the test's next execution in the window failed; none when it has none.
-    pub(crate) next_failed: &'a [Option<bool>],
+    pub(crate) next_failed: Option<bool>,
 }
 
 /// One set of executions taken as an infrastructure failure.
@@ -52,53 +62,46 @@ pub(super) struct Found {
     /// The report number (for [`Level::Report`]).
     pub(crate) report: Option<u32>,
     pub(crate) fingerprint: Option<u64>,
-    /// A row of the set, for its message and report path.
-    pub(crate) example_row: usize,
+    /// A row of the set, for its message.
+    pub(crate) example_row: u32,
     pub(crate) executed: usize,
     pub(crate) failed: usize,
 }
 
 /// Finds crashed reports and run-wide fingerprints outside the runs `run_infra` already sets
-/// aside; marks their rows in the returned vector.
-pub(super) fn partial(facts: &RowFacts<'_>, run_infra: &[bool]) -> (Vec<bool>, Vec<Found>) {
-    let n = facts.run.len();
-    let in_scope = |i: usize| {
-        facts.run[i].is_some_and(|r| !run_infra.get(r as usize).copied().unwrap_or(false))
-            && facts.executed[i]
-    };
-    // Per (run, report): executed and failed rows; then the rows of the all-failed ones only.
-    let mut counts: FxHashMap<(u32, u32), (usize, usize)> = FxHashMap::default();
-    for i in (0..n).filter(|&i| in_scope(i)) {
-        if let Some(r) = facts.run[i] {
-            let c = counts.entry((r, facts.report[i])).or_default();
-            c.0 += 1;
-            c.1 += usize::from(facts.failed[i]);
+/// aside; returns the rows they set aside (in row order) and the sets.
+pub(super) fn partial(facts: &Facts<'_>, run_infra: &[bool]) -> (Vec<u32>, Vec<Found>) {
+    let counted = |run: u32| !run_infra.get(run as usize).copied().unwrap_or(false);
+    let mut run_has_passing_report: FxHashMap<u32, bool> = FxHashMap::default();
+    for (&(run, _), &(executed, failed)) in facts.reports {
+        if counted(run) {
+            *run_has_passing_report.entry(run).or_default() |= failed < executed;
         }
     }
-    let mut run_has_passing_report: FxHashMap<u32, bool> = FxHashMap::default();
-    for (&(run, _), &(executed, failed)) in &counts {
-        *run_has_passing_report.entry(run).or_default() |= failed < executed;
-    }
+    // The failed executions (indexes into `facts.failed`) of the reports that all failed.
     let mut reports: FxHashMap<(u32, u32), Vec<usize>> = FxHashMap::default();
-    for i in (0..n).filter(|&i| in_scope(i) && facts.failed[i]) {
-        if let Some(r) = facts.run[i] {
-            let key = (r, facts.report[i]);
-            if counts
+    for (k, f) in facts.failed.iter().enumerate() {
+        let key = (f.run, f.report);
+        if counted(f.run)
+            && facts
+                .reports
                 .get(&key)
                 .is_some_and(|&(e, f)| e == f && e >= super::INFRA_MIN_TESTS)
-            {
-                reports.entry(key).or_default().push(i);
-            }
+        {
+            reports.entry(key).or_default().push(k);
         }
     }
-    let persists = |rows: &[usize]| {
-        let next: Vec<bool> = rows.iter().filter_map(|&i| facts.next_failed[i]).collect();
+    let persists = |set: &[usize]| {
+        let next: Vec<bool> = set
+            .iter()
+            .filter_map(|&k| facts.failed[k].next_failed)
+            .collect();
         2 * next.iter().filter(|&&f| f).count() > next.len()
     };
-    let top_fingerprint = |rows: &[usize]| {
+    let top_fingerprint = |set: &[usize]| {
         let mut counts: FxHashMap<u64, usize> = FxHashMap::default();
-        for &i in rows {
-            if let Some(fp) = (facts.fingerprint)(i) {
+        for &k in set {
+            if let Some(fp) = facts.failed[k].fingerprint {
                 *counts.entry(fp).or_default() += 1;
             }
         }
@@ -106,76 +109,85 @@ pub(super) fn partial(facts: &RowFacts<'_>, run_infra: &[bool]) -> (Vec<bool>, V
             .into_iter()
             .max_by_key(|&(fp, c)| (c, std::cmp::Reverse(fp)))
     };
-    let mut excluded = vec![false; n];
+    let mut excluded = vec![false; facts.failed.len()];
+    let mut excluded_in_run: FxHashMap<u32, usize> = FxHashMap::default();
     let mut found = Vec::new();
     let mut keys: Vec<&(u32, u32)> = reports.keys().collect();
     keys.sort_unstable();
     for key in keys {
-        let rows = &reports[key];
-        if !run_has_passing_report.get(&key.0).copied().unwrap_or(false) || persists(rows) {
+        let set = &reports[key];
+        if !run_has_passing_report.get(&key.0).copied().unwrap_or(false) || persists(set) {
             continue;
         }
-        let Some((fp, count)) = top_fingerprint(rows) else {
+        let Some((fp, count)) = top_fingerprint(set) else {
             continue;
         };
-        if (count as f64) < REPORT_FINGERPRINT_SHARE * rows.len() as f64 {
+        if (count as f64) < REPORT_FINGERPRINT_SHARE * set.len() as f64 {
             continue;
         }
-        for &i in rows {
-            excluded[i] = true;
+        for &k in set {
+            excluded[k] = true;
         }
+        *excluded_in_run.entry(key.0).or_default() += set.len();
         found.push(Found {
             level: Level::Report,
             run: key.0 as usize,
             report: Some(key.1),
             fingerprint: Some(fp),
-            example_row: rows[0],
-            executed: rows.len(),
-            failed: rows.len(),
+            example_row: facts.failed[set[0]].row,
+            executed: set.len(),
+            failed: set.len(),
         });
     }
-    // Per (run, fingerprint) over what is left: failed rows and the reports they sit in.
-    let mut executed_in_run: FxHashMap<u32, usize> = FxHashMap::default();
+    // Per (run, fingerprint) over what is left: failed executions and the reports they sit in.
     let mut by_fp: FxHashMap<(u32, u64), Vec<usize>> = FxHashMap::default();
-    for i in (0..n).filter(|&i| in_scope(i) && !excluded[i]) {
-        let Some(r) = facts.run[i] else { continue };
-        *executed_in_run.entry(r).or_default() += 1;
-        if facts.failed[i]
-            && let Some(fp) = (facts.fingerprint)(i)
+    for (k, f) in facts.failed.iter().enumerate() {
+        if counted(f.run)
+            && !excluded[k]
+            && let Some(fp) = f.fingerprint
         {
-            by_fp.entry((r, fp)).or_default().push(i);
+            by_fp.entry((f.run, fp)).or_default().push(k);
         }
     }
     let mut keys: Vec<&(u32, u64)> = by_fp.keys().collect();
     keys.sort_unstable();
     for key in keys {
-        let rows = &by_fp[key];
-        let executed = executed_in_run.get(&key.0).copied().unwrap_or(0);
-        let mut in_reports: Vec<u32> = rows.iter().map(|&i| facts.report[i]).collect();
+        let set = &by_fp[key];
+        // The run's executed executions, less those set aside with their report.
+        let executed = facts.executed.get(key.0 as usize).copied().unwrap_or(0)
+            - excluded_in_run.get(&key.0).copied().unwrap_or(0);
+        let mut in_reports: Vec<u32> = set.iter().map(|&k| facts.failed[k].report).collect();
         in_reports.sort_unstable();
         in_reports.dedup();
-        if rows.len() < FINGERPRINT_MIN_TESTS
-            || (rows.len() as f64) < FINGERPRINT_RUN_SHARE * executed as f64
+        if set.len() < FINGERPRINT_MIN_TESTS
+            || (set.len() as f64) < FINGERPRINT_RUN_SHARE * executed as f64
             || in_reports.len() < 2
-            || persists(rows)
+            || persists(set)
         {
             continue;
         }
-        for &i in rows {
-            excluded[i] = true;
+        for &k in set {
+            excluded[k] = true;
         }
         found.push(Found {
             level: Level::Fingerprint,
             run: key.0 as usize,
             report: None,
             fingerprint: Some(key.1),
-            example_row: rows[0],
+            example_row: facts.failed[set[0]].row,
             executed,
-            failed: rows.len(),
+            failed: set.len(),
         });
     }
     found.sort_by_key(|f| (f.run, f.level != Level::Report, f.report, f.fingerprint));
-    (excluded, found)
+    let rows = facts
+        .failed
+        .iter()
+        .zip(&excluded)
+        .filter(|(_, e)| **e)
+        .map(|(f, _)| f.row)
+        .collect();
+    (rows, found)
 }
 
 #[cfg(test)]
@@ -185,20 +197,29 @@ mod tests {
     /// A row laid out by hand: (run, report, failed, fingerprint, next execution failed).
     type Row = (u32, u32, bool, Option<u64>, Option<bool>);
 
-    fn detect(rows: &[Row]) -> (Vec<bool>, Vec<Found>) {
-        let run: Vec<Option<u32>> = rows.iter().map(|r| Some(r.0)).collect();
-        let report: Vec<u32> = rows.iter().map(|r| r.1).collect();
-        let executed = vec![true; rows.len()];
-        let failed: Vec<bool> = rows.iter().map(|r| r.2).collect();
-        let fingerprint: Vec<Option<u64>> = rows.iter().map(|r| r.3).collect();
-        let next_failed: Vec<Option<bool>> = rows.iter().map(|r| r.4).collect();
-        let facts = RowFacts {
-            run: &run,
-            report: &report,
+    fn detect(rows: &[Row]) -> (Vec<u32>, Vec<Found>) {
+        let mut reports: FxHashMap<(u32, u32), (usize, usize)> = FxHashMap::default();
+        let mut executed = vec![0; 2];
+        let mut failed = Vec::new();
+        for (i, &(run, report, hard, fingerprint, next_failed)) in rows.iter().enumerate() {
+            let sums = reports.entry((run, report)).or_default();
+            sums.0 += 1;
+            sums.1 += usize::from(hard);
+            executed[run as usize] += 1;
+            if hard {
+                failed.push(Failed {
+                    row: u32::try_from(i).expect("a small test"),
+                    run,
+                    report,
+                    fingerprint,
+                    next_failed,
+                });
+            }
+        }
+        let facts = Facts {
+            reports: &reports,
             executed: &executed,
             failed: &failed,
-            fingerprint: &|i| fingerprint[i],
-            next_failed: &next_failed,
         };
         partial(&facts, &[false, false])
     }
@@ -216,7 +237,7 @@ mod tests {
         let (excluded, found) = detect(&crashed_shard(Some(false)));
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].level, found[0].report), (Level::Report, Some(2)));
-        assert_eq!(excluded.iter().filter(|e| **e).count(), 6);
+        assert_eq!(excluded, (6..12).collect::<Vec<u32>>());
         // In the last run (nothing after it): a crash too.
         assert_eq!(detect(&crashed_shard(None)).1.len(), 1);
     }
@@ -226,7 +247,7 @@ mod tests {
         // Its tests fail again when they next run: a broken test class, not a crash.
         let (excluded, found) = detect(&crashed_shard(Some(true)));
         assert!(found.is_empty());
-        assert!(!excluded.iter().any(|e| *e));
+        assert!(excluded.is_empty());
         // Small reports (fewer than 5 tests) and reports with mixed messages stay too.
         let mut rows = crashed_shard(Some(false));
         rows.truncate(10);
@@ -251,7 +272,7 @@ mod tests {
             (found[0].level, found[0].fingerprint, found[0].failed),
             (Level::Fingerprint, Some(5), 12)
         );
-        assert_eq!(excluded.iter().filter(|e| **e).count(), 12);
+        assert_eq!(excluded.len(), 12);
         // Nine tests are not many.
         rows.truncate(49);
         assert!(detect(&rows).1.is_empty());

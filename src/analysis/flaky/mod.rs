@@ -1,25 +1,22 @@
 //! `flaky`: one verdict per test and variant (stable, flaky, broken, fixed, new,
 //! insufficient-data) with the evidence behind it. Formulas: docs/analysis.md.
 //!
-//! One Polars query reads the executions' columns; rows are then placed in the window's run
-//! order and grouped by test in plain Rust, and the per-test sequential logic (streaks, flips,
-//! same-commit contradictions) runs one test at a time, in run order. A second, small query
-//! reads each test's names from its newest execution.
+//! One streaming Polars query reads the executions' columns a batch at a time into compact
+//! per-test groups in run order ([`executions`]), keeping messages and fingerprints of the
+//! failed and retried executions only; the per-test sequential logic (streaks, flips,
+//! same-commit contradictions) then runs one test at a time, in run order.
 
+mod executions;
 mod infra;
 mod model;
 
 pub(crate) use infra::Level;
 pub(crate) use model::{Exec, Interval, PENALTY};
 
-use super::load::Keys;
+use super::AnalysisError;
 use super::window::{RunInfo, WindowSpec, runs_in_window};
-use super::{AnalysisError, RunCounts, query_err};
-use crate::domain::Status;
 use crate::store::Store;
-use crate::store::schema::*;
-use polars::prelude::*;
-use rustc_hash::FxHashMap;
+use executions::{Entry, Executions};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -502,347 +499,27 @@ pub(crate) fn verdict(ev: &Evidence, runs: usize, min_runs: usize, appeared_late
 
 /// Runs the analysis over the store.
 ///
-/// The executions are read as stored, keys and codes ([`Frame`]), with neither a join nor a
-/// sort in the query: a join onto the window's run order, a sort by the string test id, or the
-/// named view of the executions copies every selected column for every row. [`Rows`] then maps
-/// each row to its window position and groups the rows by test in plain Rust (a hash map over
-/// the test and variant indexes, then a counting sort of row numbers), and each test's
-/// classname, name and family are named once from its newest execution's test key ([`names`]).
-/// Figures: docs/benchmarks.md.
+/// The executions are read as stored, keys and codes, with neither a join nor a sort in the
+/// query, a slice of rows at a time, into compact per-test groups in run order
+/// ([`executions`]); each test's classname, name and family are named once from its newest
+/// execution's test key. Figures: docs/benchmarks.md.
 pub(crate) fn flaky(
     store: &Store,
     window: &WindowSpec,
     options: &FlakyOptions,
 ) -> Result<FlakyReport, AnalysisError> {
     let runs = runs_in_window(store, window)?;
-    let frame = Frame::read(store, &runs)?;
-    let rows = Rows::new(&frame);
-    let names = names(&frame, &rows);
-    analyse(&frame, &rows, &names, &runs, options).map_err(query_err(store))
+    let executions = executions::read(store, &runs)?;
+    Ok(analyse(&executions, &runs, options))
 }
 
-/// The executions as `flaky` reads them: the stored columns (keys and codes, not names), and
-/// per row its status, window position and test group, with the names the keys stand for
-/// read once from the small runs, tests and reports tables.
-struct Frame {
-    /// The stored columns flaky reads, in stored row order.
-    df: DataFrame,
-    status: Vec<Option<Status>>,
-    /// Per row: its run's position in the window; none when the run is outside it.
-    order: Vec<Option<u32>>,
-    /// Per row: (test index in `keys.names`, variant index in `keys.variants`); meaningful
-    /// where `order` is some.
-    group: Vec<(u32, u32)>,
-    keys: Keys,
-    /// Report key -> path.
-    report_paths: FxHashMap<u64, String>,
-    /// Test key -> classname, name and family.
-    test_names: FxHashMap<u64, [String; 3]>,
-}
-
-impl Frame {
-    fn read(store: &Store, runs: &[RunInfo]) -> Result<Frame, AnalysisError> {
-        let keys = Keys::read(store, runs, SUITE)?;
-        let df = store
-            .stored_executions()?
-            .select([
-                col(RUN_KEY),
-                col(TEST),
-                col(REPORT_KEY),
-                col(STATUS),
-                col(ATTEMPTS),
-                col(FAILED_ATTEMPTS),
-                col(DURATION),
-                col(MESSAGE),
-                col(FINGERPRINT),
-            ])
-            .collect()
-            .map_err(query_err(store))?;
-        let err = || query_err(store);
-        let run_key = df.column(RUN_KEY).map_err(err())?.u64().map_err(err())?;
-        let test = df.column(TEST).map_err(err())?.u64().map_err(err())?;
-        let code = df.column(STATUS).map_err(err())?.u32().map_err(err())?;
-        let n = df.height();
-        let (mut order, mut group) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        // A run's executions are stored together: look its position up once per stretch.
-        let mut last: Option<(u64, Option<(u32, u32)>)> = None;
-        for (rk, tk) in run_key.iter().zip(test.iter()) {
-            let run = match (rk, last) {
-                (Some(rk), Some((k, r))) if k == rk => r,
-                (Some(rk), _) => {
-                    let r = keys.run.get(&rk).copied();
-                    last = Some((rk, r));
-                    r
-                }
-                (None, _) => None,
-            };
-            let t = tk.and_then(|tk| keys.test.get(&tk)).map(|&(t, _)| t);
-            match (run, t) {
-                (Some((pos, variant)), Some(t)) => {
-                    order.push(Some(pos));
-                    group.push((t, variant));
-                }
-                _ => {
-                    order.push(None);
-                    group.push((0, 0));
-                }
-            }
-        }
-        let status: Vec<Option<Status>> =
-            code.iter().map(|c| c.and_then(Status::from_code)).collect();
-        let reports = store
-            .reports()?
-            .select([col(REPORT_KEY), col(PATH)])
-            .collect()
-            .map_err(err())?;
-        let report_paths: FxHashMap<u64, String> = reports
-            .column(REPORT_KEY)
-            .map_err(err())?
-            .u64()
-            .map_err(err())?
-            .iter()
-            .zip(
-                reports
-                    .column(PATH)
-                    .map_err(err())?
-                    .str()
-                    .map_err(err())?
-                    .iter(),
-            )
-            .filter_map(|(k, p)| Some((k?, p.unwrap_or_default().to_string())))
-            .collect();
-        let tests = store
-            .tests()?
-            .select([col(TEST), col(CLASSNAME), col(NAME), col(FAMILY)])
-            .collect()
-            .map_err(err())?;
-        let text = |name: &str| -> Result<StringChunked, AnalysisError> {
-            Ok(tests
-                .column(name)
-                .map_err(err())?
-                .str()
-                .map_err(err())?
-                .clone())
-        };
-        let (c, nm, f) = (text(CLASSNAME)?, text(NAME)?, text(FAMILY)?);
-        let mut test_names: FxHashMap<u64, [String; 3]> = FxHashMap::default();
-        let tkeys = tests.column(TEST).map_err(err())?.u64().map_err(err())?;
-        for (i, k) in tkeys.iter().enumerate() {
-            let Some(k) = k else { continue };
-            test_names.entry(k).or_insert_with(|| {
-                let get = |ca: &StringChunked| ca.get(i).unwrap_or_default().to_string();
-                [get(&c), get(&nm), get(&f)]
-            });
-        }
-        Ok(Frame {
-            df,
-            status,
-            order,
-            group,
-            keys,
-            report_paths,
-            test_names,
-        })
-    }
-
-    /// The test id and variant of row `i`'s group.
-    fn test_of(&self, i: usize) -> (&str, &str) {
-        let (t, v) = self.group[i];
-        (
-            self.keys
-                .names
-                .get(t as usize)
-                .map_or("", |n| n.test_id.as_str()),
-            self.keys
-                .variants
-                .get(v as usize)
-                .map_or("", String::as_str),
-        )
-    }
-
-    /// The path of row `i`'s report.
-    fn report_path(&self, report: &UInt64Chunked, i: usize) -> &str {
-        report
-            .get(i)
-            .and_then(|k| self.report_paths.get(&k))
-            .map_or("", String::as_str)
-    }
-}
-
-/// The executions' window positions and outcomes, grouped by test.
-struct Rows {
-    /// Per row: its run's position in the window; none when the run is outside it.
-    order: Vec<Option<u32>>,
-    /// `entries[start[t]..start[t + 1]]` are the window's executions of the `t`-th test (in test
-    /// id, then variant, order), in run order. Each carries its run and outcome, so the per-test
-    /// pass reads contiguous memory instead of jumping across 10 million rows.
-    entries: Vec<Entry>,
-    start: Vec<usize>,
-}
-
-/// One execution in its test's group.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    /// Row in the collected frame.
-    row: u32,
-    /// Position of its run in the window.
-    run: u32,
-    /// None for a skipped execution.
-    outcome: Option<Outcome>,
-}
-
-impl Rows {
-    fn new(frame: &Frame) -> Rows {
-        let order = frame.order.clone();
-        let mut slot: FxHashMap<(u32, u32), u32> = FxHashMap::default();
-        let mut keys: Vec<(&str, &str)> = Vec::new();
-        let mut slots: Vec<(u32, Entry)> = Vec::new();
-        for (i, (o, st)) in order.iter().zip(&frame.status).enumerate() {
-            let Some(o) = *o else {
-                continue;
-            };
-            let s = *slot.entry(frame.group[i]).or_insert_with(|| {
-                keys.push(frame.test_of(i));
-                u32::try_from(keys.len() - 1).expect("fewer than 2^32 tests")
-            });
-            let outcome = match st {
-                Some(Status::Passed) => Some(Outcome::Pass),
-                Some(Status::Failed | Status::Error) => Some(Outcome::Fail),
-                Some(Status::Flaky) => Some(Outcome::Retry),
-                _ => None,
-            };
-            let row = u32::try_from(i).expect("fewer than 2^32 rows");
-            slots.push((
-                s,
-                Entry {
-                    row,
-                    run: o,
-                    outcome,
-                },
-            ));
-        }
-        // Rank the tests by key, then counting-sort the entries into their test's bucket.
-        let mut by_key: Vec<usize> = (0..keys.len()).collect();
-        by_key.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
-        let mut rank = vec![0usize; keys.len()];
-        for (r, &k) in by_key.iter().enumerate() {
-            rank[k] = r;
-        }
-        let mut start = vec![0usize; keys.len() + 1];
-        for &(s, _) in &slots {
-            start[rank[s as usize] + 1] += 1;
-        }
-        for t in 0..keys.len() {
-            start[t + 1] += start[t];
-        }
-        let mut next = start.clone();
-        let mut entries = vec![
-            Entry {
-                row: 0,
-                run: 0,
-                outcome: None
-            };
-            slots.len()
-        ];
-        for &(s, e) in &slots {
-            let t = rank[s as usize];
-            entries[next[t]] = e;
-            next[t] += 1;
-        }
-        drop(slots);
-        for t in 0..keys.len() {
-            entries[start[t]..start[t + 1]].sort_by_key(|e| e.run);
-        }
-        Rows {
-            order,
-            entries,
-            start,
-        }
-    }
-
-    fn tests(&self) -> usize {
-        self.start.len() - 1
-    }
-
-    fn of_test(&self, t: usize) -> &[Entry] {
-        &self.entries[self.start[t]..self.start[t + 1]]
-    }
-}
-
-/// A test's classname, name and family, by (test id, variant).
-type Names = FxHashMap<(String, String), [String; 3]>;
-
-/// The classname, name and family of every test as its newest execution in the window gives
-/// them (by that execution's test key).
-fn names(frame: &Frame, rows: &Rows) -> Names {
-    let test = frame.df.column(TEST).and_then(|c| c.u64().cloned()).ok();
-    let mut names = Names::default();
-    for t in 0..rows.tests() {
-        let Some(e) = rows.of_test(t).last() else {
-            continue;
-        };
-        let i = e.row as usize;
-        let (id, variant) = frame.test_of(i);
-        let found = test
-            .as_ref()
-            .and_then(|k| k.get(i))
-            .and_then(|k| frame.test_names.get(&k))
-            .cloned()
-            .unwrap_or_default();
-        names.insert((id.to_string(), variant.to_string()), found);
-    }
-    names
-}
-
-/// Random access by row number into a column of many chunks (a Parquet scan gives one per row
-/// group): a binary search over the chunk ends, where `ChunkedArray::get` walks the chunks.
-fn indexed<'a, T: PolarsDataType>(
-    ca: &'a ChunkedArray<T>,
-) -> impl Fn(usize) -> Option<T::Physical<'a>> + 'a {
-    let arrays: Vec<&T::Array> = ca.downcast_iter().collect();
-    let ends: Vec<usize> = ca
-        .chunk_lengths()
-        .scan(0, |end, len| {
-            *end += len;
-            Some(*end)
-        })
-        .collect();
-    move |i| {
-        let c = ends.partition_point(|&e| e <= i);
-        let start = c.checked_sub(1).map_or(0, |p| ends[p]);
-        arrays.get(c).and_then(|a| a.get(i - start))
-    }
-}
-
-fn analyse(
-    frame: &Frame,
-    rows: &Rows,
-    names: &Names,
-    runs: &[RunInfo],
-    options: &FlakyOptions,
-) -> PolarsResult<FlakyReport> {
-    let df = &frame.df;
-    let duration_col = df.column(DURATION)?.f64()?;
-    let attempts = indexed(df.column(ATTEMPTS)?.u32()?);
-    let failed_attempts = indexed(df.column(FAILED_ATTEMPTS)?.u32()?);
-    let duration = indexed(duration_col);
-    let message = indexed(df.column(MESSAGE)?.str()?);
-    let fingerprint = indexed(df.column(FINGERPRINT)?.u64()?);
-    // Rows outside the window are in no test's group; these two are read for every row.
+fn analyse(ex: &Executions, runs: &[RunInfo], options: &FlakyOptions) -> FlakyReport {
     let commits = RunIndex::new(runs);
-
-    // Per run: summed test time.
-    let mut seconds = vec![0f64; runs.len()];
-    for (r, d) in rows.order.iter().zip(duration_col.iter()) {
-        if let Some(r) = r {
-            seconds[*r as usize] += d.unwrap_or(0.0);
-        }
-    }
-    let counts = RunCounts::of_statuses(runs.len(), &rows.order, &frame.status);
+    let seconds = &ex.seconds;
+    let counts = &ex.counts;
     let infra = counts.infrastructure(options.infra_threshold);
-    let report_key = df.column(REPORT_KEY)?.u64()?;
-    let (set_aside, partial_infra) =
-        partial_infrastructure(frame, report_key, rows, &infra, &fingerprint);
+    let (set_aside, partial_infra) = partial_infrastructure(ex, &infra);
+    let message = |row: u32| ex.detail(row).and_then(|d| d.message.as_deref());
     let (executed, failed) = (&counts.executed, &counts.failed);
     let first_of_variant: HashMap<&str, usize> =
         runs.iter()
@@ -878,31 +555,32 @@ fn analyse(
     // Per run: does every failure in it belong to a flaky failure of a flaky test?
     let mut real_failure = vec![false; runs.len()];
     let mut total_executions = 0usize;
-    for t in 0..rows.tests() {
-        let all = rows.of_test(t);
-        let first = all[0].row as usize;
+    for group in &ex.groups {
+        let all = &group.entries;
         let mut points = Vec::new();
-        let mut point_rows = Vec::new();
-        for e in all
-            .iter()
-            .filter(|e| !infra[e.run as usize] && !set_aside[e.row as usize])
-        {
+        let mut point_entries: Vec<&Entry> = Vec::new();
+        // Only failed executions are ever set aside below the run.
+        let kept = |e: &Entry| {
+            !infra[e.run as usize]
+                && (e.outcome != Some(Outcome::Fail) || set_aside.binary_search(&e.row).is_err())
+        };
+        for e in all.iter().filter(|e| kept(e)) {
             if let Some(outcome) = e.outcome {
                 points.push(Point {
                     run: e.run as usize,
                     outcome,
                 });
-                point_rows.push(e.row as usize);
+                point_entries.push(e);
             }
         }
         total_executions += points.len();
-        let point_attempts: Vec<(u32, u32)> = point_rows
+        let point_attempts: Vec<(u32, u32)> = point_entries
             .iter()
-            .map(|&i| (attempts(i).unwrap_or(1), failed_attempts(i).unwrap_or(0)))
+            .map(|e| (u32::from(e.attempts), u32::from(e.failed)))
             .collect();
         let ev = evidence_with(&points, &point_attempts, &commits);
         let first_run = all[0].run as usize;
-        let (id, var) = frame.test_of(first);
+        let var = group.variant.as_str();
         let appeared_late = first_of_variant.get(var).is_some_and(|&f| first_run > f);
         let skipped = all.iter().filter(|e| e.outcome.is_none()).count();
         let v = if points.is_empty() && skipped > 0 && skipped == all.len() {
@@ -925,16 +603,17 @@ fn analyse(
         let mut ci_seconds = 0.0;
         if v == Verdict::Flaky {
             for &k in &flaky_idx {
-                let i = point_rows[k];
-                if let Some(fp) = fingerprint(i) {
+                let e = point_entries[k];
+                let detail = ex.detail(e.row);
+                if let Some(fp) = detail.and_then(|d| d.fingerprint) {
                     let g = groups
                         .entry(fp)
-                        .or_insert_with(|| (0, message(i).unwrap_or_default().to_string()));
+                        .or_insert_with(|| (0, message(e.row).unwrap_or_default().to_string()));
                     g.0 += 1;
                 }
-                let n = f64::from(attempts(i).unwrap_or(1).max(1));
-                let f = f64::from(failed_attempts(i).unwrap_or(0));
-                ci_seconds += duration(i).unwrap_or(0.0) * (f / n).min(1.0);
+                let n = f64::from(e.attempts.max(1));
+                let f = f64::from(e.failed);
+                ci_seconds += detail.and_then(|d| d.duration).unwrap_or(0.0) * (f / n).min(1.0);
                 if points[k].outcome == Outcome::Fail
                     && let Some(again) = rerun[points[k].run]
                 {
@@ -975,13 +654,9 @@ fn analyse(
         let skipped_since = (v == Verdict::Skipped)
             .then(|| all.first().and_then(|e| run_ref(e.run as usize)))
             .flatten();
-        let id = id.to_string();
-        let [classname, name, family] = names
-            .get(&(id.clone(), var.to_string()))
-            .cloned()
-            .unwrap_or_default();
+        let [classname, name, family] = group.names.clone();
         tests.push(TestVerdict {
-            test_id: id,
+            test_id: group.test_id.clone(),
             classname,
             name,
             family,
@@ -1061,7 +736,12 @@ fn analyse(
             failed_share: ratio(f.failed as f64, f.executed as f64),
             level: f.level,
             report: (f.level == Level::Report)
-                .then(|| frame.report_path(report_key, f.example_row).to_string()),
+                .then(|| {
+                    f.report
+                        .and_then(|n| ex.report_paths.get(n as usize))
+                        .cloned()
+                })
+                .flatten(),
             fingerprint: f.fingerprint.map(|fp| format!("{fp:016x}")),
             message: message(f.example_row).map(str::to_string),
             reason: match f.level {
@@ -1121,70 +801,51 @@ fn analyse(
         flaky_executions,
         flaky_executions_per_1000: 1000.0 * ratio(flaky_executions as f64, total_executions as f64),
     };
-    Ok(FlakyReport {
+    FlakyReport {
         schema_version: SCHEMA_VERSION,
         options: options.clone(),
         summary,
         infrastructure_runs: infra_runs,
         tests,
         breakage_groups,
-    })
+    }
 }
 
-/// Crashed reports and run-wide fingerprints (see [`infra`]): per row, set aside or not, and
-/// the sets found.
-fn partial_infrastructure(
-    frame: &Frame,
-    report_key: &UInt64Chunked,
-    rows: &Rows,
-    run_infra: &[bool],
-    fingerprint: &dyn Fn(usize) -> Option<u64>,
-) -> (Vec<bool>, Vec<infra::Found>) {
-    let n = frame.status.len();
-    let executed: Vec<bool> = frame
-        .status
-        .iter()
-        .map(|st| st.is_some_and(|st| st != Status::Skipped))
-        .collect();
-    let failed: Vec<bool> = frame
-        .status
-        .iter()
-        .map(|st| matches!(st, Some(Status::Failed | Status::Error)))
-        .collect();
-    // A number per report path; a report's rows are stored together.
-    let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
-    let mut last: Option<(&str, u32)> = None;
-    let report: Vec<u32> = (0..n)
-        .map(|i| {
-            let p = frame.report_path(report_key, i);
-            match last {
-                Some((q, id)) if q == p => id,
-                _ => {
-                    let next = u32::try_from(ids.len()).expect("fewer than 2^32 reports");
-                    let id = *ids.entry(p).or_insert(next);
-                    last = Some((p, id));
-                    id
-                }
-            }
-        })
-        .collect();
-    let mut next_failed: Vec<Option<bool>> = vec![None; n];
-    for t in 0..rows.tests() {
+/// Crashed reports and run-wide fingerprints (see [`infra`]): the rows set aside (in row
+/// order) and the sets found.
+fn partial_infrastructure(ex: &Executions, run_infra: &[bool]) -> (Vec<u32>, Vec<infra::Found>) {
+    // Per detail: whether its test's next execution failed.
+    let mut next_failed: Vec<Option<bool>> = vec![None; ex.details.len()];
+    for group in &ex.groups {
         let mut after: Option<bool> = None;
-        for e in rows.of_test(t).iter().rev() {
-            next_failed[e.row as usize] = after;
+        for e in group.entries.iter().rev() {
+            if e.outcome == Some(Outcome::Fail)
+                && let Ok(k) = ex.details.binary_search_by_key(&e.row, |d| d.row)
+            {
+                next_failed[k] = after;
+            }
             if let Some(o) = e.outcome {
                 after = Some(o == Outcome::Fail);
             }
         }
     }
-    let facts = infra::RowFacts {
-        run: &rows.order,
-        report: &report,
-        executed: &executed,
+    let failed: Vec<infra::Failed> = ex
+        .details
+        .iter()
+        .zip(next_failed)
+        .filter(|(d, _)| d.failed)
+        .map(|(d, next_failed)| infra::Failed {
+            row: d.row,
+            run: d.run,
+            report: d.report,
+            fingerprint: d.fingerprint,
+            next_failed,
+        })
+        .collect();
+    let facts = infra::Facts {
+        reports: &ex.reports,
+        executed: &ex.counts.executed,
         failed: &failed,
-        fingerprint,
-        next_failed: &next_failed,
     };
     infra::partial(&facts, run_infra)
 }
