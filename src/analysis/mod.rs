@@ -5,8 +5,11 @@
 //! per-test regressions, CI load and shards; `trim`: the diminishing-returns cover and the
 //! candidates worth acting on; `gate`: `check`'s gates and the gate for one run;
 //! `backtest`: selections replayed run by run; `renames`: likely renames; `history`: the
-//! report's per-run detail. `load` reads the stored keys into per-test series for those that
-//! work per test, `flaky` its own keyed frame; both read each test's names once.
+//! report's per-run detail. The executions are read a batch at a time on Polars' streaming
+//! engine (`load::for_each_batch`), never collected whole: `load` keeps a 24-byte execution
+//! per row in per-test series (trim, the replays, renames, select priority), `flaky` a 16-byte
+//! entry per row plus the details of failed rows, `slow` only its sums and durations; each
+//! reads each test's names once from the tests tables.
 
 pub(crate) mod backtest;
 pub(crate) mod flaky;

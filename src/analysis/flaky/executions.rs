@@ -8,7 +8,7 @@
 //! nine columns are about 520 MB, more than everything kept from them.
 
 use super::Outcome;
-use crate::analysis::load::Keys;
+use crate::analysis::load::{Keys, for_each_batch};
 use crate::analysis::window::RunInfo;
 use crate::analysis::{AnalysisError, RunCounts, query_err};
 use crate::domain::Status;
@@ -17,7 +17,6 @@ use crate::store::schema::*;
 use polars::prelude::*;
 use polars_arrow::array::{Array, PrimitiveArray, Utf8ViewArray};
 use rustc_hash::FxHashMap;
-use std::sync::mpsc;
 
 /// One execution in its test's group.
 #[derive(Debug, Clone, Copy)]
@@ -336,34 +335,16 @@ pub(super) fn read(store: &Store, runs: &[RunInfo]) -> Result<Executions, Analys
         col(FINGERPRINT),
     ]);
     // Batches in stored order from the streaming engine, read here while the next ones are
-    // decoded; a full channel holds the engine back.
-    let (send, batches) = mpsc::sync_channel::<DataFrame>(2);
-    let plan = scan
-        .sink_batches(
-            PlanCallback::new(move |batch| Ok(send.send(batch).is_err())),
-            true,
-            None,
-        )
-        .map_err(err())?;
-    std::thread::scope(|scope| -> Result<(), AnalysisError> {
-        let engine = scope.spawn(move || plan.collect_with_engine(Engine::Streaming));
-        let mut first_row = 0usize;
-        let read = || -> PolarsResult<()> {
-            for mut batch in batches {
-                for part in batch.split_chunks() {
-                    reader.read(&Columns::of(&part)?, first_row);
-                    first_row += part.height();
-                }
-            }
-            Ok(())
-        };
-        // On an error the receiver is dropped, which stops the engine at its next batch.
-        let read = read();
-        let ran = engine
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        read.and(ran.map(drop)).map_err(err())
-    })?;
+    // decoded.
+    let mut first_row = 0usize;
+    for_each_batch(scan, None, |mut batch| {
+        for part in batch.split_chunks() {
+            reader.read(&Columns::of(&part)?, first_row);
+            first_row += part.height();
+        }
+        Ok(())
+    })
+    .map_err(err())?;
     reader.flush_report();
 
     let Reader {
