@@ -2,6 +2,7 @@
 //! run, each selected suite's time per run. An analysis like the others: it reads the store and
 //! returns plain structs, so the report code never sees a DataFrame.
 
+use super::load::{Keys, column, for_each_batch};
 use super::slow::UNKNOWN_GROUP;
 use super::window::{ORDER, RunInfo, run_order_frame};
 use super::{AnalysisError, query_err};
@@ -9,6 +10,7 @@ use crate::domain::Status;
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
+use polars_arrow::array::Array;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -139,18 +141,7 @@ pub(crate) fn history(
         !ids.is_empty(),
     )
     .map_err(query_err(store))?;
-    let stored: Vec<&str> = selection
-        .suites
-        .iter()
-        .map(|g| if g == UNKNOWN_GROUP { "" } else { g.as_str() })
-        .collect();
-    let suites = suite_series(
-        store.executions_of_keys(SUITE, &stored)?,
-        runs,
-        &history_runs,
-        selection.suites,
-    )
-    .map_err(query_err(store))?;
+    let suites = suite_series(store, runs, &history_runs, selection.suites)?;
     Ok(History {
         recent_runs: selection.recent_runs.min(runs.len()),
         runs: history_runs,
@@ -288,49 +279,74 @@ fn microseconds(seconds: Option<f64>) -> f64 {
     (seconds.unwrap_or(0.0) * 1e6).round() / 1e6
 }
 
+/// Each selected suite's summed test time per run of the window, from the stored keys read a
+/// batch at a time (a suite's tests named once from the tests tables), so that the millions of
+/// rows of the suites shown are never joined to their names.
 fn suite_series(
-    executions: LazyFrame,
+    store: &Store,
     runs: &[RunInfo],
     history_runs: &[HistoryRun],
     suites: &[String],
-) -> PolarsResult<Vec<SuiteSeries>> {
+) -> Result<Vec<SuiteSeries>, AnalysisError> {
     if suites.is_empty() || runs.is_empty() {
         return Ok(Vec::new());
     }
-    let keys = run_order_frame(runs)?;
-    let df = executions
-        .select([
-            col(RUN),
-            col(VARIANT),
-            col(SUITE).fill_null(lit("")).alias(SUITE),
-            col(DURATION),
-        ])
-        .join(
-            keys.lazy(),
-            [col(RUN), col(VARIANT)],
-            [col(RUN), col(VARIANT)],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .group_by([col(SUITE), col(ORDER)])
-        .agg([col(DURATION).sum()])
-        .collect()?;
-    let suite = df.column(SUITE)?.str()?;
-    let order = df.column(ORDER)?.u32()?;
-    let seconds = df.column(DURATION)?.f64()?;
-    let mut by_suite: HashMap<&str, Vec<Option<f64>>> = HashMap::new();
-    for i in 0..df.height() {
-        let (Some(s), Some(o)) = (suite.get(i), order.get(i)) else {
-            continue;
-        };
-        let o = o as usize;
-        if o >= runs.len() || history_runs[o].infrastructure {
-            continue;
+    let keys = Keys::read(store, runs, SUITE)?;
+    // Group index (a suite as stored) -> the suite's place in `suites`.
+    let wanted: HashMap<&str, usize> = suites
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (if g == UNKNOWN_GROUP { "" } else { g.as_str() }, i))
+        .collect();
+    let place: Vec<Option<usize>> = keys
+        .groups
+        .iter()
+        .map(|g| wanted.get(g.as_deref().unwrap_or("")).copied())
+        .collect();
+    let mut sums: Vec<Vec<Option<f64>>> = vec![vec![None; runs.len()]; suites.len()];
+    let query = store
+        .stored_executions()?
+        .select([col(RUN_KEY), col(TEST), col(DURATION)]);
+    for_each_batch(query, None, |mut batch| {
+        batch.rechunk_mut();
+        let (rk, tk, du) = (
+            column::<u64>(&batch, RUN_KEY)?,
+            column::<u64>(&batch, TEST)?,
+            column::<f64>(&batch, DURATION)?,
+        );
+        for i in 0..batch.height() {
+            if !(rk.is_valid(i) && tk.is_valid(i)) {
+                continue;
+            }
+            let (Some(&(pos, _)), Some(&(_, g))) =
+                (keys.run.get(&rk.value(i)), keys.test.get(&tk.value(i)))
+            else {
+                continue;
+            };
+            if let Some(&Some(k)) = place.get(g as usize)
+                && let Some(cell) = sums[k].get_mut(pos as usize)
+            {
+                *cell = Some(cell.unwrap_or(0.0) + du.get(i).unwrap_or(0.0));
+            }
         }
-        let name = if s.is_empty() { UNKNOWN_GROUP } else { s };
-        by_suite
-            .entry(name)
-            .or_insert_with(|| vec![None; runs.len()])[o] = Some(microseconds(seconds.get(i)));
-    }
+        Ok(())
+    })
+    .map_err(query_err(store))?;
+    let by_suite: HashMap<&str, Vec<Option<f64>>> = suites
+        .iter()
+        .zip(sums)
+        .map(|(g, cells)| {
+            let cells = cells
+                .into_iter()
+                .zip(history_runs)
+                .map(|(c, run)| {
+                    c.filter(|_| !run.infrastructure)
+                        .map(|s| microseconds(Some(s)))
+                })
+                .collect();
+            (g.as_str(), cells)
+        })
+        .collect();
     Ok(suites
         .iter()
         .map(|g| SuiteSeries {

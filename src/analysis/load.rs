@@ -10,7 +10,8 @@ use crate::domain::run_key;
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
-use polars_arrow::array::{Array, ArrayRef, PrimitiveArray};
+use polars_arrow::array::{Array, PrimitiveArray};
+use polars_arrow::types::NativeType;
 use rustc_hash::FxHashMap;
 
 /// One execution of a test, by window position: 24 bytes.
@@ -212,6 +213,28 @@ pub(crate) fn for_each_batch(
     })
 }
 
+/// Column `name` of a batch [`for_each_batch`] handed out, as one Arrow array of `T` (the
+/// batch rechunked first), with its length checked against the batch's.
+pub(crate) fn column<T: NativeType>(
+    batch: &DataFrame,
+    name: &str,
+) -> PolarsResult<PrimitiveArray<T>> {
+    let c = batch.column(name)?.as_materialized_series();
+    let array = c
+        .chunks()
+        .first()
+        .cloned()
+        .unwrap_or_else(|| c.to_arrow(0, CompatLevel::newest()));
+    let Some(array) = array.as_any().downcast_ref::<PrimitiveArray<T>>() else {
+        polars_bail!(SchemaMismatch: "the executions' column {name} has an unexpected type");
+    };
+    polars_ensure!(
+        c.n_chunks() <= 1 && array.len() == batch.height(),
+        ShapeMismatch: "the executions' columns are not cut alike"
+    );
+    Ok(array.clone())
+}
+
 /// Every series in the window, sorted by test id then variant, and the per-run counts of
 /// executed and failed tests (for the infrastructure rule).
 pub(crate) fn load(
@@ -236,32 +259,13 @@ pub(crate) fn load(
     let mut first_row = 0usize;
     let read = for_each_batch(query, None, |mut batch| {
         batch.rechunk_mut();
-        let array = |name: &str| -> PolarsResult<ArrayRef> {
-            let c = batch.column(name)?.as_materialized_series();
-            Ok(c.chunks()
-                .first()
-                .cloned()
-                .unwrap_or_else(|| c.to_arrow(0, CompatLevel::newest())))
-        };
         let (rk, tk, st, du) = (
-            array(RUN_KEY)?,
-            array(TEST)?,
-            array(STATUS)?,
-            array(DURATION)?,
+            column::<u64>(&batch, RUN_KEY)?,
+            column::<u64>(&batch, TEST)?,
+            column::<u32>(&batch, STATUS)?,
+            column::<f64>(&batch, DURATION)?,
         );
-        let (Some(rk), Some(tk), Some(st), Some(du)) = (
-            rk.as_any().downcast_ref::<PrimitiveArray<u64>>(),
-            tk.as_any().downcast_ref::<PrimitiveArray<u64>>(),
-            st.as_any().downcast_ref::<PrimitiveArray<u32>>(),
-            du.as_any().downcast_ref::<PrimitiveArray<f64>>(),
-        ) else {
-            polars_bail!(SchemaMismatch: "the executions' columns have unexpected types");
-        };
         let n = batch.height();
-        polars_ensure!(
-            [rk.len(), tk.len(), st.len(), du.len()].iter().all(|&len| len == n),
-            ShapeMismatch: "the executions' columns are not cut alike"
-        );
         for i in 0..n {
             let row = first_row + i;
             if !(rk.is_valid(i) && tk.is_valid(i) && st.is_valid(i)) {

@@ -12,14 +12,14 @@
 mod regression;
 mod runs;
 
-use super::load::Keys;
+use super::load::{Keys, column};
 use super::window::{RunInfo, WindowSpec, runs_in_window};
 use super::{AnalysisError, RunCounts, query_err};
 use crate::domain::Status;
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
-use polars_arrow::array::{Array, ArrayRef, PrimitiveArray};
+use polars_arrow::array::Array;
 use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
 use regression::StepRule;
 use rustc_hash::FxHashMap;
@@ -403,45 +403,17 @@ impl Sums {
     /// Adds one batch of stored executions (in stored order).
     fn add_batch(&mut self, mut df: DataFrame, keys: &Keys, acc: &mut KeySums) -> PolarsResult<()> {
         df.rechunk_mut();
-        let array = |name: &str| -> PolarsResult<ArrayRef> {
-            let c = df.column(name)?.as_materialized_series();
-            Ok(c.chunks()
-                .first()
-                .cloned()
-                .unwrap_or_else(|| c.to_arrow(0, CompatLevel::newest())))
-        };
-        let columns = (
-            array(RUN_KEY)?,
-            array(TEST)?,
-            array(REPORT_KEY)?,
-            array(STATUS)?,
-            array(ATTEMPTS)?,
-            array(DURATION)?,
-            array(DURATION_LAST)?,
+        let (run_key, test, report) = (
+            column::<u64>(&df, RUN_KEY)?,
+            column::<u64>(&df, TEST)?,
+            column::<u64>(&df, REPORT_KEY)?,
         );
-        let u64s = |a: &ArrayRef| a.as_any().downcast_ref::<PrimitiveArray<u64>>().cloned();
-        let u32s = |a: &ArrayRef| a.as_any().downcast_ref::<PrimitiveArray<u32>>().cloned();
-        let f64s = |a: &ArrayRef| a.as_any().downcast_ref::<PrimitiveArray<f64>>().cloned();
-        let (Some(run_key), Some(test), Some(report), Some(status), Some(attempts)) = (
-            u64s(&columns.0),
-            u64s(&columns.1),
-            u64s(&columns.2),
-            u32s(&columns.3),
-            u32s(&columns.4),
-        ) else {
-            polars_bail!(SchemaMismatch: "the executions' columns have unexpected types");
-        };
-        let (Some(duration), Some(duration_last)) = (f64s(&columns.5), f64s(&columns.6)) else {
-            polars_bail!(SchemaMismatch: "the executions' columns have unexpected types");
-        };
+        let (status, attempts) = (column::<u32>(&df, STATUS)?, column::<u32>(&df, ATTEMPTS)?);
+        let (duration, duration_last) = (
+            column::<f64>(&df, DURATION)?,
+            column::<f64>(&df, DURATION_LAST)?,
+        );
         let n = df.height();
-        polars_ensure!(
-            [test.len(), report.len(), status.len(), attempts.len(), duration.len(), duration_last.len()]
-                .iter()
-                .all(|&len| len == n)
-                && run_key.len() == n,
-            ShapeMismatch: "the executions' columns are not cut alike"
-        );
         let variants = keys.variants.len().max(1);
         if acc.per_test.is_empty() {
             acc.per_test = vec![Vec::new(); keys.names.len() * variants];
