@@ -2,17 +2,14 @@
 //! run, each selected suite's time per run. An analysis like the others: it reads the store and
 //! returns plain structs, so the report code never sees a DataFrame.
 
-use super::load::{Keys, column, for_each_batch};
-use super::slow::UNKNOWN_GROUP;
 use super::window::{ORDER, RunInfo, run_order_frame};
 use super::{AnalysisError, query_err};
 use crate::domain::Status;
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
-use polars_arrow::array::Array;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Status letters of a timeline cell.
 pub(crate) const CELL_PASS: char = '.';
@@ -98,7 +95,9 @@ pub(crate) struct Selection<'a> {
     /// Failed and flaky runs listed per test.
     pub(crate) runs_per_test: usize,
     /// Suite names (as `slow` names them).
-    pub(crate) suites: &'a [String],
+    /// The suites to chart, each with its time per run (window position), as `slow` summed it
+    /// ([`crate::analysis::slow::SlowReport::group_runs`]).
+    pub(crate) suites: &'a [(String, BTreeMap<usize, f64>)],
     /// (run, variant) of the infrastructure runs.
     pub(crate) infrastructure: &'a HashSet<(String, String)>,
 }
@@ -141,7 +140,7 @@ pub(crate) fn history(
         !ids.is_empty(),
     )
     .map_err(query_err(store))?;
-    let suites = suite_series(store, runs, &history_runs, selection.suites)?;
+    let suites = suite_series(&history_runs, selection.suites);
     Ok(History {
         recent_runs: selection.recent_runs.min(runs.len()),
         runs: history_runs,
@@ -279,82 +278,26 @@ fn microseconds(seconds: Option<f64>) -> f64 {
     (seconds.unwrap_or(0.0) * 1e6).round() / 1e6
 }
 
-/// Each selected suite's summed test time per run of the window, from the stored keys read a
-/// batch at a time (a suite's tests named once from the tests tables), so that the millions of
-/// rows of the suites shown are never joined to their names.
+/// Each selected suite's time per run outside infrastructure runs, to the microsecond.
 fn suite_series(
-    store: &Store,
-    runs: &[RunInfo],
     history_runs: &[HistoryRun],
-    suites: &[String],
-) -> Result<Vec<SuiteSeries>, AnalysisError> {
-    if suites.is_empty() || runs.is_empty() {
-        return Ok(Vec::new());
-    }
-    let keys = Keys::read(store, runs, SUITE)?;
-    // Group index (a suite as stored) -> the suite's place in `suites`.
-    let wanted: HashMap<&str, usize> = suites
+    suites: &[(String, BTreeMap<usize, f64>)],
+) -> Vec<SuiteSeries> {
+    suites
         .iter()
-        .enumerate()
-        .map(|(i, g)| (if g == UNKNOWN_GROUP { "" } else { g.as_str() }, i))
-        .collect();
-    let place: Vec<Option<usize>> = keys
-        .groups
-        .iter()
-        .map(|g| wanted.get(g.as_deref().unwrap_or("")).copied())
-        .collect();
-    let mut sums: Vec<Vec<Option<f64>>> = vec![vec![None; runs.len()]; suites.len()];
-    let query = store
-        .stored_executions()?
-        .select([col(RUN_KEY), col(TEST), col(DURATION)]);
-    for_each_batch(query, None, |mut batch| {
-        batch.rechunk_mut();
-        let (rk, tk, du) = (
-            column::<u64>(&batch, RUN_KEY)?,
-            column::<u64>(&batch, TEST)?,
-            column::<f64>(&batch, DURATION)?,
-        );
-        for i in 0..batch.height() {
-            if !(rk.is_valid(i) && tk.is_valid(i)) {
-                continue;
-            }
-            let (Some(&(pos, _)), Some(&(_, g))) =
-                (keys.run.get(&rk.value(i)), keys.test.get(&tk.value(i)))
-            else {
-                continue;
-            };
-            if let Some(&Some(k)) = place.get(g as usize)
-                && let Some(cell) = sums[k].get_mut(pos as usize)
-            {
-                *cell = Some(cell.unwrap_or(0.0) + du.get(i).unwrap_or(0.0));
-            }
-        }
-        Ok(())
-    })
-    .map_err(query_err(store))?;
-    let by_suite: HashMap<&str, Vec<Option<f64>>> = suites
-        .iter()
-        .zip(sums)
-        .map(|(g, cells)| {
-            let cells = cells
-                .into_iter()
-                .zip(history_runs)
-                .map(|(c, run)| {
-                    c.filter(|_| !run.infrastructure)
-                        .map(|s| microseconds(Some(s)))
+        .map(|(group, per_run)| SuiteSeries {
+            group: group.clone(),
+            seconds: history_runs
+                .iter()
+                .enumerate()
+                .map(|(o, run)| {
+                    if run.infrastructure {
+                        None
+                    } else {
+                        per_run.get(&o).map(|&t| microseconds(Some(t)))
+                    }
                 })
-                .collect();
-            (g.as_str(), cells)
+                .collect(),
         })
-        .collect();
-    Ok(suites
-        .iter()
-        .map(|g| SuiteSeries {
-            group: g.clone(),
-            seconds: by_suite
-                .get(g.as_str())
-                .cloned()
-                .unwrap_or_else(|| vec![None; runs.len()]),
-        })
-        .collect())
+        .collect()
 }

@@ -108,6 +108,10 @@ pub struct SlowReport {
     pub(crate) run_shards: Vec<RunShards>,
     /// The shard figures over all runs with at least two shards.
     pub(crate) sharding: ShardSummary,
+    /// For the report: the first groups' time per run (window position), infrastructure runs
+    /// included, as [`slow_keeping_runs`] was asked; not part of the JSON.
+    #[serde(skip)]
+    pub(crate) group_runs: Vec<(String, BTreeMap<usize, f64>)>,
 }
 
 /// Headline figures over the window.
@@ -524,6 +528,17 @@ pub(crate) fn slow(
     slow_in_slices(store, window, options, SLICE_ROWS)
 }
 
+/// [`slow`], keeping the time per run of the first `groups` groups (by total time) in
+/// [`SlowReport::group_runs`], for the report's charts.
+pub(crate) fn slow_keeping_runs(
+    store: &Store,
+    window: &WindowSpec,
+    options: &SlowOptions,
+    groups: usize,
+) -> Result<SlowReport, AnalysisError> {
+    slow_read(store, window, options, SLICE_ROWS, groups)
+}
+
 /// `slow`, reading `slice_rows` stored executions at a time (the result does not depend on
 /// it, up to the order floating-point sums are taken in).
 pub fn slow_in_slices(
@@ -531,6 +546,16 @@ pub fn slow_in_slices(
     window: &WindowSpec,
     options: &SlowOptions,
     slice_rows: IdxSize,
+) -> Result<SlowReport, AnalysisError> {
+    slow_read(store, window, options, slice_rows, 0)
+}
+
+fn slow_read(
+    store: &Store,
+    window: &WindowSpec,
+    options: &SlowOptions,
+    slice_rows: IdxSize,
+    keep_groups: usize,
 ) -> Result<SlowReport, AnalysisError> {
     let slice_rows = slice_rows.max(1);
     let runs = runs_in_window(store, window)?;
@@ -561,7 +586,7 @@ pub fn slow_in_slices(
     })
     .map_err(query_err(store))?;
     sums.finish(&keys, &reports, acc);
-    analyse(sums, &runs, options).map_err(query_err(store))
+    analyse(sums, &runs, options, keep_groups).map_err(query_err(store))
 }
 
 /// The smallest step in seconds a duration regression needs: `regression_min_seconds`, or
@@ -583,7 +608,12 @@ fn regression_floor(run_seconds: &[f64], infra: &[bool], options: &SlowOptions) 
     }
 }
 
-fn analyse(sums: Sums, runs: &[RunInfo], options: &SlowOptions) -> PolarsResult<SlowReport> {
+fn analyse(
+    sums: Sums,
+    runs: &[RunInfo],
+    options: &SlowOptions,
+    keep_groups: usize,
+) -> PolarsResult<SlowReport> {
     let infra = sums.counts.infrastructure(options.infra_threshold);
 
     // Per day: every run of the window; waste is a re-run's whole time, elsewhere the failed
@@ -712,6 +742,15 @@ fn analyse(sums: Sums, runs: &[RunInfo], options: &SlowOptions) -> PolarsResult<
             .then_with(|| a.group.cmp(&b.group))
     });
 
+    let group_runs = groups
+        .iter()
+        .take(keep_groups)
+        .map(|g| {
+            let key = (g.group != UNKNOWN_GROUP).then(|| g.group.clone());
+            let per_run = sums.per_group.get(&key).cloned().unwrap_or_default();
+            (g.group.clone(), per_run)
+        })
+        .collect();
     let run_shards = runs::run_shards(runs, &infra, &sums.times);
     let sharding = runs::shard_summary(&run_shards);
     Ok(SlowReport {
@@ -736,6 +775,7 @@ fn analyse(sums: Sums, runs: &[RunInfo], options: &SlowOptions) -> PolarsResult<
         regressions,
         run_shards,
         sharding,
+        group_runs,
     })
 }
 

@@ -532,6 +532,7 @@ mod tests {
                 imbalance: Some(0.5),
                 median_imbalance: Some(0.5),
             },
+            group_runs: Vec::new(),
         }
     }
 

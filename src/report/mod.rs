@@ -16,7 +16,7 @@ pub(crate) mod svg;
 use crate::analysis::AnalysisError;
 use crate::analysis::flaky::{FlakyOptions, FlakyReport, TestVerdict, Verdict, flaky};
 use crate::analysis::history::{self, History};
-use crate::analysis::slow::{GroupBy, SlowOptions, SlowReport, slow};
+use crate::analysis::slow::{GroupBy, SlowOptions, SlowReport, slow_keeping_runs};
 use crate::analysis::trim::{TrimOptions, TrimReport, trim_loaded};
 use crate::analysis::window::{Since, WindowSpec, runs_in_window};
 use crate::store::Store;
@@ -443,45 +443,16 @@ fn key(t: &TestVerdict) -> (String, String) {
     (t.test_id.clone(), t.variant.clone())
 }
 
-/// Runs the three analyses once each over the window and reads the per-run detail. `stage` is
-/// told what is being done next, for a progress display.
-pub(crate) fn build(
+/// The per-run detail of what `flaky` and `slow` found: the timeline of the flakiest and
+/// broken tests, their evidence runs, and the slowest suites' time per run.
+fn per_run_detail(
     store: &Store,
-    window: &WindowSpec,
-    options: &ReportOptions,
-    generated_at: String,
-    stage: &dyn Fn(&'static str),
-) -> Result<Report, AnalysisError> {
-    let slow_options = SlowOptions {
-        by: GroupBy::Suite,
-        ..options.slow.clone()
-    };
-    // flaky beside slow, then the priority replay and trim: the analyses are partly
-    // sequential, so two at a time keep both cores busy, and running the others in turn
-    // bounds the peak memory. The replay and trim read the window loaded once.
-    let (flaky, rest) = rayon::join(
-        || flaky(store, window, &options.flaky),
-        || -> Result<_, AnalysisError> {
-            let slow = slow(store, window, &slow_options)?;
-            let runs = runs_in_window(store, window)?;
-            let (series, counts) = crate::analysis::load::load(store, &runs)?;
-            let priority = crate::analysis::backtest::priority_loaded(
-                &runs,
-                &series,
-                &counts,
-                &crate::analysis::backtest::BacktestOptions::default(),
-            );
-            let trim = trim_loaded(&runs, series, &counts, &options.trim);
-            Ok((slow, priority, trim))
-        },
-    );
-    let flaky = flaky?;
-    let (slow, priority, trim) = rest?;
-    stage("reading the per-run history");
-    let runs = runs_in_window(store, window)?;
-
-    let flaky_top = top_flaky(&flaky);
-    let broken_top = top_broken(&flaky);
+    runs: &[crate::analysis::window::RunInfo],
+    flaky: &FlakyReport,
+    slow: &SlowReport,
+) -> Result<history::History, AnalysisError> {
+    let flaky_top = top_flaky(flaky);
+    let broken_top = top_broken(flaky);
     let timeline: Vec<(String, String)> = flaky_top
         .iter()
         .chain(&broken_top)
@@ -494,29 +465,66 @@ pub(crate) fn build(
         .chain(broken_top.iter().take(HTML_ROWS))
         .map(|t| key(t))
         .collect();
-    let suites: Vec<String> = slow
-        .groups
-        .iter()
-        .take(SUITES)
-        .map(|g| g.group.clone())
-        .collect();
+
     let infrastructure: HashSet<(String, String)> = flaky
         .infrastructure_runs
         .iter()
         .map(|r| (r.run.clone(), r.variant.clone()))
         .collect();
-    let history = history::history(
+    history::history(
         store,
-        &runs,
+        runs,
         &history::Selection {
             timeline: &timeline,
             evidence: &evidence,
             recent_runs: RECENT_RUNS,
             runs_per_test: RUNS_PER_TEST,
-            suites: &suites,
+            suites: &slow.group_runs,
             infrastructure: &infrastructure,
         },
-    )?;
+    )
+}
+
+/// Runs the three analyses once each over the window and reads the per-run detail. `stage` is
+/// told what is being done next, for a progress display.
+pub(crate) fn build(
+    store: &Store,
+    window: &WindowSpec,
+    options: &ReportOptions,
+    generated_at: String,
+    stage: &(dyn Fn(&'static str) + Sync),
+) -> Result<Report, AnalysisError> {
+    let slow_options = SlowOptions {
+        by: GroupBy::Suite,
+        ..options.slow.clone()
+    };
+    // Two arms, one per core: flaky, slow and the per-run detail (which shows what those two
+    // found), beside the priority replay and trim (which read the window loaded once). Each
+    // arm runs its steps in turn, which bounds the peak memory.
+    let (detail, rest) = rayon::join(
+        || -> Result<_, AnalysisError> {
+            let flaky = flaky(store, window, &options.flaky)?;
+            let slow = slow_keeping_runs(store, window, &slow_options, SUITES)?;
+            stage("reading the per-run history");
+            let runs = runs_in_window(store, window)?;
+            let history = per_run_detail(store, &runs, &flaky, &slow)?;
+            Ok((flaky, slow, runs, history))
+        },
+        || -> Result<_, AnalysisError> {
+            let runs = runs_in_window(store, window)?;
+            let (series, counts) = crate::analysis::load::load(store, &runs)?;
+            let priority = crate::analysis::backtest::priority_loaded(
+                &runs,
+                &series,
+                &counts,
+                &crate::analysis::backtest::BacktestOptions::default(),
+            );
+            let trim = trim_loaded(&runs, series, &counts, &options.trim);
+            Ok((priority, trim))
+        },
+    );
+    let (flaky, slow, runs, history) = detail?;
+    let (priority, trim) = rest?;
 
     let f = &flaky.summary;
     let headline = Headline {
