@@ -283,7 +283,8 @@ fn rule_list(
             eligible.then_some((s.series, t.mean_seconds, t.failures))
         })
         .collect();
-    pool.sort_by(|a, b| a.2.cmp(&b.2).then(b.1.total_cmp(&a.1)).then(a.0.cmp(&b.0)));
+    // A total order (ties by series), so the unstable sort gives the one result.
+    pool.sort_unstable_by(|a, b| a.2.cmp(&b.2).then(b.1.total_cmp(&a.1)).then(a.0.cmp(&b.0)));
     let mut list = Vec::new();
     let mut saved = 0.0;
     for (series, seconds, _) in pool {
@@ -316,7 +317,8 @@ fn skip_list(tests: &[TestState], options: &BacktestOptions) -> Vec<u32> {
         })
         .map(|(i, t)| (u32::try_from(i).unwrap_or(u32::MAX), t.mean_seconds))
         .collect();
-    candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    // A total order (ties by series), so the unstable sort gives the one result.
+    candidates.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let savings: Vec<f64> = candidates.iter().map(|c| c.1).collect();
     candidates.truncate(crate::analysis::trim::share_cut(
         &savings,
