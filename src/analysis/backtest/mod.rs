@@ -398,29 +398,30 @@ pub(crate) fn learned(
     model
 }
 
-/// Puts `steps` in the order `kind` gives them, from what `model` learned.
+/// Puts `steps` in the order `kind` gives them, from what `model` learned. Every order ends
+/// with the row, which no two executions share, so an unstable sort gives the one result.
 fn order(model: &Model, kind: OrderKind, steps: &mut [Step], rng: &mut SplitMix) {
     let by_row = |a: &Step, b: &Step| a.row.cmp(&b.row);
     match kind {
-        OrderKind::RunnerOrder => steps.sort_by(by_row),
-        OrderKind::Optimal => steps.sort_by(|a, b| {
+        OrderKind::RunnerOrder => steps.sort_unstable_by(by_row),
+        OrderKind::Optimal => steps.sort_unstable_by(|a, b| {
             b.failed
                 .cmp(&a.failed)
                 .then(a.seconds.total_cmp(&b.seconds))
                 .then(by_row(a, b))
         }),
         OrderKind::Random => {
-            steps.sort_by(by_row);
+            steps.sort_unstable_by(by_row);
             for i in (1..steps.len()).rev() {
                 let j = (rng.next() % (i as u64 + 1)) as usize;
                 steps.swap(i, j);
             }
         }
-        OrderKind::MostFailures => steps.sort_by(|a, b| {
+        OrderKind::MostFailures => steps.sort_unstable_by(|a, b| {
             let (ta, tb) = (model.state(a.series), model.state(b.series));
             tb.failures.cmp(&ta.failures).then(by_row(a, b))
         }),
-        OrderKind::LastFailedFirst => steps.sort_by(|a, b| {
+        OrderKind::LastFailedFirst => steps.sort_unstable_by(|a, b| {
             let (ta, tb) = (model.state(a.series), model.state(b.series));
             (tb.streak > 0)
                 .cmp(&(ta.streak > 0))
@@ -432,7 +433,7 @@ fn order(model: &Model, kind: OrderKind, steps: &mut [Step], rng: &mut SplitMix)
                 .iter()
                 .map(|s| (model.chance(s.series), model.cost(s.series), *s))
                 .collect();
-            keyed.sort_by(|a, b| {
+            keyed.sort_unstable_by(|a, b| {
                 b.0.total_cmp(&a.0)
                     .then(a.1.total_cmp(&b.1))
                     .then(by_row(&a.2, &b.2))
