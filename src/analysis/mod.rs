@@ -75,47 +75,6 @@ pub(crate) struct RunCounts {
 }
 
 impl RunCounts {
-    /// The counts from each row's window position and status word, as the named executions
-    /// view gives them.
-    pub(crate) fn new(
-        n_runs: usize,
-        order: &polars::prelude::UInt32Chunked,
-        status: &polars::prelude::StringChunked,
-    ) -> RunCounts {
-        let order: Vec<Option<u32>> = order.iter().collect();
-        let status: Vec<Option<crate::domain::Status>> = status
-            .iter()
-            .map(|s| s.and_then(crate::domain::Status::parse))
-            .collect();
-        RunCounts::of_statuses(n_runs, &order, &status)
-    }
-
-    /// The counts from each row's window position and status (rows outside the window have
-    /// none).
-    pub(crate) fn of_statuses(
-        n_runs: usize,
-        order: &[Option<u32>],
-        status: &[Option<crate::domain::Status>],
-    ) -> RunCounts {
-        use crate::domain::Status;
-        let mut counts = RunCounts {
-            executed: vec![0; n_runs],
-            failed: vec![0; n_runs],
-        };
-        for (r, st) in order.iter().zip(status) {
-            let (Some(r), Some(st)) = (r, st) else {
-                continue;
-            };
-            let r = *r as usize;
-            if r >= n_runs || *st == Status::Skipped {
-                continue;
-            }
-            counts.executed[r] += 1;
-            counts.failed[r] += usize::from(matches!(st, Status::Failed | Status::Error));
-        }
-        counts
-    }
-
     /// Which runs are infrastructure failures: at least [`INFRA_MIN_TESTS`] executed tests, and
     /// more than `threshold` of them failed. Every analysis leaves the same runs out.
     pub(crate) fn infrastructure(&self, threshold: f64) -> Vec<bool> {

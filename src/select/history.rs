@@ -4,12 +4,15 @@
 
 use crate::analysis::SplitBy;
 use crate::analysis::flaky::Outcome;
-use crate::analysis::window::{ORDER, RunInfo, WindowSpec, run_order_frame, runs_in_window};
+use crate::analysis::load::{Keys, column, for_each_batch};
+use crate::analysis::window::{RunInfo, WindowSpec, runs_in_window};
 use crate::analysis::{AnalysisError, RunCounts, query_err};
 use crate::domain::Status;
 use crate::store::Store;
 use crate::store::schema::*;
 use polars::prelude::*;
+use polars_arrow::array::Array;
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One test (all variants together) over the window, infrastructure runs left out.
@@ -55,8 +58,22 @@ pub(crate) struct History {
     pub(crate) current_split: Result<CurrentSplit, String>,
 }
 
+/// One stored execution of a test, as `select` keeps it while the executions are read.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    /// Its test key, for the names and `file` the newest execution gives.
+    key: u64,
+    /// Window position of its run.
+    order: u32,
+    status: Status,
+    /// Seconds; NaN when the report gave none.
+    seconds: f64,
+}
+
 /// Reads the window's executions, without the runs `infra_threshold` calls infrastructure
-/// failures (the analyses' rule).
+/// failures (the analyses' rule). The stored keys are read a batch at a time
+/// ([`crate::analysis::load::for_each_batch`]) and each test key is named once from the tests
+/// tables, so no name is joined onto millions of rows.
 pub(crate) fn history(
     store: &Store,
     window: &WindowSpec,
@@ -68,50 +85,9 @@ pub(crate) fn history(
     if let Some(v) = variant {
         runs.retain(|r| r.variant == v);
     }
-    let keys = run_order_frame(&runs).map_err(query_err(store))?;
-    let df = crate::config::alias_ids(store.executions()?)
-        .select([
-            col(RUN),
-            col(VARIANT),
-            col(SUITE),
-            col(CLASSNAME),
-            col(NAME),
-            col(FILE),
-            col(TEST_ID),
-            col(STATUS),
-            col(DURATION),
-            col(REPORT),
-        ])
-        .join(
-            keys.lazy(),
-            [col(RUN), col(VARIANT)],
-            [col(RUN), col(VARIANT)],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .sort([TEST_ID, ORDER, VARIANT], SortMultipleOptions::default())
-        .collect()
-        .map_err(query_err(store))?;
-    collect(&df, runs, infra_threshold, split_by).map_err(query_err(store))
-}
-
-fn collect(
-    df: &DataFrame,
-    runs: Vec<RunInfo>,
-    infra_threshold: f64,
-    split_by: SplitBy,
-) -> PolarsResult<History> {
-    let suite = df.column(SUITE)?.str()?;
-    let classname = df.column(CLASSNAME)?.str()?;
-    let name = df.column(NAME)?.str()?;
-    let file = df.column(FILE)?.str()?;
-    let test_id = df.column(TEST_ID)?.str()?;
-    let variant = df.column(VARIANT)?.str()?;
-    let status = df.column(STATUS)?.str()?;
-    let duration = df.column(DURATION)?.f64()?;
-    let report = df.column(REPORT)?.str()?;
-    let order = df.column(ORDER)?.u32()?;
-    let run_of = |i: usize| order.get(i).map_or(0, |o| o as usize);
-    let infra = RunCounts::new(runs.len(), order, status).infrastructure(infra_threshold);
+    let keys = Keys::read(store, &runs, SUITE)?;
+    let key_names = key_names(store)?;
+    let report_paths = report_paths(store)?;
 
     // The run whose split is compared: the newest run key with several variants, or the
     // newest run (key and variant) for report files. Only its rows are kept for it.
@@ -125,59 +101,134 @@ fn collect(
             .unwrap_or_default(),
         SplitBy::Report => runs.len().checked_sub(1).into_iter().collect(),
     };
+    let in_split: Vec<bool> = (0..runs.len())
+        .map(|p| split_positions.contains(&p))
+        .collect();
+
+    let mut counts = RunCounts {
+        executed: vec![0; runs.len()],
+        failed: vec![0; runs.len()],
+    };
+    // Per test index (keys.names): its rows, in stored order.
+    let mut rows: Vec<Vec<Row>> = vec![Vec::new(); keys.names.len()];
+    // (test index, window position) -> report key, for the rows of the split's runs.
+    let mut split_reports: FxHashMap<(u32, u32), u64> = FxHashMap::default();
+    let query = store.stored_executions()?.select([
+        col(RUN_KEY),
+        col(TEST),
+        col(REPORT_KEY),
+        col(STATUS),
+        col(DURATION),
+    ]);
+    for_each_batch(query, None, |mut batch| {
+        batch.rechunk_mut();
+        let (rk, tk, rep) = (
+            column::<u64>(&batch, RUN_KEY)?,
+            column::<u64>(&batch, TEST)?,
+            column::<u64>(&batch, REPORT_KEY)?,
+        );
+        let (st, du) = (
+            column::<u32>(&batch, STATUS)?,
+            column::<f64>(&batch, DURATION)?,
+        );
+        for i in 0..batch.height() {
+            if !(rk.is_valid(i) && tk.is_valid(i)) {
+                continue;
+            }
+            let (Some(&(order, _)), Some(&(t, _))) =
+                (keys.run.get(&rk.value(i)), keys.test.get(&tk.value(i)))
+            else {
+                continue;
+            };
+            let Some(status) = st.get(i).and_then(Status::from_code) else {
+                continue;
+            };
+            let r = order as usize;
+            if status != Status::Skipped {
+                counts.executed[r] += 1;
+                counts.failed[r] += usize::from(matches!(status, Status::Failed | Status::Error));
+            }
+            if in_split[r] {
+                split_reports.insert((t, order), rep.get(i).unwrap_or_default());
+            }
+            if let Some(list) = rows.get_mut(t as usize) {
+                list.push(Row {
+                    key: tk.value(i),
+                    order,
+                    status,
+                    seconds: du.get(i).unwrap_or(f64::NAN),
+                });
+            }
+        }
+        Ok(())
+    })
+    .map_err(query_err(store))?;
+    let infra = counts.infrastructure(infra_threshold);
+
+    // Tests in test id order, each one's rows in window order (then as stored).
+    let mut by_id: Vec<usize> = (0..keys.names.len()).collect();
+    by_id.sort_by(|&a, &b| keys.names[a].test_id.cmp(&keys.names[b].test_id));
     let mut parts: BTreeMap<String, (BTreeSet<String>, f64)> = BTreeMap::new();
     let mut shared = 0usize;
-
     let mut tests: Vec<TestHistory> = Vec::new();
-    for i in 0..df.height() {
-        let r = run_of(i);
-        if r >= runs.len() || infra[r] {
-            continue;
-        }
-        let id = test_id.get(i).unwrap_or_default();
-        if tests.last().is_none_or(|t| t.test_id != id) {
-            tests.push(TestHistory {
+    for t in by_id {
+        let list = &mut rows[t];
+        list.sort_by_key(|row| row.order);
+        let id = keys.names[t].test_id.as_str();
+        let mut test: Option<TestHistory> = None;
+        for row in list.iter() {
+            let r = row.order as usize;
+            if r >= runs.len() || infra[r] {
+                continue;
+            }
+            let h = test.get_or_insert_with(|| TestHistory {
                 test_id: id.to_string(),
                 ..Default::default()
             });
-        }
-        let Some(t) = tests.last_mut() else { continue };
-        t.classname = classname.get(i).unwrap_or_default().to_string();
-        t.name = name.get(i).unwrap_or_default().to_string();
-        t.suite = suite.get(i).unwrap_or_default().to_string();
-        if let Some(f) = file.get(i).filter(|f| !f.is_empty()) {
-            t.file = Some(f.to_string());
-        }
-        let v = variant.get(i).unwrap_or_default();
-        if !t.variants.iter().any(|x| x == v) {
-            t.variants.push(v.to_string());
-        }
-        let outcome = match status.get(i).and_then(Status::parse) {
-            Some(Status::Passed) => Outcome::Pass,
-            Some(Status::Failed | Status::Error) => Outcome::Fail,
-            Some(Status::Flaky) => Outcome::Retry,
-            Some(Status::Skipped) | None => continue,
-        };
-        t.outcomes.push(outcome);
-        let seconds = duration.get(i);
-        if let Some(d) = seconds {
-            t.durations.push(d);
-        }
-        if split_positions.contains(&r) {
-            let key = match split_by {
-                SplitBy::Variant => v,
-                SplitBy::Report => report.get(i).unwrap_or_default(),
+            if let Some([classname, name, suite, file]) = key_names.get(&row.key) {
+                h.classname.clone_from(classname);
+                h.name.clone_from(name);
+                h.suite.clone_from(suite);
+                if !file.is_empty() {
+                    h.file = Some(file.clone());
+                }
+            }
+            let v = runs[r].variant.as_str();
+            if !h.variants.iter().any(|x| x == v) {
+                h.variants.push(v.to_string());
+            }
+            let outcome = match row.status {
+                Status::Passed => Outcome::Pass,
+                Status::Failed | Status::Error => Outcome::Fail,
+                Status::Flaky => Outcome::Retry,
+                Status::Skipped => continue,
             };
-            let in_other = parts.iter().any(|(k, p)| k != key && p.0.contains(id));
-            shared += usize::from(in_other);
-            let part = parts.entry(key.to_string()).or_default();
-            part.0.insert(id.to_string());
-            part.1 += seconds.unwrap_or(0.0);
+            h.outcomes.push(outcome);
+            let seconds = (!row.seconds.is_nan()).then_some(row.seconds);
+            if let Some(d) = seconds {
+                h.durations.push(d);
+            }
+            if in_split[r] {
+                let key = match split_by {
+                    SplitBy::Variant => v,
+                    SplitBy::Report => split_reports
+                        .get(&(t as u32, row.order))
+                        .and_then(|k| report_paths.get(k))
+                        .map_or("", String::as_str),
+                };
+                let in_other = parts.iter().any(|(k, p)| k != key && p.0.contains(id));
+                shared += usize::from(in_other);
+                let part = parts.entry(key.to_string()).or_default();
+                part.0.insert(id.to_string());
+                part.1 += seconds.unwrap_or(0.0);
+            }
+        }
+        if let Some(mut h) = test {
+            h.variants.sort();
+            tests.push(h);
         }
     }
-    for t in &mut tests {
-        t.variants.sort();
-    }
+    drop(rows);
 
     let run = split_positions
         .first()
@@ -215,4 +266,50 @@ fn collect(
         tests,
         current_split,
     })
+}
+
+/// Test key -> classname, name, suite and file, from the tests tables (the first row of a key).
+fn key_names(store: &Store) -> Result<FxHashMap<u64, [String; 4]>, AnalysisError> {
+    let err = || query_err(store);
+    let df = store
+        .tests()?
+        .select([col(TEST), col(CLASSNAME), col(NAME), col(SUITE), col(FILE)])
+        .collect()
+        .map_err(err())?;
+    let text = |name: &str| -> Result<StringChunked, AnalysisError> {
+        Ok(df
+            .column(name)
+            .map_err(err())?
+            .str()
+            .map_err(err())?
+            .clone())
+    };
+    let (c, n, s, f) = (text(CLASSNAME)?, text(NAME)?, text(SUITE)?, text(FILE)?);
+    let key = df.column(TEST).map_err(err())?.u64().map_err(err())?;
+    let mut names: FxHashMap<u64, [String; 4]> = FxHashMap::default();
+    for (i, k) in key.iter().enumerate() {
+        let Some(k) = k else { continue };
+        names.entry(k).or_insert_with(|| {
+            let get = |ca: &StringChunked| ca.get(i).unwrap_or_default().to_string();
+            [get(&c), get(&n), get(&s), get(&f)]
+        });
+    }
+    Ok(names)
+}
+
+/// Report key -> path.
+fn report_paths(store: &Store) -> Result<FxHashMap<u64, String>, AnalysisError> {
+    let err = || query_err(store);
+    let df = store
+        .reports()?
+        .select([col(REPORT_KEY), col(PATH)])
+        .collect()
+        .map_err(err())?;
+    let key = df.column(REPORT_KEY).map_err(err())?.u64().map_err(err())?;
+    let path = df.column(PATH).map_err(err())?.str().map_err(err())?;
+    Ok(key
+        .iter()
+        .zip(path.iter())
+        .filter_map(|(k, p)| Some((k?, p.unwrap_or_default().to_string())))
+        .collect())
 }
