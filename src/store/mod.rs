@@ -15,6 +15,7 @@
 //! removes once it is clearly abandoned (its process is gone, or it was untouched for an hour);
 //! its runs are not listed, so the next ingest ingests them again, once.
 
+pub(crate) mod batches;
 pub(crate) mod columns;
 mod commit;
 mod layout;

@@ -1,8 +1,11 @@
-//! What the history holds: counts and time span, computed with Polars over the stored tables.
+//! What the history holds: counts and time span, computed over the stored tables.
 
+use super::batches::{column, for_each_batch};
 use super::schema::*;
 use super::{Store, StoreError};
 use polars::prelude::*;
+use polars_arrow::array::Array;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 /// A report file that had errors.
@@ -42,15 +45,7 @@ fn first_u64(df: &DataFrame, name: &str) -> u64 {
 }
 
 pub(crate) fn stats(store: &Store) -> Result<Stats, StoreError> {
-    let e = store
-        .executions()?
-        .select([
-            col(ATTEMPTS).count().alias(EXECUTIONS),
-            col(TEST_ID).n_unique().alias(TEST_ID),
-            col(SUITE).n_unique().alias(SUITE),
-        ])
-        .collect()
-        .map_err(err(store))?;
+    let (executions, tests, suites) = executions(store)?;
     let r = store
         .runs()?
         .select([
@@ -114,12 +109,65 @@ pub(crate) fn stats(store: &Store) -> Result<Stats, StoreError> {
     Ok(Stats {
         runs: runs_count,
         files: first_u64(&files, PATH),
-        executions: first_u64(&e, EXECUTIONS),
-        tests: first_u64(&e, TEST_ID),
-        suites: first_u64(&e, SUITE),
+        executions,
+        tests,
+        suites,
         first_run: opt("first"),
         last_run: opt("last"),
         parse_errors: bad_files.len() as u64,
         bad_files,
     })
+}
+
+/// The executions stored, and the distinct test ids and suites among them: the test keys are
+/// read a batch at a time and named from the tests tables, so no name is joined onto every row.
+fn executions(store: &Store) -> Result<(u64, u64, u64), StoreError> {
+    let mut rows = 0u64;
+    let mut used: FxHashSet<u64> = FxHashSet::default();
+    let query = store
+        .stored_executions()?
+        .select([col(TEST), col(ATTEMPTS)]);
+    for_each_batch(query, None, |mut batch| {
+        batch.rechunk_mut();
+        let (test, attempts) = (
+            column::<u64>(&batch, TEST)?,
+            column::<u32>(&batch, ATTEMPTS)?,
+        );
+        for i in 0..batch.height() {
+            rows += u64::from(attempts.is_valid(i));
+            if test.is_valid(i) {
+                used.insert(test.value(i));
+            }
+        }
+        Ok(())
+    })
+    .map_err(err(store))?;
+    let tests = store
+        .tests()?
+        .select([col(TEST), col(TEST_ID), col(SUITE)])
+        .collect()
+        .map_err(err(store))?;
+    let read = || -> PolarsResult<_> {
+        Ok((
+            tests.column(TEST)?.u64()?.clone(),
+            tests.column(TEST_ID)?.str()?.clone(),
+            tests.column(SUITE)?.str()?.clone(),
+        ))
+    };
+    let (key, id, suite) = read().map_err(err(store))?;
+    // Each key's names from its first row, as the executions view joins them.
+    let mut named: FxHashMap<u64, (Option<&str>, Option<&str>)> = FxHashMap::default();
+    for ((k, i), s) in key.iter().zip(id.iter()).zip(suite.iter()) {
+        if let Some(k) = k {
+            named.entry(k).or_insert((i, s));
+        }
+    }
+    // A key the tests tables lack has no name: it counts once as "none", as a null does.
+    let (mut ids, mut suites) = (FxHashSet::default(), FxHashSet::default());
+    for k in &used {
+        let (i, s) = named.get(k).copied().unwrap_or((None, None));
+        ids.insert(i);
+        suites.insert(s);
+    }
+    Ok((rows, ids.len() as u64, suites.len() as u64))
 }
