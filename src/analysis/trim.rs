@@ -496,32 +496,61 @@ const SHARES: [f64; 12] = [1.0, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0
 /// failure run to replay against, `options.saving_share` as given (there is no evidence either
 /// way).
 pub(crate) fn choose_cut(
-    store: &Store,
-    window: &WindowSpec,
+    runs: &[RunInfo],
+    series: &[Series],
+    counts: &super::RunCounts,
     options: &TrimOptions,
     max_miss: f64,
-) -> Result<(f64, Replayed), AnalysisError> {
-    let runs = runs_in_window(store, window)?;
-    let (series, counts) = load(store, &runs)?;
-    let given = replayed(&runs, &series, &counts, options);
-    if given.failure_runs == 0 {
-        return Ok((options.saving_share, given));
-    }
-    for share in SHARES {
+) -> (f64, Replayed) {
+    let at = |share: f64| {
         let o = TrimOptions {
             saving_share: share,
             ..options.clone()
         };
-        let replay = replayed(&runs, &series, &counts, &o);
-        if replay.miss_rate <= max_miss {
-            return Ok((share, replay));
+        replayed(runs, series, counts, &o)
+    };
+    // Two cuts at a time, one per core, taken in order: the first within the bound wins.
+    for pair in SHARES.chunks(2) {
+        let tried: Vec<(f64, Replayed)> = match pair {
+            [a, b] => {
+                let (ra, rb) = rayon::join(|| at(*a), || at(*b));
+                vec![(*a, ra), (*b, rb)]
+            }
+            _ => pair.iter().map(|&share| (share, at(share))).collect(),
+        };
+        for (share, replay) in tried {
+            // The failure runs do not depend on the cut: with none, the given cut stands.
+            if replay.failure_runs == 0 {
+                return (options.saving_share, at(options.saving_share));
+            }
+            if replay.miss_rate <= max_miss {
+                return (share, replay);
+            }
         }
     }
-    let o = TrimOptions {
-        saving_share: 0.0,
+    (0.0, at(0.0))
+}
+
+/// `select skip --max-miss`: the cut [`choose_cut`] finds, its replay, and `trim`'s report at
+/// that cut, from one load of the window.
+pub(crate) fn trim_at_chosen_cut(
+    store: &Store,
+    window: &WindowSpec,
+    options: &TrimOptions,
+    max_miss: f64,
+) -> Result<(f64, Replayed, TrimReport), AnalysisError> {
+    let runs = runs_in_window(store, window)?;
+    let (series, counts) = load(store, &runs)?;
+    let (share, replay) = choose_cut(&runs, &series, &counts, options, max_miss);
+    let options = TrimOptions {
+        saving_share: share,
         ..options.clone()
     };
-    Ok((0.0, replayed(&runs, &series, &counts, &o)))
+    let infra = counts.infrastructure(options.infra_threshold);
+    let tests = collect(series, &infra);
+    let mut report = analyse(tests, &runs, &infra, &options);
+    report.replayed = Some(replay);
+    Ok((share, replay, report))
 }
 
 /// Each series' executed outcomes and durations outside infrastructure runs.

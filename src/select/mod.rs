@@ -10,7 +10,7 @@ pub(crate) mod shards;
 
 use crate::analysis::AnalysisError;
 use crate::analysis::flaky::{FlakyOptions, FlakyReport, Verdict, flaky};
-use crate::analysis::trim::{TrimOptions, TrimReport, trim};
+use crate::analysis::trim::{TrimOptions, TrimReport};
 use crate::analysis::window::{WindowSpec, runs_in_window};
 use crate::config::Quarantine;
 use crate::export::format::pct;
@@ -187,18 +187,13 @@ pub(crate) fn select(
                 infra_threshold: options.infra_threshold,
                 ..TrimOptions::default()
             };
-            let (share, replayed) =
-                crate::analysis::trim::choose_cut(store, window, &base, options.max_miss)?;
+            let (share, replayed, report) =
+                crate::analysis::trim::trim_at_chosen_cut(store, window, &base, options.max_miss)?;
             skip_cut = Some(SkipCut {
                 max_miss: options.max_miss,
                 saving_share: share,
                 replayed,
             });
-            let trim_options = TrimOptions {
-                saving_share: share,
-                ..base
-            };
-            let report = trim(store, window, &trim_options)?;
             let tests = if share > 0.0 {
                 skip(&hist, &report, &keep_variant)
             } else {
