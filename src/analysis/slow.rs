@@ -357,7 +357,7 @@ struct TestAcc {
 }
 
 /// Each report key's path, for the report folders (shards).
-fn report_paths(store: &Store) -> Result<FxHashMap<u64, String>, AnalysisError> {
+pub(crate) fn report_paths(store: &Store) -> Result<FxHashMap<u64, String>, AnalysisError> {
     let df = store
         .reports()?
         .select([col(REPORT_KEY), col(PATH)])

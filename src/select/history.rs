@@ -87,7 +87,7 @@ pub(crate) fn history(
     }
     let keys = Keys::read(store, &runs, SUITE)?;
     let key_names = key_names(store)?;
-    let report_paths = report_paths(store)?;
+    let report_paths = crate::analysis::slow::report_paths(store)?;
 
     // The run whose split is compared: the newest run key with several variants, or the
     // newest run (key and variant) for report files. Only its rows are kept for it.
@@ -295,21 +295,4 @@ fn key_names(store: &Store) -> Result<FxHashMap<u64, [String; 4]>, AnalysisError
         });
     }
     Ok(names)
-}
-
-/// Report key -> path.
-fn report_paths(store: &Store) -> Result<FxHashMap<u64, String>, AnalysisError> {
-    let err = || query_err(store);
-    let df = store
-        .reports()?
-        .select([col(REPORT_KEY), col(PATH)])
-        .collect()
-        .map_err(err())?;
-    let key = df.column(REPORT_KEY).map_err(err())?.u64().map_err(err())?;
-    let path = df.column(PATH).map_err(err())?.str().map_err(err())?;
-    Ok(key
-        .iter()
-        .zip(path.iter())
-        .filter_map(|(k, p)| Some((k?, p.unwrap_or_default().to_string())))
-        .collect())
 }
