@@ -180,6 +180,37 @@ impl Keys {
     }
 }
 
+/// Test key -> the given text columns of the tests tables, from the key's first row (a null
+/// read as empty): the names a reader attaches to a test key it kept, read once.
+pub(crate) fn names_by_key<const N: usize>(
+    store: &Store,
+    columns: [&str; N],
+) -> Result<FxHashMap<u64, [String; N]>, AnalysisError> {
+    let err = || query_err(store);
+    let df = store
+        .tests()?
+        .select(
+            std::iter::once(col(TEST))
+                .chain(columns.iter().map(|c| col(*c)))
+                .collect::<Vec<_>>(),
+        )
+        .collect()
+        .map_err(err())?;
+    let mut text = Vec::with_capacity(N);
+    for c in columns {
+        text.push(df.column(c).map_err(err())?.str().map_err(err())?.clone());
+    }
+    let keys = df.column(TEST).map_err(err())?.u64().map_err(err())?;
+    let mut names: FxHashMap<u64, [String; N]> = FxHashMap::default();
+    for (i, k) in keys.iter().enumerate() {
+        let Some(k) = k else { continue };
+        names.entry(k).or_insert_with(|| {
+            std::array::from_fn(|c| text[c].get(i).unwrap_or_default().to_string())
+        });
+    }
+    Ok(names)
+}
+
 /// Every series in the window, sorted by test id then variant, and the per-run counts of
 /// executed and failed tests (for the infrastructure rule).
 pub(crate) fn load(

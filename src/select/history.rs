@@ -4,7 +4,7 @@
 
 use crate::analysis::SplitBy;
 use crate::analysis::flaky::Outcome;
-use crate::analysis::load::{Keys, column, for_each_batch};
+use crate::analysis::load::{Keys, column, for_each_batch, names_by_key};
 use crate::analysis::window::{RunInfo, WindowSpec, runs_in_window};
 use crate::analysis::{AnalysisError, RunCounts, query_err};
 use crate::domain::Status;
@@ -86,7 +86,7 @@ pub(crate) fn history(
         runs.retain(|r| r.variant == v);
     }
     let keys = Keys::read(store, &runs, SUITE)?;
-    let key_names = key_names(store)?;
+    let key_names = names_by_key(store, [CLASSNAME, NAME, SUITE, FILE])?;
     let report_paths = crate::analysis::slow::report_paths(store)?;
 
     // The run whose split is compared: the newest run key with several variants, or the
@@ -266,33 +266,4 @@ pub(crate) fn history(
         tests,
         current_split,
     })
-}
-
-/// Test key -> classname, name, suite and file, from the tests tables (the first row of a key).
-fn key_names(store: &Store) -> Result<FxHashMap<u64, [String; 4]>, AnalysisError> {
-    let err = || query_err(store);
-    let df = store
-        .tests()?
-        .select([col(TEST), col(CLASSNAME), col(NAME), col(SUITE), col(FILE)])
-        .collect()
-        .map_err(err())?;
-    let text = |name: &str| -> Result<StringChunked, AnalysisError> {
-        Ok(df
-            .column(name)
-            .map_err(err())?
-            .str()
-            .map_err(err())?
-            .clone())
-    };
-    let (c, n, s, f) = (text(CLASSNAME)?, text(NAME)?, text(SUITE)?, text(FILE)?);
-    let key = df.column(TEST).map_err(err())?.u64().map_err(err())?;
-    let mut names: FxHashMap<u64, [String; 4]> = FxHashMap::default();
-    for (i, k) in key.iter().enumerate() {
-        let Some(k) = k else { continue };
-        names.entry(k).or_insert_with(|| {
-            let get = |ca: &StringChunked| ca.get(i).unwrap_or_default().to_string();
-            [get(&c), get(&n), get(&s), get(&f)]
-        });
-    }
-    Ok(names)
 }

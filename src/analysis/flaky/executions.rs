@@ -8,7 +8,7 @@
 //! nine columns are about 520 MB, more than everything kept from them.
 
 use super::Outcome;
-use crate::analysis::load::{Keys, for_each_batch};
+use crate::analysis::load::{Keys, for_each_batch, names_by_key};
 use crate::analysis::window::RunInfo;
 use crate::analysis::{AnalysisError, RunCounts, query_err};
 use crate::domain::Status;
@@ -300,7 +300,7 @@ pub(super) fn read(store: &Store, runs: &[RunInfo]) -> Result<Executions, Analys
         )
         .filter_map(|(k, p)| Some((k?, p.unwrap_or_default().to_string())))
         .collect();
-    let test_names = test_names(store)?;
+    let test_names = names_by_key(store, [CLASSNAME, NAME, FAMILY])?;
 
     let mut reader = Reader {
         keys: &keys,
@@ -372,35 +372,6 @@ pub(super) fn read(store: &Store, runs: &[RunInfo]) -> Result<Executions, Analys
         (a.test_id.as_str(), a.variant.as_str()).cmp(&(b.test_id.as_str(), b.variant.as_str()))
     });
     Ok(out)
-}
-
-/// Test key -> classname, name and family, from the tests tables (the first row of a key).
-fn test_names(store: &Store) -> Result<FxHashMap<u64, [String; 3]>, AnalysisError> {
-    let err = || query_err(store);
-    let tests = store
-        .tests()?
-        .select([col(TEST), col(CLASSNAME), col(NAME), col(FAMILY)])
-        .collect()
-        .map_err(err())?;
-    let text = |name: &str| -> Result<StringChunked, AnalysisError> {
-        Ok(tests
-            .column(name)
-            .map_err(err())?
-            .str()
-            .map_err(err())?
-            .clone())
-    };
-    let (c, nm, f) = (text(CLASSNAME)?, text(NAME)?, text(FAMILY)?);
-    let mut names: FxHashMap<u64, [String; 3]> = FxHashMap::default();
-    let keys = tests.column(TEST).map_err(err())?.u64().map_err(err())?;
-    for (i, k) in keys.iter().enumerate() {
-        let Some(k) = k else { continue };
-        names.entry(k).or_insert_with(|| {
-            let get = |ca: &StringChunked| ca.get(i).unwrap_or_default().to_string();
-            [get(&c), get(&nm), get(&f)]
-        });
-    }
-    Ok(names)
 }
 
 #[cfg(test)]
