@@ -112,18 +112,6 @@ impl Aliases {
         self.map.get(id).map_or(id, String::as_str)
     }
 
-    /// The ids whose history counts for `id` (those aliased to it), sorted.
-    pub(crate) fn sources(&self, id: &str) -> Vec<&str> {
-        let mut v: Vec<&str> = self
-            .map
-            .iter()
-            .filter(|(_, to)| to.as_str() == id)
-            .map(|(from, _)| from.as_str())
-            .collect();
-        v.sort_unstable();
-        v
-    }
-
     /// An expression giving `column` with every aliased id replaced by its target; `None`
     /// when there is no alias.
     fn expr(&self, column: &str) -> Option<Expr> {

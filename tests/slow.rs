@@ -630,11 +630,11 @@ fn ci_history_table_csv_and_markdown() {
     );
 }
 
-/// The analysis reads the executions in slices; many small slices (reports, tests and runs
-/// cut across them) give the result of one.
+/// The window is read a batch of stored rows at a time; many small batches (reports, tests and
+/// runs cut across them) give the result of one.
 #[test]
-fn slices_do_not_change_the_result() {
-    use testsift::analysis::slow::{SlowOptions, slow_in_slices};
+fn batches_do_not_change_the_result() {
+    use testsift::analysis::slow::{SlowOptions, slow_in_batches};
     use testsift::analysis::window::WindowSpec;
     let three = SlowOptions {
         regression_min_runs: 3,
@@ -654,10 +654,10 @@ fn slices_do_not_change_the_result() {
         }
         let store = testsift::store::Store::at(&store);
         let window = WindowSpec::default();
-        let whole = slow_in_slices(&store, &window, &options, 1 << 20).unwrap();
+        let whole = slow_in_batches(&store, &window, &options, 1 << 20).unwrap();
         let whole = serde_json::to_value(&whole).unwrap();
         for rows in [1, 7, 64] {
-            let sliced = slow_in_slices(&store, &window, &options, rows).unwrap();
+            let sliced = slow_in_batches(&store, &window, &options, rows).unwrap();
             same(&whole, &serde_json::to_value(&sliced).unwrap(), "");
         }
         assert!(!whole["regressions"].as_array().unwrap().is_empty());

@@ -1,13 +1,9 @@
 //! The per-run detail the report shows beside the analyses: each selected test's status in each
-//! run, each selected suite's time per run. An analysis like the others: it reads the store and
-//! returns plain structs, so the report code never sees a DataFrame.
+//! run, each selected suite's time per run. A function of the window like the analyses,
+//! returning plain structs.
 
-use super::window::{ORDER, RunInfo, run_order_frame};
-use super::{AnalysisError, query_err};
+use super::window::Window;
 use crate::domain::Status;
-use crate::store::Store;
-use crate::store::schema::*;
-use polars::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -102,12 +98,9 @@ pub(crate) struct Selection<'a> {
     pub(crate) infrastructure: &'a HashSet<(String, String)>,
 }
 
-/// Reads the per-run detail for `selection` over `runs` (the window, oldest first).
-pub(crate) fn history(
-    store: &Store,
-    runs: &[RunInfo],
-    selection: &Selection<'_>,
-) -> Result<History, AnalysisError> {
+/// The per-run detail for `selection` over the window.
+pub(crate) fn history(window: &Window, selection: &Selection<'_>) -> History {
+    let runs = &window.runs;
     let history_runs: Vec<HistoryRun> = runs
         .iter()
         .map(|r| HistoryRun {
@@ -120,88 +113,61 @@ pub(crate) fn history(
                 .contains(&(r.run.clone(), r.variant.clone())),
         })
         .collect();
-    let mut ids: Vec<&str> = selection
-        .timeline
-        .iter()
-        .chain(selection.evidence)
-        .map(|(id, _)| id.as_str())
-        .collect();
-    // A renamed test's old ids (testsift.toml's aliases) hold the start of its history.
-    let aliases = &crate::config::installed().aliases;
-    let sources: Vec<&str> = ids.iter().flat_map(|id| aliases.sources(id)).collect();
-    ids.extend(sources);
-    ids.sort_unstable();
-    ids.dedup();
-    let (timeline, verdict_runs) = test_statuses(
-        crate::config::alias_ids(store.executions_of_tests(&ids)?),
-        runs,
-        &history_runs,
-        selection,
-        !ids.is_empty(),
-    )
-    .map_err(query_err(store))?;
+    let (timeline, verdict_runs) = test_statuses(window, &history_runs, selection);
     let suites = suite_series(&history_runs, selection.suites);
-    Ok(History {
+    History {
         recent_runs: selection.recent_runs.min(runs.len()),
         runs: history_runs,
         timeline,
         verdict_runs,
         suites,
-    })
+    }
 }
 
 fn test_statuses(
-    executions: LazyFrame,
-    runs: &[RunInfo],
+    window: &Window,
     history_runs: &[HistoryRun],
     selection: &Selection<'_>,
-    any_tests: bool,
-) -> PolarsResult<(Vec<TimelineTest>, Vec<VerdictRuns>)> {
-    // Per test: per run, the status and the failure message. `executions` holds the selected
-    // tests' rows only.
-    type Cell = Option<(Status, Option<String>)>;
-    let mut status_of: HashMap<(String, String), Vec<Cell>> = HashMap::new();
-    if any_tests && !runs.is_empty() {
-        let keys = run_order_frame(runs)?;
-        let df = executions
-            .select([
-                col(RUN),
-                col(VARIANT),
-                col(TEST_ID),
-                col(STATUS),
-                col(MESSAGE),
-            ])
-            .join(
-                keys.lazy(),
-                [col(RUN), col(VARIANT)],
-                [col(RUN), col(VARIANT)],
-                JoinArgs::new(JoinType::Inner),
-            )
-            .collect()?;
-        let test_id = df.column(TEST_ID)?.str()?;
-        let variant = df.column(VARIANT)?.str()?;
-        let status = df.column(STATUS)?.str()?;
-        let order = df.column(ORDER)?.u32()?;
-        let message = df.column(MESSAGE)?.str()?;
-        for i in 0..df.height() {
-            let (Some(t), Some(v), Some(s), Some(o)) = (
-                test_id.get(i),
-                variant.get(i),
-                status.get(i).and_then(Status::parse),
-                order.get(i),
-            ) else {
+) -> (Vec<TimelineTest>, Vec<VerdictRuns>) {
+    let runs = &window.runs;
+    // Per selected test and variant: per run, the status and the failure message (of the
+    // run's last row of the test).
+    type Cell<'w> = Option<(Status, Option<&'w str>)>;
+    let mut status_of: HashMap<(&str, &str), Vec<Cell<'_>>> = HashMap::new();
+    let wanted: HashSet<(&str, &str)> = selection
+        .timeline
+        .iter()
+        .chain(selection.evidence)
+        .map(|(t, v)| (t.as_str(), v.as_str()))
+        .collect();
+    // Per (test, variant) slot: the selected key, if any.
+    let variants = window.variants.len().max(1);
+    let slot_key: Vec<Option<(&str, &str)>> = (0..window.tests.len() * variants)
+        .map(|slot| {
+            let id = window.tests[slot / variants].test_id.as_str();
+            let variant = window.variants.get(slot % variants)?.as_str();
+            wanted.get(&(id, variant)).copied()
+        })
+        .collect();
+    if !wanted.is_empty() {
+        let rows = &window.rows;
+        let mut failures = window.failures.iter().peekable();
+        for i in 0..rows.len() {
+            let failure = match failures.peek() {
+                Some(f) if f.row as usize == i => failures.next(),
+                _ => None,
+            };
+            let r = rows.run[i] as usize;
+            let slot = window.test_of_row(i) as usize * variants + window.run_variant[r] as usize;
+            let (Some(key), Some(st)) = (slot_key[slot], rows.status[i]) else {
                 continue;
             };
-            let o = o as usize;
-            if o >= runs.len() {
-                continue;
-            }
+            let message = failure
+                .and_then(|f| f.message.as_deref())
+                .filter(|m| !m.is_empty());
             status_of
-                .entry((t.to_string(), v.to_string()))
-                .or_insert_with(|| vec![None; runs.len()])[o] = Some((
-                s,
-                message.get(i).filter(|m| !m.is_empty()).map(str::to_string),
-            ));
+                .entry(key)
+                .or_insert_with(|| vec![None; runs.len()])[r] = Some((st, message));
         }
     }
     let recent = selection.recent_runs.min(runs.len());
@@ -210,7 +176,7 @@ fn test_statuses(
         .timeline
         .iter()
         .map(|key| {
-            let statuses = status_of.get(key);
+            let statuses = status_of.get(&(key.0.as_str(), key.1.as_str()));
             let cells = (first..runs.len())
                 .map(|r| {
                     if history_runs[r].infrastructure {
@@ -237,7 +203,7 @@ fn test_statuses(
         .iter()
         .map(|key| {
             let mut bad: Vec<RunStatus> = status_of
-                .get(key)
+                .get(&(key.0.as_str(), key.1.as_str()))
                 .map(|s| {
                     s.iter()
                         .enumerate()
@@ -251,7 +217,7 @@ fn test_statuses(
                                     commit: history_runs[r].commit.clone(),
                                     timestamp: history_runs[r].timestamp.clone(),
                                     status: *st,
-                                    message: message.clone(),
+                                    message: message.map(str::to_string),
                                 },
                             )
                         })
@@ -268,7 +234,7 @@ fn test_statuses(
             }
         })
         .collect();
-    Ok((timeline, verdict_runs))
+    (timeline, verdict_runs)
 }
 
 /// A sum of durations to the microsecond: the group-by adds in parallel, in an order that

@@ -1,15 +1,13 @@
-//! Analyses over the stored history, each a function of the store and a window of runs
-//! ([`window`]) returning plain `Serialize` structs; they never print (`export` and `report`
-//! render them). `flaky`: the commit-centred verdicts (flaky, broken, fixed, skipped) and
-//! infrastructure failures at run, report and fingerprint level; [`slow`]: time per group,
-//! per-test regressions, CI load and shards; `trim`: the diminishing-returns cover and the
-//! candidates worth acting on; `gate`: `check`'s gates and the gate for one run;
-//! `backtest`: selections replayed run by run; `renames`: likely renames; `history`: the
-//! report's per-run detail. The executions are read a batch at a time on Polars' streaming
-//! engine (`load::for_each_batch`), never collected whole: `load` keeps a 24-byte execution
-//! per row in per-test series (trim, the replays, renames, select priority), `flaky` a 16-byte
-//! entry per row plus the details of failed rows, `slow` only its sums and durations; each
-//! reads each test's names once from the tests tables.
+//! Analyses over the stored history. [`window`] loads a window of runs once into one typed
+//! structure (runs, names as dictionaries, executions as columns, about 30 bytes a row); each
+//! analysis is a function of that `window::Window` returning plain `Serialize` structs, and
+//! never prints (`export` and `report` render them). `flaky`: the commit-centred verdicts
+//! (flaky, broken, fixed, skipped) and infrastructure failures at run, report and fingerprint
+//! level; [`slow`]: time per group, per-test regressions, CI load and shards; `trim`: the
+//! diminishing-returns cover and the candidates worth acting on; `gate`: `check`'s gates and
+//! the gate for one run; `backtest`: selections replayed run by run; `renames`: likely
+//! renames; `history`: the report's per-run detail. `load` groups the window's rows into
+//! per-test series for trim, the replays, renames and `select priority`.
 
 pub(crate) mod backtest;
 pub(crate) mod flaky;

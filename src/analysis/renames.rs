@@ -15,11 +15,9 @@
 //! and `score` = 0.5 · names + 0.3 · durations + 0.2 · outcomes, less 0.05 per run of gap. A
 //! pair is suggested when its score is at least 0.6; each id is used once, best score first.
 
-use super::AnalysisError;
 use super::load::{Series, load};
-use super::window::{WindowSpec, runs_in_window};
+use super::window::Window;
 use crate::domain::Status;
-use crate::store::Store;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -96,25 +94,21 @@ struct Seen {
 }
 
 /// Runs the suggestion over the store.
-pub(crate) fn renames(
-    store: &Store,
-    window: &WindowSpec,
-    options: &RenameOptions,
-) -> Result<Renames, AnalysisError> {
-    let runs = runs_in_window(store, window)?;
-    let (series, _) = load(store, &runs)?;
+pub(crate) fn renames(window: &Window, options: &RenameOptions) -> Renames {
+    let runs = &window.runs;
+    let (series, _) = load(window);
     let mut result = suggest(&series, runs.len(), options);
     for r in &mut result {
         // Window positions become run keys for the reader.
-        r.last_run_of_old = run_key(&runs, &r.last_run_of_old);
-        r.first_run_of_new = run_key(&runs, &r.first_run_of_new);
+        r.last_run_of_old = run_key(runs, &r.last_run_of_old);
+        r.first_run_of_new = run_key(runs, &r.first_run_of_new);
     }
-    Ok(Renames {
+    Renames {
         schema_version: SCHEMA_VERSION,
         options: *options,
         runs: runs.len(),
         suggestions: result,
-    })
+    }
 }
 
 fn run_key(runs: &[super::window::RunInfo], position: &str) -> String {

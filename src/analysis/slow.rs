@@ -4,22 +4,17 @@
 //! (`regression`); per day: the CI load with its waste; per run: shards, critical path and
 //! imbalance (`runs`). Formulas: docs/analysis.md.
 //!
-//! Three Polars group-bys over the executions of the window's runs do the per-execution work:
-//! per run and report file (time, flaky retry time, counts), per group and run (time), and per
-//! test (its durations as a list in run order). The statistics then run in plain Rust over
-//! those aggregates.
+//! One pass over the window's executions sums per run and report file (time, flaky retry time,
+//! counts), per group and run (time), and per test (its durations in run order); the
+//! statistics then run over those sums.
 
 mod regression;
 mod runs;
 
-use super::load::{Keys, column};
-use super::window::{RunInfo, WindowSpec, runs_in_window};
-use super::{AnalysisError, RunCounts, query_err};
+use super::window::{RunInfo, Window, WindowSpec};
+use super::{AnalysisError, RunCounts};
 use crate::domain::Status;
 use crate::store::Store;
-use crate::store::schema::*;
-use polars::prelude::*;
-use polars_arrow::array::Array;
 use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
 use regression::StepRule;
 use rustc_hash::FxHashMap;
@@ -333,11 +328,7 @@ pub(crate) fn coefficient_of_variation(xs: &[f64]) -> Option<f64> {
     Some(var.sqrt() / mean)
 }
 
-/// Executions read per slice of the store, so memory stays bounded whatever the history's
-/// size.
-const SLICE_ROWS: IdxSize = 1 << 21;
-
-/// Everything the analysis needs from the executions, summed slice by slice.
+/// Everything the analysis needs from the executions.
 struct Sums {
     /// Per run (window position): time, flaky retry time and folders.
     times: runs::RunTimes,
@@ -356,43 +347,11 @@ struct TestAcc {
     points: Vec<(u32, f64)>,
 }
 
-/// Each report key's path, for the report folders (shards).
-pub(crate) fn report_paths(store: &Store) -> Result<FxHashMap<u64, String>, AnalysisError> {
-    let df = store
-        .reports()?
-        .select([col(REPORT_KEY), col(PATH)])
-        .collect()
-        .map_err(query_err(store))?;
-    let read = || -> PolarsResult<_> {
-        Ok((
-            df.column(REPORT_KEY)?.u64()?.clone(),
-            df.column(PATH)?.str()?.clone(),
-        ))
-    };
-    let (rk, path) = read().map_err(query_err(store))?;
-    let mut paths = FxHashMap::default();
-    for (k, p) in rk.iter().zip(path.iter()) {
-        if let (Some(k), Some(p)) = (k, p) {
-            paths.entry(k).or_insert_with(|| p.to_string());
-        }
-    }
-    Ok(paths)
-}
-
-/// Sums by integer keys, before the names are attached.
-#[derive(Default)]
-struct KeySums {
-    /// (run position, report key) -> (seconds, flaky retry seconds).
-    per_report: FxHashMap<(u32, u64), (f64, f64)>,
-    /// (group index, run position) -> seconds.
-    per_group: FxHashMap<(u32, u32), f64>,
-    /// At test index × variants + variant index: (run position, duration) per execution.
-    per_test: Vec<Vec<(u32, f64)>>,
-}
-
 impl Sums {
-    fn new(n_runs: usize) -> Sums {
-        Sums {
+    /// Sums the window's executions.
+    fn of(window: &Window, by: GroupBy) -> Sums {
+        let n_runs = window.runs.len();
+        let mut sums = Sums {
             times: runs::RunTimes::new(n_runs),
             counts: RunCounts {
                 executed: vec![0; n_runs],
@@ -401,114 +360,104 @@ impl Sums {
             retries: vec![0; n_runs],
             per_group: BTreeMap::new(),
             per_test: BTreeMap::new(),
-        }
-    }
-
-    /// Adds one batch of stored executions (in stored order).
-    fn add_batch(&mut self, mut df: DataFrame, keys: &Keys, acc: &mut KeySums) -> PolarsResult<()> {
-        df.rechunk_mut();
-        let (run_key, test, report) = (
-            column::<u64>(&df, RUN_KEY)?,
-            column::<u64>(&df, TEST)?,
-            column::<u64>(&df, REPORT_KEY)?,
-        );
-        let (status, attempts) = (column::<u32>(&df, STATUS)?, column::<u32>(&df, ATTEMPTS)?);
-        let (duration, duration_last) = (
-            column::<f64>(&df, DURATION)?,
-            column::<f64>(&df, DURATION_LAST)?,
-        );
-        let n = df.height();
-        let variants = keys.variants.len().max(1);
-        if acc.per_test.is_empty() {
-            acc.per_test = vec![Vec::new(); keys.names.len() * variants];
-        }
-        // A run's executions are stored together: look its position up once per stretch.
-        let mut last_run: Option<(u64, Option<(u32, u32)>)> = None;
-        for i in 0..n {
-            if !(run_key.is_valid(i) && test.is_valid(i)) {
-                continue;
-            }
-            let rk = run_key.value(i);
-            let found = match last_run {
-                Some((k, found)) if k == rk => found,
-                _ => {
-                    let found = keys.run.get(&rk).copied();
-                    last_run = Some((rk, found));
-                    found
-                }
+        };
+        // Each key's group, as an index into `groups`.
+        let mut groups: Vec<Option<&str>> = Vec::new();
+        let mut group_index: FxHashMap<Option<&str>, u32> = FxHashMap::default();
+        let group_of: Vec<u32> = window
+            .keys
+            .iter()
+            .map(|k| {
+                let g = match by {
+                    GroupBy::Suite => &k.suite,
+                    GroupBy::Class => &k.classname,
+                    GroupBy::File => &k.file,
+                    GroupBy::Family => &k.family,
+                };
+                let g = Some(g.as_str()).filter(|g| !g.is_empty());
+                *group_index.entry(g).or_insert_with(|| {
+                    groups.push(g);
+                    u32::try_from(groups.len() - 1).expect("fewer than 2^32 groups")
+                })
+            })
+            .collect();
+        // (run position, report) -> (seconds, flaky retry seconds).
+        let mut per_report: FxHashMap<(u32, u32), (f64, f64)> = FxHashMap::default();
+        // (group, run position) -> seconds.
+        let mut per_group: FxHashMap<(u32, u32), f64> = FxHashMap::default();
+        // At test × variants + variant: (run position, duration) per execution.
+        let variants = window.variants.len().max(1);
+        let mut per_test: Vec<Vec<(u32, f64)>> = vec![Vec::new(); window.tests.len() * variants];
+        let rows = &window.rows;
+        let mut failures = window.failures.iter().peekable();
+        for i in 0..rows.len() {
+            let failure = match failures.peek() {
+                Some(f) if f.row as usize == i => failures.next(),
+                _ => None,
             };
-            let Some((pos, variant)) = found else {
-                continue;
-            };
-            let Some(status) = status.get(i).and_then(Status::from_code) else {
+            let Some(status) = rows.status[i] else {
                 continue;
             };
+            let pos = rows.run[i];
             let r = pos as usize;
-            let du = duration.get(i);
+            let du = rows.duration(i);
             let seconds = du.unwrap_or(0.0);
             let flaky_retry = if status == Status::Flaky {
-                du.zip(duration_last.get(i)).map_or(0.0, |(d, l)| d - l)
+                du.zip(failure.and_then(|f| f.last_attempt))
+                    .map_or(0.0, |(d, l)| d - l)
             } else {
                 0.0
             };
-            let e = acc
-                .per_report
-                .entry((pos, report.get(i).unwrap_or(0)))
+            let e = per_report
+                .entry((pos, rows.report[i]))
                 .or_insert((0.0, 0.0));
             e.0 += seconds;
             e.1 += flaky_retry;
             if status != Status::Skipped {
-                self.counts.executed[r] += 1;
+                sums.counts.executed[r] += 1;
             }
-            if matches!(status, Status::Failed | Status::Error) {
-                self.counts.failed[r] += 1;
+            if status.is_failure() {
+                sums.counts.failed[r] += 1;
             }
-            self.retries[r] += u64::from(attempts.get(i).unwrap_or(1).saturating_sub(1));
-            let Some(&(t, g)) = keys.test.get(&test.value(i)) else {
-                continue;
-            };
-            *acc.per_group.entry((g, pos)).or_insert(0.0) += seconds;
+            sums.retries[r] += u64::from(rows.attempts[i].saturating_sub(1));
+            let key = rows.key[i] as usize;
+            *per_group.entry((group_of[key], pos)).or_insert(0.0) += seconds;
             if status != Status::Skipped
                 && let Some(d) = du
-                && let Some(points) = acc
-                    .per_test
-                    .get_mut(t as usize * variants + variant as usize)
             {
-                points.push((pos, d));
+                let t = window.keys[key].test as usize;
+                per_test[t * variants + window.run_variant[r] as usize].push((pos, d));
             }
         }
-        Ok(())
-    }
 
-    /// Attaches the names to the key sums.
-    fn finish(&mut self, keys: &Keys, reports: &FxHashMap<u64, String>, acc: KeySums) {
-        let mut per_report: Vec<_> = acc.per_report.into_iter().collect();
-        per_report.sort_by_key(|&((pos, rk), _)| (pos, rk));
-        for ((pos, rk), (seconds, flaky_retry)) in per_report {
-            let path = reports.get(&rk).map_or("", String::as_str);
-            self.times.add(pos as usize, path, seconds, flaky_retry);
+        let mut per_report: Vec<_> = per_report.into_iter().collect();
+        let report_key = |rep: u32| window.reports[rep as usize].key.unwrap_or(0);
+        per_report.sort_by_key(|&((pos, rep), _)| (pos, report_key(rep)));
+        for ((pos, rep), (seconds, flaky_retry)) in per_report {
+            let path = window.reports[rep as usize].path.as_str();
+            sums.times.add(pos as usize, path, seconds, flaky_retry);
         }
-        for ((g, pos), seconds) in acc.per_group {
-            let group = keys.groups.get(g as usize).cloned().flatten();
-            *self
+        for ((g, pos), seconds) in per_group {
+            let group = groups[g as usize].map(str::to_string);
+            *sums
                 .per_group
                 .entry(group)
                 .or_default()
                 .entry(pos as usize)
                 .or_default() += seconds;
         }
-        let variants = keys.variants.len().max(1);
-        for (i, mut points) in acc.per_test.into_iter().enumerate() {
+        for (i, mut points) in per_test.into_iter().enumerate() {
             if points.is_empty() {
                 continue;
             }
-            let Some(names) = keys.names.get(i / variants) else {
-                continue;
-            };
-            let variant = keys.variants.get(i % variants).cloned().unwrap_or_default();
+            let t = i / variants;
+            let names = window.first_names(u32::try_from(t).expect("fewer than 2^32 tests"));
             points.sort_by_key(|p| p.0);
-            self.per_test.insert(
-                (names.test_id.clone(), variant),
+            sums.per_test.insert(
+                (
+                    window.tests[t].test_id.clone(),
+                    window.variants[i % variants].clone(),
+                ),
                 TestAcc {
                     classname: names.classname.clone(),
                     name: names.name.clone(),
@@ -516,77 +465,35 @@ impl Sums {
                 },
             );
         }
+        sums
     }
 }
 
-/// Runs the analysis over the store.
-pub(crate) fn slow(
-    store: &Store,
-    window: &WindowSpec,
-    options: &SlowOptions,
-) -> Result<SlowReport, AnalysisError> {
-    slow_in_slices(store, window, options, SLICE_ROWS)
+/// Runs the analysis over the window.
+pub(crate) fn slow(window: &Window, options: &SlowOptions) -> SlowReport {
+    analyse(Sums::of(window, options.by), &window.runs, options, 0)
 }
 
 /// [`slow`], keeping the time per run of the first `groups` groups (by total time) in
 /// [`SlowReport::group_runs`], for the report's charts.
 pub(crate) fn slow_keeping_runs(
-    store: &Store,
-    window: &WindowSpec,
+    window: &Window,
     options: &SlowOptions,
     groups: usize,
-) -> Result<SlowReport, AnalysisError> {
-    slow_read(store, window, options, SLICE_ROWS, groups)
+) -> SlowReport {
+    analyse(Sums::of(window, options.by), &window.runs, options, groups)
 }
 
-/// `slow`, reading `slice_rows` stored executions at a time (the result does not depend on
-/// it, up to the order floating-point sums are taken in).
-pub fn slow_in_slices(
+/// `slow` over the store, its window read `batch_rows` stored executions at a time (the
+/// result does not depend on it, up to the order floating-point sums are taken in).
+pub fn slow_in_batches(
     store: &Store,
     window: &WindowSpec,
     options: &SlowOptions,
-    slice_rows: IdxSize,
+    batch_rows: usize,
 ) -> Result<SlowReport, AnalysisError> {
-    slow_read(store, window, options, slice_rows, 0)
-}
-
-fn slow_read(
-    store: &Store,
-    window: &WindowSpec,
-    options: &SlowOptions,
-    slice_rows: IdxSize,
-    keep_groups: usize,
-) -> Result<SlowReport, AnalysisError> {
-    let slice_rows = slice_rows.max(1);
-    let runs = runs_in_window(store, window)?;
-    let group = match options.by {
-        GroupBy::Suite => SUITE,
-        GroupBy::Class => CLASSNAME,
-        GroupBy::File => FILE,
-        GroupBy::Family => FAMILY,
-    };
-    let keys = Keys::read(store, &runs, group)?;
-    let reports = report_paths(store)?;
-    let mut sums = Sums::new(runs.len());
-    let mut acc = KeySums::default();
-    let query = store.stored_executions()?.select([
-        col(RUN_KEY),
-        col(TEST),
-        col(REPORT_KEY),
-        col(STATUS),
-        col(ATTEMPTS),
-        col(DURATION),
-        col(DURATION_LAST),
-    ]);
-    let batch_rows = usize::try_from(slice_rows)
-        .ok()
-        .and_then(std::num::NonZeroUsize::new);
-    crate::analysis::load::for_each_batch(query, batch_rows, |batch| {
-        sums.add_batch(batch, &keys, &mut acc)
-    })
-    .map_err(query_err(store))?;
-    sums.finish(&keys, &reports, acc);
-    analyse(sums, &runs, options, keep_groups).map_err(query_err(store))
+    let window = Window::load_in_batches(store, window, std::num::NonZeroUsize::new(batch_rows))?;
+    Ok(slow(&window, options))
 }
 
 /// The smallest step in seconds a duration regression needs: `regression_min_seconds`, or
@@ -608,12 +515,7 @@ fn regression_floor(run_seconds: &[f64], infra: &[bool], options: &SlowOptions) 
     }
 }
 
-fn analyse(
-    sums: Sums,
-    runs: &[RunInfo],
-    options: &SlowOptions,
-    keep_groups: usize,
-) -> PolarsResult<SlowReport> {
+fn analyse(sums: Sums, runs: &[RunInfo], options: &SlowOptions, keep_groups: usize) -> SlowReport {
     let infra = sums.counts.infrastructure(options.infra_threshold);
 
     // Per day: every run of the window; waste is a re-run's whole time, elsewhere the failed
@@ -753,7 +655,7 @@ fn analyse(
         .collect();
     let run_shards = runs::run_shards(runs, &infra, &sums.times);
     let sharding = runs::shard_summary(&run_shards);
-    Ok(SlowReport {
+    SlowReport {
         schema_version: SCHEMA_VERSION,
         options: options.clone(),
         summary: Summary {
@@ -776,7 +678,7 @@ fn analyse(
         run_shards,
         sharding,
         group_runs,
-    })
+    }
 }
 
 /// One group's statistics from its time per run (keyed by position in the window).

@@ -7,12 +7,10 @@
 //! the same commit are one failure event. A greedy weighted set cover over the events orders
 //! the tests; the tests it never needed are the trim candidates.
 
-use super::AnalysisError;
 use super::flaky::{FlakyOptions, Outcome, Point, Verdict, evidence, verdict};
 use super::load::{Series, load};
-use super::window::{RunInfo, WindowSpec, runs_in_window};
+use super::window::{RunInfo, Window};
 use crate::domain::Status;
-use crate::store::Store;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -435,15 +433,10 @@ struct TestRows {
     durations: Vec<f64>,
 }
 
-/// Runs the analysis over the store.
-pub(crate) fn trim(
-    store: &Store,
-    window: &WindowSpec,
-    options: &TrimOptions,
-) -> Result<TrimReport, AnalysisError> {
-    let runs = runs_in_window(store, window)?;
-    let (series, counts) = load(store, &runs)?;
-    Ok(trim_loaded(&runs, series, &counts, options))
+/// Runs the analysis over the window.
+pub(crate) fn trim(window: &Window, options: &TrimOptions) -> TrimReport {
+    let (series, counts) = load(window);
+    trim_loaded(&window.runs, series, &counts, options)
 }
 
 /// [`trim`] of a window already loaded (the report loads it once for this and the priority
@@ -534,23 +527,22 @@ pub(crate) fn choose_cut(
 /// `select skip --max-miss`: the cut [`choose_cut`] finds, its replay, and `trim`'s report at
 /// that cut, from one load of the window.
 pub(crate) fn trim_at_chosen_cut(
-    store: &Store,
-    window: &WindowSpec,
+    window: &Window,
     options: &TrimOptions,
     max_miss: f64,
-) -> Result<(f64, Replayed, TrimReport), AnalysisError> {
-    let runs = runs_in_window(store, window)?;
-    let (series, counts) = load(store, &runs)?;
-    let (share, replay) = choose_cut(&runs, &series, &counts, options, max_miss);
+) -> (f64, Replayed, TrimReport) {
+    let runs = &window.runs;
+    let (series, counts) = load(window);
+    let (share, replay) = choose_cut(runs, &series, &counts, options, max_miss);
     let options = TrimOptions {
         saving_share: share,
         ..options.clone()
     };
     let infra = counts.infrastructure(options.infra_threshold);
     let tests = collect(series, &infra);
-    let mut report = analyse(tests, &runs, &infra, &options);
+    let mut report = analyse(tests, runs, &infra, &options);
     report.replayed = Some(replay);
-    Ok((share, replay, report))
+    (share, replay, report)
 }
 
 /// Each series' executed outcomes and durations outside infrastructure runs.

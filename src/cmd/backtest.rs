@@ -1,6 +1,7 @@
 //! `testsift backtest`: wiring from the command line to [`crate::analysis::backtest`].
 
 use crate::analysis::backtest::{BacktestOptions, priority, shard_split, skip_list};
+use crate::analysis::window::Window;
 use crate::cli::{BacktestArgs, BacktestKind};
 use crate::error::EXIT_OK;
 use crate::export::render::print;
@@ -24,10 +25,10 @@ pub(crate) fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     let format = args.format.to_format();
     // The backtests' tables are short: no --top or --wide.
     let table = TableOptions::default();
+    let window = Window::load(&store, &args.window.to_spec()).with_context(reading)?;
     match args.kind {
         BacktestKind::Priority => {
-            let result =
-                priority(&store, &args.window.to_spec(), &options).with_context(reading)?;
+            let result = priority(&window, &options);
             if result.runs_scored == 0 {
                 eprintln!(
                     "testsift: warning: no run after the first {} of {} had a failed test, so nothing was scored (lower --train-runs or widen the window)",
@@ -37,8 +38,7 @@ pub(crate) fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
             print(&result, format, &table)?;
         }
         BacktestKind::Skip => {
-            let result =
-                skip_list(&store, &args.window.to_spec(), &options).with_context(reading)?;
+            let result = skip_list(&window, &options);
             if result.runs_replayed == 0 {
                 eprintln!(
                     "testsift: warning: no run after the first {} of {} to replay (lower --train-runs or widen the window)",
@@ -48,8 +48,7 @@ pub(crate) fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
             print(&result, format, &table)?;
         }
         BacktestKind::Shards => {
-            let result =
-                shard_split(&store, &args.window.to_spec(), &options).with_context(reading)?;
+            let result = shard_split(&window, &options);
             if result.pipelines_replayed == 0 {
                 eprintln!(
                     "testsift: warning: no pipeline after the first {} of {} to replay (lower --train-runs or widen the window)",

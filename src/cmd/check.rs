@@ -5,6 +5,7 @@
 use crate::analysis::flaky::{FlakyOptions, flaky};
 use crate::analysis::gate::{self, CheckReport, Gate, GateResult};
 use crate::analysis::slow::{SlowOptions, slow};
+use crate::analysis::window::Window;
 use crate::analysis::window::{self, WindowSpec, runs_in_window};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::config;
@@ -95,11 +96,19 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         run_gate = Some(decided);
     }
 
-    // The flaky analysis runs once, and only when a gate needs it.
+    // The window is loaded once, and the flaky analysis runs once, only when a gate needs them.
+    let loaded = std::cell::OnceCell::new();
+    let window = || -> anyhow::Result<&Window> {
+        if let Some(w) = loaded.get() {
+            return Ok(w);
+        }
+        let w = Window::of_runs(&store, window_runs.clone(), None).with_context(reading)?;
+        Ok(loaded.get_or_init(|| w))
+    };
     let mut now = None;
     for g in gates {
         if matches!(g, Gate::Broken | Gate::NewFlaky | Gate::FlakyRate) && now.is_none() {
-            let report = flaky(&store, &window_args, &options).with_context(reading)?;
+            let report = flaky(window()?, &options);
             if let Some(why) = gate::no_evidence(&report) {
                 return no_data(args.format, &why);
             }
@@ -108,9 +117,7 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         let result = match (g, &now) {
             (Gate::Broken, Some(now)) => gate::broken(now),
             (Gate::NewFlaky, Some(now)) => {
-                let mut before_window = window_args.clone();
-                before_window.drop_newest = args.new_runs.max(1);
-                let before = flaky(&store, &before_window, &options).with_context(reading)?;
+                let before = flaky(&window()?.without_newest(args.new_runs.max(1)), &options);
                 gate::new_flaky(now, &before, args.new_runs.max(1))
             }
             (Gate::FlakyRate, Some(now)) => {
@@ -126,7 +133,7 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                     infra_threshold,
                     ..SlowOptions::default()
                 };
-                let report = slow(&store, &window_args, &options).with_context(reading)?;
+                let report = slow(window()?, &options);
                 if let Some(why) = gate::slower_no_evidence(&report) {
                     return no_data(args.format, &why);
                 }

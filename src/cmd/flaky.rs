@@ -1,6 +1,7 @@
 //! `testsift flaky`: one verdict per test, with the evidence.
 
 use crate::analysis::flaky::{FlakyOptions, flaky};
+use crate::analysis::window::Window;
 use crate::cli::FlakyArgs;
 use crate::error::EXIT_OK;
 use crate::export::render::print;
@@ -25,7 +26,10 @@ pub(crate) fn run(args: FlakyArgs) -> anyhow::Result<ExitCode> {
     let mut window = args.window.to_spec();
     thresholds.fill_window(&mut window);
     let reading = || format!("reading {}", store.dir().display());
-    let mut report = flaky(&store, &window, &options).with_context(reading)?;
+    let mut report = flaky(
+        &Window::load(&store, &window).with_context(reading)?,
+        &options,
+    );
     if !config.owners.is_empty() {
         let ids = report.tests.iter().map(|t| t.test_id.as_str()).collect();
         let files = crate::analysis::gate::files(&store, &ids).with_context(reading)?;

@@ -1,6 +1,7 @@
 //! `testsift renames`: wiring from the command line to [`crate::analysis::renames`].
 
 use crate::analysis::renames::{RenameOptions, renames};
+use crate::analysis::window::Window;
 use crate::cli::RenamesArgs;
 use crate::error::EXIT_OK;
 use crate::export;
@@ -17,8 +18,9 @@ pub(crate) fn run(args: RenamesArgs) -> anyhow::Result<ExitCode> {
         max_gap: args.max_gap,
         min_score: args.min_score,
     };
-    let result = renames(&store, &args.window.to_spec(), &options)
+    let window = Window::load(&store, &args.window.to_spec())
         .with_context(|| format!("reading {}", store.dir().display()))?;
+    let result = renames(&window, &options);
     match args.format.to_format() {
         Some(format) => print(&result, format, &TableOptions::default())?,
         None => {

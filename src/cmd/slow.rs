@@ -1,6 +1,7 @@
 //! `testsift slow`: where the CI time goes.
 
 use crate::analysis::slow::{SlowOptions, slow};
+use crate::analysis::window::Window;
 use crate::cli::SlowArgs;
 use crate::error::EXIT_OK;
 use crate::export::render::print;
@@ -24,8 +25,9 @@ pub(crate) fn run(args: SlowArgs) -> anyhow::Result<ExitCode> {
             None => Some(args.regression_min_share / 100.0),
         },
     };
-    let report = slow(&store, &args.window.to_spec(), &options)
+    let window = Window::load(&store, &args.window.to_spec())
         .with_context(|| format!("reading {}", store.dir().display()))?;
+    let report = slow(&window, &options);
     let output = SlowOutput {
         report: &report,
         csv: args.csv_table,

@@ -1,6 +1,7 @@
 //! `testsift trim`: the diminishing-returns curve and what to trim.
 
 use crate::analysis::trim::{TrimOptions, trim};
+use crate::analysis::window::Window;
 use crate::cli::TrimArgs;
 use crate::error::EXIT_OK;
 use crate::export::render::print;
@@ -17,7 +18,8 @@ pub(crate) fn run(args: TrimArgs) -> anyhow::Result<ExitCode> {
         saving_share: args.cut.saving_share / 100.0,
     };
     let reading = || format!("reading {}", store.dir().display());
-    let mut report = trim(&store, &args.window.to_spec(), &options).with_context(reading)?;
+    let window = Window::load(&store, &args.window.to_spec()).with_context(reading)?;
+    let mut report = trim(&window, &options);
     let tests: Vec<(&str, &str)> = report
         .candidates
         .iter()

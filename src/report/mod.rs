@@ -18,7 +18,7 @@ use crate::analysis::flaky::{FlakyOptions, FlakyReport, TestVerdict, Verdict, fl
 use crate::analysis::history::{self, History};
 use crate::analysis::slow::{GroupBy, SlowOptions, SlowReport, slow_keeping_runs};
 use crate::analysis::trim::{TrimOptions, TrimReport, trim_loaded};
-use crate::analysis::window::{Since, WindowSpec, runs_in_window};
+use crate::analysis::window::{Since, WindowSpec};
 use crate::store::Store;
 use diff::Changes;
 use serde::Serialize;
@@ -446,11 +446,10 @@ fn key(t: &TestVerdict) -> (String, String) {
 /// The per-run detail of what `flaky` and `slow` found: the timeline of the flakiest and
 /// broken tests, their evidence runs, and the slowest suites' time per run.
 fn per_run_detail(
-    store: &Store,
-    runs: &[crate::analysis::window::RunInfo],
+    window: &crate::analysis::window::Window,
     flaky: &FlakyReport,
     slow: &SlowReport,
-) -> Result<history::History, AnalysisError> {
+) -> history::History {
     let flaky_top = top_flaky(flaky);
     let broken_top = top_broken(flaky);
     let timeline: Vec<(String, String)> = flaky_top
@@ -472,8 +471,7 @@ fn per_run_detail(
         .map(|r| (r.run.clone(), r.variant.clone()))
         .collect();
     history::history(
-        store,
-        runs,
+        window,
         &history::Selection {
             timeline: &timeline,
             evidence: &evidence,
@@ -489,7 +487,7 @@ fn per_run_detail(
 /// told what is being done next, for a progress display.
 pub(crate) fn build(
     store: &Store,
-    window: &WindowSpec,
+    spec: &WindowSpec,
     options: &ReportOptions,
     generated_at: String,
     stage: &(dyn Fn(&'static str) + Sync),
@@ -498,33 +496,32 @@ pub(crate) fn build(
         by: GroupBy::Suite,
         ..options.slow.clone()
     };
-    // Two arms, one per core: flaky, slow and the per-run detail (which shows what those two
-    // found), beside the priority replay and trim (which read the window loaded once). Each
+    // The window is read once; then two arms, one per core: flaky, slow and the per-run
+    // detail (which shows what those two found), beside the priority replay and trim. Each
     // arm runs its steps in turn, which bounds the peak memory.
-    let (detail, rest) = rayon::join(
-        || -> Result<_, AnalysisError> {
-            let flaky = flaky(store, window, &options.flaky)?;
-            let slow = slow_keeping_runs(store, window, &slow_options, SUITES)?;
+    let window = crate::analysis::window::Window::load(store, spec)?;
+    let (detail, (priority, trim)) = rayon::join(
+        || {
+            let flaky = flaky(&window, &options.flaky);
+            let slow = slow_keeping_runs(&window, &slow_options, SUITES);
             stage("reading the per-run history");
-            let runs = runs_in_window(store, window)?;
-            let history = per_run_detail(store, &runs, &flaky, &slow)?;
-            Ok((flaky, slow, runs, history))
+            let history = per_run_detail(&window, &flaky, &slow);
+            (flaky, slow, history)
         },
-        || -> Result<_, AnalysisError> {
-            let runs = runs_in_window(store, window)?;
-            let (series, counts) = crate::analysis::load::load(store, &runs)?;
+        || {
+            let (series, counts) = crate::analysis::load::load(&window);
             let priority = crate::analysis::backtest::priority_loaded(
-                &runs,
+                &window.runs,
                 &series,
                 &counts,
                 &crate::analysis::backtest::BacktestOptions::default(),
             );
-            let trim = trim_loaded(&runs, series, &counts, &options.trim);
-            Ok((priority, trim))
+            let trim = trim_loaded(&window.runs, series, &counts, &options.trim);
+            (priority, trim)
         },
     );
-    let (flaky, slow, runs, history) = detail?;
-    let (priority, trim) = rest?;
+    let (flaky, slow, history) = detail;
+    let runs = &window.runs;
 
     let f = &flaky.summary;
     let headline = Headline {
@@ -557,9 +554,9 @@ pub(crate) fn build(
         schema_version: SCHEMA_VERSION,
         generated_at,
         window: Window {
-            since: window.since.map(since_text),
-            last_runs: window.last_runs,
-            branch: window.branch.clone(),
+            since: spec.since.map(since_text),
+            last_runs: spec.last_runs,
+            branch: spec.branch.clone(),
         },
         options: ReportOptions {
             flaky: options.flaky.clone(),

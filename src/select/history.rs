@@ -2,16 +2,10 @@
 //! `file` attribute (to map it back to a runner's id), its executed outcomes in run order, its
 //! durations, and how the newest sharded run was split (its variants, or its report files).
 
-use crate::analysis::SplitBy;
 use crate::analysis::flaky::Outcome;
-use crate::analysis::load::{Keys, column, for_each_batch, names_by_key};
-use crate::analysis::window::{RunInfo, WindowSpec, runs_in_window};
-use crate::analysis::{AnalysisError, RunCounts, query_err};
+use crate::analysis::window::{RunInfo, Window};
+use crate::analysis::{RunCounts, SplitBy};
 use crate::domain::Status;
-use crate::store::Store;
-use crate::store::schema::*;
-use polars::prelude::*;
-use polars_arrow::array::Array;
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -58,36 +52,40 @@ pub(crate) struct History {
     pub(crate) current_split: Result<CurrentSplit, String>,
 }
 
-/// One stored execution of a test, as `select` keeps it while the executions are read.
+/// One execution of a test, as `select` keeps it while the window's rows are gathered.
 #[derive(Debug, Clone, Copy)]
 struct Row {
-    /// Its test key, for the names and `file` the newest execution gives.
-    key: u64,
-    /// Window position of its run.
+    /// Its test key (an index into the window's keys), for the names and `file` the newest
+    /// execution gives.
+    key: u32,
+    /// Position of its run among the kept runs.
     order: u32,
     status: Status,
     /// Seconds; NaN when the report gave none.
     seconds: f64,
 }
 
-/// Reads the window's executions, without the runs `infra_threshold` calls infrastructure
-/// failures (the analyses' rule). The stored keys are read a batch at a time
-/// ([`crate::analysis::load::for_each_batch`]) and each test key is named once from the tests
-/// tables, so no name is joined onto millions of rows.
+/// The window's executions per test, without the runs `infra_threshold` calls
+/// infrastructure failures (the analyses' rule); with `variant`, that variant's runs only.
 pub(crate) fn history(
-    store: &Store,
-    window: &WindowSpec,
+    window: &Window,
     variant: Option<&str>,
     infra_threshold: f64,
     split_by: SplitBy,
-) -> Result<History, AnalysisError> {
-    let mut runs = runs_in_window(store, window)?;
-    if let Some(v) = variant {
-        runs.retain(|r| r.variant == v);
+) -> History {
+    // Window position -> position among the kept runs.
+    let mut kept: Vec<Option<u32>> = Vec::with_capacity(window.runs.len());
+    let mut runs: Vec<RunInfo> = Vec::new();
+    for r in &window.runs {
+        if variant.is_none_or(|v| r.variant == v) {
+            kept.push(Some(
+                u32::try_from(runs.len()).expect("fewer than 2^32 runs"),
+            ));
+            runs.push(r.clone());
+        } else {
+            kept.push(None);
+        }
     }
-    let keys = Keys::read(store, &runs, SUITE)?;
-    let key_names = names_by_key(store, [CLASSNAME, NAME, SUITE, FILE])?;
-    let report_paths = crate::analysis::slow::report_paths(store)?;
 
     // The run whose split is compared: the newest run key with several variants, or the
     // newest run (key and variant) for report files. Only its rows are kept for it.
@@ -109,72 +107,46 @@ pub(crate) fn history(
         executed: vec![0; runs.len()],
         failed: vec![0; runs.len()],
     };
-    // Per test index (keys.names): its rows, in stored order.
-    let mut rows: Vec<Vec<Row>> = vec![Vec::new(); keys.names.len()];
-    // (test index, window position) -> report key, for the rows of the split's runs.
-    let mut split_reports: FxHashMap<(u32, u32), u64> = FxHashMap::default();
-    let query = store.stored_executions()?.select([
-        col(RUN_KEY),
-        col(TEST),
-        col(REPORT_KEY),
-        col(STATUS),
-        col(DURATION),
-    ]);
-    for_each_batch(query, None, |mut batch| {
-        batch.rechunk_mut();
-        let (rk, tk, rep) = (
-            column::<u64>(&batch, RUN_KEY)?,
-            column::<u64>(&batch, TEST)?,
-            column::<u64>(&batch, REPORT_KEY)?,
-        );
-        let (st, du) = (
-            column::<u32>(&batch, STATUS)?,
-            column::<f64>(&batch, DURATION)?,
-        );
-        for i in 0..batch.height() {
-            if !(rk.is_valid(i) && tk.is_valid(i)) {
-                continue;
-            }
-            let (Some(&(order, _)), Some(&(t, _))) =
-                (keys.run.get(&rk.value(i)), keys.test.get(&tk.value(i)))
-            else {
-                continue;
-            };
-            let Some(status) = st.get(i).and_then(Status::from_code) else {
-                continue;
-            };
-            let r = order as usize;
-            if status != Status::Skipped {
-                counts.executed[r] += 1;
-                counts.failed[r] += usize::from(matches!(status, Status::Failed | Status::Error));
-            }
-            if in_split[r] {
-                split_reports.insert((t, order), rep.get(i).unwrap_or_default());
-            }
-            if let Some(list) = rows.get_mut(t as usize) {
-                list.push(Row {
-                    key: tk.value(i),
-                    order,
-                    status,
-                    seconds: du.get(i).unwrap_or(f64::NAN),
-                });
-            }
+    // Per test index: its rows, in stored order.
+    let mut rows: Vec<Vec<Row>> = vec![Vec::new(); window.tests.len()];
+    // (test index, kept position) -> report index, for the rows of the split's runs.
+    let mut split_reports: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+    let stored = &window.rows;
+    for i in 0..stored.len() {
+        let Some(order) = kept[stored.run[i] as usize] else {
+            continue;
+        };
+        let Some(status) = stored.status[i] else {
+            continue;
+        };
+        let t = window.test_of_row(i);
+        let r = order as usize;
+        if status != Status::Skipped {
+            counts.executed[r] += 1;
+            counts.failed[r] += usize::from(status.is_failure());
         }
-        Ok(())
-    })
-    .map_err(query_err(store))?;
+        if in_split[r] {
+            split_reports.insert((t, order), stored.report[i]);
+        }
+        rows[t as usize].push(Row {
+            key: stored.key[i],
+            order,
+            status,
+            seconds: stored.seconds[i],
+        });
+    }
     let infra = counts.infrastructure(infra_threshold);
 
     // Tests in test id order, each one's rows in window order (then as stored).
-    let mut by_id: Vec<usize> = (0..keys.names.len()).collect();
-    by_id.sort_by(|&a, &b| keys.names[a].test_id.cmp(&keys.names[b].test_id));
+    let mut by_id: Vec<usize> = (0..window.tests.len()).collect();
+    by_id.sort_by(|&a, &b| window.tests[a].test_id.cmp(&window.tests[b].test_id));
     let mut parts: BTreeMap<String, (BTreeSet<String>, f64)> = BTreeMap::new();
     let mut shared = 0usize;
     let mut tests: Vec<TestHistory> = Vec::new();
     for t in by_id {
         let list = &mut rows[t];
         list.sort_by_key(|row| row.order);
-        let id = keys.names[t].test_id.as_str();
+        let id = window.tests[t].test_id.as_str();
         let mut test: Option<TestHistory> = None;
         for row in list.iter() {
             let r = row.order as usize;
@@ -185,13 +157,12 @@ pub(crate) fn history(
                 test_id: id.to_string(),
                 ..Default::default()
             });
-            if let Some([classname, name, suite, file]) = key_names.get(&row.key) {
-                h.classname.clone_from(classname);
-                h.name.clone_from(name);
-                h.suite.clone_from(suite);
-                if !file.is_empty() {
-                    h.file = Some(file.clone());
-                }
+            let names = &window.keys[row.key as usize];
+            h.classname.clone_from(&names.classname);
+            h.name.clone_from(&names.name);
+            h.suite.clone_from(&names.suite);
+            if !names.file.is_empty() {
+                h.file = Some(names.file.clone());
             }
             let v = runs[r].variant.as_str();
             if !h.variants.iter().any(|x| x == v) {
@@ -213,8 +184,7 @@ pub(crate) fn history(
                     SplitBy::Variant => v,
                     SplitBy::Report => split_reports
                         .get(&(t as u32, row.order))
-                        .and_then(|k| report_paths.get(k))
-                        .map_or("", String::as_str),
+                        .map_or("", |&k| window.reports[k as usize].path.as_str()),
                 };
                 let in_other = parts.iter().any(|(k, p)| k != key && p.0.contains(id));
                 shared += usize::from(in_other);
@@ -261,9 +231,9 @@ pub(crate) fn history(
                 .collect(),
         })
     };
-    Ok(History {
+    History {
         runs,
         tests,
         current_split,
-    })
+    }
 }

@@ -11,7 +11,7 @@ pub(crate) mod shards;
 use crate::analysis::AnalysisError;
 use crate::analysis::flaky::{FlakyOptions, FlakyReport, Verdict, flaky};
 use crate::analysis::trim::{TrimOptions, TrimReport};
-use crate::analysis::window::{WindowSpec, runs_in_window};
+use crate::analysis::window::{Window, WindowSpec, runs_in_window};
 use crate::config::Quarantine;
 use crate::export::format::pct;
 use crate::store::Store;
@@ -164,19 +164,19 @@ pub(crate) fn select(
         };
         return Ok((empty(options, why), Vec::new()));
     }
+    let loaded = Window::load(store, window)?;
     let hist = history::history(
-        store,
-        window,
+        &loaded,
         options.variant.as_deref(),
         options.infra_threshold,
         options.split_by,
-    )?;
+    );
     // The analyses report per variant; `--variant` keeps that variant's results.
     let keep_variant = |v: &str| options.variant.as_deref().is_none_or(|w| w == v);
     let mut skip_cut = None;
     let (tests, plan) = match options.kind {
         Kind::Quarantine => {
-            let report = flaky(store, window, &flaky_options(options))?;
+            let report = flaky(&loaded, &flaky_options(options));
             let mut tests = quarantine(&hist, &report, &keep_variant);
             configured(&mut tests, &hist, options);
             (tests, None)
@@ -188,7 +188,7 @@ pub(crate) fn select(
                 ..TrimOptions::default()
             };
             let (share, replayed, report) =
-                crate::analysis::trim::trim_at_chosen_cut(store, window, &base, options.max_miss)?;
+                crate::analysis::trim::trim_at_chosen_cut(&loaded, &base, options.max_miss);
             skip_cut = Some(SkipCut {
                 max_miss: options.max_miss,
                 saving_share: share,
@@ -202,10 +202,9 @@ pub(crate) fn select(
             (tests, None)
         }
         Kind::Priority => {
-            let runs = runs_in_window(store, window)?;
-            let (series, counts) = crate::analysis::load::load(store, &runs)?;
+            let (series, counts) = crate::analysis::load::load(&loaded);
             let model = crate::analysis::backtest::learned(
-                &runs,
+                &loaded.runs,
                 &series,
                 &counts,
                 options.infra_threshold,

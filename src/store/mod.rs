@@ -685,37 +685,6 @@ impl Store {
         self.executions_of(None)
     }
 
-    /// [`Store::executions`] of the tests whose test id is one of `test_ids` only: the stored
-    /// rows are filtered by test key before any name is joined back, so reading a few tests'
-    /// executions out of millions costs little.
-    pub(crate) fn executions_of_tests(&self, test_ids: &[&str]) -> Result<LazyFrame, StoreError> {
-        self.executions_of_keys(schema::TEST_ID, test_ids)
-    }
-
-    /// [`Store::executions`] of the tests whose `column` of the tests table (e.g. `suite`) is
-    /// one of `values`, filtered by test key before the names are joined back.
-    pub(crate) fn executions_of_keys(
-        &self,
-        column: &str,
-        values: &[&str],
-    ) -> Result<LazyFrame, StoreError> {
-        let wanted = Series::new("wanted".into(), values);
-        let keys = self
-            .tests()?
-            .filter(col(column).is_in(lit(wanted).implode(false), false))
-            .select([col(schema::TEST)])
-            .collect()
-            .map_err(pq_err(&self.dir))?;
-        let keys = keys
-            .column(schema::TEST)
-            .map_err(pq_err(&self.dir))?
-            .as_materialized_series()
-            .clone();
-        self.executions_of(Some(
-            col(schema::TEST).is_in(lit(keys).implode(false), false),
-        ))
-    }
-
     fn executions_of(&self, predicate: Option<Expr>) -> Result<LazyFrame, StoreError> {
         let stored = self.scan(schema::EXECUTIONS_FILE, columns::stored_executions_schema())?;
         let stored = match predicate {

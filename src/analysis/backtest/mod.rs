@@ -13,12 +13,9 @@
 //! tests first, cheapest first). Definitions and figures: docs/select.md.
 
 use super::load::{Exec, Series, load};
-use super::window::{RunInfo, WindowSpec, runs_in_window};
-use super::{AnalysisError, RunCounts, SplitBy, query_err};
+use super::window::{RunInfo, Window};
+use super::{RunCounts, SplitBy};
 use crate::domain::Status;
-use crate::store::Store;
-use crate::store::schema::REPORT_KEY;
-use polars::prelude::*;
 use serde::Serialize;
 
 pub(crate) mod model;
@@ -137,14 +134,9 @@ pub(crate) struct PriorityBacktest {
 }
 
 /// Replays the window.
-pub(crate) fn priority(
-    store: &Store,
-    window: &WindowSpec,
-    options: &BacktestOptions,
-) -> Result<PriorityBacktest, AnalysisError> {
-    let runs = runs_in_window(store, window)?;
-    let (series, counts) = load(store, &runs)?;
-    Ok(replay(&runs, &series, &counts, options))
+pub(crate) fn priority(window: &Window, options: &BacktestOptions) -> PriorityBacktest {
+    let (series, counts) = load(window);
+    replay(&window.runs, &series, &counts, options)
 }
 
 /// [`priority`] of a window already loaded.
@@ -158,44 +150,20 @@ pub(crate) fn priority_loaded(
 }
 
 /// Replays the skip list over the window ([`skip::replay`]).
-pub(crate) fn skip_list(
-    store: &Store,
-    window: &WindowSpec,
-    options: &BacktestOptions,
-) -> Result<skip::SkipBacktest, AnalysisError> {
-    let runs = runs_in_window(store, window)?;
-    let (series, counts) = load(store, &runs)?;
-    Ok(skip::replay(&runs, &series, &counts, options))
+pub(crate) fn skip_list(window: &Window, options: &BacktestOptions) -> skip::SkipBacktest {
+    let (series, counts) = load(window);
+    skip::replay(&window.runs, &series, &counts, options)
 }
 
 /// Replays the shard split over the window ([`shards::replay`]).
-pub(crate) fn shard_split(
-    store: &Store,
-    window: &WindowSpec,
-    options: &BacktestOptions,
-) -> Result<shards::ShardsBacktest, AnalysisError> {
-    let runs = runs_in_window(store, window)?;
-    let (series, counts) = load(store, &runs)?;
-    let reports = match options.split_by {
+pub(crate) fn shard_split(window: &Window, options: &BacktestOptions) -> shards::ShardsBacktest {
+    let (series, counts) = load(window);
+    // Each row's report, by row (as [`crate::analysis::load::Exec::row`] numbers them).
+    let reports: Vec<u32> = match options.split_by {
         SplitBy::Variant => Vec::new(),
-        SplitBy::Report => report_keys(store)?,
+        SplitBy::Report => window.rows.report.clone(),
     };
-    Ok(shards::replay(&runs, &series, &counts, &reports, options))
-}
-
-/// Each stored execution's report key, by row (as [`crate::analysis::load::Exec::row`]
-/// numbers them).
-fn report_keys(store: &Store) -> Result<Vec<u64>, AnalysisError> {
-    let df = store
-        .stored_executions()?
-        .select([col(REPORT_KEY)])
-        .collect()
-        .map_err(query_err(store))?;
-    let keys = df
-        .column(REPORT_KEY)
-        .and_then(|c| c.u64().cloned())
-        .map_err(query_err(store))?;
-    Ok(keys.iter().map(Option::unwrap_or_default).collect())
+    shards::replay(&window.runs, &series, &counts, &reports, options)
 }
 
 /// One test's execution in one run, as the replay sees it.

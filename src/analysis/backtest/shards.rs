@@ -46,7 +46,7 @@ pub(crate) fn replay(
     runs: &[RunInfo],
     series: &[Series],
     counts: &RunCounts,
-    reports: &[u64],
+    reports: &[u32],
     options: &BacktestOptions,
 ) -> ShardsBacktest {
     let infra = counts.infrastructure(options.infra_threshold);
@@ -86,7 +86,7 @@ pub(crate) fn replay(
     for (p, members) in order.iter().enumerate() {
         // (series, actual seconds, the shard the history ran it in): the variant, or the
         // variant's report file.
-        let mut shard_of: HashMap<(usize, u64), usize> = HashMap::new();
+        let mut shard_of: HashMap<(usize, u32), usize> = HashMap::new();
         let mut tests: Vec<(u32, f64, usize)> = Vec::new();
         for (member, &r) in members.iter().enumerate() {
             for s in &by_run[r] {

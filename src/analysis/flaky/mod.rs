@@ -1,10 +1,10 @@
 //! `flaky`: one verdict per test and variant (stable, flaky, broken, fixed, new,
 //! insufficient-data) with the evidence behind it. Formulas: docs/analysis.md.
 //!
-//! One streaming Polars query reads the executions' columns a batch at a time into compact
-//! per-test groups in run order ([`executions`]), keeping messages and fingerprints of the
-//! failed and retried executions only; the per-test sequential logic (streaks, flips,
-//! same-commit contradictions) then runs one test at a time, in run order.
+//! The window's executions are grouped per test in run order ([`executions`]), with the
+//! messages and fingerprints of the failed and retried executions borrowed from the window;
+//! the per-test sequential logic (streaks, flips, same-commit contradictions) then runs one
+//! test at a time, in run order.
 
 mod executions;
 mod infra;
@@ -13,9 +13,7 @@ mod model;
 pub(crate) use infra::Level;
 pub(crate) use model::{Exec, Interval, PENALTY};
 
-use super::AnalysisError;
-use super::window::{RunInfo, WindowSpec, runs_in_window};
-use crate::store::Store;
+use super::window::{RunInfo, Window};
 use executions::{Entry, Executions};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -497,29 +495,19 @@ pub(crate) fn verdict(ev: &Evidence, runs: usize, min_runs: usize, appeared_late
     }
 }
 
-/// Runs the analysis over the store.
-///
-/// The executions are read as stored, keys and codes, with neither a join nor a sort in the
-/// query, a slice of rows at a time, into compact per-test groups in run order
-/// ([`executions`]); each test's classname, name and family are named once from its newest
-/// execution's test key. Figures: docs/benchmarks.md.
-pub(crate) fn flaky(
-    store: &Store,
-    window: &WindowSpec,
-    options: &FlakyOptions,
-) -> Result<FlakyReport, AnalysisError> {
-    let runs = runs_in_window(store, window)?;
-    let executions = executions::read(store, &runs)?;
-    Ok(analyse(&executions, &runs, options))
+/// Runs the analysis over the window: its executions grouped per test in run order
+/// ([`executions`]), each test's classname, name and family from its newest execution's key.
+pub(crate) fn flaky(window: &Window, options: &FlakyOptions) -> FlakyReport {
+    analyse(&executions::read(window), &window.runs, options)
 }
 
-fn analyse(ex: &Executions, runs: &[RunInfo], options: &FlakyOptions) -> FlakyReport {
+fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> FlakyReport {
     let commits = RunIndex::new(runs);
     let seconds = &ex.seconds;
     let counts = &ex.counts;
     let infra = counts.infrastructure(options.infra_threshold);
     let (set_aside, partial_infra) = partial_infrastructure(ex, &infra);
-    let message = |row: u32| ex.detail(row).and_then(|d| d.message.as_deref());
+    let message = |row: u32| ex.detail(row).and_then(|d| d.message);
     let (executed, failed) = (&counts.executed, &counts.failed);
     let first_of_variant: HashMap<&str, usize> =
         runs.iter()
@@ -813,7 +801,10 @@ fn analyse(ex: &Executions, runs: &[RunInfo], options: &FlakyOptions) -> FlakyRe
 
 /// Crashed reports and run-wide fingerprints (see [`infra`]): the rows set aside (in row
 /// order) and the sets found.
-fn partial_infrastructure(ex: &Executions, run_infra: &[bool]) -> (Vec<u32>, Vec<infra::Found>) {
+fn partial_infrastructure(
+    ex: &Executions<'_>,
+    run_infra: &[bool],
+) -> (Vec<u32>, Vec<infra::Found>) {
     // Per detail: whether its test's next execution failed.
     let mut next_failed: Vec<Option<bool>> = vec![None; ex.details.len()];
     for group in &ex.groups {

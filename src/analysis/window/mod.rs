@@ -1,6 +1,11 @@
-//! The window of runs an analysis looks at (`--since`, `--last-runs`, `--branch`) and the one
-//! order of runs every analysis uses: timestamp, then run key in natural order (`run-2` before
-//! `run-10`, `1009` before `1009#2`), then variant.
+//! The window of runs an analysis looks at (`--since`, `--last-runs`, `--branch`), the one
+//! order of runs every analysis uses (timestamp, then run key in natural order, `run-2` before
+//! `run-10` and `1009` before `1009#2`, then variant), and the window loaded once
+//! ([`Window`], in `model`) that every analysis is a function of.
+
+mod model;
+
+pub(crate) use model::Window;
 
 use super::{AnalysisError, query_err};
 use crate::store::Store;
@@ -129,32 +134,6 @@ pub(crate) fn run_order(a: &RunInfo, b: &RunInfo) -> Ordering {
         .then_with(|| natural_cmp(&a.variant, &b.variant))
 }
 
-/// The runs in the window, oldest first.
-/// Column of [`run_order_frame`] holding each run's position in window order.
-pub(crate) const ORDER: &str = "__order";
-
-/// The window's runs as a frame of (run, variant, position), for joining executions onto
-/// their run order.
-pub(crate) fn run_order_frame(runs: &[RunInfo]) -> PolarsResult<DataFrame> {
-    DataFrame::new(
-        runs.len(),
-        vec![
-            StringChunked::from_iter_values(RUN.into(), runs.iter().map(|r| r.run.as_str()))
-                .into_column(),
-            StringChunked::from_iter_values(
-                VARIANT.into(),
-                runs.iter().map(|r| r.variant.as_str()),
-            )
-            .into_column(),
-            UInt32Chunked::from_iter_values(
-                ORDER.into(),
-                (0..runs.len()).map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
-            )
-            .into_column(),
-        ],
-    )
-}
-
 /// Test helper: one run per character of `commits`, on that commit, in order.
 #[cfg(test)]
 pub(crate) fn runs_on_commits(commits: &str) -> Vec<RunInfo> {
@@ -173,6 +152,7 @@ pub(crate) fn runs_on_commits(commits: &str) -> Vec<RunInfo> {
         .collect()
 }
 
+/// The runs in the window, oldest first.
 pub(crate) fn runs_in_window(
     store: &Store,
     window: &WindowSpec,
