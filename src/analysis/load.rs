@@ -2,7 +2,7 @@
 //! trim, the replays, renames and `select priority` walk.
 
 use super::RunCounts;
-use super::window::Window;
+use super::window::{RunInfo, Window};
 use crate::domain::Status;
 
 /// One execution of a test, by window position: 24 bytes.
@@ -52,24 +52,41 @@ pub(crate) fn load(window: &Window) -> (Vec<Series>, RunCounts) {
     let counts = window.run_counts();
     let rows = &window.rows;
     let variants = window.variants.len().max(1);
-    // (test, variant) -> group, as test × variants + variant.
+    let slot = |i: usize| {
+        window.test_of_row(i) as usize * variants
+            + window.run_variant[rows.run[i] as usize] as usize
+    };
+    // Two passes, so each series is allocated once at its size: (test, variant) -> group, as
+    // test × variants + variant, groups in first-appearance order with their sizes; then the
+    // executions.
     let mut group_of: Vec<u32> = vec![u32::MAX; window.tests.len() * variants];
-    let mut groups: Vec<(usize, Vec<Exec>)> = Vec::new();
+    let mut sizes: Vec<(usize, usize)> = Vec::new();
+    for i in 0..rows.len() {
+        if rows.status[i].is_none() {
+            continue;
+        }
+        let s = slot(i);
+        if group_of[s] == u32::MAX {
+            group_of[s] = u32::try_from(sizes.len()).expect("fewer than 2^32 series");
+            sizes.push((s, 0));
+        }
+        sizes[group_of[s] as usize].1 += 1;
+    }
+    let mut groups: Vec<(usize, Vec<Exec>)> = sizes
+        .into_iter()
+        .map(|(s, n)| (s, Vec::with_capacity(n)))
+        .collect();
     for i in 0..rows.len() {
         let Some(status) = rows.status[i] else {
             continue;
         };
-        let run = rows.run[i];
-        let slot =
-            window.test_of_row(i) as usize * variants + window.run_variant[run as usize] as usize;
-        if group_of[slot] == u32::MAX {
-            group_of[slot] = u32::try_from(groups.len()).expect("fewer than 2^32 series");
-            groups.push((slot, Vec::new()));
-        }
         let row = u32::try_from(i).expect("fewer than 2^32 executions");
-        groups[group_of[slot] as usize]
-            .1
-            .push(Exec::new(run, row, status, rows.duration(i)));
+        groups[group_of[slot(i)] as usize].1.push(Exec::new(
+            rows.run[i],
+            row,
+            status,
+            rows.duration(i),
+        ));
     }
     drop(group_of);
 
@@ -77,7 +94,6 @@ pub(crate) fn load(window: &Window) -> (Vec<Series>, RunCounts) {
         .into_iter()
         .map(|(slot, mut points)| {
             points.sort_by_key(|p| p.run);
-            points.shrink_to_fit();
             let t = u32::try_from(slot / variants).expect("fewer than 2^32 tests");
             let n = window.first_names(t);
             Series {
@@ -97,6 +113,13 @@ pub(crate) fn load(window: &Window) -> (Vec<Series>, RunCounts) {
             .then_with(|| a.variant.cmp(&b.variant))
     });
     (series, counts)
+}
+
+/// [`load`], giving the window's executions back as soon as the series hold them (for the
+/// commands that need nothing else of the window): the runs, the series and the counts.
+pub(crate) fn load_owned(window: Window) -> (Vec<RunInfo>, Vec<Series>, RunCounts) {
+    let (series, counts) = load(&window);
+    (window.runs, series, counts)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 //! and `score` = 0.5 · names + 0.3 · durations + 0.2 · outcomes, less 0.05 per run of gap. A
 //! pair is suggested when its score is at least 0.6; each id is used once, best score first.
 
-use super::load::{Series, load};
+use super::load::{Series, load_owned};
 use super::window::Window;
 use crate::domain::Status;
 use serde::Serialize;
@@ -94,9 +94,9 @@ struct Seen {
 }
 
 /// Runs the suggestion over the store.
-pub(crate) fn renames(window: &Window, options: &RenameOptions) -> Renames {
-    let runs = &window.runs;
-    let (series, _) = load(window);
+pub(crate) fn renames(window: Window, options: &RenameOptions) -> Renames {
+    let (runs, series, _) = load_owned(window);
+    let runs = &runs;
     let mut result = suggest(&series, runs.len(), options);
     for r in &mut result {
         // Window positions become run keys for the reader.

@@ -8,7 +8,7 @@
 //! the tests; the tests it never needed are the trim candidates.
 
 use super::flaky::{FlakyOptions, Outcome, Point, Verdict, evidence, verdict};
-use super::load::{Series, load};
+use super::load::{Series, load_owned};
 use super::window::{RunInfo, Window};
 use crate::domain::Status;
 use serde::Serialize;
@@ -434,9 +434,9 @@ struct TestRows {
 }
 
 /// Runs the analysis over the window.
-pub(crate) fn trim(window: &Window, options: &TrimOptions) -> TrimReport {
-    let (series, counts) = load(window);
-    trim_loaded(&window.runs, series, &counts, options)
+pub(crate) fn trim(window: Window, options: &TrimOptions) -> TrimReport {
+    let (runs, series, counts) = load_owned(window);
+    trim_loaded(&runs, series, &counts, options)
 }
 
 /// [`trim`] of a window already loaded (the report loads it once for this and the priority
@@ -527,12 +527,12 @@ pub(crate) fn choose_cut(
 /// `select skip --max-miss`: the cut [`choose_cut`] finds, its replay, and `trim`'s report at
 /// that cut, from one load of the window.
 pub(crate) fn trim_at_chosen_cut(
-    window: &Window,
+    window: Window,
     options: &TrimOptions,
     max_miss: f64,
 ) -> (f64, Replayed, TrimReport) {
-    let runs = &window.runs;
-    let (series, counts) = load(window);
+    let (runs, series, counts) = load_owned(window);
+    let runs = &runs;
     let (share, replay) = choose_cut(runs, &series, &counts, options, max_miss);
     let options = TrimOptions {
         saving_share: share,

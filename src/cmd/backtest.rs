@@ -28,7 +28,7 @@ pub(crate) fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     let window = Window::load(&store, &args.window.to_spec()).with_context(reading)?;
     match args.kind {
         BacktestKind::Priority => {
-            let result = priority(&window, &options);
+            let result = priority(window, &options);
             if result.runs_scored == 0 {
                 eprintln!(
                     "testsift: warning: no run after the first {} of {} had a failed test, so nothing was scored (lower --train-runs or widen the window)",
@@ -38,7 +38,7 @@ pub(crate) fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
             print(&result, format, &table)?;
         }
         BacktestKind::Skip => {
-            let result = skip_list(&window, &options);
+            let result = skip_list(window, &options);
             if result.runs_replayed == 0 {
                 eprintln!(
                     "testsift: warning: no run after the first {} of {} to replay (lower --train-runs or widen the window)",
@@ -48,7 +48,7 @@ pub(crate) fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
             print(&result, format, &table)?;
         }
         BacktestKind::Shards => {
-            let result = shard_split(&window, &options);
+            let result = shard_split(window, &options);
             if result.pipelines_replayed == 0 {
                 eprintln!(
                     "testsift: warning: no pipeline after the first {} of {} to replay (lower --train-runs or widen the window)",

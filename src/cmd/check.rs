@@ -2,7 +2,7 @@
 //! nothing to judge (an empty window, a run not in the store). Text: tripped gates on stderr,
 //! held ones on stdout; `--format json`, `github` and `junit` write everything to stdout.
 
-use crate::analysis::flaky::{FlakyOptions, flaky};
+use crate::analysis::flaky::{FlakyOptions, flaky, flaky_without_newest};
 use crate::analysis::gate::{self, CheckReport, Gate, GateResult};
 use crate::analysis::slow::{SlowOptions, slow};
 use crate::analysis::window::Window;
@@ -117,7 +117,7 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         let result = match (g, &now) {
             (Gate::Broken, Some(now)) => gate::broken(now),
             (Gate::NewFlaky, Some(now)) => {
-                let before = flaky(&window()?.without_newest(args.new_runs.max(1)), &options);
+                let before = flaky_without_newest(window()?, args.new_runs.max(1), &options);
                 gate::new_flaky(now, &before, args.new_runs.max(1))
             }
             (Gate::FlakyRate, Some(now)) => {

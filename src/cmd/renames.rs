@@ -20,7 +20,7 @@ pub(crate) fn run(args: RenamesArgs) -> anyhow::Result<ExitCode> {
     };
     let window = Window::load(&store, &args.window.to_spec())
         .with_context(|| format!("reading {}", store.dir().display()))?;
-    let result = renames(&window, &options);
+    let result = renames(window, &options);
     match args.format.to_format() {
         Some(format) => print(&result, format, &TableOptions::default())?,
         None => {

@@ -19,7 +19,7 @@ pub(crate) fn run(args: TrimArgs) -> anyhow::Result<ExitCode> {
     };
     let reading = || format!("reading {}", store.dir().display());
     let window = Window::load(&store, &args.window.to_spec()).with_context(reading)?;
-    let mut report = trim(&window, &options);
+    let mut report = trim(window, &options);
     let tests: Vec<(&str, &str)> = report
         .candidates
         .iter()

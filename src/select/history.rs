@@ -52,19 +52,6 @@ pub(crate) struct History {
     pub(crate) current_split: Result<CurrentSplit, String>,
 }
 
-/// One execution of a test, as `select` keeps it while the window's rows are gathered.
-#[derive(Debug, Clone, Copy)]
-struct Row {
-    /// Its test key (an index into the window's keys), for the names and `file` the newest
-    /// execution gives.
-    key: u32,
-    /// Position of its run among the kept runs.
-    order: u32,
-    status: Status,
-    /// Seconds; NaN when the report gave none.
-    seconds: f64,
-}
-
 /// The window's executions per test, without the runs `infra_threshold` calls
 /// infrastructure failures (the analyses' rule); with `variant`, that variant's runs only.
 pub(crate) fn history(
@@ -107,8 +94,8 @@ pub(crate) fn history(
         executed: vec![0; runs.len()],
         failed: vec![0; runs.len()],
     };
-    // Per test index: its rows, in stored order.
-    let mut rows: Vec<Vec<Row>> = vec![Vec::new(); window.tests.len()];
+    // Per test index: its rows (indices into the window's), in stored order.
+    let mut rows: Vec<Vec<u32>> = vec![Vec::new(); window.tests.len()];
     // (test index, kept position) -> report index, for the rows of the split's runs.
     let mut split_reports: FxHashMap<(u32, u32), u32> = FxHashMap::default();
     let stored = &window.rows;
@@ -128,12 +115,7 @@ pub(crate) fn history(
         if in_split[r] {
             split_reports.insert((t, order), stored.report[i]);
         }
-        rows[t as usize].push(Row {
-            key: stored.key[i],
-            order,
-            status,
-            seconds: stored.seconds[i],
-        });
+        rows[t as usize].push(u32::try_from(i).expect("fewer than 2^32 executions"));
     }
     let infra = counts.infrastructure(infra_threshold);
 
@@ -145,11 +127,16 @@ pub(crate) fn history(
     let mut tests: Vec<TestHistory> = Vec::new();
     for t in by_id {
         let list = &mut rows[t];
-        list.sort_by_key(|row| row.order);
+        let order = |i: u32| kept[stored.run[i as usize] as usize].unwrap_or(u32::MAX);
+        list.sort_by_key(|&i| order(i));
         let id = window.tests[t].test_id.as_str();
         let mut test: Option<TestHistory> = None;
-        for row in list.iter() {
-            let r = row.order as usize;
+        // The names of its newest execution, and the `file` of its newest that had one.
+        let (mut names, mut file) = (None, None);
+        for &i in list.iter() {
+            let i = i as usize;
+            let order = order(i as u32);
+            let r = order as usize;
             if r >= runs.len() || infra[r] {
                 continue;
             }
@@ -157,25 +144,26 @@ pub(crate) fn history(
                 test_id: id.to_string(),
                 ..Default::default()
             });
-            let names = &window.keys[row.key as usize];
-            h.classname.clone_from(&names.classname);
-            h.name.clone_from(&names.name);
-            h.suite.clone_from(&names.suite);
-            if !names.file.is_empty() {
-                h.file = Some(names.file.clone());
+            let key = &window.keys[stored.key[i] as usize];
+            names = Some(key);
+            if !key.file.is_empty() {
+                file = Some(key.file.as_str());
             }
             let v = runs[r].variant.as_str();
             if !h.variants.iter().any(|x| x == v) {
                 h.variants.push(v.to_string());
             }
-            let outcome = match row.status {
+            let Some(status) = stored.status[i] else {
+                continue;
+            };
+            let outcome = match status {
                 Status::Passed => Outcome::Pass,
                 Status::Failed | Status::Error => Outcome::Fail,
                 Status::Flaky => Outcome::Retry,
                 Status::Skipped => continue,
             };
             h.outcomes.push(outcome);
-            let seconds = (!row.seconds.is_nan()).then_some(row.seconds);
+            let seconds = stored.duration(i);
             if let Some(d) = seconds {
                 h.durations.push(d);
             }
@@ -183,7 +171,7 @@ pub(crate) fn history(
                 let key = match split_by {
                     SplitBy::Variant => v,
                     SplitBy::Report => split_reports
-                        .get(&(t as u32, row.order))
+                        .get(&(t as u32, order))
                         .map_or("", |&k| window.reports[k as usize].path.as_str()),
                 };
                 let in_other = parts.iter().any(|(k, p)| k != key && p.0.contains(id));
@@ -192,6 +180,12 @@ pub(crate) fn history(
                 part.0.insert(id.to_string());
                 part.1 += seconds.unwrap_or(0.0);
             }
+        }
+        if let (Some(h), Some(names)) = (&mut test, names) {
+            h.classname.clone_from(&names.classname);
+            h.name.clone_from(&names.name);
+            h.suite.clone_from(&names.suite);
+            h.file = file.map(str::to_string);
         }
         if let Some(mut h) = test {
             h.variants.sort();

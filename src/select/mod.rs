@@ -188,7 +188,7 @@ pub(crate) fn select(
                 ..TrimOptions::default()
             };
             let (share, replayed, report) =
-                crate::analysis::trim::trim_at_chosen_cut(&loaded, &base, options.max_miss);
+                crate::analysis::trim::trim_at_chosen_cut(loaded, &base, options.max_miss);
             skip_cut = Some(SkipCut {
                 max_miss: options.max_miss,
                 saving_share: share,
@@ -202,9 +202,9 @@ pub(crate) fn select(
             (tests, None)
         }
         Kind::Priority => {
-            let (series, counts) = crate::analysis::load::load(&loaded);
+            let (runs, series, counts) = crate::analysis::load::load_owned(loaded);
             let model = crate::analysis::backtest::learned(
-                &loaded.runs,
+                &runs,
                 &series,
                 &counts,
                 options.infra_threshold,

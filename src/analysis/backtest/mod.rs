@@ -12,7 +12,7 @@
 //! tests appear in the run's reports (the runner's own order), and the optimal one (the failing
 //! tests first, cheapest first). Definitions and figures: docs/select.md.
 
-use super::load::{Exec, Series, load};
+use super::load::{Exec, Series, load_owned};
 use super::window::{RunInfo, Window};
 use super::{RunCounts, SplitBy};
 use crate::domain::Status;
@@ -134,9 +134,9 @@ pub(crate) struct PriorityBacktest {
 }
 
 /// Replays the window.
-pub(crate) fn priority(window: &Window, options: &BacktestOptions) -> PriorityBacktest {
-    let (series, counts) = load(window);
-    replay(&window.runs, &series, &counts, options)
+pub(crate) fn priority(window: Window, options: &BacktestOptions) -> PriorityBacktest {
+    let (runs, series, counts) = load_owned(window);
+    replay(&runs, &series, &counts, options)
 }
 
 /// [`priority`] of a window already loaded.
@@ -150,20 +150,20 @@ pub(crate) fn priority_loaded(
 }
 
 /// Replays the skip list over the window ([`skip::replay`]).
-pub(crate) fn skip_list(window: &Window, options: &BacktestOptions) -> skip::SkipBacktest {
-    let (series, counts) = load(window);
-    skip::replay(&window.runs, &series, &counts, options)
+pub(crate) fn skip_list(window: Window, options: &BacktestOptions) -> skip::SkipBacktest {
+    let (runs, series, counts) = load_owned(window);
+    skip::replay(&runs, &series, &counts, options)
 }
 
 /// Replays the shard split over the window ([`shards::replay`]).
-pub(crate) fn shard_split(window: &Window, options: &BacktestOptions) -> shards::ShardsBacktest {
-    let (series, counts) = load(window);
+pub(crate) fn shard_split(window: Window, options: &BacktestOptions) -> shards::ShardsBacktest {
     // Each row's report, by row (as [`crate::analysis::load::Exec::row`] numbers them).
     let reports: Vec<u32> = match options.split_by {
         SplitBy::Variant => Vec::new(),
         SplitBy::Report => window.rows.report.clone(),
     };
-    shards::replay(&window.runs, &series, &counts, &reports, options)
+    let (runs, series, counts) = load_owned(window);
+    shards::replay(&runs, &series, &counts, &reports, options)
 }
 
 /// One test's execution in one run, as the replay sees it.

@@ -85,9 +85,9 @@ struct Growing {
     newest: (u32, u32),
 }
 
-/// The window's executions, grouped and counted for `flaky`.
-pub(super) fn read(window: &Window) -> Executions<'_> {
-    let runs = window.runs.len();
+/// The window's executions, grouped and counted for `flaky`: those of the runs `keep` gives a
+/// position (window position -> position among `runs` kept runs), at that position.
+pub(super) fn read<'w>(window: &'w Window, keep: &[Option<u32>], runs: usize) -> Executions<'w> {
     let rows = &window.rows;
     // Reports are numbered by path, in the order the stored rows first name them.
     let mut report_paths: Vec<String> = Vec::new();
@@ -114,8 +114,37 @@ pub(super) fn read(window: &Window) -> Executions<'_> {
         details: Vec::with_capacity(window.failures.len()),
     };
     let variants = window.variants.len().max(1);
+    let slot = |i: usize| {
+        window.test_of_row(i) as usize * variants
+            + window.run_variant[rows.run[i] as usize] as usize
+    };
+    // Each group allocated once at its size: (test, variant) -> group, as test × variants +
+    // variant, groups in first-appearance order.
     let mut group_of: Vec<u32> = vec![u32::MAX; window.tests.len() * variants];
     let mut groups: Vec<Growing> = Vec::new();
+    let mut sizes: Vec<usize> = Vec::new();
+    for i in 0..rows.len() {
+        let Some(run) = keep[rows.run[i] as usize] else {
+            continue;
+        };
+        let s = slot(i);
+        if group_of[s] == u32::MAX {
+            group_of[s] = u32::try_from(sizes.len()).expect("fewer than 2^32 tests");
+            sizes.push(0);
+            groups.push(Growing {
+                key: (
+                    window.test_of_row(i),
+                    window.run_variant[rows.run[i] as usize],
+                ),
+                entries: Vec::new(),
+                newest: (run, rows.key[i]),
+            });
+        }
+        sizes[group_of[s] as usize] += 1;
+    }
+    for (g, n) in groups.iter_mut().zip(sizes) {
+        g.entries.reserve_exact(n);
+    }
     // The (run, report number) whose counts are being summed, and the sums: a report's rows
     // are stored together.
     let mut current: Option<((u32, u32), (usize, usize))> = None;
@@ -134,7 +163,9 @@ pub(super) fn read(window: &Window) -> Executions<'_> {
             Some(f) if f.row == row => failures.next(),
             _ => None,
         };
-        let run = rows.run[i];
+        let Some(run) = keep[rows.run[i] as usize] else {
+            continue;
+        };
         let r = run as usize;
         let report = path_number[rows.report[i] as usize];
         let status = rows.status[i];
@@ -162,18 +193,7 @@ pub(super) fn read(window: &Window) -> Executions<'_> {
             _ => None,
         };
         let key = rows.key[i];
-        let t = window.keys[key as usize].test;
-        let v = window.run_variant[r];
-        let slot = t as usize * variants + v as usize;
-        if group_of[slot] == u32::MAX {
-            group_of[slot] = u32::try_from(groups.len()).expect("fewer than 2^32 tests");
-            groups.push(Growing {
-                key: (t, v),
-                entries: Vec::new(),
-                newest: (run, key),
-            });
-        }
-        let group = &mut groups[group_of[slot] as usize];
+        let group = &mut groups[group_of[slot(i)] as usize];
         group.entries.push(Entry {
             row,
             run,
@@ -204,7 +224,6 @@ pub(super) fn read(window: &Window) -> Executions<'_> {
         .map(|g| {
             let ((t, v), mut entries, (_, newest)) = (g.key, g.entries, g.newest);
             entries.sort_by_key(|e| e.run);
-            entries.shrink_to_fit();
             let n = &window.keys[newest as usize];
             Group {
                 test_id: window.tests[t as usize].test_id.clone(),

@@ -498,7 +498,25 @@ pub(crate) fn verdict(ev: &Evidence, runs: usize, min_runs: usize, appeared_late
 /// Runs the analysis over the window: its executions grouped per test in run order
 /// ([`executions`]), each test's classname, name and family from its newest execution's key.
 pub(crate) fn flaky(window: &Window, options: &FlakyOptions) -> FlakyReport {
-    analyse(&executions::read(window), &window.runs, options)
+    let keep: Vec<Option<u32>> = (0..window.runs.len())
+        .map(|p| u32::try_from(p).ok())
+        .collect();
+    analyse(
+        &executions::read(window, &keep, window.runs.len()),
+        &window.runs,
+        options,
+    )
+}
+
+/// [`flaky`] over the window without its newest `n` run keys (`check`'s "before" side of a
+/// comparison), read from the same window.
+pub(crate) fn flaky_without_newest(
+    window: &Window,
+    n: usize,
+    options: &FlakyOptions,
+) -> FlakyReport {
+    let (runs, keep) = window.without_newest(n);
+    analyse(&executions::read(window, &keep, runs.len()), &runs, options)
 }
 
 fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> FlakyReport {
