@@ -5,15 +5,13 @@
 
 use super::flaky::{FlakyReport, TestVerdict, Verdict};
 use super::slow::SlowReport;
-use super::window::{self, RunInfo, Since, WindowSpec};
+use super::window::{self, RunInfo, Since, Window, WindowSpec};
 use super::{AnalysisError, query_err};
 use crate::config::Quarantine;
 use crate::domain::Status;
 use crate::report::escape;
 use crate::store::Store;
-use crate::store::schema::{
-    CLASSNAME, FILE, FINGERPRINT, LINE, MESSAGE, NAME, RUN, STATUS, TEST_ID, VARIANT,
-};
+use crate::store::schema::{FILE, LINE, TEST_ID};
 use polars::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -515,11 +513,11 @@ pub(crate) fn run_gate(
     };
     let before =
         |r: &RunInfo| r.run != key && window::run_order(r, &target) == std::cmp::Ordering::Less;
-    // (run key, variant) -> commit, for the window's runs before this one.
-    let history: HashMap<(String, String), Option<String>> = window::runs_in_window(store, window)?
+    // The window's runs before this one: the history its failures are judged against.
+    let history: HashSet<(String, String)> = window::runs_in_window(store, window)?
         .into_iter()
         .filter(|r| before(r))
-        .map(|r| ((r.run, r.variant), r.commit))
+        .map(|r| (r.run, r.variant))
         .collect();
     let history_runs = history.len();
     let baseline_run = baseline.and_then(|b| {
@@ -529,130 +527,111 @@ pub(crate) fn run_gate(
             .map(|r| r.run.clone())
     });
 
-    let err = || query_err(store);
-    let now = crate::config::alias_ids(store.executions()?)
-        .filter(col(RUN).eq(lit(key)))
-        .filter(col(STATUS).is_in(
-            lit(Series::new("s".into(), ["failed", "error", "flaky"])).implode(false),
-            false,
-        ))
-        .select([
-            col(VARIANT),
-            col(TEST_ID),
-            col(CLASSNAME),
-            col(NAME),
-            col(STATUS),
-            col(FINGERPRINT),
-            col(MESSAGE),
-            col(FILE),
-            col(LINE),
-        ])
-        .sort([TEST_ID, VARIANT], SortMultipleOptions::default())
-        .collect()
-        .map_err(err())?;
-    let now_ids = now
-        .column(TEST_ID)
-        .and_then(|c| c.str().cloned())
-        .map_err(err())?;
-    let ids: BTreeSet<String> = now_ids.iter().flatten().map(str::to_string).collect();
-    let mut per_test: HashMap<(String, String), Before> = HashMap::new();
-    if !ids.is_empty() {
-        let wanted = Series::new("wanted".into(), ids.iter().cloned().collect::<Vec<_>>());
-        let df = crate::config::alias_ids(store.executions()?)
-            .filter(col(TEST_ID).is_in(lit(wanted).implode(false), false))
-            .select([
-                col(RUN),
-                col(VARIANT),
-                col(TEST_ID),
-                col(STATUS),
-                col(FINGERPRINT),
-            ])
-            .collect()
-            .map_err(err())?;
-        let read = || -> PolarsResult<_> {
-            Ok((
-                df.column(RUN)?.str()?.clone(),
-                df.column(VARIANT)?.str()?.clone(),
-                df.column(TEST_ID)?.str()?.clone(),
-                df.column(STATUS)?.str()?.clone(),
-                df.column(FINGERPRINT)?.u64()?.clone(),
-            ))
+    // One window of those runs, this run and the baseline run (`all` is in run order).
+    let runs: Vec<RunInfo> = all
+        .iter()
+        .filter(|r| {
+            r.run == key
+                || baseline_run.as_deref() == Some(r.run.as_str())
+                || history.contains(&(r.run.clone(), r.variant.clone()))
+        })
+        .cloned()
+        .collect();
+    let w = Window::of_runs(store, runs, None)?;
+    let is_target: Vec<bool> = w.runs.iter().map(|r| r.run == key).collect();
+    let is_baseline: Vec<bool> = w
+        .runs
+        .iter()
+        .map(|r| baseline_run.as_deref() == Some(r.run.as_str()))
+        .collect();
+    // Per position: the run's commit when it is part of the history.
+    let in_history: Vec<Option<Option<&str>>> = w
+        .runs
+        .iter()
+        .map(|r| {
+            history
+                .contains(&(r.run.clone(), r.variant.clone()))
+                .then_some(r.commit.as_deref())
+        })
+        .collect();
+    let rows = &w.rows;
+    let test_id = |i: usize| w.tests[w.test_of_row(i) as usize].test_id.as_str();
+    let variant = |i: usize| w.variants[w.run_variant[rows.run[i] as usize] as usize].as_str();
+    // This run's failed, errored and retried rows, by test id and variant.
+    let mut now: Vec<usize> = (0..rows.len())
+        .filter(|&i| {
+            is_target[rows.run[i] as usize]
+                && matches!(
+                    rows.status[i],
+                    Some(Status::Failed | Status::Error | Status::Flaky)
+                )
+        })
+        .collect();
+    now.sort_by(|&a, &b| (test_id(a), variant(a)).cmp(&(test_id(b), variant(b))));
+    let failing: HashSet<u32> = now.iter().map(|&i| w.test_of_row(i)).collect();
+    let mut per_test: HashMap<(&str, &str), Before> = HashMap::new();
+    let mut failures = w.failures.iter().peekable();
+    for i in 0..rows.len() {
+        let failure = match failures.peek() {
+            Some(f) if f.row as usize == i => failures.next(),
+            _ => None,
         };
-        let (run, variant, test_id, status, fingerprint) = read().map_err(err())?;
-        for i in 0..df.height() {
-            let (Some(r), Some(v), Some(t), Some(st)) = (
-                run.get(i),
-                variant.get(i),
-                test_id.get(i),
-                status.get(i).and_then(Status::parse),
-            ) else {
-                continue;
-            };
-            let failed = matches!(st, Status::Failed | Status::Error);
-            let entry = || (t.to_string(), v.to_string());
-            if baseline_run.as_deref() == Some(r) && failed {
-                per_test.entry(entry()).or_default().baseline_failed = true;
-            }
-            let Some(commit) = history.get(&(r.to_string(), v.to_string())) else {
-                continue;
-            };
-            let b = per_test.entry(entry()).or_default();
-            let fp = fingerprint.get(i);
-            if st == Status::Flaky {
-                b.retry_runs += 1;
-                b.recovered.extend(fp);
-            }
-            if let Some(c) = commit {
-                let seen = b.commits.entry(c.clone()).or_default();
-                match st {
-                    Status::Passed | Status::Flaky => seen.0 = true,
-                    Status::Failed | Status::Error => {
-                        seen.1 = true;
-                        if let Some(fp) = fp {
-                            b.failed_on.push((c.clone(), fp));
-                        }
-                    }
-                    Status::Skipped => {}
-                }
-            }
-        }
-        for b in per_test.values_mut() {
-            let mixed: Vec<u64> = b
-                .failed_on
-                .iter()
-                .filter(|(c, _)| b.commits.get(c).is_some_and(|(p, _)| *p))
-                .map(|(_, fp)| *fp)
-                .collect();
-            b.recovered.extend(mixed);
-        }
-    }
-
-    let read = || -> PolarsResult<_> {
-        Ok((
-            now.column(VARIANT)?.str()?.clone(),
-            now.column(TEST_ID)?.str()?.clone(),
-            now.column(CLASSNAME)?.str()?.clone(),
-            now.column(NAME)?.str()?.clone(),
-            now.column(STATUS)?.str()?.clone(),
-            now.column(FINGERPRINT)?.u64()?.clone(),
-            now.column(MESSAGE)?.str()?.clone(),
-            now.column(FILE)?.str()?.clone(),
-            now.column(LINE)?.u32()?.clone(),
-        ))
-    };
-    let (variant, test_id, classname, name, status, fingerprint, message, file, line) =
-        read().map_err(err())?;
-    let empty = Before::default();
-    let mut decisions = Vec::new();
-    for i in 0..now.height() {
-        let (Some(t), Some(st)) = (test_id.get(i), status.get(i).and_then(Status::parse)) else {
+        let (Some(st), true) = (rows.status[i], failing.contains(&w.test_of_row(i))) else {
             continue;
         };
-        let v = variant.get(i).unwrap_or_default();
-        let b = per_test
-            .get(&(t.to_string(), v.to_string()))
-            .unwrap_or(&empty);
-        let fp = fingerprint.get(i);
+        let r = rows.run[i] as usize;
+        let entry = (test_id(i), variant(i));
+        if is_baseline[r] && st.is_failure() {
+            per_test.entry(entry).or_default().baseline_failed = true;
+        }
+        let Some(commit) = in_history[r] else {
+            continue;
+        };
+        let b = per_test.entry(entry).or_default();
+        let fp = failure.and_then(|f| f.fingerprint);
+        if st == Status::Flaky {
+            b.retry_runs += 1;
+            b.recovered.extend(fp);
+        }
+        if let Some(c) = commit {
+            let seen = b.commits.entry(c.to_string()).or_default();
+            match st {
+                Status::Passed | Status::Flaky => seen.0 = true,
+                Status::Failed | Status::Error => {
+                    seen.1 = true;
+                    if let Some(fp) = fp {
+                        b.failed_on.push((c.to_string(), fp));
+                    }
+                }
+                Status::Skipped => {}
+            }
+        }
+    }
+    for b in per_test.values_mut() {
+        let mixed: Vec<u64> = b
+            .failed_on
+            .iter()
+            .filter(|(c, _)| b.commits.get(c).is_some_and(|(p, _)| *p))
+            .map(|(_, fp)| *fp)
+            .collect();
+        b.recovered.extend(mixed);
+    }
+
+    let empty = Before::default();
+    let mut decisions = Vec::new();
+    for i in now {
+        let (t, v) = (test_id(i), variant(i));
+        let Some(st) = rows.status[i] else {
+            continue;
+        };
+        let b = per_test.get(&(t, v)).unwrap_or(&empty);
+        let failure = w
+            .failures
+            .binary_search_by_key(&u32::try_from(i).unwrap_or(u32::MAX), |f| f.row)
+            .ok()
+            .map(|k| &w.failures[k]);
+        let fp = failure.and_then(|f| f.fingerprint);
+        let names = &w.keys[rows.key[i] as usize];
         let quarantined = quarantine
             .iter()
             .find(|q| !q.expired(today) && q.on_variant(v) && q.matches(t));
@@ -710,16 +689,19 @@ pub(crate) fn run_gate(
         };
         decisions.push(Decision {
             test_id: t.to_string(),
-            classname: classname.get(i).unwrap_or_default().to_string(),
-            name: name.get(i).unwrap_or_default().to_string(),
+            classname: names.classname.clone(),
+            name: names.name.clone(),
             variant: v.to_string(),
             status: st,
             forgiven: because.forgiven(),
             because,
             reason,
-            file: file.get(i).filter(|f| !f.is_empty()).map(str::to_string),
-            line: line.get(i),
-            message: message.get(i).filter(|m| !m.is_empty()).map(str::to_string),
+            file: Some(names.file.clone()).filter(|f| !f.is_empty()),
+            line: names.line,
+            message: failure
+                .and_then(|f| f.message.as_deref())
+                .filter(|m| !m.is_empty())
+                .map(str::to_string),
             owners: Vec::new(),
         });
     }

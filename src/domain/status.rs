@@ -49,10 +49,6 @@ impl Status {
         Status::ALL.into_iter().find(|st| st.code() == code)
     }
 
-    pub(crate) fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
     pub(crate) fn is_failure(self) -> bool {
         matches!(self, Status::Failed | Status::Error)
     }

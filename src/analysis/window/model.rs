@@ -26,6 +26,7 @@ pub(crate) struct KeyNames {
     pub(crate) family: String,
     pub(crate) suite: String,
     pub(crate) file: String,
+    pub(crate) line: Option<u32>,
 }
 
 /// One test id (after testsift.toml's aliases), named by the first test key that carries it.
@@ -210,6 +211,7 @@ impl Window {
                 col(FAMILY),
                 col(SUITE),
                 col(FILE),
+                col(LINE),
             ])
             .collect()
             .map_err(err())?;
@@ -229,6 +231,10 @@ impl Window {
             ))
         };
         let (key, [test_id, classname, name, family, suite, file]) = read().map_err(err())?;
+        let line = df
+            .column(LINE)
+            .and_then(|c| c.u32().cloned())
+            .map_err(err())?;
         let mut key_index: FxHashMap<u64, u32> = FxHashMap::default();
         let mut test_index: FxHashMap<String, u32> = FxHashMap::default();
         for i in 0..df.height() {
@@ -260,6 +266,7 @@ impl Window {
                 family: get(&family),
                 suite: get(&suite),
                 file: get(&file),
+                line: line.get(i),
             });
             key_index.insert(k, k_at);
         }
