@@ -27,7 +27,10 @@ from xml.sax.saxutils import quoteattr
 KINDS = ["persistent", "recurring", "flaky", "new", "cofail", "mixed"]
 
 
-def plan(kind, seed, runs, tests):
+def plan(kind, seed, runs, tests, truth=None):
+    """The history's tests, durations, birth runs and failing tests per run; with `truth` (a dict),
+    also how each failing part was drawn (for bench/replay/bound.py), without changing a byte."""
+    truth = {} if truth is None else truth
     rng = random.Random(f"{kind}:{seed}")
     names = [f"t{i:05d}" for i in range(tests)]
     duration = {n: math.exp(rng.gauss(-2.0, 1.5)) for n in names}
@@ -49,6 +52,7 @@ def plan(kind, seed, runs, tests):
     if "recurring" in parts:
         for n in rng.sample(names, max(1, tests // 50)):
             rate = rng.uniform(0.02, 0.1)
+            truth.setdefault("recurring", {})[n] = rate
             k = 0
             while k < runs:
                 if rng.random() < rate:
@@ -59,6 +63,7 @@ def plan(kind, seed, runs, tests):
     if "flaky" in parts:
         for n in rng.sample(names, max(1, tests // 20)):
             p = rng.uniform(0.01, 0.2)
+            truth.setdefault("flaky", {})[n] = p
             for k in range(runs):
                 if rng.random() < p:
                     fail[k].add(n)
@@ -76,6 +81,7 @@ def plan(kind, seed, runs, tests):
         for _ in range(max(1, tests // 100)):
             group = rng.sample(names[:tests], rng.randint(3, 6))
             rate = rng.uniform(0.03, 0.12)
+            truth.setdefault("cofail", []).append((group, rate))
             for k in range(runs):
                 if rng.random() < rate:
                     fail[k].update(group)
