@@ -45,7 +45,7 @@ pub(crate) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     }
     let now = generation_time()?;
     let bar = spinner(!args.quiet);
-    bar.set_message("flaky, slow and trim analyses, the priority replay");
+    bar.set_message("reading the window");
     let thresholds = &crate::config::installed().thresholds;
     let defaults = FlakyOptions::default();
     let infra_threshold = args

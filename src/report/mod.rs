@@ -500,11 +500,12 @@ pub(crate) fn build(
     // detail (which shows what those two found), beside the priority replay and trim. Each
     // arm runs its steps in turn, which bounds the peak memory.
     let window = crate::analysis::window::Window::load(store, spec)?;
+    stage("flaky, slow and trim analyses, the priority replay");
     let (detail, (priority, trim)) = rayon::join(
         || {
             let flaky = flaky(&window, &options.flaky);
             let slow = slow_keeping_runs(&window, &slow_options, SUITES);
-            stage("reading the per-run history");
+            stage("the per-run history");
             let history = per_run_detail(&window, &flaky, &slow);
             (flaky, slow, history)
         },
