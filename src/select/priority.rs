@@ -13,15 +13,24 @@ use rustc_hash::FxHashMap;
 /// The failure rate over a test's executed runs with weight `(1 − DECAY)^age`, age 0 for its
 /// newest run: Σ wₖ·failedₖ / Σ wₖ, where failed means at least one failed attempt.
 pub(crate) fn decayed_failure_rate(outcomes: &[Outcome]) -> f64 {
-    let (mut num, mut den) = (0.0, 0.0);
-    for (age, o) in outcomes.iter().rev().enumerate() {
-        let w = (1.0 - DECAY).powi(i32::try_from(age).unwrap_or(i32::MAX));
-        den += w;
-        if *o != Outcome::Pass {
-            num += w;
-        }
+    thread_local! {
+        /// `(1 − DECAY)^age` by age, grown as needed: one `powi` per age, not per execution.
+        static WEIGHTS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    if den > 0.0 { num / den } else { 0.0 }
+    WEIGHTS.with_borrow_mut(|weights| {
+        while weights.len() < outcomes.len() {
+            let age = i32::try_from(weights.len()).unwrap_or(i32::MAX);
+            weights.push((1.0 - DECAY).powi(age));
+        }
+        let (mut num, mut den) = (0.0, 0.0);
+        for (o, w) in outcomes.iter().rev().zip(weights.iter()) {
+            den += w;
+            if *o != Outcome::Pass {
+                num += w;
+            }
+        }
+        if den > 0.0 { num / den } else { 0.0 }
+    })
 }
 
 /// Every test, most likely to fail first: testsift's model ([`Model`]) after learning every
