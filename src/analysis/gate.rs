@@ -738,10 +738,17 @@ pub(crate) fn files(
     store: &Store,
     ids: &BTreeSet<&str>,
 ) -> Result<HashMap<String, (String, Option<u32>)>, AnalysisError> {
-    let mut found: HashMap<String, (String, Option<u32>)> = HashMap::new();
     if ids.is_empty() {
-        return Ok(found);
+        return Ok(HashMap::new());
     }
+    store.reading(|| files_once(store, ids))
+}
+
+fn files_once(
+    store: &Store,
+    ids: &BTreeSet<&str>,
+) -> Result<HashMap<String, (String, Option<u32>)>, AnalysisError> {
+    let mut found: HashMap<String, (String, Option<u32>)> = HashMap::new();
     let df = crate::config::alias_ids(store.tests()?)
         .filter(col(FILE).is_not_null().and(col(FILE).neq(lit(""))))
         .select([col(TEST_ID), col(FILE), col(LINE)])

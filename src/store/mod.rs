@@ -50,6 +50,8 @@ const MARKER_TEXT: &str = "This folder is a testsift store: its segments/ and ma
 /// generation and the `manifests/` folder of committed generations (the commit needs no lock);
 /// its segments and `manifest.json` read as in format 3.
 const FORMAT: u32 = 4;
+/// Reads tried again after a writer replaced the segments under them, before the last try.
+const READ_TRIES: usize = 8;
 /// Ingest merges its small segments (at most [`SMALL_SEGMENT`] executions each) once there are
 /// this many: one ingest per CI run otherwise leaves a segment per run, and every reader then
 /// opens four files per run. It merges them sooner when the test names they repeat weigh more
@@ -277,6 +279,27 @@ impl Store {
     /// exist yet.
     fn read_manifest(&self) -> Result<Manifest, StoreError> {
         self.read_newest()
+    }
+
+    /// Runs `read`, a read of the segments the manifest lists, again when it failed while a
+    /// writer committed: a compaction, a merge or a `forget` removes the segments it replaced
+    /// as soon as its manifest is installed, so a reader that had listed them can find one
+    /// gone. Readers take no lock; this keeps them right without one. A failure with the
+    /// manifest unchanged is returned as it is.
+    pub(crate) fn reading<T, E>(&self, mut read: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+        let generation = || self.read_manifest().ok().map(|m| m.generation);
+        for _ in 0..READ_TRIES {
+            let before = generation();
+            match read() {
+                Ok(value) => return Ok(value),
+                Err(e) => {
+                    if before.is_none() || generation() == before {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        read()
     }
 
     /// The manifest in the file at `path`, checked to be one this testsift reads; `None` when

@@ -45,6 +45,10 @@ fn first_u64(df: &DataFrame, name: &str) -> u64 {
 }
 
 pub(crate) fn stats(store: &Store) -> Result<Stats, StoreError> {
+    store.reading(|| stats_once(store))
+}
+
+fn stats_once(store: &Store) -> Result<Stats, StoreError> {
     let (executions, tests, suites) = executions(store)?;
     let r = store
         .runs()?

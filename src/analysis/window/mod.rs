@@ -157,6 +157,10 @@ pub(crate) fn runs_in_window(
     store: &Store,
     window: &WindowSpec,
 ) -> Result<Vec<RunInfo>, AnalysisError> {
+    store.reading(|| read_runs(store, window))
+}
+
+fn read_runs(store: &Store, window: &WindowSpec) -> Result<Vec<RunInfo>, AnalysisError> {
     let df = store
         .runs()?
         .select([

@@ -128,12 +128,22 @@ impl Window {
         spec: &WindowSpec,
         batch_rows: Option<std::num::NonZeroUsize>,
     ) -> Result<Window, AnalysisError> {
-        let runs = runs_in_window(store, spec)?;
-        Window::of_runs(store, runs, batch_rows)
+        store.reading(|| {
+            let runs = runs_in_window(store, spec)?;
+            Window::of_runs(store, runs, batch_rows)
+        })
     }
 
     /// Loads the executions of `runs` (in window order).
     pub(crate) fn of_runs(
+        store: &Store,
+        runs: Vec<RunInfo>,
+        batch_rows: Option<std::num::NonZeroUsize>,
+    ) -> Result<Window, AnalysisError> {
+        store.reading(|| Window::read(store, runs.clone(), batch_rows))
+    }
+
+    fn read(
         store: &Store,
         runs: Vec<RunInfo>,
         batch_rows: Option<std::num::NonZeroUsize>,
