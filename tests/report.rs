@@ -1220,3 +1220,40 @@ fn report_shows_progress_in_a_terminal_and_ends() {
     assert_code(&piped, 0);
     assert!(stderr(&piped).is_empty(), "{}", stderr(&piped));
 }
+
+/// Two reports made at the same instant into one store (here under one SOURCE_DATE_EPOCH, as
+/// reproducible CI jobs make them) both keep their copy: each writes its own temporary file
+/// before the rename, so neither renames the other's away.
+#[test]
+fn reports_made_at_once_into_one_store_both_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[fixtures().join("history")], &["--quiet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for round in 0..5 {
+        let children: Vec<_> = (0..2)
+            .map(|k| {
+                std::process::Command::new(assert_cmd::cargo::cargo_bin("testsift"))
+                    .args(["report", "--quiet", "--store"])
+                    .arg(&store)
+                    .arg("--out")
+                    .arg(dir.path().join(format!("out-{round}-{k}")))
+                    .env("SOURCE_DATE_EPOCH", "1700000000")
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "round {round}: {}", stderr(&out));
+        }
+    }
+    let reports = store.join("reports");
+    let names: Vec<String> = fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["20231114T221320-000Z.json"], "{names:?}");
+}

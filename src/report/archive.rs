@@ -81,7 +81,9 @@ pub(crate) fn keep(
     let dir = store.dir().join(REPORTS_DIR);
     fs::create_dir_all(&dir).map_err(err(&dir))?;
     let path = dir.join(file_name(at));
-    let tmp = dir.join(format!(".{}.tmp", file_name(at)));
+    // One temporary name per process: two reports made in the same millisecond (or under one
+    // SOURCE_DATE_EPOCH) must not rename each other's file away.
+    let tmp = dir.join(format!(".{}.{}.tmp", file_name(at), std::process::id()));
     fs::write(&tmp, json).map_err(err(&tmp))?;
     fs::rename(&tmp, &path).map_err(err(&path))?;
     prune(&dir, keep.max(1))?;
