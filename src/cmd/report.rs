@@ -176,8 +176,18 @@ pub(crate) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         write(&path, bytes)?;
         written.push(path);
     }
-    archive::keep(&store, now, &json, args.keep_reports as usize)
-        .context("keeping a copy of report.json in the store")?;
+    match archive::keep(&store, now, &json, args.keep_reports as usize) {
+        Ok(_) => {}
+        // A store read from a read-only mount still gets its report; only the copy the next
+        // report compares against is not kept.
+        Err(e) if e.is_unwritable() => bar.suspend(|| {
+            eprintln!(
+                "testsift: warning: not keeping a copy of report.json in the store: {e:#}: {}; the next report compares against the newest copy kept before",
+                std::error::Error::source(&e).map_or_else(String::new, |s| s.to_string())
+            )
+        }),
+        Err(e) => return Err(e).context("keeping a copy of report.json in the store"),
+    }
     bar.finish_and_clear();
     if args.summary {
         match std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {

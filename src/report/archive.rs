@@ -22,6 +22,20 @@ pub(crate) enum ArchiveError {
     Store(#[from] crate::store::StoreError),
 }
 
+impl ArchiveError {
+    /// The store cannot be written here (a read-only mount, or no write permission).
+    pub(crate) fn is_unwritable(&self) -> bool {
+        matches!(
+            self,
+            ArchiveError::Io { source, .. }
+                if matches!(
+                    source.kind(),
+                    io::ErrorKind::ReadOnlyFilesystem | io::ErrorKind::PermissionDenied
+                )
+        )
+    }
+}
+
 fn err(path: &Path) -> impl FnOnce(io::Error) -> ArchiveError + '_ {
     move |source| ArchiveError::Io {
         path: path.display().to_string(),
@@ -131,5 +145,17 @@ mod tests {
         ] {
             assert!(!is_kept_name(other), "{other}");
         }
+    }
+
+    #[test]
+    fn only_a_store_that_cannot_be_written_is_forgiven() {
+        let io = |kind| ArchiveError::Io {
+            path: "s/reports".into(),
+            source: io::Error::from(kind),
+        };
+        assert!(io(io::ErrorKind::ReadOnlyFilesystem).is_unwritable());
+        assert!(io(io::ErrorKind::PermissionDenied).is_unwritable());
+        assert!(!io(io::ErrorKind::NotFound).is_unwritable());
+        assert!(!io(io::ErrorKind::StorageFull).is_unwritable());
     }
 }
