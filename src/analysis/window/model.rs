@@ -3,8 +3,12 @@
 //! function of a [`Window`]; `report` loads one and hands it to all of them.
 //!
 //! The stored executions come from the streaming engine a batch of rows at a time, each batch
-//! dropped once read, and keep their stored order: within a run, the order the tests appear in
-//! its reports. Names are read once from the tests and reports tables, never joined per row.
+//! dropped once read, and keep their stored order: a run's rows together, in the order the
+//! tests appear in its reports. That is the order the per-run work needs (a report's counts and
+//! times, the replays' runner order); the per-test work (`flaky`, `load`, `select`'s history)
+//! groups the rows by test once (a pass to size each group, one to fill it). Names are read
+//! once from the tests and reports tables, never joined per row. A read that a concurrent
+//! compaction cut short is read again (`Store::reading`).
 
 use super::{RunInfo, WindowSpec, runs_in_window};
 use crate::analysis::{AnalysisError, query_err};
