@@ -458,6 +458,31 @@ fn no_history_is_an_error() {
     assert!(!dir.path().join("out").exists());
 }
 
+#[test]
+fn an_out_that_is_a_file_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    fs::write(&out, "notes").unwrap();
+    let store = dir.path().join("store");
+    let run = testsift()
+        .arg("report")
+        .arg(fixtures().join("history"))
+        .args(["--quiet", "--store"])
+        .arg(&store)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_code(&run, 2);
+    assert!(
+        stderr(&run).contains("--out names a file"),
+        "{}",
+        stderr(&run)
+    );
+    assert!(!store.exists(), "nothing was ingested");
+    assert_eq!(fs::read_to_string(&out).unwrap(), "notes");
+}
+
 // ---- hostile input -------------------------------------------------------------------------
 
 fn xml_attr(s: &str) -> String {

@@ -18,6 +18,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 pub(crate) fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    // Said before the ingest and the analyses, which can take minutes, rather than after them.
+    if args.out.exists() && !args.out.is_dir() {
+        anyhow::bail!(
+            "{}: --out names a file; give a folder for report.html, report.md and report.json",
+            args.out.display()
+        );
+    }
     if !args.paths.is_empty() {
         super::ingest::run(IngestArgs {
             paths: args.paths.clone(),
