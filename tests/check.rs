@@ -131,6 +131,15 @@ fn bad_limits_and_missing_stores_are_errors() {
         "{}",
         stderr(&out)
     );
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a store").unwrap();
+    let out = check(&file, &[]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("--store names a file"),
+        "{}",
+        stderr(&out)
+    );
     let store = history_store(dir.path());
     let out = check(&store, &["--max-flaky-rate", "5"]);
     assert_eq!(code(&out), 2);

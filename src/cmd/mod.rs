@@ -46,6 +46,12 @@ fn owners(
 /// there yet.
 fn existing_store(path: &Path) -> anyhow::Result<Store> {
     let store = Store::at(path);
+    if path.is_file() {
+        anyhow::bail!(
+            "{}: --store names a file; give the store's folder",
+            path.display()
+        );
+    }
     if !store.exists() {
         anyhow::bail!(
             "{}: no history here yet; run `testsift ingest PATH` first (or pass --store)",
