@@ -570,12 +570,7 @@ pub(crate) fn run_gate(
     now.sort_by(|&a, &b| (test_id(a), variant(a)).cmp(&(test_id(b), variant(b))));
     let failing: HashSet<u32> = now.iter().map(|&i| w.test_of_row(i)).collect();
     let mut per_test: HashMap<(&str, &str), Before> = HashMap::new();
-    let mut failures = w.failures.iter().peekable();
-    for i in 0..rows.len() {
-        let failure = match failures.peek() {
-            Some(f) if f.row as usize == i => failures.next(),
-            _ => None,
-        };
+    for (i, failure) in w.rows_with_failures() {
         let (Some(st), true) = (rows.status[i], failing.contains(&w.test_of_row(i))) else {
             continue;
         };
@@ -625,11 +620,7 @@ pub(crate) fn run_gate(
             continue;
         };
         let b = per_test.get(&(t, v)).unwrap_or(&empty);
-        let failure = w
-            .failures
-            .binary_search_by_key(&u32::try_from(i).unwrap_or(u32::MAX), |f| f.row)
-            .ok()
-            .map(|k| &w.failures[k]);
+        let failure = w.failure(i);
         let fp = failure.and_then(|f| f.fingerprint);
         let names = &w.keys[rows.key[i] as usize];
         let quarantined = quarantine

@@ -151,12 +151,7 @@ fn test_statuses(
         .collect();
     if !wanted.is_empty() {
         let rows = &window.rows;
-        let mut failures = window.failures.iter().peekable();
-        for i in 0..rows.len() {
-            let failure = match failures.peek() {
-                Some(f) if f.row as usize == i => failures.next(),
-                _ => None,
-            };
+        for (i, failure) in window.rows_with_failures() {
             let r = rows.run[i] as usize;
             let slot = window.test_of_row(i) as usize * variants + window.run_variant[r] as usize;
             let (Some(key), Some(st)) = (slot_key[slot], rows.status[i]) else {

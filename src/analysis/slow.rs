@@ -389,12 +389,7 @@ impl Sums {
         let variants = window.variants.len().max(1);
         let mut per_test: Vec<Vec<(u32, f64)>> = vec![Vec::new(); window.tests.len() * variants];
         let rows = &window.rows;
-        let mut failures = window.failures.iter().peekable();
-        for i in 0..rows.len() {
-            let failure = match failures.peek() {
-                Some(f) if f.row as usize == i => failures.next(),
-                _ => None,
-            };
+        for (i, failure) in window.rows_with_failures() {
             let Some(status) = rows.status[i] else {
                 continue;
             };

@@ -156,13 +156,8 @@ pub(super) fn read<'w>(window: &'w Window, keep: &[Option<u32>], runs: usize) ->
             sums.1 += failed;
         }
     };
-    let mut failures = window.failures.iter().peekable();
-    for i in 0..rows.len() {
+    for (i, failure) in window.rows_with_failures() {
         let row = u32::try_from(i).expect("fewer than 2^32 executions");
-        let failure = match failures.peek() {
-            Some(f) if f.row == row => failures.next(),
-            _ => None,
-        };
         let Some(run) = keep[rows.run[i] as usize] else {
             continue;
         };

@@ -297,6 +297,22 @@ impl Window {
         &self.keys[self.tests[t as usize].first_key as usize]
     }
 
+    /// Each row's index, with what is kept of it when it failed, errored or was retried, in
+    /// row order.
+    pub(crate) fn rows_with_failures(&self) -> impl Iterator<Item = (usize, Option<&Failure>)> {
+        let mut failures = self.failures.iter().peekable();
+        (0..self.rows.len()).map(move |i| (i, failures.next_if(|f| f.row as usize == i)))
+    }
+
+    /// What is kept of row `i` when it failed, errored or was retried.
+    pub(crate) fn failure(&self, i: usize) -> Option<&Failure> {
+        let i = u32::try_from(i).ok()?;
+        self.failures
+            .binary_search_by_key(&i, |f| f.row)
+            .ok()
+            .map(|k| &self.failures[k])
+    }
+
     /// Per run: tests executed (not skipped) and tests that failed or errored.
     pub(crate) fn run_counts(&self) -> crate::analysis::RunCounts {
         let mut counts = crate::analysis::RunCounts {
