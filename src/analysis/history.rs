@@ -140,21 +140,24 @@ fn test_statuses(
         .chain(selection.evidence)
         .map(|(t, v)| (t.as_str(), v.as_str()))
         .collect();
-    // Per (test, variant) slot: the selected key, if any.
-    let variants = window.variants.len().max(1);
-    let slot_key: Vec<Option<(&str, &str)>> = (0..window.tests.len() * variants)
-        .map(|slot| {
-            let id = window.tests[slot / variants].test_id.as_str();
-            let variant = window.variants.get(slot % variants)?.as_str();
-            wanted.get(&(id, variant)).copied()
-        })
+    // Per test (window index): whether one of its variants is selected.
+    let ids: HashSet<&str> = wanted.iter().map(|(id, _)| *id).collect();
+    let selected: Vec<bool> = window
+        .tests
+        .iter()
+        .map(|t| ids.contains(t.test_id.as_str()))
         .collect();
     if !wanted.is_empty() {
         let rows = &window.rows;
         for (i, failure) in window.rows_with_failures() {
+            let t = window.test_of_row(i) as usize;
+            let (true, Some(st)) = (selected[t], rows.status[i]) else {
+                continue;
+            };
             let r = rows.run[i] as usize;
-            let slot = window.test_of_row(i) as usize * variants + window.run_variant[r] as usize;
-            let (Some(key), Some(st)) = (slot_key[slot], rows.status[i]) else {
+            let id = window.tests[t].test_id.as_str();
+            let variant = window.variants[window.run_variant[r] as usize].as_str();
+            let Some(&key) = wanted.get(&(id, variant)) else {
                 continue;
             };
             let message = failure
