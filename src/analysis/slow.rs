@@ -385,9 +385,11 @@ impl Sums {
         let mut per_report: FxHashMap<(u32, u32), (f64, f64)> = FxHashMap::default();
         // (group, run position) -> seconds.
         let mut per_group: FxHashMap<(u32, u32), f64> = FxHashMap::default();
-        // At test × variants + variant: (run position, duration) per execution.
+        // Per test and variant (slot test × variants + variant, first-appearance order): its
+        // (run position, duration) per execution.
         let variants = window.variants.len().max(1);
-        let mut per_test: Vec<Vec<(u32, f64)>> = vec![Vec::new(); window.tests.len() * variants];
+        let mut slot_of: Vec<u32> = vec![u32::MAX; window.tests.len() * variants];
+        let mut per_test: Vec<(usize, Vec<(u32, f64)>)> = Vec::new();
         let rows = &window.rows;
         for (i, failure) in window.rows_with_failures() {
             let Some(status) = rows.status[i] else {
@@ -420,8 +422,13 @@ impl Sums {
             if status != Status::Skipped
                 && let Some(d) = du
             {
-                let t = window.keys[key].test as usize;
-                per_test[t * variants + window.run_variant[r] as usize].push((pos, d));
+                let slot =
+                    window.keys[key].test as usize * variants + window.run_variant[r] as usize;
+                if slot_of[slot] == u32::MAX {
+                    slot_of[slot] = u32::try_from(per_test.len()).expect("fewer than 2^32 tests");
+                    per_test.push((slot, Vec::new()));
+                }
+                per_test[slot_of[slot] as usize].1.push((pos, d));
             }
         }
 
@@ -441,10 +448,8 @@ impl Sums {
                 .entry(pos as usize)
                 .or_default() += seconds;
         }
-        for (i, mut points) in per_test.into_iter().enumerate() {
-            if points.is_empty() {
-                continue;
-            }
+        drop(slot_of);
+        for (i, mut points) in per_test {
             let t = i / variants;
             let names = window.first_names(u32::try_from(t).expect("fewer than 2^32 tests"));
             points.sort_by_key(|p| p.0);
