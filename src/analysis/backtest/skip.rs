@@ -117,6 +117,12 @@ pub(crate) fn replay(
     // (missed runs, saved seconds) of the two simple rules.
     let mut rules = [(0usize, 0.0f64); 2];
     let mut marked = vec![false; series.len()];
+    // Every series in the order the skip list takes candidates (costliest first) and in the
+    // order the simple rules take them (fewest failures, then costliest), kept from run to run:
+    // a run moves the means a little, so sorting the last order again is close to one pass.
+    let mut by_cost: Vec<u32> = (0..u32::try_from(series.len()).unwrap_or(u32::MAX)).collect();
+    let mut by_rule = by_cost.clone();
+    let mut in_run = vec![false; series.len()];
     // Missed runs still waiting to be caught: (index in `missed`, its failed series, replayed
     // runs since).
     let mut pending: Vec<(usize, Vec<u32>, usize)> = Vec::new();
@@ -129,7 +135,8 @@ pub(crate) fn replay(
         }
         let hard: Vec<&Step> = steps.iter().filter(|s| s.failed).collect();
         if r >= options.train_runs {
-            let list = skip_list(&tests, options);
+            sort_by_cost(&mut by_cost, &tests);
+            let list = skip_list(&tests, &by_cost, options);
             for &i in &list {
                 skipped[i as usize] = true;
             }
@@ -160,8 +167,12 @@ pub(crate) fn replay(
                 .filter(|s| skipped[s.series as usize])
                 .map(|s| s.seconds)
                 .sum();
+            sort_by_rule(&mut by_rule, &tests);
+            for s in steps {
+                in_run[s.series as usize] = true;
+            }
             for (k, rule) in rules.iter_mut().enumerate() {
-                let list = rule_list(&tests, options.min_runs, k == 0, steps, budget);
+                let list = rule_list(&tests, &by_rule, &in_run, options.min_runs, k == 0, budget);
                 for &i in &list {
                     marked[i as usize] = true;
                 }
@@ -176,6 +187,9 @@ pub(crate) fn replay(
                 for &i in &list {
                     marked[i as usize] = false;
                 }
+            }
+            for s in steps {
+                in_run[s.series as usize] = false;
             }
             if !hard.is_empty() {
                 result.failure_runs += 1;
@@ -262,74 +276,93 @@ pub(crate) fn replay(
     result
 }
 
-/// A simple rule's list for a run of `steps`: tests with at least `min_runs` runs (and, with
-/// `never_failed`, no failure; else any, fewest failures first), most expensive first, until
-/// their time in this run reaches `budget` seconds.
+/// Sorts `order` (every series) costliest first, ties by series: the skip list's order.
+fn sort_by_cost(order: &mut [u32], tests: &[TestState]) {
+    let cost = |i: u32| tests[i as usize].mean_seconds;
+    // A total order, so the stable sort of a nearly sorted list gives the one result.
+    order.sort_by(|&a, &b| cost(b).total_cmp(&cost(a)).then(a.cmp(&b)));
+}
+
+/// Sorts `order` (every series) by failures, fewest first, then costliest first, ties by
+/// series: the simple rules' order.
+fn sort_by_rule(order: &mut [u32], tests: &[TestState]) {
+    let t = |i: u32| &tests[i as usize];
+    order.sort_by(|&a, &b| {
+        t(a).failures
+            .cmp(&t(b).failures)
+            .then(t(b).mean_seconds.total_cmp(&t(a).mean_seconds))
+            .then(a.cmp(&b))
+    });
+}
+
+/// A simple rule's list for a run (the series `in_run` marks): tests with at least `min_runs`
+/// runs (and, with `never_failed`, no failure; else any, fewest failures first), most
+/// expensive first (`by_rule`, from [`sort_by_rule`]), until their time in this run reaches
+/// `budget` seconds.
 fn rule_list(
     tests: &[TestState],
+    by_rule: &[u32],
+    in_run: &[bool],
     min_runs: usize,
     never_failed: bool,
-    steps: &[Step],
     budget: f64,
 ) -> Vec<u32> {
     if budget <= 0.0 {
         return Vec::new();
     }
-    let mut pool: Vec<(u32, f64, u32)> = steps
-        .iter()
-        .filter_map(|s| {
-            let t = tests.get(s.series as usize)?;
-            let eligible = t.runs as usize >= min_runs && (!never_failed || t.failures == 0);
-            eligible.then_some((s.series, t.mean_seconds, t.failures))
-        })
-        .collect();
-    // A total order (ties by series), so the unstable sort gives the one result.
-    pool.sort_unstable_by(|a, b| a.2.cmp(&b.2).then(b.1.total_cmp(&a.1)).then(a.0.cmp(&b.0)));
     let mut list = Vec::new();
     let mut saved = 0.0;
-    for (series, seconds, _) in pool {
+    for &series in by_rule {
         if saved >= budget {
             break;
         }
-        saved += seconds;
+        let t = &tests[series as usize];
+        let eligible = t.runs as usize >= min_runs && (!never_failed || t.failures == 0);
+        if !(in_run[series as usize] && eligible) {
+            continue;
+        }
+        saved += t.mean_seconds;
         list.push(series);
     }
     list
 }
 
 /// The tests to skip given what `tests` know: candidates (enough runs, no unique catch), worth
-/// acting on, as `trim` lists them.
-fn skip_list(tests: &[TestState], options: &BacktestOptions) -> Vec<u32> {
+/// acting on, as `trim` lists them, taken in `by_cost` order (from [`sort_by_cost`]).
+fn skip_list(tests: &[TestState], by_cost: &[u32], options: &BacktestOptions) -> Vec<u32> {
     let run_cost: f64 = tests
         .iter()
         .filter(|t| t.runs > 0)
         .map(|t| t.mean_seconds)
         .sum();
     let floor = options.min_saving * run_cost;
-    let mut candidates: Vec<(u32, f64)> = tests
+    let candidates: Vec<(u32, f64)> = by_cost
         .iter()
-        .enumerate()
+        .map(|&i| (i, &tests[i as usize]))
         .filter(|(_, t)| {
             t.runs as usize >= options.min_runs
                 && t.unique_catches == 0
                 && t.mean_seconds >= floor
                 && t.mean_seconds > 0.0
         })
-        .map(|(i, t)| (u32::try_from(i).unwrap_or(u32::MAX), t.mean_seconds))
+        .map(|(i, t)| (i, t.mean_seconds))
         .collect();
-    // A total order (ties by series), so the unstable sort gives the one result.
-    candidates.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let savings: Vec<f64> = candidates.iter().map(|c| c.1).collect();
-    candidates.truncate(crate::analysis::trim::share_cut(
-        &savings,
-        options.saving_share,
-    ));
-    candidates.into_iter().map(|c| c.0).collect()
+    let cut = crate::analysis::trim::share_cut(&savings, options.saving_share);
+    candidates.into_iter().take(cut).map(|c| c.0).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The skip list, its order sorted from an arrangement unlike the result (the series
+    /// backwards), as the replay sorts the last run's.
+    fn list(tests: &[TestState], options: &BacktestOptions) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..tests.len() as u32).rev().collect();
+        sort_by_cost(&mut order, tests);
+        skip_list(tests, &order, options)
+    }
 
     fn options(min_runs: usize) -> BacktestOptions {
         BacktestOptions {
@@ -361,7 +394,7 @@ mod tests {
             state(3, 0, 9.0),
             state(10, 0, 2.0),
         ];
-        assert_eq!(skip_list(&tests, &options(5)), [3, 0]);
+        assert_eq!(list(&tests, &options(5)), [3, 0]);
     }
 
     #[test]
@@ -378,6 +411,6 @@ mod tests {
         let mut o = options(5);
         o.min_saving = 0.05;
         o.saving_share = 0.8;
-        assert_eq!(skip_list(&tests, &o), [0, 1]);
+        assert_eq!(list(&tests, &o), [0, 1]);
     }
 }
