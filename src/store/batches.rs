@@ -1,6 +1,6 @@
 //! Reading the stored executions a batch at a time on Polars' streaming engine, for the
-//! readers that go through every row (the window every analysis reads, and `stats`): the whole table is
-//! never collected, and each batch's columns are read as Arrow arrays.
+//! readers that go through every row (the window every analysis reads, and `stats`): the
+//! whole table is never collected, and each batch's columns are read as Arrow arrays.
 
 use polars::prelude::*;
 use polars_arrow::array::PrimitiveArray;
