@@ -132,10 +132,9 @@ impl Window {
         spec: &WindowSpec,
         batch_rows: Option<std::num::NonZeroUsize>,
     ) -> Result<Window, AnalysisError> {
-        store.reading(|| {
-            let runs = runs_in_window(store, spec)?;
-            Window::of_runs(store, runs, batch_rows)
-        })
+        // Each of the two reads is read again on its own if a writer replaces segments under it.
+        let runs = runs_in_window(store, spec)?;
+        Window::of_runs(store, runs, batch_rows)
     }
 
     /// Loads the executions of `runs` (in window order).
