@@ -180,24 +180,48 @@ fn priority_orders_by_the_models_chance_then_cheapest_first() {
     ingest_ok(&store, &sharded_history(dir.path()));
     let out = select_ok(&store, &["priority", "--runner", "plain"]);
     // docs/select.md works this history by hand. Runs in window order r1/a, r1/b, r2/a, r2/b,
-    // r3/a, r3/b: 16 executions, 2 failed, overall rate (2 + 1) / (16 + 2) = 1/6. One failure
-    // has been followed by a run (A3's, which passed): everyone's chance that a failure
-    // persists is (0 + 1) / (1 + 2) = 1/3; 9 runs followed a pass and 1 of them failed (A2's
-    // last): Q = (1 + 1/6) / (9 + 1) = 7/60. A2 failed last, with no record of its own: 1/3.
-    // B3 has no run after a pass: Q. A3 passed once after a pass: (0 + 2Q) / (1 + 2) = 7/90.
-    // A1, B1, B2 passed twice after a pass, weights 0.9 and 1: 2Q / (1.9 + 2), cheapest first.
+    // r3/a, r3/b: 16 executions, 2 failed, overall rate R = (2 + 1) / (16 + 2) = 1/6.
+    // The chain: one failure has been followed by a run (A3's, which passed): everyone's chance
+    // that a failure persists is (0 + 1) / (1 + 2) = 1/3; 9 runs followed a pass and 1 of them
+    // failed (A2's last): Q = (1 + 1/6) / (9 + 1) = 7/60. A2 failed last, with no record of
+    // its own: 1/3. B3 has no run after a pass: Q. A3 passed once after a pass:
+    // (0 + 2Q) / (1 + 2) = 7/90. A1, B1, B2 passed twice after a pass, weights 0.9 and 1:
+    // 2Q / (1.9 + 2).
+    let chain = [1.0 / 3.0, 7.0 / 90.0, 7.0 / 60.0, (7.0 / 30.0) / 3.9];
+    // The decayed rate, smoothed with 2R: A2 failed in its newest of three runs (weights 1,
+    // 0.9, 0.81), A3 in its oldest, A1 never; B3 ran once.
+    let decayed = [
+        (1.0 + 2.0 / 6.0) / 4.71,
+        (0.81 + 2.0 / 6.0) / 4.71,
+        (2.0 / 6.0) / 3.0,
+        (2.0 / 6.0) / 4.71,
+    ];
+    // The chain's weight: the log of how much likelier each outcome of a test that had run
+    // before was under the chain than under the decayed rate, summed over r2/a .. r3/b
+    // (docs/select.md lists the chances each gave).
+    let log_odds = 2.0 * (15.0_f64 / 17.0).ln()
+        + (21.0_f64 / 20.0).ln()
+        + 2.0 * (14.0_f64 / 13.0).ln()
+        + ((44.0 / 45.0) / (107.0 / 117.0_f64)).ln()
+        + ((1.0 / 45.0) / (10.0 / 117.0_f64)).ln()
+        + ((29.0 / 30.0) / (80.0 / 117.0_f64)).ln()
+        + 2.0 * ((9.0 / 10.0) / (35.0 / 39.0_f64)).ln();
+    let w = 1.0 / (1.0 + (-log_odds).exp());
+    assert!((w - 0.2726).abs() < 1e-4, "{w}");
+    let chance = |i: usize| w * chain[i] + (1.0 - w) * decayed[i];
+    // A2 0.297, A3 0.198, B3 0.113, then A1, B1, B2 0.068 each, cheapest first.
     assert_eq!(
         out.lines().collect::<Vec<_>>(),
-        ["a::A2", "b::B3", "a::A3", "b::B2", "b::B1", "a::A1"]
+        ["a::A2", "a::A3", "b::B3", "b::B2", "b::B1", "a::A1"]
     );
     let json: Value =
         serde_json::from_str(&select_ok(&store, &["priority", "--runner", "json"])).unwrap();
-    close(&json["tests"][0]["score"], 1.0 / 3.0);
+    close(&json["tests"][0]["score"], chance(0));
     assert_eq!(json["tests"][0]["reason"], "failing");
-    close(&json["tests"][1]["score"], 7.0 / 60.0);
-    close(&json["tests"][2]["score"], 7.0 / 90.0);
-    assert_eq!(json["tests"][2]["reason"], "history");
-    close(&json["tests"][5]["score"], (7.0 / 30.0) / 3.9);
+    close(&json["tests"][1]["score"], chance(1));
+    assert_eq!(json["tests"][1]["reason"], "history");
+    close(&json["tests"][2]["score"], chance(2));
+    close(&json["tests"][5]["score"], chance(3));
     // An order cannot be given to a runner as an exclusion list.
     let out = select(&store, &["priority", "--runner", "pytest"]);
     assert_code(&out, 2);

@@ -5,10 +5,11 @@
 
 use super::history::History;
 use super::{Selected, base, by_id};
-use crate::analysis::backtest::model::{Basis, DECAY, Model};
+use crate::analysis::backtest::model::{Basis, DECAY, Estimate, Model};
 use crate::analysis::flaky::Outcome;
 use crate::analysis::load::Series;
 use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
 
 /// The failure rate over a test's executed runs with weight `(1 − DECAY)^age`, age 0 for its
 /// newest run: Σ wₖ·failedₖ / Σ wₖ, where failed means at least one failed attempt.
@@ -43,24 +44,34 @@ pub(crate) fn order(
     keep_variant: &dyn Fn(&str) -> bool,
 ) -> Vec<Selected> {
     // Per test id: the chance, the rule it came from and the mean time of its likeliest series.
-    let mut best: FxHashMap<&str, (f64, Basis, f64)> = FxHashMap::default();
+    let mut best: FxHashMap<&str, (Estimate, f64)> = FxHashMap::default();
     for (i, s) in series.iter().enumerate() {
         if !keep_variant(&s.variant) {
             continue;
         }
         let i = u32::try_from(i).unwrap_or(u32::MAX);
-        let (chance, basis) = model.estimate(i);
-        let e = best
-            .entry(s.test_id.as_str())
-            .or_insert((f64::NEG_INFINITY, basis, 0.0));
-        if chance > e.0 {
-            *e = (chance, basis, model.cost(i));
+        let estimate = model.estimate(i);
+        match best.entry(s.test_id.as_str()) {
+            Entry::Occupied(mut e) if estimate.chance > e.get().0.chance => {
+                e.insert((estimate, model.cost(i)));
+            }
+            Entry::Occupied(_) => {}
+            Entry::Vacant(e) => {
+                e.insert((estimate, model.cost(i)));
+            }
         }
     }
     let mut out: Vec<(f64, Selected)> = by_id(hist)
         .into_values()
         .filter_map(|t| {
-            let &(chance, basis, cost) = best.get(t.test_id.as_str())?;
+            let &(estimate, cost) = best.get(t.test_id.as_str())?;
+            let Estimate {
+                chance,
+                basis,
+                chain,
+                decayed,
+                chain_weight,
+            } = estimate;
             let reason = match basis {
                 Basis::New => "new",
                 Basis::Failing { .. } => "failing",
@@ -73,16 +84,20 @@ pub(crate) fn order(
                     "never ran in the window: chance {chance:.3}, the share of tests' first runs that failed"
                 ),
                 Basis::Failing { streak } => format!(
-                    "its last {} failed: chance {chance:.3} that the failure persists",
+                    "its last {} failed: chance {chance:.3} ({chain:.3} that the failure persists, \
+                     weight {chain_weight:.2}; smoothed decayed rate {decayed:.3}, weight {:.2})",
                     if streak == 1 {
                         "run".to_string()
                     } else {
                         format!("{streak} runs")
-                    }
+                    },
+                    1.0 - chain_weight
                 ),
-                Basis::Passing => {
-                    format!("its last run passed: chance {chance:.3} from its runs after a pass")
-                }
+                Basis::Passing => format!(
+                    "its last run passed: chance {chance:.3} ({chain:.3} from its runs after a \
+                     pass, weight {chain_weight:.2}; smoothed decayed rate {decayed:.3}, weight {:.2})",
+                    1.0 - chain_weight
+                ),
             });
             s.evidence.push(format!(
                 "failed in {} of {} runs (decayed rate {:.3})",

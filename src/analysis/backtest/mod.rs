@@ -189,6 +189,7 @@ fn replay(
 ) -> PriorityBacktest {
     let infra = counts.infrastructure(options.infra_threshold);
     let mut model = Model::new(series.len());
+    let mut openings = Openings::default();
     let mut rng = SplitMix(options.seed);
     let mut sums = vec![(0.0, 0.0, 0.0); OrderKind::ALL.len()];
     let (mut replayed, mut scored, mut faults, mut run_seconds) = (0, 0, 0, 0.0);
@@ -212,7 +213,7 @@ fn replay(
                 }
             }
         }
-        model.learn(steps);
+        model.learn(steps, openings.first(&runs[r]));
     });
     let n = scored.max(1) as f64;
     let mut orders: Vec<OrderScore> = OrderKind::ALL
@@ -358,12 +359,25 @@ pub(crate) fn learned(
 ) -> Model {
     let infra = counts.infrastructure(infra_threshold);
     let mut model = Model::new(series.len());
+    let mut openings = Openings::default();
     each_run(runs, series, |r, steps| {
-        if !infra.get(r).copied().unwrap_or(false) {
-            model.learn(steps);
+        if !infra.get(r).copied().unwrap_or(false) && !steps.is_empty() {
+            model.learn(steps, openings.first(&runs[r]));
         }
     });
     model
+}
+
+/// The variants whose first run the model has learned: the tests of a variant's first run
+/// open the window rather than being new.
+#[derive(Default)]
+struct Openings<'a>(rustc_hash::FxHashSet<&'a str>);
+
+impl<'a> Openings<'a> {
+    /// Whether `run` is the first of its variant to be learned (and marks it learned).
+    fn first(&mut self, run: &'a RunInfo) -> bool {
+        self.0.insert(run.variant.as_str())
+    }
 }
 
 /// Puts `steps` in the order `kind` gives them, from what `model` learned. Every order ends
@@ -481,15 +495,24 @@ mod tests {
     fn the_model_ranks_a_persisting_failure_then_recent_failures() {
         let mut model = Model::new(3);
         // Run 1: test 2 fails. Runs 2-9: all pass. Run 10: test 1 fails.
-        model.learn(&[step(0, false, 1.0), step(1, false, 1.0), step(2, true, 1.0)]);
+        model.learn(
+            &[step(0, false, 1.0), step(1, false, 1.0), step(2, true, 1.0)],
+            true,
+        );
         for _ in 0..8 {
-            model.learn(&[
-                step(0, false, 1.0),
-                step(1, false, 1.0),
-                step(2, false, 1.0),
-            ]);
+            model.learn(
+                &[
+                    step(0, false, 1.0),
+                    step(1, false, 1.0),
+                    step(2, false, 1.0),
+                ],
+                false,
+            );
         }
-        model.learn(&[step(0, false, 1.0), step(1, true, 1.0), step(2, false, 1.0)]);
+        model.learn(
+            &[step(0, false, 1.0), step(1, true, 1.0), step(2, false, 1.0)],
+            false,
+        );
         let (never, now, long_ago) = (model.chance(0), model.chance(1), model.chance(2));
         assert!(
             now > long_ago && long_ago > never,
@@ -505,7 +528,7 @@ mod tests {
     #[test]
     fn a_run_is_ordered_from_the_runs_before_it_only() {
         let mut model = Model::new(2);
-        model.learn(&[step(0, true, 1.0), step(1, false, 1.0)]);
+        model.learn(&[step(0, true, 1.0), step(1, false, 1.0)], true);
         let mut steps = vec![step(0, false, 1.0), step(1, true, 1.0)];
         order(
             &model,
