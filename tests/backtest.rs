@@ -196,9 +196,9 @@ fn backtest_json(store: &std::path::Path, args: &[&str]) -> serde_json::Value {
 }
 
 /// Issue 19: the skip list replayed, worked by hand. Tests a (2 s), b (1 s), c and d (10 ms);
-/// runs 1-3 train (c fails alone in run 3: a unique catch). Before run 4 the list is a, b, d
-/// (3 runs each, no unique catch). Run 5: b fails alone, on the list: a missed run, and b's
-/// unique catch takes it off the list, so its failure in run 6 is seen: caught 1 run later.
+/// runs 1-3 train (c fails alone in run 3: the cover needs it). Before run 4 the list is a, b,
+/// d (3 runs each, never needed by the cover). Run 5: b fails alone, on the list: a missed run,
+/// and the cover takes b, off the list, so its failure in run 6 is seen: caught 1 run later.
 /// Run 7: a (listed) and c fail: seen through c. Lists a b d, a b d, a d, a d, a d: 2.4 tests
 /// and 3.01 + 3.01 + 2.01 × 3 = 12.05 s saved over 5 runs of 3.02 s.
 #[test]
@@ -268,6 +268,57 @@ fn skip_backtest_is_worked_by_hand() {
         "{r:#}"
     );
     assert_eq!(r["missed_runs"], 1);
+}
+
+/// Issue 19: tests that fail together are not all skipped. a (2 s), b (1 s) and c (10 ms);
+/// a and b fail together in run 2 (training) and again in run 5. The cover keeps one test of
+/// the event: b, which has as many failures for half the time. So the list of runs 4-6 is a
+/// and c, and run 5's failure is seen through b. (Skipping every test with no unique catch
+/// would have skipped a and b both and missed it.)
+#[test]
+fn skip_backtest_keeps_a_test_of_each_failure_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let fails: [&[&str]; 6] = [&[], &["a", "b"], &[], &[], &["a", "b"], &[]];
+    let history: Vec<(String, &str, Vec<TestCase<'_>>)> = fails
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let cases = [("a", 2.0), ("b", 1.0), ("c", 0.01)]
+                .into_iter()
+                .map(|(name, s)| (name, s, f.contains(&name)))
+                .collect();
+            (format!("{}", i + 1), "", cases)
+        })
+        .collect();
+    let borrowed: Vec<RunSpec<'_>> = history
+        .iter()
+        .map(|(k, v, c)| (k.as_str(), *v, c.clone()))
+        .collect();
+    write_runs(&runs, &borrowed);
+    let store = dir.path().join("store");
+    assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+    let r = backtest_json(
+        &store,
+        &[
+            "skip",
+            "--train-runs",
+            "3",
+            "--min-runs",
+            "3",
+            "--min-saving",
+            "0",
+            "--saving-share",
+            "100",
+        ],
+    );
+    assert_eq!(r["runs_replayed"], 3, "{r:#}");
+    assert_eq!(r["failure_runs"], 1);
+    assert_eq!(r["missed_runs"], 0, "{r:#}");
+    assert_eq!(r["failed_tests"], 2);
+    assert_eq!(r["failed_tests_skipped"], 1, "a was on the list, b was not");
+    assert!((r["mean_skipped_tests"].as_f64().unwrap() - 2.0).abs() < 1e-9);
+    assert!((r["mean_seconds_saved"].as_f64().unwrap() - 2.01).abs() < 1e-9);
 }
 
 /// Issue 19: the shard split replayed. Two pipelines, each run as two variants (the history's

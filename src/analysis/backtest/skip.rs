@@ -3,14 +3,17 @@
 //! then says what skipping them would have cost: the failures only skipped tests showed
 //! (missed), and the test time saved.
 //!
-//! The rule, kept up to date run by run: a test is a candidate once it has run in at least
-//! `min_runs` runs with no *unique catch* (a run where it was the only test to fail, on every
-//! attempt); like `trim`'s list, only candidates worth acting on are kept (each at least
-//! `min_saving` of a run's test time, most saving first until `saving_share` of what they save).
-//! That is trim's set cover made incremental: a failure event is one run's hard failures, and a
-//! test with a unique catch is one the cover needs. The replay learns from every run as it was
-//! recorded, as a nightly full run would see it; a missed failure is caught again once its test
-//! leaves the list and fails in a run.
+//! The rule, kept up to date run by run: trim's set cover made incremental. A failure event is
+//! one run's hard failures (failed on every attempt). When an event has no test the cover
+//! already needs, the cover takes the one of its tests that covers most per second (most hard
+//! failures so far over its mean time, as trim's greedy cover weighs new events per cost;
+//! ties by series). A test is a candidate once it has run in at least `min_runs` runs and the
+//! cover has never needed it; like `trim`'s list, only candidates worth acting on are kept
+//! (each at least `min_saving` of a run's test time, most saving first until `saving_share` of
+//! what they save). So every failure event of the past keeps a test that caught it: tests that
+//! fail together are not all skipped. The replay learns from every run as it was recorded, as
+//! a nightly full run would see it; a missed failure is caught again once its test leaves the
+//! list and fails in a run.
 
 use super::{BacktestOptions, SCHEMA_VERSION, Step, each_run};
 use crate::analysis::RunCounts;
@@ -79,7 +82,8 @@ pub(crate) struct MissedRun {
 #[derive(Debug, Clone, Copy, Default)]
 struct TestState {
     runs: u32,
-    unique_catches: u32,
+    /// Failure events the cover took it for (0: a candidate, given enough runs).
+    covers: u32,
     /// Runs in which it failed on every attempt.
     failures: u32,
     mean_seconds: f64,
@@ -228,9 +232,6 @@ pub(crate) fn replay(
             }
         }
         // Learn the run, whole.
-        if let [only] = hard[..] {
-            tests[only.series as usize].unique_catches += 1;
-        }
         for s in &hard {
             tests[s.series as usize].failures += 1;
         }
@@ -239,6 +240,7 @@ pub(crate) fn replay(
             t.runs += 1;
             t.mean_seconds += (s.seconds - t.mean_seconds) / f64::from(t.runs);
         }
+        cover(&mut tests, &hard);
     });
     let n = result.runs_replayed.max(1) as f64;
     result.mean_tests = all_tests as f64 / n;
@@ -274,6 +276,26 @@ pub(crate) fn replay(
     let days = first_ms.map_or(1.0, |first| ((last_ms - first) as f64 / DAY_MS).max(1.0));
     result.hours_saved_per_week = saved / 3600.0 / (days / 7.0);
     result
+}
+
+/// Takes the failure event `hard` (one run's hard failures, already learned) into the cover:
+/// when none of its tests is needed yet, the one with most failures per second is.
+fn cover(tests: &mut [TestState], hard: &[&Step]) {
+    if hard.iter().any(|s| tests[s.series as usize].covers > 0) {
+        return;
+    }
+    let per_second = |s: &Step| {
+        let t = &tests[s.series as usize];
+        f64::from(t.failures) / t.mean_seconds.max(super::MIN_SECONDS)
+    };
+    let keep = hard.iter().copied().max_by(|a, b| {
+        per_second(a)
+            .total_cmp(&per_second(b))
+            .then(b.series.cmp(&a.series))
+    });
+    if let Some(keep) = keep {
+        tests[keep.series as usize].covers += 1;
+    }
 }
 
 /// Sorts `order` (every series) costliest first, ties by series: the skip list's order.
@@ -327,7 +349,8 @@ fn rule_list(
     list
 }
 
-/// The tests to skip given what `tests` know: candidates (enough runs, no unique catch), worth
+/// The tests to skip given what `tests` know: candidates (enough runs, never needed by the
+/// cover), worth
 /// acting on, as `trim` lists them, taken in `by_cost` order (from [`sort_by_cost`]).
 fn skip_list(tests: &[TestState], by_cost: &[u32], options: &BacktestOptions) -> Vec<u32> {
     let run_cost: f64 = tests
@@ -341,7 +364,7 @@ fn skip_list(tests: &[TestState], by_cost: &[u32], options: &BacktestOptions) ->
         .map(|&i| (i, &tests[i as usize]))
         .filter(|(_, t)| {
             t.runs as usize >= options.min_runs
-                && t.unique_catches == 0
+                && t.covers == 0
                 && t.mean_seconds >= floor
                 && t.mean_seconds > 0.0
         })
@@ -377,17 +400,17 @@ mod tests {
         }
     }
 
-    fn state(runs: u32, unique_catches: u32, mean_seconds: f64) -> TestState {
+    fn state(runs: u32, covers: u32, mean_seconds: f64) -> TestState {
         TestState {
             runs,
-            unique_catches,
-            failures: unique_catches,
+            covers,
+            failures: covers,
             mean_seconds,
         }
     }
 
     #[test]
-    fn the_list_holds_tests_with_enough_runs_and_no_unique_catch() {
+    fn the_list_holds_tests_with_enough_runs_that_the_cover_never_needed() {
         let tests = [
             state(10, 0, 1.0),
             state(10, 1, 5.0),
@@ -412,5 +435,44 @@ mod tests {
         o.min_saving = 0.05;
         o.saving_share = 0.8;
         assert_eq!(list(&tests, &o), [0, 1]);
+    }
+
+    fn step(series: u32) -> Step {
+        Step {
+            series,
+            failed: true,
+            flaky: false,
+            seconds: 1.0,
+            row: series,
+        }
+    }
+
+    /// An event with no needed test keeps its test with most failures per second; an event
+    /// that holds a needed test changes nothing.
+    #[test]
+    fn the_cover_keeps_one_test_of_each_failure_event() {
+        let mut tests = [
+            state(10, 0, 4.0),
+            state(10, 0, 1.0),
+            state(10, 0, 2.0),
+            state(10, 0, 2.0),
+        ];
+        for t in &mut tests {
+            t.failures = 1;
+        }
+        let (a, b, c, d) = (step(0), step(1), step(2), step(3));
+        cover(&mut tests, &[&a, &b]);
+        let covers: Vec<u32> = tests.iter().map(|t| t.covers).collect();
+        assert_eq!(covers, [0, 1, 0, 0], "the cheaper of the two");
+        cover(&mut tests, &[&b, &c]);
+        cover(&mut tests, &[&a, &b]);
+        let covers: Vec<u32> = tests.iter().map(|t| t.covers).collect();
+        assert_eq!(covers, [0, 1, 0, 0], "already covered");
+        // Tests 2 and 3 cost the same; test 3 failed more often.
+        tests[3].failures = 3;
+        cover(&mut tests, &[&c, &d]);
+        let covers: Vec<u32> = tests.iter().map(|t| t.covers).collect();
+        assert_eq!(covers, [0, 1, 0, 1]);
+        assert_eq!(list(&tests, &options(5)), [0, 2]);
     }
 }
