@@ -108,6 +108,10 @@ fn priority_backtest_table_and_markdown_on_the_example_history() {
     ] {
         assert!(table.contains(order), "{order} missing:\n{table}");
     }
+    assert!(
+        table.contains("Model weights at the end: chain 1.00, decayed failure rate 0.00."),
+        "the example history's failures persist as the chain says:\n{table}"
+    );
     assert!(table.lines().all(|l| l.chars().count() <= 100), "{table}");
     let md = ingest_and_run(
         "backtest",

@@ -36,13 +36,15 @@ fn fields() -> Fields<OrderScore> {
 
 fn summary(r: &PriorityBacktest) -> String {
     format!(
-        "{} runs in the window, the first {} for training; {} replayed.\n{} scored (the runs with a failure): {} failed tests, {} of test time per run.",
+        "{} runs in the window, the first {} for training; {} replayed.\n{} scored (the runs with a failure): {} failed tests, {} of test time per run.\nModel weights at the end: chain {:.2}, decayed failure rate {:.2}.",
         r.runs,
         r.train_runs,
         r.runs_replayed,
         r.runs_scored,
         r.faults,
-        duration(r.mean_run_seconds)
+        duration(r.mean_run_seconds),
+        r.model_chain_weight,
+        1.0 - r.model_chain_weight
     )
 }
 

@@ -129,6 +129,9 @@ pub(crate) struct PriorityBacktest {
     pub(crate) faults: usize,
     /// Mean seconds of test time per scored run.
     pub(crate) mean_run_seconds: f64,
+    /// The weight of the model's chain against the decayed failure rate after the last run
+    /// (docs/backtest.md, "The model"): 1 = all the chain.
+    pub(crate) model_chain_weight: f64,
     /// Best first.
     pub(crate) orders: Vec<OrderScore>,
 }
@@ -235,6 +238,7 @@ fn replay(
         runs_scored: scored,
         faults,
         mean_run_seconds: run_seconds / n,
+        model_chain_weight: model.chain_weight(),
         orders,
     }
 }
