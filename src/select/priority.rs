@@ -81,7 +81,7 @@ pub(crate) fn order(
             s.score = Some(chance);
             s.evidence.push(match basis {
                 Basis::New => format!(
-                    "never ran in the window: chance {chance:.3}, the share of tests' first runs that failed"
+                    "never ran in the window: chance {chance:.3}, the share of new tests whose first run failed (from 1 in 2)"
                 ),
                 Basis::Failing { streak } => format!(
                     "its last {} failed: chance {chance:.3} ({chain:.3} that the failure persists, \
