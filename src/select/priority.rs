@@ -8,6 +8,7 @@ use super::{Selected, base, by_id};
 use crate::analysis::backtest::model::{Basis, DECAY, Estimate, Model};
 use crate::analysis::flaky::Outcome;
 use crate::analysis::load::Series;
+use crate::domain::Status;
 use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
 
@@ -43,28 +44,36 @@ pub(crate) fn order(
     model: &Model,
     keep_variant: &dyn Fn(&str) -> bool,
 ) -> Vec<Selected> {
-    // Per test id: the chance, the rule it came from and the mean time of its likeliest series.
-    let mut best: FxHashMap<&str, (Estimate, f64)> = FxHashMap::default();
+    // Per test id: the chance, the rule it came from and the mean time of its likeliest series,
+    // and for a series that never executed, in how many runs it was skipped.
+    let mut best: FxHashMap<&str, (Estimate, f64, Option<usize>)> = FxHashMap::default();
     for (i, s) in series.iter().enumerate() {
         if !keep_variant(&s.variant) {
             continue;
         }
         let i = u32::try_from(i).unwrap_or(u32::MAX);
-        let estimate = model.estimate(i);
+        let mut estimate = model.estimate(i);
+        // Skipped in every run it appeared in: it is likely skipped again, and cannot fail then.
+        let skipped = (!s.points.is_empty()
+            && s.points.iter().all(|p| p.status == Status::Skipped))
+        .then_some(s.points.len());
+        if skipped.is_some() {
+            estimate.chance = 0.0;
+        }
         match best.entry(s.test_id.as_str()) {
             Entry::Occupied(mut e) if estimate.chance > e.get().0.chance => {
-                e.insert((estimate, model.cost(i)));
+                e.insert((estimate, model.cost(i), skipped));
             }
             Entry::Occupied(_) => {}
             Entry::Vacant(e) => {
-                e.insert((estimate, model.cost(i)));
+                e.insert((estimate, model.cost(i), skipped));
             }
         }
     }
     let mut out: Vec<(f64, Selected)> = by_id(hist)
         .into_values()
         .filter_map(|t| {
-            let &(estimate, cost) = best.get(t.test_id.as_str())?;
+            let &(estimate, cost, skipped) = best.get(t.test_id.as_str())?;
             let Estimate {
                 chance,
                 basis,
@@ -72,6 +81,15 @@ pub(crate) fn order(
                 decayed,
                 chain_weight,
             } = estimate;
+            if let Some(runs) = skipped {
+                let mut s = base(t, "skipped");
+                s.score = Some(0.0);
+                s.evidence.push(format!(
+                    "skipped in all its {runs} run{} in the window: chance 0, it did not execute",
+                    if runs == 1 { "" } else { "s" }
+                ));
+                return Some((cost, s));
+            }
             let reason = match basis {
                 Basis::New => "new",
                 Basis::Failing { .. } => "failing",
