@@ -7,6 +7,8 @@
 mod common;
 
 use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
 
 /// Three runs of three tests. Run 1 trains: `b` fails. Run 2: `b` fails again, the only
 /// failure, so ordering by the last outcome puts it first (APFD = 1 − 1/3 + 1/6 = 5/6), while
@@ -199,24 +201,17 @@ fn backtest_json(store: &std::path::Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// Issue 19: the skip list replayed, worked by hand. Tests a (2 s), b (1 s), c and d (10 ms);
-/// runs 1-3 train (c fails alone in run 3: the cover needs it). Before run 4 the list is a, b,
-/// d (3 runs each, never needed by the cover). Run 5: b fails alone, on the list: a missed run,
-/// and the cover takes b, off the list, so its failure in run 6 is seen: caught 1 run later.
-/// Run 7: a (listed) and c fail: seen through c. Lists a b d, a b d, a d, a d, a d: 2.4 tests
-/// and 3.01 + 3.01 + 2.01 × 3 = 12.05 s saved over 5 runs of 3.02 s.
-#[test]
-fn skip_backtest_is_worked_by_hand() {
-    let dir = tempfile::tempdir().unwrap();
-    let runs = dir.path().join("runs");
-    let fails: [&[&str]; 8] = [&[], &[], &["c"], &[], &["b"], &["b"], &["a", "c"], &[]];
+/// A store under `dir` of one run per entry of `fails` (run keys 1, 2, ...), each running
+/// `tests` (name, seconds) with the names in that entry failing.
+fn skip_history(dir: &Path, tests: &[(&str, f64)], fails: &[&[&str]]) -> PathBuf {
+    let runs = dir.join("runs");
     let history: Vec<(String, &str, Vec<TestCase<'_>>)> = fails
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let cases = [("a", 2.0), ("b", 1.0), ("c", 0.01), ("d", 0.01)]
-                .into_iter()
-                .map(|(name, s)| (name, s, f.contains(&name)))
+            let cases = tests
+                .iter()
+                .map(|&(name, s)| (name, s, f.contains(&name)))
                 .collect();
             (format!("{}", i + 1), "", cases)
         })
@@ -226,10 +221,15 @@ fn skip_backtest_is_worked_by_hand() {
         .map(|(k, v, c)| (k.as_str(), *v, c.clone()))
         .collect();
     write_runs(&runs, &borrowed);
-    let store = dir.path().join("store");
+    let store = dir.join("store");
     assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
-    let r = backtest_json(
-        &store,
+    store
+}
+
+/// `backtest skip` after 3 training runs, every candidate with 3 runs skipped (no cut).
+fn skip_every_candidate(store: &Path) -> Value {
+    backtest_json(
+        store,
         &[
             "skip",
             "--train-runs",
@@ -241,7 +241,22 @@ fn skip_backtest_is_worked_by_hand() {
             "--saving-share",
             "100",
         ],
-    );
+    )
+}
+
+/// Issue 19: the skip list replayed, worked by hand. Tests a (2 s), b (1 s), c and d (10 ms);
+/// runs 1-3 train (c fails alone in run 3: the cover needs it). Before run 4 the list is a, b,
+/// d (3 runs each, never needed by the cover). Run 5: b fails alone, on the list: a missed run,
+/// and the cover takes b, off the list, so its failure in run 6 is seen: caught 1 run later.
+/// Run 7: a (listed) and c fail: seen through c. Lists a b d, a b d, a d, a d, a d: 2.4 tests
+/// and 3.01 + 3.01 + 2.01 × 3 = 12.05 s saved over 5 runs of 3.02 s.
+#[test]
+fn skip_backtest_is_worked_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let fails: [&[&str]; 8] = [&[], &[], &["c"], &[], &["b"], &["b"], &["a", "c"], &[]];
+    let tests = [("a", 2.0), ("b", 1.0), ("c", 0.01), ("d", 0.01)];
+    let store = skip_history(dir.path(), &tests, &fails);
+    let r = skip_every_candidate(&store);
     assert_eq!(r["runs_replayed"], 5, "{r:#}");
     assert_eq!(r["failure_runs"], 3);
     assert_eq!(r["missed_runs"], 1);
@@ -282,40 +297,9 @@ fn skip_backtest_is_worked_by_hand() {
 #[test]
 fn skip_backtest_keeps_a_test_of_each_failure_event() {
     let dir = tempfile::tempdir().unwrap();
-    let runs = dir.path().join("runs");
     let fails: [&[&str]; 6] = [&[], &["a", "b"], &[], &[], &["a", "b"], &[]];
-    let history: Vec<(String, &str, Vec<TestCase<'_>>)> = fails
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let cases = [("a", 2.0), ("b", 1.0), ("c", 0.01)]
-                .into_iter()
-                .map(|(name, s)| (name, s, f.contains(&name)))
-                .collect();
-            (format!("{}", i + 1), "", cases)
-        })
-        .collect();
-    let borrowed: Vec<RunSpec<'_>> = history
-        .iter()
-        .map(|(k, v, c)| (k.as_str(), *v, c.clone()))
-        .collect();
-    write_runs(&runs, &borrowed);
-    let store = dir.path().join("store");
-    assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
-    let r = backtest_json(
-        &store,
-        &[
-            "skip",
-            "--train-runs",
-            "3",
-            "--min-runs",
-            "3",
-            "--min-saving",
-            "0",
-            "--saving-share",
-            "100",
-        ],
-    );
+    let store = skip_history(dir.path(), &[("a", 2.0), ("b", 1.0), ("c", 0.01)], &fails);
+    let r = skip_every_candidate(&store);
     assert_eq!(r["runs_replayed"], 3, "{r:#}");
     assert_eq!(r["failure_runs"], 1);
     assert_eq!(r["missed_runs"], 0, "{r:#}");
