@@ -28,7 +28,8 @@ use super::Step;
 /// chain says go by the chain; histories where a test's failures come and go at a rate go by
 /// the rate.
 ///
-/// A test never run before has the share of first runs that failed (new tests fail early).
+/// A test never run before has the share of first runs that failed (new tests fail early),
+/// from 1 in 2 while there is none.
 /// The tests of a variant's first learned run are not new, only first seen: that run opens
 /// the window, so they do not count in that share.
 ///
