@@ -48,12 +48,14 @@ fn mask_word(word: &str, out: &mut String) {
         let b = bytes[i];
         if b.is_ascii_alphanumeric() {
             let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+            // `_` ends a run, so an id joined to a word by it (`tmp_3fa9c2e1`) is a run of its
+            // own.
+            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
                 i += 1;
             }
             let run = &word[start..i];
             let has_digit = run.bytes().any(|c| c.is_ascii_digit());
-            let hexish = run.len() >= 8 && run.bytes().all(|c| c.is_ascii_hexdigit());
+            let hexish = is_hex_id(run, has_digit);
             if hexish || (has_digit && is_numberish(run)) {
                 out.push('#');
             } else if has_digit {
@@ -70,6 +72,15 @@ fn mask_word(word: &str, out: &mut String) {
             i += ch_len;
         }
     }
+}
+
+/// A run of hex digits that reads as an id: 8 or more (`deadbeef`, a commit), or 4 or more
+/// mixing digits and letters (a uuid's groups `e89b`, `12d3`; a Java identity hash `@d716361`).
+/// Words of hex letters only (`facade`, `decade`) stay words.
+fn is_hex_id(run: &str, has_digit: bool) -> bool {
+    let all_hex = run.bytes().all(|c| c.is_ascii_hexdigit());
+    let has_letter = run.bytes().any(|c| c.is_ascii_alphabetic());
+    all_hex && (run.len() >= 8 || (run.len() >= 4 && has_digit && has_letter))
 }
 
 /// `12`, `0x7f`, `12ms`, `1e5`, `3s`: a number, maybe with a unit or radix prefix.
@@ -98,5 +109,31 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_ne!(fingerprint("A", "x"), fingerprint("B", "x"));
+    }
+
+    #[test]
+    fn uuids_and_short_hex_ids_are_masked_but_hex_letter_words_are_not() {
+        let a = fingerprint(
+            "AssertionError",
+            "session 123e4567-e89b-12d3-a456-426614174000 lost com.acme.Cart@d716361",
+        );
+        let b = fingerprint(
+            "AssertionError",
+            "session 9f1c2b3a-7d4e-4f5a-8b6c-0d1e2f3a4b5c lost com.acme.Cart@1b6d3586",
+        );
+        assert_eq!(a, b);
+        assert_ne!(
+            fingerprint("E", "the facade failed"),
+            fingerprint("E", "the decade failed")
+        );
+        assert_eq!(
+            fingerprint("E", "no such key cache_3fa9c2e1"),
+            fingerprint("E", "no such key cache_77b0d4aa")
+        );
+        // A name with a number in it keeps its letters.
+        assert_ne!(
+            fingerprint("E", "worker7 timed out"),
+            fingerprint("E", "reader7 timed out")
+        );
     }
 }
