@@ -399,14 +399,23 @@ fn a_truncated_report_keeps_the_test_cases_before_the_cut() {
         "error at {line}:{col}, the cut test case spans lines {cut_case_line}..={last_line}"
     );
 
+    assert!(
+        err.contains("6 test cases before it kept, and the test case cut short kept as failed"),
+        "{err}"
+    );
+    // test6's <failure> had begun: it failed, whatever the rest of its body said.
     let df = executions(&store);
     assert_eq!(
         texts(&df, "name"),
-        ["test0", "test1", "test2", "test3", "test4", "test5"]
+        [
+            "test0", "test1", "test2", "test3", "test4", "test5", "test6"
+        ]
     );
     assert_eq!(
         texts(&df, "status"),
-        ["passed", "failed", "passed", "skipped", "passed", "passed"]
+        [
+            "passed", "failed", "passed", "skipped", "passed", "passed", "failed"
+        ]
     );
     assert!(
         bools(&df, "partial").iter().all(|p| *p == Some(true)),
@@ -414,6 +423,26 @@ fn a_truncated_report_keeps_the_test_cases_before_the_cut() {
     );
     let stats = stats(&store);
     assert_eq!(stats["parse_errors"], 1);
+
+    // Cut inside test6's start tag's element before any result: its outcome is not known, so
+    // it is left out.
+    let cut = xml.find("name=\"test6\"").unwrap();
+    let cut = cut + xml[cut..].find('>').unwrap() + 1;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir
+        .path()
+        .join("run-1")
+        .join("TEST-com.example.CutTest.xml");
+    write(&path, &xml[..cut]);
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[dir.path()], &["--quiet"]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("is not closed (truncated report?); 6 test cases before it kept\n"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(executions(&store).height(), 6);
 }
 
 fn zip_bytes(entries: &[(&str, &str)]) -> Vec<u8> {

@@ -500,6 +500,33 @@ impl<'t> Parser<'t> {
             _ => None,
         };
         self.frames.pop();
+        // The outcome a result element gives is known from its start tag, before its body is
+        // read: a report cut inside a <failure> body keeps its case as failed.
+        let mut message_taken = false;
+        let first_failure = match self.open_cases.last_mut() {
+            Some(state) => {
+                let first = !(state.has_error || state.has_failure);
+                match child {
+                    Child::Failure => state.has_failure = true,
+                    Child::Error => state.has_error = true,
+                    Child::Skipped => state.has_skipped = true,
+                    _ => {}
+                }
+                if first && matches!(child, Child::Failure | Child::Error) {
+                    let attr = message.as_deref().map(str::trim).filter(|m| !m.is_empty());
+                    let msg = attr.map(|m| truncate_str(m, MESSAGE_MAX).to_owned());
+                    let msg = self.report.push_str(msg.as_deref().unwrap_or(""));
+                    let ty = self.report.push_str(kind.as_deref().unwrap_or("").trim());
+                    if let Some(state) = self.open_cases.last_mut() {
+                        state.message = msg;
+                        state.failure_type = ty;
+                    }
+                    message_taken = attr.is_some();
+                }
+                first
+            }
+            None => false,
+        };
         let body = if empty {
             None
         } else {
@@ -512,16 +539,16 @@ impl<'t> Parser<'t> {
         let Some(state) = self.open_cases.last_mut() else {
             return true;
         };
-        let first_failure = !(state.has_error || state.has_failure);
         match child {
             Child::Failure | Child::Error | Child::Flaky | Child::Rerun => {
                 let wanted = match child {
                     Child::Flaky => state.flaky_message.is_empty() && first_failure,
+                    // The message attribute was taken from the start tag; else the body's text.
+                    Child::Failure | Child::Error => first_failure && !message_taken,
                     _ => first_failure,
                 };
                 match child {
-                    Child::Failure => state.has_failure = true,
-                    Child::Error => state.has_error = true,
+                    Child::Failure | Child::Error => {}
                     Child::Flaky => {
                         state.case.flaky_retries = state.case.flaky_retries.saturating_add(1);
                     }
@@ -531,7 +558,15 @@ impl<'t> Parser<'t> {
                     state.case.retries_time =
                         Some(state.case.retries_time.get().unwrap_or(0.0) + t).into();
                 }
-                if wanted {
+                if wanted && matches!(child, Child::Failure | Child::Error) {
+                    // No message attribute: the start of the body's text (the type is set).
+                    if let Some((s, e)) = body {
+                        let msg = self.report.push_str(&body_text(&text[s..e]));
+                        if let Some(state) = self.open_cases.last_mut() {
+                            state.message = msg;
+                        }
+                    }
+                } else if wanted {
                     let msg = match message.as_deref().map(str::trim) {
                         Some(m) if !m.is_empty() => Cow::Borrowed(truncate_str(m, MESSAGE_MAX)),
                         _ => body.map_or(Cow::Borrowed(""), |(s, e)| body_text(&text[s..e])),
@@ -950,14 +985,45 @@ impl<'t> Parser<'t> {
         let (line, column) = self.line_column(opened_at);
         let open = self.element_path();
         let kept = self.report.cases.len();
+        let decided = self.keep_decided_open_cases();
+        let decided = match decided.as_slice() {
+            [] => String::new(),
+            [outcome] => {
+                format!(", and the test case cut short kept as {outcome} (its result had begun)")
+            }
+            more => format!(
+                ", and {} test cases cut short kept by the results they had begun",
+                more.len()
+            ),
+        };
         self.fail_at(
             self.text.len(),
             format!(
                 "unexpected end of file: <{}> opened at {line}:{column} is not closed (truncated report?); \
-                 {kept} test cases before it kept",
+                 {kept} test cases before it kept{decided}",
                 open.rsplit('/').next().unwrap_or(&open).split('[').next().unwrap_or("")
             ),
         );
+    }
+
+    /// Keeps the test cases left open at the end of the text whose outcome is known: a
+    /// `<failure>`, `<error>` or `<skipped>` had begun in them. A case cut before any result
+    /// is left out: whether it passed is not known. Returns the outcomes kept.
+    fn keep_decided_open_cases(&mut self) -> Vec<&'static str> {
+        let mut kept = Vec::new();
+        for state in std::mem::take(&mut self.open_cases) {
+            if state.has_error || state.has_failure || state.has_skipped {
+                kept.push(if state.has_error {
+                    "errored"
+                } else if state.has_failure {
+                    "failed"
+                } else {
+                    "skipped"
+                });
+                self.finish_case(state);
+            }
+        }
+        kept
     }
 
     /// Reports the first raw control character, and the first NUL byte if that is another
@@ -1569,10 +1635,19 @@ mod tests {
     fn truncated_report_keeps_earlier_cases() {
         let r = parse(b"<testsuite name=\"s\">\n<testcase name=\"a\"/>\n<testcase name=\"b\"><failure message=\"x\">tra");
         assert!(!r.complete);
-        assert_eq!(r.cases.len(), 1);
+        // b's <failure> had begun: b is kept, failed, with the message its start tag gave.
+        assert_eq!(r.cases.len(), 2);
+        assert_eq!(r.cases[1].outcome, Some(Outcome::Failed));
+        assert_eq!(r.str(r.detail(&r.cases[1]).message), "x");
         let p = &r.problems[0];
         assert_eq!(p.severity, Severity::Error);
         assert!(p.message.contains("unexpected end of file"), "{p}");
+        assert!(
+            p.message.contains(
+                "1 test cases before it kept, and the test case cut short kept as failed"
+            ),
+            "{p}"
+        );
         let r = parse(b"<testsuites><testsuite name=\"s\"><testcase name=\"a\"></testcase>");
         assert_eq!(r.cases.len(), 1);
         assert!(
@@ -1581,7 +1656,8 @@ mod tests {
             r.problems[0]
         );
         // Cut inside a tag: the open element is the test case, where it opened; the problem
-        // itself sits at the end of the file.
+        // itself sits at the end of the file. The <failure> tag never ended, so b's outcome is
+        // not known and b is left out.
         let r = parse(b"<testsuite>\n  <testcase name=\"a\"/>\n  <testcase name=\"b\">\n    <failure message=\"bo");
         assert_eq!(r.cases.len(), 1);
         let p = &r.problems[0];
