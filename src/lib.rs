@@ -20,6 +20,8 @@ pub(crate) mod domain;
 pub mod error;
 pub(crate) mod export;
 pub mod fold;
+#[cfg(fuzzing)]
+pub mod fuzzing;
 pub mod ingest;
 pub mod junit;
 pub mod report;

@@ -9,8 +9,7 @@
 use libfuzzer_sys::fuzz_target;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use testsift::ingest::{self, Options, Overrides};
-use testsift::store::{Store, stats};
+use testsift::fuzzing;
 
 const NAMES: [&str; 10] = [
     "run1/a.xml",
@@ -64,18 +63,6 @@ fn split(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-fn options(input: &Path) -> Options {
-    Options {
-        paths: vec![input.to_path_buf()],
-        run_depth: None,
-        max_file_size: 1 << 20,
-        strict: false,
-        overrides: Overrides::default(),
-        progress: false,
-        ci: None,
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
     let root = scratch();
     let input = root.join("in");
@@ -83,21 +70,18 @@ fuzz_target!(|data: &[u8]| {
         let _ = std::fs::remove_dir_all(&root);
         return;
     }
-    let store = Store::at(&root.join("store"));
-    let first = ingest::ingest(&options(&input), &store, &mut |_| {});
-    if let Ok(summary) = first
-        && summary.runs_ingested > 0
+    let store = root.join("store");
+    if let Some(first) = fuzzing::ingest(&input, &store)
+        && first.runs > 0
     {
-        let problems = store.verify().expect("a store ingest wrote can be verified");
+        let problems = fuzzing::verify(&store);
         assert!(problems.is_empty(), "verify: {problems:?}");
-        let stats = stats::stats(&store).expect("a store ingest wrote can be read");
-        assert_eq!(stats.executions, summary.executions as u64);
-        let again = ingest::ingest(&options(&input), &store, &mut |_| {});
-        if let Ok(again) = again {
-            assert_eq!(again.runs_ingested, 0, "a second ingest added runs");
+        let executions = fuzzing::executions(&store);
+        assert_eq!(executions, first.executions);
+        if let Some(again) = fuzzing::ingest(&input, &store) {
+            assert_eq!(again.runs, 0, "a second ingest added runs");
         }
-        let after = stats::stats(&store).expect("the store can be read again");
-        assert_eq!(after.executions, stats.executions);
+        assert_eq!(fuzzing::executions(&store), executions);
     }
     let _ = std::fs::remove_dir_all(&root);
 });
