@@ -1,6 +1,7 @@
-//! What the `ingest` fuzz target (fuzz/ingest/) drives, compiled only when cargo-fuzz builds
-//! the crate (`--cfg fuzzing`): an ingest of a folder into a store, and the store's own
-//! checks, through a small surface so that the rest of the crate stays private.
+//! What the `ingest` fuzz target (fuzz/ingest/) drives: an ingest of a folder into a store,
+//! and the store's own checks, through a small surface so that the rest of the crate stays
+//! private. It is compiled in every build, so that a change which would break the fuzz target
+//! (built only by cargo-fuzz, on nightly) breaks the ordinary build first.
 
 use crate::ingest::{self, Options, Overrides};
 use crate::store::{Store, stats};

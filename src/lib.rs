@@ -20,7 +20,7 @@ pub(crate) mod domain;
 pub mod error;
 pub(crate) mod export;
 pub mod fold;
-#[cfg(fuzzing)]
+#[doc(hidden)]
 pub mod fuzzing;
 pub mod ingest;
 pub mod junit;
