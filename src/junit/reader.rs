@@ -514,8 +514,9 @@ impl<'t> Parser<'t> {
                 }
                 if first && matches!(child, Child::Failure | Child::Error) {
                     let attr = message.as_deref().map(str::trim).filter(|m| !m.is_empty());
-                    let msg = attr.map(|m| truncate_str(m, MESSAGE_MAX).to_owned());
-                    let msg = self.report.push_str(msg.as_deref().unwrap_or(""));
+                    let msg = self
+                        .report
+                        .push_str(attr.map_or("", |m| truncate_str(m, MESSAGE_MAX)));
                     let ty = self.report.push_str(kind.as_deref().unwrap_or("").trim());
                     if let Some(state) = self.open_cases.last_mut() {
                         state.message = msg;
