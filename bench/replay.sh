@@ -34,6 +34,7 @@ import json, sys, os
 work, seeds = sys.argv[1], sys.argv[2:]
 kinds = ["persistent", "recurring", "flaky", "new", "cofail", "mixed"]
 orders = ["optimal", "testsift", "last-failed-first", "most-failures", "runner-order", "random"]
+diffs = {}
 print("mean APFD / mean APFDc over seeds " + " ".join(seeds) + "; backtest wall s and peak MB (max)")
 print("| kind | " + " | ".join(orders) + " | wall s | MB |")
 print("|---|" + "---:|" * (len(orders) + 2))
@@ -47,6 +48,25 @@ for kind in kinds:
         wall = max(wall, float(w)); mem = max(mem, int(m) / 1024)
     cell = lambda o: f"{sum(apfd[o])/len(apfd[o]):.3f} / {sum(apfdc[o])/len(apfdc[o]):.3f}"
     print(f"| {kind} | " + " | ".join(cell(o) for o in orders) + f" | {wall:.2f} | {mem:.0f} |")
+    diffs[kind] = {h: ([a - b for a, b in zip(apfd["testsift"], apfd[h])],
+                       [a - b for a, b in zip(apfdc["testsift"], apfdc[h])])
+                   for h in ("last-failed-first", "most-failures")}
+print()
+# The same seeds score every order, so the differences are paired: their mean and standard
+# error say whether a lead or a lag is more than the seeds' noise.
+def paired(xs):
+    m = sum(xs) / len(xs)
+    if len(xs) < 2:
+        return f"{m:+.4f}"
+    se = (sum((x - m) ** 2 for x in xs) / (len(xs) - 1) / len(xs)) ** 0.5
+    return f"{m:+.4f} ± {se:.4f}"
+print("testsift minus each heuristic, paired over the seeds: mean ± standard error, APFD / APFDc")
+print("| kind | APFD vs last-failed-first | APFD vs most-failures | APFDc vs last-failed-first | APFDc vs most-failures |")
+print("|---|---:|---:|---:|---:|")
+for kind in kinds:
+    d = diffs[kind]
+    cells = [paired(d[h][0]) for h in d] + [paired(d[h][1]) for h in d]
+    print(f"| {kind} | " + " | ".join(cells) + " |")
 print()
 print("skip list replayed (trim's default cut), and the simple rules given the same time to save per run: missed failure runs / failure runs (miss rate), time saved, over seeds")
 print("| kind | testsift | never-failed | fewest-failures | time saved |")

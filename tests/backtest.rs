@@ -72,6 +72,17 @@ fn priority_backtest_scores_a_persisting_failure_by_hand() {
     assert_eq!(v["runs_replayed"], 2);
     assert_eq!(v["runs_scored"], 1);
     assert_eq!(v["faults"], 1);
+    // The four estimates' weights sum to 1, and the chain's two are `model_chain_weight`.
+    let w = |k: &str| v["model_weights"][k].as_f64().unwrap();
+    let chain = w("chain_recent") + w("chain_whole");
+    assert!(
+        (chain + w("rate_recent") + w("rate_whole") - 1.0).abs() < 1e-9,
+        "{v}"
+    );
+    assert!(
+        (chain - v["model_chain_weight"].as_f64().unwrap()).abs() < 1e-9,
+        "{v}"
+    );
     let apfd = |order: &str| {
         v["orders"]
             .as_array()
@@ -111,7 +122,8 @@ fn priority_backtest_table_and_markdown_on_the_example_history() {
         assert!(table.contains(order), "{order} missing:\n{table}");
     }
     assert!(
-        table.contains("Model weights at the end: chain 1.00, decayed failure rate 0.00."),
+        table.contains("Model weights at the end: chain 1.00 (")
+            && table.contains("failure rate 0.00 (recent runs 0.00, all runs 0.00)."),
         "the example history's failures persist as the chain says:\n{table}"
     );
     assert!(table.lines().all(|l| l.chars().count() <= 100), "{table}");

@@ -185,31 +185,65 @@ fn priority_orders_by_the_models_chance_then_cheapest_first() {
     // that a failure persists is (0 + 1) / (1 + 2) = 1/3; 9 runs followed a pass and 1 of them
     // failed (A2's last): Q = (1 + 1/6) / (9 + 1) = 7/60. A2 failed last, with no record of
     // its own: 1/3. B3 has no run after a pass: Q. A3 passed once after a pass:
-    // (0 + 2Q) / (1 + 2) = 7/90. A1, B1, B2 passed twice after a pass, weights 0.9 and 1:
-    // 2Q / (1.9 + 2).
-    let chain = [1.0 / 3.0, 7.0 / 90.0, 7.0 / 60.0, (7.0 / 30.0) / 3.9];
-    // The decayed rate, smoothed with 2R: A2 failed in its newest of three runs (weights 1,
-    // 0.9, 0.81), A3 in its oldest, A1 never; B3 ran once.
-    let decayed = [
-        (1.0 + 2.0 / 6.0) / 4.71,
-        (0.81 + 2.0 / 6.0) / 4.71,
-        (2.0 / 6.0) / 3.0,
-        (2.0 / 6.0) / 4.71,
+    // (0 + 2Q) / (1 + 2) = 7/90. A1, B1, B2 passed twice after a pass: 2Q / (0.9 + 1 + 2)
+    // over recent runs (weights 0.9 and 1), 2Q / (2 + 2) over all runs alike.
+    // Per test (A2, A3, B3, A1): [chain recent, chain whole, rate recent, rate whole].
+    let parts = [
+        [
+            1.0 / 3.0,
+            1.0 / 3.0,
+            (1.0 + 2.0 / 6.0) / 4.71,
+            (1.0 + 2.0 / 6.0) / 5.0,
+        ],
+        [
+            7.0 / 90.0,
+            7.0 / 90.0,
+            (0.81 + 2.0 / 6.0) / 4.71,
+            (1.0 + 2.0 / 6.0) / 5.0,
+        ],
+        [7.0 / 60.0, 7.0 / 60.0, (2.0 / 6.0) / 3.0, (2.0 / 6.0) / 3.0],
+        [
+            (7.0 / 30.0) / 3.9,
+            (7.0 / 30.0) / 4.0,
+            (2.0 / 6.0) / 4.71,
+            (2.0 / 6.0) / 5.0,
+        ],
     ];
-    // The chain's weight: the log of how much likelier each outcome of a test that had run
-    // before was under the chain than under the decayed rate, summed over r2/a .. r3/b
-    // (docs/select.md lists the chances each gave).
-    let log_odds = 2.0 * (15.0_f64 / 17.0).ln()
-        + (21.0_f64 / 20.0).ln()
-        + 2.0 * (14.0_f64 / 13.0).ln()
-        + ((44.0 / 45.0) / (107.0 / 117.0_f64)).ln()
-        + ((1.0 / 45.0) / (10.0 / 117.0_f64)).ln()
-        + ((29.0 / 30.0) / (80.0 / 117.0_f64)).ln()
-        + 2.0 * ((9.0 / 10.0) / (35.0 / 39.0_f64)).ln();
-    let w = 1.0 / (1.0 + (-log_odds).exp());
-    assert!((w - 0.2726).abs() < 1e-4, "{w}");
-    let chance = |i: usize| w * chain[i] + (1.0 - w) * decayed[i];
-    // A2 0.297, A3 0.198, B3 0.113, then A1, B1, B2 0.068 each, cheapest first.
+    // The rate: A2 failed in its newest of three runs (recent weights 1, 0.9, 0.81, sum
+    // 2.71), A3 in its oldest, A1 never; B3 ran once; smoothed with 2R.
+    // The weights: the log of the chance each estimate gave each outcome of a test that had
+    // run before, summed over r2/a .. r3/b (docs/select.md lists the chances). The chain's
+    // two memories gave the same chances in those runs.
+    let ln = |x: f64| x.ln();
+    let chain = 2.0 * ln(5.0 / 7.0)
+        + ln(1.0 / 2.0)
+        + 2.0 * ln(14.0 / 15.0)
+        + ln(44.0 / 45.0)
+        + ln(1.0 / 45.0)
+        + ln(29.0 / 30.0)
+        + 2.0 * ln(9.0 / 10.0);
+    let rate_recent = 2.0 * ln(17.0 / 21.0)
+        + ln(10.0 / 21.0)
+        + 2.0 * ln(13.0 / 15.0)
+        + ln(107.0 / 117.0)
+        + ln(10.0 / 117.0)
+        + ln(80.0 / 117.0)
+        + 2.0 * ln(35.0 / 39.0);
+    let rate_whole = 2.0 * ln(17.0 / 21.0)
+        + ln(10.0 / 21.0)
+        + 2.0 * ln(13.0 / 15.0)
+        + ln(11.0 / 12.0)
+        + ln(1.0 / 12.0)
+        + ln(2.0 / 3.0)
+        + 2.0 * ln(9.0 / 10.0);
+    let ll = [chain, chain, rate_recent, rate_whole];
+    let total: f64 = ll.iter().map(|x| x.exp()).sum();
+    let w = ll.map(|x| x.exp() / total);
+    assert!((w[0] - 0.1384).abs() < 1e-4, "{w:?}");
+    assert!((w[2] - 0.3693).abs() < 1e-4, "{w:?}");
+    assert!((w[3] - 0.3539).abs() < 1e-4, "{w:?}");
+    let chance = |i: usize| (0..4).map(|k| w[k] * parts[i][k]).sum::<f64>();
+    // A2 0.291, A3 0.206, B3 0.113, then A1, B1, B2 0.066 each, cheapest first.
     assert_eq!(
         out.lines().collect::<Vec<_>>(),
         ["a::A2", "a::A3", "b::B3", "b::B2", "b::B1", "a::A1"]

@@ -36,7 +36,7 @@ fn fields() -> Fields<OrderScore> {
 
 fn summary(r: &PriorityBacktest) -> String {
     format!(
-        "{} runs in the window, the first {} for training; {} replayed.\n{} scored (the runs with a failure): {} failed tests, {} of test time per run.\nModel weights at the end: chain {:.2}, decayed failure rate {:.2}.",
+        "{} runs in the window, the first {} for training; {} replayed.\n{} scored (the runs with a failure): {} failed tests, {} of test time per run.\nModel weights at the end: chain {:.2} (recent runs {:.2}, all runs {:.2}),\nfailure rate {:.2} (recent runs {:.2}, all runs {:.2}).",
         r.runs,
         r.train_runs,
         r.runs_replayed,
@@ -44,7 +44,11 @@ fn summary(r: &PriorityBacktest) -> String {
         r.faults,
         duration(r.mean_run_seconds),
         r.model_chain_weight,
-        1.0 - r.model_chain_weight
+        r.model_weights.chain_recent,
+        r.model_weights.chain_whole,
+        r.model_weights.rate_recent + r.model_weights.rate_whole,
+        r.model_weights.rate_recent,
+        r.model_weights.rate_whole,
     )
 }
 

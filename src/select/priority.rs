@@ -5,7 +5,9 @@
 
 use super::history::History;
 use super::{Selected, base, by_id};
-use crate::analysis::backtest::model::{Basis, DECAY, Estimate, Model};
+use crate::analysis::backtest::model::{
+    Basis, DECAY, ESTIMATORS, Estimate, Estimator, Memory, Model,
+};
 use crate::analysis::flaky::Outcome;
 use crate::analysis::load::Series;
 use crate::domain::Status;
@@ -77,9 +79,8 @@ pub(crate) fn order(
             let Estimate {
                 chance,
                 basis,
-                chain,
-                decayed,
-                chain_weight,
+                parts,
+                weights,
             } = estimate;
             if let Some(runs) = skipped {
                 let mut s = base(t, "skipped");
@@ -102,19 +103,21 @@ pub(crate) fn order(
                     "never ran in the window: chance {chance:.3}, the share of new tests whose first run failed (from 1 in 2)"
                 ),
                 Basis::Failing { streak } => format!(
-                    "its last {} failed: chance {chance:.3} ({chain:.3} that the failure persists, \
-                     weight {chain_weight:.2}; smoothed decayed rate {decayed:.3}, weight {:.2})",
+                    "its last {} failed: chance {chance:.3} from the chain (how often its \
+                     failures persisted) {} and its smoothed failure rate {}",
                     if streak == 1 {
                         "run".to_string()
                     } else {
                         format!("{streak} runs")
                     },
-                    1.0 - chain_weight
+                    at_both(Estimator::Chain, &parts, &weights),
+                    at_both(Estimator::Rate, &parts, &weights),
                 ),
                 Basis::Passing => format!(
-                    "its last run passed: chance {chance:.3} ({chain:.3} from its runs after a \
-                     pass, weight {chain_weight:.2}; smoothed decayed rate {decayed:.3}, weight {:.2})",
-                    1.0 - chain_weight
+                    "its last run passed: chance {chance:.3} from the chain (how often its runs \
+                     after a pass failed) {} and its smoothed failure rate {}",
+                    at_both(Estimator::Chain, &parts, &weights),
+                    at_both(Estimator::Rate, &parts, &weights),
                 ),
             });
             s.evidence.push(format!(
@@ -132,6 +135,24 @@ pub(crate) fn order(
             .then_with(|| a.test_id.cmp(&b.test_id))
     });
     out.into_iter().map(|(_, s)| s).collect()
+}
+
+/// One kind of estimate at both memories, with the weights: "0.333 (recent runs, weight
+/// 0.27), 0.333 (all runs, weight 0.00)".
+fn at_both(
+    kind: fn(Memory) -> Estimator,
+    parts: &[f64; ESTIMATORS],
+    weights: &[f64; ESTIMATORS],
+) -> String {
+    let one = |m: Memory, what: &str| {
+        let i = kind(m).index();
+        format!("{:.3} ({what}, weight {:.2})", parts[i], weights[i])
+    };
+    format!(
+        "{}, {}",
+        one(Memory::Recent, "recent runs"),
+        one(Memory::Whole, "all runs")
+    )
 }
 
 #[cfg(test)]

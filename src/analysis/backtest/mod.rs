@@ -22,7 +22,7 @@ pub(crate) mod model;
 pub(crate) mod shards;
 pub(crate) mod skip;
 
-use model::Model;
+use model::{Estimator, Memory, Model};
 
 /// Version of the JSON output; bumped when a field changes meaning or goes away.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -129,11 +129,35 @@ pub(crate) struct PriorityBacktest {
     pub(crate) faults: usize,
     /// Mean seconds of test time per scored run.
     pub(crate) mean_run_seconds: f64,
-    /// The weight of the model's chain against the decayed failure rate after the last run
-    /// (docs/backtest.md, "The model"): 1 = all the chain.
+    /// The weight of the model's chain (both memories) against its failure rate after the
+    /// last run (docs/backtest.md, "The model"): 1 = all the chain.
     pub(crate) model_chain_weight: f64,
+    /// Each of the model's four estimates' weight after the last run (they sum to 1).
+    pub(crate) model_weights: ModelWeights,
     /// Best first.
     pub(crate) orders: Vec<OrderScore>,
+}
+
+/// The model's weights, by estimate (docs/backtest.md, "The model").
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct ModelWeights {
+    pub(crate) chain_recent: f64,
+    pub(crate) chain_whole: f64,
+    pub(crate) rate_recent: f64,
+    pub(crate) rate_whole: f64,
+}
+
+impl ModelWeights {
+    fn of(model: &Model) -> ModelWeights {
+        let w = model.weights();
+        let at = |e: Estimator| w[e.index()];
+        ModelWeights {
+            chain_recent: at(Estimator::Chain(Memory::Recent)),
+            chain_whole: at(Estimator::Chain(Memory::Whole)),
+            rate_recent: at(Estimator::Rate(Memory::Recent)),
+            rate_whole: at(Estimator::Rate(Memory::Whole)),
+        }
+    }
 }
 
 /// Replays the window.
@@ -238,7 +262,11 @@ fn replay(
         runs_scored: scored,
         faults,
         mean_run_seconds: run_seconds / n,
-        model_chain_weight: model.chain_weight(),
+        model_chain_weight: {
+            let w = ModelWeights::of(&model);
+            w.chain_recent + w.chain_whole
+        },
+        model_weights: ModelWeights::of(&model),
         orders,
     }
 }

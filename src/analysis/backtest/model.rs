@@ -7,26 +7,32 @@ use super::Step;
 
 /// What testsift knows of each test before a run, learned from the runs before it.
 ///
-/// Two estimates of the chance that a test fails next, each from its own record smoothed with
-/// everyone's (empirical Bayes, so a test with few runs goes by what tests in general did):
+/// Two kinds of estimate of the chance that a test fails next, each from its own record
+/// smoothed with everyone's (empirical Bayes, so a test with few runs goes by what tests in
+/// general did):
 ///
 /// - **the chain**: the chance depends on whether its last executed run failed:
 ///   - its last run failed: how often its failed runs were followed by another failure (a
 ///     breakage persists until it is fixed; a flaky failure does not), smoothed with
 ///     [`PRIOR_RUNS`] runs' worth of that share over all tests;
-///   - its last run passed: how often its runs after a pass failed, each with weight
-///     `(1 − DECAY)^age` (recent runs weigh more), smoothed with [`PRIOR_RUNS`] runs' worth of
-///     that share over all tests. Failures that continued a streak do not count here, so a
-///     breakage that was fixed does not make the test look likely to fail afterwards.
-/// - **the decayed rate**: how often it failed over all its runs, each with weight
-///   `(1 − DECAY)^age`, smoothed with [`PRIOR_RUNS`] runs' worth of the overall failure rate.
+///   - its last run passed: how often its runs after a pass failed, smoothed with
+///     [`PRIOR_RUNS`] runs' worth of that share over all tests. Failures that continued a
+///     streak do not count here, so a breakage that was fixed does not make the test look
+///     likely to fail afterwards.
+/// - **the failure rate**: how often it failed over all its runs, smoothed with
+///   [`PRIOR_RUNS`] runs' worth of the overall failure rate.
 ///
-/// A failure that passed on retry counts as [`FLAKY_WEIGHT`] of a failure in the weighted
-/// rates. The chance is the two estimates' mean weighted by how well each predicted the runs
-/// learned so far (Bayes' rule over the two: each weight is proportional to the product of the
-/// chances it gave the outcomes that happened). Histories where failures persist or stop as a
-/// chain says go by the chain; histories where a test's failures come and go at a rate go by
-/// the rate.
+/// Each is kept at two memories ([`Memory`]): its runs weighted `(1 − DECAY)^age` (recent runs
+/// weigh more, for a test whose behaviour changes), and all its runs alike (for a test that
+/// fails at a steady rate, where the whole record estimates it best). The chain's runs after a
+/// failure are counted alike in both.
+///
+/// A failure that passed on retry counts as [`FLAKY_WEIGHT`] of a failure in the rates. The
+/// chance is the four estimates' mean weighted by how well each predicted the runs learned so
+/// far (Bayes' rule over the four: each weight is proportional to the product of the chances
+/// it gave the outcomes that happened). Histories where failures persist or stop as a chain
+/// says go by the chain; histories where a test's failures come and go at a rate go by the
+/// rate; steady histories go by the whole record, changing ones by the recent runs.
 ///
 /// A test never run before has the share of first runs that failed (new tests fail early),
 /// from 1 in 2 while there is none.
@@ -48,9 +54,82 @@ pub(crate) struct Model {
     /// All executions seen, and how many failed.
     seen: f64,
     failed: f64,
-    /// The natural log of how much likelier the outcomes learned so far were under the chain
-    /// than under the decayed rate (their log-loss difference), bounded to ±[`MAX_LOG_ODDS`].
-    chain_log_odds: f64,
+    /// The natural log of how likely each estimate found the outcomes learned so far, less the
+    /// likeliest one's (so the best is 0), each at least −[`MAX_LOG_ODDS`]. Indexed by
+    /// [`Estimator::index`].
+    log_likelihood: [f64; ESTIMATORS],
+    /// The weights [`Model::log_likelihood`] gives, kept from the last [`Model::learn`].
+    weights: [f64; ESTIMATORS],
+}
+
+/// How far back a weighted count looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Memory {
+    /// Each run weighs `(1 − DECAY)^age`, the newest 1.
+    Recent,
+    /// Every run weighs 1.
+    Whole,
+}
+
+impl Memory {
+    const BOTH: [Memory; 2] = [Memory::Recent, Memory::Whole];
+
+    fn keep(self) -> f64 {
+        match self {
+            Memory::Recent => 1.0 - DECAY,
+            Memory::Whole => 1.0,
+        }
+    }
+}
+
+/// One of the model's estimates: the chain or the failure rate, at one memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Estimator {
+    Chain(Memory),
+    Rate(Memory),
+}
+
+pub(crate) const ESTIMATORS: usize = 4;
+
+impl Estimator {
+    pub(crate) const ALL: [Estimator; ESTIMATORS] = [
+        Estimator::Chain(Memory::Recent),
+        Estimator::Chain(Memory::Whole),
+        Estimator::Rate(Memory::Recent),
+        Estimator::Rate(Memory::Whole),
+    ];
+
+    /// Its place in [`Estimator::ALL`] and in every per-estimator array.
+    pub(crate) fn index(self) -> usize {
+        match self {
+            Estimator::Chain(Memory::Recent) => 0,
+            Estimator::Chain(Memory::Whole) => 1,
+            Estimator::Rate(Memory::Recent) => 2,
+            Estimator::Rate(Memory::Whole) => 3,
+        }
+    }
+}
+
+/// A weighted count: Σ wₖ·failedₖ and Σ wₖ, at each [`Memory`] (indexed as [`Memory::BOTH`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Weighted {
+    failed: [f64; 2],
+    weight: [f64; 2],
+}
+
+impl Weighted {
+    fn add(&mut self, failed: f64) {
+        for (i, m) in Memory::BOTH.into_iter().enumerate() {
+            self.failed[i] = self.failed[i] * m.keep() + failed;
+            self.weight[i] = self.weight[i] * m.keep() + 1.0;
+        }
+    }
+
+    /// The share smoothed with `prior_runs` runs' worth of `prior`.
+    fn share(&self, memory: Memory, prior: f64) -> f64 {
+        let i = usize::from(memory == Memory::Whole);
+        (self.failed[i] + PRIOR_RUNS * prior) / (self.weight[i] + PRIOR_RUNS)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -61,12 +140,10 @@ pub(crate) struct TestState {
     /// Its runs that followed a failed run, and how many of them failed again.
     after_fail_seen: u32,
     after_fail_failed: u32,
-    /// Σ wₖ·failedₖ and Σ wₖ over its runs that followed a passed run, newest weight 1.
-    after_pass_failed: f64,
-    after_pass_weight: f64,
-    /// Σ wₖ·failedₖ and Σ wₖ over all its runs, newest weight 1.
-    decayed_failed: f64,
-    decayed_weight: f64,
+    /// Its runs that followed a passed run.
+    after_pass: Weighted,
+    /// All its runs.
+    all: Weighted,
     pub(crate) mean_seconds: f64,
 }
 
@@ -87,23 +164,22 @@ pub(crate) const DECAY: f64 = crate::analysis::flaky::DECAY;
 const FLAKY_WEIGHT: f64 = 0.25;
 /// Runs' worth of all tests' share a test's own share is smoothed with.
 const PRIOR_RUNS: f64 = 2.0;
-/// The bound of [`Model::chain_log_odds`]: beyond e^30 to one, one estimate has all the weight
-/// (to 1e-13); the bound keeps the weight able to turn within a few dozen runs when the history
-/// changes character.
+/// The bound of [`Model::log_likelihood`]: beyond e^30 to one, an estimate has no weight
+/// left (to 1e-13); the bound keeps a weight able to come back within a few dozen runs when
+/// the history changes character.
 const MAX_LOG_ODDS: f64 = 30.0;
 /// Chances are kept in [ε, 1 − ε] when an outcome's likelihood is taken, so that one surprise
 /// costs an estimate a bounded amount.
 const EPSILON: f64 = 1e-4;
 
-/// What the chance of a test came from: the rule of the chain, the chain's and the decayed
-/// rate's own chances, and the chain's weight.
+/// What the chance of a test came from: the rule of the chain, each estimate's own chance and
+/// its weight (indexed by [`Estimator::index`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Estimate {
     pub(crate) chance: f64,
     pub(crate) basis: Basis,
-    pub(crate) chain: f64,
-    pub(crate) decayed: f64,
-    pub(crate) chain_weight: f64,
+    pub(crate) parts: [f64; ESTIMATORS],
+    pub(crate) weights: [f64; ESTIMATORS],
 }
 
 impl Model {
@@ -118,7 +194,8 @@ impl Model {
             after_pass_failed: 0.0,
             seen: 0.0,
             failed: 0.0,
-            chain_log_odds: 0.0,
+            log_likelihood: [0.0; ESTIMATORS],
+            weights: [1.0 / ESTIMATORS as f64; ESTIMATORS],
         }
     }
 
@@ -127,26 +204,25 @@ impl Model {
         self.estimate(series).chance
     }
 
-    /// The chain's weight in the chance, from how well it and the decayed rate predicted.
-    pub(crate) fn chain_weight(&self) -> f64 {
-        1.0 / (1.0 + (-self.chain_log_odds).exp())
+    /// Each estimate's weight in the chance, from how well it predicted (they sum to 1).
+    pub(crate) fn weights(&self) -> [f64; ESTIMATORS] {
+        self.weights
     }
 
     /// The chance and what it came from.
     pub(crate) fn estimate(&self, series: u32) -> Estimate {
-        let (chain, decayed, basis) = self.both(series);
-        let w = self.chain_weight();
+        let (parts, basis) = self.parts(series);
+        let weights = self.weights;
         Estimate {
-            chance: w * chain + (1.0 - w) * decayed,
+            chance: parts.iter().zip(weights).map(|(p, w)| p * w).sum(),
             basis,
-            chain,
-            decayed,
-            chain_weight: w,
+            parts,
+            weights,
         }
     }
 
-    /// The chain's chance, the decayed rate's, and the chain's rule.
-    fn both(&self, series: u32) -> (f64, f64, Basis) {
+    /// Each estimate's chance, and the chain's rule.
+    fn parts(&self, series: u32) -> ([f64; ESTIMATORS], Basis) {
         let t = &self.tests[series as usize];
         // Shares smoothed with a coarser one, so that an empty history gives a middle value,
         // and a passing test starts from the overall failure rate.
@@ -155,19 +231,26 @@ impl Model {
             // A middle value until new tests have been seen: a test nobody knows anything
             // about goes before the ones known to pass.
             let new = (self.new_failed + 1.0) / (self.new_seen + 2.0);
-            return (new, new, Basis::New);
+            return ([new; ESTIMATORS], Basis::New);
         }
-        let decayed = (t.decayed_failed + PRIOR_RUNS * overall) / (t.decayed_weight + PRIOR_RUNS);
-        if t.streak > 0 {
+        // The chain's chance at each memory (indexed as `Memory::BOTH`).
+        let (basis, chain) = if t.streak > 0 {
             let everyone = (self.after_fail_failed + 1.0) / (self.after_fail_seen + 2.0);
             let own = (f64::from(t.after_fail_failed) + PRIOR_RUNS * everyone)
                 / (f64::from(t.after_fail_seen) + PRIOR_RUNS);
-            return (own, decayed, Basis::Failing { streak: t.streak });
-        }
-        let everyone = (self.after_pass_failed + overall) / (self.after_pass_seen + 1.0);
-        let own =
-            (t.after_pass_failed + PRIOR_RUNS * everyone) / (t.after_pass_weight + PRIOR_RUNS);
-        (own, decayed, Basis::Passing)
+            (Basis::Failing { streak: t.streak }, [own, own])
+        } else {
+            let everyone = (self.after_pass_failed + overall) / (self.after_pass_seen + 1.0);
+            (
+                Basis::Passing,
+                Memory::BOTH.map(|m| t.after_pass.share(m, everyone)),
+            )
+        };
+        let parts = Estimator::ALL.map(|e| match e {
+            Estimator::Chain(m) => chain[usize::from(m == Memory::Whole)],
+            Estimator::Rate(m) => t.all.share(m, overall),
+        });
+        (parts, basis)
     }
 
     pub(crate) fn state(&self, series: u32) -> &TestState {
@@ -183,19 +266,46 @@ impl Model {
     /// Takes one run in. `opening` is the first run learned of its variant: its tests are
     /// seen for the first time without being new.
     pub(crate) fn learn(&mut self, steps: &[Step], opening: bool) {
-        // How likely each estimate found this run's outcomes, before learning them.
-        let mut log_odds = 0.0;
+        // How likely each estimate found this run's outcomes, before learning them: products
+        // of chances, taken into the log every CHUNK of them (each chance is at least ε, so a
+        // product of CHUNK stays far above the smallest f64).
+        const CHUNK: u32 = 64;
+        let mut product = [1.0; ESTIMATORS];
+        let mut in_product = 0;
         for s in steps {
-            let (chain, decayed, basis) = self.both(s.series);
-            if basis != Basis::New {
-                let likelihood = |p: f64| {
-                    let p = p.clamp(EPSILON, 1.0 - EPSILON);
-                    if s.failed { p } else { 1.0 - p }
-                };
-                log_odds += likelihood(chain).ln() - likelihood(decayed).ln();
+            let (parts, basis) = self.parts(s.series);
+            if basis == Basis::New {
+                continue;
+            }
+            for (x, p) in product.iter_mut().zip(parts) {
+                let p = p.clamp(EPSILON, 1.0 - EPSILON);
+                *x *= if s.failed { p } else { 1.0 - p };
+            }
+            in_product += 1;
+            if in_product == CHUNK {
+                for (ll, x) in self.log_likelihood.iter_mut().zip(&mut product) {
+                    *ll += x.ln();
+                    *x = 1.0;
+                }
+                in_product = 0;
             }
         }
-        self.chain_log_odds = (self.chain_log_odds + log_odds).clamp(-MAX_LOG_ODDS, MAX_LOG_ODDS);
+        for (ll, x) in self.log_likelihood.iter_mut().zip(product) {
+            *ll += x.ln();
+        }
+        let best = self
+            .log_likelihood
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        for ll in &mut self.log_likelihood {
+            *ll = (*ll - best).max(-MAX_LOG_ODDS);
+        }
+        self.weights = self.log_likelihood.map(f64::exp);
+        let total: f64 = self.weights.iter().sum();
+        for w in &mut self.weights {
+            *w /= total;
+        }
         for s in steps {
             let failed = f64::from(u8::from(s.failed));
             let weight = if s.failed {
@@ -219,11 +329,9 @@ impl Model {
             } else {
                 self.after_pass_seen += 1.0;
                 self.after_pass_failed += weight;
-                t.after_pass_failed = t.after_pass_failed * (1.0 - DECAY) + weight;
-                t.after_pass_weight = t.after_pass_weight * (1.0 - DECAY) + 1.0;
+                t.after_pass.add(weight);
             }
-            t.decayed_failed = t.decayed_failed * (1.0 - DECAY) + weight;
-            t.decayed_weight = t.decayed_weight * (1.0 - DECAY) + 1.0;
+            t.all.add(weight);
             self.seen += 1.0;
             self.failed += failed;
             t.runs += 1;
@@ -311,6 +419,31 @@ mod tests {
         assert!(model.chance(10) > model.chance(0));
     }
 
+    /// Rates that change part way through are best estimated from the recent runs: test i
+    /// fails with chance i / 40 for 40 runs, then with chance 1 − i / 40.
+    #[test]
+    fn changing_rates_give_the_weight_to_the_recent_runs() {
+        let mut model = Model::new(40);
+        let mut seed = 7u64;
+        for k in 0..80 {
+            let outcomes: Vec<bool> = (0..40)
+                .map(|i| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let p = f64::from(i) / 40.0;
+                    let p = if k < 40 { p } else { 1.0 - p };
+                    ((seed >> 33) as f64 / (1u64 << 31) as f64) < p
+                })
+                .collect();
+            model.learn(&run(&outcomes), k == 0);
+        }
+        let w = model.weights();
+        let recent = w[Estimator::Chain(Memory::Recent).index()]
+            + w[Estimator::Rate(Memory::Recent).index()];
+        assert!(recent > 0.99, "{w:?}");
+    }
+
     /// The weight goes to the estimate that predicted the outcomes. Breakages that persist
     /// for three runs and are then fixed for good are what the chain describes; failures at
     /// a steady rate per test, independent of the last outcome, are what the decayed rate
@@ -323,7 +456,8 @@ mod tests {
             let outcomes: Vec<bool> = (0..40).map(|i| (i..i + 3).contains(&k)).collect();
             streaks.learn(&run(&outcomes), k == 0);
         }
-        assert!(streaks.chain_weight() > 0.99, "{}", streaks.chain_weight());
+        let w = streaks.weights();
+        assert!(w[0] + w[1] > 0.99, "{w:?}");
 
         let mut steady = Model::new(40);
         let mut seed = 1u64;
@@ -339,6 +473,10 @@ mod tests {
                 .collect();
             steady.learn(&run(&outcomes), k == 0);
         }
-        assert!(steady.chain_weight() < 0.01, "{}", steady.chain_weight());
+        let w = steady.weights();
+        assert!(w[0] + w[1] < 0.01, "{w:?}");
+        // A steady rate is best estimated from the whole record.
+        let whole = w[Estimator::Rate(Memory::Whole).index()];
+        assert!(whole > 0.99, "{w:?}");
     }
 }
