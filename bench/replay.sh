@@ -4,10 +4,10 @@
 # the mean APFD and APFDc of each order per kind, averaged over the seeds, then the skip list's
 # replayed miss rate and time saved per kind.
 #
-# Usage: bench/replay.sh            (BENCH_SEEDS="1 2 3 4", BENCH_RUNS=200, BENCH_TESTS=500)
+# Usage: bench/replay.sh            (BENCH_SEEDS="1 2 ... 16", BENCH_RUNS=200, BENCH_TESTS=500)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seeds=${BENCH_SEEDS:-1 2 3 4}
+seeds=${BENCH_SEEDS:-$(seq -s " " 1 16)}
 runs=${BENCH_RUNS:-200}
 tests=${BENCH_TESTS:-500}
 train=${BENCH_TRAIN:-20}
