@@ -419,25 +419,37 @@ mod tests {
         assert!(model.chance(10) > model.chance(0));
     }
 
+    /// Learns `runs` runs of the model's tests in which test i fails in run k with chance
+    /// `chance(k, i)`, drawn from a fixed-seed generator.
+    fn learn_random(
+        model: &mut Model,
+        runs: usize,
+        mut seed: u64,
+        chance: impl Fn(usize, u32) -> f64,
+    ) {
+        let tests = model.tests.len() as u32;
+        for k in 0..runs {
+            let outcomes: Vec<bool> = (0..tests)
+                .map(|i| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ((seed >> 33) as f64 / (1u64 << 31) as f64) < chance(k, i)
+                })
+                .collect();
+            model.learn(&run(&outcomes), k == 0);
+        }
+    }
+
     /// Rates that change part way through are best estimated from the recent runs: test i
     /// fails with chance i / 40 for 40 runs, then with chance 1 − i / 40.
     #[test]
     fn changing_rates_give_the_weight_to_the_recent_runs() {
         let mut model = Model::new(40);
-        let mut seed = 7u64;
-        for k in 0..80 {
-            let outcomes: Vec<bool> = (0..40)
-                .map(|i| {
-                    seed = seed
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    let p = f64::from(i) / 40.0;
-                    let p = if k < 40 { p } else { 1.0 - p };
-                    ((seed >> 33) as f64 / (1u64 << 31) as f64) < p
-                })
-                .collect();
-            model.learn(&run(&outcomes), k == 0);
-        }
+        learn_random(&mut model, 80, 7, |k, i| {
+            let p = f64::from(i) / 40.0;
+            if k < 40 { p } else { 1.0 - p }
+        });
         let w = model.weights();
         let recent = w[Estimator::Chain(Memory::Recent).index()]
             + w[Estimator::Rate(Memory::Recent).index()];
@@ -446,7 +458,7 @@ mod tests {
 
     /// The weight goes to the estimate that predicted the outcomes. Breakages that persist
     /// for three runs and are then fixed for good are what the chain describes; failures at
-    /// a steady rate per test, independent of the last outcome, are what the decayed rate
+    /// a steady rate per test, independent of the last outcome, are what the failure rate
     /// describes (the chain splits each test's record in two and so learns it more slowly).
     #[test]
     fn the_weight_follows_the_estimate_that_predicted() {
@@ -460,19 +472,8 @@ mod tests {
         assert!(w[0] + w[1] > 0.99, "{w:?}");
 
         let mut steady = Model::new(40);
-        let mut seed = 1u64;
-        for k in 0..60 {
-            // Test i fails with chance i / 40, independently run to run.
-            let outcomes: Vec<bool> = (0..40)
-                .map(|i| {
-                    seed = seed
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    ((seed >> 33) as f64 / (1u64 << 31) as f64) < f64::from(i) / 40.0
-                })
-                .collect();
-            steady.learn(&run(&outcomes), k == 0);
-        }
+        // Test i fails with chance i / 40, independently run to run.
+        learn_random(&mut steady, 60, 1, |_, i| f64::from(i) / 40.0);
         let w = steady.weights();
         assert!(w[0] + w[1] < 0.01, "{w:?}");
         // A steady rate is best estimated from the whole record.
