@@ -4,6 +4,10 @@
 # the mean APFD and APFDc of each order per kind, averaged over the seeds, then the skip list's
 # replayed miss rate and time saved per kind.
 #
+# Kinds: the six of generate.py, and `ci`: histories shaped like real CI by the bench crate's
+# `synth --dialect jest` (main and pull-request branches, re-runs, breakages by commit, flaky
+# retries; 120 runs x 600 tests x 4 shards per seed).
+#
 # Usage: bench/replay.sh            (BENCH_SEEDS="1 2 ... 16", BENCH_RUNS=200, BENCH_TESTS=500)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,13 +20,19 @@ if [ -z "${TESTSIFT_BIN:-}" ]; then
   cargo build --release -q
 fi
 bin=${TESTSIFT_BIN:-target/release/testsift}
+cargo build --release -q -p testsift-bench --bin synth
+synth=target/release/synth
 work=${BENCH_WORK:-target/replay}
 rm -rf "$work"
 mkdir -p "$work"
-for kind in persistent recurring flaky new cofail mixed; do
+for kind in persistent recurring flaky new cofail mixed ci; do
   for seed in $seeds; do
     hist="$work/$kind-$seed"
-    python3 bench/replay/generate.py "$kind" "$seed" "$hist/runs" --runs "$runs" --tests "$tests"
+    if [ "$kind" = ci ]; then
+      "$synth" --runs 120 --tests 600 --shards 4 --seed "$seed" --dialect jest "$hist/runs" 2> /dev/null
+    else
+      python3 bench/replay/generate.py "$kind" "$seed" "$hist/runs" --runs "$runs" --tests "$tests"
+    fi
     "$bin" ingest "$hist/runs" --store "$hist/store" --quiet
     /usr/bin/time -f "%e %M" -o "$hist/time" \
       "$bin" backtest priority --store "$hist/store" --train-runs "$train" --format json > "$hist/backtest.json"
@@ -32,7 +42,7 @@ done
 python3 - "$work" $seeds <<'PY'
 import json, sys, os
 work, seeds = sys.argv[1], sys.argv[2:]
-kinds = ["persistent", "recurring", "flaky", "new", "cofail", "mixed"]
+kinds = ["persistent", "recurring", "flaky", "new", "cofail", "mixed", "ci"]
 orders = ["optimal", "testsift", "last-failed-first", "most-failures", "runner-order", "random"]
 diffs = {}
 print("mean APFD / mean APFDc over seeds " + " ".join(seeds) + "; backtest wall s and peak MB (max)")
