@@ -137,6 +137,14 @@ fn priority_backtest_table_and_markdown_on_the_example_history() {
         md.contains("| order | mean APFD | mean APFDc | to 1st failure |"),
         "{md}"
     );
+    // Each sentence of the summary is one line, ended by a Markdown line break.
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("Model weights at the end: chain 1.00 (")
+                && l.ends_with("all runs 0.00).")),
+        "{md}"
+    );
+    assert!(md.contains("19 replayed.  \n"), "{md}");
 }
 
 #[test]

@@ -34,27 +34,38 @@ fn fields() -> Fields<OrderScore> {
         )
 }
 
-fn summary(r: &PriorityBacktest) -> String {
-    format!(
-        "{} runs in the window, the first {} for training; {} replayed.\n{} scored (the runs with a failure): {} failed tests, {} of test time per run.\nModel weights at the end: chain {:.2} (recent runs {:.2}, all runs {:.2}),\nfailure rate {:.2} (recent runs {:.2}, all runs {:.2}).",
-        r.runs,
-        r.train_runs,
-        r.runs_replayed,
-        r.runs_scored,
-        r.faults,
-        duration(r.mean_run_seconds),
-        r.model_chain_weight,
-        r.model_weights.chain_recent,
-        r.model_weights.chain_whole,
-        r.model_weights.rate_recent + r.model_weights.rate_whole,
-        r.model_weights.rate_recent,
-        r.model_weights.rate_whole,
-    )
+/// The summary's sentences, one a line; `wrap` breaks the weights' sentence in two for a
+/// terminal (no line over 100 characters).
+fn summary(r: &PriorityBacktest, wrap: bool) -> Vec<String> {
+    let w = &r.model_weights;
+    vec![
+        format!(
+            "{} runs in the window, the first {} for training; {} replayed.",
+            r.runs, r.train_runs, r.runs_replayed
+        ),
+        format!(
+            "{} scored (the runs with a failure): {} failed tests, {} of test time per run.",
+            r.runs_scored,
+            r.faults,
+            duration(r.mean_run_seconds)
+        ),
+        format!(
+            "Model weights at the end: chain {:.2} (recent runs {:.2}, all runs {:.2}),{}failure \
+             rate {:.2} (recent runs {:.2}, all runs {:.2}).",
+            r.model_chain_weight,
+            w.chain_recent,
+            w.chain_whole,
+            if wrap { "\n" } else { " " },
+            w.rate_recent + w.rate_whole,
+            w.rate_recent,
+            w.rate_whole,
+        ),
+    ]
 }
 
 impl Render for PriorityBacktest {
     fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
-        writeln!(out, "{}", summary(self))?;
+        writeln!(out, "{}", summary(self, true).join("\n"))?;
         writeln!(out)?;
         fields().to_table(&self.orders).print(out, opts)
     }
@@ -69,7 +80,9 @@ impl Render for PriorityBacktest {
 
     /// Every order, whatever `--top` says: there are only a few.
     fn markdown(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
-        writeln!(out, "### Priority order, replayed\n\n{}\n", summary(self))?;
+        // Each sentence on its own line in the rendered Markdown too.
+        let summary = summary(self, false).join("  \n");
+        writeln!(out, "### Priority order, replayed\n\n{summary}\n")?;
         let all = TableOptions {
             top: Some(usize::MAX),
             ..*opts
