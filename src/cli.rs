@@ -599,6 +599,12 @@ pub(crate) struct SelectArgs {
     #[arg(long, value_name = "N", help_heading = "Thresholds")]
     pub(crate) min_runs: Option<usize>,
 
+    /// priority: a file of the paths the change under test touched, one per line, or `-` for
+    /// stdin (`git diff --name-only origin/main...HEAD`). Tests whose own test file is among
+    /// them go first, with reason `changed`.
+    #[arg(long, value_name = "FILE", help_heading = "Priority")]
+    pub(crate) changed: Option<PathBuf>,
+
     /// skip: choose the largest list (by `trim --saving-share`) whose replay over the window,
     /// each run's list from the runs before it, missed at most this share of the failure runs.
     #[arg(long, default_value_t = 0.01, value_name = "SHARE", value_parser = parse_share, help_heading = "Thresholds")]

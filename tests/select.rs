@@ -1133,3 +1133,124 @@ fn skip_chooses_the_largest_list_within_the_replayed_miss_bound() {
     // replayed runs of 9.51 s.
     close(&trim["replayed"]["saved_share"], 30.0 * 8.0 / (60.0 * 9.51));
 }
+
+/// `--changed`: tests whose own test file the change touched go first, whatever their chance;
+/// the rest keep the model's order.
+#[test]
+fn priority_puts_the_tests_of_changed_files_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = dir.path().join("history");
+    for (i, run) in ["r1", "r2", "r3"].iter().enumerate() {
+        let report = junit(&[
+            ("tests.test_cart", "test_total", 1.0, false),
+            ("tests.test_pay", "test_refund", 1.0, i == 2),
+            ("com.acme.CartTest", "adds", 3.0, false),
+            ("com.acme.CartTests", "removes", 2.0, false),
+        ]);
+        run_folder(&h, run, &format!("c{i}"), i as u32 + 1, "", &report);
+    }
+    let store = dir.path().join("store");
+    ingest_ok(&store, &h);
+    let before = select_ok(&store, &["priority", "--runner", "plain"]);
+    assert_eq!(before.lines().next(), Some("tests.test_pay::test_refund"));
+
+    let list = dir.path().join("changed.txt");
+    write(
+        &list,
+        "README.md\nsrc/test/java/com/acme/CartTest.java\n\n./tests/test_cart.py\n",
+    );
+    let out = select(
+        &store,
+        &[
+            "priority",
+            "--runner",
+            "json",
+            "--changed",
+            list.to_str().unwrap(),
+        ],
+    );
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("--changed: 2 tests in the 3 changed paths go first"),
+        "{}",
+        stderr(&out)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let order: Vec<&str> = json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["test_id"].as_str().unwrap())
+        .collect();
+    // The two changed tests (equally likely: the cheaper first), then the model's order.
+    assert_eq!(
+        order,
+        [
+            "tests.test_cart::test_total",
+            "com.acme.CartTest::adds",
+            "tests.test_pay::test_refund",
+            "com.acme.CartTests::removes",
+        ]
+    );
+    assert_eq!(json["tests"][0]["reason"], "changed");
+    assert_eq!(
+        json["tests"][1]["evidence"][0],
+        "its test file src/test/java/com/acme/CartTest.java is among the changed paths (--changed)"
+    );
+    assert_eq!(json["tests"][2]["reason"], "failing");
+
+    // The list from stdin, as `git diff --name-only ... | testsift select ... --changed -`.
+    let out = testsift()
+        .args([
+            "select",
+            "priority",
+            "--runner",
+            "plain",
+            "--changed",
+            "-",
+            "--store",
+        ])
+        .arg(&store)
+        .write_stdin("tests/test_pay.py\n")
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert_eq!(
+        stdout(&out).lines().next(),
+        Some("tests.test_pay::test_refund")
+    );
+
+    // No test in the paths: a warning, the model's order.
+    write(&list, "docs/index.md\n");
+    let out = select(
+        &store,
+        &[
+            "priority",
+            "--runner",
+            "plain",
+            "--changed",
+            list.to_str().unwrap(),
+        ],
+    );
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out), before);
+    assert!(
+        stderr(&out).contains("warning: --changed: no test"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Only an order takes it.
+    let out = select(
+        &store,
+        &[
+            "skip",
+            "--runner",
+            "plain",
+            "--changed",
+            list.to_str().unwrap(),
+        ],
+    );
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("select priority"), "{}", stderr(&out));
+}

@@ -4,11 +4,12 @@
 
 use crate::cli::SelectArgs;
 use crate::error::EXIT_OK;
+use crate::select::changed::Changed;
 use crate::select::runner::{Context, notes, render};
-use crate::select::{SelectOptions, check_cap, select};
+use crate::select::{Kind, SelectOptions, check_cap, select};
 use crate::store::Store;
 use anyhow::Context as _;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 pub(crate) fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
@@ -33,6 +34,7 @@ pub(crate) fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
         quarantine: config.quarantine.clone(),
         today: crate::config::today(),
         max_miss: args.max_miss,
+        changed: changed_paths(&args)?,
     };
     let (selection, all) = select(&store, &window, &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;
@@ -55,6 +57,29 @@ pub(crate) fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
     for line in notes(&selection, &emitted) {
         writeln!(err, "testsift: {line}")?;
     }
+    if !options.changed.is_empty() {
+        let first = selection
+            .tests
+            .iter()
+            .filter(|t| t.reason == "changed")
+            .count();
+        let paths = options.changed.len();
+        let paths = format!("{paths} changed path{}", if paths == 1 { "" } else { "s" });
+        if first == 0 {
+            writeln!(
+                err,
+                "testsift: warning: --changed: no test of the window is in the {paths} (a new \
+                 test file has no history yet)"
+            )?;
+        } else {
+            writeln!(
+                err,
+                "testsift: --changed: {first} test{} in the {paths} {} first",
+                if first == 1 { "" } else { "s" },
+                if first == 1 { "goes" } else { "go" }
+            )?;
+        }
+    }
 
     match args.out.as_deref().filter(|p| p.as_os_str() != "-") {
         Some(path) => std::fs::write(path, emitted.text.as_bytes())
@@ -66,4 +91,24 @@ pub(crate) fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::from(EXIT_OK))
+}
+
+/// `--changed FILE`: the paths it lists (`-`: stdin); none without the flag.
+fn changed_paths(args: &SelectArgs) -> anyhow::Result<Changed> {
+    let Some(path) = &args.changed else {
+        return Ok(Changed::default());
+    };
+    if args.kind != Kind::Priority {
+        anyhow::bail!("--changed orders tests, so it applies to `select priority` only");
+    }
+    let bytes = if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("reading the changed paths from stdin")?;
+        bytes
+    } else {
+        std::fs::read(path).with_context(|| format!("reading {}", path.display()))?
+    };
+    Ok(Changed::parse(&String::from_utf8_lossy(&bytes)))
 }

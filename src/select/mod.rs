@@ -3,6 +3,7 @@
 //! near-equal time) is decided here as a plain `Selection`; [`runner`] then writes it in each
 //! runner's own syntax. Formulas and each runner's syntax: docs/select.md.
 
+pub(crate) mod changed;
 pub(crate) mod history;
 pub(crate) mod priority;
 pub(crate) mod runner;
@@ -63,6 +64,8 @@ pub(crate) struct SelectOptions {
     /// skip: the largest list whose replayed miss rate (failure runs only skipped tests showed)
     /// is at most this share is chosen.
     pub(crate) max_miss: f64,
+    /// priority: the paths the change under test touched; tests in them go first.
+    pub(crate) changed: changed::Changed,
 }
 
 /// One selected test, with why it was selected.
@@ -74,8 +77,8 @@ pub(crate) struct Selected {
     pub(crate) suite: String,
     pub(crate) file: Option<String>,
     pub(crate) variants: Vec<String>,
-    /// `flaky`, `move-to-nightly`, `review-for-deletion`, `new`, `failing`, `history` or
-    /// `shard`.
+    /// `flaky`, `move-to-nightly`, `review-for-deletion`, `changed`, `new`, `failing`,
+    /// `history`, `skipped` or `shard`.
     pub(crate) reason: String,
     /// Executed runs in the window (not skipped, not infrastructure failures).
     pub(crate) runs: usize,
@@ -209,7 +212,8 @@ pub(crate) fn select(
                 &counts,
                 options.infra_threshold,
             );
-            (priority::order(&hist, &series, &model, &keep_variant), None)
+            let tests = priority::order(&hist, &series, &model, &keep_variant, &options.changed);
+            (tests, None)
         }
         Kind::Shards => {
             let (tests, plan) = shards::plan(&hist, options.shard_count, options.shard_by);

@@ -3,7 +3,8 @@
 //! `backtest priority` replays and scores), then cheapest first. Formula and worked example:
 //! docs/select.md and docs/backtest.md.
 
-use super::history::History;
+use super::changed::Changed;
+use super::history::{History, TestHistory};
 use super::{Selected, base, by_id};
 use crate::analysis::backtest::model::{
     Basis, DECAY, ESTIMATORS, Estimate, Estimator, Memory, Model,
@@ -45,6 +46,7 @@ pub(crate) fn order(
     series: &[Series],
     model: &Model,
     keep_variant: &dyn Fn(&str) -> bool,
+    changed: &Changed,
 ) -> Vec<Selected> {
     // Per test id: the chance, the rule it came from and the mean time of its likeliest series,
     // and for a series that never executed, in how many runs it was skipped.
@@ -72,33 +74,58 @@ pub(crate) fn order(
             }
         }
     }
-    let mut out: Vec<(f64, Selected)> = by_id(hist)
+    let mut out: Vec<(bool, f64, Selected)> = by_id(hist)
         .into_values()
         .filter_map(|t| {
             let &(estimate, cost, skipped) = best.get(t.test_id.as_str())?;
-            let Estimate {
-                chance,
-                basis,
-                parts,
-                weights,
-            } = estimate;
-            if let Some(runs) = skipped {
-                let mut s = base(t, "skipped");
-                s.score = Some(0.0);
-                s.evidence.push(format!(
-                    "skipped in all its {runs} run{} in the window: chance 0, it did not execute",
-                    if runs == 1 { "" } else { "s" }
-                ));
-                return Some((cost, s));
+            let mut s = selected(t, estimate, skipped);
+            // A test whose own file the change touched is new or edited: it goes first.
+            let changed = changed.test_file(&t.classname, t.file.as_deref());
+            if let Some(path) = changed {
+                s.reason = "changed".into();
+                s.evidence.insert(
+                    0,
+                    format!("its test file {path} is among the changed paths (--changed)"),
+                );
             }
-            let reason = match basis {
-                Basis::New => "new",
-                Basis::Failing { .. } => "failing",
-                Basis::Passing => "history",
-            };
-            let mut s = base(t, reason);
-            s.score = Some(chance);
-            s.evidence.push(match basis {
+            Some((changed.is_some(), cost, s))
+        })
+        .collect();
+    out.sort_by(|(xa, ca, a), (xb, cb, b)| {
+        xb.cmp(xa)
+            .then(b.score.unwrap_or(0.0).total_cmp(&a.score.unwrap_or(0.0)))
+            .then(ca.total_cmp(cb))
+            .then_with(|| a.test_id.cmp(&b.test_id))
+    });
+    out.into_iter().map(|(_, _, s)| s).collect()
+}
+
+/// One test's place in the order: its chance, or 0 when it was skipped in all its runs, with
+/// the evidence.
+fn selected(t: &TestHistory, estimate: Estimate, skipped: Option<usize>) -> Selected {
+    let Estimate {
+        chance,
+        basis,
+        parts,
+        weights,
+    } = estimate;
+    if let Some(runs) = skipped {
+        let mut s = base(t, "skipped");
+        s.score = Some(0.0);
+        s.evidence.push(format!(
+            "skipped in all its {runs} run{} in the window: chance 0, it did not execute",
+            if runs == 1 { "" } else { "s" }
+        ));
+        return s;
+    }
+    let reason = match basis {
+        Basis::New => "new",
+        Basis::Failing { .. } => "failing",
+        Basis::Passing => "history",
+    };
+    let mut s = base(t, reason);
+    s.score = Some(chance);
+    s.evidence.push(match basis {
                 Basis::New => format!(
                     "never ran in the window: chance {chance:.3}, the share of new tests whose first run failed (from 1 in 2)"
                 ),
@@ -120,21 +147,11 @@ pub(crate) fn order(
                     at_both(Estimator::Rate, &parts, &weights),
                 ),
             });
-            s.evidence.push(format!(
-                "failed in {} of {} runs (decayed rate {:.3})",
-                s.failures, s.runs, s.failure_rate_decayed
-            ));
-            Some((cost, s))
-        })
-        .collect();
-    out.sort_by(|(ca, a), (cb, b)| {
-        b.score
-            .unwrap_or(0.0)
-            .total_cmp(&a.score.unwrap_or(0.0))
-            .then(ca.total_cmp(cb))
-            .then_with(|| a.test_id.cmp(&b.test_id))
-    });
-    out.into_iter().map(|(_, s)| s).collect()
+    s.evidence.push(format!(
+        "failed in {} of {} runs (decayed rate {:.3})",
+        s.failures, s.runs, s.failure_rate_decayed
+    ));
+    s
 }
 
 /// One kind of estimate at both memories, with the weights: "0.333 (recent runs, weight

@@ -1,0 +1,180 @@
+//! Which tests live in the files a change touched (`select priority --changed FILE`): a test
+//! whose own test file changed is new or edited code, and goes first.
+//!
+//! A test's file comes from its report: the `file` attribute where the runner writes one
+//! (pytest's xunit1, jest, Gradle's and Surefire's when configured), else its `classname` read
+//! as a path: a dotted module or class name (`tests.test_cart.TestCart`,
+//! `com.acme.cart.CartTest$Inner`) names `tests/test_cart.py` or `.../com/acme/cart/CartTest.java`,
+//! and a Go package path (`github.com/acme/shop/cart`) names every `_test.go` file in the
+//! package's folder. Paths compare by whole components, so `cart_test.py` is not `test.py`.
+
+/// The changed paths, normalised: `/` separators, no leading `./`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Changed {
+    paths: Vec<String>,
+}
+
+impl Changed {
+    /// From the lines of a list such as `git diff --name-only` writes (blank lines ignored).
+    pub(crate) fn parse(text: &str) -> Changed {
+        let paths = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(normalise)
+            .collect();
+        Changed { paths }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.paths.len()
+    }
+
+    /// The changed path that is the test's file, if one is.
+    pub(crate) fn test_file(&self, classname: &str, file: Option<&str>) -> Option<&str> {
+        let file = file.map(normalise).filter(|f| !f.is_empty());
+        self.paths
+            .iter()
+            .find(|p| match &file {
+                Some(f) => same_file(p, f),
+                None => names_file(classname, p),
+            })
+            .map(String::as_str)
+    }
+}
+
+fn normalise(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let mut p = path.as_str();
+    while let Some(rest) = p.strip_prefix("./") {
+        p = rest;
+    }
+    p.to_string()
+}
+
+/// `a` ends with `b` at a component boundary (or equals it).
+fn ends_with_components(a: &str, b: &str) -> bool {
+    !b.is_empty()
+        && a.ends_with(b)
+        && (a.len() == b.len() || a.as_bytes()[a.len() - b.len() - 1] == b'/')
+}
+
+/// The same file, seen from two roots: one path ends with the other, by whole components
+/// (a report may hold an absolute path, or one from a sub-project's folder).
+fn same_file(changed: &str, file: &str) -> bool {
+    ends_with_components(changed, file.trim_start_matches('/'))
+        || ends_with_components(file, changed)
+}
+
+/// Whether `classname` read as a path names the changed file `path`.
+fn names_file(classname: &str, path: &str) -> bool {
+    if classname.contains('/') {
+        // A Go package path: its tests are the package folder's `_test.go` files.
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        return name.ends_with("_test.go")
+            && !dir.is_empty()
+            && ends_with_components(classname.trim_end_matches('/'), dir);
+    }
+    // The path without its extension: `tests/test_cart`, `src/test/java/com/acme/CartTest`.
+    let Some((stem, _)) = path
+        .rsplit_once('.')
+        .filter(|(s, ext)| !ext.contains('/') && !s.is_empty() && !s.ends_with('/'))
+    else {
+        return false;
+    };
+    // A nested class is in its outer class's file.
+    let classname = classname.split('$').next().unwrap_or_default();
+    let parts: Vec<&str> = classname.split('.').filter(|p| !p.is_empty()).collect();
+    // The file is a prefix of the dotted name (the rest are classes in it): the whole prefix
+    // ends the changed path's stem. A prefix of one part may only name the file outright, or
+    // be a test module's name, so that `com` is not taken for `src/com.c`.
+    (1..=parts.len()).any(|k| {
+        let candidate = parts[..k].join("/");
+        stem == candidate
+            || (ends_with_components(stem, &candidate) && (k > 1 || looks_like_test(parts[0])))
+    })
+}
+
+/// A name test runners collect by default: `test_x`, `x_test`, `XTest`, `XTests`, `XSpec`.
+fn looks_like_test(name: &str) -> bool {
+    name.starts_with("test_")
+        || name.ends_with("_test")
+        || name.ends_with("Test")
+        || name.ends_with("Tests")
+        || name.ends_with("Spec")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn changed(paths: &[&str]) -> Changed {
+        Changed::parse(&paths.join("\n"))
+    }
+
+    #[test]
+    fn the_file_attribute_is_compared_by_whole_components() {
+        let c = changed(&["./tests/test_cart.py", "web/src/cart.test.ts"]);
+        assert_eq!(
+            c.test_file("tests.test_cart", Some("tests/test_cart.py")),
+            Some("tests/test_cart.py")
+        );
+        // An absolute path in the report, a path from a sub-project's folder in the report.
+        assert!(
+            c.test_file("x", Some("/ci/work/tests/test_cart.py"))
+                .is_some()
+        );
+        assert!(c.test_file("x", Some("src/cart.test.ts")).is_some());
+        assert!(c.test_file("x", Some("tests/test_cart_more.py")).is_none());
+        assert!(c.test_file("x", Some("other/test_cart.py")).is_none());
+        assert!(c.test_file("x", Some("art.test.ts")).is_none());
+    }
+
+    #[test]
+    fn a_dotted_classname_names_its_file() {
+        let c = changed(&[
+            "tests/test_cart.py",
+            "shop/src/test/java/com/acme/cart/CartTest.java",
+        ]);
+        // pytest's xunit2 classname: module path, then classes.
+        assert!(c.test_file("tests.test_cart", None).is_some());
+        assert!(c.test_file("tests.test_cart.TestCart", None).is_some());
+        assert!(c.test_file("tests.test_cartx", None).is_none());
+        // Surefire's: the class, nested classes after `$`.
+        assert!(c.test_file("com.acme.cart.CartTest", None).is_some());
+        assert!(
+            c.test_file("com.acme.cart.CartTest$WhenEmpty", None)
+                .is_some()
+        );
+        assert!(c.test_file("com.acme.cart.CartTests", None).is_none());
+        assert!(c.test_file("org.acme.cart.CartTest", None).is_none());
+        // A one-part name matches a file of that name, or a test module anywhere.
+        let c = changed(&["test_top.py", "pkg/test_mod.py", "src/com.c"]);
+        assert!(c.test_file("test_top.TestX", None).is_some());
+        assert!(c.test_file("test_mod", None).is_some());
+        assert!(c.test_file("com.acme.FooTest", None).is_none());
+    }
+
+    #[test]
+    fn a_go_package_has_its_folders_test_files() {
+        let c = changed(&["cart/cart_test.go"]);
+        assert!(c.test_file("github.com/acme/shop/cart", None).is_some());
+        assert!(c.test_file("github.com/acme/shop/cart/v2", None).is_none());
+        assert!(c.test_file("github.com/acme/shop/minicart", None).is_none());
+        // A non-test source file of the package is not a test file.
+        let c = changed(&["cart/cart.go"]);
+        assert!(c.test_file("github.com/acme/shop/cart", None).is_none());
+    }
+
+    #[test]
+    fn blank_lines_and_backslashes() {
+        let c = Changed::parse("\n  tests\\test_a.py  \n\n");
+        assert_eq!(c.len(), 1);
+        assert!(c.test_file("tests.test_a", None).is_some());
+        assert!(Changed::parse("\n\n").is_empty());
+    }
+}
