@@ -252,10 +252,10 @@ fn priority_orders_by_the_models_chance_then_cheapest_first() {
     close(&json["tests"][2]["score"], chance(2));
     close(&json["tests"][5]["score"], chance(3));
     // An order cannot be given to a runner as an exclusion list.
-    let out = select(&store, &["priority", "--runner", "pytest"]);
+    let out = select(&store, &["priority", "--runner", "maven"]);
     assert_code(&out, 2);
     assert!(
-        stderr(&out).contains("use --runner plain or --runner json"),
+        stderr(&out).contains("use --runner plain, json or pytest"),
         "{}",
         stderr(&out)
     );
@@ -866,6 +866,55 @@ fn pytest_case(family: &str, root_dir: Option<&Path>) {
         assert_eq!(ran, expected, "{text}");
         assert!(text.contains("7 passed, 6 deselected"), "{text}");
     }
+    // The priority order: pytest runs the tests in the order of the node ids the file lists,
+    // those it does not list first. (`--testsift-order=FILE` as one argument: given as two,
+    // pytest takes FILE for a test path before it has read the conftest.py that adds the
+    // option.)
+    let order_file = dir.path().join("order.txt");
+    let out = select(
+        &store,
+        &[
+            "priority",
+            "--runner",
+            "pytest",
+            "--root",
+            root_dir,
+            "--out",
+            order_file.to_str().unwrap(),
+        ],
+    );
+    assert_code(&out, 0);
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let order = std::fs::read_to_string(&order_file).unwrap();
+    let listed: Vec<&str> = order.lines().collect();
+    assert_eq!(listed.len(), 13, "{order}");
+    // The six tests that failed in the newest run come first.
+    let first: BTreeSet<&str> = listed[..6].iter().copied().collect();
+    assert_eq!(first, flaky, "{order}");
+    let ran_in_order = |out: &std::process::Output| -> Vec<String> {
+        stdout(out)
+            .lines()
+            .filter_map(|l| l.split_once(" PASSED"))
+            .map(|(id, _)| id.to_string())
+            .collect()
+    };
+    let out = run(
+        &["-v", &format!("--testsift-order={}", order_file.display())],
+        false,
+    );
+    assert_code(&out, 0);
+    assert_eq!(ran_in_order(&out), listed, "{}", stdout(&out));
+    // A test the file does not list (as a new one would not be) runs first.
+    let (last, rest) = listed.split_last().unwrap();
+    std::fs::write(&order_file, rest.join("\n") + "\n").unwrap();
+    let out = run(
+        &["-v", &format!("--testsift-order={}", order_file.display())],
+        false,
+    );
+    let ran = ran_in_order(&out);
+    assert_eq!(ran[0], *last, "{}", stdout(&out));
+    assert_eq!(ran[1..], *rest, "{}", stdout(&out));
+
     // Without the conftest.py that adds the option, pytest refuses it instead of deselecting
     // more or less than the list.
     std::fs::remove_file(project.join("conftest.py")).unwrap();

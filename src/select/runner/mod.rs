@@ -20,7 +20,8 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum Runner {
-    /// `pytest @FILE`: one `--deselect=NODEID` per line.
+    /// `pytest @FILE`: one `--testsift-deselect=NODEID` per line; for priority, node ids for
+    /// `pytest --testsift-order=FILE` (the conftest.py in docs/select.md).
     Pytest,
     /// `cargo nextest run -E "$(cat FILE)"`: a filterset.
     Nextest,
@@ -39,7 +40,7 @@ pub(crate) enum Runner {
 }
 
 crate::choice::choices!(Runner {
-    Pytest => "pytest": "`pytest @FILE`: one `--deselect=NODEID` per line",
+    Pytest => "pytest": "`pytest @FILE`: one `--testsift-deselect=NODEID` per line (priority: node ids for `--testsift-order=FILE`); needs the conftest.py in docs/select.md",
     Nextest => "nextest": "`cargo nextest run -E \"$(cat FILE)\"`: a filterset",
     Maven => "maven": "`mvn test -Dsurefire.excludesFile=FILE`: one `Class#method` per line",
     Gradle => "gradle": "`gradle test --init-script FILE`: an init script with `excludeTestsMatching`",
@@ -123,7 +124,7 @@ fn exclude(runner: Runner, targets: &[Target], all: &[Target], ctx: &Context) ->
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum RenderError {
     #[error(
-        "{kind} is an order, and {runner} takes no order from a list; use --runner plain or --runner json"
+        "{kind} is an order, and {runner} takes no order from a list; use --runner plain, json or pytest (for the conftest.py in docs/select.md)"
     )]
     NoOrder { kind: &'static str, runner: String },
     #[error("shards for {runner} are written one at a time: pass --shard I (1 to {count})")]
@@ -201,6 +202,10 @@ pub(crate) fn render(
                 .map(|t| t.test_id.as_str()),
         ),
         (Runner::Plain, ..) => plain(selection.tests.iter().map(|t| t.test_id.as_str())),
+        (Runner::Pytest, Kind::Priority, _) => {
+            let targets: Vec<Target> = selection.tests.iter().map(Target::from).collect();
+            pytest::order(&targets, ctx)
+        }
         (_, Kind::Priority, _) => {
             return Err(RenderError::NoOrder {
                 kind: "priority",

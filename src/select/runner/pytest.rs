@@ -115,6 +115,30 @@ pub(crate) fn deselect(targets: &[Target], ctx: &Context) -> Emitted {
     out
 }
 
+/// An order for the conftest.py's `--testsift-order FILE`: node ids one per line, first to
+/// run first (`select priority --runner pytest --out FILE`). A file only: the option takes
+/// its path.
+pub(crate) fn order(targets: &[Target], ctx: &Context) -> Emitted {
+    let mut out = Emitted::default();
+    for t in targets {
+        match node_id(t, &ctx.root) {
+            Ok((id, warning)) => {
+                out.warnings.extend(warning);
+                out.text.push_str(&id);
+                out.text.push('\n');
+            }
+            Err(why) => {
+                out.left_out += 1;
+                out.warnings.push(format!(
+                    "{}: {why}; left out (it runs where the order puts unlisted tests: first)",
+                    show(&t.test_id)
+                ));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // tests on literal input
 mod tests {
