@@ -36,14 +36,63 @@ impl Changed {
 
     /// The changed path that is the test's file, if one is.
     pub(crate) fn test_file(&self, classname: &str, file: Option<&str>) -> Option<&str> {
-        let file = file.map(normalise).filter(|f| !f.is_empty());
-        self.paths
-            .iter()
-            .find(|p| match &file {
-                Some(f) => same_file(p, f),
-                None => names_file(classname, p),
-            })
-            .map(String::as_str)
+        let found = match file.map(normalise).filter(|f| !f.is_empty()) {
+            Some(f) => self.paths.iter().find(|p| same_file(p, &f)),
+            None => {
+                let candidates = Candidates::of(classname);
+                self.paths.iter().find(|p| candidates.name(p))
+            }
+        };
+        found.map(String::as_str)
+    }
+}
+
+/// A classname read as the paths its file may have, computed once per test.
+enum Candidates {
+    /// A Go package path.
+    Package(String),
+    /// The prefixes of a dotted name as paths (`tests`, `tests/test_cart`, ...), and whether
+    /// its first part looks like a test module's name.
+    Dotted(Vec<String>, bool),
+}
+
+impl Candidates {
+    fn of(classname: &str) -> Candidates {
+        if classname.contains('/') {
+            return Candidates::Package(classname.trim_end_matches('/').to_string());
+        }
+        // A nested class is in its outer class's file.
+        let classname = classname.split('$').next().unwrap_or_default();
+        let parts: Vec<&str> = classname.split('.').filter(|p| !p.is_empty()).collect();
+        let prefixes = (1..=parts.len()).map(|k| parts[..k].join("/")).collect();
+        Candidates::Dotted(prefixes, parts.first().is_some_and(|p| looks_like_test(p)))
+    }
+
+    /// Whether one of them names the changed file `path`.
+    fn name(&self, path: &str) -> bool {
+        match self {
+            Candidates::Package(package) => {
+                // Its tests are the package folder's `_test.go` files.
+                let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+                name.ends_with("_test.go") && !dir.is_empty() && ends_with_components(package, dir)
+            }
+            Candidates::Dotted(prefixes, test_module) => {
+                // The path without its extension: `tests/test_cart`, `.../com/acme/CartTest`.
+                let Some((stem, _)) = path
+                    .rsplit_once('.')
+                    .filter(|(s, ext)| !ext.contains('/') && !s.is_empty() && !s.ends_with('/'))
+                else {
+                    return false;
+                };
+                // The file is a prefix of the dotted name (the rest are classes in it), which
+                // ends the changed path's stem. A prefix of one part may only name the file
+                // outright, or be a test module's name, so that `com` is not `src/com.c`.
+                prefixes.iter().enumerate().any(|(k, candidate)| {
+                    stem == candidate
+                        || (ends_with_components(stem, candidate) && (k > 0 || *test_module))
+                })
+            }
+        }
     }
 }
 
@@ -68,35 +117,6 @@ fn ends_with_components(a: &str, b: &str) -> bool {
 fn same_file(changed: &str, file: &str) -> bool {
     ends_with_components(changed, file.trim_start_matches('/'))
         || ends_with_components(file, changed)
-}
-
-/// Whether `classname` read as a path names the changed file `path`.
-fn names_file(classname: &str, path: &str) -> bool {
-    if classname.contains('/') {
-        // A Go package path: its tests are the package folder's `_test.go` files.
-        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
-        return name.ends_with("_test.go")
-            && !dir.is_empty()
-            && ends_with_components(classname.trim_end_matches('/'), dir);
-    }
-    // The path without its extension: `tests/test_cart`, `src/test/java/com/acme/CartTest`.
-    let Some((stem, _)) = path
-        .rsplit_once('.')
-        .filter(|(s, ext)| !ext.contains('/') && !s.is_empty() && !s.ends_with('/'))
-    else {
-        return false;
-    };
-    // A nested class is in its outer class's file.
-    let classname = classname.split('$').next().unwrap_or_default();
-    let parts: Vec<&str> = classname.split('.').filter(|p| !p.is_empty()).collect();
-    // The file is a prefix of the dotted name (the rest are classes in it): the whole prefix
-    // ends the changed path's stem. A prefix of one part may only name the file outright, or
-    // be a test module's name, so that `com` is not taken for `src/com.c`.
-    (1..=parts.len()).any(|k| {
-        let candidate = parts[..k].join("/");
-        stem == candidate
-            || (ends_with_components(stem, &candidate) && (k > 1 || looks_like_test(parts[0])))
-    })
 }
 
 /// A name test runners collect by default: `test_x`, `x_test`, `XTest`, `XTests`, `XSpec`.
