@@ -5,8 +5,9 @@
 //! (pytest's xunit1, jest, Gradle's and Surefire's when configured), else its `classname` read
 //! as a path: a dotted module or class name (`tests.test_cart.TestCart`,
 //! `com.acme.cart.CartTest$Inner`) names `tests/test_cart.py` or `.../com/acme/cart/CartTest.java`,
-//! and a Go package path (`github.com/acme/shop/cart`) names every `_test.go` file in the
-//! package's folder. Paths compare by whole components, so `cart_test.py` is not `test.py`.
+//! a Go package path (`github.com/acme/shop/cart`) names every `_test.go` file in the
+//! package's folder, and a cargo-nextest binary id (`shop::checkout`) its integration test
+//! (`tests/checkout.rs`). Paths compare by whole components, so `cart_test.py` is not `test.py`.
 
 /// The changed paths, normalised: `/` separators, no leading `./`.
 #[derive(Debug, Clone, Default)]
@@ -58,6 +59,12 @@ enum Candidates {
 
 impl Candidates {
     fn of(classname: &str) -> Candidates {
+        // cargo-nextest's binary id: `crate::binary` is the integration test tests/binary.rs
+        // (or tests/binary/main.rs).
+        if let Some((_, binary)) = classname.split_once("::") {
+            let file = format!("tests/{binary}");
+            return Candidates::Dotted(vec![format!("{file}/main"), file], true);
+        }
         if classname.contains('/') {
             return Candidates::Package(classname.trim_end_matches('/').to_string());
         }
@@ -177,6 +184,16 @@ mod tests {
         assert!(c.test_file("test_top.TestX", None).is_some());
         assert!(c.test_file("test_mod", None).is_some());
         assert!(c.test_file("com.acme.FooTest", None).is_none());
+    }
+
+    #[test]
+    fn a_nextest_binary_id_names_its_integration_test() {
+        let c = changed(&["crates/shop/tests/checkout.rs", "tests/api/main.rs"]);
+        assert!(c.test_file("shop::checkout", None).is_some());
+        assert!(c.test_file("shop::api", None).is_some());
+        assert!(c.test_file("shop::cart", None).is_none());
+        // A library's unit tests (binary id `shop`) are not tied to one file.
+        assert!(c.test_file("shop", None).is_none());
     }
 
     #[test]
