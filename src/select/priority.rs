@@ -126,27 +126,27 @@ fn selected(t: &TestHistory, estimate: Estimate, skipped: Option<usize>) -> Sele
     let mut s = base(t, reason);
     s.score = Some(chance);
     s.evidence.push(match basis {
-                Basis::New => format!(
-                    "never ran in the window: chance {chance:.3}, the share of new tests whose first run failed (from 1 in 2)"
-                ),
-                Basis::Failing { streak } => format!(
-                    "its last {} failed: chance {chance:.3} from the chain (how often its \
-                     failures persisted) {} and its smoothed failure rate {}",
-                    if streak == 1 {
-                        "run".to_string()
-                    } else {
-                        format!("{streak} runs")
-                    },
-                    at_both(Estimator::Chain, &parts, &weights),
-                    at_both(Estimator::Rate, &parts, &weights),
-                ),
-                Basis::Passing => format!(
-                    "its last run passed: chance {chance:.3} from the chain (how often its runs \
-                     after a pass failed) {} and its smoothed failure rate {}",
-                    at_both(Estimator::Chain, &parts, &weights),
-                    at_both(Estimator::Rate, &parts, &weights),
-                ),
-            });
+        Basis::New => format!(
+            "never ran in the window: chance {chance:.3}, the share of new tests whose first run failed (from 1 in 2)"
+        ),
+        Basis::Failing { streak } => format!(
+            "its last {} failed: chance {chance:.3} from the chain (how often its \
+             failures persisted) {} and its smoothed failure rate {}",
+            if streak == 1 {
+                "run".to_string()
+            } else {
+                format!("{streak} runs")
+            },
+            at_both(Estimator::Chain, &parts, &weights),
+            at_both(Estimator::Rate, &parts, &weights),
+        ),
+        Basis::Passing => format!(
+            "its last run passed: chance {chance:.3} from the chain (how often its runs \
+             after a pass failed) {} and its smoothed failure rate {}",
+            at_both(Estimator::Chain, &parts, &weights),
+            at_both(Estimator::Rate, &parts, &weights),
+        ),
+    });
     s.evidence.push(format!(
         "failed in {} of {} runs (decayed rate {:.3})",
         s.failures, s.runs, s.failure_rate_decayed
