@@ -254,6 +254,7 @@ fn replay(
         })
         .collect();
     orders.sort_by(|a, b| b.mean_apfd.total_cmp(&a.mean_apfd));
+    let weights = ModelWeights::of(&model);
     PriorityBacktest {
         schema_version: SCHEMA_VERSION,
         runs: runs.len(),
@@ -262,11 +263,8 @@ fn replay(
         runs_scored: scored,
         faults,
         mean_run_seconds: run_seconds / n,
-        model_chain_weight: {
-            let w = ModelWeights::of(&model);
-            w.chain_recent + w.chain_whole
-        },
-        model_weights: ModelWeights::of(&model),
+        model_chain_weight: weights.chain_recent + weights.chain_whole,
+        model_weights: weights,
         orders,
     }
 }
