@@ -605,6 +605,12 @@ pub(crate) struct SelectArgs {
     #[arg(long, value_name = "FILE", help_heading = "Priority")]
     pub(crate) changed: Option<PathBuf>,
 
+    /// priority: only the N likeliest tests. A runner format (pytest, nextest, maven, gradle,
+    /// jest, go) then excludes every other test, so the runner runs those N: a fail-fast stage
+    /// before the full run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Priority")]
+    pub(crate) top: Option<u64>,
+
     /// skip: choose the largest list (by `trim --saving-share`) whose replay over the window,
     /// each run's list from the runs before it, missed at most this share of the failure runs.
     #[arg(long, default_value_t = 0.01, value_name = "SHARE", value_parser = parse_share, help_heading = "Thresholds")]

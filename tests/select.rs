@@ -915,6 +915,34 @@ fn pytest_case(family: &str, root_dir: Option<&Path>) {
     assert_eq!(ran[0], *last, "{}", stdout(&out));
     assert_eq!(ran[1..], *rest, "{}", stdout(&out));
 
+    // --top 3: the three likeliest run, and nothing else (a fail-fast stage).
+    let top_file = dir.path().join("top.txt");
+    let out = select(
+        &store,
+        &[
+            "priority",
+            "--top",
+            "3",
+            "--runner",
+            "pytest",
+            "--root",
+            root_dir,
+            "--out",
+            top_file.to_str().unwrap(),
+        ],
+    );
+    assert_code(&out, 0);
+    let out = run(&["-v", &format!("@{}", top_file.display())], false);
+    assert_code(&out, 0);
+    let ran: BTreeSet<String> = ran_in_order(&out).into_iter().collect();
+    let expected: BTreeSet<String> = listed[..3].iter().map(|s| s.to_string()).collect();
+    assert_eq!(ran, expected, "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("3 passed, 10 deselected"),
+        "{}",
+        stdout(&out)
+    );
+
     // Without the conftest.py that adds the option, pytest refuses it instead of deselecting
     // more or less than the list.
     std::fs::remove_file(project.join("conftest.py")).unwrap();
@@ -1302,4 +1330,45 @@ fn priority_puts_the_tests_of_changed_files_first() {
     );
     assert_code(&out, 2);
     assert!(stderr(&out).contains("select priority"), "{}", stderr(&out));
+}
+
+/// `--top N`: the N likeliest tests; a runner format excludes every other test of the window.
+#[test]
+fn priority_top_keeps_the_likeliest_and_excludes_the_rest_for_a_runner() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest_ok(&store, &sharded_history(dir.path()));
+    // The order is A2, A3, B3, B2, B1, A1 (docs/select.md's worked example).
+    let out = select_ok(&store, &["priority", "--top", "2", "--runner", "plain"]);
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["a::A2", "a::A3"]);
+    let json: Value = serde_json::from_str(&select_ok(
+        &store,
+        &["priority", "--top", "2", "--runner", "json"],
+    ))
+    .unwrap();
+    assert_eq!(json["top"], 2);
+    assert_eq!(json["tests"].as_array().unwrap().len(), 2);
+    // Surefire's excludes file: every test but the two.
+    let out = select(&store, &["priority", "--top", "2", "--runner", "maven"]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("--top 2: the 2 likeliest of 6 tests; the other 4 are excluded"),
+        "{}",
+        stderr(&out)
+    );
+    let excluded = stdout(&out);
+    let excluded: BTreeSet<&str> = excluded.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(excluded, ["a#A1", "b#B1", "b#B2", "b#B3"].into());
+    // Without --top, a runner that takes no order says what to use.
+    let out = select(&store, &["priority", "--runner", "nextest"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("--top N"), "{}", stderr(&out));
+    // Only an order has a top.
+    let out = select(&store, &["quarantine", "--top", "2", "--runner", "plain"]);
+    assert_code(&out, 2);
+    // No history yet (a CI cache miss): nothing is excluded, so every test runs.
+    let missing = dir.path().join("missing");
+    let out = select(&missing, &["priority", "--top", "2", "--runner", "nextest"]);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out), "all()\n", "nextest's filterset of every test");
 }

@@ -5,7 +5,7 @@
 use crate::cli::SelectArgs;
 use crate::error::EXIT_OK;
 use crate::select::changed::Changed;
-use crate::select::runner::{Context, notes, render};
+use crate::select::runner::{Context, Runner, notes, render};
 use crate::select::{Kind, SelectOptions, check_cap, select};
 use crate::store::Store;
 use anyhow::Context as _;
@@ -35,7 +35,11 @@ pub(crate) fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
         today: crate::config::today(),
         max_miss: args.max_miss,
         changed: changed_paths(&args)?,
+        top: args.top.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
     };
+    if args.top.is_some() && args.kind != Kind::Priority {
+        anyhow::bail!("--top keeps the likeliest tests of an order: `select priority` only");
+    }
     let (selection, all) = select(&store, &window, &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;
     if let Err(why) = check_cap(&selection, config.max_quarantined) {
@@ -56,6 +60,22 @@ pub(crate) fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
     }
     for line in notes(&selection, &emitted) {
         writeln!(err, "testsift: {line}")?;
+    }
+    if let (Some(n), None) = (selection.top, &selection.no_data) {
+        writeln!(
+            err,
+            "testsift: --top {n}: the {} likeliest of {} tests{}",
+            selection.tests.len(),
+            selection.known_tests,
+            if matches!(args.runner, Runner::Plain | Runner::Json) {
+                String::new()
+            } else {
+                format!(
+                    "; the other {} are excluded",
+                    selection.known_tests.saturating_sub(selection.tests.len())
+                )
+            }
+        )?;
     }
     if !options.changed.is_empty() {
         let first = selection

@@ -66,6 +66,8 @@ pub(crate) struct SelectOptions {
     pub(crate) max_miss: f64,
     /// priority: the paths the change under test touched; tests in them go first.
     pub(crate) changed: changed::Changed,
+    /// priority: only the N likeliest tests; a runner format excludes the others.
+    pub(crate) top: Option<usize>,
 }
 
 /// One selected test, with why it was selected.
@@ -127,6 +129,10 @@ pub(crate) struct Selection {
     /// skip: the cut chosen by replay, and what that list would have missed and saved.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) skip_cut: Option<SkipCut>,
+    /// priority with `--top N`: `tests` holds the N likeliest, and a runner format excludes
+    /// every other test of the window, so the runner runs those N (a fail-fast first stage).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) top: Option<usize>,
 }
 
 /// How `select skip` chose its list: the largest `--saving-share` whose skip list, replayed run
@@ -212,7 +218,11 @@ pub(crate) fn select(
                 &counts,
                 options.infra_threshold,
             );
-            let tests = priority::order(&hist, &series, &model, &keep_variant, &options.changed);
+            let mut tests =
+                priority::order(&hist, &series, &model, &keep_variant, &options.changed);
+            if let Some(n) = options.top {
+                tests.truncate(n);
+            }
             (tests, None)
         }
         Kind::Shards => {
@@ -231,6 +241,7 @@ pub(crate) fn select(
             shards: plan,
             no_data: None,
             skip_cut,
+            top: options.top.filter(|_| options.kind == Kind::Priority),
         },
         all,
     ))
@@ -256,6 +267,7 @@ fn empty(options: &SelectOptions, why: String) -> Selection {
         shards: plan,
         no_data: Some(why),
         skip_cut: None,
+        top: options.top.filter(|_| options.kind == Kind::Priority),
     }
 }
 

@@ -124,7 +124,7 @@ fn exclude(runner: Runner, targets: &[Target], all: &[Target], ctx: &Context) ->
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum RenderError {
     #[error(
-        "{kind} is an order, and {runner} takes no order from a list; use --runner plain, json or pytest (for the conftest.py in docs/select.md)"
+        "{kind} is an order, and {runner} takes no order from a list; use --runner plain, json or pytest (for the conftest.py in docs/select.md), or --top N to run the N likeliest tests first as a stage of their own"
     )]
     NoOrder { kind: &'static str, runner: String },
     #[error("shards for {runner} are written one at a time: pass --shard I (1 to {count})")]
@@ -202,6 +202,17 @@ pub(crate) fn render(
                 .map(|t| t.test_id.as_str()),
         ),
         (Runner::Plain, ..) => plain(selection.tests.iter().map(|t| t.test_id.as_str())),
+        (_, Kind::Priority, _) if selection.top.is_some() => {
+            // The N likeliest run: every other test of the window is excluded.
+            let kept: std::collections::HashSet<&str> =
+                selection.tests.iter().map(|t| t.test_id.as_str()).collect();
+            let others: Vec<Target> = all
+                .iter()
+                .filter(|t| !kept.contains(t.test_id.as_str()))
+                .cloned()
+                .collect();
+            exclude(runner, &others, all, ctx)
+        }
         (Runner::Pytest, Kind::Priority, _) => {
             let targets: Vec<Target> = selection.tests.iter().map(Target::from).collect();
             pytest::order(&targets, ctx)
