@@ -1,7 +1,7 @@
 //! The window of runs an analysis looks at (`--since`, `--last-runs`, `--branch`), the one
 //! order of runs every analysis uses (timestamp, then run key in natural order, `run-2` before
 //! `run-10` and `1009` before `1009#2`, then variant), and the window loaded once
-//! ([`Window`], in `model`) that every analysis is a function of.
+//! (`Window`, in `model`) that every analysis is a function of.
 
 mod model;
 
