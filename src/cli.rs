@@ -166,6 +166,24 @@ pub(crate) fn parse_share(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A time budget such as `--budget`: seconds, or a number with `s`, `m` or `h` (`90s`, `5m`,
+/// `1.5h`); above 0 and finite.
+fn parse_budget(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let (number, unit) = match t.chars().last() {
+        Some('s') => (&t[..t.len() - 1], 1.0),
+        Some('m') => (&t[..t.len() - 1], 60.0),
+        Some('h') => (&t[..t.len() - 1], 3600.0),
+        _ => (t, 1.0),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(x) if x > 0.0 && (x * unit).is_finite() => Ok(x * unit),
+        _ => Err(format!(
+            "{s:?} is not a time above 0: seconds, or a number with s, m or h (90s, 5m, 1.5h)"
+        )),
+    }
+}
+
 /// A percentage such as `--min-saving`: a number in [0, 100].
 fn parse_percent(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
@@ -610,6 +628,11 @@ pub(crate) struct SelectArgs {
     /// before the full run.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Priority")]
     pub(crate) top: Option<u64>,
+
+    /// priority: only the likeliest tests whose median times add up to this budget (`90s`,
+    /// `5m`, `1.5h`; at least one test), as --top does by count; both may be given.
+    #[arg(long, value_name = "TIME", value_parser = parse_budget, help_heading = "Priority")]
+    pub(crate) budget: Option<f64>,
 
     /// skip: choose the largest list (by `trim --saving-share`) whose replay over the window,
     /// each run's list from the runs before it, missed at most this share of the failure runs.

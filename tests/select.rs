@@ -1352,13 +1352,39 @@ fn priority_top_keeps_the_likeliest_and_excludes_the_rest_for_a_runner() {
     let out = select(&store, &["priority", "--top", "2", "--runner", "maven"]);
     assert_code(&out, 0);
     assert!(
-        stderr(&out).contains("--top 2: the 2 likeliest of 6 tests; the other 4 are excluded"),
+        stderr(&out).contains(
+            "--top 2: the 2 likeliest of 6 tests (10.00 s of median time); the other 4 are excluded"
+        ),
         "{}",
         stderr(&out)
     );
     let excluded = stdout(&out);
     let excluded: BTreeSet<&str> = excluded.lines().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(excluded, ["a#A1", "b#B1", "b#B2", "b#B3"].into());
+    // --budget: the likeliest whose median times (A2 6 s, A3 4 s, B3 0.5 s, B2 1 s, B1 2 s,
+    // A1 10 s) fit; at least one.
+    for (budget, kept) in [("10", 2), ("11s", 3), ("0.2m", 4), ("1", 1)] {
+        let out = select_ok(
+            &store,
+            &["priority", "--budget", budget, "--runner", "plain"],
+        );
+        assert_eq!(out.lines().count(), kept, "--budget {budget}: {out}");
+    }
+    let out = select(&store, &["priority", "--budget", "12s", "--runner", "go"]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains(
+            "--budget 12.00 s: the 4 likeliest of 6 tests (11.50 s of median time); the other 2 are excluded"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = select(
+        &store,
+        &["priority", "--budget", "-5m", "--runner", "plain"],
+    );
+    assert_code(&out, 2);
+
     // Without --top, a runner that takes no order says what to use.
     let out = select(&store, &["priority", "--runner", "nextest"]);
     assert_code(&out, 2);

@@ -4,6 +4,7 @@
 
 use crate::cli::SelectArgs;
 use crate::error::EXIT_OK;
+use crate::export::format::duration;
 use crate::select::changed::Changed;
 use crate::select::runner::{Context, Runner, notes, render};
 use crate::select::{Kind, SelectOptions, check_cap, select};
@@ -36,9 +37,12 @@ pub(crate) fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
         max_miss: args.max_miss,
         changed: changed_paths(&args)?,
         top: args.top.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        budget_seconds: args.budget,
     };
-    if args.top.is_some() && args.kind != Kind::Priority {
-        anyhow::bail!("--top keeps the likeliest tests of an order: `select priority` only");
+    if (args.top.is_some() || args.budget.is_some()) && args.kind != Kind::Priority {
+        anyhow::bail!(
+            "--top and --budget keep the likeliest tests of an order: `select priority` only"
+        );
     }
     let (selection, all) = select(&store, &window, &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;
@@ -61,12 +65,26 @@ pub(crate) fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
     for line in notes(&selection, &emitted) {
         writeln!(err, "testsift: {line}")?;
     }
-    if let (Some(n), None) = (selection.top, &selection.no_data) {
+    if let (Some(_), None) = (selection.top, &selection.no_data) {
+        let time: f64 = selection
+            .tests
+            .iter()
+            .filter_map(|t| t.median_seconds)
+            .sum();
         writeln!(
             err,
-            "testsift: --top {n}: the {} likeliest of {} tests{}",
+            "testsift: {}: the {} likeliest of {} tests ({} of median time){}",
+            [
+                args.top.map(|n| format!("--top {n}")),
+                args.budget.map(|b| format!("--budget {}", duration(b))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" "),
             selection.tests.len(),
             selection.known_tests,
+            duration(time),
             if matches!(args.runner, Runner::Plain | Runner::Json) {
                 String::new()
             } else {

@@ -68,6 +68,8 @@ pub(crate) struct SelectOptions {
     pub(crate) changed: changed::Changed,
     /// priority: only the N likeliest tests; a runner format excludes the others.
     pub(crate) top: Option<usize>,
+    /// priority: only the likeliest tests whose median times add up to this many seconds.
+    pub(crate) budget_seconds: Option<f64>,
 }
 
 /// One selected test, with why it was selected.
@@ -129,8 +131,9 @@ pub(crate) struct Selection {
     /// skip: the cut chosen by replay, and what that list would have missed and saved.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) skip_cut: Option<SkipCut>,
-    /// priority with `--top N`: `tests` holds the N likeliest, and a runner format excludes
-    /// every other test of the window, so the runner runs those N (a fail-fast first stage).
+    /// priority with `--top N` or `--budget TIME`: how many of the likeliest tests `tests`
+    /// holds; a runner format excludes every other test of the window, so the runner runs
+    /// those (a fail-fast first stage).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) top: Option<usize>,
 }
@@ -223,6 +226,9 @@ pub(crate) fn select(
             if let Some(n) = options.top {
                 tests.truncate(n);
             }
+            if let Some(budget) = options.budget_seconds {
+                tests.truncate(within_budget(&tests, budget));
+            }
             (tests, None)
         }
         Kind::Shards => {
@@ -231,6 +237,8 @@ pub(crate) fn select(
         }
     };
     let all = hist.tests.iter().map(runner::Target::from).collect();
+    let stage = is_stage(options);
+    let tests_kept = tests.len();
     Ok((
         Selection {
             schema_version: SCHEMA_VERSION,
@@ -241,10 +249,34 @@ pub(crate) fn select(
             shards: plan,
             no_data: None,
             skip_cut,
-            top: options.top.filter(|_| options.kind == Kind::Priority),
+            top: stage.then_some(tests_kept),
         },
         all,
     ))
+}
+
+/// Whether the selection is the first stage of a run: the likeliest tests of an order, by
+/// count or by time.
+fn is_stage(options: &SelectOptions) -> bool {
+    options.kind == Kind::Priority && (options.top.is_some() || options.budget_seconds.is_some())
+}
+
+/// How many of `tests`, in order, fit in `budget` seconds of median time (a test never timed
+/// counts as the median of the others); at least one, so that the stage runs something.
+fn within_budget(tests: &[Selected], budget: f64) -> usize {
+    let known: Vec<f64> = tests.iter().filter_map(|t| t.median_seconds).collect();
+    let fill = crate::analysis::slow::median(&known).unwrap_or(0.0);
+    let mut total = 0.0;
+    let mut keep = 0;
+    for t in tests {
+        let seconds = t.median_seconds.unwrap_or(fill);
+        if keep > 0 && total + seconds > budget {
+            break;
+        }
+        total += seconds;
+        keep += 1;
+    }
+    keep
 }
 
 /// The selection when there is no history to select from: no test, and for shards K empty
@@ -267,7 +299,7 @@ fn empty(options: &SelectOptions, why: String) -> Selection {
         shards: plan,
         no_data: Some(why),
         skip_cut: None,
-        top: options.top.filter(|_| options.kind == Kind::Priority),
+        top: is_stage(options).then_some(0),
     }
 }
 
