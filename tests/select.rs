@@ -1111,6 +1111,28 @@ fn nextest_runs_all_but_the_quarantined_tests() {
     );
     assert!(err.contains("3 tests run: 3 passed, 2 skipped"), "{err}");
 
+    // A fail-fast stage: the two likeliest (the two that failed in the newest run), and only
+    // they, run.
+    let expr = select_ok(&store, &["priority", "--top", "2", "--runner", "nextest"]);
+    let out = run(&["-E", expr.trim_end()], false);
+    assert_code(&out, 0);
+    let err = stderr(&out);
+    let ran: BTreeSet<&str> = err
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("PASS ["))
+        .filter_map(|l| l.split_once(") ").map(|(_, test)| test))
+        .collect();
+    assert_eq!(
+        ran,
+        [
+            "tiny-nextest tests::talks_to_the_network",
+            "tiny-nextest::it end_to_end",
+        ]
+        .into(),
+        "{err}"
+    );
+    assert!(err.contains("2 tests run: 2 passed, 3 skipped"), "{err}");
+
     // Hostile names make a filterset nextest parses, and it excludes none of the real tests;
     // so do control characters and bidi overrides, written as `\u{HEX}`.
     for terminal in [false, true] {
