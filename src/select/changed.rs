@@ -9,22 +9,43 @@
 //! package's folder, and a cargo-nextest binary id (`shop::checkout`) its integration test
 //! (`tests/checkout.rs`). Paths compare by whole components, so `cart_test.py` is not `test.py`.
 
-/// The changed paths, normalised: `/` separators, no leading `./`.
+use std::collections::HashMap;
+
+/// The changed paths, normalised: `/` separators, no leading `./`; indexed by their last
+/// components, so that a test is compared only with the paths that can be its file (a change
+/// may list a whole repository's files, a window may hold many thousand tests).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Changed {
     paths: Vec<String>,
+    /// Path indices by file name (`n:cart_test.go`), by file name without its extension
+    /// (`s:cart_test`), and by the name of their folder (`d:cart`).
+    index: HashMap<String, Vec<usize>>,
 }
 
 impl Changed {
     /// From the lines of a list such as `git diff --name-only` writes (blank lines ignored).
     pub(crate) fn parse(text: &str) -> Changed {
-        let paths = text
+        let paths: Vec<String> = text
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
             .map(normalise)
             .collect();
-        Changed { paths }
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, p) in paths.iter().enumerate() {
+            let (dir, name) = p.rsplit_once('/').unwrap_or(("", p));
+            let mut keys = vec![format!("n:{name}")];
+            if let Some((stem, _)) = name.rsplit_once('.').filter(|(s, _)| !s.is_empty()) {
+                keys.push(format!("s:{stem}"));
+            }
+            if !dir.is_empty() {
+                keys.push(format!("d:{}", last(dir)));
+            }
+            for k in keys {
+                index.entry(k).or_default().push(i);
+            }
+        }
+        Changed { paths, index }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -35,17 +56,35 @@ impl Changed {
         self.paths.len()
     }
 
-    /// The changed path that is the test's file, if one is.
+    /// The changed path that is the test's file, if one is (the first listed, if several).
     pub(crate) fn test_file(&self, classname: &str, file: Option<&str>) -> Option<&str> {
         let found = match file.map(normalise).filter(|f| !f.is_empty()) {
-            Some(f) => self.paths.iter().find(|p| same_file(p, &f)),
+            Some(f) => self.first(&format!("n:{}", last(&f)), |p| same_file(p, &f)),
             None => {
                 let candidates = Candidates::of(classname);
-                self.paths.iter().find(|p| candidates.name(p))
+                candidates
+                    .keys()
+                    .into_iter()
+                    .filter_map(|key| self.first(&key, |p| candidates.name(p)))
+                    .min()
             }
         };
-        found.map(String::as_str)
+        found.map(|i| self.paths[i].as_str())
     }
+
+    /// The first path under `key` that `matches`.
+    fn first(&self, key: &str, matches: impl Fn(&str) -> bool) -> Option<usize> {
+        self.index
+            .get(key)?
+            .iter()
+            .copied()
+            .find(|&i| matches(&self.paths[i]))
+    }
+}
+
+/// The last component of a path.
+fn last(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// A classname read as the paths its file may have, computed once per test.
@@ -58,6 +97,16 @@ enum Candidates {
 }
 
 impl Candidates {
+    /// The index keys of the paths they can name.
+    fn keys(&self) -> Vec<String> {
+        match self {
+            Candidates::Package(package) => vec![format!("d:{}", last(package))],
+            Candidates::Dotted(prefixes, _) => {
+                prefixes.iter().map(|p| format!("s:{}", last(p))).collect()
+            }
+        }
+    }
+
     fn of(classname: &str) -> Candidates {
         // cargo-nextest's binary id: `crate::binary` is the integration test tests/binary.rs
         // (or tests/binary/main.rs).
@@ -205,6 +254,23 @@ mod tests {
         // A non-test source file of the package is not a test file.
         let c = changed(&["cart/cart.go"]);
         assert!(c.test_file("github.com/acme/shop/cart", None).is_none());
+    }
+
+    #[test]
+    fn the_first_listed_path_is_named_when_several_match() {
+        let c = changed(&["b/tests/test_cart.py", "tests/test_cart.py"]);
+        assert_eq!(
+            c.test_file("x", Some("/ci/b/tests/test_cart.py")),
+            Some("b/tests/test_cart.py")
+        );
+        assert_eq!(
+            c.test_file("x", Some("tests/test_cart.py")),
+            Some("b/tests/test_cart.py")
+        );
+        assert_eq!(
+            c.test_file("tests.test_cart", None),
+            Some("b/tests/test_cart.py")
+        );
     }
 
     #[test]
