@@ -168,7 +168,7 @@ pub(crate) fn parse_share(s: &str) -> Result<f64, String> {
 
 /// A time budget such as `--budget`: seconds, or a number with `s`, `m` or `h` (`90s`, `5m`,
 /// `1.5h`); above 0 and finite.
-fn parse_budget(s: &str) -> Result<f64, String> {
+pub(crate) fn parse_budget(s: &str) -> Result<f64, String> {
     let t = s.trim();
     let (number, unit) = match t.chars().last() {
         Some('s') => (&t[..t.len() - 1], 1.0),
@@ -891,6 +891,12 @@ pub(crate) struct BacktestArgs {
     /// Seed of the random order it is compared with.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub(crate) seed: u64,
+
+    /// priority: also replay a first stage of this much predicted test time (`90s`, `5m`,
+    /// `1.5h`), as `select priority --budget` writes it: in how many failing runs it would
+    /// have caught a failure.
+    #[arg(long, value_name = "TIME", value_parser = parse_budget)]
+    pub(crate) budget: Option<f64>,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
     /// infrastructure failure: neither scored nor learned from.

@@ -97,6 +97,61 @@ fn priority_backtest_scores_a_persisting_failure_by_hand() {
     assert!((apfd("testsift") - 5.0 / 6.0).abs() < 1e-9, "{v}");
     assert!((apfd("optimal") - 5.0 / 6.0).abs() < 1e-9, "{v}");
     assert!((apfd("runner-order") - 0.5).abs() < 1e-9, "{v}");
+    assert!(v.get("stage").is_none(), "no stage without --budget: {v}");
+
+    // A first stage of one second: each test took 1 s, so it runs one test, b, which failed
+    // last and fails again in run 2: caught. The random order's stage is not replayed.
+    let out = testsift()
+        .args([
+            "backtest",
+            "priority",
+            "--train-runs",
+            "1",
+            "--budget",
+            "1s",
+            "--format",
+            "json",
+            "--store",
+        ])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stage = &v["stage"];
+    assert_eq!(stage["budget_seconds"], 1.0);
+    assert_eq!(stage["runs_scored"], 1);
+    for (i, order) in ["testsift", "last-failed-first"].iter().enumerate() {
+        let o = &stage["orders"][i];
+        assert_eq!(o["order"], *order, "{v}");
+        assert_eq!(o["runs_caught"], 1, "{v}");
+        assert_eq!(o["caught_share"], 1.0, "{v}");
+        assert_eq!(o["mean_tests"], 1.0, "{v}");
+        assert_eq!(o["mean_seconds"], 1.0, "{v}");
+    }
+    let out = testsift()
+        .args([
+            "backtest",
+            "priority",
+            "--train-runs",
+            "1",
+            "--budget",
+            "1s",
+            "--store",
+        ])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert!(
+        stdout(&out).contains(
+            "A first stage of 1.00 s (--budget), in testsift's order, would have caught a \
+             failure\nin 1 of 1 failing runs (100.0%), running 1.0 tests (1.00 s) on average;\n\
+             in last-failed-first's order, in 1 (100.0%), running 1.0 tests."
+        ),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

@@ -2,10 +2,10 @@
 //! text from reports: order names and numbers only.
 
 use super::fields::Fields;
-use super::format::duration;
+use super::format::{duration, pct};
 use super::render::{self, Render};
 use super::table::{Column, TableOptions};
-use crate::analysis::backtest::{OrderScore, PriorityBacktest};
+use crate::analysis::backtest::{OrderKind, OrderScore, PriorityBacktest, StageBacktest};
 use std::io::{self, Write};
 
 /// An order's scores: three decimals and a duration in the table, every digit in the CSV.
@@ -61,6 +61,33 @@ fn summary(r: &PriorityBacktest, wrap: bool) -> Vec<String> {
             w.rate_whole,
         ),
     ]
+    .into_iter()
+    .chain(r.stage.as_ref().map(|st| stage_sentence(st, wrap)))
+    .collect()
+}
+
+/// What a first stage within the budget would have caught, testsift's order against
+/// last-failed-first's.
+fn stage_sentence(st: &StageBacktest, wrap: bool) -> String {
+    let of = |o: OrderKind| st.orders.iter().find(|s| s.order == o);
+    let (Some(own), Some(lff)) = (of(OrderKind::Testsift), of(OrderKind::LastFailedFirst)) else {
+        return String::new();
+    };
+    let br = if wrap { "\n" } else { " " };
+    format!(
+        "A first stage of {} (--budget), in testsift's order, would have caught a failure{br}in \
+         {} of {} failing runs ({}), running {:.1} tests ({}) on average;{br}in \
+         last-failed-first's order, in {} ({}), running {:.1} tests.",
+        duration(st.budget_seconds),
+        own.runs_caught,
+        st.runs_scored,
+        pct(own.caught_share),
+        own.mean_tests,
+        duration(own.mean_seconds),
+        lff.runs_caught,
+        pct(lff.caught_share),
+        lff.mean_tests,
+    )
 }
 
 impl Render for PriorityBacktest {

@@ -46,6 +46,9 @@ pub(crate) struct BacktestOptions {
     pub(crate) shards: usize,
     /// shards: what a pipeline's own split is made of.
     pub(crate) split_by: SplitBy,
+    /// priority: also replay a first stage of the likeliest tests within this many seconds of
+    /// predicted time (`select priority --budget`).
+    pub(crate) budget_seconds: Option<f64>,
 }
 
 impl Default for BacktestOptions {
@@ -60,6 +63,7 @@ impl Default for BacktestOptions {
             saving_share: trim.saving_share,
             shards: 4,
             split_by: SplitBy::Variant,
+            budget_seconds: None,
         }
     }
 }
@@ -136,6 +140,62 @@ pub(crate) struct PriorityBacktest {
     pub(crate) model_weights: ModelWeights,
     /// Best first.
     pub(crate) orders: Vec<OrderScore>,
+    /// With a budget: what a first stage of the likeliest tests within it would have caught.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) stage: Option<StageBacktest>,
+}
+
+/// A first stage replayed (`backtest priority --budget`): in each scored run, the tests an
+/// order puts first, as many as their predicted times (each test's mean time so far; a test
+/// never timed counts as the median of the others) fit in the budget, at least one.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct StageBacktest {
+    pub(crate) budget_seconds: f64,
+    /// Scored runs (runs with a failure).
+    pub(crate) runs_scored: usize,
+    pub(crate) orders: Vec<StageScore>,
+}
+
+/// One order's first stage.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct StageScore {
+    pub(crate) order: OrderKind,
+    /// Scored runs in which the stage ran a failing test: the run would have failed there.
+    pub(crate) runs_caught: usize,
+    pub(crate) caught_share: f64,
+    /// Mean tests and mean actual seconds of test time the stage ran.
+    pub(crate) mean_tests: f64,
+    pub(crate) mean_seconds: f64,
+}
+
+/// The orders a first stage is replayed for.
+const STAGE_ORDERS: [OrderKind; 2] = [OrderKind::Testsift, OrderKind::LastFailedFirst];
+
+/// How many of `steps`, in their current order, a stage of `budget` seconds runs, by the
+/// model's predicted times; whether it caught a failure; and its actual seconds.
+fn stage(model: &Model, steps: &[Step], budget: f64) -> (usize, bool, f64) {
+    let known: Vec<f64> = steps
+        .iter()
+        .filter(|s| model.state(s.series).runs > 0)
+        .map(|s| model.cost(s.series))
+        .collect();
+    let fill = crate::analysis::slow::median(&known).unwrap_or(0.0);
+    let (mut predicted, mut actual, mut kept, mut caught) = (0.0, 0.0, 0, false);
+    for s in steps {
+        let cost = if model.state(s.series).runs > 0 {
+            model.cost(s.series)
+        } else {
+            fill
+        };
+        if kept > 0 && predicted + cost > budget {
+            break;
+        }
+        predicted += cost;
+        actual += s.seconds;
+        kept += 1;
+        caught |= s.failed;
+    }
+    (kept, caught, actual)
 }
 
 /// The model's weights, by estimate (docs/backtest.md, "The model").
@@ -219,6 +279,8 @@ fn replay(
     let mut openings = Openings::default();
     let mut rng = SplitMix(options.seed);
     let mut sums = vec![(0.0, 0.0, 0.0); OrderKind::ALL.len()];
+    // Per stage order: runs caught, tests run, seconds run.
+    let mut stages = [(0usize, 0usize, 0.0f64); STAGE_ORDERS.len()];
     let (mut replayed, mut scored, mut faults, mut run_seconds) = (0, 0, 0, 0.0);
     each_run(runs, series, |r, steps| {
         if infra.get(r).copied().unwrap_or(false) || steps.is_empty() {
@@ -233,6 +295,15 @@ fn replay(
                 run_seconds += steps.iter().map(|s| s.seconds).sum::<f64>();
                 for (k, kind) in OrderKind::ALL.into_iter().enumerate() {
                     order(&model, kind, steps, &mut rng);
+                    if let (Some(budget), Some(j)) = (
+                        options.budget_seconds,
+                        STAGE_ORDERS.iter().position(|&o| o == kind),
+                    ) {
+                        let (kept, caught, seconds) = stage(&model, steps, budget);
+                        stages[j].0 += usize::from(caught);
+                        stages[j].1 += kept;
+                        stages[j].2 += seconds;
+                    }
                     let (apfd, apfdc, first) = scores(steps);
                     sums[k].0 += apfd;
                     sums[k].1 += apfdc;
@@ -255,6 +326,21 @@ fn replay(
         .collect();
     orders.sort_by(|a, b| b.mean_apfd.total_cmp(&a.mean_apfd));
     let weights = ModelWeights::of(&model);
+    let stage = options.budget_seconds.map(|budget| StageBacktest {
+        budget_seconds: budget,
+        runs_scored: scored,
+        orders: STAGE_ORDERS
+            .iter()
+            .zip(stages)
+            .map(|(&order, (caught, tests, seconds))| StageScore {
+                order,
+                runs_caught: caught,
+                caught_share: caught as f64 / n,
+                mean_tests: tests as f64 / n,
+                mean_seconds: seconds / n,
+            })
+            .collect(),
+    });
     PriorityBacktest {
         schema_version: SCHEMA_VERSION,
         runs: runs.len(),
@@ -266,6 +352,7 @@ fn replay(
         model_chain_weight: weights.chain_recent + weights.chain_whole,
         model_weights: weights,
         orders,
+        stage,
     }
 }
 
