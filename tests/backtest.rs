@@ -119,7 +119,7 @@ fn priority_backtest_scores_a_persisting_failure_by_hand() {
     assert_code(&out, 0);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let stage = &v["stage"];
-    assert_eq!(stage["budget_seconds"], 1.0);
+    assert_eq!(stage["budget"]["seconds"], 1.0);
     assert_eq!(stage["runs_scored"], 1);
     for (i, order) in ["testsift", "last-failed-first"].iter().enumerate() {
         let o = &stage["orders"][i];

@@ -20,7 +20,7 @@ pub(crate) fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
         saving_share: args.cut.saving_share / 100.0,
         shards: usize::try_from(args.shards).unwrap_or(1),
         split_by: args.current_split,
-        budget_seconds: args.budget,
+        budget: args.budget.map(crate::analysis::backtest::Budget::Seconds),
     };
     let reading = || format!("reading {}", store.dir().display());
     let format = args.format.to_format();

@@ -5,7 +5,7 @@ use super::fields::Fields;
 use super::format::{duration, pct};
 use super::render::{self, Render};
 use super::table::{Column, TableOptions};
-use crate::analysis::backtest::{OrderKind, OrderScore, PriorityBacktest, StageBacktest};
+use crate::analysis::backtest::{Budget, OrderKind, OrderScore, PriorityBacktest, StageBacktest};
 use std::io::{self, Write};
 
 /// An order's scores: three decimals and a duration in the table, every digit in the CSV.
@@ -74,11 +74,14 @@ fn stage_sentence(st: &StageBacktest, wrap: bool) -> String {
         return String::new();
     };
     let br = if wrap { "\n" } else { " " };
+    let budget = match st.budget {
+        Budget::Seconds(b) => format!("{} (--budget)", duration(b)),
+        Budget::Share(f) => format!("{} of each run's predicted test time", pct(f)),
+    };
     format!(
-        "A first stage of {} (--budget), in testsift's order, would have caught a failure{br}in \
+        "A first stage of {budget}, in testsift's order, would have caught a failure{br}in \
          {} of {} failing runs ({}), running {:.1} tests ({}) on average;{br}in \
          last-failed-first's order, in {} ({}), running {:.1} tests.",
-        duration(st.budget_seconds),
         own.runs_caught,
         st.runs_scored,
         pct(own.caught_share),

@@ -46,9 +46,19 @@ pub(crate) struct BacktestOptions {
     pub(crate) shards: usize,
     /// shards: what a pipeline's own split is made of.
     pub(crate) split_by: SplitBy,
-    /// priority: also replay a first stage of the likeliest tests within this many seconds of
+    /// priority: also replay a first stage of the likeliest tests within this budget of
     /// predicted time (`select priority --budget`).
-    pub(crate) budget_seconds: Option<f64>,
+    pub(crate) budget: Option<Budget>,
+}
+
+/// The test time a first stage may take.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Budget {
+    /// Seconds of predicted test time (`--budget`).
+    Seconds(f64),
+    /// This share of each run's predicted test time (the report's figure).
+    Share(f64),
 }
 
 impl Default for BacktestOptions {
@@ -63,7 +73,7 @@ impl Default for BacktestOptions {
             saving_share: trim.saving_share,
             shards: 4,
             split_by: SplitBy::Variant,
-            budget_seconds: None,
+            budget: None,
         }
     }
 }
@@ -150,7 +160,7 @@ pub(crate) struct PriorityBacktest {
 /// never timed counts as the median of the others) fit in the budget, at least one.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct StageBacktest {
-    pub(crate) budget_seconds: f64,
+    pub(crate) budget: Budget,
     /// Scored runs (runs with a failure).
     pub(crate) runs_scored: usize,
     pub(crate) orders: Vec<StageScore>,
@@ -171,26 +181,35 @@ pub(crate) struct StageScore {
 /// The orders a first stage is replayed for.
 const STAGE_ORDERS: [OrderKind; 2] = [OrderKind::Testsift, OrderKind::LastFailedFirst];
 
-/// How many of `steps`, in their current order, a stage of `budget` seconds runs, by the
-/// model's predicted times; whether it caught a failure; and its actual seconds.
-fn stage(model: &Model, steps: &[Step], budget: f64) -> (usize, bool, f64) {
+/// How many of `steps`, in their current order, a stage within `budget` runs, by the model's
+/// predicted times; whether it caught a failure; and its actual seconds.
+fn stage(model: &Model, steps: &[Step], budget: Budget) -> (usize, bool, f64) {
     let known: Vec<f64> = steps
         .iter()
         .filter(|s| model.state(s.series).runs > 0)
         .map(|s| model.cost(s.series))
         .collect();
     let fill = crate::analysis::slow::median(&known).unwrap_or(0.0);
-    let (mut predicted, mut actual, mut kept, mut caught) = (0.0, 0.0, 0, false);
-    for s in steps {
-        let cost = if model.state(s.series).runs > 0 {
-            model.cost(s.series)
-        } else {
-            fill
-        };
-        if kept > 0 && predicted + cost > budget {
+    let predicted: Vec<f64> = steps
+        .iter()
+        .map(|s| {
+            if model.state(s.series).runs > 0 {
+                model.cost(s.series)
+            } else {
+                fill
+            }
+        })
+        .collect();
+    let budget = match budget {
+        Budget::Seconds(b) => b,
+        Budget::Share(f) => f * predicted.iter().sum::<f64>(),
+    };
+    let (mut total, mut actual, mut kept, mut caught) = (0.0, 0.0, 0, false);
+    for (s, cost) in steps.iter().zip(predicted) {
+        if kept > 0 && total + cost > budget {
             break;
         }
-        predicted += cost;
+        total += cost;
         actual += s.seconds;
         kept += 1;
         caught |= s.failed;
@@ -295,10 +314,9 @@ fn replay(
                 run_seconds += steps.iter().map(|s| s.seconds).sum::<f64>();
                 for (k, kind) in OrderKind::ALL.into_iter().enumerate() {
                     order(&model, kind, steps, &mut rng);
-                    if let (Some(budget), Some(j)) = (
-                        options.budget_seconds,
-                        STAGE_ORDERS.iter().position(|&o| o == kind),
-                    ) {
+                    if let (Some(budget), Some(j)) =
+                        (options.budget, STAGE_ORDERS.iter().position(|&o| o == kind))
+                    {
                         let (kept, caught, seconds) = stage(&model, steps, budget);
                         stages[j].0 += usize::from(caught);
                         stages[j].1 += kept;
@@ -326,8 +344,8 @@ fn replay(
         .collect();
     orders.sort_by(|a, b| b.mean_apfd.total_cmp(&a.mean_apfd));
     let weights = ModelWeights::of(&model);
-    let stage = options.budget_seconds.map(|budget| StageBacktest {
-        budget_seconds: budget,
+    let stage = options.budget.map(|budget| StageBacktest {
+        budget,
         runs_scored: scored,
         orders: STAGE_ORDERS
             .iter()

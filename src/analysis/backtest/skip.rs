@@ -397,7 +397,7 @@ mod tests {
             saving_share: 1.0,
             shards: 2,
             split_by: crate::analysis::SplitBy::Variant,
-            budget_seconds: None,
+            budget: None,
         }
     }
 
