@@ -14,6 +14,26 @@ use std::path::{Path, PathBuf};
 /// failure, so ordering by the last outcome puts it first (APFD = 1 − 1/3 + 1/6 = 5/6), while
 /// the runner's order (a, b, c) has it second (1 − 2/3 + 1/6 = 1/2). Run 3: all pass, not
 /// scored.
+/// `backtest priority --train-runs 1 --format json` with `extra` arguments, parsed.
+fn priority_json(store: &Path, extra: &[&str]) -> Value {
+    let out = testsift()
+        .args([
+            "backtest",
+            "priority",
+            "--train-runs",
+            "1",
+            "--format",
+            "json",
+        ])
+        .args(extra)
+        .arg("--store")
+        .arg(store)
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn priority_backtest_scores_a_persisting_failure_by_hand() {
     let dir = tempfile::tempdir().unwrap();
@@ -52,21 +72,7 @@ fn priority_backtest_scores_a_persisting_failure_by_hand() {
     }
     let store = dir.path().join("store");
     assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
-    let out = testsift()
-        .args([
-            "backtest",
-            "priority",
-            "--train-runs",
-            "1",
-            "--format",
-            "json",
-            "--store",
-        ])
-        .arg(&store)
-        .output()
-        .unwrap();
-    assert_code(&out, 0);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = priority_json(&store, &[]);
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["runs"], 3);
     assert_eq!(v["runs_replayed"], 2);
@@ -101,23 +107,7 @@ fn priority_backtest_scores_a_persisting_failure_by_hand() {
 
     // A first stage of one second: each test took 1 s, so it runs one test, b, which failed
     // last and fails again in run 2: caught. The random order's stage is not replayed.
-    let out = testsift()
-        .args([
-            "backtest",
-            "priority",
-            "--train-runs",
-            "1",
-            "--budget",
-            "1s",
-            "--format",
-            "json",
-            "--store",
-        ])
-        .arg(&store)
-        .output()
-        .unwrap();
-    assert_code(&out, 0);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = priority_json(&store, &["--budget", "1s"]);
     let stage = &v["stage"];
     assert_eq!(stage["budget"]["seconds"], 1.0);
     assert_eq!(stage["runs_scored"], 1);

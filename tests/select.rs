@@ -1058,6 +1058,14 @@ fn nextest_available() -> bool {
     ok
 }
 
+/// The tests cargo-nextest's stderr reports as passed (`PASS [ 0.003s] binary test`).
+fn nextest_passed(err: &str) -> BTreeSet<&str> {
+    err.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("PASS ["))
+        .filter_map(|l| l.split_once(") ").map(|(_, test)| test))
+        .collect()
+}
+
 #[test]
 fn nextest_runs_all_but_the_quarantined_tests() {
     if !nextest_available() {
@@ -1094,11 +1102,7 @@ fn nextest_runs_all_but_the_quarantined_tests() {
     let out = run(&["-E", expr.trim_end()], true);
     assert_code(&out, 0);
     let err = stderr(&out);
-    let ran: BTreeSet<&str> = err
-        .lines()
-        .filter_map(|l| l.trim_start().strip_prefix("PASS ["))
-        .filter_map(|l| l.split_once(") ").map(|(_, test)| test))
-        .collect();
+    let ran = nextest_passed(&err);
     assert_eq!(
         ran,
         [
@@ -1117,11 +1121,7 @@ fn nextest_runs_all_but_the_quarantined_tests() {
     let out = run(&["-E", expr.trim_end()], false);
     assert_code(&out, 0);
     let err = stderr(&out);
-    let ran: BTreeSet<&str> = err
-        .lines()
-        .filter_map(|l| l.trim_start().strip_prefix("PASS ["))
-        .filter_map(|l| l.split_once(") ").map(|(_, test)| test))
-        .collect();
+    let ran = nextest_passed(&err);
     assert_eq!(
         ran,
         [
