@@ -254,6 +254,26 @@ fn a_run_whose_failures_are_all_forgiven_passes() {
         "{}",
         stdout(&out)
     );
+    // When the CI's variables name a run the store does not hold (the job's reports were never
+    // ingested), the gate does not judge another run in its place: exit 2.
+    let out = testsift()
+        .current_dir(dir.path())
+        .args(["check", "--run", "--store"])
+        .arg(&store)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_RUN_ID", "3001")
+        .output()
+        .unwrap();
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains(
+            "run 3001 (named by the CI's variables) is not in the store: ingest this job's \
+             reports first"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out), "");
     // A run the store does not hold is an error naming the newest ones.
     let out = check(dir.path(), &store, &["--run", "99"]);
     assert_code(&out, 2);
@@ -942,4 +962,49 @@ fn the_matrix_recipe_merges_the_legs_and_gates_them() {
     assert_eq!(gates, [0, 0, 1]);
     let s = stats(&cache);
     assert_eq!(s["runs"], 6, "{s}");
+}
+
+/// A run whose report was cut short (the test process was killed while writing it) fails the
+/// run gate even though none of its stored tests failed: the tests after the cut are missing.
+/// A run with only whole reports and no failure passes.
+#[test]
+fn a_truncated_report_fails_the_run_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let cases: Vec<(&str, char)> = stable_ones().collect();
+    write_run(&runs, 1, "c1", "main", &cases);
+    write_run(&runs, 2, "c2", "main", &cases);
+    // Run 2 has a second report, cut in the middle of its third test case.
+    let whole = report(&[("u.v::one", 'P'), ("u.v::two", 'P'), ("u.v::three", 'F')]);
+    let cut = &whole[..whole.find("name=\"three\"").unwrap() - 10];
+    fs::write(runs.join("run-02").join("more.xml"), cut).unwrap();
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&runs], &["--quiet"]);
+    assert!(stderr(&out).contains("more.xml"), "{}", stderr(&out));
+    let out = check(dir.path(), &store, &["--run", "1"]);
+    assert_code(&out, 0);
+    assert!(stdout(&out).contains("ok: run: run 1: no test failed"));
+    let out = check(dir.path(), &store, &["--run", "2"]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "run 2: no test failed; but its results are incomplete: 1 report file had errors, \
+             so the tests after each error are missing ("
+        ) && err.contains("more.xml"),
+        "{err}"
+    );
+    let out = check(dir.path(), &store, &["--run", "2", "--format", "json"]);
+    assert_code(&out, 1);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let incomplete = v["run"]["incomplete_reports"].as_array().unwrap();
+    assert_eq!(incomplete.len(), 1, "{v}");
+    assert!(
+        incomplete[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("more.xml"),
+        "{v}"
+    );
+    assert!(!incomplete[0]["problem"].as_str().unwrap().is_empty());
 }

@@ -11,7 +11,7 @@ use crate::config::Quarantine;
 use crate::domain::Status;
 use crate::report::escape;
 use crate::store::Store;
-use crate::store::schema::{FILE, LINE, TEST_ID};
+use crate::store::schema::{self, FILE, LINE, TEST_ID};
 use polars::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -353,6 +353,19 @@ pub(crate) struct RunGate {
     /// The newest run of `--baseline` before this run, when one was asked for and found.
     pub(crate) baseline: Option<String>,
     pub(crate) decisions: Vec<Decision>,
+    /// This run's report files that had errors (truncated, not XML): their test cases after
+    /// the error are lost, so the run's results are incomplete and the gate trips.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) incomplete_reports: Vec<IncompleteReport>,
+}
+
+/// A report file of the judged run that had errors.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct IncompleteReport {
+    /// The path as ingested (`archive.zip!/entry.xml` inside archives).
+    pub(crate) path: String,
+    /// The first problem, `line:column: message`.
+    pub(crate) problem: String,
 }
 
 impl RunGate {
@@ -362,17 +375,29 @@ impl RunGate {
         let forgiven = self.decisions.len() - failing.len();
         let named = name_list(failing.iter().map(|d| decision_label(d)));
         let run = quote(&self.run);
+        let mut reason = match (failing.len(), forgiven) {
+            (0, 0) => format!("run {run}: no test failed"),
+            (0, f) => format!("run {run}: every failure is forgiven ({f})"),
+            (n, f) => format!(
+                "run {run}: {n} failure{} not forgiven ({f} forgiven): {named}",
+                if n == 1 { "" } else { "s" }
+            ),
+        };
+        if let Some(first) = self.incomplete_reports.first() {
+            let n = self.incomplete_reports.len();
+            reason.push_str(&format!(
+                "; but its results are incomplete: {n} report file{} had errors, so the tests \
+                 after each error are missing ({} at {}{})",
+                if n == 1 { "" } else { "s" },
+                quote(&first.path),
+                first.problem,
+                if n > 1 { ", and others" } else { "" }
+            ));
+        }
         GateResult {
             gate: Gate::Run,
-            tripped: !failing.is_empty(),
-            reason: match (failing.len(), forgiven) {
-                (0, 0) => format!("run {run}: no test failed"),
-                (0, f) => format!("run {run}: every failure is forgiven ({f})"),
-                (n, f) => format!(
-                    "run {run}: {n} failure{} not forgiven ({f} forgiven): {named}",
-                    if n == 1 { "" } else { "s" }
-                ),
-            },
+            tripped: !failing.is_empty() || !self.incomplete_reports.is_empty(),
+            reason,
             tests: failing
                 .iter()
                 .map(|d| GateTest {
@@ -401,21 +426,17 @@ fn decision_label(d: &Decision) -> String {
 }
 
 /// The run key `check --run` judges: `run` when given (it must be in the store), else the run
-/// the CI's variables name (`ci`, when the store holds it: the job checking the run it has
-/// just ingested), else the newest run of the window. The error says what the store holds.
+/// the CI's variables name (`ci`: the job checking the run it has just ingested; it must be in
+/// the store, since judging another run instead would pass a job whose own reports were never
+/// ingested), else the newest run of the window. The error says what the store holds.
 pub(crate) fn target_run(
     all: &[RunInfo],
     window: &[RunInfo],
     run: Option<&str>,
     ci: Option<&str>,
 ) -> Result<String, String> {
-    if run.is_none()
-        && let Some(ci) = ci
-        && all.iter().any(|x| x.run == ci)
-    {
-        return Ok(ci.to_string());
-    }
-    match run {
+    let ci_named = run.is_none().then_some(ci).flatten();
+    match run.or(ci_named) {
         Some(r) if all.iter().any(|x| x.run == r) => Ok(r.to_string()),
         Some(r) => {
             let mut keys: Vec<&str> = Vec::new();
@@ -430,13 +451,19 @@ pub(crate) fn target_run(
                     .collect::<Vec<_>>()
                     .into_iter(),
             );
-            Err(if keys.is_empty() {
-                format!("run {} is not in the store (it holds no runs)", quote(r))
-            } else {
+            let named = if ci_named.is_some() {
                 format!(
-                    "run {} is not in the store (the newest are {newest})",
+                    "run {} (named by the CI's variables) is not in the store: ingest this \
+                     job's reports first (were they written?), or name the run with --run KEY",
                     quote(r)
                 )
+            } else {
+                format!("run {} is not in the store", quote(r))
+            };
+            Err(if keys.is_empty() {
+                format!("{named} (it holds no runs)")
+            } else {
+                format!("{named} (the newest are {newest})")
             })
         }
         None => window
@@ -703,7 +730,43 @@ pub(crate) fn run_gate(
         history_runs,
         baseline: baseline_run,
         decisions,
+        incomplete_reports: incomplete_reports(store, key)?,
     })
+}
+
+/// The report files of run `key` (any variant) whose status is `error` in the reports table.
+fn incomplete_reports(store: &Store, key: &str) -> Result<Vec<IncompleteReport>, AnalysisError> {
+    let df = store
+        .reports()?
+        .filter(
+            col(schema::RUN)
+                .eq(lit(key))
+                .and(col(schema::STATUS).eq(lit("error"))),
+        )
+        .select([col(schema::PATH), col(schema::PROBLEMS)])
+        .collect()
+        .map_err(query_err(store))?;
+    let read = || -> PolarsResult<_> {
+        Ok((
+            df.column(schema::PATH)?.str()?.clone(),
+            df.column(schema::PROBLEMS)?.str()?.clone(),
+        ))
+    };
+    let (path, problems) = read().map_err(query_err(store))?;
+    let mut out: Vec<IncompleteReport> = path
+        .iter()
+        .zip(problems.iter())
+        .map(|(p, problems)| IncompleteReport {
+            path: p.unwrap_or_default().to_string(),
+            problem: problems
+                .and_then(|s| s.lines().next())
+                .unwrap_or("unreadable")
+                .to_string(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out.dedup();
+    Ok(out)
 }
 
 /// Fills in each gate test's `file` and `line` from the store's tests table (see [`files`]).
