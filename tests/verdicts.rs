@@ -150,3 +150,101 @@ fn a_crashed_shard_is_infrastructure_and_a_one_commit_breakage_is_fixed() {
     assert_eq!(groups[0]["verdict"], "fixed");
     assert_eq!(r["summary"]["flaky"], 0);
 }
+
+/// Writes one pytest-shaped run: `cases` are (classname, name, failed) in one `junit.xml`.
+fn write_pytest_run(
+    dir: &Path,
+    k: usize,
+    commit: &str,
+    branch: &str,
+    cases: &[(&str, &str, bool)],
+) {
+    let run = dir.join(format!("run-{k:02}"));
+    fs::create_dir_all(&run).unwrap();
+    fs::write(
+        run.join("run.json"),
+        format!(
+            r#"{{"run_id": "{k}", "commit": "{commit}", "branch": "{branch}", "timestamp": "2026-11-01T{k:02}:00:00Z"}}"#
+        ),
+    )
+    .unwrap();
+    let cases: String = cases
+        .iter()
+        .map(|(class, name, failed)| {
+            let body = if *failed {
+                r#"<error message="collection failure">ImportError</error>"#
+            } else {
+                ""
+            };
+            format!(r#"<testcase classname="{class}" name="{name}" time="0.1">{body}</testcase>"#)
+        })
+        .collect();
+    fs::write(
+        run.join("junit.xml"),
+        format!(r#"<testsuites name="pytest tests"><testsuite name="pytest">{cases}</testsuite></testsuites>"#),
+    )
+    .unwrap();
+}
+
+/// A pull-request branch cut before a breakage, run while main is broken, passes: it does not
+/// have the breaking change, so its passes neither end main's breakage nor make it flaky.
+/// Main: c1..c4 pass, c5..c12 fail; branch `docs` (its own commits d1, d2) passes in between.
+#[test]
+fn a_stale_pull_request_branch_passing_leaves_mains_breakage_broken() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut k = 0;
+    let mut run = |commit: &str, branch: &str, failed: bool| {
+        k += 1;
+        write_pytest_run(
+            dir.path(),
+            k,
+            commit,
+            branch,
+            &[
+                ("tests.test_parse", "test_strict", failed),
+                ("tests.test_parse", "test_loose", false),
+            ],
+        );
+    };
+    for c in 1..=12 {
+        run(&format!("c{c}"), "main", c >= 5);
+        if c == 7 || c == 10 {
+            run(&format!("d{c}"), "docs", false);
+        }
+    }
+    let r = flaky_json(dir.path());
+    let t = verdict(&r, "test_strict");
+    assert_eq!(t["verdict"], "broken", "{t}");
+    assert_eq!(t["breakage"]["first_bad"]["commit"], "c5", "{t}");
+    assert_eq!(t["breakages"].as_array().unwrap().len(), 1, "{t}");
+    assert_eq!(t["flaky_executions"], 0, "{t}");
+}
+
+/// pytest writes a module that failed to import as a test case with an empty classname, named
+/// after the module. When the next commit fixes the import, the module's tests run again and
+/// that entry is gone: it is fixed then, not broken for as long as it stays in the window.
+#[test]
+fn a_collection_error_is_fixed_when_its_modules_tests_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = [
+        ("tests.test_regress", "test_a", false),
+        ("tests.test_regress.TestCache", "test_ttl", false),
+        ("tests.test_other", "test_b", false),
+    ];
+    for k in 1..=8 {
+        let cases: Vec<(&str, &str, bool)> = if k == 5 {
+            vec![("", "tests.test_regress", true), module[2]]
+        } else {
+            module.to_vec()
+        };
+        write_pytest_run(dir.path(), k, &format!("c{k}"), "main", &cases);
+    }
+    let r = flaky_json(dir.path());
+    let t = verdict(&r, "tests.test_regress");
+    assert_eq!(t["verdict"], "fixed", "{t}");
+    assert_eq!(t["breakage"]["first_bad"]["run"], "5", "{t}");
+    assert_eq!(t["breakage"]["fixed_by"]["run"], "6", "{t}");
+    // Its runs: the one it errored in and the seven where the module's tests ran.
+    assert_eq!(t["runs"], 8, "{t}");
+    assert_eq!(verdict(&r, "test_b")["verdict"], "stable");
+}

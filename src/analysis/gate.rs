@@ -221,8 +221,10 @@ pub(crate) fn slower(report: &SlowReport) -> GateResult {
         tripped: !slower.is_empty(),
         reason: match slower.len() {
             0 => format!("nothing got {threshold:.0}% slower in the last 7 days"),
-            1 => format!("1 got {threshold:.0}% slower or more in the last 7 days: {named}"),
-            n => format!("{n} got {threshold:.0}% slower or more in the last 7 days: {named}"),
+            1 => format!("1 group got {threshold:.0}% slower or more in the last 7 days: {named}"),
+            n => {
+                format!("{n} groups got {threshold:.0}% slower or more in the last 7 days: {named}")
+            }
         },
         tests: Vec::new(),
         groups: slower.iter().map(|g| g.group.clone()).collect(),

@@ -2,6 +2,7 @@
 
 use crate::cli::IngestArgs;
 use crate::error::EXIT_OK;
+use crate::export::format::count;
 use crate::ingest::{self, Options, Overrides};
 use crate::store::Store;
 use std::io::Write;
@@ -42,11 +43,11 @@ pub(crate) fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     }
     if !args.quiet {
         eprintln!(
-            "testsift: {} runs found: {} ingested ({} test executions from {} reports), {} already in {}{}; {} files with errors, {} warnings",
-            summary.runs_found,
+            "testsift: {} found: {} ingested ({} from {}), {} already in {}{}; {} with errors, {}",
+            count(summary.runs_found, "run"),
             summary.runs_ingested,
-            summary.executions,
-            summary.reports,
+            count(summary.executions, "test execution"),
+            count(summary.reports, "report"),
             summary.runs_already_ingested,
             store.dir().display(),
             if summary.runs_without_tests > 0 {
@@ -54,8 +55,8 @@ pub(crate) fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
             } else {
                 String::new()
             },
-            summary.files_with_errors,
-            summary.warnings,
+            count(summary.files_with_errors, "file"),
+            count(summary.warnings, "warning"),
         );
     }
     Ok(ExitCode::from(EXIT_OK))

@@ -2,6 +2,7 @@
 
 use crate::cli::MergeArgs;
 use crate::error::EXIT_OK;
+use crate::export::format::count;
 use crate::report::escape;
 use crate::store::{AUTO_COMPACT_SEGMENTS, SMALL_SEGMENT, Store};
 use anyhow::Context;
@@ -48,11 +49,11 @@ pub(crate) fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
     }
     if !args.quiet {
         eprintln!(
-            "testsift: {}: {} runs added ({} test executions from {} reports), {} already there",
+            "testsift: {}: {} added ({} from {}), {} already there",
             store.dir().display(),
-            done.runs_added,
-            done.executions_added,
-            done.reports_added,
+            count(done.runs_added, "run"),
+            count(done.executions_added, "test execution"),
+            count(done.reports_added, "report"),
             done.runs_present,
         );
     }

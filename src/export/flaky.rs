@@ -30,8 +30,8 @@ fn note(t: &TestVerdict) -> String {
             s.first.commit.as_deref().unwrap_or("-")
         ),
         (Some(s), Verdict::Fixed) => format!(
-            "broken {} runs from {}, fixed in {}",
-            s.length,
+            "broken {} from {}, fixed in {}",
+            super::format::count(s.length, "run"),
             s.first.run,
             s.ended.as_ref().map_or("-", |e| e.run.as_str())
         ),
@@ -56,11 +56,11 @@ fn headline(r: &FlakyReport, show: impl Fn(&str) -> String) -> Vec<String> {
     let s = &r.summary;
     vec![
         format!(
-            "{} runs ({} .. {}), {} infrastructure failures excluded",
-            s.runs,
+            "{} ({} .. {}), {} excluded",
+            super::format::count(s.runs, "run"),
             show(s.first_run.as_deref().unwrap_or("-")),
             show(s.last_run.as_deref().unwrap_or("-")),
-            s.infrastructure_runs
+            super::format::count(s.infrastructure_runs, "infrastructure failure")
         ),
         format!(
             "{} tests: {} flaky, {} broken, {} fixed, {} new, {} insufficient data, {} stable",

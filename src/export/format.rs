@@ -1,6 +1,16 @@
 //! Numbers as a person reads them: one way to write a share and one way to write a duration,
 //! for every table and Markdown output; and one way to write a raw value for CSV.
 
+/// A count and its noun, singular for one: `count(1, "run")` is "1 run", `count(3, "run")`
+/// "3 runs" (the nouns used take a plain "s").
+pub(crate) fn count<N: std::fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> String {
+    if n == N::from(1) {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// A share (0.25) as a percentage with one decimal ("25.0%"); "-" when it is not a number.
 pub(crate) fn pct(x: f64) -> String {
     if x.is_finite() {

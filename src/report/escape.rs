@@ -87,10 +87,12 @@ pub(crate) fn shorten(s: &str, max_chars: usize) -> String {
 
 /// Whether `c` must never reach a terminal, a CSV cell, a runner's argument list or stderr as
 /// itself: C0 and C1 controls (ESC starts terminal sequences, OSC 52 writes the clipboard), DEL,
-/// and the bidirectional overrides and isolates that reorder what a reader sees.
+/// the bidirectional overrides and isolates that reorder what a reader sees, and the line and
+/// paragraph separators U+2028 and U+2029 (Python's `str.splitlines`, which pytest reads an
+/// `@FILE` of arguments with, ends a line at them, as JavaScript ends a source line).
 pub fn is_unsafe_char(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}')
 }
 
 /// Text from a report made safe to print on a terminal (tables, plain lists, stderr): every

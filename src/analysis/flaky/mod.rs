@@ -299,6 +299,65 @@ pub(crate) struct Evidence {
     pub(crate) intervals: Vec<Interval>,
 }
 
+/// The module or class a failure entry stands for, when it is one: pytest writes a module
+/// that failed to import or collect as `<testcase classname="" name="pkg.test_mod">`, and JUnit 4
+/// a class that failed to set up as the test `initializationError` of that class. Its tests
+/// run under the module's dotted name (`pkg.test_mod`, `pkg.test_mod.TestClass`) or the class.
+fn container_of<'a>(classname: &'a str, name: &'a str) -> Option<&'a str> {
+    if classname.is_empty() && !name.is_empty() && !name.contains(char::is_whitespace) {
+        Some(name)
+    } else if name == "initializationError" && !classname.is_empty() {
+        Some(classname)
+    } else {
+        None
+    }
+}
+
+/// For each (variant, container) with a failed entry standing for it ([`container_of`]): the
+/// runs, outside infrastructure runs, where tests under the container were executed.
+fn container_runs<'e>(
+    ex: &'e Executions<'_>,
+    infra: &[bool],
+) -> HashMap<(&'e str, &'e str), Vec<usize>> {
+    let mut out: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for g in &ex.groups {
+        if let Some(c) = container_of(&g.names[0], &g.names[1])
+            && g.entries.iter().any(|e| e.outcome == Some(Outcome::Fail))
+        {
+            out.insert((g.variant.as_str(), c), Vec::new());
+        }
+    }
+    if out.is_empty() {
+        return out;
+    }
+    for g in &ex.groups {
+        let classname = g.names[0].as_str();
+        if classname.is_empty() || container_of(classname, &g.names[1]).is_some() {
+            continue;
+        }
+        // The classname and each dotted prefix of it.
+        let prefixes = classname
+            .match_indices('.')
+            .map(|(i, _)| &classname[..i])
+            .chain(std::iter::once(classname));
+        for prefix in prefixes {
+            if let Some(runs) = out.get_mut(&(g.variant.as_str(), prefix)) {
+                runs.extend(
+                    g.entries
+                        .iter()
+                        .filter(|e| e.outcome.is_some() && !infra[e.run as usize])
+                        .map(|e| e.run as usize),
+                );
+            }
+        }
+    }
+    for runs in out.values_mut() {
+        runs.sort_unstable();
+        runs.dedup();
+    }
+    out
+}
+
 /// Each run's commit and branch as small numbers, so the per-test work compares integers
 /// instead of strings, and the decay weights `0.9^age` computed once.
 struct RunIndex {
@@ -307,6 +366,9 @@ struct RunIndex {
     /// of its own (the model's commit order).
     position: Vec<u32>,
     branch: Vec<Option<u32>>,
+    /// The trunk: the branch most runs of the window ran on (the model's breakages are judged
+    /// along it; docs/analysis.md).
+    trunk: Option<u32>,
     /// `weight[k]` = (1 − DECAY)^k.
     weight: Vec<f64>,
 }
@@ -333,6 +395,19 @@ impl RunIndex {
                 }
             })
             .collect();
+        let branch: Vec<Option<u32>> = runs
+            .iter()
+            .map(|r| number(&mut branches, r.branch.as_deref()))
+            .collect();
+        let mut counts = vec![0usize; branches.len()];
+        for b in branch.iter().flatten() {
+            counts[*b as usize] += 1;
+        }
+        // The most-run branch; on a tie, the one seen first.
+        let trunk = (0..counts.len())
+            .rev()
+            .max_by_key(|&b| counts[b])
+            .and_then(|b| u32::try_from(b).ok());
         RunIndex {
             weight: (0..runs.len())
                 .map(|k| (1.0 - DECAY).powi(i32::try_from(k).unwrap_or(i32::MAX)))
@@ -342,10 +417,8 @@ impl RunIndex {
                 .map(|r| number(&mut commits, r.commit.as_deref()))
                 .collect(),
             position,
-            branch: runs
-                .iter()
-                .map(|r| number(&mut branches, r.branch.as_deref()))
-                .collect(),
+            branch,
+            trunk,
         }
     }
 }
@@ -361,11 +434,17 @@ pub(crate) fn evidence(points: &[Point], runs: &[RunInfo]) -> Evidence {
             Outcome::Retry => (2, 1),
         })
         .collect();
-    evidence_with(points, &attempts, &RunIndex::new(runs))
+    evidence_with(points, &attempts, &RunIndex::new(runs), PENALTY)
 }
 
-/// [`evidence`] with each point's (attempts, failed attempts) and the runs already numbered.
-fn evidence_with(points: &[Point], attempts: &[(u32, u32)], ids: &RunIndex) -> Evidence {
+/// [`evidence`] with each point's (attempts, failed attempts), the runs already numbered, and
+/// the model's penalty per breakage interval.
+fn evidence_with(
+    points: &[Point],
+    attempts: &[(u32, u32)],
+    ids: &RunIndex,
+    penalty: f64,
+) -> Evidence {
     let commit = |p: &Point| ids.commit.get(p.run).copied().flatten();
     let (mut passed_on, mut failed_on): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
     for p in points {
@@ -397,9 +476,15 @@ fn evidence_with(points: &[Point], attempts: &[(u32, u32)], ids: &RunIndex) -> E
                 Outcome::Retry => failed.clamp(1, attempts.max(2) - 1),
             },
             outcome: p.outcome,
+            line: ids
+                .branch
+                .get(p.run)
+                .copied()
+                .flatten()
+                .filter(|&b| Some(b) != ids.trunk),
         })
         .collect();
-    let ex = model::explain(&execs, PENALTY);
+    let ex = model::explain(&execs, penalty);
     let retry_runs = points
         .iter()
         .filter(|p| p.outcome == Outcome::Retry)
@@ -557,6 +642,7 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
         })
     };
 
+    let collected = container_runs(ex, &infra);
     let mut tests = Vec::new();
     // Per run: does every failure in it belong to a flaky failure of a flaky test?
     let mut real_failure = vec![false; runs.len()];
@@ -564,7 +650,7 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
     for group in &ex.groups {
         let all = &group.entries;
         let mut points = Vec::new();
-        let mut point_entries: Vec<&Entry> = Vec::new();
+        let mut point_entries: Vec<Option<&Entry>> = Vec::new();
         // Only failed executions are ever set aside below the run.
         let kept = |e: &Entry| {
             !infra[e.run as usize]
@@ -576,15 +662,38 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
                     run: e.run as usize,
                     outcome,
                 });
-                point_entries.push(e);
+                point_entries.push(Some(e));
             }
         }
         total_executions += points.len();
+        // An entry that stands for a whole module or class (a collection error) passes in every
+        // run where the tests under it ran without it. Its failures are the code's at that
+        // commit (an import that fails), so each stretch of them is a breakage (no penalty),
+        // unless the same commit also collected.
+        let mut penalty = PENALTY;
+        if let Some(container) = container_of(&group.names[0], &group.names[1])
+            && let Some(ran) = collected.get(&(group.variant.as_str(), container))
+        {
+            penalty = 0.0;
+            let own: std::collections::HashSet<usize> =
+                all.iter().map(|e| e.run as usize).collect();
+            for &r in ran.iter().filter(|r| !own.contains(r)) {
+                points.push(Point {
+                    run: r,
+                    outcome: Outcome::Pass,
+                });
+                point_entries.push(None);
+            }
+            let mut order: Vec<usize> = (0..points.len()).collect();
+            order.sort_by_key(|&k| points[k].run);
+            points = order.iter().map(|&k| points[k]).collect();
+            point_entries = order.iter().map(|&k| point_entries[k]).collect();
+        }
         let point_attempts: Vec<(u32, u32)> = point_entries
             .iter()
-            .map(|e| (u32::from(e.attempts), u32::from(e.failed)))
+            .map(|e| e.map_or((1, 0), |e| (u32::from(e.attempts), u32::from(e.failed))))
             .collect();
-        let ev = evidence_with(&points, &point_attempts, &commits);
+        let ev = evidence_with(&points, &point_attempts, &commits, penalty);
         let first_run = all[0].run as usize;
         let var = group.variant.as_str();
         let appeared_late = first_of_variant.get(var).is_some_and(|&f| first_run > f);
@@ -609,7 +718,9 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
         let mut ci_seconds = 0.0;
         if v == Verdict::Flaky {
             for &k in &flaky_idx {
-                let e = point_entries[k];
+                let Some(e) = point_entries[k] else {
+                    continue;
+                };
                 let detail = ex.detail(e.row);
                 if let Some(fp) = detail.and_then(|d| d.fingerprint) {
                     let g = groups

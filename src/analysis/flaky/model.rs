@@ -7,7 +7,9 @@
 //!   attempts it explains), so k failed attempts in a row cost p^k;
 //! - **breakage** over intervals of consecutive commits on which every execution failed (every
 //!   attempt, so a pass and a fail on the same commit rule breakage out there), each interval
-//!   costing a fixed penalty.
+//!   costing a fixed penalty. A pass ends an interval when it ran on the trunk (the window's
+//!   most-run branch) or on a branch the interval's failures ran on: a pull-request branch cut
+//!   before a breakage passes while the trunk fails, and does not end the trunk's breakage.
 //!
 //! The explanation with the higher log-likelihood minus penalties wins. Failures that survived
 //! in-run retries are several failed attempts, so they weigh as deterministic evidence.
@@ -30,6 +32,9 @@ pub(crate) struct Exec {
     /// Failed attempts: `attempts` for a failure, fewer for a retry, 0 for a pass.
     pub(crate) failed: u32,
     pub(crate) outcome: Outcome,
+    /// The run's branch when it is not the trunk; `None` on the trunk (the window's most-run
+    /// branch) and for a run without a branch.
+    pub(crate) line: Option<u32>,
 }
 
 /// Consecutive commits (of those the test ran on) on which every execution failed, taken as one
@@ -82,52 +87,91 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64) -> Explanation {
         execs: Vec<usize>,
         all_failed: bool,
         failed_attempts: u64,
+        /// The branches (lines) it ran on other than the trunk, and whether it ran on the trunk.
+        lines: Vec<u32>,
+        trunk: bool,
     }
     let mut commits: Vec<Commit> = Vec::new();
     for i in order {
         let e = execs[i];
         let hard = e.outcome == Outcome::Fail;
-        match commits.last_mut() {
-            Some(c) if c.id == e.commit => {
-                c.execs.push(i);
-                c.all_failed &= hard;
-                c.failed_attempts += u64::from(e.failed);
-            }
-            _ => commits.push(Commit {
+        if commits.last().is_none_or(|c| c.id != e.commit) {
+            commits.push(Commit {
                 id: e.commit,
-                execs: vec![i],
-                all_failed: hard,
-                failed_attempts: u64::from(e.failed),
-            }),
+                execs: Vec::new(),
+                all_failed: true,
+                failed_attempts: 0,
+                lines: Vec::new(),
+                trunk: false,
+            });
         }
-    }
-    // Maximal stretches of consecutive all-failed commits: each is taken whole or not at all
-    // (a part of it explains fewer failures for the same penalty).
-    let mut stretches: Vec<(usize, usize, u64)> = Vec::new(); // commit range [a, b), failed attempts
-    let mut c = 0;
-    while c < commits.len() {
-        if !commits[c].all_failed {
-            c += 1;
+        let Some(c) = commits.last_mut() else {
             continue;
+        };
+        c.execs.push(i);
+        c.all_failed &= hard;
+        c.failed_attempts += u64::from(e.failed);
+        match e.line {
+            Some(l) if !c.lines.contains(&l) => c.lines.push(l),
+            Some(_) => {}
+            None => c.trunk = true,
         }
-        let start = c;
-        let mut weight = 0;
-        while c < commits.len() && commits[c].all_failed {
-            weight += commits[c].failed_attempts;
-            c += 1;
-        }
-        stretches.push((start, c, weight));
     }
+    // Maximal stretches of all-failed commits, in commit order: each is taken whole or not at
+    // all (a part of it explains fewer failures for the same penalty). A commit with a pass
+    // ends the stretch when it ran on the trunk or on a line the stretch's failures ran on;
+    // a pass only on other branches (a pull-request branch cut before the breakage) is left
+    // out of the stretch without ending it.
+    struct Stretch {
+        /// Indices into `commits`, in commit order.
+        commits: Vec<usize>,
+        failed_attempts: u64,
+        /// The commit whose pass ended it; none when it reaches the test's newest commit.
+        ended_by: Option<usize>,
+    }
+    let mut stretches: Vec<Stretch> = Vec::new();
+    let mut open: Option<(Stretch, Vec<u32>)> = None; // the stretch, its lines off the trunk
+    for (ci, c) in commits.iter().enumerate() {
+        if c.all_failed {
+            let (s, lines) = open.get_or_insert_with(|| {
+                let s = Stretch {
+                    commits: Vec::new(),
+                    failed_attempts: 0,
+                    ended_by: None,
+                };
+                (s, Vec::new())
+            });
+            s.commits.push(ci);
+            s.failed_attempts += c.failed_attempts;
+            for &l in &c.lines {
+                if !lines.contains(&l) {
+                    lines.push(l);
+                }
+            }
+        } else if let Some((_, lines)) = &open
+            && (c.trunk || c.lines.iter().any(|l| lines.contains(l)))
+            && let Some((mut s, _)) = open.take()
+        {
+            s.ended_by = Some(ci);
+            stretches.push(s);
+        }
+    }
+    stretches.extend(open.map(|(s, _)| s));
     let total_failed: u64 = execs.iter().map(|e| u64::from(e.failed)).sum();
     let total_attempts: u64 = execs.iter().map(|e| u64::from(e.attempts.max(1))).sum();
     // For t intervals the best choice is the t heaviest stretches (moving failed attempts out of
     // the flaky part only raises its likelihood); ties go to the newer stretch.
     let mut by_weight: Vec<usize> = (0..stretches.len()).collect();
-    by_weight.sort_by(|&a, &b| stretches[b].2.cmp(&stretches[a].2).then(b.cmp(&a)));
+    by_weight.sort_by(|&a, &b| {
+        stretches[b]
+            .failed_attempts
+            .cmp(&stretches[a].failed_attempts)
+            .then(b.cmp(&a))
+    });
     let (mut best_t, mut best) = (0, loglik(total_failed as f64, total_attempts as f64));
     let mut moved = 0u64;
     for (t, &s) in by_weight.iter().enumerate() {
-        moved += stretches[s].2;
+        moved += stretches[s].failed_attempts;
         let k = (total_failed - moved) as f64;
         let n = (total_attempts - moved) as f64;
         let score = loglik(k, n) - penalty * (t + 1) as f64;
@@ -142,25 +186,27 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64) -> Explanation {
     // shows flakiness. They cannot be told from a fresh breakage yet; calling a broken test
     // flaky sends people to re-run it, so it is broken until it passes again.
     if let Some(last) = stretches.len().checked_sub(1)
-        && stretches[last].1 == commits.len()
+        && stretches[last].ended_by.is_none()
         && !chosen.contains(&last)
     {
-        let explained = |i: usize| {
-            chosen.iter().any(|&s| {
-                commits[stretches[s].0..stretches[s].1]
-                    .iter()
-                    .any(|c| c.execs.contains(&i))
-            })
-        };
-        let trailing = |i: usize| {
-            commits[stretches[last].0..]
-                .iter()
-                .any(|c| c.execs.contains(&i))
-        };
+        let mut explained = vec![false; execs.len()];
+        for &s in &chosen {
+            for &c in &stretches[s].commits {
+                for &i in &commits[c].execs {
+                    explained[i] = true;
+                }
+            }
+        }
+        let mut trailing = vec![false; execs.len()];
+        for &c in &stretches[last].commits {
+            for &i in &commits[c].execs {
+                trailing[i] = true;
+            }
+        }
         let other_flakiness = execs
             .iter()
             .enumerate()
-            .any(|(i, e)| e.outcome != Outcome::Pass && !explained(i) && !trailing(i));
+            .any(|(i, e)| e.outcome != Outcome::Pass && !explained[i] && !trailing[i]);
         if !other_flakiness {
             chosen.push(last);
         }
@@ -168,27 +214,30 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64) -> Explanation {
     let mut in_breakage = vec![false; execs.len()];
     let mut intervals = Vec::new();
     for &s in &chosen {
-        let (a, b, _) = stretches[s];
+        let stretch = &stretches[s];
+        let (Some(&a), Some(&b)) = (stretch.commits.first(), stretch.commits.last()) else {
+            continue;
+        };
         let mut executions = 0;
-        for c in &commits[a..b] {
-            for &i in &c.execs {
+        for &c in &stretch.commits {
+            for &i in &commits[c].execs {
                 in_breakage[i] = true;
                 executions += 1;
             }
         }
         intervals.push(Interval {
             first_commit: commits[a].id,
-            last_commit: commits[b - 1].id,
+            last_commit: commits[b].id,
             first_exec: commits[a].execs[0],
-            last_exec: commits[b - 1].execs[0],
-            fixed_exec: commits.get(b).map(|c| c.execs[0]),
+            last_exec: commits[b].execs[0],
+            fixed_exec: stretch.ended_by.map(|c| commits[c].execs[0]),
             executions,
-            commits: b - a,
+            commits: stretch.commits.len(),
         });
     }
     let broken_now = chosen
         .last()
-        .is_some_and(|&s| stretches[s].1 == commits.len());
+        .is_some_and(|&s| stretches[s].ended_by.is_none());
     let (mut k, mut n) = (0u64, 0u64);
     for (e, &inside) in execs.iter().zip(&in_breakage) {
         if !inside {
@@ -227,6 +276,7 @@ mod tests {
                     attempts,
                     failed,
                     outcome,
+                    line: None,
                 });
             }
         }
@@ -313,6 +363,7 @@ mod tests {
             attempts: 1,
             failed: 1,
             outcome: Outcome::Fail,
+            line: None,
         };
         ex_list.push(stale);
         let ex = explain(&ex_list, PENALTY);
@@ -325,5 +376,74 @@ mod tests {
         assert_eq!(i.fixed_exec, Some(14));
         assert!(ex.in_breakage[ex_list.len() - 1]);
         assert!(!ex.broken_now);
+    }
+
+    /// [`execs`] with a line per commit group: `commit@line:outcomes` runs on branch `line`
+    /// (a number), a group without `@` on the trunk.
+    fn execs_on_lines(layout: &str) -> Vec<Exec> {
+        let mut out = Vec::new();
+        for (c, group) in layout.split_whitespace().enumerate() {
+            let (head, outcomes) = group.split_once(':').expect("commit:outcomes");
+            let line = head
+                .split_once('@')
+                .map(|(_, l)| l.parse().expect("a line number"));
+            for mut e in execs(&format!("x:{outcomes}")) {
+                e.commit = c as u32;
+                e.line = line;
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_stale_branch_passing_does_not_end_the_trunks_breakage() {
+        // The trunk fails all 3 attempts on 9 commits in a row; in between, a pull-request
+        // branch cut before the breakage passes twice. The trunk is broken from b1 on.
+        let layout = "b1:3 b2:3 b3:3 s1@1:. b4:3 b5:3 b6:3 s2@1:. b7:3 b8:3 b9:3";
+        let list = execs_on_lines(layout);
+        let ex = explain(&list, PENALTY);
+        assert_eq!(ex.intervals.len(), 1, "{:?}", ex.intervals);
+        let i = &ex.intervals[0];
+        assert_eq!((i.first_commit, i.last_commit), (0, 10));
+        assert_eq!((i.commits, i.executions, i.fixed_exec), (9, 9, None));
+        assert!(ex.broken_now);
+        // The stale branch's passes stay outside the breakage.
+        assert!(!ex.in_breakage[3] && !ex.in_breakage[7]);
+        // Had the passes run on the trunk, they would end each stretch: three short
+        // breakages and two passes among 27 failed attempts read as flakiness.
+        let trunk_only = explain(&execs(&layout.replace("@1", "")), PENALTY);
+        assert!(!trunk_only.broken_now);
+    }
+
+    #[test]
+    fn a_pass_on_the_breakages_own_branch_or_the_trunk_ends_it() {
+        // A pull-request branch breaks the test on p1 and p2 and fixes it on p3.
+        let layout = format!("{}p1@2:3 p2@2:3 p3@2:. {}", passes(20), passes(5));
+        let ex = explain(&execs_on_lines(&layout), PENALTY);
+        assert_eq!(ex.intervals.len(), 1);
+        assert_eq!(ex.intervals[0].fixed_exec, Some(22));
+        // A trunk pass ends it too: the trunk never had the pull request's change.
+        let layout = format!("{}p1@2:3 p2@2:3 t:. {}", passes(20), passes(5));
+        let ex = explain(&execs_on_lines(&layout), PENALTY);
+        assert_eq!(ex.intervals.len(), 1);
+        assert_eq!(ex.intervals[0].fixed_exec, Some(22));
+        assert!(!ex.broken_now);
+    }
+
+    #[test]
+    fn lone_failures_on_branches_with_trunk_passes_between_stay_flakes() {
+        // Six lone failures on six pull-request branches among 120 runs; the trunk's passes
+        // between them keep them apart, so flakiness (p = 0.05) explains them as before.
+        let mut layout = String::new();
+        for i in 0..120 {
+            if i % 20 == 7 {
+                layout.push_str(&format!("c{i}@{i}:F "));
+            } else {
+                layout.push_str(&format!("c{i}:. "));
+            }
+        }
+        let ex = explain(&execs_on_lines(&layout), PENALTY);
+        assert!(ex.intervals.is_empty(), "{:?}", ex.intervals);
     }
 }

@@ -223,4 +223,45 @@ mod tests {
         let args = out.args.unwrap();
         assert_eq!(through_sh(&shell_line(&args)), expected);
     }
+
+    #[test]
+    fn no_name_can_start_a_line_for_pythons_splitlines() {
+        // pytest reads `@FILE` with str.splitlines, which also ends a line at these: a name
+        // holding one would put the rest of it on a line of its own, as an argument.
+        let breaks = [
+            '\u{b}', '\u{c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}', '\u{2029}',
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let targets: Vec<Target> = breaks
+            .iter()
+            .map(|c| {
+                target(
+                    "tests.test_x",
+                    &format!("test_p[a{c}--junitxml=/tmp/x]"),
+                    Some("tests/test_x.py"),
+                )
+            })
+            .chain(std::iter::once(target(
+                "tests.test_x",
+                "test_ok",
+                Some("tests/test_x.py"),
+            )))
+            .collect();
+        let out = deselect(
+            &targets,
+            &Context {
+                root: dir.path().into(),
+            },
+        );
+        let python_lines: Vec<&str> = out
+            .text
+            .split(|c: char| c == '\n' || c == '\r' || breaks.contains(&c))
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(
+            python_lines,
+            ["--testsift-deselect=tests/test_x.py::test_ok"]
+        );
+        assert_eq!(out.warnings.len(), breaks.len(), "{:?}", out.warnings);
+    }
 }
