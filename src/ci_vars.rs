@@ -82,9 +82,27 @@ fn gitlab(get: &Get) -> RunMeta {
     }
 }
 
+/// A run id with the job's index among parallel copies of one step (`1041.2`), when the step
+/// runs in parallel: each copy runs its own share of the tests, and is a run of its own.
+fn parallel(
+    run_id: Option<String>,
+    index: Option<String>,
+    total: Option<String>,
+) -> Option<String> {
+    let several = total.is_none_or(|t| number(Some(t)).is_none_or(|t| t > 1));
+    match (run_id, number(index)) {
+        (Some(id), Some(i)) if several => Some(format!("{id}.{i}")),
+        (id, _) => id,
+    }
+}
+
 fn buildkite(get: &Get) -> RunMeta {
     RunMeta {
-        run_id: get("BUILDKITE_BUILD_NUMBER").or_else(|| get("BUILDKITE_BUILD_ID")),
+        run_id: parallel(
+            get("BUILDKITE_BUILD_NUMBER").or_else(|| get("BUILDKITE_BUILD_ID")),
+            get("BUILDKITE_PARALLEL_JOB"),
+            get("BUILDKITE_PARALLEL_JOB_COUNT"),
+        ),
         // BUILDKITE_RETRY_COUNT is 0 for a job's first run.
         attempt: number(get("BUILDKITE_RETRY_COUNT")).and_then(|retries| retries.checked_add(1)),
         commit: get("BUILDKITE_COMMIT"),
@@ -98,7 +116,11 @@ fn buildkite(get: &Get) -> RunMeta {
 fn circleci(get: &Get) -> RunMeta {
     RunMeta {
         // A rerun workflow gets a new workflow id; CIRCLE_BUILD_NUM is the job's own number.
-        run_id: get("CIRCLE_WORKFLOW_ID").or_else(|| get("CIRCLE_BUILD_NUM")),
+        run_id: parallel(
+            get("CIRCLE_WORKFLOW_ID").or_else(|| get("CIRCLE_BUILD_NUM")),
+            get("CIRCLE_NODE_INDEX"),
+            get("CIRCLE_NODE_TOTAL"),
+        ),
         commit: get("CIRCLE_SHA1"),
         branch: get("CIRCLE_BRANCH"),
         job: get("CIRCLE_JOB"),
@@ -149,6 +171,33 @@ mod tests {
     fn outside_ci_nothing_is_detected() {
         assert_eq!(detect(env(&[("GITHUB_SHA", "abc")])), None);
         assert_eq!(detect(env(&[("GITHUB_ACTIONS", "true")])), None);
+    }
+
+    #[test]
+    fn parallel_copies_of_a_step_are_runs_of_their_own() {
+        let bk = |job: Option<&'static str>, count: Option<&'static str>| {
+            let mut vars = vec![("BUILDKITE", "true"), ("BUILDKITE_BUILD_NUMBER", "1041")];
+            vars.extend(job.map(|j| ("BUILDKITE_PARALLEL_JOB", j)));
+            vars.extend(count.map(|c| ("BUILDKITE_PARALLEL_JOB_COUNT", c)));
+            detect(env(&vars)).unwrap().meta.run_id
+        };
+        assert_eq!(bk(Some("2"), Some("4")).as_deref(), Some("1041.2"));
+        assert_eq!(bk(Some("0"), None).as_deref(), Some("1041.0"));
+        assert_eq!(bk(None, None).as_deref(), Some("1041"));
+        let circle = |index: &'static str, total: &'static str| {
+            detect(env(&[
+                ("CIRCLECI", "true"),
+                ("CIRCLE_WORKFLOW_ID", "wf-9"),
+                ("CIRCLE_NODE_INDEX", index),
+                ("CIRCLE_NODE_TOTAL", total),
+            ]))
+            .unwrap()
+            .meta
+            .run_id
+        };
+        assert_eq!(circle("3", "4").as_deref(), Some("wf-9.3"));
+        // CircleCI sets the index on every job; one node is no parallelism.
+        assert_eq!(circle("0", "1").as_deref(), Some("wf-9"));
     }
 
     #[test]

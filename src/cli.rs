@@ -523,7 +523,7 @@ pub(crate) struct CheckArgs {
 
     /// How many of the newest runs (by run key) the `new-flaky` gate looks at: a test is newly
     /// flaky when it is flaky over the window but was not over the window without these runs.
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = at_least_one)]
     pub(crate) new_runs: usize,
 
     /// Executed runs a test needs before a flip alone can make it flaky (as in `flaky`)
@@ -946,4 +946,14 @@ fn choice<T: Choice>() -> impl TypedValueParser<Value = T> {
             .map(|v| PossibleValue::new(v.name()).help(v.help())),
     )
     .try_map(|name| T::named(&name).ok_or_else(|| format!("no such value: {name:?}")))
+}
+
+/// A whole number of at least 1.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of at least 1, got {text:?}"
+        )),
+    }
 }

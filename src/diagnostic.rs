@@ -69,7 +69,9 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.file)?;
+        // Paths and entry names come from the input (a zip entry may be named with ESC
+        // sequences): written with their control characters escaped, as report text is.
+        f.write_str(&crate::report::escape::terminal(&self.file))?;
         if self.line > 0 {
             write!(f, ":{}:{}", self.line, self.column)?;
         }
@@ -79,9 +81,9 @@ impl fmt::Display for Diagnostic {
             Severity::Note => ": ",
         })?;
         if !self.element.is_empty() {
-            write!(f, "{}: ", self.element)?;
+            write!(f, "{}: ", crate::report::escape::terminal(&self.element))?;
         }
-        f.write_str(&self.message)
+        f.write_str(&crate::report::escape::terminal(&self.message))
     }
 }
 
@@ -104,6 +106,18 @@ mod tests {
         assert_eq!(
             Diagnostic::note("store", "waiting").to_string(),
             "store: waiting"
+        );
+    }
+
+    #[test]
+    fn paths_and_messages_reach_the_terminal_escaped() {
+        let d = Diagnostic::error(
+            "runs/bad\u{1b}]0;title\u{7}\u{202e}.xml",
+            "entry \"\u{1b}[2J\u{2028}x.xml\" is absolute",
+        );
+        assert_eq!(
+            d.to_string(),
+            "runs/bad\\x1b]0;title\\x07\\u{202e}.xml: error: entry \"\\x1b[2J\\u{2028}x.xml\" is absolute"
         );
     }
 }

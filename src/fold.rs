@@ -10,8 +10,9 @@
 //! repeats no element: each copy is a parametrized test of its own (`test_x[0]`, `test_x[1]`,
 //! ...), sharing the test's family (fixtures/dialects/pytest-flakefinder.xml). pytest-rerunfailures (up to at least 16.x) is
 //! the exception: it writes each rerun of a failed attempt as an extra *childless* `<testcase>`
-//! before the final one, so in a pytest report (innermost suite named `pytest`) a childless
-//! element followed by another element of the same test is a failed attempt, not a pass.
+//! before the final one, so in a pytest report (root `<testsuites name="pytest tests">`, or
+//! innermost suite named `pytest`, the default `junit_suite_name`) a childless element followed
+//! by another element of the same test is a failed attempt, not a pass.
 
 use crate::domain::Status;
 use crate::domain::{LastHash, TestKeys, fingerprint, scope};
@@ -204,7 +205,8 @@ pub(crate) fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
                 case: u32::try_from(case_idx).unwrap_or(u32::MAX),
             };
             let (status, attempts, failed) = attempt_summary(case);
-            let rerun = if report.str(case.suite) == PYTEST_SUITE && is_childless(case) {
+            let pytest = report.pytest_root || report.str(case.suite) == PYTEST_SUITE;
+            let rerun = if pytest && is_childless(case) {
                 report_no.saturating_add(1)
             } else {
                 0
@@ -515,6 +517,15 @@ mod tests {
                 row("twice", Status::Flaky, 3, 2),
             ]
         );
+        // pytest's root names the report pytest's whatever `junit_suite_name` calls the suite.
+        let renamed = xml("myapp").replace("<testsuites>", r#"<testsuites name="pytest tests">"#);
+        let reports = [parse(renamed.as_bytes())];
+        let rows: Vec<_> = fold(&reports)
+            .rows(&reports)
+            .iter()
+            .map(|r| (r.name.to_string(), r.status, r.attempts, r.failed_attempts))
+            .collect();
+        assert_eq!(rows, got("pytest"));
         // Other producers that repeat elements keep their meaning: each element is an attempt.
         assert_eq!(
             got("gotestsum"),

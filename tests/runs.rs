@@ -367,6 +367,45 @@ fn jenkins_variables_name_a_single_run() {
     );
 }
 
+/// Two jobs of one CI run that the CI's variables do not tell apart (matrix legs without a
+/// variant, parallel shards): the second, with other reports, is refused with exit 2 and a
+/// message naming the run, never counted as "already in" while its reports are dropped. The
+/// same reports again are already in (exit 0).
+#[test]
+fn a_second_job_with_the_same_run_key_and_other_reports_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let shard = |name: &str, failing: usize| {
+        let path = dir.path().join(name).join("junit.xml");
+        write(&path, report(name, &cases(3, failing)));
+        let mut cmd = testsift();
+        cmd.arg("ingest").arg(&path).arg("--store").arg(&store);
+        for (key, value) in GITHUB {
+            cmd.env(key, value);
+        }
+        cmd.output().unwrap()
+    };
+    assert_code(&shard("shard-1", 0), 0);
+    let out = shard("shard-2", 1);
+    assert_code(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "run \"9876543210#2\" (variant \"test\", named by the CI's variables) is already in \
+             the store with other reports; these were not added"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("1 run(s) not ingested"), "{err}");
+    // The first job's run is intact, and alone.
+    assert_eq!(only_run(&store, "run").as_deref(), Some("9876543210#2"));
+    assert_eq!(executions(&store).height(), 3);
+    // The first job's reports again: already in.
+    let out = shard("shard-1", 0);
+    assert_code(&out, 0);
+    assert!(stderr(&out).contains("1 already in"), "{}", stderr(&out));
+}
+
 #[test]
 fn flags_come_before_the_ci_variables_and_run_json_before_both() {
     let dir = tempfile::tempdir().unwrap();

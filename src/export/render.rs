@@ -68,7 +68,9 @@ pub(crate) fn print(result: &impl Render, format: Format, opts: &TableOptions) -
 
 /// `value` as pretty JSON and a newline: the JSON form of every result.
 pub(crate) fn json(value: &impl Serialize, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
+    let mut safe = crate::report::escape::JsonSafe::new(&mut *out);
+    serde_json::to_writer_pretty(&mut safe, value)?;
+    safe.flush()?;
     writeln!(out)
 }
 

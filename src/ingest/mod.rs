@@ -76,6 +76,10 @@ pub(crate) enum IngestError {
     NothingFound,
     #[error("none of the {0} new runs held a readable test case; nothing was written")]
     NothingUsable(usize),
+    #[error(
+        "{0} run(s) not ingested: the run key is taken by a stored run with other reports (see above); the other runs were stored"
+    )]
+    KeyTaken(usize),
     #[error("building columns: {0}")]
     Columns(#[from] polars::prelude::PolarsError),
 }
@@ -95,6 +99,10 @@ const TEST_PIECE_ROWS: usize = 1 << 15;
 
 enum Outcome {
     AlreadyIngested,
+    /// Named by the flags or the CI's variables, and that run key and variant are stored with
+    /// other reports: another job of the same CI run (a parallel shard, a matrix leg), whose
+    /// reports would otherwise be dropped without a word.
+    KeyTaken(Diagnostic),
     NoTests {
         problems: Vec<Diagnostic>,
         reports: Vec<ReportRecord>,
@@ -205,6 +213,7 @@ fn ingest_once(
     let mut report_records = Vec::new();
     let mut seen: HashSet<(String, String)> = HashSet::new();
     let mut new_runs = 0usize;
+    let mut keys_taken = 0usize;
     let registry = TestRegistry::default();
     let (tx, rx) = mpsc::sync_channel::<Vec<Outcome>>(1);
     let result: Result<(), IngestError> = std::thread::scope(|scope| {
@@ -233,6 +242,10 @@ fn ingest_once(
             for outcome in batch {
                 match outcome {
                     Outcome::AlreadyIngested => summary.runs_already_ingested += 1,
+                    Outcome::KeyTaken(problem) => {
+                        keys_taken += 1;
+                        report_problem(&problem);
+                    }
                     Outcome::NoTests {
                         problems,
                         reports,
@@ -321,13 +334,18 @@ fn ingest_once(
         }
         return Err(IngestError::Strict(summary.files_with_errors));
     }
+    let wrote = segment.is_some();
     if let Some(seg) = segment {
         let runs_df = columns::runs_frame(&run_records)?;
         let reports_df = columns::reports_frame(&report_records)?;
         if seg.commit(runs_df, reports_df, manifest)?.is_none() {
             return Ok(None);
         }
-    } else if new_runs > 0 && summary.runs_already_ingested == 0 {
+    }
+    if keys_taken > 0 {
+        return Err(IngestError::KeyTaken(keys_taken));
+    }
+    if !wrote && new_runs > 0 && summary.runs_already_ingested == 0 {
         // Nothing usable anywhere: not in the new runs, and nothing of these paths was stored
         // before. (Re-ingesting a tree whose one unreadable run was reported last time is fine.)
         return Err(IngestError::NothingUsable(new_runs));
@@ -619,7 +637,10 @@ fn process_run(
     if only_plain {
         let id = identity(run, &meta, &options.overrides, ci, None);
         let taken = existing.runs.contains(&id.stored_key());
-        if taken && id.source != IdSource::Name {
+        // A run.json id is the artifact tree's own: ingesting the tree again skips it unread.
+        // A run named by the flags or the CI's variables (a CI job ingesting its reports) is
+        // compared by content, as a run named by its folder is.
+        if taken && id.source == IdSource::RunJson {
             bar.inc(run.inputs.iter().map(|i| i.size).sum());
             return Outcome::AlreadyIngested;
         }
@@ -691,7 +712,24 @@ fn process_run(
     };
     match stored(&id) {
         (_, Some(stored)) if *stored == hashes => return Outcome::AlreadyIngested,
-        (true, _) if id.source != IdSource::Name => return Outcome::AlreadyIngested,
+        (true, _) if id.source == IdSource::RunJson => return Outcome::AlreadyIngested,
+        (true, _) if id.source != IdSource::Name => {
+            let whose = if id.source == IdSource::Flag {
+                "--run-id"
+            } else {
+                "the CI's variables"
+            };
+            return Outcome::KeyTaken(Diagnostic::error(
+                run.source.display().to_string(),
+                format!(
+                    "run {:?} (variant {:?}, named by {whose}) is already in the store with \
+                     other reports; these were not added. Jobs of one CI run that run side by \
+                     side (matrix legs, parallel shards) need a variant each (--variant) or a \
+                     run id each (--run-id)",
+                    id.key, id.variant
+                ),
+            ));
+        }
         (true, _) | (false, Some(_)) if id.source == IdSource::Name => {
             // The name is taken by a stored run with other reports (the next CI run's
             // `junit.xml`): a name made unique by the content, never a silent skip.

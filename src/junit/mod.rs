@@ -231,6 +231,9 @@ pub struct Report {
     /// False when parsing stopped before the end of the document (truncation, malformed XML);
     /// the cases read up to that point are kept.
     pub complete: bool,
+    /// The root is pytest's `<testsuites name="pytest tests">`: a pytest report whatever its
+    /// `junit_suite_name` calls the suite.
+    pub pytest_root: bool,
 }
 
 /// A report's arena of strings, which [`Str`]s index; it can outlive the report's cases

@@ -402,6 +402,8 @@ impl<'t> Parser<'t> {
                 });
                 if kind == Kind::Suite {
                     self.suite_attributes(e, at);
+                } else if self.frames.len() == 1 {
+                    self.root_attributes(e, at);
                 }
                 if empty {
                     self.frames.pop();
@@ -726,6 +728,16 @@ impl<'t> Parser<'t> {
         self.report.set_detail(&mut state.case, detail);
         let slot = state.slot.min(self.report.cases.len());
         self.report.cases.insert(slot, state.case);
+    }
+
+    /// The root `<testsuites>`: pytest names it `pytest tests`.
+    fn root_attributes(&mut self, e: &BytesStart<'t>, at: usize) {
+        for attr in attrs(e.attributes_raw()).flatten() {
+            if local(attr.key.as_ref()) == "name" {
+                let name = self.attr_value(&attr, at);
+                self.report.pytest_root = name.trim() == "pytest tests";
+            }
+        }
     }
 
     fn suite_attributes(&mut self, e: &BytesStart<'t>, at: usize) {

@@ -126,6 +126,69 @@ pub(crate) fn one_line(s: &str) -> String {
         .collect()
 }
 
+/// A writer for JSON text that writes every character of [`is_unsafe_char`] as a `\uXXXX`
+/// escape, as it streams: serde_json escapes only C0 controls and leaves DEL, C1 controls, the
+/// bidirectional overrides and the line separators raw. Outside strings JSON holds only ASCII
+/// punctuation, spaces and newlines (left as they are), so every such character is inside a
+/// string, where the escape means the same.
+pub(crate) struct JsonSafe<W: std::io::Write> {
+    inner: W,
+    /// The start of a character cut off at the end of the last write.
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> JsonSafe<W> {
+    pub(crate) fn new(inner: W) -> JsonSafe<W> {
+        JsonSafe {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for JsonSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut bytes = std::mem::take(&mut self.pending);
+        bytes.extend_from_slice(buf);
+        // The longest prefix of whole characters; a cut-off one waits for the next write.
+        let (text, rest) = match std::str::from_utf8(&bytes) {
+            Ok(t) => (t, &[][..]),
+            Err(e) if e.error_len().is_none() => {
+                let (head, tail) = bytes.split_at(e.valid_up_to());
+                (std::str::from_utf8(head).unwrap_or_default(), tail)
+            }
+            // Not UTF-8 (serde_json never writes that): passed on as it is.
+            Err(_) => {
+                self.inner.write_all(&bytes)?;
+                return Ok(buf.len());
+            }
+        };
+        if text.chars().any(|c| c != '\n' && is_unsafe_char(c)) {
+            let mut out = String::with_capacity(text.len() + 16);
+            for c in text.chars() {
+                if c != '\n' && is_unsafe_char(c) {
+                    out.push_str(&format!("\\u{:04x}", u32::from(c)));
+                } else {
+                    out.push(c);
+                }
+            }
+            self.inner.write_all(out.as_bytes())?;
+        } else {
+            self.inner.write_all(text.as_bytes())?;
+        }
+        self.pending = rest.to_vec();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            let rest = std::mem::take(&mut self.pending);
+            self.inner.write_all(&rest)?;
+        }
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +245,23 @@ mod tests {
     fn shorten_counts_characters() {
         assert_eq!(shorten("héllo", 3), "hél…");
         assert_eq!(shorten("héllo", 5), "héllo");
+    }
+
+    #[test]
+    fn json_written_through_json_safe_has_no_unsafe_character_left() {
+        use std::io::Write;
+        let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        let mut out = JsonSafe::new(Vec::new());
+        serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "name": all })).unwrap();
+        // A character cut between two writes is written whole.
+        out.write_all(&"\u{202e}".as_bytes()[..1]).unwrap();
+        out.write_all(&"\u{202e}".as_bytes()[1..]).unwrap();
+        out.flush().unwrap();
+        let text = String::from_utf8(out.inner).unwrap();
+        assert!(!text.chars().any(|c| c != '\n' && is_unsafe_char(c)));
+        assert!(text.ends_with("\\u202e"), "{}", &text[text.len() - 20..]);
+        let (json, _) = text.split_at(text.rfind('}').unwrap() + 1);
+        let back: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(back["name"].as_str().unwrap(), all);
     }
 }

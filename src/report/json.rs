@@ -5,6 +5,8 @@ use super::Report;
 use std::io::{self, Write};
 
 pub(crate) fn render(report: &Report, out: &mut impl Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
+    let mut safe = super::escape::JsonSafe::new(&mut *out);
+    serde_json::to_writer_pretty(&mut safe, report).map_err(io::Error::from)?;
+    safe.flush()?;
     writeln!(out)
 }
