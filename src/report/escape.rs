@@ -248,6 +248,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::unwrap_used)]
     fn json_written_through_json_safe_has_no_unsafe_character_left() {
         use std::io::Write;
         let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
