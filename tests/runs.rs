@@ -406,6 +406,49 @@ fn a_second_job_with_the_same_run_key_and_other_reports_is_refused() {
     assert!(stderr(&out).contains("1 already in"), "{}", stderr(&out));
 }
 
+/// A nightly job reads an artifact tree that holds one run folder so far: the run is named by
+/// its folder, not after the nightly job, with a warning; the next night's second run folder
+/// joins it, and the first is already in.
+#[test]
+fn a_run_folder_found_inside_path_is_not_named_after_the_ci_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifacts = dir.path().join("artifacts");
+    let store = dir.path().join("store");
+    let night = |run_id: &str| {
+        let mut cmd = testsift();
+        cmd.arg("ingest").arg(&artifacts).arg("--store").arg(&store);
+        for (key, value) in GITHUB {
+            cmd.env(
+                key,
+                if *key == "GITHUB_RUN_ID" {
+                    run_id
+                } else {
+                    value
+                },
+            );
+        }
+        cmd.output().unwrap()
+    };
+    surefire(&artifacts.join("run-1041"), "A", &cases(2, 0));
+    let out = night("7001");
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains(
+            "warning: the CI's variables (github) name a run, but this is a run found inside \
+             the path given"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(only_run(&store, "run").as_deref(), Some("run-1041"));
+    assert_eq!(only_run(&store, "commit"), None);
+    surefire(&artifacts.join("run-1042"), "A", &cases(2, 0));
+    let out = night("7002");
+    assert_code(&out, 0);
+    assert!(stderr(&out).contains("1 already in"), "{}", stderr(&out));
+    assert_eq!(runs(&store).height(), 2);
+}
+
 #[test]
 fn flags_come_before_the_ci_variables_and_run_json_before_both() {
     let dir = tempfile::tempdir().unwrap();

@@ -136,6 +136,11 @@ impl Loaded {
                 return;
             }
         };
+        // The bytes each entry read so far takes in the file (local header to the end of its
+        // data), by start: entries of a zip never share bytes, except in a decompression bomb
+        // whose many entries point at one highly compressed stream.
+        let mut taken: std::collections::BTreeMap<u64, u64> = std::collections::BTreeMap::new();
+        let mut overlapping: Vec<usize> = Vec::new();
         for index in 0..archive.len() {
             // Entries are independent in a zip, so one bad entry (encrypted, unsupported
             // compression, bad checksum) does not stop the others.
@@ -152,6 +157,18 @@ impl Loaded {
             if !entry.is_file() {
                 continue;
             }
+            let start = entry.header_start();
+            let end = entry
+                .data_start()
+                .unwrap_or(start)
+                .saturating_add(entry.compressed_size())
+                .max(start.saturating_add(1));
+            let before = taken.range(..end).next_back();
+            if before.is_some_and(|(&s, &e)| s < end && start < e) {
+                overlapping.push(index + 1);
+                continue;
+            }
+            taken.insert(start, end);
             let name = match entry.name() {
                 Ok(name) => name.into_owned(),
                 Err(err) => {
@@ -171,6 +188,17 @@ impl Loaded {
                     self.read_entry(&name, size, &mut entry, u64::MAX);
                 }
             }
+        }
+        if let (Some(first), n) = (overlapping.first(), overlapping.len()) {
+            self.problems.push(Problem::skipped(
+                self.archive.clone(),
+                format!(
+                    "{n} zip {} (from entry {first} on) share{} bytes with an entry read \
+                     before (the overlapping entries of a decompression bomb); skipped",
+                    if n == 1 { "entry" } else { "entries" },
+                    if n == 1 { "s its" } else { " their" }
+                ),
+            ));
         }
     }
 

@@ -440,6 +440,70 @@ mod tests {
         assert!(runs.iter().all(|run| run.meta == RunMeta::default()));
     }
 
+    /// A zip of `n` entries that all point at one stored report (the overlapping entries of a
+    /// decompression bomb, here small).
+    fn overlapping_zip(n: usize) -> Vec<u8> {
+        let mut crc = flate2::Crc::new();
+        crc.update(REPORT);
+        let size = REPORT.len() as u32;
+        let mut out = Vec::new();
+        for v in [0x0403_4b50u32] {
+            out.extend(v.to_le_bytes());
+        }
+        for v in [20u16, 0, 0, 0, 0] {
+            out.extend(v.to_le_bytes());
+        }
+        for v in [crc.sum(), size, size] {
+            out.extend(v.to_le_bytes());
+        }
+        out.extend(6u16.to_le_bytes());
+        out.extend(0u16.to_le_bytes());
+        out.extend(b"e0.xml");
+        out.extend(REPORT);
+        let directory_at = out.len() as u32;
+        for i in 0..n {
+            let name = format!("e{i}.xml");
+            out.extend(0x0201_4b50u32.to_le_bytes());
+            for v in [20u16, 20, 0, 0, 0, 0] {
+                out.extend(v.to_le_bytes());
+            }
+            for v in [crc.sum(), size, size] {
+                out.extend(v.to_le_bytes());
+            }
+            for v in [name.len() as u16, 0, 0, 0, 0] {
+                out.extend(v.to_le_bytes());
+            }
+            out.extend(0u32.to_le_bytes());
+            out.extend(0u32.to_le_bytes()); // every entry's local header is the first one
+            out.extend(name.as_bytes());
+        }
+        let directory_len = out.len() as u32 - directory_at;
+        out.extend(0x0605_4b50u32.to_le_bytes());
+        for v in [0u16, 0, n as u16, n as u16] {
+            out.extend(v.to_le_bytes());
+        }
+        out.extend(directory_len.to_le_bytes());
+        out.extend(directory_at.to_le_bytes());
+        out.extend(0u16.to_le_bytes());
+        out
+    }
+
+    #[test]
+    fn overlapping_zip_entries_are_read_once() {
+        let dir = TempDir::new().unwrap();
+        let zip = write(dir.path(), "bomb.zip", &overlapping_zip(5));
+        let (reports, problems, _) = load(&input_of(&zip), 1 << 20);
+        assert_eq!(displays(&reports).len(), 1, "{problems:?}");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].message.starts_with(
+                "4 zip entries (from entry 2 on) share their bytes with an entry read before"
+            ),
+            "{problems:?}"
+        );
+        assert!(problems[0].fatal_for_input);
+    }
+
     #[test]
     fn a_path_that_is_a_file_is_one_run() {
         let dir = TempDir::new().unwrap();

@@ -194,11 +194,25 @@ fn ingest_once(
             reports: stored_report_hashes(store)?,
         }
     };
-    // The CI's variables describe the job's own run, never a history of many.
-    let ci = if runs.len() == 1 {
-        options.ci.as_ref().map(|ci| &ci.meta)
-    } else {
-        None
+    // The CI's variables describe the job's own run: the one run a PATH is (the job's reports
+    // folder, file or archive), never a history of many, nor a run folder found inside PATH
+    // (the nightly job reading an artifact tree that happens to hold one run).
+    let ci = match (runs, options.ci.as_ref()) {
+        ([run], Some(ci)) if options.paths.contains(&run.source) => Some(&ci.meta),
+        ([run], Some(ci)) if run.meta.run_id.is_none() && options.overrides.run_id.is_none() => {
+            report_problem(&Diagnostic::warning(
+                run.source.display().to_string(),
+                format!(
+                    "the CI's variables ({}) name a run, but this is a run found inside the \
+                     path given, so it is named by its folder or file; to ingest a CI job's \
+                     reports as its run, give their folder itself (or --run-depth 0)",
+                    ci.system
+                ),
+            ));
+            summary.warnings += 1;
+            None
+        }
+        _ => None,
     };
 
     let total: u64 = runs.iter().flat_map(|r| &r.inputs).map(|i| i.size).sum();
