@@ -447,9 +447,7 @@ mod tests {
         crc.update(REPORT);
         let size = REPORT.len() as u32;
         let mut out = Vec::new();
-        for v in [0x0403_4b50u32] {
-            out.extend(v.to_le_bytes());
-        }
+        out.extend(0x0403_4b50u32.to_le_bytes());
         for v in [20u16, 0, 0, 0, 0] {
             out.extend(v.to_le_bytes());
         }
