@@ -197,10 +197,7 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 fn ci_run_key() -> Option<String> {
     let ci = crate::ci_vars::from_process_env()?;
     let id = ci.meta.run_id?;
-    Some(match ci.meta.attempt {
-        Some(a) if a > 1 => format!("{id}#{a}"),
-        _ => id,
-    })
+    Some(crate::ingest::run_key(&id, ci.meta.attempt))
 }
 
 /// Nothing to judge is an error (exit 2), never a pass; with `--format github` it is also an

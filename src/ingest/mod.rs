@@ -604,10 +604,7 @@ fn identity(
         .attempt
         .or(overrides.attempt)
         .or_else(|| ci.and_then(|ci| ci.attempt));
-    let key = match attempt {
-        Some(a) if a > 1 => format!("{run_id}#{a}"),
-        _ => run_id.clone(),
-    };
+    let key = run_key(&run_id, attempt);
     let variant = meta
         .variant
         .clone()
@@ -621,6 +618,21 @@ fn identity(
         run_id,
         attempt,
         source,
+    }
+}
+
+/// The stored run key: the run id, plus `#N` for attempt N > 1. A `#` in the id itself is
+/// written `%23` (and `%` as `%25`), so that run `1041#2` and attempt 2 of run `1041` stay two
+/// runs.
+pub(crate) fn run_key(run_id: &str, attempt: Option<u32>) -> String {
+    let id = if run_id.contains(['#', '%']) {
+        run_id.replace('%', "%25").replace('#', "%23")
+    } else {
+        run_id.to_string()
+    };
+    match attempt {
+        Some(a) if a > 1 => format!("{id}#{a}"),
+        _ => id,
     }
 }
 
@@ -933,4 +945,19 @@ fn process_run(
         warnings,
         bytes,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_in_a_run_id_cannot_pose_as_an_attempt() {
+        assert_eq!(run_key("1041", Some(2)), "1041#2");
+        assert_eq!(run_key("1041", Some(1)), "1041");
+        assert_eq!(run_key("1041#2", None), "1041%232");
+        assert_eq!(run_key("1041#2", Some(3)), "1041%232#3");
+        assert_eq!(run_key("50%", None), "50%25");
+        assert_ne!(run_key("1041%232", None), run_key("1041#2", None));
+    }
 }
