@@ -199,6 +199,12 @@ fn each_failure_of_the_run_is_decided_with_its_reason() {
         reason(5),
         "quarantined until 2099-01-01 by @net: flaky socket (https://example.com/9)"
     );
+    // red_main failed in main's runs 5 and 6; run 7's branch has no run before it.
+    assert_eq!(
+        reason(6),
+        "failed, as in its last 2 runs before this one (failing since run 5); never flaky in \
+         the 6 runs before this one"
+    );
 
     // --baseline main: red_main also failed in run 6, main's newest run before 7.
     let out = check(
@@ -962,6 +968,36 @@ fn the_matrix_recipe_merges_the_legs_and_gates_them() {
     assert_eq!(gates, [0, 0, 1]);
     let s = stats(&cache);
     assert_eq!(s["runs"], 6, "{s}");
+}
+
+/// A CI job that names its run's variant otherwise than the history's (GitHub's job name
+/// against the history's `linux`) is told so: its failures have no run before them.
+#[test]
+fn a_run_of_another_variant_than_the_history_is_told_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = history(dir.path());
+    let cases: Vec<(&str, char)> = TESTS
+        .iter()
+        .map(|t| (*t, if *t == "t.b::stable" { 'F' } else { 'P' }))
+        .chain(stable_ones())
+        .collect();
+    let runs = dir.path().join("more");
+    write_run(&runs, 8, "c8", "main", &cases);
+    let out = ingest(
+        &store,
+        &[&runs.join("run-08")],
+        &["--quiet", "--variant", "ci-job"],
+    );
+    assert_code(&out, 0);
+    let out = check(dir.path(), &store, &["--run", "8", "--format", "json"]);
+    assert_code(&out, 1);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["run"]["decisions"][0]["reason"],
+        "failed, and has no run of variant ci-job in the 7 runs before this one (the \
+         history's runs have no variant; a run's variant comes from run.json, --variant or the \
+         CI's job name: give this run the history's to judge it against them)"
+    );
 }
 
 /// A run whose report was cut short (the test process was killed while writing it) fails the

@@ -488,6 +488,8 @@ struct Before {
     failed_on: Vec<(String, u64)>,
     /// Status in the baseline run.
     baseline_failed: bool,
+    /// Its executions in the history: (run position in the window, failed or errored).
+    outcomes: Vec<(usize, bool)>,
 }
 
 impl Before {
@@ -612,6 +614,9 @@ pub(crate) fn run_gate(
             continue;
         };
         let b = per_test.entry(entry).or_default();
+        if st != Status::Skipped {
+            b.outcomes.push((r, st.is_failure()));
+        }
         let fp = failure.and_then(|f| f.fingerprint);
         if st == Status::Flaky {
             b.retry_runs += 1;
@@ -697,15 +702,62 @@ pub(crate) fn run_gate(
                 ),
             )
         } else if retried {
+            let hint = if b.outcomes.is_empty() {
+                variant_hint(&w.runs, &in_history, v)
+            } else {
+                String::new()
+            };
             (
                 Because::NotFlaky,
-                "passed only on a retry, and was never flaky before this run".to_string(),
+                format!("passed only on a retry, and was never flaky before this run{hint}"),
             )
         } else {
-            (
-                Because::NotFlaky,
-                format!("failed, and was never flaky in the {history_runs} runs before this one"),
-            )
+            // Its failing streak on the judged run's branch (another branch may not have the
+            // change that broke it), else over every branch.
+            let on_branch: Vec<(usize, bool)> = b
+                .outcomes
+                .iter()
+                .copied()
+                .filter(|&(r, _)| w.runs[r].branch == target.branch)
+                .collect();
+            let mut outcomes = if on_branch.is_empty() {
+                b.outcomes.clone()
+            } else {
+                on_branch
+            };
+            outcomes.sort_unstable();
+            let failing: Vec<usize> = outcomes
+                .iter()
+                .rev()
+                .take_while(|(_, failed)| *failed)
+                .map(|(r, _)| *r)
+                .collect();
+            let reason = if outcomes.is_empty() {
+                let variant = if v.is_empty() {
+                    String::new()
+                } else {
+                    format!(" of variant {}", quote(v))
+                };
+                format!(
+                    "failed, and has no run{variant} in the {history_runs} runs before this \
+                     one{}",
+                    variant_hint(&w.runs, &in_history, v)
+                )
+            } else if let Some(&first) = failing.last() {
+                format!(
+                    "failed, as in its last {} before this one (failing since run {}); never \
+                     flaky in the {history_runs} runs before this one",
+                    if failing.len() == 1 {
+                        "run".to_string()
+                    } else {
+                        format!("{} runs", failing.len())
+                    },
+                    quote(&w.runs[first].run)
+                )
+            } else {
+                format!("failed, and was never flaky in the {history_runs} runs before this one")
+            };
+            (Because::NotFlaky, reason)
         };
         decisions.push(Decision {
             test_id: t.to_string(),
@@ -734,6 +786,37 @@ pub(crate) fn run_gate(
         decisions,
         incomplete_reports: incomplete_reports(store, key)?,
     })
+}
+
+/// When no run of the history has the judged run's variant `v` (the job named its run
+/// otherwise than the history's): a hint naming the history's variants; else nothing.
+fn variant_hint<T>(runs: &[RunInfo], in_history: &[Option<T>], v: &str) -> String {
+    let variants: BTreeSet<&str> = runs
+        .iter()
+        .zip(in_history)
+        .filter(|(_, h)| h.is_some())
+        .map(|(r, _)| r.variant.as_str())
+        .collect();
+    if variants.is_empty() || variants.contains(v) {
+        return String::new();
+    }
+    let named: Vec<String> = variants
+        .iter()
+        .filter(|e| !e.is_empty())
+        .map(|e| quote(e))
+        .collect();
+    let theirs = match (variants.contains(""), named.is_empty()) {
+        (true, true) => "have no variant".to_string(),
+        (true, false) => format!(
+            "have no variant or variant {}",
+            name_list(named.into_iter())
+        ),
+        (false, _) => format!("are of variant {}", name_list(named.into_iter())),
+    };
+    format!(
+        " (the history's runs {theirs}; a run's variant comes from run.json, --variant or the \
+         CI's job name: give this run the history's to judge it against them)"
+    )
 }
 
 /// The report files of run `key` (any variant) whose status is `error` in the reports table.
