@@ -1420,3 +1420,43 @@ fn priority_top_keeps_the_likeliest_and_excludes_the_rest_for_a_runner() {
     assert_code(&out, 0);
     assert_eq!(stdout(&out), "all()\n", "nextest's filterset of every test");
 }
+
+/// A pattern longer than one command-line argument may be on Linux (128 KiB) is written, with
+/// a warning that says so and what to do, for the runners that take the selection as one
+/// argument.
+#[test]
+fn a_pattern_too_long_for_one_argument_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let long = "x".repeat(60);
+    for r in 1..=2 {
+        let cases: String = (0..3000)
+            .map(|i| {
+                format!("<testcase classname=\"suite\" name=\"test_{long}_{i}\" time=\"0.01\"/>")
+            })
+            .collect();
+        let run = runs.join(format!("run-{r}"));
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::write(
+            run.join("junit.xml"),
+            format!("<testsuite name=\"s\">{cases}</testsuite>"),
+        )
+        .unwrap();
+    }
+    let store = dir.path().join("store");
+    assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+    for runner in ["jest", "go"] {
+        let out = select(&store, &["priority", "--top", "1", "--runner", runner]);
+        assert_code(&out, 0);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "the {runner} pattern is 2" // KiB count: over 200
+            )) && err.contains("over the 128 KiB one command-line argument may hold on Linux"),
+            "{runner}: {err}"
+        );
+    }
+    // A short list: no such warning.
+    let out = select(&store, &["quarantine", "--runner", "jest"]);
+    assert!(!stderr(&out).contains("128 KiB"), "{}", stderr(&out));
+}

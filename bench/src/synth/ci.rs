@@ -5,6 +5,9 @@
 //! tests until a later commit fixes them (every execution on the broken commits fails, retries
 //! included); shard crashes (one job's tests all error with one message, then the run is re-run);
 //! in-run retries switched on part-way through the history; and each dialect's retry format.
+//! Feature branches push commits of their own that never land on `main`, often on a base some
+//! commits old (so they pass while `main` is broken, when their base is older than the
+//! breakage); some of them break a test on their first push and fix it on the next.
 //!
 //! The truth records, per broken test, its first bad commit and the commit that fixed it.
 
@@ -42,6 +45,14 @@ const RUNS_PER_BREAKAGE: u32 = 20;
 const RUNS_PER_COMMIT: f64 = 1.8;
 /// In-run retries are switched on at this share of the history.
 const RETRIES_FROM: f64 = 0.4;
+/// Share of `main` commits after which a feature branch pushes a commit of its own.
+const FEATURE_SHARE: f64 = 0.3;
+/// A feature branch's base is up to this many commits behind `main`.
+const FEATURE_STALE_MAX: u64 = 8;
+/// Share of feature branches whose first push breaks a test that their next push fixes.
+const PR_BUG_SHARE: f64 = 0.3;
+/// Steady tests set aside for those pull-request bugs.
+const PR_BUG_TESTS: usize = 10;
 /// First run's timestamp: 2025-03-03T08:00:00Z.
 const EPOCH_START: i64 = 1_740_988_800;
 
@@ -134,6 +145,21 @@ pub(crate) struct History {
     /// Steady tests renamed part-way: (index into [`Suite::tests`], first commit with the new
     /// name). A rename is two tests to the reports: the old id stops, a new one starts.
     pub(crate) renames: Vec<(usize, usize)>,
+    /// Tests a feature branch's first push broke and its next push fixed.
+    pub(crate) pr_bugs: Vec<PrBug>,
+}
+
+/// A test broken by a feature branch's own commit (never on `main`), fixed by its next push.
+#[derive(Debug, Clone)]
+pub(crate) struct PrBug {
+    /// Index into [`Suite::tests`].
+    pub(crate) test: usize,
+    /// The breaking commit, and the first run of it.
+    pub(crate) bad_sha: String,
+    pub(crate) bad_run: u32,
+    /// The fixing push, once it ran.
+    pub(crate) fix_sha: Option<String>,
+    pub(crate) fix_run: Option<u32>,
 }
 
 /// The name a renamed test has from its rename on.
@@ -184,6 +210,14 @@ pub(crate) fn plan(config: &Config, suite: &mut Suite, dialect: Dialect) -> Hist
         }
         breakages.push(Breakage { tests, first, fix });
     }
+    // Steady tests set aside for the bugs of feature branches: broken only where planned.
+    let pr_bug_tests: Vec<usize> = (0..PR_BUG_TESTS).filter_map(|_| candidates.pop()).collect();
+    for &t in &pr_bug_tests {
+        suite.tests[t].behaviour = Behaviour::Broken {
+            start: u32::MAX,
+            end: None,
+        };
+    }
     // Two steady tests are renamed at a commit in the middle third of the history.
     let renames: Vec<(usize, usize)> = (0..2)
         .filter_map(|_| candidates.pop())
@@ -208,9 +242,13 @@ pub(crate) fn plan(config: &Config, suite: &mut Suite, dialect: Dialect) -> Hist
             run_commit: Vec::new(),
             breakages: breakages.clone(),
             renames: renames.clone(),
+            pr_bugs: Vec::new(),
         },
         pipeline: 0,
         retries_from: (f64::from(config.runs) * RETRIES_FROM) as u32,
+        pr_bug_tests,
+        sha: None,
+        bug: None,
     };
     planner.plan();
     planner.history
@@ -225,6 +263,11 @@ struct Planner<'a> {
     history: History,
     pipeline: u32,
     retries_from: u32,
+    /// Tests left for pull-request bugs.
+    pr_bug_tests: Vec<usize>,
+    /// While a feature branch's push is run: its own commit, and the test it breaks.
+    sha: Option<String>,
+    bug: Option<usize>,
 }
 
 impl Planner<'_> {
@@ -232,15 +275,35 @@ impl Planner<'_> {
         self.history.runs.len() >= self.config.runs as usize
     }
 
+    fn new_sha(&mut self) -> String {
+        format!(
+            "{:016x}{:016x}{:08x}",
+            self.rng.next_u64(),
+            self.rng.next_u64(),
+            self.rng.next_u64() as u32
+        )
+    }
+
+    /// One push of a feature branch based on `main`'s commit `base`: a commit of its own,
+    /// breaking `bug` when given. Returns the commit and its first run's number.
+    fn feature_push(&mut self, base: usize, branch: &str, bug: Option<usize>) -> (String, u32) {
+        let sha = self.new_sha();
+        let first_run = self.history.runs.len() as u32 + 1;
+        self.sha = Some(sha.clone());
+        self.bug = bug;
+        self.pipeline_runs(base, branch);
+        self.sha = None;
+        self.bug = None;
+        (sha, first_run)
+    }
+
     fn plan(&mut self) {
         let mut commit = 0;
+        // Feature branches whose bug awaits its fixing push: (due at commit, branch, base,
+        // index into the history's pr_bugs).
+        let mut pending: Vec<(usize, String, usize, usize)> = Vec::new();
         while !self.full() {
-            let sha = format!(
-                "{:016x}{:016x}{:08x}",
-                self.rng.next_u64(),
-                self.rng.next_u64(),
-                self.rng.next_u64() as u32
-            );
+            let sha = self.new_sha();
             self.history.commits.push(sha);
             let pr = format!("pr-{}", 100 + commit);
             if self.rng.chance(PR_SHARE) {
@@ -262,6 +325,40 @@ impl Planner<'_> {
             if commit > 3 && self.rng.chance(STALE_SHARE) {
                 let old = commit - self.rng.range(1, 4) as usize;
                 self.pipeline_runs(old, &format!("pr-{}", 100 + old));
+            }
+            // The fixing pushes that are due.
+            let due: Vec<(usize, String, usize, usize)> =
+                pending.iter().filter(|p| p.0 <= commit).cloned().collect();
+            pending.retain(|p| p.0 > commit);
+            for (_, branch, base, k) in due {
+                if self.full() {
+                    break;
+                }
+                let (sha, run) = self.feature_push(base, &branch, None);
+                self.history.pr_bugs[k].fix_sha = Some(sha);
+                self.history.pr_bugs[k].fix_run = Some(run);
+            }
+            // A feature branch pushes a commit of its own, on a base up to some commits old.
+            if commit > 2 && !self.full() && self.rng.chance(FEATURE_SHARE) {
+                let base = commit.saturating_sub(self.rng.below(FEATURE_STALE_MAX) as usize);
+                let branch = format!("feat-{commit}");
+                let bug = if self.rng.chance(PR_BUG_SHARE) {
+                    self.pr_bug_tests.pop()
+                } else {
+                    None
+                };
+                let (sha, run) = self.feature_push(base, &branch, bug);
+                if let Some(test) = bug {
+                    self.history.pr_bugs.push(PrBug {
+                        test,
+                        bad_sha: sha,
+                        bad_run: run,
+                        fix_sha: None,
+                        fix_run: None,
+                    });
+                    let due = commit + self.rng.range(1, 4) as usize;
+                    pending.push((due, branch, base, self.history.pr_bugs.len() - 1));
+                }
             }
             commit += 1;
         }
@@ -306,10 +403,11 @@ impl Planner<'_> {
             .iter()
             .map(|&t| match self.suite.tests[t].behaviour {
                 Behaviour::Broken { .. } => {
-                    let broken = self
-                        .breakages
-                        .iter()
-                        .any(|b| b.tests.contains(&t) && b.covers(commit));
+                    let broken = self.bug == Some(t)
+                        || self
+                            .breakages
+                            .iter()
+                            .any(|b| b.tests.contains(&t) && b.covers(commit));
                     if broken {
                         Outcome::Fail {
                             attempts: retries + 1,
@@ -326,7 +424,10 @@ impl Planner<'_> {
         let timestamp = EPOCH_START + i64::from(number - 1) * 1800 + self.rng.below(900) as i64;
         self.history.runs.push(Run {
             number,
-            commit: self.history.commits[commit].clone(),
+            commit: self
+                .sha
+                .clone()
+                .unwrap_or_else(|| self.history.commits[commit].clone()),
             pipeline: self.pipeline,
             attempt,
             code: number,
@@ -564,7 +665,7 @@ pub(crate) fn truth_json(
     let _ = write!(
         out,
         "{{\n  \"generator\": \"testsift-bench synth\",\n  \"dialect\": \"{}\",\n  \"seed\": {},\n  \"runs\": {},\n  \"tests\": {},\n  \"shards\": {},\n  \"commits\": {},\n  \
-         \"notes\": \"run numbers are 1-based and match the run-NNNN directories; a broken test fails in every execution on the commits from first_bad_commit up to (not including) fix_commit, retries included, whatever the branch or attempt; fix_commit null means still broken at the end; start_run and end_run are the first and last runs where it failed (end_run null when never fixed); \
+         \"notes\": \"run numbers are 1-based and match the run-NNNN directories; a broken test fails in every execution on the commits from first_bad_commit up to (not including) fix_commit, retries included, whatever the branch or attempt; fix_commit null means still broken at the end; a branch_only test was broken by a feature branch's own commit (never on main) and counts as fixed by the branch's next push (fix_commit, null when the history ended first) and by main's next run; start_run and end_run are the first and last runs where it failed (end_run null when never fixed); \
          runs_flaky counts runs where a flaky test failed and then passed on a retry, runs_failed runs where it failed every attempt, both without crashed shards; slow means a median duration of at least {SLOW_SECS} s\",\n  \"behaviours\": [",
         dialect.name(),
         config.seed,
@@ -615,6 +716,34 @@ pub(crate) fn truth_json(
                         &mut out,
                         format!(
                             "{id}, \"kind\": \"flaky\", \"flake_rate\": {rate:.4}, \"runs_flaky\": {flaky_runs}, \"runs_failed\": {failed_runs}}}"
+                        ),
+                    );
+                }
+                Behaviour::Broken { .. }
+                    if failed_runs > 0
+                        && let Some((k, bug)) = history
+                            .pr_bugs
+                            .iter()
+                            .enumerate()
+                            .find(|(_, b)| b.test == t) =>
+                {
+                    // Broken on its feature branch only: fixed by the branch's next push, or,
+                    // when the history ends first, by the next run of `main`, which never had
+                    // the bug.
+                    counts.broken += 1;
+                    let group = history.breakages.len() + k;
+                    let quoted =
+                        |c: Option<&String>| c.map_or_else(|| "null".to_owned(), |c| string(c));
+                    let number =
+                        |n: Option<u32>| n.map_or_else(|| "null".to_owned(), |n| n.to_string());
+                    entry(
+                        &mut out,
+                        format!(
+                            "{id}, \"kind\": \"broken\", \"group\": {group}, \"first_bad_commit\": {}, \"first_bad_run\": {}, \"fix_commit\": {}, \"fix_run\": {}, \"start_run\": {first_failed}, \"end_run\": {last_failed}, \"runs_failed\": {failed_runs}, \"branch_only\": true}}",
+                            quoted(Some(&bug.bad_sha)),
+                            bug.bad_run,
+                            quoted(bug.fix_sha.as_ref()),
+                            number(bug.fix_run),
                         ),
                     );
                 }
@@ -713,6 +842,35 @@ mod tests {
             }
         }
         assert!(checked > 0);
+    }
+
+    #[test]
+    fn a_pull_request_bug_fails_only_on_its_own_commit() {
+        let cfg = config(300);
+        let mut suite = Suite::plan(&cfg);
+        let h = plan(&cfg, &mut suite, Dialect::Jest);
+        assert!(!h.pr_bugs.is_empty());
+        for bug in &h.pr_bugs {
+            assert!(
+                !h.commits.contains(&bug.bad_sha),
+                "a feature branch's own commit"
+            );
+            let s = suite.tests[bug.test].special.expect("special") as usize;
+            for run in &h.runs {
+                let failed = matches!(run.outcomes[s], Outcome::Fail { .. });
+                assert_eq!(failed, run.commit == bug.bad_sha, "run {}", run.number);
+            }
+            if let Some(fix) = bug.fix_run {
+                assert!(fix > bug.bad_run);
+            }
+        }
+        // Feature branches push commits that never land on main.
+        let own = h
+            .runs
+            .iter()
+            .filter(|r| !h.commits.contains(&r.commit))
+            .count();
+        assert!(own > 10, "{own}");
     }
 
     #[test]

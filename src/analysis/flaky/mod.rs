@@ -434,7 +434,13 @@ pub(crate) fn evidence(points: &[Point], runs: &[RunInfo]) -> Evidence {
             Outcome::Retry => (2, 1),
         })
         .collect();
-    evidence_with(points, &attempts, &RunIndex::new(runs), PENALTY)
+    evidence_with(
+        points,
+        &attempts,
+        &vec![None; points.len()],
+        &RunIndex::new(runs),
+        PENALTY,
+    )
 }
 
 /// [`evidence`] with each point's (attempts, failed attempts), the runs already numbered, and
@@ -442,6 +448,7 @@ pub(crate) fn evidence(points: &[Point], runs: &[RunInfo]) -> Evidence {
 fn evidence_with(
     points: &[Point],
     attempts: &[(u32, u32)],
+    fingerprints: &[Option<u64>],
     ids: &RunIndex,
     penalty: f64,
 ) -> Evidence {
@@ -467,7 +474,8 @@ fn evidence_with(
     let execs: Vec<Exec> = points
         .iter()
         .zip(attempts)
-        .map(|(p, &(attempts, failed))| Exec {
+        .zip(fingerprints)
+        .map(|((p, &(attempts, failed)), &fingerprint)| Exec {
             commit: ids.position.get(p.run).copied().unwrap_or(u32::MAX),
             attempts: attempts.max(1),
             failed: match p.outcome {
@@ -482,6 +490,7 @@ fn evidence_with(
                 .copied()
                 .flatten()
                 .filter(|&b| Some(b) != ids.trunk),
+            fingerprint,
         })
         .collect();
     let ex = model::explain(&execs, penalty);
@@ -693,7 +702,22 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
             .iter()
             .map(|e| e.map_or((1, 0), |e| (u32::from(e.attempts), u32::from(e.failed))))
             .collect();
-        let ev = evidence_with(&points, &point_attempts, &commits, penalty);
+        let point_fingerprints: Vec<Option<u64>> = point_entries
+            .iter()
+            .zip(&points)
+            .map(|(e, p)| {
+                e.filter(|_| p.outcome == Outcome::Fail)
+                    .and_then(|e| ex.detail(e.row))
+                    .and_then(|d| d.fingerprint)
+            })
+            .collect();
+        let ev = evidence_with(
+            &points,
+            &point_attempts,
+            &point_fingerprints,
+            &commits,
+            penalty,
+        );
         let first_run = all[0].run as usize;
         let var = group.variant.as_str();
         let appeared_late = first_of_variant.get(var).is_some_and(|&f| first_run > f);

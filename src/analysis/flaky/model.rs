@@ -35,6 +35,8 @@ pub(crate) struct Exec {
     /// The run's branch when it is not the trunk; `None` on the trunk (the window's most-run
     /// branch) and for a run without a branch.
     pub(crate) line: Option<u32>,
+    /// How it failed (the failure's fingerprint), when it failed and that is known.
+    pub(crate) fingerprint: Option<u64>,
 }
 
 /// Consecutive commits (of those the test ran on) on which every execution failed, taken as one
@@ -157,6 +159,47 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64) -> Explanation {
         }
     }
     stretches.extend(open.map(|(s, _)| s));
+    // A branch that carries broken code from the trunk (based on a commit inside a breakage)
+    // fails the same way on a commit of its own, often after the trunk's fix. A stretch only
+    // off the trunk whose failures share a fingerprint with an earlier stretch on the trunk is
+    // that breakage again: one interval, whose fix is the trunk's.
+    let fingerprints = |st: &Stretch| -> Vec<u64> {
+        let mut f: Vec<u64> = st
+            .commits
+            .iter()
+            .flat_map(|&c| commits[c].execs.iter())
+            .filter_map(|&i| execs[i].fingerprint)
+            .collect();
+        f.sort_unstable();
+        f.dedup();
+        f
+    };
+    let on_trunk = |st: &Stretch| st.commits.iter().any(|&c| commits[c].trunk);
+    let runs_in =
+        |st: &Stretch| -> usize { st.commits.iter().map(|&c| commits[c].execs.len()).sum() };
+    let mut merged: Vec<Stretch> = Vec::with_capacity(stretches.len());
+    for st in stretches {
+        let own = fingerprints(&st);
+        let echo_of = if on_trunk(&st) || own.is_empty() {
+            None
+        } else {
+            merged.iter().rposition(|earlier| {
+                on_trunk(earlier)
+                    && runs_in(earlier) >= 2
+                    && fingerprints(earlier)
+                        .iter()
+                        .any(|f| own.binary_search(f).is_ok())
+            })
+        };
+        match echo_of {
+            Some(j) => {
+                merged[j].commits.extend(st.commits);
+                merged[j].failed_attempts += st.failed_attempts;
+            }
+            None => merged.push(st),
+        }
+    }
+    let stretches = merged;
     let total_failed: u64 = execs.iter().map(|e| u64::from(e.failed)).sum();
     let total_attempts: u64 = execs.iter().map(|e| u64::from(e.attempts.max(1))).sum();
     // For t intervals the best choice is the t heaviest stretches (moving failed attempts out of
@@ -277,6 +320,7 @@ mod tests {
                     failed,
                     outcome,
                     line: None,
+                    fingerprint: None,
                 });
             }
         }
@@ -364,6 +408,7 @@ mod tests {
             failed: 1,
             outcome: Outcome::Fail,
             line: None,
+            fingerprint: None,
         };
         ex_list.push(stale);
         let ex = explain(&ex_list, PENALTY);
@@ -445,5 +490,33 @@ mod tests {
         }
         let ex = explain(&execs_on_lines(&layout), PENALTY);
         assert!(ex.intervals.is_empty(), "{:?}", ex.intervals);
+    }
+
+    #[test]
+    fn a_branch_carrying_the_trunks_breakage_is_that_breakage_again() {
+        // The trunk breaks on b1 and b2 (failure 7) and is fixed on f; later a feature branch
+        // based on b1 fails the same way on a commit of its own.
+        let layout = format!(
+            "{}b1:3 b2:3 f:. {}s@1:3 {}",
+            passes(10),
+            passes(5),
+            passes(5)
+        );
+        let mut list = execs_on_lines(&layout);
+        for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
+            e.fingerprint = Some(7);
+        }
+        let ex = explain(&list, PENALTY);
+        assert_eq!(ex.intervals.len(), 1, "{:?}", ex.intervals);
+        let i = &ex.intervals[0];
+        assert_eq!((i.first_commit, i.commits, i.executions), (10, 3, 3));
+        assert_eq!(i.fixed_exec, Some(12));
+        assert!(!ex.broken_now);
+        // Failing another way, it is a breakage of its own: the newest one.
+        let s = list.iter().position(|e| e.line == Some(1)).unwrap();
+        list[s].fingerprint = Some(8);
+        let ex = explain(&list, PENALTY);
+        assert_eq!(ex.intervals.len(), 2, "{:?}", ex.intervals);
+        assert_eq!(ex.intervals[1].first_commit, 18);
     }
 }

@@ -53,10 +53,15 @@ pub(crate) fn exclude(targets: &[Target], all: &[Target]) -> Emitted {
         let list: Vec<&str> = names.iter().copied().collect();
         format!("^(?!{}$)", alternation(&list))
     };
-    let folded: BTreeSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    // jest's `i` flag compares characters by their upper case (so µ and μ, σ and ς match);
+    // the lower case catches the rest.
+    let lower: BTreeSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    let upper: BTreeSet<String> = names.iter().map(|n| n.to_uppercase()).collect();
     for t in all {
         let name = t.name.trim_start();
-        if !names.contains(name) && folded.contains(&name.to_lowercase()) {
+        if !names.contains(name)
+            && (lower.contains(&name.to_lowercase()) || upper.contains(&name.to_uppercase()))
+        {
             out.warnings.push(format!(
                 "{}: also skipped, since jest matches names without regard to case",
                 show(&t.test_id)
@@ -108,5 +113,10 @@ mod tests {
         assert_eq!(out.warnings.len(), 1);
         assert!(out.warnings[0].contains("cart ADDS"));
         assert_eq!(exclude(&[], &all).text, ".*\n");
+        // JavaScript's case-insensitive match compares upper cases: µ (micro) and μ (mu).
+        let all = [t("costs 5 \u{b5}s"), t("costs 5 \u{3bc}s")];
+        let out = exclude(&all[..1], &all);
+        assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
+        assert!(out.warnings[0].contains('\u{3bc}'));
     }
 }

@@ -243,6 +243,25 @@ pub(crate) fn render(
             exclude(runner, &targets, all, ctx)
         }
     };
+    let mut emitted = emitted;
+    // Linux takes at most 128 KiB in one argument (MAX_ARG_STRLEN): a longer pattern cannot
+    // be passed as `"$(cat FILE)"`, and the runner's command fails with "Argument list too
+    // long".
+    const MAX_ARG: usize = 128 * 1024;
+    if matches!(runner, Runner::Jest | Runner::Go | Runner::Nextest)
+        && let Some(longest) = emitted
+            .args
+            .as_ref()
+            .and_then(|a| a.iter().map(String::len).max())
+            .filter(|&n| n >= MAX_ARG)
+    {
+        emitted.warnings.push(format!(
+            "the {name} pattern is {} KiB, over the 128 KiB one command-line argument may \
+             hold on Linux: passed as one argument it fails with \"Argument list too long\"; \
+             select fewer tests (--top N, --budget TIME) or split the list",
+            longest.div_ceil(1024)
+        ));
+    }
     if shell {
         return match &emitted.args {
             Some(args) => Ok(Emitted {
