@@ -513,7 +513,10 @@ mod tests {
         assert_eq!(i.fixed_exec, Some(12));
         assert!(!ex.broken_now);
         // Failing another way, it is a breakage of its own: the newest one.
-        let s = list.iter().position(|e| e.line == Some(1)).unwrap();
+        let s = list
+            .iter()
+            .position(|e| e.line == Some(1))
+            .expect("the branch's execution");
         list[s].fingerprint = Some(8);
         let ex = explain(&list, PENALTY);
         assert_eq!(ex.intervals.len(), 2, "{:?}", ex.intervals);
