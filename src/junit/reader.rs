@@ -18,6 +18,10 @@ use quick_xml::{Reader, XmlVersion};
 use std::borrow::Cow;
 use std::io;
 
+/// Suite timestamps before 2000-01-01 are placeholders (an unset clock, a default value), not
+/// when a suite ran: taken as the run's time they would sort it before the whole history.
+const PLACEHOLDER_BEFORE: i64 = 946_684_800;
+
 /// Elements nested deeper than this are refused: real reports stay under ten levels, and a
 /// limit keeps hostile nesting from costing memory.
 pub(crate) const MAX_DEPTH: usize = 64;
@@ -752,6 +756,16 @@ impl<'t> Parser<'t> {
                 "timestamp" => {
                     let raw = self.attr_value(&attr, at);
                     match values::parse_timestamp(&raw) {
+                        // A clock that was never set, or a writer's default: 1970-01-01, 0001-01-01.
+                        Some(ts) if ts.as_second() < PLACEHOLDER_BEFORE => self.warn_attr(
+                            at,
+                            "timestamp",
+                            format!(
+                                "timestamp {:?} is before 2000, a placeholder rather than when \
+                                 the suite ran; ignored",
+                                shown(&raw)
+                            ),
+                        ),
                         Some(ts) => {
                             let earliest = self.report.earliest_timestamp.get_or_insert(ts);
                             *earliest = (*earliest).min(ts);
@@ -1634,6 +1648,20 @@ mod tests {
             r.earliest_timestamp.map(|t| t.to_string()).as_deref(),
             Some("2024-01-02T03:04:05Z")
         );
+    }
+
+    #[test]
+    fn placeholder_timestamps_are_ignored_with_a_warning() {
+        let r = parse(
+            b"<testsuites><testsuite name=\"a\" timestamp=\"1970-01-01T00:00:00\"><testcase name=\"t\"/></testsuite>\
+              <testsuite name=\"b\" timestamp=\"2026-03-01T10:00:00Z\"/></testsuites>",
+        );
+        assert_eq!(
+            r.earliest_timestamp.map(|t| t.to_string()).as_deref(),
+            Some("2026-03-01T10:00:00Z")
+        );
+        assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+        assert!(r.problems[0].message.contains("is before 2000, a placeholder"));
     }
 
     #[test]
