@@ -125,7 +125,8 @@ impl Loaded {
         }
     }
 
-    fn read_zip(&mut self, reader: BufReader<File>) {
+    fn read_zip(&mut self, mut reader: BufReader<File>) {
+        let declared = declared_zip_entries(&mut reader);
         let mut archive = match zip::ZipArchive::new(reader) {
             Ok(archive) => archive,
             Err(err) => {
@@ -136,6 +137,23 @@ impl Loaded {
                 return;
             }
         };
+        // Entries of one name are one entry to the zip reader (the last wins): the others'
+        // reports would be lost without a word.
+        if let Some(declared) = declared.filter(|&d| d > archive.len() as u64) {
+            self.problems.push(Problem::skipped(
+                self.archive.clone(),
+                format!(
+                    "{} of its {declared} entries repeat{} the name of another entry; only \
+                     the last entry of each name was read",
+                    declared - archive.len() as u64,
+                    if declared - archive.len() as u64 == 1 {
+                        "s"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
         // The bytes each entry read so far takes in the file (local header to the end of its
         // data), by start: entries of a zip never share bytes, except in a decompression bomb
         // whose many entries point at one highly compressed stream.
@@ -548,4 +566,25 @@ pub(super) fn read_plain(file: File, limit: u64, size_hint: u64) -> Result<Squee
         return Err(ReadError::TooLarge);
     }
     read_squeezed(file, limit, size.unwrap_or(size_hint), u64::MAX)
+}
+
+/// The number of entries a zip's end-of-central-directory record declares (`None` when it is
+/// not found, or for a zip64 archive, whose count lives elsewhere); the reader is left at the
+/// start.
+fn declared_zip_entries(reader: &mut (impl std::io::Read + std::io::Seek)) -> Option<u64> {
+    use std::io::SeekFrom;
+    let len = reader.seek(SeekFrom::End(0)).ok()?;
+    // The record is 22 bytes plus a comment of at most 65535.
+    let tail = len.min(22 + 65_535);
+    reader.seek(SeekFrom::Start(len - tail)).ok()?;
+    let mut bytes = vec![0u8; usize::try_from(tail).ok()?];
+    let read = reader.read_exact(&mut bytes);
+    reader.seek(SeekFrom::Start(0)).ok()?;
+    read.ok()?;
+    let at = bytes
+        .windows(4)
+        .rposition(|w| w == [0x50, 0x4b, 0x05, 0x06])
+        .filter(|&at| at + 22 <= bytes.len())?;
+    let total = u16::from_le_bytes([bytes[at + 10], bytes[at + 11]]);
+    (total != u16::MAX).then_some(u64::from(total))
 }

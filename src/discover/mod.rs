@@ -443,6 +443,12 @@ mod tests {
     /// A zip of `n` entries that all point at one stored report (the overlapping entries of a
     /// decompression bomb, here small).
     fn overlapping_zip(n: usize) -> Vec<u8> {
+        zip_pointing_at_one_report(n, |i| format!("e{i}.xml"))
+    }
+
+    /// A zip of `n` central-directory entries named by `name`, all pointing at one stored
+    /// report.
+    fn zip_pointing_at_one_report(n: usize, name: impl Fn(usize) -> String) -> Vec<u8> {
         let mut crc = flate2::Crc::new();
         crc.update(REPORT);
         let size = REPORT.len() as u32;
@@ -460,7 +466,7 @@ mod tests {
         out.extend(REPORT);
         let directory_at = out.len() as u32;
         for i in 0..n {
-            let name = format!("e{i}.xml");
+            let name = name(i);
             out.extend(0x0201_4b50u32.to_le_bytes());
             for v in [20u16, 20, 0, 0, 0, 0] {
                 out.extend(v.to_le_bytes());
@@ -500,6 +506,25 @@ mod tests {
             "{problems:?}"
         );
         assert!(problems[0].fatal_for_input);
+    }
+
+    #[test]
+    fn zip_entries_of_one_name_are_reported() {
+        let dir = TempDir::new().unwrap();
+        let zip = write(
+            dir.path(),
+            "dup.zip",
+            &zip_pointing_at_one_report(3, |_| "same.xml".into()),
+        );
+        let (reports, problems, _) = load(&input_of(&zip), 1 << 20);
+        assert_eq!(displays(&reports).len(), 1, "{problems:?}");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0]
+                .message
+                .starts_with("2 of its 3 entries repeat the name of another entry"),
+            "{problems:?}"
+        );
     }
 
     #[test]

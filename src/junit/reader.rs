@@ -1661,7 +1661,11 @@ mod tests {
             Some("2026-03-01T10:00:00Z")
         );
         assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
-        assert!(r.problems[0].message.contains("is before 2000, a placeholder"));
+        assert!(
+            r.problems[0]
+                .message
+                .contains("is before 2000, a placeholder")
+        );
     }
 
     #[test]
