@@ -222,6 +222,36 @@ impl Loaded {
 
     fn read_tar(&mut self, reader: impl Read) {
         let mut archive = tar::Archive::new(reader);
+        let (entries_seen, whole) = self.read_tar_entries(&mut archive);
+        if !whole {
+            return;
+        }
+        if entries_seen == 0 {
+            self.problems.push(Problem::warning(
+                self.archive.clone(),
+                "empty tar archive: no entries; nothing read",
+            ));
+        }
+        // A tar ends with zero blocks before the end of its gzip stream: the rest is read, up
+        // to a bound, so that gzip's own checks (the CRC and length in its trailer) are made.
+        const REST: u64 = 16 << 20;
+        match io::copy(&mut archive.into_inner().take(REST + 1), &mut io::sink()) {
+            Err(err) => self.problems.push(Problem::warning(
+                self.archive.clone(),
+                format!("the archive's end is damaged ({err}); the entries before it were read"),
+            )),
+            Ok(n) if n > REST => self.problems.push(Problem::warning(
+                self.archive.clone(),
+                "more than 16 MiB of data after the tar's end; not read",
+            )),
+            Ok(_) => {}
+        }
+    }
+
+    /// The entries of a tar stream, read in order; returns how many there were, and whether
+    /// the stream was read to its end (false when it broke).
+    fn read_tar_entries(&mut self, archive: &mut tar::Archive<impl Read>) -> (usize, bool) {
+        let mut seen = 0;
         let entries = match archive.entries() {
             Ok(entries) => entries,
             Err(err) => {
@@ -229,10 +259,11 @@ impl Loaded {
                     self.archive.clone(),
                     format!("cannot read tar archive: {err}"),
                 ));
-                return;
+                return (seen, false);
             }
         };
         for entry in entries {
+            seen += 1;
             let mut entry = match entry {
                 Ok(entry) => entry,
                 Err(err) => {
@@ -242,7 +273,7 @@ impl Loaded {
                         self.archive.clone(),
                         format!("cannot read tar archive: {err}"),
                     ));
-                    return;
+                    return (seen, false);
                 }
             };
             let entry_type = entry.header().entry_type();
@@ -255,9 +286,10 @@ impl Loaded {
             if let Entry::Broken = self.read_entry(&name, size, &mut entry, u64::MAX) {
                 // The stream broke inside this entry, so the next header cannot be found
                 // either; one problem says it.
-                return;
+                return (seen, false);
             }
         }
+        (seen, true)
     }
 
     /// Reads one archive entry if it is a report or the root run.json, keeping at most

@@ -509,6 +509,34 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_tar_and_a_damaged_gzip_trailer_are_reported() {
+        let dir = TempDir::new().unwrap();
+        for (name, bytes) in [("zero.tar", Vec::new()), ("blocks.tar", tar_of(&[]))] {
+            let tar = write(dir.path(), name, &bytes);
+            let (reports, problems, _) = load(&input_of(&tar), 1 << 20);
+            assert!(reports.is_empty());
+            assert_eq!(problems.len(), 1, "{name}: {problems:?}");
+            assert!(
+                problems[0].message.starts_with("empty tar archive"),
+                "{problems:?}"
+            );
+        }
+        let mut tgz = gzip(&tar_of(&[("in.xml", REPORT)]));
+        let crc = tgz.len() - 8;
+        tgz[crc] ^= 0xff;
+        let tgz = write(dir.path(), "bad.tgz", &tgz);
+        let (reports, problems, _) = load(&input_of(&tgz), 1 << 20);
+        assert_eq!(displays(&reports).len(), 1);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0]
+                .message
+                .starts_with("the archive's end is damaged"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
     fn zip_entries_of_one_name_are_reported() {
         let dir = TempDir::new().unwrap();
         let zip = write(
