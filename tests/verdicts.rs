@@ -248,3 +248,54 @@ fn a_collection_error_is_fixed_when_its_modules_tests_run_again() {
     assert_eq!(t["runs"], 8, "{t}");
     assert_eq!(verdict(&r, "test_b")["verdict"], "stable");
 }
+
+/// A matrix: `linux` runs every commit, `windows` every third. Commits c9 and c10 broke a test
+/// on both; windows ran only c10 of them, so its one failure alone would read as a flake (and
+/// put the test in quarantine for both legs). The linux breakage says what it was: fixed.
+#[test]
+fn a_variant_that_ran_one_broken_commit_shares_the_other_variants_breakage() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut k = 0;
+    for c in 1..=24 {
+        for variant in ["linux", "windows"] {
+            if variant == "windows" && c % 3 != 1 {
+                continue;
+            }
+            k += 1;
+            let failed = (9..=10).contains(&c);
+            let run = dir.path().join(format!("run-{k:02}"));
+            fs::create_dir_all(&run).unwrap();
+            fs::write(
+                run.join("run.json"),
+                format!(
+                    r#"{{"run_id": "{c}", "commit": "c{c}", "branch": "main", "variant": "{variant}", "timestamp": "2026-11-{c:02}T00:00:00Z"}}"#
+                ),
+            )
+            .unwrap();
+            let body = if failed {
+                r#"<failure message="ttl expired too early"/>"#
+            } else {
+                ""
+            };
+            fs::write(
+                run.join("junit.xml"),
+                format!(
+                    r#"<testsuite name="s"><testcase classname="t.cache" name="ttl" time="0.1">{body}</testcase><testcase classname="t.cache" name="ok" time="0.1"/></testsuite>"#
+                ),
+            )
+            .unwrap();
+        }
+    }
+    let r = flaky_json(dir.path());
+    let legs: Vec<&Value> = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["name"] == "ttl")
+        .collect();
+    assert_eq!(legs.len(), 2);
+    for t in legs {
+        assert_eq!(t["verdict"], "fixed", "{t}");
+        assert_eq!(t["flaky_executions"], 0, "{t}");
+    }
+}

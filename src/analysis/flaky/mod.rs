@@ -440,6 +440,7 @@ pub(crate) fn evidence(points: &[Point], runs: &[RunInfo]) -> Evidence {
         &vec![None; points.len()],
         &RunIndex::new(runs),
         PENALTY,
+        &[],
     )
 }
 
@@ -451,6 +452,7 @@ fn evidence_with(
     fingerprints: &[Option<u64>],
     ids: &RunIndex,
     penalty: f64,
+    forced: &[u32],
 ) -> Evidence {
     let commit = |p: &Point| ids.commit.get(p.run).copied().flatten();
     let (mut passed_on, mut failed_on): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
@@ -493,7 +495,7 @@ fn evidence_with(
             fingerprint,
         })
         .collect();
-    let ex = model::explain(&execs, penalty);
+    let ex = model::explain(&execs, penalty, forced);
     let retry_runs = points
         .iter()
         .filter(|p| p.outcome == Outcome::Retry)
@@ -656,7 +658,10 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
     // Per run: does every failure in it belong to a flaky failure of a flaky test?
     let mut real_failure = vec![false; runs.len()];
     let mut total_executions = 0usize;
-    for group in &ex.groups {
+    // One test's verdict; `forced`: commits (model positions) on which another variant of the
+    // test was broken, whose all-failed stretches are breakages here too. Returns the verdict
+    // and the commits inside its breakages.
+    let mut judge = |group: &executions::Group, forced: &[u32], first_time: bool| {
         let all = &group.entries;
         let mut points = Vec::new();
         let mut point_entries: Vec<Option<&Entry>> = Vec::new();
@@ -674,7 +679,9 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
                 point_entries.push(Some(e));
             }
         }
-        total_executions += points.len();
+        if first_time {
+            total_executions += points.len();
+        }
         // An entry that stands for a whole module or class (a collection error) passes in every
         // run where the tests under it ran without it. Its failures are the code's at that
         // commit (an import that fails), so each stretch of them is a breakage (no penalty),
@@ -717,6 +724,7 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
             &point_fingerprints,
             &commits,
             penalty,
+            forced,
         );
         let first_run = all[0].run as usize;
         let var = group.variant.as_str();
@@ -796,7 +804,15 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
             .then(|| all.first().and_then(|e| run_ref(e.run as usize)))
             .flatten();
         let [classname, name, family] = group.names.clone();
-        tests.push(TestVerdict {
+        let mut broken_at: Vec<u32> = points
+            .iter()
+            .zip(&ev.in_streak)
+            .filter(|(_, inside)| **inside)
+            .filter_map(|(p, _)| commits.position.get(p.run).copied())
+            .collect();
+        broken_at.sort_unstable();
+        broken_at.dedup();
+        let verdict = TestVerdict {
             test_id: group.test_id.clone(),
             classname,
             name,
@@ -827,7 +843,45 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
             fingerprints,
             ci_seconds,
             owners: Vec::new(),
-        });
+        };
+        (verdict, broken_at)
+    };
+    // Per test id: each variant's commits inside a breakage.
+    let mut broken_commits: HashMap<&str, Vec<(&str, Vec<u32>)>> = HashMap::new();
+    // Flaky on lone failures alone (no retry, no same-commit evidence): (index into tests,
+    // into groups), judged again once every variant's breakages are known.
+    let mut lone: Vec<(usize, usize)> = Vec::new();
+    for (g, group) in ex.groups.iter().enumerate() {
+        let (t, broken_at) = judge(group, &[], true);
+        if !broken_at.is_empty() {
+            broken_commits
+                .entry(group.test_id.as_str())
+                .or_default()
+                .push((group.variant.as_str(), broken_at));
+        }
+        if t.verdict == Verdict::Flaky && t.retry_runs == 0 && t.same_commit_commits == 0 {
+            lone.push((tests.len(), g));
+        }
+        tests.push(t);
+    }
+    // A breakage of one variant (a matrix leg) fails the other variants that ran the broken
+    // commits too: a leg that ran one of them fails once, which alone reads as a flake.
+    for (k, g) in lone {
+        let group = &ex.groups[g];
+        let Some(others) = broken_commits.get(group.test_id.as_str()) else {
+            continue;
+        };
+        let mut forced: Vec<u32> = others
+            .iter()
+            .filter(|(variant, _)| *variant != group.variant.as_str())
+            .flat_map(|(_, c)| c.iter().copied())
+            .collect();
+        if forced.is_empty() {
+            continue;
+        }
+        forced.sort_unstable();
+        forced.dedup();
+        tests[k] = judge(group, &forced, false).0;
     }
     tests.sort_by(|a, b| {
         a.verdict

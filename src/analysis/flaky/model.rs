@@ -78,8 +78,10 @@ fn loglik(k: f64, n: f64) -> f64 {
     if n <= 0.0 { 0.0 } else { term(k) + term(n - k) }
 }
 
-/// Explains the executions `execs` (run order) of one test with `penalty` per interval.
-pub(crate) fn explain(execs: &[Exec], penalty: f64) -> Explanation {
+/// Explains the executions `execs` (run order) of one test with `penalty` per interval. A
+/// stretch whose commits are all in `forced` (sorted: commits another variant of the test was
+/// broken on) is a breakage whatever it costs.
+pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanation {
     // Per commit, in commit order: executions, and whether every execution failed outright.
     let mut order: Vec<usize> = (0..execs.len()).collect();
     order.sort_by_key(|&i| (execs[i].commit, i));
@@ -204,15 +206,29 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64) -> Explanation {
     let total_attempts: u64 = execs.iter().map(|e| u64::from(e.attempts.max(1))).sum();
     // For t intervals the best choice is the t heaviest stretches (moving failed attempts out of
     // the flaky part only raises its likelihood); ties go to the newer stretch.
-    let mut by_weight: Vec<usize> = (0..stretches.len()).collect();
+    let is_forced = |st: &Stretch| {
+        !forced.is_empty()
+            && st
+                .commits
+                .iter()
+                .all(|&c| forced.binary_search(&commits[c].id).is_ok())
+    };
+    let (mut chosen, mut by_weight): (Vec<usize>, Vec<usize>) =
+        (0..stretches.len()).partition(|&s| is_forced(&stretches[s]));
     by_weight.sort_by(|&a, &b| {
         stretches[b]
             .failed_attempts
             .cmp(&stretches[a].failed_attempts)
             .then(b.cmp(&a))
     });
-    let (mut best_t, mut best) = (0, loglik(total_failed as f64, total_attempts as f64));
-    let mut moved = 0u64;
+    let mut moved: u64 = chosen.iter().map(|&s| stretches[s].failed_attempts).sum();
+    let (mut best_t, mut best) = (
+        0,
+        loglik(
+            (total_failed - moved) as f64,
+            (total_attempts - moved) as f64,
+        ),
+    );
     for (t, &s) in by_weight.iter().enumerate() {
         moved += stretches[s].failed_attempts;
         let k = (total_failed - moved) as f64;
@@ -222,7 +238,7 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64) -> Explanation {
             (best_t, best) = (t + 1, score);
         }
     }
-    let mut chosen: Vec<usize> = by_weight[..best_t].to_vec();
+    chosen.extend_from_slice(&by_weight[..best_t]);
     chosen.sort_unstable();
     // A test that has just started failing: the failures that end its series are the only ones
     // the chosen explanation leaves to flakiness, and nothing else (no retry, no other failure)
@@ -335,7 +351,7 @@ mod tests {
     fn a_one_commit_breakage_seen_on_three_branches_is_one_interval() {
         // Commit x ran on its pull-request branch, on main and in a re-run: it failed each time.
         let layout = format!("{}x:FFF {}", passes(20), passes(20));
-        let ex = explain(&execs(&layout), PENALTY);
+        let ex = explain(&execs(&layout), PENALTY, &[]);
         assert_eq!(ex.intervals.len(), 1);
         let i = &ex.intervals[0];
         assert_eq!((i.first_commit, i.last_commit, i.executions), (20, 20, 3));
@@ -348,7 +364,7 @@ mod tests {
     fn a_pass_on_the_same_commit_rules_breakage_out() {
         // The re-run of commit x passed: its failure is flakiness.
         let layout = format!("{}x:FF. {}", passes(20), passes(20));
-        let ex = explain(&execs(&layout), PENALTY);
+        let ex = explain(&execs(&layout), PENALTY, &[]);
         assert!(ex.intervals.is_empty());
         assert!(ex.attempt_rate > 0.0);
     }
@@ -362,7 +378,7 @@ mod tests {
             let o = if i % 20 == 7 { "F" } else { "." };
             layout.push_str(&format!("c{i}:{o} "));
         }
-        let ex = explain(&execs(&layout), PENALTY);
+        let ex = explain(&execs(&layout), PENALTY, &[]);
         assert!(ex.intervals.is_empty(), "{:?}", ex.intervals);
         assert!((ex.attempt_rate - 0.05).abs() < 1e-12);
     }
@@ -377,23 +393,23 @@ mod tests {
         }
         layout.push_str("x:3 ");
         layout.push_str(&passes(5));
-        let ex = explain(&execs(&layout), PENALTY);
+        let ex = explain(&execs(&layout), PENALTY, &[]);
         assert_eq!(ex.intervals.len(), 1);
         assert_eq!(ex.intervals[0].first_commit, 60);
         // The same single failure without retries is one of its flakes.
         let layout = layout.replace("x:3", "x:F");
-        let ex = explain(&execs(&layout), PENALTY);
+        let ex = explain(&execs(&layout), PENALTY, &[]);
         assert!(ex.intervals.is_empty());
     }
 
     #[test]
     fn a_fresh_failure_at_the_end_is_broken_until_it_passes() {
-        let ex = explain(&execs(&format!("{}x:F", passes(30))), PENALTY);
+        let ex = explain(&execs(&format!("{}x:F", passes(30))), PENALTY, &[]);
         assert!(ex.broken_now);
         assert_eq!(ex.intervals[0].fixed_exec, None);
         // A flaky past makes it one more flake.
         let layout = format!("a:~ {}b:F {}x:F", passes(10), passes(10));
-        let ex = explain(&execs(&layout), PENALTY);
+        let ex = explain(&execs(&layout), PENALTY, &[]);
         assert!(!ex.broken_now);
     }
 
@@ -411,7 +427,7 @@ mod tests {
             fingerprint: None,
         };
         ex_list.push(stale);
-        let ex = explain(&ex_list, PENALTY);
+        let ex = explain(&ex_list, PENALTY, &[]);
         assert_eq!(ex.intervals.len(), 1);
         let i = &ex.intervals[0];
         assert_eq!(
@@ -447,7 +463,7 @@ mod tests {
         // branch cut before the breakage passes twice. The trunk is broken from b1 on.
         let layout = "b1:3 b2:3 b3:3 s1@1:. b4:3 b5:3 b6:3 s2@1:. b7:3 b8:3 b9:3";
         let list = execs_on_lines(layout);
-        let ex = explain(&list, PENALTY);
+        let ex = explain(&list, PENALTY, &[]);
         assert_eq!(ex.intervals.len(), 1, "{:?}", ex.intervals);
         let i = &ex.intervals[0];
         assert_eq!((i.first_commit, i.last_commit), (0, 10));
@@ -457,7 +473,7 @@ mod tests {
         assert!(!ex.in_breakage[3] && !ex.in_breakage[7]);
         // Had the passes run on the trunk, they would end each stretch: three short
         // breakages and two passes among 27 failed attempts read as flakiness.
-        let trunk_only = explain(&execs(&layout.replace("@1", "")), PENALTY);
+        let trunk_only = explain(&execs(&layout.replace("@1", "")), PENALTY, &[]);
         assert!(!trunk_only.broken_now);
     }
 
@@ -465,12 +481,12 @@ mod tests {
     fn a_pass_on_the_breakages_own_branch_or_the_trunk_ends_it() {
         // A pull-request branch breaks the test on p1 and p2 and fixes it on p3.
         let layout = format!("{}p1@2:3 p2@2:3 p3@2:. {}", passes(20), passes(5));
-        let ex = explain(&execs_on_lines(&layout), PENALTY);
+        let ex = explain(&execs_on_lines(&layout), PENALTY, &[]);
         assert_eq!(ex.intervals.len(), 1);
         assert_eq!(ex.intervals[0].fixed_exec, Some(22));
         // A trunk pass ends it too: the trunk never had the pull request's change.
         let layout = format!("{}p1@2:3 p2@2:3 t:. {}", passes(20), passes(5));
-        let ex = explain(&execs_on_lines(&layout), PENALTY);
+        let ex = explain(&execs_on_lines(&layout), PENALTY, &[]);
         assert_eq!(ex.intervals.len(), 1);
         assert_eq!(ex.intervals[0].fixed_exec, Some(22));
         assert!(!ex.broken_now);
@@ -488,7 +504,7 @@ mod tests {
                 layout.push_str(&format!("c{i}:. "));
             }
         }
-        let ex = explain(&execs_on_lines(&layout), PENALTY);
+        let ex = explain(&execs_on_lines(&layout), PENALTY, &[]);
         assert!(ex.intervals.is_empty(), "{:?}", ex.intervals);
     }
 
@@ -506,7 +522,7 @@ mod tests {
         for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
             e.fingerprint = Some(7);
         }
-        let ex = explain(&list, PENALTY);
+        let ex = explain(&list, PENALTY, &[]);
         assert_eq!(ex.intervals.len(), 1, "{:?}", ex.intervals);
         let i = &ex.intervals[0];
         assert_eq!((i.first_commit, i.commits, i.executions), (10, 3, 3));
@@ -518,8 +534,25 @@ mod tests {
             .position(|e| e.line == Some(1))
             .expect("the branch's execution");
         list[s].fingerprint = Some(8);
-        let ex = explain(&list, PENALTY);
+        let ex = explain(&list, PENALTY, &[]);
         assert_eq!(ex.intervals.len(), 2, "{:?}", ex.intervals);
         assert_eq!(ex.intervals[1].first_commit, 18);
+    }
+
+    #[test]
+    fn a_commit_another_variant_was_broken_on_is_a_breakage_here_too() {
+        // One lone failure among 5 runs reads as a flake, unless the other variant was broken
+        // on that very commit.
+        let layout = "a:. b:. c:F d:. e:.";
+        let ex = explain(&execs(layout), PENALTY, &[]);
+        assert!(ex.intervals.is_empty());
+        let ex = explain(&execs(layout), PENALTY, &[1, 2]);
+        assert_eq!(ex.intervals.len(), 1);
+        assert_eq!(ex.intervals[0].fixed_exec, Some(3));
+        assert_eq!(ex.attempt_rate, 0.0);
+        // Only stretches wholly on those commits are forced: two failures in five runs are
+        // flakiness (−3.37 against the interval's −4.6).
+        let ex = explain(&execs("a:. b:. c:F d:F e:."), PENALTY, &[2]);
+        assert!(ex.intervals.is_empty(), "{:?}", ex.intervals);
     }
 }
