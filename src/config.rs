@@ -28,11 +28,9 @@ const MAX_ALIAS_CHAIN: usize = 32;
 /// A problem with the configuration, naming the file and the line.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ConfigError {
-    #[error("{}: cannot read: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    // The I/O error is in the message, not a source, so that it is printed once.
+    #[error("{}: cannot read: {io}", path.display())]
+    Read { path: PathBuf, io: std::io::Error },
     #[error("{}:{line}:{column}: {message}", path.display())]
     Invalid {
         path: PathBuf,
@@ -271,9 +269,9 @@ impl Config {
         };
         match path {
             Some(path) => {
-                let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                let text = std::fs::read_to_string(&path).map_err(|io| ConfigError::Read {
                     path: path.clone(),
-                    source,
+                    io,
                 })?;
                 Config::parse(&text, &path, &root)
             }
@@ -437,9 +435,9 @@ impl Owners {
                 .find(|p| p.is_file())
         });
         if let Some(path) = path {
-            let text = std::fs::read(&path).map_err(|source| ConfigError::Read {
+            let text = std::fs::read(&path).map_err(|io| ConfigError::Read {
                 path: path.clone(),
-                source,
+                io,
             })?;
             self.codeowners = parse_codeowners(&String::from_utf8_lossy(&text));
             self.codeowners_path = Some(path);
@@ -522,6 +520,8 @@ struct RawQuarantine {
 enum DateText {
     Text(String),
     Date(toml::value::Datetime),
+    /// Anything else (`20990101`, a table): refused below with the value named.
+    Other(toml::Value),
 }
 
 impl DateText {
@@ -529,6 +529,15 @@ impl DateText {
         match self {
             DateText::Text(s) => s.clone(),
             DateText::Date(d) => d.to_string(),
+            DateText::Other(v) => match v {
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Datetime(d) => d.to_string(),
+                toml::Value::Array(_) => "an array".into(),
+                toml::Value::Table(_) => "a table".into(),
+            },
         }
     }
 }
@@ -815,6 +824,17 @@ mod tests {
         }
         let e = parse(&entry("2027-01-31T10:00:00Z")).expect_err("not a date");
         assert!(e.to_string().starts_with("testsift.toml:6:9: "), "{e}");
+        // Any other value is named in the message, not lost in a parser's words.
+        for (until, shown) in [("true", "\"true\""), ("[1]", "\"an array\"")] {
+            let e = parse(&entry(until)).expect_err("not a date");
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "testsift.toml:6:9: quarantine `until` must be a date as \"YYYY-MM-DD\", \
+                     not {shown}"
+                )
+            );
+        }
     }
 
     #[test]
