@@ -98,19 +98,47 @@ pub(crate) fn keep(
     // One temporary name per process: two reports made in the same millisecond (or under one
     // SOURCE_DATE_EPOCH) must not rename each other's file away.
     let tmp = dir.join(format!(".{}.{}.tmp", file_name(at), std::process::id()));
-    fs::write(&tmp, json).map_err(err(&tmp))?;
+    if let Err(e) = fs::write(&tmp, json) {
+        // A full disk: the half-written copy is not left behind.
+        let _ = fs::remove_file(&tmp);
+        return Err(err(&tmp)(e));
+    }
     fs::rename(&tmp, &path).map_err(err(&path))?;
     prune(&dir, keep.max(1))?;
     Ok(path)
 }
 
-/// Removes the oldest kept reports in `dir` beyond the newest `keep`.
+/// A temporary copy older than this was left by a report that was killed (or ran out of disk)
+/// while writing it; a report in progress writes its copy in seconds.
+const STALE_TMP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Whether `name` is a temporary copy [`keep`] writes (`.20231114T221320-009Z.json.PID.tmp`).
+fn is_tmp_name(name: &str) -> bool {
+    name.strip_prefix('.')
+        .and_then(|n| n.strip_suffix(".tmp"))
+        .and_then(|n| n.rsplit_once('.'))
+        .is_some_and(|(kept, pid)| is_kept_name(kept) && pid.bytes().all(|c| c.is_ascii_digit()))
+}
+
+/// Removes the oldest kept reports in `dir` beyond the newest `keep`, and temporary copies
+/// left by killed reports.
 fn prune(dir: &Path, keep: usize) -> Result<(), ArchiveError> {
     let mut names = Vec::new();
     for entry in fs::read_dir(dir).map_err(err(dir))? {
-        let name = entry.map_err(err(dir))?.file_name();
+        let entry = entry.map_err(err(dir))?;
+        let name = entry.file_name();
         if let Some(name) = name.to_str().filter(|n| is_kept_name(n)) {
             names.push(name.to_string());
+        } else if name.to_str().is_some_and(is_tmp_name)
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STALE_TMP)
+        {
+            // Gone already, or not ours to remove: either way nothing to report.
+            let _ = fs::remove_file(entry.path());
         }
     }
     names.sort_unstable_by(|a, b| b.cmp(a));
@@ -129,6 +157,14 @@ fn prune(dir: &Path, keep: usize) -> Result<(), ArchiveError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temporary_copies_are_told_from_kept_reports() {
+        assert!(is_tmp_name(".20231114T221320-009Z.json.4242.tmp"));
+        assert!(!is_tmp_name("20231114T221320-009Z.json"));
+        assert!(!is_tmp_name(".20231114T221320-009Z.json.tmp"));
+        assert!(!is_tmp_name(".notes.json.1.tmp"));
+    }
 
     #[test]
     fn names_sort_in_time_order() {
