@@ -42,11 +42,30 @@ pub(crate) fn alternation(names: &[&str]) -> String {
     format!("(?:{})", escaped.join("|"))
 }
 
+/// The longest name written into a jest pattern, in characters (escaping can double it).
+const MAX_NAME: usize = 10_000;
+
 pub(crate) fn exclude(targets: &[Target], all: &[Target]) -> Emitted {
     let mut out = Emitted::default();
     // jest-junit writes `{classname} {title}`, which starts with a space for a test outside any
-    // describe block; jest's full name has none.
-    let names: BTreeSet<&str> = targets.iter().map(|t| t.name.trim_start()).collect();
+    // describe block; jest's full name has none. A name too long for one alternative of a
+    // JavaScript regular expression (V8 refuses one over 32,767 characters, and jest then
+    // aborts the whole run) is left out with a warning.
+    let mut names: BTreeSet<&str> = BTreeSet::new();
+    for t in targets {
+        let name = t.name.trim_start();
+        if name.chars().count() > MAX_NAME {
+            out.warnings.push(format!(
+                "{}: left out, a name of {} characters is too long for jest's \
+                 --testNamePattern (at most {MAX_NAME})",
+                show(&t.test_id),
+                name.chars().count()
+            ));
+            out.left_out += 1;
+        } else {
+            names.insert(name);
+        }
+    }
     let pattern = if names.is_empty() {
         ".*".to_string()
     } else {
@@ -113,6 +132,11 @@ mod tests {
         assert_eq!(out.warnings.len(), 1);
         assert!(out.warnings[0].contains("cart ADDS"));
         assert_eq!(exclude(&[], &all).text, ".*\n");
+        // A name longer than a pattern may hold is left out, with a warning.
+        let long = "x".repeat(MAX_NAME + 1);
+        let out = exclude(&[t(&long), t("Cart adds")], &[t(&long), t("Cart adds")]);
+        assert_eq!(out.text, "^(?!(?:Cart adds)$)\n");
+        assert_eq!((out.left_out, out.warnings.len()), (1, 1));
         // JavaScript's case-insensitive match compares upper cases: µ (micro) and μ (mu).
         let all = [t("costs 5 \u{b5}s"), t("costs 5 \u{3bc}s")];
         let out = exclude(&all[..1], &all);
