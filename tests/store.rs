@@ -349,6 +349,37 @@ fn issue_18_a_manifest_listing_a_segment_twice_is_an_error() {
     assert!(stdout(&out).contains("more than once"), "{}", stdout(&out));
 }
 
+/// A segment whose manifest entry lost its files' sizes and hashes (every segment since format
+/// 3 has them) cannot be trusted: readers refuse it and verify names its files.
+#[test]
+fn a_segment_listed_without_its_hashes_is_damage() {
+    let (_dir, store) = new_store(&[1, 2]);
+    let mut m = manifest(&store);
+    m["segments"][0]["files"] = serde_json::json!({});
+    let text = serde_json::to_vec_pretty(&m).unwrap();
+    write(&store.join("manifest.json"), &text);
+    for g in fs::read_dir(store.join("manifests")).unwrap() {
+        write(&g.unwrap().path(), &text);
+    }
+    let out = stats_out(&store);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("the manifest lists no size and hash for it"),
+        "{}",
+        stderr(&out)
+    );
+    let out = verify(&store);
+    assert_code(&out, 2);
+    assert_eq!(
+        stdout(&out)
+            .matches("the manifest lists no size and hash for it")
+            .count(),
+        4,
+        "{}",
+        stdout(&out)
+    );
+}
+
 #[test]
 fn issue_18_a_damaged_file_is_named_by_readers_ingest_and_verify() {
     let (_dir, store) = new_store(&[1, 2]);

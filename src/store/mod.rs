@@ -563,10 +563,17 @@ impl Store {
                 let path = dir.join(file);
                 if !path.is_file() {
                     problems.push(format!("{}: missing", path.display()));
-                } else if let Some(sum) = segment.files.get(*file)
-                    && let Err(message) = check_sum(&path, sum)?
-                {
-                    problems.push(format!("{}: {message}", path.display()));
+                } else if let Some(sum) = segment.files.get(*file) {
+                    if let Err(message) = check_sum(&path, sum)? {
+                        problems.push(format!("{}: {message}", path.display()));
+                    }
+                } else if segment.format >= SEGMENT_FORMAT {
+                    problems.push(format!(
+                        "{}: the manifest lists no size and hash for it, which every segment \
+                         of format {} has",
+                        path.display(),
+                        segment.format
+                    ));
                 }
             }
         }
@@ -594,6 +601,18 @@ impl Store {
             });
         }
         let Some(sum) = segment.files.get(file) else {
+            // Segments since format 3 list every file's size and hash; one without them was
+            // edited, and its files cannot be trusted.
+            if segment.format >= SEGMENT_FORMAT {
+                return Err(StoreError::Damaged {
+                    path: path.display().to_string(),
+                    message: format!(
+                        "the manifest lists no size and hash for it, which every segment of \
+                         format {} has",
+                        segment.format
+                    ),
+                });
+            }
             return Ok(path);
         };
         let mut verified = self
