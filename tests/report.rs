@@ -1182,7 +1182,7 @@ fn outputs_replace_the_previous_ones_whole() {
     assert_eq!(kept.len(), 2, "{kept:?}");
     assert!(
         kept.iter()
-            .all(|k| !k.starts_with('.') && k.ends_with(".json"))
+            .all(|k| !k.starts_with('.') && k.ends_with(".json.gz"))
     );
 }
 
@@ -1280,5 +1280,5 @@ fn reports_made_at_once_into_one_store_both_succeed() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, ["20231114T221320-000Z.json"], "{names:?}");
+    assert_eq!(names, ["20231114T221320-000Z.json.gz"], "{names:?}");
 }

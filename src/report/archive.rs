@@ -1,6 +1,7 @@
-//! The store's copies of past reports: every `testsift report` keeps its report.json as
-//! `STORE/reports/<UTC time>.json`, and the newest one is the next report's "previous". Only
-//! the newest few are kept; only names this module writes are ever removed.
+//! The store's copies of past reports: every `testsift report` keeps its report.json, gzipped,
+//! as `STORE/reports/<UTC time>.json.gz` (stores before that kept `<UTC time>.json`, still
+//! read), and the newest one is the next report's "previous". Only the newest few are kept;
+//! only names this module writes are ever removed.
 
 use crate::store::Store;
 use std::fs;
@@ -45,7 +46,7 @@ fn err(path: &Path) -> impl FnOnce(io::Error) -> ArchiveError + '_ {
 
 /// The file name a report generated at `at` is kept under; names sort in time order.
 pub(crate) fn file_name(at: jiff::Timestamp) -> String {
-    format!("{}.json", at.strftime("%Y%m%dT%H%M%S-%3fZ"))
+    format!("{}.json.gz", at.strftime("%Y%m%dT%H%M%S-%3fZ"))
 }
 
 /// The newest kept report, if any.
@@ -60,7 +61,7 @@ pub(crate) fn newest(store: &Store) -> Result<Option<PathBuf>, ArchiveError> {
     for entry in entries {
         let entry = entry.map_err(err(&dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.ends_with(".json") || name.starts_with('.') {
+        if !is_kept_name(&name) {
             continue;
         }
         if newest.as_ref().is_none_or(|(n, _)| name > *n) {
@@ -70,8 +71,10 @@ pub(crate) fn newest(store: &Store) -> Result<Option<PathBuf>, ArchiveError> {
     Ok(newest.map(|(_, p)| p))
 }
 
-/// Whether `name` is one [`file_name`] gives (`20231114T221320-009Z.json`).
+/// Whether `name` is one [`file_name`] gives (`20231114T221320-009Z.json.gz`), or an
+/// uncompressed copy an older testsift kept (`20231114T221320-009Z.json`).
 fn is_kept_name(name: &str) -> bool {
+    let name = name.strip_suffix(".gz").unwrap_or(name);
     let b = name.as_bytes();
     b.len() == "20231114T221320-009Z.json".len()
         && name.ends_with("Z.json")
@@ -98,7 +101,12 @@ pub(crate) fn keep(
     // One temporary name per process: two reports made in the same millisecond (or under one
     // SOURCE_DATE_EPOCH) must not rename each other's file away.
     let tmp = dir.join(format!(".{}.{}.tmp", file_name(at), std::process::id()));
-    if let Err(e) = fs::write(&tmp, json) {
+    // Gzipped: report.json grows with the number of tests, and several copies are kept.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let written = io::Write::write_all(&mut gz, json)
+        .and_then(|()| gz.finish())
+        .and_then(|bytes| fs::write(&tmp, bytes));
+    if let Err(e) = written {
         // A full disk: the half-written copy is not left behind.
         let _ = fs::remove_file(&tmp);
         return Err(err(&tmp)(e));
@@ -160,6 +168,7 @@ mod tests {
 
     #[test]
     fn temporary_copies_are_told_from_kept_reports() {
+        assert!(is_tmp_name(".20231114T221320-009Z.json.gz.4242.tmp"));
         assert!(is_tmp_name(".20231114T221320-009Z.json.4242.tmp"));
         assert!(!is_tmp_name("20231114T221320-009Z.json"));
         assert!(!is_tmp_name(".20231114T221320-009Z.json.tmp"));
@@ -170,9 +179,11 @@ mod tests {
     fn names_sort_in_time_order() {
         let a = jiff::Timestamp::from_millisecond(1_700_000_000_009).expect("in range");
         let b = jiff::Timestamp::from_millisecond(1_700_000_000_010).expect("in range");
-        assert_eq!(file_name(a), "20231114T221320-009Z.json");
+        assert_eq!(file_name(a), "20231114T221320-009Z.json.gz");
         assert!(file_name(a) < file_name(b));
         assert!(is_kept_name(&file_name(a)));
+        // An older testsift's uncompressed copy is a kept report too.
+        assert!(is_kept_name("20231114T221320-009Z.json"));
         for other in [
             "notes.json",
             "20231114T221320-009Z.json.bak",

@@ -80,10 +80,23 @@ pub(crate) struct PreviousGroup {
 /// Reads and checks a previous report.json.
 pub(crate) fn read_previous(path: &Path, schema_version: u32) -> Result<Previous, PreviousError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| PreviousError::Io {
+    let mut bytes = std::fs::read(path).map_err(|source| PreviousError::Io {
         path: shown.clone(),
         source,
     })?;
+    // The store keeps its copies gzipped; a copy given with --previous may be either.
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::MultiGzDecoder::new(&bytes[..]),
+            &mut plain,
+        )
+        .map_err(|source| PreviousError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        bytes = plain;
+    }
     let previous: Previous = serde_json::from_slice(&bytes).map_err(|e| PreviousError::Json {
         path: shown.clone(),
         line: e.line(),
