@@ -201,7 +201,7 @@ mod tests {
         );
         // A path from another root in the report, a path from a sub-project's folder in the report.
         assert!(
-            c.test_file("x", Some("checkout/work/tests/test_cart.py"))
+            c.test_file("x", Some("ci/checkout/tests/test_cart.py"))
                 .is_some()
         );
         assert!(c.test_file("x", Some("src/cart.test.ts")).is_some());
