@@ -179,29 +179,32 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
     let on_trunk = |st: &Stretch| st.commits.iter().any(|&c| commits[c].trunk);
     let runs_in =
         |st: &Stretch| -> usize { st.commits.iter().map(|&c| commits[c].execs.len()).sum() };
-    let mut merged: Vec<Stretch> = Vec::with_capacity(stretches.len());
+    // Each kept stretch, with the fingerprints of a trunk stretch seen failing in two runs or
+    // more (what a branch's echo of it would share), computed once.
+    let mut merged: Vec<(Stretch, Vec<u64>)> = Vec::with_capacity(stretches.len());
     for st in stretches {
+        if on_trunk(&st) {
+            let sources = if runs_in(&st) >= 2 {
+                fingerprints(&st)
+            } else {
+                Vec::new()
+            };
+            merged.push((st, sources));
+            continue;
+        }
         let own = fingerprints(&st);
-        let echo_of = if on_trunk(&st) || own.is_empty() {
-            None
-        } else {
-            merged.iter().rposition(|earlier| {
-                on_trunk(earlier)
-                    && runs_in(earlier) >= 2
-                    && fingerprints(earlier)
-                        .iter()
-                        .any(|f| own.binary_search(f).is_ok())
-            })
-        };
+        let echo_of = merged
+            .iter()
+            .rposition(|(_, sources)| sources.iter().any(|f| own.binary_search(f).is_ok()));
         match echo_of {
             Some(j) => {
-                merged[j].commits.extend(st.commits);
-                merged[j].failed_attempts += st.failed_attempts;
+                merged[j].0.commits.extend(st.commits);
+                merged[j].0.failed_attempts += st.failed_attempts;
             }
-            None => merged.push(st),
+            None => merged.push((st, Vec::new())),
         }
     }
-    let stretches = merged;
+    let stretches: Vec<Stretch> = merged.into_iter().map(|(st, _)| st).collect();
     let total_failed: u64 = execs.iter().map(|e| u64::from(e.failed)).sum();
     let total_attempts: u64 = execs.iter().map(|e| u64::from(e.attempts.max(1))).sum();
     // For t intervals the best choice is the t heaviest stretches (moving failed attempts out of
