@@ -1044,3 +1044,33 @@ fn a_truncated_report_fails_the_run_gate() {
     );
     assert!(!incomplete[0]["problem"].as_str().unwrap().is_empty());
 }
+
+/// `--baseline main` looks at the test's newest run on main: main's newest run may not have run
+/// it (its module failed to collect there), and the failure it had before still counts.
+#[test]
+fn the_baseline_is_the_tests_newest_run_on_the_branch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = history(dir.path());
+    let runs = dir.path().join("more");
+    // Run 8 on main runs everything but red_main; run 9 (a pull request) fails red_main.
+    let without: Vec<(&str, char)> = TESTS
+        .iter()
+        .map(|t| (*t, if *t == "t.d::red_main" { '-' } else { 'P' }))
+        .chain(stable_ones())
+        .collect();
+    write_run(&runs, 8, "c8", "main", &without);
+    let failing: Vec<(&str, char)> = TESTS
+        .iter()
+        .map(|t| (*t, if *t == "t.d::red_main" { 'F' } else { 'P' }))
+        .chain(stable_ones())
+        .collect();
+    write_run(&runs, 9, "c9", "pr", &failing);
+    assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+    let out = check(dir.path(), &store, &["--run", "9", "--baseline", "main"]);
+    assert_code(&out, 0);
+    assert!(
+        stdout(&out).contains("forgiven: t.d::red_main: already failing on main (run 6)"),
+        "{}",
+        stdout(&out)
+    );
+}

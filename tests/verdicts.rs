@@ -299,3 +299,39 @@ fn a_variant_that_ran_one_broken_commit_shares_the_other_variants_breakage() {
         assert_eq!(t["flaky_executions"], 0, "{t}");
     }
 }
+
+/// jest-junit with `classNameTemplate "{classname}"` writes an empty classname for a test
+/// outside any `describe`. That alone is no collection error: a flaky such test is flaky.
+#[test]
+fn an_empty_classname_alone_is_no_collection_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for k in 1..=40 {
+        let run = dir.path().join(format!("run-{k:02}"));
+        fs::create_dir_all(&run).unwrap();
+        fs::write(
+            run.join("run.json"),
+            format!(
+                r#"{{"run_id": "{k}", "commit": "c{k}", "branch": "main", "timestamp": "2026-11-01T{:02}:{:02}:00Z"}}"#,
+                k / 60,
+                k % 60
+            ),
+        )
+        .unwrap();
+        let body = if k % 6 == 3 {
+            "<failure>Error: expected 200, got 503</failure>"
+        } else {
+            ""
+        };
+        fs::write(
+            run.join("junit.xml"),
+            format!(
+                r#"<testsuites name="jest tests"><testsuite name="api.test.js"><testcase classname="" name="fetchUser" time="0.1">{body}</testcase><testcase classname="" name="listUsers" time="0.1"/></testsuite></testsuites>"#
+            ),
+        )
+        .unwrap();
+    }
+    let r = flaky_json(dir.path());
+    let t = verdict(&r, "fetchUser");
+    assert_eq!(t["verdict"], "flaky", "{t}");
+    assert_eq!(t["breakages"].as_array().unwrap().len(), 0, "{t}");
+}

@@ -486,8 +486,9 @@ struct Before {
     recovered: HashSet<u64>,
     /// Fingerprints of hard failures, by commit, until the commits are known to be mixed.
     failed_on: Vec<(String, u64)>,
-    /// Status in the baseline run.
-    baseline_failed: bool,
+    /// Its newest execution on the baseline branch before the judged run: (run position,
+    /// failed). The branch's newest run may not have run it (a module that failed to collect).
+    baseline_last: Option<(usize, bool)>,
     /// Its executions in the history: (run position in the window, failed or errored).
     outcomes: Vec<(usize, bool)>,
 }
@@ -570,10 +571,13 @@ pub(crate) fn run_gate(
         .collect();
     let w = Window::of_runs(store, runs, None)?;
     let is_target: Vec<bool> = w.runs.iter().map(|r| r.run == key).collect();
+    // The baseline branch's runs before this one.
     let is_baseline: Vec<bool> = w
         .runs
         .iter()
-        .map(|r| baseline_run.as_deref() == Some(r.run.as_str()))
+        .map(|r| {
+            baseline.is_some_and(|b| r.branch.as_deref() == Some(b)) && r.run != key && before(r)
+        })
         .collect();
     // Per position: the run's commit when it is part of the history.
     let in_history: Vec<Option<Option<&str>>> = w
@@ -607,8 +611,11 @@ pub(crate) fn run_gate(
         };
         let r = rows.run[i] as usize;
         let entry = (test_id(i), variant(i));
-        if is_baseline[r] && st.is_failure() {
-            per_test.entry(entry).or_default().baseline_failed = true;
+        if is_baseline[r] && st != Status::Skipped {
+            let last = &mut per_test.entry(entry).or_default().baseline_last;
+            if last.is_none_or(|(at, _)| at <= r) {
+                *last = Some((r, st.is_failure()));
+            }
         }
         let Some(commit) = in_history[r] else {
             continue;
@@ -683,13 +690,13 @@ pub(crate) fn run_gate(
                     b.evidence()
                 ),
             )
-        } else if b.baseline_failed {
+        } else if let Some((at, true)) = b.baseline_last {
             (
                 Because::FailingOnBaseline,
                 format!(
                     "already failing on {} (run {})",
                     quote(baseline.unwrap_or_default()),
-                    quote(baseline_run.as_deref().unwrap_or_default())
+                    quote(&w.runs[at].run)
                 ),
             )
         } else if b.flaky() {

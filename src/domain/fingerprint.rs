@@ -25,8 +25,22 @@ pub(crate) fn fingerprint(failure_type: &str, message: &str) -> u64 {
         }
         masked.push_str(sep);
     }
+    // A message cut at its cap (crate::junit::MESSAGE_MAX) ends wherever the cap fell, and a
+    // longer number or id earlier in it moves that place: the same failure would hash apart.
+    // Its masked form is hashed up to a length the cut always reaches instead.
+    if message.len() + 4 >= crate::junit::MESSAGE_MAX {
+        let mut end = (failure_type.len() + 1 + CUT_MESSAGE_HASHED).min(masked.len());
+        while !masked.is_char_boundary(end) {
+            end -= 1;
+        }
+        masked.truncate(end);
+    }
     xxh3_64(masked.as_bytes())
 }
+
+/// The masked bytes of a cut message that are hashed: half the cap, so that masking (which
+/// only shortens) leaves at least this much of any cut.
+const CUT_MESSAGE_HASHED: usize = crate::junit::MESSAGE_MAX / 2;
 
 fn is_temp_path(word: &str) -> bool {
     const TEMP: [&str; 6] = [
@@ -135,5 +149,25 @@ mod tests {
             fingerprint("E", "worker7 timed out"),
             fingerprint("E", "reader7 timed out")
         );
+    }
+
+    #[test]
+    fn a_cut_message_hashes_the_same_whatever_its_numbers_moved() {
+        // jest-junit writes no message attribute: the message is the failure text cut at its
+        // cap, and a longer random number earlier in it moves the cut.
+        let text = |n: &str| {
+            let mut t = format!("Error: expected 5, got {n}\n");
+            while t.len() < 3000 {
+                t.push_str("    at Object.<anonymous> (src/api.test.js:12:5)\n");
+            }
+            t.truncate(crate::junit::MESSAGE_MAX);
+            t
+        };
+        let a = fingerprint("", &text("123456789012345678"));
+        let b = fingerprint("", &text("1234567890123456789"));
+        let c = fingerprint("", &text("12345678901234567890"));
+        assert_eq!((a, a), (b, c));
+        // Another failure still hashes apart.
+        assert_ne!(a, fingerprint("", &text("x").replace("expected", "wanted")));
     }
 }

@@ -299,10 +299,13 @@ pub(crate) struct Evidence {
     pub(crate) intervals: Vec<Interval>,
 }
 
-/// The module or class a failure entry stands for, when it is one: pytest writes a module
-/// that failed to import or collect as `<testcase classname="" name="pkg.test_mod">`, and JUnit 4
-/// a class that failed to set up as the test `initializationError` of that class. Its tests
-/// run under the module's dotted name (`pkg.test_mod`, `pkg.test_mod.TestClass`) or the class.
+/// The module or class a failure entry may stand for: pytest writes a module that failed to
+/// import or collect as `<testcase classname="" name="pkg.test_mod">` with `<error
+/// message="collection failure">`, and JUnit 4 a class that failed to set up as the test
+/// `initializationError` of that class. Its tests run under the module's dotted name
+/// (`pkg.test_mod`, `pkg.test_mod.TestClass`) or the class. Only the collection failure's
+/// message, or tests seen running under it, make such an entry a container (a jest test outside
+/// any `describe` also has an empty classname).
 fn container_of<'a>(classname: &'a str, name: &'a str) -> Option<&'a str> {
     if classname.is_empty() && !name.is_empty() && !name.contains(char::is_whitespace) {
         Some(name)
@@ -366,11 +369,35 @@ struct RunIndex {
     /// of its own (the model's commit order).
     position: Vec<u32>,
     branch: Vec<Option<u32>>,
-    /// The trunk: the branch most runs of the window ran on (the model's breakages are judged
-    /// along it; docs/analysis.md).
+    /// The trunk the model's breakages are judged along (docs/analysis.md): see [`trunk_of`].
     trunk: Option<u32>,
     /// `weight[k]` = (1 − DECAY)^k.
     weight: Vec<f64>,
+}
+
+/// Branch names taken for the trunk when the window has them, in this order of preference.
+const TRUNK_NAMES: [&str; 5] = ["main", "master", "trunk", "develop", "default"];
+
+/// The trunk among the window's branches (`branch`: each run's, numbered by `names`): a branch
+/// named as trunks usually are ([`TRUNK_NAMES`]), else the one that ran the most commits (a
+/// stale branch re-run many times on few commits is not the line the project moves along),
+/// then the most runs, then the first seen.
+fn trunk_of(runs: &[RunInfo], branch: &[Option<u32>], names: &HashMap<&str, u32>) -> Option<u32> {
+    if let Some(&b) = TRUNK_NAMES.iter().find_map(|n| names.get(n)) {
+        return Some(b);
+    }
+    let mut commits: Vec<std::collections::HashSet<&str>> = vec![Default::default(); names.len()];
+    let mut counts = vec![0usize; names.len()];
+    for (r, b) in runs.iter().zip(branch) {
+        if let Some(b) = b {
+            counts[*b as usize] += 1;
+            commits[*b as usize].extend(r.commit.as_deref());
+        }
+    }
+    (0..counts.len())
+        .rev()
+        .max_by_key(|&b| (commits[b].len(), counts[b]))
+        .and_then(|b| u32::try_from(b).ok())
 }
 
 impl RunIndex {
@@ -399,15 +426,7 @@ impl RunIndex {
             .iter()
             .map(|r| number(&mut branches, r.branch.as_deref()))
             .collect();
-        let mut counts = vec![0usize; branches.len()];
-        for b in branch.iter().flatten() {
-            counts[*b as usize] += 1;
-        }
-        // The most-run branch; on a tie, the one seen first.
-        let trunk = (0..counts.len())
-            .rev()
-            .max_by_key(|&b| counts[b])
-            .and_then(|b| u32::try_from(b).ok());
+        let trunk = trunk_of(runs, &branch, &branches);
         RunIndex {
             weight: (0..runs.len())
                 .map(|k| (1.0 - DECAY).powi(i32::try_from(k).unwrap_or(i32::MAX)))
@@ -654,6 +673,14 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
     };
 
     let collected = container_runs(ex, &infra);
+    // Each variant's runs outside infrastructure runs.
+    let mut runs_of_variant: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (r, run) in runs.iter().enumerate().filter(|(r, _)| !infra[*r]) {
+        runs_of_variant
+            .entry(run.variant.as_str())
+            .or_default()
+            .push(r);
+    }
     let mut tests = Vec::new();
     // Per run: does every failure in it belong to a flaky failure of a flaky test?
     let mut real_failure = vec![false; runs.len()];
@@ -687,9 +714,26 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
         // commit (an import that fails), so each stretch of them is a breakage (no penalty),
         // unless the same commit also collected.
         let mut penalty = PENALTY;
-        if let Some(container) = container_of(&group.names[0], &group.names[1])
-            && let Some(ran) = collected.get(&(group.variant.as_str(), container))
-        {
+        let container = container_of(&group.names[0], &group.names[1]);
+        // pytest's collection error says so; such an entry is absent from every run that
+        // collected the module, even after the module was renamed or removed.
+        let collection_error = container.is_some()
+            && group.names[0].is_empty()
+            && all.iter().any(|e| {
+                e.outcome == Some(Outcome::Fail)
+                    && message(e.row).is_some_and(|m| m.starts_with("collection failure"))
+            });
+        let ran: Option<&[usize]> = if collection_error {
+            runs_of_variant
+                .get(group.variant.as_str())
+                .map(Vec::as_slice)
+        } else {
+            container
+                .and_then(|c| collected.get(&(group.variant.as_str(), c)))
+                .map(Vec::as_slice)
+                .filter(|ran| !ran.is_empty())
+        };
+        if let Some(ran) = ran {
             penalty = 0.0;
             let own: std::collections::HashSet<usize> =
                 all.iter().map(|e| e.run as usize).collect();

@@ -21,6 +21,10 @@ use super::Outcome;
 /// flake rate.
 pub(crate) const PENALTY: f64 = 4.6;
 
+/// A branch's stretch is taken for the echo of a trunk breakage only when it starts within
+/// this many of the test's commits after the breakage's last one.
+const MAX_ECHO_GAP: usize = 12;
+
 /// One executed (not skipped, not infrastructure) execution, in run order.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Exec {
@@ -193,9 +197,16 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
             continue;
         }
         let own = fingerprints(&st);
-        let echo_of = merged
-            .iter()
-            .rposition(|(_, sources)| sources.iter().any(|f| own.binary_search(f).is_ok()));
+        // A branch carrying the breakage runs soon after it: within a few commits (a flaky
+        // test failing the same way much later is not an echo).
+        let first = st.commits.first().copied().unwrap_or(0);
+        let echo_of = merged.iter().rposition(|(earlier, sources)| {
+            earlier
+                .commits
+                .last()
+                .is_some_and(|&last| first <= last + MAX_ECHO_GAP)
+                && sources.iter().any(|f| own.binary_search(f).is_ok())
+        });
         match echo_of {
             Some(j) => {
                 merged[j].0.commits.extend(st.commits);
@@ -271,6 +282,29 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
             .any(|(i, e)| e.outcome != Outcome::Pass && !explained[i] && !trailing[i]);
         if !other_flakiness {
             chosen.push(last);
+        }
+    }
+    // The same at the window's start: failures on the test's first commits, ended by a pass,
+    // with no other flakiness, are the end of a breakage that began before the window.
+    if let Some(lead) = stretches.first()
+        && lead.commits.first() == Some(&0)
+        && !chosen.contains(&0)
+    {
+        let mut explained = vec![false; execs.len()];
+        for &s in chosen.iter().chain(std::iter::once(&0)) {
+            for &c in &stretches[s].commits {
+                for &i in &commits[c].execs {
+                    explained[i] = true;
+                }
+            }
+        }
+        let other_flakiness = execs
+            .iter()
+            .enumerate()
+            .any(|(i, e)| e.outcome != Outcome::Pass && !explained[i]);
+        if !other_flakiness {
+            chosen.push(0);
+            chosen.sort_unstable();
         }
     }
     let mut in_breakage = vec![false; execs.len()];
@@ -557,5 +591,40 @@ mod tests {
         // flakiness (−3.37 against the interval's −4.6).
         let ex = explain(&execs("a:. b:. c:F d:F e:."), PENALTY, &[2]);
         assert!(ex.intervals.is_empty(), "{:?}", ex.intervals);
+    }
+
+    #[test]
+    fn a_breakage_ending_at_the_windows_start_is_no_flake() {
+        // The window starts on a breakage's last commit: one failure, then passes.
+        let layout = format!("x:FF {}", passes(20));
+        let ex = explain(&execs(&layout), PENALTY, &[]);
+        assert_eq!(ex.intervals.len(), 1);
+        assert_eq!(ex.intervals[0].fixed_exec, Some(2));
+        // With a flake elsewhere it stays one more flake.
+        let layout = format!("x:F {}y:F {}", passes(10), passes(10));
+        assert!(explain(&execs(&layout), PENALTY, &[]).intervals.is_empty());
+    }
+
+    #[test]
+    fn a_late_failure_on_a_branch_is_no_echo_of_an_old_breakage() {
+        // As in the carried-breakage test, but the branch fails 30 commits after the trunk's
+        // breakage: not the breakage again, but one of its own (all 3 attempts failed).
+        let layout = format!(
+            "{}b1:3 b2:3 f:. {}s@1:3 {}",
+            passes(10),
+            passes(30),
+            passes(5)
+        );
+        let mut list = execs_on_lines(&layout);
+        for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
+            e.fingerprint = Some(7);
+        }
+        let ex = explain(&list, PENALTY, &[]);
+        let starts: Vec<(u32, usize)> = ex
+            .intervals
+            .iter()
+            .map(|i| (i.first_commit, i.commits))
+            .collect();
+        assert_eq!(starts, [(10, 2), (43, 1)]);
     }
 }
