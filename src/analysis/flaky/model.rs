@@ -185,26 +185,25 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
         |st: &Stretch| -> usize { st.commits.iter().map(|&c| commits[c].execs.len()).sum() };
     // Each kept stretch, with the fingerprints of a trunk stretch seen failing in two runs or
     // more (what a branch's echo of it would share), computed once.
-    let mut merged: Vec<(Stretch, Vec<u64>)> = Vec::with_capacity(stretches.len());
+    // The last commit is the trunk stretch's own, so that echoes do not chain.
+    let mut merged: Vec<(Stretch, Vec<u64>, usize)> = Vec::with_capacity(stretches.len());
     for st in stretches {
+        let last = st.commits.last().copied().unwrap_or(0);
         if on_trunk(&st) {
             let sources = if runs_in(&st) >= 2 {
                 fingerprints(&st)
             } else {
                 Vec::new()
             };
-            merged.push((st, sources));
+            merged.push((st, sources, last));
             continue;
         }
         let own = fingerprints(&st);
         // A branch carrying the breakage runs soon after it: within a few commits (a flaky
         // test failing the same way much later is not an echo).
         let first = st.commits.first().copied().unwrap_or(0);
-        let echo_of = merged.iter().rposition(|(earlier, sources)| {
-            earlier
-                .commits
-                .last()
-                .is_some_and(|&last| first <= last + MAX_ECHO_GAP)
+        let echo_of = merged.iter().rposition(|(_, sources, trunk_last)| {
+            first <= trunk_last + MAX_ECHO_GAP
                 && sources.iter().any(|f| own.binary_search(f).is_ok())
         });
         match echo_of {
@@ -212,10 +211,10 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
                 merged[j].0.commits.extend(st.commits);
                 merged[j].0.failed_attempts += st.failed_attempts;
             }
-            None => merged.push((st, Vec::new())),
+            None => merged.push((st, Vec::new(), last)),
         }
     }
-    let stretches: Vec<Stretch> = merged.into_iter().map(|(st, _)| st).collect();
+    let stretches: Vec<Stretch> = merged.into_iter().map(|(st, _, _)| st).collect();
     let total_failed: u64 = execs.iter().map(|e| u64::from(e.failed)).sum();
     let total_attempts: u64 = execs.iter().map(|e| u64::from(e.attempts.max(1))).sum();
     // For t intervals the best choice is the t heaviest stretches (moving failed attempts out of
