@@ -224,10 +224,10 @@ fn issue_15_a_run_held_with_other_reports_keeps_this_stores_copy_and_says_so() {
     one(&b, 11);
     let before = stats(&a);
     let out = merge(&a, &[&b]);
-    assert_code(&out, 0);
+    assert_code(&out, 2);
     assert!(
         stderr(&out).contains(&format!(
-            "testsift: warning: run same is in {} with other reports than in {}; {}'s copy was kept\n",
+            "testsift: error: run same is in {} with other reports than in {}; {}'s copy was kept and the other not added",
             b.display(),
             a.display(),
             a.display()

@@ -1,7 +1,7 @@
 //! `testsift merge`: add the runs of other stores to this one.
 
 use crate::cli::MergeArgs;
-use crate::error::EXIT_OK;
+use crate::error::{EXIT_ERROR, EXIT_OK};
 use crate::export::format::count;
 use crate::report::escape;
 use crate::store::{AUTO_COMPACT_SEGMENTS, SMALL_SEGMENT, Store};
@@ -37,7 +37,7 @@ pub(crate) fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
             format!(" (variant {})", escape::terminal(&c.variant))
         };
         eprintln!(
-            "testsift: warning: run {}{variant} is in {} with other reports than in {}; {}'s copy was kept",
+            "testsift: error: run {}{variant} is in {} with other reports than in {}; {}'s copy was kept and the other not added (jobs of one CI run, such as matrix legs, need a variant each: --variant)",
             escape::terminal(&c.run),
             escape::terminal(&c.source),
             store.dir().display(),
@@ -57,5 +57,11 @@ pub(crate) fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
             done.runs_present,
         );
     }
-    Ok(ExitCode::from(EXIT_OK))
+    // A run dropped for another's copy could hide a failure from the gate that follows: the
+    // runs that could be added were, and the merge fails.
+    Ok(ExitCode::from(if done.conflicts.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    }))
 }

@@ -21,10 +21,6 @@ use super::Outcome;
 /// flake rate.
 pub(crate) const PENALTY: f64 = 4.6;
 
-/// A branch's stretch is taken for the echo of a trunk breakage only when it starts within
-/// this many of the test's commits after the breakage's last one.
-const MAX_ECHO_GAP: usize = 12;
-
 /// One executed (not skipped, not infrastructure) execution, in run order.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Exec {
@@ -185,38 +181,40 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
         |st: &Stretch| -> usize { st.commits.iter().map(|&c| commits[c].execs.len()).sum() };
     // Each kept stretch, with the fingerprints of a trunk stretch seen failing in two runs or
     // more (what a branch's echo of it would share), computed once.
-    // The last commit is the trunk stretch's own, so that echoes do not chain.
-    let mut merged: Vec<(Stretch, Vec<u64>, usize)> = Vec::with_capacity(stretches.len());
+    let total_failed: u64 = execs.iter().map(|e| u64::from(e.failed)).sum();
+    let total_attempts: u64 = execs.iter().map(|e| u64::from(e.attempts.max(1))).sum();
+    // Only a trunk stretch that is a breakage by itself (worth its penalty against the test's
+    // whole record) has echoes: a flaky test's chance failures on one commit, and its later
+    // failures on branches that share their fingerprint, are flakes, not a breakage carried.
+    let breakage_by_itself = |st: &Stretch| {
+        let w = st.failed_attempts;
+        loglik((total_failed - w) as f64, (total_attempts - w) as f64) - penalty
+            > loglik(total_failed as f64, total_attempts as f64)
+    };
+    let mut merged: Vec<(Stretch, Vec<u64>)> = Vec::with_capacity(stretches.len());
     for st in stretches {
-        let last = st.commits.last().copied().unwrap_or(0);
         if on_trunk(&st) {
-            let sources = if runs_in(&st) >= 2 {
+            let sources = if runs_in(&st) >= 2 && breakage_by_itself(&st) {
                 fingerprints(&st)
             } else {
                 Vec::new()
             };
-            merged.push((st, sources, last));
+            merged.push((st, sources));
             continue;
         }
         let own = fingerprints(&st);
-        // A branch carrying the breakage runs soon after it: within a few commits (a flaky
-        // test failing the same way much later is not an echo).
-        let first = st.commits.first().copied().unwrap_or(0);
-        let echo_of = merged.iter().rposition(|(_, sources, trunk_last)| {
-            first <= trunk_last + MAX_ECHO_GAP
-                && sources.iter().any(|f| own.binary_search(f).is_ok())
-        });
+        let echo_of = merged
+            .iter()
+            .rposition(|(_, sources)| sources.iter().any(|f| own.binary_search(f).is_ok()));
         match echo_of {
             Some(j) => {
                 merged[j].0.commits.extend(st.commits);
                 merged[j].0.failed_attempts += st.failed_attempts;
             }
-            None => merged.push((st, Vec::new(), last)),
+            None => merged.push((st, Vec::new())),
         }
     }
-    let stretches: Vec<Stretch> = merged.into_iter().map(|(st, _, _)| st).collect();
-    let total_failed: u64 = execs.iter().map(|e| u64::from(e.failed)).sum();
-    let total_attempts: u64 = execs.iter().map(|e| u64::from(e.attempts.max(1))).sum();
+    let stretches: Vec<Stretch> = merged.into_iter().map(|(st, _)| st).collect();
     // For t intervals the best choice is the t heaviest stretches (moving failed attempts out of
     // the flaky part only raises its likelihood); ties go to the newer stretch.
     let is_forced = |st: &Stretch| {
@@ -605,25 +603,32 @@ mod tests {
     }
 
     #[test]
-    fn a_late_failure_on_a_branch_is_no_echo_of_an_old_breakage() {
-        // As in the carried-breakage test, but the branch fails 30 commits after the trunk's
-        // breakage: not the breakage again, but one of its own (all 3 attempts failed).
-        let layout = format!(
-            "{}b1:3 b2:3 f:. {}s@1:3 {}",
-            passes(10),
-            passes(30),
-            passes(5)
-        );
+    fn a_flaky_tests_chance_double_failure_has_no_echoes() {
+        // A flaky test (lone failures every sixth commit) fails twice on commit x (a run and
+        // its re-run), and later on two branches, all the same way: flakes, not a breakage
+        // that the branches carried.
+        let mut layout = String::new();
+        for c in 0..40 {
+            let o = match c {
+                20 => "x:FF".to_string(),
+                30 => "s@1:F".to_string(),
+                35 => "t@2:F".to_string(),
+                c if c % 6 == 3 => format!("c{c}:F"),
+                c => format!("c{c}:."),
+            };
+            layout.push_str(&o);
+            layout.push(' ');
+        }
         let mut list = execs_on_lines(&layout);
         for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
             e.fingerprint = Some(7);
         }
         let ex = explain(&list, PENALTY, &[]);
-        let starts: Vec<(u32, usize)> = ex
-            .intervals
-            .iter()
-            .map(|i| (i.first_commit, i.commits))
-            .collect();
-        assert_eq!(starts, [(10, 2), (43, 1)]);
+        assert!(
+            ex.intervals.iter().all(|i| i.last_commit < 30),
+            "{:?}",
+            ex.intervals
+        );
+        assert!(ex.attempt_rate > 0.0);
     }
 }
