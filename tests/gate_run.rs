@@ -1043,6 +1043,22 @@ fn a_truncated_report_fails_the_run_gate() {
         "{v}"
     );
     assert!(!incomplete[0]["problem"].as_str().unwrap().is_empty());
+    // The formats CI reads say it too: an error annotation, a failing test case.
+    let out = check(dir.path(), &store, &["--run", "2", "--format", "github"]);
+    assert_code(&out, 1);
+    let text = stdout(&out);
+    assert!(
+        text.lines().any(
+            |l| l.starts_with("::error title=testsift check%3A run::report ")
+                && l.contains("more.xml had errors")
+        ),
+        "{text}"
+    );
+    let out = check(dir.path(), &store, &["--run", "2", "--format", "junit"]);
+    assert_code(&out, 1);
+    let xml = stdout(&out);
+    assert!(xml.contains("failures=\"1\""), "{xml}");
+    assert!(xml.contains("<failure type=\"incomplete-report\""), "{xml}");
 }
 
 /// `--baseline main` looks at the test's newest run on main: main's newest run may not have run

@@ -79,6 +79,13 @@ pub(crate) fn github(report: &CheckReport) -> String {
             for d in &run.decisions {
                 out.push_str(&decision_command(d, &title));
             }
+            for i in &run.incomplete_reports {
+                out.push_str(&command(
+                    "error",
+                    &[("title", &title)],
+                    &incomplete_message(i),
+                ));
+            }
             if !r.tripped {
                 out.push_str(&command("notice", &[("title", &title)], &r.reason));
             }
@@ -97,6 +104,15 @@ pub(crate) fn github(report: &CheckReport) -> String {
         }
     }
     out
+}
+
+/// What an incomplete report of the judged run means, in one line.
+fn incomplete_message(i: &crate::analysis::gate::IncompleteReport) -> String {
+    format!(
+        "report {} had errors ({}): the tests after the error are missing, so the run's results \
+         are incomplete",
+        i.path, i.problem
+    )
 }
 
 /// `::error` for a failure the run gate does not forgive, `::warning` for one it does, on the
@@ -143,7 +159,11 @@ pub(crate) fn junit(report: &CheckReport) -> String {
     let x = |s: &str| escape::html(s).replace(['\n', '\t'], " ");
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let decisions: &[Decision] = report.run.as_ref().map_or(&[], |r| &r.decisions);
-    let failing = decisions.iter().filter(|d| !d.forgiven).count();
+    let incomplete = report
+        .run
+        .as_ref()
+        .map_or(&[][..], |r| &r.incomplete_reports[..]);
+    let failing = decisions.iter().filter(|d| !d.forgiven).count() + incomplete.len();
     let gates: Vec<&GateResult> = report
         .gates
         .iter()
@@ -152,15 +172,22 @@ pub(crate) fn junit(report: &CheckReport) -> String {
     let gates_failing = gates.iter().filter(|g| g.tripped).count();
     out.push_str(&format!(
         "<testsuites name=\"testsift check\" tests=\"{}\" failures=\"{}\">\n",
-        decisions.len() + gates.len(),
+        decisions.len() + incomplete.len() + gates.len(),
         failing + gates_failing
     ));
     if let Some(run) = &report.run {
         out.push_str(&format!(
             "  <testsuite name=\"run {}\" tests=\"{}\" failures=\"{failing}\">\n",
             x(&run.run),
-            decisions.len()
+            decisions.len() + incomplete.len()
         ));
+        for i in incomplete {
+            out.push_str(&format!(
+                "    <testcase classname=\"testsift.check\" name=\"incomplete report {}\">\n      <failure type=\"incomplete-report\" message=\"{}\"/>\n    </testcase>\n",
+                x(&i.path),
+                x(&incomplete_message(i))
+            ));
+        }
         for d in decisions {
             let mut attrs = format!(
                 "classname=\"{}\" name=\"{}\"",
