@@ -81,21 +81,25 @@ pub(crate) fn imbalance(loads: &[f64]) -> f64 {
 }
 
 /// Longest processing time first: units by time descending (then by key), each onto the shard
-/// with the least time so far (the lowest-numbered on ties). Returns each unit's shard (0-based).
+/// with the least time so far; on ties, the one with the fewest units (tests pytest times as
+/// `0.000` would otherwise all land on one shard), then the lowest-numbered. Returns each
+/// unit's shard (0-based).
 pub(crate) fn lpt(times: &[f64], count: usize, keys: &[&str]) -> Vec<usize> {
     let count = count.max(1);
     let mut idx: Vec<usize> = (0..times.len()).collect();
     idx.sort_by(|&a, &b| times[b].total_cmp(&times[a]).then(keys[a].cmp(keys[b])));
     let mut load = vec![0.0f64; count];
+    let mut units = vec![0usize; count];
     let mut shard = vec![0; times.len()];
     for i in idx {
         let mut best = 0;
         for s in 1..count {
-            if load[s] < load[best] {
+            if (load[s], units[s]) < (load[best], units[best]) {
                 best = s;
             }
         }
         load[best] += times[i];
+        units[best] += 1;
         shard[i] = best;
     }
     shard
@@ -232,6 +236,14 @@ mod tests {
         }
         assert_eq!(load, [12.0, 12.0]);
         assert_eq!(imbalance(&load), 0.0);
+    }
+
+    #[test]
+    fn units_of_no_time_are_dealt_out_evenly() {
+        let keys = ["a", "b", "c", "d", "e"];
+        assert_eq!(lpt(&[0.0; 5], 2, &keys), [0, 1, 0, 1, 0]);
+        // Timed units first; the untimed ones then go to the shard with fewer units on ties.
+        assert_eq!(lpt(&[2.0, 2.0, 0.0, 0.0, 0.0], 2, &keys), [0, 1, 0, 1, 0]);
     }
 
     #[test]
