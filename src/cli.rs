@@ -369,15 +369,15 @@ pub(crate) struct SlowArgs {
     pub(crate) slower_threshold: f64,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
-    /// infrastructure failure: left out of the time statistics, still counted in the load.
+    /// infrastructure failure: left out of the time statistics, still counted in the load
+    /// [default: testsift.toml's, else 0.8].
     #[arg(
         long,
-        default_value_t = crate::analysis::INFRA_THRESHOLD,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub(crate) infra_threshold: f64,
+    pub(crate) infra_threshold: Option<f64>,
 
     /// A duration regression needs at least N executions of the test before the step and N
     /// from it on, and the median of its last N still above the threshold.
@@ -447,15 +447,15 @@ pub(crate) struct TrimArgs {
     pub(crate) min_runs: usize,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
-    /// infrastructure failure: its failures are not detections and its runs are not counted.
+    /// infrastructure failure: its failures are not detections and its runs are not counted
+    /// [default: testsift.toml's, else 0.8].
     #[arg(
         long,
-        default_value_t = crate::analysis::INFRA_THRESHOLD,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub(crate) infra_threshold: f64,
+    pub(crate) infra_threshold: Option<f64>,
     /// Count only the broken-streak failures of tests that `testsift flaky` calls flaky (with
     /// its default thresholds); by default every hard failure is a detection.
     #[arg(long, help_heading = "Thresholds")]
@@ -899,15 +899,15 @@ pub(crate) struct BacktestArgs {
     pub(crate) budget: Option<f64>,
 
     /// A run in which more than this share of executed tests fail (and at least 5 ran) is an
-    /// infrastructure failure: neither scored nor learned from.
+    /// infrastructure failure: neither scored nor learned from [default: testsift.toml's,
+    /// else 0.8].
     #[arg(
         long,
-        default_value_t = crate::analysis::INFRA_THRESHOLD,
         value_name = "SHARE",
         value_parser = parse_probability,
         help_heading = "Thresholds"
     )]
-    pub(crate) infra_threshold: f64,
+    pub(crate) infra_threshold: Option<f64>,
 
     /// skip: executed runs a test needs before it can be skipped (as `trim --min-runs`).
     #[arg(

@@ -13,7 +13,10 @@ pub(crate) fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     let store = super::existing_store(&args.store.store)?;
     let options = BacktestOptions {
         train_runs: args.train_runs,
-        infra_threshold: args.infra_threshold,
+        infra_threshold: args
+            .infra_threshold
+            .or(crate::config::installed().thresholds.infra_threshold)
+            .unwrap_or(crate::analysis::INFRA_THRESHOLD),
         seed: args.seed,
         min_runs: args.min_runs,
         min_saving: args.cut.min_saving / 100.0,

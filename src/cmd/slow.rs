@@ -14,7 +14,10 @@ pub(crate) fn run(args: SlowArgs) -> anyhow::Result<ExitCode> {
     let options = SlowOptions {
         by: args.by,
         slower_threshold: args.slower_threshold / 100.0,
-        infra_threshold: args.infra_threshold,
+        infra_threshold: args
+            .infra_threshold
+            .or(crate::config::installed().thresholds.infra_threshold)
+            .unwrap_or(crate::analysis::INFRA_THRESHOLD),
         regression_min_runs: usize::try_from(args.regression_min_runs).unwrap_or(usize::MAX),
         regression_min_step: args.regression_min_step / 100.0,
         regression_min_seconds: args

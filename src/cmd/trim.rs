@@ -12,7 +12,10 @@ pub(crate) fn run(args: TrimArgs) -> anyhow::Result<ExitCode> {
     let store = super::existing_store(&args.store.store)?;
     let options = TrimOptions {
         min_runs: args.min_runs,
-        infra_threshold: args.infra_threshold,
+        infra_threshold: args
+            .infra_threshold
+            .or(crate::config::installed().thresholds.infra_threshold)
+            .unwrap_or(crate::analysis::INFRA_THRESHOLD),
         exclude_flaky: args.exclude_flaky,
         min_saving: args.cut.min_saving / 100.0,
         saving_share: args.cut.saving_share / 100.0,
