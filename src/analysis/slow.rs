@@ -510,10 +510,17 @@ fn regression_floor(run_seconds: &[f64], infra: &[bool], options: &SlowOptions) 
         .map(|(&s, _)| s)
         .collect();
     match median(&seconds) {
-        Some(run) => options.regression_min_seconds.min(share * run),
+        // Never under the 1 ms resolution reporters write times in (jest-junit, pytest): a
+        // step from 0.5 ms to 1 ms is the clock's, not the test's.
+        Some(run) => options
+            .regression_min_seconds
+            .min((share * run).max(REGRESSION_FLOOR_MIN)),
         None => options.regression_min_seconds,
     }
 }
+
+/// The least step the share-of-the-run floor may come down to, in seconds.
+const REGRESSION_FLOOR_MIN: f64 = 0.01;
 
 fn analyse(sums: Sums, runs: &[RunInfo], options: &SlowOptions, keep_groups: usize) -> SlowReport {
     let infra = sums.counts.infrastructure(options.infra_threshold);
@@ -771,5 +778,17 @@ mod tests {
         assert!((cv - 0.5).abs() < 1e-12);
         assert_eq!(coefficient_of_variation(&[1.0]), None);
         assert_eq!(coefficient_of_variation(&[0.0, 0.0]), None);
+    }
+
+    #[test]
+    fn the_regression_floor_never_goes_under_the_clocks_resolution() {
+        let options = SlowOptions::default();
+        // A 20 ms suite: 2% is 0.4 ms, under the 1 ms times are written in.
+        assert_eq!(
+            regression_floor(&[0.02, 0.02], &[false, false], &options),
+            0.01
+        );
+        // A 10 s suite: 2% is 0.2 s.
+        assert!((regression_floor(&[10.0, 10.0], &[false, false], &options) - 0.2).abs() < 1e-12);
     }
 }
