@@ -64,6 +64,12 @@ fn existing_store(path: &Path) -> anyhow::Result<Store> {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if reads_config(&cli.command) {
         crate::config::install(crate::config::Config::find(cli.config.as_deref())?);
+    } else if let Some(path) = cli.config.as_deref() {
+        eprintln!(
+            "testsift: note: {}: --config is not read by this command (only the analyses, \
+             check, select, report and backtest read testsift.toml)",
+            crate::report::escape::terminal(&path.display().to_string())
+        );
     }
     match cli.command {
         Command::Ingest(args) => ingest::run(args),
