@@ -1027,8 +1027,9 @@ impl<'t> Parser<'t> {
             self.text.len(),
             format!(
                 "unexpected end of file: <{}> opened at {line}:{column} is not closed (truncated report?); \
-                 {kept} test cases before it kept{decided}",
-                open.rsplit('/').next().unwrap_or(&open).split('[').next().unwrap_or("")
+                 {kept} test case{} before it kept{decided}",
+                open.rsplit('/').next().unwrap_or(&open).split('[').next().unwrap_or(""),
+                if kept == 1 { "" } else { "s" }
             ),
         );
     }
@@ -1688,9 +1689,8 @@ mod tests {
         assert_eq!(p.severity, Severity::Error);
         assert!(p.message.contains("unexpected end of file"), "{p}");
         assert!(
-            p.message.contains(
-                "1 test cases before it kept, and the test case cut short kept as failed"
-            ),
+            p.message
+                .contains("1 test case before it kept, and the test case cut short kept as failed"),
             "{p}"
         );
         let r = parse(b"<testsuites><testsuite name=\"s\"><testcase name=\"a\"></testcase>");
