@@ -479,10 +479,17 @@ fn progress_bar(enabled: bool, total: u64) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    // A line longer than the terminal wraps, and each redraw then leaves a line behind: the
+    // narrower the terminal, the less the line says.
+    let template = match console::Term::stderr().size().1 {
+        90.. => {
+            "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}"
+        }
+        55..=89 => "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes}",
+        _ => "{spinner} [{elapsed_precise}] {wide_bar} {percent}%",
+    };
+    let style =
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar
 }
