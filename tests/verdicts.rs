@@ -335,3 +335,64 @@ fn an_empty_classname_alone_is_no_collection_error() {
     assert_eq!(t["verdict"], "flaky", "{t}");
     assert_eq!(t["breakages"].as_array().unwrap().len(), 0, "{t}");
 }
+
+/// A pull request's own failure as the newest run: the test is broken on that branch only,
+/// and the window's `broken` gate (a nightly check of the trunk) does not trip on it. Once the
+/// trunk fails the same way, it does.
+#[test]
+fn a_pull_requests_own_breakage_does_not_fail_the_trunks_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = |failed: bool| {
+        [
+            ("tests.test_parse", "test_strict", failed),
+            ("tests.test_parse", "test_loose", false),
+        ]
+    };
+    for k in 1..=10 {
+        write_pytest_run(dir.path(), k, &format!("c{k}"), "main", &cases(false));
+    }
+    write_pytest_run(dir.path(), 11, "p1", "fix-parser", &cases(true));
+    let store = tempfile::tempdir().unwrap();
+    let store = store.path().join("store");
+    let out = ingest(&store, &[dir.path()], &["--quiet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let check = |store: &Path| {
+        testsift()
+            .arg("check")
+            .arg("--store")
+            .arg(store)
+            .args(["--format", "json"])
+            .output()
+            .unwrap()
+    };
+    let out = check(&store);
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{r}");
+    let gate = r["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["gate"] == "broken")
+        .unwrap();
+    let reason = gate["reason"].as_str().unwrap();
+    assert!(reason.contains("test_strict (on fix-parser)"), "{reason}");
+
+    let r = flaky_json(dir.path());
+    let t = verdict(&r, "test_strict");
+    assert_eq!(t["verdict"], "broken", "{t}");
+    assert_eq!(t["breakage"]["branch"], "fix-parser", "{t}");
+
+    // The trunk breaks the same way: now the gate trips.
+    write_pytest_run(dir.path(), 12, "c11", "main", &cases(true));
+    let store2 = tempfile::tempdir().unwrap();
+    let store2 = store2.path().join("store");
+    let out = ingest(&store2, &[dir.path()], &["--quiet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = check(&store2);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -39,7 +39,7 @@ pub(crate) enum Gate {
 }
 
 crate::choice::choices!(Gate {
-    Broken => "broken": "Some test is broken (a streak of hard failures up to the newest run)",
+    Broken => "broken": "Some test is broken on the trunk (a streak of hard failures up to the newest run; a pull request's own breakage is named, not counted)",
     NewFlaky => "new-flaky": "Some test is flaky now that was not flaky before the newest runs",
     Slower => "slower": "Some suite (or class, file, family) is flagged as getting slower",
     FlakyRate => "flaky-rate": "The flaky run rate is above `--max-flaky-rate`",
@@ -121,12 +121,16 @@ pub(crate) struct CheckReport {
 }
 
 /// `broken`: trips when any test's verdict is broken; names the first failing run of each.
+///
+/// A breakage that never ran on the trunk (a pull request's own, not yet fixed on its branch)
+/// does not trip it: the trunk is not broken. Such tests are named in the reason.
 pub(crate) fn broken(now: &FlakyReport) -> GateResult {
-    let broken: Vec<&TestVerdict> = now
+    let off_trunk = |t: &&TestVerdict| t.streak.as_ref().is_some_and(|s| s.branch.is_some());
+    let (on_branches, broken): (Vec<&TestVerdict>, Vec<&TestVerdict>) = now
         .tests
         .iter()
         .filter(|t| t.verdict == Verdict::Broken)
-        .collect();
+        .partition(off_trunk);
     let since = |t: &TestVerdict| {
         t.streak.as_ref().map_or(String::new(), |s| {
             let commit = s
@@ -148,10 +152,22 @@ pub(crate) fn broken(now: &FlakyReport) -> GateResult {
     GateResult {
         gate: Gate::Broken,
         tripped: !broken.is_empty(),
-        reason: match broken.len() {
-            0 => "no test is broken".to_string(),
-            1 => format!("1 test is broken: {named}"),
-            n => format!("{n} tests are broken: {named}"),
+        reason: {
+            let mut reason = match broken.len() {
+                0 => "no test is broken".to_string(),
+                1 => format!("1 test is broken: {named}"),
+                n => format!("{n} tests are broken: {named}"),
+            };
+            if !on_branches.is_empty() {
+                let named = name_list(on_branches.iter().map(|t| {
+                    let branch = t.streak.as_ref().and_then(|s| s.branch.as_deref());
+                    format!("{} (on {})", test_label(t), quote(branch.unwrap_or("-")))
+                }));
+                reason.push_str(&format!(
+                    "; broken only on a branch, not on the trunk: {named}"
+                ));
+            }
+            reason
         },
         tests: broken
             .iter()
@@ -1109,14 +1125,29 @@ mod tests {
             },
             length: 3,
             ended: None,
+            branch: None,
         });
-        let r = broken(&report(vec![t, verdict("c::d", Verdict::Stable)]));
+        let r = broken(&report(vec![t.clone(), verdict("c::d", Verdict::Stable)]));
         assert!(r.tripped);
         assert_eq!(
             r.reason,
             "1 test is broken: a::b (since run-17, commit 0123456789ab)"
         );
         assert!(!broken(&report(vec![verdict("x", Verdict::Fixed)])).tripped);
+        // The same breakage seen only on a pull-request branch leaves the trunk green.
+        let mut on_branch = t.clone();
+        on_branch.test_id = "e::f".into();
+        on_branch.name = "f".into();
+        if let Some(s) = on_branch.streak.as_mut() {
+            s.branch = Some("pr-7".into());
+        }
+        let r = broken(&report(vec![on_branch.clone()]));
+        assert!(!r.tripped, "{}", r.reason);
+        assert!(r.tests.is_empty());
+        assert!(r.reason.contains("e::f (on pr-7)"), "{}", r.reason);
+        let r = broken(&report(vec![t, on_branch]));
+        assert!(r.tripped);
+        assert_eq!(r.tests.len(), 1);
     }
 
     #[test]

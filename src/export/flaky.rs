@@ -23,11 +23,14 @@ fn rate(t: &TestVerdict) -> String {
 fn note(t: &TestVerdict) -> String {
     match (&t.streak, t.verdict) {
         (Some(s), Verdict::Broken) => format!(
-            "failing for {} run{} since {} ({})",
+            "failing for {} run{} since {} ({}){}",
             s.length,
             if s.length == 1 { "" } else { "s" },
             s.first.run,
-            s.first.commit.as_deref().unwrap_or("-")
+            s.first.commit.as_deref().unwrap_or("-"),
+            s.branch
+                .as_deref()
+                .map_or(String::new(), |b| format!(", only on branch {b}"))
         ),
         (Some(s), Verdict::Fixed) => format!(
             "broken {} from {}, fixed in {}",

@@ -724,7 +724,7 @@ fn expired_quarantine(r: &Report) -> String {
 fn broken(r: &Report) -> String {
     let list = top_broken(&r.flaky);
     let mut s = format!(
-        r#"<section id="broken"><h2>Broken tests ({})</h2><p class="sub">Failing in every run since the run shown (at least 3 in a row, no pass on the same commit): that run and commit is where it started.</p>"#,
+        r#"<section id="broken"><h2>Broken tests ({})</h2><p class="sub">Failing in every run since the run shown, and judged a breakage rather than flakiness (docs/analysis.md): that run and commit is where it started. A test broken only on a pull-request branch says which.</p>"#,
         list.len()
     );
     if list.is_empty() {
@@ -739,7 +739,14 @@ fn broken(r: &Report) -> String {
             Some(format!(
                 r#"<tr>{}<td>{}</td><td title="{}"><code>{}</code></td><td>{}</td>{}{}{}</tr>"#,
                 name_cell(&t.test_id, &t.variant),
-                html(&shorten(&st.first.run, 60)),
+                match &st.branch {
+                    Some(b) => format!(
+                        r#"{}<br><span class="sub">only on branch {}</span>"#,
+                        html(&shorten(&st.first.run, 60)),
+                        html(&shorten(b, 60))
+                    ),
+                    None => html(&shorten(&st.first.run, 60)),
+                },
                 html(&shorten(st.first.commit.as_deref().unwrap_or("-"), 100)),
                 short_commit(st.first.commit.as_deref()),
                 html(&st.first.timestamp),

@@ -344,7 +344,14 @@ fn broken(r: &Report) -> String {
             s,
             "| {} | {} | {} | {} | {} | {} |",
             test_cell(&t.test_id, &t.variant),
-            md(&st.first.run, SHORT),
+            match &st.branch {
+                Some(b) => format!(
+                    "{} (only on branch {})",
+                    md(&st.first.run, SHORT),
+                    md(b, SHORT)
+                ),
+                None => md(&st.first.run, SHORT),
+            },
             commit(st.first.commit.as_deref()),
             st.first.timestamp,
             st.length,

@@ -101,6 +101,10 @@ pub(crate) struct Breakage {
     pub(crate) fixed_by: Option<RunRef>,
     pub(crate) commits: usize,
     pub(crate) executions: usize,
+    /// The branch of the first bad run when no bad commit ran on the trunk: a pull request's
+    /// own breakage, not the trunk's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) branch: Option<String>,
 }
 
 /// Tests whose newest breakage started and ended on the same commits.
@@ -192,6 +196,9 @@ pub(crate) struct Streak {
     pub(crate) length: usize,
     /// The first run of the fixing commit; none while the test is still broken.
     pub(crate) ended: Option<RunRef>,
+    /// The branch of the first bad run when no bad commit ran on the trunk (see [`Breakage`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) branch: Option<String>,
 }
 
 /// A failure fingerprint of a flaky test.
@@ -828,10 +835,16 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
                 .then(a.fingerprint.cmp(&b.fingerprint))
         });
         fingerprints.truncate(TOP_FINGERPRINTS);
+        let off_trunk_branch = |i: &model::Interval| {
+            i.off_trunk
+                .then(|| runs.get(points[i.first_exec].run)?.branch.clone())
+                .flatten()
+        };
         let streak = ev.streak.map(|(s, len, after)| Streak {
             first: run_ref(points[s].run).unwrap_or_else(empty_ref),
             length: len,
             ended: after.and_then(|a| run_ref(points[a].run)),
+            branch: ev.intervals.last().and_then(off_trunk_branch),
         });
         let breakages: Vec<Breakage> = ev
             .intervals
@@ -842,6 +855,7 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
                 fixed_by: i.fixed_exec.and_then(|a| run_ref(points[a].run)),
                 commits: i.commits,
                 executions: i.executions,
+                branch: off_trunk_branch(i),
             })
             .collect();
         let skipped_since = (v == Verdict::Skipped)

@@ -57,6 +57,8 @@ pub(crate) struct Interval {
     pub(crate) executions: usize,
     /// Commits in the interval.
     pub(crate) commits: usize,
+    /// None of its commits ran on the trunk: a branch's own breakage.
+    pub(crate) off_trunk: bool,
 }
 
 /// What the model concludes for one test.
@@ -326,6 +328,7 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
             fixed_exec: stretch.ended_by.map(|c| commits[c].execs[0]),
             executions,
             commits: stretch.commits.len(),
+            off_trunk: !stretch.commits.iter().any(|&c| commits[c].trunk),
         });
     }
     let broken_now = chosen
