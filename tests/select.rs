@@ -243,6 +243,13 @@ fn priority_orders_by_the_models_chance_then_cheapest_first() {
         out.lines().collect::<Vec<_>>(),
         ["a::A2", "a::A3", "b::B3", "b::B2", "b::B1", "a::A1"]
     );
+    // The summary on stderr says what the order is and what leads it.
+    let err = stderr(&select(&store, &["priority", "--runner", "plain"]));
+    assert!(
+        err.contains("6 tests in order over 6 runs, the likeliest to fail first")
+            && err.contains("first: \"a::A2\" (chance 0.29)"),
+        "{err}"
+    );
     let json: Value =
         serde_json::from_str(&select_ok(&store, &["priority", "--runner", "json"])).unwrap();
     close(&json["tests"][0]["score"], chance(0));

@@ -381,7 +381,43 @@ pub(crate) fn notes(selection: &super::Selection, emitted: &Emitted) -> Vec<Stri
                 n => format!("; {n} left out of the output (see the warnings)"),
             }
         )),
-        (None, _) => {}
+        (None, Kind::Priority) => {
+            // How many tests each reason put where, in the order's reasons as they first come.
+            let mut reasons: Vec<(&str, usize)> = Vec::new();
+            for t in &selection.tests {
+                match reasons.iter_mut().find(|(r, _)| *r == t.reason) {
+                    Some((_, n)) => *n += 1,
+                    None => reasons.push((&t.reason, 1)),
+                }
+            }
+            // With --top or --budget the stage has its own line.
+            if selection.top.is_some() {
+                return lines;
+            }
+            let head = format!("{} tests in order", selection.tests.len());
+            let first = selection.tests.first().map_or(String::new(), |t| {
+                format!(
+                    "; first: {}{}",
+                    show(&t.test_id),
+                    t.score
+                        .map_or(String::new(), |s| format!(" (chance {s:.2})"))
+                )
+            });
+            lines.push(format!(
+                "{head} over {} runs, the likeliest to fail first (by reason: {}){first}{}",
+                selection.runs,
+                reasons
+                    .iter()
+                    .map(|(r, n)| format!("{r} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                match emitted.left_out {
+                    0 => String::new(),
+                    n => format!("; {n} left out of the output (see the warnings)"),
+                }
+            ));
+        }
+        (None, Kind::Shards) => {}
     }
     lines
 }
