@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 /// Outcome letters: `P` passed, `F` failed with "boom", `G` failed with "something else", `R`
-/// failed with "boom" and passed on a retry, `-` not run.
+/// failed with "boom" and passed on a retry, `X` failed with "boom" on all three attempts (two
+/// retries), `-` not run.
 fn report(cases: &[(&str, char)]) -> String {
     let mut xml = String::from("<?xml version=\"1.0\"?>\n<testsuite name=\"s\">\n");
     for (id, outcome) in cases {
@@ -25,6 +26,11 @@ fn report(cases: &[(&str, char)]) -> String {
             'F' => "<failure message=\"boom\" type=\"AssertionError\"/>",
             'G' => "<failure message=\"something else\" type=\"KeyError\"/>",
             'R' => "<flakyFailure message=\"boom\" type=\"AssertionError\"/>",
+            'X' => {
+                "<failure message=\"boom\" type=\"AssertionError\"/>\
+                 <rerunFailure message=\"boom\" type=\"AssertionError\"/>\
+                 <rerunFailure message=\"boom\" type=\"AssertionError\"/>"
+            }
             '-' => continue,
             _ => "",
         };
@@ -1088,5 +1094,60 @@ fn the_baseline_is_the_tests_newest_run_on_the_branch() {
         stdout(&out).contains("forgiven: t.d::red_main: already failing on main (run 6)"),
         "{}",
         stdout(&out)
+    );
+}
+
+/// A known flake (it failed "boom" and passed on one commit) that breaks for real, failing
+/// "boom" as it used to flake. A failure that survived two retries is not forgiven, since its
+/// flakes never did; without retries, the first failures are forgiven as flakes until the flaky
+/// model calls the streak a breakage, and from then on they fail the gate.
+#[test]
+fn a_known_flake_that_breaks_the_same_way_fails_the_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let t = "t.a::flake";
+    let outcomes: Vec<(&str, char)> = vec![
+        ("c1", 'P'),
+        ("c2", 'P'),
+        ("c3", 'F'),
+        ("c3", 'P'),
+        ("c5", 'P'),
+        ("c6", 'P'),
+    ];
+    for (id, (commit, o)) in outcomes.iter().enumerate() {
+        let cases: Vec<(&str, char)> = std::iter::once((t, *o)).chain(stable_ones()).collect();
+        write_run(&runs, id as u32 + 1, commit, "main", &cases);
+    }
+    let store = dir.path().join("store");
+    assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+    let decide = |id: u32, commit: &str, o: char| {
+        let cases: Vec<(&str, char)> = std::iter::once((t, o)).chain(stable_ones()).collect();
+        write_run(&runs, id, commit, "main", &cases);
+        assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+        let out = check(
+            dir.path(),
+            &store,
+            &["--run", &id.to_string(), "--format", "json"],
+        );
+        decisions(&out).remove(t).unwrap()
+    };
+    // Two retries failed too: not forgiven.
+    assert_eq!(decide(7, "c7", 'X'), (false, "new-failure".to_string()));
+    // Without retries: "boom" on c8, c9, ... is forgiven while one failure could be a flake,
+    // and not once the streak is a breakage.
+    let mut seen = Vec::new();
+    for id in 8..=13 {
+        seen.push(decide(id, &format!("c{id}"), 'F'));
+    }
+    assert_eq!(seen[0], (true, "known-flaky".to_string()), "{seen:?}");
+    let first_broken = seen
+        .iter()
+        .position(|d| d.1 == "broken")
+        .unwrap_or_else(|| panic!("never broken: {seen:?}"));
+    assert!(
+        seen[first_broken..]
+            .iter()
+            .all(|d| *d == (false, "broken".to_string())),
+        "{seen:?}"
     );
 }

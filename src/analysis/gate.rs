@@ -3,7 +3,7 @@
 //! rule that no gate (and no selection) acts on no data: [`empty_window`] says why a window
 //! holds no run.
 
-use super::flaky::{FlakyReport, TestVerdict, Verdict};
+use super::flaky::{FlakyOptions, FlakyReport, TestVerdict, Verdict};
 use super::slow::SlowReport;
 use super::window::{self, RunInfo, Since, Window, WindowSpec};
 use super::{AnalysisError, query_err};
@@ -315,6 +315,9 @@ pub(crate) enum Because {
     FailingOnBaseline,
     /// Flaky before, but this failure's fingerprint was never seen on a recovered failure.
     NewFailure,
+    /// Flaky before and failing the way it flaked, but `flaky` over the history and this run
+    /// calls it broken: its failures up to this run are a breakage, not flakes.
+    Broken,
     /// No flaky evidence before this run.
     NotFlaky,
 }
@@ -333,6 +336,7 @@ impl Because {
             Because::KnownFlaky => "known-flaky",
             Because::FailingOnBaseline => "failing-on-baseline",
             Because::NewFailure => "new-failure",
+            Because::Broken => "broken",
             Because::NotFlaky => "not-flaky",
         }
     }
@@ -500,8 +504,12 @@ struct Before {
     /// Fingerprints of failures it recovered from: retried into a pass, or failed on a commit
     /// it also passed on.
     recovered: HashSet<u64>,
-    /// Fingerprints of hard failures, by commit, until the commits are known to be mixed.
-    failed_on: Vec<(String, u64)>,
+    /// Fingerprints of failures it recovered from that had survived in-run retries (every one
+    /// of two or more attempts failed), on a commit it also passed on.
+    recovered_retried: HashSet<u64>,
+    /// Fingerprints of hard failures, by commit, until the commits are known to be mixed; and
+    /// whether the failure survived in-run retries.
+    failed_on: Vec<(String, u64, bool)>,
     /// Its newest execution on the baseline branch before the judged run: (run position,
     /// failed). The branch's newest run may not have run it (a module that failed to collect).
     baseline_last: Option<(usize, bool)>,
@@ -551,6 +559,7 @@ pub(crate) fn run_gate(
     baseline: Option<&str>,
     quarantine: &[Quarantine],
     today: jiff::civil::Date,
+    options: &FlakyOptions,
 ) -> Result<RunGate, AnalysisError> {
     let all = window::runs_in_window(store, &WindowSpec::default())?;
     let Some(target) = all.iter().find(|r| r.run == key).cloned() else {
@@ -652,7 +661,7 @@ pub(crate) fn run_gate(
                 Status::Failed | Status::Error => {
                     seen.1 = true;
                     if let Some(fp) = fp {
-                        b.failed_on.push((c.to_string(), fp));
+                        b.failed_on.push((c.to_string(), fp, rows.attempts[i] >= 2));
                     }
                 }
                 Status::Skipped => {}
@@ -660,13 +669,15 @@ pub(crate) fn run_gate(
         }
     }
     for b in per_test.values_mut() {
-        let mixed: Vec<u64> = b
+        let mixed: Vec<(u64, bool)> = b
             .failed_on
             .iter()
-            .filter(|(c, _)| b.commits.get(c).is_some_and(|(p, _)| *p))
-            .map(|(_, fp)| *fp)
+            .filter(|(c, _, _)| b.commits.get(c).is_some_and(|(p, _)| *p))
+            .map(|&(_, fp, retried)| (fp, retried))
             .collect();
-        b.recovered.extend(mixed);
+        b.recovered.extend(mixed.iter().map(|&(fp, _)| fp));
+        b.recovered_retried
+            .extend(mixed.iter().filter(|(_, r)| *r).map(|&(fp, _)| fp));
     }
 
     let empty = Before::default();
@@ -684,6 +695,16 @@ pub(crate) fn run_gate(
             .iter()
             .find(|q| !q.expired(today) && q.on_variant(v) && q.matches(t));
         let retried = st == Status::Flaky;
+        // A hard failure that survived in-run retries is what retries exist to tell from a
+        // flake: it is forgiven as one only if the test has come back from such a failure.
+        let survived_retries = !retried && rows.attempts[i] >= 2;
+        let known = |fp: u64| {
+            if survived_retries {
+                b.recovered_retried.contains(&fp)
+            } else {
+                b.recovered.contains(&fp)
+            }
+        };
         let (because, reason) = if let Some(q) = quarantined {
             (
                 Because::Quarantined,
@@ -697,7 +718,7 @@ pub(crate) fn run_gate(
                 Because::KnownFlaky,
                 format!("passed on a retry; flaky before this run: {}", b.evidence()),
             )
-        } else if b.flaky() && fp.is_some_and(|fp| b.recovered.contains(&fp)) {
+        } else if b.flaky() && fp.is_some_and(known) {
             (
                 Because::KnownFlaky,
                 format!(
@@ -713,6 +734,17 @@ pub(crate) fn run_gate(
                     "already failing on {} (run {})",
                     quote(baseline.unwrap_or_default()),
                     quote(&w.runs[at].run)
+                ),
+            )
+        } else if b.flaky() && survived_retries && fp.is_some_and(|fp| b.recovered.contains(&fp)) {
+            (
+                Because::NewFailure,
+                format!(
+                    "flaky before this run ({}), but this failure survived {} retries, which \
+                     its flakes never did (fingerprint {:016x})",
+                    b.evidence(),
+                    rows.attempts[i] - 1,
+                    fp.unwrap_or_default()
                 ),
             )
         } else if b.flaky() {
@@ -799,6 +831,39 @@ pub(crate) fn run_gate(
                 .map(str::to_string),
             owners: Vec::new(),
         });
+    }
+    // A known flake that failed on every attempt may be broken now: a breakage that fails the
+    // way the test used to flake is still a breakage. The flaky model over the history and this
+    // run tells; it runs only when such a failure was forgiven.
+    let hard_known_flaky = |d: &Decision| {
+        d.because == Because::KnownFlaky && matches!(d.status, Status::Failed | Status::Error)
+    };
+    if decisions.iter().any(hard_known_flaky) {
+        let runs: Vec<RunInfo> = all
+            .iter()
+            .filter(|r| r.run == key || history.contains(&(r.run.clone(), r.variant.clone())))
+            .cloned()
+            .collect();
+        let report = super::flaky::flaky(&Window::of_runs(store, runs, None)?, options);
+        for d in decisions.iter_mut().filter(|d| hard_known_flaky(d)) {
+            let Some(streak) = report
+                .tests
+                .iter()
+                .find(|t| t.test_id == d.test_id && t.variant == d.variant)
+                .filter(|t| t.verdict == Verdict::Broken)
+                .and_then(|t| t.streak.as_ref())
+            else {
+                continue;
+            };
+            d.because = Because::Broken;
+            d.forgiven = false;
+            d.reason = format!(
+                "failed the way it has flaked before, but its failures since run {} ({} up to \
+                 this one) are a breakage, not flakes: testsift flaky calls it broken",
+                quote(&streak.first.run),
+                crate::export::format::count(streak.length, "run")
+            );
+        }
     }
     Ok(RunGate {
         run: key.to_string(),

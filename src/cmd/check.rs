@@ -82,6 +82,7 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             args.baseline.as_deref(),
             &config.quarantine,
             config::today(),
+            &options,
         )
         .with_context(reading)?;
         for d in &mut decided.decisions {
