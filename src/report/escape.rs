@@ -99,12 +99,31 @@ pub fn is_unsafe_char(c: char) -> bool {
 /// character of [`is_unsafe_char`] is written as a visible escape (`\x1b`, `\u{202e}`), and
 /// newline and tab as `\n`, `\t`, so one value stays on one line. Backslashes are left as they
 /// are: text that only looks like an escape does nothing on a terminal.
+///
+/// A CI log is read by the CI too: GitHub Actions' runner takes `##[command]` anywhere in a
+/// line of a step's output, and a line that starts with `::` (after blanks), as a workflow
+/// command (`add-mask`, `stop-commands`, a forged `error`). So the `[` of `##[` is written
+/// `\x5b`, and the first `:` of a value that starts with `::` as `\x3a`.
 pub(crate) fn terminal(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(is_unsafe_char) {
+    let leading_command = s.trim_start().starts_with("::");
+    if !s.chars().any(is_unsafe_char) && !leading_command && !s.contains("##[") {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
+    let mut leading = leading_command;
+    let mut hashes = 0;
     for c in s.chars() {
+        if leading && c == ':' {
+            out.push_str("\\x3a");
+            leading = false;
+            continue;
+        }
+        if c == '[' && hashes >= 2 {
+            out.push_str("\\x5b");
+            hashes = 0;
+            continue;
+        }
+        hashes = if c == '#' { hashes + 1 } else { 0 };
         match c {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
@@ -192,6 +211,18 @@ impl<W: std::io::Write> std::io::Write for JsonSafe<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_text_holds_no_ci_workflow_command() {
+        assert_eq!(terminal("a ##[stop-commands]t"), "a ##\\x5bstop-commands]t");
+        assert_eq!(terminal("###[x] ##[y"), "###\\x5bx] ##\\x5by");
+        assert_eq!(terminal("  ::add-mask::x"), "  \\x3a:add-mask::x");
+        // Test ids with `::` inside, `#[` and `# #[` stay as they are.
+        for s in ["tests/a.py::test_b", "a #[b] # #[c", "::"] {
+            let want = if s == "::" { "\\x3a:" } else { s };
+            assert_eq!(terminal(s), want);
+        }
+    }
 
     #[test]
     fn html_escapes_markup_and_quotes() {

@@ -436,6 +436,13 @@ pub(crate) fn plain<'a>(ids: impl Iterator<Item = &'a str>) -> Emitted {
             out.left_out += 1;
             out.warnings
                 .push(format!("{}: has a control character; left out", show(id)));
+        } else if id.trim_start().starts_with("::") || id.contains("##[") {
+            // As a line of a CI log it would be a workflow command (`::add-mask::`, `##[...]`).
+            out.left_out += 1;
+            out.warnings.push(format!(
+                "{}: reads as a CI workflow command on a line of its own; left out",
+                show(id)
+            ));
         } else {
             out.text.push_str(id);
             out.text.push('\n');
@@ -461,14 +468,16 @@ pub(crate) fn json_text(json: &str) -> String {
 }
 
 /// A name for a warning: quoted, control characters escaped, long names shortened.
+/// A CI's `##[command]` (see [`crate::report::escape::terminal`]) has its `[` written `\x5b`.
 pub(crate) fn show(s: &str) -> String {
     const MAX: usize = 120;
-    if s.chars().count() > MAX {
+    let shown = if s.chars().count() > MAX {
         let head: String = s.chars().take(MAX).collect();
         format!("{head:?}... ({} bytes)", s.len())
     } else {
         format!("{s:?}")
-    }
+    };
+    shown.replace("##[", "##\\x5b")
 }
 
 /// Quotes a word for a POSIX shell: bare when only safe characters, else in single quotes.
@@ -574,6 +583,14 @@ mod tests {
         assert_eq!(out.warnings.len(), 1);
         assert!(out.warnings[0].contains("\\n"), "{}", out.warnings[0]);
         assert!(!out.warnings[0].contains('\n'));
+        let out = plain(["::add-mask::x", "a ##[error]y", "a.py::b"].into_iter());
+        assert_eq!(out.text, "a.py::b\n");
+        assert_eq!(out.left_out, 2);
+        assert!(
+            out.warnings[1].contains("##\\x5berror"),
+            "{}",
+            out.warnings[1]
+        );
     }
 
     /// Every runner format, file and shell form, and its warnings: no character of
