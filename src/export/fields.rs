@@ -172,7 +172,7 @@ mod tests {
             .expect("writing to a Vec cannot fail");
         assert_eq!(
             String::from_utf8(md).expect("UTF-8"),
-            "| test | time | runs |\n|---|---:|---:|\n| &#64;c | 500 ms | 10 |\n"
+            "| test | time | runs |\n|---|---:|---:|\n| &#64;\u{200b}c | 500 ms | 10 |\n"
         );
     }
 }

@@ -612,7 +612,7 @@ mod tests {
             .expect("writing to a Vec cannot fail");
         assert_eq!(
             String::from_utf8(out).expect("UTF-8"),
-            "| test | share |\n|---|---:|\n| &#64;everyone \\~\\~x\\~\\~ http\\://a\\.b | 12.5% |\n"
+            "| test | share |\n|---|---:|\n| &#64;\u{200b}everyone \\~\\~x\\~\\~ http\\://a\\.b | 12.5% |\n"
         );
     }
 }

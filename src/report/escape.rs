@@ -29,34 +29,70 @@ const BIDI_REPLACEMENT: char = '\u{fffd}';
 
 /// Escapes text for one GitHub-flavoured Markdown table cell or list item: every character
 /// Markdown or GitHub gives a meaning to is backslash-escaped or written as an entity, so the
-/// text shows as written (no links, images, emphasis, code, math, mentions or raw HTML), and
+/// text shows as written (no links, images, emphasis, code, math, lists or raw HTML), and
 /// newlines become `<br>` so a cell stays on one line.
+///
+/// GitHub finds mentions (`@name`), issue references (`#12`, `GH-12`) and e-mail addresses in
+/// the rendered text, after escapes and entities are decoded: a zero-width space (U+200B) after
+/// each `@`, after a `#` before a digit and inside `GH-` before a digit keeps them plain text,
+/// so a report posted as a pull-request comment notifies and links no one.
 pub(crate) fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 4);
-    for c in s.chars() {
-        push_markdown(&mut out, c);
-    }
+    markdown_pieces(s, |piece| {
+        out.push_str(piece);
+        true
+    });
     out
 }
 
-fn push_markdown(out: &mut String, c: char) {
-    match c {
-        '&' => out.push_str("&amp;"),
-        '<' => out.push_str("&lt;"),
-        '>' => out.push_str("&gt;"),
-        // `@name` would notify a user in a pull-request comment.
-        '@' => out.push_str("&#64;"),
-        // `.` and `:` too, so no `www.x` or `scheme:` text becomes a link.
-        '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '{' | '}' | '#' | '!' | '|' | '~'
-        | '$' | '.' | ':' => {
-            out.push('\\');
-            out.push(c);
+/// Calls `sink` with the escaped form of each character of `s`, in order, until it returns
+/// false.
+fn markdown_pieces(s: &str, mut sink: impl FnMut(&str) -> bool) {
+    const ZWSP: char = '\u{200b}';
+    let mut piece = String::new();
+    let mut chars = s.chars().peekable();
+    let (mut prev2, mut prev) = ('\0', '\0');
+    while let Some(c) = chars.next() {
+        piece.clear();
+        let next_digit = chars.peek().is_some_and(char::is_ascii_digit);
+        match c {
+            '&' => piece.push_str("&amp;"),
+            '<' => piece.push_str("&lt;"),
+            '>' => piece.push_str("&gt;"),
+            '@' => {
+                piece.push_str("&#64;");
+                piece.push(ZWSP);
+            }
+            '#' => {
+                piece.push_str("\\#");
+                if next_digit {
+                    piece.push(ZWSP);
+                }
+            }
+            '-' if next_digit
+                && prev2.eq_ignore_ascii_case(&'g')
+                && prev.eq_ignore_ascii_case(&'h') =>
+            {
+                piece.push(ZWSP);
+                piece.push_str("\\-");
+            }
+            // `.` and `:` too, so no `www.x` or `scheme:` text becomes a link; `-` and `+`, so
+            // no text starts a list item.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '{' | '}' | '!' | '|' | '~' | '$'
+            | '.' | ':' | '-' | '+' => {
+                piece.push('\\');
+                piece.push(c);
+            }
+            '\r' => {}
+            '\n' => piece.push_str("<br>"),
+            c if c.is_control() => piece.push(' '),
+            c if is_unsafe_char(c) => piece.push(BIDI_REPLACEMENT),
+            c => piece.push(c),
         }
-        '\r' => {}
-        '\n' => out.push_str("<br>"),
-        c if c.is_control() => out.push(' '),
-        c if is_unsafe_char(c) => out.push(BIDI_REPLACEMENT),
-        c => out.push(c),
+        (prev2, prev) = (prev, c);
+        if !sink(&piece) {
+            return;
+        }
     }
 }
 
@@ -64,16 +100,14 @@ fn push_markdown(out: &mut String, c: char) {
 /// it had to cut: a bound on what one cell can add to the file, whatever the input.
 pub(crate) fn markdown_capped(s: &str, max_bytes: usize) -> String {
     let mut out = String::new();
-    let mut one = String::new();
-    for c in s.chars() {
-        one.clear();
-        push_markdown(&mut one, c);
-        if out.len() + one.len() > max_bytes {
+    markdown_pieces(s, |piece| {
+        if out.len() + piece.len() > max_bytes {
             out.push('…');
-            return out;
+            return false;
         }
-        out.push_str(&one);
-    }
+        out.push_str(piece);
+        true
+    });
     out
 }
 
@@ -248,8 +282,12 @@ mod tests {
     fn markdown_escapes_everything_with_a_meaning() {
         assert_eq!(
             markdown("a|b `c` <img> [x](y) $(rm -rf) @me #1\n*_"),
-            "a\\|b \\`c\\` &lt;img&gt; \\[x\\]\\(y\\) \\$\\(rm -rf\\) &#64;me \\#1<br>\\*\\_"
+            "a\\|b \\`c\\` &lt;img&gt; \\[x\\]\\(y\\) \\$\\(rm \\-rf\\) &#64;\u{200b}me \\#\u{200b}1<br>\\*\\_"
         );
+        // No list item, issue reference or e-mail address; `#x` keeps no invisible space.
+        assert_eq!(markdown("- a + b"), "\\- a \\+ b");
+        assert_eq!(markdown("GH-12 gh-x"), "GH\u{200b}\\-12 gh\\-x");
+        assert_eq!(markdown("a@b.c #x"), "a&#64;\u{200b}b\\.c \\#x");
     }
 
     #[test]
