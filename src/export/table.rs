@@ -8,7 +8,10 @@
 //! how many more there are. `--wide` prints every row and every cell in full. Padding is
 //! written out, never through a `format!` width, which panics from 65,536 on.
 
-use crate::report::escape::{markdown, terminal};
+use crate::report::escape::{markdown, markdown_capped, terminal};
+
+/// The most one text cell of a Markdown table adds, escaped, without `--wide`.
+pub(crate) const MARKDOWN_CELL_BYTES: usize = 1024;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -259,6 +262,7 @@ impl Table {
 
     /// Writes the table as GitHub-flavoured Markdown: text from reports through
     /// [`markdown`], our own cells as they are, at most `opts.rows()` rows.
+    /// Markdown, each text cell at most [`MARKDOWN_CELL_BYTES`] escaped (whole with `--wide`).
     pub(crate) fn markdown(&self, out: &mut impl Write, opts: &TableOptions) -> io::Result<()> {
         let (rows, hidden) = self.shown(opts.rows());
         let visible = self.visible(rows);
@@ -280,7 +284,12 @@ impl Table {
                 .iter()
                 .map(|&k| match self.columns[k].fit {
                     Fit::Keep => Cow::Borrowed(row[k].as_str()),
-                    Fit::Middle | Fit::End | Fit::Id => Cow::Owned(markdown(&row[k])),
+                    Fit::Middle | Fit::End | Fit::Id if opts.wide => Cow::Owned(markdown(&row[k])),
+                    // A bound on what one cell adds (names are up to 64 KiB; a job summary
+                    // takes 1 MiB, a comment 65,536 characters).
+                    Fit::Middle | Fit::End | Fit::Id => {
+                        Cow::Owned(markdown_capped(&row[k], MARKDOWN_CELL_BYTES))
+                    }
                 })
                 .collect();
             writeln!(out, "| {} |", cells.join(" | "))?;
@@ -601,6 +610,24 @@ mod tests {
         assert_eq!(lines[1], format!("  {} end", "b".repeat(60)));
         assert_eq!(lines[2], format!("{}…", "c".repeat(99)));
         assert_eq!(lines.len(), 3);
+    }
+
+    #[test]
+    fn markdown_cells_are_capped_unless_wide() {
+        let mut t = Table::new(vec![Column::name("test")]);
+        t.row(vec!["<".repeat(100_000)]);
+        let mut out = Vec::new();
+        t.markdown(&mut out, &TableOptions::default())
+            .expect("writing to a Vec cannot fail");
+        assert!(out.len() < MARKDOWN_CELL_BYTES + 100, "{}", out.len());
+        let mut wide = Vec::new();
+        let opts = TableOptions {
+            wide: true,
+            ..TableOptions::default()
+        };
+        t.markdown(&mut wide, &opts)
+            .expect("writing to a Vec cannot fail");
+        assert!(wide.len() > 400_000, "{}", wide.len());
     }
 
     #[test]

@@ -16,7 +16,10 @@ pub(crate) fn html(s: &str) -> String {
             '\'' => out.push_str("&#39;"),
             '\n' | '\t' => out.push(c),
             c if c.is_control() => out.push(' '),
-            c if is_unsafe_char(c) => out.push(BIDI_REPLACEMENT),
+            // Not characters XML 1.0 can hold (the JUnit output of `check` is XML).
+            c if is_unsafe_char(c) || matches!(c, '\u{fffe}' | '\u{ffff}') => {
+                out.push(BIDI_REPLACEMENT)
+            }
             c => out.push(c),
         }
     }
@@ -265,6 +268,7 @@ mod tests {
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot; onload=&quot;y&quot;&amp;amp;"
         );
         assert_eq!(html("a\u{0}b\nc"), "a b\nc");
+        assert_eq!(html("a\u{ffff}\u{fffe}"), "a\u{fffd}\u{fffd}");
     }
 
     #[test]
