@@ -57,7 +57,7 @@ fn a_folder_of_loose_reports_is_one_run() {
     assert_code(&out, 0);
     assert_eq!(run_names(&store), ["surefire-reports"]);
     assert_eq!(executions(&store).height(), 5);
-    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning:"), "{}", stderr(&out));
 }
 
 #[test]
@@ -446,7 +446,55 @@ fn a_run_folder_found_inside_path_is_not_named_after_the_ci_job() {
     let out = night("7002");
     assert_code(&out, 0);
     assert!(stderr(&out).contains("1 already in"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "warning: the CI's variables (github) name a run, but this folder holds 2 run \
+             folders (run-1041, run-1042)"
+        ),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(runs(&store).height(), 2);
+}
+
+/// A CI job whose reports folder holds one subfolder per shard: without `--run-depth` each is
+/// a run of its own, named by its folder, and a warning says how to make them the job's run;
+/// with `--run-depth 0` they are the one run the CI's variables name.
+#[test]
+fn shard_folders_of_a_ci_job_are_its_one_run_with_run_depth_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = dir.path().join("test-results");
+    surefire(&results.join("shard-1"), "A", &cases(2, 0));
+    surefire(&results.join("shard-2"), "B", &cases(2, 0));
+    let ingest_with = |store: &str, extra: &[&str]| {
+        let mut cmd = testsift();
+        cmd.arg("ingest")
+            .arg(&results)
+            .arg("--store")
+            .arg(dir.path().join(store))
+            .args(extra);
+        for (key, value) in GITHUB {
+            cmd.env(key, value);
+        }
+        cmd.output().unwrap()
+    };
+    let out = ingest_with("s1", &[]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("holds 2 run folders (shard-1, shard-2)")
+            && stderr(&out).contains("pass --run-depth 0"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(runs(&dir.path().join("s1")).height(), 2);
+    let out = ingest_with("s0", &["--run-depth", "0"]);
+    assert_code(&out, 0);
+    assert!(!stderr(&out).contains("warning:"), "{}", stderr(&out));
+    assert_eq!(runs(&dir.path().join("s0")).height(), 1);
+    assert!(only_run(&dir.path().join("s0"), "commit").is_some());
+    let out = ingest_with("s2", &["--run-depth", "1"]);
+    assert_code(&out, 0);
+    assert!(!stderr(&out).contains("warning:"), "{}", stderr(&out));
 }
 
 #[test]

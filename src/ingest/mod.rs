@@ -199,7 +199,11 @@ fn ingest_once(
     // (the nightly job reading an artifact tree that happens to hold one run).
     let ci = match (runs, options.ci.as_ref()) {
         ([run], Some(ci)) if options.paths.contains(&run.source) => Some(&ci.meta),
-        ([run], Some(ci)) if run.meta.run_id.is_none() && options.overrides.run_id.is_none() => {
+        ([run], Some(ci))
+            if run.meta.run_id.is_none()
+                && options.overrides.run_id.is_none()
+                && options.run_depth.is_none() =>
+        {
             report_problem(&Diagnostic::warning(
                 run.source.display().to_string(),
                 format!(
@@ -207,6 +211,48 @@ fn ingest_once(
                      path given, so it is named by its folder or file; to ingest a CI job's \
                      reports as its run, give their folder itself (or --run-depth 0)",
                     ci.system
+                ),
+            ));
+            summary.warnings += 1;
+            None
+        }
+        // Several runs found inside one folder given, none named by a run.json: most likely
+        // the job's own reports, one subfolder per shard or downloaded artifact, that the
+        // CI's variables should have named as one run. Said, since `check --run` will not find
+        // the CI's run.
+        ([_, _, ..], Some(ci))
+            if options.paths.len() == 1
+                && options.overrides.run_id.is_none()
+                && options.run_depth.is_none()
+                && runs
+                    .iter()
+                    .all(|r| r.meta.run_id.is_none() && !options.paths.contains(&r.source)) =>
+        {
+            let named: Vec<String> = runs
+                .iter()
+                .take(3)
+                .map(|r| {
+                    r.source.file_name().map_or_else(
+                        || r.source.display().to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    )
+                })
+                .collect();
+            report_problem(&Diagnostic::warning(
+                options.paths[0].display().to_string(),
+                format!(
+                    "the CI's variables ({}) name a run, but this folder holds {} run folders \
+                     ({}{}), each stored as a run of its own and named by its folder; to \
+                     ingest a CI job's reports as its one run (shards, downloaded artifacts), \
+                     pass --run-depth 0 (--run-depth 1 says they are runs, without this warning)",
+                    ci.system,
+                    runs.len(),
+                    named.join(", "),
+                    if runs.len() > named.len() {
+                        ", ..."
+                    } else {
+                        ""
+                    }
                 ),
             ));
             summary.warnings += 1;
