@@ -396,3 +396,74 @@ fn a_pull_requests_own_breakage_does_not_fail_the_trunks_gate() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// A pull request's bug on two matrix legs: its one commit `p1` fails `parse` on both legs,
+/// and the next push `p2` fixes it. Each leg alone has one failure in 24 runs, which reads as
+/// a flake; both legs failing outright on the one commit is the code's doing: `fixed` on both.
+/// `net` fails on each leg on commits of its own (never both on one): flaky on both.
+#[test]
+fn two_legs_failing_on_one_commit_is_a_breakage_not_two_flakes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut k = 0;
+    let mut commits: Vec<(String, &str)> = (1..=10).map(|c| (format!("c{c}"), "main")).collect();
+    commits.push(("p1".into(), "fix-parser"));
+    commits.push(("p2".into(), "fix-parser"));
+    commits.extend((11..=22).map(|c| (format!("c{c}"), "main")));
+    for (n, (commit, branch)) in commits.iter().enumerate() {
+        for (leg, variant) in ["py311", "py312"].into_iter().enumerate() {
+            k += 1;
+            let parse_fails = commit == "p1";
+            let net_fails = (leg == 0 && (n == 4 || n == 15)) || (leg == 1 && (n == 8 || n == 19));
+            let run = dir.path().join(format!("run-{k:02}"));
+            fs::create_dir_all(&run).unwrap();
+            fs::write(
+                run.join("run.json"),
+                format!(
+                    r#"{{"run_id": "{n}", "commit": "{commit}", "branch": "{branch}", "variant": "{variant}", "timestamp": "2026-11-{:02}T{:02}:00:00Z"}}"#,
+                    1 + n / 20,
+                    n % 20
+                ),
+            )
+            .unwrap();
+            let case = |name: &str, fails: bool| {
+                let body = if fails {
+                    r#"<failure message="assert 1 == 2"/>"#
+                } else {
+                    ""
+                };
+                format!(
+                    r#"<testcase classname="tests.test_io" name="{name}" time="0.1">{body}</testcase>"#
+                )
+            };
+            fs::write(
+                run.join("junit.xml"),
+                format!(
+                    r#"<testsuite name="pytest">{}{}{}</testsuite>"#,
+                    case("parse", parse_fails),
+                    case("net", net_fails),
+                    case("ok", false)
+                ),
+            )
+            .unwrap();
+        }
+    }
+    let r = flaky_json(dir.path());
+    let of = |name: &str| -> Vec<Value> {
+        r["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["name"] == name)
+            .cloned()
+            .collect()
+    };
+    assert_eq!(of("parse").len(), 2);
+    for t in of("parse") {
+        assert_eq!(t["verdict"], "fixed", "{t}");
+        assert_eq!(t["breakage"]["first_bad"]["commit"], "p1", "{t}");
+        assert_eq!(t["breakage"]["fixed_by"]["commit"], "p2", "{t}");
+    }
+    for t in of("net") {
+        assert_eq!(t["verdict"], "flaky", "{t}");
+    }
+}

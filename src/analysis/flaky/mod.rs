@@ -870,6 +870,21 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
             .collect();
         broken_at.sort_unstable();
         broken_at.dedup();
+        // Commits on which every execution of this variant failed outright.
+        let mut hard_at: Vec<(u32, bool)> = points
+            .iter()
+            .filter_map(|p| {
+                let c = commits.position.get(p.run).copied()?;
+                Some((c, p.outcome == Outcome::Fail))
+            })
+            .collect();
+        hard_at.sort_unstable();
+        let mut hard_failed: Vec<u32> = Vec::new();
+        for run in hard_at.chunk_by(|a, b| a.0 == b.0) {
+            if run.iter().all(|&(_, failed)| failed) {
+                hard_failed.push(run[0].0);
+            }
+        }
         let verdict = TestVerdict {
             test_id: group.test_id.clone(),
             classname,
@@ -902,15 +917,17 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
             ci_seconds,
             owners: Vec::new(),
         };
-        (verdict, broken_at)
+        (verdict, broken_at, hard_failed)
     };
     // Per test id: each variant's commits inside a breakage.
     let mut broken_commits: HashMap<&str, Vec<(&str, Vec<u32>)>> = HashMap::new();
+    // Per test id: each variant's commits on which it failed outright.
+    let mut hard_commits: HashMap<&str, Vec<(&str, Vec<u32>)>> = HashMap::new();
     // Flaky on lone failures alone (no retry, no same-commit evidence): (index into tests,
-    // into groups), judged again once every variant's breakages are known.
-    let mut lone: Vec<(usize, usize)> = Vec::new();
+    // into groups, its hard-failed commits), judged again once every variant is known.
+    let mut lone: Vec<(usize, usize, Vec<u32>)> = Vec::new();
     for (g, group) in ex.groups.iter().enumerate() {
-        let (t, broken_at) = judge(group, &[], true);
+        let (t, broken_at, hard_failed) = judge(group, &[], true);
         if !broken_at.is_empty() {
             broken_commits
                 .entry(group.test_id.as_str())
@@ -918,22 +935,38 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
                 .push((group.variant.as_str(), broken_at));
         }
         if t.verdict == Verdict::Flaky && t.retry_runs == 0 && t.same_commit_commits == 0 {
-            lone.push((tests.len(), g));
+            lone.push((tests.len(), g, hard_failed.clone()));
+        }
+        if !hard_failed.is_empty() {
+            hard_commits
+                .entry(group.test_id.as_str())
+                .or_default()
+                .push((group.variant.as_str(), hard_failed));
         }
         tests.push(t);
     }
     // A breakage of one variant (a matrix leg) fails the other variants that ran the broken
-    // commits too: a leg that ran one of them fails once, which alone reads as a flake.
-    for (k, g) in lone {
+    // commits too: a leg that ran one of them fails once, which alone reads as a flake. And a
+    // commit on which two variants both failed outright is the code's, not chance's, as two
+    // failed attempts on one variant would be (a pull request's bug, failing on every leg of
+    // its one commit and fixed by the next push).
+    for (k, g, hard_failed) in lone {
         let group = &ex.groups[g];
-        let Some(others) = broken_commits.get(group.test_id.as_str()) else {
-            continue;
-        };
-        let mut forced: Vec<u32> = others
-            .iter()
+        let mut forced: Vec<u32> = broken_commits
+            .get(group.test_id.as_str())
+            .into_iter()
+            .flatten()
             .filter(|(variant, _)| *variant != group.variant.as_str())
             .flat_map(|(_, c)| c.iter().copied())
             .collect();
+        let other_hard: Vec<u32> = hard_commits
+            .get(group.test_id.as_str())
+            .into_iter()
+            .flatten()
+            .filter(|(variant, _)| *variant != group.variant.as_str())
+            .flat_map(|(_, c)| c.iter().copied())
+            .collect();
+        forced.extend(hard_failed.iter().filter(|c| other_hard.contains(c)));
         if forced.is_empty() {
             continue;
         }
