@@ -1151,3 +1151,51 @@ fn a_known_flake_that_breaks_the_same_way_fails_the_gate() {
         "{seen:?}"
     );
 }
+
+/// A matrix: `flake` passed on a retry on leg `linux` before; on leg `macos` it never failed.
+/// When it passes on a retry on `macos`, the other leg's evidence forgives it, and the reason
+/// names that leg; `stable`, never flaky on any leg, is not forgiven.
+#[test]
+fn a_flake_known_on_another_leg_is_forgiven_on_this_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let mut k = 0;
+    let mut run = |id: u32, variant: &str, cases: &[(&'static str, char)]| {
+        k += 1;
+        let folder = runs.join(format!("r{k:02}"));
+        fs::create_dir_all(&folder).unwrap();
+        fs::write(
+            folder.join("run.json"),
+            format!(
+                "{{\"run_id\": \"{id}\", \"commit\": \"c{id}\", \"branch\": \"main\", \
+                 \"variant\": \"{variant}\", \"timestamp\": \"2026-03-{id:02}T02:00:00Z\"}}\n"
+            ),
+        )
+        .unwrap();
+        let cases: Vec<(&str, char)> = cases.iter().copied().chain(stable_ones()).collect();
+        fs::write(folder.join("junit.xml"), report(&cases)).unwrap();
+    };
+    for id in 1..=5 {
+        let o = if id == 2 { 'R' } else { 'P' };
+        run(id, "linux", &[("t.a::flake", o), ("t.a::stable", 'P')]);
+        run(id, "macos", &[("t.a::flake", 'P'), ("t.a::stable", 'P')]);
+    }
+    run(6, "macos", &[("t.a::flake", 'R'), ("t.a::stable", 'R')]);
+    let store = dir.path().join("store");
+    assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+    let out = check(dir.path(), &store, &["--run", "6", "--format", "json"]);
+    let d = decisions(&out);
+    assert_eq!(d["t.a::flake"], (true, "known-flaky".to_string()), "{d:?}");
+    assert_eq!(d["t.a::stable"], (false, "not-flaky".to_string()), "{d:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reason = v["run"]["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["test_id"] == "t.a::flake")
+        .unwrap()["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(reason.contains("flaky on variant linux before"), "{reason}");
+}

@@ -698,11 +698,27 @@ pub(crate) fn run_gate(
         // A hard failure that survived in-run retries is what retries exist to tell from a
         // flake: it is forgiven as one only if the test has come back from such a failure.
         let survived_retries = !retried && rows.attempts[i] >= 2;
+        // A test never flaky on this variant but flaky on another (a matrix leg) that flakes
+        // here the same way: the other leg's evidence tells, and the reason names the leg.
+        let (src, on) = match per_test
+            .iter()
+            .filter(|((t2, v2), o)| *t2 == t && *v2 != v && o.flaky())
+            .min_by_key(|((_, v2), _)| *v2)
+        {
+            Some(((_, v2), o)) if !b.flaky() => (
+                o,
+                format!(
+                    " on variant {}",
+                    quote(if v2.is_empty() { "-" } else { v2 })
+                ),
+            ),
+            _ => (b, String::new()),
+        };
         let known = |fp: u64| {
             if survived_retries {
-                b.recovered_retried.contains(&fp)
+                src.recovered_retried.contains(&fp)
             } else {
-                b.recovered.contains(&fp)
+                src.recovered.contains(&fp)
             }
         };
         let (because, reason) = if let Some(q) = quarantined {
@@ -713,18 +729,21 @@ pub(crate) fn run_gate(
                     q.until, q.owner, q.reason, q.issue
                 ),
             )
-        } else if b.flaky() && retried {
-            (
-                Because::KnownFlaky,
-                format!("passed on a retry; flaky before this run: {}", b.evidence()),
-            )
-        } else if b.flaky() && fp.is_some_and(known) {
+        } else if src.flaky() && retried {
             (
                 Because::KnownFlaky,
                 format!(
-                    "failed the way it has flaked before (fingerprint {:016x}); {}",
+                    "passed on a retry; flaky{on} before this run: {}",
+                    src.evidence()
+                ),
+            )
+        } else if src.flaky() && fp.is_some_and(known) {
+            (
+                Because::KnownFlaky,
+                format!(
+                    "failed the way it has flaked{on} before (fingerprint {:016x}); {}",
                     fp.unwrap_or_default(),
-                    b.evidence()
+                    src.evidence()
                 ),
             )
         } else if let Some((at, true)) = b.baseline_last {
