@@ -36,11 +36,11 @@ crate::choice::choices!(CsvTable {
 fn headline(r: &SlowReport, show: impl Fn(&str) -> String) -> String {
     let s = &r.summary;
     format!(
-        "{} runs ({} .. {}), {} infrastructure failures left out; {} of test time",
-        s.runs,
+        "{} ({} .. {}), {} left out; {} of test time",
+        super::format::count(s.runs, "run"),
         show(s.first_run.as_deref().unwrap_or("-")),
         show(s.last_run.as_deref().unwrap_or("-")),
-        s.infrastructure_runs,
+        super::format::count(s.infrastructure_runs, "infrastructure failure"),
         duration(s.total_seconds)
     )
 }

@@ -112,8 +112,11 @@ fn table(r: &TrimReport, opts: &TableOptions, out: &mut impl Write) -> io::Resul
         out,
         opts,
         &format!(
-            "{} runs, {} infrastructure failures left out; {} tests, {} failure events",
-            s.runs, s.infrastructure_runs, s.tests, s.events
+            "{}, {} left out; {}, {}",
+            super::format::count(s.runs, "run"),
+            super::format::count(s.infrastructure_runs, "infrastructure failure"),
+            super::format::count(s.tests, "test"),
+            super::format::count(s.events, "failure event")
         ),
     )?;
     writeln!(out)?;
