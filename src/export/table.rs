@@ -257,6 +257,13 @@ impl Table {
         if hidden > 0 {
             write_row(out, opts, &self.more(hidden))?;
         }
+        if cut_alike(&columns, &widths, &cells) {
+            write_row(
+                out,
+                opts,
+                "(names cut to fit the line look alike; --wide shows them whole)",
+            )?;
+        }
         Ok(())
     }
 
@@ -332,6 +339,23 @@ fn fit(columns: &[&Column], widths: &mut [usize], limit: usize) {
 }
 
 /// One line of cells, each cut and padded to its column's width; the last cell is not padded.
+/// Whether two different names of a column are cut to fit into the same text, so that the
+/// table shows two tests alike.
+fn cut_alike(columns: &[&Column], widths: &[usize], cells: &[Vec<Cow<'_, str>>]) -> bool {
+    columns.iter().enumerate().any(|(k, column)| {
+        if !matches!(column.fit, Fit::Middle | Fit::Id) {
+            return false;
+        }
+        let mut seen: std::collections::HashMap<Cow<'_, str>, &str> =
+            std::collections::HashMap::new();
+        cells.iter().any(|row| {
+            let full: &str = &row[k];
+            let shown = cut(full, widths[k], column.fit);
+            matches!(shown, Cow::Owned(_)) && *seen.entry(shown).or_insert(full) != full
+        })
+    })
+}
+
 fn render(columns: &[&Column], widths: &[usize], cells: &[Cow<'_, str>]) -> String {
     let mut line = String::new();
     let last = cells.len().saturating_sub(1);
@@ -498,6 +522,23 @@ mod tests {
             message.into(),
         ]);
         t
+    }
+
+    #[test]
+    fn names_cut_alike_get_a_note() {
+        let long = |mid: &str| {
+            let pad = "x".repeat(60);
+            format!("tests.module_{pad}::test_case_{pad}_{mid}_{pad}_ends_the_same")
+        };
+        let mut t = Table::new(vec![Column::name("test"), Column::num("runs")]);
+        t.row(vec![long("aaaaaaaaaaaa"), "1".into()]);
+        t.row(vec![long("bbbbbbbbbbbb"), "2".into()]);
+        let out = print(&t, &TableOptions::default());
+        assert!(out.contains("look alike; --wide"), "{out}");
+        let mut t = Table::new(vec![Column::name("test"), Column::num("runs")]);
+        t.row(vec!["a".into(), "1".into()]);
+        t.row(vec![long("aaaaaaaaaaaa"), "2".into()]);
+        assert!(!print(&t, &TableOptions::default()).contains("look alike"));
     }
 
     #[test]
