@@ -344,7 +344,7 @@ fn markdown_escapes_mentions_links_and_strikethrough() {
         assert!(!md.contains("https://"), "{args:?}:\n{md}");
         assert!(!md.contains("~~"), "{args:?}:\n{md}");
         assert!(
-            md.contains("&#64;everyone see https\\://evil\\.example/x \\~\\~struck\\~\\~"),
+            md.contains("&#64;\u{200b}everyone see https\\://evil\\.example/x \\~\\~struck\\~\\~"),
             "{args:?}:\n{md}"
         );
     }
