@@ -407,3 +407,50 @@ fn a_report_nested_100000_levels_deep_is_refused_with_a_location_not_a_crash() {
         "no located error in stderr:\n{err}"
     );
 }
+
+/// gotestsum and go-junit-report write `message="Failed"` on every failure: the stored message
+/// is the body's text (without go's `=== RUN` line), which says what failed, and failures of
+/// different causes get different fingerprints; with no body the placeholder stays.
+#[test]
+fn a_go_reporters_placeholder_message_gives_way_to_the_failures_text() {
+    let messages = |file: &str| -> Vec<(String, String)> {
+        let bytes = fs::read(fixtures().join("dialects").join(file)).unwrap();
+        let r = testsift::junit::parse(&bytes);
+        r.cases
+            .iter()
+            .filter(|c| !r.str(r.detail(c).message).is_empty())
+            .map(|c| {
+                (
+                    r.str(c.name).to_owned(),
+                    r.str(r.detail(c).message).to_owned(),
+                )
+            })
+            .collect()
+    };
+    let gotestsum = messages("gotestsum.xml");
+    assert!(
+        gotestsum[0]
+            .1
+            .starts_with("ws_test.go:88: read tcp 127.0.0.1:53122->127.0.0.1:8089: i/o timeout"),
+        "{gotestsum:?}"
+    );
+    assert!(
+        gotestsum
+            .iter()
+            .any(|(n, m)| n == "TestMain" && m.starts_with("panic: open testdata/seed.sql"))
+    );
+    let short = messages("gotestsum-short-classname.xml");
+    assert!(
+        short.contains(&("TestMain".into(), "FAIL\thgo/broken [build failed]".into())),
+        "{short:?}"
+    );
+    let report = messages("go-junit-report.xml");
+    assert!(
+        report.contains(&("TestParse".into(), "Failed".into()))
+            && report.contains(&(
+                "TestParse/unicode".into(),
+                "parse_test.go:42: Parse(\"naïve\") = \"na?ve\", want \"naïve\"".into()
+            )),
+        "{report:?}"
+    );
+}

@@ -1467,3 +1467,188 @@ fn a_pattern_too_long_for_one_argument_is_warned_about() {
     let out = select(&store, &["quarantine", "--runner", "jest"]);
     assert!(!stderr(&out).contains("128 KiB"), "{}", stderr(&out));
 }
+
+/// Six runs of a Go module as gotestsum writes them: the package in `classname`, a parent
+/// (`TestP`, failing whenever its subtest `TestP/flaky` fails, timed as the sum of its
+/// subtests) beside its subtests, `TestQ` in two packages, and `TestL`, which fails on its own
+/// while its subtests pass. All on one commit, so the failing ones are flaky.
+fn go_history(dir: &Path) -> PathBuf {
+    let h = dir.join("history");
+    for run in 1..=6u32 {
+        let flaky = run % 2 == 0;
+        let l_fails = run == 3 || run == 5;
+        run_folder(
+            &h,
+            &format!("r{run}"),
+            "c1",
+            run,
+            "",
+            &junit(&[
+                ("ex/a", "TestP/flaky", 1.0, flaky),
+                ("ex/a", "TestP/stable", 3.0, false),
+                ("ex/a", "TestP", 4.0, flaky),
+                ("ex/a", "TestQ", 2.0, false),
+                ("ex/b", "TestQ", 2.0, false),
+                ("ex/b", "TestL/x", 1.0, false),
+                ("ex/b", "TestL/y", 1.0, false),
+                ("ex/b", "TestL", 2.0, l_fails),
+                ("ex/b", "TestZ", 5.0, false),
+            ]),
+        );
+    }
+    h
+}
+
+/// The names of the window's tests, from the JSON of `select shards` (every test).
+fn go_names(store: &Path) -> Vec<String> {
+    let json: Value = serde_json::from_str(&select_ok(
+        store,
+        &["shards", "--count", "1", "--runner", "json"],
+    ))
+    .unwrap();
+    json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `priority --top N --runner go` runs the N likeliest: the pattern of the others never skips
+/// one of them, though a parent ranks below its subtest (`go test -skip` on a parent skips
+/// its subtests); every other test is skipped.
+#[test]
+fn go_priority_top_never_excludes_the_parent_of_a_kept_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest_ok(&store, &go_history(dir.path()));
+    let names = go_names(&store);
+    for n in 1..names.len() {
+        let top = n.to_string();
+        let json: Value = serde_json::from_str(&select_ok(
+            &store,
+            &["priority", "--top", &top, "--runner", "json"],
+        ))
+        .unwrap();
+        let kept: Vec<&str> = json["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        let out = select(&store, &["priority", "--top", &top, "--runner", "go"]);
+        assert_code(&out, 0);
+        let pattern = stdout(&out);
+        let pattern = pattern.trim_end();
+        for name in &names {
+            let needed = kept
+                .iter()
+                .any(|k| k == name || k.starts_with(&format!("{name}/")));
+            assert_eq!(
+                go_skips(pattern, name),
+                !needed,
+                "--top {n}: {name} with {pattern:?} (kept {kept:?})"
+            );
+        }
+    }
+}
+
+/// `shards --runner go`: every test runs in exactly one shard, by test and by class, though
+/// a subtest's parent is a test of its own and `TestQ` is in two packages.
+#[test]
+fn go_shards_run_every_test_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest_ok(&store, &go_history(dir.path()));
+    let names = go_names(&store);
+    for by in ["test", "class"] {
+        for count in 2..=4usize {
+            let patterns: Vec<String> = (1..=count)
+                .map(|i| {
+                    let out = select(
+                        &store,
+                        &[
+                            "shards",
+                            "--count",
+                            &count.to_string(),
+                            "--by",
+                            by,
+                            "--runner",
+                            "go",
+                            "--shard",
+                            &i.to_string(),
+                        ],
+                    );
+                    assert_code(&out, 0);
+                    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+                    stdout(&out).trim_end().to_string()
+                })
+                .collect();
+            for name in &names {
+                let runs_in = patterns.iter().filter(|p| !go_skips(p, name)).count();
+                assert_eq!(
+                    runs_in, 1,
+                    "--by {by} --count {count}: {name} in {patterns:?}"
+                );
+            }
+        }
+    }
+}
+
+/// `quarantine --runner go`: the flaky subtest is skipped, not its parent (whose failures it
+/// explains), so the parent's stable subtest still runs; a parent quarantined alone is
+/// skipped with a warning that counts the subtests it takes along.
+#[test]
+fn go_quarantine_skips_the_flaky_subtest_not_its_parent() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest_ok(&store, &go_history(dir.path()));
+    let plain = select_ok(&store, &["quarantine", "--runner", "plain"]);
+    assert_eq!(
+        plain.lines().collect::<Vec<_>>(),
+        ["ex/a::TestP", "ex/a::TestP/flaky", "ex/b::TestL"]
+    );
+    let out = select(&store, &["quarantine", "--runner", "go"]);
+    assert_code(&out, 0);
+    let pattern = stdout(&out);
+    assert_eq!(pattern, "^TestL$|^TestP$/^flaky$\n");
+    for (name, skipped) in [
+        ("TestP", false),
+        ("TestP/stable", false),
+        ("TestP/flaky", true),
+        ("TestL", true),
+        ("TestL/x", true),
+        ("TestQ", false),
+    ] {
+        assert_eq!(go_skips(pattern.trim_end(), name), skipped, "{name}");
+    }
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "\"ex/a::TestP\": left out, since its subtest \"ex/a::TestP/flaky\" is selected"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "\"ex/b::TestL\": go test -skip also skips its 2 subtests that are not selected"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("3 of 9 tests selected to quarantine over 6 runs; 1 left out of the output"),
+        "{err}"
+    );
+}
+
+#[test]
+fn go_skips_reads_a_pattern_as_go_does() {
+    assert!(go_skips("^TestP$", "TestP/x/y"));
+    assert!(!go_skips("^TestP$/^x$", "TestP"));
+    assert!(go_skips("^TestP$/^x$", "TestP/x/y"));
+    assert!(go_skips("^A$|^TestP$/^x$", "A"));
+    assert!(!go_skips("^TestP$/^a\\|b$", "TestP/a"));
+    assert!(go_skips("^TestP$/^a\\|b$", "TestP/a|b"));
+    assert!(!go_skips("^TestP$/^\\[x/y\\]$", "TestP/x"));
+    assert!(!go_skips("", "TestP"));
+}

@@ -467,3 +467,76 @@ fn two_legs_failing_on_one_commit_is_a_breakage_not_two_flakes() {
         assert_eq!(t["verdict"], "flaky", "{t}");
     }
 }
+
+/// gotestsum writes a Go package that failed to build as `<testcase classname="" name="TestMain">`
+/// in the package's testsuite, failing with `message="Failed"` and `FAIL\tpkg [build failed]` in
+/// its body (the shape gotestsum 1.8.2 wrote for Go 1.23.5). When the build is fixed the package's
+/// tests run again and that entry is gone: it is fixed then, not broken while it stays in the
+/// window. `ex/b` fails to build in run 5; `ex/d`, written with `--junitfile-testcase-classname
+/// short` (classname `.` for TestMain, the last element as suite and classname), in run 6. A
+/// TestMain that ran and failed (`ex/c`, from run 7 on) is a test like any other: broken.
+#[test]
+fn a_go_build_failure_is_fixed_when_its_packages_tests_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let build_failed = |class: &str, pkg: &str| {
+        format!(
+            "<testcase classname=\"{class}\" name=\"TestMain\" time=\"0.000000\">\
+             <failure message=\"Failed\" type=\"\">FAIL&#x9;{pkg} [build failed]&#xA;</failure></testcase>"
+        )
+    };
+    for k in 1..=9usize {
+        let run = dir.path().join(format!("run-{k:02}"));
+        fs::create_dir_all(&run).unwrap();
+        fs::write(
+            run.join("run.json"),
+            format!(
+                r#"{{"run_id": "{k}", "commit": "c{k}", "branch": "main", "timestamp": "2026-11-01T{k:02}:00:00Z"}}"#
+            ),
+        )
+        .unwrap();
+        let b = if k == 5 {
+            build_failed("", "example.com/ex/b")
+        } else {
+            r#"<testcase classname="ex/b" name="TestOne" time="0.1"/>"#.to_string()
+        };
+        let d = if k == 6 {
+            build_failed(".", "example.com/ex/d")
+        } else {
+            r#"<testcase classname="d" name="TestTwo" time="0.1"/>"#.to_string()
+        };
+        let c = if k >= 7 {
+            r#"<failure message="Failed" type="">=== RUN   TestMain&#xA;    main_test.go:3: no&#xA;</failure>"#
+        } else {
+            ""
+        };
+        fs::write(
+            run.join("junit.xml"),
+            format!(
+                "<testsuites><testsuite name=\"ex/b\">{b}</testsuite><testsuite name=\"d\">{d}</testsuite>\
+                 <testsuite name=\"ex/c\"><testcase classname=\"ex/c\" name=\"TestMain\" time=\"0.1\">{c}</testcase></testsuite></testsuites>"
+            ),
+        )
+        .unwrap();
+    }
+    let r = flaky_json(dir.path());
+    let main: Vec<&Value> = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["name"] == "TestMain")
+        .collect();
+    let t = |id: &str| {
+        *main
+            .iter()
+            .find(|t| t["test_id"] == id)
+            .unwrap_or_else(|| panic!("no {id} in {main:?}"))
+    };
+    for (id, run) in [("ex/b::TestMain", "5"), ("d::TestMain", "6")] {
+        let t = t(id);
+        assert_eq!(t["verdict"], "fixed", "{t}");
+        assert_eq!(t["breakage"]["first_bad"]["run"], run, "{t}");
+        // Its runs: the one it failed in and the eight where the package's tests ran.
+        assert_eq!(t["runs"], 9, "{t}");
+    }
+    assert_eq!(t("ex/c::TestMain")["verdict"], "broken");
+}

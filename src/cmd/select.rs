@@ -31,6 +31,7 @@ pub(crate) fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
             .count
             .map_or(1, |c| usize::try_from(c).unwrap_or(usize::MAX)),
         shard_by: args.by,
+        runner: args.runner,
         split_by: args.current_split,
         quarantine: config.quarantine.clone(),
         today: crate::config::today(),

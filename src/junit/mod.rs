@@ -84,7 +84,8 @@ pub struct Case {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Detail {
     pub failure_type: Str,
-    /// The failure's `message` attribute, or the start of its text; at most `MESSAGE_MAX` bytes.
+    /// The failure's `message` attribute, or the start of its text when there is none or it is a
+    /// placeholder (`Failed`); at most `MESSAGE_MAX` bytes.
     pub message: Str,
     /// The start of the case's `<system-out>`/`<system-err>`, kept only for cases that did not
     /// simply pass; at most [`OUTPUT_MAX`] bytes.

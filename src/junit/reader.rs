@@ -528,7 +528,7 @@ impl<'t> Parser<'t> {
                         state.message = msg;
                         state.failure_type = ty;
                     }
-                    message_taken = attr.is_some();
+                    message_taken = attr.is_some_and(|m| !placeholder(m));
                 }
                 first
             }
@@ -566,11 +566,16 @@ impl<'t> Parser<'t> {
                         Some(state.case.retries_time.get().unwrap_or(0.0) + t).into();
                 }
                 if wanted && matches!(child, Child::Failure | Child::Error) {
-                    // No message attribute: the start of the body's text (the type is set).
+                    // No message attribute, or a placeholder: the start of the body's text
+                    // (the type is set), unless there is none.
                     if let Some((s, e)) = body {
-                        let msg = self.report.push_str(&body_text(&text[s..e]));
-                        if let Some(state) = self.open_cases.last_mut() {
-                            state.message = msg;
+                        let body = body_text(&text[s..e]);
+                        let body = without_go_framing(&body);
+                        if !body.is_empty() {
+                            let msg = self.report.push_str(body);
+                            if let Some(state) = self.open_cases.last_mut() {
+                                state.message = msg;
+                            }
                         }
                     }
                 } else if wanted {
@@ -829,6 +834,11 @@ impl<'t> Parser<'t> {
                     } else {
                         intern(self)
                     };
+                    // gotestsum's `--junitfile-testcase-classname short` writes `.` for a
+                    // package's TestMain: no class, as an empty classname says.
+                    if self.report.str(state.case.classname) == "." {
+                        state.case.classname = Str::default();
+                    }
                     self.last_classname = state.case.classname;
                 }
                 "file" => state.case.file = intern(self),
@@ -1411,6 +1421,29 @@ fn plain_body_end(text: &[u8], from: usize, name: &[u8]) -> Option<usize> {
 
 /// Readable text of an element body: CDATA markers dropped, entities resolved, trimmed, at most
 /// [`MESSAGE_MAX`] bytes.
+/// A `message` attribute some writers put on every failure, whatever failed: gotestsum,
+/// go-junit-report and CTest write `Failed`. The failure's body, where there is one, says what
+/// failed (an assertion, a panic, a timeout), so it is the message instead.
+fn placeholder(message: &str) -> bool {
+    ["failed", "failure", "fail"]
+        .iter()
+        .any(|p| message.eq_ignore_ascii_case(p))
+}
+
+/// The body without the lines `go test -v` frames a test's output with before it (`=== RUN`,
+/// `=== PAUSE`, `=== CONT`, `=== NAME`), which gotestsum keeps: every failure of a test would
+/// otherwise start the same.
+fn without_go_framing(body: &str) -> &str {
+    let mut rest = body;
+    while ["=== RUN", "=== PAUSE", "=== CONT", "=== NAME"]
+        .iter()
+        .any(|f| rest.starts_with(f))
+    {
+        rest = rest.split_once('\n').map_or("", |(_, after)| after);
+    }
+    rest.trim_start()
+}
+
 fn body_text(raw: &str) -> Cow<'_, str> {
     body_text_max(raw, MESSAGE_MAX)
 }
@@ -1667,6 +1700,44 @@ mod tests {
                 .message
                 .contains("is before 2000, a placeholder")
         );
+    }
+
+    /// gotestsum and go-junit-report write `message="Failed"` on every failure: the body says
+    /// what failed (without go's `=== RUN` line), so two failures differ; with no body the
+    /// placeholder stays.
+    #[test]
+    fn a_placeholder_message_gives_way_to_the_body() {
+        let r = parse(
+            b"<testsuite>\
+              <testcase name=\"a\"><failure message=\"Failed\" type=\"\">=== RUN   a&#xA;    a_test.go:9: want 1, got 2&#xA;--- FAIL: a (0.00s)&#xA;</failure></testcase>\
+              <testcase name=\"b\"><failure message=\"Failed\" type=\"\">=== RUN   b&#xA;panic: test timed out after 2s&#xA;</failure></testcase>\
+              <testcase name=\"c\"><failure message=\"Failed\"/></testcase>\
+              <testcase name=\"d\"><failure message=\"Failed\"><![CDATA[    parse_test.go:42: bad]]></failure></testcase>\
+              <testcase name=\"e\"><failure message=\"expected 1\">trace</failure></testcase>\
+              </testsuite>",
+        );
+        let messages: Vec<&str> = r.cases.iter().map(|c| r.str(r.detail(c).message)).collect();
+        assert_eq!(
+            messages,
+            [
+                "a_test.go:9: want 1, got 2\n--- FAIL: a (0.00s)",
+                "panic: test timed out after 2s",
+                "Failed",
+                "parse_test.go:42: bad",
+                "expected 1",
+            ]
+        );
+    }
+
+    /// gotestsum's `--junitfile-testcase-classname short` writes `classname="."` for TestMain.
+    #[test]
+    fn a_dot_classname_is_no_classname() {
+        let r = parse(
+            b"<testsuite name=\"hgo/broken\"><testcase classname=\".\" name=\"TestMain\"/>\
+              <testcase classname=\".\" name=\"TestOther\"/><testcase classname=\"./x\" name=\"t\"/></testsuite>",
+        );
+        let classes: Vec<&str> = r.cases.iter().map(|c| r.str(c.classname)).collect();
+        assert_eq!(classes, ["", "", "./x"]);
     }
 
     #[test]

@@ -55,6 +55,9 @@ pub(crate) struct SelectOptions {
     pub(crate) variant: Option<String>,
     pub(crate) shard_count: usize,
     pub(crate) shard_by: shards::Unit,
+    /// shards: the runner the shards are written for; Go keeps tests together that one
+    /// `-skip` name reaches (see [`shards::plan`]).
+    pub(crate) runner: runner::Runner,
     /// What the current split to compare shards with is made of.
     pub(crate) split_by: crate::analysis::SplitBy,
     /// testsift.toml's quarantine entries (quarantine only).
@@ -232,7 +235,8 @@ pub(crate) fn select(
             (tests, None)
         }
         Kind::Shards => {
-            let (tests, plan) = shards::plan(&hist, options.shard_count, options.shard_by);
+            let (tests, plan) =
+                shards::plan(&hist, options.shard_count, options.shard_by, options.runner);
             (tests, Some(plan))
         }
     };
@@ -288,7 +292,13 @@ fn empty(options: &SelectOptions, why: String) -> Selection {
             tests: Vec::new(),
             current_split: Err("no history".into()),
         };
-        shards::plan(&nothing, options.shard_count, options.shard_by).1
+        shards::plan(
+            &nothing,
+            options.shard_count,
+            options.shard_by,
+            options.runner,
+        )
+        .1
     });
     Selection {
         schema_version: SCHEMA_VERSION,

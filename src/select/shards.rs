@@ -3,6 +3,7 @@
 //! the split the newest multi-part run used. Formulas and worked example: docs/select.md.
 
 use super::history::{CurrentSplit, History, TestHistory};
+use super::runner::{Runner, go};
 use super::{Selected, base};
 use crate::analysis::SplitBy;
 use serde::Serialize;
@@ -113,7 +114,53 @@ fn unit_key(t: &TestHistory, by: Unit) -> String {
     }
 }
 
-pub(crate) fn plan(hist: &History, count: usize, by: Unit) -> (Vec<Selected>, ShardPlan) {
+/// Each test's unit. For Go, a shard skips every other shard's tests by name with `-skip`,
+/// which skips a test's subtests with it and the tests of that name in every package: so the
+/// tests that share a top-level name (`TestA`, `TestA/sub`, and `TestA` of another package)
+/// are one unit with `--by test`, and with `--by class` the packages that share a top-level
+/// test name are one unit. Otherwise a test would be skipped on its own shard by another
+/// shard's test of its name, and run on none.
+fn unit_keys(hist: &History, by: Unit, runner: Runner) -> Vec<String> {
+    if runner != Runner::Go {
+        return hist.tests.iter().map(|t| unit_key(t, by)).collect();
+    }
+    match by {
+        Unit::Test => hist
+            .tests
+            .iter()
+            .map(|t| go::top_level(&t.name).to_string())
+            .collect(),
+        Unit::Class => {
+            // Classes joined through a shared top-level name, each set named by its least key.
+            let keys: Vec<String> = hist.tests.iter().map(|t| unit_key(t, by)).collect();
+            let mut root: BTreeMap<&str, &str> =
+                keys.iter().map(|k| (k.as_str(), k.as_str())).collect();
+            fn find<'a>(root: &BTreeMap<&'a str, &'a str>, mut k: &'a str) -> &'a str {
+                while root[k] != k {
+                    k = root[k];
+                }
+                k
+            }
+            let mut first_class: BTreeMap<&str, &str> = BTreeMap::new();
+            for (t, k) in hist.tests.iter().zip(&keys) {
+                let other = *first_class.entry(go::top_level(&t.name)).or_insert(k);
+                let (a, b) = (find(&root, k), find(&root, other));
+                if a != b {
+                    let (low, high) = if a < b { (a, b) } else { (b, a) };
+                    root.insert(high, low);
+                }
+            }
+            keys.iter().map(|k| find(&root, k).to_string()).collect()
+        }
+    }
+}
+
+pub(crate) fn plan(
+    hist: &History,
+    count: usize,
+    by: Unit,
+    runner: Runner,
+) -> (Vec<Selected>, ShardPlan) {
     let medians: Vec<Option<f64>> = hist
         .tests
         .iter()
@@ -124,9 +171,22 @@ pub(crate) fn plan(hist: &History, count: usize, by: Unit) -> (Vec<Selected>, Sh
     let seconds: Vec<f64> = medians.iter().map(|m| m.unwrap_or(assumed)).collect();
 
     let mut units: BTreeMap<String, (f64, Vec<usize>)> = BTreeMap::new();
-    for (i, t) in hist.tests.iter().enumerate() {
-        let u = units.entry(unit_key(t, by)).or_default();
-        u.0 += seconds[i];
+    // Go times a parent as the sum of its subtests: a unit counts it, not them again.
+    let ids: std::collections::HashSet<&str> =
+        hist.tests.iter().map(|t| t.test_id.as_str()).collect();
+    let counted = |t: &TestHistory| {
+        runner != Runner::Go
+            || !t.test_id.ends_with(&t.name)
+            || !go::parents(&t.name).any(|p| {
+                let scope = &t.test_id[..t.test_id.len() - t.name.len()];
+                ids.contains(format!("{scope}{p}").as_str())
+            })
+    };
+    for (i, key) in unit_keys(hist, by, runner).into_iter().enumerate() {
+        let u = units.entry(key).or_default();
+        if counted(&hist.tests[i]) {
+            u.0 += seconds[i];
+        }
         u.1.push(i);
     }
     let keys: Vec<&str> = units.keys().map(String::as_str).collect();
@@ -244,6 +304,71 @@ mod tests {
         assert_eq!(lpt(&[0.0; 5], 2, &keys), [0, 1, 0, 1, 0]);
         // Timed units first; the untimed ones then go to the shard with fewer units on ties.
         assert_eq!(lpt(&[2.0, 2.0, 0.0, 0.0, 0.0], 2, &keys), [0, 1, 0, 1, 0]);
+    }
+
+    /// Go: a test, its subtests and the tests of its name in other packages are one unit
+    /// (`--by test`); packages that share a top-level test name are one unit (`--by class`).
+    /// A parent's time is its subtests', so the unit counts it once.
+    #[test]
+    fn go_keeps_what_one_skip_name_reaches_on_one_shard() {
+        let t = |c: &str, n: &str, secs: f64| TestHistory {
+            test_id: format!("{c}::{n}"),
+            classname: c.into(),
+            name: n.into(),
+            suite: c.into(),
+            file: None,
+            variants: Vec::new(),
+            outcomes: Vec::new(),
+            durations: vec![secs],
+        };
+        let hist = History {
+            runs: Vec::new(),
+            tests: vec![
+                t("ex/a", "TestP", 6.0),
+                t("ex/a", "TestP/x", 3.0),
+                t("ex/a", "TestP/y", 3.0),
+                t("ex/a", "TestShared", 1.0),
+                t("ex/b", "TestR", 2.0),
+                t("ex/b", "TestShared", 1.0),
+                t("ex/c", "TestS", 4.0),
+            ],
+            current_split: Err("none".into()),
+        };
+        let shard_of = |tests: &[Selected], id: &str| {
+            tests
+                .iter()
+                .find(|s| s.test_id == id)
+                .expect("a test of the history")
+                .shard
+        };
+        let (tests, by_test) = plan(&hist, 3, Unit::Test, Runner::Go);
+        // Units TestP 6, TestS 4, TestR 2, TestShared 2: 6 | 4 | 2 + 2.
+        let p = shard_of(&tests, "ex/a::TestP");
+        assert_eq!(shard_of(&tests, "ex/a::TestP/x"), p);
+        assert_eq!(shard_of(&tests, "ex/a::TestP/y"), p);
+        assert_eq!(
+            shard_of(&tests, "ex/a::TestShared"),
+            shard_of(&tests, "ex/b::TestShared")
+        );
+        let loads: Vec<f64> = by_test.shards.iter().map(|s| s.predicted_seconds).collect();
+        assert_eq!(loads, [6.0, 4.0, 4.0]);
+        // Other runners: each test on its own.
+        let (tests, _) = plan(&hist, 3, Unit::Test, Runner::Plain);
+        assert_ne!(
+            shard_of(&tests, "ex/a::TestP"),
+            shard_of(&tests, "ex/a::TestP/x")
+        );
+        // By class: ex/a and ex/b share TestShared, ex/c is on its own.
+        let (tests, by_class) = plan(&hist, 2, Unit::Class, Runner::Go);
+        assert_eq!(
+            shard_of(&tests, "ex/a::TestP"),
+            shard_of(&tests, "ex/b::TestR")
+        );
+        assert_ne!(
+            shard_of(&tests, "ex/a::TestP"),
+            shard_of(&tests, "ex/c::TestS")
+        );
+        assert_eq!(by_class.shards.iter().map(|s| s.units).sum::<usize>(), 2);
     }
 
     #[test]

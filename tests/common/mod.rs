@@ -341,3 +341,53 @@ pub fn tmp_segments(store: &Path) -> Vec<PathBuf> {
         Err(_) => Vec::new(),
     }
 }
+
+/// Whether `go test -skip PATTERN` skips the test `name` (`TestA/sub/case`), as Go 1.20+'s
+/// testing/match.go decides: the pattern splits at each `|` and `/` outside brackets and
+/// parentheses and not escaped (`|` into alternatives, `/` into levels), and a test is skipped
+/// when some alternative has no more levels than the name and each of its levels matches the
+/// name's level (a skipped parent skips its subtests). Checks a written pattern without Go.
+pub fn go_skips(pattern: &str, name: &str) -> bool {
+    if pattern.is_empty() {
+        return false;
+    }
+    let mut alternatives: Vec<Vec<String>> = vec![vec![String::new()]];
+    let (mut brackets, mut parens) = (0usize, 0usize);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        let alt = alternatives.last_mut().unwrap();
+        match c {
+            '\\' => {
+                let level = alt.last_mut().unwrap();
+                level.push(c);
+                if let Some(next) = chars.next() {
+                    level.push(next);
+                }
+                continue;
+            }
+            '[' => brackets += 1,
+            ']' => brackets = brackets.saturating_sub(1),
+            '(' if brackets == 0 => parens += 1,
+            ')' if brackets == 0 => parens = parens.saturating_sub(1),
+            '/' if brackets == 0 && parens == 0 => {
+                alt.push(String::new());
+                continue;
+            }
+            '|' if brackets == 0 && parens == 0 => {
+                alternatives.push(vec![String::new()]);
+                continue;
+            }
+            _ => {}
+        }
+        alt.last_mut().unwrap().push(c);
+    }
+    let levels: Vec<&str> = name.split('/').collect();
+    alternatives.iter().any(|alt| {
+        alt.len() <= levels.len()
+            && alt.iter().zip(&levels).all(|(re, level)| {
+                regex::Regex::new(re)
+                    .unwrap_or_else(|e| panic!("{re:?}: {e}"))
+                    .is_match(level)
+            })
+    })
+}

@@ -323,18 +323,57 @@ fn container_of<'a>(classname: &'a str, name: &'a str) -> Option<&'a str> {
     }
 }
 
-/// For each (variant, container) with a failed entry standing for it ([`container_of`]): the
-/// runs, outside infrastructure runs, where tests under the container were executed.
+/// The Go package a failure entry stands for: gotestsum writes a package that failed to build
+/// (or to set up) as `<testcase classname="" name="TestMain">` in the package's testsuite, so
+/// its test id is `pkg::TestMain`, failing with `FAIL\tpkg [build failed]` (the failure's body:
+/// its message attribute is the placeholder `Failed`). With `--junitfile-testcase-classname
+/// short` the testsuite, and so the test id, has the package's last element only, and the
+/// classname is `.` (read as none). A test named TestMain that ran has a classname and another
+/// message, so it is not one.
+fn go_build_failure<'g, 'm>(
+    group: &'g executions::Group,
+    message: &dyn Fn(u32) -> Option<&'m str>,
+) -> Option<&'g str> {
+    let pkg = group.test_id.strip_suffix("::TestMain")?;
+    if !group.names[0].is_empty() || group.names[1] != "TestMain" || pkg.is_empty() {
+        return None;
+    }
+    group
+        .entries
+        .iter()
+        .filter(|e| e.outcome == Some(Outcome::Fail))
+        .filter_map(|e| message(e.row))
+        .any(|m| {
+            let Some((path, rest)) = m
+                .strip_prefix("FAIL")
+                .and_then(|m| m.trim_start().split_once(char::is_whitespace))
+            else {
+                return false;
+            };
+            let rest = rest.trim_start();
+            (path == pkg || path.ends_with(&format!("/{pkg}")))
+                && (rest.starts_with("[build failed]") || rest.starts_with("[setup failed]"))
+        })
+        .then_some(pkg)
+}
+
+/// For each (variant, container) with a failed entry standing for it ([`container_of`],
+/// [`go_build_failure`]): the runs, outside infrastructure runs, where tests under the
+/// container were executed.
 fn container_runs<'e>(
     ex: &'e Executions<'_>,
     infra: &[bool],
 ) -> HashMap<(&'e str, &'e str), Vec<usize>> {
     let mut out: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let message = |row: u32| ex.detail(row).and_then(|d| d.message);
     for g in &ex.groups {
         if let Some(c) = container_of(&g.names[0], &g.names[1])
             && g.entries.iter().any(|e| e.outcome == Some(Outcome::Fail))
         {
             out.insert((g.variant.as_str(), c), Vec::new());
+        }
+        if let Some(pkg) = go_build_failure(g, &message) {
+            out.insert((g.variant.as_str(), pkg), Vec::new());
         }
     }
     if out.is_empty() {
@@ -721,7 +760,8 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
         // commit (an import that fails), so each stretch of them is a breakage (no penalty),
         // unless the same commit also collected.
         let mut penalty = PENALTY;
-        let container = container_of(&group.names[0], &group.names[1]);
+        let container = go_build_failure(group, &message)
+            .or_else(|| container_of(&group.names[0], &group.names[1]));
         // pytest's collection error says so; such an entry is absent from every run that
         // collected the module, even after the module was renamed or removed.
         let collection_error = container.is_some()

@@ -106,16 +106,23 @@ pub(crate) struct Context {
     pub(crate) root: PathBuf,
 }
 
-/// Writes an exclusion of `targets` for `runner`; `all` is every test in the window. JSON is
-/// written by [`render`] from the whole selection and never reaches here.
-fn exclude(runner: Runner, targets: &[Target], all: &[Target], ctx: &Context) -> Emitted {
+/// Writes an exclusion of `targets` for `runner`; `all` is every test in the window; `purpose`
+/// says what the list is for, which matters where skipping a test skips others (Go's
+/// subtests). JSON is written by [`render`] from the whole selection and never reaches here.
+fn exclude(
+    runner: Runner,
+    targets: &[Target],
+    all: &[Target],
+    purpose: go::Purpose,
+    ctx: &Context,
+) -> Emitted {
     match runner {
         Runner::Pytest => pytest::deselect(targets, ctx),
         Runner::Nextest => nextest::exclude(targets),
         Runner::Maven => maven::exclude(targets),
         Runner::Gradle => gradle::exclude(targets),
         Runner::Jest => jest::exclude(targets, all),
-        Runner::Go => go::skip(targets, all),
+        Runner::Go => go::skip(targets, all, purpose),
         Runner::Plain | Runner::Json => plain(targets.iter().map(|t| t.test_id.as_str())),
     }
 }
@@ -211,7 +218,7 @@ pub(crate) fn render(
                 .filter(|t| !kept.contains(t.test_id.as_str()))
                 .cloned()
                 .collect();
-            exclude(runner, &others, all, ctx)
+            exclude(runner, &others, all, go::Purpose::Stage, ctx)
         }
         (Runner::Pytest, Kind::Priority, _) => {
             let targets: Vec<Target> = selection.tests.iter().map(Target::from).collect();
@@ -236,11 +243,16 @@ pub(crate) fn render(
                 .filter(|t| t.shard != Some(i))
                 .map(Target::from)
                 .collect();
-            exclude(runner, &others, all, ctx)
+            exclude(runner, &others, all, go::Purpose::Stage, ctx)
         }
         (_, Kind::Quarantine | Kind::Skip, _) => {
             let targets: Vec<Target> = selection.tests.iter().map(Target::from).collect();
-            exclude(runner, &targets, all, ctx)
+            let purpose = if selection.kind == Kind::Skip {
+                go::Purpose::Skip
+            } else {
+                go::Purpose::Quarantine
+            };
+            exclude(runner, &targets, all, purpose, ctx)
         }
     };
     let mut emitted = emitted;
@@ -618,7 +630,7 @@ mod tests {
             Runner::Go,
             Runner::Plain,
         ] {
-            let out = exclude(runner, &targets, &targets, &ctx);
+            let out = exclude(runner, &targets, &targets, go::Purpose::Skip, &ctx);
             assert!(clean(&out.text), "{runner:?}: {:?}", out.text);
             for a in out.args.iter().flatten() {
                 assert!(clean(a) && !a.contains('\n'), "{runner:?}: {a:?}");
