@@ -619,7 +619,7 @@ fn ci_history_table_csv_and_markdown() {
     assert!(md.contains("## Duration regressions"));
     assert!(
         md.contains(
-            "| com\\.example\\.Build\\:\\:grows | linux | run-06 | c06 | 2.00 s | 4.00 s | +2.00 s | +100.0% |"
+            "| com\\.example\\.Build\\:\\:grows | linux | run\\-06 | c06 | 2.00 s | 4.00 s | +2.00 s | +100.0% |"
         ),
         "{md}"
     );

@@ -540,3 +540,133 @@ fn a_go_build_failure_is_fixed_when_its_packages_tests_run_again() {
     }
     assert_eq!(t("ex/c::TestMain")["verdict"], "broken");
 }
+
+/// A pull request's own breakage over three pushes, with main's passing runs in between: main
+/// never had the branch's change, so its passes do not end the branch's breakage; the branch's
+/// next passing push does. `fixed` (only on the branch), not three lone flakes.
+#[test]
+fn a_branch_breakage_over_several_pushes_is_not_ended_by_mains_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut k = 0;
+    let mut run = |commit: &str, branch: &str, failed: bool| {
+        k += 1;
+        write_pytest_run(
+            dir.path(),
+            k,
+            commit,
+            branch,
+            &[
+                ("tests.test_search", "test_ranks", failed),
+                ("tests.test_search", "test_other", false),
+            ],
+        );
+    };
+    for c in 1..=8 {
+        run(&format!("c{c}"), "main", false);
+    }
+    run("p1", "feat", false);
+    for (p, c) in [(2, 9), (3, 10), (4, 11)] {
+        run(&format!("c{c}"), "main", false);
+        run(&format!("p{p}"), "feat", true);
+    }
+    run("c12", "main", false);
+    run("p5", "feat", false);
+    for c in 13..=20 {
+        run(&format!("c{c}"), "main", false);
+    }
+    let r = flaky_json(dir.path());
+    let t = verdict(&r, "test_ranks");
+    assert_eq!(t["verdict"], "fixed", "{t}");
+    assert_eq!(t["breakage"]["first_bad"]["commit"], "p2", "{t}");
+    assert_eq!(t["breakage"]["fixed_by"]["commit"], "p5", "{t}");
+    assert_eq!(t["breakage"]["branch"], "feat", "{t}");
+    assert_eq!(t["flaky_executions"], 0, "{t}");
+}
+
+/// An outage: twelve tests of a one-report run fail with one message on three commits in a
+/// row, and the re-run of the third commit passes. The commit passed, so it was not the code:
+/// the three sets are infrastructure (the earlier two are the same outage going on), and the
+/// twelve tests stay stable instead of flaky.
+#[test]
+fn an_outage_that_a_rerun_ends_is_infrastructure_not_twelve_flakes() {
+    let r = outage_history(true);
+    for i in 0..12 {
+        let t = verdict(&r, &format!("test_remote_{i}"));
+        assert_eq!(t["verdict"], "stable", "{t}");
+    }
+    assert_eq!(
+        r["summary"]["infrastructure_fingerprints"], 3,
+        "{}",
+        r["summary"]
+    );
+    // Without the re-run, the next commit passing is what a fix looks like: a breakage of
+    // twelve tests, fixed.
+    let r = outage_history(false);
+    for i in 0..12 {
+        let t = verdict(&r, &format!("test_remote_{i}"));
+        assert_eq!(t["verdict"], "fixed", "{t}");
+    }
+    assert_eq!(
+        r["summary"]["infrastructure_fingerprints"], 0,
+        "{}",
+        r["summary"]
+    );
+}
+
+/// Twelve remote tests failing with one message on c11..c13, then passing; with `rerun`, c13
+/// is run again (and passes) before c14.
+fn outage_history(rerun: bool) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let remote: Vec<String> = (0..12).map(|i| format!("test_remote_{i}")).collect();
+    let local: Vec<String> = (0..12).map(|i| format!("test_local_{i}")).collect();
+    let mut k = 0;
+    let mut run = |commit: &str, outage: bool| {
+        k += 1;
+        let run = dir.path().join(format!("run-{k:02}"));
+        fs::create_dir_all(&run).unwrap();
+        fs::write(
+            run.join("run.json"),
+            format!(
+                r#"{{"run_id": "{k}", "commit": "{commit}", "branch": "main", "timestamp": "2026-11-01T{k:02}:00:00Z"}}"#
+            ),
+        )
+        .unwrap();
+        let mut cases = String::new();
+        for (i, name) in remote.iter().enumerate() {
+            let body = if outage {
+                format!(
+                    r#"<failure message="connect ECONNREFUSED 10.20.0.5:443 (port {})">x</failure>"#,
+                    4000 + i
+                )
+            } else {
+                String::new()
+            };
+            cases.push_str(&format!(
+                r#"<testcase classname="tests.test_api" name="{name}" time="0.1">{body}</testcase>"#
+            ));
+        }
+        for name in &local {
+            cases.push_str(&format!(
+                r#"<testcase classname="tests.test_core" name="{name}" time="0.1"/>"#
+            ));
+        }
+        fs::write(
+            run.join("junit.xml"),
+            format!(r#"<testsuite name="pytest">{cases}</testsuite>"#),
+        )
+        .unwrap();
+    };
+    for c in 1..=10 {
+        run(&format!("c{c}"), false);
+    }
+    for c in 11..=13 {
+        run(&format!("c{c}"), true);
+    }
+    if rerun {
+        run("c13", false);
+    }
+    for c in 14..=18 {
+        run(&format!("c{c}"), false);
+    }
+    flaky_json(dir.path())
+}

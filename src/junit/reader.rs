@@ -570,7 +570,7 @@ impl<'t> Parser<'t> {
                     // (the type is set), unless there is none.
                     if let Some((s, e)) = body {
                         let body = body_text(&text[s..e]);
-                        let body = without_go_framing(&body);
+                        let body = without_panic_framing(without_go_framing(&body));
                         if !body.is_empty() {
                             let msg = self.report.push_str(body);
                             if let Some(state) = self.open_cases.last_mut() {
@@ -1419,15 +1419,66 @@ fn plain_body_end(text: &[u8], from: usize, name: &[u8]) -> Option<usize> {
     }
 }
 
-/// Readable text of an element body: CDATA markers dropped, entities resolved, trimmed, at most
-/// [`MESSAGE_MAX`] bytes.
 /// A `message` attribute some writers put on every failure, whatever failed: gotestsum,
 /// go-junit-report and CTest write `Failed`. The failure's body, where there is one, says what
-/// failed (an assertion, a panic, a timeout), so it is the message instead.
+/// failed (an assertion, a panic, a timeout), so it is the message instead. So is a Rust
+/// panic's location alone, which cargo-nextest writes as the message since Rust 1.73 printed
+/// the panic's own message on the line after it ([`rust_panic_location`]).
 fn placeholder(message: &str) -> bool {
     ["failed", "failure", "fail"]
         .iter()
         .any(|p| message.eq_ignore_ascii_case(p))
+        || rust_panic_location(message)
+}
+
+/// `thread 'NAME' panicked at FILE:LINE:COLUMN` (with `(THREAD ID) ` before `panicked` from
+/// Rust 1.88): where a test panicked, not what it said. Every panic of a test at one place
+/// would have one message, and every test its own.
+fn rust_panic_location(message: &str) -> bool {
+    let Some(rest) = message.strip_prefix("thread '") else {
+        return false;
+    };
+    let Some((_, at)) = rest.split_once("' ") else {
+        return false;
+    };
+    let at = match at.strip_prefix('(') {
+        Some(id) => id.split_once(") ").map_or("", |(_, a)| a),
+        None => at,
+    };
+    let Some(place) = at.strip_prefix("panicked at ") else {
+        return false;
+    };
+    let mut parts = place.rsplitn(3, ':');
+    let (Some(col), Some(line), Some(file)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    // Before Rust 1.73 the message came first, quoted: `panicked at 'boom', src/lib.rs:5:9`.
+    !file.is_empty()
+        && !file.starts_with('\'')
+        && !col.is_empty()
+        && !line.is_empty()
+        && col.bytes().all(|b| b.is_ascii_digit())
+        && line.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A Rust panic's body as the message: what it said, without the `thread '...' panicked at
+/// ...:` line before it and the `note: run with RUST_BACKTRACE` line after it; the body as it
+/// is when it is not such a panic.
+fn without_panic_framing(body: &str) -> &str {
+    let Some((first, rest)) = body.split_once('\n') else {
+        return body;
+    };
+    if !first.strip_suffix(':').is_some_and(rust_panic_location) {
+        return body;
+    }
+    let said = match rest.find("\nnote: run with `RUST_BACKTRACE") {
+        Some(end) => &rest[..end],
+        None => rest
+            .strip_prefix("note: run with `RUST_BACKTRACE")
+            .map_or(rest, |_| ""),
+    };
+    let said = said.trim();
+    if said.is_empty() { body } else { said }
 }
 
 /// The body without the lines `go test -v` frames a test's output with before it (`=== RUN`,
@@ -1444,6 +1495,8 @@ fn without_go_framing(body: &str) -> &str {
     rest.trim_start()
 }
 
+/// Readable text of an element body: CDATA markers dropped, entities resolved, trimmed, at most
+/// [`MESSAGE_MAX`] bytes.
 fn body_text(raw: &str) -> Cow<'_, str> {
     body_text_max(raw, MESSAGE_MAX)
 }
@@ -1725,6 +1778,30 @@ mod tests {
                 "Failed",
                 "parse_test.go:42: bad",
                 "expected 1",
+            ]
+        );
+    }
+
+    /// cargo-nextest 0.9.143 (Rust 1.95) writes where a test panicked as the message and the
+    /// panic's message in the body: the body's message is the failure's.
+    #[test]
+    fn a_rust_panic_location_gives_way_to_what_the_panic_said() {
+        let r = parse(
+            b"<testsuite>\
+              <testcase name=\"a\"><failure message=\"thread &apos;a&apos; (10253) panicked at tests/api.rs:2:52\" type=\"test failure with exit code 101\">thread &apos;a&apos; (10253) panicked at tests/api.rs:2:52:&#xA;called `Result::unwrap()` on an `Err` value: refused&#xA;note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace</failure></testcase>\
+              <testcase name=\"b\"><failure message=\"thread &apos;b&apos; panicked at src/lib.rs:5:9\">thread &apos;b&apos; panicked at src/lib.rs:5:9:&#xA;assertion `left == right` failed&#xA;  left: 1&#xA; right: 2</failure></testcase>\
+              <testcase name=\"c\"><failure message=\"thread &apos;c&apos; panicked at &apos;boom&apos;, src/lib.rs:5:9\">x</failure></testcase>\
+              <testcase name=\"d\"><failure message=\"thread &apos;d&apos; panicked at src/lib.rs:5:9\"/></testcase>\
+              </testsuite>",
+        );
+        let messages: Vec<&str> = r.cases.iter().map(|c| r.str(r.detail(c).message)).collect();
+        assert_eq!(
+            messages,
+            [
+                "called `Result::unwrap()` on an `Err` value: refused",
+                "assertion `left == right` failed\n  left: 1\n right: 2",
+                "thread 'c' panicked at 'boom', src/lib.rs:5:9",
+                "thread 'd' panicked at src/lib.rs:5:9",
             ]
         );
     }

@@ -52,6 +52,10 @@ pub(super) struct Failed {
     pub(crate) fingerprint: Option<u64>,
     /// Whether the test's next execution in the window failed; none when it has none.
     pub(crate) next_failed: Option<bool>,
+    /// The test's next execution passed (or passed on a retry) on the same commit: a re-run.
+    pub(crate) next_same_commit_pass: bool,
+    /// The test's next execution, when it failed: its index in [`Facts::failed`].
+    pub(crate) next: Option<usize>,
 }
 
 /// One set of executions taken as an infrastructure failure.
@@ -179,6 +183,56 @@ pub(super) fn partial(facts: &Facts<'_>, run_infra: &[bool]) -> (Vec<u32>, Vec<F
             failed: set.len(),
         });
     }
+    // Outages: many tests of one run failing with one fingerprint whose tests pass on a re-run
+    // of the same commit cannot be failing for the code (the commit passed), also when the run
+    // wrote one report; and the same fingerprint's sets in the runs before, whose tests failed
+    // again in such a set, are the same outage lasting several runs. Newest run first, so the
+    // chain reaches back from the re-run. A set that ends only with a new commit passing is
+    // left alone: that is what a fixed breakage looks like.
+    let mut outage = vec![false; facts.failed.len()];
+    let mut keys: Vec<&(u32, u64)> = by_fp.keys().collect();
+    keys.sort_unstable_by(|a, b| b.cmp(a));
+    for key in keys {
+        let set: Vec<usize> = by_fp[key]
+            .iter()
+            .copied()
+            .filter(|&k| !excluded[k])
+            .collect();
+        let executed = facts.executed.get(key.0 as usize).copied().unwrap_or(0)
+            - excluded_in_run.get(&key.0).copied().unwrap_or(0);
+        if set.len() < FINGERPRINT_MIN_TESTS
+            || (set.len() as f64) < FINGERPRINT_RUN_SHARE * executed as f64
+        {
+            continue;
+        }
+        let with_next = set
+            .iter()
+            .filter(|&&k| facts.failed[k].next_failed.is_some())
+            .count();
+        let recovered = set
+            .iter()
+            .filter(|&&k| {
+                let f = &facts.failed[k];
+                f.next_same_commit_pass || f.next.is_some_and(|n| outage[n])
+            })
+            .count();
+        if with_next == 0 || 2 * recovered <= with_next {
+            continue;
+        }
+        for &k in &set {
+            excluded[k] = true;
+            outage[k] = true;
+        }
+        found.push(Found {
+            level: Level::Fingerprint,
+            run: key.0 as usize,
+            report: None,
+            fingerprint: Some(key.1),
+            example_row: facts.failed[set[0]].row,
+            executed,
+            failed: set.len(),
+        });
+    }
     found.sort_by_key(|f| (f.run, f.level != Level::Report, f.report, f.fingerprint));
     let rows = facts
         .failed
@@ -213,6 +267,8 @@ mod tests {
                     report,
                     fingerprint,
                     next_failed,
+                    next_same_commit_pass: false,
+                    next: None,
                 });
             }
         }

@@ -685,7 +685,7 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
     let seconds = &ex.seconds;
     let counts = &ex.counts;
     let infra = counts.infrastructure(options.infra_threshold);
-    let (set_aside, partial_infra) = partial_infrastructure(ex, &infra);
+    let (set_aside, partial_infra) = partial_infrastructure(ex, &infra, &commits.position);
     let message = |row: u32| ex.detail(row).and_then(|d| d.message);
     let (executed, failed) = (&counts.executed, &counts.failed);
     let first_of_variant: HashMap<&str, usize> =
@@ -1139,38 +1139,65 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
 
 /// Crashed reports and run-wide fingerprints (see [`infra`]): the rows set aside (in row
 /// order) and the sets found.
+///
+/// `position`: each run's commit in the model's order (a re-run of a commit shares it).
 fn partial_infrastructure(
     ex: &Executions<'_>,
     run_infra: &[bool],
+    position: &[u32],
 ) -> (Vec<u32>, Vec<infra::Found>) {
-    // Per detail: whether its test's next execution failed.
+    // Per detail: whether its test's next execution failed, whether it passed on the same
+    // commit, and its row when it failed.
     let mut next_failed: Vec<Option<bool>> = vec![None; ex.details.len()];
+    let mut next_same_commit_pass = vec![false; ex.details.len()];
+    let mut next_row: Vec<Option<u32>> = vec![None; ex.details.len()];
+    let commit = |run: u32| position.get(run as usize).copied();
     for group in &ex.groups {
-        let mut after: Option<bool> = None;
+        // The next execution (in run order) with an outcome: (outcome, run, row).
+        let mut after: Option<(Outcome, u32, u32)> = None;
         for e in group.entries.iter().rev() {
             if e.outcome == Some(Outcome::Fail)
                 && let Ok(k) = ex.details.binary_search_by_key(&e.row, |d| d.row)
             {
-                next_failed[k] = after;
+                next_failed[k] = after.map(|(o, _, _)| o == Outcome::Fail);
+                next_same_commit_pass[k] = after.is_some_and(|(o, run, _)| {
+                    o != Outcome::Fail && commit(run).is_some() && commit(run) == commit(e.run)
+                });
+                next_row[k] = after
+                    .filter(|&(o, _, _)| o == Outcome::Fail)
+                    .map(|(_, _, row)| row);
             }
             if let Some(o) = e.outcome {
-                after = Some(o == Outcome::Fail);
+                after = Some((o, e.run, e.row));
             }
         }
     }
-    let failed: Vec<infra::Failed> = ex
+    let mut failed: Vec<infra::Failed> = ex
         .details
         .iter()
-        .zip(next_failed)
-        .filter(|(d, _)| d.failed)
-        .map(|(d, next_failed)| infra::Failed {
+        .enumerate()
+        .filter(|(_, d)| d.failed)
+        .map(|(k, d)| infra::Failed {
             row: d.row,
             run: d.run,
             report: d.report,
             fingerprint: d.fingerprint,
-            next_failed,
+            next_failed: next_failed[k],
+            next_same_commit_pass: next_same_commit_pass[k],
+            next: None,
         })
         .collect();
+    // `failed` is in row order: the next failed execution's index by its row.
+    let rows: Vec<u32> = failed.iter().map(|f| f.row).collect();
+    for (f, k) in failed.iter_mut().zip(
+        ex.details
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.failed)
+            .map(|(k, _)| k),
+    ) {
+        f.next = next_row[k].and_then(|r| rows.binary_search(&r).ok());
+    }
     let facts = infra::Facts {
         reports: &ex.reports,
         executed: &ex.counts.executed,

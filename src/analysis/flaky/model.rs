@@ -7,9 +7,11 @@
 //!   attempts it explains), so k failed attempts in a row cost p^k;
 //! - **breakage** over intervals of consecutive commits on which every execution failed (every
 //!   attempt, so a pass and a fail on the same commit rule breakage out there), each interval
-//!   costing a fixed penalty. A pass ends an interval when it ran on the trunk (the window's
-//!   most-run branch) or on a branch the interval's failures ran on: a pull-request branch cut
-//!   before a breakage passes while the trunk fails, and does not end the trunk's breakage.
+//!   costing a fixed penalty. A pass ends an interval when it ran on a branch the interval's
+//!   failures ran on, or on the trunk (the window's main line) when the interval ran on the
+//!   trunk or its branch runs no more: a pull-request branch cut before a breakage passes while
+//!   the trunk fails, and does not end the trunk's breakage; the trunk's passes do not end a
+//!   branch's own breakage while the branch goes on.
 //!
 //! The explanation with the higher log-likelihood minus penalties wins. Failures that survived
 //! in-run retries are several failed attempts, so they weigh as deterministic evidence.
@@ -135,34 +137,52 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
         /// The commit whose pass ended it; none when it reaches the test's newest commit.
         ended_by: Option<usize>,
     }
+    // The last commit (index into `commits`) each branch line ran the test on.
+    let mut last_on_line: Vec<(u32, usize)> = Vec::new();
+    for (ci, c) in commits.iter().enumerate() {
+        for &l in &c.lines {
+            match last_on_line.iter_mut().find(|(line, _)| *line == l) {
+                Some(last) => last.1 = ci,
+                None => last_on_line.push((l, ci)),
+            }
+        }
+    }
+    let runs_after =
+        |l: u32, ci: usize| last_on_line.iter().any(|&(line, at)| line == l && at > ci);
     let mut stretches: Vec<Stretch> = Vec::new();
-    let mut open: Option<(Stretch, Vec<u32>)> = None; // the stretch, its lines off the trunk
+    // The open stretch, its lines off the trunk, and whether a commit of it ran on the trunk.
+    let mut open: Option<(Stretch, Vec<u32>, bool)> = None;
     for (ci, c) in commits.iter().enumerate() {
         if c.all_failed {
-            let (s, lines) = open.get_or_insert_with(|| {
+            let (s, lines, on_trunk) = open.get_or_insert_with(|| {
                 let s = Stretch {
                     commits: Vec::new(),
                     failed_attempts: 0,
                     ended_by: None,
                 };
-                (s, Vec::new())
+                (s, Vec::new(), false)
             });
             s.commits.push(ci);
             s.failed_attempts += c.failed_attempts;
+            *on_trunk |= c.trunk;
             for &l in &c.lines {
                 if !lines.contains(&l) {
                     lines.push(l);
                 }
             }
-        } else if let Some((_, lines)) = &open
-            && (c.trunk || c.lines.iter().any(|l| lines.contains(l)))
-            && let Some((mut s, _)) = open.take()
+        } else if let Some((_, lines, on_trunk)) = &open
+            // A pass on a line of the stretch ends it; a pass on the trunk ends a stretch that
+            // ran on the trunk, and a branch's own stretch only once its branch runs no more
+            // (the trunk never had the branch's change: its passes in between say nothing).
+            && (c.lines.iter().any(|l| lines.contains(l))
+                || (c.trunk && (*on_trunk || !lines.iter().any(|&l| runs_after(l, ci)))))
+            && let Some((mut s, _, _)) = open.take()
         {
             s.ended_by = Some(ci);
             stretches.push(s);
         }
     }
-    stretches.extend(open.map(|(s, _)| s));
+    stretches.extend(open.map(|(s, _, _)| s));
     // A branch that carries broken code from the trunk (based on a commit inside a breakage)
     // fails the same way on a commit of its own, often after the trunk's fix. A stretch only
     // off the trunk whose failures share a fingerprint with an earlier stretch on the trunk is
