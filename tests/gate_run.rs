@@ -1199,3 +1199,110 @@ fn a_flake_known_on_another_leg_is_forgiven_on_this_one() {
         .to_string();
     assert!(reason.contains("flaky on variant linux before"), "{reason}");
 }
+
+/// Main runs on one CI (variant `bk`), pull requests on another (variant `gh`): a test already
+/// red on main is forgiven on the pull request with `--baseline main`, the other variant named.
+#[test]
+fn the_baseline_is_read_across_variants_when_the_branch_ran_under_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let write = |k: u32, branch: &str, variant: &str, cases: &[(&'static str, char)]| {
+        let folder = runs.join(format!("r{k:02}"));
+        fs::create_dir_all(&folder).unwrap();
+        fs::write(
+            folder.join("run.json"),
+            format!(
+                "{{\"run_id\": \"{k}\", \"commit\": \"c{k}\", \"branch\": \"{branch}\", \
+                 \"variant\": \"{variant}\", \"timestamp\": \"2026-03-{k:02}T02:00:00Z\"}}\n"
+            ),
+        )
+        .unwrap();
+        let cases: Vec<(&str, char)> = cases.iter().copied().chain(stable_ones()).collect();
+        fs::write(folder.join("junit.xml"), report(&cases)).unwrap();
+    };
+    for k in 1..=6 {
+        let o = if k >= 5 { 'F' } else { 'P' };
+        write(k, "main", "bk", &[("t.a::red", o)]);
+    }
+    write(7, "pr-7", "gh", &[("t.a::red", 'F')]);
+    let store = dir.path().join("store");
+    assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+    let out = check(
+        dir.path(),
+        &store,
+        &["--run", "7", "--baseline", "main", "--format", "json"],
+    );
+    assert_code(&out, 0);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["run"]["decisions"][0];
+    assert_eq!(d["because"], "failing-on-baseline", "{d}");
+    assert!(
+        d["reason"]
+            .as_str()
+            .unwrap()
+            .contains("(run 6, variant bk)"),
+        "{d}"
+    );
+}
+
+/// jest-junit writes no retries, and CI re-runs are rare: a test failing "boom" now and then,
+/// each time passing on the next commit, is flaky by `flaky`'s model without retry or
+/// same-commit evidence. The gate agrees: failing "boom" again is forgiven, failing otherwise
+/// is a new failure (and says why).
+#[test]
+fn a_flake_known_only_to_the_model_is_forgiven_when_it_fails_the_same_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    for id in 1..=20 {
+        let o = if [3, 8, 13, 17].contains(&id) {
+            'F'
+        } else {
+            'P'
+        };
+        let cases: Vec<(&str, char)> = [("t.a::lone", o), ("t.a::other", 'P')]
+            .into_iter()
+            .chain(stable_ones())
+            .collect();
+        write_run(&runs, id, &format!("c{id}"), "main", &cases);
+    }
+    let store = dir.path().join("store");
+    assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+    let flaky = testsift()
+        .args(["flaky", "--format", "json", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&flaky.stdout).unwrap();
+    let lone = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "lone")
+        .unwrap();
+    assert_eq!(lone["verdict"], "flaky", "{lone}");
+    let decide = |id: u32, o: char| {
+        let cases: Vec<(&str, char)> = [("t.a::lone", o), ("t.a::other", 'P')]
+            .into_iter()
+            .chain(stable_ones())
+            .collect();
+        write_run(&runs, id, &format!("c{id}"), "pr", &cases);
+        assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+        let out = check(
+            dir.path(),
+            &store,
+            &["--run", &id.to_string(), "--format", "json"],
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let d = v["run"]["decisions"][0].clone();
+        (
+            d["because"].as_str().unwrap().to_string(),
+            d["reason"].as_str().unwrap().to_string(),
+        )
+    };
+    let (because, reason) = decide(21, 'F');
+    assert_eq!(because, "known-flaky", "{reason}");
+    assert!(reason.contains("testsift flaky calls it flaky"), "{reason}");
+    let (because, reason) = decide(22, 'G');
+    assert_eq!(because, "new-failure", "{reason}");
+    assert!(reason.contains("never failed this way"), "{reason}");
+}

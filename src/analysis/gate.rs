@@ -681,6 +681,35 @@ pub(crate) fn run_gate(
     }
 
     let empty = Before::default();
+    // A test without retry or same-commit evidence may still be flaky by `flaky`'s model (lone
+    // failures that the next runs did not repeat). The model over the history before this run,
+    // read only when some failure has no such evidence: its flaky tests are forgiven as known
+    // flakes when they fail the way they flaked (and the gate and `flaky` then agree).
+    let needs_model = now.iter().any(|&i| {
+        !per_test
+            .iter()
+            .any(|((t2, _), b)| *t2 == test_id(i) && b.flaky())
+    });
+    let model_before = if needs_model {
+        let runs: Vec<RunInfo> = all
+            .iter()
+            .filter(|r| history.contains(&(r.run.clone(), r.variant.clone())))
+            .cloned()
+            .collect();
+        Some(super::flaky::flaky(
+            &Window::of_runs(store, runs, None)?,
+            options,
+        ))
+    } else {
+        None
+    };
+    let model_flaky = |t: &str, v: &str| -> Option<&TestVerdict> {
+        model_before
+            .as_ref()?
+            .tests
+            .iter()
+            .find(|m| m.test_id == t && m.variant == v && m.verdict == Verdict::Flaky)
+    };
     let mut decisions = Vec::new();
     for i in now {
         let (t, v) = (test_id(i), variant(i));
@@ -746,13 +775,29 @@ pub(crate) fn run_gate(
                     src.evidence()
                 ),
             )
-        } else if let Some((at, true)) = b.baseline_last {
+        } else if let Some((at, true)) = b.baseline_last.or_else(|| {
+            // The baseline branch ran under other variants only (another CI system, another
+            // job name): its newest run of the test under any variant.
+            per_test
+                .iter()
+                .filter(|((t2, _), _)| *t2 == t)
+                .filter_map(|(_, o)| o.baseline_last)
+                .max_by_key(|&(at, _)| at)
+        }) {
             (
                 Because::FailingOnBaseline,
                 format!(
-                    "already failing on {} (run {})",
+                    "already failing on {} (run {}{})",
                     quote(baseline.unwrap_or_default()),
-                    quote(&w.runs[at].run)
+                    quote(&w.runs[at].run),
+                    if w.run_variant[at] == w.run_variant[rows.run[i] as usize] {
+                        String::new()
+                    } else {
+                        format!(
+                            ", variant {}",
+                            quote(&w.variants[w.run_variant[at] as usize])
+                        )
+                    }
                 ),
             )
         } else if b.flaky() && survived_retries && fp.is_some_and(|fp| b.recovered.contains(&fp)) {
@@ -772,6 +817,47 @@ pub(crate) fn run_gate(
                 format!(
                     "flaky before this run ({}), but it never recovered from this failure{}",
                     b.evidence(),
+                    fp.map_or(String::new(), |fp| format!(" (fingerprint {fp:016x})"))
+                ),
+            )
+        } else if let Some(m) = model_flaky(t, v).filter(|m| {
+            retried
+                || (!survived_retries
+                    && fp.is_some_and(|fp| {
+                        let hex = format!("{fp:016x}");
+                        m.fingerprints.iter().any(|f| f.fingerprint == hex)
+                    }))
+        }) {
+            (
+                Because::KnownFlaky,
+                format!(
+                    "{}; testsift flaky calls it flaky before this run ({} of its {} runs failed \
+                     and the next did not repeat it)",
+                    if retried {
+                        "passed on a retry".to_string()
+                    } else {
+                        format!(
+                            "failed the way it has flaked before (fingerprint {:016x})",
+                            fp.unwrap_or_default()
+                        )
+                    },
+                    m.flaky_executions,
+                    m.runs
+                ),
+            )
+        } else if let Some(m) = model_flaky(t, v) {
+            (
+                Because::NewFailure,
+                format!(
+                    "testsift flaky calls it flaky before this run ({} of its {} runs failed), \
+                     but {}{}",
+                    m.flaky_executions,
+                    m.runs,
+                    if survived_retries {
+                        format!("this failure survived {} retries", rows.attempts[i] - 1)
+                    } else {
+                        "it never failed this way before".to_string()
+                    },
                     fp.map_or(String::new(), |fp| format!(" (fingerprint {fp:016x})"))
                 ),
             )
