@@ -59,11 +59,18 @@ fn headline(r: &FlakyReport, show: impl Fn(&str) -> String) -> Vec<String> {
     let s = &r.summary;
     vec![
         format!(
-            "{} ({} .. {}), {} excluded",
+            "{} ({} .. {}), {} excluded{}",
             super::format::count(s.runs, "run"),
             show(s.first_run.as_deref().unwrap_or("-")),
             show(s.last_run.as_deref().unwrap_or("-")),
-            super::format::count(s.infrastructure_runs, "infrastructure failure")
+            super::format::count(s.infrastructure_runs, "infrastructure failure"),
+            match s.infrastructure_reports + s.infrastructure_fingerprints {
+                0 => String::new(),
+                n => format!(
+                    ", and {} within runs (crashed reports, shared failures)",
+                    super::format::count(n, "failure set")
+                ),
+            }
         ),
         format!(
             "{} tests: {} flaky, {} broken, {} fixed, {} new, {} insufficient data, {} stable",
