@@ -173,15 +173,7 @@ pub(super) fn partial(facts: &Facts<'_>, run_infra: &[bool]) -> (Vec<u32>, Vec<F
         for &k in set {
             excluded[k] = true;
         }
-        found.push(Found {
-            level: Level::Fingerprint,
-            run: key.0 as usize,
-            report: None,
-            fingerprint: Some(key.1),
-            example_row: facts.failed[set[0]].row,
-            executed,
-            failed: set.len(),
-        });
+        found.push(fingerprint_set(facts, *key, set, executed));
     }
     // Outages: many tests of one run failing with one fingerprint whose tests pass on a re-run
     // of the same commit cannot be failing for the code (the commit passed), also when the run
@@ -223,15 +215,7 @@ pub(super) fn partial(facts: &Facts<'_>, run_infra: &[bool]) -> (Vec<u32>, Vec<F
             excluded[k] = true;
             outage[k] = true;
         }
-        found.push(Found {
-            level: Level::Fingerprint,
-            run: key.0 as usize,
-            report: None,
-            fingerprint: Some(key.1),
-            example_row: facts.failed[set[0]].row,
-            executed,
-            failed: set.len(),
-        });
+        found.push(fingerprint_set(facts, *key, &set, executed));
     }
     found.sort_by_key(|f| (f.run, f.level != Level::Report, f.report, f.fingerprint));
     let rows = facts
@@ -242,6 +226,20 @@ pub(super) fn partial(facts: &Facts<'_>, run_infra: &[bool]) -> (Vec<u32>, Vec<F
         .map(|(f, _)| f.row)
         .collect();
     (rows, found)
+}
+
+/// The set of `(run, fingerprint)` `key`'s failed executions `set` (indexes into
+/// `facts.failed`), of `executed` in the run, as found.
+fn fingerprint_set(facts: &Facts<'_>, key: (u32, u64), set: &[usize], executed: usize) -> Found {
+    Found {
+        level: Level::Fingerprint,
+        run: key.0 as usize,
+        report: None,
+        fingerprint: Some(key.1),
+        example_row: set.first().map_or(0, |&k| facts.failed[k].row),
+        executed,
+        failed: set.len(),
+    }
 }
 
 #[cfg(test)]

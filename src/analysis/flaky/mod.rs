@@ -990,22 +990,22 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
     // commit on which two variants both failed outright is the code's, not chance's, as two
     // failed attempts on one variant would be (a pull request's bug, failing on every leg of
     // its one commit and fixed by the next push).
+    // The commits of a test's other variants in `by_variant`.
+    let of_others = |by_variant: &HashMap<&str, Vec<(&str, Vec<u32>)>>,
+                     group: &executions::Group|
+     -> Vec<u32> {
+        by_variant
+            .get(group.test_id.as_str())
+            .into_iter()
+            .flatten()
+            .filter(|(variant, _)| *variant != group.variant.as_str())
+            .flat_map(|(_, c)| c.iter().copied())
+            .collect()
+    };
     for (k, g, hard_failed) in lone {
         let group = &ex.groups[g];
-        let mut forced: Vec<u32> = broken_commits
-            .get(group.test_id.as_str())
-            .into_iter()
-            .flatten()
-            .filter(|(variant, _)| *variant != group.variant.as_str())
-            .flat_map(|(_, c)| c.iter().copied())
-            .collect();
-        let other_hard: Vec<u32> = hard_commits
-            .get(group.test_id.as_str())
-            .into_iter()
-            .flatten()
-            .filter(|(variant, _)| *variant != group.variant.as_str())
-            .flat_map(|(_, c)| c.iter().copied())
-            .collect();
+        let mut forced = of_others(&broken_commits, group);
+        let other_hard = of_others(&hard_commits, group);
         forced.extend(hard_failed.iter().filter(|c| other_hard.contains(c)));
         if forced.is_empty() {
             continue;
