@@ -540,8 +540,8 @@ fn evidence_runs(v: Option<&VerdictRuns>) -> String {
         return "<td>-</td>".into();
     }
     let mut s = format!(
-        "<td><details><summary>{} runs</summary><ul>",
-        v.runs.len() + v.more
+        "<td><details><summary>{}</summary><ul>",
+        crate::export::format::count(v.runs.len() + v.more, "run")
     );
     for x in &v.runs {
         let _ = write!(
