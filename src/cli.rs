@@ -623,6 +623,12 @@ pub(crate) struct SelectArgs {
     #[arg(long, value_name = "FILE", help_heading = "Priority")]
     pub(crate) changed: Option<PathBuf>,
 
+    /// quarantine, skip: write the list that runs only the selected tests (a runner format
+    /// excludes every other test of the window), for a job that keeps quarantined or skipped
+    /// tests running without gating on them, so their history goes on.
+    #[arg(long)]
+    pub(crate) only: bool,
+
     /// priority: only the N likeliest tests. A runner format (pytest, nextest, maven, gradle,
     /// jest, go) then excludes every other test, so the runner runs those N: a fail-fast stage
     /// before the full run.

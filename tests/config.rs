@@ -570,7 +570,7 @@ fn check_trips_on_an_expired_quarantine_entry() {
         md.contains(
             "### Expired quarantine (1)\n\nEntries of testsift.toml past their last day: renew \
              or remove them.\n\n| test | until | owner | reason | issue |\n|---|---|---|---|---|\n\
-             | tests\\.stable\\:\\:s2 | 2020\\-02\\-29 | &#64;\u{200b}o | r tests\\.stable\\:\\:s2 | \
+             | tests\\.stable\\:\\:s2 | 2020-02-29 | &#64;\u{200b}o | r tests\\.stable\\:\\:s2 | \
              https\\://example\\.com/1 |\n"
         ),
         "{md}"

@@ -81,6 +81,40 @@ fn run_folder(dir: &Path, run: &str, commit: &str, day: u32, variant: &str, repo
     write(&folder.join("junit.xml"), report);
 }
 
+/// `--only` writes the list that runs just the quarantined tests: every other test of the
+/// window is excluded (here in Surefire's excludes file), none of the quarantined ones.
+#[test]
+fn quarantine_only_runs_just_the_quarantined_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ingest_ok(&store, &fixtures().join("flaky/basic"));
+    let out = select(&store, &["quarantine", "--runner", "maven", "--only"]);
+    assert_code(&out, 0);
+    let excluded: Vec<String> = stdout(&out)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        excluded,
+        [
+            "com.example.FixtureTest#alwaysFails",
+            "com.example.FixtureTest#brokenFixed",
+            "com.example.FixtureTest#brokenNow",
+            "com.example.FixtureTest#ignored",
+            "com.example.FixtureTest#newTest",
+            "com.example.FixtureTest#stable",
+        ]
+    );
+    assert!(
+        stderr(&out).contains("--only: the list runs just these, excluding the other 8"),
+        "{}",
+        stderr(&out)
+    );
+    let out = select(&store, &["priority", "--runner", "maven", "--only"]);
+    assert_code(&out, 2);
+}
+
 #[test]
 fn quarantine_lists_the_flaky_tests() {
     // fixtures/flaky/README.md works out the verdicts by hand: these four are flaky.

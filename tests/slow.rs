@@ -625,7 +625,7 @@ fn ci_history_table_csv_and_markdown() {
     );
     assert!(md.contains("## Shards"));
     assert!(
-        md.contains("| run-10 | 3 | 23.00 s | 10.00 s | windows | 7.67 s | 30.4% | 2.33 s |"),
+        md.contains("| run\\-10 | 3 | 23.00 s | 10.00 s | windows | 7.67 s | 30.4% | 2.33 s |"),
         "{md}"
     );
 }

@@ -45,8 +45,14 @@ pub(crate) fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
             "--top and --budget keep the likeliest tests of an order: `select priority` only"
         );
     }
-    let (selection, all) = select(&store, &window, &options)
+    if args.only && !matches!(args.kind, Kind::Quarantine | Kind::Skip) {
+        anyhow::bail!(
+            "--only runs just the selected tests of a list: `select quarantine` or `select skip`"
+        );
+    }
+    let (mut selection, all) = select(&store, &window, &options)
         .with_context(|| format!("reading {}", store.dir().display()))?;
+    selection.only = args.only;
     if let Err(why) = check_cap(&selection, config.max_quarantined) {
         let file = config
             .path

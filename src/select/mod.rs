@@ -139,6 +139,10 @@ pub(crate) struct Selection {
     /// those (a fail-fast first stage).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) top: Option<usize>,
+    /// quarantine, skip with `--only`: a runner format runs only the selected tests (every
+    /// other test of the window excluded), for a job that keeps them running without gating.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) only: bool,
 }
 
 /// How `select skip` chose its list: the largest `--saving-share` whose skip list, replayed run
@@ -254,6 +258,7 @@ pub(crate) fn select(
             no_data: None,
             skip_cut,
             top: stage.then_some(tests_kept),
+            only: false,
         },
         all,
     ))
@@ -310,6 +315,7 @@ fn empty(options: &SelectOptions, why: String) -> Selection {
         no_data: Some(why),
         skip_cut: None,
         top: is_stage(options).then_some(0),
+        only: false,
     }
 }
 

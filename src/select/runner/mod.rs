@@ -245,6 +245,17 @@ pub(crate) fn render(
                 .collect();
             exclude(runner, &others, all, go::Purpose::Stage, ctx)
         }
+        (_, Kind::Quarantine | Kind::Skip, _) if selection.only => {
+            // Only the selected run: every other test of the window is excluded.
+            let kept: std::collections::HashSet<&str> =
+                selection.tests.iter().map(|t| t.test_id.as_str()).collect();
+            let others: Vec<Target> = all
+                .iter()
+                .filter(|t| !kept.contains(t.test_id.as_str()))
+                .cloned()
+                .collect();
+            exclude(runner, &others, all, go::Purpose::Stage, ctx)
+        }
         (_, Kind::Quarantine | Kind::Skip, _) => {
             let targets: Vec<Target> = selection.tests.iter().map(Target::from).collect();
             let purpose = if selection.kind == Kind::Skip {
@@ -379,7 +390,7 @@ pub(crate) fn notes(selection: &super::Selection, emitted: &Emitted) -> Vec<Stri
             }
         }
         (None, Kind::Quarantine | Kind::Skip) => lines.push(format!(
-            "{} of {} tests selected to {} over {} runs{}",
+            "{} of {} tests selected to {} over {} runs{}{}",
             selection.tests.len(),
             selection.known_tests,
             if selection.kind == Kind::Skip {
@@ -388,6 +399,14 @@ pub(crate) fn notes(selection: &super::Selection, emitted: &Emitted) -> Vec<Stri
                 "quarantine"
             },
             selection.runs,
+            if selection.only {
+                format!(
+                    "; --only: the list runs just these, excluding the other {}",
+                    selection.known_tests.saturating_sub(selection.tests.len())
+                )
+            } else {
+                String::new()
+            },
             match emitted.left_out {
                 0 => String::new(),
                 n => format!("; {n} left out of the output (see the warnings)"),
