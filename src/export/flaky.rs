@@ -73,8 +73,19 @@ fn headline(r: &FlakyReport, show: impl Fn(&str) -> String) -> Vec<String> {
             }
         ),
         format!(
-            "{} tests: {} flaky, {} broken, {} fixed, {} new, {} insufficient data, {} stable",
-            s.tests, s.flaky, s.broken, s.fixed, s.new, s.insufficient_data, s.stable
+            "{} tests: {} flaky, {} broken, {} fixed, {} new, {} insufficient data, {} stable{}",
+            s.tests,
+            s.flaky,
+            s.broken,
+            s.fixed,
+            s.new,
+            s.insufficient_data,
+            s.stable,
+            if s.skipped > 0 {
+                format!(", {} skipped in every run", s.skipped)
+            } else {
+                String::new()
+            }
         ),
         format!(
             "red only because of flaky tests: {} of {} runs ({}); flaky executions per 1,000: {:.1}",
