@@ -861,6 +861,10 @@ mod tests {
         assert!(p("src/**/a.py").matches("src/x/y/a.py"));
         assert!(p("src/**").matches("src/x/y/a.py"));
         assert!(Glob::new(&"*a".repeat(20), true).matches(&"a".repeat(100)));
+        // A backslash before a star matches the star itself.
+        let literal = Glob::new("go/pkg::TestHostile/a\\*b", false);
+        assert!(literal.matches("go/pkg::TestHostile/a*b"));
+        assert!(!literal.matches("go/pkg::TestHostile/a.b"));
     }
 
     #[test]
