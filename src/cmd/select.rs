@@ -97,7 +97,10 @@ pub(crate) fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
             } else {
                 format!(
                     "; the other {} are excluded",
-                    selection.known_tests.saturating_sub(selection.tests.len())
+                    selection
+                        .known_tests
+                        .saturating_sub(selection.tests.len())
+                        .saturating_sub(emitted.left_out)
                 )
             }
         )?;

@@ -1,5 +1,7 @@
 //! Maven Surefire: an excludes file (`-Dsurefire.excludesFile=FILE`, one `Class#method`
-//! pattern per line, `#` lines are comments) or, with `--shell`, `-Dtest=!Class#method,...`.
+//! pattern per line, `#` lines are comments; Surefire 3.0.0-M6 and later take method patterns
+//! there), with Surefire's default `**/*$*` kept, or, with `--shell`,
+//! `-Dtest=!Class#method,...` (which replaces the project's includes and excludes).
 //!
 //! In Surefire's patterns `,` separates patterns, `!` excludes, `#` separates the class from
 //! the method, `+` separates methods, `*` and `?` are wildcards and `%regex[...]` switches to
@@ -44,12 +46,19 @@ pub(crate) fn exclude(targets: &[Target]) -> Emitted {
         }
     }
     if !patterns.is_empty() {
+        // Surefire excludes nested classes (`**/*$*`: they run through their outer class) only
+        // while no exclude is given; a file of excludes would turn that off.
+        out.text.push_str(NESTED_DEFAULT);
         out.args = Some(vec![format!("-Dtest={}", patterns.join(","))]);
     } else {
         out.args = Some(Vec::new());
     }
     out
 }
+
+/// Surefire's default exclude, kept in an excludes file that lists tests.
+const NESTED_DEFAULT: &str =
+    "# Surefire's default exclude, which an excludes file would otherwise turn off:\n**/*$*\n";
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // tests on literal input
@@ -71,8 +80,12 @@ mod tests {
                 "# testsift select: tests for -Dsurefire.excludesFile, one Class#method a line",
                 "com.example.calc.CalculatorTest#testDivide",
                 "com.example.Outer$InnerTest#test_cache2",
+                "# Surefire's default exclude, which an excludes file would otherwise turn off:",
+                "**/*$*",
             ]
         );
+        // Nothing to exclude: no line, so Surefire's defaults hold.
+        assert_eq!(exclude(&[]).text.lines().count(), 1);
         assert_eq!(
             out.args.unwrap(),
             [
@@ -89,8 +102,9 @@ mod tests {
         targets.push(t("com.example.T", "a,b"));
         targets.push(t("not a class", "testOk"));
         let out = exclude(&targets);
-        // Only the comment line and the 10 KB name of plain letters, which is a Java identifier.
-        assert_eq!(out.text.lines().count(), 2);
+        // Only the comment line, the 10 KB name of plain letters, which is a Java identifier,
+        // and Surefire's default exclude with its comment.
+        assert_eq!(out.text.lines().count(), 4);
         assert_eq!(out.warnings.len(), targets.len() - 1);
         assert!(out.warnings.iter().all(|w| !w.contains('\n')));
     }
