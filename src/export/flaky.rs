@@ -41,7 +41,15 @@ fn note(t: &TestVerdict) -> String {
         _ => t
             .fingerprints
             .first()
-            .map(|f| first_line(&f.example).to_string())
+            .map(|f| {
+                let first = first_line(&f.example);
+                // More lines follow: say so (JSON has the whole message).
+                if f.example.trim() != first {
+                    format!("{first} …")
+                } else {
+                    first.to_string()
+                }
+            })
             .unwrap_or_default(),
     }
 }
