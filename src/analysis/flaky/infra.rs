@@ -27,6 +27,9 @@ pub(crate) enum Level {
     Report,
     /// Many tests of one run failed with one fingerprint.
     Fingerprint,
+    /// Many tests of one run failed with one fingerprint and passed on a re-run of the same
+    /// commit, or failed again in the next run's such set: an outage.
+    Outage,
 }
 
 /// What the detection reads: counts for every execution, rows for the failed ones only.
@@ -153,34 +156,12 @@ pub(super) fn partial(facts: &Facts<'_>, run_infra: &[bool]) -> (Vec<u32>, Vec<F
             by_fp.entry((f.run, fp)).or_default().push(k);
         }
     }
-    let mut keys: Vec<&(u32, u64)> = by_fp.keys().collect();
-    keys.sort_unstable();
-    for key in keys {
-        let set = &by_fp[key];
-        // The run's executed executions, less those set aside with their report.
-        let executed = facts.executed.get(key.0 as usize).copied().unwrap_or(0)
-            - excluded_in_run.get(&key.0).copied().unwrap_or(0);
-        let mut in_reports: Vec<u32> = set.iter().map(|&k| facts.failed[k].report).collect();
-        in_reports.sort_unstable();
-        in_reports.dedup();
-        if set.len() < FINGERPRINT_MIN_TESTS
-            || (set.len() as f64) < FINGERPRINT_RUN_SHARE * executed as f64
-            || in_reports.len() < 2
-            || persists(set)
-        {
-            continue;
-        }
-        for &k in set {
-            excluded[k] = true;
-        }
-        found.push(fingerprint_set(facts, *key, set, executed));
-    }
-    // Outages: many tests of one run failing with one fingerprint whose tests pass on a re-run
-    // of the same commit cannot be failing for the code (the commit passed), also when the run
-    // wrote one report; and the same fingerprint's sets in the runs before, whose tests failed
-    // again in such a set, are the same outage lasting several runs. Newest run first, so the
-    // chain reaches back from the re-run. A set that ends only with a new commit passing is
-    // left alone: that is what a fixed breakage looks like.
+    // Outages, before the rule below: many tests of one run failing with one fingerprint whose
+    // tests pass on a re-run of the same commit cannot be failing for the code (the commit
+    // passed), also when the run wrote one report; and the same fingerprint's sets in the runs
+    // before, whose tests failed again in such a set, are the same outage lasting several runs.
+    // Newest run first, so the chain reaches back from the re-run. A set that ends only with a
+    // new commit passing is left alone here: that is what a fixed breakage looks like.
     let mut outage = vec![false; facts.failed.len()];
     let mut keys: Vec<&(u32, u64)> = by_fp.keys().collect();
     keys.sort_unstable_by(|a, b| b.cmp(a));
@@ -192,9 +173,9 @@ pub(super) fn partial(facts: &Facts<'_>, run_infra: &[bool]) -> (Vec<u32>, Vec<F
             .collect();
         let executed = facts.executed.get(key.0 as usize).copied().unwrap_or(0)
             - excluded_in_run.get(&key.0).copied().unwrap_or(0);
-        if set.len() < FINGERPRINT_MIN_TESTS
-            || (set.len() as f64) < FINGERPRINT_RUN_SHARE * executed as f64
-        {
+        // The re-run is the evidence here, so no share of the run is asked for: an outage of
+        // 10 tests in a run of 600 is one.
+        if set.len() < FINGERPRINT_MIN_TESTS {
             continue;
         }
         let with_next = set
@@ -215,7 +196,37 @@ pub(super) fn partial(facts: &Facts<'_>, run_infra: &[bool]) -> (Vec<u32>, Vec<F
             excluded[k] = true;
             outage[k] = true;
         }
-        found.push(fingerprint_set(facts, *key, &set, executed));
+        found.push(Found {
+            level: Level::Outage,
+            ..fingerprint_set(facts, *key, &set, executed)
+        });
+    }
+    let mut keys: Vec<&(u32, u64)> = by_fp.keys().collect();
+    keys.sort_unstable();
+    for key in keys {
+        let set: Vec<usize> = by_fp[key]
+            .iter()
+            .copied()
+            .filter(|&k| !excluded[k])
+            .collect();
+        let set = &set;
+        // The run's executed executions, less those set aside with their report.
+        let executed = facts.executed.get(key.0 as usize).copied().unwrap_or(0)
+            - excluded_in_run.get(&key.0).copied().unwrap_or(0);
+        let mut in_reports: Vec<u32> = set.iter().map(|&k| facts.failed[k].report).collect();
+        in_reports.sort_unstable();
+        in_reports.dedup();
+        if set.len() < FINGERPRINT_MIN_TESTS
+            || (set.len() as f64) < FINGERPRINT_RUN_SHARE * executed as f64
+            || in_reports.len() < 2
+            || persists(set)
+        {
+            continue;
+        }
+        for &k in set {
+            excluded[k] = true;
+        }
+        found.push(fingerprint_set(facts, *key, set, executed));
     }
     found.sort_by_key(|f| (f.run, f.level != Level::Report, f.report, f.fingerprint));
     let rows = facts

@@ -128,7 +128,7 @@ pub(crate) struct Summary {
     pub(crate) infrastructure_runs: usize,
     /// Report files (shards, jobs) set aside as crashed, outside infrastructure runs.
     pub(crate) infrastructure_reports: usize,
-    /// Failure fingerprints set aside as shared by many tests of one run.
+    /// Failure fingerprints set aside as shared by many tests of one run (outages included).
     pub(crate) infrastructure_fingerprints: usize,
     /// Non-infrastructure runs with at least one failed test.
     pub(crate) red_runs: usize,
@@ -1075,8 +1075,12 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
                     "all {} executed tests of one report failed, mostly with one message, while other reports of the run passed, and they did not fail again when they next ran",
                     f.executed
                 ),
+                Level::Outage => format!(
+                    "{} of its {} executed tests failed with one message, and passed when the same commit ran again (or failed so again in the next run, an outage going on)",
+                    f.failed, f.executed
+                ),
                 _ => format!(
-                    "{} tests in {} reports failed with one message, and they did not fail again when they next ran",
+                    "{} of its {} executed tests failed with one message in two or more reports, and they did not fail again when they next ran",
                     f.failed, f.executed
                 ),
             },
@@ -1109,7 +1113,7 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
             .count(),
         infrastructure_fingerprints: infra_runs
             .iter()
-            .filter(|i| i.level == Level::Fingerprint)
+            .filter(|i| matches!(i.level, Level::Fingerprint | Level::Outage))
             .count(),
         red_runs: red.len(),
         red_only_flaky_runs: red_only_flaky,
