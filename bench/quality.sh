@@ -11,7 +11,9 @@
 # history's truth.json with the `quality` tool. Kinds (default: all five dialects):
 #   surefire nextest gradle pytest jest   histories shaped like real CI (`synth --dialect`): pull-
 #                                         request branches testing main's commits, re-runs,
-#                                         breakages by commit, shard crashes, retries switched on
+#                                         breakages by commit, shard crashes, outages of a
+#                                         service ended by a re-run, feature branches whose own
+#                                         bug lasts one to three pushes, retries switched on
 #                                         part-way, renamed tests, each dialect's retry format
 #   plain                                 the plain Surefire history (one branch, no crashes)
 # Prints a Markdown table on stdout: a row per history, per kind and for all. Exits 1 when a
@@ -26,7 +28,7 @@ set -euo pipefail
 
 log() { printf 'quality.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 2; }
-usage() { sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; }
 
 runs=120
 tests=600

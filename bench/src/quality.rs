@@ -445,6 +445,12 @@ pub fn score(
             }
         }
     }
+    let truly_broken: std::collections::HashSet<(String, String)> = truth
+        .tests
+        .iter()
+        .filter(|t| matches!(t.kind, Kind::Broken { .. }))
+        .map(|t| (t.classname.clone(), t.name.clone()))
+        .collect();
     let still_broken: std::collections::HashSet<(&str, &str)> = truth
         .tests
         .iter()
@@ -467,6 +473,13 @@ pub fn score(
                 c.broken_fp += 1;
                 misses.push(format!(
                     "called broken, truly not broken now: {}::{}",
+                    key.0, key.1
+                ));
+            }
+            // Not scored (the truth lists no stable tests), but a breakage the test never had.
+            "fixed" if !truly_broken.contains(key) && !truly_flaky.contains(key) => {
+                misses.push(format!(
+                    "called fixed, truly never broken: {}::{}",
                     key.0, key.1
                 ));
             }
@@ -592,6 +605,7 @@ mod tests {
             ("low", "flaky", 2),
             ("b1", "flaky", 51),
             ("other", "flaky", 1),
+            ("outage", "fixed", 0),
         ]);
         let mut lines = Vec::new();
         let c = score(&truth(), &v, &Targets::default(), &mut lines);
@@ -612,6 +626,12 @@ mod tests {
             lines
                 .iter()
                 .any(|l| l.starts_with("called flaky, truly not: a.A::other"))
+        );
+        // A stable test given a breakage it never had is listed, not scored.
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == "called fixed, truly never broken: a.A::outage")
         );
     }
 

@@ -18,8 +18,10 @@ be empty. The same seed always writes the same bytes.
 
 --dialect surefire|nextest|gradle|pytest|jest writes a history shaped like real CI instead:
 pull-request branches testing the commits of main, re-runs, breakages by commit (one or several
-tests, one or many commits), shard crashes, retries switched on part-way, in that dialect's
-report format; truth.json then gives each broken test's first bad commit and fixing commit.";
+tests, one or many commits), feature branches with bugs of their own fixed one to three pushes
+later, shard crashes, outages of an external service ended by a passing re-run, retries
+switched on part-way, in that dialect's report format; truth.json then gives each broken
+test's first bad commit and fixing commit, and lists the outages.";
 
 fn main() -> ExitCode {
     match run() {

@@ -146,6 +146,27 @@ pub(crate) struct CiRun {
     /// Tests (indices into [`Suite::tests`]) written under their new name in this run: they
     /// were renamed at or before its commit.
     pub(crate) renamed: Vec<usize>,
+    /// An external service the run's tests call was down while it ran.
+    pub(crate) outage: Option<RunOutage>,
+}
+
+/// An outage of an external service during one run: every test that calls the service fails
+/// every attempt with the service's one message, whatever its code does.
+#[derive(Debug, Clone)]
+pub(crate) struct RunOutage {
+    /// Indices into [`Suite::tests`], sorted.
+    pub(crate) tests: Vec<usize>,
+    /// Which service was down (the message its clients report).
+    pub(crate) service: usize,
+    /// Attempts of each test that failed: 1 plus the run's in-run retries.
+    pub(crate) attempts: u8,
+}
+
+impl RunOutage {
+    /// Whether test `t` called the service in this run (skipped tests call nothing).
+    pub(crate) fn hits(&self, suite: &Suite, t: usize) -> bool {
+        !suite.tests[t].skipped && self.tests.binary_search(&t).is_ok()
+    }
 }
 
 impl Suite {

@@ -346,7 +346,7 @@ const ASSERT_FRAMES: &[&str] = &[
     "org.junit.jupiter.api.AssertEquals.assertEquals(AssertEquals.java:150)",
     "org.junit.jupiter.api.Assertions.assertEquals(Assertions.java:563)",
 ];
-const SOCKET_FRAMES: &[&str] = &[
+pub(crate) const SOCKET_FRAMES: &[&str] = &[
     "java.base/sun.nio.ch.Net.connect0(Native Method)",
     "java.base/sun.nio.ch.Net.connect(Net.java:589)",
     "java.base/sun.nio.ch.NioSocketImpl.connect(NioSocketImpl.java:592)",

@@ -9,6 +9,7 @@
 use std::io::Write;
 
 use crate::rng::Rng;
+use crate::synth::ci::{Dialect, outage_of};
 use crate::synth::json::date;
 use crate::synth::plan::{Behaviour, Outcome, Run, Suite, stream};
 use crate::synth::text::{self, Failure, TestFrame};
@@ -138,9 +139,16 @@ impl ShardWriter<'_> {
     fn testcase(&mut self, out: &mut Vec<u8>, t: usize, indent: &str, counts: &mut Counts) {
         let test = &self.suite.tests[t];
         let class = &self.suite.classes[test.class];
-        let outcome = test
-            .special
-            .map_or(Outcome::Pass, |s| self.run.outcomes[s as usize]);
+        // An outage of a service the test calls fails every attempt with the service's message.
+        let outage = outage_of(self.suite, self.run, t);
+        let outcome = match outage {
+            Some(o) => Outcome::Fail {
+                attempts: o.attempts,
+            },
+            None => test
+                .special
+                .map_or(Outcome::Pass, |s| self.run.outcomes[s as usize]),
+        };
         let mut time = if test.skipped {
             0.0
         } else {
@@ -152,15 +160,19 @@ impl ShardWriter<'_> {
             (test.base_secs * self.rng.lognormal(1.0, 0.2) * spike).max(0.001)
         };
         // Broken tests fail the same way every run; flaky ones differ in every detail.
-        let broken = matches!(test.behaviour, Behaviour::Broken { .. });
+        let broken = matches!(test.behaviour, Behaviour::Broken { .. }) && outage.is_none();
         let mut failure_rng = if broken {
             Rng::derive(self.seed, stream::BROKEN_MESSAGE, t as u64)
         } else {
             Rng::new(self.rng.next_u64())
         };
+        let fail = |rng: &mut Rng| match outage {
+            Some(o) => Dialect::Surefire.outage_failure(o.service, rng),
+            None => test.failure.failure(rng),
+        };
         let failure = match outcome {
             Outcome::Pass => None,
-            _ => Some(test.failure.failure(&mut failure_rng)),
+            _ => Some(fail(&mut failure_rng)),
         };
         if let Some(timeout) = failure.as_ref().and_then(|f| f.timeout_secs)
             && matches!(outcome, Outcome::Fail { .. })
@@ -248,7 +260,7 @@ impl ShardWriter<'_> {
                         let again = if broken {
                             failure.clone()
                         } else {
-                            test.failure.failure(&mut failure_rng)
+                            fail(&mut failure_rng)
                         };
                         self.retry_element(out, indent, rerun, &again, &frame, &mut failure_rng);
                     }
