@@ -173,23 +173,42 @@ pub(super) fn partial(facts: &Facts<'_>, run_infra: &[bool]) -> (Vec<u32>, Vec<F
             .collect();
         let executed = facts.executed.get(key.0 as usize).copied().unwrap_or(0)
             - excluded_in_run.get(&key.0).copied().unwrap_or(0);
-        // The re-run is the evidence here, so no share of the run is asked for: an outage of
-        // 10 tests in a run of 600 is one.
-        if set.len() < FINGERPRINT_MIN_TESTS {
+        if set.is_empty() {
             continue;
         }
         let with_next = set
             .iter()
             .filter(|&&k| facts.failed[k].next_failed.is_some())
             .count();
-        let recovered = set
+        // Whether failure `k`'s test failed again in an outage already found: its next failed
+        // execution, past those another rule set aside (a shard that crashed in that run).
+        let continues = |k: usize| {
+            let mut next = facts.failed[k].next;
+            while let Some(n) = next {
+                if outage[n] {
+                    return true;
+                }
+                if !excluded[n] {
+                    return false;
+                }
+                next = facts.failed[n].next;
+            }
+            false
+        };
+        let rerun = set
             .iter()
-            .filter(|&&k| {
-                let f = &facts.failed[k];
-                f.next_same_commit_pass || f.next.is_some_and(|n| outage[n])
-            })
+            .filter(|&&k| facts.failed[k].next_same_commit_pass)
             .count();
-        if with_next == 0 || 2 * recovered <= with_next {
+        let chained = set.iter().filter(|&&k| continues(k)).count();
+        // The re-run is the evidence, so no share of the run is asked for (an outage of 10
+        // tests in a run of 600 is one), only that many tests; the runs before it need not
+        // have as many (a crashed shard may take some), their tests going on into it.
+        let outage_here = if set.len() >= FINGERPRINT_MIN_TESTS {
+            2 * (rerun + chained) > with_next
+        } else {
+            2 * chained > with_next
+        };
+        if with_next == 0 || !outage_here {
             continue;
         }
         for &k in &set {
