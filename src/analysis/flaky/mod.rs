@@ -910,19 +910,22 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
             .collect();
         broken_at.sort_unstable();
         broken_at.dedup();
-        // Commits on which every execution of this variant failed outright.
-        let mut hard_at: Vec<(u32, bool)> = points
-            .iter()
-            .filter_map(|p| {
-                let c = commits.position.get(p.run).copied()?;
-                Some((c, p.outcome == Outcome::Fail))
-            })
-            .collect();
-        hard_at.sort_unstable();
+        // Commits on which every execution of this variant failed outright (none, and nothing
+        // to sort, for the many tests that never failed).
         let mut hard_failed: Vec<u32> = Vec::new();
-        for run in hard_at.chunk_by(|a, b| a.0 == b.0) {
-            if run.iter().all(|&(_, failed)| failed) {
-                hard_failed.push(run[0].0);
+        if points.iter().any(|p| p.outcome == Outcome::Fail) {
+            let mut hard_at: Vec<(u32, bool)> = points
+                .iter()
+                .filter_map(|p| {
+                    let c = commits.position.get(p.run).copied()?;
+                    Some((c, p.outcome == Outcome::Fail))
+                })
+                .collect();
+            hard_at.sort_unstable();
+            for run in hard_at.chunk_by(|a, b| a.0 == b.0) {
+                if run.iter().all(|&(_, failed)| failed) {
+                    hard_failed.push(run[0].0);
+                }
             }
         }
         let verdict = TestVerdict {
