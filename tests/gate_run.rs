@@ -1306,3 +1306,47 @@ fn a_flake_known_only_to_the_model_is_forgiven_when_it_fails_the_same_way() {
     assert_eq!(because, "new-failure", "{reason}");
     assert!(reason.contains("never failed this way"), "{reason}");
 }
+
+/// `--baseline main` forgives a failure main already has the same way, not one of the
+/// pull request's own: main's newest run an infrastructure failure (every test failed: a
+/// broken runner) is no evidence, and main failing the test with another message is not the
+/// failure the pull request brought.
+#[test]
+fn the_baseline_is_neither_an_infrastructure_run_nor_another_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let with_stable = |o: char| -> Vec<(&'static str, char)> {
+        std::iter::once(("t.a::x", o))
+            .chain(stable_ones())
+            .collect()
+    };
+    for id in 1..=6 {
+        write_run(&runs, id, &format!("c{id}"), "main", &with_stable('P'));
+    }
+    // Run 7: the runner's disk was full; every test failed.
+    let all_failed: Vec<(&str, char)> = with_stable('P')
+        .into_iter()
+        .map(|(t, _)| (t, 'F'))
+        .collect();
+    write_run(&runs, 7, "c7", "main", &all_failed);
+    write_run(&runs, 8, "p1", "pr", &with_stable('F'));
+    let store = dir.path().join("store");
+    assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+    let decide = |run: &str| {
+        let out = check(
+            dir.path(),
+            &store,
+            &["--run", run, "--baseline", "main", "--format", "json"],
+        );
+        decisions(&out).remove("t.a::x").unwrap()
+    };
+    assert_eq!(decide("8"), (false, "not-flaky".to_string()));
+    // Main really red on x ("boom"), the pull request failing x otherwise: not forgiven; the
+    // same way: forgiven.
+    write_run(&runs, 9, "c9", "main", &with_stable('F'));
+    write_run(&runs, 10, "p2", "pr", &with_stable('G'));
+    write_run(&runs, 11, "p3", "pr", &with_stable('F'));
+    assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+    assert!(!decide("10").0, "{:?}", decide("10"));
+    assert_eq!(decide("11"), (true, "failing-on-baseline".to_string()));
+}

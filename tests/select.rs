@@ -985,6 +985,28 @@ fn pytest_case(family: &str, root_dir: Option<&Path>) {
         stdout(&out)
     );
 
+    // --only: just the quarantined tests run, for a job that keeps their history going.
+    let only_file = dir.path().join("only.txt");
+    let out = select(
+        &store,
+        &[
+            "quarantine",
+            "--runner",
+            "pytest",
+            "--root",
+            root_dir,
+            "--only",
+            "--out",
+            only_file.to_str().unwrap(),
+        ],
+    );
+    assert_code(&out, 0);
+    let out = run(&["-v", &format!("@{}", only_file.display())], false);
+    assert_code(&out, 0);
+    let ran: BTreeSet<String> = ran_in_order(&out).into_iter().collect();
+    let expected: BTreeSet<String> = flaky.iter().map(|s| s.to_string()).collect();
+    assert_eq!(ran, expected, "{}", stdout(&out));
+
     // Without the conftest.py that adds the option, pytest refuses it instead of deselecting
     // more or less than the list.
     std::fs::remove_file(project.join("conftest.py")).unwrap();

@@ -512,7 +512,7 @@ struct Before {
     failed_on: Vec<(String, u64, bool)>,
     /// Its newest execution on the baseline branch before the judged run: (run position,
     /// failed). The branch's newest run may not have run it (a module that failed to collect).
-    baseline_last: Option<(usize, bool)>,
+    baseline_last: Option<(usize, bool, Option<u64>)>,
     /// Its executions in the history: (run position in the window, failed or errored).
     outcomes: Vec<(usize, bool)>,
 }
@@ -596,21 +596,41 @@ pub(crate) fn run_gate(
         .collect();
     let w = Window::of_runs(store, runs, None)?;
     let is_target: Vec<bool> = w.runs.iter().map(|r| r.run == key).collect();
+    // Runs where most executed tests failed (a broken runner, as `flaky` sets aside): no
+    // evidence that the baseline branch is red.
+    let mut counts = vec![(0usize, 0usize); w.runs.len()];
+    for (i, st) in w.rows.status.iter().enumerate() {
+        if let Some(st) = st.filter(|s| *s != Status::Skipped) {
+            let c = &mut counts[w.rows.run[i] as usize];
+            c.0 += 1;
+            c.1 += usize::from(st.is_failure());
+        }
+    }
+    let infra_run = |r: usize| {
+        let (executed, failed) = counts[r];
+        executed >= super::INFRA_MIN_TESTS
+            && failed as f64 > options.infra_threshold * executed as f64
+    };
     // The baseline branch's runs before this one.
     let is_baseline: Vec<bool> = w
         .runs
         .iter()
-        .map(|r| {
-            baseline.is_some_and(|b| r.branch.as_deref() == Some(b)) && r.run != key && before(r)
+        .enumerate()
+        .map(|(k, r)| {
+            baseline.is_some_and(|b| r.branch.as_deref() == Some(b))
+                && r.run != key
+                && before(r)
+                && !infra_run(k)
         })
         .collect();
-    // Per position: the run's commit when it is part of the history.
+    // Per position: the run's commit when it is part of the history (an infrastructure run is
+    // not: its failures are no test's, and a re-run passing after it is no flake).
     let in_history: Vec<Option<Option<&str>>> = w
         .runs
         .iter()
-        .map(|r| {
-            history
-                .contains(&(r.run.clone(), r.variant.clone()))
+        .enumerate()
+        .map(|(k, r)| {
+            (history.contains(&(r.run.clone(), r.variant.clone())) && !infra_run(k))
                 .then_some(r.commit.as_deref())
         })
         .collect();
@@ -638,8 +658,8 @@ pub(crate) fn run_gate(
         let entry = (test_id(i), variant(i));
         if is_baseline[r] && st != Status::Skipped {
             let last = &mut per_test.entry(entry).or_default().baseline_last;
-            if last.is_none_or(|(at, _)| at <= r) {
-                *last = Some((r, st.is_failure()));
+            if last.is_none_or(|(at, _, _)| at <= r) {
+                *last = Some((r, st.is_failure(), failure.and_then(|f| f.fingerprint)));
             }
         }
         let Some(commit) = in_history[r] else {
@@ -775,15 +795,20 @@ pub(crate) fn run_gate(
                     src.evidence()
                 ),
             )
-        } else if let Some((at, true)) = b.baseline_last.or_else(|| {
-            // The baseline branch ran under other variants only (another CI system, another
-            // job name): its newest run of the test under any variant.
-            per_test
-                .iter()
-                .filter(|((t2, _), _)| *t2 == t)
-                .filter_map(|(_, o)| o.baseline_last)
-                .max_by_key(|&(at, _)| at)
-        }) {
+        } else if let Some((at, true, _)) = b
+            .baseline_last
+            .or_else(|| {
+                // The baseline branch ran under other variants only (another CI system,
+                // another job name): its newest run of the test under any variant.
+                per_test
+                    .iter()
+                    .filter(|((t2, _), _)| *t2 == t)
+                    .filter_map(|(_, o)| o.baseline_last)
+                    .max_by_key(|&(at, _, _)| at)
+            })
+            // Failing the same way there: a failure of its own is not the branch's.
+            .filter(|&(_, _, there)| there.is_none() || fp.is_none() || there == fp)
+        {
             (
                 Because::FailingOnBaseline,
                 format!(

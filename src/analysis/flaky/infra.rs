@@ -211,13 +211,24 @@ pub(super) fn partial(facts: &Facts<'_>, run_infra: &[bool]) -> (Vec<u32>, Vec<F
         if with_next == 0 || !outage_here {
             continue;
         }
-        for &k in &set {
+        // Its tests that failed on after the outage (a test broken before it, failing the same
+        // way) are not part of it: they stay in their series, and the chain does not go
+        // through them.
+        let members: Vec<usize> = set
+            .iter()
+            .copied()
+            .filter(|&k| {
+                let f = &facts.failed[k];
+                f.next_failed.is_none() || f.next_same_commit_pass || continues(k)
+            })
+            .collect();
+        for &k in &members {
             excluded[k] = true;
             outage[k] = true;
         }
         found.push(Found {
             level: Level::Outage,
-            ..fingerprint_set(facts, *key, &set, executed)
+            ..fingerprint_set(facts, *key, &members, executed)
         });
     }
     let mut keys: Vec<&(u32, u64)> = by_fp.keys().collect();

@@ -1009,7 +1009,30 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
         let group = &ex.groups[g];
         let mut forced = of_others(&broken_commits, group);
         let other_hard = of_others(&hard_commits, group);
-        forced.extend(hard_failed.iter().filter(|c| other_hard.contains(c)));
+        let both: Vec<u32> = hard_failed
+            .iter()
+            .copied()
+            .filter(|c| other_hard.contains(c))
+            .collect();
+        // Two legs failing on one commit by chance happens about runs × p × q times over the
+        // window (p, q: each leg's failure rate outside those commits): a flaky test at 30%
+        // does so every eleventh commit. Only when that is unlikely (under 0.1) do the shared
+        // failures tell a breakage.
+        if !both.is_empty() {
+            let rate = |runs: usize, failed: usize| {
+                failed.saturating_sub(both.len()) as f64 / runs.max(1) as f64
+            };
+            let this = &tests[k];
+            let p = rate(this.runs, this.failed);
+            let q = tests
+                .iter()
+                .filter(|t| t.test_id == group.test_id && t.variant != group.variant)
+                .map(|t| rate(t.runs, t.failed))
+                .fold(0.0, f64::max);
+            if this.runs as f64 * p * q < 0.1 {
+                forced.extend(both);
+            }
+        }
         if forced.is_empty() {
             continue;
         }
