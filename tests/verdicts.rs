@@ -677,3 +677,47 @@ fn outage_history(rerun: bool, local_tests: usize) -> Value {
     }
     flaky_json(dir.path())
 }
+
+/// git-flow: `develop` is where the work goes on, `main` gets a release now and then. A test
+/// broken on develop is broken on the trunk (the named line that ran the most commits), and the
+/// window's `broken` gate trips.
+#[test]
+fn a_develop_branch_beside_a_main_of_releases_is_the_trunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut k = 0;
+    let mut run = |commit: String, branch: &str, failed: bool| {
+        k += 1;
+        write_pytest_run(
+            dir.path(),
+            k,
+            &commit,
+            branch,
+            &[
+                ("tests.test_flow", "test_x", failed),
+                ("tests.test_flow", "test_y", false),
+            ],
+        );
+    };
+    for d in 1..=15 {
+        if d % 5 == 1 {
+            run(format!("r{d}"), "main", false);
+        }
+        run(format!("d{d}"), "develop", d >= 8);
+    }
+    let r = flaky_json(dir.path());
+    let t = verdict(&r, "test_x");
+    assert_eq!(t["verdict"], "broken", "{t}");
+    assert_eq!(t["breakage"]["first_bad"]["commit"], "d8", "{t}");
+    assert!(t["breakage"].get("branch").is_none(), "{t}");
+    let store = tempfile::tempdir().unwrap();
+    let store = store.path().join("store");
+    assert!(ingest(&store, &[dir.path()], &["--quiet"]).status.success());
+    let out = testsift()
+        .arg("check")
+        .arg("--store")
+        .arg(&store)
+        .args(["--fail-on", "broken"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}

@@ -125,7 +125,13 @@ pub(crate) struct CheckReport {
 /// A breakage that never ran on the trunk (a pull request's own, not yet fixed on its branch)
 /// does not trip it: the trunk is not broken. Such tests are named in the reason.
 pub(crate) fn broken(now: &FlakyReport) -> GateResult {
-    let off_trunk = |t: &&TestVerdict| t.streak.as_ref().is_some_and(|s| s.branch.is_some());
+    // Off the trunk and not on another long-lived line (`main` beside a `develop` trunk).
+    let off_trunk = |t: &&TestVerdict| {
+        t.streak
+            .as_ref()
+            .and_then(|s| s.branch.as_deref())
+            .is_some_and(|b| !super::flaky::long_lived(b))
+    };
     let (on_branches, broken): (Vec<&TestVerdict>, Vec<&TestVerdict>) = now
         .tests
         .iter()

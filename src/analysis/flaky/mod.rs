@@ -424,14 +424,12 @@ struct RunIndex {
 /// Branch names taken for the trunk when the window has them, in this order of preference.
 const TRUNK_NAMES: [&str; 5] = ["main", "master", "trunk", "develop", "default"];
 
-/// The trunk among the window's branches (`branch`: each run's, numbered by `names`): a branch
-/// named as trunks usually are ([`TRUNK_NAMES`]), else the one that ran the most commits (a
-/// stale branch re-run many times on few commits is not the line the project moves along),
-/// then the most runs, then the first seen.
+/// The trunk among the window's branches (`branch`: each run's, numbered by `names`): of the
+/// branches named as trunks usually are ([`TRUNK_NAMES`]), the one that ran the most commits
+/// (git-flow's `develop` beside a `main` of releases), ties in that order; else of all
+/// branches the one that ran the most commits (a stale branch re-run many times on few
+/// commits is not the line the project moves along), then the most runs, then the first seen.
 fn trunk_of(runs: &[RunInfo], branch: &[Option<u32>], names: &HashMap<&str, u32>) -> Option<u32> {
-    if let Some(&b) = TRUNK_NAMES.iter().find_map(|n| names.get(n)) {
-        return Some(b);
-    }
     let mut commits: Vec<std::collections::HashSet<&str>> = vec![Default::default(); names.len()];
     let mut counts = vec![0usize; names.len()];
     for (r, b) in runs.iter().zip(branch) {
@@ -440,10 +438,30 @@ fn trunk_of(runs: &[RunInfo], branch: &[Option<u32>], names: &HashMap<&str, u32>
             commits[*b as usize].extend(r.commit.as_deref());
         }
     }
+    let named: Vec<u32> = TRUNK_NAMES
+        .iter()
+        .filter_map(|n| names.get(n))
+        .copied()
+        .collect();
+    if let Some(&first) = named.first() {
+        // The first of the most commits: `max_by_key` keeps the last, so go in reverse.
+        return named
+            .iter()
+            .rev()
+            .copied()
+            .max_by_key(|&b| commits[b as usize].len())
+            .or(Some(first));
+    }
     (0..counts.len())
         .rev()
         .max_by_key(|&b| (commits[b].len(), counts[b]))
         .and_then(|b| u32::try_from(b).ok())
+}
+
+/// Whether `branch` is named as a long-lived line is ([`TRUNK_NAMES`]): a breakage there is the
+/// project's, even when another such line is the trunk the model judges along.
+pub(crate) fn long_lived(branch: &str) -> bool {
+    TRUNK_NAMES.contains(&branch)
 }
 
 impl RunIndex {
