@@ -162,17 +162,23 @@ pub(super) fn partial(facts: &Facts<'_>, run_infra: &[bool]) -> (Vec<u32>, Vec<F
     // before, whose tests failed again in such a set, are the same outage lasting several runs.
     // Newest run first, so the chain reaches back from the re-run. A set that ends only with a
     // new commit passing is left alone here: that is what a fixed breakage looks like.
-    let mut outage = vec![false; facts.failed.len()];
-    let mut keys: Vec<&(u32, u64)> = by_fp.keys().collect();
-    keys.sort_unstable_by(|a, b| b.cmp(a));
-    for key in keys {
-        let set: Vec<usize> = by_fp[key]
+    // A (run, fingerprint)'s failed executions not set aside yet, and the run's executed
+    // executions less those set aside with their report.
+    let left = |key: &(u32, u64), excluded: &[bool]| -> (Vec<usize>, usize) {
+        let set = by_fp[key]
             .iter()
             .copied()
             .filter(|&k| !excluded[k])
             .collect();
         let executed = facts.executed.get(key.0 as usize).copied().unwrap_or(0)
             - excluded_in_run.get(&key.0).copied().unwrap_or(0);
+        (set, executed)
+    };
+    let mut outage = vec![false; facts.failed.len()];
+    let mut keys: Vec<&(u32, u64)> = by_fp.keys().collect();
+    keys.sort_unstable_by(|a, b| b.cmp(a));
+    for key in keys {
+        let (set, executed) = left(key, &excluded);
         if set.is_empty() {
             continue;
         }
@@ -234,15 +240,8 @@ pub(super) fn partial(facts: &Facts<'_>, run_infra: &[bool]) -> (Vec<u32>, Vec<F
     let mut keys: Vec<&(u32, u64)> = by_fp.keys().collect();
     keys.sort_unstable();
     for key in keys {
-        let set: Vec<usize> = by_fp[key]
-            .iter()
-            .copied()
-            .filter(|&k| !excluded[k])
-            .collect();
+        let (set, executed) = left(key, &excluded);
         let set = &set;
-        // The run's executed executions, less those set aside with their report.
-        let executed = facts.executed.get(key.0 as usize).copied().unwrap_or(0)
-            - excluded_in_run.get(&key.0).copied().unwrap_or(0);
         let mut in_reports: Vec<u32> = set.iter().map(|&k| facts.failed[k].report).collect();
         in_reports.sort_unstable();
         in_reports.dedup();

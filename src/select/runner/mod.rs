@@ -209,17 +209,14 @@ pub(crate) fn render(
                 .map(|t| t.test_id.as_str()),
         ),
         (Runner::Plain, ..) => plain(selection.tests.iter().map(|t| t.test_id.as_str())),
-        (_, Kind::Priority, _) if selection.top.is_some() => {
-            // The N likeliest run: every other test of the window is excluded.
-            let kept: std::collections::HashSet<&str> =
-                selection.tests.iter().map(|t| t.test_id.as_str()).collect();
-            let others: Vec<Target> = all
-                .iter()
-                .filter(|t| !kept.contains(t.test_id.as_str()))
-                .cloned()
-                .collect();
-            exclude(runner, &others, all, go::Purpose::Stage, ctx)
-        }
+        // The N likeliest run: every other test of the window is excluded.
+        (_, Kind::Priority, _) if selection.top.is_some() => exclude(
+            runner,
+            &all_but(selection, all),
+            all,
+            go::Purpose::Stage,
+            ctx,
+        ),
         (Runner::Pytest, Kind::Priority, _) => {
             let targets: Vec<Target> = selection.tests.iter().map(Target::from).collect();
             pytest::order(&targets, ctx)
@@ -245,17 +242,14 @@ pub(crate) fn render(
                 .collect();
             exclude(runner, &others, all, go::Purpose::Stage, ctx)
         }
-        (_, Kind::Quarantine | Kind::Skip, _) if selection.only => {
-            // Only the selected run: every other test of the window is excluded.
-            let kept: std::collections::HashSet<&str> =
-                selection.tests.iter().map(|t| t.test_id.as_str()).collect();
-            let others: Vec<Target> = all
-                .iter()
-                .filter(|t| !kept.contains(t.test_id.as_str()))
-                .cloned()
-                .collect();
-            exclude(runner, &others, all, go::Purpose::Stage, ctx)
-        }
+        // Only the selected run: every other test of the window is excluded.
+        (_, Kind::Quarantine | Kind::Skip, _) if selection.only => exclude(
+            runner,
+            &all_but(selection, all),
+            all,
+            go::Purpose::Stage,
+            ctx,
+        ),
         (_, Kind::Quarantine | Kind::Skip, _) => {
             let targets: Vec<Target> = selection.tests.iter().map(Target::from).collect();
             let purpose = if selection.kind == Kind::Skip {
@@ -299,6 +293,17 @@ pub(crate) fn render(
         };
     }
     Ok(emitted)
+}
+
+/// The window's tests the selection does not hold: what a list that runs only the selected
+/// tests excludes.
+fn all_but(selection: &super::Selection, all: &[Target]) -> Vec<Target> {
+    let kept: std::collections::HashSet<&str> =
+        selection.tests.iter().map(|t| t.test_id.as_str()).collect();
+    all.iter()
+        .filter(|t| !kept.contains(t.test_id.as_str()))
+        .cloned()
+        .collect()
 }
 
 /// The summary for stderr: what was selected, what was left out, and for shards the predicted
