@@ -186,26 +186,37 @@ fn write_pytest_run(
     .unwrap();
 }
 
+/// Writes numbered pytest-shaped runs of two tests of `class`: `runs(commit, branch, failed)`
+/// writes the next run, `tests[0]` failing when `failed`, `tests[1]` passing.
+fn two_test_runs<'a>(
+    dir: &'a Path,
+    class: &'a str,
+    tests: [&'a str; 2],
+) -> impl FnMut(&str, &str, bool) + 'a {
+    let mut k = 0;
+    move |commit, branch, failed| {
+        k += 1;
+        write_pytest_run(
+            dir,
+            k,
+            commit,
+            branch,
+            &[(class, tests[0], failed), (class, tests[1], false)],
+        );
+    }
+}
+
 /// A pull-request branch cut before a breakage, run while main is broken, passes: it does not
 /// have the breaking change, so its passes neither end main's breakage nor make it flaky.
 /// Main: c1..c4 pass, c5..c12 fail; branch `docs` (its own commits d1, d2) passes in between.
 #[test]
 fn a_stale_pull_request_branch_passing_leaves_mains_breakage_broken() {
     let dir = tempfile::tempdir().unwrap();
-    let mut k = 0;
-    let mut run = |commit: &str, branch: &str, failed: bool| {
-        k += 1;
-        write_pytest_run(
-            dir.path(),
-            k,
-            commit,
-            branch,
-            &[
-                ("tests.test_parse", "test_strict", failed),
-                ("tests.test_parse", "test_loose", false),
-            ],
-        );
-    };
+    let mut run = two_test_runs(
+        dir.path(),
+        "tests.test_parse",
+        ["test_strict", "test_loose"],
+    );
     for c in 1..=12 {
         run(&format!("c{c}"), "main", c >= 5);
         if c == 7 || c == 10 {
@@ -547,20 +558,11 @@ fn a_go_build_failure_is_fixed_when_its_packages_tests_run_again() {
 #[test]
 fn a_branch_breakage_over_several_pushes_is_not_ended_by_mains_passes() {
     let dir = tempfile::tempdir().unwrap();
-    let mut k = 0;
-    let mut run = |commit: &str, branch: &str, failed: bool| {
-        k += 1;
-        write_pytest_run(
-            dir.path(),
-            k,
-            commit,
-            branch,
-            &[
-                ("tests.test_search", "test_ranks", failed),
-                ("tests.test_search", "test_other", false),
-            ],
-        );
-    };
+    let mut run = two_test_runs(
+        dir.path(),
+        "tests.test_search",
+        ["test_ranks", "test_other"],
+    );
     for c in 1..=8 {
         run(&format!("c{c}"), "main", false);
     }
@@ -684,25 +686,12 @@ fn outage_history(rerun: bool, local_tests: usize) -> Value {
 #[test]
 fn a_develop_branch_beside_a_main_of_releases_is_the_trunk() {
     let dir = tempfile::tempdir().unwrap();
-    let mut k = 0;
-    let mut run = |commit: String, branch: &str, failed: bool| {
-        k += 1;
-        write_pytest_run(
-            dir.path(),
-            k,
-            &commit,
-            branch,
-            &[
-                ("tests.test_flow", "test_x", failed),
-                ("tests.test_flow", "test_y", false),
-            ],
-        );
-    };
+    let mut run = two_test_runs(dir.path(), "tests.test_flow", ["test_x", "test_y"]);
     for d in 1..=15 {
         if d % 5 == 1 {
-            run(format!("r{d}"), "main", false);
+            run(&format!("r{d}"), "main", false);
         }
-        run(format!("d{d}"), "develop", d >= 8);
+        run(&format!("d{d}"), "develop", d >= 8);
     }
     let r = flaky_json(dir.path());
     let t = verdict(&r, "test_x");

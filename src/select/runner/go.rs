@@ -74,6 +74,19 @@ pub(crate) fn levels(name: &str) -> String {
     parts.join("/")
 }
 
+/// Each name a `-skip` pattern must not hold, with a test of `others` that needs it: their
+/// parents' names, and with `own` their own names too.
+fn needed_names<'a>(others: &[&'a Target], own: bool) -> HashMap<&'a str, &'a Target> {
+    let mut needed = HashMap::new();
+    for &m in others {
+        let own_name = own.then_some(m.name.as_str());
+        for n in parents(&m.name).chain(own_name) {
+            needed.entry(n).or_insert(m);
+        }
+    }
+    needed
+}
+
 pub(crate) fn skip(targets: &[Target], all: &[Target], purpose: Purpose) -> Emitted {
     let mut out = Emitted::default();
     let chosen: HashSet<&str> = targets.iter().map(|t| t.test_id.as_str()).collect();
@@ -84,12 +97,7 @@ pub(crate) fn skip(targets: &[Target], all: &[Target], purpose: Purpose) -> Emit
     let kept: Vec<&Target> = match purpose {
         Purpose::Stage => {
             // Every name a test that must run has, or a parent of it has.
-            let mut needed: HashMap<&str, &Target> = HashMap::new();
-            for m in &others {
-                for n in parents(&m.name).chain(std::iter::once(m.name.as_str())) {
-                    needed.entry(n).or_insert(m);
-                }
-            }
+            let needed = needed_names(&others, true);
             targets
                 .iter()
                 .filter(|t| match needed.get(t.name.as_str()) {
@@ -117,12 +125,8 @@ pub(crate) fn skip(targets: &[Target], all: &[Target], purpose: Purpose) -> Emit
                 .collect()
         }
         Purpose::Skip => {
-            let mut needed: HashMap<&str, &Target> = HashMap::new();
-            for m in &others {
-                for n in parents(&m.name) {
-                    needed.entry(n).or_insert(m);
-                }
-            }
+            // Every parent of a test that is kept.
+            let needed = needed_names(&others, false);
             targets
                 .iter()
                 .filter(|t| match needed.get(t.name.as_str()) {
