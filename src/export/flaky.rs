@@ -33,10 +33,13 @@ fn note(t: &TestVerdict) -> String {
                 .map_or(String::new(), |b| format!(", only on branch {b}"))
         ),
         (Some(s), Verdict::Fixed) => format!(
-            "broken {} from {}, fixed in {}",
+            "broken {} from {}, fixed in {}{}",
             super::format::count(s.length, "run"),
             s.first.run,
-            s.ended.as_ref().map_or("-", |e| e.run.as_str())
+            s.ended.as_ref().map_or("-", |e| e.run.as_str()),
+            s.branch
+                .as_deref()
+                .map_or(String::new(), |b| format!(", only on branch {b}"))
         ),
         _ => t
             .fingerprints
@@ -81,8 +84,8 @@ fn headline(r: &FlakyReport, show: impl Fn(&str) -> String) -> Vec<String> {
             }
         ),
         format!(
-            "{} tests: {} flaky, {} broken, {} fixed, {} new, {} insufficient data, {} stable{}",
-            s.tests,
+            "{}: {} flaky, {} broken, {} fixed, {} new, {} insufficient data, {} stable{}",
+            super::format::count(s.tests, "test"),
             s.flaky,
             s.broken,
             s.fixed,

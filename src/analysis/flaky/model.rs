@@ -23,6 +23,16 @@ use super::Outcome;
 /// flake rate.
 pub(crate) const PENALTY: f64 = 4.6;
 
+/// The cost of a pull-request branch's own breakage that the branch's next push fixed (its
+/// failures ran only off the trunk, and a later commit of the same branch passed), when it
+/// holds every failure of the test in the window. That is how a change is fixed before it
+/// merges, so it is taken as a breakage once its failures are less likely than 1 in
+/// e^OWN_FIX_PENALTY (≈ 1 in 10) under the test's flake rate: a lone failure so fixed is a
+/// breakage from 4 runs on, where [`PENALTY`] asks for about 40. A test that also fails
+/// elsewhere (on the trunk, in a retry, on another branch) shows flakiness, and each of its
+/// stretches costs [`PENALTY`].
+pub(crate) const OWN_FIX_PENALTY: f64 = 2.3;
+
 /// One executed (not skipped, not infrastructure) execution, in run order.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Exec {
@@ -136,6 +146,9 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
         failed_attempts: u64,
         /// The commit whose pass ended it; none when it reaches the test's newest commit.
         ended_by: Option<usize>,
+        /// Ran only off the trunk and ended by a pass on a line of its own: the branch's next
+        /// push fixed it.
+        own_fix: bool,
     }
     // The last commit (index into `commits`) each branch line ran the test on.
     let mut last_on_line: Vec<(u32, usize)> = Vec::new();
@@ -159,6 +172,7 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
                     commits: Vec::new(),
                     failed_attempts: 0,
                     ended_by: None,
+                    own_fix: false,
                 };
                 (s, Vec::new(), false)
             });
@@ -170,16 +184,19 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
                     lines.push(l);
                 }
             }
-        } else if let Some((_, lines, on_trunk)) = &open
+        } else if let Some((_, lines, on_trunk)) = &open {
             // A pass on a line of the stretch ends it; a pass on the trunk ends a stretch that
             // ran on the trunk, and a branch's own stretch only once its branch runs no more
             // (the trunk never had the branch's change: its passes in between say nothing).
-            && (c.lines.iter().any(|l| lines.contains(l))
-                || (c.trunk && (*on_trunk || !lines.iter().any(|&l| runs_after(l, ci)))))
-            && let Some((mut s, _, _)) = open.take()
-        {
-            s.ended_by = Some(ci);
-            stretches.push(s);
+            let own_line = c.lines.iter().any(|l| lines.contains(l));
+            let own_fix = own_line && !*on_trunk;
+            if (own_line || (c.trunk && (*on_trunk || !lines.iter().any(|&l| runs_after(l, ci)))))
+                && let Some((mut s, _, _)) = open.take()
+            {
+                s.ended_by = Some(ci);
+                s.own_fix = own_fix;
+                stretches.push(s);
+            }
         }
     }
     stretches.extend(open.map(|(s, _, _)| s));
@@ -255,6 +272,13 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
             .then(b.cmp(&a))
     });
     let mut moved: u64 = chosen.iter().map(|&s| stretches[s].failed_attempts).sum();
+    // A test whose one failure is a branch's breakage that its next push fixed costs less.
+    let penalty = match by_weight[..] {
+        [s] if stretches[s].own_fix && stretches[s].failed_attempts + moved == total_failed => {
+            penalty.min(OWN_FIX_PENALTY)
+        }
+        _ => penalty,
+    };
     let (mut best_t, mut best) = (
         0,
         loglik(
@@ -512,6 +536,45 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn a_branch_failure_its_next_push_fixed_is_a_breakage_in_a_short_record() {
+        // Ten trunk passes; a pull request's first push fails once (no retries), main passes
+        // between, and the pull request's second push passes: the push fixed the change.
+        let lone = "m0:. m1:. m2:. m3:. m4:. p1@1:F m5:. p2@1:. m6:. m7:. m8:. m9:.";
+        let ex = explain(&execs_on_lines(lone), PENALTY, &[]);
+        assert_eq!(ex.intervals.len(), 1, "{:?}", ex.intervals);
+        let i = &ex.intervals[0];
+        assert!(i.off_trunk);
+        assert_eq!((i.first_exec, i.fixed_exec), (5, Some(7)));
+        assert_eq!(ex.attempt_rate, 0.0);
+        // The same failure on the trunk, fixed by the next commit, is a flake in a record
+        // this short (a breakage costs 1 in 100 there).
+        let trunk = lone.replace("@1", "");
+        assert!(
+            explain(&execs_on_lines(&trunk), PENALTY, &[])
+                .intervals
+                .is_empty()
+        );
+        // So is the branch's failure when the branch's next push never ran: main's passes
+        // say nothing of the branch's change.
+        let unfixed = "m0:. m1:. m2:. m3:. m4:. p1@1:F m5:. m6:. m7:. m8:. m9:. m10:.";
+        assert!(
+            explain(&execs_on_lines(unfixed), PENALTY, &[])
+                .intervals
+                .is_empty()
+        );
+        // A test that also failed on the trunk shows flakiness: its branch failure is weighed
+        // as any other, and both are flakes.
+        let flaky = "m0:. m1:F m2:. m3:. m4:. p1@1:F m5:. p2@1:. m6:. m7:. m8:. m9:.";
+        let ex = explain(&execs_on_lines(flaky), PENALTY, &[]);
+        assert!(ex.intervals.is_empty(), "{:?}", ex.intervals);
+        // Two branch failures each fixed by the next push, in 14 runs: a test failing on two
+        // pull requests is weighed as any other, and is flaky in a record this short.
+        let twice = "m0:. m1:. p1@1:F p2@1:. m2:. m3:. m4:. m5:. q1@2:F m6:. q2@2:. m7:. m8:. m9:.";
+        let ex = explain(&execs_on_lines(twice), PENALTY, &[]);
+        assert!(ex.intervals.is_empty(), "{:?}", ex.intervals);
     }
 
     #[test]
