@@ -316,6 +316,63 @@ fn no_control_character_from_a_report_reaches_the_terminal() {
     }
 }
 
+/// A classname, test name and message that a spreadsheet opening the CSV would run as
+/// formulas (CSV injection) stay text: every field that starts with `=`, `+`, `-` or `@` and is
+/// not a number gets a `'` before it. Negative numbers stay numbers.
+#[test]
+fn csv_fields_a_spreadsheet_would_run_as_formulas_stay_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("history").join("run-1");
+    write(
+        &run_dir.join("run.json"),
+        "{\"run_id\": \"r1\", \"commit\": \"c1\", \"timestamp\": \"2026-01-01T00:00:00Z\"}\n",
+    );
+    write(
+        &run_dir.join("TEST-a.xml"),
+        "<testsuite name=\"@suite\"><testcase classname=\"=cmd|' /C calc'!A0\" name=\"=HYPERLINK(&quot;http://evil.example/&quot;,&quot;x&quot;)\" time=\"1\"><failure message=\"-2+3\">+SUM(1)</failure></testcase><testcase classname=\"C\" name=\"ok\" time=\"1\"/></testsuite>\n",
+    );
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[dir.path().join("history")], &["--quiet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for args in [
+        &["flaky", "--format", "csv"][..],
+        &["slow", "--format", "csv"],
+        &["slow", "--format", "csv", "--csv-table", "tests"],
+        &["trim", "--format", "csv", "--min-runs", "1"],
+    ] {
+        let csv = run(&store, args);
+        // Split as RFC 4180 says: quoted fields may hold commas and doubled quotes.
+        let mut fields = Vec::new();
+        for line in csv.lines() {
+            let (mut field, mut quoted, mut chars) =
+                (String::new(), false, line.chars().peekable());
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' if quoted && chars.peek() == Some(&'"') => {
+                        field.push('"');
+                        chars.next();
+                    }
+                    '"' => quoted = !quoted,
+                    ',' if !quoted => fields.push(std::mem::take(&mut field)),
+                    _ => field.push(c),
+                }
+            }
+            fields.push(field);
+        }
+        assert!(
+            fields
+                .iter()
+                .any(|f| f.starts_with("'=") || f.starts_with("'@")),
+            "{args:?}: the formula name is missing:\n{csv}"
+        );
+        for f in &fields {
+            let formula =
+                f.len() > 1 && f.starts_with(['=', '+', '-', '@']) && f.parse::<f64>().is_err();
+            assert!(!formula, "{args:?}: {f:?} would run as a formula:\n{csv}");
+        }
+    }
+}
+
 #[test]
 fn markdown_escapes_mentions_links_and_strikethrough() {
     let dir = tempfile::tempdir().unwrap();

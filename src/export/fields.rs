@@ -154,7 +154,7 @@ mod tests {
             .expect("writing to a Vec cannot fail");
         assert_eq!(
             String::from_utf8(csv).expect("UTF-8"),
-            "test_id,runs,seconds\n\"a,\"\"b\"\"\\x1b\",3,2.000000\n@c,10,0.500000\n"
+            "test_id,runs,seconds\n\"a,\"\"b\"\"\\x1b\",3,2.000000\n'@c,10,0.500000\n"
         );
         let mut table = Vec::new();
         fields()
