@@ -118,6 +118,17 @@ fn is_childless(case: &Case) -> bool {
         && !case.flaky_attr
 }
 
+/// How bad a run of a test went, for the worst of its runs in several projects.
+fn severity(status: Status) -> u8 {
+    match status {
+        Status::Skipped => 0,
+        Status::Passed => 1,
+        Status::Flaky => 2,
+        Status::Failed => 3,
+        Status::Error => 4,
+    }
+}
+
 fn add(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     match (a, b) {
         (None, None) => None,
@@ -195,6 +206,10 @@ pub(crate) fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
     // report repeats the test, that element was a pytest-rerunfailures rerun.
     let mut last_run: Vec<Option<Status>> = Vec::new();
     let mut pytest_rerun: Vec<u32> = Vec::new();
+    // Per row, the report and `<testsuite>` element of its last case: a case of the same
+    // report in another suite element is the test run again in another project or file, not
+    // a retry.
+    let mut last_suite: Vec<(u32, u32)> = Vec::new();
     let mut ordinal = 0usize;
     for (report_idx, (report, report_keys)) in reports.iter().zip(&keys).enumerate() {
         let partial = !report.complete || report.has_errors();
@@ -205,6 +220,7 @@ pub(crate) fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
                 case: u32::try_from(case_idx).unwrap_or(u32::MAX),
             };
             let (status, attempts, failed) = attempt_summary(case);
+            let suite_no = report.suite_of.get(case_idx).copied().unwrap_or(0);
             let pytest = report.pytest_root || report.str(case.suite) == PYTEST_SUITE;
             let rerun = if pytest && is_childless(case) {
                 report_no.saturating_add(1)
@@ -228,6 +244,7 @@ pub(crate) fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
                 out.output.push(here);
                 last_run.push((status != Status::Skipped).then_some(status));
                 pytest_rerun.push(rerun);
+                last_suite.push((report_no, suite_no));
                 ordinal += 1;
                 continue;
             } else {
@@ -235,6 +252,32 @@ pub(crate) fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
             };
             ordinal += 1;
             if row >= out.key.len() {
+                continue;
+            }
+            let copy = suite_no != 0
+                && last_suite[row].0 == report_no
+                && last_suite[row].1 != 0
+                && last_suite[row].1 != suite_no;
+            last_suite[row] = (report_no, suite_no);
+            if copy {
+                // One more run of the test in this run, under another project or file: the
+                // row says how the worst of them went (a failure in one project is a failure,
+                // whatever the others did), and their times add up.
+                let known = |v: f64| (!v.is_nan()).then_some(v);
+                let both = add(case.time.get(), case.retries_time.get());
+                out.duration[row] = add(known(out.duration[row]), both).unwrap_or(f64::NAN);
+                out.duration_last[row] =
+                    add(known(out.duration_last[row]), case.time.get()).unwrap_or(f64::NAN);
+                out.partial[row] |= partial;
+                pytest_rerun[row] = rerun;
+                if severity(status) > severity(out.status[row]) {
+                    out.status[row] = status;
+                    out.attempts[row] = attempts;
+                    out.failed_attempts[row] = failed;
+                    last_run[row] = (status != Status::Skipped).then_some(status);
+                    out.detail[row] = here;
+                    out.output[row] = here;
+                }
                 continue;
             }
             if pytest_rerun[row] == report_no.saturating_add(1) {
@@ -605,6 +648,53 @@ mod tests {
             assert_eq!(leaders_by_map(&reports, &slices), want);
             assert_eq!(leaders_by_sort(&reports, &slices), want);
         }
+    }
+
+    /// vitest's and jest's projects, and mocha's spec files, write the same test once per
+    /// project or file, each in a `<testsuite>` element of its own (vitest 3.2.7's two
+    /// identical suites; jest-junit 16's suites named alike). Those are runs of the test, not
+    /// retries: a failure in one project is a failure, whichever project came first.
+    #[test]
+    fn the_same_test_in_two_suite_elements_of_one_report_is_no_retry() {
+        for (first, second) in [
+            ("<failure message=\"b\"/>", ""),
+            ("", "<failure message=\"b\"/>"),
+        ] {
+            let xml = format!(
+                r#"<testsuites name="vitest tests">
+                  <testsuite name="tests/shared.test.js" hostname="vm">
+                    <testcase classname="tests/shared.test.js" name="t" time="1">{first}</testcase>
+                    <testcase classname="tests/shared.test.js" name="ok" time="1"/>
+                  </testsuite>
+                  <testsuite name="tests/shared.test.js" hostname="vm">
+                    <testcase classname="tests/shared.test.js" name="t" time="2">{second}</testcase>
+                    <testcase classname="tests/shared.test.js" name="ok" time="1"/>
+                  </testsuite>
+                </testsuites>"#
+            );
+            let reports = [parse(xml.as_bytes())];
+            let rows = fold(&reports).rows(&reports);
+            let got: Vec<_> = rows
+                .iter()
+                .map(|r| (r.name, r.status, r.attempts, r.failed_attempts, r.duration))
+                .collect();
+            assert_eq!(
+                got,
+                vec![
+                    ("t", Status::Failed, 1, 1, Some(3.0)),
+                    ("ok", Status::Passed, 1, 0, Some(2.0)),
+                ],
+                "{first:?} then {second:?}"
+            );
+            assert_eq!(rows[0].message, "b");
+        }
+        // Repeats within one suite element stay attempts (Gradle test-retry, gotestsum).
+        let r = parse(
+            br#"<testsuites><testsuite name="a"><testcase classname="C" name="t"><failure/></testcase><testcase classname="C" name="t"/></testsuite><testsuite name="b"><testcase classname="C" name="u"/></testsuite></testsuites>"#,
+        );
+        let reports = [r];
+        let rows = fold(&reports).rows(&reports);
+        assert_eq!((rows[0].status, rows[0].attempts), (Status::Flaky, 2));
     }
 
     #[test]

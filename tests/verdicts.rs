@@ -87,7 +87,8 @@ fn write_history(dir: &Path) {
     }
 }
 
-fn flaky_json(history: &Path) -> Value {
+/// `testsift flaky --format FORMAT` over `history`, ingested into a store of its own.
+fn flaky_out(history: &Path, format: &str) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let out = ingest(&store, &[history], &["--quiet"]);
@@ -96,11 +97,15 @@ fn flaky_json(history: &Path) -> Value {
         .arg("flaky")
         .arg("--store")
         .arg(&store)
-        .args(["--format", "json"])
+        .args(["--format", format])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    serde_json::from_slice(&out.stdout).unwrap()
+    out.stdout
+}
+
+fn flaky_json(history: &Path) -> Value {
+    serde_json::from_slice(&flaky_out(history, "json")).unwrap()
 }
 
 fn verdict<'a>(r: &'a Value, name: &str) -> &'a Value {
@@ -585,6 +590,41 @@ fn a_branch_breakage_over_several_pushes_is_not_ended_by_mains_passes() {
     assert_eq!(t["flaky_executions"], 0, "{t}");
 }
 
+/// The commonest pull request of all: its first push breaks a test (one failed run, no
+/// retries, one leg), and its next push passes. In a short window that one failure is all the
+/// test has: the push fixed the change, so the test is `fixed` on the branch, not `flaky` and
+/// quarantined. The same failure on main, fixed by main's next commit, stays a flake there.
+#[test]
+fn a_pull_request_failure_its_next_push_fixed_is_not_a_flake() {
+    for (branch, expected) in [("feat/login", "fixed"), ("main", "flaky")] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut run = two_test_runs(dir.path(), "tests.test_login", ["test_token", "test_other"]);
+        for c in 1..=6 {
+            run(&format!("c{c}"), "main", false);
+        }
+        run("p1", branch, true);
+        run("c7", "main", false);
+        run("p2", branch, false);
+        for c in 8..=11 {
+            run(&format!("c{c}"), "main", false);
+        }
+        let r = flaky_json(dir.path());
+        let t = verdict(&r, "test_token");
+        assert_eq!(t["verdict"], expected, "{branch}: {t}");
+        if expected == "fixed" {
+            assert_eq!(t["breakage"]["first_bad"]["commit"], "p1", "{t}");
+            assert_eq!(t["breakage"]["fixed_by"]["commit"], "p2", "{t}");
+            assert_eq!(t["breakage"]["branch"], "feat/login", "{t}");
+            let out = flaky_out(dir.path(), "table");
+            let text = String::from_utf8_lossy(&out);
+            assert!(
+                text.contains("only on branch feat/login"),
+                "the table names the branch: {text}"
+            );
+        }
+    }
+}
+
 /// An outage: twelve tests of a one-report run fail with one message on three commits in a
 /// row, and the re-run of the third commit passes. The commit passed, so it was not the code:
 /// the three sets are infrastructure (the earlier two are the same outage going on), and the
@@ -709,4 +749,42 @@ fn a_develop_branch_beside_a_main_of_releases_is_the_trunk() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+/// Playwright with two projects (fixtures/dialects/playwright-projects.xml, real Playwright
+/// 1.49.1 output): one report holds every test once per project, the project's name as its
+/// suite's hostname. A test failing on chromium and passing on firefox in every run is broken
+/// on chromium, not a test that passed on retry: before, the two were folded as two attempts
+/// of one test, and a browser's own bug was called flaky.
+#[test]
+fn playwright_projects_are_tests_of_their_own_not_retries() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = fs::read(fixtures().join("dialects/playwright-projects.xml")).unwrap();
+    for k in 1..=6 {
+        let run = dir.path().join(format!("run-{k}"));
+        write(
+            &run.join("run.json"),
+            format!(
+                r#"{{"run_id": "{k}", "commit": "c{k}", "branch": "main", "timestamp": "2026-11-01T0{k}:00:00Z"}}"#
+            ),
+        );
+        write(&run.join("results.xml"), &report);
+    }
+    let r = flaky_json(dir.path());
+    assert_eq!(r["summary"]["flaky"], 0, "{r}");
+    for (name, expected) in [
+        ("Cart › chromium only bug [chromium]", "broken"),
+        ("Cart › chromium only bug [firefox]", "stable"),
+        ("Cart › firefox only bug [firefox]", "broken"),
+        ("Cart › firefox only bug [chromium]", "stable"),
+        ("Cart › adds an item [chromium]", "stable"),
+    ] {
+        let t = verdict(&r, name);
+        assert_eq!(t["verdict"], expected, "{name}: {t}");
+        assert_eq!(
+            t["family"],
+            format!("cart.spec.js::{}", &name[..name.rfind(" [").unwrap()]),
+            "{t}"
+        );
+    }
 }

@@ -235,6 +235,10 @@ pub struct Report {
     /// The root is pytest's `<testsuites name="pytest tests">`: a pytest report whatever its
     /// `junit_suite_name` calls the suite.
     pub pytest_root: bool,
+    /// Per case, the number of the `<testsuite>` element it is in, when the report has more
+    /// than one (else empty): the same test in two suite elements of one report ran once in
+    /// each (Playwright's, vitest's and jest's projects, mocha's files), not twice as retries.
+    pub(crate) suite_of: Vec<u32>,
 }
 
 /// A report's arena of strings, which [`Str`]s index; it can outlive the report's cases

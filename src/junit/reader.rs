@@ -94,10 +94,20 @@ fn parse_with(bytes: &[u8], cuts: &[Cut], fast_paths: bool) -> Report {
         warnings_dropped: 0,
         fast_paths,
         last_classname: Str::default(),
+        hosts: Vec::new(),
+        suites_opened: 0,
+        suite_nos: Vec::new(),
     };
     parser.check_control_chars();
     parser.run();
+    let hosts = std::mem::take(&mut parser.hosts);
+    let suite_nos = std::mem::take(&mut parser.suite_nos);
+    let several_suites = parser.suites_opened > 1;
     let mut report = parser.report;
+    name_by_host(&mut report, &hosts);
+    if several_suites && suite_nos.len() == report.cases.len() {
+        report.suite_of = suite_nos;
+    }
     if let Some((index, count)) = parser.markup_in_values
         && count > 1
         && let Some(problem) = report.problems.get_mut(index)
@@ -123,6 +133,62 @@ fn parse_with(bytes: &[u8], cuts: &[Cut], fast_paths: bool) -> Report {
         printable(&mut problem.element);
     }
     report
+}
+
+/// One report that holds a test under suites of several hostnames ran it once per host:
+/// Playwright writes one `<testsuite>` per spec file and project, with the project's name as
+/// its hostname (`chromium`, `firefox`, `webkit`), and the same test in each. Those are not
+/// retries of one test (a failure on firefox and a pass on chromium is a firefox bug, not a
+/// flake), so each case of such a report is named with its host after it, as a parameter:
+/// `Cart › adds an item [firefox]`, whose family is the test. A report whose every test ran
+/// under one hostname (a single project, a build machine's name) keeps its names.
+fn name_by_host(report: &mut Report, hosts: &[Str]) {
+    if hosts.len() != report.cases.len() {
+        return;
+    }
+    // Nearly every report with hostnames has one (a build machine's): nothing to look up.
+    let mut named = hosts.iter().filter(|h| !h.is_empty());
+    let Some(&first) = named.next() else {
+        return;
+    };
+    if named.all(|&h| h == first || report.str(h) == report.str(first)) {
+        return;
+    }
+    let mut first_host: rustc_hash::FxHashMap<(&str, &str, &str, &str), &str> =
+        rustc_hash::FxHashMap::default();
+    let mut several = false;
+    for (case, &host) in report.cases.iter().zip(hosts) {
+        if host.is_empty() {
+            continue;
+        }
+        let key = (
+            report.str(case.suite),
+            report.str(case.classname),
+            report.str(case.name),
+            report.str(case.file),
+        );
+        let host = report.str(host);
+        if *first_host.entry(key).or_insert(host) != host {
+            several = true;
+            break;
+        }
+    }
+    if !several {
+        return;
+    }
+    for (i, &host) in hosts.iter().enumerate() {
+        if host.is_empty() {
+            continue;
+        }
+        let Some(case) = report.cases.get(i) else {
+            continue;
+        };
+        let named = format!("{} [{}]", report.str(case.name), report.str(host));
+        let name = report.push_str(&named);
+        if let Some(case) = report.cases.get_mut(i) {
+            case.name = name;
+        }
+    }
 }
 
 /// `text` escaped for a terminal, then cut to [`PROBLEM_TEXT_MAX`] bytes (escaping can make it
@@ -168,6 +234,10 @@ struct Frame {
     suites_seen: u32,
     cases_seen: u32,
     suite_name: Str,
+    /// A `<testsuite hostname>`: where (or, for Playwright, in which project) its cases ran.
+    hostname: Str,
+    /// A `<testsuite>` element's number in the document (1-based; 0 for other elements).
+    suite_no: u32,
     opened_at: usize,
 }
 
@@ -181,6 +251,8 @@ impl Frame {
             suites_seen: 0,
             cases_seen: 0,
             suite_name: Str::default(),
+            hostname: Str::default(),
+            suite_no: 0,
             opened_at,
         }
     }
@@ -192,6 +264,10 @@ struct CaseState {
     /// Where the case goes in [`Report::cases`]: a case nested in another one closes first, but
     /// cases are kept in document order.
     slot: usize,
+    /// The innermost `<testsuite hostname>` around it.
+    host: Str,
+    /// The innermost `<testsuite>` element around it ([`Frame::suite_no`]).
+    suite_no: u32,
     has_error: bool,
     has_failure: bool,
     has_skipped: bool,
@@ -224,6 +300,12 @@ struct Parser<'t> {
     /// The classname of the last test case read: the next case of the same class shares its
     /// span instead of another copy (consecutive cases nearly always share their class).
     last_classname: Str,
+    /// Per case (in [`Report::cases`] order), the hostname of its suite.
+    hosts: Vec<Str>,
+    /// `<testsuite>` elements opened so far.
+    suites_opened: u32,
+    /// Per case (in [`Report::cases`] order), [`CaseState::suite_no`].
+    suite_nos: Vec<u32>,
 }
 
 /// Local part of a possibly prefixed name: `ns:testsuite` is a `testsuite`.
@@ -395,6 +477,12 @@ impl<'t> Parser<'t> {
                 };
                 let index = self.next_index(kind);
                 let parent_suite = self.current_suite();
+                let suite_no = if kind == Kind::Suite {
+                    self.suites_opened += 1;
+                    self.suites_opened
+                } else {
+                    0
+                };
                 self.frames.push(Frame {
                     kind,
                     other_name: None,
@@ -402,6 +490,8 @@ impl<'t> Parser<'t> {
                     suites_seen: 0,
                     cases_seen: 0,
                     suite_name: parent_suite,
+                    hostname: Str::default(),
+                    suite_no,
                     opened_at: at,
                 });
                 if kind == Kind::Suite {
@@ -424,6 +514,8 @@ impl<'t> Parser<'t> {
                     suites_seen: 0,
                     cases_seen: 0,
                     suite_name: Str::default(),
+                    hostname: Str::default(),
+                    suite_no: 0,
                     opened_at: at,
                 });
                 let mut state = CaseState {
@@ -431,6 +523,13 @@ impl<'t> Parser<'t> {
                     ..CaseState::default()
                 };
                 state.case.suite = self.current_suite();
+                state.host = self.current_host();
+                state.suite_no = self
+                    .frames
+                    .iter()
+                    .rev()
+                    .find(|f| f.kind == Kind::Suite)
+                    .map_or(0, |f| f.suite_no);
                 self.case_attributes(e, &mut state, at, scan);
                 if empty {
                     // What `end` does, without a round trip through `open_cases`.
@@ -668,6 +767,8 @@ impl<'t> Parser<'t> {
                     suites_seen: 0,
                     cases_seen: 0,
                     suite_name: Str::default(),
+                    hostname: Str::default(),
+                    suite_no: 0,
                     opened_at: at,
                 });
                 let reached_end = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX)
@@ -737,6 +838,9 @@ impl<'t> Parser<'t> {
         self.report.set_detail(&mut state.case, detail);
         let slot = state.slot.min(self.report.cases.len());
         self.report.cases.insert(slot, state.case);
+        self.hosts.insert(slot.min(self.hosts.len()), state.host);
+        self.suite_nos
+            .insert(slot.min(self.suite_nos.len()), state.suite_no);
     }
 
     /// The root `<testsuites>`: pytest names it `pytest tests`.
@@ -758,6 +862,16 @@ impl<'t> Parser<'t> {
             };
             match local(attr.key.as_ref()) {
                 "name" => name = Some(self.attr_value(&attr, at)),
+                "hostname" => {
+                    let host = self.attr_value(&attr, at);
+                    let host = host.trim();
+                    if !host.is_empty() {
+                        let s = self.report.push_str(host);
+                        if let Some(frame) = self.frames.last_mut() {
+                            frame.hostname = s;
+                        }
+                    }
+                }
                 "timestamp" => {
                     let raw = self.attr_value(&attr, at);
                     match values::parse_timestamp(&raw) {
@@ -1149,6 +1263,15 @@ impl<'t> Parser<'t> {
         };
         *counter += 1;
         *counter
+    }
+
+    fn current_host(&self) -> Str {
+        self.frames
+            .iter()
+            .rev()
+            .map(|f| f.hostname)
+            .find(|s| !s.is_empty())
+            .unwrap_or_default()
     }
 
     fn current_suite(&self) -> Str {
