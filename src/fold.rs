@@ -688,6 +688,19 @@ mod tests {
             );
             assert_eq!(rows[0].message, "b");
         }
+        // Machines' hostnames (a merged report of two shards' jobs) never name a test: they
+        // change from run to run. Playwright's (its root has an `id`) are its projects.
+        for (root, names) in [
+            ("<testsuites>", ["t", "t"]),
+            ("<testsuites id=\"\">", ["t [runner-a]", "t [runner-b]"]),
+        ] {
+            let xml = format!(
+                r#"{root}<testsuite name="s" hostname="runner-a"><testcase classname="C" name="t"><failure/></testcase></testsuite><testsuite name="s" hostname="runner-b"><testcase classname="C" name="t"/></testsuite></testsuites>"#
+            );
+            let report = parse(xml.as_bytes());
+            let got: Vec<&str> = report.cases.iter().map(|c| report.str(c.name)).collect();
+            assert_eq!(got, names, "{root}");
+        }
         // Repeats within one suite element stay attempts (Gradle test-retry, gotestsum).
         let r = parse(
             br#"<testsuites><testsuite name="a"><testcase classname="C" name="t"><failure/></testcase><testcase classname="C" name="t"/></testsuite><testsuite name="b"><testcase classname="C" name="u"/></testsuite></testsuites>"#,

@@ -97,14 +97,18 @@ fn parse_with(bytes: &[u8], cuts: &[Cut], fast_paths: bool) -> Report {
         hosts: Vec::new(),
         suites_opened: 0,
         suite_nos: Vec::new(),
+        playwright_root: false,
     };
     parser.check_control_chars();
     parser.run();
     let hosts = std::mem::take(&mut parser.hosts);
     let suite_nos = std::mem::take(&mut parser.suite_nos);
     let several_suites = parser.suites_opened > 1;
+    let playwright = parser.playwright_root;
     let mut report = parser.report;
-    name_by_host(&mut report, &hosts);
+    if playwright {
+        name_by_host(&mut report, &hosts);
+    }
     if several_suites && suite_nos.len() == report.cases.len() {
         report.suite_of = suite_nos;
     }
@@ -135,13 +139,14 @@ fn parse_with(bytes: &[u8], cuts: &[Cut], fast_paths: bool) -> Report {
     report
 }
 
-/// One report that holds a test under suites of several hostnames ran it once per host:
-/// Playwright writes one `<testsuite>` per spec file and project, with the project's name as
-/// its hostname (`chromium`, `firefox`, `webkit`), and the same test in each. Those are not
-/// retries of one test (a failure on firefox and a pass on chromium is a firefox bug, not a
-/// flake), so each case of such a report is named with its host after it, as a parameter:
-/// `Cart › adds an item [firefox]`, whose family is the test. A report whose every test ran
-/// under one hostname (a single project, a build machine's name) keeps its names.
+/// A Playwright report that holds a test under suites of several hostnames ran it once per
+/// project: Playwright writes one `<testsuite>` per spec file and project, with the project's
+/// name as its hostname (`chromium`, `firefox`, `webkit`), and the same test in each. Each
+/// case of such a report is named with its project after it, as a parameter: `Cart › adds an
+/// item [firefox]`, whose family is the test, so each project keeps a record of its own. A
+/// report whose every test ran under one hostname (a single project) keeps its names. Other
+/// writers' hostnames are machines, which change from run to run: a name never takes one
+/// (their repeats across suite elements are folded as runs in several projects, `fold`).
 fn name_by_host(report: &mut Report, hosts: &[Str]) {
     if hosts.len() != report.cases.len() {
         return;
@@ -304,6 +309,9 @@ struct Parser<'t> {
     hosts: Vec<Str>,
     /// `<testsuite>` elements opened so far.
     suites_opened: u32,
+    /// The root `<testsuites>` has an `id`, as Playwright's has: its suites' hostnames are
+    /// its projects.
+    playwright_root: bool,
     /// Per case (in [`Report::cases`] order), [`CaseState::suite_no`].
     suite_nos: Vec<u32>,
 }
@@ -846,9 +854,15 @@ impl<'t> Parser<'t> {
     /// The root `<testsuites>`: pytest names it `pytest tests`.
     fn root_attributes(&mut self, e: &BytesStart<'t>, at: usize) {
         for attr in attrs(e.attributes_raw()).flatten() {
-            if local(attr.key.as_ref()) == "name" {
-                let name = self.attr_value(&attr, at);
-                self.report.pytest_root = name.trim() == "pytest tests";
+            match local(attr.key.as_ref()) {
+                "name" => {
+                    let name = self.attr_value(&attr, at);
+                    self.report.pytest_root = name.trim() == "pytest tests";
+                }
+                // Playwright's root always carries an `id` (empty unless
+                // PLAYWRIGHT_JUNIT_SUITE_ID is set); no other writer seen puts one there.
+                "id" => self.playwright_root = true,
+                _ => {}
             }
         }
     }
