@@ -118,6 +118,18 @@ fn is_childless(case: &Case) -> bool {
         && !case.flaky_attr
 }
 
+/// Two suite names that differ only in their numbers (`ReFrame run 0`, `ReFrame run 1`): the
+/// rounds of a runner that writes each round of retries as a suite of its own (ReFrame's
+/// `--max-retries`), so a test repeated in them was retried.
+fn numbered_alike(a: &str, b: &str) -> bool {
+    let letters = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_ascii_digit())
+            .collect::<String>()
+    };
+    a != b && a.bytes().any(|c| c.is_ascii_digit()) && letters(a) == letters(b)
+}
+
 /// How bad a run of a test went, for the worst of its runs in several projects.
 fn severity(status: Status) -> u8 {
     match status {
@@ -209,7 +221,7 @@ pub(crate) fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
     // Per row, the report and `<testsuite>` element of its last case: a case of the same
     // report in another suite element is the test run again in another project or file, not
     // a retry.
-    let mut last_suite: Vec<(u32, u32)> = Vec::new();
+    let mut last_suite: Vec<(u32, u32, crate::junit::Str)> = Vec::new();
     let mut ordinal = 0usize;
     for (report_idx, (report, report_keys)) in reports.iter().zip(&keys).enumerate() {
         let partial = !report.complete || report.has_errors();
@@ -244,7 +256,7 @@ pub(crate) fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
                 out.output.push(here);
                 last_run.push((status != Status::Skipped).then_some(status));
                 pytest_rerun.push(rerun);
-                last_suite.push((report_no, suite_no));
+                last_suite.push((report_no, suite_no, case.suite));
                 ordinal += 1;
                 continue;
             } else {
@@ -254,11 +266,13 @@ pub(crate) fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
             if row >= out.key.len() {
                 continue;
             }
+            let (last_report, last_no, last_name) = last_suite[row];
             let copy = suite_no != 0
-                && last_suite[row].0 == report_no
-                && last_suite[row].1 != 0
-                && last_suite[row].1 != suite_no;
-            last_suite[row] = (report_no, suite_no);
+                && last_report == report_no
+                && last_no != 0
+                && last_no != suite_no
+                && !numbered_alike(report.str(last_name), report.str(case.suite));
+            last_suite[row] = (report_no, suite_no, case.suite);
             if copy {
                 // One more run of the test in this run, under another project or file: the
                 // row says how the worst of them went (a failure in one project is a failure,
@@ -701,6 +715,14 @@ mod tests {
             let got: Vec<&str> = report.cases.iter().map(|c| report.str(c.name)).collect();
             assert_eq!(got, names, "{root}");
         }
+        // ReFrame 4.10.4 (`--max-retries 1`) writes each round of retries as a suite of its
+        // own, named by its number: a retry.
+        let r = parse(
+            br#"<testsuites><testsuite name="ReFrame run 0"><testcase classname="c.py" name="FlakyCheck"><failure message="sanity"/></testcase><testcase classname="c.py" name="OkCheck"/></testsuite><testsuite name="ReFrame run 1"><testcase classname="c.py" name="FlakyCheck"/></testsuite></testsuites>"#,
+        );
+        let reports = [r];
+        let rows = fold(&reports).rows(&reports);
+        assert_eq!((rows[0].status, rows[0].attempts), (Status::Flaky, 2));
         // Repeats within one suite element stay attempts (Gradle test-retry, gotestsum).
         let r = parse(
             br#"<testsuites><testsuite name="a"><testcase classname="C" name="t"><failure/></testcase><testcase classname="C" name="t"/></testsuite><testsuite name="b"><testcase classname="C" name="u"/></testsuite></testsuites>"#,
