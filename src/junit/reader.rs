@@ -1279,22 +1279,22 @@ impl<'t> Parser<'t> {
         *counter
     }
 
-    fn current_host(&self) -> Str {
+    /// The innermost open element's non-empty `field`.
+    fn innermost(&self, field: fn(&Frame) -> Str) -> Str {
         self.frames
             .iter()
             .rev()
-            .map(|f| f.hostname)
+            .map(field)
             .find(|s| !s.is_empty())
             .unwrap_or_default()
     }
 
+    fn current_host(&self) -> Str {
+        self.innermost(|f| f.hostname)
+    }
+
     fn current_suite(&self) -> Str {
-        self.frames
-            .iter()
-            .rev()
-            .map(|f| f.suite_name)
-            .find(|s| !s.is_empty())
-            .unwrap_or_default()
+        self.innermost(|f| f.suite_name)
     }
 
     fn element_path(&self) -> String {
