@@ -56,10 +56,60 @@ fn github(get: &Get) -> RunMeta {
         attempt: number(get("GITHUB_RUN_ATTEMPT")),
         commit: get("GITHUB_SHA"),
         // On a pull request GITHUB_REF_NAME is `123/merge`; the branch is the PR's head.
-        branch: get("GITHUB_HEAD_REF").or_else(|| get("GITHUB_REF_NAME")),
+        branch: get("GITHUB_HEAD_REF")
+            .map(|head| github_pull_request_branch(get, head))
+            .or_else(|| get("GITHUB_REF_NAME")),
         job: get("GITHUB_JOB"),
         pipeline: get("GITHUB_WORKFLOW"),
         ..RunMeta::default()
+    }
+}
+
+/// The largest event payload read for a pull request's head (GitHub's are tens of KB).
+const EVENT_MAX: u64 = 16 << 20;
+
+/// A pull request's branch: its head branch's name, or for a pull request from a fork, the
+/// fork's owner before it (`octocat:main`, GitHub's own label for the head), because a fork's
+/// branch has any name, often the target's own: a contributor's `main` is not the trunk, and
+/// two forks' `patch-1` are not one branch. The event payload (`GITHUB_EVENT_PATH`) tells a
+/// fork; without it, a head named as the base (which only a fork can be) is `pull/N`.
+fn github_pull_request_branch(get: &Get, head: String) -> String {
+    let event = get("GITHUB_EVENT_PATH").and_then(|path| {
+        use std::io::Read as _;
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .ok()?
+            .take(EVENT_MAX)
+            .read_to_string(&mut text)
+            .ok()?;
+        serde_json::from_str::<serde_json::Value>(&text).ok()
+    });
+    if let Some(pull) = event.as_ref().and_then(|event| event.get("pull_request")) {
+        let repo = |side: &str| pull.pointer(&format!("/{side}/repo/full_name"))?.as_str();
+        if repo("base").is_some() && repo("head") != repo("base") {
+            let label = pull.pointer("/head/label").and_then(|label| label.as_str());
+            let owner = pull
+                .pointer("/head/repo/owner/login")
+                .or_else(|| pull.pointer("/head/user/login"))
+                .and_then(|login| login.as_str());
+            return match (label, owner) {
+                (Some(label), _) if label.contains(':') => label.to_owned(),
+                (_, Some(owner)) => format!("{owner}:{head}"),
+                _ => format!("fork:{head}"),
+            };
+        }
+        return head;
+    }
+    let number = get("GITHUB_REF")
+        .and_then(|r| r.strip_prefix("refs/pull/").map(str::to_owned))
+        .or_else(|| get("GITHUB_REF_NAME"))
+        .and_then(|r| r.split('/').next().map(str::to_owned))
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    match number {
+        Some(number) if get("GITHUB_BASE_REF").as_deref() == Some(head.as_str()) => {
+            format!("pull/{number}")
+        }
+        _ => head,
     }
 }
 
@@ -73,12 +123,26 @@ fn gitlab(get: &Get) -> RunMeta {
     RunMeta {
         run_id,
         commit: get("CI_COMMIT_SHA"),
-        branch: get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME").or_else(|| get("CI_COMMIT_REF_NAME")),
+        branch: get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
+            .map(|source| gitlab_merge_request_branch(get, source))
+            .or_else(|| get("CI_COMMIT_REF_NAME")),
         timestamp: get("CI_PIPELINE_CREATED_AT")
             .and_then(|text| crate::junit::values::parse_timestamp(&text)),
         job: get("CI_JOB_NAME"),
         pipeline: get("CI_PIPELINE_ID"),
         ..RunMeta::default()
+    }
+}
+
+/// A merge request's branch: its source branch, with the fork's path before it when the
+/// merge request comes from a fork (`alice/shop:main`): a fork's `main` is not the trunk.
+fn gitlab_merge_request_branch(get: &Get, source: String) -> String {
+    let source_project = get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID");
+    let fork = source_project.is_some() && source_project != get("CI_MERGE_REQUEST_PROJECT_ID");
+    match get("CI_MERGE_REQUEST_SOURCE_PROJECT_PATH") {
+        Some(path) if fork => format!("{path}:{source}"),
+        None if fork => format!("fork-{}:{source}", source_project.unwrap_or_default()),
+        _ => source,
     }
 }
 
@@ -215,6 +279,87 @@ mod tests {
             ci.meta.timestamp,
             Some("2026-03-01T10:00:00Z".parse().unwrap())
         );
+    }
+
+    /// The branch GitHub's variables give a pull request from head `head` into `main`, with
+    /// `event` (a payload) at GITHUB_EVENT_PATH when given.
+    fn github_pull_request(head: &str, event: Option<&str>) -> Option<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("event.json");
+        let path = path.to_str().unwrap();
+        let mut vars = vec![
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_RUN_ID", "77"),
+            ("GITHUB_REF", "refs/pull/42/merge"),
+            ("GITHUB_REF_NAME", "42/merge"),
+            ("GITHUB_BASE_REF", "main"),
+            ("GITHUB_HEAD_REF", head),
+        ];
+        if let Some(event) = event {
+            std::fs::write(path, event).unwrap();
+            vars.push(("GITHUB_EVENT_PATH", path));
+        }
+        detect(env(&vars)).unwrap().meta.branch
+    }
+
+    #[test]
+    fn a_pull_request_from_a_fork_is_not_the_trunk() {
+        let fork = r#"{"pull_request": {"number": 42,
+            "head": {"label": "octocat:main", "ref": "main",
+                     "repo": {"full_name": "octocat/shop", "owner": {"login": "octocat"}}},
+            "base": {"label": "acme:main", "ref": "main", "repo": {"full_name": "acme/shop"}}}}"#;
+        assert_eq!(
+            github_pull_request("main", Some(fork)).as_deref(),
+            Some("octocat:main")
+        );
+        // A fork deleted since: no head repository, the label still names the owner.
+        let gone = r#"{"pull_request": {"head": {"label": "octocat:patch-1", "repo": null},
+            "base": {"repo": {"full_name": "acme/shop"}}}}"#;
+        assert_eq!(
+            github_pull_request("patch-1", Some(gone)).as_deref(),
+            Some("octocat:patch-1")
+        );
+        // The same repository's branch keeps its name.
+        let own = r#"{"pull_request": {"head": {"label": "acme:fix-cart",
+            "repo": {"full_name": "acme/shop"}}, "base": {"repo": {"full_name": "acme/shop"}}}}"#;
+        assert_eq!(
+            github_pull_request("fix-cart", Some(own)).as_deref(),
+            Some("fix-cart")
+        );
+        // No payload: a head named as the base can only be a fork's.
+        assert_eq!(
+            github_pull_request("main", None).as_deref(),
+            Some("pull/42")
+        );
+        assert_eq!(
+            github_pull_request("fix-cart", None).as_deref(),
+            Some("fix-cart")
+        );
+        // An unreadable payload is no payload.
+        assert_eq!(
+            github_pull_request("main", Some("{")).as_deref(),
+            Some("pull/42")
+        );
+    }
+
+    #[test]
+    fn a_merge_request_from_a_fork_is_not_the_trunk() {
+        let branch = |source_project: &'static str| {
+            detect(env(&[
+                ("GITLAB_CI", "true"),
+                ("CI_PIPELINE_ID", "900"),
+                ("CI_COMMIT_REF_NAME", "refs/merge-requests/7/head"),
+                ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "main"),
+                ("CI_MERGE_REQUEST_PROJECT_ID", "11"),
+                ("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", source_project),
+                ("CI_MERGE_REQUEST_SOURCE_PROJECT_PATH", "alice/shop"),
+            ]))
+            .unwrap()
+            .meta
+            .branch
+        };
+        assert_eq!(branch("12").as_deref(), Some("alice/shop:main"));
+        assert_eq!(branch("11").as_deref(), Some("main"));
     }
 
     #[test]

@@ -237,6 +237,38 @@ fn github_push_builds_use_the_ref_name() {
     );
 }
 
+#[test]
+fn a_pull_request_from_a_forks_main_is_not_stored_as_main() {
+    // A contributor's pull request from their fork's `main` (GitHub's event payload as
+    // `actions/checkout` sees it, trimmed to the fields read).
+    let dir = tempfile::tempdir().unwrap();
+    let event = dir.path().join("event.json");
+    write(
+        &event,
+        r#"{"action": "synchronize", "number": 42, "pull_request": {"number": 42,
+            "head": {"label": "octocat:main", "ref": "main", "sha": "5505ff2a",
+                     "repo": {"full_name": "octocat/shop", "fork": true}},
+            "base": {"label": "acme:main", "ref": "main",
+                     "repo": {"full_name": "acme/shop", "fork": false}}}}"#,
+    );
+    let env: Vec<(&str, &str)> = GITHUB
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "GITHUB_HEAD_REF")
+        .chain([
+            ("GITHUB_HEAD_REF", "main"),
+            ("GITHUB_BASE_REF", "main"),
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+        ])
+        .collect();
+    assert_code(&ingest_in_ci(dir.path(), &env, &[]), 0);
+    assert_eq!(
+        only_run(&dir.path().join("store"), "branch").as_deref(),
+        Some("octocat:main")
+    );
+}
+
 const GITLAB: &[(&str, &str)] = &[
     ("GITLAB_CI", "true"),
     ("CI_PIPELINE_ID", "900"),
