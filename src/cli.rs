@@ -230,7 +230,7 @@ impl WindowArgs {
         crate::analysis::window::WindowSpec {
             since: self.since,
             last_runs: self.last_runs,
-            branch: self.branch.clone(),
+            branch: self.branch.as_deref().map(crate::discover::branch_name),
             drop_newest: 0,
         }
     }

@@ -238,6 +238,35 @@ fn github_push_builds_use_the_ref_name() {
 }
 
 #[test]
+fn a_branch_given_as_a_full_ref_is_stored_by_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let env: Vec<(&str, &str)> = GITHUB
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "GITHUB_HEAD_REF")
+        .collect();
+    // `--branch "${{ github.ref }}"` in a workflow: the flag wins over the variables.
+    let ingest = ingest_in_ci(dir.path(), &env, &["--branch", "refs/heads/main"]);
+    assert_code(&ingest, 0);
+    let store = dir.path().join("store");
+    assert_eq!(only_run(&store, "branch").as_deref(), Some("main"));
+    // The window's --branch takes the full ref too.
+    let window_runs = |branch: &str| {
+        let out = testsift()
+            .args(["flaky", "--branch", branch, "--format", "json", "--store"])
+            .arg(&store)
+            .output()
+            .unwrap();
+        assert_code(&out, 0);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["summary"]["runs"].as_u64().unwrap()
+    };
+    assert_eq!(window_runs("refs/heads/main"), 1);
+    assert_eq!(window_runs("main"), 1);
+    assert_eq!(window_runs("refs/heads/other"), 0);
+}
+
+#[test]
 fn a_pull_request_from_a_forks_main_is_not_stored_as_main() {
     // A contributor's pull request from their fork's `main` (GitHub's event payload as
     // `actions/checkout` sees it, trimmed to the fields read).

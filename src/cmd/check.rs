@@ -79,7 +79,10 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             &store,
             &window_args,
             key,
-            args.baseline.as_deref(),
+            args.baseline
+                .as_deref()
+                .map(crate::discover::branch_name)
+                .as_deref(),
             &config.quarantine,
             config::today(),
             &options,

@@ -19,6 +19,23 @@ pub(crate) struct RunMeta {
     pub(crate) extra: Map<String, Value>,
 }
 
+/// A branch as the store keeps it: a full Git ref names its branch (`refs/heads/main` is
+/// `main`, as `${{ github.ref }}` or a script's `git symbolic-ref` gives it), and a pull
+/// request's ref its pull request (`refs/pull/42/merge` is `pull/42`), so one branch is one
+/// name whichever way a run was told it.
+pub(crate) fn branch_name(text: &str) -> String {
+    let text = text.trim();
+    if let Some(branch) = text.strip_prefix("refs/heads/") {
+        return branch.to_owned();
+    }
+    if let Some(rest) = text.strip_prefix("refs/pull/") {
+        if let Some((number, "merge" | "head")) = rest.split_once('/') {
+            return format!("pull/{number}");
+        }
+    }
+    text.to_owned()
+}
+
 /// Parses run.json bytes; `location` names the file for messages.
 pub(crate) fn meta_from_json(bytes: &[u8], location: &str) -> (RunMeta, Vec<Problem>) {
     let mut problems = Vec::new();

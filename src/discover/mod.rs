@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 pub(crate) use archive::load;
-pub(crate) use meta::{RunMeta, meta_from_json};
+pub(crate) use meta::{RunMeta, branch_name, meta_from_json};
 pub(crate) use walk::discover;
 
 #[cfg(test)]
@@ -732,6 +732,19 @@ mod tests {
             "invalid JSON: expected `,` or `}`; using default run metadata"
         );
         assert!(!problems[0].fatal_for_input);
+    }
+
+    #[test]
+    fn a_full_git_ref_names_its_branch() {
+        assert_eq!(branch_name("refs/heads/main"), "main");
+        assert_eq!(branch_name("refs/heads/feature/cart"), "feature/cart");
+        assert_eq!(branch_name("refs/pull/42/merge"), "pull/42");
+        assert_eq!(branch_name("refs/pull/42/head"), "pull/42");
+        assert_eq!(branch_name(" main\n"), "main");
+        // Anything else is a branch's own name.
+        assert_eq!(branch_name("refs/tags/v1"), "refs/tags/v1");
+        assert_eq!(branch_name("heads/main"), "heads/main");
+        assert_eq!(branch_name("refs/pull/42"), "refs/pull/42");
     }
 
     #[test]

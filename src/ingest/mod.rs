@@ -971,7 +971,8 @@ fn process_run(
             .branch
             .clone()
             .or_else(|| options.overrides.branch.clone())
-            .or_else(|| ci.and_then(|ci| ci.branch.clone())),
+            .or_else(|| ci.and_then(|ci| ci.branch.clone()))
+            .map(|branch| crate::discover::branch_name(&branch)),
         job: meta
             .job
             .clone()
