@@ -57,7 +57,8 @@ pub(crate) enum Command {
     Renames(RenamesArgs),
     /// Check the whole store: every file's content hash, that every segment the manifest lists
     /// exists, and that no segment exists that it does not list. One line per problem; exit 2
-    /// when there is any.
+    /// when there is any. With --repair, damaged segments are taken out first and their runs
+    /// named
     Verify(VerifyArgs),
     /// Remove runs from the store (by run key, or older than a date), atomically, and say what
     /// was removed.
@@ -746,6 +747,12 @@ pub(crate) struct ReportArgs {
 pub(crate) struct VerifyArgs {
     #[command(flatten)]
     pub(crate) store: StoreArg,
+
+    /// Take every segment with a missing or damaged file out of the store (its folder moved
+    /// into the store's `damaged` folder), in one commit, and name the runs it held, to ingest
+    /// again from their artifacts. The whole segments, and their runs, are kept as they are.
+    #[arg(long)]
+    pub(crate) repair: bool,
 }
 
 #[derive(Debug, Args)]

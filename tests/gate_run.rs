@@ -1348,5 +1348,17 @@ fn the_baseline_is_neither_an_infrastructure_run_nor_another_failure() {
     write_run(&runs, 11, "p3", "pr", &with_stable('F'));
     assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
     assert!(!decide("10").0, "{:?}", decide("10"));
+    // The reason says main is red on it too, another way, so nobody wonders why the
+    // baseline did not forgive it.
+    let out = check(
+        dir.path(),
+        &store,
+        &["--run", "10", "--baseline", "main", "--format", "json"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("too (run 9), but another way (fingerprint "),
+        "{text}"
+    );
     assert_eq!(decide("11"), (true, "failing-on-baseline".to_string()));
 }

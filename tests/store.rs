@@ -407,6 +407,62 @@ fn issue_18_a_damaged_file_is_named_by_readers_ingest_and_verify() {
     assert!(lines[0].contains("executions.parquet") && lines[0].contains("hash"));
 }
 
+/// A store with a damaged segment (a CI cache saved half-written) keeps its other runs:
+/// `verify --repair` takes the damaged segments out in one commit, names the runs they held,
+/// and moves their files aside; readers and ingest work again, and the named runs can be
+/// ingested again.
+#[test]
+fn verify_repair_takes_damaged_segments_out_and_names_their_runs() {
+    let (_dir, store) = new_store(&[1]);
+    for run in [2, 3, 4] {
+        assert_code(&ingest_runs(&store, &[run]), 0);
+    }
+    assert_eq!(segment_ids(&store), [1, 2, 3, 4]);
+    let runs_before = stats_json(&store)["runs"].as_u64().unwrap();
+    // Segment 2: its executions cut short (its runs table whole); segment 3: gone.
+    let file = store.join("segments/00000002/executions.parquet");
+    let bytes = fs::read(&file).unwrap();
+    fs::write(&file, &bytes[..100]).unwrap();
+    fs::remove_dir_all(store.join("segments/00000003")).unwrap();
+    let out = stats_out(&store);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("verify --repair"), "{}", stderr(&out));
+
+    let out = run_cmd(&["verify", "--repair"], &store);
+    assert_code(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("took out segment 2 (") && text.contains("1 run: 1002"),
+        "{text}"
+    );
+    assert!(
+        text.contains("took out segment 3 (") && text.contains("keys were in its damaged"),
+        "{text}"
+    );
+    assert!(text.contains("took 2 damaged segments out"), "{text}");
+    assert!(store.join("damaged/00000002/executions.parquet").is_file());
+    assert_eq!(segment_ids(&store), [1, 4]);
+    assert_code(&verify(&store), 0);
+    assert_eq!(
+        stats_json(&store)["runs"].as_u64().unwrap(),
+        runs_before - 2
+    );
+    // The runs it named go back in; the others are already there.
+    assert_code(&ingest_runs(&store, &[1, 2, 3, 4]), 0);
+    assert_eq!(stats_json(&store)["runs"].as_u64().unwrap(), runs_before);
+    assert_code(&verify(&store), 0);
+    // Nothing damaged: nothing to do.
+    let out = run_cmd(&["verify", "--repair"], &store);
+    assert_code(&out, 0);
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+}
+
+fn stats_json(store: &Path) -> serde_json::Value {
+    let out = stats_out(store);
+    assert_code(&out, 0);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn verify_passes_a_whole_store_and_lists_every_problem_of_a_broken_one() {
     let (_dir, store) = new_store(&[1]);

@@ -776,7 +776,17 @@ pub(crate) fn run_gate(
                 src.recovered.contains(&fp)
             }
         };
-        let (because, reason) = if let Some(q) = quarantined {
+        // The test's newest run on the baseline branch, when one was asked for.
+        let on_baseline = b.baseline_last.or_else(|| {
+            // The baseline branch ran under other variants only (another CI system, another
+            // job name): its newest run of the test under any variant.
+            per_test
+                .iter()
+                .filter(|((t2, _), _)| *t2 == t)
+                .filter_map(|(_, o)| o.baseline_last)
+                .max_by_key(|&(at, _, _)| at)
+        });
+        let (because, mut reason) = if let Some(q) = quarantined {
             (
                 Because::Quarantined,
                 format!(
@@ -801,17 +811,7 @@ pub(crate) fn run_gate(
                     src.evidence()
                 ),
             )
-        } else if let Some((at, true, _)) = b
-            .baseline_last
-            .or_else(|| {
-                // The baseline branch ran under other variants only (another CI system,
-                // another job name): its newest run of the test under any variant.
-                per_test
-                    .iter()
-                    .filter(|((t2, _), _)| *t2 == t)
-                    .filter_map(|(_, o)| o.baseline_last)
-                    .max_by_key(|&(at, _, _)| at)
-            })
+        } else if let Some((at, true, _)) = on_baseline
             // Failing the same way there: a failure of its own is not the branch's.
             .filter(|&(_, _, there)| there.is_none() || fp.is_none() || there == fp)
         {
@@ -950,6 +950,19 @@ pub(crate) fn run_gate(
             };
             (Because::NotFlaky, reason)
         };
+        // Red on the baseline too, but another way: say so, or "already failing there" is
+        // what a person would expect to read.
+        if let (false, Some((at, true, Some(there))), Some(here)) =
+            (because.forgiven(), on_baseline, fp)
+            && there != here
+        {
+            reason.push_str(&format!(
+                "; it fails on {} too (run {}), but another way (fingerprint {there:016x} \
+                 there, {here:016x} here)",
+                quote(baseline.unwrap_or_default()),
+                quote(&w.runs[at].run)
+            ));
+        }
         decisions.push(Decision {
             test_id: t.to_string(),
             classname: names.classname.clone(),

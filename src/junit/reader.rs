@@ -672,23 +672,31 @@ impl<'t> Parser<'t> {
                     state.case.retries_time =
                         Some(state.case.retries_time.get().unwrap_or(0.0) + t).into();
                 }
+                // The failure's text, where the message attribute is missing or a placeholder.
+                let body_message = || {
+                    body.map(|(s, e)| failure_text(&text[s..e]))
+                        .filter(|b| !b.is_empty())
+                };
                 if wanted && matches!(child, Child::Failure | Child::Error) {
                     // No message attribute, or a placeholder: the start of the body's text
                     // (the type is set), unless there is none.
-                    if let Some((s, e)) = body {
-                        let body = body_text(&text[s..e]);
-                        let body = without_panic_framing(without_go_framing(&body));
-                        if !body.is_empty() {
-                            let msg = self.report.push_str(body);
-                            if let Some(state) = self.open_cases.last_mut() {
-                                state.message = msg;
-                            }
+                    if let Some(body) = body_message() {
+                        let msg = self.report.push_str(&body);
+                        if let Some(state) = self.open_cases.last_mut() {
+                            state.message = msg;
                         }
                     }
                 } else if wanted {
-                    let msg = match message.as_deref().map(str::trim) {
-                        Some(m) if !m.is_empty() => Cow::Borrowed(truncate_str(m, MESSAGE_MAX)),
-                        _ => body.map_or(Cow::Borrowed(""), |(s, e)| body_text(&text[s..e])),
+                    // A retry's failed attempt reads as a failure does: nextest's
+                    // <flakyFailure> has the panic's location as its message too, and the
+                    // same failure must have the same fingerprint whichever element holds it.
+                    let attr = message.as_deref().map(str::trim).filter(|m| !m.is_empty());
+                    let msg = match attr {
+                        Some(m) if !placeholder(m) => Cow::Borrowed(truncate_str(m, MESSAGE_MAX)),
+                        _ => body_message().map_or_else(
+                            || Cow::Borrowed(attr.map_or("", |m| truncate_str(m, MESSAGE_MAX))),
+                            Cow::Owned,
+                        ),
                     };
                     let msg = self.report.push_str(&msg);
                     let ty = self.report.push_str(kind.as_deref().unwrap_or("").trim());
@@ -1632,12 +1640,23 @@ fn without_go_framing(body: &str) -> &str {
     rest.trim_start()
 }
 
-/// Readable text of an element body: CDATA markers dropped, entities resolved, trimmed, at most
-/// [`MESSAGE_MAX`] bytes.
-fn body_text(raw: &str) -> Cow<'_, str> {
-    body_text_max(raw, MESSAGE_MAX)
+/// A failure's body as its message: its readable text without the lines a runner frames it
+/// with (Go's `=== RUN`, a Rust panic's location), at most [`MESSAGE_MAX`] bytes. The framing
+/// is dropped before the cut, so that a long failure is cut at the cap, as the fingerprint
+/// expects of a cut message (cut first, a 49-byte location line dropped after would leave 975
+/// bytes, read as whole, whose tail moves with every number's length).
+fn failure_text(raw: &str) -> String {
+    let body = body_text_max(raw, FRAMED_MAX);
+    let body = without_panic_framing(without_go_framing(&body));
+    truncate_str(body, MESSAGE_MAX).to_owned()
 }
 
+/// How much of a failure's body is read for its message before the framing is dropped: room
+/// for a panic's location or a few dozen `=== RUN` lines before the message's own 1 KiB.
+const FRAMED_MAX: usize = 8 * MESSAGE_MAX;
+
+/// Readable text of an element body: CDATA markers dropped, entities resolved, trimmed, at most
+/// `max` bytes.
 fn body_text_max(raw: &str, max: usize) -> Cow<'_, str> {
     // Look at a little more than we keep, so escapes and CDATA markers do not eat the budget.
     let raw = truncate_str(raw.trim(), max * 2);
@@ -1941,6 +1960,66 @@ mod tests {
                 "thread 'd' panicked at src/lib.rs:5:9",
             ]
         );
+    }
+
+    /// cargo-nextest 0.9.143 writes a retried attempt's panic the same way, in <flakyFailure>
+    /// (and <rerunFailure>): its message is the panic's too, so that the flake and a later
+    /// failure the same way share a fingerprint.
+    #[test]
+    fn a_retried_attempts_panic_location_gives_way_too() {
+        let attempt = |element: &str| {
+            format!(
+                "<{element} message=\"thread &apos;u03&apos; (27056) panicked at src/lib.rs:26:24\" \
+                 type=\"test failure\">thread &apos;u03&apos; (27056) panicked at src/lib.rs:26:24:&#xA;\
+                 timeout waiting for lock after 250ms&#xA;note: run with `RUST_BACKTRACE=1` \
+                 environment variable to display a backtrace</{element}>"
+            )
+        };
+        let xml = format!(
+            "<testsuite><testcase name=\"a\">{}</testcase>\
+             <testcase name=\"b\">{}</testcase>\
+             <testcase name=\"c\"><flakyFailure message=\"expected 2\">long text</flakyFailure></testcase>\
+             <testcase name=\"d\"><flakyFailure message=\"Failed\"/></testcase></testsuite>",
+            attempt("flakyFailure"),
+            attempt("failure"),
+        );
+        let r = parse(xml.as_bytes());
+        let messages: Vec<&str> = r.cases.iter().map(|c| r.str(r.detail(c).message)).collect();
+        assert_eq!(
+            messages,
+            [
+                "timeout waiting for lock after 250ms",
+                "timeout waiting for lock after 250ms",
+                "expected 2",
+                "Failed"
+            ]
+        );
+    }
+
+    /// A panic over 1 KiB (a backtrace, a long `assert_eq!` diff) is cut at the cap after its
+    /// location line is dropped, so the fingerprint sees a cut message and hashes the part the
+    /// cut always reaches: a shorter number early on, or another thread id, moves nothing.
+    #[test]
+    fn a_long_panic_is_cut_after_its_location_is_dropped() {
+        let failure = |thread: &str, took: &str| {
+            let filler = "at shop::tests::helper (src/lib.rs:10:5)&#xA;".repeat(40);
+            format!(
+                "<testsuite><testcase name=\"i04\"><failure message=\"thread &apos;i04&apos; \
+                 ({thread}) panicked at src/lib.rs:26:24\">thread &apos;i04&apos; ({thread}) \
+                 panicked at src/lib.rs:26:24:&#xA;connection reset after {took}&#xA;{filler}\
+                 </failure></testcase></testsuite>"
+            )
+        };
+        let fingerprint_of = |xml: String| {
+            let r = parse(xml.as_bytes());
+            let message = r.str(r.detail(&r.cases[0]).message).to_owned();
+            assert!(message.starts_with("connection reset after"), "{message}");
+            assert!(message.len() + 4 >= MESSAGE_MAX, "{}", message.len());
+            crate::domain::fingerprint::fingerprint("", &message)
+        };
+        let first = fingerprint_of(failure("27056", "910ms"));
+        assert_eq!(fingerprint_of(failure("27056", "78ms")), first);
+        assert_eq!(fingerprint_of(failure("7", "910ms")), first);
     }
 
     /// gotestsum's `--junitfile-testcase-classname short` writes `classname="."` for TestMain.

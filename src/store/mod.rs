@@ -21,6 +21,7 @@ mod commit;
 mod layout;
 mod merge;
 mod parquet;
+mod repair;
 mod rewrite;
 pub(crate) mod schema;
 pub(crate) mod stats;
@@ -29,6 +30,7 @@ pub(crate) use commit::{ABANDONED_AFTER, COMMIT_TRIES, backoff};
 use commit::{MANIFESTS, WRITER, sync_dir};
 use parquet::ParquetFile;
 use polars::prelude::*;
+pub(crate) use repair::Dropped;
 pub(crate) use rewrite::Selection;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -81,12 +83,10 @@ pub enum StoreError {
         #[source]
         source: io::Error,
     },
-    #[error(
-        "{path}: unreadable store manifest: {message} (was the store written by a newer testsift?)"
-    )]
+    #[error("{path}: unreadable store manifest: {message}")]
     Manifest { path: String, message: String },
     #[error(
-        "{path}: listed in {manifest} but missing: the store is damaged (run `testsift verify`; restore it, or ingest into a new store)"
+        "{path}: listed in {manifest} but missing: the store is damaged (`testsift verify` lists every problem, and `testsift verify --repair` takes the damaged segments out and names their runs)"
     )]
     MissingSegment { path: String, manifest: String },
     /// Polars errors carry their cause in their message; keeping it as a message (not a
@@ -97,7 +97,9 @@ pub enum StoreError {
         "{path}: not a testsift store (it is not empty and holds neither {MARKER} nor a valid {MANIFEST}); nothing was written or deleted: pass an empty or new folder with --store"
     )]
     NotAStore { path: String },
-    #[error("{path}: damaged: {message} (run `testsift verify` to list every problem)")]
+    #[error(
+        "{path}: damaged: {message} (`testsift verify` lists every problem, and `testsift verify --repair` takes the damaged segments out and names their runs)"
+    )]
     Damaged { path: String, message: String },
     #[error(
         "{path}: not a testsift store: {why}; nothing was read (pass a folder `testsift ingest` wrote)"
@@ -313,7 +315,16 @@ impl Store {
         let manifest: Manifest =
             serde_json::from_slice(&bytes).map_err(|e| StoreError::Manifest {
                 path: path.display().to_string(),
-                message: e.to_string(),
+                // Cut short or garbage is damage; whole JSON of another shape may be a newer
+                // testsift's.
+                message: if e.is_syntax() || e.is_eof() {
+                    format!(
+                        "it is damaged, not whole JSON ({e}); restore the store, or ingest \
+                         into a new one"
+                    )
+                } else {
+                    format!("{e} (was the store written by a newer testsift?)")
+                },
             })?;
         if manifest.format < OLDEST_FORMAT {
             return Err(StoreError::Manifest {
@@ -550,31 +561,38 @@ impl Store {
             }
         }
         for segment in &manifest.segments {
-            let dir = self.segment_dir(segment.id);
-            if !dir.is_dir() {
-                problems.push(format!(
-                    "{}: listed in {} but missing",
-                    dir.display(),
-                    self.manifest_path().display()
-                ));
-                continue;
-            }
-            for file in schema::FILES {
-                let path = dir.join(file);
-                if !path.is_file() {
-                    problems.push(format!("{}: missing", path.display()));
-                } else if let Some(sum) = segment.files.get(*file) {
-                    if let Err(message) = check_sum(&path, sum)? {
-                        problems.push(format!("{}: {message}", path.display()));
-                    }
-                } else if segment.format >= SEGMENT_FORMAT {
-                    problems.push(format!(
-                        "{}: the manifest lists no size and hash for it, which every segment \
-                         of format {} has",
-                        path.display(),
-                        segment.format
-                    ));
+            problems.extend(self.segment_problems(segment)?);
+        }
+        Ok(problems)
+    }
+
+    /// The problems of one listed segment: its folder or a file missing, or a file whose size
+    /// or hash is not the manifest's. One line each, naming the path; empty when whole.
+    fn segment_problems(&self, segment: &Segment) -> Result<Vec<String>, StoreError> {
+        let dir = self.segment_dir(segment.id);
+        if !dir.is_dir() {
+            return Ok(vec![format!(
+                "{}: listed in {} but missing",
+                dir.display(),
+                self.manifest_path().display()
+            )]);
+        }
+        let mut problems = Vec::new();
+        for file in schema::FILES {
+            let path = dir.join(file);
+            if !path.is_file() {
+                problems.push(format!("{}: missing", path.display()));
+            } else if let Some(sum) = segment.files.get(*file) {
+                if let Err(message) = check_sum(&path, sum)? {
+                    problems.push(format!("{}: {message}", path.display()));
                 }
+            } else if segment.format >= SEGMENT_FORMAT {
+                problems.push(format!(
+                    "{}: the manifest lists no size and hash for it, which every segment of \
+                     format {} has",
+                    path.display(),
+                    segment.format
+                ));
             }
         }
         Ok(problems)

@@ -70,7 +70,7 @@ impl Store {
     /// Commits `work` (read as generation `base`) in place of `replaced`, then removes the
     /// replaced folders: `false`, with the `new` folders removed, when another writer committed
     /// first.
-    fn replace(
+    pub(super) fn replace(
         &self,
         mut work: Manifest,
         base: u64,
