@@ -233,7 +233,11 @@ pub(crate) fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
             };
             let (status, attempts, failed) = attempt_summary(case);
             let suite_no = report.suite_of.get(case_idx).copied().unwrap_or(0);
-            let pytest = report.pytest_root || report.str(case.suite) == PYTEST_SUITE;
+            let pytest_suite = report.pytest_root || report.str(case.suite) == PYTEST_SUITE;
+            // A pytest report whose suites count every element holds no rerun: a test in it
+            // twice ran twice, once per pytest-xdist worker (`--dist each`).
+            let pytest = pytest_suite && !report.every_case_counted;
+            let per_worker = pytest_suite && report.every_case_counted;
             let rerun = if pytest && is_childless(case) {
                 report_no.saturating_add(1)
             } else {
@@ -267,14 +271,15 @@ pub(crate) fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
                 continue;
             }
             let (last_report, last_no, last_name) = last_suite[row];
-            let copy = suite_no != 0
-                && last_report == report_no
-                && last_no != 0
-                && last_no != suite_no
-                && !numbered_alike(report.str(last_name), report.str(case.suite));
+            let copy = last_report == report_no
+                && (per_worker
+                    || (suite_no != 0
+                        && last_no != 0
+                        && last_no != suite_no
+                        && !numbered_alike(report.str(last_name), report.str(case.suite))));
             last_suite[row] = (report_no, suite_no, case.suite);
             if copy {
-                // One more run of the test in this run, under another project or file: the
+                // One more run of the test in this run, under another project, file or worker: the
                 // row says how the worst of them went (a failure in one project is a failure,
                 // whatever the others did), and their times add up.
                 let known = |v: f64| (!v.is_nan()).then_some(v);
@@ -593,6 +598,32 @@ mod tests {
                 row("twice", Status::Passed, 3, 0),
             ]
         );
+        // The suite's `tests` counts all nine elements: no rerun among them (pytest does not
+        // count pytest-rerunfailures' extra elements), so each repeat ran on another
+        // pytest-xdist worker (`--dist each`), and the row is the worst of them.
+        let counted = |tests: usize| {
+            let xml = xml("pytest").replace(
+                r#"<testsuite name="pytest">"#,
+                &format!(r#"<testsuite name="pytest" tests="{tests}">"#),
+            );
+            let reports = [parse(xml.as_bytes())];
+            fold(&reports)
+                .rows(&reports)
+                .iter()
+                .map(|r| (r.name.to_string(), r.status, r.attempts, r.failed_attempts))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            counted(9),
+            vec![
+                row("once", Status::Passed, 1, 0),
+                row("ok", Status::Passed, 1, 0),
+                row("always", Status::Failed, 1, 1),
+                row("twice", Status::Passed, 1, 0),
+            ]
+        );
+        // Four tests counted, nine elements: five are reruns.
+        assert_eq!(counted(4), got("pytest"));
         // Across two pytest reports (two jobs of one run), a childless element is a pass.
         let one =
             parse(br#"<testsuite name="pytest"><testcase classname="m" name="t"/></testsuite>"#);

@@ -788,3 +788,119 @@ fn playwright_projects_are_tests_of_their_own_not_retries() {
         );
     }
 }
+
+/// A test deleted (or renamed) while it was failing stops running while the rest of its class
+/// runs on: after two such trunk runs the `broken` gate no longer trips on it (it names it),
+/// and its record says since when it is absent. A class that stopped running as a whole (a
+/// file moved, a module left out) says nothing of its tests: they stay broken.
+#[test]
+fn a_test_deleted_while_broken_stops_failing_the_gate() {
+    let class = "tests.test_parse";
+    let both = |failed: bool| [(class, "test_strict", failed), (class, "test_loose", false)];
+    let gate = |dir: &Path| {
+        let store = dir.join("store");
+        let out = ingest(&store, &[&dir.join("runs")], &["--quiet"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let out = testsift()
+            .arg("check")
+            .arg("--store")
+            .arg(&store)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let broken = r["gates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["gate"] == "broken")
+            .unwrap()
+            .clone();
+        (out.status.code(), broken)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    for k in 1..=8 {
+        write_pytest_run(&runs, k, &format!("c{k}"), "main", &both(k >= 7));
+    }
+    // c9: test_strict deleted; one run without it is not enough to tell.
+    write_pytest_run(&runs, 9, "c9", "main", &[(class, "test_loose", false)]);
+    let (code, _) = gate(dir.path());
+    assert_eq!(code, Some(1));
+    write_pytest_run(&runs, 10, "c10", "main", &[(class, "test_loose", false)]);
+    let (code, broken) = gate(dir.path());
+    assert_eq!(code, Some(0), "{broken}");
+    let reason = broken["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("no longer run") && reason.contains("test_strict (not in run 9 on)"),
+        "{reason}"
+    );
+    let r = flaky_json(&runs);
+    let t = verdict(&r, "test_strict");
+    assert_eq!(t["verdict"], "broken", "{t}");
+    assert_eq!(t["absent_since"]["run"], "9", "{t}");
+
+    // The whole class gone: nothing says the test is.
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    for k in 1..=8 {
+        write_pytest_run(&runs, k, &format!("c{k}"), "main", &both(k >= 7));
+    }
+    for k in 9..=11 {
+        let other = [("tests.test_render", "test_page", false)];
+        write_pytest_run(&runs, k, &format!("c{k}"), "main", &other);
+    }
+    let (code, broken) = gate(dir.path());
+    assert_eq!(code, Some(1), "{broken}");
+}
+
+/// A commit that breaks what every test needs (a conftest fixture raising) fails all of them
+/// on every commit after it: the runs are set aside as infrastructure, but the trunk is red,
+/// and once two commits are, the `broken` gate says so. One such run alone is not enough.
+#[test]
+fn a_trunk_failing_every_test_on_two_commits_trips_the_broken_gate() {
+    let names: Vec<String> = (0..30).map(|i| format!("test_{i:02}")).collect();
+    let run = |runs: &Path, k: usize, failed: bool| {
+        let cases: Vec<(&str, &str, bool)> = names
+            .iter()
+            .map(|n| ("tests.test_core", n.as_str(), failed))
+            .collect();
+        write_pytest_run(runs, k, &format!("c{k}"), "main", &cases);
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    for k in 1..=6 {
+        run(&runs, k, false);
+    }
+    let store = dir.path().join("store");
+    let gate = |code: i32, says: &str| {
+        let out = ingest(&store, &[&runs], &["--quiet"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let out = testsift()
+            .arg("check")
+            .arg("--store")
+            .arg(&store)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let broken = r["gates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["gate"] == "broken")
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code), "{r}");
+        assert!(
+            broken["reason"].as_str().unwrap().contains(says),
+            "{broken}"
+        );
+    };
+    run(&runs, 7, true);
+    gate(0, "no test is broken");
+    run(&runs, 8, true);
+    gate(
+        1,
+        "the trunk's last 2 runs failed almost every test, on 2 commits since 7",
+    );
+}

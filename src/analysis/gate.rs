@@ -132,11 +132,13 @@ pub(crate) fn broken(now: &FlakyReport) -> GateResult {
             .and_then(|s| s.branch.as_deref())
             .is_some_and(|b| !super::flaky::long_lived(b))
     };
-    let (on_branches, broken): (Vec<&TestVerdict>, Vec<&TestVerdict>) = now
+    let (gone, broken): (Vec<&TestVerdict>, Vec<&TestVerdict>) = now
         .tests
         .iter()
         .filter(|t| t.verdict == Verdict::Broken)
-        .partition(off_trunk);
+        .partition(|t| t.absent_since.is_some());
+    let (on_branches, broken): (Vec<&TestVerdict>, Vec<&TestVerdict>) =
+        broken.into_iter().partition(off_trunk);
     let since = |t: &TestVerdict| {
         t.streak.as_ref().map_or(String::new(), |s| {
             let commit = s
@@ -155,15 +157,39 @@ pub(crate) fn broken(now: &FlakyReport) -> GateResult {
             format!("{} ({since})", test_label(t))
         }
     }));
+    // Almost every test failing on the trunk's newest commits is set aside as infrastructure
+    // by the verdicts, but the trunk is red all the same.
+    let trunk_red = now.summary.trunk_red.as_ref().map(|red| {
+        format!(
+            "the trunk's last {} runs{} failed almost every test, on {} commits since {}{} \
+             (a commit that broke what every test needs, or an outage going on)",
+            red.runs,
+            if red.variant.is_empty() {
+                String::new()
+            } else {
+                format!(" of variant {}", quote(&red.variant))
+            },
+            red.commits,
+            quote(&red.first.run),
+            red.first
+                .commit
+                .as_deref()
+                .map_or(String::new(), |c| format!(", commit {}", quote(short(c))))
+        )
+    });
     GateResult {
         gate: Gate::Broken,
-        tripped: !broken.is_empty(),
+        tripped: !broken.is_empty() || trunk_red.is_some(),
         reason: {
-            let mut reason = match broken.len() {
-                0 => "no test is broken".to_string(),
-                1 => format!("1 test is broken: {named}"),
-                n => format!("{n} tests are broken: {named}"),
+            let mut reason = match (broken.len(), &trunk_red) {
+                (0, Some(red)) => red.clone(),
+                (0, None) => "no test is broken".to_string(),
+                (1, _) => format!("1 test is broken: {named}"),
+                (n, _) => format!("{n} tests are broken: {named}"),
             };
+            if let (true, Some(red)) = (!broken.is_empty(), &trunk_red) {
+                reason.push_str(&format!("; {red}"));
+            }
             if !on_branches.is_empty() {
                 let named = name_list(on_branches.iter().map(|t| {
                     let branch = t.streak.as_ref().and_then(|s| s.branch.as_deref());
@@ -171,6 +197,16 @@ pub(crate) fn broken(now: &FlakyReport) -> GateResult {
                 }));
                 reason.push_str(&format!(
                     "; broken only on a branch, not on the trunk: {named}"
+                ));
+            }
+            if !gone.is_empty() {
+                let named = name_list(gone.iter().map(|t| {
+                    let since = t.absent_since.as_ref().map_or("-", |r| r.run.as_str());
+                    format!("{} (not in run {} on)", test_label(t), quote(since))
+                }));
+                reason.push_str(&format!(
+                    "; broken when last run, and no longer run while the rest of its class \
+                     runs (deleted or renamed): {named}"
                 ));
             }
             reason
@@ -521,6 +557,12 @@ struct Before {
     baseline_last: Option<(usize, bool, Option<u64>)>,
     /// Its executions in the history: (run position in the window, failed or errored).
     outcomes: Vec<(usize, bool)>,
+    /// Its hard failures' fingerprints, by run position.
+    failures: Vec<(usize, u64)>,
+    /// Fingerprints of failures its next run on the same branch did not repeat (it passed):
+    /// the failures `flaky`'s model may call flakes without retry or same-commit evidence.
+    /// A failure with no run after it yet is not among them: nothing says it went away.
+    passed_after: HashSet<u64>,
 }
 
 impl Before {
@@ -688,6 +730,7 @@ pub(crate) fn run_gate(
                     seen.1 = true;
                     if let Some(fp) = fp {
                         b.failed_on.push((c.to_string(), fp, rows.attempts[i] >= 2));
+                        b.failures.push((r, fp));
                     }
                 }
                 Status::Skipped => {}
@@ -695,6 +738,17 @@ pub(crate) fn run_gate(
         }
     }
     for b in per_test.values_mut() {
+        b.outcomes.sort_unstable();
+        for &(at, fp) in &b.failures {
+            let branch = &w.runs[at].branch;
+            let next = b
+                .outcomes
+                .iter()
+                .find(|&&(r, _)| r > at && w.runs[r].branch == *branch);
+            if let Some(&(_, false)) = next {
+                b.passed_after.insert(fp);
+            }
+        }
         let mixed: Vec<(u64, bool)> = b
             .failed_on
             .iter()
@@ -856,7 +910,10 @@ pub(crate) fn run_gate(
                 || (!survived_retries
                     && fp.is_some_and(|fp| {
                         let hex = format!("{fp:016x}");
-                        m.fingerprints.iter().any(|f| f.fingerprint == hex)
+                        // A flake the model saw, that went away: not a failure whose next run
+                        // is this one (a re-run of a broken job) or failed again.
+                        b.passed_after.contains(&fp)
+                            && m.fingerprints.iter().any(|f| f.fingerprint == hex)
                     }))
         }) {
             (
@@ -1311,6 +1368,7 @@ mod tests {
             breakage: None,
             breakages: vec![],
             skipped_since: None,
+            absent_since: None,
             fingerprints: vec![],
             ci_seconds: 0.0,
             owners: vec![],

@@ -98,6 +98,8 @@ fn parse_with(bytes: &[u8], cuts: &[Cut], fast_paths: bool) -> Report {
         suites_opened: 0,
         suite_nos: Vec::new(),
         playwright_root: false,
+        suites_counting_every_case: 0,
+        suites_with_uncounted_cases: 0,
     };
     parser.check_control_chars();
     parser.run();
@@ -105,7 +107,10 @@ fn parse_with(bytes: &[u8], cuts: &[Cut], fast_paths: bool) -> Report {
     let suite_nos = std::mem::take(&mut parser.suite_nos);
     let several_suites = parser.suites_opened > 1;
     let playwright = parser.playwright_root;
+    let every_case_counted =
+        parser.suites_counting_every_case > 0 && parser.suites_with_uncounted_cases == 0;
     let mut report = parser.report;
+    report.every_case_counted = every_case_counted;
     if playwright {
         name_by_host(&mut report, &hosts);
     }
@@ -243,6 +248,8 @@ struct Frame {
     hostname: Str,
     /// A `<testsuite>` element's number in the document (1-based; 0 for other elements).
     suite_no: u32,
+    /// A `<testsuite tests>` count, when it is a number.
+    declared_tests: Option<u32>,
     opened_at: usize,
 }
 
@@ -258,6 +265,7 @@ impl Frame {
             suite_name: Str::default(),
             hostname: Str::default(),
             suite_no: 0,
+            declared_tests: None,
             opened_at,
         }
     }
@@ -314,6 +322,10 @@ struct Parser<'t> {
     playwright_root: bool,
     /// Per case (in [`Report::cases`] order), [`CaseState::suite_no`].
     suite_nos: Vec<u32>,
+    /// `<testsuite>` elements with test cases whose `tests` count is their number of
+    /// `<testcase>` elements, and those whose count is lower.
+    suites_counting_every_case: u32,
+    suites_with_uncounted_cases: u32,
 }
 
 /// Local part of a possibly prefixed name: `ns:testsuite` is a `testsuite`.
@@ -500,6 +512,7 @@ impl<'t> Parser<'t> {
                     suite_name: parent_suite,
                     hostname: Str::default(),
                     suite_no,
+                    declared_tests: None,
                     opened_at: at,
                 });
                 if kind == Kind::Suite {
@@ -524,6 +537,7 @@ impl<'t> Parser<'t> {
                     suite_name: Str::default(),
                     hostname: Str::default(),
                     suite_no: 0,
+                    declared_tests: None,
                     opened_at: at,
                 });
                 let mut state = CaseState {
@@ -785,6 +799,7 @@ impl<'t> Parser<'t> {
                     suite_name: Str::default(),
                     hostname: Str::default(),
                     suite_no: 0,
+                    declared_tests: None,
                     opened_at: at,
                 });
                 let reached_end = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX)
@@ -807,6 +822,18 @@ impl<'t> Parser<'t> {
             && let Some(state) = self.open_cases.pop()
         {
             self.finish_case(state);
+        }
+        if frame.kind == Kind::Suite
+            && frame.cases_seen > 0
+            && let Some(tests) = frame.declared_tests
+        {
+            // pytest counts tests, not the extra elements pytest-rerunfailures writes for
+            // reruns: a suite whose count is its number of elements holds no rerun.
+            match tests.cmp(&frame.cases_seen) {
+                std::cmp::Ordering::Equal => self.suites_counting_every_case += 1,
+                std::cmp::Ordering::Less => self.suites_with_uncounted_cases += 1,
+                std::cmp::Ordering::Greater => {}
+            }
         }
         self.after_pop();
     }
@@ -884,6 +911,12 @@ impl<'t> Parser<'t> {
             };
             match local(attr.key.as_ref()) {
                 "name" => name = Some(self.attr_value(&attr, at)),
+                "tests" => {
+                    let tests = self.attr_value(&attr, at).trim().parse().ok();
+                    if let Some(frame) = self.frames.last_mut() {
+                        frame.declared_tests = tests;
+                    }
+                }
                 "hostname" => {
                     let host = self.attr_value(&attr, at);
                     let host = host.trim();

@@ -16,7 +16,7 @@ pub(crate) use model::{Exec, Interval, PENALTY};
 use super::window::{RunInfo, Window};
 use executions::{Entry, Executions};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Version of the JSON output; bumped when a field changes meaning or disappears.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -152,6 +152,23 @@ pub(crate) struct Summary {
     /// Flaky executions of flaky tests.
     pub(crate) flaky_executions: usize,
     pub(crate) flaky_executions_per_1000: f64,
+    /// The trunk's newest runs of one variant, when they are all infrastructure runs (almost
+    /// every test failed) on two commits or more: the trunk is red on every test, whether a
+    /// commit broke what every test needs (a fixture, the build) or an outage goes on. Tests'
+    /// verdicts set those runs aside; the `broken` gate trips on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) trunk_red: Option<TrunkRed>,
+}
+
+/// See [`Summary::trunk_red`].
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TrunkRed {
+    pub(crate) variant: String,
+    /// The first and the newest of the runs.
+    pub(crate) first: RunRef,
+    pub(crate) last: RunRef,
+    pub(crate) runs: usize,
+    pub(crate) commits: usize,
 }
 
 /// An infrastructure failure set aside: a whole run, one report file (a crashed shard or job)
@@ -252,6 +269,11 @@ pub(crate) struct TestVerdict {
     pub(crate) breakages: Vec<Breakage>,
     /// For a test skipped in every run of the window: the first of those runs.
     pub(crate) skipped_since: Option<RunRef>,
+    /// For a test broken on the trunk when it stopped running there while the rest of its
+    /// class kept running (deleted or renamed): the first trunk run of its class without it,
+    /// once [`ABSENT_RUNS`] such runs have passed. The `broken` gate leaves it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) absent_since: Option<RunRef>,
     pub(crate) fingerprints: Vec<FailureGroup>,
     /// Estimated CI seconds this test's flakiness cost (flaky tests only).
     pub(crate) ci_seconds: f64,
@@ -974,6 +996,7 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
             breakage: breakages.last().cloned(),
             breakages,
             skipped_since,
+            absent_since: None,
             fingerprints,
             ci_seconds,
             owners: Vec::new(),
@@ -1058,6 +1081,7 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
         forced.dedup();
         tests[k] = judge(group, &forced, false).0;
     }
+    mark_absent(&mut tests, ex, &commits, &infra, &run_ref);
     tests.sort_by(|a, b| {
         a.verdict
             .cmp(&b.verdict)
@@ -1146,7 +1170,9 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
         .filter(|t| t.verdict == Verdict::Flaky)
         .map(|t| t.flaky_executions)
         .sum();
+    let trunk_red = trunk_red(runs, &commits, &infra, &run_ref);
     let summary = Summary {
+        trunk_red,
         runs: runs.len(),
         first_run: runs.first().map(|r| r.run.clone()),
         last_run: runs.last().map(|r| r.run.clone()),
@@ -1182,6 +1208,118 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
         infrastructure_runs: infra_runs,
         tests,
         breakage_groups,
+    }
+}
+
+/// The trunk's newest runs of each variant that are all infrastructure runs, when they span
+/// two commits or more (the longest such stretch over the variants).
+fn trunk_red(
+    runs: &[RunInfo],
+    commits: &RunIndex,
+    infra: &[bool],
+    run_ref: &dyn Fn(usize) -> Option<RunRef>,
+) -> Option<TrunkRed> {
+    let on_trunk =
+        |r: usize| commits.trunk.is_none() || commits.branch.get(r) == Some(&commits.trunk);
+    let mut variants: Vec<&str> = runs.iter().map(|r| r.variant.as_str()).collect();
+    variants.sort_unstable();
+    variants.dedup();
+    let mut best: Option<TrunkRed> = None;
+    for variant in variants {
+        let newest: Vec<usize> = (0..runs.len())
+            .rev()
+            .filter(|&r| runs[r].variant == variant && on_trunk(r))
+            .take_while(|&r| infra[r])
+            .collect();
+        let mut distinct: Vec<u32> = newest
+            .iter()
+            .filter_map(|&r| commits.position.get(r).copied())
+            .collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let (Some(&last), Some(&first)) = (newest.first(), newest.last()) else {
+            continue;
+        };
+        if distinct.len() < 2 || best.as_ref().is_some_and(|b| b.runs >= newest.len()) {
+            continue;
+        }
+        if let (Some(first), Some(last)) = (run_ref(first), run_ref(last)) {
+            best = Some(TrunkRed {
+                variant: variant.to_string(),
+                first,
+                last,
+                runs: newest.len(),
+                commits: distinct.len(),
+            });
+        }
+    }
+    best
+}
+
+/// Trunk runs of a broken test's class without the test, after its last run, that say it is
+/// gone (deleted or renamed) rather than left out once (a crashed shard, a selection).
+const ABSENT_RUNS: usize = 2;
+
+/// Sets [`TestVerdict::absent_since`] on the tests still broken on the trunk that stopped
+/// running there while other tests of their class (scope) kept running. `tests[k]` is the
+/// verdict of `ex.groups[k]`. A test whose whole class stopped (a file moved, a module not
+/// selected) is left as it is: nothing says it is gone.
+fn mark_absent(
+    tests: &mut [TestVerdict],
+    ex: &Executions<'_>,
+    commits: &RunIndex,
+    infra: &[bool],
+    run_ref: &dyn Fn(usize) -> Option<RunRef>,
+) {
+    let still_broken = |t: &TestVerdict| {
+        t.verdict == Verdict::Broken
+            && !t.classname.is_empty()
+            && t.streak
+                .as_ref()
+                .is_some_and(|s| s.ended.is_none() && s.branch.is_none())
+    };
+    let wanted: HashSet<(String, String)> = tests
+        .iter()
+        .filter(|t| still_broken(t))
+        .map(|t| (t.variant.clone(), t.classname.clone()))
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let mut scope_runs: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for g in &ex.groups {
+        let key = (g.variant.clone(), g.names[0].clone());
+        if wanted.contains(&key) {
+            scope_runs.entry(key).or_default().extend(
+                g.entries
+                    .iter()
+                    .filter(|e| e.outcome.is_some())
+                    .map(|e| e.run as usize),
+            );
+        }
+    }
+    let on_trunk =
+        |r: usize| commits.trunk.is_none() || commits.branch.get(r) == Some(&commits.trunk);
+    for (t, group) in tests.iter_mut().zip(&ex.groups) {
+        if !still_broken(t) || group.test_id != t.test_id {
+            continue;
+        }
+        let Some(last) = group.entries.iter().map(|e| e.run as usize).max() else {
+            continue;
+        };
+        let key = (t.variant.clone(), t.classname.clone());
+        let mut after: Vec<usize> = scope_runs
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&r| r > last && !infra[r] && on_trunk(r))
+            .collect();
+        after.sort_unstable();
+        after.dedup();
+        if after.len() >= ABSENT_RUNS {
+            t.absent_since = run_ref(after[0]);
+        }
     }
 }
 
