@@ -149,6 +149,9 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
         /// Ran only off the trunk and ended by a pass on a line of its own: the branch's next
         /// push fixed it.
         own_fix: bool,
+        /// Its first and its last commit failed only the way the test flakes elsewhere: chance
+        /// failures beside the breakage, left out of its interval.
+        flake_ends: (bool, bool),
     }
     // The last commit (index into `commits`) each branch line ran the test on.
     let mut last_on_line: Vec<(u32, usize)> = Vec::new();
@@ -173,6 +176,7 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
                     failed_attempts: 0,
                     ended_by: None,
                     own_fix: false,
+                    flake_ends: (false, false),
                 };
                 (s, Vec::new(), false)
             });
@@ -200,6 +204,57 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
         }
     }
     stretches.extend(open.map(|(s, _, _)| s));
+    // A flaky test's chance failure on the commit just before a breakage, or on the commit
+    // that fixed it, joins the stretch and moves its first bad commit or its fix. When that
+    // end commit failed only the way the test flakes elsewhere, and never the way the rest of
+    // the stretch fails, it is a flake of its own, cut off (the rest keeps two commits or more).
+    let every_fp: Vec<u64> = {
+        let mut f: Vec<u64> = execs.iter().filter_map(|e| e.fingerprint).collect();
+        f.sort_unstable();
+        f
+    };
+    let fps_of = |cs: &[usize]| -> Option<Vec<u64>> {
+        let mut f = Vec::new();
+        for &c in cs {
+            for &i in &commits[c].execs {
+                f.push(execs[i].fingerprint?);
+            }
+        }
+        f.sort_unstable();
+        Some(f)
+    };
+    let count = |list: &[u64], fp: u64| {
+        list.partition_point(|&x| x < fp)..list.partition_point(|&x| x <= fp)
+    };
+    // `end` failed only with fingerprints seen outside `whole`, none of them in `rest`.
+    let flake_end = |end: usize, rest: &[usize], whole: &[usize]| -> bool {
+        let (Some(end_fps), Some(rest_fps), Some(whole_fps)) =
+            (fps_of(&[end]), fps_of(rest), fps_of(whole))
+        else {
+            return false;
+        };
+        !end_fps.is_empty()
+            && end_fps.iter().all(|&fp| {
+                count(&rest_fps, fp).is_empty()
+                    && count(&every_fp, fp).len() > count(&whole_fps, fp).len()
+            })
+    };
+    // The stretch is still weighed whole (its ends are part of what says "breakage"); only
+    // where it starts and ends moves.
+    for st in &mut stretches {
+        let n = st.commits.len();
+        if n < 3 {
+            continue;
+        }
+        // Each end against the stretch's inside (both ends may be flakes).
+        let (first, last) = (st.commits[0], st.commits[n - 1]);
+        let inside = &st.commits[1..n - 1];
+        let cut_first = flake_end(first, inside, &st.commits);
+        let cut_last = flake_end(last, inside, &st.commits);
+        if n - usize::from(cut_first) - usize::from(cut_last) >= 2 {
+            st.flake_ends = (cut_first, cut_last);
+        }
+    }
     // A branch that carries broken code from the trunk (based on a commit inside a breakage)
     // fails the same way on a commit of its own, often after the trunk's fix. A stretch only
     // off the trunk whose failures share a fingerprint with an earlier stretch on the trunk is
@@ -354,30 +409,39 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
     let mut intervals = Vec::new();
     for &s in &chosen {
         let stretch = &stretches[s];
-        let (Some(&a), Some(&b)) = (stretch.commits.first(), stretch.commits.last()) else {
+        let (cut_first, cut_last) = stretch.flake_ends;
+        let kept =
+            &stretch.commits[usize::from(cut_first)..stretch.commits.len() - usize::from(cut_last)];
+        let (Some(&a), Some(&b)) = (kept.first(), kept.last()) else {
             continue;
         };
         let mut executions = 0;
-        for &c in &stretch.commits {
+        for &c in kept {
             for &i in &commits[c].execs {
                 in_breakage[i] = true;
                 executions += 1;
             }
         }
+        // A flake on the fixing commit: that commit fixed it all the same.
+        let fixed_by = if cut_last {
+            stretch.commits.last().copied()
+        } else {
+            stretch.ended_by
+        };
         intervals.push(Interval {
             first_commit: commits[a].id,
             last_commit: commits[b].id,
             first_exec: commits[a].execs[0],
             last_exec: commits[b].execs[0],
-            fixed_exec: stretch.ended_by.map(|c| commits[c].execs[0]),
+            fixed_exec: fixed_by.map(|c| commits[c].execs[0]),
             executions,
-            commits: stretch.commits.len(),
-            off_trunk: !stretch.commits.iter().any(|&c| commits[c].trunk),
+            commits: kept.len(),
+            off_trunk: !kept.iter().any(|&c| commits[c].trunk),
         });
     }
     let broken_now = chosen
         .last()
-        .is_some_and(|&s| stretches[s].ended_by.is_none());
+        .is_some_and(|&s| stretches[s].ended_by.is_none() && !stretches[s].flake_ends.1);
     let (mut k, mut n) = (0u64, 0u64);
     for (e, &inside) in execs.iter().zip(&in_breakage) {
         if !inside {
@@ -686,6 +750,50 @@ mod tests {
         // With a flake elsewhere it stays one more flake.
         let layout = format!("x:F {}y:F {}", passes(10), passes(10));
         assert!(explain(&execs(&layout), PENALTY, &[]).intervals.is_empty());
+    }
+
+    #[test]
+    fn a_flake_beside_a_breakage_is_not_its_first_bad_commit_or_its_fix() {
+        // Flakes (fingerprint 1) on c3 and c7; a breakage (fingerprint 2) on c11..c14; by
+        // chance the test flaked on c10, just before, and on c15, the fixing commit.
+        let layout: String = (0..20)
+            .map(|c| {
+                let o = if [3, 7, 10, 11, 12, 13, 14, 15].contains(&c) {
+                    "F"
+                } else {
+                    "."
+                };
+                format!("c{c}:{o} ")
+            })
+            .collect();
+        let mut list = execs(&layout);
+        for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
+            e.fingerprint = Some(if (11..=14).contains(&e.commit) { 2 } else { 1 });
+        }
+        let ex = explain(&list, PENALTY, &[]);
+        assert_eq!(ex.intervals.len(), 1, "{:?}", ex.intervals);
+        let i = &ex.intervals[0];
+        assert_eq!((i.first_commit, i.last_commit), (11, 14), "{i:?}");
+        assert_eq!(i.fixed_exec, Some(15));
+        // The same failures, all one fingerprint: nothing tells the ends apart.
+        for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
+            e.fingerprint = Some(1);
+        }
+        let ex = explain(&list, PENALTY, &[]);
+        assert_eq!(
+            (ex.intervals[0].first_commit, ex.intervals[0].last_commit),
+            (10, 15)
+        );
+        // A breakage whose first commit failed another way, never seen elsewhere, keeps it.
+        for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
+            e.fingerprint = Some(match e.commit {
+                10 => 3,
+                11..=15 => 2,
+                _ => 1,
+            });
+        }
+        let ex = explain(&list, PENALTY, &[]);
+        assert_eq!(ex.intervals[0].first_commit, 10, "{:?}", ex.intervals);
     }
 
     #[test]
