@@ -208,8 +208,8 @@ fn each_failure_of_the_run_is_decided_with_its_reason() {
     // red_main failed in main's runs 5 and 6; run 7's branch has no run before it.
     assert_eq!(
         reason(6),
-        "failed, as in its last 2 runs before this one (failing since run 5); never flaky in \
-         the 6 runs before this one"
+        "failed, as in its last 2 runs before this one (failing since run 5); the 6 runs \
+         before this one do not show it flaky"
     );
 
     // --baseline main: red_main also failed in run 6, main's newest run before 7.
@@ -325,7 +325,7 @@ fn text_github_and_junit_show_every_decision() {
     assert!(
         errors.contains(
             &"::error file=t/b.py,line=3,title=testsift check%3A run::t.b::stable: failing: \
-              failed, and was never flaky in the 6 runs before this one (not-flaky)"
+              failed, and the 6 runs before this one do not show it flaky (not-flaky)"
         ),
         "{text}"
     );

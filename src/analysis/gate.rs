@@ -957,7 +957,10 @@ pub(crate) fn run_gate(
             };
             (
                 Because::NotFlaky,
-                format!("passed only on a retry, and was never flaky before this run{hint}"),
+                format!(
+                    "passed only on a retry, and the runs before this one do not show it \
+                     flaky{hint}"
+                ),
             )
         } else {
             // Its failing streak on the judged run's branch (another branch may not have the
@@ -993,8 +996,8 @@ pub(crate) fn run_gate(
                 )
             } else if let Some(&first) = failing.last() {
                 format!(
-                    "failed, as in its last {} before this one (failing since run {}); never \
-                     flaky in the {history_runs} runs before this one",
+                    "failed, as in its last {} before this one (failing since run {}); the \
+                     {history_runs} runs before this one do not show it flaky",
                     if failing.len() == 1 {
                         "run".to_string()
                     } else {
@@ -1003,7 +1006,7 @@ pub(crate) fn run_gate(
                     quote(&w.runs[first].run)
                 )
             } else {
-                format!("failed, and was never flaky in the {history_runs} runs before this one")
+                format!("failed, and the {history_runs} runs before this one do not show it flaky")
             };
             (Because::NotFlaky, reason)
         };
