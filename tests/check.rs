@@ -423,3 +423,21 @@ fn a_window_of_infrastructure_failures_is_no_evidence() {
     let out = check(&store, &["--max-flaky-rate", "0.5", "--fail-on", "slower"]);
     assert_eq!(code(&out), 2, "{}", stdout(&out));
 }
+
+/// With `--format github`, a gate that cannot run (no history yet, as on a first CI run whose
+/// tests did not write a report) says why as an `::error` command too, and exits 2.
+#[test]
+fn a_missing_history_is_an_error_annotation_with_format_github() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = testsift()
+        .args(["check", "--run", "--format", "github", "--store"])
+        .arg(dir.path().join("nothing-here"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("::error title=testsift check::") && text.contains("nothing-here"),
+        "{text}"
+    );
+}

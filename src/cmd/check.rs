@@ -16,6 +16,22 @@ use std::io::Write;
 use std::process::ExitCode;
 
 pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let format = args.format;
+    let result = gate_or_error(args);
+    // With `--format github` every error is also an `::error` command (no history yet, a
+    // damaged store), so the job's annotations say why it failed; `no_data` writes its own.
+    if let (CheckFormat::Github, Err(e)) = (format, &result) {
+        let message = format!("{e:#}");
+        if !message.starts_with("nothing to check: ") {
+            let mut out = std::io::stdout().lock();
+            out.write_all(export::check::no_data_github(&message).as_bytes())?;
+            out.flush()?;
+        }
+    }
+    result
+}
+
+fn gate_or_error(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let store = super::existing_store(&args.store.store)?;
     let config = config::installed();
     let defaults = FlakyOptions::default();
