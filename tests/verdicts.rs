@@ -903,4 +903,21 @@ fn a_trunk_failing_every_test_on_two_commits_trips_the_broken_gate() {
         1,
         "the trunk's last 2 runs failed almost every test, on 2 commits since 7",
     );
+    // The report says so above its broken tests, in both forms.
+    let out_dir = dir.path().join("report");
+    let out = testsift()
+        .args(["report", "--quiet", "--store"])
+        .arg(&store)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    for file in ["report.md", "report.html"] {
+        let text = fs::read_to_string(out_dir.join(file)).unwrap();
+        assert!(
+            text.contains("The trunk is red on almost every test:"),
+            "{file}"
+        );
+    }
 }

@@ -727,6 +727,20 @@ fn broken(r: &Report) -> String {
         r#"<section id="broken"><h2>Broken tests ({})</h2><p class="sub">Failing in every run since the run shown, and judged a breakage rather than flakiness (docs/analysis.md): that run and commit is where it started. A test broken only on a pull-request branch says which.</p>"#,
         list.len()
     );
+    if let Some(red) = &r.flaky.summary.trunk_red {
+        s.push_str(&format!(
+            r#"<p class="note"><strong>The trunk is red on almost every test:</strong> its last {} runs{} failed almost every test, on {} commits since run {} (commit <code>{}</code>): a commit that broke what every test needs, or an outage going on. Those runs are left out of the verdicts (Infrastructure failures).</p>"#,
+            red.runs,
+            if red.variant.is_empty() {
+                String::new()
+            } else {
+                format!(" of variant {}", html(&shorten(&red.variant, 60)))
+            },
+            red.commits,
+            html(&shorten(&red.first.run, 60)),
+            short_commit(red.first.commit.as_deref())
+        ));
+    }
     if list.is_empty() {
         s.push_str("<p>No broken tests.</p></section>");
         return s;
@@ -739,13 +753,18 @@ fn broken(r: &Report) -> String {
             Some(format!(
                 r#"<tr>{}<td>{}</td><td title="{}"><code>{}</code></td><td>{}</td>{}{}{}</tr>"#,
                 name_cell(&t.test_id, &t.variant),
-                match &st.branch {
-                    Some(b) => format!(
+                match (&st.branch, &t.absent_since) {
+                    (Some(b), _) => format!(
                         r#"{}<br><span class="sub">only on branch {}</span>"#,
                         html(&shorten(&st.first.run, 60)),
                         html(&shorten(b, 60))
                     ),
-                    None => html(&shorten(&st.first.run, 60)),
+                    (None, Some(gone)) => format!(
+                        r#"{}<br><span class="sub">not run since run {}: deleted or renamed?</span>"#,
+                        html(&shorten(&st.first.run, 60)),
+                        html(&shorten(&gone.run, 60))
+                    ),
+                    (None, None) => html(&shorten(&st.first.run, 60)),
                 },
                 html(&shorten(st.first.commit.as_deref().unwrap_or("-"), 100)),
                 short_commit(st.first.commit.as_deref()),

@@ -333,6 +333,24 @@ fn flaky(r: &Report) -> String {
 fn broken(r: &Report) -> String {
     let list = top_broken(&r.flaky);
     let mut s = format!("### Broken tests ({})\n\n", list.len());
+    if let Some(red) = &r.flaky.summary.trunk_red {
+        let _ = writeln!(
+            s,
+            "**The trunk is red on almost every test:** its last {} runs{} failed almost every \
+             test, on {} commits since run {} (commit {}): a commit that broke what every test \
+             needs, or an outage going on. Those runs are left out of the verdicts below \
+             (Infrastructure failures).\n",
+            red.runs,
+            if red.variant.is_empty() {
+                String::new()
+            } else {
+                format!(" of variant {}", md(&red.variant, SHORT))
+            },
+            red.commits,
+            md(&red.first.run, SHORT),
+            commit(red.first.commit.as_deref())
+        );
+    }
     if list.is_empty() {
         s.push_str("None in the window.\n\n");
         return s;
@@ -344,13 +362,18 @@ fn broken(r: &Report) -> String {
             s,
             "| {} | {} | {} | {} | {} | {} |",
             test_cell(&t.test_id, &t.variant),
-            match &st.branch {
-                Some(b) => format!(
+            match (&st.branch, &t.absent_since) {
+                (Some(b), _) => format!(
                     "{} (only on branch {})",
                     md(&st.first.run, SHORT),
                     md(b, SHORT)
                 ),
-                None => md(&st.first.run, SHORT),
+                (None, Some(gone)) => format!(
+                    "{} (not run since run {}: deleted or renamed?)",
+                    md(&st.first.run, SHORT),
+                    md(&gone.run, SHORT)
+                ),
+                (None, None) => md(&st.first.run, SHORT),
             },
             commit(st.first.commit.as_deref()),
             st.first.timestamp,
