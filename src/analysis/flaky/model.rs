@@ -33,6 +33,13 @@ pub(crate) const PENALTY: f64 = 4.6;
 /// stretches costs [`PENALTY`].
 pub(crate) const OWN_FIX_PENALTY: f64 = 2.3;
 
+/// The cost of a breakage whose failures (two runs or more) have fingerprints the test never
+/// failed with anywhere else, while its other failures (two or more, all with one fingerprint)
+/// show how it flakes: a
+/// flaky test failing twice running, both times in a new way, is about as unlikely as 1 in 10
+/// under its flake rate alone.
+pub(crate) const SIGNATURE_PENALTY: f64 = 2.3;
+
 /// One executed (not skipped, not infrastructure) execution, in run order.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Exec {
@@ -320,19 +327,59 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
     };
     let (mut chosen, mut by_weight): (Vec<usize>, Vec<usize>) =
         (0..stretches.len()).partition(|&s| is_forced(&stretches[s]));
+    // A stretch of two runs or more that failed only in ways the test never failed elsewhere,
+    // while its other failures (two or more, all one way) show how it flakes: a new failure,
+    // not the test's flakiness coming back in a run.
+    let signature: Vec<bool> = {
+        let mut outside: Vec<u64> = Vec::new();
+        stretches
+            .iter()
+            .map(|st| {
+                let own: Vec<usize> = st
+                    .commits
+                    .iter()
+                    .flat_map(|&c| commits[c].execs.iter().copied())
+                    .collect();
+                if own.len() < 2 {
+                    return false;
+                }
+                let Some(mut fps) = own
+                    .iter()
+                    .map(|&i| execs[i].fingerprint)
+                    .collect::<Option<Vec<u64>>>()
+                else {
+                    return false;
+                };
+                fps.sort_unstable();
+                fps.dedup();
+                outside.clear();
+                outside.extend(
+                    execs
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, e)| e.failed > 0 && !own.contains(i))
+                        .filter_map(|(_, e)| e.fingerprint),
+                );
+                // One way of flaking, seen twice or more: a test whose flakes fail in
+                // several ways may well fail in yet another twice.
+                outside.len() >= 2
+                    && outside.iter().all(|f| *f == outside[0])
+                    && fps.binary_search(&outside[0]).is_err()
+            })
+            .collect()
+    };
     by_weight.sort_by(|&a, &b| {
         stretches[b]
             .failed_attempts
             .cmp(&stretches[a].failed_attempts)
+            .then(signature[b].cmp(&signature[a]))
             .then(b.cmp(&a))
     });
     let mut moved: u64 = chosen.iter().map(|&s| stretches[s].failed_attempts).sum();
     // A test whose one failure is a branch's breakage that its next push fixed costs less.
-    let penalty = match by_weight[..] {
-        [s] if stretches[s].own_fix && stretches[s].failed_attempts + moved == total_failed => {
-            penalty.min(OWN_FIX_PENALTY)
-        }
-        _ => penalty,
+    let only_own_fix = match by_weight[..] {
+        [s] => stretches[s].own_fix && stretches[s].failed_attempts + moved == total_failed,
+        _ => false,
     };
     let (mut best_t, mut best) = (
         0,
@@ -341,11 +388,19 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
             (total_attempts - moved) as f64,
         ),
     );
+    let mut paid = 0.0;
     for (t, &s) in by_weight.iter().enumerate() {
         moved += stretches[s].failed_attempts;
+        paid += if only_own_fix {
+            penalty.min(OWN_FIX_PENALTY)
+        } else if signature[s] {
+            penalty.min(SIGNATURE_PENALTY)
+        } else {
+            penalty
+        };
         let k = (total_failed - moved) as f64;
         let n = (total_attempts - moved) as f64;
-        let score = loglik(k, n) - penalty * (t + 1) as f64;
+        let score = loglik(k, n) - paid;
         if score > best {
             (best_t, best) = (t + 1, score);
         }
@@ -794,6 +849,48 @@ mod tests {
         }
         let ex = explain(&list, PENALTY, &[]);
         assert_eq!(ex.intervals[0].first_commit, 10, "{:?}", ex.intervals);
+    }
+
+    #[test]
+    fn a_short_breakage_failing_a_new_way_is_told_from_the_tests_flakes() {
+        // A test flaking (fingerprint 1) on c3, c9, c17, c24; failing two commits running on
+        // c12 and c13.
+        let layout: String = (0..30)
+            .map(|c| {
+                let o = if [3, 9, 12, 13, 17, 24].contains(&c) {
+                    "F"
+                } else {
+                    "."
+                };
+                format!("c{c}:{o} ")
+            })
+            .collect();
+        let mut list = execs(&layout);
+        let mark = |list: &mut Vec<Exec>, breakage: u64| {
+            for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
+                e.fingerprint = Some(if (12..=13).contains(&e.commit) {
+                    breakage
+                } else {
+                    1
+                });
+            }
+        };
+        // The same way as its flakes: two flakes in a row, by chance.
+        mark(&mut list, 1);
+        assert!(explain(&list, PENALTY, &[]).intervals.is_empty());
+        // A way it never failed otherwise: a breakage of two commits.
+        mark(&mut list, 2);
+        let ex = explain(&list, PENALTY, &[]);
+        assert_eq!(ex.intervals.len(), 1, "{:?}", ex.intervals);
+        assert_eq!(
+            (ex.intervals[0].first_commit, ex.intervals[0].fixed_exec),
+            (12, Some(14))
+        );
+        // One failure a new way is not enough: a flake can fail a new way once.
+        let layout = layout.replace("c13:F", "c13:.");
+        let mut list = execs(&layout);
+        mark(&mut list, 2);
+        assert!(explain(&list, PENALTY, &[]).intervals.is_empty());
     }
 
     #[test]
