@@ -23,6 +23,8 @@ pub(crate) struct TestHistory {
     pub(crate) outcomes: Vec<Outcome>,
     /// Durations of executed runs that had one, in seconds.
     pub(crate) durations: Vec<f64>,
+    /// The window position of its newest executed (not skipped) run.
+    pub(crate) last_executed: Option<usize>,
 }
 
 /// One part of the newest sharded run.
@@ -163,6 +165,7 @@ pub(crate) fn history(
                 Status::Skipped => continue,
             };
             h.outcomes.push(outcome);
+            h.last_executed = Some(r);
             let seconds = stored.duration(i);
             if let Some(d) = seconds {
                 h.durations.push(d);

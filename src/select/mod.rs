@@ -143,7 +143,19 @@ pub(crate) struct Selection {
     /// other test of the window excluded), for a job that keeps them running without gating.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub(crate) only: bool,
+    /// quarantine: selected tests that have not run in the window's newest [`STALE_RUNS`]
+    /// runs or more (the quarantine itself keeps them out): their verdict cannot change until
+    /// they run again.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub(crate) not_run_lately: usize,
 }
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// See [`Selection::not_run_lately`].
+pub(crate) const STALE_RUNS: usize = 5;
 
 /// How `select skip` chose its list: the largest `--saving-share` whose skip list, replayed run
 /// by run over the window, missed at most `max_miss` of the failure runs.
@@ -244,6 +256,21 @@ pub(crate) fn select(
             (tests, Some(plan))
         }
     };
+    let not_run_lately = if options.kind == Kind::Quarantine {
+        let newest = hist.runs.len();
+        tests
+            .iter()
+            .filter(|t| {
+                hist.tests
+                    .iter()
+                    .find(|h| h.test_id == t.test_id)
+                    .and_then(|h| h.last_executed)
+                    .is_some_and(|last| newest.saturating_sub(last + 1) >= STALE_RUNS)
+            })
+            .count()
+    } else {
+        0
+    };
     let all = hist.tests.iter().map(runner::Target::from).collect();
     let stage = is_stage(options);
     let tests_kept = tests.len();
@@ -259,6 +286,7 @@ pub(crate) fn select(
             skip_cut,
             top: stage.then_some(tests_kept),
             only: false,
+            not_run_lately,
         },
         all,
     ))
@@ -316,6 +344,7 @@ fn empty(options: &SelectOptions, why: String) -> Selection {
         skip_cut: None,
         top: is_stage(options).then_some(0),
         only: false,
+        not_run_lately: 0,
     }
 }
 

@@ -455,6 +455,15 @@ pub(crate) fn notes(selection: &super::Selection, emitted: &Emitted) -> Vec<Stri
         }
         (None, Kind::Shards) => {}
     }
+    if selection.not_run_lately > 0 {
+        lines.push(format!(
+            "{} of the quarantined tests did not run in the newest {} runs or more: their \
+             verdicts cannot change until they run again (`select quarantine --only` writes the \
+             list that runs just them, for a step that does not gate: docs/ci.md)",
+            selection.not_run_lately,
+            crate::select::STALE_RUNS
+        ));
+    }
     lines
 }
 
