@@ -109,6 +109,40 @@ fn attempt_summary(case: &Case) -> (Status, u32, u32) {
 /// The innermost suite name pytest's `--junitxml` writes (its `junit_suite_name` default).
 const PYTEST_SUITE: &str = "pytest";
 
+/// Per report: a pytest report in which every test is written the same number of times, two
+/// or more, and whose suites count at least as many tests as it has elements: each test ran
+/// once per pytest-xdist worker (`--dist each`), and a repeat is another worker's run, not a
+/// pytest-rerunfailures rerun (which repeats only the tests that failed, and which pytest
+/// does not count). `leader[k]`: the ordinal of the first case of case `k`'s test.
+fn each_worker(reports: &[Report], leader: &[u32]) -> Vec<bool> {
+    let mut out = Vec::with_capacity(reports.len());
+    let mut ordinal = 0usize;
+    for report in reports {
+        let n = report.cases.len();
+        let first = ordinal;
+        ordinal += n;
+        let pytest = report.pytest_root
+            || report
+                .cases
+                .iter()
+                .any(|c| report.str(c.suite) == PYTEST_SUITE);
+        if !pytest || n < 2 || report.declared_tests.is_some_and(|d| d < n as u64) {
+            out.push(false);
+            continue;
+        }
+        let mut counts: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+        for k in first..first + n {
+            *counts
+                .entry(leader.get(k).copied().unwrap_or(u32::MAX))
+                .or_default() += 1;
+        }
+        let mut values = counts.values();
+        let k = values.next().copied().unwrap_or(0);
+        out.push(k >= 2 && values.all(|&v| v == k));
+    }
+    out
+}
+
 /// A `<testcase>` with no outcome child and no retry children: a pass, or in a pytest report,
 /// possibly a pytest-rerunfailures rerun.
 fn is_childless(case: &Case) -> bool {
@@ -208,6 +242,7 @@ pub(crate) fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
         })
         .collect();
     let mut leader = leaders(reports, &keys);
+    let each_worker = each_worker(reports, &leader);
     let cases = leader.len();
     // The columns grow as rows are found. (Sized up front for every case, the million-case
     // report peaked higher: the allocator then took fresh memory instead of reusing what the
@@ -234,10 +269,8 @@ pub(crate) fn fold_keyed(reports: &[Report], keys: &[Vec<CaseKeys>]) -> Folded {
             let (status, attempts, failed) = attempt_summary(case);
             let suite_no = report.suite_of.get(case_idx).copied().unwrap_or(0);
             let pytest_suite = report.pytest_root || report.str(case.suite) == PYTEST_SUITE;
-            // A pytest report whose suites count every element holds no rerun: a test in it
-            // twice ran twice, once per pytest-xdist worker (`--dist each`).
-            let pytest = pytest_suite && !report.every_case_counted;
-            let per_worker = pytest_suite && report.every_case_counted;
+            let per_worker = pytest_suite && each_worker[report_idx];
+            let pytest = pytest_suite && !per_worker;
             let rerun = if pytest && is_childless(case) {
                 report_no.saturating_add(1)
             } else {
@@ -598,13 +631,17 @@ mod tests {
                 row("twice", Status::Passed, 3, 0),
             ]
         );
-        // The suite's `tests` counts all nine elements: no rerun among them (pytest does not
-        // count pytest-rerunfailures' extra elements), so each repeat ran on another
-        // pytest-xdist worker (`--dist each`), and the row is the worst of them.
-        let counted = |tests: usize| {
-            let xml = xml("pytest").replace(
-                r#"<testsuite name="pytest">"#,
-                &format!(r#"<testsuite name="pytest" tests="{tests}">"#),
+        // Every test written twice, and no fewer tests counted than elements: each ran on two
+        // pytest-xdist workers (`--dist each`), and the row is the worse of them. A rerun
+        // repeats only the tests that failed, and pytest does not count it.
+        let workers = |tests: &str| {
+            let xml = format!(
+                r#"<testsuites><testsuite name="pytest"{tests}>
+                  <testcase classname="m" name="a"><failure message="port in use"/></testcase>
+                  <testcase classname="m" name="b"/>
+                  <testcase classname="m" name="a"/>
+                  <testcase classname="m" name="b"/>
+                </testsuite></testsuites>"#
             );
             let reports = [parse(xml.as_bytes())];
             fold(&reports)
@@ -613,17 +650,19 @@ mod tests {
                 .map(|r| (r.name.to_string(), r.status, r.attempts, r.failed_attempts))
                 .collect::<Vec<_>>()
         };
+        let each = vec![
+            row("a", Status::Failed, 1, 1),
+            row("b", Status::Passed, 1, 0),
+        ];
+        assert_eq!(workers(r#" tests="4""#), each);
+        // pytest 8 counts a test whose teardown errored twice: more counted is still workers.
+        assert_eq!(workers(r#" tests="5""#), each);
+        assert_eq!(workers(""), each);
+        // Fewer counted than elements: the repeats are reruns (here, both tests rerun once).
         assert_eq!(
-            counted(9),
-            vec![
-                row("once", Status::Passed, 1, 0),
-                row("ok", Status::Passed, 1, 0),
-                row("always", Status::Failed, 1, 1),
-                row("twice", Status::Passed, 1, 0),
-            ]
+            workers(r#" tests="2""#),
+            vec![row("a", Status::Flaky, 2, 1), row("b", Status::Flaky, 2, 1)]
         );
-        // Four tests counted, nine elements: five are reruns.
-        assert_eq!(counted(4), got("pytest"));
         // Across two pytest reports (two jobs of one run), a childless element is a pass.
         let one =
             parse(br#"<testsuite name="pytest"><testcase classname="m" name="t"/></testsuite>"#);

@@ -235,11 +235,11 @@ pub struct Report {
     /// The root is pytest's `<testsuites name="pytest tests">`: a pytest report whatever its
     /// `junit_suite_name` calls the suite.
     pub pytest_root: bool,
-    /// Every `<testsuite>` with test cases says in `tests` how many `<testcase>` elements it
-    /// holds: none of them is an uncounted rerun (pytest-rerunfailures' extra elements are
-    /// not counted), so a test repeated there ran more than once (pytest-xdist's
-    /// `--dist each`, one run per worker).
-    pub every_case_counted: bool,
+    /// The `tests` counts of its `<testsuite>` elements that hold test cases, summed, when
+    /// every such element has one. pytest counts tests, not the extra elements
+    /// pytest-rerunfailures writes for reruns (and pytest 8 counts a test whose teardown
+    /// errored twice).
+    pub declared_tests: Option<u64>,
     /// Per case, the number of the `<testsuite>` element it is in, when the report has more
     /// than one (else empty): the same test in two suite elements of one report ran once in
     /// each (Playwright's, vitest's and jest's projects, mocha's files), not twice as retries.

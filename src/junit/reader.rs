@@ -98,8 +98,8 @@ fn parse_with(bytes: &[u8], cuts: &[Cut], fast_paths: bool) -> Report {
         suites_opened: 0,
         suite_nos: Vec::new(),
         playwright_root: false,
-        suites_counting_every_case: 0,
-        suites_with_uncounted_cases: 0,
+        declared_tests: 0,
+        undeclared_suites: 0,
     };
     parser.check_control_chars();
     parser.run();
@@ -107,10 +107,10 @@ fn parse_with(bytes: &[u8], cuts: &[Cut], fast_paths: bool) -> Report {
     let suite_nos = std::mem::take(&mut parser.suite_nos);
     let several_suites = parser.suites_opened > 1;
     let playwright = parser.playwright_root;
-    let every_case_counted =
-        parser.suites_counting_every_case > 0 && parser.suites_with_uncounted_cases == 0;
+    let declared_tests = (parser.undeclared_suites == 0 && parser.declared_tests > 0)
+        .then_some(parser.declared_tests);
     let mut report = parser.report;
-    report.every_case_counted = every_case_counted;
+    report.declared_tests = declared_tests;
     if playwright {
         name_by_host(&mut report, &hosts);
     }
@@ -322,10 +322,10 @@ struct Parser<'t> {
     playwright_root: bool,
     /// Per case (in [`Report::cases`] order), [`CaseState::suite_no`].
     suite_nos: Vec<u32>,
-    /// `<testsuite>` elements with test cases whose `tests` count is their number of
-    /// `<testcase>` elements, and those whose count is lower.
-    suites_counting_every_case: u32,
-    suites_with_uncounted_cases: u32,
+    /// The `tests` counts of the `<testsuite>` elements holding test cases, summed, and how
+    /// many such elements have none.
+    declared_tests: u64,
+    undeclared_suites: u32,
 }
 
 /// Local part of a possibly prefixed name: `ns:testsuite` is a `testsuite`.
@@ -823,16 +823,12 @@ impl<'t> Parser<'t> {
         {
             self.finish_case(state);
         }
-        if frame.kind == Kind::Suite
-            && frame.cases_seen > 0
-            && let Some(tests) = frame.declared_tests
-        {
-            // pytest counts tests, not the extra elements pytest-rerunfailures writes for
-            // reruns: a suite whose count is its number of elements holds no rerun.
-            match tests.cmp(&frame.cases_seen) {
-                std::cmp::Ordering::Equal => self.suites_counting_every_case += 1,
-                std::cmp::Ordering::Less => self.suites_with_uncounted_cases += 1,
-                std::cmp::Ordering::Greater => {}
+        if frame.kind == Kind::Suite && frame.cases_seen > 0 {
+            // What the suites holding test cases say they hold (pytest counts tests, not the
+            // extra elements pytest-rerunfailures writes for reruns).
+            match frame.declared_tests {
+                Some(tests) => self.declared_tests += u64::from(tests),
+                None => self.undeclared_suites += 1,
             }
         }
         self.after_pop();

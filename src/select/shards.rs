@@ -320,6 +320,7 @@ mod tests {
             variants: Vec::new(),
             outcomes: Vec::new(),
             durations: vec![secs],
+            last_executed: None,
         };
         let hist = History {
             runs: Vec::new(),
