@@ -297,6 +297,13 @@ fn issue_18_a_manifest_that_stops_listing_a_segment_is_an_error_and_nothing_is_d
     assert_code(&stats_out(&store), 2);
 }
 
+/// `m` written to a temporary file in `store`, to be renamed over manifest.json.
+fn tmp_copy(store: &Path, m: &serde_json::Value) -> PathBuf {
+    let tmp = store.join("edited.json");
+    write(&tmp, serde_json::to_vec_pretty(m).unwrap());
+    tmp
+}
+
 /// manifest.json replaced by another file (an edit saved through a rename, a copy tool): testsift
 /// reads the committed generation, so its answers stay right, but other engines start from
 /// manifest.json, so `verify` says so, and the next write puts the committed one back.
@@ -318,7 +325,18 @@ fn issue_15_a_manifest_json_apart_from_the_committed_generation_is_a_problem_ver
         "{}",
         stdout(&out)
     );
-    // A write (here one that adds a run) puts the committed manifest back.
+    // `verify --repair` puts the committed manifest back, and so does a write (here one
+    // that adds a run).
+    let out = run_cmd(&["verify", "--repair"], &store);
+    assert_code(&out, 0);
+    assert!(
+        stdout(&out).contains("put manifest.json back to the newest committed generation"),
+        "{}",
+        stdout(&out)
+    );
+    assert_code(&verify(&store), 0);
+    fs::rename(&tmp_copy(&store, &m), store.join("manifest.json")).unwrap();
+    assert_code(&verify(&store), 2);
     assert_code(&ingest_runs(&store, &[4]), 0);
     assert_code(&verify(&store), 0);
     let committed = fs::read_dir(store.join("manifests"))
@@ -436,7 +454,7 @@ fn verify_repair_takes_damaged_segments_out_and_names_their_runs() {
         "{text}"
     );
     assert!(
-        text.contains("took out segment 3 (") && text.contains("keys were in its damaged"),
+        text.contains("took out segment 3 (") && text.contains("their keys are unknown"),
         "{text}"
     );
     assert!(text.contains("took 2 damaged segments out"), "{text}");

@@ -4,7 +4,7 @@
 use crate::cli::VerifyArgs;
 use crate::error::{EXIT_ERROR, EXIT_OK};
 use crate::report::escape;
-use crate::store::{Dropped, Store};
+use crate::store::{Dropped, Repaired, Store};
 use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
@@ -49,9 +49,19 @@ fn repair(store: &Store, out: &mut impl Write) -> anyhow::Result<()> {
             store.dir().display()
         )
     })?;
-    let dropped = store
+    let Repaired {
+        dropped,
+        entry_restored,
+    } = store
         .repair(&lock)
         .with_context(|| format!("repairing {}", store.dir().display()))?;
+    if let Some(problem) = entry_restored {
+        writeln!(out, "{}", escape::terminal(&problem))?;
+        writeln!(
+            out,
+            "put manifest.json back to the newest committed generation (nothing was lost)"
+        )?;
+    }
     for d in &dropped {
         write_dropped(d, out)?;
     }
@@ -89,7 +99,7 @@ fn write_dropped(d: &Dropped, out: &mut impl Write) -> anyhow::Result<()> {
             })
             .collect::<Vec<_>>()
             .join(", "),
-        None => "their keys were in its damaged runs table".to_string(),
+        None => "its runs table is damaged or missing, so their keys are unknown".to_string(),
     };
     writeln!(
         out,

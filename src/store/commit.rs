@@ -288,7 +288,7 @@ impl Store {
 
     /// Puts the newest generation in `manifest.json` when a late rename left an older one
     /// there (a few tries: another writer that commits meanwhile does the same after it).
-    fn refresh_entry(&self) -> Result<(), StoreError> {
+    pub(super) fn refresh_entry(&self) -> Result<(), StoreError> {
         let path = self.manifest_path();
         for _ in 0..4 {
             let newest = self.read_newest()?;

@@ -30,7 +30,7 @@ pub(crate) use commit::{ABANDONED_AFTER, COMMIT_TRIES, backoff};
 use commit::{MANIFESTS, WRITER, sync_dir};
 use parquet::ParquetFile;
 use polars::prelude::*;
-pub(crate) use repair::Dropped;
+pub(crate) use repair::{Dropped, Repaired};
 pub(crate) use rewrite::Selection;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};

@@ -27,12 +27,32 @@ pub(crate) struct Dropped {
     pub(crate) moved_to: Option<PathBuf>,
 }
 
+/// What `repair` did.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Repaired {
+    /// The segments taken out.
+    pub(crate) dropped: Vec<Dropped>,
+    /// What was wrong with `manifest.json` when it was put back to the newest generation.
+    pub(crate) entry_restored: Option<String>,
+}
+
 impl Store {
     /// Takes every listed segment with a missing or damaged file out of the manifest (its
     /// folder moved into [`DAMAGED`]) in one commit; the whole segments are kept as they are.
     /// Empty when nothing is damaged.
-    pub(crate) fn repair(&self, lock: &StoreLock) -> Result<Vec<Dropped>, StoreError> {
-        self.retrying(|_| self.repair_once(lock), |_| true)
+    pub(crate) fn repair(&self, lock: &StoreLock) -> Result<Repaired, StoreError> {
+        // `manifest.json` behind the newest generation (a writer killed between its commit
+        // and the rename that follows): put back, as the next write would.
+        let entry_was = self.entry_problem()?;
+        if entry_was.is_some() {
+            self.refresh_entry()?;
+        }
+        let entry_restored = entry_was.filter(|_| matches!(self.entry_problem(), Ok(None)));
+        let dropped = self.retrying(|_| self.repair_once(lock), |_| true)?;
+        Ok(Repaired {
+            dropped,
+            entry_restored,
+        })
     }
 
     fn repair_once(&self, _lock: &StoreLock) -> Result<Option<Vec<Dropped>>, StoreError> {

@@ -1260,6 +1260,14 @@ fn trunk_red(
 /// gone (deleted or renamed) rather than left out once (a crashed shard, a selection).
 const ABSENT_RUNS: usize = 2;
 
+/// A run counts toward [`ABSENT_RUNS`] only when it executed at least this share of the tests
+/// the test's last run did: a run with a shard missing (crashed, or its report not collected)
+/// or only a selection of the tests leaves tests out that were not deleted.
+const WHOLE_RUN_SHARE: f64 = 0.95;
+
+/// ... or at most this many fewer (the test itself, and another deleted beside it).
+const WHOLE_RUN_SLACK: usize = 2;
+
 /// Sets [`TestVerdict::absent_since`] on the tests still broken on the trunk that stopped
 /// running there while other tests of their class (scope) kept running. `tests[k]` is the
 /// verdict of `ex.groups[k]`. A test whose whole class stopped (a file moved, a module not
@@ -1300,6 +1308,7 @@ fn mark_absent(
     }
     let on_trunk =
         |r: usize| commits.trunk.is_none() || commits.branch.get(r) == Some(&commits.trunk);
+    let executed = &ex.counts.executed;
     for (t, group) in tests.iter_mut().zip(&ex.groups) {
         if !still_broken(t) || group.test_id != t.test_id {
             continue;
@@ -1308,12 +1317,20 @@ fn mark_absent(
             continue;
         };
         let key = (t.variant.clone(), t.classname.clone());
+        // A run that executed markedly fewer tests than the test's last run (a shard that
+        // crashed or did not report, a selection of tests) says nothing of its absence.
+        let whole = |r: usize| {
+            let (now, then) = (executed.get(r).copied(), executed.get(last).copied());
+            now.zip(then).is_some_and(|(now, then)| {
+                now + WHOLE_RUN_SLACK.max((then as f64 * (1.0 - WHOLE_RUN_SHARE)) as usize) >= then
+            })
+        };
         let mut after: Vec<usize> = scope_runs
             .get(&key)
             .into_iter()
             .flatten()
             .copied()
-            .filter(|&r| r > last && !infra[r] && on_trunk(r))
+            .filter(|&r| r > last && !infra[r] && on_trunk(r) && whole(r))
             .collect();
         after.sort_unstable();
         after.dedup();
