@@ -105,11 +105,13 @@ fn github_pull_request_branch(get: &Get, head: String) -> String {
         .or_else(|| get("GITHUB_REF_NAME"))
         .and_then(|r| r.split('/').next().map(str::to_owned))
         .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if get("GITHUB_BASE_REF").as_deref() != Some(head.as_str()) {
+        return head;
+    }
+    // `pull_request_target` runs on the base branch's ref: no number to read.
     match number {
-        Some(number) if get("GITHUB_BASE_REF").as_deref() == Some(head.as_str()) => {
-            format!("pull/{number}")
-        }
-        _ => head,
+        Some(number) => format!("pull/{number}"),
+        None => format!("fork:{head}"),
     }
 }
 
@@ -340,6 +342,18 @@ mod tests {
             github_pull_request("main", Some("{")).as_deref(),
             Some("pull/42")
         );
+        // `pull_request_target` without a payload: the ref is the base branch's, no number.
+        let target = detect(env(&[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_RUN_ID", "78"),
+            ("GITHUB_EVENT_NAME", "pull_request_target"),
+            ("GITHUB_REF", "refs/heads/main"),
+            ("GITHUB_REF_NAME", "main"),
+            ("GITHUB_BASE_REF", "main"),
+            ("GITHUB_HEAD_REF", "main"),
+        ]))
+        .unwrap();
+        assert_eq!(target.meta.branch.as_deref(), Some("fork:main"));
     }
 
     #[test]

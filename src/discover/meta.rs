@@ -25,7 +25,7 @@ pub(crate) struct RunMeta {
 /// name whichever way a run was told it.
 pub(crate) fn branch_name(text: &str) -> String {
     let text = text.trim();
-    if let Some(branch) = text.strip_prefix("refs/heads/") {
+    if let Some(branch) = text.strip_prefix("refs/heads/").filter(|b| !b.is_empty()) {
         return branch.to_owned();
     }
     if let Some(rest) = text.strip_prefix("refs/pull/") {

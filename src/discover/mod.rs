@@ -745,6 +745,7 @@ mod tests {
         assert_eq!(branch_name("refs/tags/v1"), "refs/tags/v1");
         assert_eq!(branch_name("heads/main"), "heads/main");
         assert_eq!(branch_name("refs/pull/42"), "refs/pull/42");
+        assert_eq!(branch_name("refs/heads/"), "refs/heads/");
     }
 
     #[test]

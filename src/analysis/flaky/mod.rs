@@ -1224,6 +1224,12 @@ fn trunk_red(
     let mut variants: Vec<&str> = runs.iter().map(|r| r.variant.as_str()).collect();
     variants.sort_unstable();
     variants.dedup();
+    // The trunk's newest commit, over every variant: a leg red on commits the trunk has moved
+    // on from (a matrix leg dropped after its runner went away) is no red trunk now.
+    let newest_commit = (0..runs.len())
+        .filter(|&r| on_trunk(r))
+        .filter_map(|r| commits.position.get(r).copied())
+        .max();
     let mut best: Option<TrunkRed> = None;
     for variant in variants {
         let newest: Vec<usize> = (0..runs.len())
@@ -1240,7 +1246,11 @@ fn trunk_red(
         let (Some(&last), Some(&first)) = (newest.first(), newest.last()) else {
             continue;
         };
-        if distinct.len() < 2 || best.as_ref().is_some_and(|b| b.runs >= newest.len()) {
+        let reaches_now = distinct.last().copied() == newest_commit;
+        if distinct.len() < 2
+            || !reaches_now
+            || best.as_ref().is_some_and(|b| b.runs >= newest.len())
+        {
             continue;
         }
         if let (Some(first), Some(last)) = (run_ref(first), run_ref(last)) {
