@@ -158,7 +158,7 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
         own_fix: bool,
         /// Its first and its last commit failed only the way the test flakes elsewhere: chance
         /// failures beside the breakage, left out of its interval.
-        flake_ends: (bool, bool),
+        flake_ends: (usize, usize),
     }
     // The last commit (index into `commits`) each branch line ran the test on.
     let mut last_on_line: Vec<(u32, usize)> = Vec::new();
@@ -183,7 +183,7 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
                     failed_attempts: 0,
                     ended_by: None,
                     own_fix: false,
-                    flake_ends: (false, false),
+                    flake_ends: (0, 0),
                 };
                 (s, Vec::new(), false)
             });
@@ -233,33 +233,52 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
     let count = |list: &[u64], fp: u64| {
         list.partition_point(|&x| x < fp)..list.partition_point(|&x| x <= fp)
     };
-    // `end` failed only with fingerprints seen outside `whole`, none of them in `rest`.
-    let flake_end = |end: usize, rest: &[usize], whole: &[usize]| -> bool {
-        let (Some(end_fps), Some(rest_fps), Some(whole_fps)) =
-            (fps_of(&[end]), fps_of(rest), fps_of(whole))
-        else {
-            return false;
-        };
-        !end_fps.is_empty()
-            && end_fps.iter().all(|&fp| {
-                count(&rest_fps, fp).is_empty()
-                    && count(&every_fp, fp).len() > count(&whole_fps, fp).len()
-            })
-    };
     // The stretch is still weighed whole (its ends are part of what says "breakage"); only
-    // where it starts and ends moves.
+    // where it starts and ends moves. Each end loses its commits, one after another, while
+    // they failed only in ways the test fails outside the stretch and the breakage's own
+    // commits never did.
     for st in &mut stretches {
         let n = st.commits.len();
         if n < 3 {
             continue;
         }
-        // Each end against the stretch's inside (both ends may be flakes).
-        let (first, last) = (st.commits[0], st.commits[n - 1]);
-        let inside = &st.commits[1..n - 1];
-        let cut_first = flake_end(first, inside, &st.commits);
-        let cut_last = flake_end(last, inside, &st.commits);
-        if n - usize::from(cut_first) - usize::from(cut_last) >= 2 {
-            st.flake_ends = (cut_first, cut_last);
+        let Some(whole) = fps_of(&st.commits) else {
+            continue;
+        };
+        let Some(per_commit) = st
+            .commits
+            .iter()
+            .map(|&c| fps_of(&[c]))
+            .collect::<Option<Vec<Vec<u64>>>>()
+        else {
+            continue;
+        };
+        // Seen outside the stretch: the test fails that way elsewhere too.
+        let outside = |fp: u64| count(&every_fp, fp).len() > count(&whole, fp).len();
+        // The breakage's own ways of failing: those of its commits that failed some way never
+        // seen outside.
+        let mut core: Vec<u64> = per_commit
+            .iter()
+            .filter(|fps| fps.iter().any(|&fp| !outside(fp)))
+            .flatten()
+            .copied()
+            .collect();
+        core.sort_unstable();
+        let flake_like = |fps: &Vec<u64>| {
+            !fps.is_empty()
+                && !core.is_empty()
+                && fps
+                    .iter()
+                    .all(|&fp| outside(fp) && core.binary_search(&fp).is_err())
+        };
+        let front = per_commit.iter().take_while(|f| flake_like(f)).count();
+        let back = per_commit[front..]
+            .iter()
+            .rev()
+            .take_while(|f| flake_like(f))
+            .count();
+        if n - front - back >= 2 {
+            st.flake_ends = (front, back);
         }
     }
     // A branch that carries broken code from the trunk (based on a commit inside a breakage)
@@ -465,8 +484,7 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
     for &s in &chosen {
         let stretch = &stretches[s];
         let (cut_first, cut_last) = stretch.flake_ends;
-        let kept =
-            &stretch.commits[usize::from(cut_first)..stretch.commits.len() - usize::from(cut_last)];
+        let kept = &stretch.commits[cut_first..stretch.commits.len() - cut_last];
         let (Some(&a), Some(&b)) = (kept.first(), kept.last()) else {
             continue;
         };
@@ -478,8 +496,11 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
             }
         }
         // A flake on the fixing commit: that commit fixed it all the same.
-        let fixed_by = if cut_last {
-            stretch.commits.last().copied()
+        let fixed_by = if cut_last > 0 {
+            stretch
+                .commits
+                .get(stretch.commits.len() - cut_last)
+                .copied()
         } else {
             stretch.ended_by
         };
@@ -496,7 +517,7 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
     }
     let broken_now = chosen
         .last()
-        .is_some_and(|&s| stretches[s].ended_by.is_none() && !stretches[s].flake_ends.1);
+        .is_some_and(|&s| stretches[s].ended_by.is_none() && stretches[s].flake_ends.1 == 0);
     let (mut k, mut n) = (0u64, 0u64);
     for (e, &inside) in execs.iter().zip(&in_breakage) {
         if !inside {
@@ -849,6 +870,27 @@ mod tests {
         }
         let ex = explain(&list, PENALTY, &[]);
         assert_eq!(ex.intervals[0].first_commit, 10, "{:?}", ex.intervals);
+        // Two chance flakes in a row before it, and two after its fix (c15, c16): all four
+        // left out, the fix still c15.
+        let layout: String = (0..24)
+            .map(|c| {
+                let o = if [3, 7, 9, 10, 11, 12, 13, 14, 15, 16].contains(&c) {
+                    "F"
+                } else {
+                    "."
+                };
+                format!("c{c}:{o} ")
+            })
+            .collect();
+        let mut list = execs(&layout);
+        for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
+            e.fingerprint = Some(if (11..=14).contains(&e.commit) { 2 } else { 1 });
+        }
+        let ex = explain(&list, PENALTY, &[]);
+        assert_eq!(ex.intervals.len(), 1, "{:?}", ex.intervals);
+        let i = &ex.intervals[0];
+        assert_eq!((i.first_commit, i.last_commit), (11, 14), "{i:?}");
+        assert_eq!(i.fixed_exec, Some(15));
     }
 
     #[test]
