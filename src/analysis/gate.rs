@@ -944,7 +944,14 @@ pub(crate) fn run_gate(
                     if survived_retries {
                         format!("this failure survived {} retries", rows.attempts[i] - 1)
                     } else {
-                        "it never failed this way before".to_string()
+                        match fp {
+                            Some(fp) if b.failures.iter().any(|&(_, f)| f == fp) => {
+                                "it failed this way before, but the next run never showed \
+                                 such a failure go away"
+                                    .to_string()
+                            }
+                            _ => "it never failed this way before".to_string(),
+                        }
                     },
                     fp.map_or(String::new(), |fp| format!(" (fingerprint {fp:016x})"))
                 ),

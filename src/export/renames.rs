@@ -23,9 +23,9 @@ fn table(r: &Renames, out: &mut impl Write) -> io::Result<()> {
     }
     writeln!(
         out,
-        "{} likely renames in the {} runs of the window; paste `--format toml` into testsift.toml to join their histories:\n",
-        r.suggestions.len(),
-        r.runs
+        "{} in the {} of the window; paste `--format toml` into testsift.toml to join their histories:\n",
+        crate::export::format::count(r.suggestions.len(), "likely rename"),
+        crate::export::format::count(r.runs, "run")
     )?;
     for s in &r.suggestions {
         writeln!(out, "{}  ->  {}", terminal(&s.from), terminal(&s.to))?;

@@ -155,6 +155,7 @@ fn headline(r: &Report) -> String {
         ("flaky", h.flaky.to_string()),
         ("broken", h.broken.to_string()),
         ("fixed in the window", h.fixed.to_string()),
+        ("skipped in every run", h.skipped.to_string()),
         (
             "runs red only because of flaky tests",
             format!(

@@ -80,6 +80,8 @@ pub(crate) struct Headline {
     pub(crate) new: usize,
     pub(crate) stable: usize,
     pub(crate) insufficient_data: usize,
+    /// Tests skipped in every run of the window.
+    pub(crate) skipped: usize,
     /// Runs outside infrastructure failures that had a failed test.
     pub(crate) red_runs: usize,
     /// Of those, red only because of flaky failures of flaky tests.
@@ -574,6 +576,7 @@ pub(crate) fn build(
         new: f.new,
         stable: f.stable,
         insufficient_data: f.insufficient_data,
+        skipped: f.skipped,
         red_runs: f.red_runs,
         red_only_flaky_runs: f.red_only_flaky_runs,
         flaky_run_rate: f.flaky_run_rate + 0.0,

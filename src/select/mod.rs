@@ -415,8 +415,10 @@ fn quarantine(
             format!(" on {}", v.variant)
         };
         if v.retry_runs > 0 {
-            s.evidence
-                .push(format!("passed on a retry in {} runs{on}", v.retry_runs));
+            s.evidence.push(format!(
+                "passed on a retry in {}{on}",
+                crate::export::format::count(v.retry_runs, "run")
+            ));
         }
         if v.same_commit_commits > 0 {
             s.evidence.push(format!(

@@ -367,8 +367,9 @@ pub(crate) fn notes(selection: &super::Selection, emitted: &Emitted) -> Vec<Stri
             ));
             if plan.unknown_duration_tests > 0 {
                 lines.push(format!(
-                    "{} tests without a known duration counted as {:.3} s each",
-                    plan.unknown_duration_tests, plan.assumed_seconds
+                    "{} without a known duration counted as {:.3} s each",
+                    crate::export::format::count(plan.unknown_duration_tests, "test"),
+                    plan.assumed_seconds
                 ));
             }
             match (&plan.current, &plan.no_current) {
