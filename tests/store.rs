@@ -335,7 +335,7 @@ fn issue_15_a_manifest_json_apart_from_the_committed_generation_is_a_problem_ver
         stdout(&out)
     );
     assert_code(&verify(&store), 0);
-    fs::rename(&tmp_copy(&store, &m), store.join("manifest.json")).unwrap();
+    fs::rename(tmp_copy(&store, &m), store.join("manifest.json")).unwrap();
     assert_code(&verify(&store), 2);
     assert_code(&ingest_runs(&store, &[4]), 0);
     assert_code(&verify(&store), 0);

@@ -28,10 +28,10 @@ pub(crate) fn branch_name(text: &str) -> String {
     if let Some(branch) = text.strip_prefix("refs/heads/").filter(|b| !b.is_empty()) {
         return branch.to_owned();
     }
-    if let Some(rest) = text.strip_prefix("refs/pull/") {
-        if let Some((number, "merge" | "head")) = rest.split_once('/') {
-            return format!("pull/{number}");
-        }
+    if let Some(rest) = text.strip_prefix("refs/pull/")
+        && let Some((number, "merge" | "head")) = rest.split_once('/')
+    {
+        return format!("pull/{number}");
     }
     text.to_owned()
 }
