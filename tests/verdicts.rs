@@ -789,6 +789,29 @@ fn playwright_projects_are_tests_of_their_own_not_retries() {
     }
 }
 
+/// Ingests `runs` into `store`, runs `check` over the window: its exit code and its `broken`
+/// gate.
+fn broken_gate(store: &Path, runs: &Path) -> (Option<i32>, Value) {
+    let out = ingest(store, &[runs], &["--quiet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = testsift()
+        .arg("check")
+        .arg("--store")
+        .arg(store)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let broken = r["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["gate"] == "broken")
+        .unwrap()
+        .clone();
+    (out.status.code(), broken)
+}
+
 /// A test deleted (or renamed) while it was failing stops running while the rest of its class
 /// runs on: after two such trunk runs the `broken` gate no longer trips on it (it names it),
 /// and its record says since when it is absent. A class that stopped running as a whole (a
@@ -797,27 +820,7 @@ fn playwright_projects_are_tests_of_their_own_not_retries() {
 fn a_test_deleted_while_broken_stops_failing_the_gate() {
     let class = "tests.test_parse";
     let both = |failed: bool| [(class, "test_strict", failed), (class, "test_loose", false)];
-    let gate = |dir: &Path| {
-        let store = dir.join("store");
-        let out = ingest(&store, &[&dir.join("runs")], &["--quiet"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        let out = testsift()
-            .arg("check")
-            .arg("--store")
-            .arg(&store)
-            .args(["--format", "json"])
-            .output()
-            .unwrap();
-        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let broken = r["gates"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["gate"] == "broken")
-            .unwrap()
-            .clone();
-        (out.status.code(), broken)
-    };
+    let gate = |dir: &Path| broken_gate(&dir.join("store"), &dir.join("runs"));
     let dir = tempfile::tempdir().unwrap();
     let runs = dir.path().join("runs");
     for k in 1..=8 {
@@ -874,23 +877,8 @@ fn a_trunk_failing_every_test_on_two_commits_trips_the_broken_gate() {
     }
     let store = dir.path().join("store");
     let gate = |code: i32, says: &str| {
-        let out = ingest(&store, &[&runs], &["--quiet"]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        let out = testsift()
-            .arg("check")
-            .arg("--store")
-            .arg(&store)
-            .args(["--format", "json"])
-            .output()
-            .unwrap();
-        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let broken = r["gates"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["gate"] == "broken")
-            .unwrap();
-        assert_eq!(out.status.code(), Some(code), "{r}");
+        let (got, broken) = broken_gate(&store, &runs);
+        assert_eq!(got, Some(code), "{broken}");
         assert!(
             broken["reason"].as_str().unwrap().contains(says),
             "{broken}"

@@ -564,6 +564,16 @@ mod tests {
         out
     }
 
+    /// Commits `c0` .. `c{n-1}`, one run each, failing on those in `failing`.
+    fn one_run_per_commit(n: u32, failing: &[u32]) -> String {
+        (0..n)
+            .map(|c| {
+                let o = if failing.contains(&c) { "F" } else { "." };
+                format!("c{c}:{o} ")
+            })
+            .collect()
+    }
+
     fn passes(n: usize) -> String {
         (0..n).map(|i| format!("p{i}:. ")).collect()
     }
@@ -832,16 +842,7 @@ mod tests {
     fn a_flake_beside_a_breakage_is_not_its_first_bad_commit_or_its_fix() {
         // Flakes (fingerprint 1) on c3 and c7; a breakage (fingerprint 2) on c11..c14; by
         // chance the test flaked on c10, just before, and on c15, the fixing commit.
-        let layout: String = (0..20)
-            .map(|c| {
-                let o = if [3, 7, 10, 11, 12, 13, 14, 15].contains(&c) {
-                    "F"
-                } else {
-                    "."
-                };
-                format!("c{c}:{o} ")
-            })
-            .collect();
+        let layout = one_run_per_commit(20, &[3, 7, 10, 11, 12, 13, 14, 15]);
         let mut list = execs(&layout);
         for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
             e.fingerprint = Some(if (11..=14).contains(&e.commit) { 2 } else { 1 });
@@ -872,16 +873,7 @@ mod tests {
         assert_eq!(ex.intervals[0].first_commit, 10, "{:?}", ex.intervals);
         // Two chance flakes in a row before it, and two after its fix (c15, c16): all four
         // left out, the fix still c15.
-        let layout: String = (0..24)
-            .map(|c| {
-                let o = if [3, 7, 9, 10, 11, 12, 13, 14, 15, 16].contains(&c) {
-                    "F"
-                } else {
-                    "."
-                };
-                format!("c{c}:{o} ")
-            })
-            .collect();
+        let layout = one_run_per_commit(24, &[3, 7, 9, 10, 11, 12, 13, 14, 15, 16]);
         let mut list = execs(&layout);
         for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
             e.fingerprint = Some(if (11..=14).contains(&e.commit) { 2 } else { 1 });
@@ -897,16 +889,7 @@ mod tests {
     fn a_short_breakage_failing_a_new_way_is_told_from_the_tests_flakes() {
         // A test flaking (fingerprint 1) on c3, c9, c17, c24; failing two commits running on
         // c12 and c13.
-        let layout: String = (0..30)
-            .map(|c| {
-                let o = if [3, 9, 12, 13, 17, 24].contains(&c) {
-                    "F"
-                } else {
-                    "."
-                };
-                format!("c{c}:{o} ")
-            })
-            .collect();
+        let layout = one_run_per_commit(30, &[3, 9, 12, 13, 17, 24]);
         let mut list = execs(&layout);
         let mark = |list: &mut Vec<Exec>, breakage: u64| {
             for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
