@@ -46,7 +46,7 @@ fn fields() -> Fields<TestCoverage> {
         .both(Column::num("runs"), "runs", |x| x.runs.to_string())
         // Our numbers, but a test can catch hundreds of events: cut like a message.
         .each(
-            Column::message("events"),
+            Column::message("event ids"),
             |x| events(&x.events),
             "events",
             |x| x.events.len().to_string(),

@@ -71,9 +71,9 @@ pub(crate) enum IngestError {
     #[error("{0} report file(s) had errors and --strict is set; nothing was written")]
     Strict(usize),
     #[error(
-        "no CI runs found under the given paths (reports are .xml, .xml.gz, .zip, .tar, .tar.gz or .tgz files)"
+        "no CI runs found under {0} (reports are .xml, .xml.gz, .zip, .tar, .tar.gz or .tgz files)"
     )]
-    NothingFound,
+    NothingFound(String),
     #[error("none of the {0} new runs held a readable test case; nothing was written")]
     NothingUsable(usize),
     #[error(
@@ -145,7 +145,12 @@ pub(crate) fn ingest(
         }
     }
     if runs.is_empty() {
-        return Err(IngestError::NothingFound);
+        let paths: Vec<String> = options
+            .paths
+            .iter()
+            .map(|p| crate::report::escape::terminal(&p.display().to_string()).into_owned())
+            .collect();
+        return Err(IngestError::NothingFound(paths.join(", ")));
     }
     if options.overrides.run_id.is_some() && runs.len() > 1 {
         return Err(IngestError::RunIdNeedsOneRun(runs.len()));

@@ -368,7 +368,9 @@ fn header(r: &Report) -> String {
         "",
         h.trim_candidates.to_string(),
         &format!(
-            "tests with no unique catch in {} runs (to review)",
+            "tests with no unique catch listed to review (of {}; listed: run in at least {}; the window has {})",
+            r.trim.summary.redundant_tests,
+            crate::export::format::count(r.trim.options.min_runs, "run"),
             r.trim
                 .summary
                 .runs

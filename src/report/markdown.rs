@@ -179,8 +179,10 @@ fn headline(r: &Report) -> String {
         (
             "no unique catch (to review)",
             format!(
-                "{} tests in {} runs ({:.2} h/week)",
+                "{}; {} listed (run in at least {}; the window has {}), {:.2} h/week",
+                crate::export::format::count(r.trim.summary.redundant_tests, "test"),
                 h.trim_candidates,
+                crate::export::format::count(r.trim.options.min_runs, "run"),
                 r.trim
                     .summary
                     .runs
