@@ -842,16 +842,21 @@ mod tests {
     fn a_flake_beside_a_breakage_is_not_its_first_bad_commit_or_its_fix() {
         // Flakes (fingerprint 1) on c3 and c7; a breakage (fingerprint 2) on c11..c14; by
         // chance the test flaked on c10, just before, and on c15, the fixing commit.
-        let layout = one_run_per_commit(20, &[3, 7, 10, 11, 12, 13, 14, 15]);
-        let mut list = execs(&layout);
-        for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
-            e.fingerprint = Some(if (11..=14).contains(&e.commit) { 2 } else { 1 });
-        }
-        let ex = explain(&list, PENALTY, &[]);
-        assert_eq!(ex.intervals.len(), 1, "{:?}", ex.intervals);
-        let i = &ex.intervals[0];
-        assert_eq!((i.first_commit, i.last_commit), (11, 14), "{i:?}");
-        assert_eq!(i.fixed_exec, Some(15));
+        // The failures on c11..c14 with fingerprint 2, the others with 1: the breakage is
+        // c11..c14, fixed by c15.
+        let breakage_of = |n: u32, failing: &[u32]| {
+            let mut list = execs(&one_run_per_commit(n, failing));
+            for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
+                e.fingerprint = Some(if (11..=14).contains(&e.commit) { 2 } else { 1 });
+            }
+            let ex = explain(&list, PENALTY, &[]);
+            assert_eq!(ex.intervals.len(), 1, "{:?}", ex.intervals);
+            let i = &ex.intervals[0];
+            assert_eq!((i.first_commit, i.last_commit), (11, 14), "{i:?}");
+            assert_eq!(i.fixed_exec, Some(15));
+            list
+        };
+        let mut list = breakage_of(20, &[3, 7, 10, 11, 12, 13, 14, 15]);
         // The same failures, all one fingerprint: nothing tells the ends apart.
         for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
             e.fingerprint = Some(1);
@@ -873,16 +878,7 @@ mod tests {
         assert_eq!(ex.intervals[0].first_commit, 10, "{:?}", ex.intervals);
         // Two chance flakes in a row before it, and two after its fix (c15, c16): all four
         // left out, the fix still c15.
-        let layout = one_run_per_commit(24, &[3, 7, 9, 10, 11, 12, 13, 14, 15, 16]);
-        let mut list = execs(&layout);
-        for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
-            e.fingerprint = Some(if (11..=14).contains(&e.commit) { 2 } else { 1 });
-        }
-        let ex = explain(&list, PENALTY, &[]);
-        assert_eq!(ex.intervals.len(), 1, "{:?}", ex.intervals);
-        let i = &ex.intervals[0];
-        assert_eq!((i.first_commit, i.last_commit), (11, 14), "{i:?}");
-        assert_eq!(i.fixed_exec, Some(15));
+        breakage_of(24, &[3, 7, 9, 10, 11, 12, 13, 14, 15, 16]);
     }
 
     #[test]
