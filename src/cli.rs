@@ -259,7 +259,8 @@ pub(crate) struct TableArgs {
     pub(crate) top: Option<usize>,
 
     /// Print every row and every cell in full, however wide the lines get. By default a table
-    /// fits 100 columns: long names are cut in the middle with `…`, messages to one line.
+    /// fits the terminal's width (100 columns when output goes to a file or a pipe): long names
+    /// are cut in the middle with `…`, messages to one line.
     #[arg(long, help_heading = "Table output")]
     pub(crate) wide: bool,
 
@@ -274,8 +275,22 @@ impl TableArgs {
             top: self.top,
             wide: self.wide,
             verbose: self.verbose,
+            columns: terminal_columns(),
         }
     }
+}
+
+/// The width of the terminal standard output writes to, when it is one (at least 40 columns):
+/// a table then uses the room there is. Output to a file or a pipe keeps the fixed width, so
+/// it does not depend on the window it was run from.
+fn terminal_columns() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    console::Term::stdout()
+        .size_checked()
+        .map(|(_, cols)| usize::from(cols).max(40))
 }
 
 /// Output format of an analysis.

@@ -211,6 +211,23 @@ fn priority_backtest_with_nothing_to_score_says_so() {
         "{}",
         stderr(&out)
     );
+    // No table of every order at 0.000: there is nothing to score them on.
+    let shown = stdout(&out);
+    assert!(shown.contains("No order is scored"), "{shown}");
+    assert!(!shown.contains("mean APFD"), "{shown}");
+
+    // The skip list and the shard split, with nothing replayed, say so instead of 0% figures.
+    for (kind, absent) in [("skip", "Missed:"), ("shards", "testsift's split")] {
+        let out = testsift()
+            .args(["backtest", kind, "--train-runs", "1000", "--store"])
+            .arg(&store)
+            .output()
+            .unwrap();
+        assert_code(&out, 0);
+        let shown = stdout(&out);
+        assert!(shown.contains("Nothing replayed"), "{kind}: {shown}");
+        assert!(!shown.contains(absent), "{kind}: {shown}");
+    }
 }
 
 /// A test case of a generated report: name, seconds, failed.

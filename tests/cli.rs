@@ -1136,3 +1136,43 @@ fn a_truncated_xml_gz_keeps_the_test_cases_before_the_cut() {
         "{kept} kept, {complete} complete"
     );
 }
+
+/// An ingest that writes nothing (its only report unreadable) leaves no store behind: a later
+/// command says there is no history instead of reading an empty store; an existing store it
+/// failed to add to stays.
+#[test]
+fn a_failed_first_ingest_leaves_no_empty_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    write(
+        &runs.join("r1/report.xml"),
+        "<testsuite><testcase name=\"x\"",
+    );
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&runs], &["--quiet"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("nothing was written"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !store.exists(),
+        "a failed first ingest left {store:?} behind"
+    );
+
+    // A store that holds runs keeps everything when a later ingest fails.
+    assert_code(
+        &ingest(&store, &[fixtures().join("history")], &["--quiet"]),
+        0,
+    );
+    let before = stats(&store);
+    let more = dir.path().join("more");
+    write(
+        &more.join("r9/report.xml"),
+        "<testsuite><testcase name=\"y\"",
+    );
+    assert_code(&ingest(&store, &[&more], &["--quiet"]), 2);
+    assert!(store.join("testsift-store").is_file());
+    assert_eq!(stats(&store), before);
+}

@@ -396,6 +396,56 @@ fn changes_against_a_given_previous_report() {
     assert!(md.contains("**Slower suites** (1)"), "{md}");
 }
 
+/// A test broken in the previous report and flaky now is newly flaky (from broken), not also
+/// fixed; the tests fixed in the window get a section of their own in both reports.
+#[test]
+fn broken_then_flaky_is_newly_flaky_only_and_fixed_tests_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, out) = (dir.path().join("store"), dir.path().join("out"));
+    assert_code(
+        &ingest(&store, &[fixtures().join("history")], &["--quiet"]),
+        0,
+    );
+    let id = "com.acme.shop.cart.CartServiceTest::concurrentCheckoutKeepsStockConsistent";
+    let previous = json!({
+        "schema_version": 1,
+        "flaky": {"tests": [{"test_id": id, "variant": "test", "verdict": "broken"}]},
+        "slow": {"groups": []},
+    });
+    let path = dir.path().join("previous.json");
+    fs::write(&path, serde_json::to_vec(&previous).unwrap()).unwrap();
+    assert_code(
+        &report(&store, &out, &["--previous", path.to_str().unwrap()]),
+        0,
+    );
+    let r = read_json(&out.join("report.json"));
+    let c = &r["changes"];
+    assert_eq!(c["newly_flaky"][0]["test_id"], id, "{c}");
+    assert_eq!(c["newly_flaky"][0]["before"], "broken");
+    assert_eq!(c["fixed"], json!([]), "{c}");
+
+    // checkoutRejectsEmptyCart broke in run 1005 and passed again from run 1009
+    // (fixtures/history/README.md).
+    let md = fs::read_to_string(out.join("report.md")).unwrap();
+    let section = md
+        .split("### Fixed in the window (1)")
+        .nth(1)
+        .expect("a fixed section")
+        .split("###")
+        .next()
+        .unwrap();
+    let row = section
+        .lines()
+        .find(|l| l.contains("checkoutRejectsEmptyCart"))
+        .expect("the fixed test's row");
+    assert!(
+        row.contains("| 1005 |") && row.contains("| 1009 |"),
+        "{row}"
+    );
+    let page = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(page.contains(r#"<section id="fixed"><h2>Fixed in the window (1)</h2>"#));
+}
+
 #[test]
 fn bad_previous_reports_are_named_with_their_position() {
     let dir = tempfile::tempdir().unwrap();

@@ -97,3 +97,46 @@ fn issue_13_report_in_a_terminal_ends() {
     assert_eq!(code, 0, "the screen:\n{screen}");
     assert!(out.join("report.html").is_file());
 }
+
+/// Tables use the terminal's width: a wide terminal shows names whole that a 100-column one
+/// cuts in the middle. Output to a pipe keeps 100 columns (every other test).
+#[test]
+fn tables_take_the_terminals_width() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let out = Command::new(env!("CARGO_BIN_EXE_testsift"))
+        .args(["ingest", "fixtures/history", "--quiet", "--store"])
+        .arg(&store)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let name = "com.acme.shop.cart.CartServiceTest::applyCouponRejectsExpired";
+    let at = |cols: u32| {
+        let line = format!(
+            "stty cols {cols} rows 40; {} flaky --top 3 --store {}",
+            env!("CARGO_BIN_EXE_testsift"),
+            quoted(&store)
+        );
+        let out = Command::new("timeout")
+            .args(["-k", "5", "60", "script", "-qec", &line, "/dev/null"])
+            .current_dir(root())
+            .env_remove("TESTSIFT_STORE")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let wide = at(160);
+    assert!(wide.contains(name), "{wide}");
+    assert!(
+        wide.lines().any(|l| l.trim_end().chars().count() > 100),
+        "{wide}"
+    );
+    let narrow = at(100);
+    assert!(!narrow.contains(name), "{narrow}");
+    assert!(
+        narrow.lines().all(|l| l.trim_end().chars().count() <= 100),
+        "{narrow}"
+    );
+}

@@ -34,6 +34,10 @@ fn fields() -> Fields<OrderScore> {
         )
 }
 
+/// Said instead of a table of zeros when no replayed run had a failure.
+const NOTHING_SCORED: &str =
+    "no run after the training span had a failed test (lower --train-runs or widen the window).";
+
 /// The summary's sentences, one a line; `wrap` breaks the weights' sentence in two for a
 /// terminal (no line over 100 characters).
 fn summary(r: &PriorityBacktest, wrap: bool) -> Vec<String> {
@@ -96,6 +100,10 @@ fn stage_sentence(st: &StageBacktest, wrap: bool) -> String {
 impl Render for PriorityBacktest {
     fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "{}", summary(self, true).join("\n"))?;
+        if self.runs_scored == 0 {
+            // Every order's mean would print as 0: there is nothing to score them on.
+            return writeln!(out, "No order is scored: {NOTHING_SCORED}");
+        }
         writeln!(out)?;
         fields().to_table(&self.orders).print(out, opts)
     }
@@ -113,6 +121,9 @@ impl Render for PriorityBacktest {
         // Each sentence on its own line in the rendered Markdown too.
         let summary = summary(self, false).join("  \n");
         writeln!(out, "### Priority order, replayed\n\n{summary}\n")?;
+        if self.runs_scored == 0 {
+            return writeln!(out, "No order is scored: {NOTHING_SCORED}");
+        }
         let all = TableOptions {
             top: Some(usize::MAX),
             ..*opts
@@ -134,29 +145,38 @@ pub(crate) mod skip {
     const SHOWN: usize = 10;
 
     fn lines(r: &SkipBacktest) -> Vec<String> {
-        let mut lines = vec![
-            format!(
-                "{} runs in the window, the first {} for training; {} replayed, {} with a failure.",
-                r.runs, r.train_runs, r.runs_replayed, r.failure_runs
-            ),
-            format!(
-                "Skipped {:.1} of {:.1} tests per run, saving {} of {} ({}; {:.2} hours/week).",
-                r.mean_skipped_tests,
-                r.mean_tests,
-                duration(r.mean_seconds_saved),
-                duration(r.mean_seconds),
-                pct(r.saved_share),
-                r.hours_saved_per_week
-            ),
-            format!(
-                "Missed: {} of {} failure runs ({}) failed only in skipped tests; {} of {} failed tests were skipped.",
-                r.missed_runs,
-                r.failure_runs,
-                pct(r.miss_rate),
-                r.failed_tests_skipped,
-                r.failed_tests
-            ),
-        ];
+        let mut lines = vec![format!(
+            "{} runs in the window, the first {} for training; {} replayed, {} with a failure.",
+            r.runs, r.train_runs, r.runs_replayed, r.failure_runs
+        )];
+        if r.runs_replayed == 0 {
+            lines.push("Nothing replayed: lower --train-runs or widen the window.".to_string());
+            return lines;
+        }
+        lines.push(format!(
+            "Skipped {:.1} of {:.1} tests per run, saving {} of {} ({}; {:.2} hours/week).",
+            r.mean_skipped_tests,
+            r.mean_tests,
+            duration(r.mean_seconds_saved),
+            duration(r.mean_seconds),
+            pct(r.saved_share),
+            r.hours_saved_per_week
+        ));
+        if r.failure_runs == 0 {
+            lines.push(
+                "Missed: no replayed run had a hard failure, so no miss rate can be measured."
+                    .to_string(),
+            );
+            return lines;
+        }
+        lines.push(format!(
+            "Missed: {} of {} failure runs ({}) failed only in skipped tests; {} of {} failed tests were skipped.",
+            r.missed_runs,
+            r.failure_runs,
+            pct(r.miss_rate),
+            r.failed_tests_skipped,
+            r.failed_tests
+        ));
         if !r.heuristics.is_empty() {
             let rules: Vec<String> = r
                 .heuristics
@@ -271,22 +291,20 @@ pub(crate) mod shards {
     use std::io::{self, Write};
 
     fn lines(r: &ShardsBacktest) -> Vec<String> {
-        let mut lines = vec![
-            format!(
-                "{} pipelines (run keys) in the window, the first {} for training; {} replayed ({} with shards of their own, the others split {} ways).",
-                r.pipelines,
-                r.train_runs,
-                r.pipelines_replayed,
-                r.sharded_pipelines,
-                r.default_shards
-            ),
-            format!(
+        let mut lines = vec![format!(
+            "{} pipelines (run keys) in the window, the first {} for training; {} replayed ({} with shards of their own, the others split {} ways).",
+            r.pipelines, r.train_runs, r.pipelines_replayed, r.sharded_pipelines, r.default_shards
+        )];
+        if r.pipelines_replayed == 0 {
+            lines.push("Nothing replayed: lower --train-runs or widen the window.".to_string());
+            return lines;
+        }
+        lines.push(format!(
                 "testsift's split: longest shard {} on average, {:.2}× the mean shard; predicted shard times off by {} of the actual.",
                 duration(r.mean_critical_path_seconds),
                 r.mean_imbalance,
                 pct(r.mean_prediction_error)
-            ),
-        ];
+        ));
         if let (Some(hp), Some(hi), Some(tp), Some(ti)) = (
             r.history_mean_critical_path_seconds,
             r.history_mean_imbalance,

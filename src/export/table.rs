@@ -2,7 +2,8 @@
 //! the Markdown form of the same tables.
 //!
 //! Every cell passes [`terminal`] before it is measured, so no control character or bidi
-//! override from a report reaches the screen. By default a table fits [`WIDTH`] columns: our
+//! override from a report reaches the screen. By default a table fits the terminal's width, or
+//! [`WIDTH`] columns when standard output is not a terminal: our
 //! own short cells (numbers, verdicts) keep their width, names from reports are cut in the
 //! middle and messages at the end, with `…`; at most `--top` rows are shown, then a line saying
 //! how many more there are. `--wide` prints every row and every cell in full. Padding is
@@ -34,6 +35,8 @@ pub(crate) struct TableOptions {
     pub(crate) wide: bool,
     /// List what a table only summarises (the infrastructure runs of `flaky`).
     pub(crate) verbose: bool,
+    /// The terminal's width when standard output is one; `None` is [`WIDTH`].
+    pub(crate) columns: Option<usize>,
 }
 
 impl TableOptions {
@@ -45,7 +48,7 @@ impl TableOptions {
 
     /// The widest a line may be, or `None` for no limit.
     pub(crate) fn width(&self) -> Option<usize> {
-        (!self.wide).then_some(WIDTH)
+        (!self.wide).then_some(self.columns.unwrap_or(WIDTH))
     }
 }
 

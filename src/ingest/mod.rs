@@ -156,6 +156,7 @@ pub(crate) fn ingest(
         return Err(IngestError::RunIdNeedsOneRun(runs.len()));
     }
 
+    let fresh = !store.dir().exists();
     let lock = store.lock(|| {
         report_problem(&Diagnostic::note(
             store.dir().display().to_string(),
@@ -164,7 +165,7 @@ pub(crate) fn ingest(
     })?;
     // Again when another writer (on another machine: the lock does not reach it) stored some of
     // the same runs first, or replaced what this one read; the problems were reported already.
-    store.retrying(
+    let result = store.retrying(
         |attempt| {
             let report: &mut dyn FnMut(&Diagnostic) = if attempt == 0 {
                 &mut *report_problem
@@ -174,7 +175,11 @@ pub(crate) fn ingest(
             ingest_once(options, store, &runs, &lock, summary.clone(), report)
         },
         |e| matches!(e, IngestError::Store(_)),
-    )
+    );
+    if fresh && result.is_err() {
+        store.unclaim_if_unused(lock);
+    }
+    result
 }
 
 /// Writes the runs the store does not hold yet into one segment and commits it: `None` when

@@ -151,7 +151,7 @@ pub(crate) struct Changes {
     pub(crate) previous_generated_at: Option<String>,
     pub(crate) newly_flaky: Vec<VerdictChange>,
     pub(crate) newly_broken: Vec<VerdictChange>,
-    /// Broken before, present and not broken now.
+    /// Broken before, present and neither broken nor flaky now.
     pub(crate) fixed: Vec<VerdictChange>,
     /// Flaky before, present now and neither flaky nor broken.
     pub(crate) no_longer_flaky: Vec<VerdictChange>,
@@ -227,7 +227,8 @@ pub(crate) fn changes(
         if t.verdict == Verdict::Broken && was != Some(broken_s) {
             c.newly_broken.push(change());
         }
-        if was == Some(broken_s) && t.verdict != Verdict::Broken {
+        // A broken test that is flaky now is under newly flaky, from broken: not fixed.
+        if was == Some(broken_s) && !matches!(t.verdict, Verdict::Broken | Verdict::Flaky) {
             c.fixed.push(change());
         }
         if was == Some(flaky_s) && !matches!(t.verdict, Verdict::Flaky | Verdict::Broken) {

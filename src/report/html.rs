@@ -8,8 +8,8 @@
 use super::escape::{html, one_line, shorten};
 use super::svg;
 use super::{
-    HTML_ROWS, HTML_TOP, NEW_DAYS, NewlyFlaky, Report, newly_flaky, top_broken, top_flaky,
-    trim_sentence,
+    HTML_ROWS, HTML_TOP, NEW_DAYS, NewlyFlaky, Report, newly_flaky, top_broken, top_fixed,
+    top_flaky, trim_sentence,
 };
 use crate::analysis::flaky::{RunRef, TestVerdict};
 use crate::analysis::history::VerdictRuns;
@@ -263,9 +263,10 @@ pub(crate) fn render(r: &Report, nonce: &str) -> String {
     );
     // What a reader acts on first (broken, newly flaky), then the picture (the heat map), then
     // the long tables.
-    let sections: [fn(&Report) -> String; 15] = [
+    let sections: [fn(&Report) -> String; 16] = [
         header,
         broken,
+        fixed,
         owners,
         expired_quarantine,
         newly,
@@ -784,6 +785,53 @@ fn broken(r: &Report) -> String {
         &rows,
         list.len(),
         "broken tests",
+    );
+    s.push_str("</section>");
+    s
+}
+
+/// Tests broken in the window and passing again; nothing when there is none.
+fn fixed(r: &Report) -> String {
+    let list = top_fixed(&r.flaky);
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut s = format!(
+        r#"<section id="fixed"><h2>Fixed in the window ({})</h2><p class="sub">Broken, then passing again: the run and commit where each broke, and the first run of the commit that fixed it.</p>"#,
+        list.len()
+    );
+    let rows: Vec<String> = list
+        .iter()
+        .take(HTML_ROWS)
+        .filter_map(|(t, b)| {
+            let fix = b.fixed_by.as_ref()?;
+            Some(format!(
+                r#"<tr>{}<td>{}</td><td title="{}"><code>{}</code></td><td>{}</td><td title="{}"><code>{}</code></td>{}</tr>"#,
+                name_cell(&t.test_id, &t.variant),
+                match &b.branch {
+                    Some(branch) => format!(
+                        r#"{}<br><span class="sub">only on branch {}</span>"#,
+                        html(&shorten(&b.first_bad.run, 60)),
+                        html(&shorten(branch, 60))
+                    ),
+                    None => html(&shorten(&b.first_bad.run, 60)),
+                },
+                html(&shorten(b.first_bad.commit.as_deref().unwrap_or("-"), 100)),
+                short_commit(b.first_bad.commit.as_deref()),
+                html(&shorten(&fix.run, 60)),
+                html(&shorten(fix.commit.as_deref().unwrap_or("-"), 100)),
+                short_commit(fix.commit.as_deref()),
+                num(b.executions as f64, b.executions.to_string()),
+            ))
+        })
+        .collect();
+    capped_table(
+        &mut s,
+        "fixed-table",
+        r#"<th>test</th><th>broken since run</th><th>commit</th><th>fixed by run</th><th>commit</th><th class="num">failing runs</th>"#,
+        &rows,
+        list.len(),
+        "fixed tests",
     );
     s.push_str("</section>");
     s

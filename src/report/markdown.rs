@@ -5,7 +5,7 @@
 
 use super::diff::{Changes, VerdictChange};
 use super::escape::markdown_capped;
-use super::{Report, top_broken, top_flaky, trim_sentence};
+use super::{Report, top_broken, top_fixed, top_flaky, trim_sentence};
 use crate::analysis::flaky::TestVerdict;
 use crate::analysis::trim::Advice;
 use crate::export::format::{pct, signed_pct};
@@ -51,11 +51,12 @@ type Section = fn(&Report) -> String;
 /// The whole file.
 pub(crate) fn render(r: &Report) -> String {
     let mut out = String::new();
-    let sections: [(&str, Section); 12] = [
+    let sections: [(&str, Section); 13] = [
         ("headline", headline),
         ("changes", changes),
         ("flaky tests", flaky),
         ("broken tests", broken),
+        ("fixed tests", fixed),
         ("owners", owners),
         ("expired quarantine", expired_quarantine),
         ("slow suites", slow),
@@ -385,6 +386,41 @@ fn broken(r: &Report) -> String {
         );
     }
     s.push_str(&more(list.len().saturating_sub(TOP), "broken tests"));
+    s.push('\n');
+    s
+}
+
+/// Tests broken in the window and passing again: where each broke and what fixed it.
+fn fixed(r: &Report) -> String {
+    let list = top_fixed(&r.flaky);
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut s = format!(
+        "### Fixed in the window ({})\n\n| test | broken since run | commit | fixed by run | commit | failing runs |\n|---|---|---|---|---|---:|\n",
+        list.len()
+    );
+    for (t, b) in list.iter().take(TOP) {
+        let Some(fix) = &b.fixed_by else { continue };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            test_cell(&t.test_id, &t.variant),
+            match &b.branch {
+                Some(branch) => format!(
+                    "{} (only on branch {})",
+                    md(&b.first_bad.run, SHORT),
+                    md(branch, SHORT)
+                ),
+                None => md(&b.first_bad.run, SHORT),
+            },
+            commit(b.first_bad.commit.as_deref()),
+            md(&fix.run, SHORT),
+            commit(fix.commit.as_deref()),
+            b.executions
+        );
+    }
+    s.push_str(&more(list.len().saturating_sub(TOP), "fixed tests"));
     s.push('\n');
     s
 }

@@ -14,7 +14,7 @@ pub(crate) mod markdown;
 pub(crate) mod svg;
 
 use crate::analysis::AnalysisError;
-use crate::analysis::flaky::{FlakyOptions, FlakyReport, TestVerdict, Verdict, flaky};
+use crate::analysis::flaky::{Breakage, FlakyOptions, FlakyReport, TestVerdict, Verdict, flaky};
 use crate::analysis::history::{self, History};
 use crate::analysis::slow::{GroupBy, SlowOptions, SlowReport, slow_keeping_runs};
 use crate::analysis::trim::{TrimOptions, TrimReport, trim_loaded};
@@ -315,6 +315,30 @@ pub(crate) fn top_broken(r: &FlakyReport) -> Vec<&TestVerdict> {
             .cmp(&start(a))
             .then_with(|| a.test_id.cmp(&b.test_id))
             .then_with(|| a.variant.cmp(&b.variant))
+    });
+    v
+}
+
+/// Tests fixed in the window (broken, then passing again), the newest fix first.
+pub(crate) fn top_fixed(r: &FlakyReport) -> Vec<(&TestVerdict, &Breakage)> {
+    let mut v: Vec<(&TestVerdict, &Breakage)> = r
+        .tests
+        .iter()
+        .filter(|t| t.verdict == Verdict::Fixed)
+        .filter_map(|t| Some((t, t.breakage.as_ref()?)))
+        .filter(|(_, b)| b.fixed_by.is_some())
+        .collect();
+    let fixed_at = |b: &Breakage| {
+        b.fixed_by
+            .as_ref()
+            .map(|f| f.timestamp.clone())
+            .unwrap_or_default()
+    };
+    v.sort_by(|(ta, a), (tb, b)| {
+        fixed_at(b)
+            .cmp(&fixed_at(a))
+            .then_with(|| ta.test_id.cmp(&tb.test_id))
+            .then_with(|| ta.variant.cmp(&tb.variant))
     });
     v
 }

@@ -455,6 +455,30 @@ impl Store {
         Ok(())
     }
 
+    /// Takes back what [`Store::lock`] made in a folder that was no store before, when nothing
+    /// was committed into it: the marker, the lock file, the empty segments folder and the
+    /// folder itself. Anything else found there (another writer's segment, a manifest) stays,
+    /// and so does the folder. Best effort: a failed ingest should not leave an empty store
+    /// behind that later commands read as "no runs yet".
+    pub(crate) fn unclaim_if_unused(&self, lock: StoreLock) {
+        if self.manifest_path().exists() {
+            return;
+        }
+        drop(lock);
+        let _ = fs::remove_dir(self.dir.join(SEGMENTS));
+        let only_ours = fs::read_dir(&self.dir).is_ok_and(|entries| {
+            entries.flatten().all(|e| {
+                let name = e.file_name();
+                name == MARKER || name == LOCK
+            })
+        });
+        if only_ours {
+            let _ = fs::remove_file(self.dir.join(MARKER));
+            let _ = fs::remove_file(self.dir.join(LOCK));
+            let _ = fs::remove_dir(&self.dir);
+        }
+    }
+
     /// Takes the writers' lock, creating the store directory; `on_wait` runs once if another
     /// process holds it, before this one blocks until it is released. A courtesy: see
     /// [`StoreLock`]. Refuses a folder that is not a store (see [`Store::claim`]).
