@@ -57,7 +57,12 @@ fn issue_18_every_kept_value_is_capped_while_parsing_with_a_located_warning() {
     }
     assert_eq!(r.str(r.cases[1].name).len(), TEXT_MAX);
     let name = r.str(r.cases[0].name);
-    assert!(name.chars().all(|c| c == '&'), "entities cut cleanly");
+    let (kept, hash) = name
+        .rsplit_once(junit::CUT_MARK)
+        .expect("a cut value ends in a hash");
+    assert!(kept.chars().all(|c| c == '&'), "entities cut cleanly");
+    assert_eq!(hash.len(), 16, "{hash}");
+    assert!(hash.chars().all(|c| c.is_ascii_hexdigit()), "{hash}");
     assert!(name.len() > TEXT_MAX / 8, "{}", name.len());
     assert!(r.cases[0].time.get().is_none());
     assert!(r.earliest_timestamp.is_none());
@@ -117,7 +122,7 @@ fn issue_18_a_one_mebibyte_name_is_stored_cut_with_a_warning_naming_file_and_pos
     let lines = problem_lines(&err, &file);
     assert!(
         lines.iter().any(|l| l.starts_with(&format!(
-            "{file}:2:3: warning: testsuite[1]/testcase[1]/@name: value of 1048576 bytes cut to its first 65536"
+            "{file}:2:3: warning: testsuite[1]/testcase[1]/@name: value of 1048576 bytes cut to its first 4076"
         ))),
         "{err}"
     );
@@ -157,7 +162,7 @@ fn issue_18_huge_values_are_cut_while_reading_and_positions_stay_the_files() {
         let lines = problem_lines(&err, &file);
         assert!(
             lines.iter().any(|l| l.starts_with(&format!(
-                "{file}:3:3: warning: testsuite[1]/testcase[1]/@name: value of {} bytes cut to its first 65536",
+                "{file}:3:3: warning: testsuite[1]/testcase[1]/@name: value of {} bytes cut to its first 4076",
                 40 << 20
             ))),
             "{err}"
@@ -467,4 +472,21 @@ fn fuzz_problem_messages_stay_short_once_escaped() {
             }
         }
     }
+}
+
+/// Two names longer than what is kept that differ only past the cut stay two tests: the cut
+/// value ends in a hash of the whole. The same name cut twice gives the same text.
+#[test]
+fn long_names_differing_after_the_cut_stay_apart() {
+    let stem = "p".repeat(2 * TEXT_MAX);
+    let doc = format!(
+        "<testsuite name=\"s\"><testcase classname=\"c\" name=\"{stem}a\"/>\
+         <testcase classname=\"c\" name=\"{stem}b\"/><testcase classname=\"c\" name=\"{stem}a\"/></testsuite>"
+    );
+    let r = junit::parse(doc.as_bytes());
+    let names: Vec<&str> = r.cases.iter().map(|c| r.str(c.name)).collect();
+    assert_eq!(names.len(), 3);
+    assert!(names.iter().all(|n| n.len() <= TEXT_MAX));
+    assert_ne!(names[0], names[1]);
+    assert_eq!(names[0], names[2]);
 }

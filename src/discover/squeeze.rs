@@ -2,7 +2,7 @@
 //! arrives (from a file, a gzip stream or an archive entry) that keeps every markup byte but
 //! drops what runs past [`RUN_MAX`] in one attribute value, one stretch of text, one comment,
 //! CDATA section, processing instruction or declaration, or the names of one tag. The parser
-//! keeps at most 64 KiB of any of them anyway (`junit::TEXT_MAX`), so nothing it would have
+//! reads at most 64 KiB of any of them anyway (`junit::TEXT_MAX`, and the hash of a cut value), so nothing it would have
 //! kept is lost, and a 700 MB attribute costs 1 MiB of memory instead of 700 MB (twice over
 //! while a growing buffer is copied).
 //!

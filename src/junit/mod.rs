@@ -188,8 +188,19 @@ pub(crate) const MESSAGE_MAX: usize = 1024;
 pub(crate) const OUTPUT_MAX: usize = 512;
 /// Bytes kept of any one attribute value (names, classes, files, failure types, timestamps): a
 /// longer value is cut, with a warning, while parsing, so that what a report keeps is bounded by
-/// its number of test cases, whatever one value holds.
-pub const TEXT_MAX: usize = 64 * 1024;
+/// its number of test cases, whatever one value holds. Every later step holds a test's name a
+/// few times over (the store's columns, the verdicts, report.json), so a report of many long
+/// names must not cost 64 KiB each: 4 KiB is past any name a test runner writes for a person
+/// to read, and a cut value ends in [`CUT_MARK`] and a hash of the whole, so two long names
+/// that differ only after the cut stay two tests.
+pub const TEXT_MAX: usize = 4 * 1024;
+
+/// What ends a value cut to [`TEXT_MAX`]: `…#` and, in 16 hexadecimal digits, the xxh3-64 of
+/// the value as written (its first 64 KiB, seeded with its whole length).
+pub const CUT_MARK: &str = "…#";
+
+/// Bytes of [`CUT_MARK`] and the hash after it.
+pub(crate) const CUT_SUFFIX_LEN: usize = CUT_MARK.len() + 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {

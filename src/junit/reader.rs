@@ -9,8 +9,8 @@ use super::attrs::attrs;
 use super::decode::{decode, line_column};
 use super::values::{self, StatusHint, TimeProblem};
 use super::{
-    Case, Cut, Detail, MESSAGE_MAX, OUTPUT_MAX, Outcome, Problem, Report, Severity, Str, TEXT_MAX,
-    cut_raw_value, truncate_str,
+    CUT_MARK, CUT_SUFFIX_LEN, Case, Cut, Detail, MESSAGE_MAX, OUTPUT_MAX, Outcome, Problem, Report,
+    Severity, Str, TEXT_MAX, cut_raw_value, truncate_str,
 };
 use crate::report::escape;
 use quick_xml::events::{BytesStart, Event};
@@ -32,6 +32,9 @@ const SHOWN_MAX: usize = 120;
 /// Bytes of a problem's message or element path kept: they quote the report, and a hostile
 /// one must not make a message as large as itself.
 const PROBLEM_TEXT_MAX: usize = 2048;
+
+/// Bytes of a cut value its hash covers (with its whole length).
+const HASH_SPAN: usize = 64 * 1024;
 
 /// Parses one report. Never fails: what could not be read is in [`Report::problems`], and the
 /// cases read before a fatal problem are kept.
@@ -981,7 +984,7 @@ impl<'t> Parser<'t> {
             let intern = |parser: &mut Self| {
                 if plain {
                     let value = parser.capped(key, &attr.value, at);
-                    parser.report.push_str(trim(value))
+                    parser.report.push_str(trim(&value))
                 } else {
                     parser.intern(&attr, at)
                 }
@@ -1045,22 +1048,32 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// The first [`TEXT_MAX`] bytes of a raw attribute value, with a warning when it held more.
-    fn capped<'v>(&mut self, key: &str, value: &'v str, at: usize) -> &'v str {
+    /// A raw attribute value of at most [`TEXT_MAX`] bytes: a longer one is cut, with a
+    /// warning, and ends in [`CUT_MARK`] and the hash of the whole value, so that long values
+    /// differing only after the cut stay apart.
+    fn capped<'v>(&mut self, key: &str, value: &'v str, at: usize) -> Cow<'v, str> {
         if value.len() <= TEXT_MAX {
-            return value;
+            return Cow::Borrowed(value);
         }
-        let kept = cut_raw_value(value, TEXT_MAX);
+        let kept = cut_raw_value(value, TEXT_MAX - CUT_SUFFIX_LEN);
         let length = value.len() as u64 + self.dropped_within(value);
         self.warn_attr(
             at,
             &shown(key),
             format!(
-                "value of {length} bytes cut to its first {} (at most {TEXT_MAX} bytes of a value are kept)",
+                "value of {length} bytes cut to its first {} (at most {TEXT_MAX} bytes of a value \
+                 are kept; a hash of the whole ends it)",
                 kept.len()
             ),
         );
-        kept
+        // The first 64 KiB and the whole length: what the squeezing pass
+        // (`discover::squeeze`) keeps of a huge value holds them, so the same report gives
+        // the same name however it was read.
+        let hash = xxhash_rust::xxh3::xxh3_64_with_seed(
+            &value.as_bytes()[..value.len().min(HASH_SPAN)],
+            length,
+        );
+        Cow::Owned(format!("{kept}{CUT_MARK}{hash:016x}"))
     }
 
     fn intern(&mut self, attr: &quick_xml::events::attributes::Attribute<'_>, at: usize) -> Str {
@@ -1078,8 +1091,8 @@ impl<'t> Parser<'t> {
     ) -> Cow<'a, str> {
         let key = local(attr.key.as_ref());
         let raw: Cow<'a, str> = match &attr.value {
-            Cow::Borrowed(value) => Cow::Borrowed(self.capped(key, value, at)),
-            Cow::Owned(value) => Cow::Owned(self.capped(key, value, at).to_owned()),
+            Cow::Borrowed(value) => self.capped(key, value, at),
+            Cow::Owned(value) => Cow::Owned(self.capped(key, value, at).into_owned()),
         };
         if !raw
             .bytes()
