@@ -1668,18 +1668,51 @@ fn without_panic_framing(body: &str) -> &str {
     if said.is_empty() { body } else { said }
 }
 
-/// The body without the lines `go test -v` frames a test's output with before it (`=== RUN`,
-/// `=== PAUSE`, `=== CONT`, `=== NAME`), which gotestsum keeps: every failure of a test would
-/// otherwise start the same.
-fn without_go_framing(body: &str) -> &str {
-    let mut rest = body;
-    while ["=== RUN", "=== PAUSE", "=== CONT", "=== NAME"]
-        .iter()
-        .any(|f| rest.starts_with(f))
-    {
-        rest = rest.split_once('\n').map_or("", |(_, after)| after);
+/// The body without the lines `go test -v` frames a test's output with (`=== RUN`,
+/// `=== PAUSE`, `=== CONT`, `=== NAME` before it, `--- FAIL: TestX (0.00s)` after it, and the
+/// same for subtests, indented), which gotestsum keeps: they name the test, so the same
+/// failure of ten tests (a service down) would otherwise be ten different failures, and every
+/// failure of one test would start the same. The body as it is when it has none.
+fn without_go_framing(body: &str) -> Cow<'_, str> {
+    if !body.lines().any(go_framing_line) {
+        return Cow::Borrowed(body);
     }
-    rest.trim_start()
+    let kept: Vec<&str> = body.lines().filter(|l| !go_framing_line(l)).collect();
+    let joined = kept.join("\n");
+    let trimmed = joined.trim();
+    Cow::Owned(if trimmed.len() == joined.len() {
+        joined
+    } else {
+        trimmed.to_owned()
+    })
+}
+
+/// A line `go test -v` writes around a test's own output: `=== RUN   TestX` (or PAUSE, CONT,
+/// NAME) and `--- FAIL: TestX (0.01s)` (or PASS, SKIP), indented for subtests.
+fn go_framing_line(line: &str) -> bool {
+    let l = line.trim_start();
+    if ["=== RUN", "=== PAUSE", "=== CONT", "=== NAME"]
+        .iter()
+        .any(|f| l.starts_with(f))
+    {
+        return true;
+    }
+    let Some(rest) = ["--- FAIL: ", "--- PASS: ", "--- SKIP: "]
+        .iter()
+        .find_map(|f| l.strip_prefix(f))
+    else {
+        return false;
+    };
+    // `TestX (0.00s)`: a name without spaces, then the seconds in parentheses.
+    rest.trim_end()
+        .strip_suffix("s)")
+        .and_then(|r| r.rsplit_once(" ("))
+        .is_some_and(|(name, secs)| {
+            !name.is_empty()
+                && !name.contains(' ')
+                && !secs.is_empty()
+                && secs.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        })
 }
 
 /// A failure's body as its message: its readable text without the lines a runner frames it
@@ -1689,7 +1722,8 @@ fn without_go_framing(body: &str) -> &str {
 /// bytes, read as whole, whose tail moves with every number's length).
 fn failure_text(raw: &str) -> String {
     let body = body_text_max(raw, FRAMED_MAX);
-    let body = without_panic_framing(without_go_framing(&body));
+    let body = without_go_framing(&body);
+    let body = without_panic_framing(&body);
     truncate_str(body, MESSAGE_MAX).to_owned()
 }
 
@@ -1971,11 +2005,36 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "a_test.go:9: want 1, got 2\n--- FAIL: a (0.00s)",
+                "a_test.go:9: want 1, got 2",
                 "panic: test timed out after 2s",
                 "Failed",
                 "parse_test.go:42: bad",
                 "expected 1",
+            ]
+        );
+    }
+
+    /// The same failure of several tests (an external service down) is the same message once
+    /// go's framing, which names each test, is dropped: before and after the output, and
+    /// around subtests; a line that only looks like it stays.
+    #[test]
+    fn go_framing_around_and_inside_a_failure_is_dropped() {
+        let r = parse(
+            b"<testsuite>\
+              <testcase name=\"TestCharge\"><failure message=\"Failed\">=== RUN   TestCharge&#xA;    helper_test.go:46: dial tcp 10.0.3.7:8443: connect: connection refused&#xA;--- FAIL: TestCharge (0.00s)&#xA;</failure></testcase>\
+              <testcase name=\"TestRefund\"><failure message=\"Failed\">=== RUN   TestRefund&#xA;    helper_test.go:46: dial tcp 10.0.3.7:8443: connect: connection refused&#xA;--- FAIL: TestRefund (1.25s)&#xA;</failure></testcase>\
+              <testcase name=\"TestT\"><failure message=\"Failed\">=== RUN   TestT&#xA;=== RUN   TestT/sub_1&#xA;    t_test.go:5: bad&#xA;    --- FAIL: TestT/sub_1 (0.00s)&#xA;--- FAIL: TestT (0.00s)&#xA;</failure></testcase>\
+              <testcase name=\"TestU\"><failure message=\"Failed\">--- FAIL: not a test line&#xA;    u_test.go:5: bad</failure></testcase>\
+              </testsuite>",
+        );
+        let messages: Vec<&str> = r.cases.iter().map(|c| r.str(r.detail(c).message)).collect();
+        assert_eq!(
+            messages,
+            [
+                "helper_test.go:46: dial tcp 10.0.3.7:8443: connect: connection refused",
+                "helper_test.go:46: dial tcp 10.0.3.7:8443: connect: connection refused",
+                "t_test.go:5: bad",
+                "--- FAIL: not a test line\n    u_test.go:5: bad",
             ]
         );
     }

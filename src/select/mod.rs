@@ -271,7 +271,17 @@ pub(crate) fn select(
     } else {
         0
     };
-    let all = hist.tests.iter().map(runner::Target::from).collect();
+    let newest = hist.runs.len();
+    let all = hist
+        .tests
+        .iter()
+        .map(|h| runner::Target {
+            stale: h
+                .last_executed
+                .is_none_or(|last| newest.saturating_sub(last + 1) >= STALE_RUNS),
+            ..runner::Target::from(h)
+        })
+        .collect();
     let stage = is_stage(options);
     let tests_kept = tests.len();
     Ok((

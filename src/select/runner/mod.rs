@@ -58,6 +58,10 @@ pub(crate) struct Target {
     pub(crate) name: String,
     pub(crate) suite: String,
     pub(crate) file: Option<String>,
+    /// Not run in the window's newest [`crate::select::STALE_RUNS`] runs (only known of the
+    /// window's tests, `all`): nextest refuses a filter that names a test binary it does not
+    /// build, so a binary none of whose tests ran lately is left out of its filter.
+    pub(crate) stale: bool,
 }
 
 impl From<&TestHistory> for Target {
@@ -68,6 +72,7 @@ impl From<&TestHistory> for Target {
             name: t.name.clone(),
             suite: t.suite.clone(),
             file: t.file.clone(),
+            stale: false,
         }
     }
 }
@@ -80,6 +85,7 @@ impl From<&Selected> for Target {
             name: t.name.clone(),
             suite: t.suite.clone(),
             file: t.file.clone(),
+            stale: false,
         }
     }
 }
@@ -118,7 +124,7 @@ fn exclude(
 ) -> Emitted {
     match runner {
         Runner::Pytest => pytest::deselect(targets, ctx),
-        Runner::Nextest => nextest::exclude(targets),
+        Runner::Nextest => nextest::exclude(targets, all),
         Runner::Maven => maven::exclude(targets),
         Runner::Gradle => gradle::exclude(targets),
         Runner::Jest => jest::exclude(targets, all),
@@ -651,6 +657,7 @@ mod tests {
                 name: n.clone(),
                 suite: n.clone(),
                 file: Some("tests/test_x.py".into()),
+                stale: false,
             })
             .collect();
         let ctx = Context::default();

@@ -8,7 +8,7 @@
 //! character (C0, C1, DEL) and bidirectional override is written. Spaces are kept as they are:
 //! nextest does not trim them.
 
-use super::{Emitted, Target};
+use super::{Emitted, Target, show};
 use crate::report::escape::is_unsafe_char;
 
 /// Escapes `s` for an equality matcher (`=...`).
@@ -45,18 +45,49 @@ pub(crate) fn matcher(t: &Target) -> String {
     }
 }
 
-pub(crate) fn exclude(targets: &[Target]) -> Emitted {
-    let expr = if targets.is_empty() {
+/// `not (...)` of every target nextest can be asked about. Left out, each with a warning: a
+/// test without a name (`test(=)` does not parse), and a test of a binary none of the window's
+/// tests ran in lately (`all`'s `stale`): nextest refuses the whole filterset when a
+/// `binary_id()` matches no binary it built ("operator didn't match any binary IDs"), which a
+/// renamed or deleted test file would do to every run.
+pub(crate) fn exclude(targets: &[Target], all: &[Target]) -> Emitted {
+    let live: std::collections::HashSet<&str> = all
+        .iter()
+        .filter(|t| !t.stale)
+        .map(|t| t.classname.as_str())
+        .collect();
+    let mut out = Emitted::default();
+    let mut any: Vec<String> = Vec::new();
+    for t in targets {
+        if t.name.is_empty() {
+            out.left_out += 1;
+            out.warnings.push(format!(
+                "{}: has no name, which a nextest filter cannot match; left out",
+                show(&t.test_id)
+            ));
+            continue;
+        }
+        if !all.is_empty() && !t.classname.is_empty() && !live.contains(t.classname.as_str()) {
+            out.left_out += 1;
+            out.warnings.push(format!(
+                "{}: no test of binary {} ran in the newest {} runs (a test file deleted or \
+                 renamed?), and nextest refuses a filter naming a binary it does not build; left out",
+                show(&t.test_id),
+                show(&t.classname),
+                crate::select::STALE_RUNS
+            ));
+            continue;
+        }
+        any.push(matcher(t));
+    }
+    let expr = if any.is_empty() {
         "all()".to_string()
     } else {
-        let any: Vec<String> = targets.iter().map(matcher).collect();
         format!("not ({})", any.join(" | "))
     };
-    Emitted {
-        text: format!("{expr}\n"),
-        args: Some(vec!["-E".into(), expr]),
-        ..Emitted::default()
-    }
+    out.text = format!("{expr}\n");
+    out.args = Some(vec!["-E".into(), expr]);
+    out
 }
 
 #[cfg(test)]
@@ -115,17 +146,57 @@ mod tests {
             name: n.into(),
             ..Target::default()
         };
-        let out = exclude(&[t("shop-core", "cart::tests::a"), t("shop-core::it", "b(x)")]);
+        let selected = [t("shop-core", "cart::tests::a"), t("shop-core::it", "b(x)")];
+        let out = exclude(&selected, &selected);
         assert_eq!(
             out.text,
             "not ((binary_id(=shop-core) & test(=cart::tests::a)) | \
              (binary_id(=shop-core::it) & test(=b(x\\))))\n"
         );
-        assert_eq!(exclude(&[]).text, "all()\n");
+        assert_eq!(exclude(&[], &selected).text, "all()\n");
         // The shell form reads back as `-E` and the expression, whatever the names.
         let hostile: Vec<Target> = names().iter().map(|n| t("bin", n)).collect();
-        let out = exclude(&hostile);
+        let out = exclude(&hostile, &hostile);
         let args = out.args.unwrap();
         assert_eq!(through_sh(&shell_line(&args)), args);
+    }
+
+    /// nextest refuses a whole filterset over `test(=)` or a `binary_id()` that matches no
+    /// binary (cargo-nextest 0.9.143: "failed to parse filterset"): a test without a name and
+    /// the tests of a binary nothing ran in lately are left out, each with a warning.
+    #[test]
+    fn unnamed_tests_and_binaries_gone_are_left_out() {
+        let t = |c: &str, n: &str, stale: bool| Target {
+            classname: c.into(),
+            name: n.into(),
+            test_id: format!("{c}::{n}"),
+            stale,
+            ..Target::default()
+        };
+        let all = [
+            t("core", "a", false),
+            t("core", "", false),
+            t("core::gone", "old", true),
+            t("core::it", "slow", true),
+            t("core::it", "fast", false),
+        ];
+        let selected = [
+            all[0].clone(),
+            all[1].clone(),
+            all[2].clone(),
+            all[3].clone(),
+        ];
+        let out = exclude(&selected, &all);
+        assert_eq!(
+            out.text,
+            "not ((binary_id(=core) & test(=a)) | (binary_id(=core::it) & test(=slow)))\n"
+        );
+        assert_eq!(out.left_out, 2);
+        assert!(
+            out.warnings[0].contains("has no name"),
+            "{:?}",
+            out.warnings
+        );
+        assert!(out.warnings[1].contains("core::gone"), "{:?}", out.warnings);
     }
 }
