@@ -628,6 +628,14 @@ pub(crate) struct SelectArgs {
     #[arg(long, default_value = ".", value_name = "DIR")]
     pub(crate) root: PathBuf,
 
+    /// nextest: the test binaries the project builds now, as `cargo nextest list --list-type
+    /// binaries-only --message-format json` writes them. nextest refuses a whole filter that
+    /// names a binary it does not build (a test file renamed or deleted), so tests of any other
+    /// binary are left out, with a warning. Without it, the binaries none of whose tests ran
+    /// in the window's newest 5 runs are.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) nextest_binaries: Option<PathBuf>,
+
     /// Executed runs the analysis needs (quarantine and priority: `flaky`'s --min-runs,
     /// default 5; skip: `trim`'s, default 50).
     #[arg(long, value_name = "N", help_heading = "Thresholds")]

@@ -1179,6 +1179,64 @@ fn nextest_runs_all_but_the_quarantined_tests() {
     );
     assert!(err.contains("3 tests run: 3 passed, 2 skipped"), "{err}");
 
+    // A flaky test of a binary the project no longer builds (an integration test file renamed
+    // or deleted): nextest refuses a whole filterset naming it, so with the binaries nextest
+    // lists now the test is left out, with a warning, and the rest still runs.
+    let gone = dir.path().join("gone");
+    for (k, fail) in [(1, true), (2, false)] {
+        let run = gone.join(format!("run-{k}"));
+        std::fs::create_dir_all(&run).unwrap();
+        let failure = if fail { "<failure message=\"x\"/>" } else { "" };
+        std::fs::write(
+            run.join("run.json"),
+            format!(r#"{{"run_id": "g{k}", "commit": "c1", "branch": "main"}}"#),
+        )
+        .unwrap();
+        std::fs::write(
+            run.join("junit.xml"),
+            format!(
+                "<testsuites><testsuite name=\"s\"><testcase classname=\"tiny-nextest::old\" \
+                 name=\"old_flaky\">{failure}</testcase></testsuite></testsuites>"
+            ),
+        )
+        .unwrap();
+    }
+    let with_gone = dir.path().join("store-gone");
+    ingest_ok(&with_gone, &history);
+    ingest_ok(&with_gone, &gone);
+    let listed = cargo()
+        .arg("list")
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .args(["--list-type", "binaries-only", "--message-format", "json"])
+        .output()
+        .unwrap();
+    assert_code(&listed, 0);
+    let binaries = dir.path().join("binaries.json");
+    std::fs::write(&binaries, &listed.stdout).unwrap();
+    let out = testsift()
+        .args(["select", "quarantine", "--runner", "nextest", "--store"])
+        .arg(&with_gone)
+        .arg("--nextest-binaries")
+        .arg(&binaries)
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("\"tiny-nextest::old\" is not in --nextest-binaries"),
+        "{}",
+        stderr(&out)
+    );
+    let expr = stdout(&out);
+    assert!(!expr.contains("tiny-nextest::old"), "{expr}");
+    let out = run(&["-E", expr.trim_end()], true);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("3 tests run: 3 passed, 2 skipped"),
+        "{}",
+        stderr(&out)
+    );
+
     // A fail-fast stage: the two likeliest (the two that failed in the newest run), and only
     // they, run.
     let expr = select_ok(&store, &["priority", "--top", "2", "--runner", "nextest"]);

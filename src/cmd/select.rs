@@ -60,8 +60,13 @@ pub(crate) fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
             .map_or(String::new(), |p| format!("{}: ", p.display()));
         anyhow::bail!("{file}{why}");
     }
+    let nextest_binaries = match &args.nextest_binaries {
+        Some(path) => Some(read_nextest_binaries(path)?),
+        None => None,
+    };
     let ctx = Context {
         root: args.root.clone(),
+        nextest_binaries,
     };
     let emitted = render(&selection, &all, args.runner, args.shard, args.shell, &ctx)?;
 
@@ -159,4 +164,27 @@ fn changed_paths(args: &SelectArgs) -> anyhow::Result<Changed> {
         std::fs::read(path).with_context(|| format!("reading {}", path.display()))?
     };
     Ok(Changed::parse(&String::from_utf8_lossy(&bytes)))
+}
+
+/// The binary ids of `cargo nextest list --list-type binaries-only --message-format json`: the
+/// keys of its `rust-binaries` object.
+fn read_nextest_binaries(
+    path: &std::path::Path,
+) -> anyhow::Result<std::collections::HashSet<String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading --nextest-binaries {}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{}: not the JSON of `cargo nextest list --message-format json`",
+            path.display()
+        )
+    })?;
+    let Some(binaries) = value.get("rust-binaries").and_then(|b| b.as_object()) else {
+        anyhow::bail!(
+            "{}: no \"rust-binaries\" object: write it with `cargo nextest list --list-type \
+             binaries-only --message-format json`",
+            path.display()
+        );
+    };
+    Ok(binaries.keys().cloned().collect())
 }

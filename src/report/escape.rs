@@ -132,8 +132,22 @@ pub fn is_unsafe_char(c: char) -> bool {
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}')
 }
 
+/// Whether `c` takes no room on a terminal and would make one name look like another
+/// (`admin\u{200b}_test` shown as `admin_test`): zero-width spaces and joiners, the word
+/// joiner and invisible operators, the byte-order mark, the soft hyphen, Hangul fillers,
+/// Mongolian and Khmer invisible marks, the deprecated format controls and tag characters.
+/// Written as escapes on a terminal only: a runner's list must keep the name as it is.
+pub(crate) fn is_invisible_char(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}' | '\u{034f}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
+        | '\u{180b}'..='\u{180e}' | '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}'
+        | '\u{206a}'..='\u{206f}' | '\u{3164}' | '\u{feff}' | '\u{ffa0}'
+        | '\u{fff9}'..='\u{fffb}' | '\u{e0000}'..='\u{e007f}')
+}
+
 /// Text from a report made safe to print on a terminal (tables, plain lists, stderr): every
-/// character of [`is_unsafe_char`] is written as a visible escape (`\x1b`, `\u{202e}`), and
+/// character of [`is_unsafe_char`] or [`is_invisible_char`] is written as a visible escape
+/// (`\x1b`, `\u{202e}`, `\u{200b}`), and
 /// newline and tab as `\n`, `\t`, so one value stays on one line. Backslashes are left as they
 /// are: text that only looks like an escape does nothing on a terminal.
 ///
@@ -143,7 +157,10 @@ pub fn is_unsafe_char(c: char) -> bool {
 /// `\x5b`, and the first `:` of a value that starts with `::` as `\x3a`.
 pub(crate) fn terminal(s: &str) -> std::borrow::Cow<'_, str> {
     let leading_command = s.trim_start().starts_with("::");
-    if !s.chars().any(is_unsafe_char) && !leading_command && !s.contains("##[") {
+    if !s.chars().any(|c| is_unsafe_char(c) || is_invisible_char(c))
+        && !leading_command
+        && !s.contains("##[")
+    {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -168,7 +185,9 @@ pub(crate) fn terminal(s: &str) -> std::borrow::Cow<'_, str> {
             c if (c as u32) < 0x100 && is_unsafe_char(c) => {
                 out.push_str(&format!("\\x{:02x}", c as u32));
             }
-            c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if is_unsafe_char(c) || is_invisible_char(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
             c => out.push(c),
         }
     }
@@ -312,6 +331,12 @@ mod tests {
         );
         let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
         assert!(!terminal(&all).chars().any(is_unsafe_char));
+        // Invisible characters that would make one name look like another are shown.
+        assert_eq!(
+            terminal("k::admin\u{200b}_test\u{feff}\u{2060}\u{ad}"),
+            "k::admin\\u{200b}_test\\u{feff}\\u{2060}\\u{ad}"
+        );
+        assert_eq!(terminal("café ✓ 名前"), "café ✓ 名前");
     }
 
     #[test]

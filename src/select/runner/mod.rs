@@ -110,6 +110,8 @@ pub(crate) struct Context {
     /// The directory pytest node ids are relative to (its rootdir), to tell which part of a
     /// dotted classname is the file.
     pub(crate) root: PathBuf,
+    /// The test binaries nextest builds now (`--nextest-binaries`), when given.
+    pub(crate) nextest_binaries: Option<std::collections::HashSet<String>>,
 }
 
 /// Writes an exclusion of `targets` for `runner`; `all` is every test in the window; `purpose`
@@ -124,7 +126,7 @@ fn exclude(
 ) -> Emitted {
     match runner {
         Runner::Pytest => pytest::deselect(targets, ctx),
-        Runner::Nextest => nextest::exclude(targets, all),
+        Runner::Nextest => nextest::exclude(targets, all, ctx.nextest_binaries.as_ref()),
         Runner::Maven => maven::exclude(targets),
         Runner::Gradle => gradle::exclude(targets),
         Runner::Jest => jest::exclude(targets, all),

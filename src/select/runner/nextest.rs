@@ -50,12 +50,19 @@ pub(crate) fn matcher(t: &Target) -> String {
 /// tests ran in lately (`all`'s `stale`): nextest refuses the whole filterset when a
 /// `binary_id()` matches no binary it built ("operator didn't match any binary IDs"), which a
 /// renamed or deleted test file would do to every run.
-pub(crate) fn exclude(targets: &[Target], all: &[Target]) -> Emitted {
-    let live: std::collections::HashSet<&str> = all
-        .iter()
-        .filter(|t| !t.stale)
-        .map(|t| t.classname.as_str())
-        .collect();
+pub(crate) fn exclude(
+    targets: &[Target],
+    all: &[Target],
+    built: Option<&std::collections::HashSet<String>>,
+) -> Emitted {
+    let live: std::collections::HashSet<&str> = match built {
+        Some(built) => built.iter().map(String::as_str).collect(),
+        None => all
+            .iter()
+            .filter(|t| !t.stale)
+            .map(|t| t.classname.as_str())
+            .collect(),
+    };
     let mut out = Emitted::default();
     let mut any: Vec<String> = Vec::new();
     for t in targets {
@@ -67,14 +74,22 @@ pub(crate) fn exclude(targets: &[Target], all: &[Target]) -> Emitted {
             ));
             continue;
         }
-        if !all.is_empty() && !t.classname.is_empty() && !live.contains(t.classname.as_str()) {
+        let known = built.is_some() || !all.is_empty();
+        if known && !t.classname.is_empty() && !live.contains(t.classname.as_str()) {
             out.left_out += 1;
             out.warnings.push(format!(
-                "{}: no test of binary {} ran in the newest {} runs (a test file deleted or \
-                 renamed?), and nextest refuses a filter naming a binary it does not build; left out",
+                "{}: {}, and nextest refuses a filter naming a binary it does not build; left out",
                 show(&t.test_id),
-                show(&t.classname),
-                crate::select::STALE_RUNS
+                if built.is_some() {
+                    format!("binary {} is not in --nextest-binaries", show(&t.classname))
+                } else {
+                    format!(
+                        "no test of binary {} ran in the newest {} runs (a test file deleted \
+                         or renamed? --nextest-binaries says which binaries there are)",
+                        show(&t.classname),
+                        crate::select::STALE_RUNS
+                    )
+                }
             ));
             continue;
         }
@@ -147,16 +162,16 @@ mod tests {
             ..Target::default()
         };
         let selected = [t("shop-core", "cart::tests::a"), t("shop-core::it", "b(x)")];
-        let out = exclude(&selected, &selected);
+        let out = exclude(&selected, &selected, None);
         assert_eq!(
             out.text,
             "not ((binary_id(=shop-core) & test(=cart::tests::a)) | \
              (binary_id(=shop-core::it) & test(=b(x\\))))\n"
         );
-        assert_eq!(exclude(&[], &selected).text, "all()\n");
+        assert_eq!(exclude(&[], &selected, None).text, "all()\n");
         // The shell form reads back as `-E` and the expression, whatever the names.
         let hostile: Vec<Target> = names().iter().map(|n| t("bin", n)).collect();
-        let out = exclude(&hostile, &hostile);
+        let out = exclude(&hostile, &hostile, None);
         let args = out.args.unwrap();
         assert_eq!(through_sh(&shell_line(&args)), args);
     }
@@ -186,7 +201,7 @@ mod tests {
             all[2].clone(),
             all[3].clone(),
         ];
-        let out = exclude(&selected, &all);
+        let out = exclude(&selected, &all, None);
         assert_eq!(
             out.text,
             "not ((binary_id(=core) & test(=a)) | (binary_id(=core::it) & test(=slow)))\n"
@@ -198,5 +213,15 @@ mod tests {
             out.warnings
         );
         assert!(out.warnings[1].contains("core::gone"), "{:?}", out.warnings);
+        // The binaries nextest builds now, when given, decide: core::it is gone too.
+        let built = ["core".to_string()].into_iter().collect();
+        let out = exclude(&selected, &all, Some(&built));
+        assert_eq!(out.text, "not ((binary_id(=core) & test(=a)))\n");
+        assert_eq!(out.left_out, 3);
+        assert!(
+            out.warnings[2].contains("not in --nextest-binaries"),
+            "{:?}",
+            out.warnings
+        );
     }
 }

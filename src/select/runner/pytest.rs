@@ -209,6 +209,7 @@ mod tests {
             &targets,
             &Context {
                 root: dir.path().into(),
+                ..Context::default()
             },
         );
         let expected: Vec<String> = names()
@@ -251,6 +252,7 @@ mod tests {
             &targets,
             &Context {
                 root: dir.path().into(),
+                ..Context::default()
             },
         );
         let python_lines: Vec<&str> = out
