@@ -1176,3 +1176,48 @@ fn a_failed_first_ingest_leaves_no_empty_store() {
     assert!(store.join("testsift-store").is_file());
     assert_eq!(stats(&store), before);
 }
+
+/// A zip artifact cut short (a download or upload interrupted) has no directory at its end: the
+/// whole reports before the cut are read from their local headers and kept, with a warning
+/// saying so and where it stopped, and the report cut in the middle is named.
+#[test]
+fn a_zip_cut_short_keeps_the_reports_before_the_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = |i: usize| {
+        format!(
+            "<testsuite name=\"s\"><testcase classname=\"c\" name=\"good{i}\" time=\"1\"/></testsuite>"
+        )
+    };
+    let big: String = (0..20_000)
+        .map(|i| format!("<!-- {} -->", i * 7919 % 10007))
+        .collect();
+    let names: Vec<String> = (0..3).map(|i| format!("reports/TEST-{i}.xml")).collect();
+    let texts: Vec<String> = (0..3).map(report).collect();
+    let mut entries: Vec<(&str, &str)> = names
+        .iter()
+        .zip(&texts)
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    entries.push(("reports/big.xml", &big));
+    let whole = zip_bytes(&entries);
+    let history = dir.path().join("history");
+    write(&history.join("run-1.zip"), &whole[..whole.len() - 20_000]);
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&history], &[]);
+    assert_code(&out, 0);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "run-1.zip: warning: zip archive without its directory at the end (cut short?)"
+        ) && err.contains("3 reports kept, up to entry 4 (\"reports/big.xml\") is cut short"),
+        "{err}"
+    );
+    assert!(err.contains("run-1.zip!/reports/big.xml: error"), "{err}");
+    let mut names = texts_of(&store);
+    names.sort();
+    assert_eq!(names, ["good0", "good1", "good2"]);
+}
+
+fn texts_of(store: &std::path::Path) -> Vec<String> {
+    texts(&executions(store), "name")
+}

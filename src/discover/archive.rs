@@ -127,13 +127,11 @@ impl Loaded {
 
     fn read_zip(&mut self, mut reader: BufReader<File>) {
         let declared = declared_zip_entries(&mut reader);
+        let again = reader.get_ref().try_clone();
         let mut archive = match zip::ZipArchive::new(reader) {
             Ok(archive) => archive,
             Err(err) => {
-                self.problems.push(Problem::skipped(
-                    self.archive.clone(),
-                    format!("cannot read zip archive: {err}"),
-                ));
+                self.read_zip_in_order(&err, again);
                 return;
             }
         };
@@ -218,6 +216,73 @@ impl Loaded {
                 ),
             ));
         }
+    }
+
+    /// A zip whose directory at the end cannot be read (a download or upload cut short): its
+    /// entries are read in order from their local headers, up to the cut, so the complete
+    /// reports before it are kept, with a warning that says how many. Nothing read, it is
+    /// skipped with `err`.
+    fn read_zip_in_order(&mut self, err: &zip::result::ZipError, file: io::Result<File>) {
+        use std::io::Seek;
+        let reports_before = self.reports.len();
+        let mut entries = 0usize;
+        let mut stopped: Option<String> = None;
+        let file = match file.and_then(|mut f| f.rewind().map(|()| f)) {
+            Ok(file) => file,
+            Err(open) => {
+                self.problems.push(Problem::skipped(
+                    self.archive.clone(),
+                    format!("cannot read zip archive: {err}; cannot open it again: {open}"),
+                ));
+                return;
+            }
+        };
+        let mut reader = BufReader::new(file);
+        loop {
+            match zip::read::read_zipfile_from_stream(&mut reader) {
+                Ok(Some(mut entry)) => {
+                    entries += 1;
+                    if !entry.is_file() {
+                        continue;
+                    }
+                    let name = match entry.name() {
+                        Ok(name) => name.into_owned(),
+                        Err(e) => {
+                            stopped = Some(format!("entry {entries}: {e}"));
+                            break;
+                        }
+                    };
+                    let size = entry.size();
+                    // One pass, no second read: everything up to the limit is kept.
+                    if let Entry::Broken = self.read_entry(&name, size, &mut entry, u64::MAX) {
+                        stopped = Some(format!("entry {entries} (\"{name}\") is cut short"));
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    stopped = Some(format!("after entry {entries}: {e}"));
+                    break;
+                }
+            }
+        }
+        let recovered = self.reports.len() - reports_before;
+        if recovered == 0 && self.run_json.is_none() {
+            self.problems.push(Problem::skipped(
+                self.archive.clone(),
+                format!("cannot read zip archive: {err}"),
+            ));
+            return;
+        }
+        self.problems.push(Problem::warning(
+            self.archive.clone(),
+            format!(
+                "zip archive without its directory at the end (cut short?): {err}; its entries \
+                 were read in order, {recovered} {} kept{}",
+                if recovered == 1 { "report" } else { "reports" },
+                stopped.map_or(String::new(), |s| format!(", up to {s}"))
+            ),
+        ));
     }
 
     fn read_tar(&mut self, reader: impl Read) {
