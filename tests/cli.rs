@@ -1221,3 +1221,35 @@ fn a_zip_cut_short_keeps_the_reports_before_the_cut() {
 fn texts_of(store: &std::path::Path) -> Vec<String> {
     texts(&executions(store), "name")
 }
+
+/// A compressed report or an archive inside an archive is not read, and is said to be, not
+/// passed over: its reports would otherwise be missing without a word.
+#[test]
+fn an_archive_inside_an_archive_is_named_not_passed_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = "<testsuite name=\"s\"><testcase classname=\"c\" name=\"kept\"/></testsuite>";
+    let history = dir.path().join("history");
+    write(
+        &history.join("run-1.zip"),
+        zip_bytes(&[
+            ("reports/TEST-a.xml", report),
+            ("reports/inner.zip", "not read"),
+            ("reports/TEST-b.xml.gz", "not read"),
+            ("__MACOSX/._inner.zip", "resource fork"),
+        ]),
+    );
+    let store = dir.path().join("store");
+    let out = ingest(&store, &[&history], &[]);
+    assert_code(&out, 0);
+    let err = stderr(&out);
+    for name in ["reports/inner.zip", "reports/TEST-b.xml.gz"] {
+        assert!(
+            err.contains(&format!(
+                "entry \"{name}\" is a compressed file or archive inside an archive"
+            )),
+            "{err}"
+        );
+    }
+    assert!(!err.contains("__MACOSX"), "{err}");
+    assert_eq!(texts_of(&store), ["kept"]);
+}

@@ -339,6 +339,16 @@ fn issue_15_a_manifest_json_apart_from_the_committed_generation_is_a_problem_ver
     assert_code(&verify(&store), 2);
     assert_code(&ingest_runs(&store, &[4]), 0);
     assert_code(&verify(&store), 0);
+    // An ingest that writes nothing (every run held already) puts it back too, and says so.
+    fs::rename(tmp_copy(&store, &m), store.join("manifest.json")).unwrap();
+    let out = ingest_runs(&store, &[4]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("manifest.json was behind the newest committed generation"),
+        "{}",
+        stderr(&out)
+    );
+    assert_code(&verify(&store), 0);
     let committed = fs::read_dir(store.join("manifests"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -327,6 +327,7 @@ impl Loaded {
                 return (seen, false);
             }
         };
+        let mut last: Option<String> = None;
         for entry in entries {
             seen += 1;
             let mut entry = match entry {
@@ -334,13 +335,26 @@ impl Loaded {
                 Err(err) => {
                     // A tar stream has no index to resynchronise from; the reports read so far
                     // are kept.
+                    let cut = err.kind() == io::ErrorKind::UnexpectedEof;
                     self.problems.push(Problem::skipped(
                         self.archive.clone(),
-                        format!("cannot read tar archive: {err}"),
+                        match &last {
+                            Some(name) => format!(
+                                "cannot read tar archive past entry {} (\"{}\"): {err}{}",
+                                seen - 1,
+                                crate::report::escape::terminal(name),
+                                if cut { " (cut short?)" } else { "" }
+                            ),
+                            None => format!(
+                                "cannot read tar archive: {err}{}",
+                                if cut { " (cut short?)" } else { "" }
+                            ),
+                        },
                     ));
                     return (seen, false);
                 }
             };
+            last = Some(String::from_utf8_lossy(&entry.path_bytes()).into_owned());
             let entry_type = entry.header().entry_type();
             if !(entry_type.is_file() || entry_type.is_contiguous()) {
                 continue;
@@ -454,6 +468,16 @@ pub(super) fn classify_entry(name: &str) -> Result<Option<(EntryRole, String)>, 
     };
     let lower = last.to_ascii_lowercase();
     let is_report = lower.len() > ".xml".len() && lower.ends_with(".xml");
+    let nested = [".xml.gz", ".zip", ".tar", ".tar.gz", ".tgz"]
+        .iter()
+        .any(|ext| lower.len() > ext.len() && lower.ends_with(ext));
+    if nested && !components.iter().any(|part| part.starts_with('.')) {
+        // Said, not passed over: its reports would be missing without a word.
+        return Err(
+            "is a compressed file or archive inside an archive, which is not read \
+                    (unpack it, or give it to ingest on its own)",
+        );
+    }
     if !is_report && lower != RUN_JSON {
         return Ok(None);
     }

@@ -160,9 +160,21 @@ impl Fields<'_> {
         let text = self.string(key, value)?;
         let parsed = crate::junit::values::parse_timestamp(&text);
         if parsed.is_none() {
+            // Written like a date (`9999-12-31T23:59:59Z`, `2024-02-30T00:00:00Z`) but not one
+            // that can be: say so rather than ask for the form it has.
+            let dated = text
+                .trim()
+                .as_bytes()
+                .get(..5)
+                .is_some_and(|p| p[..4].iter().all(u8::is_ascii_digit) && p[4] == b'-');
             self.wrong(
                 key,
-                "an RFC 3339 timestamp such as 2024-05-01T10:00:00Z",
+                if dated {
+                    "an RFC 3339 timestamp of a real date from the year 0001 to 9998 \
+                     (such as 2024-05-01T10:00:00Z)"
+                } else {
+                    "an RFC 3339 timestamp such as 2024-05-01T10:00:00Z"
+                },
                 &format!("\"{text}\""),
             );
         }

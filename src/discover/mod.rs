@@ -773,6 +773,16 @@ mod tests {
             ]
         );
         assert!(problems.iter().all(|p| p.location == "r/run.json"));
+        // A date that cannot be is said to be out of range, not of the wrong form.
+        let (meta, problems) =
+            meta_from_json(br#"{"timestamp": "9999-12-31T23:59:59Z"}"#, "r/run.json");
+        assert_eq!(meta.timestamp, None);
+        assert!(
+            problems[0]
+                .message
+                .contains("of a real date from the year 0001 to 9998"),
+            "{problems:?}"
+        );
     }
 
     #[test]

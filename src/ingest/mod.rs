@@ -163,6 +163,13 @@ pub(crate) fn ingest(
             "waiting for another ingest to finish",
         ))
     })?;
+    if !fresh && let Ok(true) = store.mend_entry(&lock) {
+        report_problem(&Diagnostic::note(
+            store.dir().display().to_string(),
+            "manifest.json was behind the newest committed generation (a writer stopped \
+             mid-commit); put back",
+        ));
+    }
     // Again when another writer (on another machine: the lock does not reach it) stored some of
     // the same runs first, or replaced what this one read; the problems were reported already.
     let result = store.retrying(

@@ -25,6 +25,8 @@ const PLACEHOLDER_BEFORE: i64 = 946_684_800;
 /// Elements nested deeper than this are refused: real reports stay under ten levels, and a
 /// limit keeps hostile nesting from costing memory.
 pub(crate) const MAX_DEPTH: usize = 64;
+/// Levels of an element path shown whole in a problem; a deeper one is shortened.
+const PATH_LEVELS: usize = 8;
 /// Warnings kept per report; the rest are counted in one closing line.
 const MAX_WARNINGS: usize = 20;
 /// Bytes of report text (a name, a value, an end tag) quoted in a problem message.
@@ -1347,9 +1349,18 @@ impl<'t> Parser<'t> {
         self.innermost(|f| f.suite_name)
     }
 
+    /// Where the parser is, `testsuites/testsuite[2]/testcase[5]`; deeper than
+    /// [`PATH_LEVELS`] levels, the first two and the last three around how many are left out.
     fn element_path(&self) -> String {
         let mut path = String::new();
-        for frame in &self.frames {
+        let n = self.frames.len();
+        for (k, frame) in self.frames.iter().enumerate() {
+            if n > PATH_LEVELS && (2..n - 3).contains(&k) {
+                if k == 2 {
+                    path.push_str(&format!("/…{} levels…", n - 5));
+                }
+                continue;
+            }
             if !path.is_empty() {
                 path.push('/');
             }
@@ -2212,6 +2223,11 @@ mod tests {
         }
         let r = parse(doc.as_bytes());
         assert!(r.problems[0].message.contains("nested deeper"));
+        // Its path is shortened: the first two levels and the last three.
+        assert_eq!(
+            r.problems[0].element,
+            "testsuites/testsuite[1]/…59 levels…/testsuite[1]/testsuite[1]/testsuite[1]"
+        );
     }
 
     #[test]

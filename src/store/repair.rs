@@ -55,6 +55,18 @@ impl Store {
         })
     }
 
+    /// Puts `manifest.json` back to the newest generation when a writer killed between its
+    /// commit and the rename after it left an older one there; a no-op otherwise. Every
+    /// writer calls it once it holds the lock, so an ingest that finds nothing new to write
+    /// still mends the store other engines read (they would read an older store until then).
+    pub(crate) fn mend_entry(&self, _lock: &StoreLock) -> Result<bool, StoreError> {
+        if self.entry_problem()?.is_none() {
+            return Ok(false);
+        }
+        self.refresh_entry()?;
+        Ok(true)
+    }
+
     fn repair_once(&self, _lock: &StoreLock) -> Result<Option<Vec<Dropped>>, StoreError> {
         let manifest = self.read_manifest()?;
         let mut dropped = Vec::new();
