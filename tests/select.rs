@@ -482,7 +482,7 @@ fn hostile_history(dir: &Path) -> (PathBuf, Vec<String>) {
         "pipe|bar".into(),
         "it's".into(),
         "line\nbreak".into(),
-        "a".repeat(10 * 1024),
+        "a".repeat(3 * 1024),
     ];
     let h = dir.join("history");
     for (i, run) in ["r1", "r2"].iter().enumerate() {

@@ -65,9 +65,17 @@ pub(crate) fn node_id(t: &Target, root: &Path) -> Result<(String, Option<String>
         return Err("has neither a classname nor a file attribute".into());
     }
     for end in (1..=parts.len()).rev() {
-        let file = format!("{}.py", parts[..end].join("/"));
-        if root.join(&file).is_file() {
-            return Ok((join(&file, &parts[end..]), None));
+        let found = files_named(&parts[..end], root);
+        match found.as_slice() {
+            [] => {}
+            [file] => return Ok((join(file, &parts[end..]), None)),
+            [a, b, ..] => {
+                return Err(format!(
+                    "its classname names both {a} and {b} under {} (a folder with a dot in its \
+                     name), and a report without a file attribute does not say which",
+                    root.display()
+                ));
+            }
         }
     }
     // pytest's default python_files are test_*.py and *_test.py.
@@ -89,6 +97,28 @@ pub(crate) fn node_id(t: &Target, root: &Path) -> Result<(String, Option<String>
             root.display()
         )),
     }
+}
+
+/// The `.py` files under `root` that dotted module `parts` can be: pytest writes a folder's
+/// dots as they are (`tests/my.pkg/test_d.py` and `tests/my/pkg/test_d.py` are both
+/// `tests.my.pkg.test_d`), so each dot between two parts may be a `/` or a `.`; at most 2^10
+/// spellings are tried, past that only slashes.
+fn files_named(parts: &[&str], root: &Path) -> Vec<String> {
+    let gaps = parts.len().saturating_sub(1);
+    let spellings: u32 = if gaps <= 10 { 1 << gaps } else { 1 };
+    let mut found = Vec::new();
+    for mask in 0..spellings {
+        let mut file = String::from(parts[0]);
+        for (k, part) in parts[1..].iter().enumerate() {
+            file.push(if mask & (1 << k) == 0 { '/' } else { '.' });
+            file.push_str(part);
+        }
+        file.push_str(".py");
+        if root.join(&file).is_file() {
+            found.push(file);
+        }
+    }
+    found
 }
 
 pub(crate) fn deselect(targets: &[Target], ctx: &Context) -> Emitted {
@@ -190,6 +220,19 @@ mod tests {
         assert_eq!(id, "tests/test_other.py::TestA::test_b");
         assert!(warning.unwrap().contains("guessed"));
         assert!(node_id(&target("pkg.Thing", "check", None), dir.path()).is_err());
+        // A folder with a dot in its name (pytest 9.2 writes `tests.my.pkg.test_d` for
+        // tests/my.pkg/test_d.py): found; with tests/my/pkg/test_d.py beside it, the report
+        // cannot say which, so no node id is written.
+        std::fs::create_dir_all(dir.path().join("tests/my.pkg")).unwrap();
+        std::fs::write(dir.path().join("tests/my.pkg/test_d.py"), "").unwrap();
+        let t = target("tests.my.pkg.test_d", "test_dot", None);
+        let (id, warning) = node_id(&t, dir.path()).unwrap();
+        assert_eq!(id, "tests/my.pkg/test_d.py::test_dot");
+        assert_eq!(warning, None);
+        std::fs::create_dir_all(dir.path().join("tests/my/pkg")).unwrap();
+        std::fs::write(dir.path().join("tests/my/pkg/test_d.py"), "").unwrap();
+        let why = node_id(&t, dir.path()).unwrap_err();
+        assert!(why.contains("names both"), "{why}");
     }
 
     #[test]
