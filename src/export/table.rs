@@ -229,10 +229,10 @@ impl Table {
             .iter()
             .map(|c| terminal(if self.head { &c.head } else { "" }))
             .collect();
-        let mut widths: Vec<usize> = heads.iter().map(|h| h.chars().count()).collect();
+        let mut widths: Vec<usize> = heads.iter().map(|h| cols(h)).collect();
         for row in &cells {
             for (w, c) in widths.iter_mut().zip(row) {
-                *w = (*w).max(c.chars().count());
+                *w = (*w).max(cols(c));
             }
         }
         if let Some(limit) = opts.width() {
@@ -367,7 +367,7 @@ fn render(columns: &[&Column], widths: &[usize], cells: &[Cow<'_, str>]) -> Stri
             line.push_str(&" ".repeat(GAP));
         }
         let text = cut(cell, width, column.fit);
-        let pad = width.saturating_sub(text.chars().count());
+        let pad = width.saturating_sub(cols(&text));
         match column.align {
             Align::Left => {
                 line.push_str(&text);
@@ -394,39 +394,74 @@ fn cut(s: &str, width: usize, fit: Fit) -> Cow<'_, str> {
     }
 }
 
-/// The first `width - 1` characters and `…`, when `s` is longer than `width`.
-pub(crate) fn end(s: &str, width: usize) -> Cow<'_, str> {
-    match s.char_indices().nth(width) {
-        None => Cow::Borrowed(s),
-        Some(_) if width == 0 => Cow::Borrowed(""),
-        Some(_) => {
-            let at = s.char_indices().nth(width - 1).map_or(s.len(), |(i, _)| i);
-            Cow::Owned(format!("{}…", &s[..at]))
-        }
-    }
+/// Columns `s` takes on a terminal: wide (CJK, most emoji) characters two, combining marks and
+/// other zero-width characters none.
+pub(crate) fn cols(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
-/// The start and the end of `s` around `…`, in `width` characters, when `s` is longer.
-/// The end gets the extra character: a test's own name is at the end of its id.
+fn char_cols(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// The byte index where the first `width` columns of `s` end (a wide character that would
+/// cross it is left out).
+fn head_end(s: &str, width: usize) -> usize {
+    let mut used = 0;
+    for (i, c) in s.char_indices() {
+        let w = char_cols(c);
+        if used + w > width {
+            return i;
+        }
+        used += w;
+    }
+    s.len()
+}
+
+/// The byte index where the last `width` columns of `s` start.
+fn tail_start(s: &str, width: usize) -> usize {
+    let mut used = 0;
+    let mut start = s.len();
+    for (i, c) in s.char_indices().rev() {
+        let w = char_cols(c);
+        if used + w > width {
+            break;
+        }
+        used += w;
+        start = i;
+    }
+    start
+}
+
+/// The first `width - 1` columns and `…`, when `s` is wider than `width` columns.
+pub(crate) fn end(s: &str, width: usize) -> Cow<'_, str> {
+    if cols(s) <= width {
+        return Cow::Borrowed(s);
+    }
+    if width == 0 {
+        return Cow::Borrowed("");
+    }
+    Cow::Owned(format!("{}…", &s[..head_end(s, width - 1)]))
+}
+
+/// The start and the end of `s` around `…`, in `width` columns, when `s` is wider.
+/// The end gets the extra column: a test's own name is at the end of its id.
 pub(crate) fn middle(s: &str, width: usize) -> Cow<'_, str> {
     around(s, width, width.saturating_sub(1) / 2)
 }
 
-/// A test id `class::name` in `width` characters: the name gets two thirds of the room (or
+/// A test id `class::name` in `width` columns: the name gets two thirds of the room (or
 /// what the class leaves), each part is cut in the middle, the class keeping more of its end.
 pub(crate) fn test_id(s: &str, width: usize) -> Cow<'_, str> {
     let Some(at) = s.find("::") else {
         return middle(s, width);
     };
-    if s.chars().count() <= width || width < 8 {
+    if cols(s) <= width || width < 8 {
         return middle(s, width);
     }
     let (class, name) = (&s[..at], &s[at + 2..]);
     let room = width - 2;
-    let name_width = name
-        .chars()
-        .count()
-        .min((room * 2 / 3).max(room.saturating_sub(class.chars().count())));
+    let name_width = cols(name).min((room * 2 / 3).max(room.saturating_sub(cols(class))));
     let class_width = room - name_width;
     Cow::Owned(format!(
         "{}::{}",
@@ -435,11 +470,10 @@ pub(crate) fn test_id(s: &str, width: usize) -> Cow<'_, str> {
     ))
 }
 
-/// `head` characters of `s`, `…`, and its last `width - 1 - head`, when `s` is longer than
+/// `head` columns of `s`, `…`, and its last `width - 1 - head`, when `s` is wider than
 /// `width`.
 fn around(s: &str, width: usize, head: usize) -> Cow<'_, str> {
-    let n = s.chars().count();
-    if n <= width {
+    if cols(s) <= width {
         return Cow::Borrowed(s);
     }
     if width == 0 {
@@ -447,9 +481,9 @@ fn around(s: &str, width: usize, head: usize) -> Cow<'_, str> {
     }
     let head = head.min(width - 1);
     let tail = width - 1 - head;
-    let head_end = s.char_indices().nth(head).map_or(s.len(), |(i, _)| i);
-    let tail_start = s.char_indices().nth(n - tail).map_or(s.len(), |(i, _)| i);
-    Cow::Owned(format!("{}…{}", &s[..head_end], &s[tail_start..]))
+    let head_at = head_end(s, head);
+    let tail_at = tail_start(s, tail).max(head_at);
+    Cow::Owned(format!("{}…{}", &s[..head_at], &s[tail_at..]))
 }
 
 /// Writes a line of prose (already escaped), wrapped at spaces to the line width unless
@@ -462,7 +496,7 @@ pub(crate) fn write_line(out: &mut impl Write, opts: &TableOptions, line: &str) 
     let mut current = String::new();
     let mut used = 0;
     for word in line.split(' ') {
-        let n = word.chars().count();
+        let n = cols(word);
         if used > 0 && used + 1 + n > width {
             writeln!(out, "{current}")?;
             current = INDENT.to_string();
@@ -471,8 +505,8 @@ pub(crate) fn write_line(out: &mut impl Write, opts: &TableOptions, line: &str) 
             current.push(' ');
             used += 1;
         }
-        let word = end(word, width - used);
-        used += word.chars().count();
+        let word = end(word, width.saturating_sub(used));
+        used += cols(&word);
         current.push_str(&word);
     }
     writeln!(out, "{current}")
@@ -555,6 +589,26 @@ mod tests {
         assert_eq!(end("abcdefghij", 5), "abcd…");
         assert_eq!(end("abc", 3), "abc");
         assert_eq!(end("abc", 0), "");
+        // By columns on a terminal: wide characters take two, combining marks none.
+        assert_eq!(end("名前テスト", 5), "名前…");
+        assert_eq!(middle("名前テスト名前", 7), "名…前");
+        assert_eq!(
+            end("e\u{301}e\u{301}e\u{301}", 3),
+            "e\u{301}e\u{301}e\u{301}"
+        );
+    }
+
+    /// Cells are padded by the columns they take, so a row with wide or combining characters
+    /// keeps the next column in line (pytest parameter ids, jest titles).
+    #[test]
+    fn wide_and_combining_characters_keep_columns_aligned() {
+        let mut t = Table::new(vec![Column::name("test"), Column::num("runs")]);
+        for name in ["plain_name", "名前テスト", "cafe\u{301}_ok", "emoji 😀 ok"] {
+            t.row(vec![name.into(), "12".into()]);
+        }
+        let out = print(&t, &TableOptions::default());
+        let ends: Vec<usize> = out.lines().map(cols).collect();
+        assert!(ends.iter().all(|&e| e == ends[0]), "{out}\n{ends:?}");
     }
 
     #[test]
