@@ -124,15 +124,43 @@ fn exclude(
     purpose: go::Purpose,
     ctx: &Context,
 ) -> Emitted {
-    match runner {
-        Runner::Pytest => pytest::deselect(targets, ctx),
-        Runner::Nextest => nextest::exclude(targets, all, ctx.nextest_binaries.as_ref()),
-        Runner::Maven => maven::exclude(targets),
-        Runner::Gradle => gradle::exclude(targets),
-        Runner::Jest => jest::exclude(targets, all),
-        Runner::Go => go::skip(targets, all, purpose),
-        Runner::Plain | Runner::Json => plain(targets.iter().map(|t| t.test_id.as_str())),
+    if matches!(runner, Runner::Plain | Runner::Json) {
+        return plain(targets.iter().map(|t| t.test_id.as_str()));
     }
+    // A name cut when it was read (over `junit::TEXT_MAX`) is no longer the runner's name for
+    // the test: a pattern written from it would match nothing, or something else.
+    let (cut, kept): (Vec<&Target>, Vec<&Target>) = targets.iter().partition(|t| {
+        [t.name.as_str(), t.classname.as_str()]
+            .iter()
+            .any(|s| was_cut(s))
+    });
+    let kept: Vec<Target> = kept.into_iter().cloned().collect();
+    let mut out = match runner {
+        Runner::Pytest => pytest::deselect(&kept, ctx),
+        Runner::Nextest => nextest::exclude(&kept, all, ctx.nextest_binaries.as_ref()),
+        Runner::Maven => maven::exclude(&kept),
+        Runner::Gradle => gradle::exclude(&kept),
+        Runner::Jest => jest::exclude(&kept, all),
+        Runner::Go => go::skip(&kept, all, purpose),
+        Runner::Plain | Runner::Json => plain(kept.iter().map(|t| t.test_id.as_str())),
+    };
+    for t in cut {
+        out.left_out += 1;
+        out.warnings.push(format!(
+            "{}: its name was longer than the {} bytes a report keeps and was cut when read, \
+             so no pattern can name it; left out",
+            show(&t.test_id),
+            crate::junit::TEXT_MAX
+        ));
+    }
+    out
+}
+
+/// Whether `s` is a value the reader cut: it ends in `junit::CUT_MARK` and 16 hexadecimal
+/// digits.
+fn was_cut(s: &str) -> bool {
+    s.rsplit_once(crate::junit::CUT_MARK)
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// A selection the chosen output cannot take.
@@ -649,6 +677,44 @@ mod tests {
 
     /// Every runner format, file and shell form, and its warnings: no character of
     /// `is_unsafe_char` other than the newlines that end lines.
+    /// A name cut when read is no runner's name for the test: every runner format leaves it
+    /// out with a warning; plain and JSON, which list testsift's ids, keep it.
+    #[test]
+    fn names_cut_when_read_are_left_out_of_runner_patterns() {
+        let cut = format!(
+            "test_{}{}0123456789abcdef",
+            "p".repeat(40),
+            crate::junit::CUT_MARK
+        );
+        let targets = vec![
+            Target {
+                test_id: format!("tests.test_x::{cut}"),
+                classname: "tests.test_x".into(),
+                name: cut.clone(),
+                file: Some("tests/test_x.py".into()),
+                ..Target::default()
+            },
+            Target {
+                test_id: "tests.test_x::test_ok".into(),
+                classname: "tests.test_x".into(),
+                name: "test_ok".into(),
+                file: Some("tests/test_x.py".into()),
+                ..Target::default()
+            },
+        ];
+        let ctx = Context::default();
+        for runner in [Runner::Pytest, Runner::Jest, Runner::Go, Runner::Nextest] {
+            let out = exclude(runner, &targets, &targets, go::Purpose::Skip, &ctx);
+            assert_eq!(out.left_out, 1, "{runner:?}");
+            assert!(!out.text.contains("pppp"), "{runner:?}: {}", out.text);
+            assert!(out.text.contains("test_ok"), "{runner:?}: {}", out.text);
+            assert!(out.warnings.iter().any(|w| w.contains("was cut when read")));
+        }
+        let out = exclude(Runner::Plain, &targets, &targets, go::Purpose::Skip, &ctx);
+        assert_eq!(out.left_out, 0);
+        assert!(out.text.contains(&cut));
+    }
+
     #[test]
     fn no_format_writes_a_control_character() {
         let targets: Vec<Target> = hostile::terminal()
