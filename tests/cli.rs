@@ -1199,23 +1199,61 @@ fn a_zip_cut_short_keeps_the_reports_before_the_cut() {
         .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
     entries.push(("reports/big.xml", &big));
-    let whole = zip_bytes(&entries);
-    let history = dir.path().join("history");
-    write(&history.join("run-1.zip"), &whole[..whole.len() - 20_000]);
-    let store = dir.path().join("store");
-    let out = ingest(&store, &[&history], &[]);
-    assert_code(&out, 0);
-    let err = stderr(&out);
-    assert!(
-        err.contains(
-            "run-1.zip: warning: zip archive without its directory at the end (cut short?)"
-        ) && err.contains("3 reports kept, up to entry 4 (\"reports/big.xml\") is cut short"),
-        "{err}"
-    );
-    assert!(err.contains("run-1.zip!/reports/big.xml: error"), "{err}");
-    let mut names = texts_of(&store);
-    names.sort();
-    assert_eq!(names, ["good0", "good1", "good2"]);
+    // Written to a file (sizes in each local header) and streamed (sizes in a data descriptor
+    // after each entry's data, as streaming writers and CI artifact services write them),
+    // deflated and stored.
+    for (k, (streamed, method)) in [
+        (false, zip::CompressionMethod::Deflated),
+        (true, zip::CompressionMethod::Deflated),
+        (true, zip::CompressionMethod::Stored),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let whole = zip_bytes_as(&entries, streamed, method);
+        let history = dir.path().join(format!("history-{k}"));
+        let cut = if method == zip::CompressionMethod::Stored {
+            whole.len() - big.len() / 2
+        } else {
+            whole.len() - 20_000
+        };
+        write(&history.join("run-1.zip"), &whole[..cut]);
+        let store = dir.path().join(format!("store-{k}"));
+        let out = ingest(&store, &[&history], &[]);
+        assert_code(&out, 0);
+        let err = stderr(&out);
+        assert!(
+            err.contains(
+                "run-1.zip: warning: zip archive without its directory at the end (cut short?)"
+            ) && err.contains("3 reports kept, up to entry 4 (\"reports/big.xml\") is cut short"),
+            "{k}: {err}"
+        );
+        let mut names = texts_of(&store);
+        names.sort();
+        assert_eq!(names, ["good0", "good1", "good2"], "{k}");
+    }
+}
+
+fn zip_bytes_as(
+    entries: &[(&str, &str)],
+    streamed: bool,
+    method: zip::CompressionMethod,
+) -> Vec<u8> {
+    let options = zip::write::SimpleFileOptions::default().compression_method(method);
+    if !streamed {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, text) in entries {
+            writer.start_file(*name, options).unwrap();
+            writer.write_all(text.as_bytes()).unwrap();
+        }
+        return writer.finish().unwrap().into_inner();
+    }
+    let mut writer = zip::ZipWriter::new_stream(Vec::new());
+    for (name, text) in entries {
+        writer.start_file(*name, options).unwrap();
+        writer.write_all(text.as_bytes()).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
 }
 
 fn texts_of(store: &std::path::Path) -> Vec<String> {

@@ -96,6 +96,47 @@ pub(super) struct Loaded {
     run_json: Option<Vec<u8>>,
 }
 
+/// A stored zip entry's data when a signed data descriptor follows it (its compressed size
+/// the length of the data), the descriptor read too; `None` when none is found within `limit`
+/// bytes or before the end of the file.
+fn stored_until_descriptor(
+    reader: &mut BufReader<File>,
+    limit: u64,
+    zip64: bool,
+) -> io::Result<Option<Vec<u8>>> {
+    let tail = if zip64 { 20 } else { 12 };
+    let mut data: Vec<u8> = Vec::new();
+    let mut byte = [0u8; 1];
+    while (data.len() as u64) <= limit {
+        match reader.read_exact(&mut byte) {
+            Ok(()) => data.push(byte[0]),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        let n = data.len();
+        if n >= 4 + tail && data[n - 4 - tail..n - tail] == [0x50, 0x4b, 0x07, 0x08] {
+            let start = n - 4 - tail;
+            let size_field = &data[n - tail + 4..n - tail + if zip64 { 12 } else { 8 }];
+            let declared = size_field
+                .iter()
+                .rev()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+            if declared == start as u64 {
+                data.truncate(start);
+                return Ok(Some(data));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// One step of the walk over a zip's local headers.
+enum Walked {
+    Read,
+    /// The walk cannot go on: why, naming the entry.
+    Stop(String),
+}
+
 /// What an archive entry is to us, judging by its name.
 pub(super) enum EntryRole {
     Report,
@@ -239,25 +280,11 @@ impl Loaded {
         };
         let mut reader = BufReader::new(file);
         loop {
-            match zip::read::read_zipfile_from_stream(&mut reader) {
-                Ok(Some(mut entry)) => {
-                    entries += 1;
-                    if !entry.is_file() {
-                        continue;
-                    }
-                    let name = match entry.name() {
-                        Ok(name) => name.into_owned(),
-                        Err(e) => {
-                            stopped = Some(format!("entry {entries}: {e}"));
-                            break;
-                        }
-                    };
-                    let size = entry.size();
-                    // One pass, no second read: everything up to the limit is kept.
-                    if let Entry::Broken = self.read_entry(&name, size, &mut entry, u64::MAX) {
-                        stopped = Some(format!("entry {entries} (\"{name}\") is cut short"));
-                        break;
-                    }
+            match self.next_local_entry(&mut reader, entries + 1) {
+                Ok(Some(Walked::Read)) => entries += 1,
+                Ok(Some(Walked::Stop(why))) => {
+                    stopped = Some(why);
+                    break;
                 }
                 Ok(None) => break,
                 Err(e) => {
@@ -278,11 +305,136 @@ impl Loaded {
             self.archive.clone(),
             format!(
                 "zip archive without its directory at the end (cut short?): {err}; its entries \
-                 were read in order, {recovered} {} kept{}",
+                 were read in order, {recovered} {} kept{}{}",
                 if recovered == 1 { "report" } else { "reports" },
-                stopped.map_or(String::new(), |s| format!(", up to {s}"))
+                stopped.map_or(String::new(), |s| format!(", up to {s}")),
+                if self.run_json.is_none() {
+                    "; no run.json before the cut, so the run is named by the file (a run.json \
+                     after it is lost)"
+                } else {
+                    ""
+                }
             ),
         ));
+    }
+
+    /// Reads the zip entry whose local header starts at `reader` (entry number `n`): `None`
+    /// at the central directory or the end of the file. Entries whose sizes follow their data
+    /// (a data descriptor, as streaming writers do) are read when deflated, the deflate stream
+    /// saying where it ends; a stored one of unknown size stops the walk.
+    fn next_local_entry(
+        &mut self,
+        reader: &mut BufReader<File>,
+        n: usize,
+    ) -> io::Result<Option<Walked>> {
+        use std::io::BufRead;
+        let mut sig = [0u8; 4];
+        match reader.read_exact(&mut sig) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        match u32::from_le_bytes(sig) {
+            0x0403_4b50 => {}
+            // The central directory (or its end) begins: every entry was read.
+            0x0201_4b50 | 0x0605_4b50 | 0x0606_4b50 => return Ok(None),
+            _ => {
+                return Ok(Some(Walked::Stop(format!(
+                    "entry {n}: no local header where it should start"
+                ))));
+            }
+        }
+        let mut fixed = [0u8; 26];
+        reader.read_exact(&mut fixed)?;
+        let u16_at = |k: usize| u16::from_le_bytes([fixed[k], fixed[k + 1]]);
+        let u32_at =
+            |k: usize| u32::from_le_bytes([fixed[k], fixed[k + 1], fixed[k + 2], fixed[k + 3]]);
+        let (flags, method) = (u16_at(2), u16_at(4));
+        let (mut compressed, mut size) = (u64::from(u32_at(14)), u64::from(u32_at(18)));
+        let mut name = vec![0u8; usize::from(u16_at(22))];
+        reader.read_exact(&mut name)?;
+        let mut extra = vec![0u8; usize::from(u16_at(24))];
+        reader.read_exact(&mut extra)?;
+        let name = String::from_utf8_lossy(&name).into_owned();
+        // Zip64: the sizes are in the extra field (id 1: size, then compressed size).
+        let mut zip64 = false;
+        let mut at = 0;
+        while at + 4 <= extra.len() {
+            let id = u16::from_le_bytes([extra[at], extra[at + 1]]);
+            let len = usize::from(u16::from_le_bytes([extra[at + 2], extra[at + 3]]));
+            let body = &extra[(at + 4).min(extra.len())..(at + 4 + len).min(extra.len())];
+            if id == 1 && body.len() >= 16 {
+                zip64 = true;
+                let le = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+                size = le(&body[..8]);
+                compressed = le(&body[8..16]);
+            }
+            at += 4 + len;
+        }
+        let described_after = flags & 0x8 != 0;
+        if flags & 0x1 != 0 {
+            return Ok(Some(Walked::Stop(format!(
+                "entry {n} (\"{name}\") is encrypted"
+            ))));
+        }
+        let outcome = match (method, described_after) {
+            (0, false) => {
+                let mut data = reader.by_ref().take(compressed);
+                let outcome = self.read_entry(&name, size, &mut data, u64::MAX);
+                io::copy(&mut data, &mut io::sink())?;
+                outcome
+            }
+            (8, false) => {
+                let mut data = flate2::read::DeflateDecoder::new(reader.by_ref().take(compressed));
+                let outcome = self.read_entry(&name, size, &mut data, u64::MAX);
+                // What the entry's read left (an entry that is not a report is not read).
+                let mut rest = data.into_inner();
+                io::copy(&mut rest, &mut io::sink())?;
+                outcome
+            }
+            (8, true) => {
+                let mut data = flate2::bufread::DeflateDecoder::new(reader.by_ref());
+                let outcome = self.read_entry(&name, 0, &mut data, u64::MAX);
+                if !matches!(outcome, Entry::Broken) {
+                    // To the end of the deflate stream, bounded: its end is where the data
+                    // descriptor starts.
+                    let limit = self.limit;
+                    io::copy(&mut data.by_ref().take(limit), &mut io::sink())?;
+                    let mut descriptor = [0u8; 4];
+                    let peeked = reader.fill_buf()?;
+                    if peeked.len() >= 4 {
+                        descriptor.copy_from_slice(&peeked[..4]);
+                    }
+                    let signed = u32::from_le_bytes(descriptor) == 0x0807_4b50;
+                    let skip = usize::from(signed) * 4 + if zip64 { 20 } else { 12 };
+                    let mut sink = vec![0u8; skip];
+                    reader.read_exact(&mut sink)?;
+                }
+                outcome
+            }
+            (0, true) => {
+                // Stored, its size only after it: the data runs to a signed data descriptor
+                // whose compressed size is the bytes before it (a report, being XML, holds no
+                // such bytes: `\x07` is no XML character).
+                match stored_until_descriptor(reader, self.limit, zip64)? {
+                    Some(data) => {
+                        self.read_entry(&name, data.len() as u64, &mut data.as_slice(), u64::MAX)
+                    }
+                    None => Entry::Broken,
+                }
+            }
+            _ => {
+                return Ok(Some(Walked::Stop(format!(
+                    "entry {n} (\"{name}\"), whose compression is not read this way"
+                ))));
+            }
+        };
+        if let Entry::Broken = outcome {
+            return Ok(Some(Walked::Stop(format!(
+                "entry {n} (\"{name}\") is cut short"
+            ))));
+        }
+        Ok(Some(Walked::Read))
     }
 
     fn read_tar(&mut self, reader: impl Read) {
