@@ -280,9 +280,10 @@ impl TableArgs {
     }
 }
 
-/// The width of the terminal standard output writes to, when it is one (at least 40 columns):
-/// a table then uses the room there is. Output to a file or a pipe keeps the fixed width, so
-/// it does not depend on the window it was run from.
+/// The width of the terminal standard output writes to, when it is one: a table then uses
+/// the room there is, but never fewer than 80 columns, below which names would be cut to a few
+/// characters (a narrower terminal wraps the lines instead). Output to a file or a pipe keeps
+/// the fixed width, so it does not depend on the window it was run from.
 fn terminal_columns() -> Option<usize> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
@@ -290,7 +291,7 @@ fn terminal_columns() -> Option<usize> {
     }
     console::Term::stdout()
         .size_checked()
-        .map(|(_, cols)| usize::from(cols).max(40))
+        .map(|(_, cols)| usize::from(cols).max(80))
 }
 
 /// Output format of an analysis.

@@ -228,6 +228,33 @@ fn priority_backtest_with_nothing_to_score_says_so() {
         assert!(shown.contains("Nothing replayed"), "{kind}: {shown}");
         assert!(!shown.contains(absent), "{kind}: {shown}");
     }
+    // JSON gives what was not measured as null (or no order at all), not as 0.
+    let json = |kind: &str| -> Value {
+        let out = testsift()
+            .args([
+                "backtest",
+                kind,
+                "--train-runs",
+                "1000",
+                "--format",
+                "json",
+                "--store",
+            ])
+            .arg(&store)
+            .output()
+            .unwrap();
+        assert_code(&out, 0);
+        serde_json::from_str(&stdout(&out)).unwrap()
+    };
+    let priority = json("priority");
+    assert_eq!(priority["orders"], serde_json::json!([]), "{priority}");
+    let skip = json("skip");
+    assert!(
+        skip["miss_rate"].is_null() && skip["saved_share"].is_null(),
+        "{skip}"
+    );
+    let shards = json("shards");
+    assert!(shards["mean_imbalance"].is_null(), "{shards}");
 }
 
 /// A test case of a generated report: name, seconds, failed.

@@ -1160,6 +1160,14 @@ fn a_failed_first_ingest_leaves_no_empty_store() {
         !store.exists(),
         "a failed first ingest left {store:?} behind"
     );
+    // Nor the parent folders it made, and an empty folder given as the store stays empty.
+    let deep = dir.path().join("a/b/store");
+    assert_code(&ingest(&deep, &[&runs], &["--quiet"]), 2);
+    assert!(!dir.path().join("a").exists());
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert_code(&ingest(&empty, &[&runs], &["--quiet"]), 2);
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
 
     // A store that holds runs keeps everything when a later ingest fails.
     assert_code(

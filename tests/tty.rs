@@ -139,4 +139,12 @@ fn tables_take_the_terminals_width() {
         narrow.lines().all(|l| l.trim_end().chars().count() <= 100),
         "{narrow}"
     );
+    // Below 80 columns a table keeps 80 (the terminal wraps), so names keep enough to tell
+    // them apart; the terminal's own line breaks are not in what `script` recorded.
+    let tiny = at(50);
+    assert!(
+        tiny.lines().any(|l| l.trim_end().chars().count() > 50),
+        "{tiny}"
+    );
+    assert!(tiny.contains("Test::apply"), "{tiny}");
 }

@@ -33,7 +33,12 @@ pub(crate) fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
     match args.kind {
         BacktestKind::Priority => {
             let result = priority(window, &options);
-            if result.runs_scored == 0 {
+            if result.runs_replayed == 0 {
+                eprintln!(
+                    "testsift: warning: no run after the first {} of {} to replay, so nothing was scored (lower --train-runs or widen the window)",
+                    result.train_runs, result.runs
+                );
+            } else if result.runs_scored == 0 {
                 eprintln!(
                     "testsift: warning: no run after the first {} of {} had a failed test, so nothing was scored (lower --train-runs or widen the window)",
                     result.train_runs, result.runs

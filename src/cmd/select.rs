@@ -60,6 +60,9 @@ pub(crate) fn run(args: SelectArgs) -> anyhow::Result<ExitCode> {
             .map_or(String::new(), |p| format!("{}: ", p.display()));
         anyhow::bail!("{file}{why}");
     }
+    if args.nextest_binaries.is_some() && args.runner != Runner::Nextest {
+        anyhow::bail!("--nextest-binaries is for --runner nextest");
+    }
     let nextest_binaries = match &args.nextest_binaries {
         Some(path) => Some(read_nextest_binaries(path)?),
         None => None,

@@ -304,7 +304,7 @@ impl Loaded {
         self.problems.push(Problem::warning(
             self.archive.clone(),
             format!(
-                "zip archive without its directory at the end (cut short?): {err}; its entries \
+                "zip archive without its directory at the end (cut short?); its entries \
                  were read in order, {recovered} {} kept{}{}",
                 if recovered == 1 { "report" } else { "reports" },
                 stopped.map_or(String::new(), |s| format!(", up to {s}")),

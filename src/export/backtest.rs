@@ -38,6 +38,32 @@ fn fields() -> Fields<OrderScore> {
 const NOTHING_SCORED: &str =
     "no run after the training span had a failed test (lower --train-runs or widen the window).";
 
+/// Said instead of [`NOTHING_SCORED`] when no run came after the training span at all.
+const NOTHING_REPLAYED: &str =
+    "no run came after the training span (lower --train-runs or widen the window).";
+
+/// `value` as JSON with the named top-level fields set to `null` and the named lists emptied:
+/// figures a replay that measured nothing would otherwise give as 0.
+fn json_unmeasured(
+    value: &impl serde::Serialize,
+    nulls: &[&str],
+    empties: &[&str],
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut v = serde_json::to_value(value)?;
+    for key in nulls {
+        if let Some(x) = v.get_mut(*key) {
+            *x = serde_json::Value::Null;
+        }
+    }
+    for key in empties {
+        if let Some(x) = v.get_mut(*key) {
+            *x = serde_json::Value::Array(Vec::new());
+        }
+    }
+    render::json(&v, out)
+}
+
 /// The summary's sentences, one a line; `wrap` breaks the weights' sentence in two for a
 /// terminal (no line over 100 characters).
 fn summary(r: &PriorityBacktest, wrap: bool) -> Vec<String> {
@@ -97,23 +123,43 @@ fn stage_sentence(st: &StageBacktest, wrap: bool) -> String {
     )
 }
 
+impl PriorityBacktest {
+    /// Why no order was scored.
+    fn nothing(&self) -> &'static str {
+        if self.runs_replayed == 0 {
+            NOTHING_REPLAYED
+        } else {
+            NOTHING_SCORED
+        }
+    }
+}
+
 impl Render for PriorityBacktest {
     fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "{}", summary(self, true).join("\n"))?;
         if self.runs_scored == 0 {
             // Every order's mean would print as 0: there is nothing to score them on.
-            return writeln!(out, "No order is scored: {NOTHING_SCORED}");
+            return writeln!(out, "No order is scored: {}", self.nothing());
         }
         writeln!(out)?;
         fields().to_table(&self.orders).print(out, opts)
     }
 
+    /// With nothing scored, no order's scores: every mean would be 0.
     fn json(&self, out: &mut impl Write) -> io::Result<()> {
+        if self.runs_scored == 0 {
+            return json_unmeasured(self, &["stage"], &["orders"], out);
+        }
         render::json(self, out)
     }
 
     fn csv(&self, out: &mut impl Write) -> io::Result<()> {
-        fields().write_csv(&self.orders, out)
+        let orders: &[OrderScore] = if self.runs_scored == 0 {
+            &[]
+        } else {
+            &self.orders
+        };
+        fields().write_csv(orders, out)
     }
 
     /// Every order, whatever `--top` says: there are only a few.
@@ -122,7 +168,7 @@ impl Render for PriorityBacktest {
         let summary = summary(self, false).join("  \n");
         writeln!(out, "### Priority order, replayed\n\n{summary}\n")?;
         if self.runs_scored == 0 {
-            return writeln!(out, "No order is scored: {NOTHING_SCORED}");
+            return writeln!(out, "No order is scored: {}", self.nothing());
         }
         let all = TableOptions {
             top: Some(usize::MAX),
@@ -267,8 +313,25 @@ pub(crate) mod skip {
             table(self, opts, out)
         }
 
+        /// Figures nothing measured are `null`: the savings when no run was replayed, the
+        /// miss rates when no replayed run failed.
         fn json(&self, out: &mut impl Write) -> io::Result<()> {
-            render::json(self, out)
+            const SAVINGS: [&str; 6] = [
+                "mean_tests",
+                "mean_skipped_tests",
+                "mean_seconds",
+                "mean_seconds_saved",
+                "saved_share",
+                "hours_saved_per_week",
+            ];
+            match (self.runs_replayed, self.failure_runs) {
+                (0, _) => {
+                    let nulls: Vec<&str> = SAVINGS.into_iter().chain(["miss_rate"]).collect();
+                    super::json_unmeasured(self, &nulls, &["heuristics"], out)
+                }
+                (_, 0) => super::json_unmeasured(self, &["miss_rate"], &["heuristics"], out),
+                _ => render::json(self, out),
+            }
         }
 
         /// One line per missed run.
@@ -337,10 +400,19 @@ pub(crate) mod shards {
             out,
             "split,pipelines,mean_critical_path_seconds,mean_imbalance"
         )?;
+        let replayed = |x: f64| {
+            if r.pipelines_replayed == 0 {
+                String::new()
+            } else {
+                x.to_string()
+            }
+        };
         writeln!(
             out,
             "testsift,{},{},{}",
-            r.pipelines_replayed, r.mean_critical_path_seconds, r.mean_imbalance
+            r.pipelines_replayed,
+            replayed(r.mean_critical_path_seconds),
+            replayed(r.mean_imbalance)
         )?;
         writeln!(
             out,
@@ -372,7 +444,20 @@ pub(crate) mod shards {
             table(self, out)
         }
 
+        /// With nothing replayed, the split's figures are `null`.
         fn json(&self, out: &mut impl Write) -> io::Result<()> {
+            if self.pipelines_replayed == 0 {
+                return super::json_unmeasured(
+                    self,
+                    &[
+                        "mean_critical_path_seconds",
+                        "mean_imbalance",
+                        "mean_prediction_error",
+                    ],
+                    &[],
+                    out,
+                );
+            }
             render::json(self, out)
         }
 

@@ -156,7 +156,9 @@ pub(crate) fn ingest(
         return Err(IngestError::RunIdNeedsOneRun(runs.len()));
     }
 
-    let fresh = !store.dir().exists();
+    // A store folder that is missing or empty: a failed ingest leaves it as it was.
+    let fresh = std::fs::read_dir(store.dir()).map_or(true, |mut e| e.next().is_none());
+    let made = store.missing_folders();
     let lock = store.lock(|| {
         report_problem(&Diagnostic::note(
             store.dir().display().to_string(),
@@ -184,7 +186,7 @@ pub(crate) fn ingest(
         |e| matches!(e, IngestError::Store(_)),
     );
     if fresh && result.is_err() {
-        store.unclaim_if_unused(lock);
+        store.unclaim_if_unused(lock, &made);
     }
     result
 }

@@ -805,17 +805,23 @@ fn fixed(r: &Report) -> String {
         .take(HTML_ROWS)
         .filter_map(|(t, b)| {
             let fix = b.fixed_by.as_ref()?;
+            let mut broke = match &b.branch {
+                Some(branch) => format!(
+                    r#"{}<br><span class="sub">only on branch {}</span>"#,
+                    html(&shorten(&b.first_bad.run, 60)),
+                    html(&shorten(branch, 60))
+                ),
+                None => html(&shorten(&b.first_bad.run, 60)),
+            };
+            if r.at_window_start(&b.first_bad.run) {
+                broke.push_str(
+                    r#"<br><span class="sub">the window's first run: it may have broken before</span>"#,
+                );
+            }
             Some(format!(
                 r#"<tr>{}<td>{}</td><td title="{}"><code>{}</code></td><td>{}</td><td title="{}"><code>{}</code></td>{}</tr>"#,
                 name_cell(&t.test_id, &t.variant),
-                match &b.branch {
-                    Some(branch) => format!(
-                        r#"{}<br><span class="sub">only on branch {}</span>"#,
-                        html(&shorten(&b.first_bad.run, 60)),
-                        html(&shorten(branch, 60))
-                    ),
-                    None => html(&shorten(&b.first_bad.run, 60)),
-                },
+                broke,
                 html(&shorten(b.first_bad.commit.as_deref().unwrap_or("-"), 100)),
                 short_commit(b.first_bad.commit.as_deref()),
                 html(&shorten(&fix.run, 60)),

@@ -402,18 +402,22 @@ fn fixed(r: &Report) -> String {
     );
     for (t, b) in list.iter().take(TOP) {
         let Some(fix) = &b.fixed_by else { continue };
+        let mut broke = match &b.branch {
+            Some(branch) => format!(
+                "{} (only on branch {})",
+                md(&b.first_bad.run, SHORT),
+                md(branch, SHORT)
+            ),
+            None => md(&b.first_bad.run, SHORT),
+        };
+        if r.at_window_start(&b.first_bad.run) {
+            broke.push_str(" (the window's first run: it may have broken before)");
+        }
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} |",
             test_cell(&t.test_id, &t.variant),
-            match &b.branch {
-                Some(branch) => format!(
-                    "{} (only on branch {})",
-                    md(&b.first_bad.run, SHORT),
-                    md(branch, SHORT)
-                ),
-                None => md(&b.first_bad.run, SHORT),
-            },
+            broke,
             commit(b.first_bad.commit.as_deref()),
             md(&fix.run, SHORT),
             commit(fix.commit.as_deref()),

@@ -219,6 +219,12 @@ impl SelectionSafety {
 }
 
 impl Report {
+    /// Whether `run` is the window's first: a breakage that starts there may have started
+    /// before it.
+    pub(crate) fn at_window_start(&self, run: &str) -> bool {
+        self.flaky.summary.first_run.as_deref() == Some(run)
+    }
+
     /// Owners of broken and flaky tests, with their counts (broken, flaky), most broken first;
     /// tests without an owner under "(no owner)". Empty when no test has one.
     pub(crate) fn by_owner(&self) -> Vec<(String, usize, usize)> {

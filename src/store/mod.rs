@@ -460,7 +460,9 @@ impl Store {
     /// folder itself. Anything else found there (another writer's segment, a manifest) stays,
     /// and so does the folder. Best effort: a failed ingest should not leave an empty store
     /// behind that later commands read as "no runs yet".
-    pub(crate) fn unclaim_if_unused(&self, lock: StoreLock) {
+    /// `made` are the folders the lock created (the store's own and missing parents, deepest
+    /// first): they are removed when empty, and a folder that was there before stays.
+    pub(crate) fn unclaim_if_unused(&self, lock: StoreLock, made: &[PathBuf]) {
         if self.manifest_path().exists() {
             return;
         }
@@ -475,8 +477,22 @@ impl Store {
         if only_ours {
             let _ = fs::remove_file(self.dir.join(MARKER));
             let _ = fs::remove_file(self.dir.join(LOCK));
-            let _ = fs::remove_dir(&self.dir);
+            for dir in made {
+                if fs::remove_dir(dir).is_err() {
+                    break;
+                }
+            }
         }
+    }
+
+    /// The folders from the store's own up to the first that exists, deepest first: what
+    /// [`Store::lock`] would create.
+    pub(crate) fn missing_folders(&self) -> Vec<PathBuf> {
+        self.dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+            .map(Path::to_path_buf)
+            .collect()
     }
 
     /// Takes the writers' lock, creating the store directory; `on_wait` runs once if another

@@ -95,6 +95,23 @@ pub(crate) fn exclude(
         }
         any.push(matcher(t));
     }
+    if let Some(built) = built
+        && !all.is_empty()
+        && !all.iter().any(|t| built.contains(&t.classname))
+    {
+        out.warnings.push(format!(
+            "none of the {} test binaries of the history is in --nextest-binaries (its {}): \
+             was it listed in another workspace?",
+            all.iter()
+                .map(|t| t.classname.as_str())
+                .collect::<std::collections::HashSet<_>>()
+                .len(),
+            match built.len() {
+                1 => "1 binary".to_string(),
+                n => format!("{n} binaries"),
+            }
+        ));
+    }
     let expr = if any.is_empty() {
         "all()".to_string()
     } else {
