@@ -32,14 +32,26 @@ pub(crate) fn escape(s: &str) -> String {
     out
 }
 
+/// The binary id of `t`: what its test id holds before its name, which is its classname
+/// unless testsift.toml's `[[alias]]` gave the test a new id (a test file renamed: the rows
+/// of its history still carry the old binary).
+fn binary(t: &Target) -> &str {
+    t.test_id
+        .strip_suffix(t.name.as_str())
+        .and_then(|head| head.strip_suffix("::"))
+        .filter(|b| !b.is_empty())
+        .unwrap_or(&t.classname)
+}
+
 /// The filterset that matches exactly `t`.
 pub(crate) fn matcher(t: &Target) -> String {
-    if t.classname.is_empty() {
+    let binary = binary(t);
+    if binary.is_empty() {
         format!("test(={})", escape(&t.name))
     } else {
         format!(
             "(binary_id(={}) & test(={}))",
-            escape(&t.classname),
+            escape(binary),
             escape(&t.name)
         )
     }
@@ -57,11 +69,7 @@ pub(crate) fn exclude(
 ) -> Emitted {
     let live: std::collections::HashSet<&str> = match built {
         Some(built) => built.iter().map(String::as_str).collect(),
-        None => all
-            .iter()
-            .filter(|t| !t.stale)
-            .map(|t| t.classname.as_str())
-            .collect(),
+        None => all.iter().filter(|t| !t.stale).map(binary).collect(),
     };
     let mut out = Emitted::default();
     let mut any: Vec<String> = Vec::new();
@@ -75,18 +83,18 @@ pub(crate) fn exclude(
             continue;
         }
         let known = built.is_some() || !all.is_empty();
-        if known && !t.classname.is_empty() && !live.contains(t.classname.as_str()) {
+        if known && !binary(t).is_empty() && !live.contains(binary(t)) {
             out.left_out += 1;
             out.warnings.push(format!(
                 "{}: {}, and nextest refuses a filter naming a binary it does not build; left out",
                 show(&t.test_id),
                 if built.is_some() {
-                    format!("binary {} is not in --nextest-binaries", show(&t.classname))
+                    format!("binary {} is not in --nextest-binaries", show(binary(t)))
                 } else {
                     format!(
                         "no test of binary {} ran in the newest {} runs (a test file deleted \
                          or renamed? --nextest-binaries says which binaries there are)",
-                        show(&t.classname),
+                        show(binary(t)),
                         crate::select::STALE_RUNS
                     )
                 }
@@ -97,13 +105,13 @@ pub(crate) fn exclude(
     }
     if let Some(built) = built
         && !all.is_empty()
-        && !all.iter().any(|t| built.contains(&t.classname))
+        && !all.iter().any(|t| built.contains(binary(t)))
     {
         out.warnings.push(format!(
             "none of the {} test binaries of the history is in --nextest-binaries (its {}): \
              was it listed in another workspace?",
             all.iter()
-                .map(|t| t.classname.as_str())
+                .map(binary)
                 .collect::<std::collections::HashSet<_>>()
                 .len(),
             match built.len() {
@@ -240,5 +248,17 @@ mod tests {
             "{:?}",
             out.warnings
         );
+        // A test given a new id by `[[alias]]` (its file renamed) is named by the new binary,
+        // whatever classname its old rows carry.
+        let aliased = Target {
+            test_id: "shop::it2::flaky".into(),
+            classname: "shop::it".into(),
+            name: "flaky".into(),
+            ..Target::default()
+        };
+        let built = ["shop::it2".to_string()].into_iter().collect();
+        let out = exclude(&[aliased.clone()], &[aliased], Some(&built));
+        assert_eq!(out.text, "not ((binary_id(=shop::it2) & test(=flaky)))\n");
+        assert_eq!(out.left_out, 0, "{:?}", out.warnings);
     }
 }
