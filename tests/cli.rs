@@ -446,14 +446,7 @@ fn a_truncated_report_keeps_the_test_cases_before_the_cut() {
 }
 
 fn zip_bytes(entries: &[(&str, &str)]) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, text) in entries {
-        writer.start_file(*name, options).unwrap();
-        writer.write_all(text.as_bytes()).unwrap();
-    }
-    writer.finish().unwrap().into_inner()
+    zip_bytes_as(entries, false, zip::CompressionMethod::Deflated)
 }
 
 fn gzip_bytes(bytes: &[u8]) -> Vec<u8> {

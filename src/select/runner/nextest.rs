@@ -257,7 +257,8 @@ mod tests {
             ..Target::default()
         };
         let built = ["shop::it2".to_string()].into_iter().collect();
-        let out = exclude(&[aliased.clone()], &[aliased], Some(&built));
+        let one = std::slice::from_ref(&aliased);
+        let out = exclude(one, one, Some(&built));
         assert_eq!(out.text, "not ((binary_id(=shop::it2) & test(=flaky)))\n");
         assert_eq!(out.left_out, 0, "{:?}", out.warnings);
     }
