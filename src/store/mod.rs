@@ -456,17 +456,16 @@ impl Store {
     }
 
     /// Takes back what [`Store::lock`] made in a folder that was no store before, when nothing
-    /// was committed into it: the marker, the lock file, the empty segments folder and the
-    /// folder itself. Anything else found there (another writer's segment, a manifest) stays,
-    /// and so does the folder. Best effort: a failed ingest should not leave an empty store
-    /// behind that later commands read as "no runs yet".
-    /// `made` are the folders the lock created (the store's own and missing parents, deepest
-    /// first): they are removed when empty, and a folder that was there before stays.
+    /// was committed into it: the marker, the lock file, the empty segments folder, and of
+    /// `made` (the folders the lock created, the store's own and missing parents, deepest
+    /// first) those left empty. Anything else found there (another writer's segment, a
+    /// manifest) stays, and so does a folder that was there before. Best effort, done while
+    /// the lock is held: a failed ingest should not leave an empty store behind that later
+    /// commands read as "no runs yet".
     pub(crate) fn unclaim_if_unused(&self, lock: StoreLock, made: &[PathBuf]) {
         if self.manifest_path().exists() {
             return;
         }
-        drop(lock);
         let _ = fs::remove_dir(self.dir.join(SEGMENTS));
         let only_ours = fs::read_dir(&self.dir).is_ok_and(|entries| {
             entries.flatten().all(|e| {
@@ -477,6 +476,7 @@ impl Store {
         if only_ours {
             let _ = fs::remove_file(self.dir.join(MARKER));
             let _ = fs::remove_file(self.dir.join(LOCK));
+            drop(lock);
             for dir in made {
                 if fs::remove_dir(dir).is_err() {
                     break;
