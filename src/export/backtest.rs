@@ -279,7 +279,7 @@ pub(crate) mod skip {
 
     fn table(r: &SkipBacktest, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
         for line in lines(r) {
-            writeln!(out, "{line}")?;
+            crate::export::table::write_line(out, opts, &line)?;
         }
         if r.missed.is_empty() {
             return Ok(());
@@ -386,9 +386,9 @@ pub(crate) mod shards {
         lines
     }
 
-    fn table(r: &ShardsBacktest, out: &mut impl Write) -> io::Result<()> {
+    fn table(r: &ShardsBacktest, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
         for line in lines(r) {
-            writeln!(out, "{line}")?;
+            crate::export::table::write_line(out, opts, &line)?;
         }
         Ok(())
     }
@@ -440,8 +440,8 @@ pub(crate) mod shards {
 
     /// A summary in a few lines: no table, one CSV line per split.
     impl Render for ShardsBacktest {
-        fn table(&self, _opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
-            table(self, out)
+        fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+            table(self, opts, out)
         }
 
         /// With nothing replayed, the split's figures are `null`.
