@@ -43,6 +43,10 @@ pub(super) fn decode<'a>(bytes: &'a [u8], problems: &mut Vec<Problem>) -> Option
         check_declared_label(&text, Some(told_by), problems);
         return Some(Cow::Owned(text.into_owned()));
     }
+    if let Some(what) = compressed(bytes) {
+        problems.push(fatal(1, 1, &what));
+        return None;
+    }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let head = &body[..body.len().min(512)];
     if head.contains(&0) && !starts_like_markup(head) {
@@ -84,6 +88,22 @@ pub(super) fn decode<'a>(bytes: &'a [u8], problems: &mut Vec<Problem>) -> Option
             Some(Cow::Owned(String::from_utf8_lossy(body).into_owned()))
         }
     }
+}
+
+/// What a compressed file or archive under a report's name is, told by its first bytes, and how
+/// to have it read: a report gzipped in place keeps its `.xml` name more often than not.
+fn compressed(bytes: &[u8]) -> Option<String> {
+    let (what, fix) = match bytes {
+        [0x1f, 0x8b, ..] => ("gzip-compressed data", "name it .xml.gz to have it read"),
+        [b'P', b'K', 3, 4, ..] | [b'P', b'K', 5, 6, ..] => {
+            ("a zip archive", "name it .zip to have its reports read")
+        }
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => ("zstd-compressed data", "decompress it first"),
+        [0xfd, b'7', b'z', b'X', b'Z', 0, ..] => ("xz-compressed data", "decompress it first"),
+        [b'B', b'Z', b'h', b'1'..=b'9', ..] => ("bzip2-compressed data", "decompress it first"),
+        _ => return None,
+    };
+    Some(format!("{what}, not an XML report ({fix})"))
 }
 
 /// UTF-16 without a byte-order mark, told by the zero bytes of its first two characters: an
@@ -293,6 +313,25 @@ mod tests {
         let (text, problems) = run(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
         assert!(text.is_none());
         assert!(problems[0].message.contains("binary"));
+    }
+
+    #[test]
+    fn compressed_data_under_a_report_name_is_named() {
+        for (bytes, what, fix) in [
+            (&b"\x1f\x8b\x08\0\0\0\0\0"[..], "gzip", ".xml.gz"),
+            (b"PK\x03\x04\x14\0\0\0", "zip archive", ".zip"),
+            (b"\x28\xb5\x2f\xfd\0", "zstd", "decompress"),
+        ] {
+            let (text, problems) = run(bytes);
+            assert!(text.is_none());
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert_eq!(problems[0].severity, Severity::Error);
+            assert!(problems[0].message.contains(what), "{}", problems[0]);
+            assert!(problems[0].message.contains(fix), "{}", problems[0]);
+        }
+        // Text that only starts with the same letters is text.
+        let (text, problems) = run(b"BZh<testsuite/>");
+        assert!(text.is_some() && problems.is_empty(), "{problems:?}");
     }
 
     #[test]

@@ -977,12 +977,38 @@ impl<'t> Parser<'t> {
         let plain = !scan
             .unwrap_or_else(|| scan_tag(raw.as_bytes()))
             .to_normalise;
+        // The identity and time attributes seen so far: XML allows each once, and a second
+        // (which a reader holding to XML refuses) is passed over with a warning, so that the
+        // test is the one its first `name` says.
+        let mut seen = 0u8;
         for attr in attrs(raw) {
             let Ok(attr) = attr else {
                 self.warn_at(at, "unreadable attribute on <testcase>".into());
                 break;
             };
             let key = local(attr.key.as_ref());
+            let bit = match key {
+                "name" => 1,
+                "classname" => 2,
+                "file" => 4,
+                "time" => 8,
+                "class" => 16,
+                _ => 0,
+            };
+            // PHPUnit writes both `class` (with backslashes) and `classname` (with dots): the
+            // classname is the one taken, whichever comes first.
+            if key == "class" && seen & 2 != 0 {
+                continue;
+            }
+            if seen & bit != 0 {
+                self.warn_attr(
+                    at,
+                    &shown(key),
+                    "given twice (XML allows an attribute once); the first is kept".into(),
+                );
+                continue;
+            }
+            seen |= bit;
             let intern = |parser: &mut Self| {
                 if plain {
                     let value = parser.capped(key, &attr.value, at);
@@ -2252,6 +2278,38 @@ mod tests {
             "testsuites/testsuite[1]/testcase[2]/@time"
         );
         assert_eq!(r.problems[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn an_attribute_given_twice_keeps_the_first_with_a_warning() {
+        let r = parse(
+            b"<testsuite><testcase classname=\"C\" name=\"a\" name=\"b\" time=\"1\" \
+              time=\"2\"/></testsuite>",
+        );
+        assert_eq!(r.str(r.cases[0].name), "a");
+        assert_eq!(r.cases[0].time.get(), Some(1.0));
+        let found: Vec<_> = r.problems.iter().map(|p| p.element.as_str()).collect();
+        assert_eq!(
+            found,
+            [
+                "testsuite[1]/testcase[1]/@name",
+                "testsuite[1]/testcase[1]/@time"
+            ]
+        );
+        assert!(
+            r.problems[0].message.contains("given twice"),
+            "{}",
+            r.problems[0]
+        );
+        // PHPUnit's `class` and `classname` are two attributes: the classname is taken.
+        for tag in [
+            &b"<testsuite><testcase class=\"A\\B\" classname=\"A.B\" name=\"t\"/></testsuite>"[..],
+            b"<testsuite><testcase classname=\"A.B\" class=\"A\\B\" name=\"t\"/></testsuite>",
+        ] {
+            let r = parse(tag);
+            assert_eq!(r.str(r.cases[0].classname), "A.B");
+            assert!(r.problems.is_empty(), "{:?}", r.problems);
+        }
     }
 
     #[test]
