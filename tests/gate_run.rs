@@ -1200,6 +1200,140 @@ fn a_flake_known_on_another_leg_is_forgiven_on_this_one() {
     assert!(reason.contains("flaky on variant linux before"), "{reason}");
 }
 
+/// A matrix where `flake` flaked on leg `linux` without retries (lone failures the next run did
+/// not repeat, which only the flaky model calls flaky), or with a retry that passed, and then
+/// fails the same way on `macos`, where it never failed: the first failure there is forgiven by
+/// the other leg's evidence, the leg named (the flaky model of `macos` alone calls a first
+/// failure a breakage); failing again on the next `macos` run, it is the model's to judge, and
+/// a third failure in a row is not forgiven.
+#[test]
+fn a_flake_known_on_another_leg_only_by_the_model_or_a_hard_retry_is_forgiven_once() {
+    for retried in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let runs = dir.path().join("runs");
+        let mut k = 0;
+        let mut run = |id: u32, variant: &str, o: char| {
+            k += 1;
+            let folder = runs.join(format!("r{k:02}"));
+            fs::create_dir_all(&folder).unwrap();
+            fs::write(
+                folder.join("run.json"),
+                format!(
+                    "{{\"run_id\": \"{id}\", \"commit\": \"c{id}\", \"branch\": \"main\", \
+                     \"variant\": \"{variant}\", \"timestamp\": \"2026-03-{id:02}T02:00:00Z\"}}\n"
+                ),
+            )
+            .unwrap();
+            let cases: Vec<(&str, char)> = std::iter::once(("t.a::flake", o))
+                .chain(stable_ones())
+                .collect();
+            fs::write(folder.join("junit.xml"), report(&cases)).unwrap();
+        };
+        for id in 1..=10 {
+            let linux = match (id, retried) {
+                (2 | 5 | 8, false) => 'F',
+                (2 | 5 | 8, true) => 'R',
+                _ => 'P',
+            };
+            run(id, "linux", linux);
+            run(id, "macos", 'P');
+        }
+        run(11, "macos", 'F');
+        let store = dir.path().join("store");
+        assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+        let gate = |id: u32| {
+            let out = check(
+                dir.path(),
+                &store,
+                &["--run", &id.to_string(), "--format", "json"],
+            );
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let d = &v["run"]["decisions"][0];
+            (
+                d["because"].as_str().unwrap().to_string(),
+                d["reason"].as_str().unwrap().to_string(),
+            )
+        };
+        let (because, reason) = gate(11);
+        assert_eq!(because, "known-flaky", "retried {retried}: {reason}");
+        assert!(reason.contains("on variant linux"), "{reason}");
+        let mut next = Vec::new();
+        for id in 12..=13 {
+            run(id, "macos", 'F');
+            assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+            next.push(gate(id));
+        }
+        assert_ne!(next[1].0, "known-flaky", "retried {retried}: {next:?}");
+    }
+}
+
+/// A known flake (it failed "boom" and passed on a re-run of the same commit, twice) fails
+/// "boom" on main's newest run and again on a pull request based on it: the flaky model calls
+/// the two failures a breakage, and with `--baseline main` it is main's, forgiven on the pull
+/// request as a stable test failing there the same way is.
+#[test]
+fn a_known_flake_failing_on_the_baseline_too_is_the_baselines() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let mut id = 0u32;
+    let mut run = |commit: &str, branch: &str, flake: char, other: char| {
+        id += 1;
+        let folder = runs.join(format!("run-{id:03}"));
+        fs::create_dir_all(&folder).unwrap();
+        fs::write(
+            folder.join("run.json"),
+            format!(
+                "{{\"run_id\": \"{id}\", \"commit\": \"{commit}\", \"branch\": \"{branch}\", \
+                 \"timestamp\": \"2026-03-01T{:02}:{:02}:00Z\"}}\n",
+                id / 60,
+                id % 60
+            ),
+        )
+        .unwrap();
+        let cases: Vec<(&str, char)> = [("t.a::flake", flake), ("t.a::other", other)]
+            .into_iter()
+            .chain(stable_ones())
+            .collect();
+        fs::write(folder.join("junit.xml"), report(&cases)).unwrap();
+        id
+    };
+    for c in 1..=80 {
+        let commit = format!("c{c}");
+        if c % 20 == 0 {
+            run(&commit, "main", 'F', 'P');
+        }
+        run(&commit, "main", 'P', 'P');
+    }
+    run("c81", "main", 'F', 'G');
+    let pr = run("p1", "feat", 'F', 'G');
+    let store = dir.path().join("store");
+    assert_code(&ingest(&store, &[&runs], &["--quiet"]), 0);
+    let out = check(
+        dir.path(),
+        &store,
+        &[
+            "--run",
+            &pr.to_string(),
+            "--baseline",
+            "main",
+            "--format",
+            "json",
+        ],
+    );
+    let d = decisions(&out);
+    assert_eq!(
+        d["t.a::other"],
+        (true, "failing-on-baseline".to_string()),
+        "{d:?}"
+    );
+    assert_eq!(
+        d["t.a::flake"],
+        (true, "failing-on-baseline".to_string()),
+        "{d:?}"
+    );
+    assert_code(&out, 0);
+}
+
 /// Main runs on one CI (variant `bk`), pull requests on another (variant `gh`): a test already
 /// red on main is forgiven on the pull request with `--baseline main`, the other variant named.
 #[test]

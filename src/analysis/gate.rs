@@ -791,6 +791,7 @@ pub(crate) fn run_gate(
             .find(|m| m.test_id == t && m.variant == v && m.verdict == Verdict::Flaky)
     };
     let mut decisions = Vec::new();
+    let mut second_look = Vec::new();
     for i in now {
         let (t, v) = (test_id(i), variant(i));
         let Some(st) = rows.status[i] else {
@@ -840,6 +841,27 @@ pub(crate) fn run_gate(
                 .filter_map(|(_, o)| o.baseline_last)
                 .max_by_key(|&(at, _, _)| at)
         });
+        // Failing on the baseline branch's newest run of it, the same way (a failure of its
+        // own is not the branch's).
+        let failing_on_baseline = on_baseline
+            .filter(|&(_, failed, there)| {
+                failed && (there.is_none() || fp.is_none() || there == fp)
+            })
+            .map(|(at, _, _)| {
+                format!(
+                    "already failing on {} (run {}{})",
+                    quote(baseline.unwrap_or_default()),
+                    quote(&w.runs[at].run),
+                    if w.run_variant[at] == w.run_variant[rows.run[i] as usize] {
+                        String::new()
+                    } else {
+                        format!(
+                            ", variant {}",
+                            quote(&w.variants[w.run_variant[at] as usize])
+                        )
+                    }
+                )
+            });
         let (because, mut reason) = if let Some(q) = quarantined {
             (
                 Because::Quarantined,
@@ -865,26 +887,8 @@ pub(crate) fn run_gate(
                     src.evidence()
                 ),
             )
-        } else if let Some((at, true, _)) = on_baseline
-            // Failing the same way there: a failure of its own is not the branch's.
-            .filter(|&(_, _, there)| there.is_none() || fp.is_none() || there == fp)
-        {
-            (
-                Because::FailingOnBaseline,
-                format!(
-                    "already failing on {} (run {}{})",
-                    quote(baseline.unwrap_or_default()),
-                    quote(&w.runs[at].run),
-                    if w.run_variant[at] == w.run_variant[rows.run[i] as usize] {
-                        String::new()
-                    } else {
-                        format!(
-                            ", variant {}",
-                            quote(&w.variants[w.run_variant[at] as usize])
-                        )
-                    }
-                ),
-            )
+        } else if let Some(reason) = failing_on_baseline.clone() {
+            (Because::FailingOnBaseline, reason)
         } else if b.flaky() && survived_retries && fp.is_some_and(|fp| b.recovered.contains(&fp)) {
             (
                 Because::NewFailure,
@@ -905,22 +909,39 @@ pub(crate) fn run_gate(
                     fp.map_or(String::new(), |fp| format!(" (fingerprint {fp:016x})"))
                 ),
             )
-        } else if let Some(m) = model_flaky(t, v).filter(|m| {
-            retried
-                || (!survived_retries
-                    && fp.is_some_and(|fp| {
-                        let hex = format!("{fp:016x}");
-                        // A flake the model saw, that went away: not a failure whose next run
-                        // is this one (a re-run of a broken job) or failed again.
-                        b.passed_after.contains(&fp)
-                            && m.fingerprints.iter().any(|f| f.fingerprint == hex)
-                    }))
-        }) {
+        } else if let Some((m, on)) = model_flaky(t, v)
+            .map(|m| (m, b, String::new()))
+            .or_else(|| {
+                // Flaky by the model on another variant (a matrix leg) only: that leg's
+                // flakes tell, and the reason names the leg.
+                per_test
+                    .iter()
+                    .filter(|((t2, v2), _)| *t2 == t && *v2 != v)
+                    .filter_map(|((_, v2), o)| model_flaky(t, v2).map(|m| (m, o, *v2)))
+                    .min_by_key(|&(_, _, v2)| v2)
+                    .map(|(m, o, v2)| {
+                        let leg = quote(if v2.is_empty() { "-" } else { v2 });
+                        (m, o, format!(" on variant {leg}"))
+                    })
+            })
+            .filter(|(m, o, _)| {
+                retried
+                    || (!survived_retries
+                        && fp.is_some_and(|fp| {
+                            let hex = format!("{fp:016x}");
+                            // A flake the model saw, that went away: not a failure whose next
+                            // run is this one (a re-run of a broken job) or failed again.
+                            o.passed_after.contains(&fp)
+                                && m.fingerprints.iter().any(|f| f.fingerprint == hex)
+                        }))
+            })
+            .map(|(m, _, on)| (m, on))
+        {
             (
                 Because::KnownFlaky,
                 format!(
-                    "{}; testsift flaky calls it flaky before this run ({} of its {} runs failed \
-                     and the next did not repeat it)",
+                    "{}; testsift flaky calls it flaky{on} before this run ({} of its {} runs \
+                     failed and the next did not repeat it)",
                     if retried {
                         "passed on a retry".to_string()
                     } else {
@@ -1030,6 +1051,15 @@ pub(crate) fn run_gate(
                 quote(&w.runs[at].run)
             ));
         }
+        // Forgiven as a known flake by another leg's evidence, none of this leg's own.
+        let by_leg = because == Because::KnownFlaky
+            && quarantined.is_none()
+            && if src.flaky() && (retried || fp.is_some_and(known)) {
+                !on.is_empty()
+            } else {
+                model_flaky(t, v).is_none()
+            };
+        second_look.push((by_leg, failing_on_baseline));
         decisions.push(Decision {
             test_id: t.to_string(),
             classname: names.classname.clone(),
@@ -1061,7 +1091,10 @@ pub(crate) fn run_gate(
             .cloned()
             .collect();
         let report = super::flaky::flaky(&Window::of_runs(store, runs, None)?, options);
-        for d in decisions.iter_mut().filter(|d| hard_known_flaky(d)) {
+        for (d, (by_leg, on_baseline)) in decisions.iter_mut().zip(second_look) {
+            if !hard_known_flaky(d) {
+                continue;
+            }
             let Some(streak) = report
                 .tests
                 .iter()
@@ -1071,6 +1104,21 @@ pub(crate) fn run_gate(
             else {
                 continue;
             };
+            // Forgiven by another leg's flakes: this leg knows none, so its first failure
+            // alone is a breakage to the model. The leg's evidence stands for that one run; a
+            // second failure in a row here is the model's to judge.
+            if by_leg && streak.length <= 1 {
+                continue;
+            }
+            // A breakage the baseline branch has too is the baseline's, not this branch's.
+            if let Some(reason) = on_baseline {
+                d.because = Because::FailingOnBaseline;
+                d.reason = format!(
+                    "{reason}; testsift flaky calls its failures since run {} a breakage",
+                    quote(&streak.first.run)
+                );
+                continue;
+            }
             d.because = Because::Broken;
             d.forgiven = false;
             d.reason = format!(
