@@ -130,9 +130,24 @@ fn gitlab(get: &Get) -> RunMeta {
             .or_else(|| get("CI_COMMIT_REF_NAME")),
         timestamp: get("CI_PIPELINE_CREATED_AT")
             .and_then(|text| crate::junit::values::parse_timestamp(&text)),
-        job: get("CI_JOB_NAME"),
+        job: get("CI_JOB_NAME").map(|name| gitlab_job_without_node(get, name)),
         pipeline: get("CI_PIPELINE_ID"),
         ..RunMeta::default()
+    }
+}
+
+/// A job's name without the ` k/N` GitLab appends to each copy of a `parallel: N` job (`test
+/// 2/3`): the copies are shards of one job, each a run of its own (its own job id) under one
+/// variant, so a test keeps one series when the shards are rebalanced or N changes. Names of
+/// `parallel: matrix` jobs (`test: [linux]`) are their legs' and stay.
+fn gitlab_job_without_node(get: &Get, name: String) -> String {
+    let (Some(index), Some(total)) = (number(get("CI_NODE_INDEX")), number(get("CI_NODE_TOTAL")))
+    else {
+        return name;
+    };
+    match name.strip_suffix(&format!(" {index}/{total}")) {
+        Some(job) if total > 1 && !job.trim().is_empty() => job.to_string(),
+        _ => name,
     }
 }
 
@@ -264,6 +279,28 @@ mod tests {
         assert_eq!(circle("3", "4").as_deref(), Some("wf-9.3"));
         // CircleCI sets the index on every job; one node is no parallelism.
         assert_eq!(circle("0", "1").as_deref(), Some("wf-9"));
+    }
+
+    #[test]
+    fn gitlab_parallel_copies_share_their_jobs_name() {
+        let job = |name: &'static str, node: Option<(&'static str, &'static str)>| {
+            let mut vars = vec![
+                ("GITLAB_CI", "true"),
+                ("CI_PIPELINE_ID", "900"),
+                ("CI_JOB_ID", "4501"),
+                ("CI_JOB_NAME", name),
+            ];
+            if let Some((index, total)) = node {
+                vars.extend([("CI_NODE_INDEX", index), ("CI_NODE_TOTAL", total)]);
+            }
+            detect(env(&vars)).unwrap().meta.job.unwrap()
+        };
+        assert_eq!(job("rspec 2/3", Some(("2", "3"))), "rspec");
+        assert_eq!(job("test: [linux]", Some(("1", "2"))), "test: [linux]");
+        // The numbers must be this copy's; a name that only looks so is kept.
+        assert_eq!(job("build 2/3", Some(("1", "3"))), "build 2/3");
+        assert_eq!(job("build 2/3", None), "build 2/3");
+        assert_eq!(job("1/1", Some(("1", "1"))), "1/1");
     }
 
     #[test]
