@@ -297,6 +297,16 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
         f
     };
     let on_trunk = |st: &Stretch| st.commits.iter().any(|&c| commits[c].trunk);
+    let lines_of = |st: &Stretch| -> Vec<u32> {
+        let mut l: Vec<u32> = st
+            .commits
+            .iter()
+            .flat_map(|&c| commits[c].lines.iter().copied())
+            .collect();
+        l.sort_unstable();
+        l.dedup();
+        l
+    };
     let runs_in =
         |st: &Stretch| -> usize { st.commits.iter().map(|&c| commits[c].execs.len()).sum() };
     // Each kept stretch, with the fingerprints of a trunk stretch seen failing in two runs or
@@ -325,7 +335,28 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
         let own = fingerprints(&st);
         let echo_of = merged
             .iter()
-            .rposition(|(_, sources)| sources.iter().any(|f| own.binary_search(f).is_ok()));
+            .rposition(|(_, sources)| sources.iter().any(|f| own.binary_search(f).is_ok()))
+            .or_else(|| {
+                // The branch failed in a trunk stretch itself, the same way, and has not passed
+                // since: it is still the breakage it ran into (a pull request cut on a broken
+                // commit and not rebased on the fix), however short the test's record is.
+                let lines = lines_of(&st);
+                let (first, _) = merged.last()?;
+                let (&start, &end) = (st.commits.first()?, first.commits.last()?);
+                let j = merged.len() - 1;
+                let carried = on_trunk(first)
+                    && !lines.is_empty()
+                    && lines.iter().all(|l| lines_of(first).contains(l))
+                    && fingerprints(first)
+                        .iter()
+                        .any(|f| own.binary_search(f).is_ok())
+                    && commits.get(end + 1..start).is_some_and(|between| {
+                        !between
+                            .iter()
+                            .any(|c| !c.all_failed && c.lines.iter().any(|l| lines.contains(l)))
+                    });
+                carried.then_some(j)
+            });
         match echo_of {
             Some(j) => {
                 merged[j].0.commits.extend(st.commits);
@@ -807,6 +838,32 @@ mod tests {
         let ex = explain(&list, PENALTY, &[]);
         assert_eq!(ex.intervals.len(), 2, "{:?}", ex.intervals);
         assert_eq!(ex.intervals[1].first_commit, 18);
+    }
+
+    #[test]
+    fn a_new_tests_breakage_a_stale_branch_still_fails_after_the_fix_is_no_flake() {
+        // A new test fails from its first commit on the trunk (c1..c4, a re-run of c3 too) and
+        // on a pull request cut at c1 (p1, p2); the trunk fixes it on c5, and the pull
+        // request, not rebased, fails the same way on p3. Eight failures in nine runs would be
+        // flakiness at 89% (cheaper than an interval in a record this short); along the
+        // branch's line it never passed: one breakage, whose fix is the trunk's.
+        let layout = "c1:F p1@1:F c2:F c3:FF c4:F p2@1:F c5:. p3@1:F";
+        let mut list = execs_on_lines(layout);
+        for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
+            e.fingerprint = Some(7);
+        }
+        let ex = explain(&list, PENALTY, &[]);
+        assert_eq!(ex.intervals.len(), 1, "{:?}", ex.intervals);
+        assert_eq!(ex.intervals[0].fixed_exec, Some(7));
+        assert_eq!(ex.attempt_rate, 0.0);
+        // Had the branch passed between the fix and p3, p3 would be a failure of its own.
+        let layout = "c1:F p1@1:F c2:F c3:FF c4:F p2@1:F c5:. p3@1:. p4@1:F";
+        let mut list = execs_on_lines(layout);
+        for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
+            e.fingerprint = Some(7);
+        }
+        let ex = explain(&list, PENALTY, &[]);
+        assert_eq!(ex.in_breakage.last(), Some(&false), "{:?}", ex.intervals);
     }
 
     #[test]
