@@ -653,6 +653,47 @@ fn renames_suggests_an_alias_that_joins_the_histories() {
     assert_eq!(r["suggestions"].as_array().unwrap().len(), 0);
 }
 
+/// A pull request not rebased on the rename runs the old id after main's first run of the new
+/// one: the rename is still found, along main.
+#[test]
+fn renames_are_found_past_a_stale_pull_request_running_the_old_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    for n in 1..=10u32 {
+        let mut cases = stable();
+        let name = if n <= 4 {
+            "test_parse"
+        } else {
+            "test_parse_legacy"
+        };
+        cases.push(("tests.p", name, 'P', ""));
+        run(&runs, n, &cases);
+    }
+    let pr = runs.join("run-pr");
+    fs::create_dir_all(&pr).unwrap();
+    fs::write(
+        pr.join("run.json"),
+        "{\"run_id\": \"pr-1\", \"commit\": \"p1\", \"branch\": \"feat\", \
+         \"timestamp\": \"2026-03-06T03:00:00Z\"}\n",
+    )
+    .unwrap();
+    let mut cases = stable();
+    cases.push(("tests.p", "test_parse", 'P', ""));
+    fs::write(pr.join("junit.xml"), report(&cases)).unwrap();
+    let store = ingested(dir.path(), &runs);
+    let r = json(&run_in(
+        dir.path(),
+        &store,
+        &["renames", "--format", "json"],
+    ));
+    let found = r["suggestions"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{r:#}");
+    assert_eq!(found[0]["from"], "tests.p::test_parse");
+    assert_eq!(found[0]["to"], "tests.p::test_parse_legacy");
+    assert_eq!(found[0]["last_run_of_old"], "4");
+    assert_eq!(found[0]["first_run_of_new"], "5");
+}
+
 /// Issue 16: owners in the report (a "By owner" table of broken and flaky tests, in report.md,
 /// report.html and the tests of report.json) and in trim's candidates, which `--owner` filters.
 #[test]

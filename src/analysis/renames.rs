@@ -14,6 +14,8 @@
 //!
 //! and `score` = 0.5 · names + 0.3 · durations + 0.2 · outcomes, less 0.05 per run of gap. A
 //! pair is suggested when its score is at least 0.6; each id is used once, best score first.
+//! Runs are the trunk's (as `flaky` picks it): a pull request not rebased on the rename still
+//! runs the old id after the new one started.
 
 use super::load::{Series, load_owned};
 use super::window::Window;
@@ -95,7 +97,33 @@ struct Seen {
 
 /// Runs the suggestion over the store.
 pub(crate) fn renames(window: Window, options: &RenameOptions) -> Renames {
-    let (runs, series, _) = load_owned(window);
+    let (all_runs, series, _) = load_owned(window);
+    // Along the trunk only: a pull request not rebased on the rename still writes the old id
+    // after the new one started, which would hide the rename (branch runs say nothing of
+    // where the project's tests stopped and started).
+    let trunk = super::flaky::on_trunk(&all_runs);
+    let mut at = vec![None; all_runs.len()];
+    let mut runs = Vec::new();
+    for (k, r) in all_runs.iter().enumerate() {
+        if trunk[k] {
+            at[k] = u32::try_from(runs.len()).ok();
+            runs.push(r.clone());
+        }
+    }
+    let series: Vec<Series> = series
+        .into_iter()
+        .map(|mut s| {
+            s.points.retain_mut(|p| match at[p.run as usize] {
+                Some(k) => {
+                    p.run = k;
+                    true
+                }
+                None => false,
+            });
+            s
+        })
+        .filter(|s| !s.points.is_empty())
+        .collect();
     let runs = &runs;
     let mut result = suggest(&series, runs.len(), options);
     for r in &mut result {
@@ -106,7 +134,7 @@ pub(crate) fn renames(window: Window, options: &RenameOptions) -> Renames {
     Renames {
         schema_version: SCHEMA_VERSION,
         options: *options,
-        runs: runs.len(),
+        runs: all_runs.len(),
         suggestions: result,
     }
 }

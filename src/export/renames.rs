@@ -4,7 +4,7 @@
 
 use super::format::{duration, pct};
 use super::render::{self, Render};
-use super::table::TableOptions;
+use super::table::{TableOptions, write_indented, write_line};
 use crate::analysis::renames::Renames;
 use crate::report::escape::{is_unsafe_char, terminal};
 use std::io::{self, Write};
@@ -13,38 +13,53 @@ fn seconds(s: Option<f64>) -> String {
     s.map_or("-".into(), duration)
 }
 
-fn table(r: &Renames, out: &mut impl Write) -> io::Result<()> {
+fn table(r: &Renames, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
     if r.suggestions.is_empty() {
-        return writeln!(
+        return write_line(
             out,
-            "no likely renames in the {} runs of the window (an id that stops where a similar one starts in the same class)",
-            r.runs
+            opts,
+            &format!(
+                "no likely renames in the {} runs of the window (an id that stops where a similar one starts in the same class)",
+                r.runs
+            ),
         );
     }
-    writeln!(
+    write_line(
         out,
-        "{} in the {} of the window; paste `--format toml` into testsift.toml to join their histories:\n",
-        crate::export::format::count(r.suggestions.len(), "likely rename"),
-        crate::export::format::count(r.runs, "run")
+        opts,
+        &format!(
+            "{} in the {} of the window; paste `--format toml` into testsift.toml to join their histories:",
+            crate::export::format::count(r.suggestions.len(), "likely rename"),
+            crate::export::format::count(r.runs, "run")
+        ),
     )?;
+    writeln!(out)?;
     for s in &r.suggestions {
         writeln!(out, "{}  ->  {}", terminal(&s.from), terminal(&s.to))?;
-        writeln!(
-            out,
-            "    same {}; old last in run {}, new first in run {} ({} runs between); median {} -> {}; failure rate {} -> {}; name {:.2}, time {:.2}, outcomes {:.2}: score {:.2}",
-            s.same,
-            terminal(&s.last_run_of_old),
-            terminal(&s.first_run_of_new),
-            s.gap_runs,
-            seconds(s.median_seconds_old),
-            seconds(s.median_seconds_new),
-            pct(s.failure_rate_old),
-            pct(s.failure_rate_new),
-            s.name_similarity,
-            s.duration_similarity,
-            s.outcome_similarity,
-            s.score
-        )?;
+        // The evidence a clause group a line, each wrapped on its own when a run key is long.
+        let evidence = [
+            format!(
+                "same {}; old last in run {}, new first in run {} ({} runs between)",
+                s.same,
+                terminal(&s.last_run_of_old),
+                terminal(&s.first_run_of_new),
+                s.gap_runs
+            ),
+            format!(
+                "median {} -> {}; failure rate {} -> {}",
+                seconds(s.median_seconds_old),
+                seconds(s.median_seconds_new),
+                pct(s.failure_rate_old),
+                pct(s.failure_rate_new)
+            ),
+            format!(
+                "name {:.2}, time {:.2}, outcomes {:.2}: score {:.2}",
+                s.name_similarity, s.duration_similarity, s.outcome_similarity, s.score
+            ),
+        ];
+        for line in &evidence {
+            write_indented(out, opts, "    ", "      ", line)?;
+        }
     }
     Ok(())
 }
@@ -99,8 +114,8 @@ fn comment(s: &str) -> String {
 
 /// Suggestions with their evidence; `--format toml` is [`toml`], a form only this result has.
 impl Render for Renames {
-    fn table(&self, _opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
-        table(self, out)
+    fn table(&self, opts: &TableOptions, out: &mut impl Write) -> io::Result<()> {
+        table(self, opts, out)
     }
 
     fn json(&self, out: &mut impl Write) -> io::Result<()> {

@@ -489,19 +489,29 @@ fn around(s: &str, width: usize, head: usize) -> Cow<'_, str> {
 /// Writes a line of prose (already escaped), wrapped at spaces to the line width unless
 /// `--wide`, the continuation lines indented; a word wider than a line is cut.
 pub(crate) fn write_line(out: &mut impl Write, opts: &TableOptions, line: &str) -> io::Result<()> {
+    write_indented(out, opts, "", "  ", line)
+}
+
+/// [`write_line`] with the first line indented by `first` and the next ones by `next` (spaces).
+pub(crate) fn write_indented(
+    out: &mut impl Write,
+    opts: &TableOptions,
+    first: &str,
+    next: &str,
+    line: &str,
+) -> io::Result<()> {
     let Some(width) = opts.width() else {
-        return writeln!(out, "{line}");
+        return writeln!(out, "{first}{line}");
     };
-    const INDENT: &str = "  ";
-    let mut current = String::new();
-    let mut used = 0;
-    for word in line.split(' ') {
+    let mut current = first.to_string();
+    let mut used = first.len();
+    for (words, word) in line.split(' ').enumerate() {
         let n = cols(word);
-        if used > 0 && used + 1 + n > width {
+        if words > 0 && used + 1 + n > width {
             writeln!(out, "{current}")?;
-            current = INDENT.to_string();
-            used = INDENT.len();
-        } else if used > 0 {
+            current = next.to_string();
+            used = next.len();
+        } else if words > 0 {
             current.push(' ');
             used += 1;
         }

@@ -480,6 +480,23 @@ fn trunk_of(runs: &[RunInfo], branch: &[Option<u32>], names: &HashMap<&str, u32>
         .and_then(|b| u32::try_from(b).ok())
 }
 
+/// Per run of `runs`: whether it ran on the trunk [`trunk_of`] picks (a run without a branch
+/// counts as the trunk's).
+pub(crate) fn on_trunk(runs: &[RunInfo]) -> Vec<bool> {
+    let mut names: HashMap<&str, u32> = HashMap::new();
+    let branch: Vec<Option<u32>> = runs
+        .iter()
+        .map(|r| {
+            r.branch.as_deref().map(|b| {
+                let next = u32::try_from(names.len()).unwrap_or(u32::MAX);
+                *names.entry(b).or_insert(next)
+            })
+        })
+        .collect();
+    let trunk = trunk_of(runs, &branch, &names);
+    branch.iter().map(|b| b.is_none() || *b == trunk).collect()
+}
+
 /// Whether `branch` is named as a long-lived line is ([`TRUNK_NAMES`]): a breakage there is the
 /// project's, even when another such line is the trunk the model judges along.
 pub(crate) fn long_lived(branch: &str) -> bool {
