@@ -1257,6 +1257,21 @@ fn a_flake_known_on_another_leg_only_by_the_model_or_a_hard_retry_is_forgiven_on
         let (because, reason) = gate(11);
         assert_eq!(because, "known-flaky", "retried {retried}: {reason}");
         assert!(reason.contains("on variant linux"), "{reason}");
+        // `flaky` agrees: a first failure on macos the way linux flakes is no fresh breakage.
+        let out = testsift()
+            .args(["flaky", "--format", "json", "--store"])
+            .arg(&store)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let macos = v["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["test_id"] == "t.a::flake" && t["variant"] == "macos")
+            .unwrap()["verdict"]
+            .clone();
+        assert_eq!(macos, "flaky", "retried {retried}");
         let mut next = Vec::new();
         for id in 12..=13 {
             run(id, "macos", 'F');

@@ -563,6 +563,7 @@ pub(crate) fn evidence(points: &[Point], runs: &[RunInfo]) -> Evidence {
         &RunIndex::new(runs),
         PENALTY,
         &[],
+        &[],
     )
 }
 
@@ -575,6 +576,7 @@ fn evidence_with(
     ids: &RunIndex,
     penalty: f64,
     forced: &[u32],
+    flaky_elsewhere: &[u64],
 ) -> Evidence {
     let commit = |p: &Point| ids.commit.get(p.run).copied().flatten();
     let (mut passed_on, mut failed_on): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
@@ -617,7 +619,7 @@ fn evidence_with(
             fingerprint,
         })
         .collect();
-    let ex = model::explain(&execs, penalty, forced);
+    let ex = model::explain_with(&execs, penalty, forced, flaky_elsewhere);
     let retry_runs = points
         .iter()
         .filter(|p| p.outcome == Outcome::Retry)
@@ -791,235 +793,238 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
     // One test's verdict; `forced`: commits (model positions) on which another variant of the
     // test was broken, whose all-failed stretches are breakages here too. Returns the verdict
     // and the commits inside its breakages.
-    let mut judge = |group: &executions::Group, forced: &[u32], first_time: bool| {
-        let all = &group.entries;
-        let mut points = Vec::new();
-        let mut point_entries: Vec<Option<&Entry>> = Vec::new();
-        // Only failed executions are ever set aside below the run.
-        let kept = |e: &Entry| {
-            !infra[e.run as usize]
-                && (e.outcome != Some(Outcome::Fail) || set_aside.binary_search(&e.row).is_err())
-        };
-        for e in all.iter().filter(|e| kept(e)) {
-            if let Some(outcome) = e.outcome {
-                points.push(Point {
-                    run: e.run as usize,
-                    outcome,
-                });
-                point_entries.push(Some(e));
-            }
-        }
-        if first_time {
-            total_executions += points.len();
-        }
-        // An entry that stands for a whole module or class (a collection error) passes in every
-        // run where the tests under it ran without it. Its failures are the code's at that
-        // commit (an import that fails), so each stretch of them is a breakage (no penalty),
-        // unless the same commit also collected.
-        let mut penalty = PENALTY;
-        let container = go_build_failure(group, &message)
-            .or_else(|| container_of(&group.names[0], &group.names[1]));
-        // pytest's collection error says so; such an entry is absent from every run that
-        // collected the module, even after the module was renamed or removed.
-        let collection_error = container.is_some()
-            && group.names[0].is_empty()
-            && all.iter().any(|e| {
-                e.outcome == Some(Outcome::Fail)
-                    && message(e.row).is_some_and(|m| m.starts_with("collection failure"))
-            });
-        let ran: Option<&[usize]> = if collection_error {
-            runs_of_variant
-                .get(group.variant.as_str())
-                .map(Vec::as_slice)
-        } else {
-            container
-                .and_then(|c| collected.get(&(group.variant.as_str(), c)))
-                .map(Vec::as_slice)
-                .filter(|ran| !ran.is_empty())
-        };
-        if let Some(ran) = ran {
-            penalty = 0.0;
-            let own: std::collections::HashSet<usize> =
-                all.iter().map(|e| e.run as usize).collect();
-            for &r in ran.iter().filter(|r| !own.contains(r)) {
-                points.push(Point {
-                    run: r,
-                    outcome: Outcome::Pass,
-                });
-                point_entries.push(None);
-            }
-            let mut order: Vec<usize> = (0..points.len()).collect();
-            order.sort_by_key(|&k| points[k].run);
-            points = order.iter().map(|&k| points[k]).collect();
-            point_entries = order.iter().map(|&k| point_entries[k]).collect();
-        }
-        let point_attempts: Vec<(u32, u32)> = point_entries
-            .iter()
-            .map(|e| e.map_or((1, 0), |e| (u32::from(e.attempts), u32::from(e.failed))))
-            .collect();
-        let point_fingerprints: Vec<Option<u64>> = point_entries
-            .iter()
-            .zip(&points)
-            .map(|(e, p)| {
-                e.filter(|_| p.outcome == Outcome::Fail)
-                    .and_then(|e| ex.detail(e.row))
-                    .and_then(|d| d.fingerprint)
-            })
-            .collect();
-        let ev = evidence_with(
-            &points,
-            &point_attempts,
-            &point_fingerprints,
-            &commits,
-            penalty,
-            forced,
-        );
-        let first_run = all[0].run as usize;
-        let var = group.variant.as_str();
-        let appeared_late = first_of_variant.get(var).is_some_and(|&f| first_run > f);
-        let skipped = all.iter().filter(|e| e.outcome.is_none()).count();
-        let v = if points.is_empty() && skipped > 0 && skipped == all.len() {
-            Verdict::Skipped
-        } else {
-            verdict(&ev, points.len(), options.min_runs, appeared_late)
-        };
-
-        let flaky_idx: Vec<usize> = (0..points.len())
-            .filter(|&k| !ev.in_streak[k] && points[k].outcome != Outcome::Pass)
-            .collect();
-        for (k, p) in points.iter().enumerate() {
-            if p.outcome == Outcome::Fail && (v != Verdict::Flaky || ev.in_streak[k]) {
-                real_failure[p.run] = true;
-            }
-        }
-        let non_broken = ev.in_streak.iter().filter(|s| !**s).count();
-        let interval = wilson(flaky_idx.len(), non_broken);
-        let mut groups: BTreeMap<u64, (usize, String)> = BTreeMap::new();
-        let mut ci_seconds = 0.0;
-        if v == Verdict::Flaky {
-            for &k in &flaky_idx {
-                let Some(e) = point_entries[k] else {
-                    continue;
-                };
-                let detail = ex.detail(e.row);
-                if let Some(fp) = detail.and_then(|d| d.fingerprint) {
-                    let g = groups
-                        .entry(fp)
-                        .or_insert_with(|| (0, message(e.row).unwrap_or_default().to_string()));
-                    g.0 += 1;
-                }
-                let n = f64::from(e.attempts.max(1));
-                let f = f64::from(e.failed);
-                ci_seconds += detail.and_then(|d| d.duration).unwrap_or(0.0) * (f / n).min(1.0);
-                if points[k].outcome == Outcome::Fail
-                    && let Some(again) = rerun[points[k].run]
-                {
-                    ci_seconds += seconds[again] / failed[points[k].run].max(1) as f64;
+    let mut judge =
+        |group: &executions::Group, forced: &[u32], flaky_elsewhere: &[u64], first_time: bool| {
+            let all = &group.entries;
+            let mut points = Vec::new();
+            let mut point_entries: Vec<Option<&Entry>> = Vec::new();
+            // Only failed executions are ever set aside below the run.
+            let kept = |e: &Entry| {
+                !infra[e.run as usize]
+                    && (e.outcome != Some(Outcome::Fail)
+                        || set_aside.binary_search(&e.row).is_err())
+            };
+            for e in all.iter().filter(|e| kept(e)) {
+                if let Some(outcome) = e.outcome {
+                    points.push(Point {
+                        run: e.run as usize,
+                        outcome,
+                    });
+                    point_entries.push(Some(e));
                 }
             }
-        }
-        let mut fingerprints: Vec<FailureGroup> = groups
-            .into_iter()
-            .map(|(fp, (count, example))| FailureGroup {
-                fingerprint: format!("{fp:016x}"),
-                count,
-                example,
-            })
-            .collect();
-        fingerprints.sort_by(|a, b| {
-            b.count
-                .cmp(&a.count)
-                .then(a.fingerprint.cmp(&b.fingerprint))
-        });
-        fingerprints.truncate(TOP_FINGERPRINTS);
-        let off_trunk_branch = |i: &model::Interval| {
-            i.off_trunk
-                .then(|| runs.get(points[i.first_exec].run)?.branch.clone())
-                .flatten()
-        };
-        let streak = ev.streak.map(|(s, len, after)| Streak {
-            first: run_ref(points[s].run).unwrap_or_else(empty_ref),
-            length: len,
-            ended: after.and_then(|a| run_ref(points[a].run)),
-            branch: ev.intervals.last().and_then(off_trunk_branch),
-        });
-        let breakages: Vec<Breakage> = ev
-            .intervals
-            .iter()
-            .map(|i| Breakage {
-                first_bad: run_ref(points[i.first_exec].run).unwrap_or_else(empty_ref),
-                last_bad: run_ref(points[i.last_exec].run).unwrap_or_else(empty_ref),
-                fixed_by: i.fixed_exec.and_then(|a| run_ref(points[a].run)),
-                commits: i.commits,
-                executions: i.executions,
-                branch: off_trunk_branch(i),
-            })
-            .collect();
-        let skipped_since = (v == Verdict::Skipped)
-            .then(|| all.first().and_then(|e| run_ref(e.run as usize)))
-            .flatten();
-        let [classname, name, family] = group.names.clone();
-        let mut broken_at: Vec<u32> = points
-            .iter()
-            .zip(&ev.in_streak)
-            .filter(|(_, inside)| **inside)
-            .filter_map(|(p, _)| commits.position.get(p.run).copied())
-            .collect();
-        broken_at.sort_unstable();
-        broken_at.dedup();
-        // Commits on which every execution of this variant failed outright (none, and nothing
-        // to sort, for the many tests that never failed).
-        let mut hard_failed: Vec<u32> = Vec::new();
-        if points.iter().any(|p| p.outcome == Outcome::Fail) {
-            let mut hard_at: Vec<(u32, bool)> = points
+            if first_time {
+                total_executions += points.len();
+            }
+            // An entry that stands for a whole module or class (a collection error) passes in every
+            // run where the tests under it ran without it. Its failures are the code's at that
+            // commit (an import that fails), so each stretch of them is a breakage (no penalty),
+            // unless the same commit also collected.
+            let mut penalty = PENALTY;
+            let container = go_build_failure(group, &message)
+                .or_else(|| container_of(&group.names[0], &group.names[1]));
+            // pytest's collection error says so; such an entry is absent from every run that
+            // collected the module, even after the module was renamed or removed.
+            let collection_error = container.is_some()
+                && group.names[0].is_empty()
+                && all.iter().any(|e| {
+                    e.outcome == Some(Outcome::Fail)
+                        && message(e.row).is_some_and(|m| m.starts_with("collection failure"))
+                });
+            let ran: Option<&[usize]> = if collection_error {
+                runs_of_variant
+                    .get(group.variant.as_str())
+                    .map(Vec::as_slice)
+            } else {
+                container
+                    .and_then(|c| collected.get(&(group.variant.as_str(), c)))
+                    .map(Vec::as_slice)
+                    .filter(|ran| !ran.is_empty())
+            };
+            if let Some(ran) = ran {
+                penalty = 0.0;
+                let own: std::collections::HashSet<usize> =
+                    all.iter().map(|e| e.run as usize).collect();
+                for &r in ran.iter().filter(|r| !own.contains(r)) {
+                    points.push(Point {
+                        run: r,
+                        outcome: Outcome::Pass,
+                    });
+                    point_entries.push(None);
+                }
+                let mut order: Vec<usize> = (0..points.len()).collect();
+                order.sort_by_key(|&k| points[k].run);
+                points = order.iter().map(|&k| points[k]).collect();
+                point_entries = order.iter().map(|&k| point_entries[k]).collect();
+            }
+            let point_attempts: Vec<(u32, u32)> = point_entries
                 .iter()
-                .filter_map(|p| {
-                    let c = commits.position.get(p.run).copied()?;
-                    Some((c, p.outcome == Outcome::Fail))
+                .map(|e| e.map_or((1, 0), |e| (u32::from(e.attempts), u32::from(e.failed))))
+                .collect();
+            let point_fingerprints: Vec<Option<u64>> = point_entries
+                .iter()
+                .zip(&points)
+                .map(|(e, p)| {
+                    e.filter(|_| p.outcome == Outcome::Fail)
+                        .and_then(|e| ex.detail(e.row))
+                        .and_then(|d| d.fingerprint)
                 })
                 .collect();
-            hard_at.sort_unstable();
-            for run in hard_at.chunk_by(|a, b| a.0 == b.0) {
-                if run.iter().all(|&(_, failed)| failed) {
-                    hard_failed.push(run[0].0);
+            let ev = evidence_with(
+                &points,
+                &point_attempts,
+                &point_fingerprints,
+                &commits,
+                penalty,
+                forced,
+                flaky_elsewhere,
+            );
+            let first_run = all[0].run as usize;
+            let var = group.variant.as_str();
+            let appeared_late = first_of_variant.get(var).is_some_and(|&f| first_run > f);
+            let skipped = all.iter().filter(|e| e.outcome.is_none()).count();
+            let v = if points.is_empty() && skipped > 0 && skipped == all.len() {
+                Verdict::Skipped
+            } else {
+                verdict(&ev, points.len(), options.min_runs, appeared_late)
+            };
+
+            let flaky_idx: Vec<usize> = (0..points.len())
+                .filter(|&k| !ev.in_streak[k] && points[k].outcome != Outcome::Pass)
+                .collect();
+            for (k, p) in points.iter().enumerate() {
+                if p.outcome == Outcome::Fail && (v != Verdict::Flaky || ev.in_streak[k]) {
+                    real_failure[p.run] = true;
                 }
             }
-        }
-        let verdict = TestVerdict {
-            test_id: group.test_id.clone(),
-            classname,
-            name,
-            family,
-            variant: var.to_string(),
-            verdict: v,
-            runs: points.len(),
-            passed: points.iter().filter(|p| p.outcome.passed()).count(),
-            failed: points.iter().filter(|p| !p.outcome.passed()).count(),
-            skipped,
-            retry_runs: ev.retry_runs,
-            same_commit_commits: ev.same_commit_commits,
-            flips: ev.flips,
-            transitions: ev.transitions,
-            flip_rate: ev.flip_rate,
-            flip_rate_decayed: ev.flip_rate_decayed,
-            non_broken_executions: non_broken,
-            flaky_executions: flaky_idx.len(),
-            flake_rate: (non_broken > 0).then(|| flaky_idx.len() as f64 / non_broken as f64),
-            flake_rate_low: interval.map(|i| i.0),
-            flake_rate_high: interval.map(|i| i.1),
-            first_flaky: flaky_idx.first().and_then(|&k| run_ref(points[k].run)),
-            last_flaky: flaky_idx.last().and_then(|&k| run_ref(points[k].run)),
-            streak,
-            breakage: breakages.last().cloned(),
-            breakages,
-            skipped_since,
-            absent_since: None,
-            fingerprints,
-            ci_seconds,
-            owners: Vec::new(),
+            let non_broken = ev.in_streak.iter().filter(|s| !**s).count();
+            let interval = wilson(flaky_idx.len(), non_broken);
+            let mut groups: BTreeMap<u64, (usize, String)> = BTreeMap::new();
+            let mut ci_seconds = 0.0;
+            if v == Verdict::Flaky {
+                for &k in &flaky_idx {
+                    let Some(e) = point_entries[k] else {
+                        continue;
+                    };
+                    let detail = ex.detail(e.row);
+                    if let Some(fp) = detail.and_then(|d| d.fingerprint) {
+                        let g = groups
+                            .entry(fp)
+                            .or_insert_with(|| (0, message(e.row).unwrap_or_default().to_string()));
+                        g.0 += 1;
+                    }
+                    let n = f64::from(e.attempts.max(1));
+                    let f = f64::from(e.failed);
+                    ci_seconds += detail.and_then(|d| d.duration).unwrap_or(0.0) * (f / n).min(1.0);
+                    if points[k].outcome == Outcome::Fail
+                        && let Some(again) = rerun[points[k].run]
+                    {
+                        ci_seconds += seconds[again] / failed[points[k].run].max(1) as f64;
+                    }
+                }
+            }
+            let mut fingerprints: Vec<FailureGroup> = groups
+                .into_iter()
+                .map(|(fp, (count, example))| FailureGroup {
+                    fingerprint: format!("{fp:016x}"),
+                    count,
+                    example,
+                })
+                .collect();
+            fingerprints.sort_by(|a, b| {
+                b.count
+                    .cmp(&a.count)
+                    .then(a.fingerprint.cmp(&b.fingerprint))
+            });
+            fingerprints.truncate(TOP_FINGERPRINTS);
+            let off_trunk_branch = |i: &model::Interval| {
+                i.off_trunk
+                    .then(|| runs.get(points[i.first_exec].run)?.branch.clone())
+                    .flatten()
+            };
+            let streak = ev.streak.map(|(s, len, after)| Streak {
+                first: run_ref(points[s].run).unwrap_or_else(empty_ref),
+                length: len,
+                ended: after.and_then(|a| run_ref(points[a].run)),
+                branch: ev.intervals.last().and_then(off_trunk_branch),
+            });
+            let breakages: Vec<Breakage> = ev
+                .intervals
+                .iter()
+                .map(|i| Breakage {
+                    first_bad: run_ref(points[i.first_exec].run).unwrap_or_else(empty_ref),
+                    last_bad: run_ref(points[i.last_exec].run).unwrap_or_else(empty_ref),
+                    fixed_by: i.fixed_exec.and_then(|a| run_ref(points[a].run)),
+                    commits: i.commits,
+                    executions: i.executions,
+                    branch: off_trunk_branch(i),
+                })
+                .collect();
+            let skipped_since = (v == Verdict::Skipped)
+                .then(|| all.first().and_then(|e| run_ref(e.run as usize)))
+                .flatten();
+            let [classname, name, family] = group.names.clone();
+            let mut broken_at: Vec<u32> = points
+                .iter()
+                .zip(&ev.in_streak)
+                .filter(|(_, inside)| **inside)
+                .filter_map(|(p, _)| commits.position.get(p.run).copied())
+                .collect();
+            broken_at.sort_unstable();
+            broken_at.dedup();
+            // Commits on which every execution of this variant failed outright (none, and nothing
+            // to sort, for the many tests that never failed).
+            let mut hard_failed: Vec<u32> = Vec::new();
+            if points.iter().any(|p| p.outcome == Outcome::Fail) {
+                let mut hard_at: Vec<(u32, bool)> = points
+                    .iter()
+                    .filter_map(|p| {
+                        let c = commits.position.get(p.run).copied()?;
+                        Some((c, p.outcome == Outcome::Fail))
+                    })
+                    .collect();
+                hard_at.sort_unstable();
+                for run in hard_at.chunk_by(|a, b| a.0 == b.0) {
+                    if run.iter().all(|&(_, failed)| failed) {
+                        hard_failed.push(run[0].0);
+                    }
+                }
+            }
+            let verdict = TestVerdict {
+                test_id: group.test_id.clone(),
+                classname,
+                name,
+                family,
+                variant: var.to_string(),
+                verdict: v,
+                runs: points.len(),
+                passed: points.iter().filter(|p| p.outcome.passed()).count(),
+                failed: points.iter().filter(|p| !p.outcome.passed()).count(),
+                skipped,
+                retry_runs: ev.retry_runs,
+                same_commit_commits: ev.same_commit_commits,
+                flips: ev.flips,
+                transitions: ev.transitions,
+                flip_rate: ev.flip_rate,
+                flip_rate_decayed: ev.flip_rate_decayed,
+                non_broken_executions: non_broken,
+                flaky_executions: flaky_idx.len(),
+                flake_rate: (non_broken > 0).then(|| flaky_idx.len() as f64 / non_broken as f64),
+                flake_rate_low: interval.map(|i| i.0),
+                flake_rate_high: interval.map(|i| i.1),
+                first_flaky: flaky_idx.first().and_then(|&k| run_ref(points[k].run)),
+                last_flaky: flaky_idx.last().and_then(|&k| run_ref(points[k].run)),
+                streak,
+                breakage: breakages.last().cloned(),
+                breakages,
+                skipped_since,
+                absent_since: None,
+                fingerprints,
+                ci_seconds,
+                owners: Vec::new(),
+            };
+            (verdict, broken_at, hard_failed)
         };
-        (verdict, broken_at, hard_failed)
-    };
     // Per test id: each variant's commits inside a breakage.
     let mut broken_commits: HashMap<&str, Vec<(&str, Vec<u32>)>> = HashMap::new();
     // Per test id: each variant's commits on which it failed outright.
@@ -1028,7 +1033,7 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
     // into groups, its hard-failed commits), judged again once every variant is known.
     let mut lone: Vec<(usize, usize, Vec<u32>)> = Vec::new();
     for (g, group) in ex.groups.iter().enumerate() {
-        let (t, broken_at, hard_failed) = judge(group, &[], true);
+        let (t, broken_at, hard_failed) = judge(group, &[], &[], true);
         if !broken_at.is_empty() {
             broken_commits
                 .entry(group.test_id.as_str())
@@ -1063,6 +1068,7 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
             .flat_map(|(_, c)| c.iter().copied())
             .collect()
     };
+    let mut judged_again: Vec<usize> = Vec::new();
     for (k, g, hard_failed) in lone {
         let group = &ex.groups[g];
         let mut forced = of_others(&broken_commits, group);
@@ -1096,7 +1102,54 @@ fn analyse(ex: &Executions<'_>, runs: &[RunInfo], options: &FlakyOptions) -> Fla
         }
         forced.sort_unstable();
         forced.dedup();
-        tests[k] = judge(group, &forced, false).0;
+        tests[k] = judge(group, &forced, &[], false).0;
+        judged_again.push(g);
+    }
+    // A variant broken only by failures that end (or start) its series, each failing a way
+    // another variant of the test flakes (a matrix leg's first flake here): judged again with
+    // those ways, so that it is not a fresh breakage on that ground alone.
+    let mut flaky_ways: HashMap<(&str, &str), Vec<u64>> = HashMap::new();
+    for t in tests.iter().filter(|t| t.verdict == Verdict::Flaky) {
+        let ways = t
+            .fingerprints
+            .iter()
+            .filter_map(|f| u64::from_str_radix(&f.fingerprint, 16).ok());
+        flaky_ways
+            .entry((t.test_id.as_str(), t.variant.as_str()))
+            .or_default()
+            .extend(ways);
+    }
+    let mut again: Vec<(usize, usize, Vec<u64>)> = Vec::new();
+    if !flaky_ways.is_empty() {
+        let mut position: HashMap<(&str, &str), usize> = HashMap::new();
+        for (k, t) in tests.iter().enumerate() {
+            position.insert((t.test_id.as_str(), t.variant.as_str()), k);
+        }
+        for (g, group) in ex.groups.iter().enumerate() {
+            let key = (group.test_id.as_str(), group.variant.as_str());
+            let Some(&k) = position.get(&key) else {
+                continue;
+            };
+            if judged_again.contains(&g)
+                || !matches!(tests[k].verdict, Verdict::Broken | Verdict::Fixed)
+            {
+                continue;
+            }
+            let mut ways: Vec<u64> = flaky_ways
+                .iter()
+                .filter(|((t, v), _)| *t == key.0 && *v != key.1)
+                .flat_map(|(_, w)| w.iter().copied())
+                .collect();
+            if ways.is_empty() {
+                continue;
+            }
+            ways.sort_unstable();
+            ways.dedup();
+            again.push((k, g, ways));
+        }
+    }
+    for (k, g, ways) in again {
+        tests[k] = judge(&ex.groups[g], &[], &ways, false).0;
     }
     mark_absent(&mut tests, ex, &commits, &infra, &run_ref);
     tests.sort_by(|a, b| {

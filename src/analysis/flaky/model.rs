@@ -102,7 +102,21 @@ fn loglik(k: f64, n: f64) -> f64 {
 /// Explains the executions `execs` (run order) of one test with `penalty` per interval. A
 /// stretch whose commits are all in `forced` (sorted: commits another variant of the test was
 /// broken on) is a breakage whatever it costs.
+#[cfg(test)]
 pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanation {
+    explain_with(execs, penalty, forced, &[])
+}
+
+/// [`explain`], with `flaky_elsewhere` (sorted): the fingerprints another variant of the test
+/// (a matrix leg) flakes with. Failures that end the series, or start it, all failing one of
+/// those ways show flakiness as the test's own would: they are not taken for a fresh breakage
+/// (or the end of an old one) on that ground alone.
+pub(crate) fn explain_with(
+    execs: &[Exec],
+    penalty: f64,
+    forced: &[u32],
+    flaky_elsewhere: &[u64],
+) -> Explanation {
     // Per commit, in commit order: executions, and whether every execution failed outright.
     let mut order: Vec<usize> = (0..execs.len()).collect();
     order.sort_by_key(|&i| (execs[i].commit, i));
@@ -344,7 +358,10 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
                 let (first, _) = merged.last()?;
                 let (&start, &end) = (st.commits.first()?, first.commits.last()?);
                 let j = merged.len() - 1;
+                // Only when the two hold every failure of the test: a flaky test's chance
+                // failures on a branch before and after a trunk pass are no breakage carried.
                 let carried = on_trunk(first)
+                    && first.failed_attempts + st.failed_attempts == total_failed
                     && !lines.is_empty()
                     && lines.iter().all(|l| lines_of(first).contains(l))
                     && fingerprints(first)
@@ -457,6 +474,17 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
     }
     chosen.extend_from_slice(&by_weight[..best_t]);
     chosen.sort_unstable();
+    // Every failure of the stretch failed a way another variant of the test flakes.
+    let flakes_elsewhere = |st: &Stretch| {
+        !flaky_elsewhere.is_empty()
+            && st.commits.iter().all(|&c| {
+                commits[c].execs.iter().all(|&i| {
+                    execs[i]
+                        .fingerprint
+                        .is_some_and(|f| flaky_elsewhere.binary_search(&f).is_ok())
+                })
+            })
+    };
     // A test that has just started failing: the failures that end its series are the only ones
     // the chosen explanation leaves to flakiness, and nothing else (no retry, no other failure)
     // shows flakiness. They cannot be told from a fresh breakage yet; calling a broken test
@@ -483,7 +511,7 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
             .iter()
             .enumerate()
             .any(|(i, e)| e.outcome != Outcome::Pass && !explained[i] && !trailing[i]);
-        if !other_flakiness {
+        if !other_flakiness && !flakes_elsewhere(&stretches[last]) {
             chosen.push(last);
         }
     }
@@ -505,7 +533,7 @@ pub(crate) fn explain(execs: &[Exec], penalty: f64, forced: &[u32]) -> Explanati
             .iter()
             .enumerate()
             .any(|(i, e)| e.outcome != Outcome::Pass && !explained[i]);
-        if !other_flakiness {
+        if !other_flakiness && !flakes_elsewhere(lead) {
             chosen.push(0);
             chosen.sort_unstable();
         }
@@ -856,6 +884,15 @@ mod tests {
         assert_eq!(ex.intervals.len(), 1, "{:?}", ex.intervals);
         assert_eq!(ex.intervals[0].fixed_exec, Some(7));
         assert_eq!(ex.attempt_rate, 0.0);
+        // A failure elsewhere (a flake on c0) shows flakiness: no breakage is carried on that
+        // ground alone.
+        let flaky = "a:F b:. c:F d:. e:. f:F g:. c1:F p1@1:F c5:. p3@1:F";
+        let mut list = execs_on_lines(flaky);
+        for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
+            e.fingerprint = Some(7);
+        }
+        let ex = explain(&list, PENALTY, &[]);
+        assert_eq!(ex.in_breakage.last(), Some(&false), "{:?}", ex.intervals);
         // Had the branch passed between the fix and p3, p3 would be a failure of its own.
         let layout = "c1:F p1@1:F c2:F c3:FF c4:F p2@1:F c5:. p3@1:. p4@1:F";
         let mut list = execs_on_lines(layout);
@@ -864,6 +901,48 @@ mod tests {
         }
         let ex = explain(&list, PENALTY, &[]);
         assert_eq!(ex.in_breakage.last(), Some(&false), "{:?}", ex.intervals);
+    }
+
+    #[test]
+    fn a_first_failure_the_way_another_leg_flakes_is_no_fresh_breakage() {
+        let with_fp = |layout: &str, fp: u64| {
+            let mut list = execs(layout);
+            for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
+                e.fingerprint = Some(fp);
+            }
+            list
+        };
+        // A lone failure ending the series is a fresh breakage; failing the way another
+        // variant flakes (fingerprint 7), it is not.
+        let newest = with_fp(&format!("{}x:F", passes(20)), 7);
+        assert!(explain(&newest, PENALTY, &[]).broken_now);
+        let ex = explain_with(&newest, PENALTY, &[], &[3, 7]);
+        assert!(
+            !ex.broken_now && ex.intervals.is_empty(),
+            "{:?}",
+            ex.intervals
+        );
+        // The same at the window's start (the end of a breakage that began before it).
+        let oldest = with_fp(&format!("x:F {}", passes(20)), 7);
+        assert_eq!(explain(&oldest, PENALTY, &[]).intervals.len(), 1);
+        assert!(
+            explain_with(&oldest, PENALTY, &[], &[7])
+                .intervals
+                .is_empty()
+        );
+        // Another way of failing than the other leg's flakes is still a fresh breakage, and
+        // so are three failures in a row (they outweigh the penalty by themselves).
+        assert!(
+            explain_with(
+                &with_fp(&format!("{}x:F", passes(20)), 8),
+                PENALTY,
+                &[],
+                &[7]
+            )
+            .broken_now
+        );
+        let twice = with_fp(&format!("{}x:F y:F z:F", passes(20)), 7);
+        assert!(explain_with(&twice, PENALTY, &[], &[7]).broken_now);
     }
 
     #[test]
