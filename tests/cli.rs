@@ -593,6 +593,28 @@ fn an_empty_directory_exits_2_with_a_message() {
         "{}",
         stderr(&out)
     );
+    // Beside a run, it is named in a warning and the run is ingested.
+    let run = dir.path().join("run-1");
+    fs::create_dir(&run).unwrap();
+    fs::write(
+        run.join("junit.xml"),
+        "<testsuite><testcase classname=\"a\" name=\"b\"/></testsuite>",
+    )
+    .unwrap();
+    let out = ingest(&dir.path().join("store"), &[&run, &empty], &[]);
+    assert_code(&out, 0);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{}: warning: no reports found here",
+            empty.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        !err.contains(&format!("{}: warning", run.display())),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1152,6 +1152,23 @@ fn a_known_flake_that_breaks_the_same_way_fails_the_gate() {
     );
 }
 
+/// Run folder `r{k}` of run `id` on commit `c{id}` of main, as matrix leg `variant`: `cases`
+/// beside the stable ones.
+fn write_leg_run(runs: &Path, k: u32, id: u32, variant: &str, cases: &[(&'static str, char)]) {
+    let folder = runs.join(format!("r{k:02}"));
+    fs::create_dir_all(&folder).unwrap();
+    fs::write(
+        folder.join("run.json"),
+        format!(
+            "{{\"run_id\": \"{id}\", \"commit\": \"c{id}\", \"branch\": \"main\", \
+             \"variant\": \"{variant}\", \"timestamp\": \"2026-03-{id:02}T02:00:00Z\"}}\n"
+        ),
+    )
+    .unwrap();
+    let cases: Vec<(&str, char)> = cases.iter().copied().chain(stable_ones()).collect();
+    fs::write(folder.join("junit.xml"), report(&cases)).unwrap();
+}
+
 /// A matrix: `flake` passed on a retry on leg `linux` before; on leg `macos` it never failed.
 /// When it passes on a retry on `macos`, the other leg's evidence forgives it, and the reason
 /// names that leg; `stable`, never flaky on any leg, is not forgiven.
@@ -1162,18 +1179,7 @@ fn a_flake_known_on_another_leg_is_forgiven_on_this_one() {
     let mut k = 0;
     let mut run = |id: u32, variant: &str, cases: &[(&'static str, char)]| {
         k += 1;
-        let folder = runs.join(format!("r{k:02}"));
-        fs::create_dir_all(&folder).unwrap();
-        fs::write(
-            folder.join("run.json"),
-            format!(
-                "{{\"run_id\": \"{id}\", \"commit\": \"c{id}\", \"branch\": \"main\", \
-                 \"variant\": \"{variant}\", \"timestamp\": \"2026-03-{id:02}T02:00:00Z\"}}\n"
-            ),
-        )
-        .unwrap();
-        let cases: Vec<(&str, char)> = cases.iter().copied().chain(stable_ones()).collect();
-        fs::write(folder.join("junit.xml"), report(&cases)).unwrap();
+        write_leg_run(&runs, k, id, variant, cases);
     };
     for id in 1..=5 {
         let o = if id == 2 { 'R' } else { 'P' };
@@ -1214,20 +1220,7 @@ fn a_flake_known_on_another_leg_only_by_the_model_or_a_hard_retry_is_forgiven_on
         let mut k = 0;
         let mut run = |id: u32, variant: &str, o: char| {
             k += 1;
-            let folder = runs.join(format!("r{k:02}"));
-            fs::create_dir_all(&folder).unwrap();
-            fs::write(
-                folder.join("run.json"),
-                format!(
-                    "{{\"run_id\": \"{id}\", \"commit\": \"c{id}\", \"branch\": \"main\", \
-                     \"variant\": \"{variant}\", \"timestamp\": \"2026-03-{id:02}T02:00:00Z\"}}\n"
-                ),
-            )
-            .unwrap();
-            let cases: Vec<(&str, char)> = std::iter::once(("t.a::flake", o))
-                .chain(stable_ones())
-                .collect();
-            fs::write(folder.join("junit.xml"), report(&cases)).unwrap();
+            write_leg_run(&runs, k, id, variant, &[("t.a::flake", o)]);
         };
         for id in 1..=10 {
             let linux = match (id, retried) {

@@ -152,6 +152,24 @@ pub(crate) fn ingest(
             .collect();
         return Err(IngestError::NothingFound(paths.join(", ")));
     }
+    // A PATH beside others that gave nothing and was not named above (an empty folder, a
+    // folder of other files): said, as the same PATH alone is an error.
+    for path in options.paths.iter().filter(|_| options.paths.len() > 1) {
+        let read = runs.iter().any(|r| {
+            r.source.starts_with(path)
+                || path.starts_with(&r.source)
+                || r.inputs.iter().any(|i| i.path.starts_with(path))
+        });
+        let shown = path.display().to_string();
+        if !read && !problems.iter().any(|p| p.location.starts_with(&shown)) {
+            summary.warnings += 1;
+            report_problem(&Diagnostic::warning(
+                shown.as_str(),
+                "no reports found here (reports are .xml, .xml.gz, .zip, .tar, .tar.gz or .tgz \
+                 files); nothing of it was read",
+            ));
+        }
+    }
     if options.overrides.run_id.is_some() && runs.len() > 1 {
         return Err(IngestError::RunIdNeedsOneRun(runs.len()));
     }
