@@ -868,6 +868,14 @@ mod tests {
         assert_eq!(ex.intervals[1].first_commit, 18);
     }
 
+    /// `list` with every failure failing the same way, `fp`.
+    fn failing_as(mut list: Vec<Exec>, fp: u64) -> Vec<Exec> {
+        for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
+            e.fingerprint = Some(fp);
+        }
+        list
+    }
+
     #[test]
     fn a_new_tests_breakage_a_stale_branch_still_fails_after_the_fix_is_no_flake() {
         // A new test fails from its first commit on the trunk (c1..c4, a re-run of c3 too) and
@@ -876,42 +884,27 @@ mod tests {
         // flakiness at 89% (cheaper than an interval in a record this short); along the
         // branch's line it never passed: one breakage, whose fix is the trunk's.
         let layout = "c1:F p1@1:F c2:F c3:FF c4:F p2@1:F c5:. p3@1:F";
-        let mut list = execs_on_lines(layout);
-        for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
-            e.fingerprint = Some(7);
-        }
+        let list = failing_as(execs_on_lines(layout), 7);
         let ex = explain(&list, PENALTY, &[]);
         assert_eq!(ex.intervals.len(), 1, "{:?}", ex.intervals);
         assert_eq!(ex.intervals[0].fixed_exec, Some(7));
         assert_eq!(ex.attempt_rate, 0.0);
-        // A failure elsewhere (a flake on c0) shows flakiness: no breakage is carried on that
-        // ground alone.
+        // Failures elsewhere (flakes on a, c and f) show flakiness: no breakage is carried on
+        // that ground alone.
         let flaky = "a:F b:. c:F d:. e:. f:F g:. c1:F p1@1:F c5:. p3@1:F";
-        let mut list = execs_on_lines(flaky);
-        for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
-            e.fingerprint = Some(7);
-        }
+        let list = failing_as(execs_on_lines(flaky), 7);
         let ex = explain(&list, PENALTY, &[]);
         assert_eq!(ex.in_breakage.last(), Some(&false), "{:?}", ex.intervals);
         // Had the branch passed between the fix and p3, p3 would be a failure of its own.
         let layout = "c1:F p1@1:F c2:F c3:FF c4:F p2@1:F c5:. p3@1:. p4@1:F";
-        let mut list = execs_on_lines(layout);
-        for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
-            e.fingerprint = Some(7);
-        }
+        let list = failing_as(execs_on_lines(layout), 7);
         let ex = explain(&list, PENALTY, &[]);
         assert_eq!(ex.in_breakage.last(), Some(&false), "{:?}", ex.intervals);
     }
 
     #[test]
     fn a_first_failure_the_way_another_leg_flakes_is_no_fresh_breakage() {
-        let with_fp = |layout: &str, fp: u64| {
-            let mut list = execs(layout);
-            for e in list.iter_mut().filter(|e| e.outcome == Outcome::Fail) {
-                e.fingerprint = Some(fp);
-            }
-            list
-        };
+        let with_fp = |layout: &str, fp: u64| failing_as(execs(layout), fp);
         // A lone failure ending the series is a fresh breakage; failing the way another
         // variant flakes (fingerprint 7), it is not.
         let newest = with_fp(&format!("{}x:F", passes(20)), 7);
